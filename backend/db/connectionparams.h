@@ -1,0 +1,29 @@
+#pragma once
+
+#include "core/result.h"
+
+#include <QString>
+
+namespace agency::db {
+
+/// Where and how to connect. Produced from DATABASE_URL or by the embedded cluster.
+struct ConnectionParams
+{
+    QString host; ///< host name, IP, or a Unix socket directory (starts with '/')
+    int port = 5432;
+    QString database;
+    QString user;
+    QString password;
+    QString connectOptions; ///< libpq key=value pairs separated by ';' (QPSQL's format)
+    bool embedded = false;  ///< true when the program runs the cluster itself
+
+    /// A one-line description without the password, for status output and logs.
+    QString describe() const;
+};
+
+/// Parses `postgresql://user:pass@host:port/db?sslmode=require` and
+/// `postgresql:///db?host=/socket/dir&user=name` (also the `postgres://` scheme). Percent-encoding
+/// is decoded. Unknown query parameters are passed to libpq as connection options.
+core::Result<ConnectionParams> parseDatabaseUrl(const QString &url);
+
+} // namespace agency::db

@@ -1,0 +1,132 @@
+#include "dbconnection.h"
+
+#include "sqlerror.h"
+
+#include <QSqlError>
+
+namespace agency::db {
+
+using core::ErrorCode;
+using core::makeError;
+
+DbConnection::DbConnection(ConnectionParams params, QString connectionName)
+    : m_params(std::move(params)), m_name(std::move(connectionName))
+{
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_name);
+    m_db.setHostName(m_params.host);
+    m_db.setPort(m_params.port);
+    m_db.setDatabaseName(m_params.database);
+    m_db.setUserName(m_params.user);
+    m_db.setPassword(m_params.password);
+    QString options = m_params.connectOptions;
+    if (!options.contains(QLatin1String("connect_timeout")))
+        options += (options.isEmpty() ? QString() : QStringLiteral(";")) + QStringLiteral("connect_timeout=5");
+    if (!options.contains(QLatin1String("application_name")))
+        options += QStringLiteral(";application_name=aiagency");
+    m_db.setConnectOptions(options);
+}
+
+DbConnection::~DbConnection()
+{
+    close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_name);
+}
+
+core::Status DbConnection::ensureOpen()
+{
+    if (m_db.isOpen())
+        return {};
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("the Qt PostgreSQL driver (QPSQL) is missing: install libqt6sql6-psql"));
+    }
+    if (!m_db.open()) {
+        const QSqlError error = m_db.lastError();
+        return makeError(ErrorCode::DatabaseUnavailable,
+                         QStringLiteral("cannot connect to %1: %2").arg(m_params.describe(), error.databaseText().trimmed()),
+                         {{QStringLiteral("sqlstate"), error.nativeErrorCode()}});
+    }
+    m_used = false;
+    // Timestamps travel as UTC; the server's zone must not leak into QDateTime conversions.
+    return execScript(QStringLiteral("SET TIME ZONE 'UTC'"), QStringLiteral("session setup"));
+}
+
+void DbConnection::close()
+{
+    m_statements.clear();
+    if (m_db.isOpen())
+        m_db.close();
+}
+
+bool DbConnection::isOpen() const
+{
+    return m_db.isOpen();
+}
+
+core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantList &binds, const QString &what)
+{
+    auto &slot = m_statements[sql];
+    if (!slot) {
+        auto query = std::make_shared<QSqlQuery>(m_db);
+        query->setForwardOnly(true);
+        if (!query->prepare(sql)) {
+            const auto error = fromSqlError(query->lastError(), what);
+            m_statements.remove(sql);
+            return error;
+        }
+        slot = std::move(query);
+    }
+    QSqlQuery *query = slot.get();
+    for (int i = 0; i < binds.size(); ++i)
+        query->bindValue(i, binds.at(i));
+    if (!query->exec()) {
+        const auto error = fromSqlError(query->lastError(), what);
+        // A failed prepared statement may be invalid after e.g. a schema change: prepare afresh.
+        m_statements.remove(sql);
+        return error;
+    }
+    m_used = true;
+    return query;
+}
+
+core::Status DbConnection::execScript(const QString &sql, const QString &what)
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(sql))
+        return fromSqlError(query.lastError(), what);
+    m_used = true;
+    return {};
+}
+
+core::Status DbConnection::begin()
+{
+    if (!m_db.transaction())
+        return fromSqlError(m_db.lastError(), QStringLiteral("begin transaction"));
+    return {};
+}
+
+core::Status DbConnection::commit()
+{
+    if (!m_db.commit()) {
+        const auto error = fromSqlError(m_db.lastError(), QStringLiteral("commit"));
+        m_db.rollback();
+        return error;
+    }
+    return {};
+}
+
+void DbConnection::rollback()
+{
+    m_db.rollback();
+}
+
+bool DbConnection::ping()
+{
+    if (!m_db.isOpen())
+        return false;
+    QSqlQuery query(m_db);
+    return query.exec(QStringLiteral("SELECT 1")) && query.next();
+}
+
+} // namespace agency::db

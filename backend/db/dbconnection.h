@@ -1,0 +1,73 @@
+#pragma once
+
+#include "connectionparams.h"
+#include "core/result.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariantList>
+
+#include <memory>
+
+namespace agency::db {
+
+/// One QPSQL connection with a cache of prepared statements. Lives on, and is used only by, the
+/// thread that created it (a DbExecutor worker or a test). Not copyable.
+class DbConnection
+{
+public:
+    DbConnection(ConnectionParams params, QString connectionName);
+    ~DbConnection();
+    DbConnection(const DbConnection &) = delete;
+    DbConnection &operator=(const DbConnection &) = delete;
+
+    /// Opens the connection if it is not open. DatabaseUnavailable when the server cannot be reached.
+    core::Status ensureOpen();
+    void close();
+    bool isOpen() const;
+    /// Whether statements succeeded on this connection since it was opened (so a failure now
+    /// means the connection went stale rather than never worked).
+    bool hasBeenUsed() const { return m_used; }
+
+    /// Runs a parameterised statement (`?` placeholders) through a per-connection cache of
+    /// prepared statements. The returned query stays valid until the same SQL runs again.
+    /// `what` names the operation for error messages.
+    core::Result<QSqlQuery *> exec(const QString &sql, const QVariantList &binds, const QString &what);
+    /// Runs SQL text without preparing (DDL, several statements, SET). No parameters.
+    core::Status execScript(const QString &sql, const QString &what);
+
+    core::Status begin();
+    core::Status commit();
+    void rollback();
+
+    /// Runs `body` in a transaction: commits when it returns a success, rolls back otherwise.
+    template <typename F>
+    auto transaction(F &&body) -> decltype(body())
+    {
+        if (auto started = begin(); !started)
+            return started.error();
+        auto result = body();
+        if (!result) {
+            rollback();
+            return result;
+        }
+        if (auto committed = commit(); !committed)
+            return committed.error();
+        return result;
+    }
+
+    /// A cheap round trip ("SELECT 1") to check the connection is alive.
+    bool ping();
+    QSqlDatabase &database() { return m_db; }
+    const ConnectionParams &params() const { return m_params; }
+
+private:
+    ConnectionParams m_params;
+    QString m_name;
+    QSqlDatabase m_db;
+    QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
+    bool m_used = false;
+};
+
+} // namespace agency::db

@@ -1,0 +1,353 @@
+#include "embeddedpostgres.h"
+
+#include <QCollator>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QScopeGuard>
+#include <QUuid>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace agency::db {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+const QString kServerUser = QStringLiteral("postgres");
+const QString kSuperUser = QStringLiteral("aiagency");
+const QStringList kTools = {QStringLiteral("initdb"), QStringLiteral("pg_ctl"), QStringLiteral("postgres")};
+
+bool hasTools(const QString &dir)
+{
+    for (const QString &tool : kTools) {
+        if (!QFileInfo(dir + u'/' + tool).isExecutable())
+            return false;
+    }
+    return true;
+}
+
+QString tail(const QString &path, int maxLines)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts);
+    return lines.mid(std::max<qsizetype>(0, lines.size() - maxLines)).join(u'\n');
+}
+
+bool isPostgresProcess(qint64 pid)
+{
+    if (pid <= 0)
+        return false;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)
+        return false;
+    QFile comm(QStringLiteral("/proc/%1/comm").arg(pid));
+    if (!comm.open(QIODevice::ReadOnly))
+        return false;
+    return comm.readAll().trimmed().startsWith("postgres");
+}
+
+} // namespace
+
+EmbeddedPostgres::EmbeddedPostgres(Options options) : m_options(std::move(options))
+{
+    m_asRoot = ::geteuid() == 0;
+}
+
+EmbeddedPostgres::~EmbeddedPostgres()
+{
+    (void)stop();
+    if (!m_socketDir.isEmpty())
+        QDir(m_socketDir).removeRecursively();
+}
+
+QString EmbeddedPostgres::defaultDataDir()
+{
+    const QByteArray configured = qgetenv("AGENCY_DATA_DIR");
+    if (!configured.isEmpty())
+        return QString::fromLocal8Bit(configured);
+    if (::geteuid() == 0)
+        return QStringLiteral("/var/lib/aiagency");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/aiagency");
+}
+
+QString EmbeddedPostgres::clusterDir() const
+{
+    return m_options.dataDir + QStringLiteral("/pgdata");
+}
+
+QString EmbeddedPostgres::logFile() const
+{
+    return clusterDir() + QStringLiteral("/aiagency-server.log");
+}
+
+qint64 EmbeddedPostgres::serverPid() const
+{
+    QFile file(clusterDir() + QStringLiteral("/postmaster.pid"));
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    return file.readLine().trimmed().toLongLong();
+}
+
+core::Result<QString> EmbeddedPostgres::findBinDir(const QString &configured, const QString &searchRoot)
+{
+    if (!configured.isEmpty()) {
+        if (hasTools(configured))
+            return configured;
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("AGENCY_PG_BINDIR=%1 does not contain initdb, pg_ctl and postgres").arg(configured));
+    }
+    QStringList versions = QDir(searchRoot).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    QCollator collator;
+    collator.setNumericMode(true);
+    std::sort(versions.begin(), versions.end(),
+              [&collator](const QString &a, const QString &b) { return collator.compare(a, b) > 0; });
+    for (const QString &version : versions) {
+        const QString dir = searchRoot + u'/' + version + QStringLiteral("/bin");
+        if (hasTools(dir))
+            return dir;
+    }
+    return makeError(ErrorCode::NotConfigured,
+                     QStringLiteral("PostgreSQL server programs (initdb, pg_ctl, postgres) were not found under %1. "
+                                    "Install them with `sudo apt-get install postgresql-15` (or run ./dev setup), "
+                                    "point AGENCY_PG_BINDIR at them, or set DATABASE_URL to an existing server.")
+                         .arg(searchRoot));
+}
+
+core::Result<QString> EmbeddedPostgres::runTool(const QString &tool, const QStringList &args, int timeoutMs)
+{
+    auto binDir = findBinDir(m_options.binDir);
+    if (!binDir)
+        return binDir.error();
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    // The server user may not be allowed into our working directory.
+    process.setWorkingDirectory(QStringLiteral("/"));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
+    process.setProcessEnvironment(env);
+    const QString program = binDir.value() + u'/' + tool;
+    if (m_asRoot) {
+        process.start(QStringLiteral("runuser"), QStringList{QStringLiteral("-u"), kServerUser, QStringLiteral("--"), program} + args);
+    } else {
+        process.start(program, args);
+    }
+    if (!process.waitForStarted(10000))
+        return makeError(ErrorCode::Internal, QStringLiteral("cannot start %1: %2").arg(tool, process.errorString()));
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished(2000);
+        return makeError(ErrorCode::DatabaseUnavailable, QStringLiteral("%1 did not finish in time").arg(tool));
+    }
+    const QString output = QString::fromLocal8Bit(process.readAll()).trimmed();
+    if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+        return makeError(ErrorCode::DatabaseUnavailable, QStringLiteral("%1 failed: %2").arg(tool, output),
+                         {{QStringLiteral("exit_code"), process.exitCode()}});
+    }
+    return output;
+}
+
+core::Status EmbeddedPostgres::chownToServerUser(const QString &path)
+{
+    if (!m_asRoot)
+        return {};
+    const passwd *pw = ::getpwnam("postgres");
+    if (!pw) {
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("running as root needs the `postgres` system user for the embedded database; "
+                                        "install postgresql-15 or set DATABASE_URL"));
+    }
+    if (::chown(QFile::encodeName(path).constData(), pw->pw_uid, pw->pw_gid) != 0)
+        return makeError(ErrorCode::Internal, QStringLiteral("cannot hand %1 to the postgres user").arg(path));
+    return {};
+}
+
+core::Status EmbeddedPostgres::prepareDirectories()
+{
+    if (m_options.dataDir.isEmpty())
+        return makeError(ErrorCode::NotConfigured, QStringLiteral("no data directory for the embedded database"));
+    if (!QDir().mkpath(m_options.dataDir))
+        return makeError(ErrorCode::NotConfigured, QStringLiteral("cannot create data directory %1").arg(m_options.dataDir));
+    QFile::setPermissions(m_options.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                 QFile::ReadGroup | QFile::ExeGroup | QFile::ExeOther);
+    return {};
+}
+
+core::Status EmbeddedPostgres::initCluster()
+{
+    if (QFile::exists(clusterDir() + QStringLiteral("/PG_VERSION")))
+        return {};
+    // initdb into a scratch directory and rename: a crash mid-initdb never leaves a half cluster.
+    const QString scratch = m_options.dataDir + QStringLiteral("/pgdata.init-") +
+                            QUuid::createUuid().toString(QUuid::Id128).left(8);
+    if (!QDir().mkpath(scratch))
+        return makeError(ErrorCode::NotConfigured, QStringLiteral("cannot create %1").arg(scratch));
+    auto cleanup = qScopeGuard([&scratch] { QDir(scratch).removeRecursively(); });
+    QFile::setPermissions(scratch, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    if (auto owned = chownToServerUser(scratch); !owned)
+        return owned;
+    if (m_asRoot && !runTool(QStringLiteral("postgres"), {QStringLiteral("--version")}, 10000)) {
+        return makeError(ErrorCode::NotConfigured, QStringLiteral("the postgres user cannot run the server programs"));
+    }
+    QStringList args{QStringLiteral("-D"), scratch, QStringLiteral("-U"), kSuperUser, QStringLiteral("--auth=trust"),
+                     QStringLiteral("-E"), QStringLiteral("UTF8"), QStringLiteral("--no-locale")};
+    if (m_options.fastUnsafe)
+        args << QStringLiteral("--no-sync");
+    if (auto done = runTool(QStringLiteral("initdb"), args, 120000); !done) {
+        if (m_asRoot && done.error().message.contains(QLatin1String("Permission denied"))) {
+            return makeError(ErrorCode::NotConfigured,
+                             QStringLiteral("the postgres user cannot reach %1; as root, set AGENCY_DATA_DIR to a "
+                                            "directory outside /root (default /var/lib/aiagency)")
+                                 .arg(m_options.dataDir));
+        }
+        return done.error();
+    }
+    QFile conf(scratch + QStringLiteral("/postgresql.conf"));
+    if (!conf.open(QIODevice::Append))
+        return makeError(ErrorCode::Internal, QStringLiteral("cannot write %1").arg(conf.fileName()));
+    QByteArray extra = "\n# aiagency embedded cluster: Unix socket only, private directory\n"
+                       "listen_addresses = ''\nunix_socket_permissions = 0700\n";
+    if (m_options.fastUnsafe)
+        extra += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+    conf.write(extra);
+    conf.close();
+    if (!QDir().rename(scratch, clusterDir()))
+        return makeError(ErrorCode::Internal, QStringLiteral("cannot move the new cluster to %1").arg(clusterDir()));
+    cleanup.dismiss();
+    return {};
+}
+
+core::Status EmbeddedPostgres::removeStalePidFile(bool *runningElsewhere, QString *runningSocketDir)
+{
+    *runningElsewhere = false;
+    const QString pidPath = clusterDir() + QStringLiteral("/postmaster.pid");
+    QFile file(pidPath);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    file.close();
+    const qint64 pid = lines.value(0).trimmed().toLongLong();
+    if (isPostgresProcess(pid)) {
+        *runningElsewhere = true;
+        *runningSocketDir = QString::fromLocal8Bit(lines.value(4).trimmed());
+        return {};
+    }
+    // The server died without cleaning up (crash, kill -9, power loss): the lock is stale.
+    if (!QFile::remove(pidPath))
+        return makeError(ErrorCode::Internal, QStringLiteral("cannot remove stale %1").arg(pidPath));
+    return {};
+}
+
+core::Status EmbeddedPostgres::createDatabase(const ConnectionParams &params)
+{
+    const QString name = QStringLiteral("aiagency-bootstrap-") + QUuid::createUuid().toString(QUuid::Id128);
+    core::Status status;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(params.host);
+        db.setPort(params.port);
+        db.setUserName(params.user);
+        db.setDatabaseName(QStringLiteral("postgres"));
+        if (!db.open()) {
+            status = makeError(ErrorCode::DatabaseUnavailable,
+                               QStringLiteral("cannot connect to the embedded server: ") + db.lastError().text());
+        } else {
+            QSqlQuery query(db);
+            query.prepare(QStringLiteral("SELECT 1 FROM pg_database WHERE datname = ?"));
+            query.addBindValue(params.database);
+            if (query.exec() && !query.next()) {
+                // The name is ours (validated option), so quoting it as an identifier is enough.
+                const QString sql = QStringLiteral("CREATE DATABASE \"%1\"").arg(params.database);
+                if (!query.exec(sql) && query.lastError().nativeErrorCode() != QLatin1String("42P04")) {
+                    status = makeError(ErrorCode::DatabaseError,
+                                       QStringLiteral("cannot create database: ") + query.lastError().text());
+                }
+            }
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return status;
+}
+
+core::Result<ConnectionParams> EmbeddedPostgres::start()
+{
+    if (auto bin = findBinDir(m_options.binDir); !bin)
+        return bin.error();
+    if (auto prepared = prepareDirectories(); !prepared)
+        return prepared.error();
+    if (auto initialised = initCluster(); !initialised)
+        return initialised.error();
+
+    ConnectionParams params;
+    params.port = 5432;
+    params.user = kSuperUser;
+    params.database = m_options.databaseName;
+    params.embedded = true;
+
+    bool running = false;
+    QString runningSocketDir;
+    if (auto checked = removeStalePidFile(&running, &runningSocketDir); !checked)
+        return checked.error();
+    if (running) {
+        // Another aiagency process runs this cluster: share it, and leave stopping to that process.
+        params.host = runningSocketDir;
+        if (auto created = createDatabase(params); !created)
+            return created.error();
+        return params;
+    }
+
+    // One private socket directory per object, kept across stop()/start() so that open
+    // executors can reconnect after a restart at the same address.
+    if (m_socketDir.isEmpty() || !QFileInfo::exists(m_socketDir)) {
+        QByteArray pattern = QFile::encodeName(QDir::tempPath() + QStringLiteral("/aiagency-pg-XXXXXX"));
+        if (!::mkdtemp(pattern.data()))
+            return makeError(ErrorCode::Internal, QStringLiteral("cannot create a private socket directory"));
+        m_socketDir = QFile::decodeName(pattern);
+    }
+    if (auto owned = chownToServerUser(m_socketDir); !owned)
+        return owned.error();
+
+    const QStringList args{QStringLiteral("-D"), clusterDir(), QStringLiteral("-l"), logFile(),
+                           QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"),
+                           QStringLiteral("-o"), QStringLiteral("-k ") + m_socketDir,
+                           QStringLiteral("start")};
+    if (auto started = runTool(QStringLiteral("pg_ctl"), args, 90000); !started) {
+        return makeError(ErrorCode::DatabaseUnavailable,
+                         QStringLiteral("the embedded PostgreSQL did not start: %1\n%2")
+                             .arg(started.error().message, tail(logFile(), 10)));
+    }
+    m_owns = true;
+    params.host = m_socketDir;
+    if (auto created = createDatabase(params); !created)
+        return created.error();
+    return params;
+}
+
+core::Status EmbeddedPostgres::stop()
+{
+    if (!m_owns)
+        return {};
+    m_owns = false;
+    auto stopped = runTool(QStringLiteral("pg_ctl"),
+                           {QStringLiteral("-D"), clusterDir(), QStringLiteral("-m"), QStringLiteral("fast"),
+                            QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("stop")},
+                           90000);
+    if (!stopped)
+        return stopped.error();
+    return {};
+}
+
+} // namespace agency::db

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "core/error.h"
+
+#include <QSqlError>
+
+namespace agency::db {
+
+/// Maps a QtSql error to our closed error set using the SQLSTATE: connection failures become
+/// DatabaseUnavailable, constraint violations Conflict/InvalidArgument, the rest DatabaseError.
+/// `what` names the operation ("save messages") for the message.
+core::Error fromSqlError(const QSqlError &error, const QString &what);
+
+/// True for errors that mean the connection itself is gone (restart, network), as opposed to a
+/// statement the server refused.
+bool isConnectionLoss(const QSqlError &error);
+
+} // namespace agency::db

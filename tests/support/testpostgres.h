@@ -1,0 +1,62 @@
+#pragma once
+
+#include "core/future.h"
+#include "db/connectionparams.h"
+#include "db/embeddedpostgres.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+namespace agency::test {
+
+/// A real PostgreSQL cluster in a temporary directory for one test executable, started with the
+/// same code as the embedded default (fsync off for speed). Each test asks for its own fresh
+/// database so tests never see each other's rows.
+class TestPostgres
+{
+public:
+    TestPostgres();
+    ~TestPostgres();
+
+    /// Starts the cluster (QFAIL-style: returns false and sets error() on failure).
+    bool start();
+    QString error() const { return m_error; }
+
+    /// A new empty database with a unique name; with `migrated`, the program's schema applied.
+    core::Result<db::ConnectionParams> freshDatabase(bool migrated = true);
+
+    db::EmbeddedPostgres &cluster() { return *m_cluster; }
+    QString dataDir() const { return m_dir.path(); }
+    /// Stops and starts the server (same data): for connection-loss tests.
+    core::Status restart();
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<db::EmbeddedPostgres> m_cluster;
+    db::ConnectionParams m_admin;
+    QString m_error;
+    int m_serial = 0;
+};
+
+/// A temporary directory the postgres user can enter when tests run as root.
+QString makeSharedTempDir(QTemporaryDir &dir);
+
+/// Waits (processing events) for a future and returns its result; a timeout yields an Internal error.
+template <typename T>
+core::Result<T> await(const core::Async<T> &future, int timeoutMs = 30000)
+{
+    if (!QTest::qWaitFor([&future] { return future.isFinished(); }, timeoutMs))
+        return core::makeError(core::ErrorCode::Internal, QStringLiteral("test timed out waiting for a future"));
+    return future.result();
+}
+
+} // namespace agency::test
+
+/// QVERIFY that a Result is ok, printing its error otherwise.
+#define AGENCY_VERIFY_OK(expr)                                                                                        \
+    do {                                                                                                              \
+        const auto &agencyResult_ = (expr);                                                                           \
+        QVERIFY2(agencyResult_.ok(), qPrintable(agencyResult_.error().toString()));                                  \
+    } while (false)
