@@ -15,11 +15,16 @@ using core::Result;
 QString sourceName(Source source)
 {
     switch (source) {
-    case Source::Default: return QStringLiteral("default");
-    case Source::ConfigFile: return QStringLiteral("config file");
-    case Source::DotEnv: return QStringLiteral(".env");
-    case Source::Environment: return QStringLiteral("environment");
-    case Source::CommandLine: return QStringLiteral("command line");
+    case Source::Default:
+        return QStringLiteral("default");
+    case Source::ConfigFile:
+        return QStringLiteral("config file");
+    case Source::DotEnv:
+        return QStringLiteral(".env");
+    case Source::Environment:
+        return QStringLiteral("environment");
+    case Source::CommandLine:
+        return QStringLiteral("command line");
     }
     return QStringLiteral("default");
 }
@@ -38,7 +43,8 @@ const SettingSpec *findSpec(const QString &key)
 QString unquote(QString value)
 {
     value = value.trimmed();
-    if (value.size() >= 2 && (value.front() == u'"' || value.front() == u'\'') && value.back() == value.front())
+    if (value.size() >= 2 && (value.front() == u'"' || value.front() == u'\'') &&
+        value.back() == value.front())
         return value.mid(1, value.size() - 2);
     // An unquoted value may carry a trailing " # comment".
     const qsizetype hash = value.indexOf(QLatin1String(" #"));
@@ -51,7 +57,8 @@ Result<QHash<QString, QString>> Settings::parseEnvFile(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return makeError(ErrorCode::NotConfigured, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
     QHash<QString, QString> values;
     QTextStream in(&file);
     int lineNo = 0;

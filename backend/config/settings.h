@@ -42,10 +42,10 @@ public:
     /// Inputs for layering. Empty paths mean "no such file".
     struct Inputs
     {
-        QString configFilePath;                ///< KEY=VALUE file in the XDG config dir
-        QString dotEnvPath;                    ///< .env in the working directory
-        QHash<QString, QString> environment;   ///< usually the process environment
-        QHash<QString, QString> commandLine;   ///< from --set KEY=VALUE and dedicated options
+        QString configFilePath;              ///< KEY=VALUE file in the XDG config dir
+        QString dotEnvPath;                  ///< .env in the working directory
+        QHash<QString, QString> environment; ///< usually the process environment
+        QHash<QString, QString> commandLine; ///< from --set KEY=VALUE and dedicated options
     };
 
     Settings() = default;

@@ -8,12 +8,10 @@
 namespace agency::core {
 
 /// A QFuture of Result<T>: the asynchronous shape of every fallible backend operation.
-template <typename T>
-using Async = QFuture<Result<T>>;
+template <typename T> using Async = QFuture<Result<T>>;
 
 /// An already-finished future holding `value` (a T or an Error).
-template <typename T>
-Async<T> readyAsync(Result<T> value)
+template <typename T> Async<T> readyAsync(Result<T> value)
 {
     QPromise<Result<T>> promise;
     promise.start();
@@ -22,8 +20,7 @@ Async<T> readyAsync(Result<T> value)
     return promise.future();
 }
 
-template <typename T>
-Async<T> failedAsync(Error error)
+template <typename T> Async<T> failedAsync(Error error)
 {
     return readyAsync<T>(Result<T>(std::move(error)));
 }

@@ -7,10 +7,14 @@ namespace agency::core {
 QString roleName(Role role)
 {
     switch (role) {
-    case Role::System: return QStringLiteral("system");
-    case Role::User: return QStringLiteral("user");
-    case Role::Assistant: return QStringLiteral("assistant");
-    case Role::Tool: return QStringLiteral("tool");
+    case Role::System:
+        return QStringLiteral("system");
+    case Role::User:
+        return QStringLiteral("user");
+    case Role::Assistant:
+        return QStringLiteral("assistant");
+    case Role::Tool:
+        return QStringLiteral("tool");
     }
     return QStringLiteral("user");
 }

@@ -27,7 +27,7 @@ struct ToolCall
     bool operator==(const ToolCall &) const = default;
 };
 
-QJsonObject toolCallToJson(const ToolCall &call);     ///< OpenAI wire shape {id,type,function{name,arguments}}
+QJsonObject toolCallToJson(const ToolCall &call); ///< OpenAI wire shape {id,type,function{name,arguments}}
 std::optional<ToolCall> toolCallFromJson(const QJsonObject &obj);
 QJsonArray toolCallsToJson(const QList<ToolCall> &calls);
 QList<ToolCall> toolCallsFromJson(const QJsonArray &array);

@@ -11,8 +11,7 @@ namespace agency::core {
 /// An expected-style value-or-Error. Exceptions never cross module boundaries: every fallible
 /// operation returns Result<T> (or a QFuture of one). Default-constructed only because QFuture's
 /// internals need it; such a Result holds an Internal error.
-template <typename T>
-class [[nodiscard]] Result
+template <typename T> class [[nodiscard]] Result
 {
 public:
     Result() : m_data(Error{ErrorCode::Internal, QStringLiteral("uninitialised result"), {}}) {}
@@ -36,8 +35,7 @@ private:
     std::variant<T, Error> m_data;
 };
 
-template <>
-class [[nodiscard]] Result<void>
+template <> class [[nodiscard]] Result<void>
 {
 public:
     Result() = default;

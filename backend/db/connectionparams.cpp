@@ -19,14 +19,16 @@ QString ConnectionParams::describe() const
 core::Result<ConnectionParams> parseDatabaseUrl(const QString &text)
 {
     const QString trimmed = text.trimmed();
-    if (!trimmed.startsWith(QLatin1String("postgresql://")) && !trimmed.startsWith(QLatin1String("postgres://"))) {
+    if (!trimmed.startsWith(QLatin1String("postgresql://")) &&
+        !trimmed.startsWith(QLatin1String("postgres://"))) {
         return makeError(ErrorCode::NotConfigured,
                          QStringLiteral("DATABASE_URL must start with postgresql:// (got \"%1\")")
                              .arg(trimmed.section(u':', 0, 0)));
     }
     const QUrl url(trimmed, QUrl::StrictMode);
     if (!url.isValid())
-        return makeError(ErrorCode::NotConfigured, QStringLiteral("DATABASE_URL is not a valid URL: ") + url.errorString());
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("DATABASE_URL is not a valid URL: ") + url.errorString());
 
     ConnectionParams params;
     params.host = url.host(QUrl::FullyDecoded);

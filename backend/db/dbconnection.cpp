@@ -20,7 +20,8 @@ DbConnection::DbConnection(ConnectionParams params, QString connectionName)
     m_db.setPassword(m_params.password);
     QString options = m_params.connectOptions;
     if (!options.contains(QLatin1String("connect_timeout")))
-        options += (options.isEmpty() ? QString() : QStringLiteral(";")) + QStringLiteral("connect_timeout=5");
+        options +=
+            (options.isEmpty() ? QString() : QStringLiteral(";")) + QStringLiteral("connect_timeout=5");
     if (!options.contains(QLatin1String("application_name")))
         options += QStringLiteral(";application_name=aiagency");
     m_db.setConnectOptions(options);
@@ -38,18 +39,22 @@ core::Status DbConnection::ensureOpen()
     if (m_db.isOpen())
         return {};
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
-        return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("the Qt PostgreSQL driver (QPSQL) is missing: install libqt6sql6-psql"));
+        return makeError(
+            ErrorCode::NotConfigured,
+            QStringLiteral("the Qt PostgreSQL driver (QPSQL) is missing: install libqt6sql6-psql"));
     }
     if (!m_db.open()) {
         const QSqlError error = m_db.lastError();
         return makeError(ErrorCode::DatabaseUnavailable,
-                         QStringLiteral("cannot connect to %1: %2").arg(m_params.describe(), error.databaseText().trimmed()),
+                         QStringLiteral("cannot connect to %1: %2")
+                             .arg(m_params.describe(), error.databaseText().trimmed()),
                          {{QStringLiteral("sqlstate"), error.nativeErrorCode()}});
     }
     m_used = false;
     // Timestamps travel as UTC; the server's zone must not leak into QDateTime conversions.
-    return execScript(QStringLiteral("SET TIME ZONE 'UTC'"), QStringLiteral("session setup"));
+    // Notices ("already exists, skipping") are not for our users' terminals.
+    return execScript(QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages = warning"),
+                      QStringLiteral("session setup"));
 }
 
 void DbConnection::close()
@@ -64,7 +69,8 @@ bool DbConnection::isOpen() const
     return m_db.isOpen();
 }
 
-core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantList &binds, const QString &what)
+core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantList &binds,
+                                             const QString &what)
 {
     auto &slot = m_statements[sql];
     if (!slot) {

@@ -42,8 +42,7 @@ public:
     void rollback();
 
     /// Runs `body` in a transaction: commits when it returns a success, rolls back otherwise.
-    template <typename F>
-    auto transaction(F &&body) -> decltype(body())
+    template <typename F> auto transaction(F &&body) -> decltype(body())
     {
         if (auto started = begin(); !started)
             return started.error();

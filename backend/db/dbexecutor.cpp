@@ -65,7 +65,8 @@ bool DbExecutor::needsRetry(DbConnection &conn, const core::Error &error)
 
 void DbExecutor::workerLoop(int index)
 {
-    const QString name = QStringLiteral("aiagency-%1-%2").arg(s_executorSerial.fetchAndAddRelaxed(1)).arg(index);
+    const QString name =
+        QStringLiteral("aiagency-%1-%2").arg(s_executorSerial.fetchAndAddRelaxed(1)).arg(index);
     DbConnection conn(m_params, name);
     for (;;) {
         Task task;

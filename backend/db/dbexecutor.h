@@ -35,8 +35,7 @@ public:
     DbExecutor &operator=(const DbExecutor &) = delete;
 
     /// Queues `job` (callable as Result<T>(DbConnection &)) and returns its future.
-    template <typename T, typename Job>
-    core::Async<T> run(Job job)
+    template <typename T, typename Job> core::Async<T> run(Job job)
     {
         auto promise = std::make_shared<QPromise<core::Result<T>>>();
         promise->start();
@@ -62,8 +61,7 @@ private:
     /// True when the job failed because the connection is gone; closes it in that case.
     static bool needsRetry(DbConnection &conn, const core::Error &error);
 
-    template <typename T, typename Job>
-    static core::Result<T> reconnectAndRetry(DbConnection &conn, Job &job)
+    template <typename T, typename Job> static core::Result<T> reconnectAndRetry(DbConnection &conn, Job &job)
     {
         if (auto opened = conn.ensureOpen(); !opened)
             return opened.error();

@@ -5,16 +5,17 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
-#include <QScopeGuard>
 #include <QUuid>
 
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -80,7 +81,8 @@ QString EmbeddedPostgres::defaultDataDir()
         return QString::fromLocal8Bit(configured);
     if (::geteuid() == 0)
         return QStringLiteral("/var/lib/aiagency");
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/aiagency");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/aiagency");
 }
 
 QString EmbeddedPostgres::clusterDir() const
@@ -107,7 +109,8 @@ core::Result<QString> EmbeddedPostgres::findBinDir(const QString &configured, co
         if (hasTools(configured))
             return configured;
         return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("AGENCY_PG_BINDIR=%1 does not contain initdb, pg_ctl and postgres").arg(configured));
+                         QStringLiteral("AGENCY_PG_BINDIR=%1 does not contain initdb, pg_ctl and postgres")
+                             .arg(configured));
     }
     QStringList versions = QDir(searchRoot).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     QCollator collator;
@@ -119,11 +122,12 @@ core::Result<QString> EmbeddedPostgres::findBinDir(const QString &configured, co
         if (hasTools(dir))
             return dir;
     }
-    return makeError(ErrorCode::NotConfigured,
-                     QStringLiteral("PostgreSQL server programs (initdb, pg_ctl, postgres) were not found under %1. "
-                                    "Install them with `sudo apt-get install postgresql-15` (or run ./dev setup), "
-                                    "point AGENCY_PG_BINDIR at them, or set DATABASE_URL to an existing server.")
-                         .arg(searchRoot));
+    return makeError(
+        ErrorCode::NotConfigured,
+        QStringLiteral("PostgreSQL server programs (initdb, pg_ctl, postgres) were not found under %1. "
+                       "Install them with `sudo apt-get install postgresql-15` (or run ./dev setup), "
+                       "point AGENCY_PG_BINDIR at them, or set DATABASE_URL to an existing server.")
+            .arg(searchRoot));
 }
 
 core::Result<QString> EmbeddedPostgres::runTool(const QString &tool, const QStringList &args, int timeoutMs)
@@ -140,16 +144,19 @@ core::Result<QString> EmbeddedPostgres::runTool(const QString &tool, const QStri
     process.setProcessEnvironment(env);
     const QString program = binDir.value() + u'/' + tool;
     if (m_asRoot) {
-        process.start(QStringLiteral("runuser"), QStringList{QStringLiteral("-u"), kServerUser, QStringLiteral("--"), program} + args);
+        process.start(QStringLiteral("runuser"),
+                      QStringList{QStringLiteral("-u"), kServerUser, QStringLiteral("--"), program} + args);
     } else {
         process.start(program, args);
     }
     if (!process.waitForStarted(10000))
-        return makeError(ErrorCode::Internal, QStringLiteral("cannot start %1: %2").arg(tool, process.errorString()));
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("cannot start %1: %2").arg(tool, process.errorString()));
     if (!process.waitForFinished(timeoutMs)) {
         process.kill();
         process.waitForFinished(2000);
-        return makeError(ErrorCode::DatabaseUnavailable, QStringLiteral("%1 did not finish in time").arg(tool));
+        return makeError(ErrorCode::DatabaseUnavailable,
+                         QStringLiteral("%1 did not finish in time").arg(tool));
     }
     const QString output = QString::fromLocal8Bit(process.readAll()).trimmed();
     if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
@@ -165,21 +172,25 @@ core::Status EmbeddedPostgres::chownToServerUser(const QString &path)
         return {};
     const passwd *pw = ::getpwnam("postgres");
     if (!pw) {
-        return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("running as root needs the `postgres` system user for the embedded database; "
-                                        "install postgresql-15 or set DATABASE_URL"));
+        return makeError(
+            ErrorCode::NotConfigured,
+            QStringLiteral("running as root needs the `postgres` system user for the embedded database; "
+                           "install postgresql-15 or set DATABASE_URL"));
     }
     if (::chown(QFile::encodeName(path).constData(), pw->pw_uid, pw->pw_gid) != 0)
-        return makeError(ErrorCode::Internal, QStringLiteral("cannot hand %1 to the postgres user").arg(path));
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("cannot hand %1 to the postgres user").arg(path));
     return {};
 }
 
 core::Status EmbeddedPostgres::prepareDirectories()
 {
     if (m_options.dataDir.isEmpty())
-        return makeError(ErrorCode::NotConfigured, QStringLiteral("no data directory for the embedded database"));
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("no data directory for the embedded database"));
     if (!QDir().mkpath(m_options.dataDir))
-        return makeError(ErrorCode::NotConfigured, QStringLiteral("cannot create data directory %1").arg(m_options.dataDir));
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("cannot create data directory %1").arg(m_options.dataDir));
     QFile::setPermissions(m_options.dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
                                                  QFile::ReadGroup | QFile::ExeGroup | QFile::ExeOther);
     return {};
@@ -199,18 +210,22 @@ core::Status EmbeddedPostgres::initCluster()
     if (auto owned = chownToServerUser(scratch); !owned)
         return owned;
     if (m_asRoot && !runTool(QStringLiteral("postgres"), {QStringLiteral("--version")}, 10000)) {
-        return makeError(ErrorCode::NotConfigured, QStringLiteral("the postgres user cannot run the server programs"));
+        return makeError(ErrorCode::NotConfigured,
+                         QStringLiteral("the postgres user cannot run the server programs"));
     }
-    QStringList args{QStringLiteral("-D"), scratch, QStringLiteral("-U"), kSuperUser, QStringLiteral("--auth=trust"),
-                     QStringLiteral("-E"), QStringLiteral("UTF8"), QStringLiteral("--no-locale")};
+    QStringList args{QStringLiteral("-D"),           scratch,
+                     QStringLiteral("-U"),           kSuperUser,
+                     QStringLiteral("--auth=trust"), QStringLiteral("-E"),
+                     QStringLiteral("UTF8"),         QStringLiteral("--no-locale")};
     if (m_options.fastUnsafe)
         args << QStringLiteral("--no-sync");
     if (auto done = runTool(QStringLiteral("initdb"), args, 120000); !done) {
         if (m_asRoot && done.error().message.contains(QLatin1String("Permission denied"))) {
-            return makeError(ErrorCode::NotConfigured,
-                             QStringLiteral("the postgres user cannot reach %1; as root, set AGENCY_DATA_DIR to a "
-                                            "directory outside /root (default /var/lib/aiagency)")
-                                 .arg(m_options.dataDir));
+            return makeError(
+                ErrorCode::NotConfigured,
+                QStringLiteral("the postgres user cannot reach %1; as root, set AGENCY_DATA_DIR to a "
+                               "directory outside /root (default /var/lib/aiagency)")
+                    .arg(m_options.dataDir));
         }
         return done.error();
     }
@@ -224,7 +239,8 @@ core::Status EmbeddedPostgres::initCluster()
     conf.write(extra);
     conf.close();
     if (!QDir().rename(scratch, clusterDir()))
-        return makeError(ErrorCode::Internal, QStringLiteral("cannot move the new cluster to %1").arg(clusterDir()));
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("cannot move the new cluster to %1").arg(clusterDir()));
     cleanup.dismiss();
     return {};
 }
@@ -261,20 +277,22 @@ core::Status EmbeddedPostgres::createDatabase(const ConnectionParams &params)
         db.setUserName(params.user);
         db.setDatabaseName(QStringLiteral("postgres"));
         if (!db.open()) {
-            status = makeError(ErrorCode::DatabaseUnavailable,
-                               QStringLiteral("cannot connect to the embedded server: ") + db.lastError().text());
+            status =
+                makeError(ErrorCode::DatabaseUnavailable,
+                          QStringLiteral("cannot connect to the embedded server: ") + db.lastError().text());
         } else {
-            QSqlQuery query(db);
-            query.prepare(QStringLiteral("SELECT 1 FROM pg_database WHERE datname = ?"));
-            query.addBindValue(params.database);
-            if (query.exec() && !query.next()) {
+            auto query = std::make_unique<QSqlQuery>(db);
+            query->prepare(QStringLiteral("SELECT 1 FROM pg_database WHERE datname = ?"));
+            query->addBindValue(params.database);
+            if (query->exec() && !query->next()) {
                 // The name is ours (validated option), so quoting it as an identifier is enough.
                 const QString sql = QStringLiteral("CREATE DATABASE \"%1\"").arg(params.database);
-                if (!query.exec(sql) && query.lastError().nativeErrorCode() != QLatin1String("42P04")) {
-                    status = makeError(ErrorCode::DatabaseError,
-                                       QStringLiteral("cannot create database: ") + query.lastError().text());
+                if (!query->exec(sql) && query->lastError().nativeErrorCode() != QLatin1String("42P04")) {
+                    status = makeError(ErrorCode::DatabaseError, QStringLiteral("cannot create database: ") +
+                                                                     query->lastError().text());
                 }
             }
+            query.reset(); // a prepared statement must be freed while its connection is open
             db.close();
         }
     }
@@ -320,9 +338,15 @@ core::Result<ConnectionParams> EmbeddedPostgres::start()
     if (auto owned = chownToServerUser(m_socketDir); !owned)
         return owned.error();
 
-    const QStringList args{QStringLiteral("-D"), clusterDir(), QStringLiteral("-l"), logFile(),
-                           QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"),
-                           QStringLiteral("-o"), QStringLiteral("-k ") + m_socketDir,
+    const QStringList args{QStringLiteral("-D"),
+                           clusterDir(),
+                           QStringLiteral("-l"),
+                           logFile(),
+                           QStringLiteral("-w"),
+                           QStringLiteral("-t"),
+                           QStringLiteral("60"),
+                           QStringLiteral("-o"),
+                           QStringLiteral("-k ") + m_socketDir,
                            QStringLiteral("start")};
     if (auto started = runTool(QStringLiteral("pg_ctl"), args, 90000); !started) {
         return makeError(ErrorCode::DatabaseUnavailable,
@@ -341,10 +365,11 @@ core::Status EmbeddedPostgres::stop()
     if (!m_owns)
         return {};
     m_owns = false;
-    auto stopped = runTool(QStringLiteral("pg_ctl"),
-                           {QStringLiteral("-D"), clusterDir(), QStringLiteral("-m"), QStringLiteral("fast"),
-                            QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("stop")},
-                           90000);
+    auto stopped =
+        runTool(QStringLiteral("pg_ctl"),
+                {QStringLiteral("-D"), clusterDir(), QStringLiteral("-m"), QStringLiteral("fast"),
+                 QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("stop")},
+                90000);
     if (!stopped)
         return stopped.error();
     return {};

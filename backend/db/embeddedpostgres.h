@@ -20,8 +20,8 @@ class EmbeddedPostgres
 public:
     struct Options
     {
-        QString dataDir;      ///< holds pgdata/ and the server log
-        QString binDir;       ///< empty: the newest /usr/lib/postgresql/*/bin
+        QString dataDir;         ///< holds pgdata/ and the server log
+        QString binDir;          ///< empty: the newest /usr/lib/postgresql/*/bin
         bool fastUnsafe = false; ///< fsync off etc.: for tests and benchmarks, never for real data
         QString databaseName = QStringLiteral("aiagency");
     };
@@ -40,8 +40,8 @@ public:
     /// Finds a directory with initdb, pg_ctl and postgres: `configured` if given, else the newest
     /// /usr/lib/postgresql/<version>/bin (or `searchRoot`/<version>/bin). NotConfigured with what to
     /// install when none is found.
-    static core::Result<QString> findBinDir(const QString &configured,
-                                            const QString &searchRoot = QStringLiteral("/usr/lib/postgresql"));
+    static core::Result<QString>
+    findBinDir(const QString &configured, const QString &searchRoot = QStringLiteral("/usr/lib/postgresql"));
     /// Default data directory: $AGENCY_DATA_DIR, else /var/lib/aiagency for root (the postgres
     /// user cannot enter /root), else the XDG data directory.
     static QString defaultDataDir();

@@ -28,11 +28,13 @@ core::Result<Migration> Migrator::makeMigration(const QString &fileName, QByteAr
     static const QRegularExpression pattern(QStringLiteral("^(\\d{4})_[a-z0-9_]+\\.sql$"));
     const auto match = pattern.match(fileName);
     if (!match.hasMatch())
-        return makeError(ErrorCode::Internal, QStringLiteral("bad migration file name %1 (want NNNN_name.sql)").arg(fileName));
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("bad migration file name %1 (want NNNN_name.sql)").arg(fileName));
     Migration migration;
     migration.version = match.captured(1).toInt();
     migration.name = fileName;
-    migration.checksum = QString::fromLatin1(QCryptographicHash::hash(sql, QCryptographicHash::Sha256).toHex());
+    migration.checksum =
+        QString::fromLatin1(QCryptographicHash::hash(sql, QCryptographicHash::Sha256).toHex());
     migration.sql = std::move(sql);
     return migration;
 }
@@ -69,8 +71,8 @@ core::Result<QList<Migrator::Applied>> Migrator::readApplied(DbConnection &conn)
     QList<Applied> applied;
     if (!exists.value()->next() || !exists.value()->value(0).toBool())
         return applied;
-    auto rows = conn.exec(QStringLiteral("SELECT version, checksum FROM schema_migrations ORDER BY version"), {},
-                          QStringLiteral("read schema version"));
+    auto rows = conn.exec(QStringLiteral("SELECT version, checksum FROM schema_migrations ORDER BY version"),
+                          {}, QStringLiteral("read schema version"));
     if (!rows)
         return rows.error();
     while (rows.value()->next())
@@ -83,20 +85,22 @@ core::Status Migrator::verify(const QList<Applied> &applied) const
     const int known = m_migrations.isEmpty() ? 0 : m_migrations.constLast().version;
     for (const Applied &a : applied) {
         if (a.version > known) {
-            return makeError(ErrorCode::SchemaMismatch,
-                             QStringLiteral("the database schema (version %1) is newer than this program "
-                                            "(knows up to %2): upgrade aiagency")
-                                 .arg(a.version)
-                                 .arg(known),
-                             {{QStringLiteral("applied_version"), a.version}, {QStringLiteral("known_version"), known}});
+            return makeError(
+                ErrorCode::SchemaMismatch,
+                QStringLiteral("the database schema (version %1) is newer than this program "
+                               "(knows up to %2): upgrade aiagency")
+                    .arg(a.version)
+                    .arg(known),
+                {{QStringLiteral("applied_version"), a.version}, {QStringLiteral("known_version"), known}});
         }
         for (const Migration &m : m_migrations) {
             if (m.version == a.version && m.checksum != a.checksum) {
-                return makeError(ErrorCode::SchemaMismatch,
-                                 QStringLiteral("migration %1 was changed after it was applied (checksum %2 in the "
-                                                "database, %3 in the program); add a new migration instead")
-                                     .arg(m.name, a.checksum.left(12), m.checksum.left(12)),
-                                 {{QStringLiteral("migration"), m.name}});
+                return makeError(
+                    ErrorCode::SchemaMismatch,
+                    QStringLiteral("migration %1 was changed after it was applied (checksum %2 in the "
+                                   "database, %3 in the program); add a new migration instead")
+                        .arg(m.name, a.checksum.left(12), m.checksum.left(12)),
+                    {{QStringLiteral("migration"), m.name}});
             }
         }
     }
@@ -153,7 +157,8 @@ core::Result<MigrationReport> Migrator::migrate(DbConnection &conn) const
         if (!current->pending.contains(m.name))
             continue;
         auto applied = conn.transaction([&]() -> core::Status {
-            if (auto ran = conn.execScript(QString::fromUtf8(m.sql), QStringLiteral("migration ") + m.name); !ran)
+            if (auto ran = conn.execScript(QString::fromUtf8(m.sql), QStringLiteral("migration ") + m.name);
+                !ran)
                 return ran;
             auto recorded = conn.exec(
                 QStringLiteral("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)"),

@@ -13,9 +13,9 @@ namespace agency::db {
 struct Migration
 {
     int version = 0;
-    QString name;        ///< file name, e.g. "0001_conversations.sql"
+    QString name; ///< file name, e.g. "0001_conversations.sql"
     QByteArray sql;
-    QString checksum;    ///< SHA-256 hex of sql
+    QString checksum; ///< SHA-256 hex of sql
 };
 
 /// What the database looks like compared with the program.

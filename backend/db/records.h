@@ -13,8 +13,8 @@ namespace agency::db {
 /// Limits enforced by the repositories (documented in the README). Over a limit is a
 /// validation error (InvalidArgument / PayloadTooLarge), never a SQL error.
 namespace limits {
-constexpr qsizetype kMaxContentChars = 1'000'000;  ///< one message's text
-constexpr qsizetype kMaxMetadataBytes = 65'536;    ///< one JSON metadata object, serialised
+constexpr qsizetype kMaxContentChars = 1'000'000; ///< one message's text
+constexpr qsizetype kMaxMetadataBytes = 65'536;   ///< one JSON metadata object, serialised
 constexpr qsizetype kMaxTitleChars = 200;
 constexpr qsizetype kMaxToolCallsPerMessage = 128;
 constexpr int kMaxPageSize = 200;
@@ -70,8 +70,7 @@ struct Message
 };
 
 /// A page of a keyset-paginated list. `nextCursor` is opaque and empty on the last page.
-template <typename T>
-struct Page
+template <typename T> struct Page
 {
     QList<T> items;
     QString nextCursor;

@@ -26,19 +26,21 @@ core::Error fromSqlError(const QSqlError &error, const QString &what)
     const QString detail = error.databaseText().isEmpty() ? error.driverText() : error.databaseText();
     QJsonObject details{{QStringLiteral("sqlstate"), state}};
     if (isConnectionLoss(error))
-        return core::makeError(ErrorCode::DatabaseUnavailable, QStringLiteral("database unavailable during %1").arg(what),
-                               details);
+        return core::makeError(ErrorCode::DatabaseUnavailable,
+                               QStringLiteral("database unavailable during %1").arg(what), details);
     if (state == QLatin1String("23505"))
         return core::makeError(ErrorCode::Conflict, QStringLiteral("%1: already exists").arg(what), details);
     if (state == QLatin1String("23503"))
-        return core::makeError(ErrorCode::NotFound, QStringLiteral("%1: referenced row not found").arg(what), details);
-    if (state.startsWith(QLatin1String("22")) || state.startsWith(QLatin1String("23")))
-        return core::makeError(ErrorCode::InvalidArgument, QStringLiteral("%1: %2").arg(what, detail.trimmed()), details);
-    if (state == QLatin1String("40001") || state == QLatin1String("40P01"))
-        return core::makeError(ErrorCode::Conflict, QStringLiteral("%1: concurrent update, try again").arg(what),
+        return core::makeError(ErrorCode::NotFound, QStringLiteral("%1: referenced row not found").arg(what),
                                details);
-    return core::makeError(ErrorCode::DatabaseError, QStringLiteral("%1 failed: %2").arg(what, detail.trimmed()),
-                           details);
+    if (state.startsWith(QLatin1String("22")) || state.startsWith(QLatin1String("23")))
+        return core::makeError(ErrorCode::InvalidArgument,
+                               QStringLiteral("%1: %2").arg(what, detail.trimmed()), details);
+    if (state == QLatin1String("40001") || state == QLatin1String("40P01"))
+        return core::makeError(ErrorCode::Conflict,
+                               QStringLiteral("%1: concurrent update, try again").arg(what), details);
+    return core::makeError(ErrorCode::DatabaseError,
+                           QStringLiteral("%1 failed: %2").arg(what, detail.trimmed()), details);
 }
 
 } // namespace agency::db

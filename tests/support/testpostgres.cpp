@@ -11,8 +11,9 @@ namespace agency::test {
 QString makeSharedTempDir(QTemporaryDir &dir)
 {
     // QTemporaryDir is 0700; when the tests run as root, initdb runs as `postgres` and must enter it.
-    QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
-                                          QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+    QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                          QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther |
+                                          QFile::ExeOther);
     return dir.path();
 }
 
@@ -61,7 +62,8 @@ core::Result<db::ConnectionParams> TestPostgres::freshDatabase(bool migrated)
         db::DbConnection admin(m_admin, QStringLiteral("test-admin"));
         if (auto opened = admin.ensureOpen(); !opened)
             return opened.error();
-        if (auto created = admin.execScript(QStringLiteral("CREATE DATABASE ") + name, QStringLiteral("create test db"));
+        if (auto created =
+                admin.execScript(QStringLiteral("CREATE DATABASE ") + name, QStringLiteral("create test db"));
             !created)
             return created.error();
     }

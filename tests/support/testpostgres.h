@@ -44,19 +44,19 @@ private:
 QString makeSharedTempDir(QTemporaryDir &dir);
 
 /// Waits (processing events) for a future and returns its result; a timeout yields an Internal error.
-template <typename T>
-core::Result<T> await(const core::Async<T> &future, int timeoutMs = 30000)
+template <typename T> core::Result<T> await(const core::Async<T> &future, int timeoutMs = 30000)
 {
     if (!QTest::qWaitFor([&future] { return future.isFinished(); }, timeoutMs))
-        return core::makeError(core::ErrorCode::Internal, QStringLiteral("test timed out waiting for a future"));
+        return core::makeError(core::ErrorCode::Internal,
+                               QStringLiteral("test timed out waiting for a future"));
     return future.result();
 }
 
 } // namespace agency::test
 
 /// QVERIFY that a Result is ok, printing its error otherwise.
-#define AGENCY_VERIFY_OK(expr)                                                                                        \
-    do {                                                                                                              \
-        const auto &agencyResult_ = (expr);                                                                           \
-        QVERIFY2(agencyResult_.ok(), qPrintable(agencyResult_.error().toString()));                                  \
+#define AGENCY_VERIFY_OK(expr)                                                                               \
+    do {                                                                                                     \
+        const auto &agencyResult_ = (expr);                                                                  \
+        QVERIFY2(agencyResult_.ok(), qPrintable(agencyResult_.error().toString()));                          \
     } while (false)

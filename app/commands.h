@@ -1,0 +1,15 @@
+#pragma once
+
+#include "cli.h"
+
+namespace agency::app {
+
+// One function per subcommand. Each parses ctx.args itself (so `--help` works everywhere)
+// and returns the process exit code. Commands that need the event loop run it themselves.
+int runConfigCommand(CliContext &ctx);
+int runMigrateCommand(CliContext &ctx);
+int runDbCommand(CliContext &ctx);
+int runCompleteCommand(CliContext &ctx);
+int runConsole(CliContext &ctx, int &argc, char **argv);
+
+} // namespace agency::app

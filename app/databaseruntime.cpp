@@ -1,0 +1,66 @@
+#include "databaseruntime.h"
+
+#include "db/dbconnection.h"
+#include "db/migrator.h"
+
+namespace agency::app {
+
+core::Result<db::ConnectionParams> DatabaseRuntime::resolve(const config::Settings &settings,
+                                                            std::unique_ptr<db::EmbeddedPostgres> *embedded)
+{
+    const QString url = settings.value(QStringLiteral("DATABASE_URL"));
+    if (!url.isEmpty())
+        return db::parseDatabaseUrl(url);
+    db::EmbeddedPostgres::Options options;
+    options.dataDir = settings.value(QStringLiteral("AGENCY_DATA_DIR"));
+    if (options.dataDir.isEmpty())
+        options.dataDir = db::EmbeddedPostgres::defaultDataDir();
+    options.binDir = settings.value(QStringLiteral("AGENCY_PG_BINDIR"));
+    *embedded = std::make_unique<db::EmbeddedPostgres>(options);
+    return (*embedded)->start();
+}
+
+core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const config::Settings &settings,
+                                                                     Migrate migrate)
+{
+    std::unique_ptr<DatabaseRuntime> runtime(new DatabaseRuntime);
+    auto params = resolve(settings, &runtime->m_embedded);
+    if (!params)
+        return params.error();
+    runtime->m_params = params.value();
+
+    {
+        // Start-up check on this thread, before any worker exists: reachable, schema compatible.
+        db::DbConnection conn(runtime->m_params, QStringLiteral("aiagency-startup"));
+        if (auto opened = conn.ensureOpen(); !opened)
+            return opened.error();
+        const db::Migrator migrator(db::Migrator::embedded());
+        if (migrate == Migrate::Yes) {
+            if (auto report = migrator.migrate(conn); !report)
+                return report.error();
+        } else if (auto status = migrator.status(conn); !status) {
+            return status.error();
+        }
+    }
+
+    auto poolSize = settings.intValue(QStringLiteral("AGENCY_DB_POOL_SIZE"));
+    if (!poolSize)
+        return poolSize.error();
+    if (poolSize.value() < 1 || poolSize.value() > 256) {
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               QStringLiteral("AGENCY_DB_POOL_SIZE must be between 1 and 256"));
+    }
+    runtime->m_executor =
+        std::make_unique<db::DbExecutor>(runtime->m_params, static_cast<int>(poolSize.value()));
+    return runtime;
+}
+
+DatabaseRuntime::~DatabaseRuntime()
+{
+    // Workers close their connections before the embedded server goes away.
+    m_executor.reset();
+    if (m_embedded)
+        (void)m_embedded->stop();
+}
+
+} // namespace agency::app
