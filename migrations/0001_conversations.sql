@@ -35,9 +35,9 @@ CREATE TABLE conversations (
 CREATE INDEX idx_conversations_tenant_flow ON conversations (tenant_id, flow_type, created_at);
 CREATE INDEX idx_conversations_flow_type ON conversations (flow_type);
 -- "Most recently active first" browsing, with and without a flow filter (keyset on updated_at, id)
-CREATE INDEX idx_conversations_tenant_activity ON conversations (tenant_id, updated_at DESC, id DESC);
+CREATE INDEX idx_conversations_tenant_activity ON conversations (tenant_id, updated_at, id);
 CREATE INDEX idx_conversations_tenant_flow_activity
-    ON conversations (tenant_id, flow_type, updated_at DESC, id DESC);
+    ON conversations (tenant_id, flow_type, updated_at, id);
 
 CREATE TABLE messages (
     id                bigserial PRIMARY KEY,

@@ -35,7 +35,7 @@ private:
 class ManualClock final : public Clock
 {
 public:
-    explicit ManualClock(QDateTime start = QDateTime::fromSecsSinceEpoch(1'700'000'000, QTimeZone::UTC))
+    explicit ManualClock(QDateTime start = QDateTime::fromSecsSinceEpoch(1'700'000'000, QTimeZone::utc()))
         : m_start(std::move(start))
     {
     }

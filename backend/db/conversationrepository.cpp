@@ -1,0 +1,433 @@
+#include "conversationrepository.h"
+
+#include "core/json.h"
+#include "dbexecutor.h"
+#include "rowmapping.h"
+#include "validation.h"
+
+#include <QJsonDocument>
+
+namespace agency::db {
+
+using core::Async;
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+
+namespace {
+
+core::Error notFound(const QUuid &id)
+{
+    return makeError(ErrorCode::NotFound,
+                     QStringLiteral("conversation %1 not found").arg(id.toString(QUuid::WithoutBraces)),
+                     {{QStringLiteral("conversation_id"), id.toString(QUuid::WithoutBraces)}});
+}
+
+QString uuidText(const QUuid &id)
+{
+    return id.toString(QUuid::WithoutBraces);
+}
+
+core::Status validateScope(const QString &tenantId, const QUuid &conversationId)
+{
+    if (auto ok = validateTenantId(tenantId); !ok)
+        return ok;
+    if (conversationId.isNull()) {
+        return makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: must be a UUID"),
+                         {{QStringLiteral("field"), QStringLiteral("conversation_id")}});
+    }
+    return {};
+}
+
+core::Status validateNewMessage(const NewMessage &message)
+{
+    if (auto ok = validateContent(message.content); !ok)
+        return ok;
+    if (auto ok = validateMetadata(message.metadata, QStringLiteral("message_metadata")); !ok)
+        return ok;
+    if (message.toolCalls.size() > limits::kMaxToolCallsPerMessage) {
+        return makeError(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("tool_calls: more than %1 calls").arg(limits::kMaxToolCallsPerMessage));
+    }
+    if (!message.toolCalls.isEmpty() && message.role != core::Role::Assistant) {
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("tool_calls: only assistant messages carry tool calls"),
+                         {{QStringLiteral("field"), QStringLiteral("tool_calls")}});
+    }
+    if (message.role == core::Role::Tool && message.toolCallId.isEmpty()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("tool_call_id: a tool message must name its call"),
+                         {{QStringLiteral("field"), QStringLiteral("tool_call_id")}});
+    }
+    for (const core::ToolCall &call : message.toolCalls) {
+        if (call.id.isEmpty() || call.name.isEmpty() || call.arguments.size() > limits::kMaxContentChars) {
+            return makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("tool_calls: each call needs an id, a name and bounded arguments"),
+                {{QStringLiteral("field"), QStringLiteral("tool_calls")}});
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+Async<Conversation> ConversationRepository::createConversation(const QString &tenantId,
+                                                               const QString &flowType,
+                                                               const QJsonObject &metadata,
+                                                               const QString &title)
+{
+    for (const core::Status &check :
+         {validateTenantId(tenantId), validateFlowType(flowType), validateTitle(title),
+          validateMetadata(metadata, QStringLiteral("flow_metadata"))}) {
+        if (!check)
+            return core::failedAsync<Conversation>(check.error());
+    }
+    const QString metadataJson = core::toCompactJsonString(metadata);
+    const QUuid id = QUuid::createUuid();
+    return m_executor.run<Conversation>([=](DbConnection &conn) -> Result<Conversation> {
+        return conn.transaction([&]() -> Result<Conversation> {
+            const QString what = QStringLiteral("create conversation");
+            auto tenant =
+                conn.exec(QStringLiteral("INSERT INTO tenants (tenant_id, conversation_count) VALUES (?, 1) "
+                                         "ON CONFLICT (tenant_id) DO UPDATE "
+                                         "SET conversation_count = tenants.conversation_count + 1"),
+                          {tenantId}, what);
+            if (!tenant)
+                return tenant.error();
+            auto inserted =
+                conn.exec(QStringLiteral(
+                              "INSERT INTO conversations AS c (conversation_id, tenant_id, flow_type, title, "
+                              "flow_metadata) VALUES (?::uuid, ?, ?, ?, ?::jsonb) RETURNING ") +
+                              rows::kConversationColumns,
+                          {uuidText(id), tenantId, flowType, title, metadataJson}, what);
+            if (!inserted)
+                return inserted.error();
+            if (!inserted.value()->next())
+                return makeError(ErrorCode::DatabaseError,
+                                 QStringLiteral("create conversation returned no row"));
+            return rows::readConversation(*inserted.value());
+        });
+    });
+}
+
+Async<Conversation> ConversationRepository::getConversation(const QString &tenantId,
+                                                            const QUuid &conversationId)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<Conversation>(ok.error());
+    return m_executor.run<Conversation>([=](DbConnection &conn) -> Result<Conversation> {
+        auto query = conn.exec(QStringLiteral("SELECT ") + rows::kConversationColumns +
+                                   QStringLiteral(" FROM conversations c WHERE c.conversation_id = ?::uuid "
+                                                  "AND c.tenant_id = ?"),
+                               {uuidText(conversationId), tenantId}, QStringLiteral("get conversation"));
+        if (!query)
+            return query.error();
+        if (!query.value()->next())
+            return notFound(conversationId);
+        return rows::readConversation(*query.value());
+    });
+}
+
+Async<Conversation> ConversationRepository::setTitle(const QString &tenantId, const QUuid &conversationId,
+                                                     const QString &title)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<Conversation>(ok.error());
+    if (auto ok = validateTitle(title); !ok)
+        return core::failedAsync<Conversation>(ok.error());
+    return m_executor.run<Conversation>([=](DbConnection &conn) -> Result<Conversation> {
+        auto query = conn.exec(
+            QStringLiteral("UPDATE conversations AS c SET title = ? WHERE c.conversation_id = ?::uuid "
+                           "AND c.tenant_id = ? RETURNING ") +
+                rows::kConversationColumns,
+            {title, uuidText(conversationId), tenantId}, QStringLiteral("set title"));
+        if (!query)
+            return query.error();
+        if (!query.value()->next())
+            return notFound(conversationId);
+        return rows::readConversation(*query.value());
+    });
+}
+
+Async<QList<Message>> ConversationRepository::saveMessages(const QString &tenantId,
+                                                           const QUuid &conversationId,
+                                                           const QList<NewMessage> &messages)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<QList<Message>>(ok.error());
+    if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
+        return core::failedAsync<QList<Message>>(makeError(
+            ErrorCode::InvalidArgument, QStringLiteral("messages: save between 1 and %1 messages at once")
+                                            .arg(limits::kMaxMessagesPerSave)));
+    }
+    QVariantList binds{uuidText(conversationId), tenantId, static_cast<int>(messages.size())};
+    QStringList values;
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const NewMessage &m = messages.at(i);
+        if (auto ok = validateNewMessage(m); !ok)
+            return core::failedAsync<QList<Message>>(ok.error());
+        values.append(QStringLiteral("(%1, ?::text, ?::text, ?::text, ?::text, ?::text)").arg(i));
+        binds << core::roleName(m.role) << m.content
+              << (m.toolCalls.isEmpty()
+                      ? QVariant(QMetaType::fromType<QString>())
+                      : QVariant(QString::fromUtf8(core::toCompactJson(core::toolCallsToJson(m.toolCalls)))))
+              << (m.toolCallId.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(m.toolCallId))
+              << core::toCompactJsonString(m.metadata);
+    }
+    // One statement: lock and bump the conversation (tenant-scoped), then insert every message
+    // with the conversation's new activity time. No conversation row → nothing inserted.
+    const QString sql =
+        QStringLiteral(
+            "WITH c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
+            "message_count = message_count + ? "
+            "WHERE conversation_id = ?::uuid AND tenant_id = ? "
+            "RETURNING conversation_id, tenant_id, flow_type, updated_at), "
+            "ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, content, "
+            "tool_calls, tool_call_id, message_metadata, created_at) "
+            "SELECT c.conversation_id, c.tenant_id, c.flow_type, v.role, v.content, v.tool_calls::jsonb, "
+            "v.tool_call_id, v.meta::jsonb, c.updated_at FROM c CROSS JOIN (VALUES ") +
+        values.join(QStringLiteral(", ")) +
+        QStringLiteral(
+            ") AS v(ord, role, content, tool_calls, tool_call_id, meta) ORDER BY v.ord RETURNING ") +
+        rows::kMessageColumns + QStringLiteral(") SELECT * FROM ins ORDER BY 1");
+    // The count goes first in the statement but was appended last: move it.
+    binds.move(2, 0);
+    return m_executor.run<QList<Message>>([=](DbConnection &conn) -> Result<QList<Message>> {
+        auto query = conn.exec(sql, binds, QStringLiteral("save messages"));
+        if (!query)
+            return query.error();
+        QList<Message> saved;
+        while (query.value()->next())
+            saved.append(rows::readMessage(*query.value()));
+        if (saved.isEmpty())
+            return notFound(conversationId);
+        return saved;
+    });
+}
+
+Async<Message> ConversationRepository::saveMessage(const QString &tenantId, const QUuid &conversationId,
+                                                   const NewMessage &message)
+{
+    QFuture<Result<QList<Message>>> saved = saveMessages(tenantId, conversationId, {message});
+    return saved.then([](const Result<QList<Message>> &result) -> Result<Message> {
+        if (!result)
+            return result.error();
+        return result->constFirst();
+    });
+}
+
+Async<QList<Message>> ConversationRepository::history(const QString &tenantId, const QUuid &conversationId,
+                                                      int limit)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<QList<Message>>(ok.error());
+    if (auto ok = validateLimit(limit, limits::kMaxHistory, QStringLiteral("limit")); !ok)
+        return core::failedAsync<QList<Message>>(ok.error());
+    // One round trip: the conversation row proves existence and tenancy; the lateral join takes
+    // the newest `limit` messages, which are then returned oldest first.
+    const QString sql = QStringLiteral("SELECT c.id, ") + rows::kMessageColumns +
+                        QStringLiteral(" FROM conversations c LEFT JOIN LATERAL (SELECT * FROM messages x "
+                                       "WHERE x.conversation_id = c.conversation_id "
+                                       "ORDER BY x.created_at DESC, x.id DESC LIMIT ?) m ON true "
+                                       "WHERE c.conversation_id = ?::uuid AND c.tenant_id = ? "
+                                       "ORDER BY m.created_at, m.id");
+    return m_executor.run<QList<Message>>([=](DbConnection &conn) -> Result<QList<Message>> {
+        auto query =
+            conn.exec(sql, {limit, uuidText(conversationId), tenantId}, QStringLiteral("load history"));
+        if (!query)
+            return query.error();
+        QList<Message> messages;
+        bool found = false;
+        while (query.value()->next()) {
+            found = true;
+            if (!query.value()->isNull(1))
+                messages.append(rows::readMessage(*query.value(), 1));
+        }
+        if (!found)
+            return notFound(conversationId);
+        return messages;
+    });
+}
+
+Async<Page<Message>> ConversationRepository::messages(const MessageQuery &q)
+{
+    if (auto ok = validateScope(q.tenantId, q.conversationId); !ok)
+        return core::failedAsync<Page<Message>>(ok.error());
+    if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+        return core::failedAsync<Page<Message>>(ok.error());
+    Cursor after;
+    const bool hasCursor = !q.cursor.isEmpty();
+    if (hasCursor) {
+        auto decoded = decodeCursor(q.cursor);
+        if (!decoded)
+            return core::failedAsync<Page<Message>>(decoded.error());
+        after = decoded.value();
+    }
+    QVariantList binds{q.limit + 1};
+    QString keyset;
+    if (hasCursor) {
+        keyset = QStringLiteral(
+            " AND (x.created_at, x.id) > (timestamptz 'epoch' + ? * interval '1 microsecond', ?)");
+        binds << after.micros << after.id;
+    }
+    binds << uuidText(q.conversationId) << q.tenantId;
+    const QString sql = QStringLiteral("SELECT c.id, ") + rows::kMessageColumns +
+                        QStringLiteral(" FROM conversations c LEFT JOIN LATERAL (SELECT * FROM messages x "
+                                       "WHERE x.conversation_id = c.conversation_id") +
+                        keyset +
+                        QStringLiteral(" ORDER BY x.created_at, x.id LIMIT ?) m ON true "
+                                       "WHERE c.conversation_id = ?::uuid AND c.tenant_id = ? "
+                                       "ORDER BY m.created_at, m.id");
+    // LIMIT comes after the keyset in the text: order the binds to match.
+    binds.move(0, hasCursor ? 2 : 0);
+    const int limit = q.limit;
+    const QUuid conversationId = q.conversationId;
+    return m_executor.run<Page<Message>>([=](DbConnection &conn) -> Result<Page<Message>> {
+        auto query = conn.exec(sql, binds, QStringLiteral("list messages"));
+        if (!query)
+            return query.error();
+        Page<Message> page;
+        bool found = false;
+        QString lastCursor;
+        while (query.value()->next()) {
+            found = true;
+            if (query.value()->isNull(1))
+                continue;
+            if (page.items.size() == limit) {
+                page.nextCursor = lastCursor;
+                break;
+            }
+            page.items.append(rows::readMessage(*query.value(), 1));
+            lastCursor = rows::messageCursor(*query.value(), 1);
+        }
+        if (!found)
+            return notFound(conversationId);
+        return page;
+    });
+}
+
+Async<Page<Conversation>> ConversationRepository::listConversations(const ConversationQuery &q)
+{
+    if (auto ok = validateTenantId(q.tenantId); !ok)
+        return core::failedAsync<Page<Conversation>>(ok.error());
+    if (!q.flowType.isEmpty()) {
+        if (auto ok = validateFlowType(q.flowType); !ok)
+            return core::failedAsync<Page<Conversation>>(ok.error());
+    }
+    if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+        return core::failedAsync<Page<Conversation>>(ok.error());
+    // Four statement shapes rather than "? IS NULL OR …", so each keeps an index-only plan.
+    QString sql = QStringLiteral("SELECT ") + rows::kConversationColumns +
+                  QStringLiteral(" FROM conversations c WHERE c.tenant_id = ?");
+    QVariantList binds{q.tenantId};
+    if (!q.flowType.isEmpty()) {
+        sql += QStringLiteral(" AND c.flow_type = ?");
+        binds << q.flowType;
+    }
+    if (!q.cursor.isEmpty()) {
+        auto cursor = decodeCursor(q.cursor);
+        if (!cursor)
+            return core::failedAsync<Page<Conversation>>(cursor.error());
+        sql += QStringLiteral(
+            " AND (c.updated_at, c.id) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?)");
+        binds << cursor->micros << cursor->id;
+    }
+    sql += QStringLiteral(" ORDER BY c.updated_at DESC, c.id DESC LIMIT ?");
+    binds << q.limit + 1;
+    const int limit = q.limit;
+    return m_executor.run<Page<Conversation>>([=](DbConnection &conn) -> Result<Page<Conversation>> {
+        auto query = conn.exec(sql, binds, QStringLiteral("list conversations"));
+        if (!query)
+            return query.error();
+        Page<Conversation> page;
+        QString lastCursor;
+        while (query.value()->next()) {
+            if (page.items.size() == limit) {
+                page.nextCursor = lastCursor;
+                break;
+            }
+            page.items.append(rows::readConversation(*query.value()));
+            lastCursor = rows::conversationCursor(*query.value());
+        }
+        return page;
+    });
+}
+
+Async<QList<SearchHit>> ConversationRepository::search(const SearchQuery &q)
+{
+    if (auto ok = validateTenantId(q.tenantId); !ok)
+        return core::failedAsync<QList<SearchHit>>(ok.error());
+    if (q.text.trimmed().isEmpty() || q.text.size() > 1000) {
+        return core::failedAsync<QList<SearchHit>>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("q: search text must be 1-1000 characters"),
+                      {{QStringLiteral("field"), QStringLiteral("q")}}));
+    }
+    if (!q.flowType.isEmpty()) {
+        if (auto ok = validateFlowType(q.flowType); !ok)
+            return core::failedAsync<QList<SearchHit>>(ok.error());
+    }
+    if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+        return core::failedAsync<QList<SearchHit>>(ok.error());
+    QString sql = QStringLiteral("SELECT m.id, m.conversation_id, m.flow_type, c.title, m.role, "
+                                 "ts_headline('simple', left(m.content, 20000), q, 'StartSel=[[, StopSel=]], "
+                                 "MaxWords=30, MinWords=8'), "
+                                 "m.created_at FROM websearch_to_tsquery('simple', ?) q, messages m "
+                                 "JOIN conversations c ON c.conversation_id = m.conversation_id "
+                                 "WHERE m.tenant_id = ? AND m.search_vector @@ q");
+    QVariantList binds{q.text, q.tenantId};
+    if (!q.flowType.isEmpty()) {
+        sql += QStringLiteral(" AND m.flow_type = ?");
+        binds << q.flowType;
+    }
+    sql += QStringLiteral(" ORDER BY m.created_at DESC, m.id DESC LIMIT ?");
+    binds << q.limit;
+    return m_executor.run<QList<SearchHit>>([=](DbConnection &conn) -> Result<QList<SearchHit>> {
+        auto query = conn.exec(sql, binds, QStringLiteral("search"));
+        if (!query)
+            return query.error();
+        QList<SearchHit> hits;
+        while (query.value()->next()) {
+            const QSqlQuery &row = *query.value();
+            SearchHit hit;
+            hit.messageId = row.value(0).toLongLong();
+            hit.conversationId = QUuid::fromString(row.value(1).toString());
+            hit.flowType = row.value(2).toString();
+            hit.conversationTitle = row.value(3).toString();
+            hit.role = core::roleFromName(row.value(4).toString()).value_or(core::Role::User);
+            hit.snippet = row.value(5).toString();
+            hit.createdAt = rows::readTimestamp(row.value(6));
+            hits.append(hit);
+        }
+        return hits;
+    });
+}
+
+Async<bool> ConversationRepository::deleteConversation(const QString &tenantId, const QUuid &conversationId)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<bool>(ok.error());
+    return m_executor.run<bool>([=](DbConnection &conn) -> Result<bool> {
+        return conn.transaction([&]() -> Result<bool> {
+            const QString what = QStringLiteral("delete conversation");
+            auto deleted =
+                conn.exec(QStringLiteral("DELETE FROM conversations WHERE conversation_id = ?::uuid "
+                                         "AND tenant_id = ? RETURNING 1"),
+                          {uuidText(conversationId), tenantId}, what);
+            if (!deleted)
+                return deleted.error();
+            if (!deleted.value()->next())
+                return notFound(conversationId);
+            auto counted =
+                conn.exec(QStringLiteral("UPDATE tenants SET conversation_count = conversation_count - 1 "
+                                         "WHERE tenant_id = ?"),
+                          {tenantId}, what);
+            if (!counted)
+                return counted.error();
+            return true;
+        });
+    });
+}
+
+} // namespace agency::db

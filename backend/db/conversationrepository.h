@@ -1,0 +1,51 @@
+#pragma once
+
+#include "core/future.h"
+#include "records.h"
+
+namespace agency::db {
+
+class DbExecutor;
+
+/// Conversations and their messages. Every method is scoped to one tenant: a conversation of
+/// another tenant behaves exactly like one that does not exist (NotFound, nothing changed).
+/// Inputs are validated before any SQL runs. Thread-safe; results arrive on the executor's
+/// threads, so attach continuations with a context object.
+class ConversationRepository
+{
+public:
+    explicit ConversationRepository(DbExecutor &executor) : m_executor(executor) {}
+
+    /// Creates a conversation (creating the tenant row on first use) and returns it.
+    core::Async<Conversation> createConversation(const QString &tenantId, const QString &flowType,
+                                                 const QJsonObject &metadata = {}, const QString &title = {});
+    core::Async<Conversation> getConversation(const QString &tenantId, const QUuid &conversationId);
+    core::Async<Conversation> setTitle(const QString &tenantId, const QUuid &conversationId,
+                                       const QString &title);
+
+    /// Appends messages in one statement (all or nothing), bumping updated_at and message_count.
+    /// Returns the stored messages in order.
+    core::Async<QList<Message>> saveMessages(const QString &tenantId, const QUuid &conversationId,
+                                             const QList<NewMessage> &messages);
+    core::Async<Message> saveMessage(const QString &tenantId, const QUuid &conversationId,
+                                     const NewMessage &message);
+
+    /// The most recent `limit` messages, returned oldest first (ties by id).
+    core::Async<QList<Message>> history(const QString &tenantId, const QUuid &conversationId,
+                                        int limit = 100);
+    /// All messages oldest first, a page at a time (keyset on created_at, id).
+    core::Async<Page<Message>> messages(const MessageQuery &query);
+
+    /// A tenant's conversations, most recently active first, optionally one flow type.
+    core::Async<Page<Conversation>> listConversations(const ConversationQuery &query);
+    /// Full-text search over message content within one tenant, newest matches first.
+    core::Async<QList<SearchHit>> search(const SearchQuery &query);
+
+    /// Deletes the conversation and (cascade) its messages.
+    core::Async<bool> deleteConversation(const QString &tenantId, const QUuid &conversationId);
+
+private:
+    DbExecutor &m_executor;
+};
+
+} // namespace agency::db

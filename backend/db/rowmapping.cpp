@@ -1,0 +1,73 @@
+#include "rowmapping.h"
+
+#include "validation.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace agency::db::rows {
+
+const QString kConversationColumns = QStringLiteral(
+    "c.conversation_id, c.tenant_id, c.flow_type, c.title, c.flow_metadata::text, c.message_count, "
+    "c.created_at, c.updated_at, (extract(epoch FROM c.updated_at) * 1000000)::bigint, c.id");
+
+const QString kMessageColumns = QStringLiteral(
+    "m.id, m.conversation_id, m.tenant_id, m.flow_type, m.role, m.content, m.tool_calls::text, "
+    "m.tool_call_id, "
+    "m.message_metadata::text, m.created_at, (extract(epoch FROM m.created_at) * 1000000)::bigint");
+
+QJsonObject parseObject(const QVariant &jsonText)
+{
+    if (jsonText.isNull())
+        return {};
+    return QJsonDocument::fromJson(jsonText.toString().toUtf8()).object();
+}
+
+QDateTime readTimestamp(const QVariant &value)
+{
+    return value.toDateTime().toUTC();
+}
+
+Conversation readConversation(const QSqlQuery &query, int offset)
+{
+    Conversation c;
+    c.conversationId = QUuid::fromString(query.value(offset + 0).toString());
+    c.tenantId = query.value(offset + 1).toString();
+    c.flowType = query.value(offset + 2).toString();
+    c.title = query.value(offset + 3).toString();
+    c.metadata = parseObject(query.value(offset + 4));
+    c.messageCount = query.value(offset + 5).toLongLong();
+    c.createdAt = readTimestamp(query.value(offset + 6));
+    c.updatedAt = readTimestamp(query.value(offset + 7));
+    return c;
+}
+
+QString conversationCursor(const QSqlQuery &query, int offset)
+{
+    return encodeCursor(Cursor{query.value(offset + 8).toLongLong(), query.value(offset + 9).toLongLong()});
+}
+
+Message readMessage(const QSqlQuery &query, int offset)
+{
+    Message m;
+    m.id = query.value(offset + 0).toLongLong();
+    m.conversationId = QUuid::fromString(query.value(offset + 1).toString());
+    m.tenantId = query.value(offset + 2).toString();
+    m.flowType = query.value(offset + 3).toString();
+    m.role = core::roleFromName(query.value(offset + 4).toString()).value_or(core::Role::User);
+    m.content = query.value(offset + 5).toString();
+    const QVariant calls = query.value(offset + 6);
+    if (!calls.isNull())
+        m.toolCalls = core::toolCallsFromJson(QJsonDocument::fromJson(calls.toString().toUtf8()).array());
+    m.toolCallId = query.value(offset + 7).toString();
+    m.metadata = parseObject(query.value(offset + 8));
+    m.createdAt = readTimestamp(query.value(offset + 9));
+    return m;
+}
+
+QString messageCursor(const QSqlQuery &query, int offset)
+{
+    return encodeCursor(Cursor{query.value(offset + 10).toLongLong(), query.value(offset + 0).toLongLong()});
+}
+
+} // namespace agency::db::rows

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "core/future.h"
+#include "records.h"
+
+#include <optional>
+
+namespace agency::db {
+
+class DbExecutor;
+
+/// Tenants: the unit of isolation. Thread-safe; results arrive on executor threads.
+class TenantRepository
+{
+public:
+    explicit TenantRepository(DbExecutor &executor) : m_executor(executor) {}
+
+    /// Creates the tenant if it does not exist (then `name` is stored), and returns it either way.
+    core::Async<Tenant> ensureTenant(const QString &tenantId, const QString &name = {});
+    /// Creates a new tenant; Conflict when it already exists.
+    core::Async<Tenant> createTenant(const QString &tenantId, const QString &name,
+                                     const QJsonObject &settings = {});
+    core::Async<Tenant> getTenant(const QString &tenantId);
+    /// Tenants ordered by id, with their conversation counts; `afterTenantId` continues a listing.
+    core::Async<Page<Tenant>> listTenants(int limit = 100, const QString &afterTenantId = {});
+    /// Replaces the name and/or the settings object (only the given parts).
+    core::Async<Tenant> updateTenant(const QString &tenantId, const std::optional<QString> &name,
+                                     const std::optional<QJsonObject> &settings);
+
+private:
+    DbExecutor &m_executor;
+};
+
+} // namespace agency::db

@@ -1,0 +1,115 @@
+#include "validation.h"
+
+#include "core/json.h"
+#include "records.h"
+
+#include <QRegularExpression>
+
+namespace agency::db {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+core::Error invalid(const QString &field, const QString &message)
+{
+    return makeError(ErrorCode::InvalidArgument, field + QStringLiteral(": ") + message,
+                     {{QStringLiteral("field"), field}});
+}
+} // namespace
+
+core::Status validateTenantId(const QString &tenantId)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"));
+    if (tenantId.isEmpty())
+        return invalid(QStringLiteral("tenant_id"), QStringLiteral("must not be empty"));
+    if (!pattern.match(tenantId).hasMatch()) {
+        return invalid(
+            QStringLiteral("tenant_id"),
+            QStringLiteral("must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"));
+    }
+    return {};
+}
+
+core::Status validateFlowType(const QString &flowType)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,63}$"));
+    if (flowType.isEmpty())
+        return invalid(QStringLiteral("flow_type"), QStringLiteral("must not be empty"));
+    if (!pattern.match(flowType).hasMatch()) {
+        return invalid(QStringLiteral("flow_type"),
+                       QStringLiteral("must be 1-64 lower-case letters, digits, '_' or '-'"));
+    }
+    return {};
+}
+
+core::Status validateTitle(const QString &title)
+{
+    if (title.size() > limits::kMaxTitleChars)
+        return invalid(QStringLiteral("title"),
+                       QStringLiteral("longer than %1 characters").arg(limits::kMaxTitleChars));
+    return {};
+}
+
+core::Status validateContent(const QString &content)
+{
+    if (content.size() > limits::kMaxContentChars) {
+        return makeError(ErrorCode::PayloadTooLarge,
+                         QStringLiteral("content: longer than %1 characters").arg(limits::kMaxContentChars),
+                         {{QStringLiteral("field"), QStringLiteral("content")},
+                          {QStringLiteral("limit"), limits::kMaxContentChars}});
+    }
+    if (content.contains(QChar(0)))
+        return invalid(QStringLiteral("content"), QStringLiteral("must not contain NUL characters"));
+    return {};
+}
+
+core::Status validateMetadata(const QJsonObject &metadata, const QString &field)
+{
+    if (core::toCompactJson(metadata).size() > limits::kMaxMetadataBytes) {
+        return makeError(ErrorCode::PayloadTooLarge,
+                         QStringLiteral("%1: larger than %2 bytes").arg(field).arg(limits::kMaxMetadataBytes),
+                         {{QStringLiteral("field"), field}});
+    }
+    return {};
+}
+
+core::Status validateLimit(int limit, int max, const QString &field)
+{
+    if (limit < 1 || limit > max)
+        return invalid(field, QStringLiteral("must be between 1 and %1").arg(max));
+    return {};
+}
+
+core::Result<QUuid> parseConversationId(const QString &text)
+{
+    const QUuid id = QUuid::fromString(text.trimmed());
+    if (id.isNull())
+        return invalid(QStringLiteral("conversation_id"), QStringLiteral("must be a UUID"));
+    return id;
+}
+
+QString encodeCursor(const Cursor &cursor)
+{
+    const QByteArray raw = QByteArray::number(cursor.micros) + '.' + QByteArray::number(cursor.id);
+    return QString::fromLatin1(raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+core::Result<Cursor> decodeCursor(const QString &text)
+{
+    const auto decoded = QByteArray::fromBase64Encoding(
+        text.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    const QList<QByteArray> parts = decoded ? decoded.decoded.split('.') : QList<QByteArray>{};
+    bool okMicros = false;
+    bool okId = false;
+    Cursor cursor;
+    if (parts.size() == 2) {
+        cursor.micros = parts[0].toLongLong(&okMicros);
+        cursor.id = parts[1].toLongLong(&okId);
+    }
+    if (!okMicros || !okId)
+        return invalid(QStringLiteral("cursor"), QStringLiteral("is not a cursor returned by this server"));
+    return cursor;
+}
+
+} // namespace agency::db
