@@ -43,9 +43,15 @@ const SettingSpec *findSpec(const QString &key)
 QString unquote(QString value)
 {
     value = value.trimmed();
-    if (value.size() >= 2 && (value.front() == u'"' || value.front() == u'\'') &&
-        value.back() == value.front())
-        return value.mid(1, value.size() - 2);
+    if (value.size() >= 2 && (value.front() == u'"' || value.front() == u'\'')) {
+        // KEY="value" or KEY="value" # comment: everything up to the closing quote.
+        const qsizetype close = value.indexOf(value.front(), 1);
+        const QString rest = close > 0 ? value.mid(close + 1).trimmed() : QString();
+        if (close > 0 && (rest.isEmpty() || rest.startsWith(u'#')))
+            return value.mid(1, close - 1);
+        if (value.back() == value.front())
+            return value.mid(1, value.size() - 2);
+    }
     // An unquoted value may carry a trailing " # comment".
     const qsizetype hash = value.indexOf(QLatin1String(" #"));
     return hash >= 0 ? value.left(hash).trimmed() : value;
@@ -137,9 +143,14 @@ Source Settings::source(const QString &key) const
 
 Result<qint64> Settings::intValue(const QString &key) const
 {
-    const QString text = value(key).trimmed();
-    if (text.isEmpty())
-        return qint64{0};
+    QString text = value(key).trimmed();
+    if (text.isEmpty()) {
+        // An empty value (`KEY=` in a .env file) means unset, not zero.
+        const SettingSpec *spec = findSpec(key);
+        text = spec ? spec->defaultValue.trimmed() : QString();
+        if (text.isEmpty())
+            return qint64{0};
+    }
     bool ok = false;
     const qint64 number = text.toLongLong(&ok);
     if (!ok) {
@@ -177,11 +188,14 @@ QString Settings::mask(const QString &secret)
 {
     if (secret.isEmpty())
         return {};
-    // URLs: hide only the password part, which is the secret.
+    // URLs: hide only the password, which is the secret: in the user info (up to the last '@'
+    // of the authority, in case the password holds a raw '@') and in a `password=` query item.
     if (secret.contains(QLatin1String("://"))) {
-        static const QRegularExpression userInfo(QStringLiteral("://([^:/@]*):([^@]*)@"));
+        static const QRegularExpression userInfo(QStringLiteral("://([^:/@]*):([^/?#]*)@"));
+        static const QRegularExpression queryPassword(QStringLiteral("([?&]password=)[^&#]*"));
         QString masked = secret;
         masked.replace(userInfo, QStringLiteral("://\\1:****@"));
+        masked.replace(queryPassword, QStringLiteral("\\1****"));
         return masked;
     }
     return secret.left(secret.size() > 12 ? 4 : 0) + QStringLiteral("****");
