@@ -1,5 +1,6 @@
 #include "connectionparams.h"
 
+#include <QRegularExpression>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -25,13 +26,27 @@ core::Result<ConnectionParams> parseDatabaseUrl(const QString &text)
                          QStringLiteral("DATABASE_URL must start with postgresql:// (got \"%1\")")
                              .arg(trimmed.section(u':', 0, 0)));
     }
-    const QUrl url(trimmed, QUrl::StrictMode);
-    if (!url.isValid())
+    // libpq also accepts a percent-encoded socket directory as the host
+    // (postgresql://%2Fvar%2Frun%2Fpostgresql/db), which QUrl rejects as a host name.
+    static const QRegularExpression socketHost(QStringLiteral("^([a-z]+://(?:[^@/?#]*@)?)(%2F[^:/?#]*)"),
+                                               QRegularExpression::CaseInsensitiveOption);
+    QString socketDir;
+    QString forQUrl = trimmed;
+    if (const auto match = socketHost.match(trimmed); match.hasMatch()) {
+        socketDir = QUrl::fromPercentEncoding(match.captured(2).toUtf8());
+        forQUrl.replace(match.capturedStart(2), match.capturedLength(2), QStringLiteral("localhost"));
+    }
+    const QUrl url(forQUrl, QUrl::StrictMode);
+    if (!url.isValid()) {
+        // QUrl's message ends with "source was <the URL>", which would print the password.
         return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("DATABASE_URL is not a valid URL: ") + url.errorString());
+                         QStringLiteral("DATABASE_URL is not a valid URL: %1 (percent-encode special "
+                                        "characters in the user name and password)")
+                             .arg(url.errorString().section(QStringLiteral("; source was"), 0, 0)));
+    }
 
     ConnectionParams params;
-    params.host = url.host(QUrl::FullyDecoded);
+    params.host = socketDir.isEmpty() ? url.host(QUrl::FullyDecoded) : socketDir;
     params.port = url.port(5432);
     params.user = url.userName(QUrl::FullyDecoded);
     params.password = url.password(QUrl::FullyDecoded);
