@@ -23,7 +23,8 @@ struct ConnectionParams
 
 /// Parses `postgresql://user:pass@host:port/db?sslmode=require` and
 /// `postgresql:///db?host=/socket/dir&user=name` (also the `postgres://` scheme, and libpq's
-/// percent-encoded socket host `postgresql://%2Fsocket%2Fdir/db`). Percent-encoding is decoded. Unknown query parameters are passed to libpq as connection options.
+/// percent-encoded socket host `postgresql://%2Fsocket%2Fdir/db`). Percent-encoding is decoded. Unknown query
+/// parameters are passed to libpq as connection options.
 core::Result<ConnectionParams> parseDatabaseUrl(const QString &url);
 
 } // namespace agency::db

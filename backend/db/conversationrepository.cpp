@@ -171,9 +171,9 @@ Async<QList<Message>> ConversationRepository::saveMessages(const QString &tenant
         values.append(QStringLiteral("(%1, ?::text, ?::text, ?::text, ?::text, ?::text)").arg(i));
         binds << core::roleName(m.role) << m.content
               << (m.toolCalls.isEmpty()
-                      ? QVariant(QMetaType::fromType<QString>())
+                      ? QVariant()
                       : QVariant(QString::fromUtf8(core::toCompactJson(core::toolCallsToJson(m.toolCalls)))))
-              << (m.toolCallId.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(m.toolCallId))
+              << (m.toolCallId.isEmpty() ? QVariant() : QVariant(m.toolCallId))
               << core::toCompactJsonString(m.metadata);
     }
     // One statement: lock and bump the conversation (tenant-scoped), then insert every message

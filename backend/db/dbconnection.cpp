@@ -84,8 +84,14 @@ core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantL
         slot = std::move(query);
     }
     QSqlQuery *query = slot.get();
-    for (int i = 0; i < binds.size(); ++i)
-        query->bindValue(i, binds.at(i));
+    for (int i = 0; i < binds.size(); ++i) {
+        const QVariant &value = binds.at(i);
+        // QPSQL sends a null QString as SQL NULL; we mean NULL only with an invalid QVariant().
+        if (value.typeId() == QMetaType::QString && value.toString().isNull())
+            query->bindValue(i, QStringLiteral(""));
+        else
+            query->bindValue(i, value);
+    }
     if (!query->exec()) {
         const auto error = fromSqlError(query->lastError(), what);
         // A failed prepared statement may be invalid after e.g. a schema change: prepare afresh.

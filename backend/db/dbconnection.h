@@ -32,6 +32,7 @@ public:
 
     /// Runs a parameterised statement (`?` placeholders) through a per-connection cache of
     /// prepared statements. The returned query stays valid until the same SQL runs again.
+    /// A null QString binds as '' (not NULL); bind an invalid QVariant() for SQL NULL.
     /// `what` names the operation for error messages.
     core::Result<QSqlQuery *> exec(const QString &sql, const QVariantList &binds, const QString &what);
     /// Runs SQL text without preparing (DDL, several statements, SET). No parameters.

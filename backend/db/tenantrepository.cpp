@@ -147,9 +147,8 @@ Async<Tenant> TenantRepository::updateTenant(const QString &tenantId, const std:
         if (auto ok = validateMetadata(*settings, QStringLiteral("settings")); !ok)
             return core::failedAsync<Tenant>(ok.error());
     }
-    const QVariant nameValue = name ? QVariant(*name) : QVariant(QMetaType::fromType<QString>());
-    const QVariant settingsValue =
-        settings ? QVariant(core::toCompactJsonString(*settings)) : QVariant(QMetaType::fromType<QString>());
+    const QVariant nameValue = name ? QVariant(*name) : QVariant();
+    const QVariant settingsValue = settings ? QVariant(core::toCompactJsonString(*settings)) : QVariant();
     return m_executor.run<Tenant>([=](DbConnection &conn) -> Result<Tenant> {
         return firstTenant(
             conn.exec(QStringLiteral("UPDATE tenants AS t SET name = coalesce(?::text, t.name), "

@@ -81,6 +81,13 @@ core::Status validateLimit(int limit, int max, const QString &field)
     return {};
 }
 
+core::Result<core::Role> parseRole(const QString &text)
+{
+    if (auto role = core::roleFromName(text))
+        return *role;
+    return invalid(QStringLiteral("role"), QStringLiteral("must be one of system, user, assistant, tool"));
+}
+
 core::Result<QUuid> parseConversationId(const QString &text)
 {
     const QUuid id = QUuid::fromString(text.trimmed());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/message.h"
 #include "core/result.h"
 
 #include <QJsonObject>
@@ -17,6 +18,8 @@ core::Status validateTitle(const QString &title);
 core::Status validateContent(const QString &content);
 core::Status validateMetadata(const QJsonObject &metadata, const QString &field);
 core::Status validateLimit(int limit, int max, const QString &field);
+/// Parses a role name ("system", "user", "assistant", "tool").
+core::Result<core::Role> parseRole(const QString &text);
 /// Parses a conversation id; accepts the canonical form with or without braces.
 core::Result<QUuid> parseConversationId(const QString &text);
 
