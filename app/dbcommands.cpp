@@ -50,7 +50,8 @@ int printStatus(CliContext &ctx)
         lines << QStringLiteral("cluster:         %1").arg(embedded->clusterDir());
         lines << QStringLiteral("server log:      %1").arg(embedded->logFile());
     }
-    if (auto version = conn.exec(QStringLiteral("SHOW server_version"), {}, QStringLiteral("status"));
+    if (auto version = conn.exec(QStringLiteral("SELECT current_setting('server_version')"), {},
+                                 QStringLiteral("status"));
         version && version.value()->next()) {
         lines << QStringLiteral("server version:  PostgreSQL %1").arg(version.value()->value(0).toString());
     }

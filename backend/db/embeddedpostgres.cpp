@@ -1,10 +1,10 @@
 #include "embeddedpostgres.h"
 
-#include <QCollator>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -12,6 +12,7 @@
 #include <QStandardPaths>
 #include <QUuid>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -48,16 +49,47 @@ QString tail(const QString &path, int maxLines)
     return lines.mid(std::max<qsizetype>(0, lines.size() - maxLines)).join(u'\n');
 }
 
-bool isPostgresProcess(qint64 pid)
+/// Whether `pid` is a live postmaster serving `clusterDir` (so postmaster.pid is not stale).
+bool isPostmasterOf(qint64 pid, const QString &clusterDir)
 {
     if (pid <= 0)
         return false;
     if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)
         return false;
     QFile comm(QStringLiteral("/proc/%1/comm").arg(pid));
-    if (!comm.open(QIODevice::ReadOnly))
+    if (!comm.open(QIODevice::ReadOnly) || !comm.readAll().trimmed().startsWith("postgres"))
         return false;
-    return comm.readAll().trimmed().startsWith("postgres");
+    // A killed postmaster that nobody has reaped yet (no init reaping orphans, as in many
+    // containers) is a zombie that still answers kill(0) and keeps its name.
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray text = stat.readAll();
+        const QByteArray state = text.mid(text.lastIndexOf(')') + 2, 1);
+        if (state == "Z" || state == "X")
+            return false;
+    }
+    // After a reboot the old pid may belong to another cluster's server (the system one, another
+    // user's): a postmaster's working directory is its data directory. Unreadable (another user's
+    // process, no root) means we cannot tell, so trust the name as PostgreSQL itself would.
+    const QString cwd = QFileInfo(QStringLiteral("/proc/%1/cwd").arg(pid)).symLinkTarget();
+    if (!cwd.isEmpty() && QFileInfo(cwd).canonicalFilePath() != QFileInfo(clusterDir).canonicalFilePath())
+        return false;
+    return true;
+}
+
+/// Numeric, component-wise comparison of version directory names: "15" > "9.6", "100-beta" > "15".
+bool newerVersion(const QString &a, const QString &b)
+{
+    static const QRegularExpression digits(QStringLiteral("\\d+"));
+    QList<qint64> va;
+    QList<qint64> vb;
+    for (const auto &match : digits.globalMatch(a))
+        va.append(match.captured().toLongLong());
+    for (const auto &match : digits.globalMatch(b))
+        vb.append(match.captured().toLongLong());
+    if (va != vb)
+        return std::lexicographical_compare(vb.cbegin(), vb.cend(), va.cbegin(), va.cend());
+    return a > b;
 }
 
 } // namespace
@@ -109,14 +141,14 @@ core::Result<QString> EmbeddedPostgres::findBinDir(const QString &configured, co
         if (hasTools(configured))
             return configured;
         return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("AGENCY_PG_BINDIR=%1 does not contain initdb, pg_ctl and postgres")
+                         QStringLiteral("AGENCY_PG_BINDIR=%1 does not contain initdb, pg_ctl and postgres. "
+                                        "Install them with `sudo apt-get install postgresql-15` and point "
+                                        "AGENCY_PG_BINDIR at /usr/lib/postgresql/15/bin, or unset it.")
                              .arg(configured));
     }
     QStringList versions = QDir(searchRoot).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    QCollator collator;
-    collator.setNumericMode(true);
-    std::sort(versions.begin(), versions.end(),
-              [&collator](const QString &a, const QString &b) { return collator.compare(a, b) > 0; });
+    // Not QCollator: its numeric mode needs ICU and silently sorts "9.6" above "15" without it.
+    std::sort(versions.begin(), versions.end(), newerVersion);
     for (const QString &version : versions) {
         const QString dir = searchRoot + u'/' + version + QStringLiteral("/bin");
         if (hasTools(dir))
@@ -255,7 +287,7 @@ core::Status EmbeddedPostgres::removeStalePidFile(bool *runningElsewhere, QStrin
     const QList<QByteArray> lines = file.readAll().split('\n');
     file.close();
     const qint64 pid = lines.value(0).trimmed().toLongLong();
-    if (isPostgresProcess(pid)) {
+    if (isPostmasterOf(pid, clusterDir())) {
         *runningElsewhere = true;
         *runningSocketDir = QString::fromLocal8Bit(lines.value(4).trimmed());
         return {};
