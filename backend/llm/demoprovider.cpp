@@ -1,0 +1,279 @@
+#include "demoprovider.h"
+
+#include "core/json.h"
+#include "llm/resultpromise.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QRegularExpression>
+#include <QTimer>
+
+namespace agency::llm {
+
+namespace {
+
+const QString kWeatherTool = QStringLiteral("get_weather");
+
+/// Looks for the first of `keys` in `obj` or one level down (e.g. {"current": {...}}).
+QJsonValue findValue(const QJsonObject &obj, const QStringList &keys, int depth = 2)
+{
+    for (const QString &key : keys) {
+        if (obj.contains(key) && !obj.value(key).isNull() && !obj.value(key).isObject())
+            return obj.value(key);
+    }
+    if (depth <= 0)
+        return {};
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        if (it.value().isObject()) {
+            const QJsonValue found = findValue(it.value().toObject(), keys, depth - 1);
+            if (!found.isUndefined())
+                return found;
+        }
+    }
+    return {};
+}
+
+QString valueText(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 4);
+    if (v.isArray() && !v.toArray().isEmpty()) {
+        const QJsonValue first = v.toArray().first();
+        return first.isObject() ? first.toObject().value(QStringLiteral("description")).toString()
+                                : valueText(first);
+    }
+    return {};
+}
+
+QString answerFromToolResult(const core::ChatMessage &tool)
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(tool.content.toUtf8());
+    const QString toolName = tool.name.isEmpty() ? QStringLiteral("the tool") : tool.name;
+    if (!doc.isObject()) {
+        return QStringLiteral("Here is what %1 returned: %2").arg(toolName, tool.content.left(500));
+    }
+    const QJsonObject obj = doc.object();
+    const QJsonValue success = obj.value(QStringLiteral("success"));
+    const QString error = valueText(findValue(obj, {QStringLiteral("error"), QStringLiteral("message")}, 1));
+    if ((success.isBool() && !success.toBool()) ||
+        (!error.isEmpty() && obj.contains(QStringLiteral("error")))) {
+        return QStringLiteral("Sorry, I could not get that information: %1")
+            .arg(error.isEmpty() ? QStringLiteral("the tool reported a failure") : error);
+    }
+    const QString place = valueText(findValue(obj, {QStringLiteral("location"), QStringLiteral("name"),
+                                                    QStringLiteral("city"), QStringLiteral("place")}));
+    const QString temperature =
+        valueText(findValue(obj, {QStringLiteral("temperature"), QStringLiteral("temp"),
+                                  QStringLiteral("temperature_c"), QStringLiteral("temperature_2m")}));
+    const QString condition = valueText(findValue(
+        obj, {QStringLiteral("condition"), QStringLiteral("conditions"), QStringLiteral("description"),
+              QStringLiteral("summary"), QStringLiteral("weather")}));
+    if (temperature.isEmpty() && condition.isEmpty()) {
+        return QStringLiteral("Here is what %1 returned: %2")
+            .arg(toolName, QString::fromUtf8(core::toCompactJson(obj)).left(500));
+    }
+    const QString units = valueText(findValue(obj, {QStringLiteral("units"), QStringLiteral("unit")}));
+    QString degrees = QStringLiteral(" °C");
+    if (units == QLatin1String("imperial") || units.compare(QLatin1String("F"), Qt::CaseInsensitive) == 0 ||
+        units == QLatin1String("°F"))
+        degrees = QStringLiteral(" °F");
+    else if (units == QLatin1String("standard") || units == QLatin1String("K"))
+        degrees = QStringLiteral(" K");
+    QString text = QStringLiteral("The current weather in %1:")
+                       .arg(place.isEmpty() ? QStringLiteral("that place") : place);
+    if (!temperature.isEmpty())
+        text += u' ' + temperature + degrees;
+    if (!condition.isEmpty())
+        text += (temperature.isEmpty() ? QStringLiteral(" ") : QStringLiteral(", ")) + condition.toLower();
+    text += u'.';
+    const QString humidity =
+        valueText(findValue(obj, {QStringLiteral("humidity"), QStringLiteral("relative_humidity_2m")}));
+    const QString wind = valueText(findValue(
+        obj, {QStringLiteral("wind_speed"), QStringLiteral("wind_speed_10m"), QStringLiteral("wind")}));
+    if (!humidity.isEmpty())
+        text += QStringLiteral(" Humidity %1%.").arg(humidity);
+    if (!wind.isEmpty())
+        text +=
+            QStringLiteral(" Wind %1 %2.")
+                .arg(wind, degrees == QLatin1String(" °F") ? QStringLiteral("mph") : QStringLiteral("km/h"));
+    return text;
+}
+
+QString introduction(const QString &userText)
+{
+    QString quoted = userText.simplified();
+    if (quoted.size() > 200)
+        quoted = quoted.left(200) + QStringLiteral("…");
+    QString text =
+        QStringLiteral("Hello! I am the offline demo provider of Agency Console: this answer was made "
+                       "locally, without an AI model or network access.");
+    if (!quoted.isEmpty())
+        text += QStringLiteral(" You wrote: \"%1\".").arg(quoted);
+    text += QStringLiteral(
+        " To talk to a real model, set LLM_PROVIDER to openai, mistral or vertex and give its key "
+        "(for example LLM_PROVIDER=openai and OPENAI_API_KEY), or try `aiagency complete "
+        "--provider openai \"your question\"`. Ask me about the weather in a city to see tool "
+        "calling at work.");
+    return text;
+}
+
+} // namespace
+
+DemoProvider::DemoProvider(QString defaultModel, int wordDelayMs, QObject *parent)
+    : Provider(parent), m_defaultModel(std::move(defaultModel)), m_wordDelayMs(wordDelayMs)
+{
+}
+
+ProviderInfo DemoProvider::info() const
+{
+    ProviderInfo info;
+    info.name = QStringLiteral("demo");
+    info.displayName = QStringLiteral("Demo (offline)");
+    info.defaultModel = m_defaultModel;
+    info.configured = true;
+    info.offline = true;
+    return info;
+}
+
+QString DemoProvider::weatherPlace(const QString &text)
+{
+    static const QRegularExpression topic(
+        QStringLiteral(
+            "\\b(weather|forecast|temperature|rain(ing|y)?|sunny|snow(ing|y)?|wind(y)?|hot|cold|warm)\\b"),
+        QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression place(QStringLiteral("\\b(?:in|for|at)\\s+([^?!.,;:\\n\"]+)"),
+                                          QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression trailing(
+        QStringLiteral(
+            "\\s+(today|tomorrow|tonight|now|right now|currently|please|this (morning|afternoon|evening|"
+            "week|weekend)|like|at the moment)$"),
+        QRegularExpression::CaseInsensitiveOption);
+    const auto topicMatch = topic.match(text);
+    if (!topicMatch.hasMatch())
+        return {};
+    auto match = place.match(text, topicMatch.capturedStart());
+    if (!match.hasMatch())
+        match = place.match(text);
+    if (!match.hasMatch())
+        return {};
+    QString name = match.captured(1).simplified();
+    for (QString previous; previous != name;) {
+        previous = name;
+        name.remove(trailing);
+        name = name.simplified();
+    }
+    QStringList words = name.split(u' ', Qt::SkipEmptyParts);
+    if (words.isEmpty() || words.size() > 5)
+        return {};
+    if (name == name.toLower()) {
+        for (QString &w : words)
+            w[0] = w[0].toUpper();
+    }
+    return words.join(u' ');
+}
+
+Completion DemoProvider::answer(const CompletionRequest &request)
+{
+    Completion c;
+    c.provider = QStringLiteral("demo");
+    c.finishReason = finish::Stop;
+    const core::ChatMessage *last = nullptr;
+    for (qsizetype i = request.messages.size() - 1; i >= 0; --i) {
+        if (request.messages.at(i).role != core::Role::System) {
+            last = &request.messages.at(i);
+            break;
+        }
+    }
+    if (last && last->role == core::Role::Tool) {
+        c.content = answerFromToolResult(*last);
+        return c;
+    }
+    const QString userText = last ? last->content : QString();
+    const bool weatherOffered = std::any_of(request.tools.begin(), request.tools.end(),
+                                            [](const ToolDefinition &t) { return t.name == kWeatherTool; });
+    const bool toolsAllowed = request.toolChoice.mode != ToolChoice::Mode::None &&
+                              (request.toolChoice.mode != ToolChoice::Mode::Function ||
+                               request.toolChoice.functionName == kWeatherTool);
+    if (last && last->role == core::Role::User && weatherOffered && toolsAllowed) {
+        const QString place = weatherPlace(userText);
+        if (!place.isEmpty()) {
+            const QString args =
+                QString::fromUtf8(core::toCompactJson(QJsonObject{{QStringLiteral("location"), place}}));
+            const QByteArray seed =
+                "demo|" + QByteArray::number(request.messages.size()) + '|' + args.toUtf8();
+            const QString id =
+                QStringLiteral("call_demo_") +
+                QString::fromLatin1(
+                    QCryptographicHash::hash(seed, QCryptographicHash::Sha256).toHex().left(16));
+            c.toolCalls.append(core::ToolCall{id, kWeatherTool, args});
+            c.finishReason = finish::ToolCalls;
+            return c;
+        }
+    }
+    c.content = introduction(userText);
+    return c;
+}
+
+core::Async<Completion> DemoProvider::complete(const CompletionRequest &request, CallOptions options)
+{
+    if (options.cancel && options.cancel->isCancelled())
+        return core::failedAsync<Completion>(
+            core::makeError(core::ErrorCode::Cancelled, QStringLiteral("Demo: cancelled")));
+    ResultPromise<Completion> promise;
+    Completion full = answer(request);
+    full.model = request.model.isEmpty() ? m_defaultModel : request.model;
+    auto finalised = finaliseCompletion(full, request, QStringLiteral("Demo"));
+
+    // The pieces the caller sees: words with their trailing spaces, then each tool call.
+    QList<Delta> pieces;
+    if (options.streaming()) {
+        static const QRegularExpression word(QStringLiteral("\\s*\\S+\\s*"));
+        for (auto it = word.globalMatch(full.content); it.hasNext();)
+            pieces.append(Delta{it.next().captured(0), -1, {}, {}, {}});
+        for (int i = 0; i < full.toolCalls.size(); ++i) {
+            const core::ToolCall &call = full.toolCalls.at(i);
+            pieces.append(Delta{{}, i, call.id, call.name, call.arguments});
+        }
+    }
+
+    // One timer per call, parented to the provider: destroying the provider ends the call.
+    auto *timer = new QTimer(this);
+    timer->setInterval(m_wordDelayMs);
+    auto next = std::make_shared<qsizetype>(0);
+    auto finishCall = [promise, timer](core::Result<Completion> result) {
+        timer->stop();
+        timer->deleteLater();
+        promise.finish(std::move(result));
+    };
+    connect(timer, &QTimer::timeout, timer,
+            [pieces, next, onDelta = options.onDelta, finalised, finishCall, promise] {
+                if (promise.isDone())
+                    return;
+                if (*next < pieces.size()) {
+                    onDelta(pieces.at((*next)++));
+                    return;
+                }
+                finishCall(finalised);
+            });
+    if (options.cancel) {
+        // Stop at once; report on the next event-loop turn, not inside the caller's cancel().
+        options.cancel->onCancel(timer, [timer, finishCall] {
+            timer->stop();
+            QMetaObject::invokeMethod(
+                timer,
+                [finishCall] {
+                    finishCall(
+                        core::makeError(core::ErrorCode::Cancelled, QStringLiteral("Demo: cancelled")));
+                },
+                Qt::QueuedConnection);
+        });
+    }
+    timer->start();
+    return promise.future();
+}
+
+} // namespace agency::llm
