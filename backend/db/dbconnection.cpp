@@ -107,6 +107,12 @@ core::Status DbConnection::execScript(const QString &sql, const QString &what)
     QSqlQuery query(m_db);
     if (!query.exec(sql))
         return fromSqlError(query.lastError(), what);
+    // QPSQL reports only the first statement's outcome; a later statement's failure (which
+    // aborts the rest of the script) only shows when stepping through the remaining results.
+    while (query.nextResult()) {
+    }
+    if (query.lastError().isValid())
+        return fromSqlError(query.lastError(), what);
     m_used = true;
     return {};
 }

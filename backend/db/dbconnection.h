@@ -35,7 +35,8 @@ public:
     /// A null QString binds as '' (not NULL); bind an invalid QVariant() for SQL NULL.
     /// `what` names the operation for error messages.
     core::Result<QSqlQuery *> exec(const QString &sql, const QVariantList &binds, const QString &what);
-    /// Runs SQL text without preparing (DDL, several statements, SET). No parameters.
+    /// Runs SQL text without preparing (DDL, several statements, SET). No parameters. Fails if any
+    /// statement fails (the server then skips the rest of the script).
     core::Status execScript(const QString &sql, const QString &what);
 
     core::Status begin();
