@@ -59,7 +59,11 @@ core::Status DbConnection::ensureOpen()
 
 void DbConnection::close()
 {
+    if (m_inTransaction && m_db.isOpen())
+        rollback();
     m_statements.clear();
+    m_retired.clear();
+    m_inTransaction = false;
     if (m_db.isOpen())
         m_db.close();
 }
@@ -95,6 +99,10 @@ core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantL
     if (!query->exec()) {
         const auto error = fromSqlError(query->lastError(), what);
         // A failed prepared statement may be invalid after e.g. a schema change: prepare afresh.
+        // Inside a transaction the server now refuses everything, DEALLOCATE included, so the old
+        // statement is freed only once the transaction is over (else it leaks on the server).
+        if (m_inTransaction)
+            m_retired.push_back(std::move(slot));
         m_statements.remove(sql);
         return error;
     }
@@ -121,6 +129,7 @@ core::Status DbConnection::begin()
 {
     if (!m_db.transaction())
         return fromSqlError(m_db.lastError(), QStringLiteral("begin transaction"));
+    m_inTransaction = true;
     return {};
 }
 
@@ -128,15 +137,19 @@ core::Status DbConnection::commit()
 {
     if (!m_db.commit()) {
         const auto error = fromSqlError(m_db.lastError(), QStringLiteral("commit"));
-        m_db.rollback();
+        rollback();
         return error;
     }
+    m_inTransaction = false;
+    m_retired.clear();
     return {};
 }
 
 void DbConnection::rollback()
 {
     m_db.rollback();
+    m_inTransaction = false;
+    m_retired.clear();
 }
 
 bool DbConnection::ping()

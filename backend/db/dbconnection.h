@@ -9,6 +9,7 @@
 #include <QVariantList>
 
 #include <memory>
+#include <vector>
 
 namespace agency::db {
 
@@ -68,6 +69,8 @@ private:
     QString m_name;
     QSqlDatabase m_db;
     QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
+    std::vector<std::shared_ptr<QSqlQuery>> m_retired; ///< failed in a transaction; freed after it
+    bool m_inTransaction = false;
     bool m_used = false;
 };
 
