@@ -1,0 +1,83 @@
+#pragma once
+
+#include "core/clock.h"
+#include "tool.h"
+#include "weatherbackend.h"
+#include "weathercache.h"
+
+#include <QObject>
+#include <QUrl>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace agency::config {
+class Settings;
+}
+namespace agency::db {
+class DbExecutor;
+}
+
+namespace agency::tools {
+
+/// Configuration of the weather tool (settings OPEN_METEO_BASE_URL, OPEN_METEO_GEOCODING_URL,
+/// OPENWEATHER_BASE_URL, OPENWEATHER_API_KEY, WEATHER_CACHE_TTL_S, WEATHER_HTTP_TIMEOUT_MS).
+struct WeatherSettings
+{
+    QUrl openMeteoBaseUrl;
+    QUrl openMeteoGeocodingUrl;
+    QUrl openWeatherBaseUrl;
+    QString openWeatherApiKey; ///< secret; when set, OpenWeatherMap is used instead of Open-Meteo
+    int cacheTtlSeconds = 600; ///< 0 disables the cache
+    int httpTimeoutMs = 8000;  ///< per HTTP request
+
+    /// NotConfigured naming the setting for a base URL that is not absolute http(s), or a bad
+    /// number.
+    static core::Result<WeatherSettings> fromSettings(const config::Settings &settings);
+};
+
+/// `get_weather` (DESIGN.md §5, the seed's reference agent): current weather for a place.
+///
+/// Arguments: {"location": string (required), "units": "metric" | "imperial" | "standard"
+/// (default metric)}. Result fields: location ("Paris, FR"), country, region (when known),
+/// latitude, longitude, temperature, feels_like, temp_min, temp_max, humidity (%), pressure (hPa,
+/// sea level), wind_speed, wind_direction (degrees), clouds (%), condition ("Rain"), description
+/// ("moderate rain"), units, temperature_unit, wind_speed_unit, source (back-end id),
+/// observed_at, cached (bool; cached_at when true).
+///
+/// Back-end: OpenWeatherMap when a key is configured, else Open-Meteo. Answers are cached in the
+/// `weather_cache` table (see WeatherCache) when an executor is given; a cache failure only
+/// costs a fetch. Failures (unknown place, service down, timeout, malformed answer) are failed
+/// Results with a sentence for the model — the registry turns them into {success: false}.
+///
+/// Thread affinity: create and use on one event-loop thread (it owns a QNetworkAccessManager).
+/// Ownership: borrows the executor (optional) and shares the clock.
+class WeatherTool final : public QObject, public Tool
+{
+public:
+    WeatherTool(WeatherSettings settings, db::DbExecutor *cacheExecutor,
+                std::shared_ptr<const core::Clock> clock, QObject *parent = nullptr);
+    ~WeatherTool() override;
+
+    QString name() const override { return QStringLiteral("get_weather"); }
+    QString description() const override;
+    QJsonObject parameters() const override;
+    core::Async<QJsonObject> execute(const QJsonObject &arguments,
+                                     const core::CancelTokenPtr &cancel) override;
+
+    /// "open-meteo" or "openweathermap".
+    QString backendId() const { return m_backend->id(); }
+
+private:
+    void fetchAndStore(const QString &location, const QString &key, WeatherUnits units,
+                       const core::CancelTokenPtr &cancel, const detail::PromisePtr<QJsonObject> &promise);
+
+    WeatherSettings m_settings;
+    std::shared_ptr<const core::Clock> m_clock;
+    QNetworkAccessManager *m_nam;
+    std::unique_ptr<WeatherBackend> m_backend;
+    std::unique_ptr<WeatherCache> m_cache;
+};
+
+} // namespace agency::tools
