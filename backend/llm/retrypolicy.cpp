@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 namespace agency::llm {
 
@@ -56,18 +57,23 @@ std::optional<qint64> RetryPolicy::parseRetryAfter(const QByteArray &value, cons
             return std::nullopt;
         return static_cast<qint64>(std::llround(std::min(seconds, 1e9) * 1000.0));
     }
-    // HTTP-date: IMF-fixdate is the one servers send; RFC 850 and asctime forms are obsolete.
-    const QString text = QString::fromLatin1(v);
+    // HTTP-date. The weekday is dropped before parsing: it is redundant, and QLocale would check
+    // it against the RFC 850 form's two-digit year read as 19xx.
+    QString text = QString::fromLatin1(v).simplified();
+    const qsizetype comma = text.indexOf(u',');
+    const bool hasComma = comma >= 0;
+    text = hasComma ? text.mid(comma + 1).trimmed() : text.section(u' ', 1);
     const QLocale c = QLocale::c();
-    static const char *const formats[] = {"ddd, dd MMM yyyy HH:mm:ss 'GMT'", "dddd, dd-MMM-yy HH:mm:ss 'GMT'",
-                                          "ddd MMM d HH:mm:ss yyyy"};
-    for (const char *format : formats) {
-        QDateTime when = c.toDateTime(text.simplified(), QLatin1String(format));
+    static const char *const withComma[] = {"dd MMM yyyy HH:mm:ss 'GMT'", "dd-MMM-yy HH:mm:ss 'GMT'"};
+    static const char *const asctime[] = {"MMM d HH:mm:ss yyyy"};
+    for (const char *format :
+         hasComma ? std::span<const char *const>(withComma) : std::span<const char *const>(asctime)) {
+        QDateTime when = c.toDateTime(text, QLatin1String(format));
         if (!when.isValid())
             continue;
         when.setTimeZone(QTimeZone::utc());
-        if (when.date().year() < 100)
-            when = when.addYears(2000);
+        if (when.date().year() < 1970) // two-digit RFC 850 years: QLocale reads "15" as 1915
+            when = when.addYears(100);
         return std::max<qint64>(0, now.msecsTo(when));
     }
     return std::nullopt;
