@@ -1,0 +1,78 @@
+#pragma once
+
+#include "config/settings.h"
+#include "core/clock.h"
+#include "ratelimiter.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QMutex>
+
+#include <functional>
+#include <memory>
+
+namespace agency::ratelimit {
+
+/// Fetches a tenant's settings object (tenants.settings). The composition root wires it to the
+/// TenantRepository. May finish on any thread.
+using TenantSettingsLookup = std::function<core::Async<QJsonObject>(const QString &tenantId)>;
+
+/// Decides the limits of a (tenant, provider).
+///
+/// Defaults come from the settings `<PROVIDER>_RATE_LIMIT_TPM` / `_TPH` (provider upper-cased,
+/// '-' → '_'); a provider without such settings is unlimited. A tenant may override them in its
+/// settings JSON:
+///
+///     {"rate_limits": {"openai": {"tpm": 1000, "tph": 50000}, "*": {"tpm": 5000}}}
+///
+/// Keys are provider names, "*" applies to providers without their own entry; "tpm"/"tph" are
+/// optional (a missing one keeps the default); 0 means unlimited. Tenant settings are cached for
+/// `cacheTtlMs` (monotonic clock); invalidate() drops a tenant at once after an update. A failed
+/// lookup falls back to the defaults (logged, not cached): rate limiting never fails a call
+/// because the tenant row could not be read.
+///
+/// Thread-safe. Create with create(); limiters share it.
+class LimitPolicy : public std::enable_shared_from_this<LimitPolicy>
+{
+public:
+    static constexpr qint64 kDefaultCacheTtlMs = 30'000;
+
+    static std::shared_ptr<LimitPolicy> create(config::Settings settings, TenantSettingsLookup lookup,
+                                               std::shared_ptr<const core::Clock> clock,
+                                               qint64 cacheTtlMs = kDefaultCacheTtlMs);
+
+    /// Checks the `rate_limits` part of a tenant settings object (for the service to call before
+    /// saving): InvalidArgument naming the bad entry, e.g. "rate_limits.openai.tpm: must be a
+    /// whole number between 0 and 1000000000000".
+    static core::Status validateTenantSettings(const QJsonObject &tenantSettings);
+
+    /// The provider's defaults from settings. NotConfigured for a malformed setting.
+    core::Result<Limits> providerDefaults(const QString &provider) const;
+    /// `base` with the tenant's override for `provider` applied (invalid entries are ignored).
+    static Limits applyOverride(Limits base, const QJsonObject &tenantSettings, const QString &provider);
+
+    /// The effective limits (defaults + override). Fails only on a malformed setting.
+    core::Async<Limits> limitsFor(const QString &tenantId, const QString &provider);
+
+    /// Forgets the cached settings of a tenant (call after updating them).
+    void invalidate(const QString &tenantId);
+
+    LimitPolicy(config::Settings settings, TenantSettingsLookup lookup,
+                std::shared_ptr<const core::Clock> clock, qint64 cacheTtlMs);
+
+private:
+    struct CachedSettings
+    {
+        QJsonObject settings;
+        qint64 fetchedAtMs = 0;
+    };
+
+    config::Settings m_settings;
+    TenantSettingsLookup m_lookup;
+    std::shared_ptr<const core::Clock> m_clock;
+    qint64 m_cacheTtlMs;
+    mutable QMutex m_mutex;
+    QHash<QString, CachedSettings> m_cache;
+};
+
+} // namespace agency::ratelimit

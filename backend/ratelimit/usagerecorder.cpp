@@ -1,0 +1,118 @@
+#include "usagerecorder.h"
+
+#include "db/dbexecutor.h"
+
+#include <QRegularExpression>
+#include <QSqlQuery>
+
+namespace agency::ratelimit {
+
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+
+namespace {
+
+core::Error invalid(const QString &field, const QString &message)
+{
+    return makeError(ErrorCode::InvalidArgument, field + QStringLiteral(": ") + message,
+                     {{QStringLiteral("field"), field}});
+}
+
+constexpr qint64 kMaxSummaryDays = 366;
+
+} // namespace
+
+UsageRecorder::UsageRecorder(db::DbExecutor &executor, std::shared_ptr<const core::Clock> clock)
+    : m_executor(executor), m_clock(std::move(clock))
+{
+}
+
+core::Status UsageRecorder::validate(const UsageRecord &usage)
+{
+    static const QRegularExpression outcomePattern(QStringLiteral("^[a-z][a-z0-9_]{0,63}$"));
+    if (usage.tenantId.isEmpty())
+        return invalid(QStringLiteral("tenant_id"), QStringLiteral("is required"));
+    if (usage.provider.isEmpty() || usage.provider.size() > 64)
+        return invalid(QStringLiteral("provider"), QStringLiteral("must be 1-64 characters"));
+    if (usage.model.size() > 200)
+        return invalid(QStringLiteral("model"), QStringLiteral("must be at most 200 characters"));
+    for (const auto &[field, value] :
+         {std::pair{"prompt_tokens", usage.promptTokens},
+          std::pair{"completion_tokens", usage.completionTokens},
+          std::pair{"total_tokens", usage.totalTokens}, std::pair{"latency_ms", usage.latencyMs}}) {
+        if (value < 0)
+            return invalid(QString::fromLatin1(field), QStringLiteral("must not be negative"));
+    }
+    if (!outcomePattern.match(usage.outcome).hasMatch())
+        return invalid(QStringLiteral("outcome"), QStringLiteral("must be \"ok\" or an error code name"));
+    return {};
+}
+
+core::Async<void> UsageRecorder::record(const UsageRecord &usage)
+{
+    if (auto ok = validate(usage); !ok)
+        return core::failedAsync<void>(ok.error());
+    const qint64 createdMs =
+        (usage.createdAt.isValid() ? usage.createdAt : m_clock->now()).toMSecsSinceEpoch();
+    const qint64 total =
+        usage.totalTokens > 0 ? usage.totalTokens : usage.promptTokens + usage.completionTokens;
+    // QPSQL sends a null QString as '': NULLIF turns "no conversation" into NULL.
+    const QString conversation =
+        usage.conversationId.isNull() ? QString() : usage.conversationId.toString(QUuid::WithoutBraces);
+    const QVariantList binds{
+        usage.tenantId,         conversation, usage.provider,  usage.model,   usage.promptTokens,
+        usage.completionTokens, total,        usage.latencyMs, usage.outcome, createdMs};
+    return m_executor.run<void>([binds](db::DbConnection &conn) -> core::Status {
+        auto inserted = conn.exec(
+            QStringLiteral(
+                "INSERT INTO llm_usage (tenant_id, conversation_id, provider, model, prompt_tokens, "
+                "completion_tokens, total_tokens, latency_ms, outcome, created_at) "
+                "VALUES (?, NULLIF(?, '')::uuid, ?, ?, ?, ?, ?, ?, ?, to_timestamp(?::bigint / 1000.0))"),
+            binds, QStringLiteral("record usage"));
+        if (!inserted)
+            return inserted.error();
+        return {};
+    });
+}
+
+core::Async<QList<UsageSummaryRow>> UsageRecorder::summary(const QString &tenantId, const QDateTime &from,
+                                                           const QDateTime &to)
+{
+    if (tenantId.isEmpty())
+        return core::failedAsync<QList<UsageSummaryRow>>(
+            invalid(QStringLiteral("tenant_id"), QStringLiteral("is required")));
+    if (!from.isValid() || !to.isValid() || from >= to)
+        return core::failedAsync<QList<UsageSummaryRow>>(
+            invalid(QStringLiteral("to"), QStringLiteral("the range must be non-empty (from < to)")));
+    if (from.daysTo(to) > kMaxSummaryDays)
+        return core::failedAsync<QList<UsageSummaryRow>>(invalid(
+            QStringLiteral("to"), QStringLiteral("the range may span at most %1 days").arg(kMaxSummaryDays)));
+    const QVariantList binds{tenantId, from.toMSecsSinceEpoch(), to.toMSecsSinceEpoch()};
+    return m_executor.run<QList<UsageSummaryRow>>(
+        [binds](db::DbConnection &conn) -> Result<QList<UsageSummaryRow>> {
+            auto query = conn.exec(
+                QStringLiteral(
+                    "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, provider, count(*), "
+                    "count(*) FILTER (WHERE outcome <> 'ok'), sum(prompt_tokens), sum(completion_tokens), "
+                    "sum(total_tokens), round(avg(latency_ms)) "
+                    "FROM llm_usage WHERE tenant_id = ? "
+                    "AND created_at >= to_timestamp(?::bigint / 1000.0) "
+                    "AND created_at < to_timestamp(?::bigint / 1000.0) "
+                    "GROUP BY 1, 2 ORDER BY 1, 2"),
+                binds, QStringLiteral("summarise usage"));
+            if (!query)
+                return query.error();
+            QList<UsageSummaryRow> rows;
+            QSqlQuery &q = *query.value();
+            while (q.next()) {
+                rows.append(UsageSummaryRow{
+                    QDate::fromString(q.value(0).toString(), Qt::ISODate), q.value(1).toString(),
+                    q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toLongLong(),
+                    q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toLongLong()});
+            }
+            return rows;
+        });
+}
+
+} // namespace agency::ratelimit

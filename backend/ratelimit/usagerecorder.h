@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/clock.h"
+#include "core/future.h"
+
+#include <QDate>
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QUuid>
+
+#include <memory>
+
+namespace agency::db {
+class DbExecutor;
+}
+
+namespace agency::ratelimit {
+
+/// One provider call, as stored in `llm_usage`.
+struct UsageRecord
+{
+    QString tenantId;
+    QUuid conversationId; ///< null when the call belongs to no conversation (e.g. a run)
+    QString provider;
+    QString model;
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    qint64 totalTokens = 0; ///< 0: prompt + completion
+    qint64 latencyMs = 0;
+    QString outcome = QStringLiteral("ok"); ///< "ok" or an error code name (core::errorCodeName)
+    QDateTime createdAt;                    ///< invalid: the recorder's clock
+};
+
+/// Usage of one tenant on one provider on one UTC day.
+struct UsageSummaryRow
+{
+    QDate day;
+    QString provider;
+    qint64 calls = 0;
+    qint64 errors = 0; ///< calls whose outcome is not "ok"
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    qint64 totalTokens = 0;
+    qint64 averageLatencyMs = 0;
+
+    bool operator==(const UsageSummaryRow &) const = default;
+};
+
+/// Records every provider call in `llm_usage` and summarises a tenant's usage by day and provider.
+///
+/// Thread-safe (work runs on DbExecutor workers). Borrows the executor, shares the clock.
+/// Errors: InvalidArgument for a bad record or range (named field), NotFound when the tenant or
+/// conversation does not exist (foreign keys), or the executor's database errors.
+class UsageRecorder
+{
+public:
+    UsageRecorder(db::DbExecutor &executor, std::shared_ptr<const core::Clock> clock);
+
+    core::Async<void> record(const UsageRecord &usage);
+
+    /// Rows for [from, to), ordered by day then provider; days in UTC. At most 366 days.
+    core::Async<QList<UsageSummaryRow>> summary(const QString &tenantId, const QDateTime &from,
+                                                const QDateTime &to);
+
+    static core::Status validate(const UsageRecord &usage);
+
+private:
+    db::DbExecutor &m_executor;
+    std::shared_ptr<const core::Clock> m_clock;
+};
+
+} // namespace agency::ratelimit
