@@ -7,6 +7,7 @@
 #include "db/dbexecutor.h"
 #include "fakeweatherserver.h"
 #include "testpostgres.h"
+#include "tools/builtintools.h"
 #include "tools/toolregistry.h"
 #include "tools/weathertool.h"
 
@@ -74,6 +75,7 @@ private Q_SLOTS:
     void openWeatherMapRejectedKey();
     void keyOnlySentToItsBaseUrl();
     void settingsValidation();
+    void builtinRegistryFromSettings();
     void locationNormalisation();
 
 private:
@@ -564,6 +566,31 @@ void TestWeatherTool::settingsValidation()
     const auto withKey = WeatherSettings::fromSettings(
         config::Settings::fromValues({{QStringLiteral("OPENWEATHER_API_KEY"), QStringLiteral(" k123 ")}}));
     QCOMPARE(withKey.value().openWeatherApiKey, QStringLiteral("k123"));
+}
+
+void TestWeatherTool::builtinRegistryFromSettings()
+{
+    const auto values = config::Settings::fromValues({
+        {QStringLiteral("OPEN_METEO_BASE_URL"), m_server.forecastUrl().toString()},
+        {QStringLiteral("OPEN_METEO_GEOCODING_URL"), m_server.geocodingUrl().toString()},
+        {QStringLiteral("TOOL_TIMEOUT_MS"), QStringLiteral("1234")},
+    });
+    auto registry = tools::createBuiltinToolRegistry(values, m_db.get(), m_clock);
+    AGENCY_VERIFY_OK(registry);
+    QCOMPARE(registry.value()->names(), QStringList{QStringLiteral("get_weather")});
+    QCOMPARE(registry.value()->defaultTimeoutMs(), 1234);
+    const auto future =
+        registry.value()->executeCall(core::ToolCall{QStringLiteral("c1"), QStringLiteral("get_weather"),
+                                                     QStringLiteral(R"({"location":"Berlin"})")},
+                                      {});
+    QVERIFY(QTest::qWaitFor([&future] { return future.isFinished(); }, 10'000));
+    QVERIFY2(future.result().success(), qPrintable(future.result().content()));
+    QCOMPARE(future.result().json.value(QLatin1String("temperature")).toDouble(), -2.5);
+
+    const auto bad = tools::createBuiltinToolRegistry(
+        config::Settings::fromValues({{QStringLiteral("TOOL_TIMEOUT_MS"), QStringLiteral("soon")}}), nullptr,
+        m_clock);
+    QCOMPARE(bad.error().code, ErrorCode::NotConfigured);
 }
 
 void TestWeatherTool::locationNormalisation()
