@@ -10,6 +10,7 @@ int runConfigCommand(CliContext &ctx);
 int runMigrateCommand(CliContext &ctx);
 int runDbCommand(CliContext &ctx);
 int runCompleteCommand(CliContext &ctx);
+int runChatCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
 
 } // namespace agency::app

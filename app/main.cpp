@@ -23,6 +23,7 @@ const char *const kUsage =
     "  db status     show the database: embedded or external, versions, row counts\n"
     "  config show   show the effective settings, their source, secrets masked\n"
     "  complete      send one message to an LLM provider and print the answer\n"
+    "  chat          talk to an agent (flow); the conversation is stored\n"
     "\n"
     "Global options (anywhere on the line):\n"
     "  --config FILE         settings file (default: $XDG_CONFIG_HOME/aiagency/aiagency.conf)\n"
@@ -147,6 +148,8 @@ int main(int argc, char **argv)
         return runDbCommand(ctx);
     if (command == QLatin1String("complete"))
         return runCompleteCommand(ctx);
+    if (command == QLatin1String("chat"))
+        return runChatCommand(ctx);
     printErr(QStringLiteral("aiagency: unknown command \"%1\"\n\n%2").arg(command, QLatin1String(kUsage)));
     return ExitUsage;
 }

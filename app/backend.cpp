@@ -1,0 +1,132 @@
+#include "backend.h"
+
+#include "db/conversationrepository.h"
+#include "db/tenantrepository.h"
+#include "flows/flowregistry.h"
+#include "flows/turnengine.h"
+#include "llm/provider.h"
+#include "llm/providerfactory.h"
+#include "ratelimit/limitpolicy.h"
+#include "ratelimit/memoryratelimiter.h"
+#include "ratelimit/postgresratelimiter.h"
+#include "ratelimit/usagerecorder.h"
+#include "service/agencyservice.h"
+#include "tools/toolregistry.h"
+#include "tools/weathertool.h"
+
+#include <QNetworkAccessManager>
+
+namespace agency::app {
+
+core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &settings)
+{
+    std::unique_ptr<Backend> b(new Backend);
+    b->m_clock = std::make_shared<core::SystemClock>();
+    auto database = DatabaseRuntime::open(settings, DatabaseRuntime::Migrate::Yes);
+    if (!database)
+        return database.error();
+    b->m_database = std::move(database).value();
+    db::DbExecutor &executor = b->m_database->executor();
+
+    b->m_nam = std::make_unique<QNetworkAccessManager>();
+    b->m_conversations = std::make_unique<db::ConversationRepository>(executor);
+    b->m_tenants = std::make_unique<db::TenantRepository>(executor);
+    b->m_providerFactory = std::make_unique<llm::ProviderFactory>(settings, b->m_nam.get(), *b->m_clock);
+
+    auto toolTimeout = settings.intValue(QStringLiteral("TOOL_TIMEOUT_MS"));
+    if (!toolTimeout)
+        return toolTimeout.error();
+    b->m_tools = std::make_unique<tools::ToolRegistry>(toolTimeout.value() > 0
+                                                           ? static_cast<int>(toolTimeout.value())
+                                                           : tools::ToolRegistry::kDefaultTimeoutMs);
+    auto weatherSettings = tools::WeatherSettings::fromSettings(settings);
+    if (!weatherSettings)
+        return weatherSettings.error();
+    if (auto added = b->m_tools->add(
+            std::make_shared<tools::WeatherTool>(weatherSettings.value(), &executor, b->m_clock));
+        !added)
+        return added.error();
+
+    b->m_flows = std::make_unique<flows::FlowRegistry>(
+        flows::FlowRegistry::load({flows::FlowRegistry::defaultUserDirectory()}, b->m_tools->names()));
+    for (const auto &problem : b->m_flows->problems())
+        b->m_flowProblems.append(QStringLiteral("%1: %2").arg(problem.source, problem.reason));
+
+    db::TenantRepository *tenants = b->m_tenants.get();
+    auto lookup = [tenants](const QString &tenantId) -> core::Async<QJsonObject> {
+        return tenants->getTenant(tenantId).then(
+            [](const core::Result<db::Tenant> &tenant) -> core::Result<QJsonObject> {
+                // A tenant without a row yet simply has no overrides.
+                if (!tenant)
+                    return tenant.error().code == core::ErrorCode::NotFound
+                               ? core::Result<QJsonObject>(QJsonObject())
+                               : core::Result<QJsonObject>(tenant.error());
+                return tenant->settings;
+            });
+    };
+    b->m_limitPolicy = ratelimit::LimitPolicy::create(settings, lookup, b->m_clock);
+    const QString backendName = settings.value(QStringLiteral("RATE_LIMIT_BACKEND")).trimmed().toLower();
+    if (backendName == QLatin1String("postgres"))
+        b->m_limiter =
+            std::make_unique<ratelimit::PostgresRateLimiter>(executor, b->m_limitPolicy, b->m_clock);
+    else if (backendName.isEmpty() || backendName == QLatin1String("memory"))
+        b->m_limiter = std::make_unique<ratelimit::MemoryRateLimiter>(b->m_limitPolicy, b->m_clock);
+    else
+        return core::makeError(
+            core::ErrorCode::NotConfigured,
+            QStringLiteral("RATE_LIMIT_BACKEND must be memory or postgres, got \"%1\"").arg(backendName));
+    b->m_usage = std::make_unique<ratelimit::UsageRecorder>(executor, b->m_clock);
+
+    Backend *self = b.get();
+    flows::TurnDependencies deps;
+    deps.conversations = b->m_conversations.get();
+    deps.flows = b->m_flows.get();
+    deps.tools = b->m_tools.get();
+    deps.limiter = b->m_limiter.get();
+    deps.usage = b->m_usage.get();
+    deps.clock = b->m_clock.get();
+    deps.providers = [self](const QString &name,
+                            const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
+        // Providers are reused across turns (connection reuse, cached Google tokens).
+        const QString key = name + u'\n' + model;
+        if (auto cached = self->m_providerCache.value(key))
+            return cached;
+        auto created = self->m_providerFactory->create(name, model);
+        if (created)
+            self->m_providerCache.insert(key, created.value());
+        return created;
+    };
+    b->m_engine = std::make_unique<flows::TurnEngine>(deps);
+
+    service::ServiceDependencies serviceDeps;
+    serviceDeps.executor = &executor;
+    serviceDeps.conversations = b->m_conversations.get();
+    serviceDeps.tenants = b->m_tenants.get();
+    serviceDeps.flows = b->m_flows.get();
+    serviceDeps.engine = b->m_engine.get();
+    serviceDeps.providers = b->m_providerFactory.get();
+    serviceDeps.limiter = b->m_limiter.get();
+    serviceDeps.limitPolicy = b->m_limitPolicy.get();
+    serviceDeps.usage = b->m_usage.get();
+    b->m_service = std::make_unique<service::AgencyService>(serviceDeps);
+    return b;
+}
+
+Backend::~Backend()
+{
+    // Reverse order of construction; turns and tools go before the repositories they use.
+    m_service.reset();
+    m_engine.reset();
+    m_providerCache.clear();
+    m_tools.reset();
+    m_usage.reset();
+    m_limiter.reset();
+    m_limitPolicy.reset();
+    m_providerFactory.reset();
+    m_tenants.reset();
+    m_conversations.reset();
+    m_nam.reset();
+    m_database.reset();
+}
+
+} // namespace agency::app

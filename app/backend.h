@@ -1,0 +1,73 @@
+#pragma once
+
+#include "config/settings.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "databaseruntime.h"
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace agency::db {
+class ConversationRepository;
+class TenantRepository;
+} // namespace agency::db
+namespace agency::llm {
+class ProviderFactory;
+class Provider;
+} // namespace agency::llm
+namespace agency::tools {
+class ToolRegistry;
+}
+namespace agency::ratelimit {
+class LimitPolicy;
+class RateLimiter;
+class UsageRecorder;
+} // namespace agency::ratelimit
+namespace agency::flows {
+class FlowRegistry;
+class TurnEngine;
+} // namespace agency::flows
+namespace agency::service {
+class AgencyService;
+}
+
+namespace agency::app {
+
+/// The composition root: builds every backend component from the settings and wires them by
+/// constructor (no singletons). Create it on the thread that will run the event loop: providers,
+/// tools and the service live there. Destruction tears down in reverse order, the database last.
+class Backend
+{
+public:
+    /// Opens the database (embedded or DATABASE_URL, migrating it) and builds the service.
+    /// Broken user flow files are reported in flowProblems(), not fatal.
+    static core::Result<std::unique_ptr<Backend>> create(const config::Settings &settings);
+    ~Backend();
+
+    service::AgencyService &service() { return *m_service; }
+    DatabaseRuntime &database() { return *m_database; }
+    QStringList flowProblems() const { return m_flowProblems; }
+
+private:
+    Backend() = default;
+
+    std::shared_ptr<const core::Clock> m_clock;
+    std::unique_ptr<DatabaseRuntime> m_database;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    std::unique_ptr<db::ConversationRepository> m_conversations;
+    std::unique_ptr<db::TenantRepository> m_tenants;
+    std::unique_ptr<llm::ProviderFactory> m_providerFactory;
+    std::unique_ptr<tools::ToolRegistry> m_tools;
+    std::unique_ptr<flows::FlowRegistry> m_flows;
+    std::shared_ptr<ratelimit::LimitPolicy> m_limitPolicy;
+    std::unique_ptr<ratelimit::RateLimiter> m_limiter;
+    std::unique_ptr<ratelimit::UsageRecorder> m_usage;
+    std::unique_ptr<flows::TurnEngine> m_engine;
+    std::unique_ptr<service::AgencyService> m_service;
+    QHash<QString, std::shared_ptr<llm::Provider>> m_providerCache;
+    QStringList m_flowProblems;
+};
+
+} // namespace agency::app

@@ -1,0 +1,227 @@
+// aiagency chat: one turn (or a REPL) with an agent, streamed to the terminal.
+#include "backend.h"
+#include "commands.h"
+
+#include "flows/turnengine.h"
+#include "service/agencyservice.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+#include <QTextStream>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace agency::app {
+
+namespace {
+
+/// Drives turns and prints their events. Lives on the main thread.
+class ChatSession : public QObject
+{
+public:
+    ChatSession(service::AgencyService &service, flows::TurnRequest base, bool interactive)
+        : m_service(service), m_base(std::move(base)), m_interactive(interactive),
+          m_conversation(m_base.conversationId)
+    {
+    }
+
+    void send(const QString &message)
+    {
+        flows::TurnRequest request = m_base;
+        request.message = message;
+        request.conversationId = m_conversation;
+        request.cancel = core::CancelToken::create();
+        m_current = request.cancel;
+        m_service.chat(request, [this](const flows::TurnEvent &e) { onEvent(e); })
+            .then(this, [this](const core::Result<flows::TurnResult> &result) { onFinished(result); });
+    }
+
+    /// Cancels the running turn; false when none is running.
+    bool cancelCurrent()
+    {
+        if (!m_current)
+            return false;
+        m_current->cancel();
+        return true;
+    }
+
+    void startRepl()
+    {
+        printErr(QStringLiteral("Interactive chat (flow %1, tenant %2). Empty line or Ctrl-D to quit, Ctrl-C "
+                                "cancels a reply.\n")
+                     .arg(m_base.flowType, m_base.tenantId));
+        m_stdin = new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, this);
+        connect(m_stdin, &QSocketNotifier::activated, this, [this] { readLine(); });
+        prompt();
+    }
+
+    int exitCode() const { return m_exitCode; }
+
+private:
+    void prompt()
+    {
+        printOut(QStringLiteral("\nyou> "));
+        m_stdin->setEnabled(true);
+    }
+
+    void readLine()
+    {
+        m_stdin->setEnabled(false);
+        char buffer[65536];
+        const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
+        const QString line =
+            n > 0 ? QString::fromLocal8Bit(buffer, static_cast<qsizetype>(n)).trimmed() : QString();
+        if (line.isEmpty()) {
+            QCoreApplication::exit(m_exitCode);
+            return;
+        }
+        printOut(QStringLiteral("agent> "));
+        send(line);
+    }
+
+    void onEvent(const flows::TurnEvent &e)
+    {
+        switch (e.kind) {
+        case flows::TurnEvent::Kind::TextDelta:
+            printOut(e.text);
+            break;
+        case flows::TurnEvent::Kind::ToolCallStarted:
+            printErr(QStringLiteral("\n  [tool] %1 %2\n").arg(e.toolCall.name, e.toolCall.arguments));
+            break;
+        case flows::TurnEvent::Kind::ToolResult: {
+            const bool ok = e.toolResult.value(QStringLiteral("success")).toBool();
+            printErr(ok ? QStringLiteral("  [tool] %1: ok\n").arg(e.toolCall.name)
+                        : QStringLiteral("  [tool] %1 failed: %2\n")
+                              .arg(e.toolCall.name, e.toolResult.value(QStringLiteral("error")).toString()));
+            break;
+        }
+        case flows::TurnEvent::Kind::Started:
+        case flows::TurnEvent::Kind::Done:
+        case flows::TurnEvent::Kind::Error:
+            break;
+        }
+    }
+
+    void onFinished(const core::Result<flows::TurnResult> &result)
+    {
+        m_current.reset();
+        if (result) {
+            m_conversation = result->conversationId;
+            printOut(QStringLiteral("\n"));
+            printErr(QStringLiteral("conversation: %1 (%2, %3 tokens)\n")
+                         .arg(result->conversationId.toString(QUuid::WithoutBraces),
+                              result->provider + u'/' + result->model)
+                         .arg(result->usage.totalTokens));
+            m_exitCode = ExitOk;
+        } else {
+            printOut(QStringLiteral("\n"));
+            m_exitCode = reportError(result.error());
+        }
+        if (m_interactive && !m_stdin)
+            startRepl();
+        else if (m_interactive)
+            prompt();
+        else
+            QCoreApplication::exit(m_exitCode);
+    }
+
+    service::AgencyService &m_service;
+    flows::TurnRequest m_base;
+    bool m_interactive;
+    QUuid m_conversation;
+    core::CancelTokenPtr m_current;
+    QSocketNotifier *m_stdin = nullptr;
+    int m_exitCode = ExitOk;
+};
+
+int g_signalPipe[2] = {-1, -1}; // self-pipe: SIGINT → event loop
+
+void onSigint(int)
+{
+    const char byte = 1;
+    (void)!::write(g_signalPipe[1], &byte, 1);
+}
+
+} // namespace
+
+int runChatCommand(CliContext &ctx)
+{
+    QCommandLineParser parser;
+    const QCommandLineOption tenant(
+        QStringLiteral("tenant"), QStringLiteral("Tenant id (created on first use)."), QStringLiteral("id"));
+    const QCommandLineOption flow(QStringLiteral("flow"),
+                                  QStringLiteral("Flow type, e.g. weather or consulting."),
+                                  QStringLiteral("flow"));
+    const QCommandLineOption provider(
+        QStringLiteral("provider"),
+        QStringLiteral("Provider override: demo, openai, mistral, vertex, gemini."), QStringLiteral("name"));
+    const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model override."),
+                                   QStringLiteral("model"));
+    const QCommandLineOption conversation(
+        QStringLiteral("conversation"), QStringLiteral("Continue this conversation instead of starting one."),
+        QStringLiteral("id"));
+    const QCommandLineOption interactive(QStringLiteral("interactive"),
+                                         QStringLiteral("Chat in a loop (REPL)."));
+    parser.addOptions({tenant, flow, provider, model, conversation, interactive});
+    parser.addPositionalArgument(QStringLiteral("message"),
+                                 QStringLiteral("What to say (optional with --interactive)."));
+    int exitCode = ExitOk;
+    if (!parseSubcommand(parser, ctx.args, QStringLiteral("Chat with an agent; the turn is stored."),
+                         &exitCode))
+        return exitCode;
+    const QString message = parser.positionalArguments().join(u' ');
+    if (!parser.isSet(tenant) || !parser.isSet(flow) || (message.isEmpty() && !parser.isSet(interactive))) {
+        printErr(QStringLiteral("aiagency chat: --tenant, --flow and a message are required\n\n") +
+                 parser.helpText());
+        return ExitUsage;
+    }
+    QUuid conversationId;
+    if (parser.isSet(conversation)) {
+        conversationId = QUuid::fromString(parser.value(conversation));
+        if (conversationId.isNull()) {
+            printErr(QStringLiteral("aiagency chat: --conversation must be a conversation id (UUID)\n"));
+            return ExitUsage;
+        }
+    }
+
+    auto backend = Backend::create(ctx.settings);
+    if (!backend)
+        return reportError(backend.error());
+    for (const QString &problem : backend.value()->flowProblems())
+        printErr(QStringLiteral("warning: flow skipped: %1\n").arg(problem));
+
+    flows::TurnRequest base;
+    base.tenantId = parser.value(tenant);
+    base.flowType = parser.value(flow);
+    base.provider = parser.value(provider);
+    base.model = parser.value(model);
+    base.conversationId = conversationId;
+    ChatSession session(backend.value()->service(), base, parser.isSet(interactive));
+
+    // Ctrl-C cancels the reply in progress (a second one, with nothing running, quits).
+    if (::pipe(g_signalPipe) == 0) {
+        auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &session);
+        QObject::connect(notifier, &QSocketNotifier::activated, &session, [&session] {
+            char byte = 0;
+            (void)!::read(g_signalPipe[0], &byte, 1);
+            if (!session.cancelCurrent())
+                QCoreApplication::exit(ExitFailure);
+        });
+        std::signal(SIGINT, onSigint);
+    }
+    if (parser.isSet(interactive)) {
+        if (!message.isEmpty())
+            session.send(message);
+        else
+            session.startRepl();
+    } else {
+        session.send(message);
+    }
+    const int code = QCoreApplication::exec();
+    std::signal(SIGINT, SIG_DFL);
+    return code;
+}
+
+} // namespace agency::app

@@ -1,0 +1,112 @@
+#include "flowdefinition.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+
+namespace agency::flows {
+
+using core::ErrorCode;
+
+namespace {
+
+core::Error invalid(const QString &source, const QString &field, const QString &message)
+{
+    return core::makeError(ErrorCode::InvalidArgument,
+                           QStringLiteral("%1: %2 %3").arg(source, field, message),
+                           {{QStringLiteral("field"), field}, {QStringLiteral("source"), source}});
+}
+
+const QStringList kKnownKeys = {
+    QStringLiteral("flow_type"),       QStringLiteral("title"),         QStringLiteral("description"),
+    QStringLiteral("system_prompt"),   QStringLiteral("tools"),         QStringLiteral("provider"),
+    QStringLiteral("model"),           QStringLiteral("temperature"),   QStringLiteral("max_tokens"),
+    QStringLiteral("max_tool_rounds"), QStringLiteral("history_window")};
+
+} // namespace
+
+core::Result<FlowDefinition> parseFlowDefinition(const QJsonObject &json, const QString &source)
+{
+    for (auto it = json.begin(); it != json.end(); ++it) {
+        if (!kKnownKeys.contains(it.key()))
+            return invalid(source, it.key(), QStringLiteral("is not a flow field"));
+    }
+    FlowDefinition flow;
+    flow.source = source;
+    static const QRegularExpression flowTypePattern(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,63}$"));
+    flow.flowType = json.value(QStringLiteral("flow_type")).toString();
+    if (!flowTypePattern.match(flow.flowType).hasMatch())
+        return invalid(source, QStringLiteral("flow_type"),
+                       QStringLiteral("must be 1-64 of a-z, 0-9, '_', '-'"));
+    auto text = [&json](const char *key) { return json.value(QLatin1String(key)).toString().trimmed(); };
+    flow.title = text("title");
+    flow.description = text("description");
+    flow.systemPrompt = text("system_prompt");
+    flow.provider = text("provider");
+    flow.model = text("model");
+    if (flow.title.isEmpty())
+        flow.title = flow.flowType;
+    if (flow.systemPrompt.isEmpty())
+        return invalid(source, QStringLiteral("system_prompt"), QStringLiteral("must not be empty"));
+    const QJsonValue tools = json.value(QStringLiteral("tools"));
+    if (!tools.isUndefined() && !tools.isArray())
+        return invalid(source, QStringLiteral("tools"), QStringLiteral("must be an array of tool names"));
+    for (const QJsonValue &tool : tools.toArray()) {
+        if (!tool.isString() || tool.toString().isEmpty())
+            return invalid(source, QStringLiteral("tools"), QStringLiteral("must be an array of tool names"));
+        flow.tools.append(tool.toString());
+    }
+    if (json.contains(QStringLiteral("temperature"))) {
+        const QJsonValue t = json.value(QStringLiteral("temperature"));
+        if (!t.isDouble() || t.toDouble() < 0 || t.toDouble() > 2)
+            return invalid(source, QStringLiteral("temperature"),
+                           QStringLiteral("must be a number from 0 to 2"));
+        flow.temperature = t.toDouble();
+    }
+    auto integer = [&](const char *key, int min, int max, int fallback) -> core::Result<int> {
+        const QJsonValue v = json.value(QLatin1String(key));
+        if (v.isUndefined())
+            return fallback;
+        if (!v.isDouble() || v.toDouble() != static_cast<double>(v.toInt()) || v.toInt() < min ||
+            v.toInt() > max)
+            return invalid(source, QLatin1String(key),
+                           QStringLiteral("must be a whole number from %1 to %2").arg(min).arg(max));
+        return v.toInt();
+    };
+    auto rounds = integer("max_tool_rounds", 0, 16, 4);
+    if (!rounds)
+        return rounds.error();
+    flow.maxToolRounds = rounds.value();
+    auto window = integer("history_window", 1, 1000, 50);
+    if (!window)
+        return window.error();
+    flow.historyWindow = window.value();
+    if (json.contains(QStringLiteral("max_tokens"))) {
+        auto maxTokens = integer("max_tokens", 1, 1'000'000, 0);
+        if (!maxTokens)
+            return maxTokens.error();
+        flow.maxTokens = maxTokens.value();
+    }
+    return flow;
+}
+
+QJsonObject FlowDefinition::toJson() const
+{
+    QJsonObject json{{QStringLiteral("flow_type"), flowType},
+                     {QStringLiteral("title"), title},
+                     {QStringLiteral("description"), description},
+                     {QStringLiteral("system_prompt"), systemPrompt},
+                     {QStringLiteral("tools"), QJsonArray::fromStringList(tools)},
+                     {QStringLiteral("max_tool_rounds"), maxToolRounds},
+                     {QStringLiteral("history_window"), historyWindow}};
+    if (!provider.isEmpty())
+        json.insert(QStringLiteral("provider"), provider);
+    if (!model.isEmpty())
+        json.insert(QStringLiteral("model"), model);
+    if (temperature)
+        json.insert(QStringLiteral("temperature"), *temperature);
+    if (maxTokens)
+        json.insert(QStringLiteral("max_tokens"), *maxTokens);
+    return json;
+}
+
+} // namespace agency::flows

@@ -1,0 +1,409 @@
+#include "turn.h"
+
+#include "db/conversationrepository.h"
+#include "db/records.h"
+#include "historywindow.h"
+#include "llm/provider.h"
+#include "ratelimit/usagerecorder.h"
+#include "tools/toolregistry.h"
+
+#include <QJsonArray>
+
+namespace agency::flows {
+
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+
+namespace {
+
+QString titleFrom(const QString &message)
+{
+    QString title = message.simplified();
+    if (title.size() > TurnEngine::kTitleChars)
+        title = title.left(TurnEngine::kTitleChars - 1).trimmed() + QChar(0x2026);
+    return title;
+}
+
+QJsonObject usageJson(const core::Usage &usage)
+{
+    return {{QStringLiteral("prompt_tokens"), usage.promptTokens},
+            {QStringLiteral("completion_tokens"), usage.completionTokens},
+            {QStringLiteral("total_tokens"), usage.totalTokens}};
+}
+
+} // namespace
+
+Turn::Turn(const TurnDependencies &deps, TurnRequest request, TurnEventHandler onEvent, QObject *parent)
+    : QObject(parent), m_deps(deps), m_request(std::move(request)), m_onEvent(std::move(onEvent))
+{
+    if (!m_request.cancel)
+        m_request.cancel = core::CancelToken::create();
+}
+
+core::Async<TurnResult> Turn::start()
+{
+    m_promise.start();
+    auto future = m_promise.future();
+    if (m_request.message.trimmed().isEmpty()) {
+        fail(makeError(ErrorCode::InvalidArgument, QStringLiteral("message: must not be empty"),
+                       {{QStringLiteral("field"), QStringLiteral("message")}}));
+        return future;
+    }
+    auto flow = m_deps.flows->find(m_request.flowType);
+    if (!flow) {
+        fail(makeError(ErrorCode::NotFound,
+                       QStringLiteral("flow \"%1\" does not exist").arg(m_request.flowType),
+                       {{QStringLiteral("flow_type"), m_request.flowType}}));
+        return future;
+    }
+    m_flow = *flow;
+    const QString providerName = !m_request.provider.isEmpty() ? m_request.provider : m_flow.provider;
+    const QString model = !m_request.model.isEmpty() ? m_request.model : m_flow.model;
+    auto provider = m_deps.providers(providerName, model);
+    if (!provider) {
+        fail(provider.error());
+        return future;
+    }
+    m_provider = provider.value();
+    m_providerName = m_provider->info().name;
+    auto definitions = m_deps.tools->definitions(m_flow.tools);
+    if (!definitions) {
+        fail(definitions.error());
+        return future;
+    }
+    for (const tools::ToolDefinition &d : definitions.value()) {
+        m_toolDefinitions.append(llm::ToolDefinition{d.name, d.description, d.parameters});
+        m_toolDefinitionsJson.append(d.toOpenAiJson());
+    }
+    m_result.provider = m_providerName;
+    // Cancellation reaches provider and tool calls through the token; database steps are short
+    // and the turn stops right after the one in flight (see cancelled()).
+    openConversation();
+    return future;
+}
+
+bool Turn::cancelled()
+{
+    if (!m_request.cancel->isCancelled())
+        return false;
+    fail(makeError(ErrorCode::Cancelled, QStringLiteral("the turn was cancelled")));
+    return true;
+}
+
+void Turn::emitEvent(TurnEvent event)
+{
+    event.conversationId = m_result.conversationId;
+    if (m_onEvent)
+        m_onEvent(event);
+}
+
+void Turn::fail(const core::Error &error)
+{
+    if (m_state == State::Done || m_state == State::Failed)
+        return;
+    m_state = State::Failed;
+    TurnEvent event;
+    event.kind = TurnEvent::Kind::Error;
+    event.error = error;
+    event.round = m_result.providerCalls;
+    emitEvent(event);
+    m_promise.addResult(Result<TurnResult>(error));
+    m_promise.finish();
+    deleteLater();
+}
+
+void Turn::finish()
+{
+    m_state = State::Done;
+    TurnEvent event;
+    event.kind = TurnEvent::Kind::Done;
+    event.text = m_result.content;
+    event.round = m_result.providerCalls;
+    emitEvent(event);
+    m_promise.addResult(Result<TurnResult>(m_result));
+    m_promise.finish();
+    deleteLater();
+}
+
+void Turn::openConversation()
+{
+    m_state = State::Conversation;
+    if (cancelled())
+        return;
+    if (m_request.conversationId.isNull()) {
+        then(m_deps.conversations->createConversation(m_request.tenantId, m_flow.flowType, {},
+                                                      titleFrom(m_request.message)),
+             [this](const Result<db::Conversation> &created) {
+                 if (!created)
+                     return fail(created.error());
+                 m_result.conversationId = created->conversationId;
+                 storeUserMessage();
+             });
+        return;
+    }
+    then(m_deps.conversations->getConversation(m_request.tenantId, m_request.conversationId),
+         [this](const Result<db::Conversation> &found) {
+             if (!found)
+                 return fail(found.error());
+             // A conversation of another flow is as invisible as one of another tenant.
+             if (found->flowType != m_flow.flowType) {
+                 return fail(makeError(ErrorCode::NotFound,
+                                       QStringLiteral("conversation %1 not found")
+                                           .arg(m_request.conversationId.toString(QUuid::WithoutBraces))));
+             }
+             m_result.conversationId = found->conversationId;
+             if (found->title.isEmpty()) {
+                 // Best effort: a missing title never fails a turn.
+                 (void)m_deps.conversations->setTitle(m_request.tenantId, found->conversationId,
+                                                      titleFrom(m_request.message));
+             }
+             storeUserMessage();
+         });
+}
+
+void Turn::storeUserMessage()
+{
+    m_state = State::UserMessage;
+    if (cancelled())
+        return;
+    TurnEvent started;
+    started.kind = TurnEvent::Kind::Started;
+    emitEvent(started);
+    db::NewMessage user;
+    user.role = core::Role::User;
+    user.content = m_request.message;
+    then(m_deps.conversations->saveMessage(m_request.tenantId, m_result.conversationId, user),
+         [this](const Result<db::Message> &saved) {
+             if (!saved)
+                 return fail(saved.error());
+             m_result.messages.append(saved.value());
+             loadHistory();
+         });
+}
+
+void Turn::loadHistory()
+{
+    m_state = State::History;
+    if (cancelled())
+        return;
+    then(m_deps.conversations->history(m_request.tenantId, m_result.conversationId, m_flow.historyWindow),
+         [this](const Result<QList<db::Message>> &history) {
+             if (!history)
+                 return fail(history.error());
+             m_messages = buildPromptMessages(m_flow.systemPrompt, history.value());
+             reserveTokens();
+         });
+}
+
+bool Turn::toolsAllowed() const
+{
+    return !m_toolDefinitions.isEmpty() && m_result.toolRounds < m_flow.maxToolRounds;
+}
+
+llm::CompletionRequest Turn::buildRequest() const
+{
+    llm::CompletionRequest request;
+    request.messages = m_messages;
+    request.temperature = m_flow.temperature;
+    request.maxTokens = m_flow.maxTokens;
+    request.model = !m_request.model.isEmpty() ? m_request.model : m_flow.model;
+    if (!m_toolDefinitions.isEmpty()) {
+        // Past the round limit the tools stay described (the history mentions them) but the
+        // model must answer in words.
+        request.tools = m_toolDefinitions;
+        request.toolChoice = toolsAllowed() ? llm::ToolChoice::automatic() : llm::ToolChoice::none();
+    }
+    return request;
+}
+
+void Turn::reserveTokens()
+{
+    m_state = State::Reserve;
+    if (cancelled())
+        return;
+    const qint64 estimate =
+        ratelimit::estimateTokens(ratelimit::promptChars(m_messages, m_toolDefinitionsJson),
+                                  m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens));
+    then(m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate),
+         [this](const Result<ratelimit::Reservation> &reservation) {
+             if (!reservation)
+                 return fail(reservation.error());
+             callProvider(reservation.value());
+         });
+}
+
+void Turn::callProvider(const ratelimit::Reservation &reservation)
+{
+    m_state = State::Provider;
+    if (m_request.cancel->isCancelled()) {
+        (void)m_deps.limiter->settle(reservation, 0);
+        cancelled();
+        return;
+    }
+    ++m_result.providerCalls;
+    const int round = m_result.providerCalls;
+    llm::CallOptions options;
+    options.cancel = m_request.cancel;
+    options.onDelta = [this, round](const llm::Delta &delta) {
+        if (delta.text.isEmpty())
+            return;
+        TurnEvent event;
+        event.kind = TurnEvent::Kind::TextDelta;
+        event.text = delta.text;
+        event.round = round;
+        emitEvent(event);
+    };
+    m_callTimer.start();
+    then(m_provider->complete(buildRequest(), options),
+         [this, reservation](const Result<llm::Completion> &result) { afterProvider(reservation, result); });
+}
+
+void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result<llm::Completion> &result)
+{
+    const qint64 latencyMs = m_callTimer.elapsed();
+    const qint64 used = result ? result->usage.totalTokens : 0;
+    // Settlement and usage records are bookkeeping: they never hold up or fail the turn.
+    (void)m_deps.limiter->settle(reservation, used);
+    recordUsage(result ? &result.value() : nullptr, result ? nullptr : &result.error(), latencyMs);
+    if (!result)
+        return fail(result.error());
+    if (cancelled())
+        return;
+    const llm::Completion &completion = result.value();
+    m_result.usage += completion.usage;
+    m_result.model = completion.model;
+    if (!completion.toolCalls.isEmpty() && toolsAllowed())
+        return runTools(completion);
+    if (completion.toolCalls.isEmpty())
+        return storeFinalAnswer(completion, completion.content, completion.finishReason);
+    // The model insisted on tools past the round limit: end gracefully instead of looping.
+    const QString content =
+        !completion.content.isEmpty()
+            ? completion.content
+            : QStringLiteral("I reached the limit of %1 tool rounds for this request without a "
+                             "final answer. Please narrow the question or ask again.")
+                  .arg(m_flow.maxToolRounds);
+    storeFinalAnswer(completion, content, QStringLiteral("round_limit"));
+}
+
+void Turn::runTools(const llm::Completion &completion)
+{
+    m_state = State::Tools;
+    QList<QFuture<tools::ToolResult>> calls;
+    for (const core::ToolCall &call : completion.toolCalls) {
+        TurnEvent event;
+        event.kind = TurnEvent::Kind::ToolCallStarted;
+        event.toolCall = call;
+        event.round = m_result.providerCalls;
+        emitEvent(event);
+        // Unknown tools and invalid arguments come back as error results the model can react to.
+        calls.append(m_deps.tools->executeCall(call, m_request.cancel));
+    }
+    // Every call runs at once; the round is stored when the last one is back.
+    auto pending = std::make_shared<QList<QFuture<tools::ToolResult>>>(calls);
+    auto remaining = std::make_shared<qsizetype>(calls.size());
+    for (const QFuture<tools::ToolResult> &call : calls) {
+        then(call, [this, completion, pending, remaining](const tools::ToolResult &) {
+            if (--*remaining > 0)
+                return;
+            QList<tools::ToolResult> results;
+            for (qsizetype i = 0; i < pending->size(); ++i) {
+                const tools::ToolResult result = pending->at(i).result();
+                TurnEvent event;
+                event.kind = TurnEvent::Kind::ToolResult;
+                event.toolCall = completion.toolCalls.at(i);
+                event.toolResult = result.json;
+                event.round = m_result.providerCalls;
+                emitEvent(event);
+                results.append(result);
+            }
+            storeToolRound(completion, results);
+        });
+    }
+}
+
+QJsonObject Turn::assistantMetadata(const llm::Completion &completion) const
+{
+    return {{QStringLiteral("provider"), completion.provider},
+            {QStringLiteral("model"), completion.model},
+            {QStringLiteral("finish_reason"), completion.finishReason},
+            {QStringLiteral("usage"), usageJson(completion.usage)},
+            {QStringLiteral("round"), m_result.providerCalls}};
+}
+
+void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results)
+{
+    m_state = State::Persist;
+    if (cancelled())
+        return; // a cancelled round is not stored: no call without its result
+    QList<db::NewMessage> round;
+    db::NewMessage assistant;
+    assistant.role = core::Role::Assistant;
+    assistant.content = completion.content;
+    assistant.toolCalls = completion.toolCalls;
+    assistant.metadata = assistantMetadata(completion);
+    round.append(assistant);
+    for (qsizetype i = 0; i < results.size(); ++i) {
+        db::NewMessage tool;
+        tool.role = core::Role::Tool;
+        tool.toolCallId = completion.toolCalls.at(i).id;
+        tool.content = results.at(i).content();
+        tool.metadata = {{QStringLiteral("tool"), completion.toolCalls.at(i).name},
+                         {QStringLiteral("success"), results.at(i).success()},
+                         {QStringLiteral("elapsed_ms"), results.at(i).elapsedMs}};
+        round.append(tool);
+    }
+    then(m_deps.conversations->saveMessages(m_request.tenantId, m_result.conversationId, round),
+         [this, round](const Result<QList<db::Message>> &saved) {
+             if (!saved)
+                 return fail(saved.error());
+             m_result.messages += saved.value();
+             ++m_result.toolRounds;
+             for (const db::Message &m : saved.value())
+                 m_messages.append(toChatMessage(m));
+             reserveTokens();
+         });
+}
+
+void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &content,
+                            const QString &finishReason)
+{
+    m_state = State::Persist;
+    db::NewMessage answer;
+    answer.role = core::Role::Assistant;
+    answer.content = content;
+    answer.metadata = assistantMetadata(completion);
+    answer.metadata.insert(QStringLiteral("finish_reason"), finishReason);
+    answer.metadata.insert(QStringLiteral("turn_usage"), usageJson(m_result.usage));
+    then(m_deps.conversations->saveMessage(m_request.tenantId, m_result.conversationId, answer),
+         [this, content, finishReason](const Result<db::Message> &saved) {
+             if (!saved)
+                 return fail(saved.error());
+             m_result.messages.append(saved.value());
+             m_result.content = content;
+             m_result.finishReason = finishReason;
+             finish();
+         });
+}
+
+void Turn::recordUsage(const llm::Completion *completion, const core::Error *error, qint64 latencyMs)
+{
+    if (!m_deps.usage)
+        return;
+    ratelimit::UsageRecord record;
+    record.tenantId = m_request.tenantId;
+    record.conversationId = m_result.conversationId;
+    record.provider = m_providerName;
+    record.model = completion ? completion->model : buildRequest().model;
+    if (completion) {
+        record.promptTokens = completion->usage.promptTokens;
+        record.completionTokens = completion->usage.completionTokens;
+        record.totalTokens = completion->usage.totalTokens;
+    }
+    record.latencyMs = latencyMs;
+    record.outcome = error ? error->codeName() : QStringLiteral("ok");
+    (void)m_deps.usage->record(record);
+}
+
+} // namespace agency::flows

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "llm/types.h"
+#include "ratelimit/ratelimiter.h"
+#include "tools/tool.h"
+#include "turnengine.h"
+
+#include <QElapsedTimer>
+#include <QPromise>
+
+namespace agency::flows {
+
+/// One running turn: the state machine behind TurnEngine::run(). Internal to the flows layer.
+/// Owned by the engine (as a QObject child) and deleted once it has finished.
+class Turn : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class State {
+        Created,
+        Conversation,
+        UserMessage,
+        History,
+        Reserve,
+        Provider,
+        Tools,
+        Persist,
+        Done,
+        Failed
+    };
+
+    Turn(const TurnDependencies &deps, TurnRequest request, TurnEventHandler onEvent, QObject *parent);
+    core::Async<TurnResult> start();
+    State state() const { return m_state; }
+
+private:
+    // Steps, in order. Each ends by starting the next one (or finish/fail).
+    void openConversation();
+    void storeUserMessage();
+    void loadHistory();
+    void reserveTokens();
+    void callProvider(const ratelimit::Reservation &reservation);
+    void afterProvider(const ratelimit::Reservation &reservation,
+                       const core::Result<llm::Completion> &result);
+    void runTools(const llm::Completion &completion);
+    void storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results);
+    void storeFinalAnswer(const llm::Completion &completion, const QString &content,
+                          const QString &finishReason);
+
+    bool toolsAllowed() const;
+    llm::CompletionRequest buildRequest() const;
+    QJsonObject assistantMetadata(const llm::Completion &completion) const;
+    void recordUsage(const llm::Completion *completion, const core::Error *error, qint64 latencyMs);
+    /// Checks cancellation; fails the turn and returns true when cancelled.
+    bool cancelled();
+    void emitEvent(TurnEvent event);
+    void fail(const core::Error &error);
+    void finish();
+
+    /// Continue `future` on this object's thread with `step`, unless the turn was destroyed.
+    template <typename T, typename Step> void then(const QFuture<T> &future, Step step)
+    {
+        QFuture<T>(future).then(this, std::move(step));
+    }
+
+    TurnDependencies m_deps;
+    TurnRequest m_request;
+    TurnEventHandler m_onEvent;
+    FlowDefinition m_flow;
+    std::shared_ptr<llm::Provider> m_provider;
+    QString m_providerName;
+    QList<llm::ToolDefinition> m_toolDefinitions;
+    QJsonArray m_toolDefinitionsJson;
+    QList<core::ChatMessage> m_messages; ///< what the next provider call sends
+    TurnResult m_result;
+    State m_state = State::Created;
+    QPromise<core::Result<TurnResult>> m_promise;
+    QElapsedTimer m_callTimer;
+};
+
+} // namespace agency::flows

@@ -1,0 +1,204 @@
+#include "agencyservice.h"
+
+#include "db/conversationrepository.h"
+#include "db/dbexecutor.h"
+#include "db/tenantrepository.h"
+#include "db/validation.h"
+#include "llm/providerfactory.h"
+
+namespace agency::service {
+
+using core::Async;
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+
+namespace {
+
+/// Follows message pages until the end, accumulating into `collected`.
+void collectPages(db::ConversationRepository *repo, db::MessageQuery query,
+                  std::shared_ptr<QList<db::Message>> collected,
+                  std::shared_ptr<QPromise<Result<QList<db::Message>>>> promise)
+{
+    repo->messages(query).then([=](const Result<db::Page<db::Message>> &page) mutable {
+        if (!page) {
+            promise->addResult(Result<QList<db::Message>>(page.error()));
+            promise->finish();
+            return;
+        }
+        *collected += page->items;
+        if (page->nextCursor.isEmpty()) {
+            promise->addResult(Result<QList<db::Message>>(*collected));
+            promise->finish();
+            return;
+        }
+        query.cursor = page->nextCursor;
+        collectPages(repo, query, collected, promise);
+    });
+}
+
+} // namespace
+
+AgencyService::AgencyService(ServiceDependencies deps, QObject *parent) : QObject(parent), m_deps(deps) {}
+
+Async<Health> AgencyService::health()
+{
+    Health base;
+    base.database = m_deps.executor->params().describe();
+    base.defaultProvider = m_deps.providers->defaultProvider();
+    base.providers = m_deps.providers->providers();
+    return m_deps.executor
+        ->run<bool>([](db::DbConnection &conn) -> Result<bool> {
+            auto ping = conn.exec(QStringLiteral("SELECT 1"), {}, QStringLiteral("health check"));
+            if (!ping)
+                return ping.error();
+            return true;
+        })
+        .then([base](const Result<bool> &ping) -> Result<Health> {
+            Health health = base;
+            health.databaseOk = ping.ok();
+            if (!ping.ok())
+                health.databaseError = ping.error().message;
+            return health;
+        });
+}
+
+QList<flows::FlowDefinition> AgencyService::flows() const
+{
+    return m_deps.flows->flows();
+}
+
+QList<llm::ProviderInfo> AgencyService::providers() const
+{
+    return m_deps.providers->providers();
+}
+
+Async<db::Page<db::Tenant>> AgencyService::listTenants(int limit, const QString &after)
+{
+    return m_deps.tenants->listTenants(limit, after);
+}
+
+Async<db::Tenant> AgencyService::createTenant(const QString &tenantId, const QString &name,
+                                              const QJsonObject &settings)
+{
+    if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(settings); !ok)
+        return core::failedAsync<db::Tenant>(ok.error());
+    return m_deps.tenants->createTenant(tenantId, name, settings);
+}
+
+Async<db::Tenant> AgencyService::getTenant(const QString &tenantId)
+{
+    return m_deps.tenants->getTenant(tenantId);
+}
+
+Async<db::Tenant> AgencyService::updateTenant(const QString &tenantId, const std::optional<QString> &name,
+                                              const std::optional<QJsonObject> &settings)
+{
+    if (settings) {
+        if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(*settings); !ok)
+            return core::failedAsync<db::Tenant>(ok.error());
+    }
+    ratelimit::LimitPolicy *policy = m_deps.limitPolicy;
+    return m_deps.tenants->updateTenant(tenantId, name, settings)
+        .then([policy, tenantId](const Result<db::Tenant> &t) {
+            // New limits apply from the next call, not after the policy's cache expires.
+            if (t && policy)
+                policy->invalidate(tenantId);
+            return t;
+        });
+}
+
+Async<db::Page<db::Conversation>> AgencyService::listConversations(const db::ConversationQuery &query)
+{
+    return m_deps.conversations->listConversations(query);
+}
+
+Async<QList<db::SearchHit>> AgencyService::searchConversations(const db::SearchQuery &query)
+{
+    return m_deps.conversations->search(query);
+}
+
+Async<db::Conversation> AgencyService::getConversation(const QString &tenantId, const QString &conversationId)
+{
+    auto id = db::parseConversationId(conversationId);
+    if (!id)
+        return core::failedAsync<db::Conversation>(id.error());
+    return m_deps.conversations->getConversation(tenantId, id.value());
+}
+
+Async<db::Page<db::Message>> AgencyService::listMessages(const QString &tenantId,
+                                                         const QString &conversationId, int limit,
+                                                         const QString &cursor)
+{
+    auto id = db::parseConversationId(conversationId);
+    if (!id)
+        return core::failedAsync<db::Page<db::Message>>(id.error());
+    db::MessageQuery query;
+    query.tenantId = tenantId;
+    query.conversationId = id.value();
+    query.limit = limit;
+    query.cursor = cursor;
+    return m_deps.conversations->messages(query);
+}
+
+Async<bool> AgencyService::deleteConversation(const QString &tenantId, const QString &conversationId)
+{
+    auto id = db::parseConversationId(conversationId);
+    if (!id)
+        return core::failedAsync<bool>(id.error());
+    return m_deps.conversations->deleteConversation(tenantId, id.value());
+}
+
+Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, const QString &conversationId,
+                                                    ExportFormat format)
+{
+    auto id = db::parseConversationId(conversationId);
+    if (!id)
+        return core::failedAsync<QByteArray>(id.error());
+    auto *repo = m_deps.conversations;
+    return repo->getConversation(tenantId, id.value())
+        .then([repo, tenantId, format](const Result<db::Conversation> &conversation) -> Async<QByteArray> {
+            if (!conversation)
+                return core::failedAsync<QByteArray>(conversation.error());
+            db::MessageQuery query;
+            query.tenantId = tenantId;
+            query.conversationId = conversation->conversationId;
+            query.limit = db::limits::kMaxPageSize;
+            auto promise = std::make_shared<QPromise<Result<QList<db::Message>>>>();
+            promise->start();
+            auto all = promise->future();
+            collectPages(repo, query, std::make_shared<QList<db::Message>>(), promise);
+            const db::Conversation c = conversation.value();
+            return all.then([c, format](const Result<QList<db::Message>> &messages) -> Result<QByteArray> {
+                if (!messages)
+                    return messages.error();
+                return service::exportConversation(c, messages.value(), format);
+            });
+        })
+        .unwrap();
+}
+
+Async<flows::TurnResult> AgencyService::chat(const flows::TurnRequest &request,
+                                             flows::TurnEventHandler onEvent)
+{
+    if (auto ok = db::validateTenantId(request.tenantId); !ok)
+        return core::failedAsync<flows::TurnResult>(ok.error());
+    return m_deps.engine->run(request, std::move(onEvent));
+}
+
+Async<QList<ratelimit::UsageSummaryRow>>
+AgencyService::usageSummary(const QString &tenantId, const QDateTime &from, const QDateTime &to)
+{
+    if (auto ok = db::validateTenantId(tenantId); !ok)
+        return core::failedAsync<QList<ratelimit::UsageSummaryRow>>(ok.error());
+    return m_deps.usage->summary(tenantId, from, to);
+}
+
+Async<ratelimit::LimitStatus> AgencyService::rateLimitStatus(const QString &tenantId, const QString &provider)
+{
+    if (auto ok = db::validateTenantId(tenantId); !ok)
+        return core::failedAsync<ratelimit::LimitStatus>(ok.error());
+    return m_deps.limiter->status(tenantId, provider);
+}
+
+} // namespace agency::service

@@ -1,0 +1,101 @@
+#pragma once
+
+#include "conversationexport.h"
+#include "core/future.h"
+#include "db/records.h"
+#include "flows/flowregistry.h"
+#include "flows/turnengine.h"
+#include "llm/types.h"
+#include "ratelimit/limitpolicy.h"
+#include "ratelimit/ratelimiter.h"
+#include "ratelimit/usagerecorder.h"
+
+#include <QObject>
+
+namespace agency::db {
+class DbExecutor;
+class ConversationRepository;
+class TenantRepository;
+} // namespace agency::db
+namespace agency::llm {
+class ProviderFactory;
+}
+
+namespace agency::service {
+
+/// Database reachability and provider configuration, for /health and the status bar.
+struct Health
+{
+    bool databaseOk = false;
+    QString database;      ///< "embedded …" / "external …" description, no password
+    QString databaseError; ///< when not ok
+    QString defaultProvider;
+    QList<llm::ProviderInfo> providers;
+};
+
+/// Everything the service is built from; all must outlive it.
+struct ServiceDependencies
+{
+    db::DbExecutor *executor = nullptr;
+    db::ConversationRepository *conversations = nullptr;
+    db::TenantRepository *tenants = nullptr;
+    const flows::FlowRegistry *flows = nullptr;
+    flows::TurnEngine *engine = nullptr;
+    const llm::ProviderFactory *providers = nullptr;
+    ratelimit::RateLimiter *limiter = nullptr;
+    ratelimit::LimitPolicy *limitPolicy = nullptr; ///< validates and refreshes tenant overrides
+    ratelimit::UsageRecorder *usage = nullptr;
+};
+
+/// The single API of the product: the desktop console and the HTTP server both call only this
+/// (DESIGN.md §1). It validates every input (ids arrive as text from users), enforces tenant scope
+/// (every conversation operation names its tenant; another tenant's conversation is NotFound) and
+/// returns futures of Result. Holds no business state of its own.
+///
+/// Thread affinity: lives on the event-loop thread that owns the providers and tools; call it
+/// from there. Futures of database-only operations may finish on a database thread: attach
+/// continuations with a context object.
+class AgencyService : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit AgencyService(ServiceDependencies deps, QObject *parent = nullptr);
+
+    core::Async<Health> health();
+    QList<flows::FlowDefinition> flows() const;
+    QList<llm::ProviderInfo> providers() const;
+
+    // Tenants
+    core::Async<db::Page<db::Tenant>> listTenants(int limit = 100, const QString &after = {});
+    core::Async<db::Tenant> createTenant(const QString &tenantId, const QString &name,
+                                         const QJsonObject &settings = {});
+    core::Async<db::Tenant> getTenant(const QString &tenantId);
+    core::Async<db::Tenant> updateTenant(const QString &tenantId, const std::optional<QString> &name,
+                                         const std::optional<QJsonObject> &settings);
+
+    // Conversations (all tenant-scoped)
+    core::Async<db::Page<db::Conversation>> listConversations(const db::ConversationQuery &query);
+    core::Async<QList<db::SearchHit>> searchConversations(const db::SearchQuery &query);
+    core::Async<db::Conversation> getConversation(const QString &tenantId, const QString &conversationId);
+    core::Async<db::Page<db::Message>> listMessages(const QString &tenantId, const QString &conversationId,
+                                                    int limit = 100, const QString &cursor = {});
+    core::Async<bool> deleteConversation(const QString &tenantId, const QString &conversationId);
+    core::Async<QByteArray> exportConversation(const QString &tenantId, const QString &conversationId,
+                                               ExportFormat format);
+
+    // Chat
+    /// Runs one turn; events arrive on this thread while it runs.
+    core::Async<flows::TurnResult> chat(const flows::TurnRequest &request,
+                                        flows::TurnEventHandler onEvent = {});
+
+    // Usage and limits
+    core::Async<QList<ratelimit::UsageSummaryRow>> usageSummary(const QString &tenantId,
+                                                                const QDateTime &from, const QDateTime &to);
+    core::Async<ratelimit::LimitStatus> rateLimitStatus(const QString &tenantId, const QString &provider);
+
+private:
+    ServiceDependencies m_deps;
+};
+
+} // namespace agency::service

@@ -1,0 +1,100 @@
+#include "conversationexport.h"
+
+#include "core/json.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace agency::service {
+
+namespace {
+QString iso(const QDateTime &dt)
+{
+    return dt.toUTC().toString(Qt::ISODateWithMs);
+}
+} // namespace
+
+QJsonObject conversationToJson(const db::Conversation &c)
+{
+    return {{QStringLiteral("conversation_id"), c.conversationId.toString(QUuid::WithoutBraces)},
+            {QStringLiteral("tenant_id"), c.tenantId},
+            {QStringLiteral("flow_type"), c.flowType},
+            {QStringLiteral("title"), c.title},
+            {QStringLiteral("flow_metadata"), c.metadata},
+            {QStringLiteral("message_count"), c.messageCount},
+            {QStringLiteral("created_at"), iso(c.createdAt)},
+            {QStringLiteral("updated_at"), iso(c.updatedAt)}};
+}
+
+QJsonObject messageToJson(const db::Message &m)
+{
+    QJsonObject json{{QStringLiteral("id"), m.id},
+                     {QStringLiteral("conversation_id"), m.conversationId.toString(QUuid::WithoutBraces)},
+                     {QStringLiteral("role"), core::roleName(m.role)},
+                     {QStringLiteral("content"), m.content},
+                     {QStringLiteral("message_metadata"), m.metadata},
+                     {QStringLiteral("created_at"), iso(m.createdAt)}};
+    if (!m.toolCalls.isEmpty())
+        json.insert(QStringLiteral("tool_calls"), core::toolCallsToJson(m.toolCalls));
+    if (!m.toolCallId.isEmpty())
+        json.insert(QStringLiteral("tool_call_id"), m.toolCallId);
+    return json;
+}
+
+QJsonObject tenantToJson(const db::Tenant &t)
+{
+    return {{QStringLiteral("tenant_id"), t.tenantId},
+            {QStringLiteral("name"), t.name},
+            {QStringLiteral("settings"), t.settings},
+            {QStringLiteral("conversation_count"), t.conversationCount},
+            {QStringLiteral("created_at"), iso(t.createdAt)},
+            {QStringLiteral("updated_at"), iso(t.updatedAt)}};
+}
+
+QByteArray exportConversation(const db::Conversation &conversation, const QList<db::Message> &messages,
+                              ExportFormat format)
+{
+    if (format == ExportFormat::Json) {
+        QJsonArray list;
+        for (const db::Message &m : messages)
+            list.append(messageToJson(m));
+        QJsonObject doc = conversationToJson(conversation);
+        doc.insert(QStringLiteral("messages"), list);
+        return QJsonDocument(doc).toJson(QJsonDocument::Indented);
+    }
+    QString md;
+    md += QStringLiteral("# %1\n\n")
+              .arg(conversation.title.isEmpty() ? QStringLiteral("Conversation") : conversation.title);
+    md += QStringLiteral(
+              "- Conversation: `%1`\n- Tenant: `%2`\n- Flow: `%3`\n- Started: %4\n- Last activity: %5\n\n")
+              .arg(conversation.conversationId.toString(QUuid::WithoutBraces), conversation.tenantId,
+                   conversation.flowType, iso(conversation.createdAt), iso(conversation.updatedAt));
+    for (const db::Message &m : messages) {
+        const QString when = iso(m.createdAt);
+        switch (m.role) {
+        case core::Role::User:
+            md += QStringLiteral("## User — %1\n\n%2\n\n").arg(when, m.content);
+            break;
+        case core::Role::System:
+            md += QStringLiteral("## System — %1\n\n%2\n\n").arg(when, m.content);
+            break;
+        case core::Role::Assistant:
+            md += QStringLiteral("## Assistant — %1\n\n").arg(when);
+            if (!m.content.isEmpty())
+                md += m.content + QStringLiteral("\n\n");
+            for (const core::ToolCall &call : m.toolCalls) {
+                md += QStringLiteral("Tool call `%1` (`%2`):\n\n```json\n%3\n```\n\n")
+                          .arg(call.name, call.id, call.arguments);
+            }
+            break;
+        case core::Role::Tool:
+            md +=
+                QStringLiteral("### Tool result `%1` (`%2`) — %3\n\n```json\n%4\n```\n\n")
+                    .arg(m.metadata.value(QStringLiteral("tool")).toString(), m.toolCallId, when, m.content);
+            break;
+        }
+    }
+    return md.toUtf8();
+}
+
+} // namespace agency::service
