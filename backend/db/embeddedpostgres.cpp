@@ -1,6 +1,7 @@
 #include "embeddedpostgres.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
@@ -10,6 +11,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QThread>
 #include <QUuid>
 
 #include <algorithm>
@@ -270,9 +272,13 @@ core::Status EmbeddedPostgres::initCluster()
         extra += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
     conf.write(extra);
     conf.close();
-    if (!QDir().rename(scratch, clusterDir()))
+    if (!QDir().rename(scratch, clusterDir())) {
+        // Another process initialising the same data directory at the same moment got there first.
+        if (QFile::exists(clusterDir() + QStringLiteral("/PG_VERSION")))
+            return {};
         return makeError(ErrorCode::Internal,
                          QStringLiteral("cannot move the new cluster to %1").arg(clusterDir()));
+    }
     cleanup.dismiss();
     return {};
 }
@@ -281,19 +287,36 @@ core::Status EmbeddedPostgres::removeStalePidFile(bool *runningElsewhere, QStrin
 {
     *runningElsewhere = false;
     const QString pidPath = clusterDir() + QStringLiteral("/postmaster.pid");
-    QFile file(pidPath);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    const QList<QByteArray> lines = file.readAll().split('\n');
-    file.close();
-    const qint64 pid = lines.value(0).trimmed().toLongLong();
-    if (isPostmasterOf(pid, clusterDir())) {
-        *runningElsewhere = true;
-        *runningSocketDir = QString::fromLocal8Bit(lines.value(4).trimmed());
-        return {};
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        QFile file(pidPath);
+        if (!file.open(QIODevice::ReadOnly))
+            return {};
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        file.close();
+        const qint64 pid = lines.value(0).trimmed().toLongLong();
+        if (!isPostmasterOf(pid, clusterDir()))
+            break;
+        // postmaster.pid line 5 is the socket directory, line 8 the status; a server another
+        // process is starting (or stopping) right now is waited for rather than used half-ready.
+        const QByteArray socketDir = lines.value(4).trimmed();
+        if (lines.value(7).trimmed() == "ready" && !socketDir.isEmpty()) {
+            *runningElsewhere = true;
+            *runningSocketDir = QString::fromLocal8Bit(socketDir);
+            return {};
+        }
+        if (waited.elapsed() > 60000) {
+            return makeError(ErrorCode::DatabaseUnavailable,
+                             QStringLiteral("the PostgreSQL server of %1 (pid %2) is not ready: %3")
+                                 .arg(clusterDir())
+                                 .arg(pid)
+                                 .arg(QString::fromLocal8Bit(lines.value(7).trimmed())));
+        }
+        QThread::msleep(50);
     }
     // The server died without cleaning up (crash, kill -9, power loss): the lock is stale.
-    if (!QFile::remove(pidPath))
+    if (!QFile::remove(pidPath) && QFile::exists(pidPath))
         return makeError(ErrorCode::Internal, QStringLiteral("cannot remove stale %1").arg(pidPath));
     return {};
 }
@@ -319,7 +342,12 @@ core::Status EmbeddedPostgres::createDatabase(const ConnectionParams &params)
             if (query->exec() && !query->next()) {
                 // The name is ours (validated option), so quoting it as an identifier is enough.
                 const QString sql = QStringLiteral("CREATE DATABASE \"%1\"").arg(params.database);
-                if (!query->exec(sql) && query->lastError().nativeErrorCode() != QLatin1String("42P04")) {
+                // 42P04: exists; 23505: another process created it at the same moment.
+                const auto exists = [&query] {
+                    const QString state = query->lastError().nativeErrorCode();
+                    return state == QLatin1String("42P04") || state == QLatin1String("23505");
+                };
+                if (!query->exec(sql) && !exists()) {
                     status = makeError(ErrorCode::DatabaseError, QStringLiteral("cannot create database: ") +
                                                                      query->lastError().text());
                 }
@@ -349,15 +377,17 @@ core::Result<ConnectionParams> EmbeddedPostgres::start()
 
     bool running = false;
     QString runningSocketDir;
-    if (auto checked = removeStalePidFile(&running, &runningSocketDir); !checked)
-        return checked.error();
-    if (running) {
+    auto attach = [&]() -> core::Result<ConnectionParams> {
         // Another aiagency process runs this cluster: share it, and leave stopping to that process.
         params.host = runningSocketDir;
         if (auto created = createDatabase(params); !created)
             return created.error();
         return params;
-    }
+    };
+    if (auto checked = removeStalePidFile(&running, &runningSocketDir); !checked)
+        return checked.error();
+    if (running)
+        return attach();
 
     // One private socket directory per object, kept across stop()/start() so that open
     // executors can reconnect after a restart at the same address.
@@ -381,6 +411,9 @@ core::Result<ConnectionParams> EmbeddedPostgres::start()
                            QStringLiteral("-k ") + m_socketDir,
                            QStringLiteral("start")};
     if (auto started = runTool(QStringLiteral("pg_ctl"), args, 90000); !started) {
+        // Lost a race with another process starting the same cluster since our check: use its server.
+        if (auto checked = removeStalePidFile(&running, &runningSocketDir); checked && running)
+            return attach();
         return makeError(ErrorCode::DatabaseUnavailable,
                          QStringLiteral("the embedded PostgreSQL did not start: %1\n%2")
                              .arg(started.error().message, tail(logFile(), 10)));

@@ -13,6 +13,7 @@
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <csignal>
 #include <pwd.h>
@@ -121,6 +122,7 @@ private Q_SLOTS:
     void pidFileOfZombieIsStale();
     void pidFileOfAnotherClustersPostmasterIsStale();
 
+    void concurrentFirstStartsShareOneServer();
     void missingBinariesSearchRoot();
     void missingBinariesConfiguredDir();
     void newestVersionIsChosen();
@@ -396,6 +398,37 @@ void TestEmbeddedPostgres::pidFileOfAnotherClustersPostmasterIsStale()
     AGENCY_VERIFY_OK(pg.stop());
     QVERIFY(processAlive(otherPid)); // the other cluster was left alone
     AGENCY_VERIFY_OK(other.stop());
+}
+
+void TestEmbeddedPostgres::concurrentFirstStartsShareOneServer()
+{
+    // Two processes (here: threads with their own objects) starting a fresh data directory at the
+    // same moment: both initdb, one rename wins, both pg_ctl start, one server wins. Both must end
+    // up connected to that one server.
+    for (int round = 0; round < 1; ++round) {
+        const EmbeddedPostgres::Options o = options(QStringLiteral("race-%1").arg(round));
+        EmbeddedPostgres a(o);
+        EmbeddedPostgres b(o);
+        Result<ConnectionParams> ra;
+        Result<ConnectionParams> rb;
+        std::unique_ptr<QThread> ta(QThread::create([&a, &ra] { ra = a.start(); }));
+        std::unique_ptr<QThread> tb(QThread::create([&b, &rb] { rb = b.start(); }));
+        ta->start();
+        tb->start();
+        QTRY_VERIFY_WITH_TIMEOUT(ta->isFinished() && tb->isFinished(), 90000);
+        AGENCY_VERIFY_OK(ra);
+        AGENCY_VERIFY_OK(rb);
+        QCOMPARE(static_cast<int>(a.ownsServer()) + static_cast<int>(b.ownsServer()), 1);
+        QCOMPARE(ra->host, rb->host);
+        AGENCY_VERIFY_OK(queryOne(ra.value(), QStringLiteral("SELECT 1")));
+        AGENCY_VERIFY_OK(queryOne(rb.value(), QStringLiteral("SELECT 1")));
+        QCOMPARE(QDir(o.dataDir).entryList({QStringLiteral("pgdata.init-*")}, QDir::AllEntries),
+                 QStringList());
+        EmbeddedPostgres &owner = a.ownsServer() ? a : b;
+        const qint64 pid = owner.serverPid();
+        AGENCY_VERIFY_OK(owner.stop());
+        QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 10000);
+    }
 }
 
 void TestEmbeddedPostgres::missingBinariesSearchRoot()
