@@ -34,9 +34,14 @@ QString messageFromObject(const QJsonObject &obj)
         return description.isEmpty() ? error.toString()
                                      : error.toString() + QStringLiteral(": ") + description;
     }
-    const QString message = obj.value(QStringLiteral("message")).toString();
-    if (!message.isEmpty())
-        return message;
+    const QJsonValue message = obj.value(QStringLiteral("message"));
+    if (message.isString() && !message.toString().isEmpty())
+        return message.toString();
+    if (message.isObject()) { // Mistral wraps validation details: {"message": {"detail": [...]}}
+        const QString inner = messageFromObject(message.toObject());
+        if (!inner.isEmpty())
+            return inner;
+    }
     const QJsonValue detail = obj.value(QStringLiteral("detail"));
     if (detail.isString())
         return detail.toString();

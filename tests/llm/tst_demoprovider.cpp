@@ -1,0 +1,176 @@
+// The offline demo provider: weather tool-call round trip, helpful default answer, word-by-word
+// streaming, determinism, cancellation.
+#include "llm/demoprovider.h"
+#include "llmtesthelpers.h"
+
+using namespace agency;
+using namespace agency::test;
+
+class TestDemoProvider : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void weatherPlace_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("place");
+        QTest::newRow("simple") << QStringLiteral("weather in Paris") << QStringLiteral("Paris");
+        QTest::newRow("question") << QStringLiteral("What's the weather in New York?")
+                                  << QStringLiteral("New York");
+        QTest::newRow("lowercase") << QStringLiteral("weather in san francisco please")
+                                   << QStringLiteral("San Francisco");
+        QTest::newRow("trailing time")
+            << QStringLiteral("What is the weather like in Tokyo today?") << QStringLiteral("Tokyo");
+        QTest::newRow("forecast for")
+            << QStringLiteral("Forecast for Rio de Janeiro, please") << QStringLiteral("Rio de Janeiro");
+        QTest::newRow("is it raining")
+            << QStringLiteral("Is it raining in London right now?") << QStringLiteral("London");
+        QTest::newRow("no place") << QStringLiteral("How is the weather?") << QString();
+        QTest::newRow("not weather") << QStringLiteral("I live in Paris") << QString();
+        QTest::newRow("hello") << QStringLiteral("hello") << QString();
+    }
+
+    void weatherPlace()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, place);
+        QCOMPARE(llm::DemoProvider::weatherPlace(text), place);
+    }
+
+    void toolCallRoundTrip()
+    {
+        llm::DemoProvider provider(QStringLiteral("demo"), 0);
+        llm::CompletionRequest request;
+        request.messages = {message(core::Role::System, QStringLiteral("You are a weather assistant.")),
+                            message(core::Role::User, QStringLiteral("What's the weather in Paris?"))};
+        request.tools = {weatherTool()};
+
+        const auto first = awaitFuture(provider.complete(request));
+        LLM_VERIFY_OK(first);
+        QCOMPARE(first->provider, QStringLiteral("demo"));
+        QCOMPARE(first->finishReason, QStringLiteral("tool_calls"));
+        QCOMPARE(first->toolCalls.size(), 1);
+        const core::ToolCall call = first->toolCalls.first();
+        QCOMPARE(call.name, QStringLiteral("get_weather"));
+        QCOMPARE(QJsonDocument::fromJson(call.arguments.toUtf8()).object(),
+                 (QJsonObject{{QStringLiteral("location"), QStringLiteral("Paris")}}));
+        QVERIFY(!call.id.isEmpty());
+
+        core::ChatMessage assistant = message(core::Role::Assistant, first->content);
+        assistant.toolCalls = first->toolCalls;
+        core::ChatMessage result = message(
+            core::Role::Tool,
+            QStringLiteral(
+                R"({"success":true,"location":"Paris, FR","temperature":18.5,"condition":"Partly cloudy","humidity":60,"units":"metric"})"));
+        result.toolCallId = call.id;
+        result.name = call.name;
+        request.messages += {assistant, result};
+
+        const auto second = awaitFuture(provider.complete(request));
+        LLM_VERIFY_OK(second);
+        QCOMPARE(second->finishReason, QStringLiteral("stop"));
+        QVERIFY(second->toolCalls.isEmpty());
+        QVERIFY2(second->content.contains(QStringLiteral("Paris, FR")), qPrintable(second->content));
+        QVERIFY2(second->content.contains(QStringLiteral("18.5 °C")), qPrintable(second->content));
+        QVERIFY2(second->content.contains(QStringLiteral("partly cloudy")), qPrintable(second->content));
+        QVERIFY2(second->content.contains(QStringLiteral("60%")), qPrintable(second->content));
+    }
+
+    void failedToolResultIsExplained()
+    {
+        llm::CompletionRequest request = weatherRound2();
+        request.messages.last().content =
+            QStringLiteral(R"({"success":false,"error":"unknown location: Atlantis"})");
+        const llm::Completion c = llm::DemoProvider::answer(request);
+        QVERIFY2(c.content.contains(QStringLiteral("unknown location: Atlantis")), qPrintable(c.content));
+    }
+
+    void helpfulDefaultAnswer()
+    {
+        llm::DemoProvider provider(QStringLiteral("demo"), 0);
+        const auto result = awaitFuture(provider.complete(userRequest(QStringLiteral("hello"))));
+        LLM_VERIFY_OK(result);
+        QVERIFY(result->content.contains(QStringLiteral("demo provider")));
+        QVERIFY(result->content.contains(QStringLiteral("LLM_PROVIDER")));
+        QVERIFY(result->content.contains(QStringLiteral("OPENAI_API_KEY")));
+        QVERIFY(result->toolCalls.isEmpty());
+        QVERIFY(result->usage.promptTokens > 0);
+        QVERIFY(result->usage.completionTokens > 10);
+        QCOMPARE(result->usage.totalTokens, result->usage.promptTokens + result->usage.completionTokens);
+        QCOMPARE(result->model, QStringLiteral("demo"));
+    }
+
+    void noToolCallWhenToolsAreOffOrAbsent()
+    {
+        llm::CompletionRequest request = userRequest(QStringLiteral("weather in Paris"));
+        QVERIFY(llm::DemoProvider::answer(request).toolCalls.isEmpty()); // no tool offered
+        request.tools = {weatherTool()};
+        request.toolChoice = llm::ToolChoice::none();
+        QVERIFY(llm::DemoProvider::answer(request).toolCalls.isEmpty());
+        request.toolChoice = llm::ToolChoice::automatic();
+        QCOMPARE(llm::DemoProvider::answer(request).toolCalls.size(), 1);
+    }
+
+    void deterministicIdsUniqueAcrossTurns()
+    {
+        llm::CompletionRequest request = userRequest(QStringLiteral("weather in Paris"));
+        request.tools = {weatherTool()};
+        const QString id = llm::DemoProvider::answer(request).toolCalls.value(0).id;
+        QCOMPARE(llm::DemoProvider::answer(request).toolCalls.value(0).id, id);
+        request.messages.prepend(message(core::Role::User, QStringLiteral("earlier turn")));
+        QVERIFY(llm::DemoProvider::answer(request).toolCalls.value(0).id != id);
+    }
+
+    void streamsWordByWord()
+    {
+        llm::DemoProvider provider(QStringLiteral("demo"), 1);
+        DeltaLog log;
+        const auto result =
+            awaitFuture(provider.complete(userRequest(QStringLiteral("hello")), {log.callback(), {}}));
+        LLM_VERIFY_OK(result);
+        QVERIFY(log.textDeltas() > 20);
+        QCOMPARE(log.text(), result->content);
+        for (const llm::Delta &d : log.deltas)
+            QVERIFY2(d.text.trimmed().count(u' ') == 0, qPrintable(d.text)); // one word per delta
+
+        llm::CompletionRequest weather = userRequest(QStringLiteral("weather in Oslo"));
+        weather.tools = {weatherTool()};
+        DeltaLog calls;
+        const auto call = awaitFuture(provider.complete(weather, {calls.callback(), {}}));
+        LLM_VERIFY_OK(call);
+        QCOMPARE(calls.deltas.size(), 1);
+        QCOMPARE(calls.deltas.first().toolCallName, QStringLiteral("get_weather"));
+        QCOMPARE(calls.arguments(0), call->toolCalls.first().arguments);
+    }
+
+    void cancellation()
+    {
+        llm::DemoProvider provider(QStringLiteral("demo"), 20);
+        auto cancel = core::CancelToken::create();
+        DeltaLog log;
+        llm::CallOptions options;
+        options.cancel = cancel;
+        options.onDelta = [&](const llm::Delta &d) {
+            log.deltas.append(d);
+            if (log.deltas.size() == 3)
+                cancel->cancel();
+        };
+        const auto result = awaitFuture(provider.complete(userRequest(QStringLiteral("hello")), options));
+        QVERIFY(!result);
+        QCOMPARE(result.error().code, core::ErrorCode::Cancelled);
+        QTest::qWait(60);
+        QCOMPARE(log.deltas.size(), 3);
+    }
+
+    void futureFinishesLater()
+    {
+        llm::DemoProvider provider(QStringLiteral("demo"), 0);
+        const auto future = provider.complete(userRequest(QStringLiteral("hello")));
+        QVERIFY(!future.isFinished()); // never inside complete()
+        LLM_VERIFY_OK(awaitFuture(future));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDemoProvider)
+#include "tst_demoprovider.moc"
