@@ -1,13 +1,18 @@
-// Helper for test_embeddedpostgres: run as an unprivileged user (runuser -u nobody) it starts the
-// embedded cluster in argv[1] without the root/runuser path, reports what it saw and stops it.
-// Output lines: server_uid=<uid of the postmaster>, listen_addresses=<value>, reused=<0|1>.
+// Helper for test_embeddedpostgres.
+//   embeddedpg_helper DATA_DIR: run as an unprivileged user (runuser -u nobody) it starts the
+//     embedded cluster in DATA_DIR without the root/runuser path, reports what it saw and stops
+//     it. Output lines: server_uid=<uid of the postmaster>, listen_addresses=<value>, reused=<0|1>.
+//   embeddedpg_helper --die-with-testpostgres: starts a TestPostgres, prints its postmaster pid,
+//     directory and socket directory, and exits without running any destructor (like a crash).
 #include "db/dbconnection.h"
 #include "db/embeddedpostgres.h"
+#include "testpostgres.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
 
 #include <cstdio>
+#include <cstdlib>
 
 using namespace agency;
 
@@ -24,6 +29,18 @@ int fail(const QString &what)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    if (argc == 2 && qstrcmp(argv[1], "--die-with-testpostgres") == 0) {
+        auto *pg = new test::TestPostgres; // deliberately never destroyed
+        if (!pg->start())
+            return fail(pg->error());
+        auto params = pg->freshDatabase(false);
+        if (!params)
+            return fail(params.error().toString());
+        std::printf("pid=%lld\ndir=%s\nsocket=%s\n", pg->cluster().serverPid(), qPrintable(pg->dataDir()),
+                    qPrintable(params->host));
+        std::fflush(stdout);
+        std::_Exit(3);
+    }
     if (argc != 2)
         return fail(QStringLiteral("usage: embeddedpg_helper DATA_DIR"));
     db::EmbeddedPostgres::Options options;

@@ -129,6 +129,7 @@ private Q_SLOTS:
     void failedInitdbLeavesNothingBehind();
     void defaultDataDirFollowsEnvironment();
     void worksAsNonRootUser();
+    void clusterOfCrashedTestIsCleanedUp();
 
 private:
     EmbeddedPostgres::Options options(const QString &name,
@@ -593,6 +594,29 @@ void TestEmbeddedPostgres::worksAsNonRootUser()
     QVERIFY(QFile::exists(home + QStringLiteral("/data/pgdata/PG_VERSION")));
     QCOMPARE(QFileInfo(home + QStringLiteral("/data/pgdata")).ownerId(), nobody->pw_uid);
     QVERIFY(!QFile::exists(home + QStringLiteral("/data/pgdata/postmaster.pid")));
+}
+
+void TestEmbeddedPostgres::clusterOfCrashedTestIsCleanedUp()
+{
+    // tests/support: a test process that dies without destructors must not leave its server running.
+    QTemporaryDir workDir;
+    QProcess process;
+    process.setWorkingDirectory(workDir.path());
+    process.start(QStringLiteral(AGENCY_EMBEDDED_HELPER), {QStringLiteral("--die-with-testpostgres")});
+    QVERIFY(process.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(process.state() == QProcess::NotRunning, 60000);
+    const QString out = QString::fromUtf8(process.readAllStandardOutput());
+    QVERIFY2(process.exitCode() == 3, qPrintable(out + QString::fromUtf8(process.readAllStandardError())));
+    QHash<QString, QString> values;
+    for (const QString &line : out.split(u'\n', Qt::SkipEmptyParts))
+        values.insert(line.section(u'=', 0, 0), line.section(u'=', 1));
+    const qint64 pid = values.value(QStringLiteral("pid")).toLongLong();
+    const QString dir = values.value(QStringLiteral("dir"));
+    const QString socket = values.value(QStringLiteral("socket"));
+    QVERIFY2(pid > 0 && !dir.isEmpty() && socket.startsWith(u'/'), qPrintable(out));
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(dir), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(socket), 10000);
 }
 
 QTEST_GUILESS_MAIN(TestEmbeddedPostgres)

@@ -4,7 +4,10 @@
 #include "db/migrator.h"
 
 #include <QFile>
+#include <QProcess>
 #include <QSqlQuery>
+
+#include <unistd.h>
 
 namespace agency::test {
 
@@ -39,7 +42,36 @@ bool TestPostgres::start()
         return false;
     }
     m_admin = params.value();
+    armWatchdog();
     return true;
+}
+
+void TestPostgres::armWatchdog()
+{
+    // A test that crashes, aborts or is killed by the CTest timeout never runs our destructor, and
+    // its server would run on forever. A detached watcher polls for this process and then stops
+    // the cluster and removes its directories. After a normal exit it finds nothing left to do.
+    if (m_watchdogArmed)
+        return;
+    auto bin = db::EmbeddedPostgres::findBinDir(QString());
+    if (!bin)
+        return;
+    const QString script = QStringLiteral("while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; "
+                                          "if [ -f \"$2/postmaster.pid\" ]; then "
+                                          "%1 \"$3\" -D \"$2\" -m immediate -w stop >/dev/null 2>&1; fi; "
+                                          "rm -rf \"$4\" \"$5\"")
+                               .arg(::geteuid() == 0 ? QStringLiteral("runuser -u postgres --") : QString());
+    QProcess watcher;
+    watcher.setProgram(QStringLiteral("/bin/sh"));
+    watcher.setArguments({QStringLiteral("-c"), script, QStringLiteral("aiagency-test-watchdog"),
+                          QString::number(QCoreApplication::applicationPid()), m_cluster->clusterDir(),
+                          bin.value() + QStringLiteral("/pg_ctl"), m_dir.path(), m_admin.host});
+    watcher.setWorkingDirectory(QStringLiteral("/"));
+    // Never hold CTest's output pipes open.
+    watcher.setStandardInputFile(QProcess::nullDevice());
+    watcher.setStandardOutputFile(QProcess::nullDevice());
+    watcher.setStandardErrorFile(QProcess::nullDevice());
+    m_watchdogArmed = watcher.startDetached();
 }
 
 core::Status TestPostgres::restart()
@@ -49,8 +81,8 @@ core::Status TestPostgres::restart()
     auto params = m_cluster->start();
     if (!params)
         return params.error();
-    // The socket directory is new on every start; tests reconnect through freshDatabase() params
-    // only if they ask again, so keep the admin params current.
+    // EmbeddedPostgres keeps its socket directory across stop()/start(), so connections made
+    // before the restart reach the new server at the same address.
     m_admin = params.value();
     return {};
 }

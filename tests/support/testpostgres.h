@@ -13,7 +13,8 @@ namespace agency::test {
 
 /// A real PostgreSQL cluster in a temporary directory for one test executable, started with the
 /// same code as the embedded default (fsync off for speed). Each test asks for its own fresh
-/// database so tests never see each other's rows.
+/// database so tests never see each other's rows. Stopped by the destructor, or by a watcher
+/// process within about a second when the test process dies without cleaning up.
 class TestPostgres
 {
 public:
@@ -29,15 +30,18 @@ public:
 
     db::EmbeddedPostgres &cluster() { return *m_cluster; }
     QString dataDir() const { return m_dir.path(); }
-    /// Stops and starts the server (same data): for connection-loss tests.
+    /// Stops and starts the server (same data, same socket address): for connection-loss tests.
     core::Status restart();
 
 private:
+    void armWatchdog();
+
     QTemporaryDir m_dir;
     std::unique_ptr<db::EmbeddedPostgres> m_cluster;
     db::ConnectionParams m_admin;
     QString m_error;
     int m_serial = 0;
+    bool m_watchdogArmed = false;
 };
 
 /// A temporary directory the postgres user can enter when tests run as root.
