@@ -1,8 +1,10 @@
 #include "backend.h"
 
 #include "db/conversationrepository.h"
+#include "db/runrepository.h"
 #include "db/tenantrepository.h"
 #include "flows/flowregistry.h"
+#include "flows/runworker.h"
 #include "flows/turnengine.h"
 #include "llm/provider.h"
 #include "llm/providerfactory.h"
@@ -98,6 +100,12 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     };
     b->m_engine = std::make_unique<flows::TurnEngine>(deps);
 
+    auto runOptions = flows::RunWorkerOptions::fromSettings(settings);
+    if (!runOptions)
+        return runOptions.error();
+    b->m_runs = std::make_unique<db::RunRepository>(executor);
+    b->m_runWorker = std::make_unique<flows::RunWorker>(*b->m_runs, *b->m_engine, runOptions.value());
+
     service::ServiceDependencies serviceDeps;
     serviceDeps.executor = &executor;
     serviceDeps.conversations = b->m_conversations.get();
@@ -108,14 +116,28 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     serviceDeps.limiter = b->m_limiter.get();
     serviceDeps.limitPolicy = b->m_limitPolicy.get();
     serviceDeps.usage = b->m_usage.get();
+    serviceDeps.runs = b->m_runs.get();
+    serviceDeps.runWorker = b->m_runWorker.get();
     b->m_service = std::make_unique<service::AgencyService>(serviceDeps);
     return b;
+}
+
+void Backend::startRunWorkers()
+{
+    m_runWorker->start();
+}
+
+QFuture<void> Backend::stopRunWorkers()
+{
+    return m_runWorker->stop();
 }
 
 Backend::~Backend()
 {
     // Reverse order of construction; turns and tools go before the repositories they use.
     m_service.reset();
+    m_runWorker.reset();
+    m_runs.reset();
     m_engine.reset();
     m_providerCache.clear();
     m_tools.reset();

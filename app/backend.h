@@ -5,6 +5,8 @@
 #include "core/result.h"
 #include "databaseruntime.h"
 
+#include <QFuture>
+
 #include <memory>
 
 class QNetworkAccessManager;
@@ -12,6 +14,7 @@ class QNetworkAccessManager;
 namespace agency::db {
 class ConversationRepository;
 class TenantRepository;
+class RunRepository;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
@@ -28,6 +31,7 @@ class UsageRecorder;
 namespace agency::flows {
 class FlowRegistry;
 class TurnEngine;
+class RunWorker;
 } // namespace agency::flows
 namespace agency::service {
 class AgencyService;
@@ -50,6 +54,14 @@ public:
     DatabaseRuntime &database() { return *m_database; }
     QStringList flowProblems() const { return m_flowProblems; }
 
+    /// Starts this process's run worker pool (RUN_WORKERS slots; none when 0). Server and console
+    /// call it; one-shot commands such as `chat` do not, so they never claim queued runs.
+    void startRunWorkers();
+    /// Stops claiming, cancels the runs executing here and puts them back in the queue. Await the
+    /// future (with a context, on the event loop) before destroying the Backend for a clean stop;
+    /// otherwise they are recovered after RUN_LEASE_S.
+    QFuture<void> stopRunWorkers();
+
 private:
     Backend() = default;
 
@@ -65,6 +77,8 @@ private:
     std::unique_ptr<ratelimit::RateLimiter> m_limiter;
     std::unique_ptr<ratelimit::UsageRecorder> m_usage;
     std::unique_ptr<flows::TurnEngine> m_engine;
+    std::unique_ptr<db::RunRepository> m_runs;
+    std::unique_ptr<flows::RunWorker> m_runWorker;
     std::unique_ptr<service::AgencyService> m_service;
     QHash<QString, std::shared_ptr<llm::Provider>> m_providerCache;
     QStringList m_flowProblems;

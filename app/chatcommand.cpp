@@ -1,16 +1,15 @@
 // aiagency chat: one turn (or a REPL) with an agent, streamed to the terminal.
 #include "backend.h"
 #include "commands.h"
+#include "signalhandler.h"
 
 #include "flows/turnengine.h"
 #include "service/agencyservice.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
-#include <QTextStream>
 
 #include <csignal>
-#include <cstdio>
 #include <unistd.h>
 
 namespace agency::app {
@@ -136,14 +135,6 @@ private:
     int m_exitCode = ExitOk;
 };
 
-int g_signalPipe[2] = {-1, -1}; // self-pipe: SIGINT → event loop
-
-void onSigint(int)
-{
-    const char byte = 1;
-    (void)!::write(g_signalPipe[1], &byte, 1);
-}
-
 } // namespace
 
 int runChatCommand(CliContext &ctx)
@@ -200,17 +191,11 @@ int runChatCommand(CliContext &ctx)
     base.conversationId = conversationId;
     ChatSession session(backend.value()->service(), base, parser.isSet(interactive));
 
-    // Ctrl-C cancels the reply in progress (a second one, with nothing running, quits).
-    if (::pipe(g_signalPipe) == 0) {
-        auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &session);
-        QObject::connect(notifier, &QSocketNotifier::activated, &session, [&session] {
-            char byte = 0;
-            (void)!::read(g_signalPipe[0], &byte, 1);
-            if (!session.cancelCurrent())
-                QCoreApplication::exit(ExitFailure);
-        });
-        std::signal(SIGINT, onSigint);
-    }
+    // Ctrl-C cancels the reply in progress; with nothing running (or on SIGTERM) it quits.
+    handleStopSignals(&session, [&session](int signal) {
+        if (signal == SIGTERM || !session.cancelCurrent())
+            QCoreApplication::exit(ExitFailure);
+    });
     if (parser.isSet(interactive)) {
         if (!message.isEmpty())
             session.send(message);
@@ -220,7 +205,7 @@ int runChatCommand(CliContext &ctx)
         session.send(message);
     }
     const int code = QCoreApplication::exec();
-    std::signal(SIGINT, SIG_DFL);
+    restoreDefaultSignals();
     return code;
 }
 

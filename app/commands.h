@@ -11,6 +11,7 @@ int runMigrateCommand(CliContext &ctx);
 int runDbCommand(CliContext &ctx);
 int runCompleteCommand(CliContext &ctx);
 int runChatCommand(CliContext &ctx);
+int runServeCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
 
 } // namespace agency::app

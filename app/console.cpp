@@ -1,14 +1,47 @@
+#include "backend.h"
 #include "commands.h"
+#include "signalhandler.h"
+
+#ifdef AGENCY_HAVE_UI
+#include "ui/statuswindow.h"
+
+#include <QApplication>
+#endif
 
 namespace agency::app {
 
 int runConsole(CliContext &ctx, int &argc, char **argv)
 {
+#ifdef AGENCY_HAVE_UI
+    const bool hasDisplay = !qEnvironmentVariableIsEmpty("DISPLAY") ||
+                            !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+                            !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+    if (!hasDisplay) {
+        printErr(QStringLiteral(
+            "aiagency: no display for the desktop console; use `aiagency serve` for the headless "
+            "server (see --help)\n"));
+        return ExitUsage;
+    }
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("aiagency"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Agency Console"));
+    auto backend = Backend::create(ctx.settings);
+    if (!backend)
+        return reportError(backend.error());
+    ui::StatusWindow window(backend.value()->service());
+    window.show();
+    handleStopSignals(&window, [](int) { QApplication::quit(); });
+    const int code = QApplication::exec();
+    restoreDefaultSignals();
+    return code;
+#else
     Q_UNUSED(ctx);
     Q_UNUSED(argc);
     Q_UNUSED(argv);
-    printErr(QStringLiteral("aiagency: the desktop console is not built yet\n"));
-    return ExitFailure;
+    printErr(QStringLiteral(
+        "aiagency: built without the desktop console (AGENCY_BUILD_UI=OFF); use `aiagency serve`\n"));
+    return ExitUsage;
+#endif
 }
 
 } // namespace agency::app

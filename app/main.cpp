@@ -19,6 +19,7 @@ const char *const kUsage =
     "\n"
     "Commands:\n"
     "  (none)        start the desktop console (needs a display)\n"
+    "  serve         run the headless HTTP server (no display needed)\n"
     "  migrate       create or upgrade the database schema\n"
     "  db status     show the database: embedded or external, versions, row counts\n"
     "  config show   show the effective settings, their source, secrets masked\n"
@@ -150,6 +151,8 @@ int main(int argc, char **argv)
         return runCompleteCommand(ctx);
     if (command == QLatin1String("chat"))
         return runChatCommand(ctx);
+    if (command == QLatin1String("serve"))
+        return runServeCommand(ctx);
     printErr(QStringLiteral("aiagency: unknown command \"%1\"\n\n%2").arg(command, QLatin1String(kUsage)));
     return ExitUsage;
 }

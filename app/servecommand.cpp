@@ -1,0 +1,56 @@
+// aiagency serve: the headless server (QCoreApplication only, no display needed).
+#include "backend.h"
+#include "commands.h"
+
+#include "http/apiserver.h"
+#include "signalhandler.h"
+
+#include <QCoreApplication>
+
+namespace agency::app {
+
+int runServeCommand(CliContext &ctx)
+{
+    QCommandLineParser parser;
+    const QCommandLineOption host(QStringLiteral("host"),
+                                  QStringLiteral("Address to bind (default 127.0.0.1)."),
+                                  QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption port(QStringLiteral("port"),
+                                  QStringLiteral("Port (default 8080; 0 picks a free one)."),
+                                  QStringLiteral("port"), QStringLiteral("8080"));
+    parser.addOptions({host, port});
+    int exitCode = ExitOk;
+    if (!parseSubcommand(parser, ctx.args, QStringLiteral("Run the headless HTTP server."), &exitCode))
+        return exitCode;
+    bool portOk = false;
+    const uint portNumber = parser.value(port).toUInt(&portOk);
+    const QHostAddress address(parser.value(host));
+    if (!portOk || portNumber > 65535 || address.isNull()) {
+        printErr(QStringLiteral("aiagency serve: --host must be an IP address and --port 0-65535\n"));
+        return ExitUsage;
+    }
+
+    auto backend = Backend::create(ctx.settings);
+    if (!backend)
+        return reportError(backend.error());
+    for (const QString &problem : backend.value()->flowProblems())
+        printErr(QStringLiteral("warning: flow skipped: %1\n").arg(problem));
+    http::ApiServer server(backend.value()->service());
+    auto bound = server.listen(address, static_cast<quint16>(portNumber));
+    if (!bound)
+        return reportError(bound.error());
+    printErr(QStringLiteral("aiagency serve: listening on http://%1:%2 (database: %3)\n")
+                 .arg(address.toString())
+                 .arg(bound.value())
+                 .arg(backend.value()->database().params().describe()));
+
+    handleStopSignals(&server, [](int) {
+        printErr(QStringLiteral("aiagency serve: stopping\n"));
+        QCoreApplication::quit();
+    });
+    const int code = QCoreApplication::exec();
+    restoreDefaultSignals();
+    return code;
+}
+
+} // namespace agency::app
