@@ -2,6 +2,7 @@
 // settings and hands over to the subcommand.
 #include "cli.h"
 #include "commands.h"
+#include "logging.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -131,6 +132,10 @@ int main(int argc, char **argv)
     auto settings = config::Settings::load(inputs);
     if (!settings)
         return reportError(settings.error());
+
+    const LogFormat logFormat = command == QLatin1String("serve") ? LogFormat::JsonLines : LogFormat::Human;
+    if (auto logging = installLogging(settings->value(QStringLiteral("LOG_LEVEL")), logFormat); !logging)
+        return reportError(logging.error());
 
     CliContext ctx{global.rest, settings.value()};
     if (command.isEmpty())
