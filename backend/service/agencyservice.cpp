@@ -2,8 +2,10 @@
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
+#include "db/runrepository.h"
 #include "db/tenantrepository.h"
 #include "db/validation.h"
+#include "flows/runworker.h"
 #include "llm/providerfactory.h"
 
 namespace agency::service {
@@ -184,6 +186,102 @@ Async<flows::TurnResult> AgencyService::chat(const flows::TurnRequest &request,
     if (auto ok = db::validateTenantId(request.tenantId); !ok)
         return core::failedAsync<flows::TurnResult>(ok.error());
     return m_deps.engine->run(request, std::move(onEvent));
+}
+
+namespace {
+core::Error runsUnavailable()
+{
+    return makeError(ErrorCode::NotConfigured, QStringLiteral("runs are not available in this program"));
+}
+} // namespace
+
+Async<db::Run> AgencyService::createRun(const QString &tenantId, const QString &flowType,
+                                        const QString &input, const QString &provider, const QString &model)
+{
+    if (!m_deps.runs)
+        return core::failedAsync<db::Run>(runsUnavailable());
+    if (auto ok = db::validateTenantId(tenantId); !ok)
+        return core::failedAsync<db::Run>(ok.error());
+    if (auto ok = db::validateFlowType(flowType); !ok)
+        return core::failedAsync<db::Run>(ok.error());
+    // Reject now what a worker could only fail later: an unknown flow or an unusable provider.
+    const auto flow = m_deps.flows->find(flowType);
+    if (!flow) {
+        return core::failedAsync<db::Run>(
+            makeError(ErrorCode::NotFound, QStringLiteral("flow \"%1\" does not exist").arg(flowType),
+                      {{QStringLiteral("flow_type"), flowType}}));
+    }
+    if (m_deps.providers) {
+        if (!provider.isEmpty() && !llm::ProviderFactory::names().contains(provider)) {
+            return core::failedAsync<db::Run>(
+                makeError(ErrorCode::InvalidArgument,
+                          QStringLiteral("provider: must be one of %1")
+                              .arg(llm::ProviderFactory::names().join(QStringLiteral(", "))),
+                          {{QStringLiteral("field"), QStringLiteral("provider")}}));
+        }
+        const QString effective = !provider.isEmpty()         ? provider
+                                  : !flow->provider.isEmpty() ? flow->provider
+                                                              : m_deps.providers->defaultProvider();
+        const llm::ProviderInfo info = m_deps.providers->describe(effective);
+        if (!info.configured) {
+            return core::failedAsync<db::Run>(
+                makeError(ErrorCode::NotConfigured,
+                          QStringLiteral("provider %1 is not configured (%2 is not set)")
+                              .arg(effective, info.missingSetting),
+                          {{QStringLiteral("provider"), effective}}));
+        }
+    }
+    db::NewRun run{tenantId, flowType, input, provider, model};
+    auto created = m_deps.runs->create(run);
+    // This process's workers start it at once; other processes find it at their next poll.
+    if (m_deps.runWorker)
+        m_deps.runWorker->notify(created);
+    return created;
+}
+
+Async<db::Run> AgencyService::getRun(const QString &tenantId, const QString &runId)
+{
+    if (!m_deps.runs)
+        return core::failedAsync<db::Run>(runsUnavailable());
+    auto id = db::parseRunId(runId);
+    if (!id)
+        return core::failedAsync<db::Run>(id.error());
+    return m_deps.runs->get(tenantId, id.value());
+}
+
+Async<db::Run> AgencyService::cancelRun(const QString &tenantId, const QString &runId)
+{
+    if (!m_deps.runs)
+        return core::failedAsync<db::Run>(runsUnavailable());
+    auto id = db::parseRunId(runId);
+    if (!id)
+        return core::failedAsync<db::Run>(id.error());
+    auto cancelled = m_deps.runs->cancel(tenantId, id.value());
+    // When this process executes it, the turn is cancelled now rather than at the next poll.
+    if (m_deps.runWorker)
+        m_deps.runWorker->notify(cancelled);
+    return cancelled;
+}
+
+Async<db::Page<db::Run>> AgencyService::listRuns(const QString &tenantId, const QString &status, int limit,
+                                                 const QString &cursor)
+{
+    if (!m_deps.runs)
+        return core::failedAsync<db::Page<db::Run>>(runsUnavailable());
+    db::RunQuery query;
+    query.tenantId = tenantId;
+    query.limit = limit;
+    query.cursor = cursor;
+    if (!status.isEmpty()) {
+        query.status = db::runStatusFromName(status);
+        if (!query.status) {
+            return core::failedAsync<db::Page<db::Run>>(makeError(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("status: must be one of queued, running, completed, failed, cancelled"),
+                {{QStringLiteral("field"), QStringLiteral("status")}}));
+        }
+    }
+    return m_deps.runs->list(query);
 }
 
 Async<QList<ratelimit::UsageSummaryRow>>

@@ -3,6 +3,7 @@
 #include "conversationexport.h"
 #include "core/future.h"
 #include "db/records.h"
+#include "db/runrepository.h"
 #include "flows/flowregistry.h"
 #include "flows/turnengine.h"
 #include "llm/types.h"
@@ -16,9 +17,13 @@ namespace agency::db {
 class DbExecutor;
 class ConversationRepository;
 class TenantRepository;
+class RunRepository;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
+}
+namespace agency::flows {
+class RunWorker;
 }
 
 namespace agency::service {
@@ -45,6 +50,8 @@ struct ServiceDependencies
     ratelimit::RateLimiter *limiter = nullptr;
     ratelimit::LimitPolicy *limitPolicy = nullptr; ///< validates and refreshes tenant overrides
     ratelimit::UsageRecorder *usage = nullptr;
+    db::RunRepository *runs = nullptr;     ///< optional: without it the run methods fail NotConfigured
+    flows::RunWorker *runWorker = nullptr; ///< optional: this process's pool, told about new runs and cancels
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
@@ -88,6 +95,22 @@ public:
     /// Runs one turn; events arrive on this thread while it runs.
     core::Async<flows::TurnResult> chat(const flows::TurnRequest &request,
                                         flows::TurnEventHandler onEvent = {});
+
+    // Runs (non-interactive flow runs, executed by the run workers of any process on the database)
+    /// Queues one turn of `flowType` with `input` as the user message. The flow must exist;
+    /// `provider` (optional) must be a known provider name, and the provider that would answer must
+    /// be configured (NotConfigured otherwise). Returns the queued run.
+    core::Async<db::Run> createRun(const QString &tenantId, const QString &flowType, const QString &input,
+                                   const QString &provider = {}, const QString &model = {});
+    /// NotFound when absent or another tenant's; InvalidArgument for a malformed id.
+    core::Async<db::Run> getRun(const QString &tenantId, const QString &runId);
+    /// Cancels a queued run at once; a running run gets a cancel request (returned still running;
+    /// its worker cancels the turn and marks it cancelled). Conflict when it already finished.
+    core::Async<db::Run> cancelRun(const QString &tenantId, const QString &runId);
+    /// A tenant's runs, newest first; `status` empty or one of queued, running, completed, failed,
+    /// cancelled.
+    core::Async<db::Page<db::Run>> listRuns(const QString &tenantId, const QString &status = {},
+                                            int limit = 50, const QString &cursor = {});
 
     // Usage and limits
     core::Async<QList<ratelimit::UsageSummaryRow>> usageSummary(const QString &tenantId,
