@@ -134,7 +134,10 @@ FakeHttpServer::FakeHttpServer(QObject *parent) : QObject(parent), m_server(new 
 
 FakeHttpServer::~FakeHttpServer()
 {
-    for (const auto &connection : m_connections) {
+    // abort() emits disconnected(), whose handler removes the connection from m_connections:
+    // iterate over a copy.
+    const auto connections = m_connections;
+    for (const auto &connection : connections) {
         if (connection->socket)
             connection->socket->abort();
     }
