@@ -30,7 +30,13 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
         return reportError(backend.error());
     ui::StatusWindow window(backend.value()->service());
     window.show();
-    handleStopSignals(&window, [](int) { QApplication::quit(); });
+    Backend *b = backend.value().get();
+    b->startRunWorkers();
+    // Running runs go back to the queue before the database is stopped.
+    auto shutdown = [b, &window] { b->stopRunWorkers().then(&window, [] { QApplication::quit(); }); };
+    handleStopSignals(&window, [shutdown](int) { shutdown(); });
+    QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(&app, &QApplication::lastWindowClosed, &window, shutdown);
     const int code = QApplication::exec();
     restoreDefaultSignals();
     return code;

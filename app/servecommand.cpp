@@ -44,9 +44,12 @@ int runServeCommand(CliContext &ctx)
                  .arg(bound.value())
                  .arg(backend.value()->database().params().describe()));
 
-    handleStopSignals(&server, [](int) {
+    Backend *b = backend.value().get();
+    b->startRunWorkers();
+    handleStopSignals(&server, [b, &server](int) {
         printErr(QStringLiteral("aiagency serve: stopping\n"));
-        QCoreApplication::quit();
+        // Running runs are handed back to the queue before the database goes away.
+        b->stopRunWorkers().then(&server, [] { QCoreApplication::quit(); });
     });
     const int code = QCoreApplication::exec();
     restoreDefaultSignals();

@@ -425,11 +425,43 @@ core::Result<ConnectionParams> EmbeddedPostgres::start()
     return params;
 }
 
+int EmbeddedPostgres::otherClients() const
+{
+    const QString name = QStringLiteral("aiagency-clients-") + QUuid::createUuid().toString(QUuid::Id128);
+    int others = 0;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(m_socketDir);
+        db.setPort(5432);
+        db.setUserName(kSuperUser);
+        db.setDatabaseName(QStringLiteral("postgres"));
+        if (db.open()) {
+            QSqlQuery query(db);
+            if (query.exec(QStringLiteral(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                    "AND pid <> pg_backend_pid()")) &&
+                query.next())
+                others = query.value(0).toInt();
+            query.finish();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return others;
+}
+
 core::Status EmbeddedPostgres::stop()
 {
     if (!m_owns)
         return {};
     m_owns = false;
+    // Another aiagency process attached to our server (e.g. a CLI command next to the console):
+    // leave the server to it rather than pulling the database out from under it. The next start
+    // on this data directory attaches to the running server.
+    if (const int others = otherClients(); others > 0) {
+        qInfo("embedded PostgreSQL left running for %d other client connection(s)", others);
+        return {};
+    }
     auto stopped =
         runTool(QStringLiteral("pg_ctl"),
                 {QStringLiteral("-D"), clusterDir(), QStringLiteral("-m"), QStringLiteral("fast"),

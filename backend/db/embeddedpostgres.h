@@ -34,7 +34,8 @@ public:
     /// Initialises (first time) and starts the cluster, or attaches to the one already running on
     /// this data directory (another aiagency process). Returns how to connect.
     core::Result<ConnectionParams> start();
-    /// Stops the server if this object started it. Idempotent.
+    /// Stops the server if this object started it and no other process is still connected to it
+    /// (then the server is left running for them, and a later start attaches to it). Idempotent.
     core::Status stop();
 
     /// Finds a directory with initdb, pg_ctl and postgres: `configured` if given, else the newest
@@ -57,6 +58,8 @@ private:
     core::Status removeStalePidFile(bool *runningElsewhere, QString *runningSocketDir);
     core::Result<QString> runTool(const QString &tool, const QStringList &args, int timeoutMs);
     core::Status createDatabase(const ConnectionParams &params);
+    /// Client connections to our server from anyone else (other aiagency processes).
+    int otherClients() const;
     core::Status chownToServerUser(const QString &path);
 
     Options m_options;
