@@ -2,6 +2,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 namespace agency::flows {
 
 core::ChatMessage toChatMessage(const db::Message &message)
@@ -18,36 +20,40 @@ core::ChatMessage toChatMessage(const db::Message &message)
 
 QList<core::ChatMessage> buildPromptMessages(const QString &systemPrompt, const QList<db::Message> &window)
 {
-    // Which call ids have both their request and their result inside the window.
-    QSet<QString> requested;
-    QSet<QString> answered;
-    for (const db::Message &m : window) {
-        for (const core::ToolCall &call : m.toolCalls)
-            requested.insert(call.id);
-        if (m.role == core::Role::Tool)
-            answered.insert(m.toolCallId);
-    }
     QList<core::ChatMessage> messages;
     if (!systemPrompt.isEmpty())
         messages.append(core::ChatMessage{core::Role::System, systemPrompt, {}, {}, {}});
-    for (const db::Message &m : window) {
-        if (m.role == core::Role::Tool && !requested.contains(m.toolCallId))
-            continue; // its call was cut off by the window
+    // A tool result is sent only in the group right after the assistant message that made its call.
+    // Ids are matched within that group, not across the window: some models and servers reuse ids
+    // in every response ("call_1"), so an old result whose call fell outside the window may carry
+    // the id of a later call.
+    QSet<QString> open; // calls of the last assistant message sent, still waiting for a result
+    for (qsizetype i = 0; i < window.size(); ++i) {
+        const db::Message &m = window.at(i);
+        if (m.role == core::Role::Tool) {
+            if (open.remove(m.toolCallId))
+                messages.append(toChatMessage(m));
+            continue; // its call was cut off by the window (or was not sent)
+        }
+        open.clear();
+        if (m.role == core::Role::System)
+            continue; // the flow's current prompt replaces any stored one
         if (!m.toolCalls.isEmpty()) {
+            QSet<QString> answered;
+            for (qsizetype j = i + 1; j < window.size() && window.at(j).role == core::Role::Tool; ++j)
+                answered.insert(window.at(j).toolCallId);
             const bool complete =
                 std::all_of(m.toolCalls.cbegin(), m.toolCalls.cend(),
                             [&answered](const core::ToolCall &c) { return answered.contains(c.id); });
             if (!complete) {
                 // Never replay a call without its result; keep any text it carried.
-                for (const core::ToolCall &call : m.toolCalls)
-                    requested.remove(call.id);
                 if (!m.content.isEmpty())
                     messages.append(core::ChatMessage{core::Role::Assistant, m.content, {}, {}, {}});
                 continue;
             }
+            for (const core::ToolCall &call : m.toolCalls)
+                open.insert(call.id);
         }
-        if (m.role == core::Role::System)
-            continue; // the flow's current prompt replaces any stored one
         messages.append(toChatMessage(m));
     }
     return messages;
