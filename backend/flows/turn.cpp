@@ -44,18 +44,27 @@ Turn::Turn(const TurnDependencies &deps, TurnRequest request, TurnEventHandler o
 core::Async<TurnResult> Turn::start()
 {
     m_promise.start();
-    auto future = m_promise.future();
+    // The turn begins on the next pass of the event loop, so its future never finishes (nor an
+    // event fires) inside run(): a caller may attach continuations and handlers, or start its
+    // event loop, after run() returned. (A continuation attached to an already finished future
+    // runs at once, e.g. before QCoreApplication::exec() could see an exit().)
+    QMetaObject::invokeMethod(this, &Turn::begin, Qt::QueuedConnection);
+    return m_promise.future();
+}
+
+void Turn::begin()
+{
     if (m_request.message.trimmed().isEmpty()) {
         fail(makeError(ErrorCode::InvalidArgument, QStringLiteral("message: must not be empty"),
                        {{QStringLiteral("field"), QStringLiteral("message")}}));
-        return future;
+        return;
     }
     auto flow = m_deps.flows->find(m_request.flowType);
     if (!flow) {
         fail(makeError(ErrorCode::NotFound,
                        QStringLiteral("flow \"%1\" does not exist").arg(m_request.flowType),
                        {{QStringLiteral("flow_type"), m_request.flowType}}));
-        return future;
+        return;
     }
     m_flow = *flow;
     const QString providerName = !m_request.provider.isEmpty() ? m_request.provider : m_flow.provider;
@@ -63,14 +72,14 @@ core::Async<TurnResult> Turn::start()
     auto provider = m_deps.providers(providerName, model);
     if (!provider) {
         fail(provider.error());
-        return future;
+        return;
     }
     m_provider = provider.value();
     m_providerName = m_provider->info().name;
     auto definitions = m_deps.tools->definitions(m_flow.tools);
     if (!definitions) {
         fail(definitions.error());
-        return future;
+        return;
     }
     for (const tools::ToolDefinition &d : definitions.value()) {
         m_toolDefinitions.append(llm::ToolDefinition{d.name, d.description, d.parameters});
@@ -80,7 +89,6 @@ core::Async<TurnResult> Turn::start()
     // Cancellation reaches provider and tool calls through the token; database steps are short
     // and the turn stops right after the one in flight (see cancelled()).
     openConversation();
-    return future;
 }
 
 bool Turn::cancelled()
@@ -396,6 +404,8 @@ void Turn::recordUsage(const llm::Completion *completion, const core::Error *err
     record.conversationId = m_result.conversationId;
     record.provider = m_providerName;
     record.model = completion ? completion->model : buildRequest().model;
+    if (record.model.isEmpty()) // a failed call to the provider's default model: name it all the same
+        record.model = m_provider->info().defaultModel;
     if (completion) {
         record.promptTokens = completion->usage.promptTokens;
         record.completionTokens = completion->usage.completionTokens;

@@ -36,6 +36,7 @@ public:
 
 private:
     // Steps, in order. Each ends by starting the next one (or finish/fail).
+    void begin(); ///< checks the request, picks flow, provider and tools
     void openConversation();
     void storeUserMessage();
     void loadHistory();
