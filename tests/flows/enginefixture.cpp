@@ -1,0 +1,351 @@
+#include "enginefixture.h"
+
+#include "db/conversationrepository.h"
+#include "db/dbexecutor.h"
+#include "db/tenantrepository.h"
+#include "llm/provider.h"
+#include "llm/providerfactory.h"
+#include "ratelimit/limitpolicy.h"
+#include "ratelimit/memoryratelimiter.h"
+#include "ratelimit/postgresratelimiter.h"
+#include "ratelimit/usagerecorder.h"
+#include "testpostgres.h"
+#include "tools/toolregistry.h"
+#include "tools/weathertool.h"
+
+#include <QSet>
+#include <QSqlQuery>
+
+namespace agency::test {
+
+config::Settings engineSettings(const QString &openAiBaseUrl, const QString &weatherOrigin,
+                                const QHash<QString, QString> &extra)
+{
+    QHash<QString, QString> values{
+        {QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
+        {QStringLiteral("OPENAI_BASE_URL"), openAiBaseUrl},
+        {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("sk-test-flows")},
+        {QStringLiteral("OPENAI_MODEL"), QStringLiteral("gpt-fake")},
+        {QStringLiteral("LLM_MAX_ATTEMPTS"), QStringLiteral("1")},
+        {QStringLiteral("LLM_TIMEOUT_CONNECT_MS"), QStringLiteral("3000")},
+        {QStringLiteral("LLM_TIMEOUT_FIRST_BYTE_MS"), QStringLiteral("5000")},
+        {QStringLiteral("LLM_TIMEOUT_TOTAL_MS"), QStringLiteral("15000")},
+        {QStringLiteral("OPEN_METEO_BASE_URL"), weatherOrigin + QStringLiteral("/meteo/v1")},
+        {QStringLiteral("OPEN_METEO_GEOCODING_URL"), weatherOrigin + QStringLiteral("/geo/v1")},
+        {QStringLiteral("WEATHER_CACHE_TTL_S"), QStringLiteral("0")},
+        {QStringLiteral("WEATHER_HTTP_TIMEOUT_MS"), QStringLiteral("5000")},
+        {QStringLiteral("TOOL_TIMEOUT_MS"), QStringLiteral("8000")},
+    };
+    for (auto it = extra.cbegin(); it != extra.cend(); ++it)
+        values.insert(it.key(), it.value());
+    return config::Settings::fromValues(values);
+}
+
+EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &settings,
+                             const QList<flows::FlowDefinition> &extraFlows, Limiter limiter)
+    : m_clock(std::make_shared<core::ManualClock>()), m_nam(std::make_unique<QNetworkAccessManager>())
+{
+    m_conversations = std::make_unique<db::ConversationRepository>(executor);
+    m_tenants = std::make_unique<db::TenantRepository>(executor);
+    m_providerFactory = std::make_unique<llm::ProviderFactory>(settings, m_nam.get(), *m_clock);
+
+    const int toolTimeout = static_cast<int>(settings.intValue(QStringLiteral("TOOL_TIMEOUT_MS")).value());
+    m_tools = std::make_unique<tools::ToolRegistry>(toolTimeout);
+    auto weather = tools::WeatherSettings::fromSettings(settings);
+    if (!weather)
+        qFatal("weather settings: %s", qPrintable(weather.error().toString()));
+    if (auto added = m_tools->add(std::make_shared<tools::WeatherTool>(weather.value(), &executor, m_clock));
+        !added)
+        qFatal("weather tool: %s", qPrintable(added.error().toString()));
+
+    // Built-ins only: no user directory, so a developer's own flows never leak into a test.
+    m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load({}, m_tools->names()));
+    for (const flows::FlowDefinition &flow : extraFlows)
+        m_flows->insert(flow);
+
+    db::TenantRepository *tenantRepo = m_tenants.get();
+    auto lookup = [tenantRepo](const QString &tenantId) -> core::Async<QJsonObject> {
+        return tenantRepo->getTenant(tenantId).then(
+            [](const core::Result<db::Tenant> &tenant) -> core::Result<QJsonObject> {
+                if (!tenant)
+                    return tenant.error().code == core::ErrorCode::NotFound
+                               ? core::Result<QJsonObject>(QJsonObject())
+                               : core::Result<QJsonObject>(tenant.error());
+                return tenant->settings;
+            });
+    };
+    m_policy = ratelimit::LimitPolicy::create(settings, lookup, m_clock);
+    if (limiter == Limiter::Postgres)
+        m_limiter = std::make_unique<ratelimit::PostgresRateLimiter>(executor, m_policy, m_clock);
+    else
+        m_limiter = std::make_unique<ratelimit::MemoryRateLimiter>(m_policy, m_clock);
+    m_usage = std::make_unique<ratelimit::UsageRecorder>(executor, m_clock);
+
+    flows::TurnDependencies deps;
+    deps.conversations = m_conversations.get();
+    deps.flows = m_flows.get();
+    deps.tools = m_tools.get();
+    deps.limiter = m_limiter.get();
+    deps.usage = m_usage.get();
+    deps.clock = m_clock.get();
+    deps.providers = [this](const QString &name,
+                            const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
+        const QString key = name + u'\n' + model;
+        if (auto cached = m_providerCache.value(key))
+            return cached;
+        auto created = m_providerFactory->create(name, model);
+        if (created)
+            m_providerCache.insert(key, created.value());
+        return created;
+    };
+    m_engine = std::make_unique<flows::TurnEngine>(deps);
+
+    service::ServiceDependencies serviceDeps;
+    serviceDeps.executor = &executor;
+    serviceDeps.conversations = m_conversations.get();
+    serviceDeps.tenants = m_tenants.get();
+    serviceDeps.flows = m_flows.get();
+    serviceDeps.engine = m_engine.get();
+    serviceDeps.providers = m_providerFactory.get();
+    serviceDeps.limiter = m_limiter.get();
+    serviceDeps.limitPolicy = m_policy.get();
+    serviceDeps.usage = m_usage.get();
+    m_service = std::make_unique<service::AgencyService>(serviceDeps);
+}
+
+EngineFixture::~EngineFixture()
+{
+    // Let turns that are still finishing (a test that failed half-way) wind down first.
+    (void)QTest::qWaitFor([this] { return m_engine->activeTurns() == 0; }, 5000);
+    m_service.reset();
+    m_engine.reset();
+    m_providerCache.clear();
+    m_tools.reset();
+    m_usage.reset();
+    m_limiter.reset();
+    m_policy.reset();
+    m_providerFactory.reset();
+    m_tenants.reset();
+    m_conversations.reset();
+    m_nam.reset();
+}
+
+core::Async<flows::TurnResult> EngineFixture::run(const flows::TurnRequest &request,
+                                                  flows::TurnEventHandler hook)
+{
+    return m_engine->run(request, [this, hook](const flows::TurnEvent &event) {
+        m_events.append(event);
+        if (hook)
+            hook(event);
+    });
+}
+
+core::Result<flows::TurnResult> EngineFixture::runTurn(const flows::TurnRequest &request, int timeoutMs)
+{
+    return await(run(request), timeoutMs);
+}
+
+flows::TurnEventHandler EngineFixture::recorder()
+{
+    return [this](const flows::TurnEvent &event) { m_events.append(event); };
+}
+
+QUuid EngineFixture::lastConversation() const
+{
+    for (auto it = m_events.crbegin(); it != m_events.crend(); ++it) {
+        if (!it->conversationId.isNull())
+            return it->conversationId;
+    }
+    return {};
+}
+
+QList<db::Message> EngineFixture::stored(const QString &tenantId, const QUuid &conversationId)
+{
+    auto history = await(m_conversations->history(tenantId, conversationId, 1000));
+    if (!history) {
+        qWarning("history: %s", qPrintable(history.error().toString()));
+        return {};
+    }
+    return history.value();
+}
+
+flows::FlowDefinition testFlow(const QString &flowType, int maxToolRounds, int historyWindow,
+                               const QStringList &tools)
+{
+    flows::FlowDefinition flow;
+    flow.flowType = flowType;
+    flow.title = flowType;
+    flow.systemPrompt = QStringLiteral("You are the %1 test agent. Be brief.").arg(flowType);
+    flow.tools = tools;
+    flow.maxToolRounds = maxToolRounds;
+    flow.historyWindow = historyWindow;
+    flow.maxTokens = 200;
+    flow.source = QStringLiteral("test");
+    return flow;
+}
+
+core::ToolCall call(const QString &id, const QString &name, const QString &arguments)
+{
+    return core::ToolCall{id, name, arguments};
+}
+
+core::ToolCall weatherCall(const QString &id, const QString &location)
+{
+    return call(id, QStringLiteral("get_weather"),
+                QStringLiteral("{\"location\":\"%1\",\"units\":\"metric\"}").arg(location));
+}
+
+QJsonArray requestMessages(const RecordedRequest &request)
+{
+    return request.json().value(QStringLiteral("messages")).toArray();
+}
+
+QString promptProblems(const QJsonArray &messages, const QString &systemPrompt)
+{
+    if (messages.isEmpty())
+        return QStringLiteral("no messages");
+    const QJsonObject first = messages.first().toObject();
+    if (first.value(QStringLiteral("role")).toString() != QLatin1String("system") ||
+        first.value(QStringLiteral("content")).toString() != systemPrompt)
+        return QStringLiteral("the first message is not the flow's system prompt");
+    QSet<QString> open; // calls of the latest assistant message not answered yet
+    bool inToolGroup = false;
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const QJsonObject m = messages.at(i).toObject();
+        const QString role = m.value(QStringLiteral("role")).toString();
+        if (role == QLatin1String("system") && i > 0)
+            return QStringLiteral("message %1: a second system message").arg(i);
+        if (role == QLatin1String("tool")) {
+            const QString id = m.value(QStringLiteral("tool_call_id")).toString();
+            if (!inToolGroup || !open.remove(id))
+                return QStringLiteral("message %1: tool result %2 answers no preceding call").arg(i).arg(id);
+            continue;
+        }
+        if (!open.isEmpty())
+            return QStringLiteral("message %1: calls left unanswered before it: %2")
+                .arg(i)
+                .arg(QStringList(open.cbegin(), open.cend()).join(u','));
+        inToolGroup = false;
+        const QJsonArray calls = m.value(QStringLiteral("tool_calls")).toArray();
+        if (role == QLatin1String("assistant") && !calls.isEmpty()) {
+            for (const QJsonValue &c : calls)
+                open.insert(c.toObject().value(QStringLiteral("id")).toString());
+            inToolGroup = true;
+        }
+    }
+    if (!open.isEmpty())
+        return QStringLiteral("calls left unanswered at the end: %1")
+            .arg(QStringList(open.cbegin(), open.cend()).join(u','));
+    return {};
+}
+
+QString storedProblems(const QList<db::Message> &messages)
+{
+    QSet<QString> open;
+    bool inToolGroup = false;
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const db::Message &m = messages.at(i);
+        if (m.role == core::Role::Tool) {
+            if (!inToolGroup || !open.remove(m.toolCallId))
+                return QStringLiteral("message %1: tool result %2 without its call").arg(i).arg(m.toolCallId);
+            continue;
+        }
+        if (!open.isEmpty())
+            return QStringLiteral("message %1: an assistant call has no result").arg(i);
+        inToolGroup = !m.toolCalls.isEmpty();
+        for (const core::ToolCall &c : m.toolCalls)
+            open.insert(c.id);
+    }
+    return open.isEmpty() ? QString() : QStringLiteral("the last assistant call has no result");
+}
+
+namespace {
+
+QString roleLabel(const QString &role, qsizetype calls)
+{
+    return calls > 0 ? QStringLiteral("%1(%2)").arg(role).arg(calls) : role;
+}
+
+} // namespace
+
+QString roles(const QList<db::Message> &messages)
+{
+    QStringList out;
+    for (const db::Message &m : messages)
+        out.append(roleLabel(core::roleName(m.role), m.toolCalls.size()));
+    return out.join(u',');
+}
+
+QString roles(const QJsonArray &requestMessages)
+{
+    QStringList out;
+    for (const QJsonValue &v : requestMessages) {
+        const QJsonObject m = v.toObject();
+        out.append(roleLabel(m.value(QStringLiteral("role")).toString(),
+                             m.value(QStringLiteral("tool_calls")).toArray().size()));
+    }
+    return out.join(u',');
+}
+
+QString eventKinds(const QList<flows::TurnEvent> &events)
+{
+    using Kind = flows::TurnEvent::Kind;
+    QStringList out;
+    for (const flows::TurnEvent &e : events) {
+        QString name;
+        switch (e.kind) {
+        case Kind::Started:
+            name = QStringLiteral("started");
+            break;
+        case Kind::TextDelta:
+            name = QStringLiteral("delta");
+            if (!out.isEmpty() && out.last() == name)
+                continue;
+            break;
+        case Kind::ToolCallStarted:
+            name = QStringLiteral("call");
+            break;
+        case Kind::ToolResult:
+            name = QStringLiteral("result");
+            break;
+        case Kind::Done:
+            name = QStringLiteral("done");
+            break;
+        case Kind::Error:
+            name = QStringLiteral("error");
+            break;
+        }
+        out.append(name);
+    }
+    return out.join(u',');
+}
+
+QStringList usageRows(db::DbExecutor &executor, const QUuid &conversationId)
+{
+    auto rows = await(
+        executor.run<QStringList>([conversationId](db::DbConnection &conn) -> core::Result<QStringList> {
+            auto q = conn.exec(
+                QStringLiteral("SELECT outcome, prompt_tokens, completion_tokens, total_tokens, model "
+                               "FROM llm_usage WHERE conversation_id = ?::uuid ORDER BY id"),
+                {conversationId.toString(QUuid::WithoutBraces)}, QStringLiteral("usage rows"));
+            if (!q)
+                return q.error();
+            QStringList out;
+            while (q.value()->next()) {
+                out.append(QStringLiteral("%1:%2/%3/%4:%5")
+                               .arg(q.value()->value(0).toString())
+                               .arg(q.value()->value(1).toLongLong())
+                               .arg(q.value()->value(2).toLongLong())
+                               .arg(q.value()->value(3).toLongLong())
+                               .arg(q.value()->value(4).toString()));
+            }
+            return out;
+        }));
+    if (!rows) {
+        qWarning("usage rows: %s", qPrintable(rows.error().toString()));
+        return {QStringLiteral("error")};
+    }
+    return rows.value();
+}
+
+} // namespace agency::test
