@@ -2,6 +2,7 @@
 
 #include "db/conversationrepository.h"
 #include "db/records.h"
+#include "db/validation.h"
 #include "historywindow.h"
 #include "llm/provider.h"
 #include "ratelimit/usagerecorder.h"
@@ -57,6 +58,15 @@ void Turn::begin()
     if (m_request.message.trimmed().isEmpty()) {
         fail(makeError(ErrorCode::InvalidArgument, QStringLiteral("message: must not be empty"),
                        {{QStringLiteral("field"), QStringLiteral("message")}}));
+        return;
+    }
+    // Checked here as the repository would, so a message that cannot be stored never leaves an
+    // empty conversation behind.
+    if (auto ok = db::validateContent(m_request.message); !ok) {
+        core::Error error = ok.error();
+        error.message.replace(QStringLiteral("content:"), QStringLiteral("message:"));
+        error.details.insert(QStringLiteral("field"), QStringLiteral("message"));
+        fail(error);
         return;
     }
     auto flow = m_deps.flows->find(m_request.flowType);
