@@ -496,6 +496,14 @@ void TestTurnEngine::badRequestsStoreNothing()
         m_fx->runTurn(request(QStringLiteral("Hello"), QStringLiteral("weather"), QUuid::createUuid()));
     QVERIFY(!missing);
     QCOMPARE(missing.error().code, ErrorCode::NotFound);
+    // Too long to store: refused before a conversation is created for it.
+    auto tooLong = m_fx->runTurn(request(QString(db::limits::kMaxContentChars + 1, u'x')));
+    QVERIFY(!tooLong);
+    QCOMPARE(tooLong.error().code, ErrorCode::PayloadTooLarge);
+    QCOMPARE(tooLong.error().details.value(QStringLiteral("field")).toString(), QStringLiteral("message"));
+    auto nul = m_fx->runTurn(request(QStringLiteral("Hello") + QChar(0) + QStringLiteral("there")));
+    QVERIFY(!nul);
+    QCOMPARE(nul.error().code, ErrorCode::InvalidArgument);
     TurnRequest badProvider = request(QStringLiteral("Hello"));
     badProvider.provider = QStringLiteral("nonsense");
     auto unknownProvider = m_fx->runTurn(badProvider);
