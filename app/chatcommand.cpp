@@ -118,12 +118,17 @@ private:
             printOut(QStringLiteral("\n"));
             m_exitCode = reportError(result.error());
         }
-        if (m_interactive && !m_stdin)
+        if (m_interactive && !m_stdin) {
             startRepl();
-        else if (m_interactive)
+        } else if (m_interactive) {
             prompt();
-        else
-            QCoreApplication::exit(m_exitCode);
+        } else {
+            // Queued: a request refused at once finishes before exec() has started, and an
+            // exit() before exec() would be lost.
+            const int code = m_exitCode;
+            QMetaObject::invokeMethod(
+                qApp, [code] { QCoreApplication::exit(code); }, Qt::QueuedConnection);
+        }
     }
 
     service::AgencyService &m_service;

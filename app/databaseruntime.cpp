@@ -60,7 +60,7 @@ DatabaseRuntime::~DatabaseRuntime()
     // Workers close their connections before the embedded server goes away.
     m_executor.reset();
     if (m_embedded)
-        (void)m_embedded->stop();
+        (void)m_embedded->stop(db::EmbeddedPostgres::StopPolicy::UnlessOthersConnected);
 }
 
 } // namespace agency::app

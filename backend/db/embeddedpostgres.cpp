@@ -103,8 +103,8 @@ EmbeddedPostgres::EmbeddedPostgres(Options options) : m_options(std::move(option
 
 EmbeddedPostgres::~EmbeddedPostgres()
 {
-    (void)stop();
-    if (!m_socketDir.isEmpty())
+    (void)stop(StopPolicy::UnlessOthersConnected);
+    if (!m_socketDir.isEmpty() && !m_leftRunning)
         QDir(m_socketDir).removeRecursively();
 }
 
@@ -450,7 +450,7 @@ int EmbeddedPostgres::otherClients() const
     return others;
 }
 
-core::Status EmbeddedPostgres::stop()
+core::Status EmbeddedPostgres::stop(StopPolicy policy)
 {
     if (!m_owns)
         return {};
@@ -458,8 +458,9 @@ core::Status EmbeddedPostgres::stop()
     // Another aiagency process attached to our server (e.g. a CLI command next to the console):
     // leave the server to it rather than pulling the database out from under it. The next start
     // on this data directory attaches to the running server.
-    if (const int others = otherClients(); others > 0) {
+    if (const int others = policy == StopPolicy::Always ? 0 : otherClients(); others > 0) {
         qInfo("embedded PostgreSQL left running for %d other client connection(s)", others);
+        m_leftRunning = true; // its socket directory must stay too
         return {};
     }
     auto stopped =

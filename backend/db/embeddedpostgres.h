@@ -34,9 +34,13 @@ public:
     /// Initialises (first time) and starts the cluster, or attaches to the one already running on
     /// this data directory (another aiagency process). Returns how to connect.
     core::Result<ConnectionParams> start();
-    /// Stops the server if this object started it and no other process is still connected to it
-    /// (then the server is left running for them, and a later start attaches to it). Idempotent.
-    core::Status stop();
+    enum class StopPolicy {
+        Always,               ///< stop the server we started (restarts, tests)
+        UnlessOthersConnected ///< leave it running while other processes still use it
+    };
+    /// Stops the server if this object started it. With UnlessOthersConnected the server is left
+    /// running while another process is connected (a later start attaches to it). Idempotent.
+    core::Status stop(StopPolicy policy = StopPolicy::Always);
 
     /// Finds a directory with initdb, pg_ctl and postgres: `configured` if given, else the newest
     /// /usr/lib/postgresql/<version>/bin (or `searchRoot`/<version>/bin). NotConfigured with what to
@@ -65,6 +69,7 @@ private:
     Options m_options;
     bool m_asRoot = false;
     bool m_owns = false;
+    bool m_leftRunning = false;
     QString m_socketDir;
 };
 

@@ -198,7 +198,9 @@ QJsonObject buildGenerateContentRequest(const CompletionRequest &request)
             break;
         }
         case core::Role::Tool: {
-            const QString name = !m.name.isEmpty() ? m.name : nameForCallId.value(m.toolCallId);
+            QString name = m.name;
+            if (name.isEmpty())
+                name = nameForCallId.value(m.toolCallId);
             append(QStringLiteral("user"),
                    QJsonArray{
                        QJsonObject{{QStringLiteral("functionResponse"),
