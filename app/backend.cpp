@@ -9,12 +9,11 @@
 #include "llm/provider.h"
 #include "llm/providerfactory.h"
 #include "ratelimit/limitpolicy.h"
-#include "ratelimit/memoryratelimiter.h"
-#include "ratelimit/postgresratelimiter.h"
+#include "ratelimit/ratelimiting.h"
 #include "ratelimit/usagerecorder.h"
 #include "service/agencyservice.h"
+#include "tools/builtintools.h"
 #include "tools/toolregistry.h"
-#include "tools/weathertool.h"
 
 #include <QNetworkAccessManager>
 
@@ -35,19 +34,10 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     b->m_tenants = std::make_unique<db::TenantRepository>(executor);
     b->m_providerFactory = std::make_unique<llm::ProviderFactory>(settings, b->m_nam.get(), *b->m_clock);
 
-    auto toolTimeout = settings.intValue(QStringLiteral("TOOL_TIMEOUT_MS"));
-    if (!toolTimeout)
-        return toolTimeout.error();
-    b->m_tools = std::make_unique<tools::ToolRegistry>(toolTimeout.value() > 0
-                                                           ? static_cast<int>(toolTimeout.value())
-                                                           : tools::ToolRegistry::kDefaultTimeoutMs);
-    auto weatherSettings = tools::WeatherSettings::fromSettings(settings);
-    if (!weatherSettings)
-        return weatherSettings.error();
-    if (auto added = b->m_tools->add(
-            std::make_shared<tools::WeatherTool>(weatherSettings.value(), &executor, b->m_clock));
-        !added)
-        return added.error();
+    auto tools = tools::createBuiltinToolRegistry(settings, &executor, b->m_clock);
+    if (!tools)
+        return tools.error();
+    b->m_tools = std::move(tools).value();
 
     b->m_flows = std::make_unique<flows::FlowRegistry>(
         flows::FlowRegistry::load({flows::FlowRegistry::defaultUserDirectory()}, b->m_tools->names()));
@@ -55,28 +45,14 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
         b->m_flowProblems.append(QStringLiteral("%1: %2").arg(problem.source, problem.reason));
 
     db::TenantRepository *tenants = b->m_tenants.get();
-    auto lookup = [tenants](const QString &tenantId) -> core::Async<QJsonObject> {
-        return tenants->getTenant(tenantId).then(
-            [](const core::Result<db::Tenant> &tenant) -> core::Result<QJsonObject> {
-                // A tenant without a row yet simply has no overrides.
-                if (!tenant)
-                    return tenant.error().code == core::ErrorCode::NotFound
-                               ? core::Result<QJsonObject>(QJsonObject())
-                               : core::Result<QJsonObject>(tenant.error());
-                return tenant->settings;
-            });
-    };
-    b->m_limitPolicy = ratelimit::LimitPolicy::create(settings, lookup, b->m_clock);
-    const QString backendName = settings.value(QStringLiteral("RATE_LIMIT_BACKEND")).trimmed().toLower();
-    if (backendName == QLatin1String("postgres"))
-        b->m_limiter =
-            std::make_unique<ratelimit::PostgresRateLimiter>(executor, b->m_limitPolicy, b->m_clock);
-    else if (backendName.isEmpty() || backendName == QLatin1String("memory"))
-        b->m_limiter = std::make_unique<ratelimit::MemoryRateLimiter>(b->m_limitPolicy, b->m_clock);
-    else
-        return core::makeError(
-            core::ErrorCode::NotConfigured,
-            QStringLiteral("RATE_LIMIT_BACKEND must be memory or postgres, got \"%1\"").arg(backendName));
+    auto limiting =
+        ratelimit::createRateLimiting(settings, &executor, b->m_clock, [tenants](const QString &tenantId) {
+            return tenants->settingsOf(tenantId);
+        });
+    if (!limiting)
+        return limiting.error();
+    b->m_limitPolicy = limiting->policy;
+    b->m_limiter = std::move(limiting.value().limiter);
     b->m_usage = std::make_unique<ratelimit::UsageRecorder>(executor, b->m_clock);
 
     Backend *self = b.get();

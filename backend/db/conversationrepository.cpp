@@ -341,17 +341,9 @@ Async<Page<Conversation>> ConversationRepository::listConversations(const Conver
         auto query = conn.exec(sql, binds, QStringLiteral("list conversations"));
         if (!query)
             return query.error();
-        Page<Conversation> page;
-        QString lastCursor;
-        while (query.value()->next()) {
-            if (page.items.size() == limit) {
-                page.nextCursor = lastCursor;
-                break;
-            }
-            page.items.append(rows::readConversation(*query.value()));
-            lastCursor = rows::conversationCursor(*query.value());
-        }
-        return page;
+        return rows::readPage<Conversation>(
+            *query.value(), limit, [](const QSqlQuery &row) { return rows::readConversation(row); },
+            [](const QSqlQuery &row) { return rows::conversationCursor(row); });
     });
 }
 

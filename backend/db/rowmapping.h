@@ -23,6 +23,24 @@ Message readMessage(const QSqlQuery &query, int offset = 0);
 constexpr int kMessageColumnCount = 11;
 QString messageCursor(const QSqlQuery &query, int offset = 0);
 
+/// Reads a keyset page from a query that asked for `limit + 1` rows: the extra row only proves
+/// that a next page exists, whose cursor is the one of the last row kept.
+template <typename T, typename Read, typename CursorOf>
+Page<T> readPage(QSqlQuery &query, int limit, Read read, CursorOf cursorOf)
+{
+    Page<T> page;
+    QString lastCursor;
+    while (query.next()) {
+        if (page.items.size() == limit) {
+            page.nextCursor = lastCursor;
+            break;
+        }
+        page.items.append(read(query));
+        lastCursor = cursorOf(query);
+    }
+    return page;
+}
+
 QJsonObject parseObject(const QVariant &jsonText);
 QDateTime readTimestamp(const QVariant &value);
 

@@ -385,17 +385,9 @@ Async<Page<Run>> RunRepository::list(const RunQuery &q)
         auto query = conn.exec(sql, binds, QStringLiteral("list runs"));
         if (!query)
             return query.error();
-        Page<Run> page;
-        QString lastCursor;
-        while (query.value()->next()) {
-            if (page.items.size() == limit) {
-                page.nextCursor = lastCursor;
-                break;
-            }
-            page.items.append(readRun(*query.value()));
-            lastCursor = runCursor(*query.value());
-        }
-        return page;
+        return rows::readPage<Run>(
+            *query.value(), limit, [](const QSqlQuery &row) { return readRun(row); },
+            [](const QSqlQuery &row) { return runCursor(row); });
     });
 }
 

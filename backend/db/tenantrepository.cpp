@@ -107,6 +107,16 @@ Async<Tenant> TenantRepository::getTenant(const QString &tenantId)
     });
 }
 
+Async<QJsonObject> TenantRepository::settingsOf(const QString &tenantId)
+{
+    return getTenant(tenantId).then([](const Result<Tenant> &tenant) -> Result<QJsonObject> {
+        if (!tenant)
+            return tenant.error().code == ErrorCode::NotFound ? Result<QJsonObject>(QJsonObject())
+                                                              : Result<QJsonObject>(tenant.error());
+        return tenant->settings;
+    });
+}
+
 Async<Page<Tenant>> TenantRepository::listTenants(int limit, const QString &afterTenantId)
 {
     if (auto ok = validateLimit(limit, 1000, QStringLiteral("limit")); !ok)

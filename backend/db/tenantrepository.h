@@ -23,6 +23,8 @@ public:
     core::Async<Tenant> getTenant(const QString &tenantId);
     /// Tenants ordered by id, with their conversation counts; `afterTenantId` continues a listing.
     core::Async<Page<Tenant>> listTenants(int limit = 100, const QString &afterTenantId = {});
+    /// The tenant's settings object; {} for a tenant without a row yet (it has no overrides).
+    core::Async<QJsonObject> settingsOf(const QString &tenantId);
     /// Replaces the name and/or the settings object (only the given parts).
     core::Async<Tenant> updateTenant(const QString &tenantId, const std::optional<QString> &name,
                                      const std::optional<QJsonObject> &settings);

@@ -64,16 +64,7 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &s
         m_flows->insert(flow);
 
     db::TenantRepository *tenantRepo = m_tenants.get();
-    auto lookup = [tenantRepo](const QString &tenantId) -> core::Async<QJsonObject> {
-        return tenantRepo->getTenant(tenantId).then(
-            [](const core::Result<db::Tenant> &tenant) -> core::Result<QJsonObject> {
-                if (!tenant)
-                    return tenant.error().code == core::ErrorCode::NotFound
-                               ? core::Result<QJsonObject>(QJsonObject())
-                               : core::Result<QJsonObject>(tenant.error());
-                return tenant->settings;
-            });
-    };
+    auto lookup = [tenantRepo](const QString &tenantId) { return tenantRepo->settingsOf(tenantId); };
     m_policy = ratelimit::LimitPolicy::create(settings, lookup, m_clock);
     if (limiter == Limiter::Postgres)
         m_limiter = std::make_unique<ratelimit::PostgresRateLimiter>(executor, m_policy, m_clock);
