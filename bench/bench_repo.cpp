@@ -16,6 +16,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSysInfo>
 #include <QTemporaryFile>
 #include <QThread>
@@ -74,6 +75,50 @@ QString machine()
         .arg(QSysInfo::prettyProductName());
 }
 
+/// Sets shared_buffers with ALTER SYSTEM; true when it changed (the server must restart).
+core::Result<bool> tuneSharedBuffers(const db::ConnectionParams &params, const QString &size)
+{
+    static const QRegularExpression sizePattern(QStringLiteral("^[0-9]+(kB|MB|GB)$"));
+    if (!sizePattern.match(size).hasMatch())
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               QStringLiteral("--shared-buffers: e.g. 8GB"));
+    db::DbConnection conn(params, QStringLiteral("bench-tune"));
+    if (auto ok = conn.ensureOpen(); !ok)
+        return ok.error();
+    auto current =
+        conn.exec(QStringLiteral("SELECT current_setting('shared_buffers')"), {}, QStringLiteral("tune"));
+    if (!current)
+        return current.error();
+    current.value()->next();
+    if (current.value()->value(0).toString().compare(size, Qt::CaseInsensitive) == 0)
+        return false;
+    if (auto ok = conn.execScript(QStringLiteral("ALTER SYSTEM SET shared_buffers = '%1'").arg(size),
+                                  QStringLiteral("tune"));
+        !ok)
+        return ok.error();
+    out(QStringLiteral("shared_buffers set to %1 (restarting the bench cluster)").arg(size));
+    return true;
+}
+
+/// Loads the two big tables and their indexes into shared buffers (pg_prewarm), as a server that
+/// has been serving this data would hold them.
+void prewarm(const db::ConnectionParams &params)
+{
+    db::DbConnection conn(params, QStringLiteral("bench-prewarm"));
+    if (!conn.ensureOpen())
+        return;
+    QElapsedTimer timer;
+    timer.start();
+    (void)conn.execScript(QStringLiteral("CREATE EXTENSION IF NOT EXISTS pg_prewarm"),
+                          QStringLiteral("prewarm"));
+    (void)conn.execScript(QStringLiteral("SELECT pg_prewarm(c.oid::regclass) FROM pg_class c "
+                                         "WHERE c.relname IN ('conversations', 'messages') OR c.oid IN "
+                                         "(SELECT indexrelid FROM pg_index WHERE indrelid IN "
+                                         "('conversations'::regclass, 'messages'::regclass))"),
+                          QStringLiteral("prewarm"));
+    out(QStringLiteral("prewarmed tables and indexes in %1 s").arg(timer.elapsed() / 1000));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -102,10 +147,18 @@ int main(int argc, char **argv)
     const QCommandLineOption urlOpt(QStringLiteral("database-url"),
                                     QStringLiteral("use this server instead of an embedded cluster"),
                                     QStringLiteral("url"));
+    const QCommandLineOption buffersOpt(
+        QStringLiteral("shared-buffers"),
+        QStringLiteral("shared_buffers of the embedded bench cluster (default 8GB; "
+                       "PostgreSQL's own default is 128MB)"),
+        QStringLiteral("size"), QStringLiteral("8GB"));
+    const QCommandLineOption noPrewarmOpt(
+        QStringLiteral("no-prewarm"),
+        QStringLiteral("measure without loading the tables into shared buffers first"));
     const QCommandLineOption regenerateOpt(QStringLiteral("regenerate"),
                                            QStringLiteral("reload the dataset even if present"));
     parser.addOptions({messagesOpt, conversationsOpt, tenantsOpt, smallOpt, iterationsOpt, dataDirOpt, urlOpt,
-                       regenerateOpt});
+                       regenerateOpt, buffersOpt, noPrewarmOpt});
     parser.process(app);
 
     DatasetShape shape;
@@ -139,6 +192,21 @@ int main(int argc, char **argv)
             return 1;
         }
         params = started.value();
+        // A server holding this dataset is sized for it: set shared_buffers (needs a restart).
+        auto tuned = tuneSharedBuffers(params, parser.value(buffersOpt));
+        if (!tuned) {
+            out(tuned.error().toString());
+            return 1;
+        }
+        if (tuned.value()) {
+            (void)embedded->stop();
+            started = embedded->start();
+            if (!started) {
+                out(started.error().toString());
+                return 1;
+            }
+            params = started.value();
+        }
     }
     {
         db::DbConnection conn(params, QStringLiteral("bench-migrate"));
@@ -155,6 +223,9 @@ int main(int argc, char **argv)
         out(ok.error().toString());
         return 1;
     }
+
+    if (!parser.isSet(noPrewarmOpt))
+        prewarm(params);
 
     // One worker: every call below runs on the same connection, so session settings apply.
     db::DbExecutor executor(params, 1);
