@@ -9,7 +9,7 @@ namespace agency::db::rows {
 // Column lists and their readers, kept side by side so SELECTs and parsers cannot drift apart.
 
 /// conversations c: conversation_id, tenant_id, flow_type, title, flow_metadata, message_count,
-/// created_at, updated_at, updated_at in epoch microseconds, id
+/// created_at, updated_at, updated_at (all three in epoch microseconds), id
 extern const QString kConversationColumns;
 Conversation readConversation(const QSqlQuery &query, int offset = 0);
 constexpr int kConversationColumnCount = 10;
@@ -17,7 +17,7 @@ constexpr int kConversationColumnCount = 10;
 QString conversationCursor(const QSqlQuery &query, int offset = 0);
 
 /// messages m: id, conversation_id, tenant_id, flow_type, role, content, tool_calls, tool_call_id,
-/// message_metadata, created_at, created_at in epoch microseconds
+/// message_metadata, created_at, created_at (both in epoch microseconds)
 extern const QString kMessageColumns;
 Message readMessage(const QSqlQuery &query, int offset = 0);
 constexpr int kMessageColumnCount = 11;
@@ -43,5 +43,7 @@ Page<T> readPage(QSqlQuery &query, int limit, Read read, CursorOf cursorOf)
 
 QJsonObject parseObject(const QVariant &jsonText);
 QDateTime readTimestamp(const QVariant &value);
+/// A bigint of epoch microseconds (how the column lists above send timestamps) as a UTC QDateTime.
+QDateTime fromEpochMicros(const QVariant &micros);
 
 } // namespace agency::db::rows
