@@ -326,16 +326,10 @@ Async<Page<Conversation>> ConversationRepository::listConversations(const Conver
         sql += QStringLiteral(" AND c.flow_type = ?");
         binds << q.flowType;
     }
-    if (!q.cursor.isEmpty()) {
-        auto cursor = decodeCursor(q.cursor);
-        if (!cursor)
-            return core::failedAsync<Page<Conversation>>(cursor.error());
-        sql += QStringLiteral(
-            " AND (c.updated_at, c.id) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?)");
-        binds << cursor->micros << cursor->id;
-    }
-    sql += QStringLiteral(" ORDER BY c.updated_at DESC, c.id DESC LIMIT ?");
-    binds << q.limit + 1;
+    if (auto paged = rows::appendNewestFirstPage(sql, binds, QStringLiteral("c.updated_at"),
+                                                 QStringLiteral("c.id"), q.cursor, q.limit);
+        !paged)
+        return core::failedAsync<Page<Conversation>>(paged.error());
     const int limit = q.limit;
     return m_executor.run<Page<Conversation>>([=](DbConnection &conn) -> Result<Page<Conversation>> {
         auto query = conn.exec(sql, binds, QStringLiteral("list conversations"));

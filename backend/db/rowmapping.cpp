@@ -20,6 +20,22 @@ const QString kMessageColumns = QStringLiteral(
     "m.tool_call_id, m.message_metadata::text, (extract(epoch FROM m.created_at) * 1000000)::bigint, "
     "(extract(epoch FROM m.created_at) * 1000000)::bigint");
 
+core::Status appendNewestFirstPage(QString &sql, QVariantList &binds, const QString &timeColumn,
+                                   const QString &idColumn, const QString &cursor, int limit)
+{
+    if (!cursor.isEmpty()) {
+        auto decoded = decodeCursor(cursor);
+        if (!decoded)
+            return decoded.error();
+        sql += QStringLiteral(" AND (%1, %2) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?)")
+                   .arg(timeColumn, idColumn);
+        binds << decoded->micros << decoded->id;
+    }
+    sql += QStringLiteral(" ORDER BY %1 DESC, %2 DESC LIMIT ?").arg(timeColumn, idColumn);
+    binds << limit + 1;
+    return {};
+}
+
 QJsonObject parseObject(const QVariant &jsonText)
 {
     if (jsonText.isNull())

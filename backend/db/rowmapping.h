@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "records.h"
 
 #include <QSqlQuery>
@@ -40,6 +41,12 @@ Page<T> readPage(QSqlQuery &query, int limit, Read read, CursorOf cursorOf)
     }
     return page;
 }
+
+/// Appends newest-first keyset paging on (timeColumn, idColumn) to a SELECT: the condition for
+/// `cursor` (when set), then ORDER BY … DESC and LIMIT limit + 1 (for readPage()).
+/// InvalidArgument when the cursor was not made by this server.
+core::Status appendNewestFirstPage(QString &sql, QVariantList &binds, const QString &timeColumn,
+                                   const QString &idColumn, const QString &cursor, int limit);
 
 QJsonObject parseObject(const QVariant &jsonText);
 QDateTime readTimestamp(const QVariant &value);

@@ -370,16 +370,10 @@ Async<Page<Run>> RunRepository::list(const RunQuery &q)
         sql += QStringLiteral(" AND r.status = ?");
         binds << runStatusName(*q.status);
     }
-    if (!q.cursor.isEmpty()) {
-        auto cursor = decodeCursor(q.cursor);
-        if (!cursor)
-            return core::failedAsync<Page<Run>>(cursor.error());
-        sql += QStringLiteral(
-            " AND (r.created_at, r.id) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?)");
-        binds << cursor->micros << cursor->id;
-    }
-    sql += QStringLiteral(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
-    binds << q.limit + 1;
+    if (auto paged = rows::appendNewestFirstPage(sql, binds, QStringLiteral("r.created_at"),
+                                                 QStringLiteral("r.id"), q.cursor, q.limit);
+        !paged)
+        return core::failedAsync<Page<Run>>(paged.error());
     const int limit = q.limit;
     return m_executor.run<Page<Run>>([=](DbConnection &conn) -> Result<Page<Run>> {
         auto query = conn.exec(sql, binds, QStringLiteral("list runs"));
