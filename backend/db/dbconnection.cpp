@@ -2,12 +2,18 @@
 
 #include "sqlerror.h"
 
+#include <QCoreApplication>
 #include <QSqlError>
 
 namespace agency::db {
 
 using core::ErrorCode;
 using core::makeError;
+
+QString processApplicationName()
+{
+    return QStringLiteral("aiagency-%1").arg(QCoreApplication::applicationPid());
+}
 
 DbConnection::DbConnection(ConnectionParams params, QString connectionName)
     : m_params(std::move(params)), m_name(std::move(connectionName))
@@ -23,7 +29,7 @@ DbConnection::DbConnection(ConnectionParams params, QString connectionName)
         options +=
             (options.isEmpty() ? QString() : QStringLiteral(";")) + QStringLiteral("connect_timeout=5");
     if (!options.contains(QLatin1String("application_name")))
-        options += QStringLiteral(";application_name=aiagency");
+        options += QStringLiteral(";application_name=") + processApplicationName();
     m_db.setConnectOptions(options);
 }
 

@@ -13,6 +13,10 @@
 
 namespace agency::db {
 
+/// The application_name every connection of this process sets ("aiagency-<pid>"), so the server
+/// can tell this process's connections from other processes' (see EmbeddedPostgres::stop()).
+QString processApplicationName();
+
 /// One QPSQL connection with a cache of prepared statements. Lives on, and is used only by, the
 /// thread that created it (a DbExecutor worker or a test). Not copyable.
 class DbConnection

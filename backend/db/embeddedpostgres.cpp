@@ -1,5 +1,7 @@
 #include "embeddedpostgres.h"
 
+#include "dbconnection.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -437,9 +439,12 @@ int EmbeddedPostgres::otherClients() const
         db.setDatabaseName(QStringLiteral("postgres"));
         if (db.open()) {
             QSqlQuery query(db);
-            if (query.exec(QStringLiteral(
-                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                    "AND pid <> pg_backend_pid()")) &&
+            // Our own connections may still be listed for a moment after they closed: count only
+            // other processes' (each sets its own application_name, made of digits: safe inline).
+            if (query.exec(
+                    QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client "
+                                   "backend' AND pid <> pg_backend_pid() AND application_name <> '%1'")
+                        .arg(processApplicationName())) &&
                 query.next())
                 others = query.value(0).toInt();
             query.finish();
