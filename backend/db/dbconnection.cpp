@@ -70,6 +70,7 @@ void DbConnection::close()
     m_statements.clear();
     m_retired.clear();
     m_inTransaction = false;
+    m_transactionFailed = false;
     if (m_db.isOpen())
         m_db.close();
 }
@@ -107,8 +108,10 @@ core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantL
         // A failed prepared statement may be invalid after e.g. a schema change: prepare afresh.
         // Inside a transaction the server now refuses everything, DEALLOCATE included, so the old
         // statement is freed only once the transaction is over (else it leaks on the server).
-        if (m_inTransaction)
+        if (m_inTransaction) {
             m_retired.push_back(std::move(slot));
+            m_transactionFailed = true;
+        }
         m_statements.remove(sql);
         return error;
     }
@@ -119,14 +122,18 @@ core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantL
 core::Status DbConnection::execScript(const QString &sql, const QString &what)
 {
     QSqlQuery query(m_db);
-    if (!query.exec(sql))
+    if (!query.exec(sql)) {
+        m_transactionFailed = m_transactionFailed || m_inTransaction;
         return fromSqlError(query.lastError(), what);
+    }
     // QPSQL reports only the first statement's outcome; a later statement's failure (which
     // aborts the rest of the script) only shows when stepping through the remaining results.
     while (query.nextResult()) {
     }
-    if (query.lastError().isValid())
+    if (query.lastError().isValid()) {
+        m_transactionFailed = m_transactionFailed || m_inTransaction;
         return fromSqlError(query.lastError(), what);
+    }
     m_used = true;
     return {};
 }
@@ -136,6 +143,7 @@ core::Status DbConnection::begin()
     if (!m_db.transaction())
         return fromSqlError(m_db.lastError(), QStringLiteral("begin transaction"));
     m_inTransaction = true;
+    m_transactionFailed = false;
     return {};
 }
 
@@ -147,6 +155,7 @@ core::Status DbConnection::commit()
         return error;
     }
     m_inTransaction = false;
+    m_transactionFailed = false;
     m_retired.clear();
     return {};
 }
@@ -155,7 +164,29 @@ void DbConnection::rollback()
 {
     m_db.rollback();
     m_inTransaction = false;
+    m_transactionFailed = false;
     m_retired.clear();
+}
+
+core::Status DbConnection::savepoint()
+{
+    // Savepoints nest by name: RELEASE and ROLLBACK TO find the innermost one of that name.
+    return execScript(QStringLiteral("SAVEPOINT agency_nested"), QStringLiteral("savepoint"));
+}
+
+core::Status DbConnection::releaseSavepoint(bool keep)
+{
+    if (!keep) {
+        // Allowed even after a failed statement: it is what makes the transaction usable again.
+        // (A body that succeeded although a statement failed keeps the transaction failed, so the
+        // release below fails and so does the outer transaction.)
+        if (auto ok = execScript(QStringLiteral("ROLLBACK TO SAVEPOINT agency_nested"),
+                                 QStringLiteral("rollback to savepoint"));
+            !ok)
+            return ok;
+        m_transactionFailed = false;
+    }
+    return execScript(QStringLiteral("RELEASE SAVEPOINT agency_nested"), QStringLiteral("release savepoint"));
 }
 
 bool DbConnection::ping()

@@ -47,10 +47,24 @@ public:
     core::Status begin();
     core::Status commit();
     void rollback();
+    bool inTransaction() const { return m_inTransaction; }
+    /// A statement failed inside the open transaction: the server refuses everything until it
+    /// ends (or a savepoint is rolled back to).
+    bool transactionFailed() const { return m_transactionFailed; }
 
     /// Runs `body` in a transaction: commits when it returns a success, rolls back otherwise.
+    /// Inside an open transaction (a DbExecutor commit group) it is a savepoint instead: a failure
+    /// undoes only this body's work and leaves the outer transaction usable.
     template <typename F> auto transaction(F &&body) -> decltype(body())
     {
+        if (m_inTransaction) {
+            if (auto saved = savepoint(); !saved)
+                return saved.error();
+            auto result = body();
+            if (auto released = releaseSavepoint(bool(result)); !released && result)
+                return released.error();
+            return result;
+        }
         if (auto started = begin(); !started)
             return started.error();
         auto result = body();
@@ -69,12 +83,17 @@ public:
     const ConnectionParams &params() const { return m_params; }
 
 private:
+    core::Status savepoint();
+    /// Releases the innermost savepoint, first rolling back to it unless `keep`.
+    core::Status releaseSavepoint(bool keep);
+
     ConnectionParams m_params;
     QString m_name;
     QSqlDatabase m_db;
     QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
     std::vector<std::shared_ptr<QSqlQuery>> m_retired; ///< failed in a transaction; freed after it
     bool m_inTransaction = false;
+    bool m_transactionFailed = false;
     bool m_used = false;
 };
 

@@ -3,11 +3,30 @@
 #include <QAtomicInteger>
 #include <QThread>
 
+#include <algorithm>
+
 namespace agency::db {
 
 namespace {
 QAtomicInteger<quint64> s_executorSerial; // makes connection names unique across executors
+
+core::Error shutDown()
+{
+    return core::makeError(core::ErrorCode::Cancelled, QStringLiteral("database executor shut down"));
+}
 } // namespace
+
+bool detail::connectionWentStale(DbConnection &conn, const core::Error &error)
+{
+    if (error.code != core::ErrorCode::DatabaseUnavailable && error.code != core::ErrorCode::DatabaseError)
+        return false;
+    const bool wasUsed = conn.hasBeenUsed();
+    if (conn.ping())
+        return false; // the statement failed, the connection is fine
+    conn.close();
+    // Only a connection that once worked went stale; a fresh one failing means the server is down.
+    return wasUsed;
+}
 
 DbExecutor::DbExecutor(ConnectionParams params, int workerCount) : m_params(std::move(params))
 {
@@ -22,45 +41,80 @@ DbExecutor::DbExecutor(ConnectionParams params, int workerCount) : m_params(std:
 
 DbExecutor::~DbExecutor()
 {
-    std::deque<Task> abandoned;
+    std::deque<TaskPtr> abandoned;
     {
         QMutexLocker lock(&m_mutex);
         m_stopping = true;
         abandoned.swap(m_queue);
         m_wake.wakeAll();
     }
-    const core::Error cancelled =
-        core::makeError(core::ErrorCode::Cancelled, QStringLiteral("database executor shut down"));
-    for (Task &task : abandoned)
-        task(nullptr, &cancelled);
+    const core::Error cancelled = shutDown();
+    for (TaskPtr &task : abandoned)
+        task->runAlone(nullptr, &cancelled);
     for (auto &thread : m_threads)
         thread->wait();
 }
 
-void DbExecutor::enqueue(Task task)
+void DbExecutor::enqueue(TaskPtr task)
 {
     QMutexLocker lock(&m_mutex);
     if (m_stopping) {
         lock.unlock();
-        const core::Error cancelled =
-            core::makeError(core::ErrorCode::Cancelled, QStringLiteral("database executor shut down"));
-        task(nullptr, &cancelled);
+        const core::Error cancelled = shutDown();
+        task->runAlone(nullptr, &cancelled);
         return;
     }
     m_queue.push_back(std::move(task));
     m_wake.wakeOne();
 }
 
-bool DbExecutor::needsRetry(DbConnection &conn, const core::Error &error)
+std::vector<DbExecutor::TaskPtr> DbExecutor::takeWork()
 {
-    if (error.code != core::ErrorCode::DatabaseUnavailable && error.code != core::ErrorCode::DatabaseError)
-        return false;
-    const bool wasUsed = conn.hasBeenUsed();
-    if (conn.ping())
-        return false; // the statement failed, the connection is fine
-    conn.close();
-    // Only a connection that once worked went stale; a fresh one failing means the server is down.
-    return wasUsed;
+    std::vector<TaskPtr> work;
+    QMutexLocker lock(&m_mutex);
+    while (m_queue.empty() && !m_stopping)
+        m_wake.wait(&m_mutex);
+    if (m_queue.empty())
+        return work;
+    work.push_back(std::move(m_queue.front()));
+    m_queue.pop_front();
+    if (!work.front()->grouped())
+        return work;
+    // Every grouped job waiting joins; plain jobs keep their place in the queue.
+    for (auto it = m_queue.begin(); it != m_queue.end() && work.size() < kMaxGroupSize;) {
+        if ((*it)->grouped()) {
+            work.push_back(std::move(*it));
+            it = m_queue.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return work;
+}
+
+void DbExecutor::runGroup(DbConnection &conn, std::vector<TaskPtr> &group)
+{
+    std::stable_sort(group.begin(), group.end(),
+                     [](const TaskPtr &a, const TaskPtr &b) { return a->lockKey() < b->lockKey(); });
+    bool ok = bool(conn.begin());
+    for (auto it = group.begin(); ok && it != group.end(); ++it)
+        ok = (*it)->runInGroup(conn);
+    if (ok) {
+        ok = bool(conn.commit()); // commit() rolls back by itself when it fails
+    } else if (conn.isOpen()) {
+        conn.rollback();
+    }
+    if (ok) {
+        for (TaskPtr &task : group)
+            task->deliver();
+        return;
+    }
+    // Someone's statement failed (or the connection did): nothing of the group was committed.
+    // Each job runs again alone, so it gets its own outcome and the others still succeed.
+    for (TaskPtr &task : group) {
+        const core::Status opened = conn.ensureOpen();
+        task->runAlone(&conn, opened ? nullptr : &opened.error());
+    }
 }
 
 void DbExecutor::workerLoop(int index)
@@ -69,18 +123,16 @@ void DbExecutor::workerLoop(int index)
         QStringLiteral("aiagency-%1-%2").arg(s_executorSerial.fetchAndAddRelaxed(1)).arg(index);
     DbConnection conn(m_params, name);
     for (;;) {
-        Task task;
-        {
-            QMutexLocker lock(&m_mutex);
-            while (m_queue.empty() && !m_stopping)
-                m_wake.wait(&m_mutex);
-            if (m_queue.empty())
-                return;
-            task = std::move(m_queue.front());
-            m_queue.pop_front();
-        }
+        std::vector<TaskPtr> work = takeWork();
+        if (work.empty())
+            return;
         const core::Status opened = conn.ensureOpen();
-        task(&conn, opened ? nullptr : &opened.error());
+        if (!opened || work.size() == 1) {
+            for (TaskPtr &task : work)
+                task->runAlone(&conn, opened ? nullptr : &opened.error());
+            continue;
+        }
+        runGroup(conn, work);
     }
 }
 

@@ -8,27 +8,105 @@
 #include <QWaitCondition>
 
 #include <deque>
-#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QThread;
 
 namespace agency::db {
 
+namespace detail {
+
+/// True when a job failed because its connection is gone; closes the connection in that case.
+bool connectionWentStale(DbConnection &conn, const core::Error &error);
+
+/// A queued job, type-erased. Runs alone, or as one member of a commit group (see runGrouped()).
+class Task
+{
+public:
+    Task(bool grouped, QString lockKey) : m_grouped(grouped), m_lockKey(std::move(lockKey)) {}
+    virtual ~Task() = default;
+    /// Runs on its own (autocommit, or the job's own transaction) and delivers the result.
+    /// `unavailable` set: no connection; delivers that error instead.
+    virtual void runAlone(DbConnection *conn, const core::Error *unavailable) = 0;
+    /// Runs inside the group's open transaction and keeps the result until deliver(). False when
+    /// the transaction can no longer commit (a statement failed).
+    virtual bool runInGroup(DbConnection &conn) = 0;
+    virtual void deliver() = 0;
+    bool grouped() const { return m_grouped; }
+    const QString &lockKey() const { return m_lockKey; }
+
+private:
+    bool m_grouped;
+    QString m_lockKey;
+};
+
+template <typename T, typename Job> class JobTask final : public Task
+{
+public:
+    JobTask(bool grouped, QString lockKey, Job job) : Task(grouped, std::move(lockKey)), m_job(std::move(job))
+    {
+        m_promise.start();
+    }
+    core::Async<T> future() { return m_promise.future(); }
+
+    void runAlone(DbConnection *conn, const core::Error *unavailable) override
+    {
+        core::Result<T> result = unavailable ? core::Result<T>(*unavailable) : m_job(*conn);
+        if (!unavailable && !result.ok() && connectionWentStale(*conn, result.error())) {
+            // Once more on a fresh connection; jobs leave nothing committed when they fail.
+            if (auto opened = conn->ensureOpen(); !opened)
+                result = opened.error();
+            else
+                result = m_job(*conn);
+        }
+        m_promise.addResult(std::move(result));
+        m_promise.finish();
+    }
+
+    bool runInGroup(DbConnection &conn) override
+    {
+        m_kept.emplace(m_job(conn));
+        return !conn.transactionFailed();
+    }
+
+    void deliver() override
+    {
+        m_promise.addResult(std::move(*m_kept));
+        m_promise.finish();
+    }
+
+private:
+    Job m_job;
+    QPromise<core::Result<T>> m_promise;
+    std::optional<core::Result<T>> m_kept;
+};
+
+} // namespace detail
+
 /// The only way the program reaches the database (DESIGN.md §2): a fixed set of worker threads,
 /// each owning one DbConnection, taking jobs from one queue. Jobs run on a worker thread and
 /// must not touch objects of other threads; results come back as QFuture<Result<T>>.
 ///
+/// Group commit: jobs queued with runGrouped() that wait at the same time share one transaction
+/// and one commit (one disk flush for many writes); each result is delivered only after that
+/// commit. If any of them fails with a database error, the group is rolled back and every job
+/// runs again on its own, so one bad job never fails or delays the others' correctness.
+///
 /// Connection loss: a job that fails because its connection went stale (server restart) is run
 /// once more on a fresh connection; jobs must therefore leave nothing committed when they fail
-/// (use DbConnection::transaction()). If the server is still down the job fails with
-/// DatabaseUnavailable and the next job tries to reconnect.
+/// (use DbConnection::transaction()) and have no effects outside the database (a job can run
+/// more than once). If the server is still down the job fails with DatabaseUnavailable and the
+/// next job tries to reconnect.
 ///
 /// Thread-safe. Destruction waits for running jobs; queued jobs fail with Cancelled.
 class DbExecutor
 {
 public:
+    /// Most jobs one commit group takes: bounds the group's latency and its subtransactions.
+    static constexpr int kMaxGroupSize = 32;
+
     DbExecutor(ConnectionParams params, int workerCount);
     ~DbExecutor();
     DbExecutor(const DbExecutor &) = delete;
@@ -37,41 +115,42 @@ public:
     /// Queues `job` (callable as Result<T>(DbConnection &)) and returns its future.
     template <typename T, typename Job> core::Async<T> run(Job job)
     {
-        auto promise = std::make_shared<QPromise<core::Result<T>>>();
-        promise->start();
-        core::Async<T> future = promise->future();
-        enqueue([promise, job = std::move(job)](DbConnection *conn, const core::Error *unavailable) mutable {
-            core::Result<T> result = unavailable ? core::Result<T>(*unavailable) : job(*conn);
-            const bool retry = !unavailable && !result.ok() && needsRetry(*conn, result.error());
-            if (retry)
-                result = reconnectAndRetry<T>(*conn, job);
-            promise->addResult(std::move(result));
-            promise->finish();
-        });
-        return future;
+        return submit<T>(false, QString(), std::move(job));
+    }
+
+    /// Like run(), but the job may share its transaction with other grouped jobs (see the class
+    /// comment). Inside a group, DbConnection::transaction() becomes a savepoint. A group runs
+    /// its jobs ordered by `lockKey`, so groups take row locks in one order and cannot deadlock
+    /// each other: pass a key naming the rows the job locks, e.g. "tenant/conversation".
+    template <typename T, typename Job> core::Async<T> runGrouped(QString lockKey, Job job)
+    {
+        return submit<T>(true, std::move(lockKey), std::move(job));
     }
 
     const ConnectionParams &params() const { return m_params; }
     int workerCount() const { return static_cast<int>(m_threads.size()); }
 
 private:
-    using Task = std::function<void(DbConnection *, const core::Error *)>;
-    void enqueue(Task task);
-    void workerLoop(int index);
-    /// True when the job failed because the connection is gone; closes it in that case.
-    static bool needsRetry(DbConnection &conn, const core::Error &error);
+    using TaskPtr = std::unique_ptr<detail::Task>;
 
-    template <typename T, typename Job> static core::Result<T> reconnectAndRetry(DbConnection &conn, Job &job)
+    template <typename T, typename Job> core::Async<T> submit(bool grouped, QString lockKey, Job job)
     {
-        if (auto opened = conn.ensureOpen(); !opened)
-            return opened.error();
-        return job(conn);
+        auto task = std::make_unique<detail::JobTask<T, Job>>(grouped, std::move(lockKey), std::move(job));
+        core::Async<T> future = task->future();
+        enqueue(std::move(task));
+        return future;
     }
+
+    void enqueue(TaskPtr task);
+    void workerLoop(int index);
+    /// The next task and, when it is grouped, the other grouped tasks waiting (up to the limit).
+    std::vector<TaskPtr> takeWork();
+    static void runGroup(DbConnection &conn, std::vector<TaskPtr> &group);
 
     ConnectionParams m_params;
     QMutex m_mutex;
     QWaitCondition m_wake;
-    std::deque<Task> m_queue;
+    std::deque<TaskPtr> m_queue;
     bool m_stopping = false;
     std::vector<std::unique_ptr<QThread>> m_threads;
 };

@@ -1,0 +1,296 @@
+// Group commit in the DB executor: grouped jobs waiting together share one transaction, results
+// arrive only after the commit, a failing job is rerun alone without costing the others, nested
+// transactions become savepoints, and a group runs in lock-key order.
+#include "db/dbconnection.h"
+#include "db/dbexecutor.h"
+#include "testpostgres.h"
+
+#include <QMutex>
+#include <QSemaphore>
+#include <QSet>
+#include <QTest>
+
+using agency::core::Async;
+using agency::core::ErrorCode;
+using agency::core::makeError;
+using agency::core::Result;
+using agency::db::ConnectionParams;
+using agency::db::DbConnection;
+using agency::db::DbExecutor;
+using agency::test::await;
+using agency::test::TestPostgres;
+
+namespace {
+
+/// What a grouped job saw: its transaction and whether its row is in.
+struct Seen
+{
+    qint64 txid = 0;
+    int id = 0;
+};
+
+/// Inserts `label` and reports the transaction it ran in.
+Result<Seen> insertLabel(DbConnection &conn, const QString &label)
+{
+    auto query =
+        conn.exec(QStringLiteral("INSERT INTO entries (label) VALUES (?) RETURNING id, txid_current()"),
+                  {label}, QStringLiteral("insert entry"));
+    if (!query)
+        return query.error();
+    if (!query.value()->next())
+        return makeError(ErrorCode::Internal, QStringLiteral("no row"));
+    return Seen{query.value()->value(1).toLongLong(), query.value()->value(0).toInt()};
+}
+
+/// Holds the executor's only worker busy until released, so the jobs queued meanwhile form one group.
+class Blocker
+{
+public:
+    explicit Blocker(DbExecutor &executor)
+    {
+        m_done = executor.run<int>([this](DbConnection &) -> Result<int> {
+            m_started.release();
+            m_release.acquire();
+            return 0;
+        });
+        m_started.acquire();
+    }
+    void release()
+    {
+        m_release.release();
+        (void)await(m_done);
+    }
+
+private:
+    QSemaphore m_started;
+    QSemaphore m_release;
+    Async<int> m_done;
+};
+
+} // namespace
+
+class TestCommitGroups : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+
+    void waitingJobsShareOneCommit();
+    void resultsArriveOnlyAfterTheCommit();
+    void failingJobIsIsolated();
+    void nestedTransactionIsASavepoint();
+    void groupRunsInLockKeyOrder();
+    void plainJobsKeepTheirOwnTransactions();
+
+private:
+    int countEntries(const QString &label);
+
+    TestPostgres m_pg;
+    ConnectionParams m_params;
+};
+
+void TestCommitGroups::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
+    auto params = m_pg.freshDatabase(false);
+    AGENCY_VERIFY_OK(params);
+    m_params = params.value();
+    DbConnection conn(m_params, QStringLiteral("groups-setup"));
+    AGENCY_VERIFY_OK(conn.ensureOpen());
+    AGENCY_VERIFY_OK(conn.execScript(
+        QStringLiteral("CREATE TABLE entries (id serial PRIMARY KEY, label text NOT NULL UNIQUE)"),
+        QStringLiteral("setup")));
+}
+
+void TestCommitGroups::init()
+{
+    DbConnection conn(m_params, QStringLiteral("groups-clean"));
+    AGENCY_VERIFY_OK(conn.ensureOpen());
+    AGENCY_VERIFY_OK(conn.execScript(QStringLiteral("TRUNCATE entries"), QStringLiteral("clean")));
+}
+
+int TestCommitGroups::countEntries(const QString &label)
+{
+    DbConnection conn(m_params, QStringLiteral("groups-count"));
+    if (!conn.ensureOpen())
+        return -1;
+    auto query = conn.exec(QStringLiteral("SELECT count(*) FROM entries WHERE label LIKE ?"), {label},
+                           QStringLiteral("count"));
+    if (!query || !query.value()->next())
+        return -1;
+    return query.value()->value(0).toInt();
+}
+
+void TestCommitGroups::waitingJobsShareOneCommit()
+{
+    DbExecutor executor(m_params, 1);
+    Blocker blocker(executor);
+    QList<Async<Seen>> jobs;
+    for (int i = 0; i < 10; ++i) {
+        const QString label = QStringLiteral("shared-%1").arg(i);
+        jobs.append(executor.runGrouped<Seen>(
+            label, [label](DbConnection &conn) { return insertLabel(conn, label); }));
+    }
+    blocker.release();
+    QSet<qint64> transactions;
+    for (auto &job : jobs) {
+        auto seen = await(job);
+        AGENCY_VERIFY_OK(seen);
+        transactions.insert(seen->txid);
+    }
+    QCOMPARE(transactions.size(), 1);
+    QCOMPARE(countEntries(QStringLiteral("shared-%")), 10);
+
+    // More than a group takes: several groups, every job done once.
+    Blocker again(executor);
+    jobs.clear();
+    const int many = DbExecutor::kMaxGroupSize * 2 + 3;
+    for (int i = 0; i < many; ++i) {
+        const QString label = QStringLiteral("many-%1").arg(i);
+        jobs.append(executor.runGrouped<Seen>(
+            label, [label](DbConnection &conn) { return insertLabel(conn, label); }));
+    }
+    again.release();
+    transactions.clear();
+    for (auto &job : jobs) {
+        auto seen = await(job);
+        AGENCY_VERIFY_OK(seen);
+        transactions.insert(seen->txid);
+    }
+    QCOMPARE(transactions.size(), 3);
+    QCOMPARE(countEntries(QStringLiteral("many-%")), many);
+}
+
+void TestCommitGroups::resultsArriveOnlyAfterTheCommit()
+{
+    DbExecutor executor(m_params, 1);
+    Blocker blocker(executor);
+    // Each continuation looks from another connection: its row must already be committed.
+    QList<QFuture<int>> visible;
+    for (int i = 0; i < 5; ++i) {
+        const QString label = QStringLiteral("visible-%1").arg(i);
+        visible.append(
+            executor.runGrouped<Seen>(label, [label](DbConnection &conn) { return insertLabel(conn, label); })
+                .then([this, label](const Result<Seen> &seen) { return seen ? countEntries(label) : -1; }));
+    }
+    blocker.release();
+    for (auto &v : visible) {
+        v.waitForFinished();
+        QCOMPARE(v.result(), 1);
+    }
+}
+
+void TestCommitGroups::failingJobIsIsolated()
+{
+    DbExecutor executor(m_params, 1);
+    Blocker blocker(executor);
+    QList<Async<Seen>> good;
+    for (int i = 0; i < 3; ++i) {
+        const QString label = QStringLiteral("iso-%1").arg(i);
+        good.append(executor.runGrouped<Seen>(
+            label, [label](DbConnection &conn) { return insertLabel(conn, label); }));
+    }
+    // A duplicate label: unique violation, which aborts the shared transaction.
+    auto duplicate = executor.runGrouped<Seen>(QStringLiteral("iso-1x"), [](DbConnection &conn) {
+        return insertLabel(conn, QStringLiteral("iso-1"));
+    });
+    blocker.release();
+    auto failed = await(duplicate);
+    QVERIFY(!failed.ok());
+    QCOMPARE(failed.error().code, ErrorCode::Conflict);
+    for (auto &job : good)
+        AGENCY_VERIFY_OK(await(job));
+    QCOMPARE(countEntries(QStringLiteral("iso-%")), 3);
+}
+
+void TestCommitGroups::nestedTransactionIsASavepoint()
+{
+    DbExecutor executor(m_params, 1);
+    Blocker blocker(executor);
+    auto kept = executor.runGrouped<Seen>(QStringLiteral("a"), [](DbConnection &conn) {
+        return insertLabel(conn, QStringLiteral("nest-kept"));
+    });
+    // Writes, then fails on its own terms: only its own work is undone, inside the group.
+    auto undone = executor.runGrouped<Seen>(QStringLiteral("b"), [](DbConnection &conn) {
+        return conn.transaction([&]() -> Result<Seen> {
+            auto seen = insertLabel(conn, QStringLiteral("nest-undone"));
+            if (!seen)
+                return seen.error();
+            return makeError(ErrorCode::InvalidArgument, QStringLiteral("changed my mind"));
+        });
+    });
+    // A statement failing inside a nested transaction is contained by its savepoint too.
+    auto broken = executor.runGrouped<Seen>(QStringLiteral("c"), [](DbConnection &conn) {
+        return conn.transaction([&]() -> Result<Seen> {
+            auto seen = insertLabel(conn, QStringLiteral("nest-broken"));
+            if (!seen)
+                return seen.error();
+            return insertLabel(conn, QStringLiteral("nest-kept")); // duplicate
+        });
+    });
+    auto last = executor.runGrouped<Seen>(QStringLiteral("d"), [](DbConnection &conn) {
+        return insertLabel(conn, QStringLiteral("nest-last"));
+    });
+    blocker.release();
+    auto keptSeen = await(kept);
+    auto lastSeen = await(last);
+    AGENCY_VERIFY_OK(keptSeen);
+    AGENCY_VERIFY_OK(lastSeen);
+    QCOMPARE(keptSeen->txid, lastSeen->txid); // the group was not rolled back and rerun
+    auto undoneResult = await(undone);
+    QVERIFY(!undoneResult.ok());
+    QCOMPARE(undoneResult.error().code, ErrorCode::InvalidArgument);
+    auto brokenResult = await(broken);
+    QVERIFY(!brokenResult.ok());
+    QCOMPARE(brokenResult.error().code, ErrorCode::Conflict);
+    QCOMPARE(countEntries(QStringLiteral("nest-kept")), 1);
+    QCOMPARE(countEntries(QStringLiteral("nest-last")), 1);
+    QCOMPARE(countEntries(QStringLiteral("nest-undone")), 0);
+    QCOMPARE(countEntries(QStringLiteral("nest-broken")), 0);
+}
+
+void TestCommitGroups::groupRunsInLockKeyOrder()
+{
+    DbExecutor executor(m_params, 1);
+    Blocker blocker(executor);
+    QMutex mutex;
+    QStringList order;
+    QList<Async<bool>> jobs;
+    for (const char *key : {"tenant-c/2", "tenant-a/9", "tenant-b/1", "tenant-a/1"}) {
+        const QString k = QString::fromLatin1(key);
+        jobs.append(executor.runGrouped<bool>(k, [&mutex, &order, k](DbConnection &) -> Result<bool> {
+            QMutexLocker lock(&mutex);
+            order.append(k);
+            return true;
+        }));
+    }
+    blocker.release();
+    for (auto &job : jobs)
+        AGENCY_VERIFY_OK(await(job));
+    QCOMPARE(order, (QStringList{QStringLiteral("tenant-a/1"), QStringLiteral("tenant-a/9"),
+                                 QStringLiteral("tenant-b/1"), QStringLiteral("tenant-c/2")}));
+}
+
+void TestCommitGroups::plainJobsKeepTheirOwnTransactions()
+{
+    DbExecutor executor(m_params, 1);
+    Blocker blocker(executor);
+    QList<Async<Seen>> jobs;
+    for (int i = 0; i < 4; ++i) {
+        const QString label = QStringLiteral("plain-%1").arg(i);
+        jobs.append(executor.run<Seen>([label](DbConnection &conn) { return insertLabel(conn, label); }));
+    }
+    blocker.release();
+    QSet<qint64> transactions;
+    for (auto &job : jobs) {
+        auto seen = await(job);
+        AGENCY_VERIFY_OK(seen);
+        transactions.insert(seen->txid);
+    }
+    QCOMPARE(transactions.size(), 4);
+}
+
+QTEST_GUILESS_MAIN(TestCommitGroups)
+#include "test_commitgroups.moc"
