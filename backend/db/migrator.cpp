@@ -3,8 +3,11 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QHash>
+#include <QJsonArray>
 #include <QRegularExpression>
 #include <QScopeGuard>
+#include <QSet>
 
 namespace agency::db {
 
@@ -71,38 +74,94 @@ core::Result<QList<Migrator::Applied>> Migrator::readApplied(DbConnection &conn)
     QList<Applied> applied;
     if (!exists.value()->next() || !exists.value()->value(0).toBool())
         return applied;
-    auto rows = conn.exec(QStringLiteral("SELECT version, checksum FROM schema_migrations ORDER BY version"),
-                          {}, QStringLiteral("read schema version"));
+    auto rows =
+        conn.exec(QStringLiteral("SELECT version, name, checksum FROM schema_migrations ORDER BY version"),
+                  {}, QStringLiteral("read schema version"));
     if (!rows)
         return rows.error();
     while (rows.value()->next())
-        applied.append(Applied{rows.value()->value(0).toInt(), rows.value()->value(1).toString()});
+        applied.append(Applied{rows.value()->value(0).toInt(), rows.value()->value(1).toString(),
+                               rows.value()->value(2).toString()});
     return applied;
 }
 
 core::Status Migrator::verify(const QList<Applied> &applied) const
 {
+    // Everything below enforces one rule: the applied versions are exactly a prefix of the shipped
+    // ones. Then the only work left is appending the newer shipped migrations, in order.
     const int known = m_migrations.isEmpty() ? 0 : m_migrations.constLast().version;
+    int highest = 0;
+    for (const Applied &a : applied)
+        highest = std::max(highest, a.version);
+    if (highest > known) {
+        return makeError(
+            ErrorCode::SchemaMismatch,
+            QStringLiteral("the database schema (version %1) is newer than this program "
+                           "(knows up to %2): upgrade aiagency")
+                .arg(highest)
+                .arg(known),
+            {{QStringLiteral("applied_version"), highest}, {QStringLiteral("known_version"), known}});
+    }
+    QHash<int, const Migration *> shipped;
+    for (const Migration &m : m_migrations)
+        shipped.insert(m.version, &m);
+
+    // A recorded version we do not ship (or ship under another name: two branches both took the
+    // number) was applied by another branch or build. Its changes are in the schema and ours were
+    // never written against them, so going on could break either; a checksum message would
+    // wrongly suggest an edit.
+    QStringList foreign;
+    QJsonArray foreignVersions;
     for (const Applied &a : applied) {
-        if (a.version > known) {
+        const Migration *m = shipped.value(a.version);
+        if (!m || m->name != a.name) {
+            foreign.append(QStringLiteral("%1 (%2)").arg(QString::number(a.version), a.name));
+            foreignVersions.append(a.version);
+        }
+    }
+    if (!foreign.isEmpty()) {
+        return makeError(
+            ErrorCode::SchemaMismatch,
+            QStringLiteral("the database has migration version(s) %1 applied, which this program does not "
+                           "ship (another branch or build migrated it): use that build, or restore the "
+                           "database from a backup taken before them; a change meant for this program "
+                           "must be a new migration numbered after %2")
+                .arg(foreign.join(QStringLiteral(", ")), QString::number(known)),
+            {{QStringLiteral("unknown_versions"), foreignVersions},
+             {QStringLiteral("known_version"), known}});
+    }
+
+    QSet<int> recorded;
+    for (const Applied &a : applied) {
+        recorded.insert(a.version);
+        const Migration *m = shipped.value(a.version); // not null: no foreign versions
+        if (m->checksum != a.checksum) {
             return makeError(
                 ErrorCode::SchemaMismatch,
-                QStringLiteral("the database schema (version %1) is newer than this program "
-                               "(knows up to %2): upgrade aiagency")
-                    .arg(a.version)
-                    .arg(known),
-                {{QStringLiteral("applied_version"), a.version}, {QStringLiteral("known_version"), known}});
+                QStringLiteral("migration %1 was changed after it was applied (checksum %2 in the "
+                               "database, %3 in the program); add a new migration instead")
+                    .arg(m->name, a.checksum.left(12), m->checksum.left(12)),
+                {{QStringLiteral("migration"), m->name}});
         }
-        for (const Migration &m : m_migrations) {
-            if (m.version == a.version && m.checksum != a.checksum) {
-                return makeError(
-                    ErrorCode::SchemaMismatch,
-                    QStringLiteral("migration %1 was changed after it was applied (checksum %2 in the "
-                                   "database, %3 in the program); add a new migration instead")
-                        .arg(m.name, a.checksum.left(12), m.checksum.left(12)),
-                    {{QStringLiteral("migration"), m.name}});
-            }
-        }
+    }
+
+    // A shipped migration missing below the highest applied one (a "gap") was written for the
+    // schema before the newer ones; running it after them is not what was tested, so refuse
+    // rather than apply it out of order.
+    QStringList skipped;
+    for (const Migration &m : m_migrations) {
+        if (m.version < highest && !recorded.contains(m.version))
+            skipped.append(m.name);
+    }
+    if (!skipped.isEmpty()) {
+        return makeError(
+            ErrorCode::SchemaMismatch,
+            QStringLiteral("migration(s) %1 were never applied but the database is already at version %2, "
+                           "so they would run out of order: restore the database from a backup taken "
+                           "before version %2, or renumber them after the latest migration")
+                .arg(skipped.join(QStringLiteral(", ")), QString::number(highest)),
+            {{QStringLiteral("skipped"), QJsonArray::fromStringList(skipped)},
+             {QStringLiteral("applied_version"), highest}});
     }
     return {};
 }

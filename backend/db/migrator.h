@@ -34,9 +34,12 @@ struct MigrationReport
 
 /// Applies migrations in order, each in its own transaction, recording version and checksum in
 /// schema_migrations. A session advisory lock serialises concurrent migrators (several servers
-/// starting at once). Refuses (SchemaMismatch) a database newer than the program or a migration
-/// edited after it was applied. Runs synchronously on the calling thread's connection: call it
-/// inside a DbExecutor job.
+/// starting at once). Applied versions must be a prefix of the shipped ones; anything else is
+/// refused (SchemaMismatch) before any change: a database newer than the program, a recorded
+/// version the program does not ship (another branch or build), a migration edited after it was
+/// applied, or a shipped migration skipped below the database's highest version (it would run out
+/// of order). Runs synchronously on the calling thread's connection: call it inside a DbExecutor
+/// job.
 class Migrator
 {
 public:
@@ -49,13 +52,14 @@ public:
     static core::Result<Migration> makeMigration(const QString &fileName, QByteArray sql);
 
     core::Result<MigrationReport> migrate(DbConnection &conn) const;
-    /// Checks without changing anything; fails like migrate() on a newer or edited schema.
+    /// Checks without changing anything; fails like migrate() on an incompatible schema.
     core::Result<SchemaStatus> status(DbConnection &conn) const;
 
 private:
     struct Applied
     {
         int version;
+        QString name; ///< as recorded, to name migrations this program does not ship
         QString checksum;
     };
     core::Result<QList<Applied>> readApplied(DbConnection &conn) const;

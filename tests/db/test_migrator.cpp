@@ -1,12 +1,14 @@
 // The migrator (DESIGN.md §3): fresh apply of the shipped schema, idempotent re-runs, two
-// migrating processes at once, edited migrations, a database newer than the program, and a
-// failing migration rolling back entirely.
+// migrating processes at once, edited migrations, a database newer than the program, versions
+// applied by another build, shipped migrations skipped below the applied ones, and a failing
+// migration rolling back entirely.
 #include "db/dbconnection.h"
 #include "db/migrator.h"
 #include "testpostgres.h"
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QJsonArray>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -52,6 +54,8 @@ private Q_SLOTS:
     void editedMigrationIsRefused();
     void newerSchemaIsRefused();
     void newerSchemaRefusedByCli();
+    void unknownAppliedVersionIsRefused();
+    void skippedMigrationIsRefused();
     void failingMigrationRollsBackEntirely();
 
 private:
@@ -59,6 +63,8 @@ private:
     DbConnection *connect(bool migrated);
     Result<QVariant> scalar(DbConnection &conn, const QString &sql, const QVariantList &binds = {});
     QStringList indexDefinitions(DbConnection &conn, const QString &table);
+    /// Small in-memory migrations: version N creates table tN (named NNNN_<label>.sql).
+    static QList<Migration> tables(const QList<std::pair<int, const char *>> &versions);
 
     TestPostgres m_pg;
     std::vector<std::unique_ptr<DbConnection>> m_connections;
@@ -107,6 +113,19 @@ QStringList TestMigrator::indexDefinitions(DbConnection &conn, const QString &ta
     while (query.value()->next())
         defs.append(query.value()->value(0).toString());
     return defs;
+}
+
+QList<Migration> TestMigrator::tables(const QList<std::pair<int, const char *>> &versions)
+{
+    QList<Migration> migrations;
+    for (const auto &[version, label] : versions) {
+        auto made = Migrator::makeMigration(
+            QStringLiteral("%1_%2.sql").arg(version, 4, 10, QLatin1Char('0')).arg(QLatin1String(label)),
+            QStringLiteral("CREATE TABLE t%1 (x int)").arg(version).toUtf8());
+        if (made)
+            migrations.append(made.value());
+    }
+    return migrations;
 }
 
 void TestMigrator::shippedMigrationsAreWellFormed()
@@ -484,6 +503,85 @@ void TestMigrator::newerSchemaRefusedByCli()
                  qPrintable(args.join(u' ')));
         QVERIFY2(err.contains(QStringLiteral("newer than this program")), qPrintable(err));
     }
+}
+
+void TestMigrator::unknownAppliedVersionIsRefused()
+{
+    // Another build shipped 1,2,3,5 and migrated the database; this one ships 1,2,4,5.
+    DbConnection *conn = connect(false);
+    QVERIFY(conn);
+    AGENCY_VERIFY_OK(
+        Migrator(tables({{1, "base"}, {2, "base"}, {3, "other_branch"}, {5, "base"}})).migrate(*conn));
+    const Migrator migrator(tables({{1, "base"}, {2, "base"}, {4, "ours"}, {5, "base"}}));
+    auto migrated = migrator.migrate(*conn);
+    auto status = migrator.status(*conn);
+    QVERIFY(!migrated.ok());
+    QVERIFY(!status.ok());
+    for (const auto &error : {migrated.error(), status.error()}) {
+        QCOMPARE(error.code, ErrorCode::SchemaMismatch);
+        QVERIFY2(error.message.contains(QStringLiteral("3 (0003_other_branch.sql)")) &&
+                     error.message.contains(QStringLiteral("does not ship")),
+                 qPrintable(error.message));
+        QCOMPARE(error.details.value(QStringLiteral("unknown_versions")).toArray(), QJsonArray({3}));
+    }
+    // Nothing applied: 0004 did not run and nothing new was recorded.
+    auto t4 = scalar(*conn, QStringLiteral("SELECT to_regclass('t4') IS NULL"));
+    AGENCY_VERIFY_OK(t4);
+    QVERIFY(t4->toBool());
+    auto count = scalar(*conn, QStringLiteral("SELECT count(*) FROM schema_migrations"));
+    AGENCY_VERIFY_OK(count);
+    QCOMPARE(count->toInt(), 4);
+    // The lock was released.
+    DbConnection other(conn->params(), QStringLiteral("migrator-test-unknown"));
+    AGENCY_VERIFY_OK(other.ensureOpen());
+    auto tried = scalar(other, QStringLiteral("SELECT pg_try_advisory_lock(?)"), {kLockKey});
+    AGENCY_VERIFY_OK(tried);
+    QVERIFY(tried->toBool());
+    AGENCY_VERIFY_OK(scalar(other, QStringLiteral("SELECT pg_advisory_unlock(?)"), {kLockKey}));
+
+    // Two branches that both numbered their migration 0003: a different migration, not an edit.
+    DbConnection *clash = connect(false);
+    QVERIFY(clash);
+    AGENCY_VERIFY_OK(Migrator(tables({{1, "base"}, {2, "base"}, {3, "theirs"}})).migrate(*clash));
+    auto clashed = Migrator(tables({{1, "base"}, {2, "base"}, {3, "ours"}})).migrate(*clash);
+    QVERIFY(!clashed.ok());
+    QCOMPARE(clashed.error().code, ErrorCode::SchemaMismatch);
+    QVERIFY2(clashed.error().message.contains(QStringLiteral("3 (0003_theirs.sql)")),
+             qPrintable(clashed.error().message));
+}
+
+void TestMigrator::skippedMigrationIsRefused()
+{
+    // The database has 1 and 3; this program ships 1,2,3. Running 0002 now would run it after 0003.
+    DbConnection *conn = connect(false);
+    QVERIFY(conn);
+    AGENCY_VERIFY_OK(Migrator(tables({{1, "base"}, {3, "base"}})).migrate(*conn));
+    const Migrator migrator(tables({{1, "base"}, {2, "base"}, {3, "base"}}));
+    auto migrated = migrator.migrate(*conn);
+    auto status = migrator.status(*conn);
+    QVERIFY(!migrated.ok());
+    QVERIFY(!status.ok());
+    for (const auto &error : {migrated.error(), status.error()}) {
+        QCOMPARE(error.code, ErrorCode::SchemaMismatch);
+        QVERIFY2(error.message.contains(QStringLiteral("0002_base.sql")) &&
+                     error.message.contains(QStringLiteral("out of order")),
+                 qPrintable(error.message));
+        QCOMPARE(error.details.value(QStringLiteral("skipped")).toArray(),
+                 QJsonArray({QStringLiteral("0002_base.sql")}));
+        QCOMPARE(error.details.value(QStringLiteral("applied_version")).toInt(), 3);
+    }
+    auto t2 = scalar(*conn, QStringLiteral("SELECT to_regclass('t2') IS NULL"));
+    AGENCY_VERIFY_OK(t2);
+    QVERIFY(t2->toBool());
+    auto count = scalar(*conn, QStringLiteral("SELECT count(*) FROM schema_migrations"));
+    AGENCY_VERIFY_OK(count);
+    QCOMPARE(count->toInt(), 2);
+
+    // Missing migrations above the applied ones are the normal upgrade and still apply.
+    auto upgraded = Migrator(tables({{1, "base"}, {3, "base"}, {4, "base"}, {5, "base"}})).migrate(*conn);
+    AGENCY_VERIFY_OK(upgraded);
+    QCOMPARE(upgraded->applied,
+             QStringList({QStringLiteral("0004_base.sql"), QStringLiteral("0005_base.sql")}));
 }
 
 void TestMigrator::failingMigrationRollsBackEntirely()
