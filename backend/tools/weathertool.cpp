@@ -145,27 +145,45 @@ core::Async<QJsonObject> WeatherTool::execute(const QJsonObject &arguments,
         return core::failedAsync<QJsonObject>(makeError(
             ErrorCode::InvalidArgument, QStringLiteral("units: must be one of metric, imperial, standard")));
 
-    auto promise = detail::makePromise<QJsonObject>();
-    core::Async<QJsonObject> future = promise->future();
     const QString key = WeatherCache::normaliseLocation(location);
+    // '\n' cannot occur in a key: normalising turned every white space into a plain space.
+    auto joined =
+        m_lookups.join(unitsName(*units) + u'\n' + key, cancel,
+                       [this, location, key, units = *units](const core::CancelTokenPtr &lookupCancel) {
+                           return lookup(location, key, units, lookupCancel);
+                       });
+    return joined.future.then([started = joined.started](Result<Answer> answer) -> Result<QJsonObject> {
+        if (!answer)
+            return answer.error();
+        QJsonObject payload = answer.value().payload;
+        // Whether this call made the service work: one that joined a lookup in flight did not.
+        const bool cached = answer.value().fromCache || !started;
+        payload.insert(QStringLiteral("cached"), cached);
+        if (cached)
+            payload.insert(QStringLiteral("cached_at"),
+                           answer.value().fetchedAt.toUTC().toString(Qt::ISODate));
+        return payload;
+    });
+}
+
+core::Async<WeatherTool::Answer> WeatherTool::lookup(const QString &location, const QString &key,
+                                                     WeatherUnits units, const core::CancelTokenPtr &cancel)
+{
+    auto promise = detail::makePromise<Answer>();
+    core::Async<Answer> future = promise->future();
     if (!m_cache) {
-        fetchAndStore(location, key, *units, cancel, promise);
+        fetchAndStore(location, key, units, cancel, promise);
         return future;
     }
-    m_cache->lookup(m_backend->id(), key, unitsName(*units))
-        .then(this, [this, location, key, units = *units, cancel,
-                     promise](Result<std::optional<CachedWeather>> hit) {
+    m_cache->lookup(m_backend->id(), key, unitsName(units))
+        .then(this, [this, location, key, units, cancel, promise](Result<std::optional<CachedWeather>> hit) {
             if (cancel && cancel->isCancelled())
                 return detail::complete(
-                    promise, Result<QJsonObject>(makeError(ErrorCode::Cancelled,
-                                                           QStringLiteral("weather request cancelled"))));
-            if (hit && hit.value()) {
-                QJsonObject payload = hit.value()->payload;
-                payload.insert(QStringLiteral("cached"), true);
-                payload.insert(QStringLiteral("cached_at"),
-                               hit.value()->fetchedAt.toUTC().toString(Qt::ISODate));
-                return detail::complete(promise, Result<QJsonObject>(std::move(payload)));
-            }
+                    promise, Result<Answer>(makeError(ErrorCode::Cancelled,
+                                                      QStringLiteral("weather request cancelled"))));
+            if (hit && hit.value())
+                return detail::complete(
+                    promise, Result<Answer>(Answer{hit.value()->payload, hit.value()->fetchedAt, true}));
             if (!hit)
                 qCWarning(lcWeather).noquote() << "weather cache unavailable:" << hit.error().toString();
             fetchAndStore(location, key, units, cancel, promise);
@@ -174,25 +192,23 @@ core::Async<QJsonObject> WeatherTool::execute(const QJsonObject &arguments,
 }
 
 void WeatherTool::fetchAndStore(const QString &location, const QString &key, WeatherUnits units,
-                                const core::CancelTokenPtr &cancel,
-                                const detail::PromisePtr<QJsonObject> &promise)
+                                const core::CancelTokenPtr &cancel, const detail::PromisePtr<Answer> &promise)
 {
     m_backend->fetch(location, units, cancel)
         .then(this, [this, key, units, promise](Result<QJsonObject> fetched) {
             if (!fetched)
-                return detail::complete(promise, std::move(fetched));
-            QJsonObject payload = fetched.value();
-            payload.insert(QStringLiteral("cached"), false);
+                return detail::complete(promise, Result<Answer>(fetched.error()));
+            Answer answer{fetched.value(), m_clock->now(), false};
             if (!m_cache)
-                return detail::complete(promise, Result<QJsonObject>(std::move(payload)));
+                return detail::complete(promise, Result<Answer>(std::move(answer)));
             // Answer once the entry is written, so a repeated question is a hit; a failed write only
             // means the next call fetches again.
-            m_cache->store(m_backend->id(), key, unitsName(units), fetched.value())
-                .then(this, [promise, payload](core::Status stored) {
+            m_cache->store(m_backend->id(), key, unitsName(units), answer.payload)
+                .then(this, [promise, answer](core::Status stored) {
                     if (!stored)
                         qCWarning(lcWeather).noquote()
                             << "weather cache write failed:" << stored.error().toString();
-                    detail::complete(promise, Result<QJsonObject>(payload));
+                    detail::complete(promise, Result<Answer>(answer));
                 });
         });
 }

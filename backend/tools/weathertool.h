@@ -1,10 +1,12 @@
 #pragma once
 
 #include "core/clock.h"
+#include "singleflight.h"
 #include "tool.h"
 #include "weatherbackend.h"
 #include "weathercache.h"
 
+#include <QDateTime>
 #include <QObject>
 #include <QUrl>
 
@@ -44,12 +46,20 @@ struct WeatherSettings
 /// latitude, longitude, temperature, feels_like, temp_min, temp_max, humidity (%), pressure (hPa,
 /// sea level), wind_speed, wind_direction (degrees), clouds (%), condition ("Rain"), description
 /// ("moderate rain"), units, temperature_unit, wind_speed_unit, source (back-end id),
-/// observed_at, cached (bool; cached_at when true).
+/// observed_at, cached, and cached_at (ISO time the answer was fetched) when cached is true.
 ///
 /// Back-end: OpenWeatherMap when a key is configured, else Open-Meteo. Answers are cached in the
 /// `weather_cache` table (see WeatherCache) when an executor is given; a cache failure only
 /// costs a fetch. Failures (unknown place, service down, timeout, malformed answer) are failed
 /// Results with a sentence for the model — the registry turns them into {success: false}.
+///
+/// Single flight: calls for the same normalised location and units that overlap share one lookup
+/// (cache read, then fetch and store on a miss; see SingleFlight). The first call starts it; the
+/// others wait for its answer or its failure (failures are still never cached). `cached` says
+/// whether *this* call caused a request to the weather service: false only for the call that
+/// started a lookup which fetched; true for a cache hit and for every call that joined a lookup
+/// in flight, with cached_at the time the shared answer was fetched. Cancelling one call only
+/// lets that call go; the lookup is aborted when every call waiting for it has been cancelled.
 ///
 /// Thread affinity: create and use on one event-loop thread (it owns a QNetworkAccessManager).
 /// Ownership: borrows the executor (optional) and shares the clock.
@@ -68,16 +78,29 @@ public:
 
     /// "open-meteo" or "openweathermap".
     QString backendId() const { return m_backend->id(); }
+    /// Shared lookups under way (for tests: 0 once every call has its answer).
+    qsizetype lookupsInFlight() const { return m_lookups.inFlight(); }
 
 private:
+    /// What one shared lookup produced, before it is worded for each caller.
+    struct Answer
+    {
+        QJsonObject payload; ///< without cached / cached_at
+        QDateTime fetchedAt;
+        bool fromCache = false;
+    };
+
+    core::Async<Answer> lookup(const QString &location, const QString &key, WeatherUnits units,
+                               const core::CancelTokenPtr &cancel);
     void fetchAndStore(const QString &location, const QString &key, WeatherUnits units,
-                       const core::CancelTokenPtr &cancel, const detail::PromisePtr<QJsonObject> &promise);
+                       const core::CancelTokenPtr &cancel, const detail::PromisePtr<Answer> &promise);
 
     WeatherSettings m_settings;
     std::shared_ptr<const core::Clock> m_clock;
     QNetworkAccessManager *m_nam;
     std::unique_ptr<WeatherBackend> m_backend;
     std::unique_ptr<WeatherCache> m_cache;
+    SingleFlight<Answer> m_lookups{this};
 };
 
 } // namespace agency::tools

@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpSocket>
+#include <QTimer>
 
 #include <cmath>
 
@@ -173,10 +174,20 @@ void FakeWeatherServer::onReadyRead(QTcpSocket *socket)
 void FakeWeatherServer::handle(QTcpSocket *socket, const QByteArray &target)
 {
     const QUrl url(QString::fromLatin1(target));
-    Request request{url.path(), QUrlQuery(url), target};
-    m_requests.append(request);
+    m_requests.append(Request{url.path(), QUrlQuery(url), target});
+    if (m_delayMs <= 0)
+        return respond(socket, url, m_behaviour);
+    // The socket as context: a client that gave up meanwhile gets nothing.
+    QTimer::singleShot(m_delayMs, socket, [this, socket, url, behaviour = m_behaviour] {
+        if (socket->state() == QAbstractSocket::ConnectedState)
+            respond(socket, url, behaviour);
+    });
+}
 
-    switch (m_behaviour) {
+void FakeWeatherServer::respond(QTcpSocket *socket, const QUrl &url, Behaviour behaviour)
+{
+    const Request request{url.path(), QUrlQuery(url), {}};
+    switch (behaviour) {
     case Behaviour::Normal:
         break;
     case Behaviour::ServerError:

@@ -66,6 +66,8 @@ public:
     QUrl openWeatherUrl() const; ///< base + /owm/data/2.5
 
     void setBehaviour(Behaviour behaviour) { m_behaviour = behaviour; }
+    /// Answers every request this long after it arrived (0: at once), so that calls overlap.
+    void setResponseDelayMs(int ms) { m_delayMs = ms; }
     void setRedirectTarget(const QUrl &url) { m_redirectTarget = url; }
     /// The key OpenWeatherMap requests must carry (else 401).
     void setOpenWeatherKey(const QString &key) { m_owmKey = key; }
@@ -85,6 +87,7 @@ private:
     void onNewConnection();
     void onReadyRead(QTcpSocket *socket);
     void handle(QTcpSocket *socket, const QByteArray &target);
+    void respond(QTcpSocket *socket, const QUrl &url, Behaviour behaviour);
     void reply(QTcpSocket *socket, int status, const QByteArray &body,
                const QByteArray &extraHeaders = QByteArray());
     void answerGeocoding(QTcpSocket *socket, const QUrlQuery &query);
@@ -97,6 +100,7 @@ private:
     QList<Request> m_requests;
     QList<Place> m_places;
     Behaviour m_behaviour = Behaviour::Normal;
+    int m_delayMs = 0;
     QUrl m_redirectTarget;
     QString m_owmKey;
 };

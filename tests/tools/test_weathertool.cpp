@@ -1,7 +1,8 @@
 // get_weather over real HTTP against FakeWeatherServer, through the ToolRegistry as the turn engine
 // calls it, with its cache in a real PostgreSQL: both back-ends' requests and parsed fields,
-// unknown places, outages, timeouts, cancellation, malformed answers, cache hit/miss/expiry, and the
-// OpenWeatherMap key going nowhere but its own base URL (and never into logs or results).
+// unknown places, outages, timeouts, cancellation, malformed answers, cache hit/miss/expiry, overlapping
+// identical calls sharing one lookup, and the OpenWeatherMap key going nowhere but its own base URL
+// (and never into logs or results).
 
 #include "config/settings.h"
 #include "db/dbexecutor.h"
@@ -44,6 +45,14 @@ QStringList fields(const QUrlQuery &query, const QString &key)
     return query.queryItemValue(key, QUrl::FullyDecoded).split(u',');
 }
 
+/// The weather itself: a result without what depends on how this call got it.
+QJsonObject weatherOf(QJsonObject json)
+{
+    json.remove(QStringLiteral("cached"));
+    json.remove(QStringLiteral("cached_at"));
+    return json;
+}
+
 } // namespace
 
 class TestWeatherTool : public QObject
@@ -71,6 +80,12 @@ private Q_SLOTS:
     void cacheHitMissAndExpiry();
     void cacheFailureOnlyCostsAFetch();
     void noCacheWithoutExecutor();
+    void concurrentSamePlaceShareOneLookup();
+    void concurrentDifferentPlacesLookUpSeparately();
+    void concurrentFailureSharedAndNotCached_data();
+    void concurrentFailureSharedAndNotCached();
+    void cancelledCallerLeavesTheSharedLookup();
+    void sharedLookupAbortedWhenEveryCallerCancelled();
     void openWeatherMap();
     void openWeatherMapRejectedKey();
     void keyOnlySentToItsBaseUrl();
@@ -82,6 +97,8 @@ private:
     WeatherSettings settings(const QString &key = {}, int httpTimeoutMs = 3000) const;
     void makeTool(const WeatherSettings &s, db::DbExecutor *cache, int registryTimeoutMs = 0);
     ToolResult call(const QString &arguments, const core::CancelTokenPtr &cancel = {}, int timeoutMs = 0);
+    QFuture<ToolResult> start(const QString &arguments, const core::CancelTokenPtr &cancel = {});
+    static ToolResult wait(const QFuture<ToolResult> &future);
     qint64 cacheRows();
 
     test::TestPostgres m_pg;
@@ -108,6 +125,7 @@ void TestWeatherTool::initTestCase()
 void TestWeatherTool::init()
 {
     m_server.setBehaviour(FakeWeatherServer::Behaviour::Normal);
+    m_server.setResponseDelayMs(0);
     m_server.setOpenWeatherKey(kOwmKey);
     m_server.clearRequests();
     m_clock = std::make_shared<core::ManualClock>();
@@ -157,9 +175,19 @@ void TestWeatherTool::makeTool(const WeatherSettings &s, db::DbExecutor *cache, 
 
 ToolResult TestWeatherTool::call(const QString &arguments, const core::CancelTokenPtr &cancel, int timeoutMs)
 {
-    const auto future = m_registry->executeCall(
+    return wait(m_registry->executeCall(
         core::ToolCall{QStringLiteral("call_1"), QStringLiteral("get_weather"), arguments}, cancel,
-        timeoutMs);
+        timeoutMs));
+}
+
+QFuture<ToolResult> TestWeatherTool::start(const QString &arguments, const core::CancelTokenPtr &cancel)
+{
+    return m_registry->executeCall(
+        core::ToolCall{QStringLiteral("call_1"), QStringLiteral("get_weather"), arguments}, cancel);
+}
+
+ToolResult TestWeatherTool::wait(const QFuture<ToolResult> &future)
+{
     if (!QTest::qWaitFor([&future] { return future.isFinished(); }, 20'000))
         return ToolResult::fromError(core::makeError(ErrorCode::Internal, QStringLiteral("test timed out")));
     return future.result();
@@ -455,6 +483,142 @@ void TestWeatherTool::noCacheWithoutExecutor()
     QVERIFY(call(QStringLiteral(R"({"location":"London"})")).success());
     QCOMPARE(m_server.requests().size(), 4);
     QCOMPARE(cacheRows(), 0);
+}
+
+void TestWeatherTool::concurrentSamePlaceShareOneLookup()
+{
+    m_server.setResponseDelayMs(150);
+    // Both calls are under way before the first request is answered; spelt differently, same key.
+    const auto first = start(QStringLiteral(R"({"location":"Paris"})"));
+    const auto second = start(QStringLiteral(R"({"location":"  PARIS "})"));
+    const ToolResult a = wait(first);
+    const ToolResult b = wait(second);
+    QVERIFY2(a.success(), qPrintable(a.content()));
+    QVERIFY2(b.success(), qPrintable(b.content()));
+    QCOMPARE(m_server.countRequests(QStringLiteral("/search")), 1);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/forecast")), 1);
+    QCOMPARE(weatherOf(b.json), weatherOf(a.json));
+    QCOMPARE(a.json.value(QLatin1String("temperature")).toDouble(), 14.2);
+    // Only the call that started the lookup made the service work.
+    QCOMPARE(a.json.value(QLatin1String("cached")).toBool(true), false);
+    QVERIFY(!a.json.contains(QLatin1String("cached_at")));
+    QCOMPARE(b.json.value(QLatin1String("cached")).toBool(false), true);
+    QCOMPARE(b.json.value(QLatin1String("cached_at")).toString(),
+             m_clock->now().toUTC().toString(Qt::ISODate));
+    QCOMPARE(cacheRows(), 1);
+    QCOMPARE(m_tool->lookupsInFlight(), 0);
+
+    // Over: the next call is an ordinary cache hit, with no request.
+    const ToolResult later = call(QStringLiteral(R"({"location":"paris"})"));
+    QCOMPARE(later.json.value(QLatin1String("cached")).toBool(false), true);
+    QCOMPARE(m_server.requests().size(), 2);
+}
+
+void TestWeatherTool::concurrentDifferentPlacesLookUpSeparately()
+{
+    m_server.setResponseDelayMs(150);
+    const auto paris = start(QStringLiteral(R"({"location":"Paris"})"));
+    const auto berlin = start(QStringLiteral(R"({"location":"Berlin"})"));
+    const auto parisImperial = start(QStringLiteral(R"({"location":"Paris","units":"imperial"})"));
+    const ToolResult p = wait(paris);
+    const ToolResult b = wait(berlin);
+    const ToolResult pi = wait(parisImperial);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/search")), 3);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/forecast")), 3);
+    QCOMPARE(p.json.value(QLatin1String("temperature")).toDouble(), 14.2);
+    QCOMPARE(b.json.value(QLatin1String("temperature")).toDouble(), -2.5);
+    QCOMPARE(pi.json.value(QLatin1String("temperature")).toDouble(), 57.56);
+    for (const ToolResult *r : {&p, &b, &pi})
+        QCOMPARE(r->json.value(QLatin1String("cached")).toBool(true), false);
+    QCOMPARE(m_tool->lookupsInFlight(), 0);
+}
+
+void TestWeatherTool::concurrentFailureSharedAndNotCached_data()
+{
+    QTest::addColumn<QString>("location");
+    QTest::addColumn<bool>("serviceDown");
+    QTest::addColumn<int>("expectedCode");
+    QTest::addColumn<QString>("expectedError");
+    QTest::newRow("unknown place") << "Atlantis" << false << int(ErrorCode::NotFound)
+                                   << "no place called \"Atlantis\" was found";
+    QTest::newRow("service down") << "Paris" << true << int(ErrorCode::ProviderUnavailable)
+                                  << "Open-Meteo geocoding failed (HTTP 503)";
+}
+
+void TestWeatherTool::concurrentFailureSharedAndNotCached()
+{
+    QFETCH(QString, location);
+    QFETCH(bool, serviceDown);
+    QFETCH(int, expectedCode);
+    QFETCH(QString, expectedError);
+    const QString args = QStringLiteral(R"({"location":"%1"})").arg(location);
+    if (serviceDown)
+        m_server.setBehaviour(FakeWeatherServer::Behaviour::ServerError);
+    m_server.setResponseDelayMs(150);
+    const auto first = start(args);
+    const auto second = start(args);
+    for (const ToolResult &r : {wait(first), wait(second)}) {
+        QCOMPARE(r.errorCode, ErrorCode(expectedCode));
+        QCOMPARE(r.json.value(QLatin1String("error")).toString(), expectedError);
+    }
+    QCOMPARE(m_server.countRequests(QStringLiteral("/search")), 1);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/forecast")), 0);
+    QCOMPARE(cacheRows(), 0);
+    QCOMPARE(m_tool->lookupsInFlight(), 0);
+
+    // Neither cached nor left in flight: the next call asks the service again.
+    m_server.setBehaviour(FakeWeatherServer::Behaviour::Normal);
+    const ToolResult again = call(args);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/search")), 2);
+    QCOMPARE(again.success(), serviceDown);
+}
+
+void TestWeatherTool::cancelledCallerLeavesTheSharedLookup()
+{
+    m_server.setResponseDelayMs(300);
+    auto cancel = core::CancelToken::create();
+    const auto leaving = start(QStringLiteral(R"({"location":"London"})"), cancel);
+    const auto staying = start(QStringLiteral(R"({"location":"London"})"));
+    QTimer::singleShot(100, [cancel] { cancel->cancel(); });
+    const ToolResult gone = wait(leaving);
+    QCOMPARE(gone.errorCode, ErrorCode::Cancelled);
+    QVERIFY(!staying.isFinished());
+    // The caller that started the lookup left; the lookup still answers the one that stayed.
+    const ToolResult r = wait(staying);
+    QVERIFY2(r.success(), qPrintable(r.content()));
+    QCOMPARE(r.json.value(QLatin1String("temperature")).toDouble(), 11.0);
+    QCOMPARE(r.json.value(QLatin1String("cached")).toBool(false), true);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/search")), 1);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/forecast")), 1);
+    QCOMPARE(cacheRows(), 1);
+    QCOMPARE(m_tool->lookupsInFlight(), 0);
+}
+
+void TestWeatherTool::sharedLookupAbortedWhenEveryCallerCancelled()
+{
+    QTRY_COMPARE_WITH_TIMEOUT(m_server.openConnections(), 0, 3000); // none left by earlier tests
+    m_server.setBehaviour(FakeWeatherServer::Behaviour::Hang);
+    auto cancelFirst = core::CancelToken::create();
+    auto cancelSecond = core::CancelToken::create();
+    const auto first = start(QStringLiteral(R"({"location":"Berlin"})"), cancelFirst);
+    const auto second = start(QStringLiteral(R"({"location":"Berlin"})"), cancelSecond);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server.countRequests(QStringLiteral("/search")), 1, 5000);
+    cancelFirst->cancel();
+    QCOMPARE(wait(first).errorCode, ErrorCode::Cancelled);
+    QTest::qWait(100);
+    QCOMPARE(m_server.openConnections(), 1); // still wanted by the second caller
+    QCOMPARE(m_tool->lookupsInFlight(), 1);
+    cancelSecond->cancel();
+    QCOMPARE(wait(second).errorCode, ErrorCode::Cancelled);
+    QCOMPARE(m_tool->lookupsInFlight(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server.openConnections(), 0, 3000);
+
+    // Nothing left in flight: a new call starts its own lookup.
+    m_server.setBehaviour(FakeWeatherServer::Behaviour::Normal);
+    const ToolResult r = call(QStringLiteral(R"({"location":"Berlin"})"));
+    QVERIFY2(r.success(), qPrintable(r.content()));
+    QCOMPARE(r.json.value(QLatin1String("cached")).toBool(true), false);
+    QCOMPARE(m_server.countRequests(QStringLiteral("/search")), 2);
 }
 
 void TestWeatherTool::openWeatherMap()
