@@ -7,6 +7,8 @@
 
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace agency::db {
 
 using core::Async;
@@ -26,6 +28,13 @@ core::Error notFound(const QUuid &id)
 QString uuidText(const QUuid &id)
 {
     return id.toString(QUuid::WithoutBraces);
+}
+
+/// Commit-group ordering (DbExecutor::runGrouped): a tenant's row ("t/") sorts before its
+/// conversations' rows ("t/<uuid>"), so every group takes these locks in one global order.
+QString lockKey(const QString &tenantId, const QUuid &conversationId = {})
+{
+    return tenantId + QLatin1Char('/') + (conversationId.isNull() ? QString() : uuidText(conversationId));
 }
 
 core::Status validateScope(const QString &tenantId, const QUuid &conversationId)
@@ -86,30 +95,31 @@ Async<Conversation> ConversationRepository::createConversation(const QString &te
     }
     const QString metadataJson = core::toCompactJsonString(metadata);
     const QUuid id = QUuid::createUuid();
-    return m_executor.run<Conversation>([=](DbConnection &conn) -> Result<Conversation> {
-        return conn.transaction([&]() -> Result<Conversation> {
-            const QString what = QStringLiteral("create conversation");
-            auto tenant =
-                conn.exec(QStringLiteral("INSERT INTO tenants (tenant_id, conversation_count) VALUES (?, 1) "
-                                         "ON CONFLICT (tenant_id) DO UPDATE "
-                                         "SET conversation_count = tenants.conversation_count + 1"),
-                          {tenantId}, what);
-            if (!tenant)
-                return tenant.error();
-            auto inserted =
-                conn.exec(QStringLiteral(
-                              "INSERT INTO conversations AS c (conversation_id, tenant_id, flow_type, title, "
-                              "flow_metadata) VALUES (?::uuid, ?, ?, ?, ?::jsonb) RETURNING ") +
-                              rows::kConversationColumns,
-                          {uuidText(id), tenantId, flowType, title, metadataJson}, what);
-            if (!inserted)
-                return inserted.error();
-            if (!inserted.value()->next())
-                return makeError(ErrorCode::DatabaseError,
-                                 QStringLiteral("create conversation returned no row"));
-            return rows::readConversation(*inserted.value());
+    return m_executor.runGrouped<Conversation>(
+        lockKey(tenantId), [=](DbConnection &conn) -> Result<Conversation> {
+            return conn.transaction([&]() -> Result<Conversation> {
+                const QString what = QStringLiteral("create conversation");
+                auto tenant = conn.exec(
+                    QStringLiteral("INSERT INTO tenants (tenant_id, conversation_count) VALUES (?, 1) "
+                                   "ON CONFLICT (tenant_id) DO UPDATE "
+                                   "SET conversation_count = tenants.conversation_count + 1"),
+                    {tenantId}, what);
+                if (!tenant)
+                    return tenant.error();
+                auto inserted = conn.exec(
+                    QStringLiteral(
+                        "INSERT INTO conversations AS c (conversation_id, tenant_id, flow_type, title, "
+                        "flow_metadata) VALUES (?::uuid, ?, ?, ?, ?::jsonb) RETURNING ") +
+                        rows::kConversationColumns,
+                    {uuidText(id), tenantId, flowType, title, metadataJson}, what);
+                if (!inserted)
+                    return inserted.error();
+                if (!inserted.value()->next())
+                    return makeError(ErrorCode::DatabaseError,
+                                     QStringLiteral("create conversation returned no row"));
+                return rows::readConversation(*inserted.value());
+            });
         });
-    });
 }
 
 Async<Conversation> ConversationRepository::getConversation(const QString &tenantId,
@@ -194,17 +204,18 @@ Async<QList<Message>> ConversationRepository::saveMessages(const QString &tenant
         rows::kMessageColumns + QStringLiteral(") SELECT * FROM ins ORDER BY 1");
     // The count goes first in the statement but was appended last: move it.
     binds.move(2, 0);
-    return m_executor.run<QList<Message>>([=](DbConnection &conn) -> Result<QList<Message>> {
-        auto query = conn.exec(sql, binds, QStringLiteral("save messages"));
-        if (!query)
-            return query.error();
-        QList<Message> saved;
-        while (query.value()->next())
-            saved.append(rows::readMessage(*query.value()));
-        if (saved.isEmpty())
-            return notFound(conversationId);
-        return saved;
-    });
+    return m_executor.runGrouped<QList<Message>>(
+        lockKey(tenantId, conversationId), [=](DbConnection &conn) -> Result<QList<Message>> {
+            auto query = conn.exec(sql, binds, QStringLiteral("save messages"));
+            if (!query)
+                return query.error();
+            QList<Message> saved;
+            while (query.value()->next())
+                saved.append(rows::readMessage(*query.value()));
+            if (saved.isEmpty())
+                return notFound(conversationId);
+            return saved;
+        });
 }
 
 Async<Message> ConversationRepository::saveMessage(const QString &tenantId, const QUuid &conversationId,
@@ -216,6 +227,78 @@ Async<Message> ConversationRepository::saveMessage(const QString &tenantId, cons
             return result.error();
         return result->constFirst();
     });
+}
+
+Async<TurnOpening> ConversationRepository::openTurn(const QString &tenantId, const QString &flowType,
+                                                    const QUuid &conversationId, const QString &title,
+                                                    const QString &userMessage, int historyLimit)
+{
+    for (const core::Status &check :
+         {validateTenantId(tenantId), validateFlowType(flowType), validateTitle(title),
+          validateContent(userMessage),
+          validateLimit(historyLimit, limits::kMaxHistory, QStringLiteral("limit"))}) {
+        if (!check)
+            return core::failedAsync<TurnOpening>(check.error());
+    }
+    const bool create = conversationId.isNull();
+    const QUuid id = create ? QUuid::createUuid() : conversationId;
+    // The conversation row `c` (created, or bumped under its tenant and flow: no row, no insert)
+    // then the user message stamped with its activity time. clock_timestamp(), not now(): in a
+    // commit group now() is the same for every turn of the group.
+    const QString opening =
+        create
+            ? QStringLiteral(
+                  "WITH t AS (INSERT INTO tenants (tenant_id, conversation_count) VALUES (?, 1) "
+                  "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + 1 "
+                  "RETURNING tenant_id), "
+                  "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, "
+                  "message_count, created_at, updated_at) "
+                  "SELECT ?::uuid, t.tenant_id, ?, ?, 1, clock_timestamp(), clock_timestamp() FROM t "
+                  "RETURNING conversation_id, tenant_id, flow_type, updated_at), ")
+            : QStringLiteral("WITH c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
+                             "message_count = message_count + 1, "
+                             "title = CASE WHEN title = '' THEN ? ELSE title END "
+                             "WHERE conversation_id = ?::uuid AND tenant_id = ? AND flow_type = ? "
+                             "RETURNING conversation_id, tenant_id, flow_type, updated_at), ");
+    // The history part reads the statement's snapshot, so it holds the earlier messages only:
+    // the newest historyLimit - 1 of them, plus the user message from `ins`. Tenant and flow are
+    // proven by `c`; a tenant filter on messages here would make the planner sort the whole
+    // conversation instead of reading the index backwards.
+    const QString sql =
+        opening +
+        QStringLiteral("ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, "
+                       "content, created_at) SELECT c.conversation_id, c.tenant_id, c.flow_type, 'user', ?, "
+                       "c.updated_at FROM c RETURNING ") +
+        rows::kMessageColumns + QStringLiteral(") SELECT 1, * FROM ins") +
+        (create ? QString()
+                : QStringLiteral(" UNION ALL (SELECT 0, ") + rows::kMessageColumns +
+                      QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
+                                     "AND EXISTS (SELECT 1 FROM c) "
+                                     "ORDER BY m.created_at DESC, m.id DESC LIMIT ?)"));
+    const QVariantList binds = create ? QVariantList{tenantId, uuidText(id), flowType, title, userMessage}
+                                      : QVariantList{title,       uuidText(id), tenantId,        flowType,
+                                                     userMessage, uuidText(id), historyLimit - 1};
+    return m_executor.runGrouped<TurnOpening>(
+        lockKey(tenantId, create ? QUuid() : id), [=](DbConnection &conn) -> Result<TurnOpening> {
+            auto query = conn.exec(sql, binds, QStringLiteral("open turn"));
+            if (!query)
+                return query.error();
+            TurnOpening opened;
+            opened.conversationId = id;
+            opened.created = create;
+            bool stored = false;
+            while (query.value()->next()) {
+                stored = stored || query.value()->value(0).toInt() == 1;
+                opened.history.append(rows::readMessage(*query.value(), 1));
+            }
+            if (!stored)
+                return notFound(id);
+            // The user message is the newest: it sorts last.
+            std::sort(opened.history.begin(), opened.history.end(), [](const Message &a, const Message &b) {
+                return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
+            });
+            return opened;
+        });
 }
 
 Async<QList<Message>> ConversationRepository::history(const QString &tenantId, const QUuid &conversationId,

@@ -30,6 +30,15 @@ public:
     core::Async<Message> saveMessage(const QString &tenantId, const QUuid &conversationId,
                                      const NewMessage &message);
 
+    /// A chat turn's opening in one statement and one commit (shared with other turns under
+    /// load): continues `conversationId` (NotFound unless it is this tenant's and this flow's) or,
+    /// when it is null, creates a conversation titled `title`; stores the user message (and the
+    /// title if the conversation has none); returns the newest `historyLimit` messages, the
+    /// new one last.
+    core::Async<TurnOpening> openTurn(const QString &tenantId, const QString &flowType,
+                                      const QUuid &conversationId, const QString &title,
+                                      const QString &userMessage, int historyLimit);
+
     /// The most recent `limit` messages, returned oldest first (ties by id).
     core::Async<QList<Message>> history(const QString &tenantId, const QUuid &conversationId,
                                         int limit = 100);

@@ -1,6 +1,5 @@
 #include "dbexecutor.h"
 
-#include <QAtomicInteger>
 #include <QThread>
 
 #include <algorithm>
@@ -105,10 +104,13 @@ void DbExecutor::runGroup(DbConnection &conn, std::vector<TaskPtr> &group)
         conn.rollback();
     }
     if (ok) {
+        m_groups.fetchAndAddRelaxed(1);
+        m_groupedJobs.fetchAndAddRelaxed(group.size());
         for (TaskPtr &task : group)
             task->deliver();
         return;
     }
+    m_groupFallbacks.fetchAndAddRelaxed(1);
     // Someone's statement failed (or the connection did): nothing of the group was committed.
     // Each job runs again alone, so it gets its own outcome and the others still succeed.
     for (TaskPtr &task : group) {
@@ -126,6 +128,7 @@ void DbExecutor::workerLoop(int index)
         std::vector<TaskPtr> work = takeWork();
         if (work.empty())
             return;
+        m_jobs.fetchAndAddRelaxed(work.size());
         const core::Status opened = conn.ensureOpen();
         if (!opened || work.size() == 1) {
             for (TaskPtr &task : work)
@@ -134,6 +137,12 @@ void DbExecutor::workerLoop(int index)
         }
         runGroup(conn, work);
     }
+}
+
+DbExecutor::Stats DbExecutor::stats() const
+{
+    return {m_jobs.loadRelaxed(), m_groups.loadRelaxed(), m_groupedJobs.loadRelaxed(),
+            m_groupFallbacks.loadRelaxed()};
 }
 
 } // namespace agency::db

@@ -4,6 +4,7 @@
 #include "core/future.h"
 #include "dbconnection.h"
 
+#include <QAtomicInteger>
 #include <QMutex>
 #include <QWaitCondition>
 
@@ -130,6 +131,16 @@ public:
     const ConnectionParams &params() const { return m_params; }
     int workerCount() const { return static_cast<int>(m_threads.size()); }
 
+    /// Counters since construction, for benchmarks and diagnostics.
+    struct Stats
+    {
+        quint64 jobs = 0;           ///< jobs run to completion
+        quint64 groups = 0;         ///< commit groups of two or more jobs that committed
+        quint64 groupedJobs = 0;    ///< jobs inside those groups
+        quint64 groupFallbacks = 0; ///< groups rolled back and rerun job by job
+    };
+    Stats stats() const;
+
 private:
     using TaskPtr = std::unique_ptr<detail::Task>;
 
@@ -145,7 +156,7 @@ private:
     void workerLoop(int index);
     /// The next task and, when it is grouped, the other grouped tasks waiting (up to the limit).
     std::vector<TaskPtr> takeWork();
-    static void runGroup(DbConnection &conn, std::vector<TaskPtr> &group);
+    void runGroup(DbConnection &conn, std::vector<TaskPtr> &group);
 
     ConnectionParams m_params;
     QMutex m_mutex;
@@ -153,6 +164,10 @@ private:
     std::deque<TaskPtr> m_queue;
     bool m_stopping = false;
     std::vector<std::unique_ptr<QThread>> m_threads;
+    QAtomicInteger<quint64> m_jobs;
+    QAtomicInteger<quint64> m_groups;
+    QAtomicInteger<quint64> m_groupedJobs;
+    QAtomicInteger<quint64> m_groupFallbacks;
 };
 
 } // namespace agency::db

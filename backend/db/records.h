@@ -69,6 +69,14 @@ struct Message
     QDateTime createdAt;
 };
 
+/// What ConversationRepository::openTurn() stored and read.
+struct TurnOpening
+{
+    QUuid conversationId;
+    bool created = false;   ///< a new conversation was started
+    QList<Message> history; ///< the newest messages, oldest first; the user message is last
+};
+
 /// A page of a keyset-paginated list. `nextCursor` is opaque and empty on the last page.
 template <typename T> struct Page
 {

@@ -98,7 +98,7 @@ void Turn::begin()
     m_result.provider = m_providerName;
     // Cancellation reaches provider and tool calls through the token; database steps are short
     // and the turn stops right after the one in flight (see cancelled()).
-    openConversation();
+    openTurn();
 }
 
 bool Turn::cancelled()
@@ -144,72 +144,25 @@ void Turn::finish()
     deleteLater();
 }
 
-void Turn::openConversation()
+void Turn::openTurn()
 {
-    m_state = State::Conversation;
+    m_state = State::Opening;
     if (cancelled())
         return;
-    if (m_request.conversationId.isNull()) {
-        then(m_deps.conversations->createConversation(m_request.tenantId, m_flow.flowType, {},
-                                                      titleFrom(m_request.message)),
-             [this](const Result<db::Conversation> &created) {
-                 if (!created)
-                     return fail(created.error());
-                 m_result.conversationId = created->conversationId;
-                 storeUserMessage();
-             });
-        return;
-    }
-    then(m_deps.conversations->getConversation(m_request.tenantId, m_request.conversationId),
-         [this](const Result<db::Conversation> &found) {
-             if (!found)
-                 return fail(found.error());
-             // A conversation of another flow is as invisible as one of another tenant.
-             if (found->flowType != m_flow.flowType) {
-                 return fail(makeError(ErrorCode::NotFound,
-                                       QStringLiteral("conversation %1 not found")
-                                           .arg(m_request.conversationId.toString(QUuid::WithoutBraces))));
-             }
-             m_result.conversationId = found->conversationId;
-             if (found->title.isEmpty()) {
-                 // Best effort: a missing title never fails a turn.
-                 (void)m_deps.conversations->setTitle(m_request.tenantId, found->conversationId,
-                                                      titleFrom(m_request.message));
-             }
-             storeUserMessage();
-         });
-}
-
-void Turn::storeUserMessage()
-{
-    m_state = State::UserMessage;
-    if (cancelled())
-        return;
-    TurnEvent started;
-    started.kind = TurnEvent::Kind::Started;
-    emitEvent(started);
-    db::NewMessage user;
-    user.role = core::Role::User;
-    user.content = m_request.message;
-    then(m_deps.conversations->saveMessage(m_request.tenantId, m_result.conversationId, user),
-         [this](const Result<db::Message> &saved) {
-             if (!saved)
-                 return fail(saved.error());
-             m_result.messages.append(saved.value());
-             loadHistory();
-         });
-}
-
-void Turn::loadHistory()
-{
-    m_state = State::History;
-    if (cancelled())
-        return;
-    then(m_deps.conversations->history(m_request.tenantId, m_result.conversationId, m_flow.historyWindow),
-         [this](const Result<QList<db::Message>> &history) {
-             if (!history)
-                 return fail(history.error());
-             m_messages = buildPromptMessages(m_flow.systemPrompt, history.value());
+    // One round trip: a conversation of another tenant or flow is NotFound and nothing is stored;
+    // otherwise the user message is committed before the provider is called.
+    then(m_deps.conversations->openTurn(m_request.tenantId, m_flow.flowType, m_request.conversationId,
+                                        titleFrom(m_request.message), m_request.message,
+                                        m_flow.historyWindow),
+         [this](const Result<db::TurnOpening> &opened) {
+             if (!opened)
+                 return fail(opened.error());
+             m_result.conversationId = opened->conversationId;
+             m_result.messages.append(opened->history.constLast());
+             TurnEvent started;
+             started.kind = TurnEvent::Kind::Started;
+             emitEvent(started);
+             m_messages = buildPromptMessages(m_flow.systemPrompt, opened->history);
              reserveTokens();
          });
 }

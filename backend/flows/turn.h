@@ -19,9 +19,7 @@ class Turn : public QObject
 public:
     enum class State {
         Created,
-        Conversation,
-        UserMessage,
-        History,
+        Opening, ///< conversation, user message and history: one statement
         Reserve,
         Provider,
         Tools,
@@ -37,9 +35,7 @@ public:
 private:
     // Steps, in order. Each ends by starting the next one (or finish/fail).
     void begin(); ///< checks the request, picks flow, provider and tools
-    void openConversation();
-    void storeUserMessage();
-    void loadHistory();
+    void openTurn();
     void reserveTokens();
     void callProvider(const ratelimit::Reservation &reservation);
     void afterProvider(const ratelimit::Reservation &reservation,

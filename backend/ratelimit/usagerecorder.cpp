@@ -63,7 +63,9 @@ core::Async<void> UsageRecorder::record(const UsageRecord &usage)
     const QVariantList binds{
         usage.tenantId,         conversation, usage.provider,  usage.model,   usage.promptTokens,
         usage.completionTokens, total,        usage.latencyMs, usage.outcome, createdMs};
-    return m_executor.run<void>([binds](db::DbConnection &conn) -> core::Status {
+    // Grouped: under load, usage rows ride along in the commits of the turns' messages. An insert
+    // takes no lock another turn waits for (only key-share locks for its foreign keys): key "".
+    return m_executor.runGrouped<void>(QString(), [binds](db::DbConnection &conn) -> core::Status {
         auto inserted = conn.exec(
             QStringLiteral(
                 "INSERT INTO llm_usage (tenant_id, conversation_id, provider, model, prompt_tokens, "

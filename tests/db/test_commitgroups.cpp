@@ -142,6 +142,9 @@ void TestCommitGroups::waitingJobsShareOneCommit()
     }
     QCOMPARE(transactions.size(), 1);
     QCOMPARE(countEntries(QStringLiteral("shared-%")), 10);
+    QCOMPARE(executor.stats().groups, quint64{1});
+    QCOMPARE(executor.stats().groupedJobs, quint64{10});
+    QCOMPARE(executor.stats().groupFallbacks, quint64{0});
 
     // More than a group takes: several groups, every job done once.
     Blocker again(executor);
@@ -203,6 +206,7 @@ void TestCommitGroups::failingJobIsIsolated()
     for (auto &job : good)
         AGENCY_VERIFY_OK(await(job));
     QCOMPARE(countEntries(QStringLiteral("iso-%")), 3);
+    QCOMPARE(executor.stats().groupFallbacks, quint64{1});
 }
 
 void TestCommitGroups::nestedTransactionIsASavepoint()

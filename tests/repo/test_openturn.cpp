@@ -1,0 +1,204 @@
+// ConversationRepository::openTurn against a real PostgreSQL: one statement that creates or
+// continues a conversation (tenant- and flow-scoped), stores the user message, sets a missing
+// title and returns the history window; and many turns at once through commit groups.
+#include "testpostgres.h"
+
+#include "db/conversationrepository.h"
+#include "db/dbexecutor.h"
+
+#include <QtTest>
+
+using namespace agency;
+using namespace agency::db;
+using agency::test::await;
+
+namespace {
+NewMessage msg(core::Role role, const QString &content)
+{
+    NewMessage m;
+    m.role = role;
+    m.content = content;
+    return m;
+}
+
+QStringList contents(const QList<Message> &messages)
+{
+    QStringList out;
+    for (const Message &m : messages)
+        out.append(m.content);
+    return out;
+}
+} // namespace
+
+class TestOpenTurn : public QObject
+{
+    Q_OBJECT
+
+private:
+    test::TestPostgres m_pg;
+    std::unique_ptr<DbExecutor> m_executor;
+    std::unique_ptr<ConversationRepository> m_repo;
+
+    qint64 scalar(const QString &sql)
+    {
+        auto value = await(m_executor->run<qint64>([sql](DbConnection &conn) -> core::Result<qint64> {
+            auto q = conn.exec(sql, {}, QStringLiteral("scalar"));
+            if (!q)
+                return q.error();
+            q.value()->next();
+            return q.value()->value(0).toLongLong();
+        }));
+        return value ? value.value() : -1;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.error())); }
+
+    void init()
+    {
+        auto params = m_pg.freshDatabase();
+        AGENCY_VERIFY_OK(params);
+        m_executor = std::make_unique<DbExecutor>(params.value(), 2);
+        m_repo = std::make_unique<ConversationRepository>(*m_executor);
+    }
+
+    void cleanup()
+    {
+        m_repo.reset();
+        m_executor.reset();
+    }
+
+    void newConversation()
+    {
+        auto opened = await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), QUuid(),
+                                             QStringLiteral("Rain in Paris?"),
+                                             QStringLiteral("Will it rain in Paris?"), 20));
+        AGENCY_VERIFY_OK(opened);
+        QVERIFY(opened->created);
+        QVERIFY(!opened->conversationId.isNull());
+        QCOMPARE(contents(opened->history), QStringList{QStringLiteral("Will it rain in Paris?")});
+        QCOMPARE(opened->history.constLast().role, core::Role::User);
+        auto conv = await(m_repo->getConversation(QStringLiteral("acme"), opened->conversationId));
+        AGENCY_VERIFY_OK(conv);
+        QCOMPARE(conv->title, QStringLiteral("Rain in Paris?"));
+        QCOMPARE(conv->flowType, QStringLiteral("weather"));
+        QCOMPARE(conv->messageCount, 1);
+        QCOMPARE(scalar(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")),
+                 1);
+        // The tenant's second conversation counts too.
+        AGENCY_VERIFY_OK(await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), QUuid(),
+                                                QStringLiteral("t"), QStringLiteral("again"), 20)));
+        QCOMPARE(scalar(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")),
+                 2);
+    }
+
+    void continuesWithTheNewestWindow()
+    {
+        auto c = await(m_repo->createConversation(QStringLiteral("acme"), QStringLiteral("weather")));
+        AGENCY_VERIFY_OK(c);
+        QList<NewMessage> earlier;
+        for (int i = 1; i <= 6; ++i)
+            earlier.append(
+                msg(i % 2 ? core::Role::User : core::Role::Assistant, QStringLiteral("m%1").arg(i)));
+        AGENCY_VERIFY_OK(await(m_repo->saveMessages(QStringLiteral("acme"), c->conversationId, earlier)));
+        auto opened =
+            await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), c->conversationId,
+                                   QStringLiteral("First title"), QStringLiteral("m7"), 4));
+        AGENCY_VERIFY_OK(opened);
+        QVERIFY(!opened->created);
+        QCOMPARE(opened->conversationId, c->conversationId);
+        // Newest four, oldest first, the new user message last.
+        QCOMPARE(contents(opened->history), (QStringList{QStringLiteral("m4"), QStringLiteral("m5"),
+                                                         QStringLiteral("m6"), QStringLiteral("m7")}));
+        auto conv = await(m_repo->getConversation(QStringLiteral("acme"), c->conversationId));
+        QCOMPARE(conv->messageCount, 7);
+        QCOMPARE(conv->title, QStringLiteral("First title")); // was empty: set
+        QVERIFY(conv->updatedAt >= opened->history.constLast().createdAt);
+        AGENCY_VERIFY_OK(
+            await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), c->conversationId,
+                                   QStringLiteral("Other title"), QStringLiteral("m8"), 1)));
+        conv = await(m_repo->getConversation(QStringLiteral("acme"), c->conversationId));
+        QCOMPARE(conv->title, QStringLiteral("First title")); // kept
+        auto history = await(m_repo->history(QStringLiteral("acme"), c->conversationId, 2));
+        QCOMPARE(contents(history.value()), (QStringList{QStringLiteral("m7"), QStringLiteral("m8")}));
+    }
+
+    void otherTenantOrFlowIsNotFoundAndStoresNothing()
+    {
+        auto c = await(m_repo->createConversation(QStringLiteral("acme"), QStringLiteral("weather")));
+        AGENCY_VERIFY_OK(c);
+        for (const auto &[tenant, flow] : {std::pair{QStringLiteral("globex"), QStringLiteral("weather")},
+                                           std::pair{QStringLiteral("acme"), QStringLiteral("consulting")}}) {
+            auto opened = await(m_repo->openTurn(tenant, flow, c->conversationId, QStringLiteral("x"),
+                                                 QStringLiteral("x"), 5));
+            QVERIFY(!opened.ok());
+            QCOMPARE(opened.error().code, core::ErrorCode::NotFound);
+        }
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 0);
+        auto conv = await(m_repo->getConversation(QStringLiteral("acme"), c->conversationId));
+        QCOMPARE(conv->messageCount, 0);
+        QCOMPARE(conv->title, QString());
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM tenants WHERE tenant_id = 'globex'")), 0);
+    }
+
+    void invalidInputNeverReachesSql()
+    {
+        const QUuid none;
+        const QString ok = QStringLiteral("ok");
+        QCOMPARE(await(m_repo->openTurn(QString(), QStringLiteral("weather"), none, ok, ok, 5)).error().code,
+                 core::ErrorCode::InvalidArgument);
+        QCOMPARE(await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("Bad!"), none, ok, ok, 5))
+                     .error()
+                     .code,
+                 core::ErrorCode::InvalidArgument);
+        QCOMPARE(await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), none, ok, ok, 0))
+                     .error()
+                     .code,
+                 core::ErrorCode::InvalidArgument);
+        const QString huge(limits::kMaxContentChars + 1, u'x');
+        QCOMPARE(await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), none, ok, huge, 5))
+                     .error()
+                     .code,
+                 core::ErrorCode::PayloadTooLarge);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM conversations")), 0);
+    }
+
+    void manyTurnsAtOnceThroughCommitGroups()
+    {
+        // New and continued conversations of a few tenants at once: the groups this forms lock
+        // tenant and conversation rows of several turns in one transaction, and must neither
+        // deadlock nor lose or mix up a message.
+        QList<QUuid> existing;
+        for (int i = 0; i < 8; ++i) {
+            auto c = await(
+                m_repo->createConversation(QStringLiteral("t%1").arg(i % 3), QStringLiteral("weather")));
+            AGENCY_VERIFY_OK(c);
+            existing.append(c->conversationId);
+        }
+        QList<core::Async<TurnOpening>> turns;
+        for (int round = 0; round < 4; ++round) {
+            for (int i = 0; i < 8; ++i) {
+                const QString tenant = QStringLiteral("t%1").arg(i % 3);
+                turns.append(m_repo->openTurn(tenant, QStringLiteral("weather"), existing.at(i),
+                                              QStringLiteral("t"),
+                                              QStringLiteral("c%1-r%2").arg(i).arg(round), 100));
+                turns.append(m_repo->openTurn(tenant, QStringLiteral("weather"), QUuid(), QStringLiteral("t"),
+                                              QStringLiteral("n%1-r%2").arg(i).arg(round), 100));
+            }
+        }
+        for (const auto &turn : turns)
+            AGENCY_VERIFY_OK(await(turn));
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), qint64{64});
+        QCOMPARE(scalar(QStringLiteral("SELECT sum(conversation_count) FROM tenants")), qint64{8 + 32});
+        for (int i = 0; i < 8; ++i) {
+            auto history = await(m_repo->history(QStringLiteral("t%1").arg(i % 3), existing.at(i), 100));
+            AGENCY_VERIFY_OK(history);
+            QCOMPARE(history->size(), 4);
+            for (const Message &m : history.value())
+                QVERIFY(m.content.startsWith(QStringLiteral("c%1-").arg(i)));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOpenTurn)
+#include "test_openturn.moc"
