@@ -102,6 +102,58 @@ private:
     bench::LatencyStats m_stats;
 };
 
+/// The provider call alone (adapter, HTTP on loopback, JSON), as many at once as `clients`: the
+/// part of a turn that is not the database.
+class ProviderLoad : public QObject
+{
+public:
+    ProviderLoad(llm::Provider &provider, int clients, int total)
+        : m_provider(provider), m_clients(clients), m_total(total)
+    {
+    }
+
+    bench::LatencyStats run(double *seconds)
+    {
+        QElapsedTimer wall;
+        wall.start();
+        for (int c = 0; c < m_clients; ++c)
+            next();
+        while (m_done < m_total)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        *seconds = static_cast<double>(wall.nsecsElapsed()) / 1e9;
+        return m_stats;
+    }
+
+private:
+    void next()
+    {
+        if (m_started >= m_total)
+            return;
+        ++m_started;
+        llm::CompletionRequest request;
+        core::ChatMessage system;
+        system.role = core::Role::System;
+        system.content = QStringLiteral("You are a concise assistant.");
+        core::ChatMessage user;
+        user.content = QStringLiteral("Summarise the options for the client meeting.");
+        request.messages = {system, user};
+        auto timer = std::make_shared<QElapsedTimer>();
+        timer->start();
+        m_provider.complete(request).then(this, [this, timer](const core::Result<llm::Completion> &) {
+            m_stats.samplesUs.append(timer->nsecsElapsed() / 1000);
+            ++m_done;
+            next();
+        });
+    }
+
+    llm::Provider &m_provider;
+    int m_clients;
+    int m_total;
+    int m_started = 0;
+    int m_done = 0;
+    bench::LatencyStats m_stats;
+};
+
 /// pgbench with an insert-only script: the commit rate this database manages, for comparison.
 QString pgbenchInserts(const db::ConnectionParams &params, int clients, int seconds)
 {
@@ -154,7 +206,15 @@ int main(int argc, char **argv)
         QStringLiteral("async-commit"),
         QStringLiteral("synchronous_commit=off: shows the overhead without the disk "
                        "flush each commit waits for"));
-    parser.addOptions({turnsOpt, dataDirOpt, poolOpt, asyncOpt});
+    const QCommandLineOption clientsOpt(QStringLiteral("clients"),
+                                        QStringLiteral("concurrency levels, comma-separated (default 1,64)"),
+                                        QStringLiteral("list"), QStringLiteral("1,64"));
+    const QCommandLineOption delaysOpt(
+        QStringLiteral("provider-delays"),
+        QStringLiteral("provider answer times in ms for the 64-in-flight table, comma-separated "
+                       "(default 100,1000; empty: skip)"),
+        QStringLiteral("list"), QStringLiteral("100,1000"));
+    parser.addOptions({turnsOpt, dataDirOpt, poolOpt, asyncOpt, clientsOpt, delaysOpt});
     parser.process(app);
     const int turns = std::max(10, parser.value(turnsOpt).toInt());
 
@@ -240,21 +300,67 @@ int main(int argc, char **argv)
             .arg(parser.isSet(asyncOpt) ? QStringLiteral("off") : QStringLiteral("on"))
             .arg(executor.workerCount()));
     out(QStringLiteral(
-        "\nChat turn with an instant OpenAI-compatible fake on loopback; each turn: load the "
-        "conversation, store the user message, load 20 messages of history, reserve and settle "
-        "tokens, call the provider over HTTP, record usage, store the answer (3 commits).\n"));
-    out(QStringLiteral("| concurrent turns | turns | p50 ms | p99 ms | max ms | turns/s | errors |\n"
-                       "|---:|---:|---:|---:|---:|---:|---:|"));
-    for (int clients : {1, 64}) {
-        auto stats = Load(engine, clients, turns).run(&seconds, &errors);
-        out(QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6 | %7 |")
-                .arg(clients)
+        "\nChat turn with an instant OpenAI-compatible fake on loopback, clients sending turns back to "
+        "back; each turn: one statement that checks the conversation, stores the user message and "
+        "reads 20 messages of history; reserve and settle tokens; the provider call over HTTP; a usage "
+        "row; the answer. Writes of turns waiting together share a commit (grouped %: jobs that "
+        "rode in a shared commit).\n"));
+    out(QStringLiteral(
+        "| concurrent turns | turns | p50 ms | p99 ms | max ms | turns/s | jobs per shared commit "
+        "| grouped % | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"));
+    QList<int> levels;
+    for (const QString &level : parser.value(clientsOpt).split(QLatin1Char(',')))
+        levels.append(std::max(1, level.toInt()));
+    auto measure = [&](int clients, int count, qint64 providerUs, const QString &label) {
+        const db::DbExecutor::Stats before = executor.stats();
+        auto stats = Load(engine, clients, count).run(&seconds, &errors);
+        const db::DbExecutor::Stats after = executor.stats();
+        const double groups = static_cast<double>(after.groups - before.groups);
+        const double grouped = static_cast<double>(after.groupedJobs - before.groupedJobs);
+        const double jobs = static_cast<double>(after.jobs - before.jobs);
+        for (qint64 &sample : stats.samplesUs)
+            sample = std::max<qint64>(0, sample - providerUs);
+        out(QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6 | %7 | %8 | %9 |")
+                .arg(label)
                 .arg(stats.samplesUs.size())
                 .arg(stats.percentileMs(50), 0, 'f', 2)
                 .arg(stats.percentileMs(99), 0, 'f', 2)
                 .arg(stats.percentileMs(100), 0, 'f', 2)
                 .arg(static_cast<double>(stats.samplesUs.size()) / seconds, 0, 'f', 0)
+                .arg(groups > 0 ? grouped / groups : 0.0, 0, 'f', 1)
+                .arg(jobs > 0 ? 100.0 * grouped / jobs : 0.0, 0, 'f', 0)
                 .arg(errors));
+    };
+    for (int clients : levels)
+        measure(clients, turns, 0, QString::number(clients));
+
+    // The same turns while the provider takes a model's time to answer: 64 conversations in
+    // flight as in production, where the database and the engine see a steady load instead of
+    // a closed loop. Overhead = turn time minus the provider's delay.
+    out(QStringLiteral("\n64 conversations in flight, the provider holding each answer for a fixed time; "
+                       "times are the overhead: turn time minus that delay.\n"));
+    out(QStringLiteral("| provider answers in | turns | overhead p50 ms | overhead p99 ms | max ms | turns/s "
+                       "| jobs per shared commit | grouped % | errors |\n"
+                       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"));
+    for (const QString &delay : parser.value(delaysOpt).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const int ms = std::max(1, delay.toInt());
+        fake.setDelayMs(ms);
+        // About ten seconds of load per delay, at least two rounds per conversation.
+        const int count = std::max(128, std::min(turns, 64 * 10000 / ms));
+        measure(64, count, qint64{ms} * 1000, QStringLiteral("%1 ms").arg(ms));
+    }
+    fake.setDelayMs(0);
+    out(QStringLiteral("\nThe provider call alone (OpenAI adapter, HTTP on loopback), same fake:\n"));
+    out(QStringLiteral(
+        "| concurrent calls | calls | p50 ms | p99 ms | calls/s |\n|---:|---:|---:|---:|---:|"));
+    for (int clients : levels) {
+        auto stats = ProviderLoad(*provider, clients, turns).run(&seconds);
+        out(QStringLiteral("| %1 | %2 | %3 | %4 | %5 |")
+                .arg(clients)
+                .arg(stats.samplesUs.size())
+                .arg(stats.percentileMs(50), 0, 'f', 2)
+                .arg(stats.percentileMs(99), 0, 'f', 2)
+                .arg(static_cast<double>(stats.samplesUs.size()) / seconds, 0, 'f', 0));
     }
     out(QStringLiteral("\npgbench, insert-only script (one INSERT per transaction), same cluster:\n"));
     out(QStringLiteral("| pgbench clients | transactions/s |\n|---:|---:|"));

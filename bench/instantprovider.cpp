@@ -3,6 +3,7 @@
 #include <QMetaObject>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 
 namespace agency::bench {
 
@@ -13,8 +14,8 @@ const QByteArray kBody =
     R"("message":{"role":"assistant","content":"Noted. Here is a short answer for the benchmark."},)"
     R"("finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":11,"total_tokens":53}})";
 
-/// Serves every complete request on the socket with the canned answer.
-void serve(QTcpSocket *socket, QByteArray *buffer)
+/// Serves every complete request on the socket with the canned answer, after `delayMs`.
+void serve(QTcpSocket *socket, QByteArray *buffer, int delayMs)
 {
     buffer->append(socket->readAll());
     for (;;) {
@@ -29,8 +30,14 @@ void serve(QTcpSocket *socket, QByteArray *buffer)
         if (buffer->size() < headerEnd + 4 + length)
             return;
         buffer->remove(0, headerEnd + 4 + length);
-        socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                      QByteArray::number(kBody.size()) + "\r\nConnection: keep-alive\r\n\r\n" + kBody);
+        const QByteArray response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                                    QByteArray::number(kBody.size()) + "\r\nConnection: keep-alive\r\n\r\n" +
+                                    kBody;
+        if (delayMs <= 0)
+            socket->write(response);
+        else
+            QTimer::singleShot(delayMs, Qt::PreciseTimer, socket,
+                               [socket, response] { socket->write(response); });
     }
 }
 
@@ -53,11 +60,12 @@ QString InstantProvider::start()
     QMetaObject::invokeMethod(
         server,
         [this, server] {
-            QObject::connect(server, &QTcpServer::newConnection, server, [server] {
+            QObject::connect(server, &QTcpServer::newConnection, server, [this, server] {
                 while (QTcpSocket *socket = server->nextPendingConnection()) {
                     auto *buffer = new QByteArray;
-                    QObject::connect(socket, &QTcpSocket::readyRead, socket,
-                                     [socket, buffer] { serve(socket, buffer); });
+                    QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer] {
+                        serve(socket, buffer, m_delayMs.loadRelaxed());
+                    });
                     QObject::connect(socket, &QTcpSocket::disconnected, socket, [socket, buffer] {
                         delete buffer;
                         socket->deleteLater();
