@@ -6,6 +6,7 @@
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
+#include "llm/networklanes.h"
 #include "llm/provider.h"
 #include "llm/providerfactory.h"
 #include "ratelimit/limitpolicy.h"
@@ -29,7 +30,14 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     b->m_database = std::move(database).value();
     db::DbExecutor &executor = b->m_database->executor();
 
-    b->m_nam = std::make_unique<QNetworkAccessManager>();
+    auto connections = settings.intValue(QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"));
+    if (!connections)
+        return connections.error();
+    if (connections.value() < 1 || connections.value() > 1024) {
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST: must be between 1 and 1024"));
+    }
+    b->m_nam = std::make_unique<llm::NetworkLanes>(connections.value());
     b->m_conversations = std::make_unique<db::ConversationRepository>(executor);
     b->m_tenants = std::make_unique<db::TenantRepository>(executor);
     b->m_providerFactory = std::make_unique<llm::ProviderFactory>(settings, b->m_nam.get(), *b->m_clock);

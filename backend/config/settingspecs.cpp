@@ -40,6 +40,8 @@ const QList<SettingSpec> &knownSettings()
          QStringLiteral("Attempts per provider call (retries on 429/5xx/network)")},
         {QStringLiteral("LLM_RETRY_MAX_TOTAL_MS"), QStringLiteral("60000"), false,
          QStringLiteral("Cap on the time spent retrying one call")},
+        {QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"), QStringLiteral("64"), false,
+         QStringLiteral("Concurrent provider calls per plain-http host (HTTPS multiplexes over HTTP/2)")},
         {QStringLiteral("OPENAI_API_KEY"), {}, true, QStringLiteral("OpenAI API key")},
         {QStringLiteral("OPENAI_MODEL"), QStringLiteral("gpt-4-turbo-2024-04-09"), false,
          QStringLiteral("OpenAI model")},
