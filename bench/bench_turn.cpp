@@ -13,6 +13,7 @@
 #include "db/migrator.h"
 #include "flows/flowregistry.h"
 #include "flows/turnengine.h"
+#include "llm/networklanes.h"
 #include "llm/provider.h"
 #include "llm/providerfactory.h"
 #include "ratelimit/limitpolicy.h"
@@ -27,6 +28,7 @@
 #include <QNetworkAccessManager>
 #include <QProcess>
 #include <QTemporaryFile>
+#include <QTimer>
 
 #include <cstdio>
 
@@ -44,8 +46,10 @@ void out(const QString &text)
 class Load : public QObject
 {
 public:
-    Load(flows::TurnEngine &engine, int clients, int total)
-        : m_engine(engine), m_clients(clients), m_total(total)
+    /// `spreadMs`: the clients start evenly over this time instead of all at once, so that with a
+    /// provider that takes a fixed time they do not arrive in lockstep waves.
+    Load(flows::TurnEngine &engine, int clients, int total, int spreadMs = 0)
+        : m_engine(engine), m_clients(clients), m_total(total), m_spreadMs(spreadMs)
     {
     }
 
@@ -54,8 +58,13 @@ public:
         m_conversations.resize(m_clients);
         QElapsedTimer wall;
         wall.start();
-        for (int c = 0; c < m_clients; ++c)
-            next(c);
+        for (int c = 0; c < m_clients; ++c) {
+            if (m_spreadMs > 0)
+                QTimer::singleShot(m_spreadMs * c / m_clients, Qt::PreciseTimer, this,
+                                   [this, c] { next(c); });
+            else
+                next(c);
+        }
         while (m_done < m_total)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
         *seconds = static_cast<double>(wall.nsecsElapsed()) / 1e9;
@@ -95,6 +104,7 @@ private:
     flows::TurnEngine &m_engine;
     int m_clients;
     int m_total;
+    int m_spreadMs;
     int m_started = 0;
     int m_done = 0;
     int m_errors = 0;
@@ -257,7 +267,7 @@ int main(int argc, char **argv)
     auto clock = std::make_shared<core::SystemClock>();
     db::DbExecutor executor(params.value(), std::max(1, parser.value(poolOpt).toInt()));
     db::ConversationRepository conversations(executor);
-    QNetworkAccessManager nam;
+    llm::NetworkLanes nam(64); // as the program sets it up (LLM_HTTP_CONNECTIONS_PER_HOST)
     llm::ProviderFactory factory(settings, &nam, *clock);
     tools::ToolRegistry tools;
     flows::FlowRegistry flowRegistry;
@@ -313,7 +323,7 @@ int main(int argc, char **argv)
         levels.append(std::max(1, level.toInt()));
     auto measure = [&](int clients, int count, qint64 providerUs, const QString &label) {
         const db::DbExecutor::Stats before = executor.stats();
-        auto stats = Load(engine, clients, count).run(&seconds, &errors);
+        auto stats = Load(engine, clients, count, static_cast<int>(providerUs / 1000)).run(&seconds, &errors);
         const db::DbExecutor::Stats after = executor.stats();
         const double groups = static_cast<double>(after.groups - before.groups);
         const double grouped = static_cast<double>(after.groupedJobs - before.groupedJobs);
@@ -336,7 +346,8 @@ int main(int argc, char **argv)
 
     // The same turns while the provider takes a model's time to answer: 64 conversations in
     // flight as in production, where the database and the engine see a steady load instead of
-    // a closed loop. Overhead = turn time minus the provider's delay.
+    // a closed loop. Overhead = turn time minus the provider's delay. The conversations start
+    // spread over one delay, as users do not all press enter in the same millisecond.
     out(QStringLiteral("\n64 conversations in flight, the provider holding each answer for a fixed time; "
                        "times are the overhead: turn time minus that delay.\n"));
     out(QStringLiteral("| provider answers in | turns | overhead p50 ms | overhead p99 ms | max ms | turns/s "
