@@ -75,6 +75,13 @@ def main():
     extract(os.path.join(specs, "mistral-openapi.yaml"), "ChatCompletionRequest",
             os.path.join(out, "mistral-chat-request.schema.json"),
             "Mistral ChatCompletionRequest, extracted from mistral-openapi.yaml by extract_schemas.py")
+    # What the server's OpenAI-compatible endpoint answers (tests/http).
+    for root, name in (("CreateChatCompletionResponse", "openai-chat-response"),
+                       ("CreateChatCompletionStreamResponse", "openai-chat-chunk"),
+                       ("ListModelsResponse", "openai-models"),
+                       ("ErrorResponse", "openai-error")):
+        extract(os.path.join(specs, "openai-openapi.yaml"), root, os.path.join(out, name + ".schema.json"),
+                "OpenAI " + root + ", extracted from openai-openapi.yaml by extract_schemas.py")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,292 @@
+#include "openaicompat.h"
+
+#include <QJsonArray>
+#include <QUuid>
+
+namespace agency::http::openai {
+
+using core::ErrorCode;
+
+namespace {
+
+core::Error invalid(const QString &param, const QString &message)
+{
+    return core::makeError(ErrorCode::BadRequest, message, {{QStringLiteral("param"), param}});
+}
+
+/// A message's text: a string, null, or an array of text parts (what SDKs send for multi-part
+/// messages). Images, audio and files are refused: no flow can read them.
+core::Result<QString> messageText(const QJsonValue &content, const QString &param)
+{
+    if (content.isString())
+        return content.toString();
+    if (content.isNull() || content.isUndefined())
+        return QString();
+    if (!content.isArray())
+        return invalid(param, param + QStringLiteral(": must be a string or an array of text parts"));
+    QString text;
+    const QJsonArray parts = content.toArray();
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QJsonObject part = parts.at(i).toObject();
+        const QString type = part.value(QStringLiteral("type")).toString();
+        if (type != QLatin1String("text") || !part.value(QStringLiteral("text")).isString()) {
+            return invalid(param, QStringLiteral("%1[%2]: only text parts are supported (got \"%3\")")
+                                      .arg(param)
+                                      .arg(i)
+                                      .arg(type));
+        }
+        text += part.value(QStringLiteral("text")).toString();
+    }
+    return text;
+}
+
+core::Result<core::ChatMessage> parseMessage(const QJsonValue &value, qsizetype index)
+{
+    const QString param = QStringLiteral("messages[%1]").arg(index);
+    if (!value.isObject())
+        return invalid(param, param + QStringLiteral(": must be an object"));
+    const QJsonObject message = value.toObject();
+    const QString role = message.value(QStringLiteral("role")).toString();
+    core::ChatMessage chat;
+    if (role == QLatin1String("system") || role == QLatin1String("developer")) {
+        chat.role = core::Role::System;
+    } else if (role == QLatin1String("user")) {
+        chat.role = core::Role::User;
+    } else if (role == QLatin1String("assistant")) {
+        chat.role = core::Role::Assistant;
+        const QJsonValue calls = message.value(QStringLiteral("tool_calls"));
+        if ((calls.isArray() && !calls.toArray().isEmpty()) ||
+            message.contains(QStringLiteral("function_call"))) {
+            return invalid(param + QStringLiteral(".tool_calls"),
+                           param + QStringLiteral(": client-side tool calls are not supported; the "
+                                                  "flow's own tools run on the server"));
+        }
+    } else if (role == QLatin1String("tool") || role == QLatin1String("function")) {
+        return invalid(param + QStringLiteral(".role"),
+                       param + QStringLiteral(": tool messages are not supported; the flow's own "
+                                              "tools run on the server"));
+    } else {
+        return invalid(param + QStringLiteral(".role"),
+                       param + QStringLiteral(".role: must be one of system, developer, user, assistant"));
+    }
+    auto text = messageText(message.value(QStringLiteral("content")), param + QStringLiteral(".content"));
+    if (!text)
+        return text.error();
+    chat.content = text.value();
+    return chat;
+}
+
+core::Status checkNoClientTools(const QJsonObject &body)
+{
+    for (const QString &field : {QStringLiteral("tools"), QStringLiteral("functions")}) {
+        const QJsonValue value = body.value(field);
+        if (value.isUndefined() || value.isNull() || (value.isArray() && value.toArray().isEmpty()))
+            continue;
+        return invalid(field, QStringLiteral("%1: client-side tools are not supported; each flow (model) "
+                                             "has its own tools, which run on the server")
+                                  .arg(field));
+    }
+    const QJsonValue n = body.value(QStringLiteral("n"));
+    if (!n.isUndefined() && !n.isNull() && n.toDouble(-1) != 1.0)
+        return invalid(QStringLiteral("n"),
+                       QStringLiteral("n: only one choice per request is supported (n = 1)"));
+    return {};
+}
+
+core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, const QString &param)
+{
+    const QJsonValue value = object.value(key);
+    if (value.isUndefined() || value.isNull())
+        return false;
+    if (!value.isBool())
+        return invalid(param, param + QStringLiteral(": must be a boolean"));
+    return value.toBool();
+}
+
+} // namespace
+
+core::Result<ChatCompletionRequest> parseChatCompletionRequest(const QJsonObject &body)
+{
+    ChatCompletionRequest request;
+    const QJsonValue model = body.value(QStringLiteral("model"));
+    if (!model.isString() || model.toString().isEmpty())
+        return invalid(QStringLiteral("model"),
+                       QStringLiteral("model: required, the flow type to chat with"));
+    request.flowType = model.toString();
+    if (auto ok = checkNoClientTools(body); !ok)
+        return ok.error();
+    auto stream = optionalBool(body, QStringLiteral("stream"), QStringLiteral("stream"));
+    if (!stream)
+        return stream.error();
+    request.stream = stream.value();
+    const QJsonValue options = body.value(QStringLiteral("stream_options"));
+    if (options.isObject()) {
+        auto usage = optionalBool(options.toObject(), QStringLiteral("include_usage"),
+                                  QStringLiteral("stream_options.include_usage"));
+        if (!usage)
+            return usage.error();
+        request.includeUsage = usage.value();
+    } else if (!options.isUndefined() && !options.isNull()) {
+        return invalid(QStringLiteral("stream_options"), QStringLiteral("stream_options: must be an object"));
+    }
+    const QJsonValue metadata = body.value(QStringLiteral("metadata"));
+    if (metadata.isObject()) {
+        const QJsonValue id = metadata.toObject().value(QStringLiteral("conversation_id"));
+        if (!id.isUndefined() && !id.isString()) {
+            return invalid(QStringLiteral("metadata.conversation_id"),
+                           QStringLiteral("metadata.conversation_id: must be a string"));
+        }
+        request.conversationId = id.toString();
+    } else if (!metadata.isUndefined() && !metadata.isNull()) {
+        return invalid(QStringLiteral("metadata"), QStringLiteral("metadata: must be an object"));
+    }
+
+    const QJsonValue messagesValue = body.value(QStringLiteral("messages"));
+    if (!messagesValue.isArray() || messagesValue.toArray().isEmpty()) {
+        return invalid(QStringLiteral("messages"),
+                       QStringLiteral("messages: required, a non-empty array ending with a user message"));
+    }
+    const QJsonArray messages = messagesValue.toArray();
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        auto message = parseMessage(messages.at(i), i);
+        if (!message)
+            return message.error();
+        if (i + 1 < messages.size()) {
+            // An empty message adds nothing to the history a flow reads.
+            if (!message->content.isEmpty())
+                request.history.append(message.value());
+            continue;
+        }
+        if (message->role != core::Role::User || message->content.trimmed().isEmpty()) {
+            return invalid(QStringLiteral("messages[%1]").arg(i),
+                           QStringLiteral("messages: the last message must be a non-empty user message"));
+        }
+        request.userMessage = message->content;
+    }
+    return request;
+}
+
+CompletionIdentity newCompletionIdentity(const QString &model, qint64 nowSecs)
+{
+    return {QStringLiteral("chatcmpl-") + QUuid::createUuid().toString(QUuid::Id128), nowSecs, model};
+}
+
+QString finishReasonFor(const QString &ours)
+{
+    const QString reason = ours.toLower();
+    if (reason == QLatin1String("length") || reason == QLatin1String("max_tokens"))
+        return QStringLiteral("length");
+    if (reason == QLatin1String("content_filter") || reason == QLatin1String("safety") ||
+        reason == QLatin1String("recitation") || reason == QLatin1String("blocklist") ||
+        reason == QLatin1String("prohibited_content")) {
+        return QStringLiteral("content_filter");
+    }
+    // "stop", Gemini's "STOP", and "round_limit" (the turn ended with an answer in words).
+    return QStringLiteral("stop");
+}
+
+QJsonObject usageObject(const core::Usage &usage)
+{
+    return {{QStringLiteral("prompt_tokens"), usage.promptTokens},
+            {QStringLiteral("completion_tokens"), usage.completionTokens},
+            {QStringLiteral("total_tokens"), usage.totalTokens}};
+}
+
+namespace {
+QJsonObject envelope(const CompletionIdentity &identity, const QString &object, const QJsonArray &choices)
+{
+    return {{QStringLiteral("id"), identity.id},
+            {QStringLiteral("object"), object},
+            {QStringLiteral("created"), identity.created},
+            {QStringLiteral("model"), identity.model},
+            {QStringLiteral("choices"), choices}};
+}
+} // namespace
+
+QJsonObject completionObject(const CompletionIdentity &identity, const QString &content,
+                             const QString &finishReason, const core::Usage &usage)
+{
+    const QJsonObject message{{QStringLiteral("role"), QStringLiteral("assistant")},
+                              {QStringLiteral("content"), content},
+                              {QStringLiteral("refusal"), QJsonValue::Null}};
+    const QJsonObject choice{{QStringLiteral("index"), 0},
+                             {QStringLiteral("message"), message},
+                             {QStringLiteral("logprobs"), QJsonValue::Null},
+                             {QStringLiteral("finish_reason"), finishReasonFor(finishReason)}};
+    QJsonObject object = envelope(identity, QStringLiteral("chat.completion"), QJsonArray{choice});
+    object.insert(QStringLiteral("usage"), usageObject(usage));
+    return object;
+}
+
+QJsonObject chunkObject(const CompletionIdentity &identity, const QString &content, bool first,
+                        const QString &finishReason, bool includeUsage)
+{
+    QJsonObject delta;
+    if (first)
+        delta.insert(QStringLiteral("role"), QStringLiteral("assistant"));
+    if (first || !content.isEmpty())
+        delta.insert(QStringLiteral("content"), content);
+    const QJsonObject choice{
+        {QStringLiteral("index"), 0},
+        {QStringLiteral("delta"), delta},
+        {QStringLiteral("logprobs"), QJsonValue::Null},
+        {QStringLiteral("finish_reason"),
+         finishReason.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(finishReasonFor(finishReason))}};
+    QJsonObject chunk = envelope(identity, QStringLiteral("chat.completion.chunk"), QJsonArray{choice});
+    if (includeUsage)
+        chunk.insert(QStringLiteral("usage"), QJsonValue::Null);
+    return chunk;
+}
+
+QJsonObject usageChunkObject(const CompletionIdentity &identity, const core::Usage &usage)
+{
+    QJsonObject chunk = envelope(identity, QStringLiteral("chat.completion.chunk"), QJsonArray{});
+    chunk.insert(QStringLiteral("usage"), usageObject(usage));
+    return chunk;
+}
+
+QJsonObject modelListObject(const QStringList &flowTypes, qint64 created, const QString &ownedBy)
+{
+    QJsonArray data;
+    for (const QString &flowType : flowTypes) {
+        data.append(QJsonObject{{QStringLiteral("id"), flowType},
+                                {QStringLiteral("object"), QStringLiteral("model")},
+                                {QStringLiteral("created"), created},
+                                {QStringLiteral("owned_by"), ownedBy}});
+    }
+    return {{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
+}
+
+int statusFor(const core::Error &error)
+{
+    return error.code == ErrorCode::InvalidArgument ? 400 : core::httpStatusFor(error.code);
+}
+
+QJsonObject errorObject(const core::Error &error)
+{
+    const int status = statusFor(error);
+    QString type = QStringLiteral("api_error");
+    if (status == 401)
+        type = QStringLiteral("authentication_error");
+    else if (status == 403)
+        type = QStringLiteral("permission_error");
+    else if (status == 404)
+        type = QStringLiteral("not_found_error");
+    else if (status == 429)
+        type = QStringLiteral("rate_limit_error");
+    else if (status >= 400 && status < 500)
+        type = QStringLiteral("invalid_request_error");
+    QString code = error.codeName();
+    if (error.code == ErrorCode::NotFound && error.details.contains(QStringLiteral("flow_type")))
+        code = QStringLiteral("model_not_found");
+    const QJsonValue param = error.details.contains(QStringLiteral("param"))
+                                 ? error.details.value(QStringLiteral("param"))
+                                 : error.details.value(QStringLiteral("field"));
+    return {{QStringLiteral("error"),
+             QJsonObject{{QStringLiteral("message"), error.message},
+                         {QStringLiteral("type"), type},
+                         {QStringLiteral("param"), param.isString() ? param : QJsonValue(QJsonValue::Null)},
+                         {QStringLiteral("code"), code}}}};
+}
+
+} // namespace agency::http::openai
