@@ -140,6 +140,75 @@ Async<Conversation> ConversationRepository::getConversation(const QString &tenan
     });
 }
 
+Async<Conversation> ConversationRepository::createConversationWithMessages(const QString &tenantId,
+                                                                           const QString &flowType,
+                                                                           const QList<NewMessage> &messages)
+{
+    for (const core::Status &check : {validateTenantId(tenantId), validateFlowType(flowType)}) {
+        if (!check)
+            return core::failedAsync<Conversation>(check.error());
+    }
+    if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
+        return core::failedAsync<Conversation>(
+            makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("messages: between 1 and %1 messages").arg(limits::kMaxMessagesPerSave),
+                      {{QStringLiteral("field"), QStringLiteral("messages")}}));
+    }
+    QVariantList messageBinds;
+    QStringList values;
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const NewMessage &m = messages.at(i);
+        if (auto ok = validateNewMessage(m); !ok)
+            return core::failedAsync<Conversation>(ok.error());
+        if (!m.toolCalls.isEmpty() || m.role == core::Role::Tool) {
+            // A history without the tools that produced it cannot be replayed to a provider.
+            return core::failedAsync<Conversation>(
+                makeError(ErrorCode::InvalidArgument,
+                          QStringLiteral("messages: a new conversation's history holds no tool calls"),
+                          {{QStringLiteral("field"), QStringLiteral("messages")}}));
+        }
+        values.append(QStringLiteral("(%1, ?::text, ?::text, ?::text)").arg(i));
+        messageBinds << core::roleName(m.role) << m.content << core::toCompactJsonString(m.metadata);
+    }
+    const QUuid id = QUuid::createUuid();
+    const QString messagesSql =
+        QStringLiteral(
+            "INSERT INTO messages (conversation_id, tenant_id, flow_type, role, content, "
+            "message_metadata, created_at) "
+            "SELECT c.conversation_id, c.tenant_id, c.flow_type, v.role, v.content, v.meta::jsonb, "
+            "c.updated_at FROM conversations c CROSS JOIN (VALUES ") +
+        values.join(QStringLiteral(", ")) +
+        QStringLiteral(") AS v(ord, role, content, meta) WHERE c.conversation_id = ?::uuid ORDER BY v.ord");
+    messageBinds << uuidText(id);
+    const int count = static_cast<int>(messages.size());
+    // One transaction: the conversation appears with its whole history or not at all.
+    return m_executor.runGrouped<Conversation>(
+        lockKey(tenantId), [=](DbConnection &conn) -> Result<Conversation> {
+            return conn.transaction([&]() -> Result<Conversation> {
+                const QString what = QStringLiteral("create conversation with messages");
+                auto created = conn.exec(
+                    QStringLiteral(
+                        "WITH t AS (INSERT INTO tenants (tenant_id, conversation_count) VALUES (?, 1) "
+                        "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = "
+                        "tenants.conversation_count + 1 RETURNING tenant_id) "
+                        "INSERT INTO conversations AS c (conversation_id, tenant_id, flow_type, title, "
+                        "message_count, created_at, updated_at) "
+                        "SELECT ?::uuid, t.tenant_id, ?, '', ?, clock_timestamp(), clock_timestamp() FROM t "
+                        "RETURNING ") +
+                        rows::kConversationColumns,
+                    {tenantId, uuidText(id), flowType, count}, what);
+                if (!created)
+                    return created.error();
+                if (!created.value()->next())
+                    return makeError(ErrorCode::DatabaseError, what + QStringLiteral(" returned no row"));
+                const Conversation conversation = rows::readConversation(*created.value());
+                if (auto inserted = conn.exec(messagesSql, messageBinds, what); !inserted)
+                    return inserted.error();
+                return conversation;
+            });
+        });
+}
+
 Async<Conversation> ConversationRepository::setTitle(const QString &tenantId, const QUuid &conversationId,
                                                      const QString &title)
 {

@@ -19,6 +19,12 @@ public:
     /// Creates a conversation (creating the tenant row on first use) and returns it.
     core::Async<Conversation> createConversation(const QString &tenantId, const QString &flowType,
                                                  const QJsonObject &metadata = {}, const QString &title = {});
+    /// Creates a conversation that starts with `messages` (system, user and assistant messages
+    /// without tool calls, e.g. the history an OpenAI client sent), all in one transaction: it
+    /// exists with its whole history or not at all. The title is left empty (the first turn
+    /// sets it). InvalidArgument for an invalid message or one with tool calls.
+    core::Async<Conversation> createConversationWithMessages(const QString &tenantId, const QString &flowType,
+                                                             const QList<NewMessage> &messages);
     core::Async<Conversation> getConversation(const QString &tenantId, const QUuid &conversationId);
     core::Async<Conversation> setTitle(const QString &tenantId, const QUuid &conversationId,
                                        const QString &title);

@@ -28,6 +28,7 @@ QList<core::ChatMessage> buildPromptMessages(const QString &systemPrompt, const 
     // in every response ("call_1"), so an old result whose call fell outside the window may carry
     // the id of a later call.
     QSet<QString> open; // calls of the last assistant message sent, still waiting for a result
+    QList<core::ChatMessage> systemMessages;
     for (qsizetype i = 0; i < window.size(); ++i) {
         const db::Message &m = window.at(i);
         if (m.role == core::Role::Tool) {
@@ -36,8 +37,12 @@ QList<core::ChatMessage> buildPromptMessages(const QString &systemPrompt, const 
             continue; // its call was cut off by the window (or was not sent)
         }
         open.clear();
-        if (m.role == core::Role::System)
-            continue; // the flow's current prompt replaces any stored one
+        if (m.role == core::Role::System) {
+            // Stored instructions (a client's own system messages, from a history it handed
+            // over) come right after the flow's prompt, which always leads.
+            systemMessages.append(toChatMessage(m));
+            continue;
+        }
         if (!m.toolCalls.isEmpty()) {
             QSet<QString> answered;
             for (qsizetype j = i + 1; j < window.size() && window.at(j).role == core::Role::Tool; ++j)
@@ -56,6 +61,9 @@ QList<core::ChatMessage> buildPromptMessages(const QString &systemPrompt, const 
         }
         messages.append(toChatMessage(m));
     }
+    const qsizetype afterPrompt = systemPrompt.isEmpty() ? 0 : 1;
+    for (qsizetype i = 0; i < systemMessages.size(); ++i)
+        messages.insert(afterPrompt + i, systemMessages.at(i));
     return messages;
 }
 

@@ -8,6 +8,8 @@
 #include "flows/runworker.h"
 #include "llm/providerfactory.h"
 
+#include <QPointer>
+
 namespace agency::service {
 
 using core::Async;
@@ -186,6 +188,63 @@ Async<flows::TurnResult> AgencyService::chat(const flows::TurnRequest &request,
     if (auto ok = db::validateTenantId(request.tenantId); !ok)
         return core::failedAsync<flows::TurnResult>(ok.error());
     return m_deps.engine->run(request, std::move(onEvent));
+}
+
+Async<flows::TurnResult> AgencyService::chatWithHistory(const flows::TurnRequest &request,
+                                                        const QList<core::ChatMessage> &history,
+                                                        flows::TurnEventHandler onEvent)
+{
+    if (history.isEmpty())
+        return chat(request, std::move(onEvent));
+    auto fail = [](const QString &field, const QString &message) {
+        return core::failedAsync<flows::TurnResult>(
+            makeError(ErrorCode::InvalidArgument, message, {{QStringLiteral("field"), field}}));
+    };
+    if (!request.conversationId.isNull())
+        return fail(QStringLiteral("conversation_id"),
+                    QStringLiteral("conversation_id: a history starts a new conversation; continue an "
+                                   "existing one with its id and the new message alone"));
+    if (request.message.trimmed().isEmpty())
+        return fail(QStringLiteral("message"), QStringLiteral("message: must not be empty"));
+    if (auto ok = db::validateTenantId(request.tenantId); !ok)
+        return core::failedAsync<flows::TurnResult>(ok.error());
+    // Refused before anything is stored: an unknown flow would leave a conversation no turn can use.
+    if (!m_deps.flows->find(request.flowType)) {
+        return core::failedAsync<flows::TurnResult>(
+            makeError(ErrorCode::NotFound, QStringLiteral("flow \"%1\" does not exist").arg(request.flowType),
+                      {{QStringLiteral("flow_type"), request.flowType}}));
+    }
+    QList<db::NewMessage> seed;
+    for (const core::ChatMessage &m : history) {
+        if (m.role == core::Role::Tool || !m.toolCalls.isEmpty())
+            return fail(QStringLiteral("messages"),
+                        QStringLiteral("messages: a history holds no tool calls"));
+        db::NewMessage stored;
+        stored.role = m.role;
+        stored.content = m.content;
+        stored.metadata = {{QStringLiteral("source"), QStringLiteral("client_history")}};
+        seed.append(stored);
+    }
+    QPointer<AgencyService> self(this);
+    auto promise = std::make_shared<QPromise<Result<flows::TurnResult>>>();
+    promise->start();
+    m_deps.conversations->createConversationWithMessages(request.tenantId, request.flowType, seed)
+        .then(this, [self, request, onEvent = std::move(onEvent),
+                     promise](const Result<db::Conversation> &created) {
+            auto settle = [promise](const Result<flows::TurnResult> &result) {
+                promise->addResult(result);
+                promise->finish();
+            };
+            if (!created)
+                return settle(created.error());
+            if (!self)
+                return settle(makeError(ErrorCode::Cancelled, QStringLiteral("the service stopped")));
+            // The history is stored; the turn continues it like any other conversation.
+            flows::TurnRequest turn = request;
+            turn.conversationId = created->conversationId;
+            self->m_deps.engine->run(turn, onEvent).then(self, settle);
+        });
+    return promise->future();
 }
 
 namespace {

@@ -95,6 +95,14 @@ public:
     /// Runs one turn; events arrive on this thread while it runs.
     core::Async<flows::TurnResult> chat(const flows::TurnRequest &request,
                                         flows::TurnEventHandler onEvent = {});
+    /// Starts a new conversation whose earlier messages are `history` (system, user and
+    /// assistant messages without tool calls, e.g. what an OpenAI client sent), then runs a turn
+    /// with request.message in it. The history is stored in one transaction before the turn
+    /// begins (all of it or none); its system messages follow the flow's own prompt on every
+    /// call. request.conversationId must be null (InvalidArgument). An empty history is chat().
+    core::Async<flows::TurnResult> chatWithHistory(const flows::TurnRequest &request,
+                                                   const QList<core::ChatMessage> &history,
+                                                   flows::TurnEventHandler onEvent = {});
 
     // Runs (non-interactive flow runs, executed by the run workers of any process on the database)
     /// Queues one turn of `flowType` with `input` as the user message. The flow must exist;

@@ -204,8 +204,10 @@ QString promptProblems(const QJsonArray &messages, const QString &systemPrompt)
     for (qsizetype i = 0; i < messages.size(); ++i) {
         const QJsonObject m = messages.at(i).toObject();
         const QString role = m.value(QStringLiteral("role")).toString();
-        if (role == QLatin1String("system") && i > 0)
-            return QStringLiteral("message %1: a second system message").arg(i);
+        // Stored system messages may follow the flow's prompt, never come later.
+        if (role == QLatin1String("system") && i > 0 &&
+            messages.at(i - 1).toObject().value(QStringLiteral("role")).toString() != QLatin1String("system"))
+            return QStringLiteral("message %1: a system message after the conversation began").arg(i);
         if (role == QLatin1String("tool")) {
             const QString id = m.value(QStringLiteral("tool_call_id")).toString();
             if (!inToolGroup || !open.remove(id))

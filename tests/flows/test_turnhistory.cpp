@@ -177,9 +177,9 @@ void TestTurnHistory::windowNeverSplitsToolPairs_data()
     // A call that never got its result keeps its text but not the call.
     QTest::newRow("dangling call") << QStringLiteral("dangling call") << 10
                                    << QStringLiteral("user,assistant,user,user");
-    // The flow's current prompt replaces a stored one.
+    // A stored system message (a client's own instructions) follows the flow's prompt.
     QTest::newRow("stored system prompt")
-        << QStringLiteral("stored system prompt") << 10 << QStringLiteral("user,assistant,user");
+        << QStringLiteral("stored system prompt") << 10 << QStringLiteral("system,user,assistant,user");
 }
 
 void TestTurnHistory::windowNeverSplitsToolPairs()
@@ -208,6 +208,8 @@ void TestTurnHistory::windowNeverSplitsToolPairs()
     QCOMPARE(test::promptProblems(messages, systemPrompt), QString());
     QCOMPARE(test::roles(messages), QStringLiteral("system,") + sent);
     QCOMPARE(messages.last()[QStringLiteral("content")].toString(), QStringLiteral("q3"));
+    if (scenario == QLatin1String("stored system prompt"))
+        QCOMPARE(messages.at(1)[QStringLiteral("content")].toString(), QStringLiteral("An old prompt"));
     if (scenario == QLatin1String("dangling call")) {
         QCOMPARE(messages.at(2)[QStringLiteral("content")].toString(), QStringLiteral("Let me look."));
         QVERIFY(!messages.at(2).toObject().contains(QStringLiteral("tool_calls")));
