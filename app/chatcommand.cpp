@@ -20,7 +20,7 @@ namespace {
 class ChatSession : public QObject
 {
 public:
-    ChatSession(service::AgencyService &service, flows::TurnRequest base, bool interactive)
+    ChatSession(service::AgencyService &service, core::TurnRequest base, bool interactive)
         : m_service(service), m_base(std::move(base)), m_interactive(interactive),
           m_conversation(m_base.conversationId)
     {
@@ -28,13 +28,13 @@ public:
 
     void send(const QString &message)
     {
-        flows::TurnRequest request = m_base;
+        core::TurnRequest request = m_base;
         request.message = message;
         request.conversationId = m_conversation;
         request.cancel = core::CancelToken::create();
         m_current = request.cancel;
-        m_service.chat(request, [this](const flows::TurnEvent &e) { onEvent(e); })
-            .then(this, [this](const core::Result<flows::TurnResult> &result) { onFinished(result); });
+        m_service.chat(request, [this](const core::TurnEvent &e) { onEvent(e); })
+            .then(this, [this](const core::Result<core::TurnResult> &result) { onFinished(result); });
     }
 
     /// Cancels the running turn; false when none is running.
@@ -80,30 +80,30 @@ private:
         send(line);
     }
 
-    void onEvent(const flows::TurnEvent &e)
+    void onEvent(const core::TurnEvent &e)
     {
         switch (e.kind) {
-        case flows::TurnEvent::Kind::TextDelta:
+        case core::TurnEvent::Kind::TextDelta:
             printOut(e.text);
             break;
-        case flows::TurnEvent::Kind::ToolCallStarted:
+        case core::TurnEvent::Kind::ToolCallStarted:
             printErr(QStringLiteral("\n  [tool] %1 %2\n").arg(e.toolCall.name, e.toolCall.arguments));
             break;
-        case flows::TurnEvent::Kind::ToolResult: {
+        case core::TurnEvent::Kind::ToolResult: {
             const bool ok = e.toolResult.value(QStringLiteral("success")).toBool();
             printErr(ok ? QStringLiteral("  [tool] %1: ok\n").arg(e.toolCall.name)
                         : QStringLiteral("  [tool] %1 failed: %2\n")
                               .arg(e.toolCall.name, e.toolResult.value(QStringLiteral("error")).toString()));
             break;
         }
-        case flows::TurnEvent::Kind::Started:
-        case flows::TurnEvent::Kind::Done:
-        case flows::TurnEvent::Kind::Error:
+        case core::TurnEvent::Kind::Started:
+        case core::TurnEvent::Kind::Done:
+        case core::TurnEvent::Kind::Error:
             break;
         }
     }
 
-    void onFinished(const core::Result<flows::TurnResult> &result)
+    void onFinished(const core::Result<core::TurnResult> &result)
     {
         m_current.reset();
         if (result) {
@@ -132,7 +132,7 @@ private:
     }
 
     service::AgencyService &m_service;
-    flows::TurnRequest m_base;
+    core::TurnRequest m_base;
     bool m_interactive;
     QUuid m_conversation;
     core::CancelTokenPtr m_current;
@@ -188,7 +188,7 @@ int runChatCommand(CliContext &ctx)
     for (const QString &problem : backend.value()->flowProblems())
         printErr(QStringLiteral("warning: flow skipped: %1\n").arg(problem));
 
-    flows::TurnRequest base;
+    core::TurnRequest base;
     base.tenantId = parser.value(tenant);
     base.flowType = parser.value(flow);
     base.provider = parser.value(provider);

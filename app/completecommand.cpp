@@ -27,7 +27,7 @@ int listProviders(const llm::ProviderFactory &factory)
 {
     QString out;
     const QString defaultName = factory.defaultProvider();
-    for (const llm::ProviderInfo &info : factory.providers()) {
+    for (const core::ProviderInfo &info : factory.providers()) {
         QString state =
             info.configured ? QStringLiteral("configured") : QStringLiteral("needs ") + info.missingSetting;
         out += QStringLiteral("%1 %2  %3  model %4  (%5)\n")

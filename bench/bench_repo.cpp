@@ -251,7 +251,7 @@ int main(int argc, char **argv)
         const qint64 t = randomTenant();
         (void)wait(repo.history(
             tenantName(t), QUuid::fromString(DatasetShape::conversationUuid(longConversationOf(t))), 100));
-        db::ConversationQuery q;
+        core::ConversationQuery q;
         q.tenantId = tenantName(t);
         (void)wait(repo.listConversations(q));
     }
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
         return r.ok() && r->size() == 100;
     });
     auto firstPage = measure(iterations, [&](int) {
-        db::ConversationQuery q;
+        core::ConversationQuery q;
         q.tenantId = tenantName(randomTenant());
         q.limit = 50;
         auto r = wait(repo.listConversations(q));
@@ -272,7 +272,7 @@ int main(int argc, char **argv)
     // Time the cursor page alone: the first page is fetched untimed.
     LatencyStats nextPage;
     for (int i = 0; i < iterations; ++i) {
-        db::ConversationQuery q;
+        core::ConversationQuery q;
         q.tenantId = tenantName(randomTenant());
         q.limit = 50;
         auto first = wait(repo.listConversations(q));
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
         nextPage.samplesUs.append(timer.nsecsElapsed() / 1000);
     }
     auto search = measure(iterations, [&](int i) {
-        db::SearchQuery q;
+        core::SearchQuery q;
         q.tenantId = tenantName(randomTenant());
         // Words of middling and rare frequency; the most common ones are not what people search.
         q.text = DatasetShape::word(i % 2 == 0 ? 300 : 1500);
@@ -327,14 +327,14 @@ int main(int argc, char **argv)
         return true;
     }));
     const qint64 t = randomTenant();
-    db::ConversationQuery q;
+    core::ConversationQuery q;
     q.tenantId = tenantName(t);
     auto page = wait(repo.listConversations(q));
     q.cursor = page.ok() ? page->nextCursor : QString();
     (void)wait(repo.listConversations(q));
     (void)wait(repo.history(tenantName(t),
                             QUuid::fromString(DatasetShape::conversationUuid(longConversationOf(t))), 100));
-    db::SearchQuery sq;
+    core::SearchQuery sq;
     sq.tenantId = tenantName(t);
     sq.text = DatasetShape::word(300);
     (void)wait(repo.search(sq));

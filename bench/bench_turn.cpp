@@ -78,7 +78,7 @@ private:
         if (m_started >= m_total)
             return;
         ++m_started;
-        flows::TurnRequest request;
+        core::TurnRequest request;
         request.tenantId = QStringLiteral("bench-%1").arg(client % 8);
         request.flowType = QStringLiteral("bench");
         request.conversationId = m_conversations[client];
@@ -86,19 +86,18 @@ private:
             QStringLiteral("Turn %1: summarise the options for the client meeting.").arg(m_started);
         auto timer = std::make_shared<QElapsedTimer>();
         timer->start();
-        m_engine.run(request).then(
-            this, [this, client, timer](const core::Result<flows::TurnResult> &result) {
-                if (result) {
-                    m_stats.samplesUs.append(timer->nsecsElapsed() / 1000);
-                    m_conversations[client] = result->conversationId;
-                } else {
-                    ++m_errors;
-                    if (m_errors <= 3)
-                        out(QStringLiteral("  turn failed: %1").arg(result.error().toString()));
-                }
-                ++m_done;
-                next(client);
-            });
+        m_engine.run(request).then(this, [this, client, timer](const core::Result<core::TurnResult> &result) {
+            if (result) {
+                m_stats.samplesUs.append(timer->nsecsElapsed() / 1000);
+                m_conversations[client] = result->conversationId;
+            } else {
+                ++m_errors;
+                if (m_errors <= 3)
+                    out(QStringLiteral("  turn failed: %1").arg(result.error().toString()));
+            }
+            ++m_done;
+            next(client);
+        });
     }
 
     flows::TurnEngine &m_engine;

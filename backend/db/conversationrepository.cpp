@@ -82,22 +82,22 @@ core::Status validateNewMessage(const NewMessage &message)
 
 } // namespace
 
-Async<Conversation> ConversationRepository::createConversation(const QString &tenantId,
-                                                               const QString &flowType,
-                                                               const QJsonObject &metadata,
-                                                               const QString &title)
+Async<core::Conversation> ConversationRepository::createConversation(const QString &tenantId,
+                                                                     const QString &flowType,
+                                                                     const QJsonObject &metadata,
+                                                                     const QString &title)
 {
     for (const core::Status &check :
          {validateTenantId(tenantId), validateFlowType(flowType), validateTitle(title),
           validateMetadata(metadata, QStringLiteral("flow_metadata"))}) {
         if (!check)
-            return core::failedAsync<Conversation>(check.error());
+            return core::failedAsync<core::Conversation>(check.error());
     }
     const QString metadataJson = core::toCompactJsonString(metadata);
     const QUuid id = QUuid::createUuid();
-    return m_executor.runGrouped<Conversation>(
-        lockKey(tenantId), [=](DbConnection &conn) -> Result<Conversation> {
-            return conn.transaction([&]() -> Result<Conversation> {
+    return m_executor.runGrouped<core::Conversation>(
+        lockKey(tenantId), [=](DbConnection &conn) -> Result<core::Conversation> {
+            return conn.transaction([&]() -> Result<core::Conversation> {
                 const QString what = QStringLiteral("create conversation");
                 auto tenant = conn.exec(
                     QStringLiteral("INSERT INTO tenants (tenant_id, conversation_count) VALUES (?, 1) "
@@ -122,12 +122,12 @@ Async<Conversation> ConversationRepository::createConversation(const QString &te
         });
 }
 
-Async<Conversation> ConversationRepository::getConversation(const QString &tenantId,
-                                                            const QUuid &conversationId)
+Async<core::Conversation> ConversationRepository::getConversation(const QString &tenantId,
+                                                                  const QUuid &conversationId)
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
-        return core::failedAsync<Conversation>(ok.error());
-    return m_executor.run<Conversation>([=](DbConnection &conn) -> Result<Conversation> {
+        return core::failedAsync<core::Conversation>(ok.error());
+    return m_executor.run<core::Conversation>([=](DbConnection &conn) -> Result<core::Conversation> {
         auto query = conn.exec(QStringLiteral("SELECT ") + rows::kConversationColumns +
                                    QStringLiteral(" FROM conversations c WHERE c.conversation_id = ?::uuid "
                                                   "AND c.tenant_id = ?"),
@@ -140,16 +140,16 @@ Async<Conversation> ConversationRepository::getConversation(const QString &tenan
     });
 }
 
-Async<Conversation> ConversationRepository::createConversationWithMessages(const QString &tenantId,
-                                                                           const QString &flowType,
-                                                                           const QList<NewMessage> &messages)
+Async<core::Conversation>
+ConversationRepository::createConversationWithMessages(const QString &tenantId, const QString &flowType,
+                                                       const QList<NewMessage> &messages)
 {
     for (const core::Status &check : {validateTenantId(tenantId), validateFlowType(flowType)}) {
         if (!check)
-            return core::failedAsync<Conversation>(check.error());
+            return core::failedAsync<core::Conversation>(check.error());
     }
     if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
-        return core::failedAsync<Conversation>(
+        return core::failedAsync<core::Conversation>(
             makeError(ErrorCode::InvalidArgument,
                       QStringLiteral("messages: between 1 and %1 messages").arg(limits::kMaxMessagesPerSave),
                       {{QStringLiteral("field"), QStringLiteral("messages")}}));
@@ -159,10 +159,10 @@ Async<Conversation> ConversationRepository::createConversationWithMessages(const
     for (qsizetype i = 0; i < messages.size(); ++i) {
         const NewMessage &m = messages.at(i);
         if (auto ok = validateNewMessage(m); !ok)
-            return core::failedAsync<Conversation>(ok.error());
+            return core::failedAsync<core::Conversation>(ok.error());
         if (!m.toolCalls.isEmpty() || m.role == core::Role::Tool) {
             // A history without the tools that produced it cannot be replayed to a provider.
-            return core::failedAsync<Conversation>(
+            return core::failedAsync<core::Conversation>(
                 makeError(ErrorCode::InvalidArgument,
                           QStringLiteral("messages: a new conversation's history holds no tool calls"),
                           {{QStringLiteral("field"), QStringLiteral("messages")}}));
@@ -182,9 +182,9 @@ Async<Conversation> ConversationRepository::createConversationWithMessages(const
     messageBinds << uuidText(id);
     const int count = static_cast<int>(messages.size());
     // One transaction: the conversation appears with its whole history or not at all.
-    return m_executor.runGrouped<Conversation>(
-        lockKey(tenantId), [=](DbConnection &conn) -> Result<Conversation> {
-            return conn.transaction([&]() -> Result<Conversation> {
+    return m_executor.runGrouped<core::Conversation>(
+        lockKey(tenantId), [=](DbConnection &conn) -> Result<core::Conversation> {
+            return conn.transaction([&]() -> Result<core::Conversation> {
                 const QString what = QStringLiteral("create conversation with messages");
                 auto created = conn.exec(
                     QStringLiteral(
@@ -201,7 +201,7 @@ Async<Conversation> ConversationRepository::createConversationWithMessages(const
                     return created.error();
                 if (!created.value()->next())
                     return makeError(ErrorCode::DatabaseError, what + QStringLiteral(" returned no row"));
-                const Conversation conversation = rows::readConversation(*created.value());
+                const core::Conversation conversation = rows::readConversation(*created.value());
                 if (auto inserted = conn.exec(messagesSql, messageBinds, what); !inserted)
                     return inserted.error();
                 return conversation;
@@ -209,14 +209,14 @@ Async<Conversation> ConversationRepository::createConversationWithMessages(const
         });
 }
 
-Async<Conversation> ConversationRepository::setTitle(const QString &tenantId, const QUuid &conversationId,
-                                                     const QString &title)
+Async<core::Conversation> ConversationRepository::setTitle(const QString &tenantId,
+                                                           const QUuid &conversationId, const QString &title)
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
-        return core::failedAsync<Conversation>(ok.error());
+        return core::failedAsync<core::Conversation>(ok.error());
     if (auto ok = validateTitle(title); !ok)
-        return core::failedAsync<Conversation>(ok.error());
-    return m_executor.run<Conversation>([=](DbConnection &conn) -> Result<Conversation> {
+        return core::failedAsync<core::Conversation>(ok.error());
+    return m_executor.run<core::Conversation>([=](DbConnection &conn) -> Result<core::Conversation> {
         auto query = conn.exec(
             QStringLiteral("UPDATE conversations AS c SET title = ? WHERE c.conversation_id = ?::uuid "
                            "AND c.tenant_id = ? RETURNING ") +
@@ -230,14 +230,14 @@ Async<Conversation> ConversationRepository::setTitle(const QString &tenantId, co
     });
 }
 
-Async<QList<Message>> ConversationRepository::saveMessages(const QString &tenantId,
-                                                           const QUuid &conversationId,
-                                                           const QList<NewMessage> &messages)
+Async<QList<core::Message>> ConversationRepository::saveMessages(const QString &tenantId,
+                                                                 const QUuid &conversationId,
+                                                                 const QList<NewMessage> &messages)
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
-        return core::failedAsync<QList<Message>>(ok.error());
+        return core::failedAsync<QList<core::Message>>(ok.error());
     if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
-        return core::failedAsync<QList<Message>>(makeError(
+        return core::failedAsync<QList<core::Message>>(makeError(
             ErrorCode::InvalidArgument, QStringLiteral("messages: save between 1 and %1 messages at once")
                                             .arg(limits::kMaxMessagesPerSave)));
     }
@@ -246,7 +246,7 @@ Async<QList<Message>> ConversationRepository::saveMessages(const QString &tenant
     for (qsizetype i = 0; i < messages.size(); ++i) {
         const NewMessage &m = messages.at(i);
         if (auto ok = validateNewMessage(m); !ok)
-            return core::failedAsync<QList<Message>>(ok.error());
+            return core::failedAsync<QList<core::Message>>(ok.error());
         values.append(QStringLiteral("(%1, ?::text, ?::text, ?::text, ?::text, ?::text)").arg(i));
         binds << core::roleName(m.role) << m.content
               << (m.toolCalls.isEmpty()
@@ -273,12 +273,12 @@ Async<QList<Message>> ConversationRepository::saveMessages(const QString &tenant
         rows::kMessageColumns + QStringLiteral(") SELECT * FROM ins ORDER BY 1");
     // The count goes first in the statement but was appended last: move it.
     binds.move(2, 0);
-    return m_executor.runGrouped<QList<Message>>(
-        lockKey(tenantId, conversationId), [=](DbConnection &conn) -> Result<QList<Message>> {
+    return m_executor.runGrouped<QList<core::Message>>(
+        lockKey(tenantId, conversationId), [=](DbConnection &conn) -> Result<QList<core::Message>> {
             auto query = conn.exec(sql, binds, QStringLiteral("save messages"));
             if (!query)
                 return query.error();
-            QList<Message> saved;
+            QList<core::Message> saved;
             while (query.value()->next())
                 saved.append(rows::readMessage(*query.value()));
             if (saved.isEmpty())
@@ -287,11 +287,11 @@ Async<QList<Message>> ConversationRepository::saveMessages(const QString &tenant
         });
 }
 
-Async<Message> ConversationRepository::saveMessage(const QString &tenantId, const QUuid &conversationId,
-                                                   const NewMessage &message)
+Async<core::Message> ConversationRepository::saveMessage(const QString &tenantId, const QUuid &conversationId,
+                                                         const NewMessage &message)
 {
-    QFuture<Result<QList<Message>>> saved = saveMessages(tenantId, conversationId, {message});
-    return saved.then([](const Result<QList<Message>> &result) -> Result<Message> {
+    QFuture<Result<QList<core::Message>>> saved = saveMessages(tenantId, conversationId, {message});
+    return saved.then([](const Result<QList<core::Message>> &result) -> Result<core::Message> {
         if (!result)
             return result.error();
         return result->constFirst();
@@ -363,20 +363,21 @@ Async<TurnOpening> ConversationRepository::openTurn(const QString &tenantId, con
             if (!stored)
                 return notFound(id);
             // The user message is the newest: it sorts last.
-            std::sort(opened.history.begin(), opened.history.end(), [](const Message &a, const Message &b) {
-                return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
-            });
+            std::sort(opened.history.begin(), opened.history.end(),
+                      [](const core::Message &a, const core::Message &b) {
+                          return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
+                      });
             return opened;
         });
 }
 
-Async<QList<Message>> ConversationRepository::history(const QString &tenantId, const QUuid &conversationId,
-                                                      int limit)
+Async<QList<core::Message>> ConversationRepository::history(const QString &tenantId,
+                                                            const QUuid &conversationId, int limit)
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
-        return core::failedAsync<QList<Message>>(ok.error());
+        return core::failedAsync<QList<core::Message>>(ok.error());
     if (auto ok = validateLimit(limit, limits::kMaxHistory, QStringLiteral("limit")); !ok)
-        return core::failedAsync<QList<Message>>(ok.error());
+        return core::failedAsync<QList<core::Message>>(ok.error());
     // One round trip: the conversation row proves existence and tenancy; the lateral join takes
     // the newest `limit` messages, which are then returned oldest first.
     const QString sql = QStringLiteral("SELECT c.id, ") + rows::kMessageColumns +
@@ -385,12 +386,12 @@ Async<QList<Message>> ConversationRepository::history(const QString &tenantId, c
                                        "ORDER BY x.created_at DESC, x.id DESC LIMIT ?) m ON true "
                                        "WHERE c.conversation_id = ?::uuid AND c.tenant_id = ? "
                                        "ORDER BY m.created_at, m.id");
-    return m_executor.run<QList<Message>>([=](DbConnection &conn) -> Result<QList<Message>> {
+    return m_executor.run<QList<core::Message>>([=](DbConnection &conn) -> Result<QList<core::Message>> {
         auto query =
             conn.exec(sql, {limit, uuidText(conversationId), tenantId}, QStringLiteral("load history"));
         if (!query)
             return query.error();
-        QList<Message> messages;
+        QList<core::Message> messages;
         bool found = false;
         while (query.value()->next()) {
             found = true;
@@ -403,18 +404,18 @@ Async<QList<Message>> ConversationRepository::history(const QString &tenantId, c
     });
 }
 
-Async<Page<Message>> ConversationRepository::messages(const MessageQuery &q)
+Async<core::Page<core::Message>> ConversationRepository::messages(const core::MessageQuery &q)
 {
     if (auto ok = validateScope(q.tenantId, q.conversationId); !ok)
-        return core::failedAsync<Page<Message>>(ok.error());
+        return core::failedAsync<core::Page<core::Message>>(ok.error());
     if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
-        return core::failedAsync<Page<Message>>(ok.error());
+        return core::failedAsync<core::Page<core::Message>>(ok.error());
     Cursor after;
     const bool hasCursor = !q.cursor.isEmpty();
     if (hasCursor) {
         auto decoded = decodeCursor(q.cursor);
         if (!decoded)
-            return core::failedAsync<Page<Message>>(decoded.error());
+            return core::failedAsync<core::Page<core::Message>>(decoded.error());
         after = decoded.value();
     }
     QVariantList binds{q.limit + 1};
@@ -436,40 +437,42 @@ Async<Page<Message>> ConversationRepository::messages(const MessageQuery &q)
     binds.move(0, hasCursor ? 2 : 0);
     const int limit = q.limit;
     const QUuid conversationId = q.conversationId;
-    return m_executor.run<Page<Message>>([=](DbConnection &conn) -> Result<Page<Message>> {
-        auto query = conn.exec(sql, binds, QStringLiteral("list messages"));
-        if (!query)
-            return query.error();
-        Page<Message> page;
-        bool found = false;
-        QString lastCursor;
-        while (query.value()->next()) {
-            found = true;
-            if (query.value()->isNull(1))
-                continue;
-            if (page.items.size() == limit) {
-                page.nextCursor = lastCursor;
-                break;
+    return m_executor.run<core::Page<core::Message>>(
+        [=](DbConnection &conn) -> Result<core::Page<core::Message>> {
+            auto query = conn.exec(sql, binds, QStringLiteral("list messages"));
+            if (!query)
+                return query.error();
+            core::Page<core::Message> page;
+            bool found = false;
+            QString lastCursor;
+            while (query.value()->next()) {
+                found = true;
+                if (query.value()->isNull(1))
+                    continue;
+                if (page.items.size() == limit) {
+                    page.nextCursor = lastCursor;
+                    break;
+                }
+                page.items.append(rows::readMessage(*query.value(), 1));
+                lastCursor = rows::messageCursor(*query.value(), 1);
             }
-            page.items.append(rows::readMessage(*query.value(), 1));
-            lastCursor = rows::messageCursor(*query.value(), 1);
-        }
-        if (!found)
-            return notFound(conversationId);
-        return page;
-    });
+            if (!found)
+                return notFound(conversationId);
+            return page;
+        });
 }
 
-Async<Page<Conversation>> ConversationRepository::listConversations(const ConversationQuery &q)
+Async<core::Page<core::Conversation>>
+ConversationRepository::listConversations(const core::ConversationQuery &q)
 {
     if (auto ok = validateTenantId(q.tenantId); !ok)
-        return core::failedAsync<Page<Conversation>>(ok.error());
+        return core::failedAsync<core::Page<core::Conversation>>(ok.error());
     if (!q.flowType.isEmpty()) {
         if (auto ok = validateFlowType(q.flowType); !ok)
-            return core::failedAsync<Page<Conversation>>(ok.error());
+            return core::failedAsync<core::Page<core::Conversation>>(ok.error());
     }
     if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
-        return core::failedAsync<Page<Conversation>>(ok.error());
+        return core::failedAsync<core::Page<core::Conversation>>(ok.error());
     // Four statement shapes rather than "? IS NULL OR …", so each keeps an index-only plan.
     QString sql = QStringLiteral("SELECT ") + rows::kConversationColumns +
                   QStringLiteral(" FROM conversations c WHERE c.tenant_id = ?");
@@ -481,33 +484,34 @@ Async<Page<Conversation>> ConversationRepository::listConversations(const Conver
     if (auto paged = rows::appendNewestFirstPage(sql, binds, QStringLiteral("c.updated_at"),
                                                  QStringLiteral("c.id"), q.cursor, q.limit);
         !paged)
-        return core::failedAsync<Page<Conversation>>(paged.error());
+        return core::failedAsync<core::Page<core::Conversation>>(paged.error());
     const int limit = q.limit;
-    return m_executor.run<Page<Conversation>>([=](DbConnection &conn) -> Result<Page<Conversation>> {
-        auto query = conn.exec(sql, binds, QStringLiteral("list conversations"));
-        if (!query)
-            return query.error();
-        return rows::readPage<Conversation>(
-            *query.value(), limit, [](const QSqlQuery &row) { return rows::readConversation(row); },
-            [](const QSqlQuery &row) { return rows::conversationCursor(row); });
-    });
+    return m_executor.run<core::Page<core::Conversation>>(
+        [=](DbConnection &conn) -> Result<core::Page<core::Conversation>> {
+            auto query = conn.exec(sql, binds, QStringLiteral("list conversations"));
+            if (!query)
+                return query.error();
+            return rows::readPage<core::Conversation>(
+                *query.value(), limit, [](const QSqlQuery &row) { return rows::readConversation(row); },
+                [](const QSqlQuery &row) { return rows::conversationCursor(row); });
+        });
 }
 
-Async<QList<SearchHit>> ConversationRepository::search(const SearchQuery &q)
+Async<QList<core::SearchHit>> ConversationRepository::search(const core::SearchQuery &q)
 {
     if (auto ok = validateTenantId(q.tenantId); !ok)
-        return core::failedAsync<QList<SearchHit>>(ok.error());
+        return core::failedAsync<QList<core::SearchHit>>(ok.error());
     if (q.text.trimmed().isEmpty() || q.text.size() > 1000) {
-        return core::failedAsync<QList<SearchHit>>(
+        return core::failedAsync<QList<core::SearchHit>>(
             makeError(ErrorCode::InvalidArgument, QStringLiteral("q: search text must be 1-1000 characters"),
                       {{QStringLiteral("field"), QStringLiteral("q")}}));
     }
     if (!q.flowType.isEmpty()) {
         if (auto ok = validateFlowType(q.flowType); !ok)
-            return core::failedAsync<QList<SearchHit>>(ok.error());
+            return core::failedAsync<QList<core::SearchHit>>(ok.error());
     }
     if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
-        return core::failedAsync<QList<SearchHit>>(ok.error());
+        return core::failedAsync<QList<core::SearchHit>>(ok.error());
     QString sql = QStringLiteral("SELECT m.id, m.conversation_id, m.flow_type, c.title, m.role, "
                                  "ts_headline('simple', left(m.content, 20000), q, 'StartSel=[[, StopSel=]], "
                                  "MaxWords=30, MinWords=8'), "
@@ -521,14 +525,14 @@ Async<QList<SearchHit>> ConversationRepository::search(const SearchQuery &q)
     }
     sql += QStringLiteral(" ORDER BY m.created_at DESC, m.id DESC LIMIT ?");
     binds << q.limit;
-    return m_executor.run<QList<SearchHit>>([=](DbConnection &conn) -> Result<QList<SearchHit>> {
+    return m_executor.run<QList<core::SearchHit>>([=](DbConnection &conn) -> Result<QList<core::SearchHit>> {
         auto query = conn.exec(sql, binds, QStringLiteral("search"));
         if (!query)
             return query.error();
-        QList<SearchHit> hits;
+        QList<core::SearchHit> hits;
         while (query.value()->next()) {
             const QSqlQuery &row = *query.value();
-            SearchHit hit;
+            core::SearchHit hit;
             hit.messageId = row.value(0).toLongLong();
             hit.conversationId = QUuid::fromString(row.value(1).toString());
             hit.flowType = row.value(2).toString();

@@ -17,24 +17,26 @@ public:
     explicit ConversationRepository(DbExecutor &executor) : m_executor(executor) {}
 
     /// Creates a conversation (creating the tenant row on first use) and returns it.
-    core::Async<Conversation> createConversation(const QString &tenantId, const QString &flowType,
-                                                 const QJsonObject &metadata = {}, const QString &title = {});
+    core::Async<core::Conversation> createConversation(const QString &tenantId, const QString &flowType,
+                                                       const QJsonObject &metadata = {},
+                                                       const QString &title = {});
     /// Creates a conversation that starts with `messages` (system, user and assistant messages
     /// without tool calls, e.g. the history an OpenAI client sent), all in one transaction: it
     /// exists with its whole history or not at all. The title is left empty (the first turn
     /// sets it). InvalidArgument for an invalid message or one with tool calls.
-    core::Async<Conversation> createConversationWithMessages(const QString &tenantId, const QString &flowType,
-                                                             const QList<NewMessage> &messages);
-    core::Async<Conversation> getConversation(const QString &tenantId, const QUuid &conversationId);
-    core::Async<Conversation> setTitle(const QString &tenantId, const QUuid &conversationId,
-                                       const QString &title);
+    core::Async<core::Conversation> createConversationWithMessages(const QString &tenantId,
+                                                                   const QString &flowType,
+                                                                   const QList<NewMessage> &messages);
+    core::Async<core::Conversation> getConversation(const QString &tenantId, const QUuid &conversationId);
+    core::Async<core::Conversation> setTitle(const QString &tenantId, const QUuid &conversationId,
+                                             const QString &title);
 
     /// Appends messages in one statement (all or nothing), bumping updated_at and message_count.
     /// Returns the stored messages in order.
-    core::Async<QList<Message>> saveMessages(const QString &tenantId, const QUuid &conversationId,
-                                             const QList<NewMessage> &messages);
-    core::Async<Message> saveMessage(const QString &tenantId, const QUuid &conversationId,
-                                     const NewMessage &message);
+    core::Async<QList<core::Message>> saveMessages(const QString &tenantId, const QUuid &conversationId,
+                                                   const QList<NewMessage> &messages);
+    core::Async<core::Message> saveMessage(const QString &tenantId, const QUuid &conversationId,
+                                           const NewMessage &message);
 
     /// A chat turn's opening in one statement and one commit (shared with other turns under
     /// load): continues `conversationId` (NotFound unless it is this tenant's and this flow's) or,
@@ -46,15 +48,15 @@ public:
                                       const QString &userMessage, int historyLimit);
 
     /// The most recent `limit` messages, returned oldest first (ties by id).
-    core::Async<QList<Message>> history(const QString &tenantId, const QUuid &conversationId,
-                                        int limit = 100);
+    core::Async<QList<core::Message>> history(const QString &tenantId, const QUuid &conversationId,
+                                              int limit = 100);
     /// All messages oldest first, a page at a time (keyset on created_at, id).
-    core::Async<Page<Message>> messages(const MessageQuery &query);
+    core::Async<core::Page<core::Message>> messages(const core::MessageQuery &query);
 
     /// A tenant's conversations, most recently active first, optionally one flow type.
-    core::Async<Page<Conversation>> listConversations(const ConversationQuery &query);
+    core::Async<core::Page<core::Conversation>> listConversations(const core::ConversationQuery &query);
     /// Full-text search over message content within one tenant, newest matches first.
-    core::Async<QList<SearchHit>> search(const SearchQuery &query);
+    core::Async<QList<core::SearchHit>> search(const core::SearchQuery &query);
 
     /// Deletes the conversation and (cascade) its messages.
     core::Async<bool> deleteConversation(const QString &tenantId, const QUuid &conversationId);

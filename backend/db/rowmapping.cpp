@@ -53,9 +53,9 @@ QDateTime fromEpochMicros(const QVariant &micros)
     return QDateTime::fromMSecsSinceEpoch(micros.toLongLong() / 1000, Qt::UTC);
 }
 
-Conversation readConversation(const QSqlQuery &query, int offset)
+core::Conversation readConversation(const QSqlQuery &query, int offset)
 {
-    Conversation c;
+    core::Conversation c;
     c.conversationId = QUuid::fromString(query.value(offset + 0).toString());
     c.tenantId = query.value(offset + 1).toString();
     c.flowType = query.value(offset + 2).toString();
@@ -72,9 +72,9 @@ QString conversationCursor(const QSqlQuery &query, int offset)
     return encodeCursor(Cursor{query.value(offset + 8).toLongLong(), query.value(offset + 9).toLongLong()});
 }
 
-Message readMessage(const QSqlQuery &query, int offset)
+core::Message readMessage(const QSqlQuery &query, int offset)
 {
-    Message m;
+    core::Message m;
     m.id = query.value(offset + 0).toLongLong();
     m.conversationId = QUuid::fromString(query.value(offset + 1).toString());
     m.tenantId = query.value(offset + 2).toString();

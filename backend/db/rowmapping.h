@@ -12,7 +12,7 @@ namespace agency::db::rows {
 /// conversations c: conversation_id, tenant_id, flow_type, title, flow_metadata, message_count,
 /// created_at, updated_at, updated_at (all three in epoch microseconds), id
 extern const QString kConversationColumns;
-Conversation readConversation(const QSqlQuery &query, int offset = 0);
+core::Conversation readConversation(const QSqlQuery &query, int offset = 0);
 constexpr int kConversationColumnCount = 10;
 /// The keyset cursor of the conversation read at `offset`.
 QString conversationCursor(const QSqlQuery &query, int offset = 0);
@@ -20,16 +20,16 @@ QString conversationCursor(const QSqlQuery &query, int offset = 0);
 /// messages m: id, conversation_id, tenant_id, flow_type, role, content, tool_calls, tool_call_id,
 /// message_metadata, created_at, created_at (both in epoch microseconds)
 extern const QString kMessageColumns;
-Message readMessage(const QSqlQuery &query, int offset = 0);
+core::Message readMessage(const QSqlQuery &query, int offset = 0);
 constexpr int kMessageColumnCount = 11;
 QString messageCursor(const QSqlQuery &query, int offset = 0);
 
 /// Reads a keyset page from a query that asked for `limit + 1` rows: the extra row only proves
 /// that a next page exists, whose cursor is the one of the last row kept.
 template <typename T, typename Read, typename CursorOf>
-Page<T> readPage(QSqlQuery &query, int limit, Read read, CursorOf cursorOf)
+core::Page<T> readPage(QSqlQuery &query, int limit, Read read, CursorOf cursorOf)
 {
-    Page<T> page;
+    core::Page<T> page;
     QString lastCursor;
     while (query.next()) {
         if (page.items.size() == limit) {

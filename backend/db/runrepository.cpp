@@ -79,9 +79,9 @@ QString usageJson(const core::Usage &usage)
                                       {QStringLiteral("total_tokens"), usage.totalTokens}});
 }
 
-Run readRun(const QSqlQuery &q)
+core::Run readRun(const QSqlQuery &q)
 {
-    Run r;
+    core::Run r;
     r.id = q.value(0).toLongLong();
     r.runId = QUuid::fromString(q.value(1).toString());
     r.tenantId = q.value(2).toString();
@@ -89,7 +89,7 @@ Run readRun(const QSqlQuery &q)
     r.input = q.value(4).toString();
     r.provider = q.value(5).toString();
     r.model = q.value(6).toString();
-    r.status = runStatusFromName(q.value(7).toString()).value_or(RunStatus::Failed);
+    r.status = core::runStatusFromName(q.value(7).toString()).value_or(core::RunStatus::Failed);
     r.output = q.value(8).toString();
     if (!q.value(9).isNull()) {
         const QJsonObject e = rows::parseObject(q.value(9));
@@ -120,7 +120,7 @@ QString runCursor(const QSqlQuery &q)
     return encodeCursor(Cursor{q.value(kMicrosColumn).toLongLong(), q.value(0).toLongLong()});
 }
 
-Result<Run> singleRun(const Result<QSqlQuery *> &query, const core::Error &ifNone)
+Result<core::Run> singleRun(const Result<QSqlQuery *> &query, const core::Error &ifNone)
 {
     if (!query)
         return query.error();
@@ -212,33 +212,6 @@ const QString kLeaseCondition = QStringLiteral(
 
 } // namespace
 
-QString runStatusName(RunStatus status)
-{
-    switch (status) {
-    case RunStatus::Queued:
-        return QStringLiteral("queued");
-    case RunStatus::Running:
-        return QStringLiteral("running");
-    case RunStatus::Completed:
-        return QStringLiteral("completed");
-    case RunStatus::Failed:
-        return QStringLiteral("failed");
-    case RunStatus::Cancelled:
-        return QStringLiteral("cancelled");
-    }
-    return QStringLiteral("failed");
-}
-
-std::optional<RunStatus> runStatusFromName(const QString &name)
-{
-    for (RunStatus s : {RunStatus::Queued, RunStatus::Running, RunStatus::Completed, RunStatus::Failed,
-                        RunStatus::Cancelled}) {
-        if (runStatusName(s) == name)
-            return s;
-    }
-    return std::nullopt;
-}
-
 core::Result<QUuid> parseRunId(const QString &text)
 {
     const QUuid id = QUuid::fromString(text.trimmed());
@@ -257,37 +230,38 @@ core::ErrorCode errorCodeFromName(const QString &name)
     return ErrorCode::Internal;
 }
 
-Async<Run> RunRepository::create(const NewRun &run)
+Async<core::Run> RunRepository::create(const NewRun &run)
 {
     if (auto ok = validateTenantId(run.tenantId); !ok)
-        return core::failedAsync<Run>(ok.error());
+        return core::failedAsync<core::Run>(ok.error());
     if (auto ok = validateFlowType(run.flowType); !ok)
-        return core::failedAsync<Run>(ok.error());
+        return core::failedAsync<core::Run>(ok.error());
     if (run.input.trimmed().isEmpty())
-        return core::failedAsync<Run>(invalid(QStringLiteral("input"), QStringLiteral("must not be empty")));
+        return core::failedAsync<core::Run>(
+            invalid(QStringLiteral("input"), QStringLiteral("must not be empty")));
     if (auto ok = validateContent(run.input); !ok) {
         // Same limits as a chat message, reported under this API's field name.
         core::Error e = ok.error();
         e.message.replace(QStringLiteral("content:"), QStringLiteral("input:"));
         e.details.insert(QStringLiteral("field"), QStringLiteral("input"));
-        return core::failedAsync<Run>(e);
+        return core::failedAsync<core::Run>(e);
     }
     static const QRegularExpression providerPattern(QStringLiteral("^[a-z0-9][a-z0-9_-]*$"));
     if (!run.provider.isEmpty() &&
         (run.provider.size() > kMaxProviderChars || !providerPattern.match(run.provider).hasMatch())) {
-        return core::failedAsync<Run>(
+        return core::failedAsync<core::Run>(
             invalid(QStringLiteral("provider"), QStringLiteral("must be a provider name such as openai")));
     }
     if (run.model.size() > kMaxModelChars || run.model.contains(QChar(0)) ||
         run.model.trimmed() != run.model) {
-        return core::failedAsync<Run>(invalid(
+        return core::failedAsync<core::Run>(invalid(
             QStringLiteral("model"),
             QStringLiteral("must be at most %1 characters without surrounding spaces").arg(kMaxModelChars)));
     }
     const QUuid id = QUuid::createUuid();
     const NewRun r = run;
-    return m_executor.run<Run>([id, r](DbConnection &conn) -> Result<Run> {
-        return conn.transaction([&]() -> Result<Run> {
+    return m_executor.run<core::Run>([id, r](DbConnection &conn) -> Result<core::Run> {
+        return conn.transaction([&]() -> Result<core::Run> {
             const QString what = QStringLiteral("create run");
             auto tenant = conn.exec(
                 QStringLiteral(
@@ -306,11 +280,11 @@ Async<Run> RunRepository::create(const NewRun &run)
     });
 }
 
-Async<Run> RunRepository::get(const QString &tenantId, const QUuid &runId)
+Async<core::Run> RunRepository::get(const QString &tenantId, const QUuid &runId)
 {
     if (auto ok = validateScope(tenantId, runId); !ok)
-        return core::failedAsync<Run>(ok.error());
-    return m_executor.run<Run>([=](DbConnection &conn) -> Result<Run> {
+        return core::failedAsync<core::Run>(ok.error());
+    return m_executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
         return singleRun(
             conn.exec(QStringLiteral("SELECT ") + kRunColumns +
                           QStringLiteral(" FROM runs r WHERE r.run_id = ?::uuid AND r.tenant_id = ?"),
@@ -319,13 +293,13 @@ Async<Run> RunRepository::get(const QString &tenantId, const QUuid &runId)
     });
 }
 
-Async<Run> RunRepository::cancel(const QString &tenantId, const QUuid &runId)
+Async<core::Run> RunRepository::cancel(const QString &tenantId, const QUuid &runId)
 {
     if (auto ok = validateScope(tenantId, runId); !ok)
-        return core::failedAsync<Run>(ok.error());
+        return core::failedAsync<core::Run>(ok.error());
     const QString cancelledError =
         errorJson(makeError(ErrorCode::Cancelled, QStringLiteral("cancelled before it started")));
-    return m_executor.run<Run>([=](DbConnection &conn) -> Result<Run> {
+    return m_executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
         // In SET, r.status is the value before this update: a queued run ends here, a running one
         // only gets the request (its worker finishes it).
         auto updated = conn.exec(
@@ -357,41 +331,41 @@ Async<Run> RunRepository::cancel(const QString &tenantId, const QUuid &runId)
     });
 }
 
-Async<Page<Run>> RunRepository::list(const RunQuery &q)
+Async<core::Page<core::Run>> RunRepository::list(const RunQuery &q)
 {
     if (auto ok = validateTenantId(q.tenantId); !ok)
-        return core::failedAsync<Page<Run>>(ok.error());
+        return core::failedAsync<core::Page<core::Run>>(ok.error());
     if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
-        return core::failedAsync<Page<Run>>(ok.error());
+        return core::failedAsync<core::Page<core::Run>>(ok.error());
     QString sql =
         QStringLiteral("SELECT ") + kRunColumns + QStringLiteral(" FROM runs r WHERE r.tenant_id = ?");
     QVariantList binds{q.tenantId};
     if (q.status) {
         sql += QStringLiteral(" AND r.status = ?");
-        binds << runStatusName(*q.status);
+        binds << core::runStatusName(*q.status);
     }
     if (auto paged = rows::appendNewestFirstPage(sql, binds, QStringLiteral("r.created_at"),
                                                  QStringLiteral("r.id"), q.cursor, q.limit);
         !paged)
-        return core::failedAsync<Page<Run>>(paged.error());
+        return core::failedAsync<core::Page<core::Run>>(paged.error());
     const int limit = q.limit;
-    return m_executor.run<Page<Run>>([=](DbConnection &conn) -> Result<Page<Run>> {
+    return m_executor.run<core::Page<core::Run>>([=](DbConnection &conn) -> Result<core::Page<core::Run>> {
         auto query = conn.exec(sql, binds, QStringLiteral("list runs"));
         if (!query)
             return query.error();
-        return rows::readPage<Run>(
+        return rows::readPage<core::Run>(
             *query.value(), limit, [](const QSqlQuery &row) { return readRun(row); },
             [](const QSqlQuery &row) { return runCursor(row); });
     });
 }
 
-Async<QList<Run>> RunRepository::claim(const QString &workerId, int maxRuns)
+Async<QList<core::Run>> RunRepository::claim(const QString &workerId, int maxRuns)
 {
     if (auto ok = validateWorkerId(workerId); !ok)
-        return core::failedAsync<QList<Run>>(ok.error());
+        return core::failedAsync<QList<core::Run>>(ok.error());
     if (auto ok = validateLimit(maxRuns, kMaxClaim, QStringLiteral("max_runs")); !ok)
-        return core::failedAsync<QList<Run>>(ok.error());
-    return m_executor.run<QList<Run>>([=](DbConnection &conn) -> Result<QList<Run>> {
+        return core::failedAsync<QList<core::Run>>(ok.error());
+    return m_executor.run<QList<core::Run>>([=](DbConnection &conn) -> Result<QList<core::Run>> {
         // One statement: lock the oldest queued rows nobody else has locked, and take them. A row a
         // concurrent claimer holds is skipped (not waited for); a row that stopped being queued
         // since our snapshot is re-checked by the lock and dropped. The pick is a MATERIALIZED CTE
@@ -408,10 +382,10 @@ Async<QList<Run>> RunRepository::claim(const QString &workerId, int maxRuns)
             {maxRuns, workerId}, QStringLiteral("claim runs"));
         if (!query)
             return query.error();
-        QList<Run> runs;
+        QList<core::Run> runs;
         while (query.value()->next())
             runs.append(readRun(*query.value()));
-        std::sort(runs.begin(), runs.end(), [](const Run &a, const Run &b) {
+        std::sort(runs.begin(), runs.end(), [](const core::Run &a, const core::Run &b) {
             return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
         });
         return runs;
@@ -439,15 +413,15 @@ Async<QList<LeaseState>> RunRepository::check(const QList<RunLease> &leases)
                        QStringLiteral("check runs"));
 }
 
-Async<Run> RunRepository::complete(const RunLease &lease, const RunOutput &output)
+Async<core::Run> RunRepository::complete(const RunLease &lease, const RunOutput &output)
 {
     if (auto ok = validateLease(lease); !ok)
-        return core::failedAsync<Run>(ok.error());
+        return core::failedAsync<core::Run>(ok.error());
     const QVariantList binds{output.output,           nullableUuid(output.conversationId),
                              output.provider,         output.model,
                              usageJson(output.usage), lease.id,
                              lease.workerId,          lease.attempt};
-    return m_executor.run<Run>([=](DbConnection &conn) -> Result<Run> {
+    return m_executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
         // The conversation may have been deleted meanwhile: record NULL rather than fail the FK.
         return singleRun(
             conn.exec(QStringLiteral(
@@ -463,14 +437,18 @@ Async<Run> RunRepository::complete(const RunLease &lease, const RunOutput &outpu
 
 namespace {
 
-Async<Run> finishUnsuccessfully(DbExecutor &executor, const RunLease &lease, RunStatus status,
-                                const core::Error &error, const QUuid &conversationId)
+Async<core::Run> finishUnsuccessfully(DbExecutor &executor, const RunLease &lease, core::RunStatus status,
+                                      const core::Error &error, const QUuid &conversationId)
 {
     if (auto ok = validateLease(lease); !ok)
-        return core::failedAsync<Run>(ok.error());
-    const QVariantList binds{runStatusName(status), errorJson(error), nullableUuid(conversationId), lease.id,
-                             lease.workerId,        lease.attempt};
-    return executor.run<Run>([=](DbConnection &conn) -> Result<Run> {
+        return core::failedAsync<core::Run>(ok.error());
+    const QVariantList binds{core::runStatusName(status),
+                             errorJson(error),
+                             nullableUuid(conversationId),
+                             lease.id,
+                             lease.workerId,
+                             lease.attempt};
+    return executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
         return singleRun(
             conn.exec(
                 QStringLiteral("UPDATE runs AS r SET status = ?, error = ?::jsonb, "
@@ -485,14 +463,15 @@ Async<Run> finishUnsuccessfully(DbExecutor &executor, const RunLease &lease, Run
 
 } // namespace
 
-Async<Run> RunRepository::fail(const RunLease &lease, const core::Error &error, const QUuid &conversationId)
+Async<core::Run> RunRepository::fail(const RunLease &lease, const core::Error &error,
+                                     const QUuid &conversationId)
 {
-    return finishUnsuccessfully(m_executor, lease, RunStatus::Failed, error, conversationId);
+    return finishUnsuccessfully(m_executor, lease, core::RunStatus::Failed, error, conversationId);
 }
 
-Async<Run> RunRepository::markCancelled(const RunLease &lease, const QUuid &conversationId)
+Async<core::Run> RunRepository::markCancelled(const RunLease &lease, const QUuid &conversationId)
 {
-    return finishUnsuccessfully(m_executor, lease, RunStatus::Cancelled,
+    return finishUnsuccessfully(m_executor, lease, core::RunStatus::Cancelled,
                                 makeError(ErrorCode::Cancelled, QStringLiteral("cancelled while running")),
                                 conversationId);
 }
@@ -533,15 +512,15 @@ Async<int> RunRepository::release(const QList<RunLease> &leases)
     });
 }
 
-Async<QList<Run>> RunRepository::recoverStale(int leaseSeconds, int maxAttempts)
+Async<QList<core::Run>> RunRepository::recoverStale(int leaseSeconds, int maxAttempts)
 {
     if (leaseSeconds < 1)
-        return core::failedAsync<QList<Run>>(
+        return core::failedAsync<QList<core::Run>>(
             invalid(QStringLiteral("lease_seconds"), QStringLiteral("must be at least 1")));
     if (maxAttempts < 1)
-        return core::failedAsync<QList<Run>>(
+        return core::failedAsync<QList<core::Run>>(
             invalid(QStringLiteral("max_attempts"), QStringLiteral("must be at least 1")));
-    return m_executor.run<QList<Run>>([=](DbConnection &conn) -> Result<QList<Run>> {
+    return m_executor.run<QList<core::Run>>([=](DbConnection &conn) -> Result<QList<core::Run>> {
         // The CTE locks the stale rows (skipping any a live worker is heartbeating right now) and
         // decides each one's fate from the locked, current row version; so two processes
         // recovering at once never both act on a run. MATERIALIZED: evaluated exactly once.
@@ -573,7 +552,7 @@ Async<QList<Run>> RunRepository::recoverStale(int leaseSeconds, int maxAttempts)
             {maxAttempts, leaseSeconds, leaseSeconds}, QStringLiteral("recover stale runs"));
         if (!query)
             return query.error();
-        QList<Run> runs;
+        QList<core::Run> runs;
         while (query.value()->next())
             runs.append(readRun(*query.value()));
         return runs;

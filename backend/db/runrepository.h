@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/future.h"
 #include "core/message.h"
+#include "core/run.h"
 #include "records.h"
 
 #include <QDateTime>
@@ -16,48 +17,11 @@ namespace agency::db {
 
 class DbExecutor;
 
-/// Where a run is in its life. Queued and Running are live; the other three are final.
-enum class RunStatus { Queued, Running, Completed, Failed, Cancelled };
-
-/// "queued", "running", "completed", "failed", "cancelled" (as stored and shown in JSON).
-QString runStatusName(RunStatus status);
-std::optional<RunStatus> runStatusFromName(const QString &name);
 /// Parses a run id given as text (canonical UUID, with or without braces); InvalidArgument naming
 /// the field "run_id" otherwise.
 core::Result<QUuid> parseRunId(const QString &text);
 /// The ErrorCode whose errorCodeName() is `name`; Internal for an unknown name.
 core::ErrorCode errorCodeFromName(const QString &name);
-
-/// A non-interactive flow run: one turn of `flowType` with `input` as the user message, executed
-/// by a worker in a new conversation.
-struct Run
-{
-    qint64 id = 0; ///< row id (internal; identifies a lease together with the attempt number)
-    QUuid runId;   ///< the public id
-    QString tenantId;
-    QString flowType;
-    QString input;
-    QString provider; ///< requested (empty: flow/default); the one that answered once completed
-    QString model;
-    RunStatus status = RunStatus::Queued;
-    QString output;                   ///< the final answer (completed runs)
-    std::optional<core::Error> error; ///< why it failed or was cancelled
-    core::Usage usage;                ///< tokens of the run's provider calls (completed runs)
-    QUuid conversationId;             ///< the conversation the turn stored; null before it started
-    int attempts = 0;                 ///< times a worker claimed it
-    bool cancelRequested = false;     ///< a cancel arrived while it was running
-    QString workerId;                 ///< the worker holding it (running runs)
-    QDateTime createdAt;
-    QDateTime startedAt; ///< of the latest attempt
-    QDateTime finishedAt;
-    QDateTime heartbeatAt;
-
-    bool isFinished() const
-    {
-        return status == RunStatus::Completed || status == RunStatus::Failed ||
-               status == RunStatus::Cancelled;
-    }
-};
 
 /// What a caller asks to run.
 struct NewRun
@@ -73,7 +37,7 @@ struct NewRun
 struct RunQuery
 {
     QString tenantId;
-    std::optional<RunStatus> status;
+    std::optional<core::RunStatus> status;
     int limit = 50;
     QString cursor; ///< from a previous page's nextCursor
 };
@@ -131,20 +95,20 @@ public:
     /// Queues a run (creating the tenant row on first use). Validates tenant, flow type (format
     /// only: the service checks the flow exists), input (non-empty, at most the message limit),
     /// provider and model names.
-    core::Async<Run> create(const NewRun &run);
+    core::Async<core::Run> create(const NewRun &run);
     /// NotFound when absent or another tenant's.
-    core::Async<Run> get(const QString &tenantId, const QUuid &runId);
+    core::Async<core::Run> get(const QString &tenantId, const QUuid &runId);
     /// A queued run is cancelled at once; a running run is marked cancel-requested (its worker
     /// cancels the turn and then marks it cancelled) and returned still `running`; asking again is
     /// harmless. A finished run: Conflict (details: status). NotFound when absent or another tenant's.
-    core::Async<Run> cancel(const QString &tenantId, const QUuid &runId);
+    core::Async<core::Run> cancel(const QString &tenantId, const QUuid &runId);
     /// Keyset-paginated, newest first.
-    core::Async<Page<Run>> list(const RunQuery &query);
+    core::Async<core::Page<core::Run>> list(const RunQuery &query);
 
     /// Claims up to `maxRuns` of the oldest queued runs for `workerId` in one statement: each
     /// becomes running with started_at, heartbeat_at, worker_id set and attempts + 1. Runs locked
     /// by a concurrent claimer are skipped, never claimed twice. An empty list: nothing queued.
-    core::Async<QList<Run>> claim(const QString &workerId, int maxRuns = 1);
+    core::Async<QList<core::Run>> claim(const QString &workerId, int maxRuns = 1);
     /// Renews the leases (heartbeat_at = now) and reports each one's state. Leases not reported
     /// Held/CancelRequested are Lost.
     core::Async<QList<LeaseState>> heartbeat(const QList<RunLease> &leases);
@@ -152,11 +116,12 @@ public:
     core::Async<QList<LeaseState>> check(const QList<RunLease> &leases);
 
     /// Finishes the run as completed. Conflict when the lease is no longer held (nothing changed).
-    core::Async<Run> complete(const RunLease &lease, const RunOutput &output);
+    core::Async<core::Run> complete(const RunLease &lease, const RunOutput &output);
     /// Finishes the run as failed with `error`. Conflict when the lease is no longer held.
-    core::Async<Run> fail(const RunLease &lease, const core::Error &error, const QUuid &conversationId = {});
+    core::Async<core::Run> fail(const RunLease &lease, const core::Error &error,
+                                const QUuid &conversationId = {});
     /// Finishes the run as cancelled (after a cancel request). Conflict when the lease is no longer held.
-    core::Async<Run> markCancelled(const RunLease &lease, const QUuid &conversationId = {});
+    core::Async<core::Run> markCancelled(const RunLease &lease, const QUuid &conversationId = {});
     /// Gives runs back after a clean stop: each held one is queued again without counting the
     /// attempt (or cancelled, if a cancel was requested meanwhile). Returns how many were released.
     core::Async<int> release(const QList<RunLease> &leases);
@@ -165,7 +130,7 @@ public:
     /// database) go back to the queue; those already claimed `maxAttempts` times are failed
     /// instead (code internal, details.reason "abandoned"), and those with a pending cancel are
     /// cancelled. Safe to run concurrently from several processes. Returns the recovered runs.
-    core::Async<QList<Run>> recoverStale(int leaseSeconds, int maxAttempts);
+    core::Async<QList<core::Run>> recoverStale(int leaseSeconds, int maxAttempts);
 
 private:
     DbExecutor &m_executor;

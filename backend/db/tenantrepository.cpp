@@ -17,9 +17,9 @@ namespace {
 const QString kColumns =
     QStringLiteral("t.tenant_id, t.name, t.settings::text, t.conversation_count, t.created_at, t.updated_at");
 
-Tenant readTenant(const QSqlQuery &q)
+core::Tenant readTenant(const QSqlQuery &q)
 {
-    Tenant t;
+    core::Tenant t;
     t.tenantId = q.value(0).toString();
     t.name = q.value(1).toString();
     t.settings = rows::parseObject(q.value(2));
@@ -44,7 +44,7 @@ core::Status validateName(const QString &name)
     return {};
 }
 
-Result<Tenant> firstTenant(Result<QSqlQuery *> query, const QString &tenantId)
+Result<core::Tenant> firstTenant(Result<QSqlQuery *> query, const QString &tenantId)
 {
     if (!query)
         return query.error();
@@ -55,13 +55,13 @@ Result<Tenant> firstTenant(Result<QSqlQuery *> query, const QString &tenantId)
 
 } // namespace
 
-Async<Tenant> TenantRepository::ensureTenant(const QString &tenantId, const QString &name)
+Async<core::Tenant> TenantRepository::ensureTenant(const QString &tenantId, const QString &name)
 {
     if (auto ok = validateTenantId(tenantId); !ok)
-        return core::failedAsync<Tenant>(ok.error());
+        return core::failedAsync<core::Tenant>(ok.error());
     if (auto ok = validateName(name); !ok)
-        return core::failedAsync<Tenant>(ok.error());
-    return m_executor.run<Tenant>([=](DbConnection &conn) -> Result<Tenant> {
+        return core::failedAsync<core::Tenant>(ok.error());
+    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
         // DO UPDATE with an unchanged value so RETURNING yields the existing row too.
         return firstTenant(
             conn.exec(QStringLiteral("INSERT INTO tenants AS t (tenant_id, name) VALUES (?, ?) "
@@ -73,16 +73,16 @@ Async<Tenant> TenantRepository::ensureTenant(const QString &tenantId, const QStr
     });
 }
 
-Async<Tenant> TenantRepository::createTenant(const QString &tenantId, const QString &name,
-                                             const QJsonObject &settings)
+Async<core::Tenant> TenantRepository::createTenant(const QString &tenantId, const QString &name,
+                                                   const QJsonObject &settings)
 {
     for (const core::Status &check : {validateTenantId(tenantId), validateName(name),
                                       validateMetadata(settings, QStringLiteral("settings"))}) {
         if (!check)
-            return core::failedAsync<Tenant>(check.error());
+            return core::failedAsync<core::Tenant>(check.error());
     }
     const QString settingsJson = core::toCompactJsonString(settings);
-    return m_executor.run<Tenant>([=](DbConnection &conn) -> Result<Tenant> {
+    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
         auto result =
             firstTenant(conn.exec(QStringLiteral("INSERT INTO tenants AS t (tenant_id, name, settings) "
                                                  "VALUES (?, ?, ?::jsonb) RETURNING ") +
@@ -95,11 +95,11 @@ Async<Tenant> TenantRepository::createTenant(const QString &tenantId, const QStr
     });
 }
 
-Async<Tenant> TenantRepository::getTenant(const QString &tenantId)
+Async<core::Tenant> TenantRepository::getTenant(const QString &tenantId)
 {
     if (auto ok = validateTenantId(tenantId); !ok)
-        return core::failedAsync<Tenant>(ok.error());
-    return m_executor.run<Tenant>([=](DbConnection &conn) -> Result<Tenant> {
+        return core::failedAsync<core::Tenant>(ok.error());
+    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
         return firstTenant(conn.exec(QStringLiteral("SELECT ") + kColumns +
                                          QStringLiteral(" FROM tenants t WHERE t.tenant_id = ?"),
                                      {tenantId}, QStringLiteral("get tenant")),
@@ -109,7 +109,7 @@ Async<Tenant> TenantRepository::getTenant(const QString &tenantId)
 
 Async<QJsonObject> TenantRepository::settingsOf(const QString &tenantId)
 {
-    return getTenant(tenantId).then([](const Result<Tenant> &tenant) -> Result<QJsonObject> {
+    return getTenant(tenantId).then([](const Result<core::Tenant> &tenant) -> Result<QJsonObject> {
         if (!tenant)
             return tenant.error().code == ErrorCode::NotFound ? Result<QJsonObject>(QJsonObject())
                                                               : Result<QJsonObject>(tenant.error());
@@ -117,49 +117,51 @@ Async<QJsonObject> TenantRepository::settingsOf(const QString &tenantId)
     });
 }
 
-Async<Page<Tenant>> TenantRepository::listTenants(int limit, const QString &afterTenantId)
+Async<core::Page<core::Tenant>> TenantRepository::listTenants(int limit, const QString &afterTenantId)
 {
     if (auto ok = validateLimit(limit, 1000, QStringLiteral("limit")); !ok)
-        return core::failedAsync<Page<Tenant>>(ok.error());
+        return core::failedAsync<core::Page<core::Tenant>>(ok.error());
     if (!afterTenantId.isEmpty()) {
         if (auto ok = validateTenantId(afterTenantId); !ok)
-            return core::failedAsync<Page<Tenant>>(ok.error());
+            return core::failedAsync<core::Page<core::Tenant>>(ok.error());
     }
-    return m_executor.run<Page<Tenant>>([=](DbConnection &conn) -> Result<Page<Tenant>> {
-        auto query = conn.exec(
-            QStringLiteral("SELECT ") + kColumns +
-                QStringLiteral(" FROM tenants t WHERE t.tenant_id > ? ORDER BY t.tenant_id LIMIT ?"),
-            {afterTenantId, limit + 1}, QStringLiteral("list tenants"));
-        if (!query)
-            return query.error();
-        Page<Tenant> page;
-        while (query.value()->next()) {
-            if (page.items.size() == limit) {
-                page.nextCursor = page.items.constLast().tenantId;
-                break;
+    return m_executor.run<core::Page<core::Tenant>>(
+        [=](DbConnection &conn) -> Result<core::Page<core::Tenant>> {
+            auto query = conn.exec(
+                QStringLiteral("SELECT ") + kColumns +
+                    QStringLiteral(" FROM tenants t WHERE t.tenant_id > ? ORDER BY t.tenant_id LIMIT ?"),
+                {afterTenantId, limit + 1}, QStringLiteral("list tenants"));
+            if (!query)
+                return query.error();
+            core::Page<core::Tenant> page;
+            while (query.value()->next()) {
+                if (page.items.size() == limit) {
+                    page.nextCursor = page.items.constLast().tenantId;
+                    break;
+                }
+                page.items.append(readTenant(*query.value()));
             }
-            page.items.append(readTenant(*query.value()));
-        }
-        return page;
-    });
+            return page;
+        });
 }
 
-Async<Tenant> TenantRepository::updateTenant(const QString &tenantId, const std::optional<QString> &name,
-                                             const std::optional<QJsonObject> &settings)
+Async<core::Tenant> TenantRepository::updateTenant(const QString &tenantId,
+                                                   const std::optional<QString> &name,
+                                                   const std::optional<QJsonObject> &settings)
 {
     if (auto ok = validateTenantId(tenantId); !ok)
-        return core::failedAsync<Tenant>(ok.error());
+        return core::failedAsync<core::Tenant>(ok.error());
     if (name) {
         if (auto ok = validateName(*name); !ok)
-            return core::failedAsync<Tenant>(ok.error());
+            return core::failedAsync<core::Tenant>(ok.error());
     }
     if (settings) {
         if (auto ok = validateMetadata(*settings, QStringLiteral("settings")); !ok)
-            return core::failedAsync<Tenant>(ok.error());
+            return core::failedAsync<core::Tenant>(ok.error());
     }
     const QVariant nameValue = name ? QVariant(*name) : QVariant();
     const QVariant settingsValue = settings ? QVariant(core::toCompactJsonString(*settings)) : QVariant();
-    return m_executor.run<Tenant>([=](DbConnection &conn) -> Result<Tenant> {
+    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
         return firstTenant(
             conn.exec(QStringLiteral("UPDATE tenants AS t SET name = coalesce(?::text, t.name), "
                                      "settings = coalesce(?::text::jsonb, t.settings), "

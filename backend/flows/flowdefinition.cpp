@@ -24,13 +24,13 @@ const QStringList kKnownKeys = {
 
 } // namespace
 
-core::Result<FlowDefinition> parseFlowDefinition(const QJsonObject &json, const QString &source)
+core::Result<core::FlowDefinition> parseFlowDefinition(const QJsonObject &json, const QString &source)
 {
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (!kKnownKeys.contains(it.key()))
             return invalid(source, it.key(), QStringLiteral("is not a flow field"));
     }
-    FlowDefinition flow;
+    core::FlowDefinition flow;
     flow.source = source;
     static const QRegularExpression flowTypePattern(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,63}$"));
     flow.flowType = json.value(QStringLiteral("flow_type")).toString();
@@ -87,26 +87,6 @@ core::Result<FlowDefinition> parseFlowDefinition(const QJsonObject &json, const 
         flow.maxTokens = maxTokens.value();
     }
     return flow;
-}
-
-QJsonObject FlowDefinition::toJson() const
-{
-    QJsonObject json{{QStringLiteral("flow_type"), flowType},
-                     {QStringLiteral("title"), title},
-                     {QStringLiteral("description"), description},
-                     {QStringLiteral("system_prompt"), systemPrompt},
-                     {QStringLiteral("tools"), QJsonArray::fromStringList(tools)},
-                     {QStringLiteral("max_tool_rounds"), maxToolRounds},
-                     {QStringLiteral("history_window"), historyWindow}};
-    if (!provider.isEmpty())
-        json.insert(QStringLiteral("provider"), provider);
-    if (!model.isEmpty())
-        json.insert(QStringLiteral("model"), model);
-    if (temperature)
-        json.insert(QStringLiteral("temperature"), *temperature);
-    if (maxTokens)
-        json.insert(QStringLiteral("max_tokens"), *maxTokens);
-    return json;
 }
 
 } // namespace agency::flows

@@ -59,12 +59,12 @@ void FlowRegistry::loadDirectory(const QString &dirPath, const QStringList &know
     }
 }
 
-void FlowRegistry::insert(FlowDefinition flow)
+void FlowRegistry::insert(core::FlowDefinition flow)
 {
     m_flows.insert(flow.flowType, std::move(flow));
 }
 
-std::optional<FlowDefinition> FlowRegistry::find(const QString &flowType) const
+std::optional<core::FlowDefinition> FlowRegistry::find(const QString &flowType) const
 {
     const auto it = m_flows.constFind(flowType);
     if (it == m_flows.cend())
@@ -72,11 +72,12 @@ std::optional<FlowDefinition> FlowRegistry::find(const QString &flowType) const
     return *it;
 }
 
-QList<FlowDefinition> FlowRegistry::flows() const
+QList<core::FlowDefinition> FlowRegistry::flows() const
 {
-    QList<FlowDefinition> list = m_flows.values();
-    std::sort(list.begin(), list.end(),
-              [](const FlowDefinition &a, const FlowDefinition &b) { return a.flowType < b.flowType; });
+    QList<core::FlowDefinition> list = m_flows.values();
+    std::sort(list.begin(), list.end(), [](const core::FlowDefinition &a, const core::FlowDefinition &b) {
+        return a.flowType < b.flowType;
+    });
     return list;
 }
 

@@ -28,17 +28,17 @@ public:
     static QString defaultUserDirectory();
 
     /// Adds or replaces one flow (tests, embedding).
-    void insert(FlowDefinition flow);
+    void insert(core::FlowDefinition flow);
 
-    std::optional<FlowDefinition> find(const QString &flowType) const;
+    std::optional<core::FlowDefinition> find(const QString &flowType) const;
     /// All flows sorted by flow_type.
-    QList<FlowDefinition> flows() const;
+    QList<core::FlowDefinition> flows() const;
     const QList<Problem> &problems() const { return m_problems; }
 
 private:
     void loadDirectory(const QString &dir, const QStringList &knownTools);
 
-    QHash<QString, FlowDefinition> m_flows;
+    QHash<QString, core::FlowDefinition> m_flows;
     QList<Problem> m_problems;
 };
 

@@ -6,7 +6,7 @@
 
 namespace agency::flows {
 
-core::ChatMessage toChatMessage(const db::Message &message)
+core::ChatMessage toChatMessage(const core::Message &message)
 {
     core::ChatMessage chat;
     chat.role = message.role;
@@ -18,7 +18,7 @@ core::ChatMessage toChatMessage(const db::Message &message)
     return chat;
 }
 
-QList<core::ChatMessage> buildPromptMessages(const QString &systemPrompt, const QList<db::Message> &window)
+QList<core::ChatMessage> buildPromptMessages(const QString &systemPrompt, const QList<core::Message> &window)
 {
     QList<core::ChatMessage> messages;
     if (!systemPrompt.isEmpty())
@@ -30,7 +30,7 @@ QList<core::ChatMessage> buildPromptMessages(const QString &systemPrompt, const 
     QSet<QString> open; // calls of the last assistant message sent, still waiting for a result
     QList<core::ChatMessage> systemMessages;
     for (qsizetype i = 0; i < window.size(); ++i) {
-        const db::Message &m = window.at(i);
+        const core::Message &m = window.at(i);
         if (m.role == core::Role::Tool) {
             if (open.remove(m.toolCallId))
                 messages.append(toChatMessage(m));

@@ -89,7 +89,7 @@ core::Result<RunWorkerOptions> RunWorkerOptions::fromSettings(const config::Sett
 /// One run this worker holds.
 struct RunWorker::Active
 {
-    db::Run run;
+    core::Run run;
     db::RunLease lease;
     core::CancelTokenPtr cancel = core::CancelToken::create();
     QUuid conversationId; ///< learnt from the turn's events, so a failed run still points at it
@@ -187,14 +187,14 @@ void RunWorker::requestCancel(const QUuid &runId)
     }
 }
 
-void RunWorker::notify(const core::Async<db::Run> &change)
+void RunWorker::notify(const core::Async<core::Run> &change)
 {
-    whenFinished(this, change, [this](const Result<db::Run> &run) {
+    whenFinished(this, change, [this](const Result<core::Run> &run) {
         if (!run)
             return;
-        if (run->status == db::RunStatus::Queued)
+        if (run->status == core::RunStatus::Queued)
             wake();
-        else if (run->status == db::RunStatus::Running && run->cancelRequested)
+        else if (run->status == core::RunStatus::Running && run->cancelRequested)
             requestCancel(run->runId);
     });
 }
@@ -205,16 +205,16 @@ void RunWorker::recover()
         return;
     m_recovering = true;
     whenFinished(this, m_runs.recoverStale(m_options.leaseSeconds, m_options.maxAttempts),
-                 [this](const Result<QList<db::Run>> &recovered) {
+                 [this](const Result<QList<core::Run>> &recovered) {
                      m_recovering = false;
                      if (!recovered) {
                          qCWarning(lcRuns).noquote()
                              << "stale run recovery failed:" << recovered.error().toString();
                      } else if (!recovered->isEmpty()) {
-                         for (const db::Run &run : recovered.value()) {
+                         for (const core::Run &run : recovered.value()) {
                              qCInfo(lcRuns).noquote()
                                  << "recovered run" << run.runId.toString(QUuid::WithoutBraces) << "(attempt"
-                                 << run.attempts << "):" << db::runStatusName(run.status);
+                                 << run.attempts << "):" << core::runStatusName(run.status);
                          }
                          Q_EMIT runsRecovered(static_cast<int>(recovered->size()));
                      }
@@ -231,7 +231,7 @@ void RunWorker::tryClaim()
         return;
     m_claiming = true;
     whenFinished(this, m_runs.claim(m_options.workerId, free),
-                 [this, free](const Result<QList<db::Run>> &claimed) {
+                 [this, free](const Result<QList<core::Run>> &claimed) {
                      m_claiming = false;
                      if (!claimed) {
                          qCWarning(lcRuns).noquote() << "claiming runs failed:" << claimed.error().toString();
@@ -241,7 +241,7 @@ void RunWorker::tryClaim()
                      if (m_stopping) {
                          // Claimed while stop() was in progress: give them straight back.
                          QList<db::RunLease> leases;
-                         for (const db::Run &run : claimed.value())
+                         for (const core::Run &run : claimed.value())
                              leases.append(db::RunLease{run.id, run.runId, m_options.workerId, run.attempts});
                          ++m_pendingReleases;
                          whenFinished(this, m_runs.release(leases), [this](const Result<int> &) {
@@ -250,7 +250,7 @@ void RunWorker::tryClaim()
                          });
                          return;
                      }
-                     for (const db::Run &run : claimed.value())
+                     for (const core::Run &run : claimed.value())
                          execute(run);
                      // A full batch suggests more are waiting; slots freed meanwhile can take them now.
                      if (claimed->size() == free)
@@ -258,7 +258,7 @@ void RunWorker::tryClaim()
                  });
 }
 
-void RunWorker::execute(const db::Run &run)
+void RunWorker::execute(const core::Run &run)
 {
     auto active = std::make_shared<Active>();
     active->run = run;
@@ -268,7 +268,7 @@ void RunWorker::execute(const db::Run &run)
                              << run.tenantId << "flow" << run.flowType << "attempt" << run.attempts;
     Q_EMIT runStarted(run.runId);
 
-    TurnRequest request;
+    core::TurnRequest request;
     request.tenantId = run.tenantId;
     request.flowType = run.flowType;
     request.message = run.input;
@@ -276,24 +276,24 @@ void RunWorker::execute(const db::Run &run)
     request.model = run.model;
     request.cancel = active->cancel;
     std::weak_ptr<Active> weak = active;
-    auto turn = m_engine.run(request, [weak](const TurnEvent &event) {
+    auto turn = m_engine.run(request, [weak](const core::TurnEvent &event) {
         if (auto held = weak.lock(); held && !event.conversationId.isNull())
             held->conversationId = event.conversationId;
     });
     whenFinished(this, turn,
-                 [this, active](const Result<TurnResult> &result) { onTurnFinished(active, result); });
+                 [this, active](const Result<core::TurnResult> &result) { onTurnFinished(active, result); });
 }
 
-void RunWorker::onTurnFinished(const std::shared_ptr<Active> &active, const Result<TurnResult> &result)
+void RunWorker::onTurnFinished(const std::shared_ptr<Active> &active, const Result<core::TurnResult> &result)
 {
     active->recording = true;
     db::RunRepository *runs = &m_runs;
     const db::RunLease lease = active->lease;
     const QUuid conversationId = active->conversationId;
-    auto statusOf = [](const Result<db::Run> &run) -> Result<QString> {
+    auto statusOf = [](const Result<core::Run> &run) -> Result<QString> {
         if (!run)
             return run.error();
-        return db::runStatusName(run->status);
+        return core::runStatusName(run->status);
     };
     if (result) {
         const db::RunOutput output{result->content, result->conversationId, result->provider, result->model,

@@ -75,7 +75,7 @@ public:
     /// Tells the worker about a run this process just created or cancelled: pass the future the
     /// repository returned. Once it finishes, a queued run is claimed at once (no poll delay) and
     /// a running run with a cancel request is cancelled at once if it executes here.
-    void notify(const core::Async<db::Run> &change);
+    void notify(const core::Async<core::Run> &change);
 
     QString workerId() const { return m_options.workerId; }
     const RunWorkerOptions &options() const { return m_options; }
@@ -98,8 +98,8 @@ private:
 
     void recover();
     void tryClaim();
-    void execute(const db::Run &run);
-    void onTurnFinished(const std::shared_ptr<Active> &active, const core::Result<TurnResult> &result);
+    void execute(const core::Run &run);
+    void onTurnFinished(const std::shared_ptr<Active> &active, const core::Result<core::TurnResult> &result);
     void record(const std::shared_ptr<Active> &active, int attempt);
     void finishActive(const std::shared_ptr<Active> &active, const QString &status);
     void heartbeat();

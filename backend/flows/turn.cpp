@@ -35,14 +35,15 @@ QJsonObject usageJson(const core::Usage &usage)
 
 } // namespace
 
-Turn::Turn(const TurnDependencies &deps, TurnRequest request, TurnEventHandler onEvent, QObject *parent)
+Turn::Turn(const TurnDependencies &deps, core::TurnRequest request, core::TurnEventHandler onEvent,
+           QObject *parent)
     : QObject(parent), m_deps(deps), m_request(std::move(request)), m_onEvent(std::move(onEvent))
 {
     if (!m_request.cancel)
         m_request.cancel = core::CancelToken::create();
 }
 
-core::Async<TurnResult> Turn::start()
+core::Async<core::TurnResult> Turn::start()
 {
     m_promise.start();
     // The turn begins on the next pass of the event loop, so its future never finishes (nor an
@@ -109,7 +110,7 @@ bool Turn::cancelled()
     return true;
 }
 
-void Turn::emitEvent(TurnEvent event)
+void Turn::emitEvent(core::TurnEvent event)
 {
     event.conversationId = m_result.conversationId;
     if (m_onEvent)
@@ -121,12 +122,12 @@ void Turn::fail(const core::Error &error)
     if (m_state == State::Done || m_state == State::Failed)
         return;
     m_state = State::Failed;
-    TurnEvent event;
-    event.kind = TurnEvent::Kind::Error;
+    core::TurnEvent event;
+    event.kind = core::TurnEvent::Kind::Error;
     event.error = error;
     event.round = m_result.providerCalls;
     emitEvent(event);
-    m_promise.addResult(Result<TurnResult>(error));
+    m_promise.addResult(Result<core::TurnResult>(error));
     m_promise.finish();
     deleteLater();
 }
@@ -134,12 +135,12 @@ void Turn::fail(const core::Error &error)
 void Turn::finish()
 {
     m_state = State::Done;
-    TurnEvent event;
-    event.kind = TurnEvent::Kind::Done;
+    core::TurnEvent event;
+    event.kind = core::TurnEvent::Kind::Done;
     event.text = m_result.content;
     event.round = m_result.providerCalls;
     emitEvent(event);
-    m_promise.addResult(Result<TurnResult>(m_result));
+    m_promise.addResult(Result<core::TurnResult>(m_result));
     m_promise.finish();
     deleteLater();
 }
@@ -159,8 +160,8 @@ void Turn::openTurn()
                  return fail(opened.error());
              m_result.conversationId = opened->conversationId;
              m_result.messages.append(opened->history.constLast());
-             TurnEvent started;
-             started.kind = TurnEvent::Kind::Started;
+             core::TurnEvent started;
+             started.kind = core::TurnEvent::Kind::Started;
              emitEvent(started);
              m_messages = buildPromptMessages(m_flow.systemPrompt, opened->history);
              reserveTokens();
@@ -219,8 +220,8 @@ void Turn::callProvider(const ratelimit::Reservation &reservation)
     options.onDelta = [this, round](const llm::Delta &delta) {
         if (delta.text.isEmpty())
             return;
-        TurnEvent event;
-        event.kind = TurnEvent::Kind::TextDelta;
+        core::TurnEvent event;
+        event.kind = core::TurnEvent::Kind::TextDelta;
         event.text = delta.text;
         event.round = round;
         emitEvent(event);
@@ -263,8 +264,8 @@ void Turn::runTools(const llm::Completion &completion)
     m_state = State::Tools;
     QList<QFuture<tools::ToolResult>> calls;
     for (const core::ToolCall &call : completion.toolCalls) {
-        TurnEvent event;
-        event.kind = TurnEvent::Kind::ToolCallStarted;
+        core::TurnEvent event;
+        event.kind = core::TurnEvent::Kind::ToolCallStarted;
         event.toolCall = call;
         event.round = m_result.providerCalls;
         emitEvent(event);
@@ -281,8 +282,8 @@ void Turn::runTools(const llm::Completion &completion)
             QList<tools::ToolResult> results;
             for (qsizetype i = 0; i < pending->size(); ++i) {
                 const tools::ToolResult result = pending->at(i).result();
-                TurnEvent event;
-                event.kind = TurnEvent::Kind::ToolResult;
+                core::TurnEvent event;
+                event.kind = core::TurnEvent::Kind::ToolResult;
                 event.toolCall = completion.toolCalls.at(i);
                 event.toolResult = result.json;
                 event.round = m_result.providerCalls;
@@ -326,12 +327,12 @@ void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::
         round.append(tool);
     }
     then(m_deps.conversations->saveMessages(m_request.tenantId, m_result.conversationId, round),
-         [this, round](const Result<QList<db::Message>> &saved) {
+         [this, round](const Result<QList<core::Message>> &saved) {
              if (!saved)
                  return fail(saved.error());
              m_result.messages += saved.value();
              ++m_result.toolRounds;
-             for (const db::Message &m : saved.value())
+             for (const core::Message &m : saved.value())
                  m_messages.append(toChatMessage(m));
              reserveTokens();
          });
@@ -348,7 +349,7 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
     answer.metadata.insert(QStringLiteral("finish_reason"), finishReason);
     answer.metadata.insert(QStringLiteral("turn_usage"), usageJson(m_result.usage));
     then(m_deps.conversations->saveMessage(m_request.tenantId, m_result.conversationId, answer),
-         [this, content, finishReason](const Result<db::Message> &saved) {
+         [this, content, finishReason](const Result<core::Message> &saved) {
              if (!saved)
                  return fail(saved.error());
              m_result.messages.append(saved.value());

@@ -28,8 +28,9 @@ public:
         Failed
     };
 
-    Turn(const TurnDependencies &deps, TurnRequest request, TurnEventHandler onEvent, QObject *parent);
-    core::Async<TurnResult> start();
+    Turn(const TurnDependencies &deps, core::TurnRequest request, core::TurnEventHandler onEvent,
+         QObject *parent);
+    core::Async<core::TurnResult> start();
     State state() const { return m_state; }
 
 private:
@@ -51,7 +52,7 @@ private:
     void recordUsage(const llm::Completion *completion, const core::Error *error, qint64 latencyMs);
     /// Checks cancellation; fails the turn and returns true when cancelled.
     bool cancelled();
-    void emitEvent(TurnEvent event);
+    void emitEvent(core::TurnEvent event);
     void fail(const core::Error &error);
     void finish();
 
@@ -62,17 +63,17 @@ private:
     }
 
     TurnDependencies m_deps;
-    TurnRequest m_request;
-    TurnEventHandler m_onEvent;
-    FlowDefinition m_flow;
+    core::TurnRequest m_request;
+    core::TurnEventHandler m_onEvent;
+    core::FlowDefinition m_flow;
     std::shared_ptr<llm::Provider> m_provider;
     QString m_providerName;
     QList<llm::ToolDefinition> m_toolDefinitions;
     QJsonArray m_toolDefinitionsJson;
     QList<core::ChatMessage> m_messages; ///< what the next provider call sends
-    TurnResult m_result;
+    core::TurnResult m_result;
     State m_state = State::Created;
-    QPromise<core::Result<TurnResult>> m_promise;
+    QPromise<core::Result<core::TurnResult>> m_promise;
     QElapsedTimer m_callTimer;
 };
 

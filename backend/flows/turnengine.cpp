@@ -8,7 +8,8 @@ TurnEngine::TurnEngine(TurnDependencies deps, QObject *parent) : QObject(parent)
 
 TurnEngine::~TurnEngine() = default;
 
-core::Async<TurnResult> TurnEngine::run(const TurnRequest &request, TurnEventHandler onEvent)
+core::Async<core::TurnResult> TurnEngine::run(const core::TurnRequest &request,
+                                              core::TurnEventHandler onEvent)
 {
     auto *turn = new Turn(m_deps, request, std::move(onEvent), this);
     return turn->start();

@@ -3,6 +3,7 @@
 #include "core/canceltoken.h"
 #include "core/clock.h"
 #include "core/future.h"
+#include "core/turn.h"
 #include "db/records.h"
 #include "flowregistry.h"
 
@@ -28,46 +29,6 @@ class UsageRecorder;
 
 namespace agency::flows {
 
-/// One user message to an agent.
-struct TurnRequest
-{
-    QString tenantId;
-    QString flowType;
-    QUuid conversationId; ///< null: start a new conversation
-    QString message;
-    QString provider; ///< empty: the flow's provider, else the configured default
-    QString model;    ///< empty: the flow's model, else the provider's default
-    core::CancelTokenPtr cancel;
-};
-
-/// What front ends see while a turn runs (streamed to the console or as SSE).
-struct TurnEvent
-{
-    enum class Kind { Started, TextDelta, ToolCallStarted, ToolResult, Done, Error };
-    Kind kind = Kind::Started;
-    QUuid conversationId;
-    int round = 0;           ///< provider call number within the turn, from 1
-    QString text;            ///< TextDelta
-    core::ToolCall toolCall; ///< ToolCallStarted, ToolResult
-    QJsonObject toolResult;  ///< ToolResult: {"success": bool, ...}
-    core::Error error;       ///< Error
-};
-
-/// The outcome of a completed turn.
-struct TurnResult
-{
-    QUuid conversationId;
-    QString content;      ///< the final answer
-    QString finishReason; ///< provider's, or "round_limit"
-    QString provider;
-    QString model;
-    core::Usage usage; ///< summed over every provider call of the turn
-    int providerCalls = 0;
-    int toolRounds = 0;
-    QList<db::Message> messages; ///< everything this turn stored, in order
-};
-
-using TurnEventHandler = std::function<void(const TurnEvent &)>;
 /// Creates (or returns a cached) provider by name and model; empty name = the default provider.
 using ProviderSource =
     std::function<core::Result<std::shared_ptr<llm::Provider>>(const QString &name, const QString &model)>;
@@ -105,7 +66,7 @@ public:
     explicit TurnEngine(TurnDependencies deps, QObject *parent = nullptr);
     ~TurnEngine() override;
 
-    core::Async<TurnResult> run(const TurnRequest &request, TurnEventHandler onEvent = {});
+    core::Async<core::TurnResult> run(const core::TurnRequest &request, core::TurnEventHandler onEvent = {});
 
     /// Turns currently running.
     int activeTurns() const;

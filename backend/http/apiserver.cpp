@@ -79,8 +79,8 @@ void ApiServer::addRoutes()
             auto reply = std::make_shared<PendingReply>(std::move(responder));
             m_service.health().then(this, [reply](const core::Result<service::Health> &health) {
                 QJsonArray providers;
-                const QList<llm::ProviderInfo> infos =
-                    health ? health->providers : QList<llm::ProviderInfo>{};
+                const QList<core::ProviderInfo> infos =
+                    health ? health->providers : QList<core::ProviderInfo>{};
                 for (const auto &p : infos) {
                     providers.append(QJsonObject{{QStringLiteral("name"), p.name},
                                                  {QStringLiteral("configured"), p.configured},

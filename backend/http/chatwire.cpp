@@ -87,7 +87,7 @@ QJsonObject usageObject(const core::Usage &usage)
             {QStringLiteral("total_tokens"), usage.totalTokens}};
 }
 
-QJsonObject responseObject(const flows::TurnResult &result)
+QJsonObject responseObject(const core::TurnResult &result)
 {
     QHash<QString, core::ToolCall> calls; // by id, from the assistant messages of this turn
     QJsonArray toolResults;
@@ -113,9 +113,9 @@ QJsonObject responseObject(const flows::TurnResult &result)
             {QStringLiteral("model"), result.model}};
 }
 
-QByteArray eventName(const flows::TurnEvent &event)
+QByteArray eventName(const core::TurnEvent &event)
 {
-    using Kind = flows::TurnEvent::Kind;
+    using Kind = core::TurnEvent::Kind;
     switch (event.kind) {
     case Kind::TextDelta:
         return QByteArrayLiteral("delta");
@@ -139,9 +139,9 @@ QJsonObject errorObject(const core::Error &error)
                                                   {QStringLiteral("details"), error.details}}}};
 }
 
-QJsonObject eventObject(const flows::TurnEvent &event)
+QJsonObject eventObject(const core::TurnEvent &event)
 {
-    using Kind = flows::TurnEvent::Kind;
+    using Kind = core::TurnEvent::Kind;
     QJsonObject object;
     switch (event.kind) {
     case Kind::TextDelta:

@@ -35,16 +35,16 @@ QJsonObject usageObject(const core::Usage &usage);
 /// The response: {response, conversation_id, tool_used, tool_results, usage, provider, model}.
 /// `tool_results` lists every tool call of the turn in order as {tool_call_id, name, arguments,
 /// result, success}; arguments and result are JSON when they parse, else their text.
-QJsonObject responseObject(const flows::TurnResult &result);
+QJsonObject responseObject(const core::TurnResult &result);
 
 /// The data of a streamed event, by kind: delta {"text"}, tool_call {"id", "name", "arguments"},
 /// tool_result {"id", "name", "result"}, error {"error": {"code", "message", "details"}}.
 /// Each carries "conversation_id" and "round". Started and Done have none here (done carries
 /// responseObject()).
-QJsonObject eventObject(const flows::TurnEvent &event);
+QJsonObject eventObject(const core::TurnEvent &event);
 
 /// The SSE event name of a turn event: delta, tool_call, tool_result, error; empty for the rest.
-QByteArray eventName(const flows::TurnEvent &event);
+QByteArray eventName(const core::TurnEvent &event);
 
 /// {"error": {"code", "message", "details"}} (DESIGN.md §7).
 QJsonObject errorObject(const core::Error &error);

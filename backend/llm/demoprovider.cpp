@@ -128,9 +128,9 @@ DemoProvider::DemoProvider(QString defaultModel, int wordDelayMs, QObject *paren
 {
 }
 
-ProviderInfo DemoProvider::info() const
+core::ProviderInfo DemoProvider::info() const
 {
-    ProviderInfo info;
+    core::ProviderInfo info;
     info.name = QStringLiteral("demo");
     info.displayName = QStringLiteral("Demo (offline)");
     info.defaultModel = m_defaultModel;

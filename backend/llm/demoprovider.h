@@ -25,7 +25,7 @@ public:
                           QObject *parent = nullptr);
 
     core::Async<Completion> complete(const CompletionRequest &request, CallOptions options = {}) override;
-    ProviderInfo info() const override;
+    core::ProviderInfo info() const override;
 
     /// The answer complete() gives to `request` (before usage estimation). Pure.
     static Completion answer(const CompletionRequest &request);

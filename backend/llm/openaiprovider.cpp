@@ -13,9 +13,9 @@ OpenAiProvider::OpenAiProvider(OpenAiDialect dialect, HttpProviderConfig config,
 {
 }
 
-ProviderInfo OpenAiProvider::info() const
+core::ProviderInfo OpenAiProvider::info() const
 {
-    ProviderInfo info;
+    core::ProviderInfo info;
     info.name = m_dialect.name;
     info.displayName = m_dialect.displayName;
     info.defaultModel = m_config.defaultModel;

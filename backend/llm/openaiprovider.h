@@ -24,7 +24,7 @@ public:
                    const core::Clock &clock, QObject *parent = nullptr);
 
     core::Async<Completion> complete(const CompletionRequest &request, CallOptions options = {}) override;
-    ProviderInfo info() const override;
+    core::ProviderInfo info() const override;
 
 private:
     OpenAiDialect m_dialect;

@@ -34,7 +34,7 @@ public:
     virtual core::Async<Completion> complete(const CompletionRequest &request, CallOptions options = {}) = 0;
 
     /// Name, capabilities and configuration state of this provider.
-    virtual ProviderInfo info() const = 0;
+    virtual core::ProviderInfo info() const = 0;
 };
 
 } // namespace agency::llm

@@ -140,10 +140,10 @@ core::Error ProviderFactory::missing(const QString &name) const
     return core::makeError(ErrorCode::NotConfigured, {});
 }
 
-ProviderInfo ProviderFactory::describe(const QString &rawName) const
+core::ProviderInfo ProviderFactory::describe(const QString &rawName) const
 {
     const QString name = rawName.trimmed().toLower();
-    ProviderInfo info;
+    core::ProviderInfo info;
     info.name = name;
     info.defaultModel = resolveModel(name, {});
     static const QHash<QString, QString> displayNames = {
@@ -160,9 +160,9 @@ ProviderInfo ProviderFactory::describe(const QString &rawName) const
     return info;
 }
 
-QList<ProviderInfo> ProviderFactory::providers() const
+QList<core::ProviderInfo> ProviderFactory::providers() const
 {
-    QList<ProviderInfo> list;
+    QList<core::ProviderInfo> list;
     for (const QString &name : names())
         list.append(describe(name));
     return list;

@@ -31,9 +31,9 @@ public:
     core::Result<std::shared_ptr<Provider>> create(const QString &name = {}, const QString &model = {}) const;
 
     /// Every known provider with its default model and whether it is configured.
-    QList<ProviderInfo> providers() const;
+    QList<core::ProviderInfo> providers() const;
     /// One provider's description, without creating it. Unknown names give configured=false.
-    ProviderInfo describe(const QString &name) const;
+    core::ProviderInfo describe(const QString &name) const;
 
     /// demo, openai, mistral, vertex, gemini.
     static QStringList names();

@@ -6,6 +6,7 @@
 
 #include "core/canceltoken.h"
 #include "core/message.h"
+#include "core/providerinfo.h"
 #include "core/result.h"
 
 #include <QJsonObject>
@@ -96,19 +97,6 @@ struct CallOptions
     core::CancelTokenPtr cancel;
 
     bool streaming() const { return static_cast<bool>(onDelta); }
-};
-
-/// What the UI/API shows about a provider, and whether it can be used as configured.
-struct ProviderInfo
-{
-    QString name;         ///< value of LLM_PROVIDER / --provider: demo | openai | mistral | vertex | gemini
-    QString displayName;  ///< human name, e.g. "OpenAI"
-    QString defaultModel; ///< the model used when a request names none
-    bool configured = false;
-    QString missingSetting; ///< when not configured: the first setting to set, e.g. "OPENAI_API_KEY"
-    bool supportsTools = true;
-    bool supportsStreaming = true;
-    bool offline = false; ///< works without network (the demo provider)
 };
 
 /// Maps a protocol's finish reason onto llm::finish values (case-insensitive; OpenAI, Mistral and

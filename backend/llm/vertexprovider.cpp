@@ -22,9 +22,9 @@ QString VertexProvider::who() const
                                                           : QStringLiteral("Vertex AI");
 }
 
-ProviderInfo VertexProvider::info() const
+core::ProviderInfo VertexProvider::info() const
 {
-    ProviderInfo info;
+    core::ProviderInfo info;
     const bool gemini = m_config.mode == VertexConfig::Mode::GeminiApi;
     info.name = gemini ? QStringLiteral("gemini") : QStringLiteral("vertex");
     info.displayName =

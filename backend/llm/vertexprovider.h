@@ -40,7 +40,7 @@ public:
                    const core::Clock &clock, QObject *parent = nullptr);
 
     core::Async<Completion> complete(const CompletionRequest &request, CallOptions options = {}) override;
-    ProviderInfo info() const override;
+    core::ProviderInfo info() const override;
 
     /// The endpoint a request for `model` goes to.
     QUrl endpoint(const QString &model, bool stream) const;

@@ -46,12 +46,12 @@ qint64 msUntil(qint64 level, qint64 capacityTokens, qint64 windowMillis, qint64 
     return (needed - level + capacityTokens - 1) / capacityTokens;
 }
 
-WindowStatus windowStatus(qint64 level, qint64 capacityTokens, qint64 windowMillis)
+core::WindowStatus windowStatus(qint64 level, qint64 capacityTokens, qint64 windowMillis)
 {
     if (capacityTokens <= 0)
         return {};
     const qint64 full = fullLevel(capacityTokens, windowMillis);
-    WindowStatus status;
+    core::WindowStatus status;
     status.limit = capacityTokens;
     status.remaining = level > 0 ? level / windowMillis : 0;
     status.resetMs = level >= full ? 0 : (full - level + capacityTokens - 1) / capacityTokens;
@@ -97,7 +97,7 @@ core::Error refusal(const QString &tenantId, const QString &provider, qint64 tok
     const Window window = hourWait > minuteWait ? Window::Hour : Window::Minute;
     const qint64 level = window == Window::Hour ? hourLevel : minuteLevel;
     const qint64 capacity = window == Window::Hour ? limits.tokensPerHour : limits.tokensPerMinute;
-    const WindowStatus status = windowStatus(level, capacity, windowMs(window));
+    const core::WindowStatus status = windowStatus(level, capacity, windowMs(window));
     // A refusal always waits at least 1 ms (both waits 0 only in a race the caller retries).
     const qint64 retryAfter = std::max<qint64>(1, std::max(minuteWait, hourWait));
     return makeError(

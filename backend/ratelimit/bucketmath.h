@@ -43,7 +43,7 @@ qint64 clampSettled(qint64 level, qint64 capacityTokens, qint64 windowMillis);
 qint64 msUntil(qint64 level, qint64 capacityTokens, qint64 windowMillis, qint64 tokens);
 
 /// Status of a window at `level` (limit 0 = unlimited).
-WindowStatus windowStatus(qint64 level, qint64 capacityTokens, qint64 windowMillis);
+core::WindowStatus windowStatus(qint64 level, qint64 capacityTokens, qint64 windowMillis);
 
 /// Validates a reservation request against the limits: InvalidArgument for bad input,
 /// PayloadTooLarge when `tokens` exceeds a window's capacity.

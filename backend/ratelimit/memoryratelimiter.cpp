@@ -56,12 +56,12 @@ struct MemoryRateLimiter::State
         return b;
     }
 
-    static LimitStatus describe(const QString &tenantId, const QString &provider, const Limits &limits,
-                                const Bucket &b)
+    static core::LimitStatus describe(const QString &tenantId, const QString &provider, const Limits &limits,
+                                      const Bucket &b)
     {
-        return LimitStatus{tenantId, provider,
-                           bm::windowStatus(b.minuteLevel, limits.tokensPerMinute, bm::kMinuteMs),
-                           bm::windowStatus(b.hourLevel, limits.tokensPerHour, bm::kHourMs)};
+        return core::LimitStatus{tenantId, provider,
+                                 bm::windowStatus(b.minuteLevel, limits.tokensPerMinute, bm::kMinuteMs),
+                                 bm::windowStatus(b.hourLevel, limits.tokensPerHour, bm::kHourMs)};
     }
 
     /// Drops buckets that are full in both windows; call with the mutex held.
@@ -112,7 +112,7 @@ struct MemoryRateLimiter::State
         return {};
     }
 
-    LimitStatus status(const QString &tenantId, const QString &provider, const Limits &limits)
+    core::LimitStatus status(const QString &tenantId, const QString &provider, const Limits &limits)
     {
         QMutexLocker lock(&mutex);
         const auto it = buckets.constFind(bucketKey(tenantId, provider));
@@ -163,12 +163,12 @@ core::Async<void> MemoryRateLimiter::settle(const Reservation &reservation, qint
     return core::readyAsync<void>(m_state->settle(reservation, actualTokens));
 }
 
-core::Async<LimitStatus> MemoryRateLimiter::status(const QString &tenantId, const QString &provider)
+core::Async<core::LimitStatus> MemoryRateLimiter::status(const QString &tenantId, const QString &provider)
 {
     if (auto ok = bm::checkRequest(tenantId, provider, 0, Limits{}); !ok)
-        return core::failedAsync<LimitStatus>(ok.error());
+        return core::failedAsync<core::LimitStatus>(ok.error());
     return m_policy->limitsFor(tenantId, provider)
-        .then([state = m_state, tenantId, provider](Result<Limits> limits) -> Result<LimitStatus> {
+        .then([state = m_state, tenantId, provider](Result<Limits> limits) -> Result<core::LimitStatus> {
             if (!limits)
                 return limits.error();
             return state->status(tenantId, provider, limits.value());

@@ -117,12 +117,12 @@ core::Status insertFull(db::DbConnection &conn, const QString &tenantId, const Q
     return {};
 }
 
-LimitStatus describe(const QString &tenantId, const QString &provider, const Limits &limits,
-                     const Levels &levels)
+core::LimitStatus describe(const QString &tenantId, const QString &provider, const Limits &limits,
+                           const Levels &levels)
 {
-    return LimitStatus{tenantId, provider,
-                       bm::windowStatus(levels.minute, limits.tokensPerMinute, bm::kMinuteMs),
-                       bm::windowStatus(levels.hour, limits.tokensPerHour, bm::kHourMs)};
+    return core::LimitStatus{tenantId, provider,
+                             bm::windowStatus(levels.minute, limits.tokensPerMinute, bm::kMinuteMs),
+                             bm::windowStatus(levels.hour, limits.tokensPerHour, bm::kHourMs)};
 }
 
 Result<Reservation> reserveJob(db::DbConnection &conn, const core::Clock &clock, const QString &tenantId,
@@ -185,8 +185,8 @@ core::Async<Reservation> PostgresRateLimiter::reserve(const QString &tenantId, c
             const Limits l = limits.value();
             if (estimatedTokens == 0 || (l.tokensPerMinute == 0 && l.tokensPerHour == 0)) {
                 // Nothing to take: no round trip.
-                return core::readyAsync<Reservation>(Reservation{tenantId, provider, estimatedTokens, l,
-                                                                 LimitStatus{tenantId, provider, {}, {}}});
+                return core::readyAsync<Reservation>(Reservation{
+                    tenantId, provider, estimatedTokens, l, core::LimitStatus{tenantId, provider, {}, {}}});
             }
             return executor->run<Reservation>(
                 [clock, tenantId, provider, estimatedTokens, l](db::DbConnection &conn) {
@@ -223,18 +223,18 @@ core::Async<void> PostgresRateLimiter::settle(const Reservation &r, qint64 actua
     });
 }
 
-core::Async<LimitStatus> PostgresRateLimiter::status(const QString &tenantId, const QString &provider)
+core::Async<core::LimitStatus> PostgresRateLimiter::status(const QString &tenantId, const QString &provider)
 {
     if (auto ok = bm::checkRequest(tenantId, provider, 0, Limits{}); !ok)
-        return core::failedAsync<LimitStatus>(ok.error());
+        return core::failedAsync<core::LimitStatus>(ok.error());
     db::DbExecutor *executor = &m_executor;
     return m_policy->limitsFor(tenantId, provider)
         .then([executor, clock = m_clock, tenantId, provider](Result<Limits> limits) {
             if (!limits)
-                return core::failedAsync<LimitStatus>(limits.error());
+                return core::failedAsync<core::LimitStatus>(limits.error());
             const Limits l = limits.value();
-            return executor->run<LimitStatus>(
-                [clock, tenantId, provider, l](db::DbConnection &conn) -> Result<LimitStatus> {
+            return executor->run<core::LimitStatus>(
+                [clock, tenantId, provider, l](db::DbConnection &conn) -> Result<core::LimitStatus> {
                     auto levels = readLevels(conn, tenantId, provider, l, clock->now().toMSecsSinceEpoch());
                     if (!levels)
                         return levels.error();

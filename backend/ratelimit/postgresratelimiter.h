@@ -37,7 +37,7 @@ public:
     core::Async<Reservation> reserve(const QString &tenantId, const QString &provider,
                                      qint64 estimatedTokens) override;
     core::Async<void> settle(const Reservation &reservation, qint64 actualTokens) override;
-    core::Async<LimitStatus> status(const QString &tenantId, const QString &provider) override;
+    core::Async<core::LimitStatus> status(const QString &tenantId, const QString &provider) override;
 
 private:
     db::DbExecutor &m_executor;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/future.h"
+#include "core/limitstatus.h"
 #include "core/message.h"
 
 #include <QJsonArray>
@@ -21,33 +22,14 @@ struct Limits
 /// The largest accepted limit (tokens per window); keeps the bucket arithmetic within 64 bits.
 constexpr qint64 kMaxLimitTokens = 1'000'000'000'000;
 
-/// The state of one window's bucket, for status displays and `x-ratelimit-*` headers.
-struct WindowStatus
-{
-    qint64 limit = 0;     ///< bucket capacity in tokens; 0 = unlimited
-    qint64 remaining = 0; ///< whole tokens available now (never negative)
-    qint64 resetMs = 0;   ///< time until the bucket is full again
-
-    bool unlimited() const { return limit == 0; }
-    bool operator==(const WindowStatus &) const = default;
-};
-
-struct LimitStatus
-{
-    QString tenantId;
-    QString provider;
-    WindowStatus minute;
-    WindowStatus hour;
-};
-
 /// Tokens taken from a tenant's buckets before a provider call; give it back to settle().
 struct Reservation
 {
     QString tenantId;
     QString provider;
-    qint64 tokens = 0; ///< the estimate that was taken
-    Limits limits;     ///< the limits in force when it was taken
-    LimitStatus after; ///< bucket state right after the reservation
+    qint64 tokens = 0;       ///< the estimate that was taken
+    Limits limits;           ///< the limits in force when it was taken
+    core::LimitStatus after; ///< bucket state right after the reservation
 };
 
 /// Token buckets with continuous refill (DESIGN.md §6): per (tenant, provider), one bucket per
@@ -77,7 +59,7 @@ public:
     virtual core::Async<Reservation> reserve(const QString &tenantId, const QString &provider,
                                              qint64 estimatedTokens) = 0;
     virtual core::Async<void> settle(const Reservation &reservation, qint64 actualTokens) = 0;
-    virtual core::Async<LimitStatus> status(const QString &tenantId, const QString &provider) = 0;
+    virtual core::Async<core::LimitStatus> status(const QString &tenantId, const QString &provider) = 0;
 };
 
 /// The estimate to reserve (DESIGN.md §6): ceil(promptChars / 4) + maxTokens.

@@ -78,21 +78,21 @@ core::Async<void> UsageRecorder::record(const UsageRecord &usage)
     });
 }
 
-core::Async<QList<UsageSummaryRow>> UsageRecorder::summary(const QString &tenantId, const QDateTime &from,
-                                                           const QDateTime &to)
+core::Async<QList<core::UsageSummaryRow>> UsageRecorder::summary(const QString &tenantId,
+                                                                 const QDateTime &from, const QDateTime &to)
 {
     if (tenantId.isEmpty())
-        return core::failedAsync<QList<UsageSummaryRow>>(
+        return core::failedAsync<QList<core::UsageSummaryRow>>(
             invalid(QStringLiteral("tenant_id"), QStringLiteral("is required")));
     if (!from.isValid() || !to.isValid() || from >= to)
-        return core::failedAsync<QList<UsageSummaryRow>>(
+        return core::failedAsync<QList<core::UsageSummaryRow>>(
             invalid(QStringLiteral("to"), QStringLiteral("the range must be non-empty (from < to)")));
     if (from.daysTo(to) > kMaxSummaryDays)
-        return core::failedAsync<QList<UsageSummaryRow>>(invalid(
+        return core::failedAsync<QList<core::UsageSummaryRow>>(invalid(
             QStringLiteral("to"), QStringLiteral("the range may span at most %1 days").arg(kMaxSummaryDays)));
     const QVariantList binds{tenantId, from.toMSecsSinceEpoch(), to.toMSecsSinceEpoch()};
-    return m_executor.run<QList<UsageSummaryRow>>(
-        [binds](db::DbConnection &conn) -> Result<QList<UsageSummaryRow>> {
+    return m_executor.run<QList<core::UsageSummaryRow>>(
+        [binds](db::DbConnection &conn) -> Result<QList<core::UsageSummaryRow>> {
             auto query = conn.exec(
                 QStringLiteral(
                     "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, provider, count(*), "
@@ -105,10 +105,10 @@ core::Async<QList<UsageSummaryRow>> UsageRecorder::summary(const QString &tenant
                 binds, QStringLiteral("summarise usage"));
             if (!query)
                 return query.error();
-            QList<UsageSummaryRow> rows;
+            QList<core::UsageSummaryRow> rows;
             QSqlQuery &q = *query.value();
             while (q.next()) {
-                rows.append(UsageSummaryRow{
+                rows.append(core::UsageSummaryRow{
                     QDate::fromString(q.value(0).toString(), Qt::ISODate), q.value(1).toString(),
                     q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toLongLong(),
                     q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toLongLong()});

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/future.h"
+#include "core/usagesummary.h"
 
 #include <QDate>
 #include <QDateTime>
@@ -32,21 +33,6 @@ struct UsageRecord
     QDateTime createdAt;                    ///< invalid: the recorder's clock
 };
 
-/// Usage of one tenant on one provider on one UTC day.
-struct UsageSummaryRow
-{
-    QDate day;
-    QString provider;
-    qint64 calls = 0;
-    qint64 errors = 0; ///< calls whose outcome is not "ok"
-    qint64 promptTokens = 0;
-    qint64 completionTokens = 0;
-    qint64 totalTokens = 0;
-    qint64 averageLatencyMs = 0;
-
-    bool operator==(const UsageSummaryRow &) const = default;
-};
-
 /// Records every provider call in `llm_usage` and summarises a tenant's usage by day and provider.
 ///
 /// Thread-safe (work runs on DbExecutor workers). Borrows the executor, shares the clock.
@@ -60,8 +46,8 @@ public:
     core::Async<void> record(const UsageRecord &usage);
 
     /// Rows for [from, to), ordered by day then provider; days in UTC. At most 366 days.
-    core::Async<QList<UsageSummaryRow>> summary(const QString &tenantId, const QDateTime &from,
-                                                const QDateTime &to);
+    core::Async<QList<core::UsageSummaryRow>> summary(const QString &tenantId, const QDateTime &from,
+                                                      const QDateTime &to);
 
     static core::Status validate(const UsageRecord &usage);
 

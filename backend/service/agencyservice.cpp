@@ -5,8 +5,13 @@
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
 #include "db/validation.h"
+#include "flows/flowregistry.h"
 #include "flows/runworker.h"
+#include "flows/turnengine.h"
 #include "llm/providerfactory.h"
+#include "ratelimit/limitpolicy.h"
+#include "ratelimit/ratelimiter.h"
+#include "ratelimit/usagerecorder.h"
 
 #include <QPointer>
 
@@ -20,19 +25,19 @@ using core::Result;
 namespace {
 
 /// Follows message pages until the end, accumulating into `collected`.
-void collectPages(db::ConversationRepository *repo, db::MessageQuery query,
-                  std::shared_ptr<QList<db::Message>> collected,
-                  std::shared_ptr<QPromise<Result<QList<db::Message>>>> promise)
+void collectPages(db::ConversationRepository *repo, core::MessageQuery query,
+                  std::shared_ptr<QList<core::Message>> collected,
+                  std::shared_ptr<QPromise<Result<QList<core::Message>>>> promise)
 {
-    repo->messages(query).then([=](const Result<db::Page<db::Message>> &page) mutable {
+    repo->messages(query).then([=](const Result<core::Page<core::Message>> &page) mutable {
         if (!page) {
-            promise->addResult(Result<QList<db::Message>>(page.error()));
+            promise->addResult(Result<QList<core::Message>>(page.error()));
             promise->finish();
             return;
         }
         *collected += page->items;
         if (page->nextCursor.isEmpty()) {
-            promise->addResult(Result<QList<db::Message>>(*collected));
+            promise->addResult(Result<QList<core::Message>>(*collected));
             promise->finish();
             return;
         }
@@ -67,44 +72,44 @@ Async<Health> AgencyService::health()
         });
 }
 
-QList<flows::FlowDefinition> AgencyService::flows() const
+QList<core::FlowDefinition> AgencyService::flows() const
 {
     return m_deps.flows->flows();
 }
 
-QList<llm::ProviderInfo> AgencyService::providers() const
+QList<core::ProviderInfo> AgencyService::providers() const
 {
     return m_deps.providers->providers();
 }
 
-Async<db::Page<db::Tenant>> AgencyService::listTenants(int limit, const QString &after)
+Async<core::Page<core::Tenant>> AgencyService::listTenants(int limit, const QString &after)
 {
     return m_deps.tenants->listTenants(limit, after);
 }
 
-Async<db::Tenant> AgencyService::createTenant(const QString &tenantId, const QString &name,
-                                              const QJsonObject &settings)
+Async<core::Tenant> AgencyService::createTenant(const QString &tenantId, const QString &name,
+                                                const QJsonObject &settings)
 {
     if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(settings); !ok)
-        return core::failedAsync<db::Tenant>(ok.error());
+        return core::failedAsync<core::Tenant>(ok.error());
     return m_deps.tenants->createTenant(tenantId, name, settings);
 }
 
-Async<db::Tenant> AgencyService::getTenant(const QString &tenantId)
+Async<core::Tenant> AgencyService::getTenant(const QString &tenantId)
 {
     return m_deps.tenants->getTenant(tenantId);
 }
 
-Async<db::Tenant> AgencyService::updateTenant(const QString &tenantId, const std::optional<QString> &name,
-                                              const std::optional<QJsonObject> &settings)
+Async<core::Tenant> AgencyService::updateTenant(const QString &tenantId, const std::optional<QString> &name,
+                                                const std::optional<QJsonObject> &settings)
 {
     if (settings) {
         if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(*settings); !ok)
-            return core::failedAsync<db::Tenant>(ok.error());
+            return core::failedAsync<core::Tenant>(ok.error());
     }
     ratelimit::LimitPolicy *policy = m_deps.limitPolicy;
     return m_deps.tenants->updateTenant(tenantId, name, settings)
-        .then([policy, tenantId](const Result<db::Tenant> &t) {
+        .then([policy, tenantId](const Result<core::Tenant> &t) {
             // New limits apply from the next call, not after the policy's cache expires.
             if (t && policy)
                 policy->invalidate(tenantId);
@@ -112,32 +117,33 @@ Async<db::Tenant> AgencyService::updateTenant(const QString &tenantId, const std
         });
 }
 
-Async<db::Page<db::Conversation>> AgencyService::listConversations(const db::ConversationQuery &query)
+Async<core::Page<core::Conversation>> AgencyService::listConversations(const core::ConversationQuery &query)
 {
     return m_deps.conversations->listConversations(query);
 }
 
-Async<QList<db::SearchHit>> AgencyService::searchConversations(const db::SearchQuery &query)
+Async<QList<core::SearchHit>> AgencyService::searchConversations(const core::SearchQuery &query)
 {
     return m_deps.conversations->search(query);
 }
 
-Async<db::Conversation> AgencyService::getConversation(const QString &tenantId, const QString &conversationId)
+Async<core::Conversation> AgencyService::getConversation(const QString &tenantId,
+                                                         const QString &conversationId)
 {
     auto id = db::parseConversationId(conversationId);
     if (!id)
-        return core::failedAsync<db::Conversation>(id.error());
+        return core::failedAsync<core::Conversation>(id.error());
     return m_deps.conversations->getConversation(tenantId, id.value());
 }
 
-Async<db::Page<db::Message>> AgencyService::listMessages(const QString &tenantId,
-                                                         const QString &conversationId, int limit,
-                                                         const QString &cursor)
+Async<core::Page<core::Message>> AgencyService::listMessages(const QString &tenantId,
+                                                             const QString &conversationId, int limit,
+                                                             const QString &cursor)
 {
     auto id = db::parseConversationId(conversationId);
     if (!id)
-        return core::failedAsync<db::Page<db::Message>>(id.error());
-    db::MessageQuery query;
+        return core::failedAsync<core::Page<core::Message>>(id.error());
+    core::MessageQuery query;
     query.tenantId = tenantId;
     query.conversationId = id.value();
     query.limit = limit;
@@ -161,19 +167,19 @@ Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, con
         return core::failedAsync<QByteArray>(id.error());
     auto *repo = m_deps.conversations;
     return repo->getConversation(tenantId, id.value())
-        .then([repo, tenantId, format](const Result<db::Conversation> &conversation) -> Async<QByteArray> {
+        .then([repo, tenantId, format](const Result<core::Conversation> &conversation) -> Async<QByteArray> {
             if (!conversation)
                 return core::failedAsync<QByteArray>(conversation.error());
-            db::MessageQuery query;
+            core::MessageQuery query;
             query.tenantId = tenantId;
             query.conversationId = conversation->conversationId;
             query.limit = db::limits::kMaxPageSize;
-            auto promise = std::make_shared<QPromise<Result<QList<db::Message>>>>();
+            auto promise = std::make_shared<QPromise<Result<QList<core::Message>>>>();
             promise->start();
             auto all = promise->future();
-            collectPages(repo, query, std::make_shared<QList<db::Message>>(), promise);
-            const db::Conversation c = conversation.value();
-            return all.then([c, format](const Result<QList<db::Message>> &messages) -> Result<QByteArray> {
+            collectPages(repo, query, std::make_shared<QList<core::Message>>(), promise);
+            const core::Conversation c = conversation.value();
+            return all.then([c, format](const Result<QList<core::Message>> &messages) -> Result<QByteArray> {
                 if (!messages)
                     return messages.error();
                 return service::exportConversation(c, messages.value(), format);
@@ -182,22 +188,21 @@ Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, con
         .unwrap();
 }
 
-Async<flows::TurnResult> AgencyService::chat(const flows::TurnRequest &request,
-                                             flows::TurnEventHandler onEvent)
+Async<core::TurnResult> AgencyService::chat(const core::TurnRequest &request, core::TurnEventHandler onEvent)
 {
     if (auto ok = db::validateTenantId(request.tenantId); !ok)
-        return core::failedAsync<flows::TurnResult>(ok.error());
+        return core::failedAsync<core::TurnResult>(ok.error());
     return m_deps.engine->run(request, std::move(onEvent));
 }
 
-Async<flows::TurnResult> AgencyService::chatWithHistory(const flows::TurnRequest &request,
-                                                        const QList<core::ChatMessage> &history,
-                                                        flows::TurnEventHandler onEvent)
+Async<core::TurnResult> AgencyService::chatWithHistory(const core::TurnRequest &request,
+                                                       const QList<core::ChatMessage> &history,
+                                                       core::TurnEventHandler onEvent)
 {
     if (history.isEmpty())
         return chat(request, std::move(onEvent));
     auto fail = [](const QString &field, const QString &message) {
-        return core::failedAsync<flows::TurnResult>(
+        return core::failedAsync<core::TurnResult>(
             makeError(ErrorCode::InvalidArgument, message, {{QStringLiteral("field"), field}}));
     };
     if (!request.conversationId.isNull())
@@ -207,10 +212,10 @@ Async<flows::TurnResult> AgencyService::chatWithHistory(const flows::TurnRequest
     if (request.message.trimmed().isEmpty())
         return fail(QStringLiteral("message"), QStringLiteral("message: must not be empty"));
     if (auto ok = db::validateTenantId(request.tenantId); !ok)
-        return core::failedAsync<flows::TurnResult>(ok.error());
+        return core::failedAsync<core::TurnResult>(ok.error());
     // Refused before anything is stored: an unknown flow would leave a conversation no turn can use.
     if (!m_deps.flows->find(request.flowType)) {
-        return core::failedAsync<flows::TurnResult>(
+        return core::failedAsync<core::TurnResult>(
             makeError(ErrorCode::NotFound, QStringLiteral("flow \"%1\" does not exist").arg(request.flowType),
                       {{QStringLiteral("flow_type"), request.flowType}}));
     }
@@ -226,12 +231,12 @@ Async<flows::TurnResult> AgencyService::chatWithHistory(const flows::TurnRequest
         seed.append(stored);
     }
     QPointer<AgencyService> self(this);
-    auto promise = std::make_shared<QPromise<Result<flows::TurnResult>>>();
+    auto promise = std::make_shared<QPromise<Result<core::TurnResult>>>();
     promise->start();
     m_deps.conversations->createConversationWithMessages(request.tenantId, request.flowType, seed)
         .then(this, [self, request, onEvent = std::move(onEvent),
-                     promise](const Result<db::Conversation> &created) {
-            auto settle = [promise](const Result<flows::TurnResult> &result) {
+                     promise](const Result<core::Conversation> &created) {
+            auto settle = [promise](const Result<core::TurnResult> &result) {
                 promise->addResult(result);
                 promise->finish();
             };
@@ -240,7 +245,7 @@ Async<flows::TurnResult> AgencyService::chatWithHistory(const flows::TurnRequest
             if (!self)
                 return settle(makeError(ErrorCode::Cancelled, QStringLiteral("the service stopped")));
             // The history is stored; the turn continues it like any other conversation.
-            flows::TurnRequest turn = request;
+            core::TurnRequest turn = request;
             turn.conversationId = created->conversationId;
             self->m_deps.engine->run(turn, onEvent).then(self, settle);
         });
@@ -254,25 +259,25 @@ core::Error runsUnavailable()
 }
 } // namespace
 
-Async<db::Run> AgencyService::createRun(const QString &tenantId, const QString &flowType,
-                                        const QString &input, const QString &provider, const QString &model)
+Async<core::Run> AgencyService::createRun(const QString &tenantId, const QString &flowType,
+                                          const QString &input, const QString &provider, const QString &model)
 {
     if (!m_deps.runs)
-        return core::failedAsync<db::Run>(runsUnavailable());
+        return core::failedAsync<core::Run>(runsUnavailable());
     if (auto ok = db::validateTenantId(tenantId); !ok)
-        return core::failedAsync<db::Run>(ok.error());
+        return core::failedAsync<core::Run>(ok.error());
     if (auto ok = db::validateFlowType(flowType); !ok)
-        return core::failedAsync<db::Run>(ok.error());
+        return core::failedAsync<core::Run>(ok.error());
     // Reject now what a worker could only fail later: an unknown flow or an unusable provider.
     const auto flow = m_deps.flows->find(flowType);
     if (!flow) {
-        return core::failedAsync<db::Run>(
+        return core::failedAsync<core::Run>(
             makeError(ErrorCode::NotFound, QStringLiteral("flow \"%1\" does not exist").arg(flowType),
                       {{QStringLiteral("flow_type"), flowType}}));
     }
     if (m_deps.providers) {
         if (!provider.isEmpty() && !llm::ProviderFactory::names().contains(provider)) {
-            return core::failedAsync<db::Run>(
+            return core::failedAsync<core::Run>(
                 makeError(ErrorCode::InvalidArgument,
                           QStringLiteral("provider: must be one of %1")
                               .arg(llm::ProviderFactory::names().join(QStringLiteral(", "))),
@@ -281,9 +286,9 @@ Async<db::Run> AgencyService::createRun(const QString &tenantId, const QString &
         const QString effective = !provider.isEmpty()         ? provider
                                   : !flow->provider.isEmpty() ? flow->provider
                                                               : m_deps.providers->defaultProvider();
-        const llm::ProviderInfo info = m_deps.providers->describe(effective);
+        const core::ProviderInfo info = m_deps.providers->describe(effective);
         if (!info.configured) {
-            return core::failedAsync<db::Run>(
+            return core::failedAsync<core::Run>(
                 makeError(ErrorCode::NotConfigured,
                           QStringLiteral("provider %1 is not configured (%2 is not set)")
                               .arg(effective, info.missingSetting),
@@ -298,23 +303,23 @@ Async<db::Run> AgencyService::createRun(const QString &tenantId, const QString &
     return created;
 }
 
-Async<db::Run> AgencyService::getRun(const QString &tenantId, const QString &runId)
+Async<core::Run> AgencyService::getRun(const QString &tenantId, const QString &runId)
 {
     if (!m_deps.runs)
-        return core::failedAsync<db::Run>(runsUnavailable());
+        return core::failedAsync<core::Run>(runsUnavailable());
     auto id = db::parseRunId(runId);
     if (!id)
-        return core::failedAsync<db::Run>(id.error());
+        return core::failedAsync<core::Run>(id.error());
     return m_deps.runs->get(tenantId, id.value());
 }
 
-Async<db::Run> AgencyService::cancelRun(const QString &tenantId, const QString &runId)
+Async<core::Run> AgencyService::cancelRun(const QString &tenantId, const QString &runId)
 {
     if (!m_deps.runs)
-        return core::failedAsync<db::Run>(runsUnavailable());
+        return core::failedAsync<core::Run>(runsUnavailable());
     auto id = db::parseRunId(runId);
     if (!id)
-        return core::failedAsync<db::Run>(id.error());
+        return core::failedAsync<core::Run>(id.error());
     auto cancelled = m_deps.runs->cancel(tenantId, id.value());
     // When this process executes it, the turn is cancelled now rather than at the next poll.
     if (m_deps.runWorker)
@@ -322,19 +327,19 @@ Async<db::Run> AgencyService::cancelRun(const QString &tenantId, const QString &
     return cancelled;
 }
 
-Async<db::Page<db::Run>> AgencyService::listRuns(const QString &tenantId, const QString &status, int limit,
-                                                 const QString &cursor)
+Async<core::Page<core::Run>> AgencyService::listRuns(const QString &tenantId, const QString &status,
+                                                     int limit, const QString &cursor)
 {
     if (!m_deps.runs)
-        return core::failedAsync<db::Page<db::Run>>(runsUnavailable());
+        return core::failedAsync<core::Page<core::Run>>(runsUnavailable());
     db::RunQuery query;
     query.tenantId = tenantId;
     query.limit = limit;
     query.cursor = cursor;
     if (!status.isEmpty()) {
-        query.status = db::runStatusFromName(status);
+        query.status = core::runStatusFromName(status);
         if (!query.status) {
-            return core::failedAsync<db::Page<db::Run>>(makeError(
+            return core::failedAsync<core::Page<core::Run>>(makeError(
                 ErrorCode::InvalidArgument,
                 QStringLiteral("status: must be one of queued, running, completed, failed, cancelled"),
                 {{QStringLiteral("field"), QStringLiteral("status")}}));
@@ -343,18 +348,18 @@ Async<db::Page<db::Run>> AgencyService::listRuns(const QString &tenantId, const 
     return m_deps.runs->list(query);
 }
 
-Async<QList<ratelimit::UsageSummaryRow>>
-AgencyService::usageSummary(const QString &tenantId, const QDateTime &from, const QDateTime &to)
+Async<QList<core::UsageSummaryRow>> AgencyService::usageSummary(const QString &tenantId,
+                                                                const QDateTime &from, const QDateTime &to)
 {
     if (auto ok = db::validateTenantId(tenantId); !ok)
-        return core::failedAsync<QList<ratelimit::UsageSummaryRow>>(ok.error());
+        return core::failedAsync<QList<core::UsageSummaryRow>>(ok.error());
     return m_deps.usage->summary(tenantId, from, to);
 }
 
-Async<ratelimit::LimitStatus> AgencyService::rateLimitStatus(const QString &tenantId, const QString &provider)
+Async<core::LimitStatus> AgencyService::rateLimitStatus(const QString &tenantId, const QString &provider)
 {
     if (auto ok = db::validateTenantId(tenantId); !ok)
-        return core::failedAsync<ratelimit::LimitStatus>(ok.error());
+        return core::failedAsync<core::LimitStatus>(ok.error());
     return m_deps.limiter->status(tenantId, provider);
 }
 

@@ -1,17 +1,24 @@
 #pragma once
 
-#include "conversationexport.h"
-#include "core/future.h"
-#include "db/records.h"
-#include "db/runrepository.h"
-#include "flows/flowregistry.h"
-#include "flows/turnengine.h"
-#include "llm/types.h"
-#include "ratelimit/limitpolicy.h"
-#include "ratelimit/ratelimiter.h"
-#include "ratelimit/usagerecorder.h"
+// Front ends (ui/, backend/http/) compile against this header and backend/core only: everything
+// below is a core value type or a forward declaration (agency_service links its layers PRIVATE).
 
+#include "conversationexport.h"
+#include "core/conversation.h"
+#include "core/flowdefinition.h"
+#include "core/future.h"
+#include "core/limitstatus.h"
+#include "core/page.h"
+#include "core/providerinfo.h"
+#include "core/run.h"
+#include "core/tenant.h"
+#include "core/turn.h"
+#include "core/usagesummary.h"
+
+#include <QDateTime>
 #include <QObject>
+
+#include <optional>
 
 namespace agency::db {
 class DbExecutor;
@@ -23,8 +30,15 @@ namespace agency::llm {
 class ProviderFactory;
 }
 namespace agency::flows {
+class FlowRegistry;
+class TurnEngine;
 class RunWorker;
-}
+} // namespace agency::flows
+namespace agency::ratelimit {
+class RateLimiter;
+class LimitPolicy;
+class UsageRecorder;
+} // namespace agency::ratelimit
 
 namespace agency::service {
 
@@ -35,7 +49,7 @@ struct Health
     QString database;      ///< "embedded …" / "external …" description, no password
     QString databaseError; ///< when not ok
     QString defaultProvider;
-    QList<llm::ProviderInfo> providers;
+    QList<core::ProviderInfo> providers;
 };
 
 /// Everything the service is built from; all must outlive it.
@@ -70,60 +84,60 @@ public:
     explicit AgencyService(ServiceDependencies deps, QObject *parent = nullptr);
 
     core::Async<Health> health();
-    QList<flows::FlowDefinition> flows() const;
-    QList<llm::ProviderInfo> providers() const;
+    QList<core::FlowDefinition> flows() const;
+    QList<core::ProviderInfo> providers() const;
 
     // Tenants
-    core::Async<db::Page<db::Tenant>> listTenants(int limit = 100, const QString &after = {});
-    core::Async<db::Tenant> createTenant(const QString &tenantId, const QString &name,
-                                         const QJsonObject &settings = {});
-    core::Async<db::Tenant> getTenant(const QString &tenantId);
-    core::Async<db::Tenant> updateTenant(const QString &tenantId, const std::optional<QString> &name,
-                                         const std::optional<QJsonObject> &settings);
+    core::Async<core::Page<core::Tenant>> listTenants(int limit = 100, const QString &after = {});
+    core::Async<core::Tenant> createTenant(const QString &tenantId, const QString &name,
+                                           const QJsonObject &settings = {});
+    core::Async<core::Tenant> getTenant(const QString &tenantId);
+    core::Async<core::Tenant> updateTenant(const QString &tenantId, const std::optional<QString> &name,
+                                           const std::optional<QJsonObject> &settings);
 
     // Conversations (all tenant-scoped)
-    core::Async<db::Page<db::Conversation>> listConversations(const db::ConversationQuery &query);
-    core::Async<QList<db::SearchHit>> searchConversations(const db::SearchQuery &query);
-    core::Async<db::Conversation> getConversation(const QString &tenantId, const QString &conversationId);
-    core::Async<db::Page<db::Message>> listMessages(const QString &tenantId, const QString &conversationId,
-                                                    int limit = 100, const QString &cursor = {});
+    core::Async<core::Page<core::Conversation>> listConversations(const core::ConversationQuery &query);
+    core::Async<QList<core::SearchHit>> searchConversations(const core::SearchQuery &query);
+    core::Async<core::Conversation> getConversation(const QString &tenantId, const QString &conversationId);
+    core::Async<core::Page<core::Message>> listMessages(const QString &tenantId,
+                                                        const QString &conversationId, int limit = 100,
+                                                        const QString &cursor = {});
     core::Async<bool> deleteConversation(const QString &tenantId, const QString &conversationId);
     core::Async<QByteArray> exportConversation(const QString &tenantId, const QString &conversationId,
                                                ExportFormat format);
 
     // Chat
     /// Runs one turn; events arrive on this thread while it runs.
-    core::Async<flows::TurnResult> chat(const flows::TurnRequest &request,
-                                        flows::TurnEventHandler onEvent = {});
+    core::Async<core::TurnResult> chat(const core::TurnRequest &request, core::TurnEventHandler onEvent = {});
     /// Starts a new conversation whose earlier messages are `history` (system, user and
     /// assistant messages without tool calls, e.g. what an OpenAI client sent), then runs a turn
     /// with request.message in it. The history is stored in one transaction before the turn
     /// begins (all of it or none); its system messages follow the flow's own prompt on every
     /// call. request.conversationId must be null (InvalidArgument). An empty history is chat().
-    core::Async<flows::TurnResult> chatWithHistory(const flows::TurnRequest &request,
-                                                   const QList<core::ChatMessage> &history,
-                                                   flows::TurnEventHandler onEvent = {});
+    core::Async<core::TurnResult> chatWithHistory(const core::TurnRequest &request,
+                                                  const QList<core::ChatMessage> &history,
+                                                  core::TurnEventHandler onEvent = {});
 
     // Runs (non-interactive flow runs, executed by the run workers of any process on the database)
     /// Queues one turn of `flowType` with `input` as the user message. The flow must exist;
     /// `provider` (optional) must be a known provider name, and the provider that would answer must
     /// be configured (NotConfigured otherwise). Returns the queued run.
-    core::Async<db::Run> createRun(const QString &tenantId, const QString &flowType, const QString &input,
-                                   const QString &provider = {}, const QString &model = {});
+    core::Async<core::Run> createRun(const QString &tenantId, const QString &flowType, const QString &input,
+                                     const QString &provider = {}, const QString &model = {});
     /// NotFound when absent or another tenant's; InvalidArgument for a malformed id.
-    core::Async<db::Run> getRun(const QString &tenantId, const QString &runId);
+    core::Async<core::Run> getRun(const QString &tenantId, const QString &runId);
     /// Cancels a queued run at once; a running run gets a cancel request (returned still running;
     /// its worker cancels the turn and marks it cancelled). Conflict when it already finished.
-    core::Async<db::Run> cancelRun(const QString &tenantId, const QString &runId);
+    core::Async<core::Run> cancelRun(const QString &tenantId, const QString &runId);
     /// A tenant's runs, newest first; `status` empty or one of queued, running, completed, failed,
     /// cancelled.
-    core::Async<db::Page<db::Run>> listRuns(const QString &tenantId, const QString &status = {},
-                                            int limit = 50, const QString &cursor = {});
+    core::Async<core::Page<core::Run>> listRuns(const QString &tenantId, const QString &status = {},
+                                                int limit = 50, const QString &cursor = {});
 
     // Usage and limits
-    core::Async<QList<ratelimit::UsageSummaryRow>> usageSummary(const QString &tenantId,
-                                                                const QDateTime &from, const QDateTime &to);
-    core::Async<ratelimit::LimitStatus> rateLimitStatus(const QString &tenantId, const QString &provider);
+    core::Async<QList<core::UsageSummaryRow>> usageSummary(const QString &tenantId, const QDateTime &from,
+                                                           const QDateTime &to);
+    core::Async<core::LimitStatus> rateLimitStatus(const QString &tenantId, const QString &provider);
 
 private:
     ServiceDependencies m_deps;

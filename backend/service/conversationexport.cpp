@@ -14,7 +14,7 @@ QString iso(const QDateTime &dt)
 }
 } // namespace
 
-QJsonObject conversationToJson(const db::Conversation &c)
+QJsonObject conversationToJson(const core::Conversation &c)
 {
     return {{QStringLiteral("conversation_id"), c.conversationId.toString(QUuid::WithoutBraces)},
             {QStringLiteral("tenant_id"), c.tenantId},
@@ -26,7 +26,7 @@ QJsonObject conversationToJson(const db::Conversation &c)
             {QStringLiteral("updated_at"), iso(c.updatedAt)}};
 }
 
-QJsonObject messageToJson(const db::Message &m)
+QJsonObject messageToJson(const core::Message &m)
 {
     QJsonObject json{{QStringLiteral("id"), m.id},
                      {QStringLiteral("conversation_id"), m.conversationId.toString(QUuid::WithoutBraces)},
@@ -41,7 +41,7 @@ QJsonObject messageToJson(const db::Message &m)
     return json;
 }
 
-QJsonObject tenantToJson(const db::Tenant &t)
+QJsonObject tenantToJson(const core::Tenant &t)
 {
     return {{QStringLiteral("tenant_id"), t.tenantId},
             {QStringLiteral("name"), t.name},
@@ -51,12 +51,12 @@ QJsonObject tenantToJson(const db::Tenant &t)
             {QStringLiteral("updated_at"), iso(t.updatedAt)}};
 }
 
-QByteArray exportConversation(const db::Conversation &conversation, const QList<db::Message> &messages,
+QByteArray exportConversation(const core::Conversation &conversation, const QList<core::Message> &messages,
                               ExportFormat format)
 {
     if (format == ExportFormat::Json) {
         QJsonArray list;
-        for (const db::Message &m : messages)
+        for (const core::Message &m : messages)
             list.append(messageToJson(m));
         QJsonObject doc = conversationToJson(conversation);
         doc.insert(QStringLiteral("messages"), list);
@@ -69,7 +69,7 @@ QByteArray exportConversation(const db::Conversation &conversation, const QList<
               "- Conversation: `%1`\n- Tenant: `%2`\n- Flow: `%3`\n- Started: %4\n- Last activity: %5\n\n")
               .arg(conversation.conversationId.toString(QUuid::WithoutBraces), conversation.tenantId,
                    conversation.flowType, iso(conversation.createdAt), iso(conversation.updatedAt));
-    for (const db::Message &m : messages) {
+    for (const core::Message &m : messages) {
         const QString when = iso(m.createdAt);
         switch (m.role) {
         case core::Role::User:

@@ -1,6 +1,10 @@
 #pragma once
 
-#include "db/records.h"
+#include "core/conversation.h"
+#include "core/tenant.h"
+
+#include <QJsonObject>
+#include <QList>
 
 #include <QByteArray>
 
@@ -11,11 +15,11 @@ enum class ExportFormat { Markdown, Json };
 
 /// A conversation and all its messages as a self-contained document. Markdown is for people
 /// (tool calls and results as fenced JSON); JSON keeps every stored field.
-QByteArray exportConversation(const db::Conversation &conversation, const QList<db::Message> &messages,
+QByteArray exportConversation(const core::Conversation &conversation, const QList<core::Message> &messages,
                               ExportFormat format);
 
-QJsonObject conversationToJson(const db::Conversation &conversation);
-QJsonObject messageToJson(const db::Message &message);
-QJsonObject tenantToJson(const db::Tenant &tenant);
+QJsonObject conversationToJson(const core::Conversation &conversation);
+QJsonObject messageToJson(const core::Message &message);
+QJsonObject tenantToJson(const core::Tenant &tenant);
 
 } // namespace agency::service

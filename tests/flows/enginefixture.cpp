@@ -42,7 +42,7 @@ config::Settings engineSettings(const QString &openAiBaseUrl, const QString &wea
 }
 
 EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &settings,
-                             const QList<flows::FlowDefinition> &extraFlows, Limiter limiter)
+                             const QList<core::FlowDefinition> &extraFlows, Limiter limiter)
     : m_clock(std::make_shared<core::ManualClock>()), m_nam(std::make_unique<QNetworkAccessManager>())
 {
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
@@ -60,7 +60,7 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &s
 
     // Built-ins only: no user directory, so a developer's own flows never leak into a test.
     m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load({}, m_tools->names()));
-    for (const flows::FlowDefinition &flow : extraFlows)
+    for (const core::FlowDefinition &flow : extraFlows)
         m_flows->insert(flow);
 
     db::TenantRepository *tenantRepo = m_tenants.get();
@@ -121,24 +121,24 @@ EngineFixture::~EngineFixture()
     m_nam.reset();
 }
 
-core::Async<flows::TurnResult> EngineFixture::run(const flows::TurnRequest &request,
-                                                  flows::TurnEventHandler hook)
+core::Async<core::TurnResult> EngineFixture::run(const core::TurnRequest &request,
+                                                 core::TurnEventHandler hook)
 {
-    return m_engine->run(request, [this, hook](const flows::TurnEvent &event) {
+    return m_engine->run(request, [this, hook](const core::TurnEvent &event) {
         m_events.append(event);
         if (hook)
             hook(event);
     });
 }
 
-core::Result<flows::TurnResult> EngineFixture::runTurn(const flows::TurnRequest &request, int timeoutMs)
+core::Result<core::TurnResult> EngineFixture::runTurn(const core::TurnRequest &request, int timeoutMs)
 {
     return await(run(request), timeoutMs);
 }
 
-flows::TurnEventHandler EngineFixture::recorder()
+core::TurnEventHandler EngineFixture::recorder()
 {
-    return [this](const flows::TurnEvent &event) { m_events.append(event); };
+    return [this](const core::TurnEvent &event) { m_events.append(event); };
 }
 
 QUuid EngineFixture::lastConversation() const
@@ -150,7 +150,7 @@ QUuid EngineFixture::lastConversation() const
     return {};
 }
 
-QList<db::Message> EngineFixture::stored(const QString &tenantId, const QUuid &conversationId)
+QList<core::Message> EngineFixture::stored(const QString &tenantId, const QUuid &conversationId)
 {
     auto history = await(m_conversations->history(tenantId, conversationId, 1000));
     if (!history) {
@@ -160,10 +160,10 @@ QList<db::Message> EngineFixture::stored(const QString &tenantId, const QUuid &c
     return history.value();
 }
 
-flows::FlowDefinition testFlow(const QString &flowType, int maxToolRounds, int historyWindow,
-                               const QStringList &tools)
+core::FlowDefinition testFlow(const QString &flowType, int maxToolRounds, int historyWindow,
+                              const QStringList &tools)
 {
-    flows::FlowDefinition flow;
+    core::FlowDefinition flow;
     flow.flowType = flowType;
     flow.title = flowType;
     flow.systemPrompt = QStringLiteral("You are the %1 test agent. Be brief.").arg(flowType);
@@ -232,12 +232,12 @@ QString promptProblems(const QJsonArray &messages, const QString &systemPrompt)
     return {};
 }
 
-QString storedProblems(const QList<db::Message> &messages)
+QString storedProblems(const QList<core::Message> &messages)
 {
     QSet<QString> open;
     bool inToolGroup = false;
     for (qsizetype i = 0; i < messages.size(); ++i) {
-        const db::Message &m = messages.at(i);
+        const core::Message &m = messages.at(i);
         if (m.role == core::Role::Tool) {
             if (!inToolGroup || !open.remove(m.toolCallId))
                 return QStringLiteral("message %1: tool result %2 without its call").arg(i).arg(m.toolCallId);
@@ -261,10 +261,10 @@ QString roleLabel(const QString &role, qsizetype calls)
 
 } // namespace
 
-QString roles(const QList<db::Message> &messages)
+QString roles(const QList<core::Message> &messages)
 {
     QStringList out;
-    for (const db::Message &m : messages)
+    for (const core::Message &m : messages)
         out.append(roleLabel(core::roleName(m.role), m.toolCalls.size()));
     return out.join(u',');
 }
@@ -280,11 +280,11 @@ QString roles(const QJsonArray &requestMessages)
     return out.join(u',');
 }
 
-QString eventKinds(const QList<flows::TurnEvent> &events)
+QString eventKinds(const QList<core::TurnEvent> &events)
 {
-    using Kind = flows::TurnEvent::Kind;
+    using Kind = core::TurnEvent::Kind;
     QStringList out;
-    for (const flows::TurnEvent &e : events) {
+    for (const core::TurnEvent &e : events) {
         QString name;
         switch (e.kind) {
         case Kind::Started:

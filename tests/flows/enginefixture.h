@@ -55,7 +55,7 @@ public:
     /// Builds everything on the calling thread. `extraFlows` are added to the built-in ones
     /// (replacing a built-in of the same flow_type).
     EngineFixture(db::DbExecutor &executor, const config::Settings &settings,
-                  const QList<flows::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory);
+                  const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory);
     ~EngineFixture();
 
     core::ManualClock &clock() { return *m_clock; }
@@ -67,19 +67,19 @@ public:
     const flows::FlowRegistry &flows() const { return *m_flows; }
 
     /// Starts a turn, recording its events into events() (and passing each to `hook`, if any).
-    core::Async<flows::TurnResult> run(const flows::TurnRequest &request, flows::TurnEventHandler hook = {});
+    core::Async<core::TurnResult> run(const core::TurnRequest &request, core::TurnEventHandler hook = {});
     /// Runs a turn to its end (events recorded), waiting up to `timeoutMs`.
-    core::Result<flows::TurnResult> runTurn(const flows::TurnRequest &request, int timeoutMs = 20000);
+    core::Result<core::TurnResult> runTurn(const core::TurnRequest &request, int timeoutMs = 20000);
 
     /// A handler that records into events(), for turns started elsewhere (AgencyService::chat).
-    flows::TurnEventHandler recorder();
-    const QList<flows::TurnEvent> &events() const { return m_events; }
+    core::TurnEventHandler recorder();
+    const QList<core::TurnEvent> &events() const { return m_events; }
     void clearEvents() { m_events.clear(); }
     /// The conversation the last turn started (from its events; also set when it failed).
     QUuid lastConversation() const;
 
     /// Everything stored in a conversation, oldest first (through ConversationRepository::history).
-    QList<db::Message> stored(const QString &tenantId, const QUuid &conversationId);
+    QList<core::Message> stored(const QString &tenantId, const QUuid &conversationId);
 
 private:
     std::shared_ptr<core::ManualClock> m_clock;
@@ -95,12 +95,12 @@ private:
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<service::AgencyService> m_service;
     QHash<QString, std::shared_ptr<llm::Provider>> m_providerCache;
-    QList<flows::TurnEvent> m_events;
+    QList<core::TurnEvent> m_events;
 };
 
 /// A flow for tests: `tools` defaults to get_weather.
-flows::FlowDefinition testFlow(const QString &flowType, int maxToolRounds = 4, int historyWindow = 50,
-                               const QStringList &tools = {QStringLiteral("get_weather")});
+core::FlowDefinition testFlow(const QString &flowType, int maxToolRounds = 4, int historyWindow = 50,
+                              const QStringList &tools = {QStringLiteral("get_weather")});
 
 core::ToolCall call(const QString &id, const QString &name, const QString &arguments);
 core::ToolCall weatherCall(const QString &id, const QString &location);
@@ -115,16 +115,16 @@ QString promptProblems(const QJsonArray &messages, const QString &systemPrompt);
 
 /// Same invariant over stored messages: no assistant tool call without its result and no result
 /// without its call. Empty when fine.
-QString storedProblems(const QList<db::Message> &messages);
+QString storedProblems(const QList<core::Message> &messages);
 
 /// Roles as a compact string for QCOMPARE: "user,assistant(2),tool,tool,assistant" — an
 /// assistant with tool calls shows how many.
-QString roles(const QList<db::Message> &messages);
+QString roles(const QList<core::Message> &messages);
 QString roles(const QJsonArray &requestMessages);
 
 /// Event kinds as "started,call,result,delta,done,error" (consecutive deltas of one round
 /// collapse into one "delta").
-QString eventKinds(const QList<flows::TurnEvent> &events);
+QString eventKinds(const QList<core::TurnEvent> &events);
 
 /// Rows of llm_usage for a conversation, oldest first: "outcome:prompt/completion/total:model".
 QStringList usageRows(db::DbExecutor &executor, const QUuid &conversationId);

@@ -16,8 +16,8 @@
 
 using namespace agency;
 using core::ErrorCode;
+using core::TurnRequest;
 using core::Usage;
-using flows::TurnRequest;
 using test::EngineFixture;
 using test::FakeOpenAiServer;
 using test::weatherCall;
@@ -66,7 +66,7 @@ private Q_SLOTS:
 
 private:
     void makeFixture(EngineFixture::Limiter limiter = EngineFixture::Limiter::Memory);
-    core::Result<flows::TurnResult> chat(const TurnRequest &request);
+    core::Result<core::TurnResult> chat(const TurnRequest &request);
     qint64 messageCount(const QString &tenant, const QUuid &conversation);
 
     test::TestPostgres m_pg;
@@ -98,7 +98,7 @@ void TestAgencyService::makeFixture(EngineFixture::Limiter limiter)
     m_fx.reset();
     m_fx = std::make_unique<EngineFixture>(
         *m_db, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString()),
-        QList<flows::FlowDefinition>{}, limiter);
+        QList<core::FlowDefinition>{}, limiter);
 }
 
 void TestAgencyService::cleanup()
@@ -112,7 +112,7 @@ void TestAgencyService::cleanupTestCase()
     m_db.reset();
 }
 
-core::Result<flows::TurnResult> TestAgencyService::chat(const TurnRequest &request)
+core::Result<core::TurnResult> TestAgencyService::chat(const TurnRequest &request)
 {
     return test::await(m_fx->service().chat(request, m_fx->recorder()));
 }

@@ -36,10 +36,10 @@ struct Run
     }
 };
 
-QString roles(const QList<db::Message> &messages)
+QString roles(const QList<core::Message> &messages)
 {
     QStringList out;
-    for (const db::Message &m : messages)
+    for (const core::Message &m : messages)
         out.append(core::roleName(m.role));
     return out.join(u',');
 }
@@ -67,7 +67,7 @@ private:
     /// Runs `aiagency <global options> chat <args>` in a clean environment. Waits while processing
     /// events: the fake weather server answers on this thread.
     Run chat(const QStringList &args, int timeoutMs = 40000);
-    QList<db::Message> stored(const QString &tenant, const QUuid &conversation);
+    QList<core::Message> stored(const QString &tenant, const QUuid &conversation);
 
     test::TestPostgres m_pg;
     db::ConnectionParams m_params;
@@ -151,10 +151,10 @@ Run TestChatCli::chat(const QStringList &args, int timeoutMs)
     return result;
 }
 
-QList<db::Message> TestChatCli::stored(const QString &tenant, const QUuid &conversation)
+QList<core::Message> TestChatCli::stored(const QString &tenant, const QUuid &conversation)
 {
     auto history = test::await(m_repo->history(tenant, conversation, 1000));
-    return history ? history.value() : QList<db::Message>();
+    return history ? history.value() : QList<core::Message>();
 }
 
 void TestChatCli::weatherTurnWithDemoProvider()
@@ -169,7 +169,7 @@ void TestChatCli::weatherTurnWithDemoProvider()
     QVERIFY(r.err.contains(QStringLiteral("demo/")));
     QCOMPARE(m_weather.countRequests(QStringLiteral("/search")), 1);
 
-    const QList<db::Message> messages = stored(QStringLiteral("acme"), id);
+    const QList<core::Message> messages = stored(QStringLiteral("acme"), id);
     QCOMPARE(roles(messages), QStringLiteral("user,assistant,tool,assistant"));
     QCOMPARE(messages.at(0).content, QStringLiteral("What's the weather in Paris?"));
     QCOMPARE(messages.at(1).toolCalls.size(), 1);
@@ -209,7 +209,7 @@ void TestChatCli::weatherServiceDown()
     // A failed lookup is a tool result the agent answers from, not a failed turn.
     QVERIFY2(r.exitCode == 0, qPrintable(r.all()));
     QVERIFY2(r.err.contains(QStringLiteral("get_weather failed")), qPrintable(r.all()));
-    const QList<db::Message> messages = stored(QStringLiteral("acme"), r.conversation());
+    const QList<core::Message> messages = stored(QStringLiteral("acme"), r.conversation());
     QCOMPARE(roles(messages), QStringLiteral("user,assistant,tool,assistant"));
     QVERIFY(messages.at(2).content.contains(QStringLiteral("\"success\":false")));
 }

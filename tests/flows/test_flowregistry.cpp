@@ -11,7 +11,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-using agency::flows::FlowDefinition;
+using agency::core::FlowDefinition;
 using agency::flows::FlowRegistry;
 using agency::flows::parseFlowDefinition;
 

@@ -16,7 +16,7 @@ using namespace agency;
 using core::ChatMessage;
 using core::ErrorCode;
 using core::Role;
-using flows::TurnRequest;
+using core::TurnRequest;
 using test::EngineFixture;
 using test::FakeOpenAiServer;
 namespace openai = test::openai;
@@ -91,7 +91,7 @@ private Q_SLOTS:
         QCOMPARE(first->content, QStringLiteral("r\u00e9ponse 2"));
 
         // Stored in order: the client's three messages, then the turn.
-        const QList<db::Message> stored = m_fx->stored(tenant, first->conversationId);
+        const QList<core::Message> stored = m_fx->stored(tenant, first->conversationId);
         QCOMPARE(stored.size(), 5);
         QCOMPARE(stored.at(0).role, Role::System);
         QCOMPARE(stored.at(0).content, QStringLiteral("Answer in French."));

@@ -17,9 +17,9 @@
 
 using namespace agency;
 using core::ErrorCode;
+using core::TurnEvent;
+using core::TurnRequest;
 using core::Usage;
-using flows::TurnEvent;
-using flows::TurnRequest;
 using test::EngineFixture;
 using test::FakeOpenAiServer;
 using test::FakeResponse;
@@ -114,8 +114,8 @@ void TestTurnEngine::makeFixture(const QHash<QString, QString> &extra)
     m_fx.reset();
     m_fx = std::make_unique<EngineFixture>(
         *m_db, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
-        QList<flows::FlowDefinition>{test::testFlow(QStringLiteral("weather-once"), 1),
-                                     test::testFlow(QStringLiteral("weather-none"), 0)});
+        QList<core::FlowDefinition>{test::testFlow(QStringLiteral("weather-once"), 1),
+                                    test::testFlow(QStringLiteral("weather-none"), 0)});
 }
 
 void TestTurnEngine::cleanup()
@@ -151,7 +151,7 @@ void TestTurnEngine::multiRoundToolLoop()
     QCOMPARE(result->model, QStringLiteral("gpt-fake"));
 
     // Persisted: every message of the turn, in order, each round's call with its result.
-    const QList<db::Message> stored = m_fx->stored(kTenant, result->conversationId);
+    const QList<core::Message> stored = m_fx->stored(kTenant, result->conversationId);
     QCOMPARE(test::roles(stored), QStringLiteral("user,assistant(1),tool,assistant(1),tool,assistant"));
     QCOMPARE(test::storedProblems(stored), QString());
     QCOMPARE(result->messages.size(), stored.size());
@@ -279,7 +279,7 @@ void TestTurnEngine::toolCallsOfOneResponseRunInParallel()
     QVERIFY2(elapsed < 2600, qPrintable(QStringLiteral("turn took %1 ms").arg(elapsed)));
 
     // Results are stored (and reported) in the order of the calls, though Berlin finished first.
-    const QList<db::Message> stored = m_fx->stored(kTenant, result->conversationId);
+    const QList<core::Message> stored = m_fx->stored(kTenant, result->conversationId);
     QCOMPARE(test::roles(stored), QStringLiteral("user,assistant(2),tool,tool,assistant"));
     QCOMPARE(stored.at(2).toolCallId, QStringLiteral("call_p"));
     QCOMPARE(parse(stored.at(2).content).value(QStringLiteral("location")).toString(),
@@ -315,7 +315,7 @@ void TestTurnEngine::unknownToolAndInvalidArguments()
     QCOMPARE(result->content, QStringLiteral("Sorry, I could not look that up."));
     QCOMPARE(result->toolRounds, 1);
 
-    const QList<db::Message> stored = m_fx->stored(kTenant, result->conversationId);
+    const QList<core::Message> stored = m_fx->stored(kTenant, result->conversationId);
     QCOMPARE(test::roles(stored), QStringLiteral("user,assistant(3),tool,tool,tool,assistant"));
     QCOMPARE(test::storedProblems(stored), QString());
     const QStringList expectedCodes{QStringLiteral("not_found"), QStringLiteral("invalid_argument"),
@@ -323,7 +323,7 @@ void TestTurnEngine::unknownToolAndInvalidArguments()
     const QStringList expectedIds{QStringLiteral("call_u"), QStringLiteral("call_v"),
                                   QStringLiteral("call_w")};
     for (int i = 0; i < 3; ++i) {
-        const db::Message &tool = stored.at(2 + i);
+        const core::Message &tool = stored.at(2 + i);
         QCOMPARE(tool.toolCallId, expectedIds.at(i));
         const QJsonObject json = parse(tool.content);
         QCOMPARE(json.value(QStringLiteral("success")).toBool(true), false);
@@ -383,7 +383,7 @@ void TestTurnEngine::roundLimit()
     QCOMPARE(requests.at(1).json().value(QStringLiteral("tools")).toArray().size(), 1);
 
     // The ignored call is neither run nor stored: the final message is plain text.
-    const QList<db::Message> stored = m_fx->stored(kTenant, result->conversationId);
+    const QList<core::Message> stored = m_fx->stored(kTenant, result->conversationId);
     QCOMPARE(test::roles(stored), QStringLiteral("user,assistant(1),tool,assistant"));
     QCOMPARE(test::storedProblems(stored), QString());
     QCOMPARE(stored.last().content, result->content);
@@ -436,7 +436,7 @@ void TestTurnEngine::providerFailureAfterToolRound()
     QVERIFY(!conversation.isNull());
 
     // Kept: the user message and the completed round; nothing of the failed call.
-    const QList<db::Message> stored = m_fx->stored(kTenant, conversation);
+    const QList<core::Message> stored = m_fx->stored(kTenant, conversation);
     QCOMPARE(test::roles(stored), QStringLiteral("user,assistant(1),tool"));
     QCOMPARE(test::storedProblems(stored), QString());
     QCOMPARE(stored.at(1).toolCalls.first().id, QStringLiteral("call_1"));
@@ -465,7 +465,7 @@ void TestTurnEngine::providerFailureOnFirstCall()
     QCOMPARE(result.error().code, ErrorCode::ProviderUnavailable);
     const QUuid conversation = m_fx->lastConversation();
     QVERIFY(!conversation.isNull());
-    const QList<db::Message> stored = m_fx->stored(kTenant, conversation);
+    const QList<core::Message> stored = m_fx->stored(kTenant, conversation);
     QCOMPARE(test::roles(stored), QStringLiteral("user"));
     QCOMPARE(stored.first().content, question);
     auto c = test::await(m_fx->conversations().getConversation(kTenant, conversation));
@@ -537,7 +537,7 @@ void TestTurnEngine::cancelMidStream()
     QVERIFY2(timer.elapsed() < 1800, qPrintable(QString::number(timer.elapsed())));
     QCOMPARE(test::eventKinds(m_fx->events()), QStringLiteral("started,delta,error"));
 
-    const QList<db::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());
+    const QList<core::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());
     QCOMPARE(test::roles(stored), QStringLiteral("user"));
     QTRY_COMPARE(m_llm->openConnections(), 0); // the request was aborted
     QTRY_COMPARE(test::usageRows(*m_db, m_fx->lastConversation()),
@@ -560,7 +560,7 @@ void TestTurnEngine::cancelMidStreamOfSecondRound()
     }));
     QVERIFY(!result);
     QCOMPARE(result.error().code, ErrorCode::Cancelled);
-    const QList<db::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());
+    const QList<core::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());
     QCOMPARE(test::roles(stored), QStringLiteral("user,assistant(1),tool"));
     QCOMPARE(test::storedProblems(stored), QString());
 }
@@ -584,7 +584,7 @@ void TestTurnEngine::cancelWhileToolsRun()
     QVERIFY(timer.elapsed() < 2000); // not after the tool timeout
 
     // The round never completed, so it is not stored: no call without its result.
-    const QList<db::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());
+    const QList<core::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());
     QCOMPARE(test::roles(stored), QStringLiteral("user"));
     QCOMPARE(m_llm->chatRequests().size(), 1);
     QTRY_COMPARE(m_weather.openConnections(), 0); // the lookups were aborted
@@ -600,7 +600,7 @@ void TestTurnEngine::demoProviderToolRoundTrip()
     QCOMPARE(result->providerCalls, 2);
     QVERIFY2(result->content.contains(QStringLiteral("14.2")), qPrintable(result->content));
 
-    const QList<db::Message> stored = m_fx->stored(kTenant, result->conversationId);
+    const QList<core::Message> stored = m_fx->stored(kTenant, result->conversationId);
     QCOMPARE(test::roles(stored), QStringLiteral("user,assistant(1),tool,assistant"));
     QCOMPARE(stored.at(1).toolCalls.first().name, QStringLiteral("get_weather"));
     QCOMPARE(parse(stored.at(1).toolCalls.first().arguments).value(QStringLiteral("location")).toString(),

@@ -14,7 +14,7 @@
 
 using namespace agency;
 using core::Role;
-using flows::TurnRequest;
+using core::TurnRequest;
 using test::EngineFixture;
 using test::FakeOpenAiServer;
 using test::weatherCall;
@@ -125,7 +125,7 @@ void TestTurnHistory::init()
 {
     m_llm = std::make_unique<FakeOpenAiServer>();
     QVERIFY(m_llm->listen());
-    QList<flows::FlowDefinition> windows;
+    QList<core::FlowDefinition> windows;
     for (int w = 1; w <= 12; ++w)
         windows.append(test::testFlow(QStringLiteral("win-%1").arg(w), 4, w));
     m_fx = std::make_unique<EngineFixture>(
@@ -272,7 +272,7 @@ void TestTurnHistory::systemPromptOnEveryCallOfEveryTurn()
                  "system,user,assistant(1),tool,assistant,user,assistant(2),tool,tool,assistant(1),tool,"
                  "assistant,user"));
 
-    const QList<db::Message> stored = m_fx->stored(kTenant, conversation);
+    const QList<core::Message> stored = m_fx->stored(kTenant, conversation);
     QCOMPARE(test::roles(stored),
              QStringLiteral("user,assistant(1),tool,assistant,user,assistant(2),tool,tool,"
                             "assistant(1),tool,assistant,user,assistant"));

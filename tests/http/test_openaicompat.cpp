@@ -317,19 +317,19 @@ private Q_SLOTS:
 
     void chatResponseListsToolResults()
     {
-        flows::TurnResult result;
+        core::TurnResult result;
         result.conversationId = QUuid::createUuid();
         result.content = QStringLiteral("Sunny in Rome.");
         result.provider = QStringLiteral("openai");
         result.model = QStringLiteral("gpt-x");
         result.usage = usage(20, 5);
-        db::Message user;
+        core::Message user;
         user.role = core::Role::User;
-        db::Message call;
+        core::Message call;
         call.role = core::Role::Assistant;
         call.toolCalls = {
             {QStringLiteral("c1"), QStringLiteral("get_weather"), QStringLiteral(R"({"location":"Rome"})")}};
-        db::Message tool;
+        core::Message tool;
         tool.role = core::Role::Tool;
         tool.toolCallId = QStringLiteral("c1");
         tool.content = QStringLiteral(R"({"success":true,"temperature":21})");

@@ -112,7 +112,7 @@ private Q_SLOTS:
         const llm::ProviderFactory factory(
             config::Settings::fromValues({{QStringLiteral("MISTRAL_API_KEY"), QStringLiteral("m")}}), &m_nam,
             m_clock);
-        const QList<llm::ProviderInfo> list = factory.providers();
+        const QList<core::ProviderInfo> list = factory.providers();
         QCOMPARE(list.size(), 5);
         QCOMPARE(list.at(0).name, QStringLiteral("demo"));
         QVERIFY(list.at(0).configured && list.at(0).offline);
@@ -122,7 +122,7 @@ private Q_SLOTS:
         QCOMPARE(list.at(2).name, QStringLiteral("mistral"));
         QVERIFY(list.at(2).configured);
         QVERIFY(list.at(2).missingSetting.isEmpty());
-        for (const llm::ProviderInfo &info : list) {
+        for (const core::ProviderInfo &info : list) {
             QVERIFY(!info.displayName.isEmpty());
             QVERIFY(!info.defaultModel.isEmpty());
             QVERIFY(info.supportsTools && info.supportsStreaming);

@@ -21,7 +21,7 @@
 
 using namespace agency;
 using core::ErrorCode;
-using ratelimit::LimitStatus;
+using core::LimitStatus;
 using ratelimit::Reservation;
 
 namespace {

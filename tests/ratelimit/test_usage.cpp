@@ -11,8 +11,8 @@
 
 using namespace agency;
 using core::ErrorCode;
+using core::UsageSummaryRow;
 using ratelimit::UsageRecord;
-using ratelimit::UsageSummaryRow;
 
 namespace {
 

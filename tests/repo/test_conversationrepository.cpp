@@ -32,7 +32,7 @@ private:
     std::unique_ptr<DbExecutor> m_executor;
     std::unique_ptr<ConversationRepository> m_repo;
 
-    Conversation create(const QString &tenant, const QString &flow = QStringLiteral("weather"))
+    core::Conversation create(const QString &tenant, const QString &flow = QStringLiteral("weather"))
     {
         auto created = await(m_repo->createConversation(tenant, flow));
         if (!created)
@@ -76,7 +76,7 @@ private Q_SLOTS:
 
     void otherTenantSeesNothingAndChangesNothing()
     {
-        const Conversation c = create(QStringLiteral("acme"));
+        const core::Conversation c = create(QStringLiteral("acme"));
         AGENCY_VERIFY_OK(await(m_repo->saveMessage(QStringLiteral("acme"), c.conversationId,
                                                    msg(core::Role::User, QStringLiteral("secret plans")))));
         const QString other = QStringLiteral("globex");
@@ -85,7 +85,7 @@ private Q_SLOTS:
         QCOMPARE(await(m_repo->getConversation(other, c.conversationId)).error().code,
                  core::ErrorCode::NotFound);
         QCOMPARE(await(m_repo->history(other, c.conversationId, 10)).error().code, core::ErrorCode::NotFound);
-        MessageQuery mq;
+        core::MessageQuery mq;
         mq.tenantId = other;
         mq.conversationId = c.conversationId;
         QCOMPARE(await(m_repo->messages(mq)).error().code, core::ErrorCode::NotFound);
@@ -98,13 +98,13 @@ private Q_SLOTS:
                  core::ErrorCode::NotFound);
         QCOMPARE(await(m_repo->deleteConversation(other, c.conversationId)).error().code,
                  core::ErrorCode::NotFound);
-        ConversationQuery lq;
+        core::ConversationQuery lq;
         lq.tenantId = other;
         auto listed = await(m_repo->listConversations(lq));
         AGENCY_VERIFY_OK(listed);
         QCOMPARE(listed->items.size(), 1);
         QVERIFY(listed->items.first().conversationId != c.conversationId);
-        SearchQuery sq;
+        core::SearchQuery sq;
         sq.tenantId = other;
         sq.text = QStringLiteral("secret");
         auto found = await(m_repo->search(sq));
@@ -123,7 +123,7 @@ private Q_SLOTS:
 
     void saveMessagesIsAtomicAndBumpsActivity()
     {
-        const Conversation c = create(QStringLiteral("acme"));
+        const core::Conversation c = create(QStringLiteral("acme"));
         NewMessage assistant = msg(core::Role::Assistant, QString());
         assistant.toolCalls = {core::ToolCall{QStringLiteral("call_1"), QStringLiteral("get_weather"),
                                               QStringLiteral("{\"location\":\"Paris\"}")}};
@@ -160,7 +160,7 @@ private Q_SLOTS:
 
     void validationErrorsNeverReachSql()
     {
-        const Conversation c = create(QStringLiteral("acme"));
+        const core::Conversation c = create(QStringLiteral("acme"));
         QCOMPARE(await(m_repo->createConversation(QString(), QStringLiteral("weather"))).error().code,
                  core::ErrorCode::InvalidArgument);
         QCOMPARE(await(m_repo->createConversation(QStringLiteral("acme"), QStringLiteral("Bad Flow!")))
@@ -188,7 +188,7 @@ private Q_SLOTS:
             m_repo->saveMessage(QStringLiteral("acme"), c.conversationId, msg(core::Role::User, atLimit))));
         QCOMPARE(await(m_repo->history(QStringLiteral("acme"), c.conversationId, 0)).error().code,
                  core::ErrorCode::InvalidArgument);
-        ConversationQuery q;
+        core::ConversationQuery q;
         q.tenantId = QStringLiteral("acme");
         q.cursor = QStringLiteral("garbage!!");
         QCOMPARE(await(m_repo->listConversations(q)).error().code, core::ErrorCode::InvalidArgument);
@@ -196,7 +196,7 @@ private Q_SLOTS:
 
     void historyReturnsMostRecentOldestFirstWithIdTies()
     {
-        const Conversation c = create(QStringLiteral("acme"));
+        const core::Conversation c = create(QStringLiteral("acme"));
         // Messages saved in one call share a timestamp: the id must break the tie.
         QList<NewMessage> batch;
         for (int i = 0; i < 10; ++i)
@@ -207,7 +207,7 @@ private Q_SLOTS:
         auto last4 = await(m_repo->history(QStringLiteral("acme"), c.conversationId, 4));
         AGENCY_VERIFY_OK(last4);
         QStringList contents;
-        for (const Message &m : last4.value())
+        for (const core::Message &m : last4.value())
             contents << m.content;
         QCOMPARE(contents, (QStringList{QStringLiteral("m7"), QStringLiteral("m8"), QStringLiteral("m9"),
                                         QStringLiteral("m10")}));
@@ -219,12 +219,12 @@ private Q_SLOTS:
 
     void messagePagesWalkEverythingOnce()
     {
-        const Conversation c = create(QStringLiteral("acme"));
+        const core::Conversation c = create(QStringLiteral("acme"));
         QList<NewMessage> batch;
         for (int i = 0; i < 25; ++i)
             batch.append(msg(core::Role::User, QString::number(i)));
         AGENCY_VERIFY_OK(await(m_repo->saveMessages(QStringLiteral("acme"), c.conversationId, batch)));
-        MessageQuery q;
+        core::MessageQuery q;
         q.tenantId = QStringLiteral("acme");
         q.conversationId = c.conversationId;
         q.limit = 10;
@@ -233,7 +233,7 @@ private Q_SLOTS:
         do {
             auto page = await(m_repo->messages(q));
             AGENCY_VERIFY_OK(page);
-            for (const Message &m : page->items)
+            for (const core::Message &m : page->items)
                 seen << m.content;
             q.cursor = page->nextCursor;
             ++pages;
@@ -246,13 +246,13 @@ private Q_SLOTS:
 
     void listNewestActivityFirstWithFlowFilter()
     {
-        const Conversation a = create(QStringLiteral("acme"), QStringLiteral("weather"));
-        const Conversation b = create(QStringLiteral("acme"), QStringLiteral("consulting"));
-        const Conversation c = create(QStringLiteral("acme"), QStringLiteral("weather"));
+        const core::Conversation a = create(QStringLiteral("acme"), QStringLiteral("weather"));
+        const core::Conversation b = create(QStringLiteral("acme"), QStringLiteral("consulting"));
+        const core::Conversation c = create(QStringLiteral("acme"), QStringLiteral("weather"));
         // New activity on the oldest moves it to the top.
         AGENCY_VERIFY_OK(await(m_repo->saveMessage(QStringLiteral("acme"), a.conversationId,
                                                    msg(core::Role::User, QStringLiteral("bump")))));
-        ConversationQuery q;
+        core::ConversationQuery q;
         q.tenantId = QStringLiteral("acme");
         auto all = await(m_repo->listConversations(q));
         AGENCY_VERIFY_OK(all);
@@ -266,7 +266,7 @@ private Q_SLOTS:
         auto weather = await(m_repo->listConversations(q));
         AGENCY_VERIFY_OK(weather);
         QCOMPARE(weather->items.size(), 2);
-        for (const Conversation &conv : weather->items)
+        for (const core::Conversation &conv : weather->items)
             QCOMPARE(conv.flowType, QStringLiteral("weather"));
     }
 
@@ -275,7 +275,7 @@ private Q_SLOTS:
         QSet<QUuid> original;
         for (int i = 0; i < 23; ++i)
             original.insert(create(QStringLiteral("acme")).conversationId);
-        ConversationQuery q;
+        core::ConversationQuery q;
         q.tenantId = QStringLiteral("acme");
         q.limit = 5;
         QList<QUuid> seen;
@@ -283,7 +283,7 @@ private Q_SLOTS:
         for (int pages = 0; pages < 20; ++pages) {
             auto page = await(m_repo->listConversations(q));
             AGENCY_VERIFY_OK(page);
-            for (const Conversation &c : page->items)
+            for (const core::Conversation &c : page->items)
                 seen.append(c.conversationId);
             // Someone starts new conversations between our page requests.
             inserted.insert(create(QStringLiteral("acme")).conversationId);
@@ -297,9 +297,9 @@ private Q_SLOTS:
 
     void searchWithinTenantAndFlow()
     {
-        const Conversation w = create(QStringLiteral("acme"), QStringLiteral("weather"));
-        const Conversation k = create(QStringLiteral("acme"), QStringLiteral("consulting"));
-        const Conversation other = create(QStringLiteral("globex"), QStringLiteral("weather"));
+        const core::Conversation w = create(QStringLiteral("acme"), QStringLiteral("weather"));
+        const core::Conversation k = create(QStringLiteral("acme"), QStringLiteral("consulting"));
+        const core::Conversation other = create(QStringLiteral("globex"), QStringLiteral("weather"));
         AGENCY_VERIFY_OK(await(
             m_repo->saveMessage(QStringLiteral("acme"), w.conversationId,
                                 msg(core::Role::User, QStringLiteral("Is it raining in Paris today?")))));
@@ -309,7 +309,7 @@ private Q_SLOTS:
         AGENCY_VERIFY_OK(
             await(m_repo->saveMessage(QStringLiteral("globex"), other.conversationId,
                                       msg(core::Role::User, QStringLiteral("Paris Paris Paris")))));
-        SearchQuery q;
+        core::SearchQuery q;
         q.tenantId = QStringLiteral("acme");
         q.text = QStringLiteral("paris");
         auto hits = await(m_repo->search(q));
@@ -333,8 +333,8 @@ private Q_SLOTS:
 
     void deleteCascadesMessages()
     {
-        const Conversation c = create(QStringLiteral("acme"));
-        const Conversation keep = create(QStringLiteral("acme"));
+        const core::Conversation c = create(QStringLiteral("acme"));
+        const core::Conversation keep = create(QStringLiteral("acme"));
         AGENCY_VERIFY_OK(await(m_repo->saveMessages(
             QStringLiteral("acme"), c.conversationId,
             {msg(core::Role::User, QStringLiteral("a")), msg(core::Role::Assistant, QStringLiteral("b"))})));
@@ -359,8 +359,8 @@ private Q_SLOTS:
 
     void concurrentSavesKeepEveryMessage()
     {
-        const Conversation c = create(QStringLiteral("acme"));
-        QList<core::Async<QList<Message>>> futures;
+        const core::Conversation c = create(QStringLiteral("acme"));
+        QList<core::Async<QList<core::Message>>> futures;
         for (int i = 0; i < 40; ++i) {
             futures.append(m_repo->saveMessages(QStringLiteral("acme"), c.conversationId,
                                                 {msg(core::Role::User, QStringLiteral("q%1").arg(i)),

@@ -21,10 +21,10 @@ NewMessage msg(core::Role role, const QString &content)
     return m;
 }
 
-QStringList contents(const QList<Message> &messages)
+QStringList contents(const QList<core::Message> &messages)
 {
     QStringList out;
-    for (const Message &m : messages)
+    for (const core::Message &m : messages)
         out.append(m.content);
     return out;
 }
@@ -194,7 +194,7 @@ private Q_SLOTS:
             auto history = await(m_repo->history(QStringLiteral("t%1").arg(i % 3), existing.at(i), 100));
             AGENCY_VERIFY_OK(history);
             QCOMPARE(history->size(), 4);
-            for (const Message &m : history.value())
+            for (const core::Message &m : history.value())
                 QVERIFY(m.content.startsWith(QStringLiteral("c%1-").arg(i)));
         }
     }

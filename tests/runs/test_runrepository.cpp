@@ -12,12 +12,12 @@
 
 using namespace agency;
 using core::ErrorCode;
+using core::Run;
+using core::RunStatus;
 using db::LeaseState;
 using db::NewRun;
-using db::Run;
 using db::RunLease;
 using db::RunRepository;
-using db::RunStatus;
 using test::await;
 
 namespace {

@@ -25,8 +25,8 @@
 
 using namespace agency;
 using core::ErrorCode;
-using db::Run;
-using db::RunStatus;
+using core::Run;
+using core::RunStatus;
 using flows::RunWorker;
 using flows::RunWorkerOptions;
 using test::await;
@@ -77,7 +77,7 @@ struct Stack
         conversations = std::make_unique<db::ConversationRepository>(*executor);
         tenants = std::make_unique<db::TenantRepository>(*executor);
         runs = std::make_unique<db::RunRepository>(*executor);
-        flows::FlowDefinition flow;
+        core::FlowDefinition flow;
         flow.flowType = kFlow;
         flow.title = QStringLiteral("Summarize");
         flow.systemPrompt = QStringLiteral("Summarise what the user sends.");

@@ -1,0 +1,27 @@
+#include "flowdefinition.h"
+
+#include <QJsonArray>
+
+namespace agency::core {
+
+QJsonObject FlowDefinition::toJson() const
+{
+    QJsonObject json{{QStringLiteral("flow_type"), flowType},
+                     {QStringLiteral("title"), title},
+                     {QStringLiteral("description"), description},
+                     {QStringLiteral("system_prompt"), systemPrompt},
+                     {QStringLiteral("tools"), QJsonArray::fromStringList(tools)},
+                     {QStringLiteral("max_tool_rounds"), maxToolRounds},
+                     {QStringLiteral("history_window"), historyWindow}};
+    if (!provider.isEmpty())
+        json.insert(QStringLiteral("provider"), provider);
+    if (!model.isEmpty())
+        json.insert(QStringLiteral("model"), model);
+    if (temperature)
+        json.insert(QStringLiteral("temperature"), *temperature);
+    if (maxTokens)
+        json.insert(QStringLiteral("max_tokens"), *maxTokens);
+    return json;
+}
+
+} // namespace agency::core

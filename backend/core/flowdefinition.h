@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace agency::core {
+
+/// A flow is data plus tools (DESIGN.md §5): what the agent is told, which tools it may call, and
+/// how far a turn may go. Built-ins ship as JSON in resources/flows/; users add JSON files to the
+/// config directory (flows::parseFlowDefinition reads and validates them). Plain value.
+struct FlowDefinition
+{
+    QString flowType; ///< ^[a-z0-9][a-z0-9_-]{0,63}$, the key stored with every conversation
+    QString title;
+    QString description;
+    QString systemPrompt;
+    QStringList tools;                 ///< tool names from the registry
+    QString provider;                  ///< empty: the configured default provider
+    QString model;                     ///< empty: the provider's default model
+    std::optional<double> temperature; ///< 0..2
+    std::optional<int> maxTokens;      ///< per provider call
+    int maxToolRounds = 4;             ///< provider calls that may end in tool calls, 0..16
+    int historyWindow = 50;            ///< most recent messages sent with each call, 1..1000
+    QString source;                    ///< where it was loaded from (for messages)
+
+    /// The flow file's JSON shape (snake_case keys; unset optionals left out).
+    QJsonObject toJson() const;
+};
+
+} // namespace agency::core

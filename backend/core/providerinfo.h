@@ -1,0 +1,20 @@
+#pragma once
+
+#include <QString>
+
+namespace agency::core {
+
+/// What the UI/API shows about a provider, and whether it can be used as configured.
+struct ProviderInfo
+{
+    QString name;         ///< value of LLM_PROVIDER / --provider: demo | openai | mistral | vertex | gemini
+    QString displayName;  ///< human name, e.g. "OpenAI"
+    QString defaultModel; ///< the model used when a request names none
+    bool configured = false;
+    QString missingSetting; ///< when not configured: the first setting to set, e.g. "OPENAI_API_KEY"
+    bool supportsTools = true;
+    bool supportsStreaming = true;
+    bool offline = false; ///< works without network (the demo provider)
+};
+
+} // namespace agency::core

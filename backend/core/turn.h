@@ -1,0 +1,61 @@
+#pragma once
+
+// The values of one chat turn as front ends see them: what they ask (TurnRequest), what streams
+// back while it runs (TurnEvent) and the outcome (TurnResult). Plain values, no thread affinity.
+
+#include "canceltoken.h"
+#include "conversation.h"
+#include "error.h"
+#include "message.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QUuid>
+
+#include <functional>
+
+namespace agency::core {
+
+/// One user message to an agent.
+struct TurnRequest
+{
+    QString tenantId;
+    QString flowType;
+    QUuid conversationId; ///< null: start a new conversation
+    QString message;
+    QString provider; ///< empty: the flow's provider, else the configured default
+    QString model;    ///< empty: the flow's model, else the provider's default
+    CancelTokenPtr cancel;
+};
+
+/// What front ends see while a turn runs (streamed to the console or as SSE).
+struct TurnEvent
+{
+    enum class Kind { Started, TextDelta, ToolCallStarted, ToolResult, Done, Error };
+    Kind kind = Kind::Started;
+    QUuid conversationId;
+    int round = 0;          ///< provider call number within the turn, from 1
+    QString text;           ///< TextDelta
+    ToolCall toolCall;      ///< ToolCallStarted, ToolResult
+    QJsonObject toolResult; ///< ToolResult: {"success": bool, ...}
+    Error error;            ///< Error
+};
+
+/// The outcome of a completed turn.
+struct TurnResult
+{
+    QUuid conversationId;
+    QString content;      ///< the final answer
+    QString finishReason; ///< provider's, or "round_limit"
+    QString provider;
+    QString model;
+    Usage usage; ///< summed over every provider call of the turn
+    int providerCalls = 0;
+    int toolRounds = 0;
+    QList<Message> messages; ///< everything this turn stored, in order
+};
+
+using TurnEventHandler = std::function<void(const TurnEvent &)>;
+
+} // namespace agency::core

@@ -1,0 +1,117 @@
+# Fails when a front-end source file can see more than AgencyService and backend/core.
+#
+#   cmake -DCOMPILE_COMMANDS=build/compile_commands.json -DSOURCE_DIR=. -DBINARY_DIR=build -P this
+#
+# Checked in compile_commands.json (every file compiled for ui/ and backend/http/, moc output too):
+#  - ui/: no QtSql and no QtNetwork include directory.
+#  - backend/http/: no QtSql include directory. QtNetwork cannot be kept off: Qt6::HttpServer
+#    names Qt::Network in its INTERFACE_LINK_LIBRARIES and its public headers include QtNetwork
+#    headers (QTcpServer, QHostAddress), so every QHttpServer user has QtNetwork on its path.
+#  - neither: an include directory inside backend/db, llm, tools, ratelimit, flows, config or runtime.
+# Every layer's headers live under the one root backend/ (included as "db/…", "flows/…"), so the
+# include path alone cannot tell a service header from a repository header. The second half of the
+# check therefore reads the front ends' own sources: they may include "core/…", "service/…", their
+# own directory's headers and Qt, nothing from the other layers, and ui/ no QtSql/QtNetwork header.
+
+if(NOT EXISTS "${COMPILE_COMMANDS}")
+  message(FATAL_ERROR "${COMPILE_COMMANDS} does not exist (CMAKE_EXPORT_COMPILE_COMMANDS must be ON)")
+endif()
+file(READ "${COMPILE_COMMANDS}" json)
+string(JSON count LENGTH "${json}")
+
+set(violations "")
+set(checked 0)
+set(layer_dirs "db|llm|tools|ratelimit|flows|config|runtime")
+
+math(EXPR last "${count} - 1")
+foreach(i RANGE ${last})
+  string(JSON file GET "${json}" ${i} file)
+  set(area "")
+  foreach(root IN ITEMS "${SOURCE_DIR}" "${BINARY_DIR}")
+    if(file MATCHES "^${root}/ui/")
+      set(area ui)
+    elseif(file MATCHES "^${root}/backend/http/")
+      set(area http)
+    endif()
+  endforeach()
+  if(area STREQUAL "")
+    continue()
+  endif()
+  math(EXPR checked "${checked} + 1")
+
+  string(JSON has_arguments ERROR_VARIABLE no_arguments GET "${json}" ${i} arguments)
+  if(no_arguments)
+    string(JSON command GET "${json}" ${i} command)
+    separate_arguments(args UNIX_COMMAND "${command}")
+  else()
+    string(JSON nargs LENGTH "${json}" ${i} arguments)
+    math(EXPR nlast "${nargs} - 1")
+    set(args "")
+    foreach(j RANGE ${nlast})
+      string(JSON arg GET "${json}" ${i} arguments ${j})
+      list(APPEND args "${arg}")
+    endforeach()
+  endif()
+
+  # Include directories: -I/-isystem/-iquote/-idirafter, joined to their value or separate.
+  set(dirs "")
+  set(take_next FALSE)
+  foreach(arg IN LISTS args)
+    if(take_next)
+      list(APPEND dirs "${arg}")
+      set(take_next FALSE)
+    elseif(arg MATCHES "^-(I|isystem|iquote|idirafter)$")
+      set(take_next TRUE)
+    elseif(arg MATCHES "^-(I|isystem|iquote|idirafter)(.+)$")
+      list(APPEND dirs "${CMAKE_MATCH_2}")
+    endif()
+  endforeach()
+
+  foreach(dir IN LISTS dirs)
+    set(why "")
+    if(dir MATCHES "/QtSql(/|$)")
+      set(why "QtSql")
+    elseif(area STREQUAL "ui" AND dir MATCHES "/QtNetwork(/|$)")
+      set(why "QtNetwork")
+    elseif(dir MATCHES "^${SOURCE_DIR}/backend/(${layer_dirs})(/|$)")
+      set(why "a backend layer behind the service")
+    endif()
+    if(NOT why STREQUAL "")
+      list(APPEND violations "${file}: include directory ${dir} (${why})")
+    endif()
+  endforeach()
+endforeach()
+
+if(checked EQUAL 0)
+  message(FATAL_ERROR "no ui/ or backend/http/ file in ${COMPILE_COMMANDS}: nothing was checked")
+endif()
+
+# The front ends' own #include lines.
+file(GLOB_RECURSE front_sources "${SOURCE_DIR}/ui/*.h" "${SOURCE_DIR}/ui/*.cpp"
+     "${SOURCE_DIR}/backend/http/*.h" "${SOURCE_DIR}/backend/http/*.cpp")
+foreach(source IN LISTS front_sources)
+  file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include")
+  foreach(line IN LISTS includes)
+    set(why "")
+    if(line MATCHES "[\"<](${layer_dirs})/")
+      set(why "a header of a backend layer behind the service")
+    elseif(line MATCHES "<(QtSql/|QSql)")
+      set(why "a QtSql header")
+    elseif(source MATCHES "^${SOURCE_DIR}/ui/" AND line MATCHES
+           "<(QtNetwork/|QNetwork|QTcp|QUdp|QSsl|QHostAddress|QHostInfo|QLocalSocket|QLocalServer|QDns)")
+      set(why "a QtNetwork header")
+    endif()
+    if(NOT why STREQUAL "")
+      string(STRIP "${line}" line)
+      list(APPEND violations "${source}: ${line} (${why})")
+    endif()
+  endforeach()
+endforeach()
+
+if(violations)
+  list(LENGTH violations n)
+  list(JOIN violations "\n  " text)
+  message(FATAL_ERROR "${n} front-end boundary violation(s) (ui/ and backend/http/ may use only "
+                      "AgencyService and backend/core; see DESIGN.md §1):\n  ${text}")
+endif()
+message(STATUS "front-end boundary holds: ${checked} compiled files checked")
