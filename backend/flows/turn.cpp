@@ -1,5 +1,6 @@
 #include "turn.h"
 
+#include "core/tokenestimate.h"
 #include "db/conversationrepository.h"
 #include "db/records.h"
 #include "db/validation.h"
@@ -92,10 +93,7 @@ void Turn::begin()
         fail(definitions.error());
         return;
     }
-    for (const tools::ToolDefinition &d : definitions.value()) {
-        m_toolDefinitions.append(llm::ToolDefinition{d.name, d.description, d.parameters});
-        m_toolDefinitionsJson.append(d.toOpenAiJson());
-    }
+    m_toolDefinitions = definitions.value();
     m_result.provider = m_providerName;
     // Cancellation reaches provider and tool calls through the token; database steps are short
     // and the turn stops right after the one in flight (see cancelled()).
@@ -194,9 +192,8 @@ void Turn::reserveTokens()
     m_state = State::Reserve;
     if (cancelled())
         return;
-    const qint64 estimate =
-        ratelimit::estimateTokens(ratelimit::promptChars(m_messages, m_toolDefinitionsJson),
-                                  m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens));
+    const qint64 estimate = core::estimatePromptTokens(m_messages, m_toolDefinitions) +
+                            m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens);
     then(m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate),
          [this](const Result<ratelimit::Reservation> &reservation) {
              if (!reservation)

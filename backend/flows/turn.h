@@ -68,8 +68,7 @@ private:
     core::FlowDefinition m_flow;
     std::shared_ptr<llm::Provider> m_provider;
     QString m_providerName;
-    QList<llm::ToolDefinition> m_toolDefinitions;
-    QJsonArray m_toolDefinitionsJson;
+    QList<core::ToolDefinition> m_toolDefinitions;
     QList<core::ChatMessage> m_messages; ///< what the next provider call sends
     core::TurnResult m_result;
     State m_state = State::Created;

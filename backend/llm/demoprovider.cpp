@@ -193,8 +193,9 @@ Completion DemoProvider::answer(const CompletionRequest &request)
         return c;
     }
     const QString userText = last ? last->content : QString();
-    const bool weatherOffered = std::any_of(request.tools.begin(), request.tools.end(),
-                                            [](const ToolDefinition &t) { return t.name == kWeatherTool; });
+    const bool weatherOffered =
+        std::any_of(request.tools.begin(), request.tools.end(),
+                    [](const core::ToolDefinition &t) { return t.name == kWeatherTool; });
     const bool toolsAllowed = request.toolChoice.mode != ToolChoice::Mode::None &&
                               (request.toolChoice.mode != ToolChoice::Mode::Function ||
                                request.toolChoice.functionName == kWeatherTool);

@@ -168,7 +168,7 @@ QJsonObject buildChatRequest(const CompletionRequest &request, const OpenAiDiale
     QJsonObject body{{QStringLiteral("model"), model}, {QStringLiteral("messages"), messages}};
     if (!request.tools.isEmpty()) {
         QJsonArray tools;
-        for (const ToolDefinition &tool : request.tools) {
+        for (const core::ToolDefinition &tool : request.tools) {
             QJsonObject fn{{QStringLiteral("name"), tool.name}};
             if (!tool.description.isEmpty())
                 fn.insert(QStringLiteral("description"), tool.description);

@@ -1,6 +1,6 @@
 #include "types.h"
 
-#include "core/json.h"
+#include "core/tokenestimate.h"
 
 namespace agency::llm {
 
@@ -28,24 +28,6 @@ QString normaliseFinishReason(const QString &reason)
     return r;
 }
 
-qint64 estimateTokens(const QString &text)
-{
-    return (text.size() + 3) / 4;
-}
-
-qint64 estimatePromptTokens(const CompletionRequest &request)
-{
-    qint64 chars = 0;
-    for (const core::ChatMessage &m : request.messages) {
-        chars += m.content.size() + 4; // role and framing
-        for (const core::ToolCall &call : m.toolCalls)
-            chars += call.name.size() + call.arguments.size();
-    }
-    for (const ToolDefinition &tool : request.tools)
-        chars += tool.name.size() + tool.description.size() + core::toCompactJson(tool.parameters).size();
-    return (chars + 3) / 4;
-}
-
 core::Result<Completion> finaliseCompletion(Completion completion, const CompletionRequest &request,
                                             const QString &who)
 {
@@ -64,11 +46,11 @@ core::Result<Completion> finaliseCompletion(Completion completion, const Complet
     }
     core::Usage &usage = completion.usage;
     if (usage.promptTokens == 0 && usage.completionTokens == 0 && usage.totalTokens == 0) {
-        usage.promptTokens = estimatePromptTokens(request);
+        usage.promptTokens = core::estimatePromptTokens(request.messages, request.tools);
         QString produced = completion.content;
         for (const core::ToolCall &call : completion.toolCalls)
             produced += call.name + call.arguments;
-        usage.completionTokens = estimateTokens(produced);
+        usage.completionTokens = core::estimateTokens(produced);
     }
     if (usage.totalTokens == 0)
         usage.totalTokens = usage.promptTokens + usage.completionTokens;

@@ -8,6 +8,7 @@
 #include "core/message.h"
 #include "core/providerinfo.h"
 #include "core/result.h"
+#include "core/tooldefinition.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -17,15 +18,6 @@
 #include <optional>
 
 namespace agency::llm {
-
-/// A function the model may call. `parameters` is a JSON Schema object describing the arguments
-/// (e.g. {"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}).
-struct ToolDefinition
-{
-    QString name;
-    QString description;
-    QJsonObject parameters;
-};
 
 /// Whether and which tool the model must call. Function forces `functionName`.
 struct ToolChoice
@@ -45,7 +37,7 @@ struct ToolChoice
 struct CompletionRequest
 {
     QList<core::ChatMessage> messages;
-    QList<ToolDefinition> tools;
+    QList<core::ToolDefinition> tools;
     ToolChoice toolChoice;
     std::optional<double> temperature;
     std::optional<int> maxTokens;
@@ -103,12 +95,9 @@ struct CallOptions
 /// Gemini spellings). Unknown values come back lowercased; empty stays empty.
 QString normaliseFinishReason(const QString &reason);
 
-/// Rough token estimate (≈ 4 characters per token) used where a provider reports no usage.
-qint64 estimateTokens(const QString &text);
-qint64 estimatePromptTokens(const CompletionRequest &request);
-
 /// The last step of every adapter: normalises the finish reason (tool calls present + "stop" →
-/// "tool_calls"), fills in estimated usage when the provider reported none, and turns a blocked
+/// "tool_calls"), fills in usage estimated by core::estimatePromptTokens/estimateTokens when the
+/// provider reported none, and turns a blocked
 /// answer with nothing in it into ProviderBadRequest (never an empty success). `who` names the
 /// provider in the error message.
 core::Result<Completion> finaliseCompletion(Completion completion, const CompletionRequest &request,

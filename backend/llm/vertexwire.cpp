@@ -219,7 +219,7 @@ QJsonObject buildGenerateContentRequest(const CompletionRequest &request)
     }
     if (!request.tools.isEmpty()) {
         QJsonArray declarations;
-        for (const ToolDefinition &tool : request.tools) {
+        for (const core::ToolDefinition &tool : request.tools) {
             QJsonObject decl{{QStringLiteral("name"), tool.name}};
             if (!tool.description.isEmpty())
                 decl.insert(QStringLiteral("description"), tool.description);

@@ -4,7 +4,6 @@
 #include "core/limitstatus.h"
 #include "core/message.h"
 
-#include <QJsonArray>
 #include <QList>
 #include <QString>
 
@@ -36,7 +35,8 @@ struct Reservation
 /// minute and one per hour. A bucket holds up to `limit` tokens and refills at `limit` per window,
 /// continuously; a reservation must fit in both.
 ///
-/// Protocol: reserve(estimate) before a provider call; settle(reservation, actual) after it with
+/// Protocol: reserve(estimate) before a provider call (the estimate is core::estimatePromptTokens()
+/// of the request plus its completion allowance: DESIGN.md §6); settle(reservation, actual) after it with
 /// the provider's reported total tokens (0 when the call failed before the provider did any work),
 /// which refunds an over-estimate or charges an under-estimate. A charge may drive a bucket
 /// negative (down to one window's worth of debt), delaying later calls accordingly.
@@ -61,13 +61,5 @@ public:
     virtual core::Async<void> settle(const Reservation &reservation, qint64 actualTokens) = 0;
     virtual core::Async<core::LimitStatus> status(const QString &tenantId, const QString &provider) = 0;
 };
-
-/// The estimate to reserve (DESIGN.md §6): ceil(promptChars / 4) + maxTokens.
-qint64 estimateTokens(qint64 promptChars, qint64 maxTokens);
-
-/// Characters a request sends as prompt: every message's content, tool-call names and arguments
-/// and tool-call ids, 16 characters of per-message framing, and the compact JSON of the tool
-/// definitions (schemas count: they are sent with every call).
-qint64 promptChars(const QList<core::ChatMessage> &messages, const QJsonArray &toolDefinitions = {});
 
 } // namespace agency::ratelimit

@@ -3,6 +3,7 @@
 #include "core/canceltoken.h"
 #include "core/error.h"
 #include "core/future.h"
+#include "core/tooldefinition.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -10,18 +11,6 @@
 #include <optional>
 
 namespace agency::tools {
-
-/// What a model is told about a tool: the OpenAI-style function definition.
-struct ToolDefinition
-{
-    QString name;
-    QString description;
-    QJsonObject parameters; ///< JSON Schema of the arguments object
-
-    /// {"type": "function", "function": {"name", "description", "parameters"}}
-    QJsonObject toOpenAiJson() const;
-    bool operator==(const ToolDefinition &) const = default;
-};
 
 /// A function the model may call (DESIGN.md §5).
 ///
@@ -49,7 +38,7 @@ public:
     virtual core::Async<QJsonObject> execute(const QJsonObject &arguments,
                                              const core::CancelTokenPtr &cancel) = 0;
 
-    ToolDefinition definition() const { return {name(), description(), parameters()}; }
+    core::ToolDefinition definition() const { return {name(), description(), parameters()}; }
 };
 
 /// The outcome of one tool call, ready to become a `tool` message.

@@ -22,14 +22,6 @@ using core::ErrorCode;
 using core::makeError;
 using core::Result;
 
-QJsonObject ToolDefinition::toOpenAiJson() const
-{
-    return {{QStringLiteral("type"), QStringLiteral("function")},
-            {QStringLiteral("function"), QJsonObject{{QStringLiteral("name"), name},
-                                                     {QStringLiteral("description"), description},
-                                                     {QStringLiteral("parameters"), parameters}}}};
-}
-
 QString ToolResult::content() const
 {
     return core::toCompactJsonString(json);
@@ -211,18 +203,18 @@ QStringList ToolRegistry::names() const
     return list;
 }
 
-QList<ToolDefinition> ToolRegistry::definitions() const
+QList<core::ToolDefinition> ToolRegistry::definitions() const
 {
-    QList<ToolDefinition> list;
+    QList<core::ToolDefinition> list;
     const QStringList sorted = names();
     for (const QString &name : sorted)
         list.append(m_tools.value(name)->definition());
     return list;
 }
 
-Result<QList<ToolDefinition>> ToolRegistry::definitions(const QStringList &wanted) const
+Result<QList<core::ToolDefinition>> ToolRegistry::definitions(const QStringList &wanted) const
 {
-    QList<ToolDefinition> list;
+    QList<core::ToolDefinition> list;
     for (const QString &name : wanted) {
         const auto tool = find(name);
         if (!tool)

@@ -42,10 +42,10 @@ public:
     QStringList names() const;
 
     /// Every definition, sorted by name.
-    QList<ToolDefinition> definitions() const;
+    QList<core::ToolDefinition> definitions() const;
     /// The definitions of `names` in that order (a flow's tool list); NotFound names the first
     /// unknown tool.
-    core::Result<QList<ToolDefinition>> definitions(const QStringList &names) const;
+    core::Result<QList<core::ToolDefinition>> definitions(const QStringList &names) const;
 
     /// Parses the model's raw argument text and validates it. An empty text means {}.
     /// NotFound for an unknown tool; InvalidArgument for invalid JSON, a non-object, or schema

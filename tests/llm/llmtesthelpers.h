@@ -29,9 +29,9 @@ inline llm::HttpProviderConfig fastConfig(const QString &baseUrl,
     return config;
 }
 
-inline llm::ToolDefinition weatherTool()
+inline core::ToolDefinition weatherTool()
 {
-    return llm::ToolDefinition{
+    return core::ToolDefinition{
         QStringLiteral("get_weather"), QStringLiteral("Current weather for a place"),
         QJsonObject{
             {QStringLiteral("type"), QStringLiteral("object")},

@@ -1,5 +1,6 @@
 // The offline demo provider: weather tool-call round trip, helpful default answer, word-by-word
 // streaming, determinism, cancellation.
+#include "core/tokenestimate.h"
 #include "llm/demoprovider.h"
 #include "llmtesthelpers.h"
 
@@ -99,6 +100,20 @@ private Q_SLOTS:
         QVERIFY(result->usage.completionTokens > 10);
         QCOMPARE(result->usage.totalTokens, result->usage.promptTokens + result->usage.completionTokens);
         QCOMPARE(result->model, QStringLiteral("demo"));
+    }
+
+    void estimatedUsageIsTheRateLimitersEstimate()
+    {
+        // Without reported usage an adapter estimates with the same formula the turn reserved
+        // with (core/tokenestimate.h), tool schemas included.
+        llm::CompletionRequest request = userRequest(QStringLiteral("hello"));
+        request.tools = {weatherTool()};
+        llm::DemoProvider provider(QStringLiteral("demo"), 0);
+        const auto result = awaitFuture(provider.complete(request));
+        LLM_VERIFY_OK(result);
+        QCOMPARE(result->usage.promptTokens, core::estimatePromptTokens(request.messages, request.tools));
+        QVERIFY(result->usage.promptTokens > core::estimatePromptTokens(request.messages));
+        QCOMPARE(result->usage.completionTokens, core::estimateTokens(result->content));
     }
 
     void noToolCallWhenToolsAreOffOrAbsent()

@@ -5,6 +5,7 @@
 // more than the limit.
 
 #include "config/settings.h"
+#include "core/tokenestimate.h"
 #include "db/dbexecutor.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/memoryratelimiter.h"
@@ -533,9 +534,11 @@ void TestRateLimit::factory()
 
 void TestRateLimit::estimates()
 {
-    QCOMPARE(ratelimit::estimateTokens(0, 0), 0);
-    QCOMPARE(ratelimit::estimateTokens(10, 100), 103); // ceil(10 / 4) + 100
-    QCOMPARE(ratelimit::estimateTokens(8, 0), 2);
+    // The one estimator (core/tokenestimate.h) the turn reserves with and adapters fill usage with.
+    QCOMPARE(core::tokensForChars(0), 0);
+    QCOMPARE(core::tokensForChars(10) + 100, 103); // ceil(10 / 4) + a completion allowance of 100
+    QCOMPARE(core::tokensForChars(8), 2);
+    QCOMPARE(core::tokensForChars(-5), 0);
     const QList<core::ChatMessage> messages{
         core::ChatMessage{core::Role::System, QStringLiteral("12345678"), {}, {}, {}},
         core::ChatMessage{
@@ -544,9 +547,12 @@ void TestRateLimit::estimates()
             {core::ToolCall{QStringLiteral("c1"), QStringLiteral("get_weather"), QStringLiteral("{}")}},
             {},
             {}}};
-    QCOMPARE(ratelimit::promptChars(messages), 16 + 8 + 16 + 2 + 11 + 2);
-    const QJsonArray tools{parse(R"({"type":"function"})")};
-    QCOMPARE(ratelimit::promptChars(messages, tools), 16 + 8 + 16 + 2 + 11 + 2 + 21); // [{"type":"function"}]
+    QCOMPARE(core::promptChars(messages), 16 + 8 + 16 + 2 + 11 + 2);
+    // A tool counts its name, description and schema, plus the wire framing around them (74).
+    const core::ToolDefinition tool{QStringLiteral("t"), QStringLiteral("ab"), parse(R"({"type":"object"})")};
+    QCOMPARE(core::promptChars(messages, {tool}), 16 + 8 + 16 + 2 + 11 + 2 + 74 + 1 + 2 + 17);
+    QCOMPARE(core::estimatePromptTokens(messages, {tool}),
+             (16 + 8 + 16 + 2 + 11 + 2 + 74 + 1 + 2 + 17 + 3) / 4);
 }
 
 QTEST_GUILESS_MAIN(TestRateLimit)
