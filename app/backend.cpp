@@ -1,6 +1,7 @@
 #include "backend.h"
 
 #include "db/conversationrepository.h"
+#include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
 #include "flows/flowregistry.h"
@@ -88,7 +89,8 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     if (!runOptions)
         return runOptions.error();
     b->m_runs = std::make_unique<db::RunRepository>(executor);
-    b->m_runWorker = std::make_unique<flows::RunWorker>(*b->m_runs, *b->m_engine, runOptions.value());
+    b->m_runQueue = std::make_unique<db::RunQueue>(executor);
+    b->m_runWorker = std::make_unique<flows::RunWorker>(*b->m_runQueue, *b->m_engine, runOptions.value());
 
     service::ServiceDependencies serviceDeps;
     serviceDeps.executor = &executor;
@@ -121,6 +123,7 @@ Backend::~Backend()
     // Reverse order of construction; turns and tools go before the repositories they use.
     m_service.reset();
     m_runWorker.reset();
+    m_runQueue.reset();
     m_runs.reset();
     m_engine.reset();
     m_providerCache.clear();

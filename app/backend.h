@@ -15,6 +15,7 @@ namespace agency::db {
 class ConversationRepository;
 class TenantRepository;
 class RunRepository;
+class RunQueue;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<ratelimit::UsageRecorder> m_usage;
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<db::RunRepository> m_runs;
+    std::unique_ptr<db::RunQueue> m_runQueue;
     std::unique_ptr<flows::RunWorker> m_runWorker;
     std::unique_ptr<service::AgencyService> m_service;
     QHash<QString, std::shared_ptr<llm::Provider>> m_providerCache;

@@ -67,7 +67,7 @@ QString defaultWorkerId()
 core::Result<RunWorkerOptions> RunWorkerOptions::fromSettings(const config::Settings &settings)
 {
     RunWorkerOptions options;
-    auto slots = boundedInt(settings, QStringLiteral("RUN_WORKERS"), 0, db::RunRepository::kMaxClaim);
+    auto slots = boundedInt(settings, QStringLiteral("RUN_WORKERS"), 0, db::RunQueue::kMaxClaim);
     if (!slots)
         return slots.error();
     auto poll = boundedInt(settings, QStringLiteral("RUN_POLL_MS"), 10, 3'600'000);
@@ -98,12 +98,12 @@ struct RunWorker::Active
     std::function<core::Async<QString>()> writeOutcome; ///< set when the turn ends; retried as a whole
 };
 
-RunWorker::RunWorker(db::RunRepository &runs, TurnEngine &engine, RunWorkerOptions options, QObject *parent)
+RunWorker::RunWorker(db::RunQueue &runs, TurnEngine &engine, RunWorkerOptions options, QObject *parent)
     : QObject(parent), m_runs(runs), m_engine(engine), m_options(std::move(options))
 {
     if (m_options.workerId.isEmpty())
         m_options.workerId = defaultWorkerId();
-    m_options.slots = std::clamp(m_options.slots, 0, db::RunRepository::kMaxClaim);
+    m_options.slots = std::clamp(m_options.slots, 0, db::RunQueue::kMaxClaim);
     m_options.pollMs = std::max(m_options.pollMs, 10);
     m_options.leaseSeconds = std::max(m_options.leaseSeconds, 1);
     m_options.maxAttempts = std::max(m_options.maxAttempts, 1);
@@ -287,7 +287,7 @@ void RunWorker::execute(const core::Run &run)
 void RunWorker::onTurnFinished(const std::shared_ptr<Active> &active, const Result<core::TurnResult> &result)
 {
     active->recording = true;
-    db::RunRepository *runs = &m_runs;
+    db::RunQueue *runs = &m_runs;
     const db::RunLease lease = active->lease;
     const QUuid conversationId = active->conversationId;
     auto statusOf = [](const Result<core::Run> &run) -> Result<QString> {

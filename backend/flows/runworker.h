@@ -3,7 +3,7 @@
 #include "config/settings.h"
 #include "core/canceltoken.h"
 #include "core/future.h"
-#include "db/runrepository.h"
+#include "db/runqueue.h"
 #include "turnengine.h"
 
 #include <QFuture>
@@ -37,7 +37,7 @@ struct RunWorkerOptions
 /// `pollMs`, at once when a run ends, and on wake(). While runs execute it renews their leases
 /// (heartbeat every leaseSeconds/3) and checks for cancel requests every poll; recovery repeats
 /// every leaseSeconds/2, so runs of a crashed process are picked up by the survivors. Several
-/// workers, in one process or many, share one queue safely (see RunRepository).
+/// workers, in one process or many, share one queue safely (see db::RunQueue).
 ///
 /// Outcomes: a successful turn → completed with output, usage and conversation; a failed turn →
 /// failed with the turn's error ({code, message}); a cancel request → the turn is cancelled and
@@ -56,8 +56,7 @@ class RunWorker : public QObject
     Q_OBJECT
 
 public:
-    RunWorker(db::RunRepository &runs, TurnEngine &engine, RunWorkerOptions options,
-              QObject *parent = nullptr);
+    RunWorker(db::RunQueue &runs, TurnEngine &engine, RunWorkerOptions options, QObject *parent = nullptr);
     ~RunWorker() override;
 
     /// Starts recovering, polling and executing. Does nothing when already started or slots == 0.
@@ -70,7 +69,7 @@ public:
     /// Claims at once instead of at the next poll.
     void wake();
     /// Cancels the run's turn at once if this worker executes it (the cancel must already be
-    /// recorded with RunRepository::cancel(), which decides what the run becomes).
+    /// recorded with db::RunRepository::cancel(), which decides what the run becomes).
     void requestCancel(const QUuid &runId);
     /// Tells the worker about a run this process just created or cancelled: pass the future the
     /// repository returned. Once it finishes, a queued run is claimed at once (no poll delay) and
@@ -109,7 +108,7 @@ private:
     void interrupt(const std::shared_ptr<Active> &active, Interruption why);
     void maybeFinishStop();
 
-    db::RunRepository &m_runs;
+    db::RunQueue &m_runs;
     TurnEngine &m_engine;
     RunWorkerOptions m_options;
     QHash<qint64, std::shared_ptr<Active>> m_active; ///< by run row id

@@ -1,8 +1,10 @@
-// The runs queue against a real PostgreSQL: validation, tenant isolation, cancel semantics,
+// The runs table against a real PostgreSQL, both halves (RunRepository for tenants, RunQueue for
+// workers): validation, tenant isolation, cancel semantics,
 // claiming under concurrency from two executors (FOR UPDATE SKIP LOCKED), leases (heartbeat,
 // check, complete/fail only by the holder, release) and stale-run recovery.
 
 #include "db/dbexecutor.h"
+#include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "testpostgres.h"
 
@@ -17,6 +19,7 @@ using core::RunStatus;
 using db::LeaseState;
 using db::NewRun;
 using db::RunLease;
+using db::RunQueue;
 using db::RunRepository;
 using test::await;
 
@@ -65,7 +68,8 @@ private:
     test::TestPostgres m_pg;
     db::ConnectionParams m_params;
     std::unique_ptr<db::DbExecutor> m_db;
-    std::unique_ptr<RunRepository> m_runs;
+    std::unique_ptr<RunRepository> m_runs; ///< what tenants do
+    std::unique_ptr<RunQueue> m_queue;     ///< what workers do
 };
 
 void TestRunRepository::initTestCase()
@@ -80,10 +84,12 @@ void TestRunRepository::init()
     m_params = params.value();
     m_db = std::make_unique<db::DbExecutor>(m_params, 4);
     m_runs = std::make_unique<RunRepository>(*m_db);
+    m_queue = std::make_unique<RunQueue>(*m_db);
 }
 
 void TestRunRepository::cleanup()
 {
+    m_queue.reset();
     m_runs.reset();
     m_db.reset();
 }
@@ -250,7 +256,7 @@ void TestRunRepository::cancelQueuedRunningFinished()
     QVERIFY(cancelled->finishedAt.isValid());
     QVERIFY(cancelled->error.has_value());
     QCOMPARE(cancelled->error->code, ErrorCode::Cancelled);
-    auto claimed = await(m_runs->claim(QStringLiteral("w1"), 5));
+    auto claimed = await(m_queue->claim(QStringLiteral("w1"), 5));
     AGENCY_VERIFY_OK(claimed);
     QVERIFY(claimed->isEmpty());
 
@@ -262,7 +268,7 @@ void TestRunRepository::cancelQueuedRunningFinished()
 
     // Running: only a request; the run stays running until its worker acts. Asking twice is fine.
     const Run running = created(newRun(acme, QStringLiteral("second")));
-    claimed = await(m_runs->claim(QStringLiteral("w1"), 5));
+    claimed = await(m_queue->claim(QStringLiteral("w1"), 5));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 1);
     auto requested = await(m_runs->cancel(acme, running.runId));
@@ -274,17 +280,17 @@ void TestRunRepository::cancelQueuedRunningFinished()
     AGENCY_VERIFY_OK(twice);
     QCOMPARE(twice->status, RunStatus::Running);
 
-    auto marked = await(m_runs->markCancelled(leaseOf(claimed->first())));
+    auto marked = await(m_queue->markCancelled(leaseOf(claimed->first())));
     AGENCY_VERIFY_OK(marked);
     QCOMPARE(marked->status, RunStatus::Cancelled);
     QCOMPARE(marked->error->code, ErrorCode::Cancelled);
 
     // Completed: conflict.
     const Run done = created(newRun(acme, QStringLiteral("third")));
-    claimed = await(m_runs->claim(QStringLiteral("w1"), 1));
+    claimed = await(m_queue->claim(QStringLiteral("w1"), 1));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->first().runId, done.runId);
-    AGENCY_VERIFY_OK(await(m_runs->complete(
+    AGENCY_VERIFY_OK(await(m_queue->complete(
         leaseOf(claimed->first()),
         db::RunOutput{QStringLiteral("ok"), {}, QStringLiteral("demo"), QStringLiteral("m"), {}})));
     auto late = await(m_runs->cancel(acme, done.runId));
@@ -339,7 +345,7 @@ void TestRunRepository::claimOldestFirstAndMarksRunning()
     const Run b = created(newRun(QStringLiteral("globex"), QStringLiteral("b")));
     const Run c = created(newRun(QStringLiteral("acme"), QStringLiteral("c")));
 
-    auto first = await(m_runs->claim(QStringLiteral("worker-1"), 2));
+    auto first = await(m_queue->claim(QStringLiteral("worker-1"), 2));
     AGENCY_VERIFY_OK(first);
     QCOMPARE(first->size(), 2);
     QCOMPARE(first->at(0).runId, a.runId);
@@ -351,17 +357,17 @@ void TestRunRepository::claimOldestFirstAndMarksRunning()
         QVERIFY(r.startedAt.isValid());
         QVERIFY(r.heartbeatAt.isValid());
     }
-    auto second = await(m_runs->claim(QStringLiteral("worker-2"), 5));
+    auto second = await(m_queue->claim(QStringLiteral("worker-2"), 5));
     AGENCY_VERIFY_OK(second);
     QCOMPARE(second->size(), 1);
     QCOMPARE(second->first().runId, c.runId);
-    auto none = await(m_runs->claim(QStringLiteral("worker-2"), 5));
+    auto none = await(m_queue->claim(QStringLiteral("worker-2"), 5));
     AGENCY_VERIFY_OK(none);
     QVERIFY(none->isEmpty());
 
-    QCOMPARE(await(m_runs->claim(QString(), 1)).error().code, ErrorCode::InvalidArgument);
-    QCOMPARE(await(m_runs->claim(QStringLiteral("w"), 0)).error().code, ErrorCode::InvalidArgument);
-    QCOMPARE(await(m_runs->claim(QStringLiteral("w"), RunRepository::kMaxClaim + 1)).error().code,
+    QCOMPARE(await(m_queue->claim(QString(), 1)).error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(await(m_queue->claim(QStringLiteral("w"), 0)).error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(await(m_queue->claim(QStringLiteral("w"), RunQueue::kMaxClaim + 1)).error().code,
              ErrorCode::InvalidArgument);
 }
 
@@ -376,14 +382,14 @@ void TestRunRepository::twoExecutorsNeverClaimTheSameRun()
             "SELECT gen_random_uuid(), 'acme', 'consulting', 'input ' || g FROM generate_series(1, %1) g")
             .arg(kRuns)));
     db::DbExecutor otherDb(m_params, 4);
-    RunRepository other(otherDb);
+    RunQueue other(otherDb);
 
     QHash<qint64, QString> owner;
     int duplicates = 0;
     int emptyClaims = 0;
     // Keep 8 claims in flight per side until both see an empty queue.
-    QList<std::pair<RunRepository *, QString>> sides = {{m_runs.get(), QStringLiteral("A")},
-                                                        {&other, QStringLiteral("B")}};
+    QList<std::pair<RunQueue *, QString>> sides = {{m_queue.get(), QStringLiteral("A")},
+                                                   {&other, QStringLiteral("B")}};
     QList<std::pair<core::Async<QList<Run>>, QString>> inFlight;
     for (int i = 0; i < 8; ++i) {
         for (auto &[repo, name] : sides)
@@ -403,7 +409,7 @@ void TestRunRepository::twoExecutorsNeverClaimTheSameRun()
             ++emptyClaims;
             continue;
         }
-        RunRepository *repo = name == QLatin1String("A") ? m_runs.get() : &other;
+        RunQueue *repo = name == QLatin1String("A") ? m_queue.get() : &other;
         inFlight.append({repo->claim(name, 1 + static_cast<int>(owner.size()) % 3), name});
     }
     QCOMPARE(duplicates, 0);
@@ -419,7 +425,7 @@ void TestRunRepository::twoExecutorsNeverClaimTheSameRun()
 void TestRunRepository::leasesGuardEveryWrite()
 {
     const Run queued = created(newRun(QStringLiteral("acme")));
-    auto claimed = await(m_runs->claim(QStringLiteral("w1"), 1));
+    auto claimed = await(m_queue->claim(QStringLiteral("w1"), 1));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 1);
     const RunLease lease = leaseOf(claimed->first());
@@ -428,16 +434,16 @@ void TestRunRepository::leasesGuardEveryWrite()
     // Another worker, or a stale attempt of this one, cannot finish it.
     RunLease stranger = lease;
     stranger.workerId = QStringLiteral("w2");
-    auto denied = await(m_runs->complete(stranger, db::RunOutput{QStringLiteral("x"), {}, {}, {}, {}}));
+    auto denied = await(m_queue->complete(stranger, db::RunOutput{QStringLiteral("x"), {}, {}, {}, {}}));
     QVERIFY(!denied);
     QCOMPARE(denied.error().code, ErrorCode::Conflict);
     RunLease staleAttempt = lease;
     staleAttempt.attempt = 7;
-    QCOMPARE(await(m_runs->fail(staleAttempt, core::makeError(ErrorCode::Internal, QStringLiteral("x"))))
+    QCOMPARE(await(m_queue->fail(staleAttempt, core::makeError(ErrorCode::Internal, QStringLiteral("x"))))
                  .error()
                  .code,
              ErrorCode::Conflict);
-    QCOMPARE(await(m_runs->fail(RunLease{}, core::makeError(ErrorCode::Internal, QStringLiteral("x"))))
+    QCOMPARE(await(m_queue->fail(RunLease{}, core::makeError(ErrorCode::Internal, QStringLiteral("x"))))
                  .error()
                  .code,
              ErrorCode::InvalidArgument);
@@ -445,7 +451,7 @@ void TestRunRepository::leasesGuardEveryWrite()
     // The holder can, once.
     const core::Error error = core::makeError(ErrorCode::ProviderUnavailable, QStringLiteral("upstream 503"),
                                               {{QStringLiteral("status"), 503}});
-    auto failed = await(m_runs->fail(lease, error));
+    auto failed = await(m_queue->fail(lease, error));
     AGENCY_VERIFY_OK(failed);
     QCOMPARE(failed->status, RunStatus::Failed);
     QVERIFY(failed->error.has_value());
@@ -453,7 +459,7 @@ void TestRunRepository::leasesGuardEveryWrite()
     QCOMPARE(failed->error->message, QStringLiteral("upstream 503"));
     QCOMPARE(failed->error->details.value(QStringLiteral("status")).toInt(), 503);
     QVERIFY(failed->finishedAt.isValid());
-    QCOMPARE(await(m_runs->complete(lease, db::RunOutput{QStringLiteral("x"), {}, {}, {}, {}})).error().code,
+    QCOMPARE(await(m_queue->complete(lease, db::RunOutput{QStringLiteral("x"), {}, {}, {}, {}})).error().code,
              ErrorCode::Conflict);
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM runs WHERE status = 'failed' AND output IS NULL"))
                  .valueOr(-1),
@@ -470,7 +476,7 @@ void TestRunRepository::heartbeatAndCheckReportCancelAndLoss()
     created(newRun(QStringLiteral("acme"), QStringLiteral("one")));
     created(newRun(QStringLiteral("acme"), QStringLiteral("two")));
     created(newRun(QStringLiteral("acme"), QStringLiteral("three")));
-    auto claimed = await(m_runs->claim(QStringLiteral("w1"), 3));
+    auto claimed = await(m_queue->claim(QStringLiteral("w1"), 3));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 3);
     QList<RunLease> leases;
@@ -483,7 +489,7 @@ void TestRunRepository::heartbeatAndCheckReportCancelAndLoss()
     AGENCY_VERIFY_OK(
         exec(QStringLiteral("UPDATE runs SET worker_id = 'w9' WHERE id = %1").arg(leases.at(2).id)));
 
-    auto checked = await(m_runs->check(leases));
+    auto checked = await(m_queue->check(leases));
     AGENCY_VERIFY_OK(checked);
     QCOMPARE(checked->size(), 3);
     QCOMPARE(checked->at(0).kind, LeaseState::Kind::Held);
@@ -495,7 +501,7 @@ void TestRunRepository::heartbeatAndCheckReportCancelAndLoss()
             .valueOr(-1),
         0);
     // ... heartbeat() renews the leases still held, and only those.
-    auto beat = await(m_runs->heartbeat(leases));
+    auto beat = await(m_queue->heartbeat(leases));
     AGENCY_VERIFY_OK(beat);
     QCOMPARE(beat->at(0).kind, LeaseState::Kind::Held);
     QCOMPARE(beat->at(1).kind, LeaseState::Kind::CancelRequested);
@@ -505,24 +511,24 @@ void TestRunRepository::heartbeatAndCheckReportCancelAndLoss()
             .valueOr(-1),
         2);
 
-    auto empty = await(m_runs->heartbeat({}));
+    auto empty = await(m_queue->heartbeat({}));
     AGENCY_VERIFY_OK(empty);
     QVERIFY(empty->isEmpty());
     RunLease mixed = leases.at(0);
     mixed.workerId = QStringLiteral("w2");
-    QCOMPARE(await(m_runs->check({leases.at(0), mixed})).error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(await(m_queue->check({leases.at(0), mixed})).error().code, ErrorCode::InvalidArgument);
 }
 
 void TestRunRepository::releaseRequeuesWithoutCountingTheAttempt()
 {
     const Run plain = created(newRun(QStringLiteral("acme"), QStringLiteral("plain")));
     const Run toCancel = created(newRun(QStringLiteral("acme"), QStringLiteral("cancel me")));
-    auto claimed = await(m_runs->claim(QStringLiteral("w1"), 2));
+    auto claimed = await(m_queue->claim(QStringLiteral("w1"), 2));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 2);
     AGENCY_VERIFY_OK(await(m_runs->cancel(QStringLiteral("acme"), toCancel.runId)));
 
-    auto released = await(m_runs->release({leaseOf(claimed->at(0)), leaseOf(claimed->at(1))}));
+    auto released = await(m_queue->release({leaseOf(claimed->at(0)), leaseOf(claimed->at(1))}));
     AGENCY_VERIFY_OK(released);
     QCOMPARE(released.value(), 2);
 
@@ -538,7 +544,7 @@ void TestRunRepository::releaseRequeuesWithoutCountingTheAttempt()
     QCOMPARE(cancelled->error->code, ErrorCode::Cancelled);
 
     // Releasing again is a no-op: the leases are gone.
-    QCOMPARE(await(m_runs->release({leaseOf(claimed->at(0))})).valueOr(-1), 0);
+    QCOMPARE(await(m_queue->release({leaseOf(claimed->at(0))})).valueOr(-1), 0);
 }
 
 void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
@@ -560,8 +566,8 @@ void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
     AGENCY_VERIFY_OK(
         exec(QStringLiteral("UPDATE runs SET cancel_requested_at = now() WHERE input = 'cancel me'")));
 
-    QCOMPARE(await(m_runs->recoverStale(0, 3)).error().code, ErrorCode::InvalidArgument);
-    auto recovered = await(m_runs->recoverStale(60, 3));
+    QCOMPARE(await(m_queue->recoverStale(0, 3)).error().code, ErrorCode::InvalidArgument);
+    auto recovered = await(m_queue->recoverStale(60, 3));
     AGENCY_VERIFY_OK(recovered);
     QCOMPARE(recovered->size(), 3);
 
@@ -596,8 +602,8 @@ void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
     AGENCY_VERIFY_OK(exec(QStringLiteral("UPDATE runs SET status = 'running', worker_id = 'dead', "
                                          "heartbeat_at = now() - interval '1 hour' WHERE input = 'stale'")));
     db::DbExecutor otherDb(m_params, 2);
-    RunRepository other(otherDb);
-    auto f1 = m_runs->recoverStale(60, 3);
+    RunQueue other(otherDb);
+    auto f1 = m_queue->recoverStale(60, 3);
     auto f2 = other.recoverStale(60, 3);
     auto r1 = await(f1);
     auto r2 = await(f2);
@@ -615,12 +621,12 @@ void TestRunRepository::completedConversationDeletedKeepsRun()
                                          "VALUES ('%1', 'acme', 'consulting')")
                               .arg(conversation.toString(QUuid::WithoutBraces))));
     const Run run = created(newRun(QStringLiteral("acme")));
-    auto claimed = await(m_runs->claim(QStringLiteral("w1"), 1));
+    auto claimed = await(m_queue->claim(QStringLiteral("w1"), 1));
     AGENCY_VERIFY_OK(claimed);
     auto done = await(
-        m_runs->complete(leaseOf(claimed->first()),
-                         db::RunOutput{QStringLiteral("the answer"), conversation, QStringLiteral("openai"),
-                                       QStringLiteral("gpt-x"), core::Usage{10, 5, 15}}));
+        m_queue->complete(leaseOf(claimed->first()),
+                          db::RunOutput{QStringLiteral("the answer"), conversation, QStringLiteral("openai"),
+                                        QStringLiteral("gpt-x"), core::Usage{10, 5, 15}}));
     AGENCY_VERIFY_OK(done);
     QCOMPARE(done->status, RunStatus::Completed);
     QCOMPARE(done->output, QStringLiteral("the answer"));

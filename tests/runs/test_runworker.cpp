@@ -5,6 +5,7 @@
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
+#include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
 #include "fakeopenai.h"
@@ -77,6 +78,7 @@ struct Stack
         conversations = std::make_unique<db::ConversationRepository>(*executor);
         tenants = std::make_unique<db::TenantRepository>(*executor);
         runs = std::make_unique<db::RunRepository>(*executor);
+        queue = std::make_unique<db::RunQueue>(*executor);
         core::FlowDefinition flow;
         flow.flowType = kFlow;
         flow.title = QStringLiteral("Summarize");
@@ -114,7 +116,7 @@ struct Stack
 
     RunWorker *addWorker(RunWorkerOptions options)
     {
-        workers.push_back(std::make_unique<RunWorker>(*runs, *engine, std::move(options)));
+        workers.push_back(std::make_unique<RunWorker>(*queue, *engine, std::move(options)));
         return workers.back().get();
     }
 
@@ -142,6 +144,7 @@ struct Stack
     std::unique_ptr<db::ConversationRepository> conversations;
     std::unique_ptr<db::TenantRepository> tenants;
     std::unique_ptr<db::RunRepository> runs;
+    std::unique_ptr<db::RunQueue> queue;
     flows::FlowRegistry registry;
     std::unique_ptr<tools::ToolRegistry> tools;
     std::unique_ptr<llm::ProviderFactory> factory;
@@ -268,8 +271,8 @@ void TestRunWorker::optionsFromSettings()
         config::Settings::fromValues({{QStringLiteral("RUN_WORKERS"), QStringLiteral("many")}})));
 
     // Worker ids are unique per instance.
-    RunWorker a(*m_stack->runs, *m_stack->engine, RunWorkerOptions{});
-    RunWorker b(*m_stack->runs, *m_stack->engine, RunWorkerOptions{});
+    RunWorker a(*m_stack->queue, *m_stack->engine, RunWorkerOptions{});
+    RunWorker b(*m_stack->queue, *m_stack->engine, RunWorkerOptions{});
     QVERIFY(!a.workerId().isEmpty());
     QVERIFY(a.workerId() != b.workerId());
 }
