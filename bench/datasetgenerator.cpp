@@ -164,7 +164,9 @@ core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShap
                  .arg(shape.messages)
                  .arg(shape.conversations)
                  .arg(shape.tenants));
-    for (const char *sql : {"TRUNCATE bench_meta", "TRUNCATE tenants, conversations, messages"}) {
+    // CASCADE: every table that references tenants or conversations (llm_usage, runs, …) is
+    // emptied too; PostgreSQL refuses to truncate a referenced table alone, even an empty one.
+    for (const char *sql : {"TRUNCATE bench_meta", "TRUNCATE tenants, conversations, messages CASCADE"}) {
         if (auto ok = exec(conn.get(), sql); !ok)
             return ok;
     }

@@ -180,7 +180,7 @@ void TestCommitGroups::resultsArriveOnlyAfterTheCommit()
     }
     blocker.release();
     for (auto &v : visible) {
-        v.waitForFinished();
+        QVERIFY(QTest::qWaitFor([&v] { return v.isFinished(); }, 30000));
         QCOMPARE(v.result(), 1);
     }
 }

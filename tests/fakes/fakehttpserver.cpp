@@ -5,6 +5,9 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+#include <utility>
+
 #include <sys/socket.h>
 
 namespace agency::test {
@@ -197,6 +200,30 @@ int FakeHttpServer::openConnections() const
     return n;
 }
 
+int FakeHttpServer::requestsInFlight() const
+{
+    int n = 0;
+    for (const auto &connection : m_connections) {
+        if (connection->responding && connection->socket &&
+            connection->socket->state() == QAbstractSocket::ConnectedState)
+            ++n;
+    }
+    return n;
+}
+
+void FakeHttpServer::holdResponsesUntil(int count)
+{
+    m_holdUntil = count;
+}
+
+void FakeHttpServer::releaseHeld()
+{
+    m_holdUntil = 0;
+    const auto held = std::exchange(m_held, {});
+    for (const auto &[connection, response] : held)
+        respond(connection, response);
+}
+
 void FakeHttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
@@ -281,6 +308,7 @@ void FakeHttpServer::serve(const std::shared_ptr<Connection> &connection, const 
     switch (response.action) {
     case FakeResponse::Action::NeverAnswer:
         connection->responding = true; // and stays so: nothing more is read from this connection
+        m_mostInFlight = std::max(m_mostInFlight, requestsInFlight());
         return;
     case FakeResponse::Action::CloseWithoutAnswer:
         socket->disconnectFromHost();
@@ -292,6 +320,21 @@ void FakeHttpServer::serve(const std::shared_ptr<Connection> &connection, const 
         break;
     }
     connection->responding = true;
+    m_mostInFlight = std::max(m_mostInFlight, requestsInFlight());
+    if (m_holdUntil > 0) {
+        m_held.append({connection, response});
+        if (requestsInFlight() >= m_holdUntil)
+            releaseHeld();
+        return;
+    }
+    respond(connection, response);
+}
+
+void FakeHttpServer::respond(const std::shared_ptr<Connection> &connection, const FakeResponse &response)
+{
+    QTcpSocket *socket = connection->socket;
+    if (!socket)
+        return;
     QTimer::singleShot(response.delayMs, socket, [this, connection, response] {
         QTcpSocket *s = connection->socket;
         if (!s)
@@ -355,6 +398,7 @@ void FakeHttpServer::finishResponse(const std::shared_ptr<Connection> &connectio
     switch (response.ending) {
     case FakeResponse::Ending::Complete:
         connection->responding = false;
+        ++m_completedResponses;
         if (connection->closeAfter) {
             socket->disconnectFromHost();
             return;

@@ -116,6 +116,18 @@ public:
     /// Connections currently open (a client that gave up has closed its connection).
     int openConnections() const;
 
+    /// Requests received whose response is not finished yet (held, delayed, streaming, or never
+    /// answered) on connections still open.
+    int requestsInFlight() const;
+    /// The most requests that were in flight at once: the concurrency the client really used.
+    int mostInFlight() const { return m_mostInFlight; }
+    /// Responses written to their end (Ending::Complete): a stream the client aborted never counts.
+    int completedResponses() const { return m_completedResponses; }
+    /// Holds every response until `count` requests are in flight at once, then sends them all
+    /// (each after its own delay). Proves concurrency by a count, not by elapsed time: a client
+    /// that sends one request at a time never gets an answer. Once released, it serves as usual.
+    void holdResponsesUntil(int count);
+
 Q_SIGNALS:
     void requestReceived(const agency::test::RecordedRequest &request);
 
@@ -128,6 +140,8 @@ private:
     void writeChunks(const std::shared_ptr<Connection> &connection, const FakeResponse &response,
                      qsizetype index);
     void finishResponse(const std::shared_ptr<Connection> &connection, const FakeResponse &response);
+    void respond(const std::shared_ptr<Connection> &connection, const FakeResponse &response);
+    void releaseHeld();
 
     QTcpServer *m_server;
     QList<FakeResponse> m_queue;
@@ -135,6 +149,10 @@ private:
     Handler m_handler;
     QList<RecordedRequest> m_requests;
     QList<std::shared_ptr<Connection>> m_connections;
+    QList<QPair<std::shared_ptr<Connection>, FakeResponse>> m_held;
+    int m_holdUntil = 0;
+    int m_mostInFlight = 0;
+    int m_completedResponses = 0;
 };
 
 /// Resets `socket` (RST instead of FIN) by closing it with SO_LINGER {on, 0}.

@@ -154,7 +154,9 @@ QList<core::Message> EngineFixture::stored(const QString &tenantId, const QUuid 
 {
     auto history = await(m_conversations->history(tenantId, conversationId, 1000));
     if (!history) {
-        qWarning("history: %s", qPrintable(history.error().toString()));
+        // Fail the test here: an empty list would read as "nothing was stored".
+        QTest::qFail(qPrintable(QStringLiteral("stored messages: ") + history.error().toString()), __FILE__,
+                     __LINE__);
         return {};
     }
     return history.value();

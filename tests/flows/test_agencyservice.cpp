@@ -9,7 +9,7 @@
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
-#include "testpostgres.h"
+#include "testdatabase.h"
 
 #include <QJsonDocument>
 #include <QTest>
@@ -63,6 +63,11 @@ private Q_SLOTS:
     void rateLimitRefusalAndSettlement();
     void requestLargerThanTheBudget();
     void settlementUsesReportedUsageOverToolRounds();
+    void healthReportsDatabaseAndProviders();
+    void healthWhenTheDatabaseIsDown();
+    void tenantsListedInPagesAndFetched();
+    void updateTenantValidatesSettings();
+    void updateTenantAppliesNewLimitsAtOnce();
 
 private:
     void makeFixture(EngineFixture::Limiter limiter = EngineFixture::Limiter::Memory);
@@ -79,15 +84,16 @@ private:
 void TestAgencyService::initTestCase()
 {
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
-    auto params = m_pg.freshDatabase();
-    AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
     QVERIFY(m_weather.listen());
     m_weather.addDefaultPlaces();
 }
 
 void TestAgencyService::init()
 {
+    // A database of its own for every test function: tenants listed are only this test's.
+    auto params = m_pg.freshDatabase();
+    AGENCY_VERIFY_OK(params);
+    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
     m_llm = std::make_unique<FakeOpenAiServer>();
     QVERIFY(m_llm->listen());
     makeFixture();
@@ -105,12 +111,10 @@ void TestAgencyService::cleanup()
 {
     m_fx.reset();
     m_llm.reset();
-}
-
-void TestAgencyService::cleanupTestCase()
-{
     m_db.reset();
 }
+
+void TestAgencyService::cleanupTestCase() {}
 
 core::Result<core::TurnResult> TestAgencyService::chat(const TurnRequest &request)
 {
@@ -335,6 +339,9 @@ void TestAgencyService::rateLimitRefusalAndSettlement()
                  QStringList{QStringLiteral("ok:1500/400/1900:gpt-fake")});
     QTRY_COMPARE(test::usageRows(*m_db, onTime->conversationId),
                  QStringList{QStringLiteral("ok:1000/100/1100:gpt-fake")});
+    // Usage is written fire-and-forget: once every job queued so far has run, a row for the
+    // refused turns would be there.
+    AGENCY_VERIFY_OK(test::drainExecutor(*m_db));
     QCOMPARE(test::usageRows(*m_db, refusedConversation), QStringList());
     const QDateTime now = m_fx->clock().now();
     auto summary = test::await(service.usageSummary(tenant, now.addDays(-1), now.addDays(1)));
@@ -380,6 +387,155 @@ void TestAgencyService::settlementUsesReportedUsageOverToolRounds()
     QTRY_COMPARE(
         test::usageRows(*m_db, result->conversationId),
         (QStringList{QStringLiteral("ok:300/20/320:gpt-fake"), QStringLiteral("ok:400/30/430:gpt-fake")}));
+}
+
+void TestAgencyService::healthReportsDatabaseAndProviders()
+{
+    AGENCY_ASSIGN_OK(health, test::await(m_fx->service().health()));
+    QVERIFY(health.databaseOk);
+    QVERIFY(health.databaseError.isEmpty());
+    QCOMPARE(health.database, m_db->params().describe());
+    QVERIFY(!health.database.isEmpty());
+    QCOMPARE(health.defaultProvider, QStringLiteral("openai"));
+    QStringList names;
+    for (const core::ProviderInfo &p : health.providers)
+        names.append(p.name);
+    QVERIFY2(names.contains(QStringLiteral("openai")) && names.contains(QStringLiteral("demo")),
+             qPrintable(names.join(u',')));
+}
+
+void TestAgencyService::healthWhenTheDatabaseIsDown()
+{
+    // The same service wiring on a server that is not there: health says so instead of failing.
+    db::ConnectionParams gone = m_db->params();
+    gone.port = 1;
+    db::DbExecutor nowhere(gone, 1);
+    EngineFixture fixture(nowhere, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString()));
+    AGENCY_ASSIGN_OK(health, test::await(fixture.service().health()));
+    QVERIFY(!health.databaseOk);
+    QVERIFY(!health.databaseError.isEmpty());
+    QCOMPARE(health.defaultProvider, QStringLiteral("openai"));
+}
+
+void TestAgencyService::tenantsListedInPagesAndFetched()
+{
+    auto &service = m_fx->service();
+    for (const char *id : {"delta", "alpha", "charlie", "bravo"})
+        AGENCY_VERIFY_OK(test::await(
+            service.createTenant(QLatin1String(id), QStringLiteral("Tenant ") + QLatin1String(id))));
+    m_llm->enqueue(openai::streamReply({QStringLiteral("Hello.")}));
+    AGENCY_VERIFY_OK(
+        chat(chatRequest(QStringLiteral("bravo"), QStringLiteral("consulting"), QStringLiteral("Hi"))));
+
+    // Ordered by id, two at a time, with conversation counts.
+    AGENCY_ASSIGN_OK(first, test::await(service.listTenants(2)));
+    QCOMPARE(first.items.size(), 2);
+    QCOMPARE(first.items.at(0).tenantId, QStringLiteral("alpha"));
+    QCOMPARE(first.items.at(1).tenantId, QStringLiteral("bravo"));
+    QCOMPARE(first.items.at(1).conversationCount, 1);
+    QVERIFY(!first.nextCursor.isEmpty());
+    AGENCY_ASSIGN_OK(second, test::await(service.listTenants(2, first.nextCursor)));
+    QCOMPARE(second.items.size(), 2);
+    QCOMPARE(second.items.at(0).tenantId, QStringLiteral("charlie"));
+    QCOMPARE(second.items.at(1).tenantId, QStringLiteral("delta"));
+    QCOMPARE(second.items.at(1).name, QStringLiteral("Tenant delta"));
+    QCOMPARE(second.items.at(1).conversationCount, 0);
+    if (!second.nextCursor.isEmpty()) {
+        AGENCY_ASSIGN_OK(third, test::await(service.listTenants(2, second.nextCursor)));
+        QCOMPARE(third.items.size(), 0);
+    }
+    QCOMPARE(test::await(service.listTenants(0)).error().code, ErrorCode::InvalidArgument);
+
+    AGENCY_ASSIGN_OK(bravo, test::await(service.getTenant(QStringLiteral("bravo"))));
+    QCOMPARE(bravo.name, QStringLiteral("Tenant bravo"));
+    QCOMPARE(bravo.conversationCount, 1);
+    QCOMPARE(test::await(service.getTenant(QStringLiteral("nobody"))).error().code, ErrorCode::NotFound);
+    QCOMPARE(test::await(service.getTenant(QStringLiteral("Not A Tenant!"))).error().code,
+             ErrorCode::InvalidArgument);
+}
+
+void TestAgencyService::updateTenantValidatesSettings()
+{
+    auto &service = m_fx->service();
+    const QJsonObject good{
+        {QStringLiteral("rate_limits"),
+         QJsonObject{{QStringLiteral("openai"), QJsonObject{{QStringLiteral("tpm"), 5000}}}}}};
+    AGENCY_VERIFY_OK(test::await(service.createTenant(QStringLiteral("acme"), QStringLiteral("ACME"), good)));
+
+    // Each mistake is refused with the field it is in, and nothing is written.
+    const QList<std::pair<QJsonObject, QString>> bad{
+        {QJsonObject{{QStringLiteral("rate_limits"), 5}}, QStringLiteral("rate_limits")},
+        {QJsonObject{{QStringLiteral("rate_limits"), QJsonObject{{QStringLiteral("openai"), 5}}}},
+         QStringLiteral("rate_limits.openai")},
+        {QJsonObject{{QStringLiteral("rate_limits"),
+                      QJsonObject{{QStringLiteral("openai"), QJsonObject{{QStringLiteral("rpm"), 5}}}}}},
+         QStringLiteral("rate_limits.openai.rpm")},
+        {QJsonObject{{QStringLiteral("rate_limits"),
+                      QJsonObject{{QStringLiteral("*"), QJsonObject{{QStringLiteral("tph"), -1}}}}}},
+         QStringLiteral("rate_limits.*.tph")},
+        {QJsonObject{{QStringLiteral("rate_limits"),
+                      QJsonObject{{QStringLiteral("openai"), QJsonObject{{QStringLiteral("tpm"), 1.5}}}}}},
+         QStringLiteral("rate_limits.openai.tpm")},
+    };
+    for (const auto &[settings, field] : bad) {
+        auto refused =
+            test::await(service.updateTenant(QStringLiteral("acme"), QStringLiteral("Renamed"), settings));
+        QVERIFY2(!refused, qPrintable(field));
+        QCOMPARE(refused.error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(refused.error().details.value(QStringLiteral("field")).toString(), field);
+        QVERIFY2(refused.error().message.startsWith(field), qPrintable(refused.error().message));
+        QCOMPARE(test::await(service.createTenant(QStringLiteral("other"), {}, settings)).error().code,
+                 ErrorCode::InvalidArgument);
+    }
+    AGENCY_ASSIGN_OK(unchanged, test::await(service.getTenant(QStringLiteral("acme"))));
+    QCOMPARE(unchanged.name, QStringLiteral("ACME"));
+    QCOMPARE(unchanged.settings, good);
+    QCOMPARE(test::await(service.getTenant(QStringLiteral("other"))).error().code, ErrorCode::NotFound);
+
+    // Only the parts given change: a new name keeps the settings, new settings keep the name.
+    AGENCY_ASSIGN_OK(renamed, test::await(service.updateTenant(QStringLiteral("acme"),
+                                                               QStringLiteral("Acme Inc"), std::nullopt)));
+    QCOMPARE(renamed.name, QStringLiteral("Acme Inc"));
+    QCOMPARE(renamed.settings, good);
+    AGENCY_ASSIGN_OK(cleared,
+                     test::await(service.updateTenant(QStringLiteral("acme"), std::nullopt, QJsonObject())));
+    QCOMPARE(cleared.name, QStringLiteral("Acme Inc"));
+    QCOMPARE(cleared.settings, QJsonObject());
+    QCOMPARE(test::await(service.updateTenant(QStringLiteral("ghost"), QStringLiteral("x"), std::nullopt))
+                 .error()
+                 .code,
+             ErrorCode::NotFound);
+}
+
+void TestAgencyService::updateTenantAppliesNewLimitsAtOnce()
+{
+    // The clock never moves here, so the limit cache never expires by itself: only the update
+    // can make the new limit visible.
+    auto &service = m_fx->service();
+    const QString tenant = QStringLiteral("acme");
+    auto limits = [](qint64 tpm) {
+        return QJsonObject{
+            {QStringLiteral("rate_limits"),
+             QJsonObject{{QStringLiteral("openai"), QJsonObject{{QStringLiteral("tpm"), tpm}}}}}};
+    };
+    AGENCY_VERIFY_OK(test::await(service.createTenant(tenant, QStringLiteral("ACME"), limits(2000))));
+    AGENCY_ASSIGN_OK(before, test::await(service.rateLimitStatus(tenant, QStringLiteral("openai"))));
+    QCOMPARE(before.minute.limit, qint64(2000));
+
+    AGENCY_VERIFY_OK(test::await(service.updateTenant(tenant, std::nullopt, limits(7000))));
+    AGENCY_ASSIGN_OK(after, test::await(service.rateLimitStatus(tenant, QStringLiteral("openai"))));
+    QCOMPARE(after.minute.limit, qint64(7000));
+
+    // A refused update leaves the cached limit alone, and so does an update of the name only.
+    QVERIFY(!test::await(service.updateTenant(tenant, std::nullopt, limits(-5))));
+    AGENCY_VERIFY_OK(test::await(service.updateTenant(tenant, QStringLiteral("Acme Inc"), std::nullopt)));
+    AGENCY_ASSIGN_OK(still, test::await(service.rateLimitStatus(tenant, QStringLiteral("openai"))));
+    QCOMPARE(still.minute.limit, qint64(7000));
+
+    // Back to the defaults when the override goes (OPENAI_RATE_LIMIT_TPM: 90,000).
+    AGENCY_VERIFY_OK(test::await(service.updateTenant(tenant, std::nullopt, QJsonObject())));
+    AGENCY_ASSIGN_OK(defaults, test::await(service.rateLimitStatus(tenant, QStringLiteral("openai"))));
+    QCOMPARE(defaults.minute.limit, qint64(90000));
 }
 
 QTEST_GUILESS_MAIN(TestAgencyService)

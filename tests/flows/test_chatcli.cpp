@@ -154,7 +154,13 @@ Run TestChatCli::chat(const QStringList &args, int timeoutMs)
 QList<core::Message> TestChatCli::stored(const QString &tenant, const QUuid &conversation)
 {
     auto history = test::await(m_repo->history(tenant, conversation, 1000));
-    return history ? history.value() : QList<core::Message>();
+    if (!history) {
+        // Fail the test here: an empty list would read as "nothing was stored".
+        QTest::qFail(qPrintable(QStringLiteral("stored messages: ") + history.error().toString()), __FILE__,
+                     __LINE__);
+        return {};
+    }
+    return history.value();
 }
 
 void TestChatCli::weatherTurnWithDemoProvider()

@@ -11,7 +11,6 @@
 #include "fakeweatherserver.h"
 #include "testpostgres.h"
 
-#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -232,15 +231,12 @@ void TestTurnEngine::multiRoundToolLoop()
 
 void TestTurnEngine::toolCallsOfOneResponseRunInParallel()
 {
-    // Geocoding answers late (Paris 1.6 s, Berlin 1 s); the forecasts come from the weather fake.
+    // The geocoding fake answers only once both lookups wait at once: calls made one after the
+    // other would never be answered. Then Berlin is answered first (Paris 300 ms later); the
+    // forecasts come from the weather fake.
     test::FakeHttpServer geo;
     QVERIFY(geo.listen());
-    QElapsedTimer since;
-    since.start();
-    QHash<QString, qint64> arrivals;
-    connect(&geo, &test::FakeHttpServer::requestReceived, &geo, [&](const test::RecordedRequest &r) {
-        arrivals.insert(r.query().queryItemValue(QStringLiteral("name")), since.elapsed());
-    });
+    geo.holdResponsesUntil(2);
     geo.setHandler([](const test::RecordedRequest &r) {
         const bool paris = r.query().queryItemValue(QStringLiteral("name")) == QLatin1String("Paris");
         const QJsonObject place =
@@ -255,7 +251,7 @@ void TestTurnEngine::toolCallsOfOneResponseRunInParallel()
                                 {QStringLiteral("country_code"), QStringLiteral("DE")},
                                 {QStringLiteral("country"), QStringLiteral("Deutschland")}};
         return FakeResponse::json(200, QJsonObject{{QStringLiteral("results"), QJsonArray{place}}})
-            .delay(paris ? 1600 : 1000);
+            .delay(paris ? 300 : 0);
     });
     makeFixture({{QStringLiteral("OPEN_METEO_GEOCODING_URL"), geo.origin() + QStringLiteral("/geo/v1")}});
 
@@ -264,19 +260,12 @@ void TestTurnEngine::toolCallsOfOneResponseRunInParallel()
                                  weatherCall(QStringLiteral("call_b"), QStringLiteral("Berlin"))}));
     m_llm->enqueue(openai::streamReply({QStringLiteral("Paris 14.2 °C, Berlin -2.5 °C.")}));
 
-    QElapsedTimer turnTime;
-    turnTime.start();
     auto result = m_fx->runTurn(request(QStringLiteral("Paris and Berlin?")));
-    const qint64 elapsed = turnTime.elapsed();
     AGENCY_VERIFY_OK(result);
 
-    // Both lookups reached the service before either was answered, and the round took about as
-    // long as the slowest call, not the sum.
-    QCOMPARE(arrivals.size(), 2);
-    QVERIFY2(std::abs(arrivals.value(QStringLiteral("Paris")) - arrivals.value(QStringLiteral("Berlin"))) <
-                 1000,
-             "the second tool call started only after the first one finished");
-    QVERIFY2(elapsed < 2600, qPrintable(QStringLiteral("turn took %1 ms").arg(elapsed)));
+    // Both lookups were waiting at the service at the same time.
+    QCOMPARE(geo.requestCount(), 2);
+    QCOMPARE(geo.mostInFlight(), 2);
 
     // Results are stored (and reported) in the order of the calls, though Berlin finished first.
     const QList<core::Message> stored = m_fx->stored(kTenant, result->conversationId);
@@ -287,8 +276,8 @@ void TestTurnEngine::toolCallsOfOneResponseRunInParallel()
     QCOMPARE(stored.at(3).toolCallId, QStringLiteral("call_b"));
     QCOMPARE(parse(stored.at(3).content).value(QStringLiteral("location")).toString(),
              QStringLiteral("Berlin, DE"));
-    QVERIFY(stored.at(2).metadata.value(QStringLiteral("elapsed_ms")).toInt() >= 1600);
-    QVERIFY(stored.at(3).metadata.value(QStringLiteral("elapsed_ms")).toInt() < 1600);
+    QVERIFY(stored.at(2).metadata.value(QStringLiteral("elapsed_ms")).isDouble());
+    QVERIFY(stored.at(3).metadata.value(QStringLiteral("elapsed_ms")).isDouble());
     QCOMPARE(test::eventKinds(m_fx->events()), QStringLiteral("started,call,call,result,result,delta,done"));
     QCOMPARE(m_fx->events().at(3).toolCall.id, QStringLiteral("call_p"));
     QCOMPARE(m_fx->events().at(4).toolCall.id, QStringLiteral("call_b"));
@@ -508,6 +497,9 @@ void TestTurnEngine::badRequestsStoreNothing()
     badProvider.provider = QStringLiteral("nonsense");
     auto unknownProvider = m_fx->runTurn(badProvider);
     QVERIFY(!unknownProvider);
+    QCOMPARE(unknownProvider.error().code, ErrorCode::InvalidArgument);
+    QVERIFY2(unknownProvider.error().message.contains(QStringLiteral("unknown provider \"nonsense\"")),
+             qPrintable(unknownProvider.error().toString()));
 
     auto after = test::await(m_fx->conversations().listConversations({kTenant, {}, 200, {}}));
     AGENCY_VERIFY_OK(after);
@@ -524,8 +516,6 @@ void TestTurnEngine::cancelMidStream()
     TurnRequest r = request(QStringLiteral("Say hello"), QStringLiteral("consulting"));
     r.cancel = core::CancelToken::create();
     auto cancel = r.cancel;
-    QElapsedTimer timer;
-    timer.start();
     auto future = m_fx->run(r, [cancel](const TurnEvent &e) {
         if (e.kind == TurnEvent::Kind::TextDelta)
             cancel->cancel();
@@ -533,8 +523,8 @@ void TestTurnEngine::cancelMidStream()
     auto result = test::await(future, 10000);
     QVERIFY(!result);
     QCOMPARE(result.error().code, ErrorCode::Cancelled);
-    // Promptly: not after the rest of the stream (3 × 500 ms more).
-    QVERIFY2(timer.elapsed() < 1800, qPrintable(QString::number(timer.elapsed())));
+    // Promptly: the turn ended before the server had written the rest of the stream (3 × 500 ms).
+    QCOMPARE(m_llm->completedResponses(), 0);
     QCOMPARE(test::eventKinds(m_fx->events()), QStringLiteral("started,delta,error"));
 
     const QList<core::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());
@@ -575,13 +565,17 @@ void TestTurnEngine::cancelWhileToolsRun()
     r.cancel = core::CancelToken::create();
     auto future = m_fx->run(r);
     QTRY_COMPARE(m_weather.countRequests(QStringLiteral("/search")), 2);
-    QElapsedTimer timer;
-    timer.start();
     r.cancel->cancel();
     auto result = test::await(future, 10000);
     QVERIFY(!result);
     QCOMPARE(result.error().code, ErrorCode::Cancelled);
-    QVERIFY(timer.elapsed() < 2000); // not after the tool timeout
+    // Not after the tools timed out: both lookups were still hanging, so each call ends as
+    // cancelled, not with the timeout or network error that waiting would have produced.
+    QCOMPARE(test::eventKinds(m_fx->events()), QStringLiteral("started,call,call,result,result,error"));
+    for (const int i : {3, 4}) {
+        const QJsonObject toolResult = m_fx->events().at(i).toolResult;
+        QCOMPARE(toolResult.value(QStringLiteral("error_code")).toString(), QStringLiteral("cancelled"));
+    }
 
     // The round never completed, so it is not stored: no call without its result.
     const QList<core::Message> stored = m_fx->stored(kTenant, m_fx->lastConversation());

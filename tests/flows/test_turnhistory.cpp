@@ -10,6 +10,7 @@
 #include "fakeweatherserver.h"
 #include "testpostgres.h"
 
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace agency;
@@ -215,11 +216,28 @@ void TestTurnHistory::windowNeverSplitsToolPairs()
         QVERIFY(!messages.at(2).toObject().contains(QStringLiteral("tool_calls")));
     }
     if (scenario == QLatin1String("reused ids")) {
-        // The result that is sent is the one answering the call sent, not the older one.
+        // Every result sent answers the call right before it, not an older call with the same id:
+        // window 7 holds the Berlin round only; window 9 holds both rounds, two "call_1" pairs.
+        QStringList called;
+        QStringList answered;
         for (const QJsonValue &m : messages) {
-            if (m[QStringLiteral("role")].toString() == QLatin1String("tool") && window == 7)
-                QVERIFY(m[QStringLiteral("content")].toString().contains(QStringLiteral("Berlin")));
+            for (const QJsonValue &c : m[QStringLiteral("tool_calls")].toArray()) {
+                const QJsonObject arguments =
+                    QJsonDocument::fromJson(
+                        c[QStringLiteral("function")][QStringLiteral("arguments")].toString().toUtf8())
+                        .object();
+                called.append(arguments.value(QStringLiteral("location")).toString());
+            }
+            if (m[QStringLiteral("role")].toString() == QLatin1String("tool"))
+                answered.append(m[QStringLiteral("content")].toString());
         }
+        const QStringList expected = window == 7
+                                         ? QStringList{QStringLiteral("Berlin")}
+                                         : QStringList{QStringLiteral("Paris"), QStringLiteral("Berlin")};
+        QCOMPARE(called, expected);
+        QCOMPARE(answered.size(), expected.size());
+        for (qsizetype i = 0; i < expected.size(); ++i)
+            QVERIFY2(answered.at(i).contains(expected.at(i)), qPrintable(answered.at(i)));
     }
     // Nothing stored was changed: the window only shapes what is sent.
     QCOMPARE(m_fx->stored(kTenant, id).size(), ::scenario(scenario).size() + 2);

@@ -1,39 +1,42 @@
 // NetworkLanes: more than Qt 6.4's six concurrent HTTP/1.1 calls per host, every verb and body
-// passed through unchanged. A local server holds every request until all expected ones have
-// arrived (or a deadline passed), so the count it saw at once is the concurrency the client used.
+// passed through unchanged. A local server holds requests until a given number wait at once and
+// counts the connections the client opened: concurrency is proven by counts, never by a deadline.
+// A client that cannot reach the number stalls (its calls time out: the test fails); one that
+// goes beyond it opens more connections than the number.
 #include "llm/networklanes.h"
 
 #include <QNetworkReply>
+
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
-#include <QTimer>
+#include <algorithm>
 
 using agency::llm::NetworkLanes;
 
 namespace {
 
-/// HTTP/1.1 server that answers "METHOD BODY" once `expected` requests are waiting.
+/// HTTP/1.1 server that answers "METHOD BODY" to the requests it holds each time `releaseAt` of
+/// them are waiting at once (so send a multiple of it).
 class HoldingServer : public QObject
 {
 public:
-    /// `deadlineMs`: how long a request waits for the rest when fewer than `expected` arrive.
-    explicit HoldingServer(int expected, int deadlineMs = 5000) : m_expected(expected)
+    explicit HoldingServer(int releaseAt) : m_releaseAt(releaseAt)
     {
         m_server.listen(QHostAddress::LocalHost, 0);
         connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *socket = m_server.nextPendingConnection())
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                ++m_connections;
                 connect(socket, &QTcpSocket::readyRead, this, [this, socket] { read(socket); });
+            }
         });
-        // A client that never sends them all still gets its answers (and the test its count).
-        m_deadline.setSingleShot(true);
-        m_deadline.setInterval(deadlineMs);
-        connect(&m_deadline, &QTimer::timeout, this, &HoldingServer::releaseAll);
     }
 
     QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/x").arg(m_server.serverPort())); }
     int mostHeldAtOnce() const { return m_mostHeld; }
+    /// Connections the client opened in all (it keeps them open and reuses them: keep-alive).
+    int connections() const { return m_connections; }
 
 private:
     struct Held
@@ -60,15 +63,12 @@ private:
         buffer.clear();
         m_held.append({socket, method + ' ' + body});
         m_mostHeld = std::max(m_mostHeld, static_cast<int>(m_held.size()));
-        if (!m_deadline.isActive())
-            m_deadline.start();
-        if (m_held.size() >= m_expected)
+        if (m_held.size() >= m_releaseAt)
             releaseAll();
     }
 
     void releaseAll()
     {
-        m_deadline.stop();
         for (const Held &h : std::as_const(m_held)) {
             h.socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
                             QByteArray::number(h.answer.size()) + "\r\n\r\n" + h.answer);
@@ -77,14 +77,14 @@ private:
     }
 
     QTcpServer m_server;
-    QTimer m_deadline;
     QHash<QTcpSocket *, QByteArray> m_buffers;
     QList<Held> m_held;
-    int m_expected;
+    int m_releaseAt;
     int m_mostHeld = 0;
+    int m_connections = 0;
 };
 
-/// Sends `count` POSTs at once and waits for every answer.
+/// Sends `count` POSTs at once and waits (10 s at most in all) for every answer.
 bool postConcurrently(QNetworkAccessManager &nam, const QUrl &url, int count)
 {
     QList<QNetworkReply *> replies;
@@ -93,13 +93,18 @@ bool postConcurrently(QNetworkAccessManager &nam, const QUrl &url, int count)
         request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("text/plain"));
         replies.append(nam.post(request, QByteArray::number(i)));
     }
-    bool ok = true;
+    const bool finished = QTest::qWaitFor(
+        [&replies] {
+            return std::all_of(replies.cbegin(), replies.cend(),
+                               [](QNetworkReply *r) { return r->isFinished(); });
+        },
+        10000);
+    bool ok = finished;
     for (qsizetype i = 0; i < replies.size(); ++i) {
         QNetworkReply *reply = replies.at(i);
-        if (!reply->isFinished() && !QSignalSpy(reply, &QNetworkReply::finished).wait(10000))
-            ok = false;
         ok = ok && reply->error() == QNetworkReply::NoError &&
              reply->readAll() == "POST " + QByteArray::number(i);
+        reply->abort();
         reply->deleteLater();
     }
     return ok;
@@ -114,28 +119,32 @@ class TestNetworkLanes : public QObject
 private Q_SLOTS:
     void oneManagerStopsAtSixPerHost()
     {
-        // The limit this class exists for: if Qt lifts it, the lanes can go.
-        HoldingServer server(20, 1000); // six at a time: each round waits out the deadline
+        // The limit this class exists for: if Qt lifts it, the lanes can go. Six at a time, in
+        // three rounds: held six, answered, the next six.
+        HoldingServer server(NetworkLanes::kConnectionsPerLane);
         QNetworkAccessManager plain;
-        QVERIFY(postConcurrently(plain, server.url(), 20));
+        QVERIFY(postConcurrently(plain, server.url(), 3 * NetworkLanes::kConnectionsPerLane));
         QCOMPARE(server.mostHeldAtOnce(), NetworkLanes::kConnectionsPerLane);
+        QCOMPARE(server.connections(), NetworkLanes::kConnectionsPerLane);
     }
 
     void lanesCarryEveryCallAtOnce()
     {
-        HoldingServer server(20);
+        HoldingServer server(20); // answers only once all twenty wait at once
         NetworkLanes lanes(24);
         QCOMPARE(lanes.laneCount(), 4);
         QVERIFY(postConcurrently(lanes, server.url(), 20));
         QCOMPARE(server.mostHeldAtOnce(), 20);
+        QCOMPARE(server.connections(), 20);
     }
 
     void connectionsPerHostIsACeiling()
     {
-        HoldingServer server(20, 1000);
+        HoldingServer server(12); // two rounds of twelve: never a thirteenth connection
         NetworkLanes lanes(12);
-        QVERIFY(postConcurrently(lanes, server.url(), 20));
+        QVERIFY(postConcurrently(lanes, server.url(), 24));
         QCOMPARE(server.mostHeldAtOnce(), 12);
+        QCOMPARE(server.connections(), 12);
     }
 
     void everyVerbAndBodyPassesThrough()

@@ -3,7 +3,7 @@
 
 #include "db/dbexecutor.h"
 #include "ratelimit/usagerecorder.h"
-#include "testpostgres.h"
+#include "testdatabase.h"
 
 #include <QSqlQuery>
 #include <QTest>
@@ -46,7 +46,8 @@ class TestUsage : public QObject
 
 private Q_SLOTS:
     void initTestCase();
-    void cleanupTestCase();
+    void init();
+    void cleanup();
     void summaryByDayAndProvider();
     void rangeIsHalfOpen();
     void defaultsFromClockAndTotals();
@@ -56,6 +57,7 @@ private Q_SLOTS:
 private:
     core::Result<qint64> scalar(const QString &sql);
     core::Status exec(const QString &sql);
+    core::Status recordMarch(); ///< the calls both range tests summarise
 
     test::TestPostgres m_pg;
     std::unique_ptr<db::DbExecutor> m_db;
@@ -66,6 +68,11 @@ private:
 void TestUsage::initTestCase()
 {
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
+}
+
+void TestUsage::init()
+{
+    // Every test function gets its own database: none depends on rows another one wrote.
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
     m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
@@ -74,31 +81,13 @@ void TestUsage::initTestCase()
         exec(QStringLiteral("INSERT INTO tenants (tenant_id) VALUES ('acme'), ('globex'), ('initech')")));
 }
 
-void TestUsage::cleanupTestCase()
+void TestUsage::cleanup()
 {
     m_recorder.reset();
     m_db.reset();
 }
 
-core::Result<qint64> TestUsage::scalar(const QString &sql)
-{
-    return test::await(m_db->run<qint64>([sql](db::DbConnection &conn) -> core::Result<qint64> {
-        auto q = conn.exec(sql, {}, QStringLiteral("test query"));
-        if (!q)
-            return q.error();
-        if (!q.value()->next())
-            return core::makeError(ErrorCode::NotFound, QStringLiteral("no row"));
-        return q.value()->value(0).toLongLong();
-    }));
-}
-
-core::Status TestUsage::exec(const QString &sql)
-{
-    return test::await(m_db->run<void>(
-        [sql](db::DbConnection &conn) { return conn.execScript(sql, QStringLiteral("test script")); }));
-}
-
-void TestUsage::summaryByDayAndProvider()
+core::Status TestUsage::recordMarch()
 {
     const QString t = QStringLiteral("acme");
     for (const UsageRecord &r :
@@ -110,8 +99,26 @@ void TestUsage::summaryByDayAndProvider()
           // Another tenant's usage on the same days is not ours.
           usage(QStringLiteral("globex"), QStringLiteral("openai"), 999, 999, 1,
                 utc("2024-03-01T11:00:00.000Z"))}) {
-        AGENCY_VERIFY_OK(test::await(m_recorder->record(r)));
+        if (auto recorded = test::await(m_recorder->record(r)); !recorded)
+            return recorded.error();
     }
+    return {};
+}
+
+core::Result<qint64> TestUsage::scalar(const QString &sql)
+{
+    return test::count(*m_db, sql);
+}
+
+core::Status TestUsage::exec(const QString &sql)
+{
+    return test::exec(*m_db, sql);
+}
+
+void TestUsage::summaryByDayAndProvider()
+{
+    const QString t = QStringLiteral("acme");
+    AGENCY_VERIFY_OK(recordMarch());
     const auto rows =
         test::await(m_recorder->summary(t, utc("2024-03-01T00:00:00.000Z"), utc("2024-03-03T00:00:00.000Z")));
     AGENCY_VERIFY_OK(rows);
@@ -132,22 +139,34 @@ void TestUsage::summaryByDayAndProvider()
         QCOMPARE(got.totalTokens, expected.at(i).totalTokens);
         QCOMPARE(got.averageLatencyMs, expected.at(i).averageLatencyMs);
     }
-    const auto stored = scalar(QStringLiteral("SELECT count(*) FROM llm_usage WHERE tenant_id = 'acme' AND "
-                                              "model = 'openai-model' AND outcome = 'provider_timeout'"));
-    QCOMPARE(stored.value(), 1);
+    AGENCY_ASSIGN_OK(stored,
+                     scalar(QStringLiteral("SELECT count(*) FROM llm_usage WHERE tenant_id = 'acme' AND "
+                                           "model = 'openai-model' AND outcome = 'provider_timeout'")));
+    QCOMPARE(stored, 1);
 }
 
 void TestUsage::rangeIsHalfOpen()
 {
     // [from, to): the 10:00:00.000 call is excluded by a `from` one millisecond later, and the
     // midnight call of the 2nd by a `to` of exactly midnight.
+    AGENCY_VERIFY_OK(recordMarch());
     const auto rows = test::await(m_recorder->summary(QStringLiteral("acme"), utc("2024-03-01T10:00:00.001Z"),
                                                       utc("2024-03-02T00:00:00.000Z")));
     AGENCY_VERIFY_OK(rows);
     QCOMPARE(rows.value().size(), 2);
+    QCOMPARE(rows.value().at(0).provider, QStringLiteral("mistral"));
+    QCOMPARE(rows.value().at(0).calls, 1);
     QCOMPARE(rows.value().at(1).provider, QStringLiteral("openai"));
+    QCOMPARE(rows.value().at(1).day, QDate(2024, 3, 1));
     QCOMPARE(rows.value().at(1).calls, 1);
     QCOMPARE(rows.value().at(1).promptTokens, 10);
+    // The same range one millisecond wider on each side takes both boundary calls in.
+    const auto wider = test::await(m_recorder->summary(
+        QStringLiteral("acme"), utc("2024-03-01T10:00:00.000Z"), utc("2024-03-02T00:00:00.001Z")));
+    AGENCY_VERIFY_OK(wider);
+    QCOMPARE(wider.value().size(), 3);
+    QCOMPARE(wider.value().at(1).calls, 2);
+    QCOMPARE(wider.value().at(2).day, QDate(2024, 3, 2));
     const auto empty = test::await(m_recorder->summary(
         QStringLiteral("acme"), utc("2023-01-01T00:00:00.000Z"), utc("2023-01-02T00:00:00.000Z")));
     QVERIFY(empty.ok());

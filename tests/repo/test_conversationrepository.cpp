@@ -1,6 +1,6 @@
 // ConversationRepository against a real PostgreSQL: tenant scoping of every method, ordering,
 // keyset pagination under concurrent inserts, search, cascade delete, validation.
-#include "testpostgres.h"
+#include "testdatabase.h"
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
@@ -28,8 +28,7 @@ class TestConversationRepository : public QObject
     Q_OBJECT
 
 private:
-    test::TestPostgres m_pg;
-    std::unique_ptr<DbExecutor> m_executor;
+    test::TestDatabase m_db;
     std::unique_ptr<ConversationRepository> m_repo;
 
     core::Conversation create(const QString &tenant, const QString &flow = QStringLiteral("weather"))
@@ -41,20 +40,18 @@ private:
     }
 
 private Q_SLOTS:
-    void initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.error())); }
+    void initTestCase() { QVERIFY2(m_db.start(), qPrintable(m_db.error())); }
 
     void init()
     {
-        auto params = m_pg.freshDatabase();
-        AGENCY_VERIFY_OK(params);
-        m_executor = std::make_unique<DbExecutor>(params.value(), 3);
-        m_repo = std::make_unique<ConversationRepository>(*m_executor);
+        AGENCY_VERIFY_OK(m_db.reset(3));
+        m_repo = std::make_unique<ConversationRepository>(m_db.executor());
     }
 
     void cleanup()
     {
         m_repo.reset();
-        m_executor.reset();
+        m_db.close();
     }
 
     void createAndGet()
@@ -346,15 +343,7 @@ private Q_SLOTS:
                  core::ErrorCode::NotFound);
         QCOMPARE(await(m_repo->deleteConversation(QStringLiteral("acme"), c.conversationId)).error().code,
                  core::ErrorCode::NotFound);
-        auto remaining = await(m_executor->run<qint64>([](DbConnection &conn) -> core::Result<qint64> {
-            auto q = conn.exec(QStringLiteral("SELECT count(*) FROM messages"), {}, QStringLiteral("count"));
-            if (!q)
-                return q.error();
-            q.value()->next();
-            return q.value()->value(0).toLongLong();
-        }));
-        AGENCY_VERIFY_OK(remaining);
-        QCOMPARE(remaining.value(), qint64{1});
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM messages")), qint64{1});
     }
 
     void concurrentSavesKeepEveryMessage()

@@ -1,7 +1,7 @@
 // ConversationRepository::openTurn against a real PostgreSQL: one statement that creates or
 // continues a conversation (tenant- and flow-scoped), stores the user message, sets a missing
 // title and returns the history window; and many turns at once through commit groups.
-#include "testpostgres.h"
+#include "testdatabase.h"
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
@@ -35,37 +35,22 @@ class TestOpenTurn : public QObject
     Q_OBJECT
 
 private:
-    test::TestPostgres m_pg;
-    std::unique_ptr<DbExecutor> m_executor;
+    test::TestDatabase m_db;
     std::unique_ptr<ConversationRepository> m_repo;
 
-    qint64 scalar(const QString &sql)
-    {
-        auto value = await(m_executor->run<qint64>([sql](DbConnection &conn) -> core::Result<qint64> {
-            auto q = conn.exec(sql, {}, QStringLiteral("scalar"));
-            if (!q)
-                return q.error();
-            q.value()->next();
-            return q.value()->value(0).toLongLong();
-        }));
-        return value ? value.value() : -1;
-    }
-
 private Q_SLOTS:
-    void initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.error())); }
+    void initTestCase() { QVERIFY2(m_db.start(), qPrintable(m_db.error())); }
 
     void init()
     {
-        auto params = m_pg.freshDatabase();
-        AGENCY_VERIFY_OK(params);
-        m_executor = std::make_unique<DbExecutor>(params.value(), 2);
-        m_repo = std::make_unique<ConversationRepository>(*m_executor);
+        AGENCY_VERIFY_OK(m_db.reset(2));
+        m_repo = std::make_unique<ConversationRepository>(m_db.executor());
     }
 
     void cleanup()
     {
         m_repo.reset();
-        m_executor.reset();
+        m_db.close();
     }
 
     void newConversation()
@@ -83,13 +68,13 @@ private Q_SLOTS:
         QCOMPARE(conv->title, QStringLiteral("Rain in Paris?"));
         QCOMPARE(conv->flowType, QStringLiteral("weather"));
         QCOMPARE(conv->messageCount, 1);
-        QCOMPARE(scalar(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")),
-                 1);
+        AGENCY_COMPARE_OK(
+            m_db.count(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")), 1);
         // The tenant's second conversation counts too.
         AGENCY_VERIFY_OK(await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), QUuid(),
                                                 QStringLiteral("t"), QStringLiteral("again"), 20)));
-        QCOMPARE(scalar(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")),
-                 2);
+        AGENCY_COMPARE_OK(
+            m_db.count(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")), 2);
     }
 
     void continuesWithTheNewestWindow()
@@ -134,11 +119,12 @@ private Q_SLOTS:
             QVERIFY(!opened.ok());
             QCOMPARE(opened.error().code, core::ErrorCode::NotFound);
         }
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 0);
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM messages")), 0);
         auto conv = await(m_repo->getConversation(QStringLiteral("acme"), c->conversationId));
         QCOMPARE(conv->messageCount, 0);
         QCOMPARE(conv->title, QString());
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM tenants WHERE tenant_id = 'globex'")), 0);
+        AGENCY_COMPARE_OK(
+            m_db.count(QStringLiteral("SELECT count(*) FROM tenants WHERE tenant_id = 'globex'")), 0);
     }
 
     void invalidInputNeverReachesSql()
@@ -160,7 +146,7 @@ private Q_SLOTS:
                      .error()
                      .code,
                  core::ErrorCode::PayloadTooLarge);
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM conversations")), 0);
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM conversations")), 0);
     }
 
     void manyTurnsAtOnceThroughCommitGroups()
@@ -188,8 +174,9 @@ private Q_SLOTS:
         }
         for (const auto &turn : turns)
             AGENCY_VERIFY_OK(await(turn));
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), qint64{64});
-        QCOMPARE(scalar(QStringLiteral("SELECT sum(conversation_count) FROM tenants")), qint64{8 + 32});
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM messages")), qint64{64});
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT sum(conversation_count) FROM tenants")),
+                          qint64{8 + 32});
         for (int i = 0; i < 8; ++i) {
             auto history = await(m_repo->history(QStringLiteral("t%1").arg(i % 3), existing.at(i), 100));
             AGENCY_VERIFY_OK(history);

@@ -1,5 +1,5 @@
 // TenantRepository against a real PostgreSQL.
-#include "testpostgres.h"
+#include "testdatabase.h"
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
@@ -16,28 +16,25 @@ class TestTenantRepository : public QObject
     Q_OBJECT
 
 private:
-    test::TestPostgres m_pg;
-    std::unique_ptr<DbExecutor> m_executor;
+    test::TestDatabase m_db;
     std::unique_ptr<TenantRepository> m_tenants;
     std::unique_ptr<ConversationRepository> m_conversations;
 
 private Q_SLOTS:
-    void initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.error())); }
+    void initTestCase() { QVERIFY2(m_db.start(), qPrintable(m_db.error())); }
 
     void init()
     {
-        auto params = m_pg.freshDatabase();
-        AGENCY_VERIFY_OK(params);
-        m_executor = std::make_unique<DbExecutor>(params.value(), 2);
-        m_tenants = std::make_unique<TenantRepository>(*m_executor);
-        m_conversations = std::make_unique<ConversationRepository>(*m_executor);
+        AGENCY_VERIFY_OK(m_db.reset(2));
+        m_tenants = std::make_unique<TenantRepository>(m_db.executor());
+        m_conversations = std::make_unique<ConversationRepository>(m_db.executor());
     }
 
     void cleanup()
     {
         m_conversations.reset();
         m_tenants.reset();
-        m_executor.reset();
+        m_db.close();
     }
 
     void ensureIsIdempotent()

@@ -6,7 +6,7 @@
 #include "db/dbexecutor.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
-#include "testpostgres.h"
+#include "testdatabase.h"
 
 #include <QSet>
 #include <QSqlQuery>
@@ -63,7 +63,7 @@ private Q_SLOTS:
 private:
     core::Status exec(const QString &sql);
     core::Result<qint64> scalar(const QString &sql);
-    Run created(const NewRun &run);
+    core::Result<Run> created(const NewRun &run);
 
     test::TestPostgres m_pg;
     db::ConnectionParams m_params;
@@ -98,37 +98,17 @@ void TestRunRepository::cleanupTestCase() {}
 
 core::Status TestRunRepository::exec(const QString &sql)
 {
-    auto done = await(m_db->run<bool>([sql](db::DbConnection &conn) -> core::Result<bool> {
-        auto q = conn.exec(sql, {}, QStringLiteral("test"));
-        if (!q)
-            return q.error();
-        return true;
-    }));
-    if (!done)
-        return done.error();
-    return {};
+    return test::exec(*m_db, sql);
 }
 
 core::Result<qint64> TestRunRepository::scalar(const QString &sql)
 {
-    return await(m_db->run<qint64>([sql](db::DbConnection &conn) -> core::Result<qint64> {
-        auto q = conn.exec(sql, {}, QStringLiteral("test"));
-        if (!q)
-            return q.error();
-        if (!q.value()->next())
-            return core::makeError(ErrorCode::NotFound, QStringLiteral("no row"));
-        return q.value()->value(0).toLongLong();
-    }));
+    return test::count(*m_db, sql);
 }
 
-Run TestRunRepository::created(const NewRun &run)
+core::Result<Run> TestRunRepository::created(const NewRun &run)
 {
-    auto r = await(m_runs->create(run));
-    if (!r) {
-        qWarning() << r.error().toString();
-        return {};
-    }
-    return r.value();
+    return await(m_runs->create(run));
 }
 
 void TestRunRepository::createAndGet()
@@ -218,7 +198,7 @@ void TestRunRepository::createValidation()
 
 void TestRunRepository::tenantIsolation()
 {
-    const Run mine = created(newRun(QStringLiteral("acme")));
+    AGENCY_ASSIGN_OK(mine, created(newRun(QStringLiteral("acme"))));
     QVERIFY(!mine.runId.isNull());
 
     auto get = await(m_runs->get(QStringLiteral("globex"), mine.runId));
@@ -249,7 +229,7 @@ void TestRunRepository::cancelQueuedRunningFinished()
 {
     const QString acme = QStringLiteral("acme");
     // Queued: cancelled at once, never claimable.
-    const Run queued = created(newRun(acme, QStringLiteral("first")));
+    AGENCY_ASSIGN_OK(queued, created(newRun(acme, QStringLiteral("first"))));
     auto cancelled = await(m_runs->cancel(acme, queued.runId));
     AGENCY_VERIFY_OK(cancelled);
     QCOMPARE(cancelled->status, RunStatus::Cancelled);
@@ -267,7 +247,7 @@ void TestRunRepository::cancelQueuedRunningFinished()
     QCOMPARE(again.error().details.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
 
     // Running: only a request; the run stays running until its worker acts. Asking twice is fine.
-    const Run running = created(newRun(acme, QStringLiteral("second")));
+    AGENCY_ASSIGN_OK(running, created(newRun(acme, QStringLiteral("second"))));
     claimed = await(m_queue->claim(QStringLiteral("w1"), 5));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 1);
@@ -286,7 +266,7 @@ void TestRunRepository::cancelQueuedRunningFinished()
     QCOMPARE(marked->error->code, ErrorCode::Cancelled);
 
     // Completed: conflict.
-    const Run done = created(newRun(acme, QStringLiteral("third")));
+    AGENCY_ASSIGN_OK(done, created(newRun(acme, QStringLiteral("third"))));
     claimed = await(m_queue->claim(QStringLiteral("w1"), 1));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->first().runId, done.runId);
@@ -302,9 +282,12 @@ void TestRunRepository::cancelQueuedRunningFinished()
 void TestRunRepository::listNewestFirstWithCursorAndStatus()
 {
     QList<QUuid> ids;
-    for (int i = 0; i < 7; ++i)
-        ids.prepend(created(newRun(QStringLiteral("acme"), QStringLiteral("run %1").arg(i))).runId);
-    created(newRun(QStringLiteral("globex")));
+    for (int i = 0; i < 7; ++i) {
+        AGENCY_ASSIGN_OK(run, created(newRun(QStringLiteral("acme"), QStringLiteral("run %1").arg(i))));
+        ids.prepend(run.runId);
+    }
+    // Another tenant's run in the same second: the pages below must not show it.
+    AGENCY_ASSIGN_OK(foreign, created(newRun(QStringLiteral("globex"))));
     // Same timestamp for all: the id breaks ties.
     AGENCY_VERIFY_OK(exec(QStringLiteral("UPDATE runs SET created_at = '2024-01-01T00:00:00Z'")));
     QVERIFY(await(m_runs->cancel(QStringLiteral("acme"), ids.at(2))).ok());
@@ -323,6 +306,12 @@ void TestRunRepository::listNewestFirstWithCursorAndStatus()
         query.cursor = result->nextCursor;
     }
     QCOMPARE(seen, ids);
+    db::RunQuery theirs;
+    theirs.tenantId = QStringLiteral("globex");
+    theirs.limit = 50;
+    AGENCY_ASSIGN_OK(theirPage, await(m_runs->list(theirs)));
+    QCOMPARE(theirPage.items.size(), 1);
+    QCOMPARE(theirPage.items.first().runId, foreign.runId);
 
     query.cursor.clear();
     query.limit = 50;
@@ -341,9 +330,9 @@ void TestRunRepository::listNewestFirstWithCursorAndStatus()
 
 void TestRunRepository::claimOldestFirstAndMarksRunning()
 {
-    const Run a = created(newRun(QStringLiteral("acme"), QStringLiteral("a")));
-    const Run b = created(newRun(QStringLiteral("globex"), QStringLiteral("b")));
-    const Run c = created(newRun(QStringLiteral("acme"), QStringLiteral("c")));
+    AGENCY_ASSIGN_OK(a, created(newRun(QStringLiteral("acme"), QStringLiteral("a"))));
+    AGENCY_ASSIGN_OK(b, created(newRun(QStringLiteral("globex"), QStringLiteral("b"))));
+    AGENCY_ASSIGN_OK(c, created(newRun(QStringLiteral("acme"), QStringLiteral("c"))));
 
     auto first = await(m_queue->claim(QStringLiteral("worker-1"), 2));
     AGENCY_VERIFY_OK(first);
@@ -424,7 +413,7 @@ void TestRunRepository::twoExecutorsNeverClaimTheSameRun()
 
 void TestRunRepository::leasesGuardEveryWrite()
 {
-    const Run queued = created(newRun(QStringLiteral("acme")));
+    AGENCY_ASSIGN_OK(queued, created(newRun(QStringLiteral("acme"))));
     auto claimed = await(m_queue->claim(QStringLiteral("w1"), 1));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 1);
@@ -473,9 +462,9 @@ void TestRunRepository::leasesGuardEveryWrite()
 
 void TestRunRepository::heartbeatAndCheckReportCancelAndLoss()
 {
-    created(newRun(QStringLiteral("acme"), QStringLiteral("one")));
-    created(newRun(QStringLiteral("acme"), QStringLiteral("two")));
-    created(newRun(QStringLiteral("acme"), QStringLiteral("three")));
+    AGENCY_VERIFY_OK(created(newRun(QStringLiteral("acme"), QStringLiteral("one"))));
+    AGENCY_VERIFY_OK(created(newRun(QStringLiteral("acme"), QStringLiteral("two"))));
+    AGENCY_VERIFY_OK(created(newRun(QStringLiteral("acme"), QStringLiteral("three"))));
     auto claimed = await(m_queue->claim(QStringLiteral("w1"), 3));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 3);
@@ -521,8 +510,8 @@ void TestRunRepository::heartbeatAndCheckReportCancelAndLoss()
 
 void TestRunRepository::releaseRequeuesWithoutCountingTheAttempt()
 {
-    const Run plain = created(newRun(QStringLiteral("acme"), QStringLiteral("plain")));
-    const Run toCancel = created(newRun(QStringLiteral("acme"), QStringLiteral("cancel me")));
+    AGENCY_ASSIGN_OK(plain, created(newRun(QStringLiteral("acme"), QStringLiteral("plain"))));
+    AGENCY_ASSIGN_OK(toCancel, created(newRun(QStringLiteral("acme"), QStringLiteral("cancel me"))));
     auto claimed = await(m_queue->claim(QStringLiteral("w1"), 2));
     AGENCY_VERIFY_OK(claimed);
     QCOMPARE(claimed->size(), 2);
@@ -550,11 +539,11 @@ void TestRunRepository::releaseRequeuesWithoutCountingTheAttempt()
 void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
 {
     const QString acme = QStringLiteral("acme");
-    const Run fresh = created(newRun(acme, QStringLiteral("fresh")));
-    const Run stale = created(newRun(acme, QStringLiteral("stale")));
-    const Run exhausted = created(newRun(acme, QStringLiteral("exhausted")));
-    const Run cancelMe = created(newRun(acme, QStringLiteral("cancel me")));
-    const Run queued = created(newRun(acme, QStringLiteral("queued")));
+    AGENCY_ASSIGN_OK(fresh, created(newRun(acme, QStringLiteral("fresh"))));
+    AGENCY_ASSIGN_OK(stale, created(newRun(acme, QStringLiteral("stale"))));
+    AGENCY_ASSIGN_OK(exhausted, created(newRun(acme, QStringLiteral("exhausted"))));
+    AGENCY_ASSIGN_OK(cancelMe, created(newRun(acme, QStringLiteral("cancel me"))));
+    AGENCY_ASSIGN_OK(queued, created(newRun(acme, QStringLiteral("queued"))));
     // Left running by dead workers; `fresh` has a live heartbeat.
     AGENCY_VERIFY_OK(exec(QStringLiteral(
         "UPDATE runs SET status = 'running', worker_id = 'dead-host:4242:0badf00d', started_at = now() - "
@@ -571,19 +560,22 @@ void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
     AGENCY_VERIFY_OK(recovered);
     QCOMPARE(recovered->size(), 3);
 
-    auto get = [&](const Run &r) { return await(m_runs->get(acme, r.runId)).valueOr(Run{}); };
-    QCOMPARE(get(fresh).status, RunStatus::Running);
-    QCOMPARE(get(fresh).workerId, QStringLiteral("alive"));
-    QCOMPARE(get(queued).status, RunStatus::Queued);
+    auto get = [&](const Run &r) { return await(m_runs->get(acme, r.runId)); };
+    AGENCY_ASSIGN_OK(freshNow, get(fresh));
+    QCOMPARE(freshNow.status, RunStatus::Running);
+    QCOMPARE(freshNow.workerId, QStringLiteral("alive"));
+    AGENCY_ASSIGN_OK(queuedNow, get(queued));
+    QCOMPARE(queuedNow.status, RunStatus::Queued);
+    QCOMPARE(queuedNow.attempts, 0);
 
-    const Run requeued = get(stale);
+    AGENCY_ASSIGN_OK(requeued, get(stale));
     QCOMPARE(requeued.status, RunStatus::Queued);
     QCOMPARE(requeued.attempts, 1);
     QVERIFY(requeued.workerId.isEmpty());
     QVERIFY(!requeued.heartbeatAt.isValid());
     QVERIFY(!requeued.error.has_value());
 
-    const Run failed = get(exhausted);
+    AGENCY_ASSIGN_OK(failed, get(exhausted));
     QCOMPARE(failed.status, RunStatus::Failed);
     QVERIFY(failed.finishedAt.isValid());
     QVERIFY(failed.error.has_value());
@@ -594,7 +586,7 @@ void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
              qPrintable(failed.error->message));
     QVERIFY(failed.error->message.contains(QStringLiteral("dead-host:4242:0badf00d")));
 
-    const Run cancelled = get(cancelMe);
+    AGENCY_ASSIGN_OK(cancelled, get(cancelMe));
     QCOMPARE(cancelled.status, RunStatus::Cancelled);
     QCOMPARE(cancelled.error->code, ErrorCode::Cancelled);
 
@@ -610,7 +602,8 @@ void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
     AGENCY_VERIFY_OK(r1);
     AGENCY_VERIFY_OK(r2);
     QCOMPARE(r1->size() + r2->size(), 1);
-    QCOMPARE(get(stale).status, RunStatus::Queued);
+    AGENCY_ASSIGN_OK(staleAgain, get(stale));
+    QCOMPARE(staleAgain.status, RunStatus::Queued);
 }
 
 void TestRunRepository::completedConversationDeletedKeepsRun()
@@ -620,7 +613,7 @@ void TestRunRepository::completedConversationDeletedKeepsRun()
     AGENCY_VERIFY_OK(exec(QStringLiteral("INSERT INTO conversations (conversation_id, tenant_id, flow_type) "
                                          "VALUES ('%1', 'acme', 'consulting')")
                               .arg(conversation.toString(QUuid::WithoutBraces))));
-    const Run run = created(newRun(QStringLiteral("acme")));
+    AGENCY_ASSIGN_OK(run, created(newRun(QStringLiteral("acme"))));
     auto claimed = await(m_queue->claim(QStringLiteral("w1"), 1));
     AGENCY_VERIFY_OK(claimed);
     auto done = await(

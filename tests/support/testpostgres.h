@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/future.h"
 #include "db/connectionparams.h"
 #include "db/embeddedpostgres.h"
+#include "futurewait.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -47,22 +47,4 @@ private:
 /// A temporary directory the postgres user can enter when tests run as root.
 QString makeSharedTempDir(QTemporaryDir &dir);
 
-/// Waits (processing events) for a future and returns its result; a timeout yields an Internal error.
-template <typename T> core::Result<T> await(const core::Async<T> &future, int timeoutMs = 30000)
-{
-    if (!QTest::qWaitFor([&future] { return future.isFinished(); }, timeoutMs))
-        return core::makeError(core::ErrorCode::Internal,
-                               QStringLiteral("test timed out waiting for a future"));
-    return future.result();
-}
-
 } // namespace agency::test
-
-/// QVERIFY that a Result is ok, printing its error otherwise. (Qt 6.4's QVERIFY2 evaluates its
-/// message even on success, and error() of a successful Result<T> throws, hence the guard.)
-#define AGENCY_VERIFY_OK(expr)                                                                               \
-    do {                                                                                                     \
-        const auto &agencyResult_ = (expr);                                                                  \
-        QVERIFY2(agencyResult_.ok(),                                                                         \
-                 agencyResult_.ok() ? "" : qPrintable(agencyResult_.error().toString()));                    \
-    } while (false)

@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include <cmath>
+#include <utility>
 
 namespace agency::test {
 
@@ -175,6 +176,10 @@ void FakeWeatherServer::handle(QTcpSocket *socket, const QByteArray &target)
 {
     const QUrl url(QString::fromLatin1(target));
     m_requests.append(Request{url.path(), QUrlQuery(url), target});
+    if (m_holding) {
+        m_held.append(Held{socket, url, m_behaviour});
+        return;
+    }
     if (m_delayMs <= 0)
         return respond(socket, url, m_behaviour);
     // The socket as context: a client that gave up meanwhile gets nothing.
@@ -182,6 +187,16 @@ void FakeWeatherServer::handle(QTcpSocket *socket, const QByteArray &target)
         if (socket->state() == QAbstractSocket::ConnectedState)
             respond(socket, url, behaviour);
     });
+}
+
+void FakeWeatherServer::release()
+{
+    m_holding = false;
+    const QList<Held> held = std::exchange(m_held, {});
+    for (const Held &h : held) {
+        if (h.socket && h.socket->state() == QAbstractSocket::ConnectedState)
+            respond(h.socket, h.url, h.behaviour);
+    }
 }
 
 void FakeWeatherServer::respond(QTcpSocket *socket, const QUrl &url, Behaviour behaviour)

@@ -68,6 +68,11 @@ public:
     void setBehaviour(Behaviour behaviour) { m_behaviour = behaviour; }
     /// Answers every request this long after it arrived (0: at once), so that calls overlap.
     void setResponseDelayMs(int ms) { m_delayMs = ms; }
+    /// Keeps the answers to requests arriving from now on until release(): a request is then
+    /// known to be waiting at the service for as long as a test needs, without guessing a delay.
+    void hold() { m_holding = true; }
+    /// Answers the held requests (to clients still connected) and stops holding.
+    void release();
     void setRedirectTarget(const QUrl &url) { m_redirectTarget = url; }
     /// The key OpenWeatherMap requests must carry (else 401).
     void setOpenWeatherKey(const QString &key) { m_owmKey = key; }
@@ -101,6 +106,14 @@ private:
     QList<Place> m_places;
     Behaviour m_behaviour = Behaviour::Normal;
     int m_delayMs = 0;
+    bool m_holding = false;
+    struct Held
+    {
+        QPointer<QTcpSocket> socket;
+        QUrl url;
+        Behaviour behaviour;
+    };
+    QList<Held> m_held;
     QUrl m_redirectTarget;
     QString m_owmKey;
 };
