@@ -72,6 +72,11 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     deps.limiter = b->m_limiter.get();
     deps.usage = b->m_usage.get();
     deps.clock = b->m_clock.get();
+    // The tenant's provider and model come through the limit policy's cache of tenant settings,
+    // which the service refreshes on every tenant update.
+    deps.tenantSettings = [policy = b->m_limitPolicy](const QString &tenantId) {
+        return policy->tenantSettings(tenantId);
+    };
     deps.providers = [self](const QString &name,
                             const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
         // Providers are reused across turns (connection reuse, cached Google tokens).

@@ -1,13 +1,15 @@
 // aiagency chat: one turn (or a REPL) with an agent, streamed to the terminal.
 #include "backend.h"
 #include "commands.h"
+#include "messageinput.h"
 #include "signalhandler.h"
+
+#include "db/records.h"
 
 #include "flows/turnengine.h"
 #include "service/agencyservice.h"
 
 #include <QCoreApplication>
-#include <QSocketNotifier>
 
 #include <csignal>
 #include <unistd.h>
@@ -51,8 +53,17 @@ public:
         printErr(QStringLiteral("Interactive chat (flow %1, tenant %2). Empty line or Ctrl-D to quit, Ctrl-C "
                                 "cancels a reply.\n")
                      .arg(m_base.flowType, m_base.tenantId));
-        m_stdin = new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, this);
-        connect(m_stdin, &QSocketNotifier::activated, this, [this] { readLine(); });
+        ReplInput::Handlers handlers;
+        handlers.message = [this](const QString &message) {
+            printOut(QStringLiteral("agent> "));
+            send(message);
+        };
+        handlers.refused = [this](const core::Error &error) {
+            m_exitCode = reportError(error);
+            prompt();
+        };
+        handlers.end = [this] { QCoreApplication::exit(m_exitCode); };
+        m_input = new ReplInput(STDIN_FILENO, db::limits::kMaxContentChars, std::move(handlers), this);
         prompt();
     }
 
@@ -62,26 +73,15 @@ private:
     void prompt()
     {
         printOut(QStringLiteral("\nyou> "));
-        m_stdin->setEnabled(true);
-    }
-
-    void readLine()
-    {
-        m_stdin->setEnabled(false);
-        char buffer[65536];
-        const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
-        const QString line =
-            n > 0 ? QString::fromLocal8Bit(buffer, static_cast<qsizetype>(n)).trimmed() : QString();
-        if (line.isEmpty()) {
-            QCoreApplication::exit(m_exitCode);
-            return;
-        }
-        printOut(QStringLiteral("agent> "));
-        send(line);
+        m_input->resume();
     }
 
     void onEvent(const core::TurnEvent &e)
     {
+        // The conversation exists from the turn's first event on: a later message continues it
+        // even when this turn fails or is cancelled.
+        if (!e.conversationId.isNull())
+            m_conversation = e.conversationId;
         switch (e.kind) {
         case core::TurnEvent::Kind::TextDelta:
             printOut(e.text);
@@ -117,8 +117,11 @@ private:
         } else {
             printOut(QStringLiteral("\n"));
             m_exitCode = reportError(result.error());
+            if (!m_conversation.isNull())
+                printErr(QStringLiteral("conversation: %1 (kept)\n")
+                             .arg(m_conversation.toString(QUuid::WithoutBraces)));
         }
-        if (m_interactive && !m_stdin) {
+        if (m_interactive && !m_input) {
             startRepl();
         } else if (m_interactive) {
             prompt();
@@ -136,7 +139,7 @@ private:
     bool m_interactive;
     QUuid m_conversation;
     core::CancelTokenPtr m_current;
-    QSocketNotifier *m_stdin = nullptr;
+    ReplInput *m_input = nullptr;
     int m_exitCode = ExitOk;
 };
 
@@ -158,17 +161,28 @@ int runChatCommand(CliContext &ctx)
     const QCommandLineOption conversation(
         QStringLiteral("conversation"), QStringLiteral("Continue this conversation instead of starting one."),
         QStringLiteral("id"));
-    const QCommandLineOption interactive(QStringLiteral("interactive"),
-                                         QStringLiteral("Chat in a loop (REPL)."));
-    parser.addOptions({tenant, flow, provider, model, conversation, interactive});
+    const QCommandLineOption interactive(
+        QStringLiteral("interactive"),
+        QStringLiteral("Chat in a loop (REPL). One line is one message; lines that arrive together "
+                       "(a paste) are one message. Empty line or Ctrl-D quits."));
+    const QCommandLineOption file(QStringLiteral("file"),
+                                  QStringLiteral("Read the message from this file (UTF-8)."),
+                                  QStringLiteral("path"));
+    parser.addOptions({tenant, flow, provider, model, conversation, interactive, file});
     parser.addPositionalArgument(QStringLiteral("message"),
-                                 QStringLiteral("What to say (optional with --interactive)."));
+                                 QStringLiteral("What to say; \"-\" reads it from stdin (optional with "
+                                                "--interactive or --file). At most 1,000,000 characters."));
     int exitCode = ExitOk;
     if (!parseSubcommand(parser, ctx.args, QStringLiteral("Chat with an agent; the turn is stored."),
                          &exitCode))
         return exitCode;
-    const QString message = parser.positionalArguments().join(u' ');
-    if (!parser.isSet(tenant) || !parser.isSet(flow) || (message.isEmpty() && !parser.isSet(interactive))) {
+    const bool repl = parser.isSet(interactive);
+    if (parser.positionalArguments() == QStringList{QStringLiteral("-")} && repl) {
+        printErr(QStringLiteral("aiagency chat: \"-\" reads stdin, which --interactive needs for itself\n"));
+        return ExitUsage;
+    }
+    if (!parser.isSet(tenant) || !parser.isSet(flow) ||
+        (parser.positionalArguments().isEmpty() && !repl && !parser.isSet(file))) {
         printErr(QStringLiteral("aiagency chat: --tenant, --flow and a message are required\n\n") +
                  parser.helpText());
         return ExitUsage;
@@ -181,6 +195,10 @@ int runChatCommand(CliContext &ctx)
             return ExitUsage;
         }
     }
+    auto message =
+        commandMessage(parser.positionalArguments(), parser.value(file), db::limits::kMaxContentChars);
+    if (!message)
+        return reportError(message.error());
 
     auto backend = Backend::create(ctx.settings);
     if (!backend)
@@ -194,20 +212,21 @@ int runChatCommand(CliContext &ctx)
     base.provider = parser.value(provider);
     base.model = parser.value(model);
     base.conversationId = conversationId;
-    ChatSession session(backend.value()->service(), base, parser.isSet(interactive));
+    ChatSession session(backend.value()->service(), base, repl);
 
-    // Ctrl-C cancels the reply in progress; with nothing running (or on SIGTERM) it quits.
+    // Ctrl-C cancels the reply in progress (the turn ends as cancelled, exit 130, or the REPL goes
+    // on); with nothing running, or on SIGTERM, it quits at once.
     handleStopSignals(&session, [&session](int signal) {
         if (signal == SIGTERM || !session.cancelCurrent())
-            QCoreApplication::exit(ExitFailure);
+            QCoreApplication::exit(ExitInterrupted);
     });
-    if (parser.isSet(interactive)) {
-        if (!message.isEmpty())
-            session.send(message);
+    if (repl) {
+        if (!message->isEmpty())
+            session.send(message.value());
         else
             session.startRepl();
     } else {
-        session.send(message);
+        session.send(message.value());
     }
     const int code = QCoreApplication::exec();
     restoreDefaultSignals();

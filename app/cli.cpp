@@ -26,7 +26,43 @@ bool parseSubcommand(QCommandLineParser &parser, const QStringList &args, const 
 int reportError(const core::Error &error)
 {
     printErr(QStringLiteral("aiagency: %1\n").arg(error.message));
-    return error.code == core::ErrorCode::InvalidArgument ? ExitUsage : ExitFailure;
+    return exitCodeFor(error.code);
+}
+
+ExitCode exitCodeFor(core::ErrorCode code)
+{
+    using core::ErrorCode;
+    switch (code) {
+    case ErrorCode::InvalidArgument:
+    case ErrorCode::BadRequest:
+    case ErrorCode::PayloadTooLarge:
+    case ErrorCode::NotConfigured:
+    case ErrorCode::Unauthenticated:
+    case ErrorCode::Forbidden:
+        return ExitUsage;
+    case ErrorCode::NotFound:
+        return ExitNotFound;
+    case ErrorCode::Conflict:
+        return ExitConflict;
+    case ErrorCode::RateLimited:
+    case ErrorCode::ProviderRateLimited:
+        return ExitRateLimited;
+    case ErrorCode::ProviderUnauthorized:
+    case ErrorCode::ProviderBadRequest:
+    case ErrorCode::ProviderUnavailable:
+    case ErrorCode::ProviderTimeout:
+    case ErrorCode::ProviderMalformed:
+        return ExitProvider;
+    case ErrorCode::DatabaseUnavailable:
+    case ErrorCode::SchemaMismatch:
+        return ExitDatabase;
+    case ErrorCode::Cancelled:
+        return ExitInterrupted;
+    case ErrorCode::DatabaseError:
+    case ErrorCode::Internal:
+        return ExitFailure;
+    }
+    return ExitFailure;
 }
 
 void printOut(const QString &text)

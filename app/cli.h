@@ -16,8 +16,21 @@ struct CliContext
     config::Settings settings;
 };
 
-/// Exit codes shared by all subcommands.
-enum ExitCode { ExitOk = 0, ExitFailure = 1, ExitUsage = 2 };
+/// The one table of exit codes, shared by every subcommand (README "Exit codes").
+enum ExitCode {
+    ExitOk = 0,
+    ExitFailure = 1,      ///< internal or unexpected failure
+    ExitUsage = 2,        ///< bad flag, bad setting, invalid input, missing configuration
+    ExitNotFound = 3,     ///< a tenant, flow, provider, conversation or run that does not exist
+    ExitConflict = 4,     ///< the state does not allow it (e.g. a reply is still being written)
+    ExitRateLimited = 5,  ///< our token budget or the provider's rate limit refused the call
+    ExitProvider = 6,     ///< the provider failed: unauthorized, bad request, unavailable, timeout, malformed
+    ExitDatabase = 7,     ///< the database cannot be reached or its schema cannot be used
+    ExitInterrupted = 130 ///< Ctrl-C, SIGTERM or a cancelled operation
+};
+
+/// Maps every error kind to its exit code (the only place that does).
+ExitCode exitCodeFor(core::ErrorCode code);
 
 /// Parses a subcommand's arguments; prints --help / errors and returns false when the caller
 /// should exit with *exitCode.

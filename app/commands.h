@@ -12,6 +12,8 @@ int runDbCommand(CliContext &ctx);
 int runCompleteCommand(CliContext &ctx);
 int runChatCommand(CliContext &ctx);
 int runServeCommand(CliContext &ctx);
+int runTenantsCommand(CliContext &ctx);
+int runRunsCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
 
 } // namespace agency::app

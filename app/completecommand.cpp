@@ -1,14 +1,18 @@
 // `aiagency complete`: one message to one provider, answer on stdout — to check a key or a local
 // server from a terminal. Needs no database.
 #include "commands.h"
+#include "messageinput.h"
+#include "signalhandler.h"
 
 #include "core/clock.h"
+#include "db/records.h"
 #include "llm/providerfactory.h"
 
 #include <QCoreApplication>
-#include <QFile>
 #include <QFutureWatcher>
 #include <QNetworkAccessManager>
+
+#include <csignal>
 
 namespace agency::app {
 
@@ -83,12 +87,10 @@ int runCompleteCommand(CliContext &ctx)
     if (parser.isSet(listOption))
         return listProviders(factory);
 
-    QString message = parser.positionalArguments().join(u' ');
-    if (message == QLatin1String("-")) {
-        QFile in;
-        if (in.open(stdin, QIODevice::ReadOnly))
-            message = QString::fromUtf8(in.readAll()).trimmed();
-    }
+    auto read = commandMessage(parser.positionalArguments(), {}, db::limits::kMaxContentChars);
+    if (!read)
+        return reportError(read.error());
+    const QString message = read.value();
     if (message.trimmed().isEmpty()) {
         printErr(QStringLiteral("aiagency complete: a MESSAGE is required\n\n") + parser.helpText());
         return ExitUsage;
@@ -123,6 +125,7 @@ int runCompleteCommand(CliContext &ctx)
     const bool stream = parser.isSet(streamOption);
     auto streamedText = std::make_shared<bool>(false);
     llm::CallOptions options;
+    options.cancel = core::CancelToken::create();
     if (stream) {
         options.onDelta = [streamedText](const llm::Delta &delta) {
             if (!delta.text.isEmpty()) {
@@ -152,8 +155,18 @@ int runCompleteCommand(CliContext &ctx)
             printErr(usageLine(c));
         QCoreApplication::exit(ExitOk);
     });
+    // Ctrl-C cancels the call (the HTTP request is aborted), which then ends as Cancelled: exit 130.
+    // SIGTERM, or a second Ctrl-C, does not wait for that.
+    const core::CancelTokenPtr cancel = options.cancel;
+    handleStopSignals(&watcher, [cancel](int signal) {
+        if (signal == SIGTERM || cancel->isCancelled())
+            QCoreApplication::exit(ExitInterrupted);
+        cancel->cancel();
+    });
     watcher.setFuture(provider.value()->complete(request, options));
-    return QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
+    restoreDefaultSignals();
+    return code;
 }
 
 } // namespace agency::app

@@ -26,6 +26,8 @@ const char *const kUsage =
     "  config show   show the effective settings, their source, secrets masked\n"
     "  complete      send one message to an LLM provider and print the answer\n"
     "  chat          talk to an agent (flow); the conversation is stored\n"
+    "  tenants       list tenants, show or set their settings (provider, model, rate limits)\n"
+    "  runs          queue flow runs and watch them (create, list, show, cancel)\n"
     "\n"
     "Global options (anywhere on the line):\n"
     "  --config FILE         settings file (default: $XDG_CONFIG_HOME/aiagency/aiagency.conf)\n"
@@ -34,7 +36,10 @@ const char *const kUsage =
     "  --database-url URL    same as --set DATABASE_URL=URL\n"
     "  --data-dir DIR        same as --set AGENCY_DATA_DIR=DIR\n"
     "  -h, --help            this help; COMMAND --help for a command's options\n"
-    "  -v, --version         print the version\n";
+    "  -v, --version         print the version\n"
+    "\n"
+    "Exit codes: 0 ok, 1 internal error, 2 usage or configuration error, 3 not found, 4 conflict,\n"
+    "5 rate limited, 6 provider error, 7 database unavailable, 130 interrupted.\n";
 
 struct GlobalOptions
 {
@@ -158,6 +163,10 @@ int main(int argc, char **argv)
         return runChatCommand(ctx);
     if (command == QLatin1String("serve"))
         return runServeCommand(ctx);
+    if (command == QLatin1String("tenants"))
+        return runTenantsCommand(ctx);
+    if (command == QLatin1String("runs"))
+        return runRunsCommand(ctx);
     printErr(QStringLiteral("aiagency: unknown command \"%1\"\n\n%2").arg(command, QLatin1String(kUsage)));
     return ExitUsage;
 }

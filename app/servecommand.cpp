@@ -6,15 +6,17 @@
 #include "signalhandler.h"
 
 #include <QCoreApplication>
+#include <QUrl>
 
 namespace agency::app {
 
 int runServeCommand(CliContext &ctx)
 {
     QCommandLineParser parser;
-    const QCommandLineOption host(QStringLiteral("host"),
-                                  QStringLiteral("Address to bind (default 127.0.0.1)."),
-                                  QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption host(
+        QStringLiteral("host"),
+        QStringLiteral("IP address or localhost to bind (default 127.0.0.1; IPv6 such as ::1 works)."),
+        QStringLiteral("address"), QStringLiteral("127.0.0.1"));
     const QCommandLineOption port(QStringLiteral("port"),
                                   QStringLiteral("Port (default 8080; 0 picks a free one)."),
                                   QStringLiteral("port"), QStringLiteral("8080"));
@@ -24,9 +26,14 @@ int runServeCommand(CliContext &ctx)
         return exitCode;
     bool portOk = false;
     const uint portNumber = parser.value(port).toUInt(&portOk);
-    const QHostAddress address(parser.value(host));
+    // "localhost" is the name everyone types; any other name would need a DNS lookup.
+    const QString hostText = parser.value(host).trimmed();
+    const QHostAddress address = hostText.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
+                                     ? QHostAddress(QHostAddress::LocalHost)
+                                     : QHostAddress(hostText);
     if (!portOk || portNumber > 65535 || address.isNull()) {
-        printErr(QStringLiteral("aiagency serve: --host must be an IP address and --port 0-65535\n"));
+        printErr(QStringLiteral(
+            "aiagency serve: --host must be an IP address or localhost, and --port 0-65535\n"));
         return ExitUsage;
     }
 
@@ -39,10 +46,12 @@ int runServeCommand(CliContext &ctx)
     auto bound = server.listen(address, static_cast<quint16>(portNumber));
     if (!bound)
         return reportError(bound.error());
-    printErr(QStringLiteral("aiagency serve: listening on http://%1:%2 (database: %3)\n")
-                 .arg(address.toString())
-                 .arg(bound.value())
-                 .arg(backend.value()->database().params().describe()));
+    QUrl url; // brackets an IPv6 address: http://[::1]:8080
+    url.setScheme(QStringLiteral("http"));
+    url.setHost(address.toString());
+    url.setPort(bound.value());
+    printErr(QStringLiteral("aiagency serve: listening on %1 (database: %2)\n")
+                 .arg(url.toString(), backend.value()->database().params().describe()));
 
     Backend *b = backend.value().get();
     b->startRunWorkers();

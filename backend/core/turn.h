@@ -24,8 +24,8 @@ struct TurnRequest
     QString flowType;
     QUuid conversationId; ///< null: start a new conversation
     QString message;
-    QString provider; ///< empty: the flow's provider, else the configured default
-    QString model;    ///< empty: the flow's model, else the provider's default
+    QString provider; ///< empty: the flow's, else the tenant's, else LLM_PROVIDER (see flows::chooseProvider)
+    QString model;    ///< empty: the flow's, else the tenant's, else the provider's default
     CancelTokenPtr cancel;
 };
 

@@ -16,6 +16,9 @@ struct ConnectionParams
     QString password;
     QString connectOptions; ///< libpq key=value pairs separated by ';' (QPSQL's format)
     bool embedded = false;  ///< true when the program runs the cluster itself
+    /// How long connecting waits for a server that answers "the database system is starting up"
+    /// (SQLSTATE 57P03: starting, or recovering after a crash) before it gives up.
+    int startupWaitMs = 15000;
 
     /// A one-line description without the password, for status output and logs.
     QString describe() const;

@@ -3,7 +3,11 @@
 #include "sqlerror.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QSqlError>
+#include <QThread>
+
+#include <algorithm>
 
 namespace agency::db {
 
@@ -49,12 +53,21 @@ core::Status DbConnection::ensureOpen()
             ErrorCode::NotConfigured,
             QStringLiteral("the Qt PostgreSQL driver (QPSQL) is missing: install libqt6sql6-psql"));
     }
-    if (!m_db.open()) {
+    // A server that is starting (or replaying its log after a crash) refuses connections for a
+    // moment: a process started at the same time waits for it instead of failing at once. This
+    // thread owns the connection and has nothing else to do until it is open.
+    const QDeadlineTimer deadline(m_params.startupWaitMs);
+    int pauseMs = 20;
+    while (!m_db.open()) {
         const QSqlError error = m_db.lastError();
-        return makeError(ErrorCode::DatabaseUnavailable,
-                         QStringLiteral("cannot connect to %1: %2")
-                             .arg(m_params.describe(), error.databaseText().trimmed()),
-                         {{QStringLiteral("sqlstate"), error.nativeErrorCode()}});
+        if (!isServerStarting(error) || deadline.hasExpired()) {
+            return makeError(ErrorCode::DatabaseUnavailable,
+                             QStringLiteral("cannot connect to %1: %2")
+                                 .arg(m_params.describe(), error.databaseText().trimmed()),
+                             {{QStringLiteral("sqlstate"), error.nativeErrorCode()}});
+        }
+        QThread::msleep(static_cast<unsigned long>(std::min<qint64>(pauseMs, deadline.remainingTime())));
+        pauseMs = std::min(pauseMs * 2, 500);
     }
     m_used = false;
     // Timestamps travel as UTC; the server's zone must not leak into QDateTime conversions.

@@ -20,6 +20,16 @@ bool isConnectionLoss(const QSqlError &error)
                                text.contains(QLatin1String("terminating connection")));
 }
 
+bool isServerStarting(const QSqlError &error)
+{
+    if (error.nativeErrorCode() == QLatin1String("57P03"))
+        return true;
+    // A refused connection has no SQLSTATE through QPSQL, only libpq's text of the server's message.
+    const QString text = error.databaseText() + error.driverText();
+    return text.contains(QLatin1String("the database system is starting up")) ||
+           text.contains(QLatin1String("the database system is not yet accepting connections"));
+}
+
 core::Error fromSqlError(const QSqlError &error, const QString &what)
 {
     const QString state = error.nativeErrorCode();

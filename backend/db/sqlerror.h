@@ -15,4 +15,8 @@ core::Error fromSqlError(const QSqlError &error, const QString &what);
 /// statement the server refused.
 bool isConnectionLoss(const QSqlError &error);
 
+/// True when a connection attempt was refused because the server is starting up or recovering
+/// (SQLSTATE 57P03 "cannot_connect_now"): worth a short wait and another attempt.
+bool isServerStarting(const QSqlError &error);
+
 } // namespace agency::db

@@ -1,5 +1,6 @@
 #include "turn.h"
 
+#include "core/text.h"
 #include "core/tokenestimate.h"
 #include "db/conversationrepository.h"
 #include "db/records.h"
@@ -21,10 +22,24 @@ namespace {
 
 QString titleFrom(const QString &message)
 {
-    QString title = message.simplified();
-    if (title.size() > TurnEngine::kTitleChars)
-        title = title.left(TurnEngine::kTitleChars - 1).trimmed() + QChar(0x2026);
-    return title;
+    return core::truncateGraphemes(message.simplified(), TurnEngine::kTitleChars);
+}
+
+/// A refusal by the limiter says what the turn asked for: a tokens-per-minute override below the
+/// answer allowance (1,000 when the flow sets no max_tokens) refuses every call, which the bare
+/// numbers do not make obvious.
+core::Error explainReservation(core::Error error, qint64 estimate, qint64 answerAllowance, bool flowDefault)
+{
+    if (error.code != ErrorCode::RateLimited && error.code != ErrorCode::PayloadTooLarge)
+        return error;
+    error.message += QStringLiteral(" (each call reserves its prompt, about %1 tokens, plus %2 tokens for "
+                                    "the answer: %3; a tokens-per-minute limit must leave room for both)")
+                         .arg(estimate - answerAllowance)
+                         .arg(answerAllowance)
+                         .arg(flowDefault ? QStringLiteral("the default when the flow sets no max_tokens")
+                                          : QStringLiteral("the flow's max_tokens"));
+    error.details.insert(QStringLiteral("reserved_answer_tokens"), answerAllowance);
+    return error;
 }
 
 QJsonObject usageJson(const core::Usage &usage)
@@ -79,9 +94,29 @@ void Turn::begin()
         return;
     }
     m_flow = *flow;
-    const QString providerName = !m_request.provider.isEmpty() ? m_request.provider : m_flow.provider;
-    const QString model = !m_request.model.isEmpty() ? m_request.model : m_flow.model;
-    auto provider = m_deps.providers(providerName, model);
+    const ProviderChoice choice =
+        chooseProvider({{m_request.provider, m_request.model}, {m_flow.provider, m_flow.model}});
+    // The tenant's settings matter only when the request and the flow leave something open.
+    if (!m_deps.tenantSettings || (!choice.provider.isEmpty() && !choice.model.isEmpty())) {
+        useProvider(choice);
+        return;
+    }
+    then(m_deps.tenantSettings(m_request.tenantId), [this](const Result<QJsonObject> &settings) {
+        if (!settings)
+            return fail(settings.error());
+        const ProviderChoice::Level tenant{settings->value(QStringLiteral("provider")).toString(),
+                                           settings->value(QStringLiteral("model")).toString()};
+        useProvider(
+            chooseProvider({{m_request.provider, m_request.model}, {m_flow.provider, m_flow.model}, tenant}));
+    });
+}
+
+void Turn::useProvider(const ProviderChoice &choice)
+{
+    if (cancelled())
+        return;
+    m_model = choice.model;
+    auto provider = m_deps.providers(choice.provider, choice.model);
     if (!provider) {
         fail(provider.error());
         return;
@@ -177,7 +212,7 @@ llm::CompletionRequest Turn::buildRequest() const
     request.messages = m_messages;
     request.temperature = m_flow.temperature;
     request.maxTokens = m_flow.maxTokens;
-    request.model = !m_request.model.isEmpty() ? m_request.model : m_flow.model;
+    request.model = m_model;
     if (!m_toolDefinitions.isEmpty()) {
         // Past the round limit the tools stay described (the history mentions them) but the
         // model must answer in words.
@@ -192,12 +227,13 @@ void Turn::reserveTokens()
     m_state = State::Reserve;
     if (cancelled())
         return;
-    const qint64 estimate = core::estimatePromptTokens(m_messages, m_toolDefinitions) +
-                            m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens);
+    const qint64 answerAllowance = m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens);
+    const qint64 estimate = core::estimatePromptTokens(m_messages, m_toolDefinitions) + answerAllowance;
     then(m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate),
-         [this](const Result<ratelimit::Reservation> &reservation) {
+         [this, estimate, answerAllowance](const Result<ratelimit::Reservation> &reservation) {
              if (!reservation)
-                 return fail(reservation.error());
+                 return fail(explainReservation(reservation.error(), estimate, answerAllowance,
+                                                !m_flow.maxTokens.has_value()));
              callProvider(reservation.value());
          });
 }

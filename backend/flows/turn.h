@@ -35,7 +35,8 @@ public:
 
 private:
     // Steps, in order. Each ends by starting the next one (or finish/fail).
-    void begin(); ///< checks the request, picks flow, provider and tools
+    void begin(); ///< checks the request, picks the flow, asks for the tenant's settings if needed
+    void useProvider(const ProviderChoice &choice); ///< creates the provider, picks the tools
     void openTurn();
     void reserveTokens();
     void callProvider(const ratelimit::Reservation &reservation);
@@ -68,6 +69,7 @@ private:
     core::FlowDefinition m_flow;
     std::shared_ptr<llm::Provider> m_provider;
     QString m_providerName;
+    QString m_model; ///< empty: the provider's default
     QList<core::ToolDefinition> m_toolDefinitions;
     QList<core::ChatMessage> m_messages; ///< what the next provider call sends
     core::TurnResult m_result;

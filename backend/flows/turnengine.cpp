@@ -15,6 +15,26 @@ core::Async<core::TurnResult> TurnEngine::run(const core::TurnRequest &request,
     return turn->start();
 }
 
+ProviderChoice chooseProvider(const QList<ProviderChoice::Level> &levels)
+{
+    ProviderChoice choice;
+    for (const ProviderChoice::Level &level : levels) {
+        if (!level.provider.trimmed().isEmpty()) {
+            choice.provider = level.provider.trimmed().toLower();
+            break;
+        }
+    }
+    for (const ProviderChoice::Level &level : levels) {
+        const QString provider = level.provider.trimmed().toLower();
+        const bool sameProvider = provider.isEmpty() || provider == choice.provider;
+        if (!level.model.isEmpty() && sameProvider) {
+            choice.model = level.model;
+            break;
+        }
+    }
+    return choice;
+}
+
 int TurnEngine::activeTurns() const
 {
     return static_cast<int>(findChildren<Turn *>(Qt::FindDirectChildrenOnly).size());

@@ -29,6 +29,25 @@ class UsageRecorder;
 
 namespace agency::flows {
 
+/// The provider and model a turn uses, chosen from the levels that may name them, strongest
+/// first: the request, the flow, the tenant's settings. The provider is the first one named
+/// (none: the configured default, LLM_PROVIDER). The model is the first one named by a level that
+/// names no provider or the chosen one: a model given together with another provider belongs to
+/// that provider and is skipped. No model: the provider's default.
+struct ProviderChoice
+{
+    struct Level
+    {
+        QString provider;
+        QString model;
+    };
+    QString provider; ///< empty: the configured default
+    QString model;    ///< empty: the provider's default
+};
+ProviderChoice chooseProvider(const QList<ProviderChoice::Level> &levels);
+
+/// Fetches a tenant's settings object (tenants.settings), for its `provider` and `model`.
+using TenantSettingsSource = std::function<core::Async<QJsonObject>(const QString &tenantId)>;
 /// Creates (or returns a cached) provider by name and model; empty name = the default provider.
 using ProviderSource =
     std::function<core::Result<std::shared_ptr<llm::Provider>>(const QString &name, const QString &model)>;
@@ -43,6 +62,9 @@ struct TurnDependencies
     ratelimit::RateLimiter *limiter = nullptr;
     ratelimit::UsageRecorder *usage = nullptr; ///< optional
     const core::Clock *clock = nullptr;
+    /// Optional: without it the tenant level of chooseProvider() is skipped. The composition root
+    /// passes a cached lookup, so a turn rarely waits for it.
+    TenantSettingsSource tenantSettings;
 };
 
 /// The tool-calling turn engine shared by every flow (DESIGN.md §2, §5). A turn is an explicit

@@ -1,6 +1,7 @@
 #include "demoprovider.h"
 
 #include "core/json.h"
+#include "core/text.h"
 #include "llm/resultpromise.h"
 
 #include <QCryptographicHash>
@@ -76,13 +77,20 @@ QString answerFromToolResult(const core::ChatMessage &tool)
         return QStringLiteral("Here is what %1 returned: %2")
             .arg(toolName, QString::fromUtf8(core::toCompactJson(obj)).left(500));
     }
+    // State the units the tool reported: its own labels first, else derived from its unit system
+    // (get_weather: metric = °C and m/s, imperial = °F and mph, standard = K and m/s).
     const QString units = valueText(findValue(obj, {QStringLiteral("units"), QStringLiteral("unit")}));
-    QString degrees = QStringLiteral(" °C");
-    if (units == QLatin1String("imperial") || units.compare(QLatin1String("F"), Qt::CaseInsensitive) == 0 ||
-        units == QLatin1String("°F"))
-        degrees = QStringLiteral(" °F");
-    else if (units == QLatin1String("standard") || units == QLatin1String("K"))
-        degrees = QStringLiteral(" K");
+    const bool imperial = units == QLatin1String("imperial") ||
+                          units.compare(QLatin1String("F"), Qt::CaseInsensitive) == 0 ||
+                          units == QLatin1String("°F");
+    const bool kelvin = units == QLatin1String("standard") || units == QLatin1String("K");
+    QString degrees = valueText(obj.value(QStringLiteral("temperature_unit")));
+    if (degrees.isEmpty())
+        degrees = imperial ? QStringLiteral("°F") : kelvin ? QStringLiteral("K") : QStringLiteral("°C");
+    degrees.prepend(u' ');
+    QString windUnit = valueText(obj.value(QStringLiteral("wind_speed_unit")));
+    if (windUnit.isEmpty())
+        windUnit = imperial ? QStringLiteral("mph") : QStringLiteral("m/s");
     QString text = QStringLiteral("The current weather in %1:")
                        .arg(place.isEmpty() ? QStringLiteral("that place") : place);
     if (!temperature.isEmpty())
@@ -97,17 +105,13 @@ QString answerFromToolResult(const core::ChatMessage &tool)
     if (!humidity.isEmpty())
         text += QStringLiteral(" Humidity %1%.").arg(humidity);
     if (!wind.isEmpty())
-        text +=
-            QStringLiteral(" Wind %1 %2.")
-                .arg(wind, degrees == QLatin1String(" °F") ? QStringLiteral("mph") : QStringLiteral("km/h"));
+        text += QStringLiteral(" Wind %1 %2.").arg(wind, windUnit);
     return text;
 }
 
 QString introduction(const QString &userText)
 {
-    QString quoted = userText.simplified();
-    if (quoted.size() > 200)
-        quoted = quoted.left(200) + QStringLiteral("…");
+    const QString quoted = core::truncateGraphemes(userText.simplified(), 201);
     QString text =
         QStringLiteral("Hello! I am the offline demo provider of Agency Console: this answer was made "
                        "locally, without an AI model or network access.");

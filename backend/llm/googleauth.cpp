@@ -75,8 +75,7 @@ void StaticTokenSource::requestToken(const core::CancelTokenPtr &cancel, Callbac
         cancel && cancel->isCancelled()
             ? core::Result<QString>(core::makeError(ErrorCode::Cancelled, QStringLiteral("cancelled")))
             : core::Result<QString>(m_token);
-    QMetaObject::invokeMethod(
-        this, [callback = std::move(callback), result] { callback(result); }, Qt::QueuedConnection);
+    answerLater(std::move(callback), std::move(result));
 }
 
 CachedTokenSource::CachedTokenSource(QNetworkAccessManager *nam, const core::Clock &clock,
@@ -85,21 +84,22 @@ CachedTokenSource::CachedTokenSource(QNetworkAccessManager *nam, const core::Clo
 {
 }
 
+void AccessTokenSource::answerLater(Callback callback, core::Result<QString> result)
+{
+    // Never inside the request: a caller may still be setting up what the callback uses.
+    QMetaObject::invokeMethod(
+        this, [callback = std::move(callback), result = std::move(result)] { callback(result); },
+        Qt::QueuedConnection);
+}
+
 void CachedTokenSource::requestToken(const core::CancelTokenPtr &cancel, Callback callback)
 {
     if (cancel && cancel->isCancelled()) {
-        QMetaObject::invokeMethod(
-            this,
-            [callback = std::move(callback)] {
-                callback(core::makeError(ErrorCode::Cancelled, QStringLiteral("cancelled")));
-            },
-            Qt::QueuedConnection);
+        answerLater(std::move(callback), core::makeError(ErrorCode::Cancelled, QStringLiteral("cancelled")));
         return;
     }
     if (!m_token.isEmpty() && m_clock.now() < m_refreshAt) {
-        QMetaObject::invokeMethod(
-            this, [callback = std::move(callback), token = m_token] { callback(token); },
-            Qt::QueuedConnection);
+        answerLater(std::move(callback), m_token);
         return;
     }
     const quint64 id = ++m_nextWaiter;
@@ -119,6 +119,13 @@ void CachedTokenSource::requestToken(const core::CancelTokenPtr &cancel, Callbac
         m_fetching = true;
         fetch([this](core::Result<HttpResponse> response) { onFetched(std::move(response)); });
     }
+}
+
+void AccessTokenSource::requestProjectId(const core::CancelTokenPtr &, Callback callback)
+{
+    answerLater(std::move(callback),
+                core::makeError(ErrorCode::NotConfigured, QStringLiteral("VERTEX_AI_PROJECT_ID is not set"),
+                                {{QStringLiteral("setting"), QStringLiteral("VERTEX_AI_PROJECT_ID")}}));
 }
 
 void CachedTokenSource::invalidate()
@@ -214,18 +221,68 @@ MetadataTokenSource::MetadataTokenSource(QString host, QNetworkAccessManager *na
 {
 }
 
-void MetadataTokenSource::fetch(HttpCall::Done done)
+HttpRequest MetadataTokenSource::metadataRequest(const QString &path) const
 {
     QString base = m_host;
     if (!base.startsWith(QLatin1String("http://")) && !base.startsWith(QLatin1String("https://")))
         base = QStringLiteral("http://") + base;
     HttpRequest request;
     request.method = "GET";
-    request.url =
-        QUrl(joinUrl(base, QStringLiteral("/computeMetadata/v1/instance/service-accounts/default/token")));
+    request.url = QUrl(joinUrl(base, path));
     request.allowedOrigin = request.url;
     request.headers = {{"Metadata-Flavor", "Google"}};
-    send(std::move(request), QStringLiteral("GCP metadata server"), std::move(done));
+    return request;
+}
+
+void MetadataTokenSource::fetch(HttpCall::Done done)
+{
+    send(metadataRequest(QStringLiteral("/computeMetadata/v1/instance/service-accounts/default/token")),
+         QStringLiteral("GCP metadata server"), std::move(done));
+}
+
+void MetadataTokenSource::requestProjectId(const core::CancelTokenPtr &cancel, Callback callback)
+{
+    if (!m_projectId.isEmpty()) {
+        answerLater(std::move(callback), m_projectId);
+        return;
+    }
+    if (cancel && cancel->isCancelled()) {
+        answerLater(std::move(callback), core::makeError(ErrorCode::Cancelled, QStringLiteral("cancelled")));
+        return;
+    }
+    // A cancelled caller still gets its answer late: the one fetch is shared and short.
+    m_projectWaiters.push_back(std::move(callback));
+    if (m_fetchingProject)
+        return;
+    m_fetchingProject = true;
+    send(metadataRequest(QStringLiteral("/computeMetadata/v1/project/project-id")),
+         QStringLiteral("GCP metadata server"),
+         [this](core::Result<HttpResponse> response) { onProjectFetched(response); });
+}
+
+void MetadataTokenSource::onProjectFetched(const core::Result<HttpResponse> &response)
+{
+    m_fetchingProject = false;
+    core::Result<QString> project = core::makeError(ErrorCode::Internal, QString());
+    if (!response) {
+        project =
+            core::makeError(response.error().code,
+                            QStringLiteral("VERTEX_AI_PROJECT_ID is not set and the metadata server did "
+                                           "not tell the project: ") +
+                                response.error().message,
+                            response.error().details);
+    } else {
+        const QString id = QString::fromUtf8(response->body).trimmed();
+        if (id.isEmpty() || id.contains(u'/') || id.contains(u' '))
+            project = core::makeError(ErrorCode::ProviderMalformed,
+                                      QStringLiteral("the metadata server answered no usable project id"));
+        else
+            project = m_projectId = id;
+    }
+    auto waiters = std::move(m_projectWaiters);
+    m_projectWaiters.clear();
+    for (auto &callback : waiters)
+        callback(project);
 }
 
 } // namespace agency::llm

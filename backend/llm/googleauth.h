@@ -56,8 +56,17 @@ public:
     /// "service account x@y", "metadata server", "access token" — for messages and `info`.
     virtual QString describe() const = 0;
 
+    /// Delivers the Google Cloud project these credentials belong to, for a Vertex AI project id
+    /// that is not configured. Only the metadata server knows it; the others answer NotConfigured
+    /// naming VERTEX_AI_PROJECT_ID.
+    virtual void requestProjectId(const core::CancelTokenPtr &cancel, Callback callback);
+
     /// Future-returning convenience over requestToken().
     core::Async<QString> accessToken(const core::CancelTokenPtr &cancel = {});
+
+protected:
+    /// Calls `callback` with `result` from the event loop, after the request has returned.
+    void answerLater(Callback callback, core::Result<QString> result);
 };
 
 /// A fixed token (VERTEX_AI_ACCESS_TOKEN). It cannot be refreshed.
@@ -135,7 +144,8 @@ private:
 
 /// The GCP metadata server (on GCE, GKE, Cloud Run): GET
 /// http://{host}/computeMetadata/v1/instance/service-accounts/default/token with
-/// `Metadata-Flavor: Google`.
+/// `Metadata-Flavor: Google`; the project id from /computeMetadata/v1/project/project-id (fetched
+/// once, then kept: a machine does not change projects).
 class MetadataTokenSource final : public CachedTokenSource
 {
     Q_OBJECT
@@ -144,12 +154,19 @@ public:
     MetadataTokenSource(QString host, QNetworkAccessManager *nam, const core::Clock &clock,
                         HttpTimeouts timeouts, RetryPolicy retry, QObject *parent = nullptr);
     QString describe() const override { return QStringLiteral("metadata server ") + m_host; }
+    void requestProjectId(const core::CancelTokenPtr &cancel, Callback callback) override;
 
 protected:
     void fetch(HttpCall::Done done) override;
 
 private:
+    HttpRequest metadataRequest(const QString &path) const;
+    void onProjectFetched(const core::Result<HttpResponse> &response);
+
     QString m_host;
+    QString m_projectId;
+    bool m_fetchingProject = false;
+    std::vector<Callback> m_projectWaiters;
 };
 
 } // namespace agency::llm

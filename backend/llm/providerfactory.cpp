@@ -127,15 +127,20 @@ core::Error ProviderFactory::missing(const QString &name) const
                 QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS"),
                 QStringLiteral(" (Vertex AI needs GOOGLE_APPLICATION_CREDENTIALS, VERTEX_AI_ACCESS_TOKEN or "
                                "GCE_METADATA_HOST, with VERTEX_AI_PROJECT_ID; or set GEMINI_API_KEY)"));
-        // The project may also come from the service-account file (read when the provider is made).
+        // The project may also come from the service-account file (read when the provider is made)
+        // or from the metadata server (asked on the first call).
         const bool projectFromKey =
             isSet("GOOGLE_APPLICATION_CREDENTIALS") && !isSet("VERTEX_AI_ACCESS_TOKEN");
-        if (credentials && !isSet("VERTEX_AI_PROJECT_ID") && !projectFromKey)
+        const bool projectFromMetadata = isSet("GCE_METADATA_HOST") && !isSet("VERTEX_AI_ACCESS_TOKEN") &&
+                                         !isSet("GOOGLE_APPLICATION_CREDENTIALS");
+        if (credentials && !isSet("VERTEX_AI_PROJECT_ID") && !projectFromKey && !projectFromMetadata)
             return notSet(QStringLiteral("VERTEX_AI_PROJECT_ID"));
     } else if (name != kDemo) {
-        return core::makeError(ErrorCode::InvalidArgument,
+        // Like an unknown flow: the name does not exist (NotFound), whoever typed it.
+        return core::makeError(ErrorCode::NotFound,
                                QStringLiteral("unknown provider \"%1\"; choose one of %2")
-                                   .arg(name, names().join(QStringLiteral(", "))));
+                                   .arg(name, names().join(QStringLiteral(", "))),
+                               {{QStringLiteral("provider"), name}});
     }
     return core::makeError(ErrorCode::NotConfigured, {});
 }
@@ -251,7 +256,9 @@ core::Result<std::shared_ptr<Provider>> ProviderFactory::createVertex(bool force
     config.projectId = m_settings.value(QStringLiteral("VERTEX_AI_PROJECT_ID"));
     if (config.projectId.isEmpty() && key)
         config.projectId = key->projectId;
-    if (config.projectId.isEmpty())
+    const bool metadataServer = !isSet("VERTEX_AI_ACCESS_TOKEN") && !key;
+    // Without a project, the metadata server is asked for it on the first call (VertexProvider).
+    if (config.projectId.isEmpty() && !metadataServer)
         return notSet(QStringLiteral("VERTEX_AI_PROJECT_ID"));
     config.location = m_settings.value(QStringLiteral("VERTEX_AI_LOCATION"));
     QString base = m_settings.value(QStringLiteral("VERTEX_AI_BASE_URL"));

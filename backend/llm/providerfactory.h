@@ -21,7 +21,7 @@ namespace agency::llm {
 /// Thread affinity: create() must run on the thread owning `nam`; the providers live there.
 /// Ownership: the factory keeps a copy of the settings; `nam` and `clock` must outlive it and every
 /// provider it made. Errors: NotConfigured naming the missing setting ("OPENAI_API_KEY is not
-/// set"), InvalidArgument for an unknown provider name or a malformed setting.
+/// set"), NotFound for an unknown provider name, InvalidArgument for a malformed setting.
 class ProviderFactory
 {
 public:

@@ -61,7 +61,6 @@ core::Async<Completion> VertexProvider::complete(const CompletionRequest &reques
     const QString name = info().name;
 
     HttpRequest http;
-    http.url = endpoint(model, stream);
     http.allowedOrigin = QUrl(m_config.http.baseUrl);
     http.body = core::toCompactJson(buildGenerateContentRequest(request));
     http.stream = stream;
@@ -119,11 +118,13 @@ core::Async<Completion> VertexProvider::complete(const CompletionRequest &reques
         promise.finish(finaliseCompletion(std::move(c), request, who));
     };
 
-    auto send = [self = QPointer<VertexProvider>(this), http = std::move(http),
+    auto send = [self = QPointer<VertexProvider>(this), http = std::move(http), model, stream,
                  callOptions = std::move(callOptions),
                  done = std::move(done)](const QString &bearer) mutable {
         if (!self)
             return; // the provider is gone: the promise finishes as Cancelled
+        // Built now: the project id may have been learnt since the call started.
+        http.url = self->endpoint(model, stream);
         if (self->m_config.mode == VertexConfig::Mode::GeminiApi)
             http.headers.append({"x-goog-api-key", self->m_config.http.apiKey.toUtf8()});
         else
@@ -138,13 +139,31 @@ core::Async<Completion> VertexProvider::complete(const CompletionRequest &reques
             core::makeError(core::ErrorCode::NotConfigured, who() + QStringLiteral(": no credentials")));
     } else {
         auto sendShared = std::make_shared<decltype(send)>(std::move(send));
-        m_tokens->requestToken(options.cancel, [promise, sendShared](core::Result<QString> token) {
-            if (!token) {
-                promise.finish(token.error());
+        auto withToken = [promise, sendShared, tokens, cancel = options.cancel] {
+            if (!tokens)
                 return;
-            }
-            (*sendShared)(token.value());
-        });
+            tokens->requestToken(cancel, [promise, sendShared](core::Result<QString> token) {
+                if (!token) {
+                    promise.finish(token.error());
+                    return;
+                }
+                (*sendShared)(token.value());
+            });
+        };
+        if (!m_config.projectId.isEmpty()) {
+            withToken();
+        } else {
+            m_tokens->requestProjectId(options.cancel, [self = QPointer<VertexProvider>(this), promise,
+                                                        withToken](core::Result<QString> project) {
+                if (!project) {
+                    promise.finish(project.error());
+                    return;
+                }
+                if (self)
+                    self->m_config.projectId = project.value();
+                withToken();
+            });
+        }
     }
     return promise.future();
 }

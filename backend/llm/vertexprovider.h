@@ -21,7 +21,7 @@ struct VertexConfig
     };
     Mode mode = Mode::VertexAi;
     HttpProviderConfig http; ///< baseUrl; apiKey only in GeminiApi mode
-    QString projectId;       ///< VertexAi mode
+    QString projectId;       ///< VertexAi mode; empty: asked from the token source on the first call
     QString location;        ///< VertexAi mode, e.g. "us-central1"
 };
 

@@ -114,6 +114,29 @@ Limits LimitPolicy::applyOverride(Limits base, const QJsonObject &tenantSettings
     return base;
 }
 
+core::Async<QJsonObject> LimitPolicy::tenantSettings(const QString &tenantId)
+{
+    if (!m_lookup)
+        return core::readyAsync<QJsonObject>(QJsonObject());
+    const qint64 now = m_clock->monotonicMs();
+    {
+        QMutexLocker lock(&m_mutex);
+        const auto it = m_cache.constFind(tenantId);
+        if (it != m_cache.cend() && now - it->fetchedAtMs < m_cacheTtlMs)
+            return core::readyAsync<QJsonObject>(it->settings);
+    }
+    std::weak_ptr<LimitPolicy> weak = weak_from_this();
+    return m_lookup(tenantId).then([weak, tenantId, now](Result<QJsonObject> settings) {
+        if (settings) {
+            if (auto self = weak.lock()) {
+                QMutexLocker lock(&self->m_mutex);
+                self->m_cache.insert(tenantId, CachedSettings{settings.value(), now});
+            }
+        }
+        return settings;
+    });
+}
+
 core::Async<Limits> LimitPolicy::limitsFor(const QString &tenantId, const QString &provider)
 {
     auto defaults = providerDefaults(provider);
@@ -121,25 +144,13 @@ core::Async<Limits> LimitPolicy::limitsFor(const QString &tenantId, const QStrin
         return core::failedAsync<Limits>(defaults.error());
     if (!m_lookup)
         return core::readyAsync<Limits>(defaults.value());
-    const qint64 now = m_clock->monotonicMs();
-    {
-        QMutexLocker lock(&m_mutex);
-        const auto it = m_cache.constFind(tenantId);
-        if (it != m_cache.cend() && now - it->fetchedAtMs < m_cacheTtlMs)
-            return core::readyAsync<Limits>(applyOverride(defaults.value(), it->settings, provider));
-    }
-    std::weak_ptr<LimitPolicy> weak = weak_from_this();
-    return m_lookup(tenantId)
-        .then([weak, tenantId, provider, base = defaults.value(),
-               now](Result<QJsonObject> settings) -> Result<Limits> {
+    return tenantSettings(tenantId)
+        .then([tenantId, provider,
+               base = defaults.value()](const Result<QJsonObject> &settings) -> Result<Limits> {
             if (!settings) {
                 qCWarning(lcLimits).noquote() << "rate limits of tenant" << tenantId
                                               << "fall back to defaults:" << settings.error().toString();
                 return base;
-            }
-            if (auto self = weak.lock()) {
-                QMutexLocker lock(&self->m_mutex);
-                self->m_cache.insert(tenantId, CachedSettings{settings.value(), now});
             }
             return applyOverride(base, settings.value(), provider);
         })

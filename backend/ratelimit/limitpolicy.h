@@ -51,6 +51,11 @@ public:
     /// `base` with the tenant's override for `provider` applied (invalid entries are ignored).
     static Limits applyOverride(Limits base, const QJsonObject &tenantSettings, const QString &provider);
 
+    /// The tenant's settings object through the same cache as its limits ({} for a tenant without
+    /// a row). Unlike limitsFor(), a failed lookup is returned as the error. Other readers of
+    /// tenant settings (the turn's provider choice) share it, so one invalidate() refreshes all.
+    core::Async<QJsonObject> tenantSettings(const QString &tenantId);
+
     /// The effective limits (defaults + override). Fails only on a malformed setting.
     core::Async<Limits> limitsFor(const QString &tenantId, const QString &provider);
 

@@ -46,6 +46,40 @@ void collectPages(db::ConversationRepository *repo, core::MessageQuery query,
     });
 }
 
+core::Error invalidSetting(const QString &field, const QString &problem)
+{
+    return makeError(ErrorCode::InvalidArgument, field + QStringLiteral(": ") + problem,
+                     {{QStringLiteral("field"), field}});
+}
+
+/// Everything in a tenant's settings that the program reads: rate-limit overrides, and the
+/// tenant's provider and model (used when neither the request nor the flow names one).
+core::Status validateTenantSettings(const QJsonObject &settings)
+{
+    if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(settings); !ok)
+        return ok;
+    const QJsonValue provider = settings.value(QStringLiteral("provider"));
+    if (!provider.isUndefined() &&
+        (!provider.isString() || !llm::ProviderFactory::names().contains(provider.toString()))) {
+        return invalidSetting(QStringLiteral("provider"),
+                              QStringLiteral("must be one of %1")
+                                  .arg(llm::ProviderFactory::names().join(QStringLiteral(", "))));
+    }
+    const QJsonValue model = settings.value(QStringLiteral("model"));
+    constexpr qsizetype kMaxModelChars = 200; // as a run's model
+    if (!model.isUndefined()) {
+        const QString name = model.toString();
+        if (!model.isString() || name.isEmpty() || name.size() > kMaxModelChars || name.contains(QChar(0)) ||
+            name.trimmed() != name) {
+            return invalidSetting(QStringLiteral("model"),
+                                  QStringLiteral("must be a model name of 1 to %1 characters without "
+                                                 "surrounding spaces")
+                                      .arg(kMaxModelChars));
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 AgencyService::AgencyService(ServiceDependencies deps, QObject *parent) : QObject(parent), m_deps(deps) {}
@@ -90,7 +124,7 @@ Async<core::Page<core::Tenant>> AgencyService::listTenants(int limit, const QStr
 Async<core::Tenant> AgencyService::createTenant(const QString &tenantId, const QString &name,
                                                 const QJsonObject &settings)
 {
-    if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(settings); !ok)
+    if (auto ok = validateTenantSettings(settings); !ok)
         return core::failedAsync<core::Tenant>(ok.error());
     return m_deps.tenants->createTenant(tenantId, name, settings);
 }
@@ -104,7 +138,7 @@ Async<core::Tenant> AgencyService::updateTenant(const QString &tenantId, const s
                                                 const std::optional<QJsonObject> &settings)
 {
     if (settings) {
-        if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(*settings); !ok)
+        if (auto ok = validateTenantSettings(*settings); !ok)
             return core::failedAsync<core::Tenant>(ok.error());
     }
     ratelimit::LimitPolicy *policy = m_deps.limitPolicy;
@@ -257,6 +291,28 @@ core::Error runsUnavailable()
 {
     return makeError(ErrorCode::NotConfigured, QStringLiteral("runs are not available in this program"));
 }
+
+/// Queues `run` once the provider that would answer it (`providerName`, empty: the default) is
+/// known to be configured: a worker could only fail it later.
+Async<core::Run> queueRun(const ServiceDependencies &deps, const db::NewRun &run, const QString &providerName)
+{
+    if (deps.providers) {
+        const QString effective = !providerName.isEmpty() ? providerName : deps.providers->defaultProvider();
+        const core::ProviderInfo info = deps.providers->describe(effective);
+        if (!info.configured) {
+            return core::failedAsync<core::Run>(
+                makeError(ErrorCode::NotConfigured,
+                          QStringLiteral("provider %1 is not configured (%2 is not set)")
+                              .arg(effective, info.missingSetting),
+                          {{QStringLiteral("provider"), effective}}));
+        }
+    }
+    auto created = deps.runs->create(run);
+    // This process's workers start it at once; other processes find it at their next poll.
+    if (deps.runWorker)
+        deps.runWorker->notify(created);
+    return created;
+}
 } // namespace
 
 Async<core::Run> AgencyService::createRun(const QString &tenantId, const QString &flowType,
@@ -275,32 +331,27 @@ Async<core::Run> AgencyService::createRun(const QString &tenantId, const QString
             makeError(ErrorCode::NotFound, QStringLiteral("flow \"%1\" does not exist").arg(flowType),
                       {{QStringLiteral("flow_type"), flowType}}));
     }
-    if (m_deps.providers) {
-        if (!provider.isEmpty() && !llm::ProviderFactory::names().contains(provider)) {
-            return core::failedAsync<core::Run>(
-                makeError(ErrorCode::InvalidArgument,
-                          QStringLiteral("provider: must be one of %1")
-                              .arg(llm::ProviderFactory::names().join(QStringLiteral(", "))),
-                          {{QStringLiteral("field"), QStringLiteral("provider")}}));
-        }
-        const QString effective = !provider.isEmpty()         ? provider
-                                  : !flow->provider.isEmpty() ? flow->provider
-                                                              : m_deps.providers->defaultProvider();
-        const core::ProviderInfo info = m_deps.providers->describe(effective);
-        if (!info.configured) {
-            return core::failedAsync<core::Run>(
-                makeError(ErrorCode::NotConfigured,
-                          QStringLiteral("provider %1 is not configured (%2 is not set)")
-                              .arg(effective, info.missingSetting),
-                          {{QStringLiteral("provider"), effective}}));
-        }
+    if (!provider.isEmpty() && !llm::ProviderFactory::names().contains(provider)) {
+        return core::failedAsync<core::Run>(
+            makeError(ErrorCode::NotFound,
+                      QStringLiteral("unknown provider \"%1\"; choose one of %2")
+                          .arg(provider, llm::ProviderFactory::names().join(QStringLiteral(", "))),
+                      {{QStringLiteral("field"), QStringLiteral("provider")}}));
     }
-    db::NewRun run{tenantId, flowType, input, provider, model};
-    auto created = m_deps.runs->create(run);
-    // This process's workers start it at once; other processes find it at their next poll.
-    if (m_deps.runWorker)
-        m_deps.runWorker->notify(created);
-    return created;
+    const db::NewRun run{tenantId, flowType, input, provider, model};
+    // The provider that would answer, as a turn chooses it: the request's, the flow's, the tenant's.
+    const QString named = !provider.isEmpty() ? provider : flow->provider;
+    if (!named.isEmpty() || !m_deps.limitPolicy)
+        return queueRun(m_deps, run, named);
+    const ServiceDependencies deps = m_deps;
+    return m_deps.limitPolicy->tenantSettings(tenantId)
+        .then(this,
+              [deps, run](const Result<QJsonObject> &settings) -> Async<core::Run> {
+                  if (!settings)
+                      return core::failedAsync<core::Run>(settings.error());
+                  return queueRun(deps, run, settings->value(QStringLiteral("provider")).toString());
+              })
+        .unwrap();
 }
 
 Async<core::Run> AgencyService::getRun(const QString &tenantId, const QString &runId)

@@ -126,8 +126,8 @@ void TestCli::helpAndVersion()
         const Run r = run(args);
         QVERIFY2(r.exitCode == 0 && !r.crashed, qPrintable(r.all()));
         QVERIFY2(r.out.contains(QStringLiteral("Usage: aiagency")), qPrintable(r.out));
-        for (const char *command :
-             {"migrate", "db status", "config show", "--database-url", "--set KEY=VALUE"})
+        for (const char *command : {"migrate", "db status", "config show", "tenants", "runs",
+                                    "--database-url", "--set KEY=VALUE", "Exit codes: 0 ok"})
             QVERIFY2(r.out.contains(QLatin1String(command)), command);
     }
     const struct
@@ -139,6 +139,9 @@ void TestCli::helpAndVersion()
         {{QStringLiteral("db"), QStringLiteral("--help")}, "status"},
         {{QStringLiteral("db"), QStringLiteral("status"), QStringLiteral("--help")}, "Inspect the database"},
         {{QStringLiteral("config"), QStringLiteral("--help")}, "Show the effective settings"},
+        {{QStringLiteral("tenants"), QStringLiteral("--help")}, "rate_limits.<provider>.tpm"},
+        {{QStringLiteral("runs"), QStringLiteral("--help")}, "cancel --tenant T RUN_ID"},
+        {{QStringLiteral("chat"), QStringLiteral("--help")}, "--file"},
         // Global options may come before the command; --help still wins over connecting.
         {{QStringLiteral("--database-url"), QStringLiteral("postgresql:///nowhere?host=/nonexistent"),
           QStringLiteral("migrate"), QStringLiteral("-h")},
@@ -330,7 +333,7 @@ void TestCli::configFileDefaultsToXdgConfigHome()
     // A malformed settings file stops the program with file and line.
     QVERIFY(writeFile(m_work + QStringLiteral("/.env"), "OPENAI_MODEL=x\nthis is not a setting\n"));
     const Run bad = run({QStringLiteral("config"), QStringLiteral("show")});
-    QCOMPARE(bad.exitCode, 1);
+    QCOMPARE(bad.exitCode, 2); // a configuration error
     QVERIFY2(bad.err.contains(QStringLiteral(".env:2")), qPrintable(bad.err));
 }
 
@@ -338,14 +341,14 @@ void TestCli::badOrUnreachableDatabaseUrl()
 {
     const Run scheme = run({QStringLiteral("--database-url"),
                             QStringLiteral("mysql://agency:sekrit-pw@db/agency"), QStringLiteral("migrate")});
-    QCOMPARE(scheme.exitCode, 1);
+    QCOMPARE(scheme.exitCode, 2); // a configuration error
     QVERIFY2(scheme.err.contains(QStringLiteral("postgresql://")), qPrintable(scheme.err));
     QVERIFY2(!scheme.all().contains(QStringLiteral("sekrit")), qPrintable(scheme.all()));
 
     const Run port =
         run({QStringLiteral("--database-url"), QStringLiteral("postgresql://agency:sekrit-pw@db:99999/a"),
              QStringLiteral("db"), QStringLiteral("status")});
-    QCOMPARE(port.exitCode, 1);
+    QCOMPARE(port.exitCode, 2);
     QVERIFY2(!port.all().contains(QStringLiteral("sekrit")), qPrintable(port.all()));
 
     QTemporaryDir noServer;
@@ -353,7 +356,7 @@ void TestCli::badOrUnreachableDatabaseUrl()
         {QStringLiteral("--database-url"),
          QStringLiteral("postgresql:///agency?host=%1&user=agency&password=sekrit-pw").arg(noServer.path()),
          QStringLiteral("migrate")});
-    QCOMPARE(unreachable.exitCode, 1);
+    QCOMPARE(unreachable.exitCode, 7); // database unavailable
     QVERIFY2(unreachable.err.contains(QStringLiteral("cannot connect")), qPrintable(unreachable.err));
     QVERIFY2(unreachable.err.contains(noServer.path()), qPrintable(unreachable.err));
     QVERIFY2(!unreachable.all().contains(QStringLiteral("sekrit")), qPrintable(unreachable.all()));
@@ -392,7 +395,7 @@ void TestCli::missingPostgresBinaries()
     const Run r = run({QStringLiteral("--set"), QStringLiteral("AGENCY_PG_BINDIR=") + emptyBin.path(),
                        QStringLiteral("--data-dir"), m_work + QStringLiteral("/data"), QStringLiteral("db"),
                        QStringLiteral("status")});
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.exitCode, 2); // missing configuration: what to install or set
     QVERIFY2(r.err.contains(QStringLiteral("postgresql-15")), qPrintable(r.err));
     QVERIFY2(r.err.contains(QStringLiteral("AGENCY_PG_BINDIR")), qPrintable(r.err));
     QVERIFY(!QFileInfo::exists(m_work + QStringLiteral("/data/pgdata")));

@@ -171,6 +171,11 @@ FakeMetadataServer::FakeMetadataServer(QObject *parent) : FakeHttpServer(parent)
     setHandler([this](const RecordedRequest &request) {
         if (request.header("metadata-flavor") != "Google")
             return FakeResponse::raw(403, "Missing Metadata-Flavor:Google header.", "text/html");
+        if (request.method == "GET" &&
+            request.path() == QLatin1String("/computeMetadata/v1/project/project-id")) {
+            return m_projectId.isEmpty() ? FakeResponse::raw(404, "not found", "text/html")
+                                         : FakeResponse::raw(200, m_projectId.toUtf8(), "application/text");
+        }
         if (request.method != "GET" ||
             request.path() != QLatin1String("/computeMetadata/v1/instance/service-accounts/default/token"))
             return FakeResponse::raw(404, "not found", "text/html");

@@ -60,7 +60,9 @@ private:
 };
 
 /// GET /computeMetadata/v1/instance/service-accounts/default/token with `Metadata-Flavor: Google`
-/// → {"access_token": "metadata-token-N", "expires_in", "token_type"}; without the header → 403.
+/// → {"access_token": "metadata-token-N", "expires_in", "token_type"}; GET
+/// /computeMetadata/v1/project/project-id → the project id as text/plain (404 when none is set);
+/// without the header → 403.
 class FakeMetadataServer : public FakeHttpServer
 {
     Q_OBJECT
@@ -69,11 +71,13 @@ public:
     explicit FakeMetadataServer(QObject *parent = nullptr);
     QString host() const; ///< "127.0.0.1:<port>", the form GCE_METADATA_HOST takes
     void setExpiresIn(int seconds) { m_expiresIn = seconds; }
+    void setProjectId(const QString &projectId) { m_projectId = projectId; }
     int tokensIssued() const { return m_issued; }
 
 private:
     int m_expiresIn = 3600;
     int m_issued = 0;
+    QString m_projectId;
 };
 
 } // namespace agency::test

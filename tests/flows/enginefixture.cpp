@@ -79,6 +79,9 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &s
     deps.limiter = m_limiter.get();
     deps.usage = m_usage.get();
     deps.clock = m_clock.get();
+    deps.tenantSettings = [policy = m_policy](const QString &tenantId) {
+        return policy->tenantSettings(tenantId);
+    };
     deps.providers = [this](const QString &name,
                             const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
         const QString key = name + u'\n' + model;

@@ -3,15 +3,13 @@
 // with --database-url. The answer streams to stdout, tool calls and the conversation id go to
 // stderr, the turn is in the database, and errors exit non-zero with a clear message.
 
-#include "config/settings.h"
+#include "clirunner.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 #include "fakeweatherserver.h"
 #include "testpostgres.h"
 
 #include <QDir>
-#include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -20,21 +18,7 @@ using test::FakeWeatherServer;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1; ///< -1: did not start or did not finish in time
-    bool crashed = false;
-    QString out;
-    QString err;
-    QString all() const { return QStringLiteral("stdout:\n%1\nstderr:\n%2").arg(out, err); }
-    /// The id printed as "conversation: <uuid> (…)".
-    QUuid conversation() const
-    {
-        static const QRegularExpression pattern(QStringLiteral("conversation: ([0-9a-f-]{36})"));
-        const auto match = pattern.match(err);
-        return match.hasMatch() ? QUuid::fromString(match.captured(1)) : QUuid();
-    }
-};
+using Run = test::CliRun;
 
 QString roles(const QList<core::Message> &messages)
 {
@@ -59,19 +43,20 @@ private Q_SLOTS:
     void continueConversation();
     void weatherServiceDown();
     void unknownFlow();
+    void unknownProviderIsNotFoundToo();
     void otherTenantsConversation();
     void invalidTenant();
     void missingArguments();
 
 private:
+    /// The program against this test's database and fake weather server, in this test's directory.
+    test::CliRunner cli() const;
     /// Runs `aiagency <global options> chat <args>` in a clean environment. Waits while processing
     /// events: the fake weather server answers on this thread.
     Run chat(const QStringList &args, int timeoutMs = 40000);
     QList<core::Message> stored(const QString &tenant, const QUuid &conversation);
 
-    test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
-    std::unique_ptr<db::DbExecutor> m_db;
+    test::CliDatabase m_db;
     std::unique_ptr<db::ConversationRepository> m_repo;
     FakeWeatherServer m_weather;
     QTemporaryDir m_home;
@@ -81,12 +66,8 @@ private:
 void TestChatCli::initTestCase()
 {
     QVERIFY(QFileInfo(QStringLiteral(AGENCY_CLI)).isExecutable());
-    QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
-    auto params = m_pg.freshDatabase();
-    AGENCY_VERIFY_OK(params);
-    m_params = params.value();
-    m_db = std::make_unique<db::DbExecutor>(m_params, 1);
-    m_repo = std::make_unique<db::ConversationRepository>(*m_db);
+    QVERIFY2(m_db.start(), qPrintable(m_db.error()));
+    m_repo = std::make_unique<db::ConversationRepository>(m_db.executor());
     QVERIFY(m_weather.listen());
     m_weather.addDefaultPlaces();
     QVERIFY(m_home.isValid());
@@ -104,51 +85,24 @@ void TestChatCli::init()
 void TestChatCli::cleanupTestCase()
 {
     m_repo.reset();
-    m_db.reset();
+    m_db.stop();
+}
+
+test::CliRunner TestChatCli::cli() const
+{
+    const QString url = m_db.url();
+    const QString origin = m_weather.baseUrl().toString();
+    return test::CliRunner(QStringLiteral(AGENCY_CLI), m_work,
+                           {QStringLiteral("--database-url"), url, QStringLiteral("--set"),
+                            QStringLiteral("OPEN_METEO_BASE_URL=") + origin + QStringLiteral("/meteo/v1"),
+                            QStringLiteral("--set"),
+                            QStringLiteral("OPEN_METEO_GEOCODING_URL=") + origin + QStringLiteral("/geo/v1"),
+                            QStringLiteral("--set"), QStringLiteral("WEATHER_HTTP_TIMEOUT_MS=3000")});
 }
 
 Run TestChatCli::chat(const QStringList &args, int timeoutMs)
 {
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    for (const auto &spec : config::knownSettings())
-        environment.remove(spec.key);
-    // No config file, .env or user flows from the developer's machine.
-    environment.insert(QStringLiteral("XDG_CONFIG_HOME"), m_work + QStringLiteral("/config"));
-    const QString url = QStringLiteral("postgresql:///%1?host=%2&user=%3")
-                            .arg(m_params.database, m_params.host, m_params.user);
-    const QString origin = m_weather.baseUrl().toString();
-    const QStringList full =
-        QStringList{QStringLiteral("--database-url"),
-                    url,
-                    QStringLiteral("--set"),
-                    QStringLiteral("OPEN_METEO_BASE_URL=") + origin + QStringLiteral("/meteo/v1"),
-                    QStringLiteral("--set"),
-                    QStringLiteral("OPEN_METEO_GEOCODING_URL=") + origin + QStringLiteral("/geo/v1"),
-                    QStringLiteral("--set"),
-                    QStringLiteral("WEATHER_HTTP_TIMEOUT_MS=3000"),
-                    QStringLiteral("chat")} +
-        args;
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.setWorkingDirectory(m_work);
-    process.start(QStringLiteral(AGENCY_CLI), full);
-    Run result;
-    if (!QTest::qWaitFor([&process] { return process.state() != QProcess::Starting; }, 10000) ||
-        process.state() != QProcess::Running) {
-        result.err = process.errorString();
-        return result;
-    }
-    if (!QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, timeoutMs)) {
-        process.kill();
-        (void)QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, 5000);
-        result.err = QStringLiteral("timed out");
-        return result;
-    }
-    result.crashed = process.exitStatus() != QProcess::NormalExit;
-    result.exitCode = process.exitCode();
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return cli().run(QStringList{QStringLiteral("chat")} + args, {}, timeoutMs);
 }
 
 QList<core::Message> TestChatCli::stored(const QString &tenant, const QUuid &conversation)
@@ -224,12 +178,22 @@ void TestChatCli::unknownFlow()
 {
     const Run r = chat({QStringLiteral("--tenant"), QStringLiteral("nosuch-tenant"), QStringLiteral("--flow"),
                         QStringLiteral("nosuch"), QStringLiteral("Hello")});
-    QVERIFY2(r.exitCode > 0 && !r.crashed, qPrintable(r.all()));
+    QVERIFY2(r.exitCode == 3 && !r.crashed, qPrintable(r.all())); // not found
     QVERIFY2(r.err.contains(QStringLiteral("flow \"nosuch\" does not exist")), qPrintable(r.all()));
     QVERIFY(r.conversation().isNull());
     auto list = test::await(m_repo->listConversations({QStringLiteral("nosuch-tenant"), {}, 10, {}}));
     AGENCY_VERIFY_OK(list);
     QVERIFY(list->items.isEmpty());
+}
+
+void TestChatCli::unknownProviderIsNotFoundToo()
+{
+    // The same class of mistake as an unknown flow, so the same exit code.
+    const Run r = chat({QStringLiteral("--tenant"), QStringLiteral("acme"), QStringLiteral("--flow"),
+                        QStringLiteral("weather"), QStringLiteral("--provider"), QStringLiteral("nosuch"),
+                        QStringLiteral("Hello")});
+    QVERIFY2(r.exitCode == 3 && !r.crashed, qPrintable(r.all()));
+    QVERIFY2(r.err.contains(QStringLiteral("unknown provider \"nosuch\"")), qPrintable(r.all()));
 }
 
 void TestChatCli::otherTenantsConversation()
@@ -241,7 +205,7 @@ void TestChatCli::otherTenantsConversation()
     const Run other = chat({QStringLiteral("--tenant"), QStringLiteral("globex"), QStringLiteral("--flow"),
                             QStringLiteral("weather"), QStringLiteral("--conversation"),
                             id.toString(QUuid::WithoutBraces), QStringLiteral("Hello again")});
-    QVERIFY2(other.exitCode > 0 && !other.crashed, qPrintable(other.all()));
+    QVERIFY2(other.exitCode == 3 && !other.crashed, qPrintable(other.all())); // not found
     QVERIFY2(other.err.contains(QStringLiteral("not found")), qPrintable(other.all()));
     QCOMPARE(stored(QStringLiteral("acme"), id).size(), 2);
 }
@@ -253,7 +217,7 @@ void TestChatCli::invalidTenant()
                        8000);
     // AgencyService::chat refuses the tenant id with an already finished future: the program
     // must still exit (it once called exit() before exec() had started, and hung).
-    QVERIFY2(r.exitCode > 0 && !r.crashed, qPrintable(r.all()));
+    QVERIFY2(r.exitCode == 2 && !r.crashed, qPrintable(r.all())); // invalid input
     QVERIFY2(r.err.contains(QStringLiteral("tenant_id")), qPrintable(r.all()));
 }
 

@@ -6,6 +6,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include <csignal>
+
 using namespace agency;
 using namespace agency::test;
 
@@ -51,6 +53,19 @@ private:
         result.out = QString::fromUtf8(process.readAllStandardOutput());
         result.err = QString::fromUtf8(process.readAllStandardError());
         return result;
+    }
+
+    /// The same clean environment as run(), for a process the test drives itself.
+    void prepare(QProcess &process, const QStringList &args)
+    {
+        process.setProgram(QStringLiteral(AIAGENCY_BINARY));
+        process.setArguments(args);
+        process.setWorkingDirectory(m_home.path());
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("HOME"), m_home.path());
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+        process.setProcessEnvironment(env);
     }
 
     QTemporaryDir m_home;
@@ -132,17 +147,79 @@ private Q_SLOTS:
                               QStringLiteral("--set"), QStringLiteral("OPENAI_API_KEY=sk-wrong"),
                               QStringLiteral("complete"), QStringLiteral("--provider"),
                               QStringLiteral("openai"), QStringLiteral("hello")});
-        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.exitCode, 6); // provider error
         QVERIFY2(r.err.contains(QStringLiteral("Incorrect API key provided")), qPrintable(r.err));
+    }
+
+    void ctrlCCancelsTheCallAndExits130()
+    {
+        FakeOpenAiServer server;
+        QVERIFY(server.listen());
+        server.enqueue(FakeResponse::neverAnswer());
+        QProcess process;
+        prepare(process, {QStringLiteral("--set"), QStringLiteral("OPENAI_BASE_URL=") + server.baseUrl(),
+                          QStringLiteral("complete"), QStringLiteral("--provider"), QStringLiteral("openai"),
+                          QStringLiteral("--stream"), QStringLiteral("take your time")});
+        process.start();
+        // Interrupt only once the call is in flight: the server holds the request.
+        QTRY_VERIFY_WITH_TIMEOUT(server.requestCount() == 1, 30000);
+        QCOMPARE(server.openConnections(), 1);
+        ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+        QTRY_VERIFY_WITH_TIMEOUT(process.state() == QProcess::NotRunning, 10000);
+        const QString err = QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit); // not killed by the signal
+        QCOMPARE(process.exitCode(), 130);
+        QVERIFY2(err.contains(QStringLiteral("cancel")), qPrintable(err));
+        // The HTTP request was aborted, not left hanging.
+        QTRY_COMPARE(server.openConnections(), 0);
+    }
+
+    void exitCodesFollowTheTable()
+    {
+        // Unknown provider: not found (3), as an unknown flow in `chat`.
+        const CliRun unknown = run({QStringLiteral("complete"), QStringLiteral("--provider"),
+                                    QStringLiteral("nope"), QStringLiteral("x")});
+        QCOMPARE(unknown.exitCode, 3);
+        QVERIFY2(unknown.err.contains(QStringLiteral("unknown provider \"nope\"")), qPrintable(unknown.err));
+        // Missing key: a configuration error (2).
+        QCOMPARE(run({QStringLiteral("complete"), QStringLiteral("--provider"), QStringLiteral("openai"),
+                      QStringLiteral("x")})
+                     .exitCode,
+                 2);
+        // The provider refused: provider error (6); the provider rate-limited us: 5.
+        FakeOpenAiServer server;
+        QVERIFY(server.listen());
+        server.enqueue(openai::errorReply(400, QStringLiteral("bad model")));
+        server.enqueue(openai::errorReply(429, QStringLiteral("slow down")).header("retry-after", "3600"));
+        const QStringList openai = {
+            QStringLiteral("--set"),    QStringLiteral("OPENAI_BASE_URL=") + server.baseUrl(),
+            QStringLiteral("--set"),    QStringLiteral("LLM_RETRY_MAX_TOTAL_MS=0"),
+            QStringLiteral("complete"), QStringLiteral("--provider"),
+            QStringLiteral("openai"),   QStringLiteral("x")};
+        const CliRun badRequest = run(openai);
+        QCOMPARE(badRequest.exitCode, 6);
+        QVERIFY2(badRequest.err.contains(QStringLiteral("bad model")), qPrintable(badRequest.err));
+        const CliRun limited = run(openai);
+        QCOMPARE(limited.exitCode, 5);
+        QVERIFY2(limited.err.contains(QStringLiteral("slow down")), qPrintable(limited.err));
+    }
+
+    void messageFromStdinIsValidated()
+    {
+        QProcess process;
+        prepare(process, {QStringLiteral("complete"), QStringLiteral("-")});
+        process.start();
+        QVERIFY(process.waitForStarted(10000));
+        process.write(QByteArray("Hello\0there\n", 13));
+        process.closeWriteChannel();
+        QTRY_VERIFY_WITH_TIMEOUT(process.state() == QProcess::NotRunning, 30000);
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(QStringLiteral("NUL")));
     }
 
     void usageErrors()
     {
         QCOMPARE(run({QStringLiteral("complete")}).exitCode, 2);
-        QCOMPARE(run({QStringLiteral("complete"), QStringLiteral("--provider"), QStringLiteral("nope"),
-                      QStringLiteral("x")})
-                     .exitCode,
-                 2);
         const CliRun list = run({QStringLiteral("complete"), QStringLiteral("--list")});
         QCOMPARE(list.exitCode, 0);
         QVERIFY(list.out.contains(QStringLiteral("needs OPENAI_API_KEY")));

@@ -78,6 +78,36 @@ private Q_SLOTS:
         QVERIFY2(second->content.contains(QStringLiteral("60%")), qPrintable(second->content));
     }
 
+    void weatherAnswerStatesTheToolsUnits_data()
+    {
+        QTest::addColumn<QString>("result");
+        QTest::addColumn<QString>("expected");
+        // get_weather's own labels win; without them the unit system decides (metric wind is m/s).
+        QTest::newRow("labels")
+            << QStringLiteral(
+                   R"({"temperature":14.2,"wind_speed":4.1,"units":"metric","temperature_unit":"°C","wind_speed_unit":"m/s"})")
+            << QStringLiteral("14.2 °C. Wind 4.1 m/s.");
+        QTest::newRow("metric") << QStringLiteral(R"({"temperature":14.2,"wind_speed":4.1,"units":"metric"})")
+                                << QStringLiteral("14.2 °C. Wind 4.1 m/s.");
+        QTest::newRow("imperial") << QStringLiteral(
+                                         R"({"temperature":57.6,"wind_speed":9.2,"units":"imperial"})")
+                                  << QStringLiteral("57.6 °F. Wind 9.2 mph.");
+        QTest::newRow("standard") << QStringLiteral(
+                                         R"({"temperature":287.4,"wind_speed":4.1,"units":"standard"})")
+                                  << QStringLiteral("287.4 K. Wind 4.1 m/s.");
+    }
+
+    void weatherAnswerStatesTheToolsUnits()
+    {
+        QFETCH(QString, result);
+        QFETCH(QString, expected);
+        llm::CompletionRequest request = weatherRound2();
+        request.messages.last().content = result;
+        const llm::Completion c = llm::DemoProvider::answer(request);
+        QVERIFY2(c.content.contains(expected), qPrintable(c.content));
+        QVERIFY2(!c.content.contains(QStringLiteral("km/h")), qPrintable(c.content));
+    }
+
     void failedToolResultIsExplained()
     {
         llm::CompletionRequest request = weatherRound2();

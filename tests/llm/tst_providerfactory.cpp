@@ -1,7 +1,9 @@
 // ProviderFactory: choosing the adapter and model from settings, clear errors naming the missing
 // setting, the provider list, and settings (timeouts, attempts) reaching the HTTP calls.
 #include "core/clock.h"
+#include "fakegoogleauth.h"
 #include "fakeopenai.h"
+#include "fakevertex.h"
 #include "llm/providerfactory.h"
 #include "llmtesthelpers.h"
 
@@ -79,11 +81,66 @@ private Q_SLOTS:
         QCOMPARE(gemini.value()->info().name, QStringLiteral("gemini"));
     }
 
+    void vertexProjectFromTheMetadataServer()
+    {
+        FakeMetadataServer metadata;
+        QVERIFY(metadata.listen());
+        metadata.setProjectId(QStringLiteral("metadata-project"));
+        FakeVertexServer vertex;
+        QVERIFY(vertex.listen());
+        vertex.enqueueText(QStringLiteral("first"));
+        vertex.enqueueText(QStringLiteral("second"));
+        // No VERTEX_AI_PROJECT_ID: on GCP the metadata server tells the project.
+        const QHash<QString, QString> settings{{QStringLiteral("GCE_METADATA_HOST"), metadata.host()},
+                                               {QStringLiteral("VERTEX_AI_BASE_URL"), vertex.baseUrl()}};
+        const llm::ProviderFactory factory(config::Settings::fromValues(settings), &m_nam, m_clock);
+        QVERIFY(factory.describe(QStringLiteral("vertex")).configured);
+        const auto provider = factory.create(QStringLiteral("vertex"), QStringLiteral("gemini-test"));
+        LLM_VERIFY_OK(provider);
+        for (const char *expected : {"first", "second"}) {
+            const auto answer = awaitFuture(provider.value()->complete(userRequest(QStringLiteral("hi"))));
+            LLM_VERIFY_OK(answer);
+            QCOMPARE(answer->content, QLatin1String(expected));
+        }
+        QCOMPARE(vertex.requestCount(), 2);
+        QCOMPARE(
+            vertex.lastRequest().path(),
+            QStringLiteral("/v1/projects/metadata-project/locations/us-central1/publishers/google/models/"
+                           "gemini-test:generateContent"));
+        QCOMPARE(vertex.lastRequest().header("authorization"), QByteArray("Bearer metadata-token-1"));
+        // The project was asked for once, with the header the metadata server requires.
+        int projectRequests = 0;
+        for (const RecordedRequest &request : metadata.requests()) {
+            if (request.path() == QLatin1String("/computeMetadata/v1/project/project-id")) {
+                ++projectRequests;
+                QCOMPARE(request.header("metadata-flavor"), QByteArray("Google"));
+            }
+        }
+        QCOMPARE(projectRequests, 1);
+    }
+
+    void vertexWithoutAnyProjectSaysWhatToSet()
+    {
+        FakeMetadataServer metadata; // knows no project: 404
+        QVERIFY(metadata.listen());
+        FakeVertexServer vertex;
+        QVERIFY(vertex.listen());
+        const auto provider = create({{QStringLiteral("GCE_METADATA_HOST"), metadata.host()},
+                                      {QStringLiteral("VERTEX_AI_BASE_URL"), vertex.baseUrl()}},
+                                     QStringLiteral("vertex"));
+        LLM_VERIFY_OK(provider);
+        const auto answer = awaitFuture(provider.value()->complete(userRequest(QStringLiteral("hi"))));
+        QVERIFY(!answer);
+        QVERIFY2(answer.error().message.contains(QStringLiteral("VERTEX_AI_PROJECT_ID is not set")),
+                 qPrintable(answer.error().message));
+        QCOMPARE(vertex.requestCount(), 0);
+    }
+
     void unknownProvider()
     {
         const auto result = create({}, QStringLiteral("claude"));
         QVERIFY(!result);
-        QCOMPARE(result.error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(result.error().code, ErrorCode::NotFound); // the same class as an unknown flow
         QVERIFY(result.error().message.contains(QStringLiteral("demo, openai, mistral, vertex, gemini")));
     }
 

@@ -412,7 +412,7 @@ void TestRunWorker::serviceValidatesAndScopes()
     auto unknownProvider =
         await(service.createRun(kTenant, kFlow, QStringLiteral("x"), QStringLiteral("skynet")));
     QVERIFY(!unknownProvider);
-    QCOMPARE(unknownProvider.error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(unknownProvider.error().code, ErrorCode::NotFound); // the same class as an unknown flow
     auto unconfigured =
         await(service.createRun(kTenant, kFlow, QStringLiteral("x"), QStringLiteral("mistral")));
     QVERIFY(!unconfigured);

@@ -1,0 +1,225 @@
+// aiagency tenants list|show|set: a tenant's settings (provider, model, rate-limit overrides)
+// without SQL. Everything goes through AgencyService, which validates exactly as it does for the
+// HTTP API and the console.
+#include "asyncexit.h"
+#include "backend.h"
+#include "commands.h"
+
+#include "core/json.h"
+#include "service/agencyservice.h"
+
+#include <QJsonDocument>
+
+namespace agency::app {
+
+namespace {
+
+const char *const kSetKeys = "name, provider, model, rate_limits.<provider>.tpm, rate_limits.<provider>.tph "
+                             "(<provider> may be *)";
+
+QString settingText(const QJsonObject &settings, const QString &key, const QString &fallback)
+{
+    const QString value = settings.value(key).toString();
+    return value.isEmpty() ? fallback : value;
+}
+
+QString describe(const core::Tenant &t)
+{
+    QString out;
+    out += QStringLiteral("tenant:         %1\n").arg(t.tenantId);
+    out += QStringLiteral("name:           %1\n").arg(t.name);
+    out += QStringLiteral("conversations:  %1\n").arg(t.conversationCount);
+    out += QStringLiteral("created:        %1\n").arg(t.createdAt.toUTC().toString(Qt::ISODate));
+    out += QStringLiteral("provider:       %1\n")
+               .arg(settingText(t.settings, QStringLiteral("provider"), QStringLiteral("(not set)")));
+    out += QStringLiteral("model:          %1\n")
+               .arg(settingText(t.settings, QStringLiteral("model"), QStringLiteral("(not set)")));
+    const QByteArray json = QJsonDocument(t.settings).toJson(QJsonDocument::Indented);
+    out += QStringLiteral("settings:       %1").arg(QString::fromUtf8(json));
+    return out;
+}
+
+/// Applies one KEY=VALUE of `tenants set` to the tenant's name or settings object. An empty
+/// value removes the setting. Values are not judged here: the service validates the result.
+core::Status applyAssignment(const QString &assignment, std::optional<QString> &name, QJsonObject &settings)
+{
+    const qsizetype eq = assignment.indexOf(u'=');
+    const QString key = eq > 0 ? assignment.left(eq).trimmed() : QString();
+    const QString value = eq > 0 ? assignment.mid(eq + 1) : QString();
+    if (key.isEmpty()) {
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               QStringLiteral("expected KEY=VALUE, got \"%1\"").arg(assignment));
+    }
+    if (key == QLatin1String("name")) {
+        name = value;
+        return {};
+    }
+    if (key == QLatin1String("provider") || key == QLatin1String("model")) {
+        if (value.isEmpty())
+            settings.remove(key);
+        else
+            settings.insert(key, value);
+        return {};
+    }
+    const QStringList path = key.split(u'.');
+    if (path.size() == 3 && path.at(0) == QLatin1String("rate_limits") && !path.at(1).isEmpty() &&
+        (path.at(2) == QLatin1String("tpm") || path.at(2) == QLatin1String("tph"))) {
+        QJsonObject limits = settings.value(path.at(0)).toObject();
+        QJsonObject provider = limits.value(path.at(1)).toObject();
+        bool isNumber = false;
+        const qint64 number = value.toLongLong(&isNumber);
+        if (value.isEmpty())
+            provider.remove(path.at(2));
+        else if (isNumber)
+            provider.insert(path.at(2), static_cast<double>(number));
+        else
+            provider.insert(path.at(2), value); // the service names what is wrong with it
+        if (provider.isEmpty())
+            limits.remove(path.at(1));
+        else
+            limits.insert(path.at(1), provider);
+        if (limits.isEmpty())
+            settings.remove(path.at(0));
+        else
+            settings.insert(path.at(0), limits);
+        return {};
+    }
+    return core::makeError(
+        core::ErrorCode::InvalidArgument,
+        QStringLiteral("unknown key \"%1\"; the keys are %2").arg(key, QLatin1String(kSetKeys)),
+        {{QStringLiteral("field"), key}});
+}
+
+int listTenants(service::AgencyService &service, int limit, const QString &after)
+{
+    return exitWhenDone(
+        service.listTenants(limit, after), [](const core::Result<core::Page<core::Tenant>> &page) {
+            if (!page)
+                return reportError(page.error());
+            QString out = QStringLiteral("%1  %2  %3  %4  %5\n")
+                              .arg(QStringLiteral("TENANT"), -20)
+                              .arg(QStringLiteral("CONVERSATIONS"), 13)
+                              .arg(QStringLiteral("PROVIDER"), -10)
+                              .arg(QStringLiteral("MODEL"), -24)
+                              .arg(QStringLiteral("NAME"));
+            for (const core::Tenant &t : page->items) {
+                out += QStringLiteral("%1  %2  %3  %4  %5\n")
+                           .arg(t.tenantId, -20)
+                           .arg(t.conversationCount, 13)
+                           .arg(settingText(t.settings, QStringLiteral("provider"), QStringLiteral("-")), -10)
+                           .arg(settingText(t.settings, QStringLiteral("model"), QStringLiteral("-")), -24)
+                           .arg(t.name);
+            }
+            if (!page->nextCursor.isEmpty())
+                out += QStringLiteral("more: aiagency tenants list --after %1\n").arg(page->nextCursor);
+            printOut(out);
+            return int(ExitOk);
+        });
+}
+
+int showTenant(service::AgencyService &service, const QString &tenantId)
+{
+    return exitWhenDone(service.getTenant(tenantId), [](const core::Result<core::Tenant> &tenant) {
+        if (!tenant)
+            return reportError(tenant.error());
+        printOut(describe(tenant.value()));
+        return int(ExitOk);
+    });
+}
+
+/// Updates the tenant, or creates it (as `chat` would on first use) when it does not exist yet.
+int setTenant(service::AgencyService &service, const QString &tenantId, const QStringList &assignments)
+{
+    auto updated = service.getTenant(tenantId)
+                       .then(&service,
+                             [&service, tenantId, assignments](
+                                 const core::Result<core::Tenant> &current) -> core::Async<core::Tenant> {
+                                 if (!current && current.error().code != core::ErrorCode::NotFound)
+                                     return core::failedAsync<core::Tenant>(current.error());
+                                 std::optional<QString> name;
+                                 QJsonObject settings = current ? current->settings : QJsonObject();
+                                 for (const QString &assignment : assignments) {
+                                     if (auto ok = applyAssignment(assignment, name, settings); !ok)
+                                         return core::failedAsync<core::Tenant>(ok.error());
+                                 }
+                                 if (!current)
+                                     return service.createTenant(tenantId, name.value_or(tenantId), settings);
+                                 return service.updateTenant(tenantId, name, settings);
+                             })
+                       .unwrap();
+    return exitWhenDone(updated, [](const core::Result<core::Tenant> &tenant) {
+        if (!tenant)
+            return reportError(tenant.error());
+        printOut(describe(tenant.value()));
+        return int(ExitOk);
+    });
+}
+
+} // namespace
+
+int runTenantsCommand(CliContext &ctx)
+{
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("action"),
+                                 QStringLiteral("list | show TENANT | set TENANT KEY=VALUE..."));
+    const QCommandLineOption limit(QStringLiteral("limit"),
+                                   QStringLiteral("list: tenants per page (1-1000)."), QStringLiteral("n"),
+                                   QStringLiteral("100"));
+    const QCommandLineOption after(QStringLiteral("after"),
+                                   QStringLiteral("list: start after this tenant id (the next page)."),
+                                   QStringLiteral("tenant"));
+    parser.addOptions({limit, after});
+    int exitCode = ExitOk;
+    const QString description = QStringLiteral(
+        "See and change tenants and their settings.\n\n"
+        "  list                      every tenant, with its provider and model\n"
+        "  show TENANT               one tenant and its settings\n"
+        "  set TENANT KEY=VALUE...   change settings (creates the tenant if needed);\n"
+        "                            an empty VALUE removes the setting. KEY is one of:\n"
+        "      name                          the tenant's display name\n"
+        "      provider                      the tenant's provider (demo, openai, mistral, vertex, gemini)\n"
+        "      model                         the tenant's model\n"
+        "      rate_limits.<provider>.tpm    tokens per minute for <provider> (* = every provider)\n"
+        "      rate_limits.<provider>.tph    tokens per hour (0 = unlimited)\n\n"
+        "Example: aiagency tenants set acme provider=openai model=gpt-4o-mini rate_limits.openai.tpm=20000");
+    if (!parseSubcommand(parser, ctx.args, description, &exitCode))
+        return exitCode;
+    const QStringList positional = parser.positionalArguments();
+    const QString action = positional.value(0);
+    const bool known = (action == QLatin1String("list") && positional.size() == 1) ||
+                       (action == QLatin1String("show") && positional.size() == 2) ||
+                       (action == QLatin1String("set") && positional.size() >= 3);
+    if (!known) {
+        printErr(QStringLiteral(
+            "aiagency tenants: expected `list`, `show TENANT` or `set TENANT KEY=VALUE...`\n"));
+        return ExitUsage;
+    }
+    bool limitOk = false;
+    const int pageSize = parser.value(limit).toInt(&limitOk);
+    if (!limitOk) {
+        printErr(QStringLiteral("aiagency tenants: --limit expects a whole number\n"));
+        return ExitUsage;
+    }
+
+    if (action == QLatin1String("set")) {
+        // A mistyped key fails before the database is touched.
+        std::optional<QString> name;
+        QJsonObject scratch;
+        for (const QString &assignment : positional.mid(2)) {
+            if (auto ok = applyAssignment(assignment, name, scratch); !ok)
+                return reportError(ok.error());
+        }
+    }
+
+    auto backend = Backend::create(ctx.settings);
+    if (!backend)
+        return reportError(backend.error());
+    service::AgencyService &service = backend.value()->service();
+    if (action == QLatin1String("list"))
+        return listTenants(service, pageSize, parser.value(after));
+    if (action == QLatin1String("show"))
+        return showTenant(service, positional.at(1));
+    return setTenant(service, positional.at(1), positional.mid(2));
+}
+
+} // namespace agency::app

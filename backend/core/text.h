@@ -1,0 +1,13 @@
+#pragma once
+
+#include <QString>
+
+namespace agency::core {
+
+/// `text` cut to at most `maxUnits` UTF-16 code units (QString::size(), the unit every length
+/// limit of the product uses), ending in "…" when something was cut. The cut falls on a grapheme
+/// boundary (QTextBoundaryFinder), so it never splits a surrogate pair, an emoji sequence, a flag
+/// or a letter from its combining accents. Trailing white space before the "…" is dropped.
+QString truncateGraphemes(const QString &text, qsizetype maxUnits);
+
+} // namespace agency::core

@@ -1,0 +1,299 @@
+// `aiagency tenants` and `aiagency runs` as an operator runs them: the built program against a
+// fresh PostgreSQL database, everything through AgencyService. Tenant settings are validated as
+// the service validates them (nothing is written on a mistake), the tenant's provider is the one
+// a chat uses, and runs are queued, listed, shown and cancelled (no worker runs in these
+// one-shot commands, so a queued run stays queued). Exit codes follow the one table.
+
+#include "clirunner.h"
+#include "db/tenantrepository.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace agency;
+using test::CliRun;
+
+class TestAdminCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanupTestCase();
+
+    void tenantsSetShowList();
+    void tenantsSetIsValidatedLikeTheService_data();
+    void tenantsSetIsValidatedLikeTheService();
+    void tenantsShowUnknownIsNotFound();
+    void tenantProviderAnswersTheChat();
+    void runsCreateListShowCancel();
+    void runsErrorsFollowTheExitCodeTable();
+    void runsCreateChecksTheTenantsProvider();
+    void serveTakesLocalhostAndPrintsIpv6Urls_data();
+    void serveTakesLocalhostAndPrintsIpv6Urls();
+
+private:
+    CliRun aiagency(const QStringList &args, const QStringList &global = {}) const;
+    QJsonObject storedSettings(const QString &tenant);
+
+    test::CliDatabase m_db;
+    std::unique_ptr<db::TenantRepository> m_tenants;
+    QTemporaryDir m_home;
+    QString m_work;
+};
+
+void TestAdminCli::initTestCase()
+{
+    QVERIFY(QFileInfo(QStringLiteral(AGENCY_CLI)).isExecutable());
+    QVERIFY2(m_db.start(), qPrintable(m_db.error()));
+    m_tenants = std::make_unique<db::TenantRepository>(m_db.executor());
+    QVERIFY(m_home.isValid());
+}
+
+void TestAdminCli::init()
+{
+    static int serial = 0;
+    m_work = m_home.filePath(QStringLiteral("work-%1").arg(++serial));
+    QVERIFY(QDir().mkpath(m_work));
+}
+
+void TestAdminCli::cleanupTestCase()
+{
+    m_tenants.reset();
+    m_db.stop();
+}
+
+CliRun TestAdminCli::aiagency(const QStringList &args, const QStringList &global) const
+{
+    return test::CliRunner(QStringLiteral(AGENCY_CLI), m_work,
+                           QStringList{QStringLiteral("--database-url"), m_db.url()} + global)
+        .run(args);
+}
+
+QJsonObject TestAdminCli::storedSettings(const QString &tenant)
+{
+    auto settings = test::await(m_tenants->settingsOf(tenant));
+    if (!settings)
+        QTest::qFail(qPrintable(settings.error().toString()), __FILE__, __LINE__);
+    return settings ? settings.value() : QJsonObject();
+}
+
+void TestAdminCli::tenantsSetShowList()
+{
+    const CliRun set =
+        aiagency({QStringLiteral("tenants"), QStringLiteral("set"), QStringLiteral("acme"),
+                  QStringLiteral("name=Acme Corp"), QStringLiteral("provider=demo"),
+                  QStringLiteral("model=demo-large"), QStringLiteral("rate_limits.openai.tpm=20000"),
+                  QStringLiteral("rate_limits.*.tph=900000")});
+    QVERIFY2(set.exitCode == 0 && !set.crashed, qPrintable(set.all()));
+    QVERIFY2(set.out.contains(QStringLiteral("provider:       demo")), qPrintable(set.all()));
+    const QJsonObject expected{
+        {QStringLiteral("provider"), QStringLiteral("demo")},
+        {QStringLiteral("model"), QStringLiteral("demo-large")},
+        {QStringLiteral("rate_limits"),
+         QJsonObject{{QStringLiteral("openai"), QJsonObject{{QStringLiteral("tpm"), 20000}}},
+                     {QStringLiteral("*"), QJsonObject{{QStringLiteral("tph"), 900000}}}}}};
+    QCOMPARE(storedSettings(QStringLiteral("acme")), expected);
+
+    // An empty value removes a setting; the others stay.
+    const CliRun unset = aiagency({QStringLiteral("tenants"), QStringLiteral("set"), QStringLiteral("acme"),
+                                   QStringLiteral("model="), QStringLiteral("rate_limits.*.tph=")});
+    QVERIFY2(unset.exitCode == 0, qPrintable(unset.all()));
+    QJsonObject afterUnset = expected;
+    afterUnset.remove(QStringLiteral("model"));
+    afterUnset.insert(QStringLiteral("rate_limits"),
+                      QJsonObject{{QStringLiteral("openai"), QJsonObject{{QStringLiteral("tpm"), 20000}}}});
+    QCOMPARE(storedSettings(QStringLiteral("acme")), afterUnset);
+
+    const CliRun show = aiagency({QStringLiteral("tenants"), QStringLiteral("show"), QStringLiteral("acme")});
+    QVERIFY2(show.exitCode == 0, qPrintable(show.all()));
+    QVERIFY2(show.out.contains(QStringLiteral("name:           Acme Corp")), qPrintable(show.out));
+    QVERIFY2(show.out.contains(QStringLiteral("\"tpm\": 20000")), qPrintable(show.out));
+
+    const CliRun list = aiagency({QStringLiteral("tenants"), QStringLiteral("list")});
+    QVERIFY2(list.exitCode == 0, qPrintable(list.all()));
+    QVERIFY2(QRegularExpression(QStringLiteral("\nacme +0  demo +- +Acme Corp\n")).match(list.out).hasMatch(),
+             qPrintable(list.out));
+}
+
+void TestAdminCli::tenantsSetIsValidatedLikeTheService_data()
+{
+    QTest::addColumn<QString>("assignment");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown key") << QStringLiteral("colour=blue") << QStringLiteral("unknown key \"colour\"");
+    QTest::newRow("unknown provider")
+        << QStringLiteral("provider=skynet") << QStringLiteral("provider: must be one of demo, openai");
+    QTest::newRow("padded model") << QStringLiteral("model= x") << QStringLiteral("model: must be");
+    QTest::newRow("tpm not a number")
+        << QStringLiteral("rate_limits.openai.tpm=lots") << QStringLiteral("rate_limits.openai.tpm");
+    QTest::newRow("tph negative") << QStringLiteral("rate_limits.*.tph=-5")
+                                  << QStringLiteral("rate_limits.*.tph");
+    QTest::newRow("rate limit window")
+        << QStringLiteral("rate_limits.openai.tpd=5") << QStringLiteral("unknown key");
+    QTest::newRow("not an assignment") << QStringLiteral("provider") << QStringLiteral("KEY=VALUE");
+}
+
+void TestAdminCli::tenantsSetIsValidatedLikeTheService()
+{
+    QFETCH(QString, assignment);
+    QFETCH(QString, message);
+    const QString tenant = QStringLiteral("strict");
+    const CliRun first =
+        aiagency({QStringLiteral("tenants"), QStringLiteral("set"), tenant, QStringLiteral("provider=demo")});
+    QVERIFY2(first.exitCode == 0, qPrintable(first.all()));
+    // A good assignment next to the bad one is not written either.
+    const CliRun r = aiagency(
+        {QStringLiteral("tenants"), QStringLiteral("set"), tenant, QStringLiteral("model=fine"), assignment});
+    QVERIFY2(r.exitCode == 2 && !r.crashed, qPrintable(r.all()));
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QCOMPARE(storedSettings(tenant), (QJsonObject{{QStringLiteral("provider"), QStringLiteral("demo")}}));
+}
+
+void TestAdminCli::tenantsShowUnknownIsNotFound()
+{
+    const CliRun r = aiagency({QStringLiteral("tenants"), QStringLiteral("show"), QStringLiteral("nobody")});
+    QVERIFY2(r.exitCode == 3 && !r.crashed, qPrintable(r.all()));
+    const CliRun usage = aiagency({QStringLiteral("tenants"), QStringLiteral("frobnicate")});
+    QCOMPARE(usage.exitCode, 2);
+}
+
+void TestAdminCli::tenantProviderAnswersTheChat()
+{
+    // LLM_PROVIDER names a provider without a key: only the tenant's provider can answer.
+    const QStringList openaiDefault{QStringLiteral("--set"), QStringLiteral("LLM_PROVIDER=openai")};
+    const QStringList chat{QStringLiteral("chat"),   QStringLiteral("--tenant"),   QStringLiteral("viademo"),
+                           QStringLiteral("--flow"), QStringLiteral("consulting"), QStringLiteral("Hello")};
+    const CliRun before = aiagency(chat, openaiDefault);
+    QVERIFY2(before.exitCode == 2, qPrintable(before.all()));
+    QVERIFY2(before.err.contains(QStringLiteral("OPENAI_API_KEY")), qPrintable(before.all()));
+    const CliRun set = aiagency({QStringLiteral("tenants"), QStringLiteral("set"), QStringLiteral("viademo"),
+                                 QStringLiteral("provider=demo"), QStringLiteral("model=tenant-model")});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.all()));
+    const CliRun after = aiagency(chat, openaiDefault);
+    QVERIFY2(after.exitCode == 0, qPrintable(after.all()));
+    QVERIFY2(after.err.contains(QStringLiteral("(demo/tenant-model,")), qPrintable(after.all()));
+}
+
+void TestAdminCli::runsCreateListShowCancel()
+{
+    const CliRun created =
+        aiagency({QStringLiteral("runs"), QStringLiteral("create"), QStringLiteral("--tenant"),
+                  QStringLiteral("acme"), QStringLiteral("--flow"), QStringLiteral("consulting"),
+                  QStringLiteral("Draft a plan to cut churn")});
+    QVERIFY2(created.exitCode == 0 && !created.crashed, qPrintable(created.all()));
+    const auto match = QRegularExpression(QStringLiteral("run: +([0-9a-f-]{36})\n")).match(created.out);
+    QVERIFY2(match.hasMatch(), qPrintable(created.out));
+    const QString id = match.captured(1);
+    QVERIFY2(created.out.contains(QStringLiteral("status:         queued")), qPrintable(created.out));
+
+    const CliRun list =
+        aiagency({QStringLiteral("runs"), QStringLiteral("list"), QStringLiteral("--tenant"),
+                  QStringLiteral("acme"), QStringLiteral("--status"), QStringLiteral("queued")});
+    QVERIFY2(list.exitCode == 0, qPrintable(list.all()));
+    QVERIFY2(list.out.contains(id + QStringLiteral("  queued")), qPrintable(list.out));
+    QVERIFY2(list.out.contains(QStringLiteral("Draft a plan to cut churn")), qPrintable(list.out));
+
+    const CliRun show = aiagency({QStringLiteral("runs"), QStringLiteral("show"), QStringLiteral("--tenant"),
+                                  QStringLiteral("acme"), id});
+    QVERIFY2(show.exitCode == 0, qPrintable(show.all()));
+    QVERIFY2(show.out.contains(QStringLiteral("flow:           consulting")), qPrintable(show.out));
+
+    const CliRun cancel = aiagency({QStringLiteral("runs"), QStringLiteral("cancel"),
+                                    QStringLiteral("--tenant"), QStringLiteral("acme"), id});
+    QVERIFY2(cancel.exitCode == 0, qPrintable(cancel.all()));
+    QVERIFY2(cancel.out.contains(QStringLiteral("status:         cancelled")), qPrintable(cancel.out));
+    // A finished run cannot be cancelled again: a conflict.
+    const CliRun again = aiagency({QStringLiteral("runs"), QStringLiteral("cancel"),
+                                   QStringLiteral("--tenant"), QStringLiteral("acme"), id});
+    QVERIFY2(again.exitCode == 4, qPrintable(again.all()));
+    // Another tenant does not see it.
+    const CliRun other = aiagency({QStringLiteral("runs"), QStringLiteral("show"), QStringLiteral("--tenant"),
+                                   QStringLiteral("globex"), id});
+    QVERIFY2(other.exitCode == 3, qPrintable(other.all()));
+}
+
+void TestAdminCli::runsErrorsFollowTheExitCodeTable()
+{
+    const QStringList acme{QStringLiteral("--tenant"), QStringLiteral("acme")};
+    const CliRun unknownFlow =
+        aiagency(QStringList{QStringLiteral("runs"), QStringLiteral("create"), QStringLiteral("--flow"),
+                             QStringLiteral("nosuch"), QStringLiteral("x")} +
+                 acme);
+    QVERIFY2(unknownFlow.exitCode == 3, qPrintable(unknownFlow.all()));
+    const CliRun unknownProvider =
+        aiagency(QStringList{QStringLiteral("runs"), QStringLiteral("create"), QStringLiteral("--flow"),
+                             QStringLiteral("consulting"), QStringLiteral("--provider"),
+                             QStringLiteral("skynet"), QStringLiteral("x")} +
+                 acme);
+    QVERIFY2(unknownProvider.exitCode == 3, qPrintable(unknownProvider.all()));
+    const CliRun badStatus = aiagency(QStringList{QStringLiteral("runs"), QStringLiteral("list"),
+                                                  QStringLiteral("--status"), QStringLiteral("done")} +
+                                      acme);
+    QVERIFY2(badStatus.exitCode == 2, qPrintable(badStatus.all()));
+    const CliRun badId = aiagency(
+        QStringList{QStringLiteral("runs"), QStringLiteral("show"), QStringLiteral("not-a-uuid")} + acme);
+    QVERIFY2(badId.exitCode == 2, qPrintable(badId.all()));
+    const CliRun noTenant = aiagency({QStringLiteral("runs"), QStringLiteral("list")});
+    QVERIFY2(noTenant.exitCode == 2, qPrintable(noTenant.all()));
+}
+
+void TestAdminCli::runsCreateChecksTheTenantsProvider()
+{
+    // The tenant's provider is the one that would answer, and it has no key: refused at once.
+    const CliRun set = aiagency({QStringLiteral("tenants"), QStringLiteral("set"),
+                                 QStringLiteral("mistralco"), QStringLiteral("provider=mistral")});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.all()));
+    const CliRun r = aiagency({QStringLiteral("runs"), QStringLiteral("create"), QStringLiteral("--tenant"),
+                               QStringLiteral("mistralco"), QStringLiteral("--flow"),
+                               QStringLiteral("consulting"), QStringLiteral("Hello")});
+    QVERIFY2(r.exitCode == 2, qPrintable(r.all()));
+    QVERIFY2(r.err.contains(QStringLiteral("MISTRAL_API_KEY")), qPrintable(r.all()));
+}
+
+void TestAdminCli::serveTakesLocalhostAndPrintsIpv6Urls_data()
+{
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<QString>("url");
+    QTest::newRow("localhost") << QStringLiteral("localhost") << QStringLiteral("http://127.0.0.1:");
+    QTest::newRow("ipv6") << QStringLiteral("::1") << QStringLiteral("http://[::1]:");
+}
+
+void TestAdminCli::serveTakesLocalhostAndPrintsIpv6Urls()
+{
+    QFETCH(QString, host);
+    QFETCH(QString, url);
+    if (host == QLatin1String("::1")) {
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHostIPv6))
+            QSKIP("this machine has no IPv6 loopback");
+    }
+    QProcess process;
+    QVERIFY(
+        test::CliRunner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()})
+            .start(process, {QStringLiteral("serve"), QStringLiteral("--host"), host,
+                             QStringLiteral("--port"), QStringLiteral("0")}));
+    QString err;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (err += QString::fromUtf8(process.readAllStandardError())).contains(QStringLiteral("listening on")),
+        30000);
+    const auto match = QRegularExpression(QStringLiteral("listening on (\\S+) ")).match(err);
+    QVERIFY2(match.hasMatch(), qPrintable(err));
+    QVERIFY2(match.captured(1).startsWith(url), qPrintable(err));
+    // The printed URL is one a client can use.
+    QNetworkAccessManager nam;
+    QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(match.captured(1) + QStringLiteral("/healthz"))));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    delete reply;
+    process.terminate();
+    const CliRun r = test::CliRunner::finish(process);
+    QVERIFY2(!r.crashed, qPrintable(r.all()));
+}
+
+QTEST_GUILESS_MAIN(TestAdminCli)
+#include "test_admincli.moc"
