@@ -1,5 +1,6 @@
 #include "backend.h"
 
+#include "db/apikeyrepository.h"
 #include "db/conversationrepository.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
@@ -109,6 +110,10 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     serviceDeps.usage = b->m_usage.get();
     serviceDeps.runs = b->m_runs.get();
     serviceDeps.runWorker = b->m_runWorker.get();
+    b->m_keys = std::make_unique<db::ApiKeyRepository>(executor);
+    b->m_audit = std::make_unique<db::AuditRepository>(executor);
+    serviceDeps.keys = b->m_keys.get();
+    serviceDeps.audit = b->m_audit.get();
     b->m_service = std::make_unique<service::AgencyService>(serviceDeps);
     return b;
 }

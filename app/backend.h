@@ -16,6 +16,8 @@ class ConversationRepository;
 class TenantRepository;
 class RunRepository;
 class RunQueue;
+class ApiKeyRepository;
+class AuditRepository;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
@@ -80,6 +82,8 @@ private:
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<db::RunRepository> m_runs;
     std::unique_ptr<db::RunQueue> m_runQueue;
+    std::unique_ptr<db::ApiKeyRepository> m_keys;
+    std::unique_ptr<db::AuditRepository> m_audit;
     std::unique_ptr<flows::RunWorker> m_runWorker;
     std::unique_ptr<service::AgencyService> m_service;
     QHash<QString, std::shared_ptr<llm::Provider>> m_providerCache;

@@ -21,6 +21,7 @@ const char *const kUsage =
     "Commands:\n"
     "  (none)        start the desktop console (needs a display)\n"
     "  serve         run the headless HTTP server (no display needed)\n"
+    "  keys          create, list and revoke API keys for the server\n"
     "  migrate       create or upgrade the database schema\n"
     "  db status     show the database: embedded or external, versions, row counts\n"
     "  config show   show the effective settings, their source, secrets masked\n"
@@ -167,6 +168,8 @@ int main(int argc, char **argv)
         return runTenantsCommand(ctx);
     if (command == QLatin1String("runs"))
         return runRunsCommand(ctx);
+    if (command == QLatin1String("keys"))
+        return runKeysCommand(ctx);
     printErr(QStringLiteral("aiagency: unknown command \"%1\"\n\n%2").arg(command, QLatin1String(kUsage)));
     return ExitUsage;
 }

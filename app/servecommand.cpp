@@ -6,59 +6,150 @@
 #include "signalhandler.h"
 
 #include <QCoreApplication>
-#include <QUrl>
+#include <QLoggingCategory>
+
+#include <cstdio>
 
 namespace agency::app {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcServe, "agency.serve")
+
+/// One HTTP_* integer setting within [min, max], or an InvalidArgument naming it.
+core::Result<qint64> boundedSetting(const config::Settings &settings, const QString &key, qint64 min,
+                                    qint64 max)
+{
+    auto value = settings.intValue(key);
+    if (!value)
+        return value.error();
+    if (value.value() < min || value.value() > max) {
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               QStringLiteral("%1: must be between %2 and %3").arg(key).arg(min).arg(max));
+    }
+    return value.value();
+}
+
+core::Result<http::ServerConfig> serverConfig(const config::Settings &settings)
+{
+    http::ServerConfig c;
+    struct Limit
+    {
+        const char *key;
+        qint64 min;
+        qint64 max;
+        std::function<void(qint64)> apply;
+    };
+    const QList<Limit> limits = {
+        {"HTTP_MAX_BODY_BYTES", 1024, qint64(1) << 30, [&](qint64 v) { c.maxBodyBytes = v; }},
+        {"HTTP_MAX_HEADER_BYTES", 1024, 1 << 20, [&](qint64 v) { c.maxHeaderBytes = int(v); }},
+        {"HTTP_MAX_CONNECTIONS", 1, 100000, [&](qint64 v) { c.maxConnections = int(v); }},
+        {"HTTP_IDLE_TIMEOUT_MS", 100, 3'600'000, [&](qint64 v) { c.idleTimeoutMs = int(v); }},
+        {"HTTP_REQUEST_TIMEOUT_MS", 100, 3'600'000, [&](qint64 v) { c.requestTimeoutMs = int(v); }},
+        {"HTTP_TURN_DEADLINE_MS", 100, 86'400'000, [&](qint64 v) { c.turnDeadlineMs = int(v); }},
+        {"HTTP_SHUTDOWN_GRACE_MS", 0, 3'600'000, [&](qint64 v) { c.shutdownGraceMs = int(v); }},
+        {"HTTP_AUTH_FAIL_LIMIT", 1, 1'000'000, [&](qint64 v) { c.authFailLimit = int(v); }},
+        {"HTTP_AUTH_BAN_MS", 0, 86'400'000, [&](qint64 v) { c.authBanMs = int(v); }},
+    };
+    for (const Limit &limit : limits) {
+        auto value = boundedSetting(settings, QString::fromLatin1(limit.key), limit.min, limit.max);
+        if (!value)
+            return value.error();
+        limit.apply(value.value());
+    }
+    c.accessLog = [](const QByteArray &line) {
+        // The access log goes to stdout, one JSON object per line; diagnostics go to stderr.
+        std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+    };
+    return c;
+}
+
+QString urlFor(const QHostAddress &address, quint16 port)
+{
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QStringLiteral("[%1]").arg(address.toString())
+                             : address.toString();
+    return QStringLiteral("http://%1:%2").arg(host).arg(port);
+}
+
+} // namespace
 
 int runServeCommand(CliContext &ctx)
 {
     QCommandLineParser parser;
-    const QCommandLineOption host(
-        QStringLiteral("host"),
-        QStringLiteral("IP address or localhost to bind (default 127.0.0.1; IPv6 such as ::1 works)."),
-        QStringLiteral("address"), QStringLiteral("127.0.0.1"));
-    const QCommandLineOption port(QStringLiteral("port"),
-                                  QStringLiteral("Port (default 8080; 0 picks a free one)."),
-                                  QStringLiteral("port"), QStringLiteral("8080"));
-    parser.addOptions({host, port});
+    const QCommandLineOption host(QStringLiteral("host"),
+                                  QStringLiteral("Address to bind (default: the HOST setting, 127.0.0.1)."),
+                                  QStringLiteral("address"));
+    const QCommandLineOption port(
+        QStringLiteral("port"), QStringLiteral("Port (default: the PORT setting, 8080; 0 picks a free one)."),
+        QStringLiteral("port"));
+    const QCommandLineOption noAuth(
+        QStringLiteral("no-auth"),
+        QStringLiteral("Serve without API keys (loopback addresses only; every caller "
+                       "acts as a global admin)."));
+    parser.addOptions({host, port, noAuth});
     int exitCode = ExitOk;
     if (!parseSubcommand(parser, ctx.args, QStringLiteral("Run the headless HTTP server."), &exitCode))
         return exitCode;
+    const QString hostText =
+        parser.isSet(host) ? parser.value(host) : ctx.settings.value(QStringLiteral("HOST"));
+    const QString portText =
+        parser.isSet(port) ? parser.value(port) : ctx.settings.value(QStringLiteral("PORT"));
     bool portOk = false;
-    const uint portNumber = parser.value(port).toUInt(&portOk);
+    const uint portNumber = portText.toUInt(&portOk);
     // "localhost" is the name everyone types; any other name would need a DNS lookup.
-    const QString hostText = parser.value(host).trimmed();
-    const QHostAddress address = hostText.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
+    const QHostAddress address = hostText.trimmed().compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
                                      ? QHostAddress(QHostAddress::LocalHost)
-                                     : QHostAddress(hostText);
+                                     : QHostAddress(hostText.trimmed());
     if (!portOk || portNumber > 65535 || address.isNull()) {
-        printErr(QStringLiteral(
-            "aiagency serve: --host must be an IP address or localhost, and --port 0-65535\n"));
+        printErr(QStringLiteral("aiagency serve: --host must be an IP address and --port 0-65535\n"));
         return ExitUsage;
     }
+    auto config = serverConfig(ctx.settings);
+    if (!config)
+        return reportError(config.error());
+    config.value().authRequired = !parser.isSet(noAuth);
 
     auto backend = Backend::create(ctx.settings);
     if (!backend)
         return reportError(backend.error());
     for (const QString &problem : backend.value()->flowProblems())
         printErr(QStringLiteral("warning: flow skipped: %1\n").arg(problem));
-    http::ApiServer server(backend.value()->service());
-    auto bound = server.listen(address, static_cast<quint16>(portNumber));
-    if (!bound)
-        return reportError(bound.error());
-    QUrl url; // brackets an IPv6 address: http://[::1]:8080
-    url.setScheme(QStringLiteral("http"));
-    url.setHost(address.toString());
-    url.setPort(bound.value());
-    printErr(QStringLiteral("aiagency serve: listening on %1 (database: %2)\n")
-                 .arg(url.toString(), backend.value()->database().params().describe()));
-
+    http::ApiServer server(backend.value()->service(), config.value());
     Backend *b = backend.value().get();
-    b->startRunWorkers();
-    handleStopSignals(&server, [b, &server](int) {
-        printErr(QStringLiteral("aiagency serve: stopping\n"));
-        // Running runs are handed back to the queue before the database goes away.
-        b->stopRunWorkers().then(&server, [] { QCoreApplication::quit(); });
+    const bool authOff = !config.value().authRequired;
+    // listen() may first ask the database whether a key exists: continue on the event loop.
+    server.listen(address, static_cast<quint16>(portNumber))
+        .then(&server, [b, address, authOff](const core::Result<quint16> &bound) {
+            if (!bound) {
+                QCoreApplication::exit(reportError(bound.error()));
+                return;
+            }
+            if (authOff) {
+                qCWarning(lcServe).noquote()
+                    << "AUTHENTICATION IS OFF (--no-auth): every local caller acts as "
+                       "a global admin of every tenant. Use this only for development.";
+                printErr(
+                    QStringLiteral("aiagency serve: WARNING: authentication is off (--no-auth); every caller "
+                                   "on this machine acts as a global admin\n"));
+            }
+            printErr(QStringLiteral("aiagency serve: listening on %1 (database: %2)\n")
+                         .arg(urlFor(address, bound.value()), b->database().params().describe()));
+            b->startRunWorkers();
+        });
+    bool stopping = false;
+    handleStopSignals(&server, [b, &server, &stopping](int) {
+        if (stopping)
+            return;
+        stopping = true;
+        printErr(
+            QStringLiteral("aiagency serve: stopping: no new connections; waiting for turns in flight\n"));
+        // 1. stop accepting and let turns finish (then cancel them); 2. hand runs back to the queue;
+        // 3. quit, after which the Backend stops the embedded database.
+        server.stop().then(
+            &server, [b, &server] { b->stopRunWorkers().then(&server, [] { QCoreApplication::quit(); }); });
     });
     const int code = QCoreApplication::exec();
     restoreDefaultSignals();

@@ -1,121 +1,322 @@
 #include "apiserver.h"
 
+#include "connectiongate.h"
+#include "errorbody.h"
+#include "openapi.h"
+#include "routes.h"
 #include "service/agencyservice.h"
 
-#include <QHttpServer>
-#include <QHttpServerResponder>
-#include <QJsonArray>
+#include <QAbstractHttpServer>
+#include <QDateTime>
+#include <QHttpServerRequest>
 #include <QJsonDocument>
-#include <QPointer>
+#include <QPromise>
+#include <QRegularExpression>
 #include <QTcpSocket>
+#include <QTimer>
+#include <QUuid>
 
 namespace agency::http {
 
+/// QHttpServer's parser with our dispatcher: every request goes to ApiServer::dispatch (no
+/// QHttpServer router, no QFuture responses).
+class HttpFrontend : public QAbstractHttpServer
+{
+public:
+    explicit HttpFrontend(ApiServer &server) : m_server(server) {}
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
+    {
+        m_server.dispatch(request, socket);
+        return true;
+    }
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override
+    {
+        m_server.dispatch(request, socket);
+    }
+
+private:
+    ApiServer &m_server;
+};
+
 namespace {
 
-using Status = QHttpServerResponder::StatusCode;
-
-QJsonDocument errorBody(const core::Error &error)
+/// The client's X-Request-Id when it is a sane token, else a new UUID.
+QString requestIdFor(const QHttpServerRequest &request)
 {
-    return QJsonDocument(
-        QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.codeName()},
-                                                          {QStringLiteral("message"), error.message},
-                                                          {QStringLiteral("details"), error.details}}}});
+    static const QRegularExpression token(QStringLiteral("^[A-Za-z0-9._:-]{1,128}$"));
+    const QString given = QString::fromLatin1(request.value(QByteArrayLiteral("X-Request-Id")));
+    if (token.match(given).hasMatch())
+        return given;
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-/// An answer that may come later: keeps the responder alive and never writes to a socket the
-/// client already closed.
-struct PendingReply
+bool allowed(Access access, const core::Principal &p)
 {
-    explicit PendingReply(QHttpServerResponder &&r) : responder(std::move(r)), socket(responder.socket()) {}
-    QHttpServerResponder responder;
-    QPointer<QTcpSocket> socket;
-
-    void json(const QJsonObject &body, Status status)
-    {
-        if (socket)
-            responder.write(QJsonDocument(body), status);
+    switch (access) {
+    case Access::Public:
+    case Access::Member:
+        return true;
+    case Access::TenantAdmin:
+        return p.isTenantAdmin();
+    case Access::GlobalAdmin:
+        return p.isGlobal();
     }
-};
+    return false;
+}
 
 } // namespace
 
-ApiServer::ApiServer(service::AgencyService &service, QObject *parent)
-    : QObject(parent), m_service(service), m_server(std::make_unique<QHttpServer>())
+ApiServer::ApiServer(service::AgencyService &service, ServerConfig config, QObject *parent)
+    : QObject(parent), m_service(service), m_config(std::move(config)), m_turns(m_config.turnDeadlineMs),
+      m_throttle(m_config),
+      m_context(std::make_unique<RouteContext>(service, m_config, m_metrics, m_turns, this)),
+      m_frontend(std::make_unique<HttpFrontend>(*this))
 {
-    addRoutes();
+    for (RouteRegistration registration : allRouteRegistrations())
+        registration(m_router, *m_context);
+    // The document is built from the registrations, so it cannot list a route that is not served.
+    const QByteArray document = QJsonDocument(openApiDocument()).toJson(QJsonDocument::Compact);
+    m_router.add(RouteSpec{QByteArrayLiteral("GET"),
+                           QStringLiteral("/openapi.json"),
+                           Access::Public,
+                           [document](const CallPtr &call) {
+                               call->sendBytes(200, QByteArrayLiteral("application/json"), document);
+                           },
+                           openApiSelfOperation(),
+                           {}});
 }
 
 ApiServer::~ApiServer() = default;
 
-core::Result<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
+QJsonObject ApiServer::openApiDocument() const
 {
-    if (!address.isLoopback()) {
-        return core::makeError(core::ErrorCode::Forbidden,
-                               QStringLiteral("refusing to serve %1: API keys are not available yet, so only "
-                                              "loopback addresses (127.0.0.1, ::1) may be used")
-                                   .arg(address.toString()));
-    }
-    const quint16 bound = m_server->listen(address, port);
-    if (bound == 0) {
-        return core::makeError(
-            core::ErrorCode::NotConfigured,
-            QStringLiteral("cannot listen on %1:%2 (in use?)").arg(address.toString()).arg(port));
-    }
-    return bound;
+    QList<const RouteSpec *> routes;
+    for (const RouteSpec &r : m_router.routes())
+        routes.append(&r);
+    bool hasSelf = false;
+    for (const RouteSpec *r : routes)
+        hasSelf = hasSelf || r->path == QLatin1String("/openapi.json");
+    RouteSpec self{QByteArrayLiteral("GET"), QStringLiteral("/openapi.json"),
+                   Access::Public,           {},
+                   openApiSelfOperation(),   {}};
+    if (!hasSelf)
+        routes.append(&self);
+    return buildOpenApiDocument(routes, m_router.schemas());
 }
 
-void ApiServer::addRoutes()
+core::Async<quint16> ApiServer::listen(const QHostAddress &address, quint16 port)
 {
-    m_server->route(QStringLiteral("/healthz"), QHttpServerRequest::Method::Get,
-                    [](const QHttpServerRequest &, QHttpServerResponder &&responder) {
-                        responder.write(
-                            QJsonDocument(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}}),
-                            Status::Ok);
-                    });
-    m_server->route(
-        QStringLiteral("/health"), QHttpServerRequest::Method::Get,
-        [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
-            auto reply = std::make_shared<PendingReply>(std::move(responder));
-            m_service.health().then(this, [reply](const core::Result<service::Health> &health) {
-                QJsonArray providers;
-                const QList<core::ProviderInfo> infos =
-                    health ? health->providers : QList<core::ProviderInfo>{};
-                for (const auto &p : infos) {
-                    providers.append(QJsonObject{{QStringLiteral("name"), p.name},
-                                                 {QStringLiteral("configured"), p.configured},
-                                                 {QStringLiteral("default_model"), p.defaultModel}});
-                }
-                const bool ok = health && health->databaseOk;
-                QJsonObject body{
-                    {QStringLiteral("status"), ok ? QStringLiteral("ok") : QStringLiteral("degraded")},
-                    {QStringLiteral("database"),
-                     QJsonObject{
-                         {QStringLiteral("ok"), ok},
-                         {QStringLiteral("error"), health ? health->databaseError : health.error().message}}},
-                    {QStringLiteral("default_provider"), health ? health->defaultProvider : QString()},
-                    {QStringLiteral("providers"), providers}};
-                // Degraded is not healthy: load balancers must see it (the seed said 200).
-                reply->json(body, ok ? Status::Ok : Status::ServiceUnavailable);
-            });
-        });
-    m_server->route(
-        QStringLiteral("/flows"), QHttpServerRequest::Method::Get,
-        [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
-            QJsonArray flows;
-            for (const auto &flow : m_service.flows()) {
-                QJsonObject json = flow.toJson();
-                json.remove(QStringLiteral("system_prompt"));
-                flows.append(json);
+    if (!m_config.authRequired && !address.isLoopback()) {
+        return core::failedAsync<quint16>(core::makeError(
+            core::ErrorCode::Forbidden,
+            QStringLiteral("refusing to serve %1 without authentication: --no-auth is accepted only on "
+                           "loopback addresses (127.0.0.1, ::1)")
+                .arg(address.toString())));
+    }
+    if (address.isLoopback() || !m_config.authRequired)
+        return core::readyAsync(bind(address, port));
+    QPointer<ApiServer> self(this);
+    return m_service.countActiveApiKeys().then(
+        this, [self, address, port](const core::Result<qint64> &count) {
+            if (!count)
+                return core::Result<quint16>(count.error());
+            if (count.value() == 0) {
+                return core::Result<quint16>(core::makeError(
+                    core::ErrorCode::Forbidden,
+                    QStringLiteral("refusing to serve %1: no API key exists, so anyone on the network could "
+                                   "call the server. Create one first (aiagency keys create --tenant T, or "
+                                   "--global-admin), or bind a loopback address.")
+                        .arg(address.toString())));
             }
-            responder.write(QJsonDocument(QJsonObject{{QStringLiteral("flows"), flows}}), Status::Ok);
+            if (!self)
+                return core::Result<quint16>(
+                    core::makeError(core::ErrorCode::Cancelled, QStringLiteral("stopped")));
+            return self->bind(address, port);
         });
-    m_server->setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        responder.write(
-            errorBody(core::makeError(core::ErrorCode::NotFound,
-                                      QStringLiteral("no such endpoint: %1").arg(request.url().path()))),
-            Status::NotFound);
+}
+
+core::Result<quint16> ApiServer::bind(const QHostAddress &address, quint16 port)
+{
+    auto *gate = new ConnectionGate(m_config);
+    if (!gate->listen(address, port)) {
+        const QString why = gate->errorString();
+        delete gate;
+        return core::makeError(
+            core::ErrorCode::NotConfigured,
+            QStringLiteral("cannot listen on %1 port %2: %3").arg(address.toString()).arg(port).arg(why));
+    }
+    connect(gate, &ConnectionGate::refused, this, [this](const QByteArray &reason, int status) {
+        m_metrics.recordRequest(QByteArrayLiteral("-"), QString::fromLatin1(reason), status);
     });
+    m_frontend->bind(gate); // reparents the gate to the frontend
+    m_gate = gate;
+    return gate->serverPort();
+}
+
+quint16 ApiServer::port() const
+{
+    return m_gate ? m_gate->serverPort() : 0;
+}
+
+void ApiServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    if (m_gate)
+        m_gate->requestDispatched(socket);
+    auto call = std::make_shared<ApiCall>(request, socket, requestIdFor(request));
+    QPointer<ApiServer> self(this);
+    QPointer<QTcpSocket> guardedSocket(socket);
+    call->setFinishedHook([self, guardedSocket](const ApiCall &c) {
+        if (self)
+            self->finished(c, guardedSocket);
+    });
+    if (m_stopping) {
+        call->sendError(core::ErrorCode::Cancelled, QStringLiteral("the server is shutting down"));
+        return;
+    }
+    const Router::Match match = m_router.match(call->method(), call->path());
+    if (!match.route) {
+        call->setErrorRenderer(m_router.rendererForPath(call->path()));
+        if (match.allowedMethods.isEmpty()) {
+            call->sendError(core::ErrorCode::NotFound,
+                            QStringLiteral("no such endpoint: %1").arg(call->path()));
+            return;
+        }
+        // No ErrorCode is "wrong method" (it is a routing fact, not a failure of the service).
+        QByteArray allow;
+        for (const QByteArray &m : match.allowedMethods)
+            allow += (allow.isEmpty() ? "" : ", ") + m;
+        const QString message =
+            QStringLiteral("%1 is not allowed on %2; allowed: %3")
+                .arg(QString::fromLatin1(call->method()), call->path(), QString::fromLatin1(allow));
+        call->sendJson(
+            405,
+            QJsonObject{{QStringLiteral("error"),
+                         QJsonObject{{QStringLiteral("code"), QStringLiteral("method_not_allowed")},
+                                     {QStringLiteral("message"), message},
+                                     {QStringLiteral("details"), QJsonObject{}}}}},
+            {{QByteArrayLiteral("Allow"), allow}});
+        return;
+    }
+    call->setRoute(match.route->path, match.params);
+    if (match.route->errorRenderer)
+        call->setErrorRenderer(match.route->errorRenderer);
+    if (match.route->access == Access::Public) {
+        run(call, match.route);
+        return;
+    }
+    authorize(call, match.route);
+}
+
+void ApiServer::authorize(const CallPtr &call, const RouteSpec *route)
+{
+    if (!m_config.authRequired) {
+        core::Principal p;
+        p.unauthenticatedAdmin = true;
+        call->setPrincipal(p);
+        run(call, route);
+        return;
+    }
+    if (const qint64 wait = m_throttle.refusedForMs(call->peer()); wait > 0) {
+        m_metrics.recordRateLimitRefusal(QStringLiteral("failed_authentication"));
+        call->sendError(core::ErrorCode::RateLimited,
+                        QStringLiteral("too many failed authentications from this address; retry later"),
+                        {{QStringLiteral("retry_after_ms"), wait}});
+        return;
+    }
+    const QByteArray authorization = call->header(QByteArrayLiteral("Authorization"));
+    if (!authorization.startsWith("Bearer ")) {
+        call->sendError(core::ErrorCode::Unauthenticated,
+                        QStringLiteral("an API key is required: Authorization: Bearer <key>"));
+        return;
+    }
+    const QString secret = QString::fromLatin1(authorization.mid(7).trimmed());
+    QPointer<ApiServer> self(this);
+    m_service.authenticate(secret).then(this, [self, call, route](const core::Result<core::Principal> &p) {
+        if (!self)
+            return;
+        if (!p) {
+            if (p.error().code == core::ErrorCode::Unauthenticated)
+                self->m_throttle.recordFailure(call->peer());
+            call->sendError(p.error());
+            return;
+        }
+        self->m_throttle.recordSuccess(call->peer());
+        call->setPrincipal(p.value());
+        if (!allowed(route->access, p.value())) {
+            call->sendError(core::ErrorCode::Forbidden,
+                            route->access == Access::GlobalAdmin
+                                ? QStringLiteral("this needs a global admin key")
+                                : QStringLiteral("this needs a tenant admin key"));
+            return;
+        }
+        self->run(call, route);
+    });
+}
+
+void ApiServer::run(const CallPtr &call, const RouteSpec *route)
+{
+    route->handler(call);
+}
+
+void ApiServer::finished(const ApiCall &call, QTcpSocket *socket)
+{
+    if (m_gate && socket)
+        m_gate->answerFinished(socket);
+    const int status = call.status();
+    m_metrics.recordRequest(call.method(),
+                            call.routePattern().isEmpty() ? QStringLiteral("(none)") : call.routePattern(),
+                            status);
+    if (status == 429)
+        m_metrics.recordRateLimitRefusal(QStringLiteral("tokens"));
+    if (!m_config.accessLog)
+        return;
+    const core::Principal &p = call.principal();
+    const QString tenant = !call.logTenant().isEmpty() ? call.logTenant() : p.tenantId;
+    QJsonObject line{{QStringLiteral("ts"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                     {QStringLiteral("method"), QString::fromLatin1(call.method())},
+                     {QStringLiteral("path"), call.path()},
+                     {QStringLiteral("status"), status},
+                     {QStringLiteral("duration_ms"), call.elapsedMs()},
+                     {QStringLiteral("request_id"), call.requestId()},
+                     {QStringLiteral("client"), call.peer().toString()}};
+    if (!tenant.isEmpty())
+        line.insert(QStringLiteral("tenant"), tenant);
+    if (!p.keyId.isEmpty())
+        line.insert(QStringLiteral("key_id"), p.keyId);
+    m_config.accessLog(QJsonDocument(line).toJson(QJsonDocument::Compact));
+}
+
+QFuture<void> ApiServer::stop()
+{
+    auto promise = std::make_shared<QPromise<void>>();
+    promise->start();
+    QFuture<void> done = promise->future();
+    m_stopping = true;
+    m_turns.setStopping();
+    if (m_gate) {
+        m_gate->close(); // stop accepting; open connections are served (503) until they close
+        m_gate->closeIdleConnections();
+    }
+    auto finish = [promise] {
+        if (!promise->future().isFinished())
+            promise->finish();
+    };
+    if (m_turns.inFlight() == 0) {
+        finish();
+        return done;
+    }
+    connect(&m_turns, &TurnTracker::drained, this, finish);
+    QPointer<ApiServer> self(this);
+    QTimer::singleShot(m_config.shutdownGraceMs, this, [self, finish] {
+        if (!self || self->m_turns.inFlight() == 0)
+            return;
+        self->m_turns.cancelAll();
+        // A cancelled turn ends at its next step; if one still hangs, stop waiting after a while.
+        QTimer::singleShot(5000, self, finish);
+    });
+    return done;
 }
 
 } // namespace agency::http

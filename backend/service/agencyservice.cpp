@@ -1,5 +1,7 @@
 #include "agencyservice.h"
 
+#include "apikeysecret.h"
+#include "db/apikeyrepository.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 #include "db/runrepository.h"
@@ -191,6 +193,23 @@ Async<bool> AgencyService::deleteConversation(const QString &tenantId, const QSt
     if (!id)
         return core::failedAsync<bool>(id.error());
     return m_deps.conversations->deleteConversation(tenantId, id.value());
+}
+
+Async<db::Conversation> AgencyService::renameConversation(const QString &tenantId,
+                                                          const QString &conversationId, const QString &title)
+{
+    auto id = db::parseConversationId(conversationId);
+    if (!id)
+        return core::failedAsync<db::Conversation>(id.error());
+    const QString trimmed = title.trimmed();
+    if (trimmed.isEmpty()) {
+        return core::failedAsync<db::Conversation>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("title: must not be empty"),
+                      {{QStringLiteral("field"), QStringLiteral("title")}}));
+    }
+    if (auto ok = db::validateTitle(trimmed); !ok)
+        return core::failedAsync<db::Conversation>(ok.error());
+    return m_deps.conversations->setTitle(tenantId, id.value(), trimmed);
 }
 
 Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, const QString &conversationId,
@@ -412,6 +431,110 @@ Async<core::LimitStatus> AgencyService::rateLimitStatus(const QString &tenantId,
     if (auto ok = db::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::LimitStatus>(ok.error());
     return m_deps.limiter->status(tenantId, provider);
+}
+
+namespace {
+core::Error keysUnavailable()
+{
+    return makeError(ErrorCode::NotConfigured, QStringLiteral("API keys are not available in this program"));
+}
+} // namespace
+
+Async<core::CreatedApiKey> AgencyService::createApiKey(const core::NewApiKey &spec)
+{
+    if (!m_deps.keys)
+        return core::failedAsync<core::CreatedApiKey>(keysUnavailable());
+    const QString secret = generateApiKeySecret();
+    const QString hash = hashApiKeySecret(secret);
+    auto *keys = m_deps.keys;
+    auto insert = [keys, spec, hash, secret](bool tenantCreated) {
+        return keys->insert(spec, hash).then([secret, tenantCreated](const Result<core::ApiKey> &key) {
+            if (!key)
+                return Result<core::CreatedApiKey>(key.error());
+            return Result<core::CreatedApiKey>(core::CreatedApiKey{key.value(), secret, tenantCreated});
+        });
+    };
+    if (spec.globalAdmin)
+        return insert(false);
+    // Like `chat`: a key for a tenant that does not exist yet creates it (and says so).
+    auto *tenants = m_deps.tenants;
+    const QString tenantId = spec.tenantId;
+    return tenants->getTenant(tenantId)
+        .then([tenants, tenantId](const Result<db::Tenant> &t) -> Async<bool> {
+            if (t)
+                return core::readyAsync<bool>(false);
+            if (t.error().code != ErrorCode::NotFound)
+                return core::failedAsync<bool>(t.error());
+            return tenants->ensureTenant(tenantId).then([](const Result<db::Tenant> &made) {
+                return made ? Result<bool>(true) : Result<bool>(made.error());
+            });
+        })
+        .unwrap()
+        .then([insert](const Result<bool> &created) -> Async<core::CreatedApiKey> {
+            if (!created)
+                return core::failedAsync<core::CreatedApiKey>(created.error());
+            return insert(created.value());
+        })
+        .unwrap();
+}
+
+Async<core::Principal> AgencyService::authenticate(const QString &secret)
+{
+    if (!m_deps.keys)
+        return core::failedAsync<core::Principal>(keysUnavailable());
+    if (!looksLikeApiKeySecret(secret))
+        return core::failedAsync<core::Principal>(
+            makeError(ErrorCode::Unauthenticated, QStringLiteral("unknown API key")));
+    return m_deps.keys->authenticate(hashApiKeySecret(secret)).then([](const Result<core::ApiKey> &key) {
+        if (!key)
+            return Result<core::Principal>(key.error());
+        core::Principal p;
+        p.keyId = key->keyId;
+        p.keyName = key->name;
+        p.tenantId = key->tenantId;
+        p.role = key->role;
+        p.globalAdmin = key->globalAdmin;
+        return Result<core::Principal>(p);
+    });
+}
+
+Async<QList<core::ApiKey>> AgencyService::listApiKeys(const QString &tenantId)
+{
+    if (!m_deps.keys)
+        return core::failedAsync<QList<core::ApiKey>>(keysUnavailable());
+    return m_deps.keys->list(tenantId);
+}
+
+Async<core::ApiKey> AgencyService::revokeApiKey(const QString &keyId)
+{
+    if (!m_deps.keys)
+        return core::failedAsync<core::ApiKey>(keysUnavailable());
+    return m_deps.keys->revoke(keyId);
+}
+
+Async<qint64> AgencyService::countActiveApiKeys()
+{
+    if (!m_deps.keys)
+        return core::failedAsync<qint64>(keysUnavailable());
+    return m_deps.keys->countActive();
+}
+
+Async<core::AuditEntry> AgencyService::recordAudit(const core::AuditEntry &entry)
+{
+    if (!m_deps.audit)
+        return core::failedAsync<core::AuditEntry>(keysUnavailable());
+    return m_deps.audit->record(entry);
+}
+
+Async<db::Page<core::AuditEntry>> AgencyService::listAudit(const core::AuditQuery &query)
+{
+    if (!m_deps.audit)
+        return core::failedAsync<db::Page<core::AuditEntry>>(keysUnavailable());
+    if (!query.tenantId.isEmpty()) {
+        if (auto ok = db::validateTenantId(query.tenantId); !ok)
+            return core::failedAsync<db::Page<core::AuditEntry>>(ok.error());
+    }
+    return m_deps.audit->list(query);
 }
 
 } // namespace agency::service

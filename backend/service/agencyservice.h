@@ -4,6 +4,7 @@
 // below is a core value type or a forward declaration (agency_service links its layers PRIVATE).
 
 #include "conversationexport.h"
+#include "core/access.h"
 #include "core/conversation.h"
 #include "core/flowdefinition.h"
 #include "core/future.h"
@@ -25,6 +26,8 @@ class DbExecutor;
 class ConversationRepository;
 class TenantRepository;
 class RunRepository;
+class ApiKeyRepository;
+class AuditRepository;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
@@ -66,6 +69,8 @@ struct ServiceDependencies
     ratelimit::UsageRecorder *usage = nullptr;
     db::RunRepository *runs = nullptr;     ///< optional: without it the run methods fail NotConfigured
     flows::RunWorker *runWorker = nullptr; ///< optional: this process's pool, told about new runs and cancels
+    db::ApiKeyRepository *keys = nullptr;  ///< optional: without it the key methods fail NotConfigured
+    db::AuditRepository *audit = nullptr;  ///< optional: without it the audit methods fail NotConfigured
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
@@ -103,6 +108,9 @@ public:
                                                         const QString &conversationId, int limit = 100,
                                                         const QString &cursor = {});
     core::Async<bool> deleteConversation(const QString &tenantId, const QString &conversationId);
+    /// Sets the title (1 to 200 characters after trimming).
+    core::Async<core::Conversation> renameConversation(const QString &tenantId, const QString &conversationId,
+                                                     const QString &title);
     core::Async<QByteArray> exportConversation(const QString &tenantId, const QString &conversationId,
                                                ExportFormat format);
 
@@ -138,6 +146,19 @@ public:
     core::Async<QList<core::UsageSummaryRow>> usageSummary(const QString &tenantId, const QDateTime &from,
                                                            const QDateTime &to);
     core::Async<core::LimitStatus> rateLimitStatus(const QString &tenantId, const QString &provider);
+
+    // API keys and the audit log (server mode)
+    /// Creates a key with a fresh secret of 256 random bits; only its hash is stored. A tenant
+    /// key's tenant is created when missing (CreatedApiKey::tenantCreated says so).
+    core::Async<core::CreatedApiKey> createApiKey(const core::NewApiKey &spec);
+    /// The principal a presented secret stands for: Unauthenticated when unknown, revoked or expired.
+    core::Async<core::Principal> authenticate(const QString &secret);
+    core::Async<QList<core::ApiKey>> listApiKeys(const QString &tenantId = {});
+    core::Async<core::ApiKey> revokeApiKey(const QString &keyId);
+    /// Keys that can still be used; the server refuses to bind a network address while there are none.
+    core::Async<qint64> countActiveApiKeys();
+    core::Async<core::AuditEntry> recordAudit(const core::AuditEntry &entry);
+    core::Async<core::Page<core::AuditEntry>> listAudit(const core::AuditQuery &query);
 
 private:
     ServiceDependencies m_deps;

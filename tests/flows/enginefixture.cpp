@@ -104,6 +104,7 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &s
     serviceDeps.limiter = m_limiter.get();
     serviceDeps.limitPolicy = m_policy.get();
     serviceDeps.usage = m_usage.get();
+    m_serviceDeps = serviceDeps;
     m_service = std::make_unique<service::AgencyService>(serviceDeps);
 }
 

@@ -64,6 +64,8 @@ public:
     ratelimit::RateLimiter &limiter() { return *m_limiter; }
     flows::TurnEngine &engine() { return *m_engine; }
     service::AgencyService &service() { return *m_service; }
+    /// What service() was built from, for a test that builds its own service with more parts.
+    const service::ServiceDependencies &serviceDependencies() const { return m_serviceDeps; }
     const flows::FlowRegistry &flows() const { return *m_flows; }
 
     /// Starts a turn, recording its events into events() (and passing each to `hook`, if any).
@@ -94,6 +96,7 @@ private:
     std::unique_ptr<ratelimit::UsageRecorder> m_usage;
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<service::AgencyService> m_service;
+    service::ServiceDependencies m_serviceDeps;
     QHash<QString, std::shared_ptr<llm::Provider>> m_providerCache;
     QList<core::TurnEvent> m_events;
 };

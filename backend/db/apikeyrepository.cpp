@@ -1,0 +1,248 @@
+#include "apikeyrepository.h"
+
+#include "dbexecutor.h"
+#include "rowmapping.h"
+#include "validation.h"
+
+#include <QRegularExpression>
+#include <QUuid>
+
+namespace agency::db {
+
+using core::Async;
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+
+namespace {
+
+const QString kKeyColumns = QStringLiteral(
+    "k.key_id, k.name, k.tenant_id, k.role, k.global_admin, k.created_at, k.last_used_at, k.expires_at, "
+    "k.revoked_at");
+
+core::ApiKey readKey(const QSqlQuery &q)
+{
+    core::ApiKey key;
+    key.keyId = q.value(0).toUuid().toString(QUuid::WithoutBraces);
+    key.name = q.value(1).toString();
+    key.tenantId = q.value(2).toString();
+    key.role = core::keyRoleFromName(q.value(3).toString()).value_or(core::KeyRole::Member);
+    key.globalAdmin = q.value(4).toBool();
+    key.createdAt = rows::readTimestamp(q.value(5));
+    if (!q.value(6).isNull())
+        key.lastUsedAt = rows::readTimestamp(q.value(6));
+    if (!q.value(7).isNull())
+        key.expiresAt = rows::readTimestamp(q.value(7));
+    if (!q.value(8).isNull())
+        key.revokedAt = rows::readTimestamp(q.value(8));
+    return key;
+}
+
+core::Error badKey(const QString &why)
+{
+    return makeError(ErrorCode::Unauthenticated, why);
+}
+
+core::Status validateHash(const QString &hash)
+{
+    static const QRegularExpression hex(QStringLiteral("^[0-9a-f]{64}$"));
+    if (!hex.match(hash).hasMatch())
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("key hash: 64 lowercase hex digits expected"));
+    return {};
+}
+
+const QString kAuditColumns = QStringLiteral(
+    "a.id, a.at, a.actor_key_id, a.actor_name, a.action, a.tenant_id, a.resource, a.request_id, "
+    "(extract(epoch FROM a.at) * 1000000)::bigint");
+
+core::AuditEntry readAudit(const QSqlQuery &q)
+{
+    core::AuditEntry e;
+    e.id = q.value(0).toLongLong();
+    e.at = rows::readTimestamp(q.value(1));
+    e.actorKeyId = q.value(2).isNull() ? QString() : q.value(2).toUuid().toString(QUuid::WithoutBraces);
+    e.actorName = q.value(3).toString();
+    e.action = q.value(4).toString();
+    e.tenantId = q.value(5).toString();
+    e.resource = q.value(6).toString();
+    e.requestId = q.value(7).toString();
+    return e;
+}
+
+} // namespace
+
+Async<core::ApiKey> ApiKeyRepository::insert(const core::NewApiKey &spec, const QString &keyHash)
+{
+    if (auto ok = validateHash(keyHash); !ok)
+        return core::failedAsync<core::ApiKey>(ok.error());
+    if (spec.globalAdmin != spec.tenantId.isEmpty()) {
+        return core::failedAsync<core::ApiKey>(
+            makeError(ErrorCode::InvalidArgument,
+                      QStringLiteral("a key is either a tenant key or a global admin key")));
+    }
+    if (!spec.globalAdmin) {
+        if (auto ok = validateTenantId(spec.tenantId); !ok)
+            return core::failedAsync<core::ApiKey>(ok.error());
+    }
+    if (spec.name.size() > 200) {
+        return core::failedAsync<core::ApiKey>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("name: longer than 200 characters"),
+                      {{QStringLiteral("field"), QStringLiteral("name")}}));
+    }
+    if (spec.expiresInDays < 0 || spec.expiresInDays > 36500) {
+        return core::failedAsync<core::ApiKey>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("expires in days: 0 (never) to 36500"),
+                      {{QStringLiteral("field"), QStringLiteral("expires_in_days")}}));
+    }
+    const QString keyId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const QString role = spec.globalAdmin ? QStringLiteral("admin") : core::keyRoleName(spec.role);
+    const QVariant tenant = spec.globalAdmin ? QVariant() : QVariant(spec.tenantId);
+    const int days = spec.expiresInDays;
+    const QString name = spec.name;
+    const bool global = spec.globalAdmin;
+    return m_executor.run<core::ApiKey>([=](DbConnection &conn) -> Result<core::ApiKey> {
+        auto q =
+            conn.exec(QStringLiteral("INSERT INTO api_keys AS k (key_id, key_hash, name, tenant_id, role, "
+                                     "global_admin, expires_at) VALUES (?::uuid, ?, ?, ?, ?, ?, "
+                                     "CASE WHEN ?::int > 0 THEN clock_timestamp() + ?::int * interval "
+                                     "'1 day' END) RETURNING ") +
+                          kKeyColumns,
+                      {keyId, keyHash, name, tenant, role, global, days, days}, QStringLiteral("create key"));
+        if (!q)
+            return q.error();
+        if (!q.value()->next())
+            return makeError(ErrorCode::Internal, QStringLiteral("create key: no row returned"));
+        return readKey(*q.value());
+    });
+}
+
+Async<core::ApiKey> ApiKeyRepository::authenticate(const QString &keyHash)
+{
+    if (!validateHash(keyHash))
+        return core::failedAsync<core::ApiKey>(badKey(QStringLiteral("unknown API key")));
+    return m_executor.run<core::ApiKey>([=](DbConnection &conn) -> Result<core::ApiKey> {
+        // One round trip: read the key and, if usable and not marked in the last minute, mark it
+        // used (a write per request would make every read a write).
+        auto q = conn.exec(
+            QStringLiteral(
+                "WITH touch AS (UPDATE api_keys SET last_used_at = clock_timestamp() "
+                "WHERE key_hash = ? AND revoked_at IS NULL "
+                "AND (expires_at IS NULL OR expires_at > clock_timestamp()) "
+                "AND (last_used_at IS NULL OR last_used_at < clock_timestamp() - interval '60 seconds')) "
+                "SELECT ") +
+                kKeyColumns +
+                QStringLiteral(", k.expires_at IS NOT NULL AND k.expires_at <= clock_timestamp() "
+                               "FROM api_keys k WHERE k.key_hash = ?"),
+            {keyHash, keyHash}, QStringLiteral("authenticate"));
+        if (!q)
+            return q.error();
+        if (!q.value()->next())
+            return badKey(QStringLiteral("unknown API key"));
+        core::ApiKey key = readKey(*q.value());
+        if (key.revokedAt.isValid())
+            return badKey(QStringLiteral("this API key was revoked"));
+        if (q.value()->value(9).toBool())
+            return badKey(QStringLiteral("this API key expired"));
+        return key;
+    });
+}
+
+Async<QList<core::ApiKey>> ApiKeyRepository::list(const QString &tenantId)
+{
+    if (!tenantId.isEmpty()) {
+        if (auto ok = validateTenantId(tenantId); !ok)
+            return core::failedAsync<QList<core::ApiKey>>(ok.error());
+    }
+    return m_executor.run<QList<core::ApiKey>>([=](DbConnection &conn) -> Result<QList<core::ApiKey>> {
+        auto q = conn.exec(QStringLiteral("SELECT ") + kKeyColumns +
+                               QStringLiteral(" FROM api_keys k WHERE (? = '' OR k.tenant_id = ?) "
+                                              "ORDER BY k.created_at, k.id"),
+                           {tenantId, tenantId}, QStringLiteral("list keys"));
+        if (!q)
+            return q.error();
+        QList<core::ApiKey> keys;
+        while (q.value()->next())
+            keys.append(readKey(*q.value()));
+        return keys;
+    });
+}
+
+Async<core::ApiKey> ApiKeyRepository::revoke(const QString &keyId)
+{
+    const QUuid id = QUuid::fromString(keyId);
+    if (id.isNull()) {
+        return core::failedAsync<core::ApiKey>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("key id: not a UUID: %1").arg(keyId)));
+    }
+    const QString idText = id.toString(QUuid::WithoutBraces);
+    return m_executor.run<core::ApiKey>([=](DbConnection &conn) -> Result<core::ApiKey> {
+        auto q = conn.exec(QStringLiteral("UPDATE api_keys AS k SET revoked_at = coalesce(k.revoked_at, "
+                                          "clock_timestamp()) WHERE k.key_id = ?::uuid RETURNING ") +
+                               kKeyColumns,
+                           {idText}, QStringLiteral("revoke key"));
+        if (!q)
+            return q.error();
+        if (!q.value()->next())
+            return makeError(ErrorCode::NotFound, QStringLiteral("no API key with id %1").arg(idText));
+        return readKey(*q.value());
+    });
+}
+
+Async<qint64> ApiKeyRepository::countActive()
+{
+    return m_executor.run<qint64>([](DbConnection &conn) -> Result<qint64> {
+        auto q = conn.exec(QStringLiteral("SELECT count(*) FROM api_keys WHERE revoked_at IS NULL AND "
+                                          "(expires_at IS NULL OR expires_at > clock_timestamp())"),
+                           {}, QStringLiteral("count keys"));
+        if (!q)
+            return q.error();
+        q.value()->next();
+        return q.value()->value(0).toLongLong();
+    });
+}
+
+Async<core::AuditEntry> AuditRepository::record(const core::AuditEntry &entry)
+{
+    const QVariant actor = entry.actorKeyId.isEmpty() ? QVariant() : QVariant(entry.actorKeyId);
+    const core::AuditEntry e = entry;
+    return m_executor.run<core::AuditEntry>([=](DbConnection &conn) -> Result<core::AuditEntry> {
+        auto q = conn.exec(
+            QStringLiteral("INSERT INTO audit_log AS a (actor_key_id, actor_name, action, tenant_id, "
+                           "resource, request_id) VALUES (?::uuid, ?, ?, ?, ?, ?) RETURNING ") +
+                kAuditColumns,
+            {actor, e.actorName.left(200), e.action, e.tenantId, e.resource.left(300), e.requestId.left(200)},
+            QStringLiteral("record audit"));
+        if (!q)
+            return q.error();
+        if (!q.value()->next())
+            return makeError(ErrorCode::Internal, QStringLiteral("record audit: no row returned"));
+        return readAudit(*q.value());
+    });
+}
+
+Async<Page<core::AuditEntry>> AuditRepository::list(const core::AuditQuery &query)
+{
+    if (auto ok = validateLimit(query.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+        return core::failedAsync<Page<core::AuditEntry>>(ok.error());
+    QString sql = QStringLiteral("SELECT ") + kAuditColumns +
+                  QStringLiteral(" FROM audit_log a WHERE (? = '' OR a.tenant_id = ?)");
+    QVariantList binds{query.tenantId, query.tenantId};
+    if (auto paged = rows::appendNewestFirstPage(sql, binds, QStringLiteral("a.at"), QStringLiteral("a.id"),
+                                                 query.cursor, query.limit);
+        !paged)
+        return core::failedAsync<Page<core::AuditEntry>>(paged.error());
+    const int limit = query.limit;
+    return m_executor.run<Page<core::AuditEntry>>([=](DbConnection &conn) -> Result<Page<core::AuditEntry>> {
+        auto q = conn.exec(sql, binds, QStringLiteral("list audit"));
+        if (!q)
+            return q.error();
+        return rows::readPage<core::AuditEntry>(
+            *q.value(), limit, [](const QSqlQuery &row) { return readAudit(row); },
+            [](const QSqlQuery &row) {
+                return encodeCursor(Cursor{row.value(8).toLongLong(), row.value(0).toLongLong()});
+            });
+    });
+}
+
+} // namespace agency::db

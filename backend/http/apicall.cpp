@@ -1,0 +1,211 @@
+#include "apicall.h"
+
+#include "core/json.h"
+#include "errorbody.h"
+
+#include <QHttpServerRequest>
+
+namespace agency::http {
+
+namespace {
+
+QByteArray methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get:
+        return QByteArrayLiteral("GET");
+    case QHttpServerRequest::Method::Put:
+        return QByteArrayLiteral("PUT");
+    case QHttpServerRequest::Method::Delete:
+        return QByteArrayLiteral("DELETE");
+    case QHttpServerRequest::Method::Post:
+        return QByteArrayLiteral("POST");
+    case QHttpServerRequest::Method::Head:
+        return QByteArrayLiteral("HEAD");
+    case QHttpServerRequest::Method::Options:
+        return QByteArrayLiteral("OPTIONS");
+    case QHttpServerRequest::Method::Patch:
+        return QByteArrayLiteral("PATCH");
+    default:
+        return QByteArrayLiteral("OTHER");
+    }
+}
+
+} // namespace
+
+ApiCall::ApiCall(const QHttpServerRequest &request, QTcpSocket *socket, QString requestId)
+    : m_method(methodName(request.method())), m_path(request.url().path(QUrl::FullyEncoded)),
+      m_query(request.query()), m_headers(request.headers()), m_body(request.body()),
+      m_peer(request.remoteAddress()), m_requestId(std::move(requestId)), m_socket(socket)
+{
+    m_timer.start();
+    m_renderError = renderAgencyError;
+}
+
+ApiCall::~ApiCall()
+{
+    // A handler that dropped the call without answering is a bug; the client still gets JSON.
+    if (!answered() && clientConnected())
+        sendError(core::ErrorCode::Internal, QStringLiteral("the request was not answered"));
+    m_streaming = false; // a stream the client abandoned is finished now
+    finish();
+}
+
+QString ApiCall::query(const QString &name) const
+{
+    return m_query.queryItemValue(name, QUrl::FullyDecoded);
+}
+
+QByteArray ApiCall::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : m_headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+core::Result<QJsonObject> ApiCall::jsonBody() const
+{
+    if (m_body.trimmed().isEmpty()) {
+        return core::makeError(core::ErrorCode::BadRequest,
+                               QStringLiteral("the request needs a JSON object body"));
+    }
+    return core::parseJsonObject(m_body);
+}
+
+core::Result<QString> ApiCall::scopeTenant(const QString &requested) const
+{
+    if (m_principal.isGlobal()) {
+        if (requested.isEmpty()) {
+            return core::makeError(core::ErrorCode::InvalidArgument,
+                                   QStringLiteral("tenant_id: required with a global key"),
+                                   {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
+        }
+        return requested;
+    }
+    if (!requested.isEmpty() && requested != m_principal.tenantId) {
+        return core::makeError(core::ErrorCode::Forbidden,
+                               QStringLiteral("tenant_id: this key acts only in its own tenant"),
+                               {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
+    }
+    return m_principal.tenantId;
+}
+
+void ApiCall::setRoute(const QString &pattern, QHash<QString, QString> params)
+{
+    m_routePattern = pattern;
+    m_pathParams = std::move(params);
+}
+
+QByteArray ApiCall::head(int status, const QByteArray &contentType, qint64 contentLength,
+                         const Headers &extra) const
+{
+    QByteArray out;
+    out.reserve(256);
+    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    if (!contentType.isEmpty())
+        out += "Content-Type: " + contentType + "\r\n";
+    if (contentLength >= 0)
+        out += "Content-Length: " + QByteArray::number(contentLength) + "\r\n";
+    else
+        out += "Transfer-Encoding: chunked\r\n";
+    out += "X-Request-Id: " + m_requestId.toLatin1() + "\r\n";
+    for (const auto &[name, value] : extra)
+        out += name + ": " + value + "\r\n";
+    out += "\r\n";
+    return out;
+}
+
+void ApiCall::write(const QByteArray &bytes)
+{
+    if (m_socket && m_socket->isOpen())
+        m_socket->write(bytes);
+}
+
+void ApiCall::sendBytes(int status, const QByteArray &contentType, const QByteArray &body,
+                        const Headers &extra)
+{
+    if (answered())
+        return;
+    m_status = status;
+    write(head(status, contentType, body.size(), extra) + body);
+    finish();
+}
+
+void ApiCall::sendJson(int status, const QJsonDocument &body, const Headers &extra)
+{
+    sendBytes(status, QByteArrayLiteral("application/json"), body.toJson(QJsonDocument::Compact), extra);
+}
+
+void ApiCall::sendEmpty(int status, const Headers &extra)
+{
+    sendBytes(status, QByteArray(), QByteArray(), extra);
+}
+
+void ApiCall::sendError(const core::Error &error)
+{
+    const RenderedError rendered = m_renderError(error);
+    sendBytes(rendered.status, rendered.contentType, rendered.body, rendered.headers);
+}
+
+bool ApiCall::beginStream(int status, const QByteArray &contentType, const Headers &extra)
+{
+    if (answered() || !clientConnected())
+        return false;
+    m_status = status;
+    m_streaming = true;
+    write(head(status, contentType, -1, extra));
+    return true;
+}
+
+bool ApiCall::writeChunk(const QByteArray &data)
+{
+    if (!m_streaming || !clientConnected())
+        return false;
+    if (data.isEmpty())
+        return true; // an empty chunk would end the stream
+    write(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+    return true;
+}
+
+void ApiCall::endStream()
+{
+    if (!m_streaming)
+        return;
+    m_streaming = false;
+    write(QByteArrayLiteral("0\r\n\r\n"));
+    finish();
+}
+
+bool ApiCall::clientConnected() const
+{
+    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void ApiCall::onClientGone(QObject *context, std::function<void()> callback)
+{
+    if (!clientConnected()) {
+        QMetaObject::invokeMethod(context, std::move(callback), Qt::QueuedConnection);
+        return;
+    }
+    auto once = std::make_shared<std::function<void()>>(std::move(callback));
+    QObject::connect(m_socket.data(), &QAbstractSocket::disconnected, context, [once] {
+        if (*once) {
+            auto run = std::move(*once);
+            *once = nullptr;
+            run();
+        }
+    });
+}
+
+void ApiCall::finish()
+{
+    if (m_finishedCalled || m_streaming)
+        return;
+    m_finishedCalled = true;
+    if (m_finished)
+        m_finished(*this);
+}
+
+} // namespace agency::http

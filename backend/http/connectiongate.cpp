@@ -1,0 +1,234 @@
+#include "connectiongate.h"
+
+#include "core/json.h"
+#include "errorbody.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUuid>
+
+namespace agency::http {
+
+namespace {
+constexpr int kDiscardMs = 1000;
+constexpr qint64 kMaxDiscardBytes = 256LL * 1024 * 1024;
+} // namespace
+
+QByteArray rawErrorResponse(int status, const QByteArray &code, const QString &message)
+{
+    const QByteArray body = core::toCompactJson(
+        QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), QString::fromLatin1(code)},
+                                                          {QStringLiteral("message"), message},
+                                                          {QStringLiteral("details"), QJsonObject()}}}});
+    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
+           "\r\nConnection: close\r\nX-Request-Id: " + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) +
+           "\r\n\r\n" + body;
+}
+
+ConnectionGate::ConnectionGate(const ServerConfig &config, QObject *parent)
+    : QTcpServer(parent), m_config(config)
+{
+}
+
+ConnectionGate::~ConnectionGate() = default;
+
+void ConnectionGate::incomingConnection(qintptr descriptor)
+{
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    if (m_connections.size() >= m_config.maxConnections) {
+        socket->write(
+            rawErrorResponse(503, "too_many_connections",
+                             QStringLiteral("the server has too many open connections; retry later")));
+        socket->disconnectFromHost();
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        QTimer::singleShot(kDiscardMs, socket, &QObject::deleteLater);
+        Q_EMIT refused("too_many_connections", 503);
+        return;
+    }
+    Connection &c = m_connections[socket];
+    c.timer = new QTimer(socket);
+    c.timer->setSingleShot(true);
+    connect(c.timer, &QTimer::timeout, this, [this, socket] { onTimer(socket); });
+    // Connected before QHttpServer's own handler (added when it takes the pending connection), so
+    // this sees every byte first.
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+    connect(socket, &QObject::destroyed, this, [this, socket] { m_connections.remove(socket); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { m_connections.remove(socket); });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    armTimer(socket, c);
+    addPendingConnection(socket);
+}
+
+void ConnectionGate::armTimer(QTcpSocket *, Connection &c)
+{
+    switch (c.phase) {
+    case Connection::Phase::Idle:
+        if (c.pendingAnswers > 0)
+            c.timer->stop(); // a turn or a stream may legitimately take long
+        else
+            c.timer->start(m_config.idleTimeoutMs);
+        break;
+    case Connection::Phase::ReadingHeaders:
+    case Connection::Phase::ReadingBody:
+        if (!c.timer->isActive())
+            c.timer->start(m_config.requestTimeoutMs);
+        break;
+    case Connection::Phase::Discarding:
+        c.timer->start(kDiscardMs);
+        break;
+    }
+}
+
+void ConnectionGate::onReadyRead(QTcpSocket *socket)
+{
+    auto it = m_connections.find(socket);
+    if (it == m_connections.end())
+        return;
+    Connection &c = it.value();
+    if (c.phase == Connection::Phase::Discarding) {
+        // Keep draining while the client still sends (it reads our answer once it has sent all),
+        // but not forever.
+        c.bodyReceived += socket->readAll().size();
+        if (c.bodyReceived > kMaxDiscardBytes)
+            socket->disconnectFromHost();
+        else
+            c.timer->start(kDiscardMs);
+        return;
+    }
+    const QByteArray data = socket->peek(socket->bytesAvailable());
+    if (data.isEmpty())
+        return;
+    if (c.phase == Connection::Phase::Idle) {
+        c.phase = Connection::Phase::ReadingHeaders;
+        c.headerBytes.clear();
+        c.bodyExpected = -1;
+        c.bodyReceived = 0;
+        c.timer->stop();
+        armTimer(socket, c);
+    }
+    if (c.phase == Connection::Phase::ReadingHeaders) {
+        const qsizetype before = c.headerBytes.size();
+        const qsizetype searchFrom = qMax<qsizetype>(0, before - 3);
+        c.headerBytes += data.left(m_config.maxHeaderBytes + 4 - before);
+        const qsizetype end = c.headerBytes.indexOf("\r\n\r\n", searchFrom);
+        if (end < 0) {
+            if (c.headerBytes.size() > m_config.maxHeaderBytes) {
+                refuse(socket, c, 431, "headers_too_large",
+                       QStringLiteral("the request headers exceed %1 bytes").arg(m_config.maxHeaderBytes));
+            }
+            return;
+        }
+        onHeadersComplete(socket, c, end + 4);
+        if (c.phase != Connection::Phase::ReadingBody)
+            return;
+        // The rest of this read belongs to the body.
+        c.bodyReceived += data.size() - (end + 4 - before);
+    } else if (c.phase == Connection::Phase::ReadingBody) {
+        c.bodyReceived += data.size();
+    }
+    if (c.phase == Connection::Phase::ReadingBody && c.bodyReceived > m_config.maxBodyBytes) {
+        refuse(socket, c, 413, "payload_too_large",
+               QStringLiteral("the request body exceeds %1 bytes").arg(m_config.maxBodyBytes));
+    }
+}
+
+void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizetype headerEnd)
+{
+    if (headerEnd > m_config.maxHeaderBytes) {
+        refuse(socket, c, 431, "headers_too_large",
+               QStringLiteral("the request headers exceed %1 bytes").arg(m_config.maxHeaderBytes));
+        return;
+    }
+    const QList<QByteArray> lines = c.headerBytes.left(headerEnd).split('\n');
+    for (const QByteArray &raw : lines) {
+        const QByteArray line = raw.trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        if (line.left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0) {
+            bool ok = false;
+            c.bodyExpected = line.mid(colon + 1).trimmed().toLongLong(&ok);
+            if (!ok)
+                c.bodyExpected = -1;
+        }
+    }
+    if (c.bodyExpected > m_config.maxBodyBytes) {
+        refuse(socket, c, 413, "payload_too_large",
+               QStringLiteral("the request body (%1 bytes) exceeds %2 bytes")
+                   .arg(c.bodyExpected)
+                   .arg(m_config.maxBodyBytes));
+        return;
+    }
+    c.phase = Connection::Phase::ReadingBody;
+}
+
+void ConnectionGate::refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,
+                            const QString &message)
+{
+    // Take the bytes away from QHttpServer (it reads after us) and answer ourselves.
+    socket->readAll();
+    socket->write(rawErrorResponse(status, code, message));
+    c.phase = Connection::Phase::Discarding;
+    c.bodyReceived = 0;
+    armTimer(socket, c);
+    Q_EMIT refused(code, status);
+}
+
+void ConnectionGate::requestDispatched(QTcpSocket *socket)
+{
+    auto it = m_connections.find(socket);
+    if (it == m_connections.end())
+        return;
+    it->pendingAnswers += 1;
+    it->phase = Connection::Phase::Idle;
+    it->timer->stop();
+    armTimer(socket, it.value());
+}
+
+void ConnectionGate::answerFinished(QTcpSocket *socket)
+{
+    auto it = m_connections.find(socket);
+    if (it == m_connections.end())
+        return;
+    it->pendingAnswers = qMax(0, it->pendingAnswers - 1);
+    if (it->phase == Connection::Phase::Idle)
+        armTimer(socket, it.value());
+}
+
+void ConnectionGate::onTimer(QTcpSocket *socket)
+{
+    auto it = m_connections.find(socket);
+    if (it == m_connections.end())
+        return;
+    Connection &c = it.value();
+    switch (c.phase) {
+    case Connection::Phase::Idle:
+        socket->disconnectFromHost();
+        break;
+    case Connection::Phase::ReadingHeaders:
+    case Connection::Phase::ReadingBody:
+        refuse(socket, c, 408, "request_timeout",
+               QStringLiteral("the request was not received within %1 ms").arg(m_config.requestTimeoutMs));
+        break;
+    case Connection::Phase::Discarding:
+        socket->disconnectFromHost();
+        break;
+    }
+}
+
+void ConnectionGate::closeIdleConnections()
+{
+    const QList<QTcpSocket *> sockets = m_connections.keys();
+    for (QTcpSocket *socket : sockets) {
+        const Connection &c = m_connections.value(socket);
+        if (c.phase == Connection::Phase::Idle && c.pendingAnswers == 0)
+            socket->disconnectFromHost();
+    }
+}
+
+} // namespace agency::http

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "serverconfig.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QTcpServer>
+
+class QTcpSocket;
+class QTimer;
+
+namespace agency::http {
+
+/// The TCP listener in front of QHttpServer, which in Qt 6.4 has no limits or timeouts of its
+/// own. It sees every byte before QHttpServer does (its readyRead handler is connected first) and
+/// enforces the ServerConfig limits:
+/// - connections over maxConnections are answered 503 and closed;
+/// - a request whose headers exceed maxHeaderBytes gets 431, one whose announced Content-Length
+///   (or received body) exceeds maxBodyBytes gets 413 before the body is read;
+/// - a request not fully received within requestTimeoutMs gets 408;
+/// - a keep-alive connection with nothing in progress for idleTimeoutMs is closed.
+/// A refused request's remaining bytes are read and dropped until the client closes (or a second
+/// passes), so the client sees the answer rather than a connection reset.
+///
+/// Thread affinity: the server thread.
+class ConnectionGate : public QTcpServer
+{
+    Q_OBJECT
+
+public:
+    explicit ConnectionGate(const ServerConfig &config, QObject *parent = nullptr);
+    ~ConnectionGate() override;
+
+    /// QHttpServer dispatched a complete request read from `socket`: its answer is now pending.
+    void requestDispatched(QTcpSocket *socket);
+    /// The answer to one request on `socket` is complete (or abandoned).
+    void answerFinished(QTcpSocket *socket);
+    int openConnections() const { return static_cast<int>(m_connections.size()); }
+    /// Closes every connection with nothing in progress (used when stopping).
+    void closeIdleConnections();
+
+Q_SIGNALS:
+    /// A request was refused by a limit ("body_too_large", "headers_too_large", "request_timeout",
+    /// "too_many_connections"), for metrics and the access log.
+    void refused(const QByteArray &reason, int status);
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    struct Connection
+    {
+        enum class Phase { Idle, ReadingHeaders, ReadingBody, Discarding };
+        Phase phase = Phase::Idle;
+        QByteArray headerBytes;   ///< the current request's header block so far (bounded)
+        qint64 bodyExpected = -1; ///< Content-Length; -1 unknown (chunked)
+        qint64 bodyReceived = 0;
+        int pendingAnswers = 0;
+        QTimer *timer = nullptr; ///< request timeout while receiving, idle timeout otherwise
+    };
+
+    void onReadyRead(QTcpSocket *socket);
+    void onHeadersComplete(QTcpSocket *socket, Connection &c, qsizetype headerEnd);
+    void refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,
+                const QString &message);
+    void armTimer(QTcpSocket *socket, Connection &c);
+    void onTimer(QTcpSocket *socket);
+
+    const ServerConfig &m_config;
+    QHash<QTcpSocket *, Connection> m_connections;
+};
+
+/// A complete HTTP/1.1 error answer with the agency's JSON body, for answers written outside a
+/// route (limits). Closes the connection afterwards (Connection: close).
+QByteArray rawErrorResponse(int status, const QByteArray &code, const QString &message);
+
+} // namespace agency::http

@@ -1,0 +1,140 @@
+#include "jsonviews.h"
+
+#include <QJsonArray>
+
+namespace agency::http::json {
+
+namespace {
+QJsonValue uuidOrNull(const QUuid &id)
+{
+    return id.isNull() ? QJsonValue() : QJsonValue(id.toString(QUuid::WithoutBraces));
+}
+QJsonValue timeOrNull(const QDateTime &t)
+{
+    return t.isValid() ? QJsonValue(timestamp(t)) : QJsonValue();
+}
+QJsonObject usage(const core::Usage &u)
+{
+    return {{QStringLiteral("prompt_tokens"), u.promptTokens},
+            {QStringLiteral("completion_tokens"), u.completionTokens},
+            {QStringLiteral("total_tokens"), u.totalTokens}};
+}
+} // namespace
+
+QString timestamp(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QJsonObject tenant(const db::Tenant &t)
+{
+    return {{QStringLiteral("tenant_id"), t.tenantId},
+            {QStringLiteral("name"), t.name},
+            {QStringLiteral("settings"), t.settings},
+            {QStringLiteral("conversation_count"), t.conversationCount},
+            {QStringLiteral("created_at"), timestamp(t.createdAt)},
+            {QStringLiteral("updated_at"), timestamp(t.updatedAt)}};
+}
+
+QJsonObject conversation(const db::Conversation &c)
+{
+    return {{QStringLiteral("conversation_id"), c.conversationId.toString(QUuid::WithoutBraces)},
+            {QStringLiteral("tenant_id"), c.tenantId},
+            {QStringLiteral("flow_type"), c.flowType},
+            {QStringLiteral("title"), c.title},
+            {QStringLiteral("metadata"), c.metadata},
+            {QStringLiteral("message_count"), c.messageCount},
+            {QStringLiteral("created_at"), timestamp(c.createdAt)},
+            {QStringLiteral("updated_at"), timestamp(c.updatedAt)}};
+}
+
+QJsonObject message(const db::Message &m)
+{
+    QJsonArray calls;
+    for (const core::ToolCall &call : m.toolCalls)
+        calls.append(core::toolCallToJson(call));
+    QJsonObject out{{QStringLiteral("id"), m.id},
+                    {QStringLiteral("conversation_id"), m.conversationId.toString(QUuid::WithoutBraces)},
+                    {QStringLiteral("role"), core::roleName(m.role)},
+                    {QStringLiteral("content"), m.content},
+                    {QStringLiteral("metadata"), m.metadata},
+                    {QStringLiteral("created_at"), timestamp(m.createdAt)}};
+    if (!calls.isEmpty())
+        out.insert(QStringLiteral("tool_calls"), calls);
+    if (!m.toolCallId.isEmpty())
+        out.insert(QStringLiteral("tool_call_id"), m.toolCallId);
+    return out;
+}
+
+QJsonObject run(const db::Run &r)
+{
+    QJsonObject out{{QStringLiteral("run_id"), r.runId.toString(QUuid::WithoutBraces)},
+                    {QStringLiteral("tenant_id"), r.tenantId},
+                    {QStringLiteral("flow_type"), r.flowType},
+                    {QStringLiteral("input"), r.input},
+                    {QStringLiteral("provider"), r.provider},
+                    {QStringLiteral("model"), r.model},
+                    {QStringLiteral("status"), db::runStatusName(r.status)},
+                    {QStringLiteral("output"),
+                     r.status == db::RunStatus::Completed ? QJsonValue(r.output) : QJsonValue()},
+                    {QStringLiteral("usage"), usage(r.usage)},
+                    {QStringLiteral("conversation_id"), uuidOrNull(r.conversationId)},
+                    {QStringLiteral("attempts"), r.attempts},
+                    {QStringLiteral("cancel_requested"), r.cancelRequested},
+                    {QStringLiteral("created_at"), timestamp(r.createdAt)},
+                    {QStringLiteral("started_at"), timeOrNull(r.startedAt)},
+                    {QStringLiteral("finished_at"), timeOrNull(r.finishedAt)}};
+    if (r.error) {
+        out.insert(QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), r.error->codeName()},
+                                                        {QStringLiteral("message"), r.error->message},
+                                                        {QStringLiteral("details"), r.error->details}});
+    } else {
+        out.insert(QStringLiteral("error"), QJsonValue());
+    }
+    return out;
+}
+
+QJsonObject auditEntry(const core::AuditEntry &e)
+{
+    return {
+        {QStringLiteral("id"), e.id},
+        {QStringLiteral("at"), timestamp(e.at)},
+        {QStringLiteral("actor_key_id"), e.actorKeyId.isEmpty() ? QJsonValue() : QJsonValue(e.actorKeyId)},
+        {QStringLiteral("actor_name"), e.actorName},
+        {QStringLiteral("action"), e.action},
+        {QStringLiteral("tenant_id"), e.tenantId},
+        {QStringLiteral("resource"), e.resource},
+        {QStringLiteral("request_id"), e.requestId}};
+}
+
+QJsonObject usageRow(const ratelimit::UsageSummaryRow &row)
+{
+    return {{QStringLiteral("day"), row.day.toString(Qt::ISODate)},
+            {QStringLiteral("provider"), row.provider},
+            {QStringLiteral("calls"), row.calls},
+            {QStringLiteral("errors"), row.errors},
+            {QStringLiteral("prompt_tokens"), row.promptTokens},
+            {QStringLiteral("completion_tokens"), row.completionTokens},
+            {QStringLiteral("total_tokens"), row.totalTokens},
+            {QStringLiteral("average_latency_ms"), row.averageLatencyMs}};
+}
+
+QJsonObject limitStatus(const ratelimit::LimitStatus &status)
+{
+    const auto window = [](const ratelimit::WindowStatus &w) {
+        return QJsonObject{{QStringLiteral("limit"), w.limit},
+                           {QStringLiteral("remaining"), w.remaining},
+                           {QStringLiteral("reset_ms"), w.resetMs}};
+    };
+    return {{QStringLiteral("provider"), status.provider},
+            {QStringLiteral("minute"), window(status.minute)},
+            {QStringLiteral("hour"), window(status.hour)}};
+}
+
+QJsonObject page(const QJsonArray &items, const QString &nextCursor)
+{
+    return {{QStringLiteral("items"), items},
+            {QStringLiteral("next_cursor"), nextCursor.isEmpty() ? QJsonValue() : QJsonValue(nextCursor)}};
+}
+
+} // namespace agency::http::json

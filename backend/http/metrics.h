@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QByteArray>
+#include <QMap>
+#include <QString>
+
+#include <array>
+#include <functional>
+
+namespace agency::http {
+
+/// The server's counters, rendered at GET /metrics in the Prometheus text format (0.0.4).
+/// Thread affinity: the server thread (no locking).
+class Metrics
+{
+public:
+    /// One answered request, by route pattern (never the raw path: ids would explode the series).
+    void recordRequest(const QByteArray &method, const QString &route, int status);
+    /// One finished chat turn: latency, the provider that answered, its calls and tokens, and
+    /// whether it failed with a provider error.
+    void recordTurn(double seconds, const QString &provider, int providerCalls, qint64 promptTokens,
+                    qint64 completionTokens, bool providerError);
+    /// One request refused by a rate limit (token budget or failed-authentication ban).
+    void recordRateLimitRefusal(const QString &reason);
+
+    /// Extra samples appended at render time (e.g. the database pool), already in text format.
+    void setExtraSource(std::function<QByteArray()> source) { m_extra = std::move(source); }
+
+    QByteArray render() const;
+
+    static constexpr std::array<double, 11> kTurnBuckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+
+private:
+    struct ProviderCounters
+    {
+        quint64 calls = 0;
+        quint64 errors = 0;
+        quint64 promptTokens = 0;
+        quint64 completionTokens = 0;
+    };
+    QMap<QByteArray, quint64> m_requests; ///< key: method \t route \t status
+    std::array<quint64, kTurnBuckets.size()> m_turnBuckets{};
+    quint64 m_turnCount = 0;
+    double m_turnSum = 0;
+    QMap<QString, ProviderCounters> m_providers;
+    QMap<QString, quint64> m_rateLimitRefusals;
+    std::function<QByteArray()> m_extra;
+};
+
+} // namespace agency::http

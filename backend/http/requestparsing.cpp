@@ -1,0 +1,96 @@
+#include "requestparsing.h"
+
+#include <QDateTime>
+
+namespace agency::http {
+
+namespace {
+
+core::Error invalid(const QString &field, const QString &what)
+{
+    return core::makeError(core::ErrorCode::InvalidArgument, QStringLiteral("%1: %2").arg(field, what),
+                           {{QStringLiteral("field"), field}});
+}
+
+} // namespace
+
+core::Result<int> queryLimit(const ApiCall &call, int fallback, int max)
+{
+    if (!call.hasQuery(QStringLiteral("limit")))
+        return fallback;
+    bool ok = false;
+    const int limit = call.query(QStringLiteral("limit")).toInt(&ok);
+    if (!ok || limit < 1 || limit > max)
+        return invalid(QStringLiteral("limit"),
+                       QStringLiteral("must be a whole number from 1 to %1").arg(max));
+    return limit;
+}
+
+core::Result<std::optional<QString>> optionalString(const QJsonObject &body, const QString &field)
+{
+    const QJsonValue v = body.value(field);
+    if (v.isUndefined() || v.isNull())
+        return std::optional<QString>();
+    if (!v.isString())
+        return invalid(field, QStringLiteral("must be a string"));
+    return std::optional<QString>(v.toString());
+}
+
+core::Result<QString> requiredString(const QJsonObject &body, const QString &field)
+{
+    auto value = optionalString(body, field);
+    if (!value)
+        return value.error();
+    if (!value.value() || value.value()->isEmpty())
+        return invalid(field, QStringLiteral("required"));
+    return *value.value();
+}
+
+core::Result<std::optional<QJsonObject>> optionalObject(const QJsonObject &body, const QString &field)
+{
+    const QJsonValue v = body.value(field);
+    if (v.isUndefined() || v.isNull())
+        return std::optional<QJsonObject>();
+    if (!v.isObject())
+        return invalid(field, QStringLiteral("must be an object"));
+    return std::optional<QJsonObject>(v.toObject());
+}
+
+core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known)
+{
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (!known.contains(it.key()))
+            return invalid(
+                it.key(),
+                QStringLiteral("unknown field (expected one of %1)").arg(known.join(QStringLiteral(", "))));
+    }
+    return {};
+}
+
+core::Result<QDateTime> queryTime(const ApiCall &call, const QString &name, const QDateTime &fallback)
+{
+    if (!call.hasQuery(name))
+        return fallback;
+    const QString text = call.query(name);
+    QDateTime t = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!t.isValid()) {
+        const QDate day = QDate::fromString(text, Qt::ISODate);
+        if (day.isValid())
+            t = QDateTime(day, QTime(0, 0), Qt::UTC);
+    }
+    if (!t.isValid())
+        return invalid(name, QStringLiteral("must be an ISO 8601 date (2025-01-31) or date-time"));
+    return t;
+}
+
+core::Result<QString> pathTenant(const ApiCall &call)
+{
+    const QString id = call.pathParam(QStringLiteral("id"));
+    if (!call.principal().isGlobal() && id != call.principal().tenantId) {
+        return core::makeError(core::ErrorCode::NotFound, QStringLiteral("tenant %1 not found").arg(id),
+                               {{QStringLiteral("tenant_id"), id}});
+    }
+    return id;
+}
+
+} // namespace agency::http

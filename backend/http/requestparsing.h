@@ -1,0 +1,43 @@
+#pragma once
+
+#include "apicall.h"
+
+#include <optional>
+
+namespace agency::http {
+
+// Reading typed values out of requests. Every failure is a 422 (InvalidArgument) naming the
+// field, except a body that is not JSON at all (400, from ApiCall::jsonBody()).
+
+/// Sends `r`'s error as the call's answer when it failed; true when the handler may go on.
+template <typename T> bool proceed(const CallPtr &call, const core::Result<T> &r)
+{
+    if (!r)
+        call->sendError(r.error());
+    return r.ok();
+}
+
+/// `limit` from the query: `fallback` when absent; 1..max otherwise.
+core::Result<int> queryLimit(const ApiCall &call, int fallback, int max);
+/// A string member: nullopt when absent (or null when `nullable`), an error when of another type.
+core::Result<std::optional<QString>> optionalString(const QJsonObject &body, const QString &field);
+/// A string member that must be present and non-empty.
+core::Result<QString> requiredString(const QJsonObject &body, const QString &field);
+/// An object member: nullopt when absent, an error when of another type.
+core::Result<std::optional<QJsonObject>> optionalObject(const QJsonObject &body, const QString &field);
+/// Fails when the body has members other than `known` (catches misspelt fields).
+core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known);
+/// An ISO 8601 date or date-time from the query; `fallback` when absent.
+core::Result<QDateTime> queryTime(const ApiCall &call, const QString &name, const QDateTime &fallback);
+
+/// The tenant a call acts in, from its `tenant_id` query parameter (see ApiCall::scopeTenant).
+inline core::Result<QString> queryTenant(const ApiCall &call)
+{
+    return call.scopeTenant(call.query(QStringLiteral("tenant_id")));
+}
+
+/// The tenant named by the `{id}` path segment: another tenant than a tenant key's own is
+/// NotFound (never Forbidden, which would confirm that it exists).
+core::Result<QString> pathTenant(const ApiCall &call);
+
+} // namespace agency::http

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "apicall.h"
+#include "core/future.h"
+#include "metrics.h"
+#include "router.h"
+#include "serverconfig.h"
+#include "turntracker.h"
+
+#include <QObject>
+#include <QPointer>
+
+namespace agency::service {
+class AgencyService;
+}
+
+namespace agency::http {
+
+/// What route registrations get (see routes.h): the service, the server's config, metrics, the
+/// turn tracker, and helpers shared by every handler. Owned by the ApiServer; lives as long as it.
+/// Thread affinity: the server thread.
+class RouteContext
+{
+public:
+    RouteContext(service::AgencyService &service, const ServerConfig &config, Metrics &metrics,
+                 TurnTracker &turns, QObject *threadContext)
+        : m_service(service), m_config(config), m_metrics(metrics), m_turns(turns), m_context(threadContext)
+    {
+    }
+
+    service::AgencyService &service() const { return m_service; }
+    const ServerConfig &config() const { return m_config; }
+    Metrics &metrics() const { return m_metrics; }
+    TurnTracker &turns() const { return m_turns; }
+    /// Context object for continuations (QFuture::then(context, …)): the server itself.
+    QObject *threadContext() const { return m_context; }
+
+    /// Continues `future` on the server thread: an error is sent as the call's answer (with
+    /// call->sendError), a value goes to `onValue(const T &)`. Nothing runs after the server died.
+    template <typename T, typename OnValue>
+    void then(const CallPtr &call, const core::Async<T> &future, OnValue onValue) const
+    {
+        core::Async<T>(future).then(m_context,
+                                    [call, onValue = std::move(onValue)](const core::Result<T> &r) {
+                                        if (!r) {
+                                            call->sendError(r.error());
+                                            return;
+                                        }
+                                        onValue(r.value());
+                                    });
+    }
+
+    /// Records an audit row when a global admin (not a tenant key) touched `tenantId`'s data:
+    /// who, what, when and the request id, never key or message text. Best effort: a failure is
+    /// logged, the request is not failed for it.
+    void audit(const CallPtr &call, const QString &action, const QString &tenantId,
+               const QString &resource) const;
+
+private:
+    service::AgencyService &m_service;
+    const ServerConfig &m_config;
+    Metrics &m_metrics;
+    TurnTracker &m_turns;
+    QPointer<QObject> m_context;
+};
+
+} // namespace agency::http

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "routecontext.h"
+#include "router.h"
+
+namespace agency::http {
+
+/// Route registrations: each adds its routes (with their OpenAPI fragments) to the router. The
+/// server calls every one of them, in the order of allRouteRegistrations(). To add routes, write a
+/// function of this shape in its own file and list it in routes.cpp.
+using RouteRegistration = void (*)(Router &router, RouteContext &context);
+
+void registerSystemRoutes(Router &router, RouteContext &context);       ///< health, flows, metrics, openapi
+void registerTenantRoutes(Router &router, RouteContext &context);       ///< /tenants…
+void registerConversationRoutes(Router &router, RouteContext &context); ///< /conversations…
+void registerRunRoutes(Router &router, RouteContext &context);          ///< /runs…
+void registerAuditRoutes(Router &router, RouteContext &context);        ///< /audit
+
+/// Every registration, in order.
+QList<RouteRegistration> allRouteRegistrations();
+
+} // namespace agency::http

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "router.h"
+
+#include <QJsonObject>
+
+namespace agency::http {
+
+/// Adds the schemas of the API's values (Tenant, Conversation, Message, Run, AuditEntry, UsageRow,
+/// LimitStatus) to the router's OpenAPI components. They describe exactly what jsonviews.h writes.
+void addValueSchemas(Router &router);
+
+/// Examples of each value, made with the same functions that write real answers (jsonviews.h), so
+/// they cannot drift from the implementation; a test validates them against the schemas.
+namespace examples {
+QJsonObject tenant();
+QJsonObject conversation();
+QJsonObject message();
+QJsonObject run();
+QJsonObject auditEntry();
+QJsonObject usageRow();
+QJsonObject limitStatus();
+} // namespace examples
+
+} // namespace agency::http

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QByteArray>
+
+#include <functional>
+
+namespace agency::http {
+
+/// Everything the HTTP server is configured with (README "Limits"). Defaults are safe for a
+/// server on a network; the composition root fills them from the HTTP_* settings.
+struct ServerConfig
+{
+    /// False only with `serve --no-auth`, which listen() accepts on loopback addresses alone.
+    bool authRequired = true;
+
+    qint64 maxBodyBytes = 4 * 1024 * 1024; ///< larger bodies get 413, before being read when announced
+    int maxHeaderBytes = 16 * 1024;        ///< request line + headers; larger gets 431
+    int maxConnections = 512;              ///< open connections; more are answered 503 and closed
+    int idleTimeoutMs = 60'000;            ///< keep-alive connection with no request in progress
+    int requestTimeoutMs = 30'000;         ///< from a request's first byte to its last (slow clients: 408)
+    int turnDeadlineMs = 300'000;          ///< a chat turn running longer is cancelled (504)
+    int shutdownGraceMs = 20'000; ///< on stop, turns in flight may finish this long, then are cancelled
+
+    int authFailLimit = 10;        ///< failed authentications from one address within the window…
+    int authFailWindowMs = 60'000; ///< …after which the address is refused (429)…
+    int authBanMs = 300'000;       ///< …for this long
+
+    /// Receives one JSON object per line for every answered request (the access log). Empty: none.
+    std::function<void(const QByteArray &line)> accessLog;
+};
+
+} // namespace agency::http

@@ -1,0 +1,314 @@
+// The server core: error shape and statuses, X-Request-Id, 404/405, authentication (missing,
+// unknown, revoked, expired keys; roles; the failed-authentication ban), bind rules, limits
+// enforced before QHttpServer reads a request (body, headers), the access log and OpenAPI ==
+// the routes served.
+
+#include "db/dbexecutor.h"
+#include "httpfixture.h"
+
+#include <QJsonArray>
+#include <QSet>
+#include <QTest>
+
+using namespace agency;
+using test::HttpFixture;
+using test::HttpReply;
+
+class TestHttpServer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
+    void cleanupTestCase();
+
+    void unknownPathIsJson404WithRequestId();
+    void clientRequestIdIsEchoed();
+    void wrongMethodIs405WithAllow();
+    void healthAnswersWithoutKey();
+    void missingAndUnknownKeysAre401();
+    void revokedAndExpiredKeysAre401();
+    void memberIsForbiddenAdminRoutes();
+    void repeatedFailuresAreRefusedWith429();
+    void bodyOverLimitIs413BeforeItIsRead();
+    void hugeHeadersAre431();
+    void nonLoopbackNeedsAKey();
+    void noAuthOnlyOnLoopback();
+    void accessLogHasNoSecrets();
+    void openApiListsExactlyTheServedRoutes();
+
+private:
+    void makeServer(http::ServerConfig config = {});
+
+    test::TestPostgres m_pg;
+    std::unique_ptr<db::DbExecutor> m_db;
+    test::FakeWeatherServer m_weather;
+    test::FakeOpenAiServer m_llm;
+    std::unique_ptr<HttpFixture> m_fx;
+};
+
+void TestHttpServer::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
+    auto params = m_pg.freshDatabase();
+    AGENCY_VERIFY_OK(params);
+    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    QVERIFY(m_weather.listen());
+    QVERIFY(m_llm.listen());
+}
+
+void TestHttpServer::makeServer(http::ServerConfig config)
+{
+    m_fx.reset();
+    m_fx = std::make_unique<HttpFixture>(*m_db, m_llm.baseUrl(), m_weather.baseUrl().toString(), config);
+    QVERIFY2(m_fx->start(), qPrintable(m_fx->error()));
+}
+
+void TestHttpServer::cleanup()
+{
+    m_fx.reset();
+}
+
+void TestHttpServer::cleanupTestCase()
+{
+    m_db.reset();
+}
+
+void TestHttpServer::unknownPathIsJson404WithRequestId()
+{
+    makeServer();
+    const HttpReply r = m_fx->get(QStringLiteral("/no/such/thing"));
+    AGENCY_COMPARE_STATUS(r, 404);
+    QCOMPARE(r.header("content-type"), QByteArray("application/json"));
+    QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
+    const QJsonObject error = r.json().value(QStringLiteral("error")).toObject();
+    QVERIFY(error.contains(QStringLiteral("message")));
+    QVERIFY(error.value(QStringLiteral("details")).isObject());
+    QVERIFY(!QUuid::fromString(QString::fromLatin1(r.header("x-request-id"))).isNull());
+}
+
+void TestHttpServer::clientRequestIdIsEchoed()
+{
+    makeServer();
+    const HttpReply r =
+        m_fx->request("GET", QStringLiteral("/healthz"), {}, {}, {{"X-Request-Id", "trace-42.a"}});
+    AGENCY_COMPARE_STATUS(r, 200);
+    QCOMPARE(r.header("x-request-id"), QByteArray("trace-42.a"));
+    // Not a sane token: replaced, never reflected.
+    const HttpReply bad =
+        m_fx->request("GET", QStringLiteral("/healthz"), {}, {}, {{"X-Request-Id", "a b<script>"}});
+    QVERIFY(bad.header("x-request-id") != "a b<script>");
+    QVERIFY(!bad.header("x-request-id").isEmpty());
+}
+
+void TestHttpServer::wrongMethodIs405WithAllow()
+{
+    makeServer();
+    const HttpReply r = m_fx->request("DELETE", QStringLiteral("/health"));
+    AGENCY_COMPARE_STATUS(r, 405);
+    QCOMPARE(r.header("allow"), QByteArray("GET"));
+    QCOMPARE(r.errorCode(), QStringLiteral("method_not_allowed"));
+}
+
+void TestHttpServer::healthAnswersWithoutKey()
+{
+    makeServer();
+    const HttpReply r = m_fx->get(QStringLiteral("/health"));
+    AGENCY_COMPARE_STATUS(r, 200);
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(r.json().value(QStringLiteral("failing")).toArray().size(), 0);
+}
+
+void TestHttpServer::missingAndUnknownKeysAre401()
+{
+    makeServer();
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/flows")), 401);
+    const HttpReply unknown =
+        m_fx->get(QStringLiteral("/flows"), QStringLiteral("agk_") + QString(43, QLatin1Char('x')));
+    AGENCY_COMPARE_STATUS(unknown, 401);
+    QCOMPARE(unknown.errorCode(), QStringLiteral("unauthenticated"));
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/flows"), QStringLiteral("garbage")), 401);
+    const QString key = m_fx->createKey(QStringLiteral("tenant-a"));
+    QVERIFY(!key.isEmpty());
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/flows"), key), 200);
+}
+
+void TestHttpServer::revokedAndExpiredKeysAre401()
+{
+    makeServer();
+    QString revokedId;
+    const QString revoked = m_fx->createKey(QStringLiteral("tenant-a"), core::KeyRole::Member, 0, &revokedId);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/flows"), revoked), 200);
+    AGENCY_VERIFY_OK(test::await(m_fx->service().revokeApiKey(revokedId)));
+    const HttpReply r = m_fx->get(QStringLiteral("/flows"), revoked);
+    AGENCY_COMPARE_STATUS(r, 401);
+    QVERIFY(r.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
+        QStringLiteral("revoked")));
+
+    QString expiredId;
+    const QString expired = m_fx->createKey(QStringLiteral("tenant-a"), core::KeyRole::Member, 1, &expiredId);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/flows"), expired), 200);
+    // Move its expiry into the past, as time passing would.
+    auto moved = test::await(m_db->run<bool>([expiredId](db::DbConnection &conn) -> core::Result<bool> {
+        auto q = conn.exec(
+            QStringLiteral(
+                "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_id = ?::uuid"),
+            {expiredId}, QStringLiteral("expire key"));
+        if (!q)
+            return q.error();
+        return true;
+    }));
+    AGENCY_VERIFY_OK(moved);
+    const HttpReply e = m_fx->get(QStringLiteral("/flows"), expired);
+    AGENCY_COMPARE_STATUS(e, 401);
+    QVERIFY(e.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
+        QStringLiteral("expired")));
+}
+
+void TestHttpServer::memberIsForbiddenAdminRoutes()
+{
+    makeServer();
+    const QString member = m_fx->createKey(QStringLiteral("tenant-a"));
+    const QString admin = m_fx->createKey(QStringLiteral("tenant-a"), core::KeyRole::Admin);
+    const QString global = m_fx->createGlobalAdminKey();
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/metrics"), member), 403);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/metrics"), admin), 403);
+    const HttpReply metrics = m_fx->get(QStringLiteral("/metrics"), global);
+    AGENCY_COMPARE_STATUS(metrics, 200);
+    QVERIFY(metrics.header("content-type").startsWith("text/plain"));
+    QVERIFY(metrics.body.contains(
+        "agency_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"403\"} 2"));
+}
+
+void TestHttpServer::repeatedFailuresAreRefusedWith429()
+{
+    http::ServerConfig config;
+    config.authFailLimit = 3;
+    config.authBanMs = 60'000;
+    makeServer(config);
+    const QString key = m_fx->createKey(QStringLiteral("tenant-a"));
+    const QString wrong = QStringLiteral("agk_") + QString(43, QLatin1Char('y'));
+    for (int i = 0; i < 3; ++i)
+        AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/flows"), wrong), 401);
+    // Refused now even with a good key: the address is banned, not the key.
+    const HttpReply r = m_fx->get(QStringLiteral("/flows"), key);
+    AGENCY_COMPARE_STATUS(r, 429);
+    QCOMPARE(r.errorCode(), QStringLiteral("rate_limited"));
+    const int retryAfter = r.header("retry-after").toInt();
+    QVERIFY2(retryAfter >= 59 && retryAfter <= 60, r.header("retry-after").constData());
+    // Public routes still answer.
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/healthz")), 200);
+}
+
+void TestHttpServer::bodyOverLimitIs413BeforeItIsRead()
+{
+    http::ServerConfig config;
+    config.maxBodyBytes = 1024 * 1024;
+    makeServer(config);
+    const QByteArray body(10 * 1024 * 1024, 'a');
+    const QByteArray request =
+        "POST /runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+        QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    const QByteArray answer = m_fx->rawExchange(request);
+    QVERIFY2(answer.startsWith("HTTP/1.1 413 "), answer.left(300).constData());
+    QVERIFY(answer.contains("\"code\":\"payload_too_large\""));
+    QVERIFY(answer.contains("X-Request-Id: "));
+    // The server is fine afterwards.
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/healthz")), 200);
+
+    // Also through a regular client (announced length).
+    const HttpReply r = m_fx->request("POST", QStringLiteral("/flows"), {}, body);
+    AGENCY_COMPARE_STATUS(r, 413);
+}
+
+void TestHttpServer::hugeHeadersAre431()
+{
+    http::ServerConfig config;
+    config.maxHeaderBytes = 8192;
+    makeServer(config);
+    const QByteArray request =
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(64 * 1024, 'h') + "\r\n\r\n";
+    const QByteArray answer = m_fx->rawExchange(request);
+    QVERIFY2(answer.startsWith("HTTP/1.1 431 "), answer.left(300).constData());
+    QVERIFY(answer.contains("\"code\":\"headers_too_large\""));
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/healthz")), 200);
+}
+
+void TestHttpServer::nonLoopbackNeedsAKey()
+{
+    makeServer();
+    // A fresh database per test would be cleaner, but keys from other tests may exist: revoke all.
+    auto keys = test::await(m_fx->service().listApiKeys());
+    AGENCY_VERIFY_OK(keys);
+    for (const core::ApiKey &k : keys.value())
+        AGENCY_VERIFY_OK(test::await(m_fx->service().revokeApiKey(k.keyId)));
+    http::ApiServer other(m_fx->service(), http::ServerConfig{});
+    auto refused = test::await(other.listen(QHostAddress::AnyIPv4, 0));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, core::ErrorCode::Forbidden);
+    QVERIFY(refused.error().message.contains(QStringLiteral("keys create")));
+    QVERIFY(!m_fx->createKey(QStringLiteral("tenant-a")).isEmpty());
+    http::ApiServer allowed(m_fx->service(), http::ServerConfig{});
+    AGENCY_VERIFY_OK(test::await(allowed.listen(QHostAddress::AnyIPv4, 0)));
+}
+
+void TestHttpServer::noAuthOnlyOnLoopback()
+{
+    makeServer();
+    http::ServerConfig open;
+    open.authRequired = false;
+    http::ApiServer anywhere(m_fx->service(), open);
+    auto refused = test::await(anywhere.listen(QHostAddress::AnyIPv4, 0));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, core::ErrorCode::Forbidden);
+    QVERIFY(refused.error().message.contains(QStringLiteral("--no-auth")));
+    http::ApiServer local(m_fx->service(), open);
+    AGENCY_VERIFY_OK(test::await(local.listen(QHostAddress::LocalHostIPv6, 0)));
+}
+
+void TestHttpServer::accessLogHasNoSecrets()
+{
+    makeServer();
+    QString keyId;
+    const QString key = m_fx->createKey(QStringLiteral("tenant-a"), core::KeyRole::Member, 0, &keyId);
+    const HttpReply r =
+        m_fx->request("GET", QStringLiteral("/flows"), key, {}, {{"X-Request-Id", "log-check-1"}});
+    AGENCY_COMPARE_STATUS(r, 200);
+    QTRY_VERIFY(!m_fx->accessLog().isEmpty());
+    const QJsonObject line = m_fx->accessLog().constLast();
+    QCOMPARE(line.value(QStringLiteral("method")).toString(), QStringLiteral("GET"));
+    QCOMPARE(line.value(QStringLiteral("path")).toString(), QStringLiteral("/flows"));
+    QCOMPARE(line.value(QStringLiteral("status")).toInt(), 200);
+    QCOMPARE(line.value(QStringLiteral("tenant")).toString(), QStringLiteral("tenant-a"));
+    QCOMPARE(line.value(QStringLiteral("key_id")).toString(), keyId);
+    QCOMPARE(line.value(QStringLiteral("request_id")).toString(), QStringLiteral("log-check-1"));
+    QVERIFY(line.contains(QStringLiteral("duration_ms")));
+    for (const QJsonObject &l : m_fx->accessLog())
+        QVERIFY(!QJsonDocument(l).toJson().contains(key.toUtf8()));
+}
+
+void TestHttpServer::openApiListsExactlyTheServedRoutes()
+{
+    makeServer();
+    const HttpReply r = m_fx->get(QStringLiteral("/openapi.json"));
+    AGENCY_COMPARE_STATUS(r, 200);
+    const QJsonObject doc = r.json();
+    QCOMPARE(doc.value(QStringLiteral("openapi")).toString(), QStringLiteral("3.1.0"));
+    QSet<QString> documented;
+    const QJsonObject paths = doc.value(QStringLiteral("paths")).toObject();
+    for (auto p = paths.begin(); p != paths.end(); ++p) {
+        const QJsonObject item = p.value().toObject();
+        for (auto m = item.begin(); m != item.end(); ++m)
+            documented.insert(m.key().toUpper() + QLatin1Char(' ') + p.key());
+    }
+    QSet<QString> served;
+    for (const http::RouteSpec &route : m_fx->server().router().routes())
+        served.insert(QString::fromLatin1(route.method) + QLatin1Char(' ') + route.path);
+    QCOMPARE(documented, served);
+    QVERIFY(served.contains(QStringLiteral("GET /openapi.json")));
+    QVERIFY(served.contains(QStringLiteral("GET /health")));
+}
+
+QTEST_GUILESS_MAIN(TestHttpServer)
+#include "test_httpserver.moc"
