@@ -41,6 +41,10 @@ core::Status validateName(const QString &name)
         return makeError(ErrorCode::InvalidArgument, QStringLiteral("name: longer than 200 characters"),
                          {{QStringLiteral("field"), QStringLiteral("name")}});
     }
+    if (name.contains(QChar(0))) {
+        return makeError(ErrorCode::InvalidArgument, QStringLiteral("name: must not contain NUL characters"),
+                         {{QStringLiteral("field"), QStringLiteral("name")}});
+    }
     return {};
 }
 

@@ -48,6 +48,8 @@ core::Status validateTitle(const QString &title)
     if (title.size() > limits::kMaxTitleChars)
         return invalid(QStringLiteral("title"),
                        QStringLiteral("longer than %1 characters").arg(limits::kMaxTitleChars));
+    if (title.contains(QChar(0)))
+        return invalid(QStringLiteral("title"), QStringLiteral("must not contain NUL characters"));
     return {};
 }
 

@@ -129,7 +129,16 @@ void ApiCall::sendBytes(int status, const QByteArray &contentType, const QByteAr
     if (answered())
         return;
     m_status = status;
-    write(head(status, contentType, body.size(), extra) + body);
+    // HTTP/1.1 keeps the connection unless the client asked otherwise; QHttpServer 6.4 never
+    // closes by itself, so honour "Connection: close" here.
+    const bool close =
+        header(QByteArrayLiteral("Connection")).trimmed().compare("close", Qt::CaseInsensitive) == 0;
+    Headers headers = extra;
+    if (close)
+        headers.append({QByteArrayLiteral("Connection"), QByteArrayLiteral("close")});
+    write(head(status, contentType, body.size(), headers) + body);
+    if (close && m_socket)
+        m_socket->disconnectFromHost();
     finish();
 }
 

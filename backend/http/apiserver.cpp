@@ -160,6 +160,11 @@ quint16 ApiServer::port() const
     return m_gate ? m_gate->serverPort() : 0;
 }
 
+int ApiServer::openConnections() const
+{
+    return m_gate ? m_gate->openConnections() : 0;
+}
+
 void ApiServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     if (m_gate)

@@ -54,6 +54,8 @@ public:
     QFuture<void> stop();
 
     const Router &router() const { return m_router; }
+    /// Open client connections (for tests and diagnostics).
+    int openConnections() const;
     Metrics &metrics() { return m_metrics; }
     TurnTracker &turns() { return m_turns; }
     /// The OpenAPI 3.1 document of exactly the routes registered.

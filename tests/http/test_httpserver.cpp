@@ -5,9 +5,11 @@
 
 #include "db/dbexecutor.h"
 #include "httpfixture.h"
+#include "jsonschemavalidator.h"
 
 #include <QJsonArray>
 #include <QSet>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace agency;
@@ -33,10 +35,14 @@ private Q_SLOTS:
     void repeatedFailuresAreRefusedWith429();
     void bodyOverLimitIs413BeforeItIsRead();
     void hugeHeadersAre431();
+    void slowRequestIs408();
+    void idleKeepAliveIsClosed();
+    void connectionsOverTheLimitAre503();
     void nonLoopbackNeedsAKey();
     void noAuthOnlyOnLoopback();
     void accessLogHasNoSecrets();
     void openApiListsExactlyTheServedRoutes();
+    void openApiExamplesValidate();
 
 private:
     void makeServer(http::ServerConfig config = {});
@@ -235,6 +241,70 @@ void TestHttpServer::hugeHeadersAre431()
     AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/healthz")), 200);
 }
 
+void TestHttpServer::slowRequestIs408()
+{
+    http::ServerConfig config;
+    config.requestTimeoutMs = 300;
+    makeServer(config);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fx->port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n"); // never finished
+    QByteArray received;
+    connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+    QTRY_VERIFY_WITH_TIMEOUT(received.contains("\r\n\r\n{"), 5000);
+    QVERIFY2(received.startsWith("HTTP/1.1 408 "), received.constData());
+    QVERIFY(received.contains("request_timeout"));
+    QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 5000);
+}
+
+void TestHttpServer::idleKeepAliveIsClosed()
+{
+    http::ServerConfig config;
+    config.idleTimeoutMs = 300;
+    makeServer(config);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fx->port());
+    QVERIFY(socket.waitForConnected(5000));
+    QByteArray received;
+    connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"status\":\"ok\"}"), 5000);
+    // Keep-alive: a second request on the same connection is answered too.
+    received.clear();
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"status\":\"ok\"}"), 5000);
+    // Then nothing: the server closes the idle connection.
+    QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 5000);
+}
+
+void TestHttpServer::connectionsOverTheLimitAre503()
+{
+    http::ServerConfig config;
+    config.maxConnections = 2;
+    makeServer(config);
+    std::vector<std::unique_ptr<QTcpSocket>> held;
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(std::make_unique<QTcpSocket>());
+        held.back()->connectToHost(QHostAddress::LocalHost, m_fx->port());
+        QVERIFY(held.back()->waitForConnected(5000));
+    }
+    // The server has accepted both once the third is refused; requests on held ones still work.
+    const QByteArray third = m_fx->rawExchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY2(third.startsWith("HTTP/1.1 503 "), third.left(200).constData());
+    QVERIFY(third.contains("too_many_connections"));
+    QByteArray received;
+    connect(held[0].get(), &QTcpSocket::readyRead, this, [&] { received += held[0]->readAll(); });
+    held[0]->write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(received.startsWith("HTTP/1.1 200 "), 5000);
+    held.clear();
+    // Closed connections free their slots.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_fx->rawExchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 500)
+            .startsWith("HTTP/1.1 200 "),
+        5000);
+}
+
 void TestHttpServer::nonLoopbackNeedsAKey()
 {
     makeServer();
@@ -308,6 +378,48 @@ void TestHttpServer::openApiListsExactlyTheServedRoutes()
     QCOMPARE(documented, served);
     QVERIFY(served.contains(QStringLiteral("GET /openapi.json")));
     QVERIFY(served.contains(QStringLiteral("GET /health")));
+}
+
+void TestHttpServer::openApiExamplesValidate()
+{
+    makeServer();
+    const QJsonObject doc = m_fx->get(QStringLiteral("/openapi.json")).json();
+    const QJsonObject components = doc.value(QStringLiteral("components")).toObject();
+    int checked = 0;
+    const auto checkMedia = [&](const QJsonObject &content, const QString &where) {
+        for (auto m = content.begin(); m != content.end(); ++m) {
+            const QJsonObject media = m.value().toObject();
+            if (!media.contains(QStringLiteral("example")))
+                continue;
+            QJsonObject root = media.value(QStringLiteral("schema")).toObject();
+            root.insert(QStringLiteral("components"), components); // so "#/components/…" resolves
+            const QStringList errors =
+                test::JsonSchemaValidator(root).validate(media.value(QStringLiteral("example")));
+            QVERIFY2(errors.isEmpty(),
+                     qPrintable(where + QStringLiteral(": ") + errors.join(QStringLiteral("; "))));
+            ++checked;
+        }
+    };
+    const QJsonObject paths = doc.value(QStringLiteral("paths")).toObject();
+    for (auto p = paths.begin(); p != paths.end(); ++p) {
+        const QJsonObject item = p.value().toObject();
+        for (auto op = item.begin(); op != item.end(); ++op) {
+            const QJsonObject operation = op.value().toObject();
+            const QString where = op.key() + QLatin1Char(' ') + p.key();
+            checkMedia(operation[QStringLiteral("requestBody")][QStringLiteral("content")].toObject(),
+                       where + QStringLiteral(" request"));
+            const QJsonObject responses = operation.value(QStringLiteral("responses")).toObject();
+            for (auto r = responses.begin(); r != responses.end(); ++r)
+                checkMedia(r.value()[QStringLiteral("content")].toObject(),
+                           where + QLatin1Char(' ') + r.key());
+        }
+    }
+    QVERIFY2(checked >= 15, qPrintable(QStringLiteral("only %1 examples").arg(checked)));
+    // A wrong example would be caught: the validator is not vacuous.
+    QJsonObject tenantRoot = components[QStringLiteral("schemas")][QStringLiteral("Tenant")].toObject();
+    QVERIFY(!test::JsonSchemaValidator(tenantRoot)
+                 .validate(QJsonObject{{QStringLiteral("tenant_id"), 5}})
+                 .isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestHttpServer)
