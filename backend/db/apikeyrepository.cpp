@@ -221,28 +221,29 @@ Async<core::AuditEntry> AuditRepository::record(const core::AuditEntry &entry)
     });
 }
 
-Async<Page<core::AuditEntry>> AuditRepository::list(const core::AuditQuery &query)
+Async<core::Page<core::AuditEntry>> AuditRepository::list(const core::AuditQuery &query)
 {
     if (auto ok = validateLimit(query.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
-        return core::failedAsync<Page<core::AuditEntry>>(ok.error());
+        return core::failedAsync<core::Page<core::AuditEntry>>(ok.error());
     QString sql = QStringLiteral("SELECT ") + kAuditColumns +
                   QStringLiteral(" FROM audit_log a WHERE (? = '' OR a.tenant_id = ?)");
     QVariantList binds{query.tenantId, query.tenantId};
     if (auto paged = rows::appendNewestFirstPage(sql, binds, QStringLiteral("a.at"), QStringLiteral("a.id"),
                                                  query.cursor, query.limit);
         !paged)
-        return core::failedAsync<Page<core::AuditEntry>>(paged.error());
+        return core::failedAsync<core::Page<core::AuditEntry>>(paged.error());
     const int limit = query.limit;
-    return m_executor.run<Page<core::AuditEntry>>([=](DbConnection &conn) -> Result<Page<core::AuditEntry>> {
-        auto q = conn.exec(sql, binds, QStringLiteral("list audit"));
-        if (!q)
-            return q.error();
-        return rows::readPage<core::AuditEntry>(
-            *q.value(), limit, [](const QSqlQuery &row) { return readAudit(row); },
-            [](const QSqlQuery &row) {
-                return encodeCursor(Cursor{row.value(8).toLongLong(), row.value(0).toLongLong()});
-            });
-    });
+    return m_executor.run<core::Page<core::AuditEntry>>(
+        [=](DbConnection &conn) -> Result<core::Page<core::AuditEntry>> {
+            auto q = conn.exec(sql, binds, QStringLiteral("list audit"));
+            if (!q)
+                return q.error();
+            return rows::readPage<core::AuditEntry>(
+                *q.value(), limit, [](const QSqlQuery &row) { return readAudit(row); },
+                [](const QSqlQuery &row) {
+                    return encodeCursor(Cursor{row.value(8).toLongLong(), row.value(0).toLongLong()});
+                });
+        });
 }
 
 } // namespace agency::db

@@ -40,7 +40,7 @@ public:
     /// Appends one entry (id and time are the database's). Returns the stored entry.
     core::Async<core::AuditEntry> record(const core::AuditEntry &entry);
     /// Newest first, keyset paged.
-    core::Async<Page<core::AuditEntry>> list(const core::AuditQuery &query);
+    core::Async<core::Page<core::AuditEntry>> list(const core::AuditQuery &query);
 
 private:
     DbExecutor &m_executor;

@@ -18,12 +18,12 @@ void registerAuditRoutes(Router &router, RouteContext &ctx)
          QStringLiteral("/audit"),
          Access::GlobalAdmin,
          [&ctx](const CallPtr &call) {
-             auto limit = queryLimit(*call, 50, db::limits::kMaxPageSize);
+             auto limit = queryLimit(*call, 50, kMaxPageSize);
              if (!proceed(call, limit))
                  return;
              core::AuditQuery query{call->query(QStringLiteral("tenant_id")), limit.value(),
                                     call->query(QStringLiteral("cursor"))};
-             ctx.then(call, ctx.service().listAudit(query), [call](const db::Page<core::AuditEntry> &page) {
+             ctx.then(call, ctx.service().listAudit(query), [call](const core::Page<core::AuditEntry> &page) {
                  QJsonArray items;
                  for (const auto &e : page.items)
                      items.append(json::auditEntry(e));

@@ -21,7 +21,7 @@ QString resource(const CallPtr &call)
     return QStringLiteral("conversation/") + call->pathParam(QStringLiteral("id"));
 }
 
-QJsonObject searchHit(const db::SearchHit &hit)
+QJsonObject searchHit(const core::SearchHit &hit)
 {
     return {{QStringLiteral("message_id"), hit.messageId},
             {QStringLiteral("conversation_id"), hit.conversationId.toString(QUuid::WithoutBraces)},
@@ -38,7 +38,7 @@ void list(RouteContext &ctx, const CallPtr &call)
     if (!proceed(call, tenant))
         return;
     call->setLogTenant(tenant.value());
-    auto limit = queryLimit(*call, 50, db::limits::kMaxPageSize);
+    auto limit = queryLimit(*call, 50, kMaxPageSize);
     if (!proceed(call, limit))
         return;
     const QString q = call->query(QStringLiteral("q"));
@@ -51,9 +51,9 @@ void list(RouteContext &ctx, const CallPtr &call)
                             {{QStringLiteral("field"), QStringLiteral("cursor")}});
             return;
         }
-        db::SearchQuery query{tenantId, q, flowType, limit.value()};
+        core::SearchQuery query{tenantId, q, flowType, limit.value()};
         ctx.then(call, ctx.service().searchConversations(query),
-                 [&ctx, call, tenantId](const QList<db::SearchHit> &hits) {
+                 [&ctx, call, tenantId](const QList<core::SearchHit> &hits) {
                      ctx.audit(call, QStringLiteral("conversation.search"), tenantId,
                                QStringLiteral("conversations"));
                      QJsonArray items;
@@ -63,9 +63,9 @@ void list(RouteContext &ctx, const CallPtr &call)
                  });
         return;
     }
-    db::ConversationQuery query{tenantId, flowType, limit.value(), call->query(QStringLiteral("cursor"))};
+    core::ConversationQuery query{tenantId, flowType, limit.value(), call->query(QStringLiteral("cursor"))};
     ctx.then(call, ctx.service().listConversations(query),
-             [&ctx, call, tenantId](const db::Page<db::Conversation> &page) {
+             [&ctx, call, tenantId](const core::Page<core::Conversation> &page) {
                  ctx.audit(call, QStringLiteral("conversation.list"), tenantId,
                            QStringLiteral("conversations"));
                  QJsonArray items;
@@ -83,7 +83,7 @@ void get(RouteContext &ctx, const CallPtr &call)
     call->setLogTenant(tenant.value());
     const QString tenantId = tenant.value();
     ctx.then(call, ctx.service().getConversation(tenantId, call->pathParam(QStringLiteral("id"))),
-             [&ctx, call, tenantId](const db::Conversation &c) {
+             [&ctx, call, tenantId](const core::Conversation &c) {
                  ctx.audit(call, QStringLiteral("conversation.read"), tenantId, resource(call));
                  call->sendJson(200, json::conversation(c));
              });
@@ -95,14 +95,14 @@ void messages(RouteContext &ctx, const CallPtr &call)
     if (!proceed(call, tenant))
         return;
     call->setLogTenant(tenant.value());
-    auto limit = queryLimit(*call, 100, db::limits::kMaxPageSize);
+    auto limit = queryLimit(*call, 100, kMaxPageSize);
     if (!proceed(call, limit))
         return;
     const QString tenantId = tenant.value();
     ctx.then(call,
              ctx.service().listMessages(tenantId, call->pathParam(QStringLiteral("id")), limit.value(),
                                         call->query(QStringLiteral("cursor"))),
-             [&ctx, call, tenantId](const db::Page<db::Message> &page) {
+             [&ctx, call, tenantId](const core::Page<core::Message> &page) {
                  ctx.audit(call, QStringLiteral("conversation.messages.read"), tenantId, resource(call));
                  QJsonArray items;
                  for (const auto &m : page.items)
@@ -155,7 +155,7 @@ void rename(RouteContext &ctx, const CallPtr &call)
     const QString tenantId = tenant.value();
     ctx.then(call,
              ctx.service().renameConversation(tenantId, call->pathParam(QStringLiteral("id")), title.value()),
-             [&ctx, call, tenantId](const db::Conversation &c) {
+             [&ctx, call, tenantId](const core::Conversation &c) {
                  ctx.audit(call, QStringLiteral("conversation.rename"), tenantId, resource(call));
                  call->sendJson(200, json::conversation(c));
              });

@@ -26,7 +26,7 @@ QString timestamp(const QDateTime &t)
     return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
 }
 
-QJsonObject tenant(const db::Tenant &t)
+QJsonObject tenant(const core::Tenant &t)
 {
     return {{QStringLiteral("tenant_id"), t.tenantId},
             {QStringLiteral("name"), t.name},
@@ -36,7 +36,7 @@ QJsonObject tenant(const db::Tenant &t)
             {QStringLiteral("updated_at"), timestamp(t.updatedAt)}};
 }
 
-QJsonObject conversation(const db::Conversation &c)
+QJsonObject conversation(const core::Conversation &c)
 {
     return {{QStringLiteral("conversation_id"), c.conversationId.toString(QUuid::WithoutBraces)},
             {QStringLiteral("tenant_id"), c.tenantId},
@@ -48,7 +48,7 @@ QJsonObject conversation(const db::Conversation &c)
             {QStringLiteral("updated_at"), timestamp(c.updatedAt)}};
 }
 
-QJsonObject message(const db::Message &m)
+QJsonObject message(const core::Message &m)
 {
     QJsonArray calls;
     for (const core::ToolCall &call : m.toolCalls)
@@ -66,7 +66,7 @@ QJsonObject message(const db::Message &m)
     return out;
 }
 
-QJsonObject run(const db::Run &r)
+QJsonObject run(const core::Run &r)
 {
     QJsonObject out{{QStringLiteral("run_id"), r.runId.toString(QUuid::WithoutBraces)},
                     {QStringLiteral("tenant_id"), r.tenantId},
@@ -74,9 +74,9 @@ QJsonObject run(const db::Run &r)
                     {QStringLiteral("input"), r.input},
                     {QStringLiteral("provider"), r.provider},
                     {QStringLiteral("model"), r.model},
-                    {QStringLiteral("status"), db::runStatusName(r.status)},
+                    {QStringLiteral("status"), core::runStatusName(r.status)},
                     {QStringLiteral("output"),
-                     r.status == db::RunStatus::Completed ? QJsonValue(r.output) : QJsonValue()},
+                     r.status == core::RunStatus::Completed ? QJsonValue(r.output) : QJsonValue()},
                     {QStringLiteral("usage"), usage(r.usage)},
                     {QStringLiteral("conversation_id"), uuidOrNull(r.conversationId)},
                     {QStringLiteral("attempts"), r.attempts},
@@ -107,7 +107,7 @@ QJsonObject auditEntry(const core::AuditEntry &e)
         {QStringLiteral("request_id"), e.requestId}};
 }
 
-QJsonObject usageRow(const ratelimit::UsageSummaryRow &row)
+QJsonObject usageRow(const core::UsageSummaryRow &row)
 {
     return {{QStringLiteral("day"), row.day.toString(Qt::ISODate)},
             {QStringLiteral("provider"), row.provider},
@@ -119,9 +119,9 @@ QJsonObject usageRow(const ratelimit::UsageSummaryRow &row)
             {QStringLiteral("average_latency_ms"), row.averageLatencyMs}};
 }
 
-QJsonObject limitStatus(const ratelimit::LimitStatus &status)
+QJsonObject limitStatus(const core::LimitStatus &status)
 {
-    const auto window = [](const ratelimit::WindowStatus &w) {
+    const auto window = [](const core::WindowStatus &w) {
         return QJsonObject{{QStringLiteral("limit"), w.limit},
                            {QStringLiteral("remaining"), w.remaining},
                            {QStringLiteral("reset_ms"), w.resetMs}};

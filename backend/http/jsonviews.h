@@ -1,10 +1,11 @@
 #pragma once
 
 #include "core/access.h"
-#include "db/records.h"
-#include "db/runrepository.h"
-#include "ratelimit/ratelimiter.h"
-#include "ratelimit/usagerecorder.h"
+#include "core/conversation.h"
+#include "core/limitstatus.h"
+#include "core/run.h"
+#include "core/tenant.h"
+#include "core/usagesummary.h"
 
 #include <QJsonObject>
 
@@ -14,14 +15,14 @@ namespace agency::http::json {
 // schemas.cpp describe exactly these).
 
 QString timestamp(const QDateTime &t); ///< ISO 8601 UTC with milliseconds; null → ""
-QJsonObject tenant(const db::Tenant &t);
-QJsonObject conversation(const db::Conversation &c);
-QJsonObject message(const db::Message &m);
-QJsonObject run(const db::Run &r);
+QJsonObject tenant(const core::Tenant &t);
+QJsonObject conversation(const core::Conversation &c);
+QJsonObject message(const core::Message &m);
+QJsonObject run(const core::Run &r);
 QJsonObject auditEntry(const core::AuditEntry &e);
-QJsonObject usageRow(const ratelimit::UsageSummaryRow &row);
+QJsonObject usageRow(const core::UsageSummaryRow &row);
 /// {"provider", "minute": {"limit","remaining","reset_ms"}, "hour": {…}}; limit 0 = unlimited.
-QJsonObject limitStatus(const ratelimit::LimitStatus &status);
+QJsonObject limitStatus(const core::LimitStatus &status);
 /// {"items": [...], "next_cursor": "..." or null}
 QJsonObject page(const QJsonArray &items, const QString &nextCursor);
 

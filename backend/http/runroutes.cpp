@@ -39,7 +39,7 @@ void create(RouteContext &ctx, const CallPtr &call)
     ctx.then(call,
              ctx.service().createRun(tenant.value(), flowType.value(), input.value(),
                                      provider.value().value_or(QString()), model.value().value_or(QString())),
-             [call](const db::Run &run) {
+             [call](const core::Run &run) {
                  call->sendJson(
                      202, json::run(run),
                      {{QByteArrayLiteral("Location"),
@@ -53,14 +53,14 @@ void list(RouteContext &ctx, const CallPtr &call)
     if (!proceed(call, tenant))
         return;
     call->setLogTenant(tenant.value());
-    auto limit = queryLimit(*call, 50, db::limits::kMaxPageSize);
+    auto limit = queryLimit(*call, 50, kMaxPageSize);
     if (!proceed(call, limit))
         return;
     const QString tenantId = tenant.value();
     ctx.then(call,
              ctx.service().listRuns(tenantId, call->query(QStringLiteral("status")), limit.value(),
                                     call->query(QStringLiteral("cursor"))),
-             [&ctx, call, tenantId](const db::Page<db::Run> &page) {
+             [&ctx, call, tenantId](const core::Page<core::Run> &page) {
                  ctx.audit(call, QStringLiteral("run.list"), tenantId, QStringLiteral("runs"));
                  QJsonArray items;
                  for (const auto &r : page.items)
@@ -77,7 +77,7 @@ void get(RouteContext &ctx, const CallPtr &call)
     call->setLogTenant(tenant.value());
     const QString tenantId = tenant.value();
     ctx.then(call, ctx.service().getRun(tenantId, call->pathParam(QStringLiteral("id"))),
-             [&ctx, call, tenantId](const db::Run &r) {
+             [&ctx, call, tenantId](const core::Run &r) {
                  ctx.audit(call, QStringLiteral("run.read"), tenantId,
                            QStringLiteral("run/") + call->pathParam(QStringLiteral("id")));
                  call->sendJson(200, json::run(r));
@@ -92,7 +92,7 @@ void cancel(RouteContext &ctx, const CallPtr &call)
     call->setLogTenant(tenant.value());
     const QString tenantId = tenant.value();
     ctx.then(call, ctx.service().cancelRun(tenantId, call->pathParam(QStringLiteral("id"))),
-             [&ctx, call, tenantId](const db::Run &r) {
+             [&ctx, call, tenantId](const core::Run &r) {
                  ctx.audit(call, QStringLiteral("run.cancel"), tenantId,
                            QStringLiteral("run/") + call->pathParam(QStringLiteral("id")));
                  call->sendJson(200, json::run(r));

@@ -122,7 +122,7 @@ namespace examples {
 
 QJsonObject tenant()
 {
-    db::Tenant t;
+    core::Tenant t;
     t.tenantId = kTenant;
     t.name = QStringLiteral("Acme Corp");
     t.settings = QJsonObject{{QStringLiteral("default_provider"), QStringLiteral("openai")}};
@@ -134,7 +134,7 @@ QJsonObject tenant()
 
 QJsonObject conversation()
 {
-    db::Conversation c;
+    core::Conversation c;
     c.conversationId = kConversation;
     c.tenantId = kTenant;
     c.flowType = QStringLiteral("weather");
@@ -147,7 +147,7 @@ QJsonObject conversation()
 
 QJsonObject message()
 {
-    db::Message m;
+    core::Message m;
     m.id = 42;
     m.conversationId = kConversation;
     m.tenantId = kTenant;
@@ -160,12 +160,12 @@ QJsonObject message()
 
 QJsonObject run()
 {
-    db::Run r;
+    core::Run r;
     r.runId = QUuid::fromString(QStringLiteral("0b7e6a43-3f6c-4c8e-9d7b-2a1f0e9d8c7b"));
     r.tenantId = kTenant;
     r.flowType = QStringLiteral("consulting");
     r.input = QStringLiteral("Summarise our Q1 risks.");
-    r.status = db::RunStatus::Queued;
+    r.status = core::RunStatus::Queued;
     r.createdAt = kTime;
     return json::run(r);
 }
@@ -186,7 +186,7 @@ QJsonObject auditEntry()
 
 QJsonObject usageRow()
 {
-    ratelimit::UsageSummaryRow row;
+    core::UsageSummaryRow row;
     row.day = kTime.date();
     row.provider = QStringLiteral("openai");
     row.calls = 10;
@@ -200,7 +200,7 @@ QJsonObject usageRow()
 
 QJsonObject limitStatus()
 {
-    ratelimit::LimitStatus s;
+    core::LimitStatus s;
     s.tenantId = kTenant;
     s.provider = QStringLiteral("openai");
     s.minute = {90000, 88000, 1300};

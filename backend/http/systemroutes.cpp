@@ -29,7 +29,7 @@ void health(RouteContext &ctx, const CallPtr &call)
     ctx.service().health().then(ctx.threadContext(), [call,
                                                       stopping](const core::Result<service::Health> &health) {
         QJsonArray providers;
-        const QList<llm::ProviderInfo> infos = health ? health->providers : QList<llm::ProviderInfo>{};
+        const QList<core::ProviderInfo> infos = health ? health->providers : QList<core::ProviderInfo>{};
         for (const auto &p : infos) {
             providers.append(QJsonObject{{QStringLiteral("name"), p.name},
                                          {QStringLiteral("configured"), p.configured},

@@ -21,15 +21,15 @@ void listTenants(RouteContext &ctx, const CallPtr &call)
         return;
     if (!call->principal().isGlobal()) {
         // A tenant key sees its own tenant only.
-        ctx.then(call, ctx.service().getTenant(call->principal().tenantId), [call](const db::Tenant &t) {
+        ctx.then(call, ctx.service().getTenant(call->principal().tenantId), [call](const core::Tenant &t) {
             call->sendJson(200, json::page(QJsonArray{json::tenant(t)}, {}));
         });
         return;
     }
     ctx.then(call, ctx.service().listTenants(limit.value(), call->query(QStringLiteral("cursor"))),
-             [call](const db::Page<db::Tenant> &page) {
+             [call](const core::Page<core::Tenant> &page) {
                  QJsonArray items;
-                 for (const db::Tenant &t : page.items)
+                 for (const core::Tenant &t : page.items)
                      items.append(json::tenant(t));
                  call->sendJson(200, json::page(items, page.nextCursor));
              });
@@ -52,7 +52,7 @@ void createTenant(RouteContext &ctx, const CallPtr &call)
     ctx.then(call,
              ctx.service().createTenant(id.value(), name.value().value_or(QString()),
                                         settings.value().value_or(QJsonObject())),
-             [call](const db::Tenant &t) { call->sendJson(201, json::tenant(t)); });
+             [call](const core::Tenant &t) { call->sendJson(201, json::tenant(t)); });
 }
 
 void getTenant(RouteContext &ctx, const CallPtr &call)
@@ -61,7 +61,7 @@ void getTenant(RouteContext &ctx, const CallPtr &call)
     if (!proceed(call, id))
         return;
     call->setLogTenant(id.value());
-    ctx.then(call, ctx.service().getTenant(id.value()), [&ctx, call](const db::Tenant &t) {
+    ctx.then(call, ctx.service().getTenant(id.value()), [&ctx, call](const core::Tenant &t) {
         ctx.audit(call, QStringLiteral("tenant.read"), t.tenantId, QStringLiteral("tenant/") + t.tenantId);
         call->sendJson(200, json::tenant(t));
     });
@@ -83,7 +83,7 @@ void updateTenant(RouteContext &ctx, const CallPtr &call)
     if (!proceed(call, name) || !proceed(call, settings))
         return;
     ctx.then(call, ctx.service().updateTenant(id.value(), name.value(), settings.value()),
-             [&ctx, call](const db::Tenant &t) {
+             [&ctx, call](const core::Tenant &t) {
                  ctx.audit(call, QStringLiteral("tenant.update"), t.tenantId,
                            QStringLiteral("tenant/") + t.tenantId);
                  call->sendJson(200, json::tenant(t));
@@ -103,7 +103,7 @@ void usage(RouteContext &ctx, const CallPtr &call)
         return;
     const QString tenantId = id.value();
     ctx.then(call, ctx.service().usageSummary(tenantId, from.value(), to.value()),
-             [&ctx, call, tenantId](const QList<ratelimit::UsageSummaryRow> &rows) {
+             [&ctx, call, tenantId](const QList<core::UsageSummaryRow> &rows) {
                  ctx.audit(call, QStringLiteral("usage.read"), tenantId,
                            QStringLiteral("tenant/") + tenantId);
                  QJsonArray items;
@@ -125,7 +125,7 @@ void collectLimits(RouteContext &ctx, const CallPtr &call, const QString &tenant
     }
     const QString provider = providers.takeFirst();
     ctx.then(call, ctx.service().rateLimitStatus(tenantId, provider),
-             [&ctx, call, tenantId, providers, items](const ratelimit::LimitStatus &status) {
+             [&ctx, call, tenantId, providers, items](const core::LimitStatus &status) {
                  items->append(json::limitStatus(status));
                  collectLimits(ctx, call, tenantId, providers, items);
              });
@@ -138,7 +138,7 @@ void limits(RouteContext &ctx, const CallPtr &call)
         return;
     call->setLogTenant(id.value());
     QStringList providers;
-    for (const llm::ProviderInfo &p : ctx.service().providers()) {
+    for (const core::ProviderInfo &p : ctx.service().providers()) {
         if (p.configured)
             providers.append(p.name);
     }

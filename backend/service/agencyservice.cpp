@@ -195,20 +195,21 @@ Async<bool> AgencyService::deleteConversation(const QString &tenantId, const QSt
     return m_deps.conversations->deleteConversation(tenantId, id.value());
 }
 
-Async<db::Conversation> AgencyService::renameConversation(const QString &tenantId,
-                                                          const QString &conversationId, const QString &title)
+Async<core::Conversation> AgencyService::renameConversation(const QString &tenantId,
+                                                            const QString &conversationId,
+                                                            const QString &title)
 {
     auto id = db::parseConversationId(conversationId);
     if (!id)
-        return core::failedAsync<db::Conversation>(id.error());
+        return core::failedAsync<core::Conversation>(id.error());
     const QString trimmed = title.trimmed();
     if (trimmed.isEmpty()) {
-        return core::failedAsync<db::Conversation>(
+        return core::failedAsync<core::Conversation>(
             makeError(ErrorCode::InvalidArgument, QStringLiteral("title: must not be empty"),
                       {{QStringLiteral("field"), QStringLiteral("title")}}));
     }
     if (auto ok = db::validateTitle(trimmed); !ok)
-        return core::failedAsync<db::Conversation>(ok.error());
+        return core::failedAsync<core::Conversation>(ok.error());
     return m_deps.conversations->setTitle(tenantId, id.value(), trimmed);
 }
 
@@ -460,12 +461,12 @@ Async<core::CreatedApiKey> AgencyService::createApiKey(const core::NewApiKey &sp
     auto *tenants = m_deps.tenants;
     const QString tenantId = spec.tenantId;
     return tenants->getTenant(tenantId)
-        .then([tenants, tenantId](const Result<db::Tenant> &t) -> Async<bool> {
+        .then([tenants, tenantId](const Result<core::Tenant> &t) -> Async<bool> {
             if (t)
                 return core::readyAsync<bool>(false);
             if (t.error().code != ErrorCode::NotFound)
                 return core::failedAsync<bool>(t.error());
-            return tenants->ensureTenant(tenantId).then([](const Result<db::Tenant> &made) {
+            return tenants->ensureTenant(tenantId).then([](const Result<core::Tenant> &made) {
                 return made ? Result<bool>(true) : Result<bool>(made.error());
             });
         })
@@ -526,13 +527,13 @@ Async<core::AuditEntry> AgencyService::recordAudit(const core::AuditEntry &entry
     return m_deps.audit->record(entry);
 }
 
-Async<db::Page<core::AuditEntry>> AgencyService::listAudit(const core::AuditQuery &query)
+Async<core::Page<core::AuditEntry>> AgencyService::listAudit(const core::AuditQuery &query)
 {
     if (!m_deps.audit)
-        return core::failedAsync<db::Page<core::AuditEntry>>(keysUnavailable());
+        return core::failedAsync<core::Page<core::AuditEntry>>(keysUnavailable());
     if (!query.tenantId.isEmpty()) {
         if (auto ok = db::validateTenantId(query.tenantId); !ok)
-            return core::failedAsync<db::Page<core::AuditEntry>>(ok.error());
+            return core::failedAsync<core::Page<core::AuditEntry>>(ok.error());
     }
     return m_deps.audit->list(query);
 }

@@ -110,7 +110,7 @@ public:
     core::Async<bool> deleteConversation(const QString &tenantId, const QString &conversationId);
     /// Sets the title (1 to 200 characters after trimming).
     core::Async<core::Conversation> renameConversation(const QString &tenantId, const QString &conversationId,
-                                                     const QString &title);
+                                                       const QString &title);
     core::Async<QByteArray> exportConversation(const QString &tenantId, const QString &conversationId,
                                                ExportFormat format);
 

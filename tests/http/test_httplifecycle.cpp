@@ -31,7 +31,7 @@ private Q_SLOTS:
 private:
     void makeServer(http::ServerConfig config = {});
     /// Starts a turn as a chat route does: registered with the server's turn tracker.
-    core::Async<flows::TurnResult> startTrackedTurn(std::shared_ptr<http::TurnTicket> *ticket);
+    core::Async<core::TurnResult> startTrackedTurn(std::shared_ptr<http::TurnTicket> *ticket);
 
     test::TestPostgres m_pg;
     std::unique_ptr<db::DbExecutor> m_db;
@@ -68,10 +68,10 @@ void TestHttpLifecycle::cleanupTestCase()
     m_db.reset();
 }
 
-core::Async<flows::TurnResult> TestHttpLifecycle::startTrackedTurn(std::shared_ptr<http::TurnTicket> *ticket)
+core::Async<core::TurnResult> TestHttpLifecycle::startTrackedTurn(std::shared_ptr<http::TurnTicket> *ticket)
 {
     *ticket = m_fx->server().turns().begin();
-    flows::TurnRequest request;
+    core::TurnRequest request;
     request.tenantId = QStringLiteral("lifecycle");
     request.flowType = QStringLiteral("weather");
     request.message = QStringLiteral("Say three words slowly.");
