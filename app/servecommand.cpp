@@ -100,9 +100,10 @@ int runServeCommand(CliContext &ctx)
     bool portOk = false;
     const uint portNumber = portText.toUInt(&portOk);
     // "localhost" is the name everyone types; any other name would need a DNS lookup.
-    const QHostAddress address = hostText.trimmed().compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
-                                     ? QHostAddress(QHostAddress::LocalHost)
-                                     : QHostAddress(hostText.trimmed());
+    const QHostAddress address =
+        hostText.trimmed().compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
+            ? QHostAddress(QHostAddress::LocalHost)
+            : QHostAddress(hostText.trimmed());
     if (!portOk || portNumber > 65535 || address.isNull()) {
         printErr(QStringLiteral("aiagency serve: --host must be an IP address and --port 0-65535\n"));
         return ExitUsage;
