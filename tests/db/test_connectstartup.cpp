@@ -53,7 +53,11 @@ public:
                 this,
                 [this, home] {
                     m_server.close();
-                    qDeleteAll(m_server.findChildren<QTcpSocket *>());
+                    // Silence every socket first: destroying one emits signals whose handlers
+                    // would touch its peer, already gone or about to go.
+                    for (QObject *object : m_server.findChildren<QObject *>())
+                        object->disconnect();
+                    qDeleteAll(m_server.findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly));
                     moveToThread(home);
                 },
                 Qt::BlockingQueuedConnection);

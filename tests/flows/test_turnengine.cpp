@@ -497,7 +497,8 @@ void TestTurnEngine::badRequestsStoreNothing()
     badProvider.provider = QStringLiteral("nonsense");
     auto unknownProvider = m_fx->runTurn(badProvider);
     QVERIFY(!unknownProvider);
-    QCOMPARE(unknownProvider.error().code, ErrorCode::InvalidArgument);
+    // An unknown provider is a name that does not exist, like an unknown flow (one exit code).
+    QCOMPARE(unknownProvider.error().code, ErrorCode::NotFound);
     QVERIFY2(unknownProvider.error().message.contains(QStringLiteral("unknown provider \"nonsense\"")),
              qPrintable(unknownProvider.error().toString()));
 
