@@ -192,6 +192,17 @@ bool ApiCall::clientConnected() const
     return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
+qint64 ApiCall::bytesToWrite() const
+{
+    return m_socket ? m_socket->bytesToWrite() : 0;
+}
+
+void ApiCall::abortConnection()
+{
+    if (m_socket)
+        m_socket->abort();
+}
+
 void ApiCall::onClientGone(QObject *context, std::function<void()> callback)
 {
     if (!clientConnected()) {

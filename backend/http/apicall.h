@@ -113,6 +113,10 @@ public:
 
     /// True while the client's connection is open.
     bool clientConnected() const;
+    /// Bytes written but not yet taken by the client (0 once it left): back-pressure for streams.
+    qint64 bytesToWrite() const;
+    /// Drops the connection at once (a streaming client that stopped reading).
+    void abortConnection();
     /// Runs `callback` (on `context`'s thread) when the client disconnects before the answer ended:
     /// e.g. cancel the turn it started. Runs at most once.
     void onClientGone(QObject *context, std::function<void()> callback);

@@ -5,8 +5,8 @@ namespace agency::http {
 QList<RouteRegistration> allRouteRegistrations()
 {
     return {
-        registerSystemRoutes, registerTenantRoutes, registerConversationRoutes,
-        registerRunRoutes,    registerAuditRoutes,
+        registerSystemRoutes, registerTenantRoutes, registerConversationRoutes, registerRunRoutes,
+        registerAuditRoutes,  registerChatRoutes,   registerOpenAiRoutes,
     };
 }
 

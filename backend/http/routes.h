@@ -15,6 +15,8 @@ void registerTenantRoutes(Router &router, RouteContext &context);       ///< /te
 void registerConversationRoutes(Router &router, RouteContext &context); ///< /conversations…
 void registerRunRoutes(Router &router, RouteContext &context);          ///< /runs…
 void registerAuditRoutes(Router &router, RouteContext &context);        ///< /audit
+void registerChatRoutes(Router &router, RouteContext &context);         ///< /weather/chat, /chat/{flow_type}
+void registerOpenAiRoutes(Router &router, RouteContext &context);       ///< /v1/models, /v1/chat/completions
 
 /// Every registration, in order.
 QList<RouteRegistration> allRouteRegistrations();

@@ -1,7 +1,5 @@
 #include "ssewriter.h"
 
-#include <QTcpSocket>
-
 namespace agency::http {
 
 namespace {
@@ -21,16 +19,15 @@ QByteArray dataLines(const QByteArray &data)
 
 } // namespace
 
-SseWriter::SseWriter(QHttpServerResponder &&responder, Limits limits, QObject *parent)
-    : QObject(parent), m_responder(std::move(responder)), m_socket(m_responder.socket()), m_limits(limits)
+std::shared_ptr<SseWriter> SseWriter::create(CallPtr call, Limits limits)
 {
-    if (!m_socket) {
-        m_gone = true;
-        return;
-    }
-    connect(m_socket, &QTcpSocket::disconnected, this, &SseWriter::markGone);
-    connect(m_socket, &QObject::destroyed, this, &SseWriter::markGone);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &SseWriter::onBytesWritten);
+    return std::shared_ptr<SseWriter>(new SseWriter(std::move(call), limits),
+                                      [](SseWriter *writer) { writer->deleteLater(); });
+}
+
+SseWriter::SseWriter(CallPtr call, Limits limits) : m_call(std::move(call)), m_limits(limits)
+{
+    m_call->onClientGone(this, [this] { markGone(); });
     if (m_limits.keepAliveMs > 0) {
         // A comment every so often keeps proxies from timing the stream out while a tool runs,
         // and a write to a vanished peer is how a half-open connection is noticed.
@@ -38,42 +35,31 @@ SseWriter::SseWriter(QHttpServerResponder &&responder, Limits limits, QObject *p
         connect(&m_keepAlive, &QTimer::timeout, this,
                 [this] { send(QByteArrayLiteral(": keep-alive\n\n")); });
     }
+    m_drain.setInterval(m_limits.drainCheckMs);
+    connect(&m_drain, &QTimer::timeout, this, &SseWriter::flushHeld);
 }
-
-SseWriter::SseWriter(QHttpServerResponder &&responder, QObject *parent)
-    : SseWriter(std::move(responder), Limits{}, parent)
-{
-}
-
-SseWriter::~SseWriter() = default;
 
 bool SseWriter::isOpen() const
 {
-    return m_started && !m_finished && !m_gone && m_socket;
+    return m_started && !m_finished && !m_gone && m_call->clientConnected();
 }
 
 qint64 SseWriter::bufferedBytes() const
 {
-    return (m_socket ? m_socket->bytesToWrite() : 0) + m_held.size();
+    return m_call->bytesToWrite() + m_held.size();
 }
 
 bool SseWriter::start(const Headers &extra)
 {
-    if (m_started || m_gone || !m_socket)
+    if (m_started || m_gone)
         return false;
-    m_started = true;
-    QByteArray head = QByteArrayLiteral("HTTP/1.1 200 OK\r\n"
-                                        "Content-Type: text/event-stream; charset=utf-8\r\n"
-                                        "Cache-Control: no-cache\r\n"
-                                        "X-Accel-Buffering: no\r\n"
-                                        "Transfer-Encoding: chunked\r\n");
-    for (const auto &[name, value] : extra)
-        head += name + ": " + value + "\r\n";
-    head += "\r\n";
-    m_socket->write(head);
-    if (m_keepAlive.interval() > 0)
+    Headers headers{{QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache")},
+                    {QByteArrayLiteral("X-Accel-Buffering"), QByteArrayLiteral("no")}};
+    headers += extra;
+    m_started = m_call->beginStream(200, QByteArrayLiteral("text/event-stream; charset=utf-8"), headers);
+    if (m_started && m_keepAlive.interval() > 0)
         m_keepAlive.start();
-    return true;
+    return m_started;
 }
 
 bool SseWriter::event(const QByteArray &name, const QByteArray &data)
@@ -96,42 +82,42 @@ bool SseWriter::send(const QByteArray &frame)
         // The client does not read: holding more would let one reader grow the server's memory.
         m_held.clear();
         markGone();
-        if (m_socket)
-            m_socket->abort();
+        m_call->abortConnection();
         return false;
     }
-    if (!m_held.isEmpty() || m_socket->bytesToWrite() > m_limits.highWater) {
+    if (!m_held.isEmpty() || m_call->bytesToWrite() > m_limits.highWater) {
         m_held += frame;
+        if (!m_drain.isActive())
+            m_drain.start();
         return true;
     }
-    writeChunk(frame);
-    return true;
+    return m_call->writeChunk(frame);
 }
 
-void SseWriter::writeChunk(const QByteArray &payload)
+void SseWriter::flushHeld()
 {
-    if (payload.isEmpty())
-        return; // an empty chunk would end the body
-    m_socket->write(QByteArray::number(payload.size(), 16) + "\r\n" + payload + "\r\n");
-}
-
-void SseWriter::onBytesWritten()
-{
-    if (m_held.isEmpty() || !isOpen() || m_socket->bytesToWrite() > m_limits.highWater / 2)
+    if (m_held.isEmpty() || !isOpen()) {
+        m_drain.stop();
         return;
-    writeChunk(std::exchange(m_held, {}));
+    }
+    if (m_call->bytesToWrite() > m_limits.highWater / 2)
+        return;
+    m_drain.stop();
+    m_call->writeChunk(std::exchange(m_held, {}));
 }
 
 void SseWriter::finish()
 {
-    if (!isOpen()) {
-        m_finished = true;
+    if (m_finished)
         return;
-    }
-    m_keepAlive.stop();
-    writeChunk(std::exchange(m_held, {}));
-    m_socket->write(QByteArrayLiteral("0\r\n\r\n"));
+    const bool open = isOpen();
     m_finished = true;
+    m_keepAlive.stop();
+    m_drain.stop();
+    if (!open)
+        return;
+    m_call->writeChunk(std::exchange(m_held, {}));
+    m_call->endStream();
 }
 
 void SseWriter::markGone()
@@ -140,6 +126,7 @@ void SseWriter::markGone()
         return;
     m_gone = true;
     m_keepAlive.stop();
+    m_drain.stop();
     Q_EMIT gone();
 }
 

@@ -1,51 +1,51 @@
 #pragma once
 
+#include "apicall.h"
+
 #include <QByteArray>
-#include <QHttpServerResponder>
-#include <QList>
 #include <QObject>
-#include <QPair>
-#include <QPointer>
 #include <QTimer>
 
-class QTcpSocket;
+#include <memory>
 
 namespace agency::http {
 
-/// A text/event-stream response written by hand, because QHttpServer 6.4 has no streaming API
-/// (DESIGN.md §7): the status line and headers with `Transfer-Encoding: chunked`, then every
-/// event as one HTTP chunk, then the zero-length chunk that ends the body (the connection stays
-/// usable for keep-alive).
+/// Bounds of one SseWriter (defaults suit a chat stream).
+struct SseLimits
+{
+    qint64 highWater = 64 * 1024;
+    qint64 maxBuffered = 8 * 1024 * 1024;
+    int keepAliveMs = 15'000; ///< a comment line when idle this long (0: never)
+    int drainCheckMs = 10;    ///< how often held events look for room
+};
+
+/// A text/event-stream answer on an ApiCall, whose chunked framing is written by hand because
+/// QHttpServer 6.4 has no streaming API (DESIGN.md §7): the head with `Transfer-Encoding:
+/// chunked`, every event as one chunk, then the zero-length chunk that ends the body (the
+/// connection stays usable for keep-alive).
 ///
-/// The socket is the server's and is deleted when the client leaves, so it is only reached
-/// through a QPointer. A client that disconnects, or reads so slowly that more than
-/// Limits::maxBuffered bytes wait for it, is "gone": clientGone() is emitted once (the caller
-/// cancels its work) and every later write is a no-op returning false.
+/// A client that disconnects, or reads so slowly that more than Limits::maxBuffered bytes wait
+/// for it, is "gone": gone() is emitted once (the caller cancels its work), the connection is
+/// dropped in the second case, and every later write is a no-op returning false.
 ///
 /// Back-pressure: while more than Limits::highWater bytes wait in the socket, new events are
-/// held and sent together as one chunk once the socket drains below half of it, so a slow
-/// reader costs one chunk per drain instead of one per token.
+/// held and sent together as one chunk once it drains below half of that, so a slow reader
+/// costs one chunk per drain instead of one per token.
 ///
-/// Thread affinity: the thread of the server's sockets. Owns the responder it was given.
+/// Thread affinity: the server thread. Keeps the call alive while it lives.
 class SseWriter : public QObject
 {
     Q_OBJECT
 
 public:
-    struct Limits
-    {
-        qint64 highWater = 64 * 1024;
-        qint64 maxBuffered = 8 * 1024 * 1024;
-        int keepAliveMs = 15'000; ///< a comment line when idle this long (0: never)
-    };
-    using Headers = QList<QPair<QByteArray, QByteArray>>;
+    using Limits = SseLimits;
 
-    explicit SseWriter(QHttpServerResponder &&responder, Limits limits, QObject *parent = nullptr);
-    explicit SseWriter(QHttpServerResponder &&responder, QObject *parent = nullptr);
-    ~SseWriter() override;
+    /// A writer deleted with deleteLater() when the last owner lets go (its own signals may be
+    /// on the stack then).
+    static std::shared_ptr<SseWriter> create(CallPtr call, Limits limits = {});
 
-    /// Sends "200 OK" and the headers: Content-Type text/event-stream, Cache-Control no-cache,
-    /// Transfer-Encoding chunked, plus `extra`. False when the client is already gone.
+    /// Sends "200" and the headers: Content-Type text/event-stream, Cache-Control no-cache,
+    /// X-Accel-Buffering no, plus `extra`. False when the client is already gone.
     bool start(const Headers &extra = {});
     /// "event: <name>\ndata: <data>\n\n" (one data line per line of `data`).
     bool event(const QByteArray &name, const QByteArray &data);
@@ -65,16 +65,16 @@ Q_SIGNALS:
     void gone();
 
 private:
+    SseWriter(CallPtr call, Limits limits);
     bool send(const QByteArray &frame);
-    void writeChunk(const QByteArray &payload);
-    void onBytesWritten();
+    void flushHeld();
     void markGone();
 
-    QHttpServerResponder m_responder;
-    QPointer<QTcpSocket> m_socket;
+    CallPtr m_call;
     Limits m_limits;
     QByteArray m_held; ///< events waiting for the socket to drain
     QTimer m_keepAlive;
+    QTimer m_drain;
     bool m_started = false;
     bool m_finished = false;
     bool m_gone = false;

@@ -127,6 +127,8 @@ public:
     /// (each after its own delay). Proves concurrency by a count, not by elapsed time: a client
     /// that sends one request at a time never gets an answer. Once released, it serves as usual.
     void holdResponsesUntil(int count);
+    /// Sends every held response now (to the clients still connected) and stops holding.
+    void releaseHeld();
 
 Q_SIGNALS:
     void requestReceived(const agency::test::RecordedRequest &request);
@@ -141,7 +143,6 @@ private:
                      qsizetype index);
     void finishResponse(const std::shared_ptr<Connection> &connection, const FakeResponse &response);
     void respond(const std::shared_ptr<Connection> &connection, const FakeResponse &response);
-    void releaseHeld();
 
     QTcpServer *m_server;
     QList<FakeResponse> m_queue;

@@ -3,6 +3,7 @@
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 #include "db/tenantrepository.h"
+#include "llm/networklanes.h"
 #include "llm/provider.h"
 #include "llm/providerfactory.h"
 #include "ratelimit/limitpolicy.h"
@@ -43,7 +44,9 @@ config::Settings engineSettings(const QString &openAiBaseUrl, const QString &wea
 
 EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &settings,
                              const QList<core::FlowDefinition> &extraFlows, Limiter limiter)
-    : m_clock(std::make_shared<core::ManualClock>()), m_nam(std::make_unique<QNetworkAccessManager>())
+    // Network lanes as the program has them: more than Qt 6.4's six connections per host and
+    // manager, so tests can hold many provider calls at once.
+    : m_clock(std::make_shared<core::ManualClock>()), m_nam(std::make_unique<llm::NetworkLanes>(128))
 {
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);

@@ -11,10 +11,11 @@
 namespace agency::test {
 
 HttpFixture::HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
-                         http::ServerConfig config)
+                         http::ServerConfig config, const QHash<QString, QString> &settings)
     : m_config(std::move(config))
 {
-    m_engine = std::make_unique<EngineFixture>(executor, engineSettings(openAiBaseUrl, weatherOrigin));
+    m_engine =
+        std::make_unique<EngineFixture>(executor, engineSettings(openAiBaseUrl, weatherOrigin, settings));
     m_keys = std::make_unique<db::ApiKeyRepository>(executor);
     m_audit = std::make_unique<db::AuditRepository>(executor);
     m_runs = std::make_unique<db::RunRepository>(executor);

@@ -48,8 +48,9 @@ class HttpFixture
 {
 public:
     /// `config` tweaks the server (limits, auth); the access log is captured into accessLog().
+    /// `settings` are added to the engine's test settings (engineSettings()).
     HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
-                http::ServerConfig config = {});
+                http::ServerConfig config = {}, const QHash<QString, QString> &settings = {});
     ~HttpFixture();
 
     /// Binds 127.0.0.1:0; false (with why in error()) when it cannot.

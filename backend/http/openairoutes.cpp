@@ -1,0 +1,223 @@
+// GET /v1/models and POST /v1/chat/completions: the agency's flows behind OpenAI's
+// chat-completions API, so any OpenAI client can use them. The flows' tools run here; every
+// exchange is stored as a conversation, named by the X-Conversation-Id response header.
+#include "chatwire.h"
+#include "errorbody.h"
+#include "openaicompat.h"
+#include "openapi.h"
+#include "routes.h"
+#include "service/agencyservice.h"
+#include "ssewriter.h"
+#include "turncall.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace agency::http {
+
+namespace {
+
+const QByteArray kConversationHeader = QByteArrayLiteral("X-Conversation-Id");
+
+QByteArray compact(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+QByteArray idText(const QUuid &id)
+{
+    return id.toString(QUuid::WithoutBraces).toLatin1();
+}
+
+/// The streamed answer: chat.completion.chunk objects as data-only events, then `data: [DONE]`.
+/// As with the chat routes, the stream begins with the first text, so a turn refused before it
+/// gets its own status and OpenAI's error body. An error after that is a data event holding the
+/// error object (what OpenAI's SDKs raise from), and the stream ends without [DONE].
+class CompletionStream
+{
+public:
+    CompletionStream(CallPtr call, openai::CompletionIdentity identity, bool includeUsage)
+        : m_call(std::move(call)), m_identity(std::move(identity)), m_includeUsage(includeUsage)
+    {
+    }
+
+    void onEvent(const core::TurnEvent &event)
+    {
+        if (event.kind == core::TurnEvent::Kind::Started)
+            m_conversationId = event.conversationId;
+        // Tool calls ran here, not in the client: only text goes out.
+        if (event.kind == core::TurnEvent::Kind::TextDelta && !event.text.isEmpty() && begin()) {
+            m_writer->data(compact(openai::chunkObject(m_identity, event.text, false, {}, m_includeUsage)));
+            m_textSent = true;
+        }
+    }
+
+    void onDone(const core::Result<core::TurnResult> &result)
+    {
+        if (!m_writer && !result) {
+            m_call->sendError(result.error());
+            return;
+        }
+        if (result)
+            m_conversationId = result->conversationId;
+        if (!begin())
+            return;
+        if (!result) {
+            m_writer->data(compact(openai::errorObject(result.error())));
+            m_writer->finish();
+            return;
+        }
+        if (!m_textSent) // a provider that did not stream: the answer in one piece
+            m_writer->data(
+                compact(openai::chunkObject(m_identity, result->content, false, {}, m_includeUsage)));
+        m_writer->data(compact(openai::chunkObject(
+            m_identity, {}, false,
+            result->finishReason.isEmpty() ? QStringLiteral("stop") : result->finishReason, m_includeUsage)));
+        if (m_includeUsage)
+            m_writer->data(compact(openai::usageChunkObject(m_identity, result->usage)));
+        m_writer->data(QByteArrayLiteral("[DONE]"));
+        m_writer->finish();
+    }
+
+private:
+    /// Starts the stream with the chunk that names the role; false once the client is gone.
+    bool begin()
+    {
+        if (!m_writer) {
+            m_writer = SseWriter::create(m_call);
+            Headers headers;
+            if (!m_conversationId.isNull())
+                headers.append({kConversationHeader, idText(m_conversationId)});
+            m_writer->start(headers);
+            m_writer->data(compact(openai::chunkObject(m_identity, {}, true, {}, m_includeUsage)));
+        }
+        return m_writer->isOpen();
+    }
+
+    CallPtr m_call;
+    openai::CompletionIdentity m_identity;
+    bool m_includeUsage = false;
+    bool m_textSent = false;
+    QUuid m_conversationId;
+    std::shared_ptr<SseWriter> m_writer;
+};
+
+void completions(RouteContext &ctx, const CallPtr &call)
+{
+    auto json = call->jsonBody();
+    if (!json)
+        return call->sendError(json.error());
+    auto parsed = openai::parseChatCompletionRequest(json.value());
+    if (!parsed)
+        return call->sendError(parsed.error());
+    // A tenant key chats in its own tenant; a global admin names one with X-Tenant-Id (OpenAI's
+    // body has no place for it, and SDKs can send default headers).
+    auto tenant = call->scopeTenant(QString::fromUtf8(call->header(QByteArrayLiteral("X-Tenant-Id"))));
+    if (!tenant)
+        return call->sendError(tenant.error());
+    call->setLogTenant(tenant.value());
+
+    const QByteArray header = call->header(kConversationHeader);
+    const QString continued = header.isEmpty() ? parsed->conversationId : QString::fromUtf8(header);
+    auto conversationId =
+        chat::parseConversationId(continued, header.isEmpty() ? QStringLiteral("metadata.conversation_id")
+                                                              : QStringLiteral("X-Conversation-Id"));
+    if (!conversationId)
+        return call->sendError(conversationId.error());
+
+    TurnCall turn;
+    turn.request.tenantId = tenant.value();
+    turn.request.flowType = parsed->flowType;
+    turn.request.conversationId = conversationId.value();
+    turn.request.message = parsed->userMessage;
+    // Continuing: the stored conversation is the history. New: the client's messages are.
+    if (conversationId->isNull())
+        turn.history = parsed->history;
+    const auto identity = openai::newCompletionIdentity(parsed->flowType, QDateTime::currentSecsSinceEpoch());
+    if (parsed->stream) {
+        auto stream = std::make_shared<CompletionStream>(call, identity, parsed->includeUsage);
+        turn.onEvent = [stream](const core::TurnEvent &event) { stream->onEvent(event); };
+        turn.onDone = [stream](const core::Result<core::TurnResult> &result) { stream->onDone(result); };
+    } else {
+        turn.onDone = [call, identity](const core::Result<core::TurnResult> &result) {
+            if (!result)
+                return call->sendError(result.error());
+            call->sendJson(
+                200, openai::completionObject(identity, result->content, result->finishReason, result->usage),
+                {{kConversationHeader, idText(result->conversationId)}});
+        };
+    }
+    runTurnCall(ctx, call, std::move(turn));
+}
+
+RenderedError renderOpenAiError(const core::Error &error)
+{
+    RenderedError rendered;
+    rendered.status = openai::statusFor(error);
+    if (error.code == core::ErrorCode::Cancelled)
+        rendered.status = statusForError(error);
+    rendered.body = compact(openai::errorObject(error));
+    rendered.headers = rateLimitHeaders(error);
+    return rendered;
+}
+
+QJsonObject openAiOperation(const QString &summary, const QString &schema, const QJsonObject &example)
+{
+    return oa::operation(summary, QStringLiteral("openai"),
+                         {{QStringLiteral("200"),
+                           QJsonObject{{QStringLiteral("description"), QStringLiteral("OpenAI's shape")},
+                                       {QStringLiteral("content"),
+                                        QJsonObject{{QStringLiteral("application/json"),
+                                                     QJsonObject{{QStringLiteral("schema"), oa::ref(schema)},
+                                                                 {QStringLiteral("example"), example}}}}}}}});
+}
+
+} // namespace
+
+void registerOpenAiRoutes(Router &router, RouteContext &ctx)
+{
+    const qint64 started = QDateTime::currentSecsSinceEpoch();
+    router.setPrefixErrorRenderer(QStringLiteral("/v1/"), renderOpenAiError);
+    const QJsonObject anyObject{{QStringLiteral("type"), QStringLiteral("object")}};
+    router.addSchema(QStringLiteral("OpenAiModelList"), anyObject);
+    router.addSchema(QStringLiteral("OpenAiChatCompletion"), anyObject);
+
+    router.add(
+        {"GET", QStringLiteral("/v1/models"), Access::Member,
+         [&ctx, started](const CallPtr &call) {
+             QStringList flowTypes;
+             for (const auto &flow : ctx.service().flows())
+                 flowTypes.append(flow.flowType);
+             call->sendJson(200, openai::modelListObject(flowTypes, started, QStringLiteral("agency")));
+         },
+         openAiOperation(
+             QStringLiteral("The flows as OpenAI models (id = flow_type)"), QStringLiteral("OpenAiModelList"),
+             openai::modelListObject({QStringLiteral("weather")}, 1700000000, QStringLiteral("agency"))),
+         renderOpenAiError});
+
+    QJsonObject completion = openAiOperation(
+        QStringLiteral("OpenAI-compatible chat: model = flow_type; X-Conversation-Id or "
+                       "metadata.conversation_id continues a stored conversation"),
+        QStringLiteral("OpenAiChatCompletion"),
+        openai::completionObject({QStringLiteral("chatcmpl-0"), 1700000000, QStringLiteral("weather")},
+                                 QStringLiteral("Sunny."), QStringLiteral("stop"), {12, 3, 15}));
+    completion.insert(
+        QStringLiteral("requestBody"),
+        QJsonObject{
+            {QStringLiteral("required"), true},
+            {QStringLiteral("content"),
+             QJsonObject{{QStringLiteral("application/json"),
+                          QJsonObject{{QStringLiteral("schema"), anyObject},
+                                      {QStringLiteral("example"),
+                                       QJsonObject{{QStringLiteral("model"), QStringLiteral("weather")},
+                                                   {QStringLiteral("messages"),
+                                                    QJsonArray{QJsonObject{
+                                                        {QStringLiteral("role"), QStringLiteral("user")},
+                                                        {QStringLiteral("content"),
+                                                         QStringLiteral("Weather in Rome?")}}}}}}}}}}});
+    router.add({"POST", QStringLiteral("/v1/chat/completions"), Access::Member,
+                [&ctx](const CallPtr &call) { completions(ctx, call); }, completion, renderOpenAiError});
+}
+
+} // namespace agency::http
