@@ -28,10 +28,27 @@ core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const confi
     if (!params)
         return params.error();
     runtime->m_params = params.value();
+    auto connectTimeout = settings.intValue(QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S"));
+    auto statementTimeout = settings.intValue(QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"));
+    for (const auto *value : {&connectTimeout, &statementTimeout}) {
+        if (!*value)
+            return value->error();
+    }
+    if (connectTimeout.value() < 2 || connectTimeout.value() > 600 || statementTimeout.value() < 0 ||
+        statementTimeout.value() > 3'600'000) {
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S must be 2-600 and "
+                                              "AGENCY_DB_STATEMENT_TIMEOUT_MS 0-3600000"));
+    }
+    runtime->m_params.connectTimeoutS = static_cast<int>(connectTimeout.value());
+    runtime->m_params.statementTimeoutMs = static_cast<int>(statementTimeout.value());
 
     {
         // Start-up check on this thread, before any worker exists: reachable, schema compatible.
-        db::DbConnection conn(runtime->m_params, QStringLiteral("aiagency-startup"));
+        // Migrations may legitimately run long (an index on a big table): no statement timeout.
+        db::ConnectionParams startup = runtime->m_params;
+        startup.statementTimeoutMs = 0;
+        db::DbConnection conn(startup, QStringLiteral("aiagency-startup"));
         if (auto opened = conn.ensureOpen(); !opened)
             return opened.error();
         const db::Migrator migrator(db::Migrator::embedded());
@@ -60,7 +77,7 @@ DatabaseRuntime::~DatabaseRuntime()
     // Workers close their connections before the embedded server goes away.
     m_executor.reset();
     if (m_embedded)
-        (void)m_embedded->stop(db::EmbeddedPostgres::StopPolicy::UnlessOthersConnected);
+        (void)m_embedded->stop(db::EmbeddedPostgres::StopPolicy::LastUserOut);
 }
 
 } // namespace agency::app

@@ -19,6 +19,11 @@ struct ConnectionParams
     /// How long connecting waits for a server that answers "the database system is starting up"
     /// (SQLSTATE 57P03: starting, or recovering after a crash) before it gives up.
     int startupWaitMs = 15000;
+    /// libpq connect_timeout, unless connectOptions names one (AGENCY_DB_CONNECT_TIMEOUT_S).
+    int connectTimeoutS = 5;
+    /// Server-side statement_timeout of every session; a DbExecutor also cuts a connection whose
+    /// statement is this much overdue by 2 s, for a server that hangs (0: neither).
+    int statementTimeoutMs = 0;
 
     /// A one-line description without the password, for status output and logs.
     QString describe() const;

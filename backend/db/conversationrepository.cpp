@@ -1,13 +1,12 @@
 #include "conversationrepository.h"
 
+#include "conversationsql.h"
 #include "core/json.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
 #include "validation.h"
 
 #include <QJsonDocument>
-
-#include <algorithm>
 
 namespace agency::db {
 
@@ -16,7 +15,7 @@ using core::ErrorCode;
 using core::makeError;
 using core::Result;
 
-namespace {
+namespace conversationsql {
 
 core::Error notFound(const QUuid &id)
 {
@@ -30,9 +29,7 @@ QString uuidText(const QUuid &id)
     return id.toString(QUuid::WithoutBraces);
 }
 
-/// Commit-group ordering (DbExecutor::runGrouped): a tenant's row ("t/") sorts before its
-/// conversations' rows ("t/<uuid>"), so every group takes these locks in one global order.
-QString lockKey(const QString &tenantId, const QUuid &conversationId = {})
+QString lockKey(const QString &tenantId, const QUuid &conversationId)
 {
     return tenantId + QLatin1Char('/') + (conversationId.isNull() ? QString() : uuidText(conversationId));
 }
@@ -80,7 +77,69 @@ core::Status validateNewMessage(const NewMessage &message)
     return {};
 }
 
-} // namespace
+core::Result<Statement> appendMessages(const QString &tenantId, const QUuid &conversationId,
+                                       const QList<NewMessage> &messages, const TurnWrite *write)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return ok.error();
+    if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("messages: save between 1 and %1 messages at once")
+                             .arg(limits::kMaxMessagesPerSave));
+    }
+    QVariantList values;
+    QStringList rowsSql;
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const NewMessage &m = messages.at(i);
+        if (auto ok = validateNewMessage(m); !ok)
+            return ok.error();
+        rowsSql.append(QStringLiteral("(%1, ?::text, ?::text, ?::text, ?::text, ?::text)").arg(i));
+        values << core::roleName(m.role) << m.content
+               << (m.toolCalls.isEmpty()
+                       ? QVariant()
+                       : QVariant(QString::fromUtf8(core::toCompactJson(core::toolCallsToJson(m.toolCalls)))))
+               << (m.toolCallId.isEmpty() ? QVariant() : QVariant(m.toolCallId))
+               << core::toCompactJsonString(m.metadata);
+    }
+    Statement st;
+    st.binds << static_cast<int>(messages.size());
+    // A turn's write renews its lease (or releases it with the last write) and needs it held.
+    QString lease;
+    QString holder;
+    if (write) {
+        lease = QStringLiteral(", turn_holder = CASE WHEN ? THEN NULL ELSE turn_holder END, "
+                               "turn_expires_at = CASE WHEN ? THEN NULL "
+                               "ELSE clock_timestamp() + ?::integer * interval '1 millisecond' END");
+        st.binds << write->release << write->release << write->lease.leaseMs;
+        holder = QStringLiteral(" AND turn_holder = ?::uuid AND message_count = ?");
+    }
+    st.binds << uuidText(conversationId) << tenantId;
+    if (write)
+        st.binds << uuidText(write->lease.turnId) << write->messageCountBefore;
+    st.binds << (write ? QVariant(uuidText(write->lease.turnId)) : QVariant());
+    st.binds += values;
+    // One statement: lock and bump the conversation (tenant-scoped), then insert every message
+    // with the conversation's new activity time. No conversation row → nothing inserted.
+    st.sql =
+        QStringLiteral("WITH c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
+                       "message_count = message_count + ?") +
+        lease + QStringLiteral(" WHERE conversation_id = ?::uuid AND tenant_id = ?") + holder +
+        QStringLiteral(
+            " RETURNING conversation_id, tenant_id, flow_type, updated_at), "
+            "ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, content, "
+            "tool_calls, tool_call_id, message_metadata, created_at, turn_id) "
+            "SELECT c.conversation_id, c.tenant_id, c.flow_type, v.role, v.content, v.tool_calls::jsonb, "
+            "v.tool_call_id, v.meta::jsonb, c.updated_at, ?::uuid FROM c CROSS JOIN (VALUES ") +
+        rowsSql.join(QStringLiteral(", ")) +
+        QStringLiteral(
+            ") AS v(ord, role, content, tool_calls, tool_call_id, meta) ORDER BY v.ord RETURNING ") +
+        rows::kMessageColumns + QStringLiteral(") SELECT * FROM ins ORDER BY 1");
+    return st;
+}
+
+} // namespace conversationsql
+
+using namespace conversationsql;
 
 Async<core::Conversation> ConversationRepository::createConversation(const QString &tenantId,
                                                                      const QString &flowType,
@@ -234,48 +293,14 @@ Async<QList<core::Message>> ConversationRepository::saveMessages(const QString &
                                                                  const QUuid &conversationId,
                                                                  const QList<NewMessage> &messages)
 {
-    if (auto ok = validateScope(tenantId, conversationId); !ok)
-        return core::failedAsync<QList<core::Message>>(ok.error());
-    if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
-        return core::failedAsync<QList<core::Message>>(makeError(
-            ErrorCode::InvalidArgument, QStringLiteral("messages: save between 1 and %1 messages at once")
-                                            .arg(limits::kMaxMessagesPerSave)));
-    }
-    QVariantList binds{uuidText(conversationId), tenantId, static_cast<int>(messages.size())};
-    QStringList values;
-    for (qsizetype i = 0; i < messages.size(); ++i) {
-        const NewMessage &m = messages.at(i);
-        if (auto ok = validateNewMessage(m); !ok)
-            return core::failedAsync<QList<core::Message>>(ok.error());
-        values.append(QStringLiteral("(%1, ?::text, ?::text, ?::text, ?::text, ?::text)").arg(i));
-        binds << core::roleName(m.role) << m.content
-              << (m.toolCalls.isEmpty()
-                      ? QVariant()
-                      : QVariant(QString::fromUtf8(core::toCompactJson(core::toolCallsToJson(m.toolCalls)))))
-              << (m.toolCallId.isEmpty() ? QVariant() : QVariant(m.toolCallId))
-              << core::toCompactJsonString(m.metadata);
-    }
-    // One statement: lock and bump the conversation (tenant-scoped), then insert every message
-    // with the conversation's new activity time. No conversation row → nothing inserted.
-    const QString sql =
-        QStringLiteral(
-            "WITH c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
-            "message_count = message_count + ? "
-            "WHERE conversation_id = ?::uuid AND tenant_id = ? "
-            "RETURNING conversation_id, tenant_id, flow_type, updated_at), "
-            "ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, content, "
-            "tool_calls, tool_call_id, message_metadata, created_at) "
-            "SELECT c.conversation_id, c.tenant_id, c.flow_type, v.role, v.content, v.tool_calls::jsonb, "
-            "v.tool_call_id, v.meta::jsonb, c.updated_at FROM c CROSS JOIN (VALUES ") +
-        values.join(QStringLiteral(", ")) +
-        QStringLiteral(
-            ") AS v(ord, role, content, tool_calls, tool_call_id, meta) ORDER BY v.ord RETURNING ") +
-        rows::kMessageColumns + QStringLiteral(") SELECT * FROM ins ORDER BY 1");
-    // The count goes first in the statement but was appended last: move it.
-    binds.move(2, 0);
+    auto statement = appendMessages(tenantId, conversationId, messages, nullptr);
+    if (!statement)
+        return core::failedAsync<QList<core::Message>>(statement.error());
     return m_executor.runGrouped<QList<core::Message>>(
-        lockKey(tenantId, conversationId), [=](DbConnection &conn) -> Result<QList<core::Message>> {
-            auto query = conn.exec(sql, binds, QStringLiteral("save messages"));
+        lockKey(tenantId, conversationId),
+        [st = std::move(statement).value(),
+         conversationId](DbConnection &conn) -> Result<QList<core::Message>> {
+            auto query = conn.exec(st.sql, st.binds, QStringLiteral("save messages"));
             if (!query)
                 return query.error();
             QList<core::Message> saved;
@@ -296,79 +321,6 @@ Async<core::Message> ConversationRepository::saveMessage(const QString &tenantId
             return result.error();
         return result->constFirst();
     });
-}
-
-Async<TurnOpening> ConversationRepository::openTurn(const QString &tenantId, const QString &flowType,
-                                                    const QUuid &conversationId, const QString &title,
-                                                    const QString &userMessage, int historyLimit)
-{
-    for (const core::Status &check :
-         {validateTenantId(tenantId), validateFlowType(flowType), validateTitle(title),
-          validateContent(userMessage),
-          validateLimit(historyLimit, limits::kMaxHistory, QStringLiteral("limit"))}) {
-        if (!check)
-            return core::failedAsync<TurnOpening>(check.error());
-    }
-    const bool create = conversationId.isNull();
-    const QUuid id = create ? QUuid::createUuid() : conversationId;
-    // The conversation row `c` (created, or bumped under its tenant and flow: no row, no insert)
-    // then the user message stamped with its activity time. clock_timestamp(), not now(): in a
-    // commit group now() is the same for every turn of the group.
-    const QString opening =
-        create
-            ? QStringLiteral(
-                  "WITH t AS (INSERT INTO tenants (tenant_id, conversation_count) VALUES (?, 1) "
-                  "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + 1 "
-                  "RETURNING tenant_id), "
-                  "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, "
-                  "message_count, created_at, updated_at) "
-                  "SELECT ?::uuid, t.tenant_id, ?, ?, 1, clock_timestamp(), clock_timestamp() FROM t "
-                  "RETURNING conversation_id, tenant_id, flow_type, updated_at), ")
-            : QStringLiteral("WITH c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
-                             "message_count = message_count + 1, "
-                             "title = CASE WHEN title = '' THEN ? ELSE title END "
-                             "WHERE conversation_id = ?::uuid AND tenant_id = ? AND flow_type = ? "
-                             "RETURNING conversation_id, tenant_id, flow_type, updated_at), ");
-    // The history part reads the statement's snapshot, so it holds the earlier messages only:
-    // the newest historyLimit - 1 of them, plus the user message from `ins`. Tenant and flow are
-    // proven by `c`; a tenant filter on messages here would make the planner sort the whole
-    // conversation instead of reading the index backwards.
-    const QString sql =
-        opening +
-        QStringLiteral("ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, "
-                       "content, created_at) SELECT c.conversation_id, c.tenant_id, c.flow_type, 'user', ?, "
-                       "c.updated_at FROM c RETURNING ") +
-        rows::kMessageColumns + QStringLiteral(") SELECT 1, * FROM ins") +
-        (create ? QString()
-                : QStringLiteral(" UNION ALL (SELECT 0, ") + rows::kMessageColumns +
-                      QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
-                                     "AND EXISTS (SELECT 1 FROM c) "
-                                     "ORDER BY m.created_at DESC, m.id DESC LIMIT ?)"));
-    const QVariantList binds = create ? QVariantList{tenantId, uuidText(id), flowType, title, userMessage}
-                                      : QVariantList{title,       uuidText(id), tenantId,        flowType,
-                                                     userMessage, uuidText(id), historyLimit - 1};
-    return m_executor.runGrouped<TurnOpening>(
-        lockKey(tenantId, create ? QUuid() : id), [=](DbConnection &conn) -> Result<TurnOpening> {
-            auto query = conn.exec(sql, binds, QStringLiteral("open turn"));
-            if (!query)
-                return query.error();
-            TurnOpening opened;
-            opened.conversationId = id;
-            opened.created = create;
-            bool stored = false;
-            while (query.value()->next()) {
-                stored = stored || query.value()->value(0).toInt() == 1;
-                opened.history.append(rows::readMessage(*query.value(), 1));
-            }
-            if (!stored)
-                return notFound(id);
-            // The user message is the newest: it sorts last.
-            std::sort(opened.history.begin(), opened.history.end(),
-                      [](const core::Message &a, const core::Message &b) {
-                          return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
-                      });
-            return opened;
-        });
 }
 
 Async<QList<core::Message>> ConversationRepository::history(const QString &tenantId,

@@ -3,6 +3,8 @@
 #include "core/future.h"
 #include "records.h"
 
+#include <QSet>
+
 namespace agency::db {
 
 class DbExecutor;
@@ -39,13 +41,34 @@ public:
                                            const NewMessage &message);
 
     /// A chat turn's opening in one statement and one commit (shared with other turns under
-    /// load): continues `conversationId` (NotFound unless it is this tenant's and this flow's) or,
-    /// when it is null, creates a conversation titled `title`; stores the user message (and the
-    /// title if the conversation has none); returns the newest `historyLimit` messages, the
-    /// new one last.
+    /// load): continues the conversation (NotFound unless it is this tenant's and this flow's) or
+    /// creates it; takes the turn lease; stores the user message stamped with the turn id (and
+    /// the title if the conversation has none); returns the newest `historyLimit` messages, the
+    /// new one last. Conflict (details.reason "turn_in_progress") while another turn holds an
+    /// unexpired lease: nothing is stored. Idempotent: run again after a lost acknowledgement, it
+    /// finds its own user message and returns the history without storing anything twice.
+    core::Async<TurnOpening> openTurn(const TurnOpenRequest &request);
+    /// openTurn() without a lease: continues `conversationId` or, when it is null, creates one.
     core::Async<TurnOpening> openTurn(const QString &tenantId, const QString &flowType,
                                       const QUuid &conversationId, const QString &title,
                                       const QString &userMessage, int historyLimit);
+
+    /// Appends a turn's messages like saveMessages(), only while `write.lease` is held (else
+    /// Conflict, details.reason "lease_lost"), stamped with the turn id; renews the lease, or
+    /// releases it with `write.release`. Idempotent: a write already stored (its acknowledgement
+    /// was lost) is found by the turn id and returned, not stored again.
+    core::Async<QList<core::Message>> saveTurnMessages(const QString &tenantId, const QUuid &conversationId,
+                                                       const QList<NewMessage> &messages,
+                                                       const TurnWrite &write);
+    /// Extends the lease by its lifetime; false when it is no longer held (expired and taken).
+    core::Async<bool> renewTurnLease(const QString &tenantId, const QUuid &conversationId,
+                                     const TurnLease &lease);
+    /// Gives the lease up (a failed or cancelled turn); true when it was held.
+    core::Async<bool> releaseTurnLease(const QString &tenantId, const QUuid &conversationId,
+                                       const TurnLease &lease);
+    /// Which of `ids` already name a tool call stored in the conversation.
+    core::Async<QSet<QString>> usedToolCallIds(const QString &tenantId, const QUuid &conversationId,
+                                               const QStringList &ids);
 
     /// The most recent `limit` messages, returned oldest first (ties by id).
     core::Async<QList<core::Message>> history(const QString &tenantId, const QUuid &conversationId,

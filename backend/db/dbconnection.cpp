@@ -4,15 +4,127 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QThread>
 
 #include <algorithm>
 
+#include <chrono>
+#include <cstring>
+#include <dlfcn.h>
+#include <mutex>
+#include <sys/socket.h>
+
 namespace agency::db {
 
 using core::ErrorCode;
 using core::makeError;
+
+namespace {
+
+QtMessageHandler g_previousHandler = nullptr;
+
+void filterDriverNoise(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    // QPSQL warns once per prepared statement it cannot DEALLOCATE on a connection that died
+    // (server restart, hung server cut by the executor). The server freed them with the session:
+    // nothing is wrong, and the failure that matters is reported as an error of its own.
+    if (type == QtWarningMsg && message.startsWith(QLatin1String("Unable to free statement")))
+        return;
+    g_previousHandler(type, context, message);
+}
+
+/// Process-wide by nature (Qt has one message handler); installed once, chained to the handler
+/// in place then (the program's logging, installed at start-up before any connection).
+void installDriverNoiseFilter()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { g_previousHandler = qInstallMessageHandler(filterDriverNoise); });
+}
+
+qint64 monotonicMs()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+/// The socket of an open QPSQL connection, through libpq's PQsocket (the driver does not expose
+/// it). libpq is already loaded by the QPSQL plugin, in the plugin's local scope, hence dlopen
+/// with RTLD_NOLOAD rather than RTLD_DEFAULT.
+int socketOf(QSqlDatabase &db)
+{
+    using PQsocketFn = int (*)(const void *);
+    static const PQsocketFn pqSocket = [] {
+        PQsocketFn fn = nullptr;
+        void *lib = ::dlopen("libpq.so.5", RTLD_LAZY | RTLD_NOLOAD);
+        void *symbol = lib ? ::dlsym(lib, "PQsocket") : nullptr;
+        static_assert(sizeof fn == sizeof symbol);
+        std::memcpy(&fn, &symbol, sizeof fn);
+        return fn;
+    }();
+    if (!pqSocket || !db.isOpen() || !db.driver())
+        return -1;
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0)
+        return -1;
+    const void *conn = *static_cast<const void *const *>(handle.constData());
+    return conn ? pqSocket(conn) : -1;
+}
+
+/// Marks one statement as running for the guard's watchdog.
+class Busy
+{
+public:
+    explicit Busy(ConnectionGuard *guard) : m_guard(guard)
+    {
+        if (m_guard)
+            m_guard->enter();
+    }
+    ~Busy()
+    {
+        if (m_guard)
+            m_guard->leave();
+    }
+    Busy(const Busy &) = delete;
+    Busy &operator=(const Busy &) = delete;
+
+private:
+    ConnectionGuard *m_guard;
+};
+
+} // namespace
+
+qint64 ConnectionGuard::busyMs() const
+{
+    const qint64 since = m_since.loadRelaxed();
+    return since == 0 ? 0 : std::max<qint64>(1, monotonicMs() - since);
+}
+
+bool ConnectionGuard::abort()
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_socket < 0)
+        return false;
+    // Not close(): the descriptor stays owned by libpq, which sees end-of-file and errors out.
+    return ::shutdown(m_socket, SHUT_RDWR) == 0;
+}
+
+void ConnectionGuard::setSocket(int fd)
+{
+    QMutexLocker lock(&m_mutex);
+    m_socket = fd;
+}
+
+void ConnectionGuard::enter()
+{
+    m_since.storeRelaxed(monotonicMs());
+}
+
+void ConnectionGuard::leave()
+{
+    m_since.storeRelaxed(0);
+}
 
 QString processApplicationName()
 {
@@ -28,10 +140,11 @@ DbConnection::DbConnection(ConnectionParams params, QString connectionName)
     m_db.setDatabaseName(m_params.database);
     m_db.setUserName(m_params.user);
     m_db.setPassword(m_params.password);
+    installDriverNoiseFilter();
     QString options = m_params.connectOptions;
     if (!options.contains(QLatin1String("connect_timeout")))
-        options +=
-            (options.isEmpty() ? QString() : QStringLiteral(";")) + QStringLiteral("connect_timeout=5");
+        options += (options.isEmpty() ? QString() : QStringLiteral(";")) +
+                   QStringLiteral("connect_timeout=%1").arg(std::max(2, m_params.connectTimeoutS));
     if (!options.contains(QLatin1String("application_name")))
         options += QStringLiteral(";application_name=") + processApplicationName();
     m_db.setConnectOptions(options);
@@ -53,6 +166,9 @@ core::Status DbConnection::ensureOpen()
             ErrorCode::NotConfigured,
             QStringLiteral("the Qt PostgreSQL driver (QPSQL) is missing: install libqt6sql6-psql"));
     }
+    if (m_guard && m_guard->refusing())
+        return makeError(ErrorCode::DatabaseUnavailable,
+                         QStringLiteral("the database executor is shutting down"));
     // A server that is starting (or replaying its log after a crash) refuses connections for a
     // moment: a process started at the same time waits for it instead of failing at once. This
     // thread owns the connection and has nothing else to do until it is open.
@@ -70,10 +186,14 @@ core::Status DbConnection::ensureOpen()
         pauseMs = std::min(pauseMs * 2, 500);
     }
     m_used = false;
+    if (m_guard)
+        m_guard->setSocket(socketOf(m_db));
     // Timestamps travel as UTC; the server's zone must not leak into QDateTime conversions.
     // Notices ("already exists, skipping") are not for our users' terminals.
-    return execScript(QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages = warning"),
-                      QStringLiteral("session setup"));
+    QString setup = QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages = warning");
+    if (m_params.statementTimeoutMs > 0)
+        setup += QStringLiteral("; SET statement_timeout = %1").arg(m_params.statementTimeoutMs);
+    return execScript(setup, QStringLiteral("session setup"));
 }
 
 void DbConnection::close()
@@ -84,6 +204,8 @@ void DbConnection::close()
     m_retired.clear();
     m_inTransaction = false;
     m_transactionFailed = false;
+    if (m_guard)
+        m_guard->setSocket(-1);
     if (m_db.isOpen())
         m_db.close();
 }
@@ -116,7 +238,12 @@ core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantL
         else
             query->bindValue(i, value);
     }
-    if (!query->exec()) {
+    bool executed = false;
+    {
+        const Busy busy(m_guard);
+        executed = query->exec();
+    }
+    if (!executed) {
         const auto error = fromSqlError(query->lastError(), what);
         // A failed prepared statement may be invalid after e.g. a schema change: prepare afresh.
         // Inside a transaction the server now refuses everything, DEALLOCATE included, so the old
@@ -135,6 +262,7 @@ core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantL
 core::Status DbConnection::execScript(const QString &sql, const QString &what)
 {
     QSqlQuery query(m_db);
+    const Busy busy(m_guard);
     if (!query.exec(sql)) {
         m_transactionFailed = m_transactionFailed || m_inTransaction;
         return fromSqlError(query.lastError(), what);
@@ -153,6 +281,7 @@ core::Status DbConnection::execScript(const QString &sql, const QString &what)
 
 core::Status DbConnection::begin()
 {
+    const Busy busy(m_guard);
     if (!m_db.transaction())
         return fromSqlError(m_db.lastError(), QStringLiteral("begin transaction"));
     m_inTransaction = true;
@@ -162,7 +291,12 @@ core::Status DbConnection::begin()
 
 core::Status DbConnection::commit()
 {
-    if (!m_db.commit()) {
+    bool committed = false;
+    {
+        const Busy busy(m_guard);
+        committed = m_db.commit();
+    }
+    if (!committed) {
         const auto error = fromSqlError(m_db.lastError(), QStringLiteral("commit"));
         rollback();
         return error;
@@ -175,7 +309,10 @@ core::Status DbConnection::commit()
 
 void DbConnection::rollback()
 {
-    m_db.rollback();
+    {
+        const Busy busy(m_guard);
+        m_db.rollback();
+    }
     m_inTransaction = false;
     m_transactionFailed = false;
     m_retired.clear();
@@ -207,6 +344,7 @@ bool DbConnection::ping()
     if (!m_db.isOpen())
         return false;
     QSqlQuery query(m_db);
+    const Busy busy(m_guard);
     return query.exec(QStringLiteral("SELECT 1")) && query.next();
 }
 

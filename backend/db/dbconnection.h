@@ -3,7 +3,9 @@
 #include "connectionparams.h"
 #include "core/result.h"
 
+#include <QAtomicInteger>
 #include <QHash>
+#include <QMutex>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QVariantList>
@@ -16,6 +18,33 @@ namespace agency::db {
 /// The application_name every connection of this process sets ("aiagency-<pid>"), so the server
 /// can tell this process's connections from other processes' (see EmbeddedPostgres::stop()).
 QString processApplicationName();
+
+/// Lets another thread cut a connection that stopped answering (a hung server: SIGSTOP, a
+/// network black hole), which a server-side statement_timeout cannot do. The owning thread
+/// marks each statement; a watchdog (DbExecutor) calls abort() on one overdue, which shuts the
+/// socket down so the blocked call returns with a connection error. Thread-safe.
+class ConnectionGuard
+{
+public:
+    /// Milliseconds the current statement has been running, 0 when none is.
+    qint64 busyMs() const;
+    /// Shuts the connection's socket down. Returns false when there was nothing to cut.
+    bool abort();
+    /// From now on the connection refuses to (re)open: the executor is shutting down.
+    void refuseConnections() { m_refusing.storeRelaxed(1); }
+    bool refusing() const { return m_refusing.loadRelaxed() != 0; }
+
+    // Called by the owning DbConnection.
+    void setSocket(int fd);
+    void enter(); ///< a statement starts
+    void leave(); ///< it ended
+
+private:
+    mutable QMutex m_mutex;
+    int m_socket = -1;
+    QAtomicInteger<qint64> m_since; ///< monotonic ms when the running statement began, or 0
+    QAtomicInteger<int> m_refusing;
+};
 
 /// One QPSQL connection with a cache of prepared statements. Lives on, and is used only by, the
 /// thread that created it (a DbExecutor worker or a test). Not copyable.
@@ -79,6 +108,8 @@ public:
 
     /// A cheap round trip ("SELECT 1") to check the connection is alive.
     bool ping();
+    /// Reports this connection's socket and statements to `guard` (owned by the caller).
+    void setGuard(ConnectionGuard *guard) { m_guard = guard; }
     QSqlDatabase &database() { return m_db; }
     const ConnectionParams &params() const { return m_params; }
 
@@ -95,6 +126,7 @@ private:
     bool m_inTransaction = false;
     bool m_transactionFailed = false;
     bool m_used = false;
+    ConnectionGuard *m_guard = nullptr;
 };
 
 } // namespace agency::db

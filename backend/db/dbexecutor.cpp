@@ -1,5 +1,6 @@
 #include "dbexecutor.h"
 
+#include <QDeadlineTimer>
 #include <QThread>
 
 #include <algorithm>
@@ -30,11 +31,34 @@ bool detail::connectionWentStale(DbConnection &conn, const core::Error &error)
 DbExecutor::DbExecutor(ConnectionParams params, int workerCount) : m_params(std::move(params))
 {
     const int count = std::max(1, workerCount);
+    for (int i = 0; i < count; ++i)
+        m_guards.push_back(std::make_unique<ConnectionGuard>());
     for (int i = 0; i < count; ++i) {
         std::unique_ptr<QThread> thread(QThread::create([this, i] { workerLoop(i); }));
         thread->setObjectName(QStringLiteral("db-worker-%1").arg(i));
         thread->start();
         m_threads.push_back(std::move(thread));
+    }
+    if (m_params.statementTimeoutMs > 0) {
+        m_watchdog.reset(QThread::create([this] { watchdogLoop(); }));
+        m_watchdog->setObjectName(QStringLiteral("db-watchdog"));
+        m_watchdog->start();
+    }
+}
+
+void DbExecutor::watchdogLoop()
+{
+    const qint64 limit = qint64(m_params.statementTimeoutMs) + kHungGraceMs;
+    const unsigned long tick = static_cast<unsigned long>(std::clamp<qint64>(limit / 4, 50, 500));
+    QMutexLocker lock(&m_mutex);
+    while (!m_stopping) {
+        m_watchdogWake.wait(&m_mutex, tick);
+        for (const auto &guard : m_guards) {
+            if (guard->busyMs() > limit && guard->abort()) {
+                m_cut.fetchAndAddRelaxed(1);
+                qWarning("database did not answer a statement within %lld ms: connection cut", limit);
+            }
+        }
     }
 }
 
@@ -46,12 +70,25 @@ DbExecutor::~DbExecutor()
         m_stopping = true;
         abandoned.swap(m_queue);
         m_wake.wakeAll();
+        m_watchdogWake.wakeAll();
     }
     const core::Error cancelled = shutDown();
     for (TaskPtr &task : abandoned)
         task->runAlone(nullptr, &cancelled);
-    for (auto &thread : m_threads)
-        thread->wait();
+    if (m_watchdog)
+        m_watchdog->wait();
+    // Running jobs finish, unless the server hangs: then their connections are cut, and no
+    // worker reconnects, so shutdown never waits on the database.
+    for (const auto &guard : m_guards)
+        guard->refuseConnections();
+    QDeadlineTimer grace(2000);
+    for (auto &thread : m_threads) {
+        if (!thread->wait(grace)) {
+            for (const auto &guard : m_guards)
+                guard->abort();
+            thread->wait();
+        }
+    }
 }
 
 void DbExecutor::enqueue(TaskPtr task)
@@ -124,6 +161,7 @@ void DbExecutor::workerLoop(int index)
     const QString name =
         QStringLiteral("aiagency-%1-%2").arg(s_executorSerial.fetchAndAddRelaxed(1)).arg(index);
     DbConnection conn(m_params, name);
+    conn.setGuard(m_guards.at(static_cast<size_t>(index)).get());
     for (;;) {
         std::vector<TaskPtr> work = takeWork();
         if (work.empty())
@@ -142,7 +180,7 @@ void DbExecutor::workerLoop(int index)
 DbExecutor::Stats DbExecutor::stats() const
 {
     return {m_jobs.loadRelaxed(), m_groups.loadRelaxed(), m_groupedJobs.loadRelaxed(),
-            m_groupFallbacks.loadRelaxed()};
+            m_groupFallbacks.loadRelaxed(), m_cut.loadRelaxed()};
 }
 
 } // namespace agency::db

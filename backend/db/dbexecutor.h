@@ -101,12 +101,20 @@ private:
 /// more than once). If the server is still down the job fails with DatabaseUnavailable and the
 /// next job tries to reconnect.
 ///
-/// Thread-safe. Destruction waits for running jobs; queued jobs fail with Cancelled.
+/// Hung server: with ConnectionParams::statementTimeoutMs set, a watchdog thread cuts the
+/// connection of a statement 2 s past that timeout (the server enforces the timeout itself
+/// unless it hangs, e.g. stopped with SIGSTOP); the job fails with DatabaseUnavailable and the
+/// worker reconnects for its next job, so no worker stays blocked.
+///
+/// Thread-safe. Destruction waits for running jobs (cutting their connections if they do not
+/// end within 2 s); queued jobs fail with Cancelled.
 class DbExecutor
 {
 public:
     /// Most jobs one commit group takes: bounds the group's latency and its subtransactions.
     static constexpr int kMaxGroupSize = 32;
+    /// How far past the statement timeout a silent server is given before its connection is cut.
+    static constexpr int kHungGraceMs = 2000;
 
     DbExecutor(ConnectionParams params, int workerCount);
     ~DbExecutor();
@@ -138,6 +146,7 @@ public:
         quint64 groups = 0;         ///< commit groups of two or more jobs that committed
         quint64 groupedJobs = 0;    ///< jobs inside those groups
         quint64 groupFallbacks = 0; ///< groups rolled back and rerun job by job
+        quint64 connectionsCut = 0; ///< connections cut by the watchdog (hung server)
     };
     Stats stats() const;
 
@@ -157,13 +166,19 @@ private:
     /// The next task and, when it is grouped, the other grouped tasks waiting (up to the limit).
     std::vector<TaskPtr> takeWork();
     void runGroup(DbConnection &conn, std::vector<TaskPtr> &group);
+    /// Cuts connections whose statement is overdue; runs until the executor stops.
+    void watchdogLoop();
 
     ConnectionParams m_params;
     QMutex m_mutex;
-    QWaitCondition m_wake;
+    QWaitCondition m_wake;         ///< workers: a job was queued, or stopping
+    QWaitCondition m_watchdogWake; ///< the watchdog: stopping
     std::deque<TaskPtr> m_queue;
     bool m_stopping = false;
     std::vector<std::unique_ptr<QThread>> m_threads;
+    std::vector<std::unique_ptr<ConnectionGuard>> m_guards; ///< one per worker
+    std::unique_ptr<QThread> m_watchdog;
+    QAtomicInteger<quint64> m_cut;
     QAtomicInteger<quint64> m_jobs;
     QAtomicInteger<quint64> m_groups;
     QAtomicInteger<quint64> m_groupedJobs;

@@ -1,5 +1,6 @@
 #include "embeddedpostgres.h"
 
+#include "clusterlocks.h"
 #include "dbconnection.h"
 
 #include <QDir>
@@ -105,9 +106,30 @@ EmbeddedPostgres::EmbeddedPostgres(Options options) : m_options(std::move(option
 
 EmbeddedPostgres::~EmbeddedPostgres()
 {
-    (void)stop(StopPolicy::UnlessOthersConnected);
-    if (!m_socketDir.isEmpty() && !m_leftRunning)
+    (void)stop(StopPolicy::LastUserOut);
+    // Our socket directory stays while a server still listens in it (other users remain).
+    if (!m_socketDir.isEmpty() && runningSocketDir() != m_socketDir)
         QDir(m_socketDir).removeRecursively();
+}
+
+QString EmbeddedPostgres::runningSocketDir() const
+{
+    QFile file(clusterDir() + QStringLiteral("/postmaster.pid"));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    if (!isPostmasterOf(lines.value(0).trimmed().toLongLong(), clusterDir()))
+        return {};
+    return QString::fromLocal8Bit(lines.value(4).trimmed());
+}
+
+void EmbeddedPostgres::removeScratchDirectories()
+{
+    const QDir data(m_options.dataDir);
+    for (const QString &name : data.entryList({QStringLiteral("pgdata.init-*")}, QDir::Dirs | QDir::Hidden)) {
+        if (QDir(data.filePath(name)).removeRecursively())
+            m_locks->note(QStringLiteral("removed %1 (an initdb killed part-way)").arg(name));
+    }
 }
 
 QString EmbeddedPostgres::defaultDataDir()
@@ -255,6 +277,7 @@ core::Status EmbeddedPostgres::initCluster()
                      QStringLiteral("UTF8"),         QStringLiteral("--no-locale")};
     if (m_options.fastUnsafe)
         args << QStringLiteral("--no-sync");
+    m_locks->note(QStringLiteral("initdb"));
     if (auto done = runTool(QStringLiteral("initdb"), args, 120000); !done) {
         if (m_asRoot && done.error().message.contains(QLatin1String("Permission denied"))) {
             return makeError(
@@ -368,6 +391,24 @@ core::Result<ConnectionParams> EmbeddedPostgres::start()
         return bin.error();
     if (auto prepared = prepareDirectories(); !prepared)
         return prepared.error();
+    if (!m_locks)
+        m_locks = std::make_unique<ClusterLocks>(m_options.dataDir);
+    // One process at a time decides: a parallel first start waits here and finds the cluster
+    // initialised; a stop elsewhere cannot run between our attach and our registration.
+    const ControlLockScope control(*m_locks);
+    if (!control.status())
+        return control.status().error();
+    auto params = startLocked();
+    if (!params)
+        return params;
+    if (auto registered = m_locks->registerUser(); !registered)
+        return registered.error();
+    return params;
+}
+
+core::Result<ConnectionParams> EmbeddedPostgres::startLocked()
+{
+    removeScratchDirectories();
     if (auto initialised = initCluster(); !initialised)
         return initialised.error();
 
@@ -384,6 +425,7 @@ core::Result<ConnectionParams> EmbeddedPostgres::start()
         params.host = runningSocketDir;
         if (auto created = createDatabase(params); !created)
             return created.error();
+        m_locks->note(QStringLiteral("attached to the running server"));
         return params;
     };
     if (auto checked = removeStalePidFile(&running, &runningSocketDir); !checked)
@@ -421,51 +463,30 @@ core::Result<ConnectionParams> EmbeddedPostgres::start()
                              .arg(started.error().message, tail(logFile(), 10)));
     }
     m_owns = true;
+    m_locks->note(QStringLiteral("started the server (pid %1)").arg(serverPid()));
     params.host = m_socketDir;
     if (auto created = createDatabase(params); !created)
         return created.error();
     return params;
 }
 
-int EmbeddedPostgres::otherClients() const
-{
-    const QString name = QStringLiteral("aiagency-clients-") + QUuid::createUuid().toString(QUuid::Id128);
-    int others = 0;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-        db.setHostName(m_socketDir);
-        db.setPort(5432);
-        db.setUserName(kSuperUser);
-        db.setDatabaseName(QStringLiteral("postgres"));
-        if (db.open()) {
-            QSqlQuery query(db);
-            // Our own connections may still be listed for a moment after they closed: count only
-            // other processes' (each sets its own application_name, made of digits: safe inline).
-            if (query.exec(
-                    QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client "
-                                   "backend' AND pid <> pg_backend_pid() AND application_name <> '%1'")
-                        .arg(processApplicationName())) &&
-                query.next())
-                others = query.value(0).toInt();
-            query.finish();
-            db.close();
-        }
-    }
-    QSqlDatabase::removeDatabase(name);
-    return others;
-}
-
 core::Status EmbeddedPostgres::stop(StopPolicy policy)
 {
-    if (!m_owns)
+    if (!m_locks || (!m_owns && !m_locks->registered()))
         return {};
+    const ControlLockScope control(*m_locks);
+    m_locks->unregisterUser();
+    const bool started = m_owns;
     m_owns = false;
-    // Another aiagency process attached to our server (e.g. a CLI command next to the console):
-    // leave the server to it rather than pulling the database out from under it. The next start
-    // on this data directory attaches to the running server.
-    if (const int others = policy == StopPolicy::Always ? 0 : otherClients(); others > 0) {
-        qInfo("embedded PostgreSQL left running for %d other client connection(s)", others);
-        m_leftRunning = true; // its socket directory must stay too
+    if (!control.status())
+        return control.status().error(); // unregistered: whoever is last stops the server
+    const QString socketDir = runningSocketDir();
+    if (socketDir.isEmpty())
+        return {}; // already stopped (or killed)
+    const bool last = !m_locks->othersRegistered();
+    if (policy == StopPolicy::Always ? !started : !last) {
+        m_locks->note(last ? QStringLiteral("left the server running")
+                           : QStringLiteral("left the server running for other processes"));
         return {};
     }
     auto stopped =
@@ -475,6 +496,12 @@ core::Status EmbeddedPostgres::stop(StopPolicy policy)
                 90000);
     if (!stopped)
         return stopped.error();
+    m_locks->note(started ? QStringLiteral("stopped the server")
+                          : QStringLiteral("stopped the server another process started"));
+    // An adopted server's socket directory belongs to a process that has gone (or will find it
+    // unused): ours is kept for a restart and removed by the destructor.
+    if (socketDir != m_socketDir && socketDir.startsWith(QDir::tempPath() + QStringLiteral("/aiagency-pg-")))
+        QDir(socketDir).removeRecursively();
     return {};
 }
 

@@ -6,12 +6,22 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
+
 namespace agency::db {
+
+class ClusterLocks;
 
 /// A private PostgreSQL cluster run by the program itself when no DATABASE_URL is configured
 /// (DESIGN.md §3): initdb on first start, a Unix socket in a private directory and no TCP, stopped
 /// again by stop() or the destructor. When the process runs as root, initdb/pg_ctl run as the
 /// `postgres` user through runuser and the cluster directory is owned by it.
+///
+/// Several processes share one data directory through ClusterLocks: initdb, start, attach and
+/// stop decisions happen under an exclusive lock, and every process using the server is
+/// registered (a shared lock held while it uses it), so initdb runs once, the last process out
+/// stops the server whoever started it, and a server orphaned by a process killed with -9 is
+/// adopted by the next one. Each decision is noted in <dataDir>/lifecycle.log.
 ///
 /// start() and stop() block (process start-up, about 1 s for the first initdb): call them at
 /// program start and shutdown, or from a worker thread. Not thread-safe.
@@ -35,11 +45,11 @@ public:
     /// this data directory (another aiagency process). Returns how to connect.
     core::Result<ConnectionParams> start();
     enum class StopPolicy {
-        Always,               ///< stop the server we started (restarts, tests)
-        UnlessOthersConnected ///< leave it running while other processes still use it
+        Always,     ///< stop the server if this object started it, users or not (restarts, tests)
+        LastUserOut ///< stop it (whoever started it) unless another process is still registered
     };
-    /// Stops the server if this object started it. With UnlessOthersConnected the server is left
-    /// running while another process is connected (a later start attaches to it). Idempotent.
+    /// Ends this object's use of the server and stops the server as `policy` says; a server left
+    /// running is attached to by the next start. Idempotent.
     core::Status stop(StopPolicy policy = StopPolicy::Always);
 
     /// Finds a directory with initdb, pg_ctl and postgres: `configured` if given, else the newest
@@ -60,17 +70,20 @@ private:
     core::Status prepareDirectories();
     core::Status initCluster();
     core::Status removeStalePidFile(bool *runningElsewhere, QString *runningSocketDir);
+    /// Removes pgdata.init-* left by an initdb that was killed part-way (call under the lock).
+    void removeScratchDirectories();
+    /// The socket directory of the live server of this cluster, or empty.
+    QString runningSocketDir() const;
+    core::Result<ConnectionParams> startLocked();
     core::Result<QString> runTool(const QString &tool, const QStringList &args, int timeoutMs);
     core::Status createDatabase(const ConnectionParams &params);
-    /// Client connections to our server from anyone else (other aiagency processes).
-    int otherClients() const;
     core::Status chownToServerUser(const QString &path);
 
     Options m_options;
     bool m_asRoot = false;
     bool m_owns = false;
-    bool m_leftRunning = false;
     QString m_socketDir;
+    std::unique_ptr<ClusterLocks> m_locks;
 };
 
 } // namespace agency::db

@@ -35,12 +35,48 @@ struct NewMessage
     QJsonObject metadata;
 };
 
+/// A turn's claim on its conversation: while a lease is held, no other turn can open in that
+/// conversation, in this process or another sharing the database. It is a value with an expiry
+/// (conversations.turn_holder / turn_expires_at), never a lock held across a provider call, so a
+/// crashed process blocks its conversation only until the lease expires.
+struct TurnLease
+{
+    QUuid turnId;        ///< the holder; also stamped on every message the turn stores (turn_id)
+    int leaseMs = 20000; ///< lifetime from the last write or renewal
+};
+
+/// What a turn opens with (ConversationRepository::openTurn()).
+struct TurnOpenRequest
+{
+    QString tenantId;
+    QString flowType;
+    QUuid conversationId; ///< the conversation to continue, or (create) the new one's id
+    bool create = false;  ///< start a conversation with id `conversationId`
+    QString title;        ///< set when the conversation has none
+    QString userMessage;
+    int historyLimit = 50;
+    TurnLease lease; ///< a null turnId takes no lease (but is still refused while one is held)
+};
+
 /// What ConversationRepository::openTurn() stored and read.
 struct TurnOpening
 {
     QUuid conversationId;
     bool created = false;         ///< a new conversation was started
     QList<core::Message> history; ///< the newest messages, oldest first; the user message is last
+    qint64 messageCount = 0;      ///< the conversation's message count after the opening
+};
+
+/// A write by the turn holding the lease (ConversationRepository::saveTurnMessages()).
+struct TurnWrite
+{
+    TurnLease lease;
+    int storedBefore = 0; ///< messages this turn stored before this write (the user message: 1)
+    /// The conversation's message count before this write (TurnOpening::messageCount plus what
+    /// the turn stored since): a write runs only against the state it was made for, so the
+    /// same write run twice stores once.
+    qint64 messageCountBefore = 0;
+    bool release = false; ///< the turn's last write: release the lease with it
 };
 
 } // namespace agency::db

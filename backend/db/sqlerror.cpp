@@ -38,6 +38,13 @@ core::Error fromSqlError(const QSqlError &error, const QString &what)
     if (isConnectionLoss(error))
         return core::makeError(ErrorCode::DatabaseUnavailable,
                                QStringLiteral("database unavailable during %1").arg(what), details);
+    if (state == QLatin1String("57014")) {
+        // statement_timeout (ConnectionParams::statementTimeoutMs): the server is too slow or
+        // stuck on a lock; to the caller that is the database being unavailable, and retryable.
+        return core::makeError(
+            ErrorCode::DatabaseUnavailable,
+            QStringLiteral("the database did not finish %1 within the statement timeout").arg(what), details);
+    }
     if (state == QLatin1String("23505"))
         return core::makeError(ErrorCode::Conflict, QStringLiteral("%1: already exists").arg(what), details);
     if (state == QLatin1String("23503"))

@@ -5,12 +5,14 @@
 #include "db/conversationrepository.h"
 #include "db/records.h"
 #include "db/validation.h"
+#include "dbretry.h"
 #include "historywindow.h"
 #include "llm/provider.h"
 #include "ratelimit/usagerecorder.h"
 #include "tools/toolregistry.h"
 
 #include <QJsonArray>
+#include <QTimer>
 
 namespace agency::flows {
 
@@ -42,6 +44,23 @@ core::Error explainReservation(core::Error error, qint64 estimate, qint64 answer
     return error;
 }
 
+/// A database outage outlasted the retries: say plainly what was not stored.
+core::Error notStored(const core::Error &error, const QString &what)
+{
+    if (error.code != ErrorCode::DatabaseUnavailable)
+        return error;
+    core::Error plain = error;
+    plain.message = QStringLiteral("%1 was not stored: %2").arg(what, error.message);
+    plain.details.insert(QStringLiteral("stored"), false);
+    return plain;
+}
+
+bool isTurnInProgress(const core::Error &error)
+{
+    return error.code == ErrorCode::Conflict &&
+           error.details.value(QStringLiteral("reason")).toString() == QLatin1String("turn_in_progress");
+}
+
 QJsonObject usageJson(const core::Usage &usage)
 {
     return {{QStringLiteral("prompt_tokens"), usage.promptTokens},
@@ -57,6 +76,59 @@ Turn::Turn(const TurnDependencies &deps, core::TurnRequest request, core::TurnEv
 {
     if (!m_request.cancel)
         m_request.cancel = core::CancelToken::create();
+    m_lease.turnId = QUuid::createUuid();
+    m_lease.leaseMs = m_deps.options.leaseMs;
+}
+
+template <typename T>
+void Turn::databaseStep(std::function<core::Async<T>()> attempt, std::function<void(const Result<T> &)> step,
+                        int retryMs)
+{
+    DbRetryPolicy policy;
+    policy.retryMs = retryMs < 0 ? m_deps.options.dbRetryMs : retryMs;
+    policy.attemptTimeoutMs = m_deps.options.dbStepTimeoutMs;
+    retryDatabaseStep<T>(this, policy, std::move(attempt), std::move(step), m_request.cancel);
+}
+
+db::TurnWrite Turn::nextWrite(bool release) const
+{
+    db::TurnWrite write;
+    write.lease = m_lease;
+    write.storedBefore = m_stored;
+    write.messageCountBefore = m_messageCount;
+    write.release = release;
+    return write;
+}
+
+void Turn::startLeaseRenewal()
+{
+    m_renewTimer = new QTimer(this);
+    m_renewTimer->setInterval(std::max(500, m_lease.leaseMs / 3));
+    connect(m_renewTimer, &QTimer::timeout, this, [this] {
+        if (!m_leaseHeld)
+            return;
+        // Every write renews the lease too; this covers long provider calls and tools. A lease
+        // lost meanwhile (the database was out longer than the lease) makes the next write fail
+        // with Conflict rather than interleave with the turn that took over.
+        databaseStep<bool>(
+            [this] {
+                return m_deps.conversations->renewTurnLease(m_request.tenantId, m_result.conversationId,
+                                                            m_lease);
+            },
+            [](const Result<bool> &) {}, 0);
+    });
+    m_renewTimer->start();
+}
+
+void Turn::releaseLease()
+{
+    if (m_renewTimer)
+        m_renewTimer->stop();
+    if (!m_leaseHeld)
+        return;
+    m_leaseHeld = false;
+    // Best effort: if it does not reach the database, the lease expires on its own.
+    (void)m_deps.conversations->releaseTurnLease(m_request.tenantId, m_result.conversationId, m_lease);
 }
 
 core::Async<core::TurnResult> Turn::start()
@@ -155,6 +227,7 @@ void Turn::fail(const core::Error &error)
     if (m_state == State::Done || m_state == State::Failed)
         return;
     m_state = State::Failed;
+    releaseLease();
     core::TurnEvent event;
     event.kind = core::TurnEvent::Kind::Error;
     event.error = error;
@@ -168,6 +241,7 @@ void Turn::fail(const core::Error &error)
 void Turn::finish()
 {
     m_state = State::Done;
+    releaseLease(); // released by the final write already: this stops the renewals
     core::TurnEvent event;
     event.kind = core::TurnEvent::Kind::Done;
     event.text = m_result.content;
@@ -183,22 +257,57 @@ void Turn::openTurn()
     m_state = State::Opening;
     if (cancelled())
         return;
+    if (!m_waitingSince.isValid())
+        m_waitingSince.start();
+    db::TurnOpenRequest open;
+    open.tenantId = m_request.tenantId;
+    open.flowType = m_flow.flowType;
+    open.create = m_request.conversationId.isNull();
+    if (open.create && m_newConversationId.isNull())
+        m_newConversationId = QUuid::createUuid(); // the same id on every retry: created once
+    open.conversationId = open.create ? m_newConversationId : m_request.conversationId;
+    open.title = titleFrom(m_request.message);
+    open.userMessage = m_request.message;
+    open.historyLimit = m_flow.historyWindow;
+    open.lease = m_lease;
     // One round trip: a conversation of another tenant or flow is NotFound and nothing is stored;
-    // otherwise the user message is committed before the provider is called.
-    then(m_deps.conversations->openTurn(m_request.tenantId, m_flow.flowType, m_request.conversationId,
-                                        titleFrom(m_request.message), m_request.message,
-                                        m_flow.historyWindow),
-         [this](const Result<db::TurnOpening> &opened) {
-             if (!opened)
-                 return fail(opened.error());
-             m_result.conversationId = opened->conversationId;
-             m_result.messages.append(opened->history.constLast());
-             core::TurnEvent started;
-             started.kind = core::TurnEvent::Kind::Started;
-             emitEvent(started);
-             m_messages = buildPromptMessages(m_flow.systemPrompt, opened->history);
-             reserveTokens();
-         });
+    // otherwise the lease is taken and the user message committed before the provider is called.
+    databaseStep<db::TurnOpening>(
+        [this, open] { return m_deps.conversations->openTurn(open); },
+        [this](const Result<db::TurnOpening> &result) {
+            if (result)
+                return opened(result.value());
+            if (isTurnInProgress(result.error()) && m_waitingSince.elapsed() < m_deps.options.waitForTurnMs) {
+                // Another turn is writing this conversation: poll for its end (it may be in
+                // another process, so there is nothing to wait on but the row).
+                const qint64 left = m_deps.options.waitForTurnMs - m_waitingSince.elapsed();
+                const int wait = static_cast<int>(std::min<qint64>(left, m_waitBackoffMs));
+                m_waitBackoffMs = std::min(m_waitBackoffMs * 2, 400);
+                QTimer::singleShot(wait, this, &Turn::openTurn);
+                return;
+            }
+            fail(notStored(result.error(), QStringLiteral("your message")));
+        });
+}
+
+void Turn::opened(const db::TurnOpening &opening)
+{
+    m_result.conversationId = opening.conversationId;
+    m_createdHere = opening.created;
+    m_leaseHeld = !m_lease.turnId.isNull();
+    m_stored = 1;
+    m_messageCount = opening.messageCount;
+    startLeaseRenewal();
+    m_result.messages.append(opening.history.constLast());
+    for (const core::Message &m : opening.history) {
+        for (const core::ToolCall &call : m.toolCalls)
+            m_toolCallIds.insert(call.id);
+    }
+    core::TurnEvent started;
+    started.kind = core::TurnEvent::Kind::Started;
+    emitEvent(started);
+    m_messages = buildPromptMessages(m_flow.systemPrompt, opening.history);
+    reserveTokens();
 }
 
 bool Turn::toolsAllowed() const
@@ -229,13 +338,17 @@ void Turn::reserveTokens()
         return;
     const qint64 answerAllowance = m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens);
     const qint64 estimate = core::estimatePromptTokens(m_messages, m_toolDefinitions) + answerAllowance;
-    then(m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate),
-         [this, estimate, answerAllowance](const Result<ratelimit::Reservation> &reservation) {
-             if (!reservation)
-                 return fail(explainReservation(reservation.error(), estimate, answerAllowance,
-                                                !m_flow.maxTokens.has_value()));
-             callProvider(reservation.value());
-         });
+    // The shared limiter may wait on the database: bounded like any database step, never retried
+    // (a retried reservation could count twice).
+    databaseStep<ratelimit::Reservation>(
+        [this, estimate] { return m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate); },
+        [this, estimate, answerAllowance](const Result<ratelimit::Reservation> &reservation) {
+            if (!reservation)
+                return fail(explainReservation(reservation.error(), estimate, answerAllowance,
+                                               !m_flow.maxTokens.has_value()));
+            callProvider(reservation.value());
+        },
+        0);
 }
 
 void Turn::callProvider(const ratelimit::Reservation &reservation)
@@ -279,7 +392,7 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
     m_result.usage += completion.usage;
     m_result.model = completion.model;
     if (!completion.toolCalls.isEmpty() && toolsAllowed())
-        return runTools(completion);
+        return makeToolCallIdsUnique(completion);
     if (completion.toolCalls.isEmpty())
         return storeFinalAnswer(completion, completion.content, completion.finishReason);
     // The model insisted on tools past the round limit: end gracefully instead of looping.
@@ -290,6 +403,38 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
                              "final answer. Please narrow the question or ask again.")
                   .arg(m_flow.maxToolRounds);
     storeFinalAnswer(completion, content, QStringLiteral("round_limit"));
+}
+
+void Turn::makeToolCallIdsUnique(llm::Completion completion)
+{
+    // Providers repeat ids (the demo's are derived from the request, Gemini numbers its calls),
+    // and a repeated id makes a replayed history ambiguous. The ids this turn has seen cover a
+    // new conversation; an older one is asked about the ids beyond the history window.
+    auto rewrite = [this, completion](const QSet<QString> &used) mutable {
+        QSet<QString> taken = m_toolCallIds + used;
+        for (core::ToolCall &call : completion.toolCalls) {
+            while (call.id.isEmpty() || taken.contains(call.id))
+                call.id = QStringLiteral("call_") + QUuid::createUuid().toString(QUuid::Id128).left(24);
+            taken.insert(call.id);
+        }
+        runTools(completion);
+    };
+    if (m_createdHere)
+        return rewrite({});
+    QStringList ids;
+    for (const core::ToolCall &call : completion.toolCalls)
+        ids.append(call.id);
+    databaseStep<QSet<QString>>(
+        [this, ids] {
+            return m_deps.conversations->usedToolCallIds(m_request.tenantId, m_result.conversationId, ids);
+        },
+        [this, rewrite](const Result<QSet<QString>> &used) mutable {
+            if (!used)
+                return fail(used.error());
+            if (cancelled())
+                return;
+            rewrite(used.value());
+        });
 }
 
 void Turn::runTools(const llm::Completion &completion)
@@ -359,16 +504,26 @@ void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::
                          {QStringLiteral("elapsed_ms"), results.at(i).elapsedMs}};
         round.append(tool);
     }
-    then(m_deps.conversations->saveMessages(m_request.tenantId, m_result.conversationId, round),
-         [this, round](const Result<QList<core::Message>> &saved) {
-             if (!saved)
-                 return fail(saved.error());
-             m_result.messages += saved.value();
-             ++m_result.toolRounds;
-             for (const core::Message &m : saved.value())
-                 m_messages.append(toChatMessage(m));
-             reserveTokens();
-         });
+    const db::TurnWrite write = nextWrite(false);
+    databaseStep<QList<core::Message>>(
+        [this, round, write] {
+            return m_deps.conversations->saveTurnMessages(m_request.tenantId, m_result.conversationId, round,
+                                                          write);
+        },
+        [this](const Result<QList<core::Message>> &saved) {
+            if (!saved)
+                return fail(notStored(saved.error(), QStringLiteral("the tool round")));
+            m_stored += static_cast<int>(saved->size());
+            m_messageCount += saved->size();
+            m_result.messages += saved.value();
+            ++m_result.toolRounds;
+            for (const core::Message &m : saved.value()) {
+                m_messages.append(toChatMessage(m));
+                for (const core::ToolCall &call : m.toolCalls)
+                    m_toolCallIds.insert(call.id);
+            }
+            reserveTokens();
+        });
 }
 
 void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &content,
@@ -381,15 +536,23 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
     answer.metadata = assistantMetadata(completion);
     answer.metadata.insert(QStringLiteral("finish_reason"), finishReason);
     answer.metadata.insert(QStringLiteral("turn_usage"), usageJson(m_result.usage));
-    then(m_deps.conversations->saveMessage(m_request.tenantId, m_result.conversationId, answer),
-         [this, content, finishReason](const Result<core::Message> &saved) {
-             if (!saved)
-                 return fail(saved.error());
-             m_result.messages.append(saved.value());
-             m_result.content = content;
-             m_result.finishReason = finishReason;
-             finish();
-         });
+    // The last write releases the lease in the same statement.
+    const db::TurnWrite write = nextWrite(true);
+    databaseStep<QList<core::Message>>(
+        [this, answer, write] {
+            return m_deps.conversations->saveTurnMessages(m_request.tenantId, m_result.conversationId,
+                                                          {answer}, write);
+        },
+        [this, content, finishReason](const Result<QList<core::Message>> &saved) {
+            if (!saved)
+                return fail(notStored(saved.error(), QStringLiteral("the answer")));
+            m_leaseHeld = false;
+            m_stored += static_cast<int>(saved->size());
+            m_result.messages += saved.value();
+            m_result.content = content;
+            m_result.finishReason = finishReason;
+            finish();
+        });
 }
 
 void Turn::recordUsage(const llm::Completion *completion, const core::Error *error, qint64 latencyMs)

@@ -7,6 +7,9 @@
 
 #include <QElapsedTimer>
 #include <QPromise>
+#include <QSet>
+
+class QTimer;
 
 namespace agency::flows {
 
@@ -38,14 +41,25 @@ private:
     void begin(); ///< checks the request, picks the flow, asks for the tenant's settings if needed
     void useProvider(const ProviderChoice &choice); ///< creates the provider, picks the tools
     void openTurn();
+    void opened(const db::TurnOpening &opening);
     void reserveTokens();
     void callProvider(const ratelimit::Reservation &reservation);
     void afterProvider(const ratelimit::Reservation &reservation,
                        const core::Result<llm::Completion> &result);
+    /// Replaces tool-call ids already used in the conversation (or twice in one response).
+    void makeToolCallIdsUnique(llm::Completion completion);
     void runTools(const llm::Completion &completion);
     void storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results);
     void storeFinalAnswer(const llm::Completion &completion, const QString &content,
                           const QString &finishReason);
+
+    /// Runs a database step under the turn's outage policy (see dbretry.h).
+    template <typename T>
+    void databaseStep(std::function<core::Async<T>()> attempt,
+                      std::function<void(const core::Result<T> &)> step, int retryMs = -1);
+    void startLeaseRenewal();
+    void releaseLease();
+    db::TurnWrite nextWrite(bool release) const;
 
     bool toolsAllowed() const;
     llm::CompletionRequest buildRequest() const;
@@ -76,6 +90,16 @@ private:
     State m_state = State::Created;
     QPromise<core::Result<core::TurnResult>> m_promise;
     QElapsedTimer m_callTimer;
+    db::TurnLease m_lease; ///< held from a successful opening to the final answer
+    bool m_leaseHeld = false;
+    int m_stored = 0;             ///< messages this turn stored (TurnWrite::storedBefore)
+    qint64 m_messageCount = 0;    ///< the conversation's message count (TurnWrite::messageCountBefore)
+    QElapsedTimer m_waitingSince; ///< since the first opening attempt (waiting for another turn)
+    int m_waitBackoffMs = 50;
+    QTimer *m_renewTimer = nullptr;
+    QSet<QString> m_toolCallIds; ///< tool-call ids known to be in the conversation
+    QUuid m_newConversationId;   ///< the id a new conversation is created with (kept across retries)
+    bool m_createdHere = false;  ///< the conversation began with this turn
 };
 
 } // namespace agency::flows

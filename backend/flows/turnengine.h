@@ -13,6 +13,9 @@
 #include <functional>
 #include <memory>
 
+namespace agency::config {
+class Settings;
+}
 namespace agency::db {
 class ConversationRepository;
 }
@@ -52,6 +55,25 @@ using TenantSettingsSource = std::function<core::Async<QJsonObject>(const QStrin
 using ProviderSource =
     std::function<core::Result<std::shared_ptr<llm::Provider>>(const QString &name, const QString &model)>;
 
+/// How turns share conversations and ride out database trouble (issue 9). Defaults are the
+/// settings' defaults; fromSettings() reads AGENCY_TURN_LEASE_S, AGENCY_TURN_WAIT_MS,
+/// AGENCY_DB_RETRY_MS, AGENCY_DB_STATEMENT_TIMEOUT_MS and AGENCY_DB_CONNECT_TIMEOUT_S.
+struct TurnOptions
+{
+    /// A turn's lease on its conversation lasts this long past its last write or renewal (renewed
+    /// every third of it): what a crashed process can block a conversation for.
+    int leaseMs = 20'000;
+    /// A turn that finds another in flight in its conversation waits this long for it (polling),
+    /// then fails with Conflict "a reply is still being written". 0: refuse at once.
+    int waitForTurnMs = 10'000;
+    /// Turn writes are retried on connection errors with backoff for this long.
+    int dbRetryMs = 10'000;
+    /// One database step of a turn is given up (and retried) after this long without an answer.
+    int dbStepTimeoutMs = 20'000;
+
+    static core::Result<TurnOptions> fromSettings(const config::Settings &settings);
+};
+
 /// Everything a turn needs; all must outlive the engine.
 struct TurnDependencies
 {
@@ -65,6 +87,7 @@ struct TurnDependencies
     /// Optional: without it the tenant level of chooseProvider() is skipped. The composition root
     /// passes a cached lookup, so a turn rarely waits for it.
     TenantSettingsSource tenantSettings;
+    TurnOptions options;
 };
 
 /// The tool-calling turn engine shared by every flow (DESIGN.md §2, §5). A turn is an explicit
@@ -75,6 +98,12 @@ struct TurnDependencies
 /// Persistence guarantees: the user message is stored before the provider is called and is kept
 /// whatever happens next; an assistant message with tool calls is stored only together with all
 /// of its results (one transaction); a failure or cancellation part-way stores nothing further.
+///
+/// One turn at a time per conversation, across processes: a turn holds a lease on its
+/// conversation from its opening to its final answer (TurnOptions); another turn waits for it
+/// up to waitForTurnMs, then fails with Conflict. Tool-call ids are unique within a conversation
+/// whatever the provider returns (a repeated id is replaced before the tools run). Writes are
+/// retried through database outages (dbRetryMs); past that the error says what was not stored.
 ///
 /// Thread affinity: lives on the thread that owns the providers and tools (an event-loop thread);
 /// run() and events happen there. Errors: InvalidArgument, NotFound (flow or conversation,

@@ -534,8 +534,9 @@ void TestEmbeddedPostgres::failedInitdbLeavesNothingBehind()
              qPrintable(started.error().message));
     QVERIFY(!pg.ownsServer());
     QVERIFY(!QFileInfo::exists(pg.clusterDir()));
+    // Nothing but the lifecycle protocol's lock file and its log (see ClusterLocks).
     QCOMPARE(QDir(o.dataDir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
-             QStringList());
+             (QStringList{QStringLiteral("aiagency.lock"), QStringLiteral("lifecycle.log")}));
 }
 
 void TestEmbeddedPostgres::defaultDataDirFollowsEnvironment()

@@ -85,6 +85,10 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &s
     deps.tenantSettings = [policy = m_policy](const QString &tenantId) {
         return policy->tenantSettings(tenantId);
     };
+    auto turnOptions = flows::TurnOptions::fromSettings(settings);
+    if (!turnOptions)
+        qFatal("turn options: %s", qPrintable(turnOptions.error().toString()));
+    deps.options = turnOptions.value();
     deps.providers = [this](const QString &name,
                             const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
         const QString key = name + u'\n' + model;

@@ -185,6 +185,104 @@ private Q_SLOTS:
                 QVERIFY(m.content.startsWith(QStringLiteral("c%1-").arg(i)));
         }
     }
+
+    // A write whose acknowledgement was lost (the connection died after the commit) is run
+    // again by the retry: it must find its rows rather than store them twice (issue 9).
+    void retriedOpeningAndWritesAreStoredOnce()
+    {
+        TurnOpenRequest open;
+        open.tenantId = QStringLiteral("acme");
+        open.flowType = QStringLiteral("weather");
+        open.conversationId = QUuid::createUuid();
+        open.create = true;
+        open.title = QStringLiteral("t");
+        open.userMessage = QStringLiteral("question");
+        open.historyLimit = 10;
+        open.lease.turnId = QUuid::createUuid();
+        auto first = await(m_repo->openTurn(open));
+        AGENCY_VERIFY_OK(first);
+        auto again = await(m_repo->openTurn(open));
+        AGENCY_VERIFY_OK(again);
+        QCOMPARE(contents(again->history), QStringList{QStringLiteral("question")});
+        QCOMPARE(again->history.constLast().id, first->history.constLast().id);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 1);
+        QCOMPARE(scalar(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")),
+                 1);
+        QCOMPARE(scalar(QStringLiteral("SELECT message_count FROM conversations")), 1);
+
+        QCOMPARE(again->messageCount, 1);
+        TurnWrite write;
+        write.lease = open.lease;
+        write.storedBefore = 1;
+        write.messageCountBefore = first->messageCount;
+        const QList<NewMessage> round{msg(core::Role::Assistant, QStringLiteral("answer"))};
+        auto saved = await(m_repo->saveTurnMessages(open.tenantId, open.conversationId, round, write));
+        AGENCY_VERIFY_OK(saved);
+        auto resaved = await(m_repo->saveTurnMessages(open.tenantId, open.conversationId, round, write));
+        AGENCY_VERIFY_OK(resaved);
+        QCOMPARE(resaved->size(), 1);
+        QCOMPARE(resaved->constFirst().id, saved->constFirst().id);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 2);
+        QCOMPARE(scalar(QStringLiteral("SELECT message_count FROM conversations")), 2);
+    }
+
+    void leaseKeepsOtherTurnsOutUntilReleasedOrExpired()
+    {
+        auto c = await(m_repo->createConversation(QStringLiteral("acme"), QStringLiteral("weather")));
+        AGENCY_VERIFY_OK(c);
+        TurnOpenRequest open;
+        open.tenantId = QStringLiteral("acme");
+        open.flowType = QStringLiteral("weather");
+        open.conversationId = c->conversationId;
+        open.userMessage = QStringLiteral("first");
+        open.lease.turnId = QUuid::createUuid();
+        auto opened = await(m_repo->openTurn(open));
+        AGENCY_VERIFY_OK(opened);
+        QCOMPARE(opened->messageCount, 1);
+
+        TurnOpenRequest other = open;
+        other.userMessage = QStringLiteral("second");
+        other.lease.turnId = QUuid::createUuid();
+        auto refused = await(m_repo->openTurn(other));
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, core::ErrorCode::Conflict);
+        QCOMPARE(refused.error().details.value(QStringLiteral("reason")).toString(),
+                 QStringLiteral("turn_in_progress"));
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 1);
+
+        // The other turn cannot write either, and the holder's last write frees the conversation.
+        TurnWrite intruder;
+        intruder.lease = other.lease;
+        auto lost = await(m_repo->saveTurnMessages(
+            open.tenantId, open.conversationId, {msg(core::Role::Assistant, QStringLiteral("x"))}, intruder));
+        QVERIFY(!lost.ok());
+        QCOMPARE(lost.error().details.value(QStringLiteral("reason")).toString(),
+                 QStringLiteral("lease_lost"));
+        TurnWrite last;
+        last.lease = open.lease;
+        last.storedBefore = 1;
+        last.messageCountBefore = 1;
+        last.release = true;
+        AGENCY_VERIFY_OK(await(m_repo->saveTurnMessages(
+            open.tenantId, open.conversationId, {msg(core::Role::Assistant, QStringLiteral("a"))}, last)));
+        AGENCY_VERIFY_OK(await(m_repo->openTurn(other)));
+
+        // A holder that died: its lease expires and the conversation opens again.
+        auto renewed = await(m_repo->renewTurnLease(open.tenantId, open.conversationId, other.lease));
+        AGENCY_VERIFY_OK(renewed);
+        QVERIFY(renewed.value());
+        QCOMPARE(scalar(QStringLiteral("UPDATE conversations SET turn_expires_at = clock_timestamp() - "
+                                       "interval '1 second' RETURNING 1")),
+                 1);
+        TurnOpenRequest third = open;
+        third.userMessage = QStringLiteral("third");
+        third.lease.turnId = QUuid::createUuid();
+        AGENCY_VERIFY_OK(await(m_repo->openTurn(third)));
+        auto released = await(m_repo->releaseTurnLease(open.tenantId, open.conversationId, third.lease));
+        AGENCY_VERIFY_OK(released);
+        QVERIFY(released.value());
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM conversations WHERE turn_holder IS NULL")), 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOpenTurn)

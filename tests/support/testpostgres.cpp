@@ -3,10 +3,12 @@
 #include "db/dbconnection.h"
 #include "db/migrator.h"
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QSqlQuery>
 
+#include <csignal>
 #include <unistd.h>
 
 namespace agency::test {
@@ -85,6 +87,45 @@ core::Status TestPostgres::restart()
     // before the restart reach the new server at the same address.
     m_admin = params.value();
     return {};
+}
+
+core::Status TestPostgres::stopServer()
+{
+    return m_cluster->stop();
+}
+
+core::Status TestPostgres::startServer()
+{
+    auto params = m_cluster->start();
+    if (!params)
+        return params.error();
+    m_admin = params.value();
+    return {};
+}
+
+int TestPostgres::signalServer(int signal)
+{
+    const qint64 postmaster = m_cluster->serverPid();
+    if (postmaster <= 0)
+        return 0;
+    QList<qint64> pids{postmaster};
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!isPid || !stat.open(QIODevice::ReadOnly))
+            continue;
+        // "pid (comm) state ppid ...": the parent comes after the closing parenthesis.
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.value(1).toLongLong() == postmaster)
+            pids.append(pid);
+    }
+    int signalled = 0;
+    for (const qint64 pid : pids)
+        signalled += ::kill(static_cast<pid_t>(pid), signal) == 0 ? 1 : 0;
+    return signalled;
 }
 
 core::Result<db::ConnectionParams> TestPostgres::freshDatabase(bool migrated)

@@ -32,6 +32,13 @@ public:
     QString dataDir() const { return m_dir.path(); }
     /// Stops and starts the server (same data, same socket address): for connection-loss tests.
     core::Status restart();
+    /// Stops the server, or starts it again at the same address: an outage that lasts.
+    core::Status stopServer();
+    core::Status startServer();
+    /// Sends `signal` to the postmaster and every process it started (backends and helpers):
+    /// SIGSTOP makes the whole server hang as a frozen machine would, SIGCONT resumes it.
+    /// Returns how many processes were signalled.
+    int signalServer(int signal);
 
 private:
     void armWatchdog();

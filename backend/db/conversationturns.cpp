@@ -1,0 +1,306 @@
+// ConversationRepository: what a chat turn writes, under its lease (migration 0005).
+#include "conversationrepository.h"
+
+#include "conversationsql.h"
+#include "core/json.h"
+#include "dbexecutor.h"
+#include "rowmapping.h"
+#include "validation.h"
+
+#include <QJsonArray>
+
+#include <algorithm>
+
+namespace agency::db {
+
+using core::Async;
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+using namespace conversationsql;
+
+namespace {
+
+core::Error turnInProgress(const QUuid &id)
+{
+    return makeError(ErrorCode::Conflict,
+                     QStringLiteral("a reply is still being written in conversation %1; try again when it "
+                                    "is finished")
+                         .arg(uuidText(id)),
+                     {{QStringLiteral("reason"), QStringLiteral("turn_in_progress")},
+                      {QStringLiteral("conversation_id"), uuidText(id)}});
+}
+
+core::Error leaseLost(const QUuid &id)
+{
+    return makeError(ErrorCode::Conflict,
+                     QStringLiteral("this reply was not stored: its turn lost conversation %1 to another "
+                                    "turn after the database did not answer for too long")
+                         .arg(uuidText(id)),
+                     {{QStringLiteral("reason"), QStringLiteral("lease_lost")},
+                      {QStringLiteral("conversation_id"), uuidText(id)}});
+}
+
+QVariant leaseMs(const TurnLease &lease)
+{
+    return lease.turnId.isNull() ? QVariant() : QVariant(lease.leaseMs);
+}
+
+QVariant turnIdBind(const QUuid &turnId)
+{
+    return turnId.isNull() ? QVariant() : QVariant(uuidText(turnId));
+}
+
+QList<core::Message> readMessages(QSqlQuery &query)
+{
+    QList<core::Message> out;
+    while (query.next())
+        out.append(rows::readMessage(query));
+    return out;
+}
+
+} // namespace
+
+Async<TurnOpening> ConversationRepository::openTurn(const QString &tenantId, const QString &flowType,
+                                                    const QUuid &conversationId, const QString &title,
+                                                    const QString &userMessage, int historyLimit)
+{
+    TurnOpenRequest request;
+    request.tenantId = tenantId;
+    request.flowType = flowType;
+    request.create = conversationId.isNull();
+    request.conversationId = request.create ? QUuid::createUuid() : conversationId;
+    request.title = title;
+    request.userMessage = userMessage;
+    request.historyLimit = historyLimit;
+    return openTurn(request);
+}
+
+Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
+{
+    for (const core::Status &check :
+         {validateTenantId(r.tenantId), validateFlowType(r.flowType), validateTitle(r.title),
+          validateContent(r.userMessage),
+          validateLimit(r.historyLimit, limits::kMaxHistory, QStringLiteral("limit"))}) {
+        if (!check)
+            return core::failedAsync<TurnOpening>(check.error());
+    }
+    if (r.conversationId.isNull()) {
+        return core::failedAsync<TurnOpening>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: must be a UUID")));
+    }
+    const QString id = uuidText(r.conversationId);
+    const QString expiry = QStringLiteral("clock_timestamp() + ?::integer * interval '1 millisecond'");
+    // The conversation row `c` (created, or bumped under its tenant and flow while no other turn
+    // holds its lease: no row, no insert) then the user message stamped with its activity time.
+    // clock_timestamp(), not now(): in a commit group now() is the same for every turn of the
+    // group. Creating is idempotent: a retry finds the conversation there and bumps no counter.
+    const QString opening =
+        r.create
+            ? QStringLiteral(
+                  "WITH t AS (INSERT INTO tenants (tenant_id, conversation_count) SELECT ?, 1 "
+                  "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = ?::uuid) "
+                  "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + 1 "
+                  "RETURNING tenant_id), "
+                  "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, "
+                  "message_count, created_at, updated_at, turn_holder, turn_expires_at) "
+                  "SELECT ?::uuid, t.tenant_id, ?, ?, 1, clock_timestamp(), clock_timestamp(), ?::uuid, ") +
+                  expiry +
+                  QStringLiteral(
+                      " FROM t ON CONFLICT (conversation_id) DO NOTHING "
+                      "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ")
+            : QStringLiteral("WITH c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
+                             "message_count = message_count + 1, "
+                             "title = CASE WHEN title = '' THEN ? ELSE title END, "
+                             "turn_holder = ?::uuid, turn_expires_at = ") +
+                  expiry +
+                  QStringLiteral(
+                      " WHERE conversation_id = ?::uuid AND tenant_id = ? AND flow_type = ? "
+                      "AND (turn_holder IS NULL OR turn_expires_at < clock_timestamp()) "
+                      "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ");
+    // The history part reads the statement's snapshot, so it holds the earlier messages only:
+    // the newest historyLimit - 1 of them, plus the user message from `ins`. Tenant and flow are
+    // proven by `c`; a tenant filter on messages here would make the planner sort the whole
+    // conversation instead of reading the index backwards.
+    const QString sql =
+        opening +
+        QStringLiteral("ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, "
+                       "content, created_at, turn_id) SELECT c.conversation_id, c.tenant_id, c.flow_type, "
+                       "'user', ?, c.updated_at, ?::uuid FROM c RETURNING ") +
+        rows::kMessageColumns + QStringLiteral(") SELECT c.message_count, ins.* FROM ins, c") +
+        (r.create ? QString()
+                  : QStringLiteral(" UNION ALL (SELECT 0, ") + rows::kMessageColumns +
+                        QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
+                                       "AND EXISTS (SELECT 1 FROM c) "
+                                       "ORDER BY m.created_at DESC, m.id DESC LIMIT ?)"));
+    const QVariant holder = turnIdBind(r.lease.turnId);
+    const QVariantList binds =
+        r.create ? QVariantList{r.tenantId,    id,    id, r.flowType, r.title, holder, leaseMs(r.lease),
+                                r.userMessage, holder}
+                 : QVariantList{r.title,    holder,        leaseMs(r.lease), id, r.tenantId,
+                                r.flowType, r.userMessage, holder,           id, r.historyLimit - 1};
+    return m_executor.runGrouped<TurnOpening>(
+        lockKey(r.tenantId, r.create ? QUuid() : r.conversationId),
+        [=](DbConnection &conn) -> Result<TurnOpening> {
+            auto query = conn.exec(sql, binds, QStringLiteral("open turn"));
+            if (!query)
+                return query.error();
+            TurnOpening opened;
+            opened.conversationId = r.conversationId;
+            opened.created = r.create;
+            // The first column is the conversation's new message count on the stored row, 0 on
+            // the history rows.
+            bool stored = false;
+            while (query.value()->next()) {
+                if (const qint64 count = query.value()->value(0).toLongLong(); count > 0) {
+                    stored = true;
+                    opened.messageCount = count;
+                }
+                opened.history.append(rows::readMessage(*query.value(), 1));
+            }
+            if (!stored) {
+                // Not found, another turn's lease, or this very opening stored already (a retry
+                // after its acknowledgement was lost): tell them apart.
+                auto state = conn.exec(
+                    QStringLiteral(
+                        "SELECT c.turn_holder IS NOT NULL AND c.turn_expires_at >= clock_timestamp(), "
+                        "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.conversation_id "
+                        "AND m.turn_id = ?::uuid), c.message_count FROM conversations c "
+                        "WHERE c.conversation_id = ?::uuid AND c.tenant_id = ? AND c.flow_type = ?"),
+                    {holder, id, r.tenantId, r.flowType}, QStringLiteral("open turn"));
+                if (!state)
+                    return state.error();
+                if (!state.value()->next())
+                    return notFound(r.conversationId);
+                if (!state.value()->value(1).toBool())
+                    return turnInProgress(r.conversationId);
+                opened.messageCount = state.value()->value(2).toLongLong();
+                auto history =
+                    conn.exec(QStringLiteral("SELECT ") + rows::kMessageColumns +
+                                  QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
+                                                 "ORDER BY m.created_at DESC, m.id DESC LIMIT ?"),
+                              {id, r.historyLimit}, QStringLiteral("open turn"));
+                if (!history)
+                    return history.error();
+                opened.history = readMessages(*history.value());
+            }
+            // The user message is the newest: it sorts last.
+            std::sort(opened.history.begin(), opened.history.end(),
+                      [](const core::Message &a, const core::Message &b) {
+                          return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
+                      });
+            return opened;
+        });
+}
+
+Async<QList<core::Message>> ConversationRepository::saveTurnMessages(const QString &tenantId,
+                                                                     const QUuid &conversationId,
+                                                                     const QList<NewMessage> &messages,
+                                                                     const TurnWrite &write)
+{
+    if (write.lease.turnId.isNull()) {
+        return core::failedAsync<QList<core::Message>>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("a turn write needs its turn id")));
+    }
+    auto statement = appendMessages(tenantId, conversationId, messages, &write);
+    if (!statement)
+        return core::failedAsync<QList<core::Message>>(statement.error());
+    const qsizetype count = messages.size();
+    return m_executor.runGrouped<QList<core::Message>>(
+        lockKey(tenantId, conversationId),
+        [st = std::move(statement).value(), tenantId, conversationId, write,
+         count](DbConnection &conn) -> Result<QList<core::Message>> {
+            const QString what = QStringLiteral("save messages");
+            auto query = conn.exec(st.sql, st.binds, what);
+            if (!query)
+                return query.error();
+            QList<core::Message> saved = readMessages(*query.value());
+            if (!saved.isEmpty())
+                return saved;
+            // Not stored now: the conversation is gone, the lease was lost, or this very write
+            // was stored before and its acknowledgement lost (then its rows are there, and the
+            // message count has moved past messageCountBefore).
+            const QString turnId = uuidText(write.lease.turnId);
+            auto mine =
+                conn.exec(QStringLiteral("SELECT (SELECT count(*) FROM messages m WHERE "
+                                         "m.conversation_id = c.conversation_id AND m.turn_id = ?::uuid) "
+                                         "FROM conversations c WHERE c.conversation_id = ?::uuid "
+                                         "AND c.tenant_id = ?"),
+                          {turnId, uuidText(conversationId), tenantId}, what);
+            if (!mine)
+                return mine.error();
+            if (!mine.value()->next())
+                return notFound(conversationId);
+            if (mine.value()->value(0).toLongLong() != write.storedBefore + count)
+                return leaseLost(conversationId);
+            auto again = conn.exec(QStringLiteral("SELECT ") + rows::kMessageColumns +
+                                       QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
+                                                      "AND m.turn_id = ?::uuid ORDER BY m.created_at, m.id "
+                                                      "OFFSET ?"),
+                                   {uuidText(conversationId), turnId, write.storedBefore}, what);
+            if (!again)
+                return again.error();
+            return readMessages(*again.value());
+        });
+}
+
+Async<bool> ConversationRepository::renewTurnLease(const QString &tenantId, const QUuid &conversationId,
+                                                   const TurnLease &lease)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<bool>(ok.error());
+    const QVariantList binds{lease.leaseMs, uuidText(conversationId), tenantId, uuidText(lease.turnId)};
+    return m_executor.run<bool>([binds](DbConnection &conn) -> Result<bool> {
+        auto query = conn.exec(
+            QStringLiteral("UPDATE conversations SET turn_expires_at = clock_timestamp() + ?::integer * "
+                           "interval '1 millisecond' WHERE conversation_id = ?::uuid AND tenant_id = ? "
+                           "AND turn_holder = ?::uuid RETURNING 1"),
+            binds, QStringLiteral("renew turn lease"));
+        if (!query)
+            return query.error();
+        return query.value()->next();
+    });
+}
+
+Async<bool> ConversationRepository::releaseTurnLease(const QString &tenantId, const QUuid &conversationId,
+                                                     const TurnLease &lease)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<bool>(ok.error());
+    const QVariantList binds{uuidText(conversationId), tenantId, uuidText(lease.turnId)};
+    return m_executor.run<bool>([binds](DbConnection &conn) -> Result<bool> {
+        auto query =
+            conn.exec(QStringLiteral("UPDATE conversations SET turn_holder = NULL, turn_expires_at = "
+                                     "NULL WHERE conversation_id = ?::uuid AND tenant_id = ? "
+                                     "AND turn_holder = ?::uuid RETURNING 1"),
+                      binds, QStringLiteral("release turn lease"));
+        if (!query)
+            return query.error();
+        return query.value()->next();
+    });
+}
+
+Async<QSet<QString>> ConversationRepository::usedToolCallIds(const QString &tenantId,
+                                                             const QUuid &conversationId,
+                                                             const QStringList &ids)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<QSet<QString>>(ok.error());
+    const QString list = QString::fromUtf8(core::toCompactJson(QJsonArray::fromStringList(ids)));
+    const QVariantList binds{uuidText(conversationId), tenantId, list};
+    return m_executor.run<QSet<QString>>([binds](DbConnection &conn) -> Result<QSet<QString>> {
+        auto query =
+            conn.exec(QStringLiteral("SELECT DISTINCT tool_call_id FROM messages WHERE conversation_id = "
+                                     "?::uuid AND tenant_id = ? AND tool_call_id IN "
+                                     "(SELECT jsonb_array_elements_text(?::jsonb))"),
+                      binds, QStringLiteral("look up tool call ids"));
+        if (!query)
+            return query.error();
+        QSet<QString> used;
+        while (query.value()->next())
+            used.insert(query.value()->value(0).toString());
+        return used;
+    });
+}
+
+} // namespace agency::db
