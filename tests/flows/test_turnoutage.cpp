@@ -116,7 +116,7 @@ void TestTurnOutage::makeEngine(const QHash<QString, QString> &extra, int statem
     m_executor = std::make_unique<db::DbExecutor>(params, 2);
     m_fx = std::make_unique<EngineFixture>(
         *m_executor, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
-        QList<flows::FlowDefinition>{test::testFlow(kFlow, 0, 50, {})});
+        QList<core::FlowDefinition>{test::testFlow(kFlow, 0, 50, {})});
 }
 
 core::Async<core::TurnResult> TestTurnOutage::startTurn(const TurnRequest &r,

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Soak test (issue 9): the real program against a real PostgreSQL cluster with faults injected,
+# then a consistency check of every conversation.
+#   tests/soak/soak.sh AIAGENCY_BINARY [MINUTES]      (./dev soak [MINUTES] builds and runs it)
+# Clients are `aiagency chat` processes with the demo provider (no network: get_weather points at
+# a closed port, so its calls come back as error results), several at once on a few shared
+# conversations. Faults: kill -9 of clients, PostgreSQL restarts, SIGSTOP/SIGCONT of the whole
+# cluster. Exit status 0 only when every conversation is consistent.
+set -uo pipefail
+
+BIN=$(readlink -f "${1:?usage: soak.sh AIAGENCY_BINARY [MINUTES]}")
+MINUTES=${2:-1}
+SECONDS_TOTAL=$(awk -v m="$MINUTES" 'BEGIN { printf "%d", m * 60 }')
+CLIENTS=${SOAK_CLIENTS:-6}
+CONVERSATIONS=${SOAK_CONVERSATIONS:-4}
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+WORK=$(mktemp -d /tmp/aiagency-soak-XXXXXX)
+chmod 755 "$WORK"
+PGDATA=$WORK/pgdata
+SOCK=$WORK/sock
+RESULTS=$WORK/results
+mkdir -p "$SOCK" "$RESULTS" "$WORK/config"
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" -eq 0 ] && chown postgres "$SOCK" "$WORK"
+
+cleanup() {
+  jobs -p | xargs -r kill -9 2>/dev/null
+  if [ -f "$PGDATA/postmaster.pid" ]; then
+    pm=$(head -1 "$PGDATA/postmaster.pid")
+    kill -CONT "$pm" $(pgrep -P "$pm") 2>/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "soak: ${MINUTES} min, ${CLIENTS} clients, ${CONVERSATIONS} shared conversations, $BIN" >&2
+as_pg "$PGBIN/initdb" -D "$PGDATA" -U aiagency --auth=trust --no-sync -E UTF8 --no-locale >/dev/null || exit 1
+pg_start() {
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w -t 60 \
+    -o "-k $SOCK -c listen_addresses= -c fsync=off" start >/dev/null
+}
+pg_start || { cat "$WORK/server.log" >&2; exit 1; }
+as_pg "$PGBIN/createdb" -h "$SOCK" -U aiagency soak || exit 1
+
+export DATABASE_URL="postgresql:///soak?host=$SOCK&user=aiagency"
+export LLM_PROVIDER=demo XDG_CONFIG_HOME=$WORK/config
+export OPEN_METEO_BASE_URL=http://127.0.0.1:9/v1 OPEN_METEO_GEOCODING_URL=http://127.0.0.1:9/v1
+export WEATHER_HTTP_TIMEOUT_MS=1000 AGENCY_TURN_WAIT_MS=${SOAK_TURN_WAIT_MS:-3000}
+export AGENCY_DB_STATEMENT_TIMEOUT_MS=3000 AGENCY_DB_CONNECT_TIMEOUT_S=2 AGENCY_DB_RETRY_MS=5000
+export AGENCY_TURN_LEASE_S=5
+"$BIN" migrate >/dev/null 2>&1 || { echo "soak: migrate failed" >&2; exit 1; }
+
+# The shared conversations, each opened by a first turn.
+CONVS=()
+for i in $(seq 1 "$CONVERSATIONS"); do
+  id=$("$BIN" chat --tenant soak --flow weather "opening $i: what is the weather in Paris?" 2>&1 >/dev/null |
+    sed -n 's/^conversation: \([0-9a-f-]*\).*/\1/p')
+  [ -n "$id" ] || { echo "soak: could not open conversation $i" >&2; exit 1; }
+  CONVS+=("$id")
+done
+
+# One client: a turn on a random shared conversation (or a new one); its exit status is its cause.
+client() {
+  local n=$1 conv=${CONVS[$((RANDOM % ${#CONVS[@]}))]} msg
+  if [ $((RANDOM % 3)) -eq 0 ]; then msg="turn $n: weather in Berlin?"; else msg="turn $n: hello"; fi
+  local args=(chat --tenant soak --flow weather)
+  [ $((RANDOM % 8)) -ne 0 ] && args+=(--conversation "$conv")
+  timeout -s KILL 120 "$BIN" "${args[@]}" "$msg" >/dev/null 2>"$RESULTS/$n.err"
+  echo $? >"$RESULTS/$n.code"
+}
+
+declare -A PIDS=()
+n=0
+end=$((SECONDS + SECONDS_TOTAL))
+next_fault=$((SECONDS + 5))
+faults_kill=0 faults_restart=0 faults_freeze=0
+while [ $SECONDS -lt $end ]; do
+  for pid in "${!PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || unset "PIDS[$pid]"; done
+  while [ ${#PIDS[@]} -lt "$CLIENTS" ]; do
+    n=$((n + 1)); client "$n" & PIDS[$!]=$n
+  done
+  if [ $SECONDS -ge $next_fault ]; then
+    pm=$(head -1 "$PGDATA/postmaster.pid" 2>/dev/null)
+    case $((RANDOM % 3)) in
+      0) # kill -9 a client (the aiagency process, not its timeout wrapper)
+        victim=$(pgrep -f "$BIN chat" | shuf -n 1)
+        [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null && faults_kill=$((faults_kill + 1)) ;;
+      1) # restart PostgreSQL
+        as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 restart \
+          -o "-k $SOCK -c listen_addresses= -c fsync=off" >/dev/null 2>&1 && faults_restart=$((faults_restart + 1)) ;;
+      2) # freeze the whole cluster for 2-4 s
+        if [ -n "$pm" ]; then
+          procs="$pm $(pgrep -P "$pm" | tr '\n' ' ')"
+          kill -STOP $procs 2>/dev/null; sleep $((2 + RANDOM % 3)); kill -CONT $procs 2>/dev/null
+          faults_freeze=$((faults_freeze + 1))
+        fi ;;
+    esac
+    next_fault=$((SECONDS + 3 + RANDOM % 5))
+  fi
+  sleep 0.2
+done
+wait
+
+pg_ctl_status() { as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+pg_ctl_status || pg_start
+psql() { as_pg "$PGBIN/psql" -h "$SOCK" -U aiagency -d soak -XAtq -v ON_ERROR_STOP=1 "$@"; }
+
+# Turns attempted, and how each ended (the CLI's exit status).
+declare -A BY=()
+for f in "$RESULTS"/*.code; do c=$(cat "$f"); BY[$c]=$(( ${BY[$c]:-0} + 1 )); done
+attempted=$n
+label() {
+  case $1 in
+    0) echo "completed" ;; 4) echo "refused: conflict (a reply is still being written)" ;;
+    7) echo "failed: database unavailable" ;; 137) echo "failed: killed (kill -9)" ;;
+    6) echo "failed: provider error" ;; 130|143) echo "failed: interrupted" ;;
+    *) echo "failed: exit $1" ;;
+  esac
+}
+
+# Consistency of every conversation, in messages' (created_at, id) order:
+#  ordered      (created_at, id) order is insertion (id) order
+#  unanswered   an assistant tool call without its result right after it
+#  orphan       a tool result that answers no call of the assistant message before its group
+#  duplicate    one client message stored twice
+#  interleaved  a turn's messages not contiguous, or a turn not starting with its user message
+PROBLEMS=$(psql <<'SQL'
+WITH m AS (
+  SELECT m.*, row_number() OVER w AS pos, row_number() OVER (PARTITION BY conversation_id ORDER BY id) AS idpos,
+         lag(turn_id) OVER w AS prev_turn, lag(role) OVER w AS prev_role
+  FROM messages m WINDOW w AS (PARTITION BY conversation_id ORDER BY created_at, id)
+),
+calls AS (
+  SELECT m.conversation_id, m.pos, c->>'id' AS call_id FROM m, jsonb_array_elements(m.tool_calls) c
+  WHERE m.role = 'assistant' AND m.tool_calls IS NOT NULL
+),
+-- each tool message's call: the nearest assistant message before it, with only tool messages between
+owner AS (
+  SELECT t.conversation_id, t.pos, t.tool_call_id,
+         (SELECT max(a.pos) FROM m a WHERE a.conversation_id = t.conversation_id AND a.pos < t.pos AND a.role <> 'tool') AS apos
+  FROM m t WHERE t.role = 'tool'
+),
+problems AS (
+  SELECT conversation_id, 'ordered' FROM m WHERE pos <> idpos
+  UNION ALL
+  SELECT o.conversation_id, 'orphan' FROM owner o
+   WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.conversation_id = o.conversation_id AND c.pos = o.apos AND c.call_id = o.tool_call_id)
+  UNION ALL
+  SELECT c.conversation_id, 'unanswered' FROM calls c
+   WHERE NOT EXISTS (SELECT 1 FROM owner o WHERE o.conversation_id = c.conversation_id AND o.apos = c.pos AND o.tool_call_id = c.call_id)
+  UNION ALL
+  SELECT conversation_id, 'duplicate' FROM m WHERE role = 'user' GROUP BY conversation_id, content HAVING count(*) > 1
+  UNION ALL
+  SELECT conversation_id, 'interleaved' FROM (
+    SELECT conversation_id, turn_id, count(*) FILTER (WHERE turn_id IS DISTINCT FROM prev_turn) AS starts
+    FROM m WHERE turn_id IS NOT NULL GROUP BY conversation_id, turn_id) s WHERE starts > 1
+  UNION ALL
+  SELECT conversation_id, 'interleaved' FROM m
+   WHERE turn_id IS NOT NULL AND turn_id IS DISTINCT FROM prev_turn AND role <> 'user'
+)
+SELECT conversation_id || ' ' || string_agg(DISTINCT "?column?", ',') FROM problems GROUP BY conversation_id;
+SQL
+)
+conversations=$(psql -c "SELECT count(*) FROM conversations")
+messages=$(psql -c "SELECT count(*) FROM messages")
+inconsistent=$(printf '%s' "$PROBLEMS" | grep -c . || true)
+
+echo
+echo "soak result (${MINUTES} min)"
+echo "  faults injected: ${faults_kill} client kill -9, ${faults_restart} PostgreSQL restarts, ${faults_freeze} cluster freezes (SIGSTOP/SIGCONT)"
+echo "  turns attempted: ${attempted}"
+for c in $(printf '%s\n' "${!BY[@]}" | sort -n); do printf '  %-55s %s\n' "$(label "$c")" "${BY[$c]}"; done
+echo "  conversations: ${conversations}, messages: ${messages}"
+echo "  conversations inconsistent: ${inconsistent}"
+if [ "$inconsistent" -ne 0 ]; then
+  echo "$PROBLEMS" | head -20
+  exit 1
+fi
