@@ -68,7 +68,16 @@ client() {
   local args=(chat --tenant soak --flow weather)
   [ $((RANDOM % 8)) -ne 0 ] && args+=(--conversation "$conv")
   timeout -s KILL 120 "$BIN" "${args[@]}" "$msg" >/dev/null 2>"$RESULTS/$n.err"
-  echo $? >"$RESULTS/$n.code"
+  local code=$? err
+  err=$(grep -m1 '^aiagency: ' "$RESULTS/$n.err" | cut -c1-90)
+  # The cause, from the exit status (exit-code table) or, for a generic failure, the message.
+  if [ $code -eq 0 ]; then echo "completed"
+  elif [ $code -eq 137 ]; then echo "failed: killed (kill -9)"
+  elif [ $code -eq 4 ] || [[ $err == *"still being written"* ]]; then echo "refused: a reply is still being written"
+  elif [ $code -eq 7 ] || [[ $err == *"not stored"* || $err == *"database"* || $err == *"connect"* ]]; then
+    echo "failed: database unavailable"
+  else echo "failed: exit $code ${err}"
+  fi >"$RESULTS/$n.cause"
 }
 
 declare -A PIDS=()
@@ -108,17 +117,7 @@ pg_ctl_status || pg_start
 psql() { as_pg "$PGBIN/psql" -h "$SOCK" -U aiagency -d soak -XAtq -v ON_ERROR_STOP=1 "$@"; }
 
 # Turns attempted, and how each ended (the CLI's exit status).
-declare -A BY=()
-for f in "$RESULTS"/*.code; do c=$(cat "$f"); BY[$c]=$(( ${BY[$c]:-0} + 1 )); done
 attempted=$n
-label() {
-  case $1 in
-    0) echo "completed" ;; 4) echo "refused: conflict (a reply is still being written)" ;;
-    7) echo "failed: database unavailable" ;; 137) echo "failed: killed (kill -9)" ;;
-    6) echo "failed: provider error" ;; 130|143) echo "failed: interrupted" ;;
-    *) echo "failed: exit $1" ;;
-  esac
-}
 
 # Consistency of every conversation, in messages' (created_at, id) order:
 #  ordered      (created_at, id) order is insertion (id) order
@@ -171,7 +170,7 @@ echo
 echo "soak result (${MINUTES} min)"
 echo "  faults injected: ${faults_kill} client kill -9, ${faults_restart} PostgreSQL restarts, ${faults_freeze} cluster freezes (SIGSTOP/SIGCONT)"
 echo "  turns attempted: ${attempted}"
-for c in $(printf '%s\n' "${!BY[@]}" | sort -n); do printf '  %-55s %s\n' "$(label "$c")" "${BY[$c]}"; done
+cat "$RESULTS"/*.cause | sort | uniq -c | sort -rn | while read -r count cause; do printf '  %-60s %s\n' "$cause" "$count"; done
 echo "  conversations: ${conversations}, messages: ${messages}"
 echo "  conversations inconsistent: ${inconsistent}"
 if [ "$inconsistent" -ne 0 ]; then
