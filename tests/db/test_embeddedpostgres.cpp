@@ -56,17 +56,7 @@ agency::core::Status execScript(const ConnectionParams &params, const QString &s
 }
 
 /// A process that exists and is not a zombie.
-bool processAlive(qint64 pid)
-{
-    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0)
-        return false;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray text = stat.readAll();
-    const qsizetype close = text.lastIndexOf(')');
-    return close < 0 || text.mid(close + 2, 1) != "Z";
-}
+using test::processAlive;
 
 /// Pids whose parent is `pid` (the postmaster's backends and auxiliary processes).
 QList<qint64> childrenOf(qint64 pid)

@@ -21,17 +21,6 @@ using namespace agency;
 
 namespace {
 
-bool processAlive(qint64 pid)
-{
-    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0)
-        return false;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray text = stat.readAll();
-    return text.mid(text.lastIndexOf(')') + 2, 1) != "Z";
-}
-
 /// The postmaster recorded in a data directory's cluster, if it is alive.
 qint64 livePostmaster(const QString &dataDir)
 {
@@ -39,7 +28,7 @@ qint64 livePostmaster(const QString &dataDir)
     if (!file.open(QIODevice::ReadOnly))
         return 0;
     const qint64 pid = file.readLine().trimmed().toLongLong();
-    return processAlive(pid) ? pid : 0;
+    return test::processAlive(pid) ? pid : 0;
 }
 
 int countLines(const QString &path, const QString &needle)

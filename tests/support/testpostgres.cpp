@@ -22,6 +22,18 @@ QString makeSharedTempDir(QTemporaryDir &dir)
     return dir.path();
 }
 
+bool processAlive(qint64 pid)
+{
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0)
+        return false;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    const qsizetype close = text.lastIndexOf(')');
+    return close < 0 || text.mid(close + 2, 1) != "Z";
+}
+
 TestPostgres::TestPostgres()
 {
     db::EmbeddedPostgres::Options options;

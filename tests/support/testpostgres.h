@@ -54,4 +54,7 @@ private:
 /// A temporary directory the postgres user can enter when tests run as root.
 QString makeSharedTempDir(QTemporaryDir &dir);
 
+/// Whether `pid` is a live process (a zombie is not).
+bool processAlive(qint64 pid);
+
 } // namespace agency::test
