@@ -56,7 +56,7 @@ agency::core::Status execScript(const ConnectionParams &params, const QString &s
 }
 
 /// A process that exists and is not a zombie.
-using test::processAlive;
+using agency::test::processAlive;
 
 /// Pids whose parent is `pid` (the postmaster's backends and auxiliary processes).
 QList<qint64> childrenOf(qint64 pid)
