@@ -4,6 +4,7 @@
 // process adopts or stops what they left; SIGTERM ends a chat promptly while the database hangs.
 
 #include "config/settings.h"
+#include "futurewait.h"
 #include "testpostgres.h"
 
 #include <QDir>

@@ -8,6 +8,7 @@
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
+#include "futurewait.h"
 #include "testpostgres.h"
 
 #include <QSet>

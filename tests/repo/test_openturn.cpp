@@ -205,10 +205,11 @@ private Q_SLOTS:
         AGENCY_VERIFY_OK(again);
         QCOMPARE(contents(again->history), QStringList{QStringLiteral("question")});
         QCOMPARE(again->history.constLast().id, first->history.constLast().id);
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 1);
-        QCOMPARE(scalar(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")),
-                 1);
-        QCOMPARE(scalar(QStringLiteral("SELECT message_count FROM conversations")), 1);
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM messages")), qint64{1});
+        AGENCY_COMPARE_OK(
+            m_db.count(QStringLiteral("SELECT conversation_count FROM tenants WHERE tenant_id = 'acme'")),
+            qint64{1});
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT message_count FROM conversations")), qint64{1});
 
         QCOMPARE(again->messageCount, 1);
         TurnWrite write;
@@ -222,8 +223,8 @@ private Q_SLOTS:
         AGENCY_VERIFY_OK(resaved);
         QCOMPARE(resaved->size(), 1);
         QCOMPARE(resaved->constFirst().id, saved->constFirst().id);
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 2);
-        QCOMPARE(scalar(QStringLiteral("SELECT message_count FROM conversations")), 2);
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM messages")), qint64{2});
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT message_count FROM conversations")), qint64{2});
     }
 
     void leaseKeepsOtherTurnsOutUntilReleasedOrExpired()
@@ -248,7 +249,7 @@ private Q_SLOTS:
         QCOMPARE(refused.error().code, core::ErrorCode::Conflict);
         QCOMPARE(refused.error().details.value(QStringLiteral("reason")).toString(),
                  QStringLiteral("turn_in_progress"));
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM messages")), 1);
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM messages")), qint64{1});
 
         // The other turn cannot write either, and the holder's last write frees the conversation.
         TurnWrite intruder;
@@ -271,9 +272,10 @@ private Q_SLOTS:
         auto renewed = await(m_repo->renewTurnLease(open.tenantId, open.conversationId, other.lease));
         AGENCY_VERIFY_OK(renewed);
         QVERIFY(renewed.value());
-        QCOMPARE(scalar(QStringLiteral("UPDATE conversations SET turn_expires_at = clock_timestamp() - "
-                                       "interval '1 second' RETURNING 1")),
-                 1);
+        AGENCY_COMPARE_OK(
+            m_db.count(QStringLiteral("UPDATE conversations SET turn_expires_at = clock_timestamp() - "
+                                      "interval '1 second' RETURNING 1")),
+            qint64{1});
         TurnOpenRequest third = open;
         third.userMessage = QStringLiteral("third");
         third.lease.turnId = QUuid::createUuid();
@@ -281,7 +283,9 @@ private Q_SLOTS:
         auto released = await(m_repo->releaseTurnLease(open.tenantId, open.conversationId, third.lease));
         AGENCY_VERIFY_OK(released);
         QVERIFY(released.value());
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM conversations WHERE turn_holder IS NULL")), 1);
+        AGENCY_COMPARE_OK(
+            m_db.count(QStringLiteral("SELECT count(*) FROM conversations WHERE turn_holder IS NULL")),
+            qint64{1});
     }
 };
 
