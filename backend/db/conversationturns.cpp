@@ -1,4 +1,4 @@
-// ConversationRepository: what a chat turn writes, under its lease (migration 0005).
+// ConversationRepository: what a chat turn writes, under its lease (migration 0006).
 #include "conversationrepository.h"
 
 #include "conversationsql.h"
