@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Soak test (issue 9): the real program against a real PostgreSQL cluster with faults injected,
 # then a consistency check of every conversation.
-#   tests/soak/soak.sh AIAGENCY_BINARY [MINUTES]      (./dev soak [MINUTES] builds and runs it)
+#   tests/soak/soak.sh AIAGENCY_BINARY [MINUTES]      (./dev soak [MINUTES] builds and runs it;
+#   MINUTES may be a fraction: CTest's test_soak runs 0.4, about 35 s in all)
 # Clients are `aiagency chat` processes with the demo provider (no network: get_weather points at
 # a closed port, so its calls come back as error results), several at once on a few shared
 # conversations. Faults: kill -9 of clients, PostgreSQL restarts, SIGSTOP/SIGCONT of the whole
-# cluster. Exit status 0 only when every conversation is consistent.
+# cluster. Exit status 0 only when every conversation is consistent, and the check itself finds
+# every problem in conversations broken on purpose (selfcheck.sql).
 set -uo pipefail
+
+HERE=$(dirname "$(readlink -f "$0")")
 
 BIN=$(readlink -f "${1:?usage: soak.sh AIAGENCY_BINARY [MINUTES]}")
 MINUTES=${2:-1}
@@ -51,6 +55,22 @@ export WEATHER_HTTP_TIMEOUT_MS=1000 AGENCY_TURN_WAIT_MS=${SOAK_TURN_WAIT_MS:-300
 export AGENCY_DB_STATEMENT_TIMEOUT_MS=3000 AGENCY_DB_CONNECT_TIMEOUT_S=2 AGENCY_DB_RETRY_MS=5000
 export AGENCY_TURN_LEASE_S=5
 "$BIN" migrate >/dev/null 2>&1 || { echo "soak: migrate failed" >&2; exit 1; }
+psql() { as_pg "$PGBIN/psql" -h "$SOCK" -U aiagency -d soak -XAtq -v ON_ERROR_STOP=1 "$@"; }
+
+# The check must be able to fail: first run it over conversations broken on purpose (one per
+# problem, and a sound one), in a transaction rolled back, and insist it finds exactly those.
+found=$({ echo "BEGIN;"; cat "$HERE/selfcheck.sql" "$HERE/check.sql"; echo "ROLLBACK;"; } | psql |
+  grep '^00000000-0000-4000-8000-' | sort)
+expected="00000000-0000-4000-8000-000000000001 ordered
+00000000-0000-4000-8000-000000000002 unanswered
+00000000-0000-4000-8000-000000000003 orphan
+00000000-0000-4000-8000-000000000004 duplicate
+00000000-0000-4000-8000-000000000005 interleaved"
+if [ "$found" != "$expected" ]; then
+  printf 'soak: the consistency check is broken: on selfcheck.sql it found\n%s\ninstead of\n%s\n' \
+    "$found" "$expected" >&2
+  exit 1
+fi
 
 # The shared conversations, each opened by a first turn.
 CONVS=()
@@ -88,7 +108,8 @@ faults_kill=0 faults_restart=0 faults_freeze=0
 while [ $SECONDS -lt $end ]; do
   for pid in "${!PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || unset "PIDS[$pid]"; done
   while [ ${#PIDS[@]} -lt "$CLIENTS" ]; do
-    n=$((n + 1)); client "$n" & PIDS[$!]=$n
+    # (stderr closed: the shell's "Killed" notices for clients killed on purpose are noise)
+    n=$((n + 1)); client "$n" 2>/dev/null & PIDS[$!]=$n
   done
   if [ $SECONDS -ge $next_fault ]; then
     pm=$(head -1 "$PGDATA/postmaster.pid" 2>/dev/null)
@@ -114,54 +135,12 @@ wait
 
 pg_ctl_status() { as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 pg_ctl_status || pg_start
-psql() { as_pg "$PGBIN/psql" -h "$SOCK" -U aiagency -d soak -XAtq -v ON_ERROR_STOP=1 "$@"; }
 
 # Turns attempted, and how each ended (the CLI's exit status).
 attempted=$n
 
-# Consistency of every conversation, in messages' (created_at, id) order:
-#  ordered      (created_at, id) order is insertion (id) order
-#  unanswered   an assistant tool call without its result right after it
-#  orphan       a tool result that answers no call of the assistant message before its group
-#  duplicate    one client message stored twice
-#  interleaved  a turn's messages not contiguous, or a turn not starting with its user message
-PROBLEMS=$(psql <<'SQL'
-WITH m AS (
-  SELECT m.*, row_number() OVER w AS pos, row_number() OVER (PARTITION BY conversation_id ORDER BY id) AS idpos,
-         lag(turn_id) OVER w AS prev_turn, lag(role) OVER w AS prev_role
-  FROM messages m WINDOW w AS (PARTITION BY conversation_id ORDER BY created_at, id)
-),
-calls AS (
-  SELECT m.conversation_id, m.pos, c->>'id' AS call_id FROM m, jsonb_array_elements(m.tool_calls) c
-  WHERE m.role = 'assistant' AND m.tool_calls IS NOT NULL
-),
--- each tool message's call: the nearest assistant message before it, with only tool messages between
-owner AS (
-  SELECT t.conversation_id, t.pos, t.tool_call_id,
-         (SELECT max(a.pos) FROM m a WHERE a.conversation_id = t.conversation_id AND a.pos < t.pos AND a.role <> 'tool') AS apos
-  FROM m t WHERE t.role = 'tool'
-),
-problems AS (
-  SELECT conversation_id, 'ordered' FROM m WHERE pos <> idpos
-  UNION ALL
-  SELECT o.conversation_id, 'orphan' FROM owner o
-   WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.conversation_id = o.conversation_id AND c.pos = o.apos AND c.call_id = o.tool_call_id)
-  UNION ALL
-  SELECT c.conversation_id, 'unanswered' FROM calls c
-   WHERE NOT EXISTS (SELECT 1 FROM owner o WHERE o.conversation_id = c.conversation_id AND o.apos = c.pos AND o.tool_call_id = c.call_id)
-  UNION ALL
-  SELECT conversation_id, 'duplicate' FROM m WHERE role = 'user' GROUP BY conversation_id, content HAVING count(*) > 1
-  UNION ALL
-  SELECT conversation_id, 'interleaved' FROM (
-    SELECT conversation_id, turn_id, count(*) FILTER (WHERE turn_id IS DISTINCT FROM prev_turn) AS starts
-    FROM m WHERE turn_id IS NOT NULL GROUP BY conversation_id, turn_id) s WHERE starts > 1
-  UNION ALL
-  SELECT conversation_id, 'interleaved' FROM m
-   WHERE turn_id IS NOT NULL AND turn_id IS DISTINCT FROM prev_turn AND role <> 'user'
-)
-SELECT conversation_id || ' ' || string_agg(DISTINCT "?column?", ',') FROM problems GROUP BY conversation_id;
-SQL
-)
+# Consistency of every conversation (check.sql says what it looks for).
+PROBLEMS=$(psql <"$HERE/check.sql") || { echo "soak: the consistency check failed to run" >&2; exit 1; }
 conversations=$(psql -c "SELECT count(*) FROM conversations")
 messages=$(psql -c "SELECT count(*) FROM messages")
 inconsistent=$(printf '%s' "$PROBLEMS" | grep -c . || true)
