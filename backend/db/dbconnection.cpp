@@ -193,7 +193,19 @@ core::Status DbConnection::ensureOpen()
     QString setup = QStringLiteral("SET TIME ZONE 'UTC'; SET client_min_messages = warning");
     if (m_params.statementTimeoutMs > 0)
         setup += QStringLiteral("; SET statement_timeout = %1").arg(m_params.statementTimeoutMs);
-    return execScript(setup, QStringLiteral("session setup"));
+    if (auto ready = execScript(setup, QStringLiteral("session setup")); !ready) {
+        // These statements are constant and valid: failing, they mean the server went away (or
+        // hung and was cut) right after accepting the connection, however the driver words it
+        // (seen with no text at all during restarts). Callers retry an outage; and the
+        // half-set-up connection must not be used, so the next job connects afresh.
+        close();
+        core::Error lost = ready.error();
+        lost.code = ErrorCode::DatabaseUnavailable;
+        if (!lost.message.startsWith(QLatin1String("database unavailable")))
+            lost.message = QStringLiteral("database unavailable during session setup: %1").arg(lost.message);
+        return lost;
+    }
+    return {};
 }
 
 void DbConnection::close()

@@ -4,7 +4,7 @@
 // PostgreSQL does) and then relays the bytes to the real test cluster's socket. The executor's
 // worker thread connects through it, waits, retries, and gets a working connection; a server that
 // stays in start-up is an error after ConnectionParams::startupWaitMs, and other refusals are not
-// retried at all.
+// retried at all. A connection lost while its session is being set up is an outage too.
 
 #include "db/dbexecutor.h"
 #include "testpostgres.h"
@@ -79,6 +79,13 @@ public:
         return ok;
     }
     quint16 port() const { return m_port; }
+    /// The next `times` relayed connections break (both sides closed) when the client sends
+    /// bytes holding `marker`, instead of passing them on: a server lost mid-conversation.
+    void breakWhenClientSends(const QByteArray &marker, int times)
+    {
+        m_breakMarker = marker;
+        m_breaks.storeRelaxed(times);
+    }
     int connections() const { return m_connections.loadRelaxed(); }
     int refused() const { return m_refused.loadRelaxed(); }
 
@@ -126,8 +133,16 @@ private:
     void relay(QTcpSocket *client)
     {
         auto *server = new QLocalSocket(client);
-        connect(client, &QTcpSocket::readyRead, server,
-                [client, server] { server->write(client->readAll()); });
+        connect(client, &QTcpSocket::readyRead, server, [this, client, server] {
+            const QByteArray bytes = client->readAll();
+            if (!m_breakMarker.isEmpty() && bytes.contains(m_breakMarker) && m_breaks.loadRelaxed() > 0) {
+                m_breaks.deref();
+                server->abort();
+                client->disconnectFromHost();
+                return;
+            }
+            server->write(bytes);
+        });
         connect(server, &QLocalSocket::readyRead, client,
                 [client, server] { client->write(server->readAll()); });
         connect(server, &QLocalSocket::disconnected, client, &QTcpSocket::disconnectFromHost);
@@ -149,6 +164,8 @@ private:
     QByteArray m_message;
     QAtomicInt m_connections = 0;
     QAtomicInt m_refused = 0;
+    QByteArray m_breakMarker;
+    QAtomicInt m_breaks = 0;
 };
 
 } // namespace
@@ -203,6 +220,26 @@ private Q_SLOTS:
         QVERIFY2(answer.error().message.contains(QStringLiteral("too many clients")),
                  qPrintable(answer.error().message));
         QCOMPARE(front.refused(), 1);
+    }
+
+    void lostDuringSessionSetupIsAnOutage()
+    {
+        // The server accepts the connection and goes away as the session is set up (a restart
+        // at that moment): that is the database being unavailable, which callers retry, not a
+        // database error; and the half-set-up connection is not reused.
+        StartingServer front(socketPath(), 0);
+        front.breakWhenClientSends("SET TIME ZONE", 1);
+        QVERIFY(front.listen());
+        db::DbExecutor executor(through(front, 10000), 1);
+        auto lost = test::await(select(executor));
+        QVERIFY(!lost);
+        QCOMPARE(lost.error().code, core::ErrorCode::DatabaseUnavailable);
+        QVERIFY2(lost.error().message.contains(QStringLiteral("session setup")),
+                 qPrintable(lost.error().message));
+        auto answer = test::await(select(executor));
+        AGENCY_VERIFY_OK(answer);
+        QCOMPARE(answer.value(), 42);
+        QCOMPARE(front.connections(), 2);
     }
 
 private:
