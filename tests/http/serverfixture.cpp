@@ -35,7 +35,7 @@ bool ServerFixture::startDatabase()
     return true;
 }
 
-bool ServerFixture::startServer(const QHash<QString, QString> &settings)
+bool ServerFixture::startServer(const QHash<QString, QString> &settings, const http::ServerConfig &config)
 {
     auto params = m_pg.freshDatabase();
     if (!params) {
@@ -52,8 +52,8 @@ bool ServerFixture::startServer(const QHash<QString, QString> &settings)
                                    {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("100000000000")},
                                    {QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"), QStringLiteral("256")}};
     values.insert(settings);
-    m_http = std::make_unique<HttpFixture>(*m_db, m_llm->baseUrl(), m_weather.baseUrl().toString(),
-                                           http::ServerConfig{}, values);
+    m_http = std::make_unique<HttpFixture>(*m_db, m_llm->baseUrl(), m_weather.baseUrl().toString(), config,
+                                           values);
     if (!m_http->start()) {
         m_error = m_http->error();
         return false;

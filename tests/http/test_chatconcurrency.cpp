@@ -2,8 +2,11 @@
 // reply is still being written is 409 with the DESIGN §7 error body, nothing of it is stored and
 // the provider is not called; once the first turn ends (here: its client leaves, so it is
 // cancelled and its lease released) the conversation takes turns again. With a wait configured,
-// the second chat instead waits for the first and runs after it. The in-process server on port 0,
+// the second chat instead waits for the first and runs after it, and the server's turn deadline
+// ends a chat still waiting for its conversation. The in-process server on port 0,
 // a real PostgreSQL and FakeOpenAiServer; the first turn is held mid-stream by the fake provider.
+#include "db/conversationrepository.h"
+#include "futurewait.h"
 #include "serverfixture.h"
 
 #include <QTest>
@@ -153,6 +156,36 @@ private Q_SLOTS:
                  (QStringList{QStringLiteral("Hi"), QStringLiteral("Hello."),
                               QStringLiteral("First question"), QStringLiteral("First answer."),
                               QStringLiteral("Second question"), QStringLiteral("Second answer.")}));
+    }
+
+    void deadlineEndsATurnWaitingForItsConversation()
+    {
+        // The conversation is held by a turn of a process that crashed with a long lease, and the
+        // chat is willing to wait a minute for it: the server's turn deadline still ends it.
+        http::ServerConfig config;
+        config.turnDeadlineMs = 1000;
+        QVERIFY2(m_fx.startServer({{QStringLiteral("AGENCY_TURN_WAIT_MS"), QStringLiteral("60000")}}, config),
+                 qPrintable(m_fx.error()));
+        const QUuid conversation = openConversation();
+        QVERIFY(!conversation.isNull());
+        db::TurnOpenRequest crashed;
+        crashed.tenantId = QString::fromLatin1(kTenant);
+        crashed.flowType = QStringLiteral("consulting");
+        crashed.conversationId = conversation;
+        crashed.userMessage = QStringLiteral("Asked by a process that crashed");
+        crashed.lease = {QUuid::createUuid(), 600'000};
+        AGENCY_VERIFY_OK(test::await(m_fx.engine().conversations().openTurn(crashed)));
+        const int providerCalls = static_cast<int>(m_fx.llm().chatRequests().size());
+
+        const RawResponse waited =
+            m_fx.request("POST", "/chat/consulting", chatBody(QStringLiteral("Anyone there?"), conversation));
+        QCOMPARE(waited.status, 504);
+        QVERIFY2(waited.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
+                     QLatin1String("deadline")),
+                 waited.body.constData());
+        QCOMPARE(m_fx.stored(conversation).size(), 3);
+        QCOMPARE(m_fx.llm().chatRequests().size(), providerCalls);
+        QCOMPARE(m_fx.turnsInFlight(), 0);
     }
 };
 
