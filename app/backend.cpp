@@ -22,29 +22,23 @@
 
 namespace agency::app {
 
-core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &settings)
+core::Result<std::unique_ptr<Backend>> Backend::create(const runtime::RuntimeConfig &config)
 {
     std::unique_ptr<Backend> b(new Backend);
     b->m_clock = std::make_shared<core::SystemClock>();
-    auto database = DatabaseRuntime::open(settings, DatabaseRuntime::Migrate::Yes);
+    auto database = DatabaseRuntime::open(config.database, DatabaseRuntime::Migrate::Yes);
     if (!database)
         return database.error();
     b->m_database = std::move(database).value();
     db::DbExecutor &executor = b->m_database->executor();
 
-    auto connections = settings.intValue(QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"));
-    if (!connections)
-        return connections.error();
-    if (connections.value() < 1 || connections.value() > 1024) {
-        return core::makeError(core::ErrorCode::InvalidArgument,
-                               QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST: must be between 1 and 1024"));
-    }
-    b->m_nam = std::make_unique<llm::NetworkLanes>(connections.value());
+    b->m_nam = std::make_unique<llm::NetworkLanes>(config.httpConnectionsPerHost);
     b->m_conversations = std::make_unique<db::ConversationRepository>(executor);
     b->m_tenants = std::make_unique<db::TenantRepository>(executor);
-    b->m_providerFactory = std::make_unique<llm::ProviderFactory>(settings, b->m_nam.get(), *b->m_clock);
+    b->m_providerFactory =
+        std::make_unique<llm::ProviderFactory>(config.providers, b->m_nam.get(), *b->m_clock);
 
-    auto tools = tools::createBuiltinToolRegistry(settings, &executor, b->m_clock);
+    auto tools = tools::createBuiltinToolRegistry(config.tools, *b->m_nam, &executor, b->m_clock);
     if (!tools)
         return tools.error();
     b->m_tools = std::move(tools).value();
@@ -55,10 +49,9 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
         b->m_flowProblems.append(QStringLiteral("%1: %2").arg(problem.source, problem.reason));
 
     db::TenantRepository *tenants = b->m_tenants.get();
-    auto limiting =
-        ratelimit::createRateLimiting(settings, &executor, b->m_clock, [tenants](const QString &tenantId) {
-            return tenants->settingsOf(tenantId);
-        });
+    auto limiting = ratelimit::createRateLimiting(
+        config.rateLimits, &executor, b->m_clock,
+        [tenants](const QString &tenantId) { return tenants->settingsOf(tenantId); });
     if (!limiting)
         return limiting.error();
     b->m_limitPolicy = limiting->policy;
@@ -95,12 +88,9 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const config::Settings &s
     };
     b->m_engine = std::make_unique<flows::TurnEngine>(deps);
 
-    auto runOptions = flows::RunWorkerOptions::fromSettings(settings);
-    if (!runOptions)
-        return runOptions.error();
     b->m_runs = std::make_unique<db::RunRepository>(executor);
     b->m_runQueue = std::make_unique<db::RunQueue>(executor);
-    b->m_runWorker = std::make_unique<flows::RunWorker>(*b->m_runQueue, *b->m_engine, runOptions.value());
+    b->m_runWorker = std::make_unique<flows::RunWorker>(*b->m_runQueue, *b->m_engine, config.runs);
 
     service::ServiceDependencies serviceDeps;
     serviceDeps.executor = &executor;

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "config/settings.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "databaseruntime.h"
+#include "runtime/runtimeconfig.h"
 
 #include <QFuture>
 
@@ -42,7 +42,7 @@ class AgencyService;
 
 namespace agency::app {
 
-/// The composition root: builds every backend component from the settings and wires them by
+/// The composition root: builds every backend component from the typed config and wires them by
 /// constructor (no singletons). Create it on the thread that will run the event loop: providers,
 /// tools and the service live there. Destruction tears down in reverse order, the database last.
 class Backend
@@ -50,7 +50,7 @@ class Backend
 public:
     /// Opens the database (embedded or DATABASE_URL, migrating it) and builds the service.
     /// Broken user flow files are reported in flowProblems(), not fatal.
-    static core::Result<std::unique_ptr<Backend>> create(const config::Settings &settings);
+    static core::Result<std::unique_ptr<Backend>> create(const runtime::RuntimeConfig &config);
     ~Backend();
 
     service::AgencyService &service() { return *m_service; }
@@ -70,7 +70,7 @@ private:
 
     std::shared_ptr<const core::Clock> m_clock;
     std::unique_ptr<DatabaseRuntime> m_database;
-    std::unique_ptr<QNetworkAccessManager> m_nam;
+    std::unique_ptr<QNetworkAccessManager> m_nam; ///< network lanes of providers and tools
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
     std::unique_ptr<llm::ProviderFactory> m_providerFactory;

@@ -200,7 +200,7 @@ int runChatCommand(CliContext &ctx)
     if (!message)
         return reportError(message.error());
 
-    auto backend = Backend::create(ctx.settings);
+    auto backend = Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     for (const QString &problem : backend.value()->flowProblems())

@@ -2,6 +2,7 @@
 
 #include "config/settings.h"
 #include "core/error.h"
+#include "runtime/runtimeconfig.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
@@ -9,11 +10,13 @@
 namespace agency::app {
 
 /// What every subcommand gets: its own arguments (args[0] is the subcommand name, for
-/// QCommandLineParser::process) and the layered settings.
+/// QCommandLineParser::process), the layered and validated settings (for `config show`) and the
+/// typed config built from them (for everything else).
 struct CliContext
 {
     QStringList args;
     config::Settings settings;
+    runtime::RuntimeConfig config;
 };
 
 /// The one table of exit codes, shared by every subcommand (README "Exit codes").

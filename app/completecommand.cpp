@@ -83,7 +83,7 @@ int runCompleteCommand(CliContext &ctx)
 
     QNetworkAccessManager nam;
     core::SystemClock clock;
-    const llm::ProviderFactory factory(ctx.settings, &nam, clock);
+    const llm::ProviderFactory factory(ctx.config.providers, &nam, clock);
     if (parser.isSet(listOption))
         return listProviders(factory);
 

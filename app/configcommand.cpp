@@ -2,15 +2,45 @@
 
 namespace agency::app {
 
+namespace {
+
+/// One section's settings as a Markdown table: what the README shows (byte for byte).
+QString markdownTable(const QString &section)
+{
+    QString table = QStringLiteral("| Setting | Default | Allowed | Meaning |\n|---|---|---|---|\n");
+    for (const config::SettingSpec &spec : config::knownSettings()) {
+        if (!section.isEmpty() && spec.section != section)
+            continue;
+        table += QStringLiteral("| `%1` | %2 | %3 | %4%5 |\n")
+                     .arg(spec.key,
+                          spec.defaultValue.isEmpty() ? QStringLiteral("(empty)")
+                                                      : QStringLiteral("`%1`").arg(spec.defaultValue),
+                          spec.allowed(), QString(spec.description).replace(u'|', QStringLiteral("\\|")),
+                          spec.secret ? QStringLiteral(" (secret)") : QString());
+    }
+    return table;
+}
+
+} // namespace
+
 int runConfigCommand(CliContext &ctx)
 {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("show"));
     const QCommandLineOption markdown(
         QStringLiteral("markdown"),
-        QStringLiteral("Print every known setting with its default and meaning as a "
-                       "Markdown table (the README's configuration table)."));
+        QStringLiteral("Print every known setting with its default, what it allows and its meaning as "
+                       "a Markdown table (the README's configuration tables)."));
+    QStringList slugs;
+    for (const config::SettingSection &section : config::settingSections())
+        slugs.append(section.slug);
+    const QCommandLineOption sectionOption(
+        QStringLiteral("section"),
+        QStringLiteral("With --markdown: only the settings of one section (%1).")
+            .arg(slugs.join(QStringLiteral(", "))),
+        QStringLiteral("name"));
     parser.addOption(markdown);
+    parser.addOption(sectionOption);
     int exitCode = ExitOk;
     if (!parseSubcommand(parser, ctx.args, QStringLiteral("Show the effective settings."), &exitCode))
         return exitCode;
@@ -18,17 +48,14 @@ int runConfigCommand(CliContext &ctx)
         printErr(QStringLiteral("aiagency config: expected `show`\n"));
         return ExitUsage;
     }
+    const QString section = parser.value(sectionOption);
+    if (!section.isEmpty() && !slugs.contains(section)) {
+        printErr(QStringLiteral("aiagency config: unknown section \"%1\"; choose one of %2\n")
+                     .arg(section, slugs.join(QStringLiteral(", "))));
+        return ExitUsage;
+    }
     if (parser.isSet(markdown)) {
-        QString table = QStringLiteral("| Setting | Default | Meaning |\n|---|---|---|\n");
-        for (const config::SettingSpec &spec : config::knownSettings()) {
-            table += QStringLiteral("| `%1` | %2 | %3%4 |\n")
-                         .arg(spec.key,
-                              spec.defaultValue.isEmpty() ? QStringLiteral("(empty)")
-                                                          : QStringLiteral("`%1`").arg(spec.defaultValue),
-                              QString(spec.description).replace(u'|', QStringLiteral("\\|")),
-                              spec.secret ? QStringLiteral(" (secret)") : QString());
-        }
-        printOut(table);
+        printOut(markdownTable(section));
         return ExitOk;
     }
     int width = 0;

@@ -25,7 +25,7 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("aiagency"));
     QApplication::setApplicationDisplayName(QStringLiteral("Agency Console"));
-    auto backend = Backend::create(ctx.settings);
+    auto backend = Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     ui::StatusWindow window(backend.value()->service());

@@ -5,26 +5,23 @@
 
 namespace agency::app {
 
-core::Result<db::ConnectionParams> DatabaseRuntime::resolve(const config::Settings &settings,
+core::Result<db::ConnectionParams> DatabaseRuntime::resolve(const runtime::DatabaseConfig &config,
                                                             std::unique_ptr<db::EmbeddedPostgres> *embedded)
 {
-    const QString url = settings.value(QStringLiteral("DATABASE_URL"));
-    if (!url.isEmpty())
-        return db::parseDatabaseUrl(url);
+    if (!config.url.isEmpty())
+        return db::parseDatabaseUrl(config.url);
     db::EmbeddedPostgres::Options options;
-    options.dataDir = settings.value(QStringLiteral("AGENCY_DATA_DIR"));
-    if (options.dataDir.isEmpty())
-        options.dataDir = db::EmbeddedPostgres::defaultDataDir();
-    options.binDir = settings.value(QStringLiteral("AGENCY_PG_BINDIR"));
+    options.dataDir = config.dataDir.isEmpty() ? db::EmbeddedPostgres::defaultDataDir() : config.dataDir;
+    options.binDir = config.pgBinDir;
     *embedded = std::make_unique<db::EmbeddedPostgres>(options);
     return (*embedded)->start();
 }
 
-core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const config::Settings &settings,
+core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const runtime::DatabaseConfig &config,
                                                                      Migrate migrate)
 {
     std::unique_ptr<DatabaseRuntime> runtime(new DatabaseRuntime);
-    auto params = resolve(settings, &runtime->m_embedded);
+    auto params = resolve(config, &runtime->m_embedded);
     if (!params)
         return params.error();
     runtime->m_params = params.value();
@@ -60,15 +57,7 @@ core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const confi
         }
     }
 
-    auto poolSize = settings.intValue(QStringLiteral("AGENCY_DB_POOL_SIZE"));
-    if (!poolSize)
-        return poolSize.error();
-    if (poolSize.value() < 1 || poolSize.value() > 256) {
-        return core::makeError(core::ErrorCode::InvalidArgument,
-                               QStringLiteral("AGENCY_DB_POOL_SIZE must be between 1 and 256"));
-    }
-    runtime->m_executor =
-        std::make_unique<db::DbExecutor>(runtime->m_params, static_cast<int>(poolSize.value()));
+    runtime->m_executor = std::make_unique<db::DbExecutor>(runtime->m_params, config.poolSize);
     return runtime;
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "config/settings.h"
 #include "core/result.h"
 #include "db/connectionparams.h"
 #include "db/dbexecutor.h"
 #include "db/embeddedpostgres.h"
+#include "runtime/runtimeconfig.h"
 
 #include <memory>
 
@@ -20,7 +20,7 @@ public:
 
     /// Connects (starting the embedded cluster when needed) and, with Migrate::Yes, brings the
     /// schema up to date. Fails with what to fix: missing binaries, unreachable server, newer schema.
-    static core::Result<std::unique_ptr<DatabaseRuntime>> open(const config::Settings &settings,
+    static core::Result<std::unique_ptr<DatabaseRuntime>> open(const runtime::DatabaseConfig &config,
                                                                Migrate migrate);
 
     ~DatabaseRuntime();
@@ -29,8 +29,8 @@ public:
     db::DbExecutor &executor() { return *m_executor; }
     db::EmbeddedPostgres *embedded() { return m_embedded.get(); }
 
-    /// The connection parameters the settings call for, starting the embedded cluster if needed.
-    static core::Result<db::ConnectionParams> resolve(const config::Settings &settings,
+    /// The connection parameters the config calls for, starting the embedded cluster if needed.
+    static core::Result<db::ConnectionParams> resolve(const runtime::DatabaseConfig &config,
                                                       std::unique_ptr<db::EmbeddedPostgres> *embedded);
 
 private:

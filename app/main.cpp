@@ -46,6 +46,8 @@ struct GlobalOptions
 {
     QString configFile = config::Settings::defaultConfigFilePath();
     QString envFile = QDir::current().filePath(QStringLiteral(".env"));
+    bool configFileGiven = false; ///< --config: the file must exist
+    bool envFileGiven = false;    ///< --env-file: the file must exist
     QHash<QString, QString> overrides;
     QStringList rest; ///< the command and its own arguments
     QString error;
@@ -72,8 +74,10 @@ GlobalOptions splitGlobalOptions(const QStringList &arguments)
         };
         if (is("--config")) {
             options.configFile = takeValue(QStringLiteral("--config"));
+            options.configFileGiven = true;
         } else if (is("--env-file")) {
             options.envFile = takeValue(QStringLiteral("--env-file"));
+            options.envFileGiven = true;
         } else if (is("--database-url")) {
             options.overrides.insert(QStringLiteral("DATABASE_URL"),
                                      takeValue(QStringLiteral("--database-url")));
@@ -133,17 +137,20 @@ int main(int argc, char **argv)
     config::Settings::Inputs inputs;
     inputs.configFilePath = global.configFile;
     inputs.dotEnvPath = global.envFile;
+    inputs.configFileRequired = global.configFileGiven;
+    inputs.dotEnvRequired = global.envFileGiven;
     inputs.environment = processEnvironment();
     inputs.commandLine = global.overrides;
+    // Every setting is validated here, once: a bad value stops every command with one error.
     auto settings = config::Settings::load(inputs);
     if (!settings)
         return reportError(settings.error());
+    CliContext ctx{global.rest, settings.value(), runtime::RuntimeConfig::fromSettings(settings.value())};
 
     const LogFormat logFormat = command == QLatin1String("serve") ? LogFormat::JsonLines : LogFormat::Human;
-    if (auto logging = installLogging(settings->value(QStringLiteral("LOG_LEVEL")), logFormat); !logging)
+    if (auto logging = installLogging(ctx.config.logLevel, logFormat); !logging)
         return reportError(logging.error());
 
-    CliContext ctx{global.rest, settings.value()};
     if (command.isEmpty())
         return runConsole(ctx, argc, argv);
 

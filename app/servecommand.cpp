@@ -16,47 +16,19 @@ namespace {
 
 Q_LOGGING_CATEGORY(lcServe, "agency.serve")
 
-/// One HTTP_* integer setting within [min, max], or an InvalidArgument naming it.
-core::Result<qint64> boundedSetting(const config::Settings &settings, const QString &key, qint64 min,
-                                    qint64 max)
-{
-    auto value = settings.intValue(key);
-    if (!value)
-        return value.error();
-    if (value.value() < min || value.value() > max) {
-        return core::makeError(core::ErrorCode::InvalidArgument,
-                               QStringLiteral("%1: must be between %2 and %3").arg(key).arg(min).arg(max));
-    }
-    return value.value();
-}
-
-core::Result<http::ServerConfig> serverConfig(const config::Settings &settings)
+/// The server's typed config from the HTTP_* settings (validated against their ranges at start-up).
+http::ServerConfig serverConfig(const config::Settings &settings)
 {
     http::ServerConfig c;
-    struct Limit
-    {
-        const char *key;
-        qint64 min;
-        qint64 max;
-        std::function<void(qint64)> apply;
-    };
-    const QList<Limit> limits = {
-        {"HTTP_MAX_BODY_BYTES", 1024, qint64(1) << 30, [&](qint64 v) { c.maxBodyBytes = v; }},
-        {"HTTP_MAX_HEADER_BYTES", 1024, 1 << 20, [&](qint64 v) { c.maxHeaderBytes = int(v); }},
-        {"HTTP_MAX_CONNECTIONS", 1, 100000, [&](qint64 v) { c.maxConnections = int(v); }},
-        {"HTTP_IDLE_TIMEOUT_MS", 100, 3'600'000, [&](qint64 v) { c.idleTimeoutMs = int(v); }},
-        {"HTTP_REQUEST_TIMEOUT_MS", 100, 3'600'000, [&](qint64 v) { c.requestTimeoutMs = int(v); }},
-        {"HTTP_TURN_DEADLINE_MS", 100, 86'400'000, [&](qint64 v) { c.turnDeadlineMs = int(v); }},
-        {"HTTP_SHUTDOWN_GRACE_MS", 0, 3'600'000, [&](qint64 v) { c.shutdownGraceMs = int(v); }},
-        {"HTTP_AUTH_FAIL_LIMIT", 1, 1'000'000, [&](qint64 v) { c.authFailLimit = int(v); }},
-        {"HTTP_AUTH_BAN_MS", 0, 86'400'000, [&](qint64 v) { c.authBanMs = int(v); }},
-    };
-    for (const Limit &limit : limits) {
-        auto value = boundedSetting(settings, QString::fromLatin1(limit.key), limit.min, limit.max);
-        if (!value)
-            return value.error();
-        limit.apply(value.value());
-    }
+    c.maxBodyBytes = settings.integer(QStringLiteral("HTTP_MAX_BODY_BYTES"));
+    c.maxHeaderBytes = settings.intValue(QStringLiteral("HTTP_MAX_HEADER_BYTES"));
+    c.maxConnections = settings.intValue(QStringLiteral("HTTP_MAX_CONNECTIONS"));
+    c.idleTimeoutMs = settings.intValue(QStringLiteral("HTTP_IDLE_TIMEOUT_MS"));
+    c.requestTimeoutMs = settings.intValue(QStringLiteral("HTTP_REQUEST_TIMEOUT_MS"));
+    c.turnDeadlineMs = settings.intValue(QStringLiteral("HTTP_TURN_DEADLINE_MS"));
+    c.shutdownGraceMs = settings.intValue(QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"));
+    c.authFailLimit = settings.intValue(QStringLiteral("HTTP_AUTH_FAIL_LIMIT"));
+    c.authBanMs = settings.intValue(QStringLiteral("HTTP_AUTH_BAN_MS"));
     c.accessLog = [](const QByteArray &line) {
         // The access log goes to stdout, one JSON object per line; diagnostics go to stderr.
         std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
@@ -94,9 +66,9 @@ int runServeCommand(CliContext &ctx)
     if (!parseSubcommand(parser, ctx.args, QStringLiteral("Run the headless HTTP server."), &exitCode))
         return exitCode;
     const QString hostText =
-        parser.isSet(host) ? parser.value(host) : ctx.settings.value(QStringLiteral("HOST"));
+        parser.isSet(host) ? parser.value(host) : ctx.settings.text(QStringLiteral("HOST"));
     const QString portText =
-        parser.isSet(port) ? parser.value(port) : ctx.settings.value(QStringLiteral("PORT"));
+        parser.isSet(port) ? parser.value(port) : ctx.settings.text(QStringLiteral("PORT"));
     bool portOk = false;
     const uint portNumber = portText.toUInt(&portOk);
     // "localhost" is the name everyone types; any other name would need a DNS lookup.
@@ -108,19 +80,17 @@ int runServeCommand(CliContext &ctx)
         printErr(QStringLiteral("aiagency serve: --host must be an IP address and --port 0-65535\n"));
         return ExitUsage;
     }
-    auto config = serverConfig(ctx.settings);
-    if (!config)
-        return reportError(config.error());
-    config.value().authRequired = !parser.isSet(noAuth);
+    http::ServerConfig limits = serverConfig(ctx.settings);
+    limits.authRequired = !parser.isSet(noAuth);
 
-    auto backend = Backend::create(ctx.settings);
+    auto backend = Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     for (const QString &problem : backend.value()->flowProblems())
         printErr(QStringLiteral("warning: flow skipped: %1\n").arg(problem));
-    http::ApiServer server(backend.value()->service(), config.value());
+    http::ApiServer server(backend.value()->service(), limits);
     Backend *b = backend.value().get();
-    const bool authOff = !config.value().authRequired;
+    const bool authOff = !limits.authRequired;
     // listen() may first ask the database whether a key exists: continue on the event loop.
     server.listen(address, static_cast<quint16>(portNumber))
         .then(&server, [b, address, authOff](const core::Result<quint16> &bound) {

@@ -4,7 +4,6 @@
 #include "instantprovider.h"
 #include "stats.h"
 
-#include "config/settings.h"
 #include "core/clock.h"
 #include "db/conversationrepository.h"
 #include "db/dbconnection.h"
@@ -19,6 +18,7 @@
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/memoryratelimiter.h"
 #include "ratelimit/usagerecorder.h"
+#include "runtime/runtimeconfig.h"
 #include "tools/toolregistry.h"
 
 #include <QCommandLineParser>
@@ -256,18 +256,22 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    const config::Settings settings = config::Settings::fromValues({
+    const auto config = runtime::RuntimeConfig::fromValues({
         {QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
         {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
         {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("bench-key")},
         {QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000000000")},
         {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("100000000000")},
     });
+    if (!config) {
+        out(config.error().toString());
+        return 1;
+    }
     auto clock = std::make_shared<core::SystemClock>();
     db::DbExecutor executor(params.value(), std::max(1, parser.value(poolOpt).toInt()));
     db::ConversationRepository conversations(executor);
     llm::NetworkLanes nam(64); // as the program sets it up (LLM_HTTP_CONNECTIONS_PER_HOST)
-    llm::ProviderFactory factory(settings, &nam, *clock);
+    llm::ProviderFactory factory(config->providers, &nam, *clock);
     tools::ToolRegistry tools;
     flows::FlowRegistry flowRegistry;
     auto flow = flows::parseFlowDefinition(
@@ -277,7 +281,8 @@ int main(int argc, char **argv)
         QStringLiteral("bench"));
     flowRegistry.insert(flow.value());
     auto policy = ratelimit::LimitPolicy::create(
-        settings, [](const QString &) { return core::readyAsync<QJsonObject>(QJsonObject()); }, clock);
+        config->rateLimits.providerDefaults,
+        [](const QString &) { return core::readyAsync<QJsonObject>(QJsonObject()); }, clock);
     ratelimit::MemoryRateLimiter limiter(policy, clock);
     ratelimit::UsageRecorder usage(executor, clock);
     std::shared_ptr<llm::Provider> provider;

@@ -2,6 +2,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTextStream>
@@ -31,15 +33,6 @@ QString sourceName(Source source)
 
 namespace {
 
-const SettingSpec *findSpec(const QString &key)
-{
-    for (const SettingSpec &spec : knownSettings()) {
-        if (spec.key == key)
-            return &spec;
-    }
-    return nullptr;
-}
-
 QString unquote(QString value)
 {
     value = value.trimmed();
@@ -63,8 +56,9 @@ Result<QHash<QString, QString>> Settings::parseEnvFile(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("cannot read %1: %2").arg(path, file.errorString()),
+                         {{QStringLiteral("file"), path}});
     QHash<QString, QString> values;
     QTextStream in(&file);
     int lineNo = 0;
@@ -78,8 +72,9 @@ Result<QHash<QString, QString>> Settings::parseEnvFile(const QString &path)
         const qsizetype eq = line.indexOf(u'=');
         const QString key = eq > 0 ? line.left(eq).trimmed() : QString();
         if (key.isEmpty() || key.contains(u' ')) {
-            return makeError(ErrorCode::NotConfigured,
-                             QStringLiteral("%1:%2: expected KEY=VALUE").arg(path).arg(lineNo));
+            return makeError(ErrorCode::InvalidArgument,
+                             QStringLiteral("%1:%2: expected KEY=VALUE").arg(path).arg(lineNo),
+                             {{QStringLiteral("file"), path}});
         }
         values.insert(key, unquote(line.mid(eq + 1)));
     }
@@ -92,38 +87,106 @@ QString Settings::defaultConfigFilePath()
            QStringLiteral("/aiagency/aiagency.conf");
 }
 
+namespace {
+
+/// "the config file /path", "the environment", … for error messages and `origin()`.
+QString describeOrigin(const Settings::Entry &entry)
+{
+    switch (entry.source) {
+    case Source::ConfigFile:
+        return QStringLiteral("the config file %1").arg(entry.origin);
+    case Source::DotEnv:
+        return QStringLiteral("the .env file %1").arg(entry.origin);
+    case Source::Environment:
+        return QStringLiteral("the environment");
+    case Source::CommandLine:
+        return QStringLiteral("the command line");
+    case Source::Default:
+        break;
+    }
+    return QStringLiteral("the default");
+}
+
+core::Error invalidSetting(const QString &key, const QString &message, const QJsonObject &extra = {})
+{
+    QJsonObject details{{QStringLiteral("setting"), key}};
+    for (auto it = extra.constBegin(); it != extra.constEnd(); ++it)
+        details.insert(it.key(), it.value());
+    return makeError(ErrorCode::InvalidArgument, message, details);
+}
+
+} // namespace
+
 Result<Settings> Settings::load(const Inputs &inputs)
 {
     Settings settings;
     for (const SettingSpec &spec : knownSettings())
-        settings.m_entries.insert(spec.key, Entry{spec.defaultValue, Source::Default});
+        settings.m_entries.insert(spec.key, Entry{spec.defaultValue, Source::Default, {}});
 
-    auto apply = [&settings](const QHash<QString, QString> &values, Source source, bool keepUnknown) {
-        for (auto it = values.cbegin(); it != values.cend(); ++it) {
-            if (keepUnknown || findSpec(it.key()))
-                settings.m_entries.insert(it.key(), Entry{it.value(), source});
-        }
-    };
-    for (const auto &[path, source] : {std::pair{inputs.configFilePath, Source::ConfigFile},
-                                       std::pair{inputs.dotEnvPath, Source::DotEnv}}) {
-        if (path.isEmpty() || !QFile::exists(path))
+    const std::tuple<QString, Source, bool, const char *> files[] = {
+        {inputs.configFilePath, Source::ConfigFile, inputs.configFileRequired, "--config"},
+        {inputs.dotEnvPath, Source::DotEnv, inputs.dotEnvRequired, "--env-file"}};
+    for (const auto &[path, source, required, option] : files) {
+        if (path.isEmpty())
             continue;
+        if (!QFileInfo::exists(path)) {
+            if (!required)
+                continue;
+            return makeError(ErrorCode::InvalidArgument,
+                             QStringLiteral("%1 %2: no such file").arg(QLatin1String(option), path),
+                             {{QStringLiteral("file"), path}});
+        }
         auto values = parseEnvFile(path);
         if (!values)
             return values.error();
-        apply(values.value(), source, false);
+        for (auto it = values->cbegin(); it != values->cend(); ++it) {
+            // Files may be shared with other programs: their variables are none of our business.
+            if (findSetting(it.key()))
+                settings.m_entries.insert(it.key(), Entry{it.value(), source, path});
+        }
     }
-    apply(inputs.environment, Source::Environment, false);
-    apply(inputs.commandLine, Source::CommandLine, true);
+    for (auto it = inputs.environment.cbegin(); it != inputs.environment.cend(); ++it) {
+        if (findSetting(it.key()))
+            settings.m_entries.insert(it.key(), Entry{it.value(), Source::Environment, {}});
+    }
+    for (auto it = inputs.commandLine.cbegin(); it != inputs.commandLine.cend(); ++it) {
+        if (!findSetting(it.key())) {
+            return invalidSetting(it.key(),
+                                  QStringLiteral("unknown setting %1 on the command line (`aiagency config "
+                                                 "show` lists the settings)")
+                                      .arg(it.key()));
+        }
+        settings.m_entries.insert(it.key(), Entry{it.value(), Source::CommandLine, {}});
+    }
+    if (auto valid = settings.validate(); !valid)
+        return valid.error();
     return settings;
 }
 
-Settings Settings::fromValues(const QHash<QString, QString> &values)
+Result<Settings> Settings::fromValues(const QHash<QString, QString> &values)
 {
     Inputs inputs;
     inputs.environment = values;
-    auto loaded = load(inputs);
-    return loaded ? loaded.value() : Settings();
+    return load(inputs);
+}
+
+core::Status Settings::validate() const
+{
+    for (const SettingSpec &spec : knownSettings()) {
+        const Entry entry = m_entries.value(spec.key);
+        const QString trimmed = entry.value.trimmed();
+        if (trimmed.isEmpty() || spec.accepts(trimmed))
+            continue;
+        const QString shown = spec.secret ? mask(trimmed) : trimmed;
+        const QString from = describeOrigin(entry);
+        return invalidSetting(spec.key,
+                              QStringLiteral("%1=\"%2\" (from %3) is not valid; allowed: %4")
+                                  .arg(spec.key, shown, from, spec.allowed()),
+                              {{QStringLiteral("value"), shown},
+                               {QStringLiteral("allowed"), spec.allowed()},
+                               {QStringLiteral("source"), from}});
+    }
+    return {};
 }
 
 QString Settings::value(const QString &key) const
@@ -131,7 +194,7 @@ QString Settings::value(const QString &key) const
     const auto it = m_entries.constFind(key);
     if (it != m_entries.cend())
         return it->value;
-    const SettingSpec *spec = findSpec(key);
+    const SettingSpec *spec = findSetting(key);
     return spec ? spec->defaultValue : QString();
 }
 
@@ -141,43 +204,54 @@ Source Settings::source(const QString &key) const
     return it != m_entries.cend() ? it->source : Source::Default;
 }
 
-Result<qint64> Settings::intValue(const QString &key) const
+QString Settings::origin(const QString &key) const
+{
+    return describeOrigin(m_entries.value(key));
+}
+
+QString Settings::text(const QString &key) const
 {
     QString text = value(key).trimmed();
-    if (text.isEmpty()) {
-        // An empty value (`KEY=` in a .env file) means unset, not zero.
-        const SettingSpec *spec = findSpec(key);
-        text = spec ? spec->defaultValue.trimmed() : QString();
-        if (text.isEmpty())
-            return qint64{0};
-    }
-    bool ok = false;
-    const qint64 number = text.toLongLong(&ok);
-    if (!ok) {
-        return makeError(ErrorCode::InvalidArgument,
-                         QStringLiteral("%1 must be a whole number, got \"%2\"").arg(key, text),
-                         {{QStringLiteral("setting"), key}});
-    }
-    return number;
+    const SettingSpec *spec = findSetting(key);
+    if (text.isEmpty() && spec)
+        text = spec->defaultValue;
+    if (spec && spec->type == SettingType::Choice)
+        text = text.toLower();
+    return text;
 }
 
-bool Settings::boolValue(const QString &key) const
+qint64 Settings::integer(const QString &key) const
 {
-    const QString text = value(key).trimmed().toLower();
-    return text == QLatin1String("1") || text == QLatin1String("true") || text == QLatin1String("yes") ||
-           text == QLatin1String("on");
+    return text(key).toLongLong();
 }
 
-Settings Settings::with(const QString &key, const QString &newValue) const
+bool Settings::flag(const QString &key) const
 {
+    const QString t = text(key).toLower();
+    return t == QLatin1String("1") || t == QLatin1String("true") || t == QLatin1String("yes") ||
+           t == QLatin1String("on");
+}
+
+QUrl Settings::url(const QString &key) const
+{
+    const QString t = text(key);
+    return t.isEmpty() ? QUrl() : QUrl(t, QUrl::StrictMode);
+}
+
+Result<Settings> Settings::with(const QString &key, const QString &newValue) const
+{
+    if (!findSetting(key))
+        return invalidSetting(key, QStringLiteral("unknown setting %1").arg(key));
     Settings copy = *this;
-    copy.m_entries.insert(key, Entry{newValue, Source::CommandLine});
+    copy.m_entries.insert(key, Entry{newValue, Source::CommandLine, {}});
+    if (auto valid = copy.validate(); !valid)
+        return valid.error();
     return copy;
 }
 
 bool Settings::isSecret(const QString &key)
 {
-    const SettingSpec *spec = findSpec(key);
+    const SettingSpec *spec = findSetting(key);
     if (spec)
         return spec->secret;
     return key.endsWith(QLatin1String("_KEY")) || key.endsWith(QLatin1String("_TOKEN")) ||

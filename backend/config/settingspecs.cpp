@@ -1,177 +1,224 @@
-#include "settings.h"
+#include "settingspec.h"
 
 namespace agency::config {
+
+namespace {
+
+// Builders keep the table below one line per fact. Every spec gets its section from the group it
+// is declared in.
+SettingSpec text(const char *key, const char *def, const char *description)
+{
+    SettingSpec spec;
+    spec.key = QLatin1String(key);
+    spec.defaultValue = QLatin1String(def);
+    spec.description = QString::fromUtf8(description);
+    return spec;
+}
+
+SettingSpec secret(const char *key, const char *description)
+{
+    SettingSpec spec = text(key, "", description);
+    spec.secret = true;
+    return spec;
+}
+
+SettingSpec integer(const char *key, qint64 def, qint64 min, qint64 max, const char *description)
+{
+    SettingSpec spec = text(key, "", description);
+    spec.defaultValue = QString::number(def);
+    spec.type = SettingType::Integer;
+    spec.minimum = min;
+    spec.maximum = max;
+    return spec;
+}
+
+SettingSpec choice(const char *key, const char *def, const QStringList &choices, const char *description)
+{
+    SettingSpec spec = text(key, def, description);
+    spec.type = SettingType::Choice;
+    spec.choices = choices;
+    return spec;
+}
+
+SettingSpec url(const char *key, const char *def, const char *description)
+{
+    SettingSpec spec = text(key, def, description);
+    spec.type = SettingType::Url;
+    return spec;
+}
+
+QList<SettingSpec> inSection(const char *section, QList<SettingSpec> specs)
+{
+    for (SettingSpec &spec : specs)
+        spec.section = QLatin1String(section);
+    return specs;
+}
+
+/// The largest accepted rate limit (tokens per window); ratelimit::kMaxLimitTokens.
+constexpr qint64 kMaxTokens = 1'000'000'000'000;
+constexpr qint64 kDayMs = 24LL * 3600 * 1000;
+
+QList<SettingSpec> rateLimit(const char *prefix, const char *name, qint64 tpm, qint64 tph)
+{
+    QList<SettingSpec> specs;
+    for (const auto &[suffix, window, def] :
+         {std::tuple{"_RATE_LIMIT_TPM", "minute", tpm}, std::tuple{"_RATE_LIMIT_TPH", "hour", tph}}) {
+        SettingSpec spec = integer("", def, 0, kMaxTokens, "");
+        spec.key = QLatin1String(prefix) + QLatin1String(suffix);
+        spec.description =
+            QStringLiteral("%1 tokens per %2 (0: no limit)").arg(QLatin1String(name), QLatin1String(window));
+        specs.append(spec);
+    }
+    return specs;
+}
+
+QList<SettingSpec> buildSpecs()
+{
+    SettingSpec databaseUrl =
+        secret("DATABASE_URL", "PostgreSQL URL; empty runs the embedded private cluster");
+    databaseUrl.type = SettingType::Url;
+    databaseUrl.schemes = {QStringLiteral("postgresql"), QStringLiteral("postgres")};
+    const QStringList providers = {QStringLiteral("demo"), QStringLiteral("openai"),
+                                   QStringLiteral("mistral"), QStringLiteral("vertex"),
+                                   QStringLiteral("gemini")};
+
+    QList<SettingSpec> specs;
+    specs += inSection(
+        "general",
+        {databaseUrl,
+         text("AGENCY_DATA_DIR", "",
+              "Where the embedded cluster and local state live (default: XDG data dir)"),
+         integer("AGENCY_DB_POOL_SIZE", 4, 1, 256, "Database worker threads, each owning one connection"),
+         integer("AGENCY_DB_CONNECT_TIMEOUT_S", 5, 2, 600, "Connecting to PostgreSQL gives up after this long"),
+         integer("AGENCY_DB_STATEMENT_TIMEOUT_MS", 10'000, 0, 3'600'000,
+                 "A statement is cancelled after this long, also when the server hangs (0: none)"),
+         integer("AGENCY_DB_RETRY_MS", 10'000, 0, 600'000,
+                 "Turn writes are retried through a database outage for this long"),
+         integer("AGENCY_TURN_LEASE_S", 20, 2, 3600,
+                 "A turn's lease on its conversation; a crashed process holds it at most this long"),
+         integer("AGENCY_TURN_WAIT_MS", 10'000, 0, 600'000,
+                 "A turn waits this long for another turn in the same conversation, then is refused "
+                 "(0: refuse at once)"),
+         text("AGENCY_PG_BINDIR", "",
+              "Directory with initdb/pg_ctl/postgres (default: newest /usr/lib/postgresql/*/bin)"),
+         choice("LOG_LEVEL", "info",
+                {QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"),
+                 QStringLiteral("warn"), QStringLiteral("error")},
+                "Least important messages logged (JSON lines in server mode)")});
+    specs += inSection(
+        "providers",
+        {choice("LLM_PROVIDER", "demo", providers, "Default provider"),
+         text("LLM_MODEL", "", "Model for the default provider; overrides its *_MODEL"),
+         integer("LLM_TIMEOUT_CONNECT_MS", 10000, 0, kDayMs,
+                 "Per attempt: time to connect and send the request"),
+         integer("LLM_TIMEOUT_FIRST_BYTE_MS", 60000, 0, kDayMs,
+                 "Per attempt: time from the request sent to the response headers"),
+         integer("LLM_TIMEOUT_TOTAL_MS", 300000, 0, kDayMs,
+                 "Per attempt: time for the whole answer (a long stream included)"),
+         integer("LLM_MAX_ATTEMPTS", 3, 1, 20, "Attempts per call, the first included (1 disables retries)"),
+         integer("LLM_RETRY_MAX_TOTAL_MS", 60000, 0, kDayMs,
+                 "No retry wait may push a call past this many ms since it started"),
+         integer("LLM_HTTP_CONNECTIONS_PER_HOST", 64, 1, 1024,
+                 "Concurrent calls to one plain-http provider host (HTTPS multiplexes over HTTP/2)"),
+         secret("OPENAI_API_KEY", "OpenAI key (Authorization: Bearer); optional for local servers"),
+         text("OPENAI_MODEL", "gpt-4-turbo-2024-04-09", "OpenAI model"),
+         url("OPENAI_BASE_URL", "https://api.openai.com/v1",
+             "OpenAI or any OpenAI-compatible server (Ollama, llama.cpp, vLLM)"),
+         secret("MISTRAL_API_KEY", "Mistral key"),
+         text("MISTRAL_MODEL", "mistral-medium-latest", "Mistral model"),
+         url("MISTRAL_BASE_URL", "https://api.mistral.ai/v1", "Mistral API"),
+         text("VERTEX_AI_PROJECT_ID", "",
+              "Google Cloud project for Vertex AI (default: the service-account file's project_id)"),
+         text("VERTEX_AI_LOCATION", "us-central1", "Vertex AI region (global is accepted)"),
+         text("VERTEX_AI_MODEL", "gemini-2.0-flash-exp", "Gemini model, for vertex and gemini"),
+         url("VERTEX_AI_BASE_URL", "",
+             "Vertex AI endpoint (empty: https://{location}-aiplatform.googleapis.com, or "
+             "https://aiplatform.googleapis.com for global)"),
+         secret("VERTEX_AI_ACCESS_TOKEN", "An OAuth access token for Vertex AI, used as is"),
+         text("GOOGLE_APPLICATION_CREDENTIALS", "", "Path to a service-account JSON key for Vertex AI"),
+         url("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token",
+             "OAuth token endpoint for the service account (left at its default, the key file's token_uri "
+             "is used)"),
+         text("GCE_METADATA_HOST", "",
+              "GCP metadata server, e.g. metadata.google.internal; set it on GCE/GKE/Cloud Run"),
+         secret("GEMINI_API_KEY", "Gemini API key (sent as x-goog-api-key) instead of Vertex auth"),
+         url("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com", "Gemini API endpoint")});
+    specs += inSection(
+        "tools",
+        {secret("OPENWEATHER_API_KEY", "Use OpenWeatherMap with this key instead of Open-Meteo"),
+         url("OPENWEATHER_BASE_URL", "https://api.openweathermap.org/data/2.5", "OpenWeatherMap API"),
+         url("OPEN_METEO_BASE_URL", "https://api.open-meteo.com/v1", "Open-Meteo forecast API"),
+         url("OPEN_METEO_GEOCODING_URL", "https://geocoding-api.open-meteo.com/v1",
+             "Open-Meteo geocoding API"),
+         integer("WEATHER_CACHE_TTL_S", 600, 0, 7 * 24 * 3600,
+                 "Weather cache lifetime in seconds (0: no cache)"),
+         integer("WEATHER_HTTP_TIMEOUT_MS", 8000, 100, 600'000, "Time limit of each weather service request"),
+         integer("TOOL_TIMEOUT_MS", 20000, 100, 3'600'000,
+                 "Time a tool call may take before the model gets a timeout result")});
+    specs +=
+        inSection("runs", {integer("RUN_WORKERS", 2, 0, 64,
+                                   "Runs this process executes at once (0: none; the queue is shared)"),
+                           integer("RUN_POLL_MS", 1000, 10, 3'600'000,
+                                   "How often workers look for queued runs and cancel requests"),
+                           integer("RUN_LEASE_S", 60, 2, 86'400,
+                                   "A running run without a heartbeat for this long is recovered"),
+                           integer("RUN_MAX_ATTEMPTS", 3, 1, 100,
+                                   "Claims after which an abandoned run is failed instead of requeued")});
+    specs += inSection(
+        "server",
+        {text("HOST", "127.0.0.1",
+              "Address `serve` binds: an IP address or localhost (non-loopback needs an API key to exist)"),
+         integer("PORT", 8080, 0, 65535, "Port `serve` listens on (0: any free)"),
+         integer("HTTP_MAX_BODY_BYTES", 4'194'304, 1024, qint64(1) << 30,
+                 "Largest request body; larger gets 413 before it is read"),
+         integer("HTTP_MAX_HEADER_BYTES", 16'384, 1024, 1 << 20,
+                 "Largest request line + headers; larger gets 431"),
+         integer("HTTP_MAX_CONNECTIONS", 512, 1, 100'000, "Open connections; more are answered 503 and closed"),
+         integer("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000,
+                 "A keep-alive connection idle this long is closed"),
+         integer("HTTP_REQUEST_TIMEOUT_MS", 30'000, 100, 3'600'000,
+                 "A request must arrive completely within this time (else 408)"),
+         integer("HTTP_TURN_DEADLINE_MS", 300'000, 100, kDayMs, "A chat turn running longer is cancelled (504)"),
+         integer("HTTP_SHUTDOWN_GRACE_MS", 20'000, 0, 3'600'000,
+                 "On SIGTERM, turns in flight may finish this long before they are cancelled"),
+         integer("HTTP_AUTH_FAIL_LIMIT", 10, 1, 1'000'000,
+                 "Failed authentications per address per minute before it is refused (429)"),
+         integer("HTTP_AUTH_BAN_MS", 300'000, 0, kDayMs,
+                 "How long an address is refused after too many failed authentications")});
+    QList<SettingSpec> limits = {
+        choice("RATE_LIMIT_BACKEND", "memory", {QStringLiteral("memory"), QStringLiteral("postgres")},
+               "memory: per process; postgres: shared by all processes on one database"),
+        integer("RATE_LIMIT_OVERRIDE_CACHE_S", 30, 0, 86'400,
+                "How long per-tenant rate-limit overrides are cached")};
+    limits += rateLimit("OPENAI", "OpenAI", 90'000, 5'000'000);
+    limits += rateLimit("MISTRAL", "Mistral", 2'000'000, 100'000'000);
+    limits += rateLimit("VERTEX", "Vertex AI", 4'000'000, 200'000'000);
+    limits += rateLimit("GEMINI", "Gemini API", 4'000'000, 200'000'000);
+    limits += rateLimit("DEMO", "Demo provider", 1'000'000, 60'000'000);
+    specs += inSection("ratelimits", limits);
+    return specs;
+}
+
+} // namespace
 
 // The one list of settings. Names follow the seed's environment variables where it had them.
 const QList<SettingSpec> &knownSettings()
 {
-    static const QList<SettingSpec> specs = {
-        // Database and local state
-        {QStringLiteral("DATABASE_URL"),
-         {},
-         true,
-         QStringLiteral("PostgreSQL URL; empty runs the embedded private cluster")},
-        {QStringLiteral("AGENCY_DATA_DIR"),
-         {},
-         false,
-         QStringLiteral("Where the embedded cluster and local state live (default: XDG data dir)")},
-        {QStringLiteral("AGENCY_DB_POOL_SIZE"), QStringLiteral("4"), false,
-         QStringLiteral("Database worker threads, each owning one connection")},
-        {QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S"), QStringLiteral("5"), false,
-         QStringLiteral("Connecting to PostgreSQL gives up after this long (2-600)")},
-        {QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"), QStringLiteral("10000"), false,
-         QStringLiteral("A statement is cancelled after this long, also when the server hangs (0: none)")},
-        {QStringLiteral("AGENCY_DB_RETRY_MS"), QStringLiteral("10000"), false,
-         QStringLiteral("Turn writes are retried through a database outage for this long")},
-        {QStringLiteral("AGENCY_TURN_LEASE_S"), QStringLiteral("20"), false,
-         QStringLiteral("A turn's lease on its conversation; a crashed process holds it at most this long")},
-        {QStringLiteral("AGENCY_TURN_WAIT_MS"), QStringLiteral("10000"), false,
-         QStringLiteral("A turn waits this long for another turn in the same conversation, then is refused "
-                        "(0: refuse at once)")},
-        {QStringLiteral("AGENCY_PG_BINDIR"),
-         {},
-         false,
-         QStringLiteral("Directory with initdb/pg_ctl/postgres (default: newest /usr/lib/postgresql/*/bin)")},
-        {QStringLiteral("LOG_LEVEL"), QStringLiteral("info"), false,
-         QStringLiteral("debug | info | warning | error (JSON lines in server mode)")},
-        // LLM providers
-        {QStringLiteral("LLM_PROVIDER"), QStringLiteral("demo"), false,
-         QStringLiteral("Default provider: demo | openai | mistral | vertex | gemini")},
-        {QStringLiteral("LLM_MODEL"),
-         {},
-         false,
-         QStringLiteral("Model for the default provider (overrides *_MODEL)")},
-        {QStringLiteral("LLM_TIMEOUT_CONNECT_MS"), QStringLiteral("10000"), false,
-         QStringLiteral("Provider connect timeout")},
-        {QStringLiteral("LLM_TIMEOUT_FIRST_BYTE_MS"), QStringLiteral("60000"), false,
-         QStringLiteral("Provider time to first byte")},
-        {QStringLiteral("LLM_TIMEOUT_TOTAL_MS"), QStringLiteral("300000"), false,
-         QStringLiteral("Provider total time per attempt")},
-        {QStringLiteral("LLM_MAX_ATTEMPTS"), QStringLiteral("3"), false,
-         QStringLiteral("Attempts per provider call (retries on 429/5xx/network)")},
-        {QStringLiteral("LLM_RETRY_MAX_TOTAL_MS"), QStringLiteral("60000"), false,
-         QStringLiteral("Cap on the time spent retrying one call")},
-        {QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"), QStringLiteral("64"), false,
-         QStringLiteral("Concurrent provider calls per plain-http host (HTTPS multiplexes over HTTP/2)")},
-        {QStringLiteral("OPENAI_API_KEY"), {}, true, QStringLiteral("OpenAI API key")},
-        {QStringLiteral("OPENAI_MODEL"), QStringLiteral("gpt-4-turbo-2024-04-09"), false,
-         QStringLiteral("OpenAI model")},
-        {QStringLiteral("OPENAI_BASE_URL"), QStringLiteral("https://api.openai.com/v1"), false,
-         QStringLiteral("OpenAI or any OpenAI-compatible server (Ollama, llama.cpp, vLLM)")},
-        {QStringLiteral("MISTRAL_API_KEY"), {}, true, QStringLiteral("Mistral API key")},
-        {QStringLiteral("MISTRAL_MODEL"), QStringLiteral("mistral-medium-latest"), false,
-         QStringLiteral("Mistral model")},
-        {QStringLiteral("MISTRAL_BASE_URL"), QStringLiteral("https://api.mistral.ai/v1"), false,
-         QStringLiteral("Mistral API base URL")},
-        {QStringLiteral("VERTEX_AI_PROJECT_ID"),
-         {},
-         false,
-         QStringLiteral("Google Cloud project for Vertex AI")},
-        {QStringLiteral("VERTEX_AI_LOCATION"), QStringLiteral("us-central1"), false,
-         QStringLiteral("Vertex AI region")},
-        {QStringLiteral("VERTEX_AI_MODEL"), QStringLiteral("gemini-2.0-flash-exp"), false,
-         QStringLiteral("Gemini model")},
-        {QStringLiteral("VERTEX_AI_BASE_URL"),
-         {},
-         false,
-         QStringLiteral("Vertex AI endpoint (default: https://{location}-aiplatform.googleapis.com)")},
-        {QStringLiteral("VERTEX_AI_ACCESS_TOKEN"),
-         {},
-         true,
-         QStringLiteral("Explicit OAuth access token for Vertex AI")},
-        {QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS"),
-         {},
-         false,
-         QStringLiteral("Path to a service-account JSON key for Vertex AI")},
-        {QStringLiteral("GOOGLE_TOKEN_URL"), QStringLiteral("https://oauth2.googleapis.com/token"), false,
-         QStringLiteral("OAuth token endpoint for service-account auth")},
-        {QStringLiteral("GCE_METADATA_HOST"),
-         {},
-         false,
-         QStringLiteral("GCP metadata server host; set to use its tokens (on GCP)")},
-        {QStringLiteral("GEMINI_API_KEY"),
-         {},
-         true,
-         QStringLiteral("Gemini API key (generativelanguage endpoint) instead of Vertex auth")},
-        {QStringLiteral("GEMINI_BASE_URL"), QStringLiteral("https://generativelanguage.googleapis.com"),
-         false, QStringLiteral("Gemini API endpoint")},
-        // Tools
-        {QStringLiteral("OPENWEATHER_API_KEY"),
-         {},
-         true,
-         QStringLiteral("OpenWeatherMap key (else Open-Meteo)")},
-        {QStringLiteral("OPENWEATHER_BASE_URL"), QStringLiteral("https://api.openweathermap.org/data/2.5"),
-         false, QStringLiteral("OpenWeatherMap API base URL")},
-        {QStringLiteral("OPEN_METEO_BASE_URL"), QStringLiteral("https://api.open-meteo.com/v1"), false,
-         QStringLiteral("Open-Meteo forecast API base URL")},
-        {QStringLiteral("OPEN_METEO_GEOCODING_URL"),
-         QStringLiteral("https://geocoding-api.open-meteo.com/v1"), false,
-         QStringLiteral("Open-Meteo geocoding API base URL")},
-        {QStringLiteral("WEATHER_CACHE_TTL_S"), QStringLiteral("600"), false,
-         QStringLiteral("Weather cache lifetime")},
-        {QStringLiteral("WEATHER_HTTP_TIMEOUT_MS"), QStringLiteral("8000"), false,
-         QStringLiteral("Timeout of each weather service request")},
-        {QStringLiteral("TOOL_TIMEOUT_MS"), QStringLiteral("20000"), false,
-         QStringLiteral("Time a tool call may take before the model gets a timeout result")},
-        // Runs (queued non-interactive flow runs)
-        {QStringLiteral("RUN_WORKERS"), QStringLiteral("2"), false,
-         QStringLiteral("Runs executed at once by this process (0: execute none; the queue is shared)")},
-        {QStringLiteral("RUN_POLL_MS"), QStringLiteral("1000"), false,
-         QStringLiteral("How often workers look for queued runs and cancel requests")},
-        {QStringLiteral("RUN_LEASE_S"), QStringLiteral("60"), false,
-         QStringLiteral("A running run without a heartbeat for this long is recovered (requeued)")},
-        {QStringLiteral("RUN_MAX_ATTEMPTS"), QStringLiteral("3"), false,
-         QStringLiteral("Claims after which an abandoned run is failed instead of requeued")},
-        // HTTP server (aiagency serve)
-        {QStringLiteral("HOST"), QStringLiteral("127.0.0.1"), false,
-         QStringLiteral("Address `serve` binds (non-loopback needs an API key to exist)")},
-        {QStringLiteral("PORT"), QStringLiteral("8080"), false,
-         QStringLiteral("Port `serve` listens on (0: any free)")},
-        {QStringLiteral("HTTP_MAX_BODY_BYTES"), QStringLiteral("4194304"), false,
-         QStringLiteral("Largest request body; larger gets 413 before it is read")},
-        {QStringLiteral("HTTP_MAX_HEADER_BYTES"), QStringLiteral("16384"), false,
-         QStringLiteral("Largest request line + headers; larger gets 431")},
-        {QStringLiteral("HTTP_MAX_CONNECTIONS"), QStringLiteral("512"), false,
-         QStringLiteral("Open connections; more are answered 503 and closed")},
-        {QStringLiteral("HTTP_IDLE_TIMEOUT_MS"), QStringLiteral("60000"), false,
-         QStringLiteral("A keep-alive connection idle this long is closed")},
-        {QStringLiteral("HTTP_REQUEST_TIMEOUT_MS"), QStringLiteral("30000"), false,
-         QStringLiteral("A request must arrive completely within this time (else 408)")},
-        {QStringLiteral("HTTP_TURN_DEADLINE_MS"), QStringLiteral("300000"), false,
-         QStringLiteral("A chat turn running longer is cancelled (504)")},
-        {QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"), QStringLiteral("20000"), false,
-         QStringLiteral("On SIGTERM, turns in flight may finish this long before they are cancelled")},
-        {QStringLiteral("HTTP_AUTH_FAIL_LIMIT"), QStringLiteral("10"), false,
-         QStringLiteral("Failed authentications per address per minute before it is refused (429)")},
-        {QStringLiteral("HTTP_AUTH_BAN_MS"), QStringLiteral("300000"), false,
-         QStringLiteral("How long an address is refused after too many failed authentications")},
-        // Rate limits (tokens per minute / per hour, per tenant and provider)
-        {QStringLiteral("RATE_LIMIT_BACKEND"), QStringLiteral("memory"), false,
-         QStringLiteral("memory | postgres (shared by all processes on one database)")},
-        {QStringLiteral("RATE_LIMIT_OVERRIDE_CACHE_S"), QStringLiteral("30"), false,
-         QStringLiteral("How long per-tenant rate-limit overrides are cached")},
-        {QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("90000"), false,
-         QStringLiteral("OpenAI tokens/minute")},
-        {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("5000000"), false,
-         QStringLiteral("OpenAI tokens/hour")},
-        {QStringLiteral("MISTRAL_RATE_LIMIT_TPM"), QStringLiteral("2000000"), false,
-         QStringLiteral("Mistral tokens/minute")},
-        {QStringLiteral("MISTRAL_RATE_LIMIT_TPH"), QStringLiteral("100000000"), false,
-         QStringLiteral("Mistral tokens/hour")},
-        {QStringLiteral("VERTEX_RATE_LIMIT_TPM"), QStringLiteral("4000000"), false,
-         QStringLiteral("Vertex tokens/minute")},
-        {QStringLiteral("VERTEX_RATE_LIMIT_TPH"), QStringLiteral("200000000"), false,
-         QStringLiteral("Vertex tokens/hour")},
-        {QStringLiteral("GEMINI_RATE_LIMIT_TPM"), QStringLiteral("4000000"), false,
-         QStringLiteral("Gemini API tokens/minute")},
-        {QStringLiteral("GEMINI_RATE_LIMIT_TPH"), QStringLiteral("200000000"), false,
-         QStringLiteral("Gemini API tokens/hour")},
-        {QStringLiteral("DEMO_RATE_LIMIT_TPM"), QStringLiteral("1000000"), false,
-         QStringLiteral("Demo tokens/minute")},
-        {QStringLiteral("DEMO_RATE_LIMIT_TPH"), QStringLiteral("60000000"), false,
-         QStringLiteral("Demo tokens/hour")},
-    };
+    static const QList<SettingSpec> specs = buildSpecs();
     return specs;
+}
+
+const QList<SettingSection> &settingSections()
+{
+    static const QList<SettingSection> sections = {
+        {QStringLiteral("general"), QStringLiteral("Database, logging and local state")},
+        {QStringLiteral("providers"), QStringLiteral("LLM providers")},
+        {QStringLiteral("tools"), QStringLiteral("Tools")},
+        {QStringLiteral("runs"), QStringLiteral("Runs")},
+        {QStringLiteral("server"), QStringLiteral("HTTP server (serve)")},
+        {QStringLiteral("ratelimits"), QStringLiteral("Rate limits")},
+    };
+    return sections;
 }
 
 } // namespace agency::config

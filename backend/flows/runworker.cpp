@@ -21,23 +21,6 @@ namespace {
 constexpr int kRecordAttempts = 5;      ///< tries to record an outcome while the database is unreachable
 constexpr int kRecordRetryBaseMs = 200; ///< doubled after each failed try
 
-core::Result<int> boundedInt(const config::Settings &settings, const QString &key, qint64 min, qint64 max)
-{
-    auto value = settings.intValue(key);
-    if (!value)
-        return value.error();
-    if (value.value() < min || value.value() > max) {
-        return makeError(ErrorCode::InvalidArgument,
-                         QStringLiteral("%1 must be between %2 and %3, got %4")
-                             .arg(key)
-                             .arg(min)
-                             .arg(max)
-                             .arg(value.value()),
-                         {{QStringLiteral("setting"), key}});
-    }
-    return static_cast<int>(value.value());
-}
-
 /// Runs `step` with the future's result on `context`'s thread — or never, when `context` is
 /// destroyed first. QFuture::then(context, …) cannot be used here: in Qt 6.4 it asserts when the
 /// context dies before the future finishes, which a worker destroyed with database calls or turns
@@ -63,28 +46,6 @@ QString defaultWorkerId()
 }
 
 } // namespace
-
-core::Result<RunWorkerOptions> RunWorkerOptions::fromSettings(const config::Settings &settings)
-{
-    RunWorkerOptions options;
-    auto slots = boundedInt(settings, QStringLiteral("RUN_WORKERS"), 0, db::RunQueue::kMaxClaim);
-    if (!slots)
-        return slots.error();
-    auto poll = boundedInt(settings, QStringLiteral("RUN_POLL_MS"), 10, 3'600'000);
-    if (!poll)
-        return poll.error();
-    auto lease = boundedInt(settings, QStringLiteral("RUN_LEASE_S"), 2, 86'400);
-    if (!lease)
-        return lease.error();
-    auto attempts = boundedInt(settings, QStringLiteral("RUN_MAX_ATTEMPTS"), 1, 100);
-    if (!attempts)
-        return attempts.error();
-    options.slots = slots.value();
-    options.pollMs = poll.value();
-    options.leaseSeconds = lease.value();
-    options.maxAttempts = attempts.value();
-    return options;
-}
 
 /// One run this worker holds.
 struct RunWorker::Active

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "config/settings.h"
 #include "core/canceltoken.h"
 #include "core/future.h"
 #include "db/runqueue.h"
@@ -16,7 +15,8 @@
 
 namespace agency::flows {
 
-/// How a RunWorker behaves (settings RUN_WORKERS, RUN_POLL_MS, RUN_LEASE_S, RUN_MAX_ATTEMPTS).
+/// How a RunWorker behaves (settings RUN_WORKERS, RUN_POLL_MS, RUN_LEASE_S, RUN_MAX_ATTEMPTS,
+/// resolved by the composition root).
 struct RunWorkerOptions
 {
     int slots = 2;         ///< runs executed at once by this worker; 0 = execute none
@@ -24,9 +24,6 @@ struct RunWorkerOptions
     int leaseSeconds = 60; ///< a running run whose heartbeat is older than this is recovered
     int maxAttempts = 3;   ///< claims after which a run abandoned again is failed, not requeued
     QString workerId;      ///< empty: "<host>:<pid>:<random>", unique per instance
-
-    /// Reads the settings; InvalidArgument naming the key when one is out of range.
-    static core::Result<RunWorkerOptions> fromSettings(const config::Settings &settings);
 };
 
 /// The pool that executes queued runs (DESIGN.md §5 "Runs"): up to `slots` runs at once, each as

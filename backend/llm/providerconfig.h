@@ -17,6 +17,42 @@ struct HttpProviderConfig
     RetryPolicy retry;
 };
 
+/// One HTTP provider's endpoint (OpenAI, Mistral, the Gemini API).
+struct ProviderEndpoint
+{
+    QString baseUrl; ///< an http(s) URL (validated with the settings)
+    QString apiKey;  ///< secret; may be empty
+    QString model;   ///< the provider's default model (*_MODEL)
+};
+
+/// Vertex AI's settings (VERTEX_AI_*, GOOGLE_*, GCE_METADATA_HOST).
+struct VertexSettings
+{
+    QString projectId;             ///< empty: the service-account file's project_id
+    QString location;              ///< region, or "global"
+    QString model;                 ///< also the Gemini API's default model
+    QString baseUrl;               ///< empty: derived from the location
+    QString accessToken;           ///< secret; an OAuth token used as is
+    QString credentialsFile;       ///< service-account JSON key
+    QString tokenUrl;              ///< OAuth token endpoint for the service account
+    bool tokenUrlExplicit = false; ///< set by the user: wins over the key file's token_uri
+    QString metadataHost;          ///< GCP metadata server host (on GCP)
+};
+
+/// Everything ProviderFactory needs, resolved once from the validated settings by the
+/// composition root. Plain value.
+struct ProviderConfig
+{
+    QString defaultProvider = QStringLiteral("demo"); ///< LLM_PROVIDER, lower case
+    QString defaultModel;                             ///< LLM_MODEL: the default provider's model
+    HttpTimeouts timeouts;
+    RetryPolicy retry;
+    ProviderEndpoint openAi;
+    ProviderEndpoint mistral;
+    ProviderEndpoint gemini; ///< model unused: the Gemini API uses vertex.model
+    VertexSettings vertex;
+};
+
 /// `base` + `path` with exactly one slash between them.
 inline QString joinUrl(const QString &base, const QString &path)
 {

@@ -32,9 +32,8 @@ QString vertexDefaultBase(const QString &location)
 
 } // namespace
 
-ProviderFactory::ProviderFactory(const config::Settings &settings, QNetworkAccessManager *nam,
-                                 const core::Clock &clock)
-    : m_settings(settings), m_nam(nam), m_clock(clock)
+ProviderFactory::ProviderFactory(ProviderConfig config, QNetworkAccessManager *nam, const core::Clock &clock)
+    : m_config(std::move(config)), m_nam(nam), m_clock(clock)
 {
 }
 
@@ -43,97 +42,50 @@ QStringList ProviderFactory::names()
     return {kDemo, kOpenAi, kMistral, kVertex, kGemini};
 }
 
-QString ProviderFactory::defaultProvider() const
-{
-    const QString name = m_settings.value(QStringLiteral("LLM_PROVIDER")).trimmed().toLower();
-    return name.isEmpty() ? kDemo : name;
-}
-
-core::Result<HttpTimeouts> ProviderFactory::timeouts() const
-{
-    HttpTimeouts t;
-    const std::pair<const char *, qint64 *> keys[] = {{"LLM_TIMEOUT_CONNECT_MS", &t.connectMs},
-                                                      {"LLM_TIMEOUT_FIRST_BYTE_MS", &t.firstByteMs},
-                                                      {"LLM_TIMEOUT_TOTAL_MS", &t.totalMs}};
-    for (const auto &[key, target] : keys) {
-        auto value = m_settings.intValue(QLatin1String(key));
-        if (!value)
-            return value.error();
-        if (value.value() < 0 || value.value() > 24 * 3600 * 1000)
-            return core::makeError(
-                ErrorCode::InvalidArgument,
-                QStringLiteral("%1 must be between 0 and 86400000").arg(QLatin1String(key)));
-        *target = value.value();
-    }
-    return t;
-}
-
-core::Result<RetryPolicy> ProviderFactory::retryPolicy() const
-{
-    RetryPolicy policy;
-    auto attempts = m_settings.intValue(QStringLiteral("LLM_MAX_ATTEMPTS"));
-    if (!attempts)
-        return attempts.error();
-    auto total = m_settings.intValue(QStringLiteral("LLM_RETRY_MAX_TOTAL_MS"));
-    if (!total)
-        return total.error();
-    if (attempts.value() < 1 || attempts.value() > 20)
-        return core::makeError(ErrorCode::InvalidArgument,
-                               QStringLiteral("LLM_MAX_ATTEMPTS must be between 1 and 20"));
-    if (total.value() < 0)
-        return core::makeError(ErrorCode::InvalidArgument,
-                               QStringLiteral("LLM_RETRY_MAX_TOTAL_MS must not be negative"));
-    policy.maxAttempts = static_cast<int>(attempts.value());
-    policy.maxTotalMs = total.value();
-    return policy;
-}
-
 QString ProviderFactory::resolveModel(const QString &name, const QString &model) const
 {
     if (!model.isEmpty())
         return model;
-    const QString llmModel = m_settings.value(QStringLiteral("LLM_MODEL"));
-    if (!llmModel.isEmpty() && name == defaultProvider())
-        return llmModel;
+    if (!m_config.defaultModel.isEmpty() && name == defaultProvider())
+        return m_config.defaultModel;
     if (name == kOpenAi)
-        return m_settings.value(QStringLiteral("OPENAI_MODEL"));
+        return m_config.openAi.model;
     if (name == kMistral)
-        return m_settings.value(QStringLiteral("MISTRAL_MODEL"));
+        return m_config.mistral.model;
     if (name == kVertex || name == kGemini)
-        return m_settings.value(QStringLiteral("VERTEX_AI_MODEL"));
+        return m_config.vertex.model;
     return kDemo;
 }
 
 core::Error ProviderFactory::missing(const QString &name) const
 {
-    auto isSet = [this](const char *key) { return m_settings.isSet(QLatin1String(key)); };
+    const VertexSettings &vertex = m_config.vertex;
     if (name == kOpenAi) {
         // A custom base URL is usually a local server (Ollama, llama.cpp, vLLM) that needs no key.
-        const QString host = QUrl(m_settings.value(QStringLiteral("OPENAI_BASE_URL"))).host().toLower();
-        if (!isSet("OPENAI_API_KEY") &&
+        const QString host = QUrl(m_config.openAi.baseUrl).host().toLower();
+        if (m_config.openAi.apiKey.isEmpty() &&
             (host == QLatin1String("api.openai.com") || host.endsWith(QLatin1String(".openai.com"))))
             return notSet(QStringLiteral("OPENAI_API_KEY"));
     } else if (name == kMistral) {
-        if (!isSet("MISTRAL_API_KEY"))
+        if (m_config.mistral.apiKey.isEmpty())
             return notSet(QStringLiteral("MISTRAL_API_KEY"));
     } else if (name == kGemini) {
-        if (!isSet("GEMINI_API_KEY"))
+        if (m_config.gemini.apiKey.isEmpty())
             return notSet(QStringLiteral("GEMINI_API_KEY"));
     } else if (name == kVertex) {
-        const bool credentials = isSet("VERTEX_AI_ACCESS_TOKEN") || isSet("GOOGLE_APPLICATION_CREDENTIALS") ||
-                                 isSet("GCE_METADATA_HOST");
-        if (!credentials && !isSet("GEMINI_API_KEY"))
+        const bool credentials = !vertex.accessToken.isEmpty() || !vertex.credentialsFile.isEmpty() ||
+                                 !vertex.metadataHost.isEmpty();
+        if (!credentials && m_config.gemini.apiKey.isEmpty())
             return notSet(
                 QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS"),
                 QStringLiteral(" (Vertex AI needs GOOGLE_APPLICATION_CREDENTIALS, VERTEX_AI_ACCESS_TOKEN or "
                                "GCE_METADATA_HOST, with VERTEX_AI_PROJECT_ID; or set GEMINI_API_KEY)"));
         // The project may also come from the service-account file (read when the provider is made)
         // or from the metadata server (asked on the first call).
-        const bool projectFromKey =
-            isSet("GOOGLE_APPLICATION_CREDENTIALS") && !isSet("VERTEX_AI_ACCESS_TOKEN");
-        const bool projectFromMetadata = isSet("GCE_METADATA_HOST") && !isSet("VERTEX_AI_ACCESS_TOKEN") &&
-                                         !isSet("GOOGLE_APPLICATION_CREDENTIALS");
-        if (credentials && !isSet("VERTEX_AI_PROJECT_ID") && !projectFromKey && !projectFromMetadata)
+        const bool projectFromKey = !vertex.credentialsFile.isEmpty() && vertex.accessToken.isEmpty();
+        const bool projectFromMetadata =
+            !vertex.metadataHost.isEmpty() && vertex.accessToken.isEmpty() && vertex.credentialsFile.isEmpty();
+        if (credentials && vertex.projectId.isEmpty() && !projectFromKey && !projectFromMetadata)
             return notSet(QStringLiteral("VERTEX_AI_PROJECT_ID"));
     } else if (name != kDemo) {
         // Like an unknown flow: the name does not exist (NotFound), whoever typed it.
@@ -173,29 +125,15 @@ QList<core::ProviderInfo> ProviderFactory::providers() const
     return list;
 }
 
-core::Result<HttpProviderConfig> ProviderFactory::httpConfig(const QString &baseKey, const QString &baseUrl,
-                                                             const QString &keyKey,
-                                                             const QString &model) const
+HttpProviderConfig ProviderFactory::httpConfig(const QString &baseUrl, const QString &apiKey,
+                                               const QString &model) const
 {
     HttpProviderConfig config;
-    config.baseUrl = baseUrl.trimmed();
-    const QUrl url(config.baseUrl);
-    if (!url.isValid() || url.host().isEmpty() ||
-        (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")))
-        return core::makeError(
-            ErrorCode::InvalidArgument,
-            QStringLiteral("%1 is not an http(s) URL: \"%2\"").arg(baseKey, config.baseUrl),
-            {{QStringLiteral("setting"), baseKey}});
-    config.apiKey = keyKey.isEmpty() ? QString() : m_settings.value(keyKey).trimmed();
+    config.baseUrl = baseUrl;
+    config.apiKey = apiKey;
     config.defaultModel = model;
-    auto t = timeouts();
-    if (!t)
-        return t.error();
-    config.timeouts = t.value();
-    auto retry = retryPolicy();
-    if (!retry)
-        return retry.error();
-    config.retry = retry.value();
+    config.timeouts = m_config.timeouts;
+    config.retry = m_config.retry;
     return config;
 }
 
@@ -210,17 +148,12 @@ core::Result<std::shared_ptr<Provider>> ProviderFactory::create(const QString &r
         return std::shared_ptr<Provider>(std::make_shared<DemoProvider>(resolvedModel));
     if (name == kOpenAi || name == kMistral) {
         const bool openAi = name == kOpenAi;
-        const QString baseKey =
-            openAi ? QStringLiteral("OPENAI_BASE_URL") : QStringLiteral("MISTRAL_BASE_URL");
-        auto config = httpConfig(
-            baseKey, m_settings.value(baseKey),
-            openAi ? QStringLiteral("OPENAI_API_KEY") : QStringLiteral("MISTRAL_API_KEY"), resolvedModel);
-        if (!config)
-            return config.error();
+        const ProviderEndpoint &endpoint = openAi ? m_config.openAi : m_config.mistral;
+        const HttpProviderConfig config = httpConfig(endpoint.baseUrl, endpoint.apiKey, resolvedModel);
         OpenAiDialect dialect =
-            openAi ? OpenAiDialect::openAi(QUrl(config->baseUrl)) : OpenAiDialect::mistral();
+            openAi ? OpenAiDialect::openAi(QUrl(config.baseUrl)) : OpenAiDialect::mistral();
         return std::shared_ptr<Provider>(
-            std::make_shared<OpenAiProvider>(std::move(dialect), config.value(), m_nam, m_clock));
+            std::make_shared<OpenAiProvider>(std::move(dialect), config, m_nam, m_clock));
     }
     return createVertex(name == kGemini, resolvedModel);
 }
@@ -228,61 +161,49 @@ core::Result<std::shared_ptr<Provider>> ProviderFactory::create(const QString &r
 core::Result<std::shared_ptr<Provider>> ProviderFactory::createVertex(bool forceGeminiApi,
                                                                       const QString &model) const
 {
-    auto isSet = [this](const char *key) { return m_settings.isSet(QLatin1String(key)); };
-    const bool vertexCredentials = isSet("VERTEX_AI_ACCESS_TOKEN") ||
-                                   isSet("GOOGLE_APPLICATION_CREDENTIALS") || isSet("GCE_METADATA_HOST");
+    const VertexSettings &vertex = m_config.vertex;
+    const bool vertexCredentials =
+        !vertex.accessToken.isEmpty() || !vertex.credentialsFile.isEmpty() || !vertex.metadataHost.isEmpty();
     VertexConfig config;
     if (forceGeminiApi || !vertexCredentials) {
-        auto http =
-            httpConfig(QStringLiteral("GEMINI_BASE_URL"), m_settings.value(QStringLiteral("GEMINI_BASE_URL")),
-                       QStringLiteral("GEMINI_API_KEY"), model);
-        if (!http)
-            return http.error();
         config.mode = VertexConfig::Mode::GeminiApi;
-        config.http = http.value();
+        config.http = httpConfig(m_config.gemini.baseUrl, m_config.gemini.apiKey, model);
         return std::shared_ptr<Provider>(std::make_shared<VertexProvider>(config, nullptr, m_nam, m_clock));
     }
 
     std::optional<ServiceAccountKey> key;
-    if (isSet("GOOGLE_APPLICATION_CREDENTIALS") && !isSet("VERTEX_AI_ACCESS_TOKEN")) {
-        auto loaded =
-            ServiceAccountKey::fromFile(m_settings.value(QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS")));
+    if (!vertex.credentialsFile.isEmpty() && vertex.accessToken.isEmpty()) {
+        auto loaded = ServiceAccountKey::fromFile(vertex.credentialsFile);
         if (!loaded)
             return core::makeError(
                 loaded.error().code, loaded.error().message,
                 {{QStringLiteral("setting"), QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS")}});
         key = loaded.value();
     }
-    config.projectId = m_settings.value(QStringLiteral("VERTEX_AI_PROJECT_ID"));
+    config.projectId = vertex.projectId;
     if (config.projectId.isEmpty() && key)
         config.projectId = key->projectId;
-    const bool metadataServer = !isSet("VERTEX_AI_ACCESS_TOKEN") && !key;
+    const bool metadataServer = vertex.accessToken.isEmpty() && !key;
     // Without a project, the metadata server is asked for it on the first call (VertexProvider).
     if (config.projectId.isEmpty() && !metadataServer)
         return notSet(QStringLiteral("VERTEX_AI_PROJECT_ID"));
-    config.location = m_settings.value(QStringLiteral("VERTEX_AI_LOCATION"));
-    QString base = m_settings.value(QStringLiteral("VERTEX_AI_BASE_URL"));
-    if (base.isEmpty())
-        base = vertexDefaultBase(config.location);
-    auto http = httpConfig(QStringLiteral("VERTEX_AI_BASE_URL"), base, {}, model);
-    if (!http)
-        return http.error();
+    config.location = vertex.location;
+    const QString base = vertex.baseUrl.isEmpty() ? vertexDefaultBase(config.location) : vertex.baseUrl;
     config.mode = VertexConfig::Mode::VertexAi;
-    config.http = http.value();
+    config.http = httpConfig(base, {}, model);
 
     AccessTokenSource *tokens = nullptr;
-    if (isSet("VERTEX_AI_ACCESS_TOKEN")) {
-        tokens = new StaticTokenSource(m_settings.value(QStringLiteral("VERTEX_AI_ACCESS_TOKEN")).trimmed());
+    if (!vertex.accessToken.isEmpty()) {
+        tokens = new StaticTokenSource(vertex.accessToken);
     } else if (key) {
-        QString tokenUrl = m_settings.value(QStringLiteral("GOOGLE_TOKEN_URL"));
-        if (m_settings.source(QStringLiteral("GOOGLE_TOKEN_URL")) == config::Source::Default &&
-            key->tokenUri.startsWith(QLatin1String("https://")))
+        QString tokenUrl = vertex.tokenUrl;
+        if (!vertex.tokenUrlExplicit && key->tokenUri.startsWith(QLatin1String("https://")))
             tokenUrl = key->tokenUri;
         tokens = new ServiceAccountTokenSource(*key, tokenUrl, m_nam, m_clock, config.http.timeouts,
                                                config.http.retry);
     } else {
-        tokens = new MetadataTokenSource(m_settings.value(QStringLiteral("GCE_METADATA_HOST")), m_nam,
-                                         m_clock, config.http.timeouts, config.http.retry);
+        tokens = new MetadataTokenSource(vertex.metadataHost, m_nam, m_clock, config.http.timeouts,
+                                         config.http.retry);
     }
     return std::shared_ptr<Provider>(std::make_shared<VertexProvider>(config, tokens, m_nam, m_clock));
 }

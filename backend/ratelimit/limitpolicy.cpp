@@ -27,31 +27,18 @@ std::optional<qint64> limitValue(const QJsonValue &value)
     return static_cast<qint64>(d);
 }
 
-Result<qint64> settingLimit(const config::Settings &settings, const QString &key)
-{
-    auto value = settings.intValue(key);
-    if (!value)
-        return makeError(ErrorCode::NotConfigured, value.error().message, value.error().details);
-    if (value.value() < 0 || value.value() > kMaxLimitTokens) {
-        return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("%1 must be between 0 and %2").arg(key).arg(kMaxLimitTokens),
-                         {{QStringLiteral("setting"), key}});
-    }
-    return value.value();
-}
-
 } // namespace
 
-std::shared_ptr<LimitPolicy> LimitPolicy::create(config::Settings settings, TenantSettingsLookup lookup,
+std::shared_ptr<LimitPolicy> LimitPolicy::create(ProviderLimits defaults, TenantSettingsLookup lookup,
                                                  std::shared_ptr<const core::Clock> clock, qint64 cacheTtlMs)
 {
-    return std::make_shared<LimitPolicy>(std::move(settings), std::move(lookup), std::move(clock),
+    return std::make_shared<LimitPolicy>(std::move(defaults), std::move(lookup), std::move(clock),
                                          cacheTtlMs);
 }
 
-LimitPolicy::LimitPolicy(config::Settings settings, TenantSettingsLookup lookup,
+LimitPolicy::LimitPolicy(ProviderLimits defaults, TenantSettingsLookup lookup,
                          std::shared_ptr<const core::Clock> clock, qint64 cacheTtlMs)
-    : m_settings(std::move(settings)), m_lookup(std::move(lookup)), m_clock(std::move(clock)),
+    : m_defaults(std::move(defaults)), m_lookup(std::move(lookup)), m_clock(std::move(clock)),
       m_cacheTtlMs(cacheTtlMs)
 {
 }
@@ -89,28 +76,26 @@ core::Status LimitPolicy::validateTenantSettings(const QJsonObject &tenantSettin
     return {};
 }
 
-Result<Limits> LimitPolicy::providerDefaults(const QString &provider) const
+TenantLimits TenantLimits::parse(const QJsonObject &tenantSettings)
 {
-    const QString prefix = provider.toUpper().replace(u'-', u'_');
-    auto tpm = settingLimit(m_settings, prefix + QStringLiteral("_RATE_LIMIT_TPM"));
-    if (!tpm)
-        return tpm.error();
-    auto tph = settingLimit(m_settings, prefix + QStringLiteral("_RATE_LIMIT_TPH"));
-    if (!tph)
-        return tph.error();
-    return Limits{tpm.value(), tph.value()};
+    TenantLimits out;
+    const QJsonObject providers = tenantSettings.value(kRateLimits).toObject();
+    for (auto it = providers.constBegin(); it != providers.constEnd(); ++it) {
+        const QJsonObject entry = it.value().toObject();
+        out.byProvider.insert(it.key(), Entry{limitValue(entry.value(QLatin1String("tpm"))),
+                                              limitValue(entry.value(QLatin1String("tph")))});
+    }
+    return out;
 }
 
-Limits LimitPolicy::applyOverride(Limits base, const QJsonObject &tenantSettings, const QString &provider)
+Limits TenantLimits::apply(Limits base, const QString &provider) const
 {
-    const QJsonObject providers = tenantSettings.value(kRateLimits).toObject();
-    const QJsonValue entryValue =
-        providers.contains(provider) ? providers.value(provider) : providers.value(QLatin1String("*"));
-    const QJsonObject entry = entryValue.toObject();
-    if (const auto tpm = limitValue(entry.value(QLatin1String("tpm"))))
-        base.tokensPerMinute = *tpm;
-    if (const auto tph = limitValue(entry.value(QLatin1String("tph"))))
-        base.tokensPerHour = *tph;
+    const auto it = byProvider.constFind(provider);
+    const Entry entry = it != byProvider.cend() ? *it : byProvider.value(QStringLiteral("*"));
+    if (entry.tokensPerMinute)
+        base.tokensPerMinute = *entry.tokensPerMinute;
+    if (entry.tokensPerHour)
+        base.tokensPerHour = *entry.tokensPerHour;
     return base;
 }
 
@@ -130,7 +115,8 @@ core::Async<QJsonObject> LimitPolicy::tenantSettings(const QString &tenantId)
         if (settings) {
             if (auto self = weak.lock()) {
                 QMutexLocker lock(&self->m_mutex);
-                self->m_cache.insert(tenantId, CachedSettings{settings.value(), now});
+                self->m_cache.insert(tenantId,
+                                     CachedSettings{settings.value(), TenantLimits::parse(settings.value()), now});
             }
         }
         return settings;
@@ -139,22 +125,26 @@ core::Async<QJsonObject> LimitPolicy::tenantSettings(const QString &tenantId)
 
 core::Async<Limits> LimitPolicy::limitsFor(const QString &tenantId, const QString &provider)
 {
-    auto defaults = providerDefaults(provider);
-    if (!defaults)
-        return core::failedAsync<Limits>(defaults.error());
+    const Limits defaults = providerDefaults(provider);
     if (!m_lookup)
-        return core::readyAsync<Limits>(defaults.value());
+        return core::readyAsync<Limits>(defaults);
+    {
+        // The common case: the overrides were parsed when the settings were read.
+        QMutexLocker lock(&m_mutex);
+        const auto it = m_cache.constFind(tenantId);
+        if (it != m_cache.cend() && m_clock->monotonicMs() - it->fetchedAtMs < m_cacheTtlMs)
+            return core::readyAsync<Limits>(it->limits.apply(defaults, provider));
+    }
     return tenantSettings(tenantId)
-        .then([tenantId, provider,
-               base = defaults.value()](const Result<QJsonObject> &settings) -> Result<Limits> {
+        .then([tenantId, provider, defaults](const Result<QJsonObject> &settings) -> Result<Limits> {
             if (!settings) {
                 qCWarning(lcLimits).noquote() << "rate limits of tenant" << tenantId
                                               << "fall back to defaults:" << settings.error().toString();
-                return base;
+                return defaults;
             }
-            return applyOverride(base, settings.value(), provider);
+            return TenantLimits::parse(settings.value()).apply(defaults, provider);
         })
-        .onCanceled([base = defaults.value()] { return Result<Limits>(base); });
+        .onCanceled([defaults] { return Result<Limits>(defaults); });
 }
 
 void LimitPolicy::invalidate(const QString &tenantId)

@@ -6,16 +6,23 @@
 
 #include <memory>
 
-namespace agency::config {
-class Settings;
-}
 namespace agency::db {
 class DbExecutor;
 }
 
 namespace agency::ratelimit {
 
-/// What the composition root holds: the limiter chosen by RATE_LIMIT_BACKEND and its policy (to
+/// Configuration of rate limiting (settings RATE_LIMIT_BACKEND, RATE_LIMIT_OVERRIDE_CACHE_S and
+/// `<PROVIDER>_RATE_LIMIT_TPM/TPH`), resolved by the composition root.
+struct RateLimitConfig
+{
+    enum class Backend { Memory, Postgres };
+    Backend backend = Backend::Memory;
+    qint64 overrideCacheMs = LimitPolicy::kDefaultCacheTtlMs; ///< how long tenant overrides are cached
+    ProviderLimits providerDefaults;                          ///< a provider not listed is unlimited
+};
+
+/// What the composition root holds: the limiter chosen by the config and its policy (to
 /// invalidate a tenant's cached overrides after an update).
 struct RateLimiting
 {
@@ -23,11 +30,9 @@ struct RateLimiting
     std::unique_ptr<RateLimiter> limiter;
 };
 
-/// Builds the rate limiter from settings: RATE_LIMIT_BACKEND (memory | postgres),
-/// RATE_LIMIT_OVERRIDE_CACHE_S and the `<PROVIDER>_RATE_LIMIT_TPM/TPH` defaults (checked here for
-/// openai, mistral, vertex and demo). `executor` is required for postgres and borrowed.
-/// NotConfigured naming the setting when one is malformed.
-core::Result<RateLimiting> createRateLimiting(const config::Settings &settings, db::DbExecutor *executor,
+/// Builds the rate limiter. `executor` is required for the postgres back-end and borrowed:
+/// NotConfigured without it.
+core::Result<RateLimiting> createRateLimiting(const RateLimitConfig &config, db::DbExecutor *executor,
                                               std::shared_ptr<const core::Clock> clock,
                                               TenantSettingsLookup lookup);
 

@@ -2,24 +2,31 @@
 
 #include "core/clock.h"
 #include "toolregistry.h"
+#include "weathertool.h"
 
 #include <memory>
 
-namespace agency::config {
-class Settings;
-}
+class QNetworkAccessManager;
+
 namespace agency::db {
 class DbExecutor;
 }
 
 namespace agency::tools {
 
-/// The registry the product ships, for the composition root: default timeout TOOL_TIMEOUT_MS and
-/// the built-in tools (get_weather, configured by WeatherSettings::fromSettings()). `cache` is
-/// optional and borrowed (no executor: no weather cache). NotConfigured naming the setting when a
-/// setting is malformed. Create on the event-loop thread that will run chat turns.
+/// Configuration of the tools the product ships (settings TOOL_TIMEOUT_MS and the weather ones).
+struct ToolsConfig
+{
+    int timeoutMs = 20000; ///< default time limit of one tool call
+    WeatherConfig weather;
+};
+
+/// The registry the product ships, for the composition root: the default timeout and the
+/// built-in tools (get_weather, its back-end sending through `nam`). `cache` is optional and
+/// borrowed (no executor: no weather cache); `nam` must outlive the registry. Create on `nam`'s
+/// thread, the event-loop thread that will run chat turns.
 core::Result<std::unique_ptr<ToolRegistry>>
-createBuiltinToolRegistry(const config::Settings &settings, db::DbExecutor *cache,
+createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam, db::DbExecutor *cache,
                           std::shared_ptr<const core::Clock> clock);
 
 } // namespace agency::tools

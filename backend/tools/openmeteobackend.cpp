@@ -152,10 +152,10 @@ Result<QJsonObject> parseForecast(const JsonReply &reply, const Place &place, We
 
 } // namespace
 
-OpenMeteoBackend::OpenMeteoBackend(QNetworkAccessManager &nam, QObject *context, QUrl forecastBaseUrl,
-                                   QUrl geocodingBaseUrl, int timeoutMs)
-    : m_nam(nam), m_context(context), m_forecastBase(std::move(forecastBaseUrl)),
-      m_geocodingBase(std::move(geocodingBaseUrl)), m_timeoutMs(timeoutMs)
+OpenMeteoBackend::OpenMeteoBackend(QNetworkAccessManager &nam, QUrl forecastBaseUrl, QUrl geocodingBaseUrl,
+                                   int timeoutMs)
+    : m_nam(nam), m_forecastBase(std::move(forecastBaseUrl)), m_geocodingBase(std::move(geocodingBaseUrl)),
+      m_timeoutMs(timeoutMs)
 {
 }
 
@@ -204,17 +204,13 @@ core::Async<QJsonObject> OpenMeteoBackend::fetch(const QString &location, Weathe
     if (name.isEmpty())
         return core::failedAsync<QJsonObject>(
             makeError(ErrorCode::InvalidArgument, QStringLiteral("location: a place name is required")));
-    if (!m_context)
-        return core::failedAsync<QJsonObject>(
-            makeError(ErrorCode::Cancelled, QStringLiteral("weather tool shut down")));
 
     auto promise = detail::makePromise<QJsonObject>();
     core::Async<QJsonObject> future = promise->future();
     const QString unknownPlace = QStringLiteral("no place called \"%1\" was found").arg(location);
     const int count = qualifiers.isEmpty() ? 1 : 10;
     getJson(m_nam, geocodingUrl(name, count), kGeocodingService, cancel, m_timeoutMs)
-        .then(m_context.data(), [this, promise, qualifiers, unknownPlace, units,
-                                 cancel](Result<JsonReply> geo) {
+        .then(&m_context, [this, promise, qualifiers, unknownPlace, units, cancel](Result<JsonReply> geo) {
             if (!geo)
                 return detail::complete(promise, Result<QJsonObject>(geo.error()));
             if (geo->status != 200) {
@@ -233,7 +229,7 @@ core::Async<QJsonObject> OpenMeteoBackend::fetch(const QString &location, Weathe
                                         Result<QJsonObject>(makeError(ErrorCode::NotFound, unknownPlace)));
             getJson(m_nam, forecastUrl(place->latitude, place->longitude, units), kForecastService, cancel,
                     m_timeoutMs)
-                .then(m_context.data(), [promise, place = *place, units](Result<JsonReply> forecast) {
+                .then(&m_context, [promise, place = *place, units](Result<JsonReply> forecast) {
                     detail::complete(promise, forecast ? parseForecast(forecast.value(), place, units)
                                                        : Result<QJsonObject>(forecast.error()));
                 });

@@ -2,11 +2,10 @@
 
 #include "weatherbackend.h"
 
-#include <QPointer>
+#include <QObject>
 #include <QUrl>
 
 class QNetworkAccessManager;
-class QObject;
 
 namespace agency::tools {
 
@@ -16,13 +15,12 @@ namespace agency::tools {
 /// geocoder's candidates by country code, country, or region. Temperatures come in °C or °F and
 /// are converted to kelvin for `standard`; weather codes are mapped with conditionForWmoCode().
 ///
-/// Thread affinity: `nam` and `context` (continuations run there) share one thread.
-/// Ownership: borrows `nam` and `context`; both must outlive pending fetches.
+/// Thread affinity: create and use on `nam`'s thread. Ownership: borrows `nam`, which must outlive
+/// the back-end; destroying the back-end drops the continuations of fetches still in flight.
 class OpenMeteoBackend final : public WeatherBackend
 {
 public:
-    OpenMeteoBackend(QNetworkAccessManager &nam, QObject *context, QUrl forecastBaseUrl,
-                     QUrl geocodingBaseUrl, int timeoutMs);
+    OpenMeteoBackend(QNetworkAccessManager &nam, QUrl forecastBaseUrl, QUrl geocodingBaseUrl, int timeoutMs);
 
     QString id() const override { return QStringLiteral("open-meteo"); }
     core::Async<QJsonObject> fetch(const QString &location, WeatherUnits units,
@@ -34,10 +32,10 @@ public:
 
 private:
     QNetworkAccessManager &m_nam;
-    QPointer<QObject> m_context;
     QUrl m_forecastBase;
     QUrl m_geocodingBase;
     int m_timeoutMs;
+    QObject m_context; ///< continuations run here; last, so it goes first
 };
 
 } // namespace agency::tools

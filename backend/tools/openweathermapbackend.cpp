@@ -96,10 +96,9 @@ Result<QJsonObject> parseWeather(const JsonReply &reply, const QString &location
 
 } // namespace
 
-OpenWeatherMapBackend::OpenWeatherMapBackend(QNetworkAccessManager &nam, QObject *context, QUrl baseUrl,
-                                             QString apiKey, int timeoutMs)
-    : m_nam(nam), m_context(context), m_base(std::move(baseUrl)), m_apiKey(std::move(apiKey)),
-      m_timeoutMs(timeoutMs)
+OpenWeatherMapBackend::OpenWeatherMapBackend(QNetworkAccessManager &nam, QUrl baseUrl, QString apiKey,
+                                             int timeoutMs)
+    : m_nam(nam), m_base(std::move(baseUrl)), m_apiKey(std::move(apiKey)), m_timeoutMs(timeoutMs)
 {
 }
 
@@ -122,11 +121,8 @@ QUrl OpenWeatherMapBackend::weatherUrl(const QString &location, WeatherUnits uni
 core::Async<QJsonObject> OpenWeatherMapBackend::fetch(const QString &location, WeatherUnits units,
                                                       const core::CancelTokenPtr &cancel)
 {
-    if (!m_context)
-        return core::failedAsync<QJsonObject>(
-            makeError(ErrorCode::Cancelled, QStringLiteral("weather tool shut down")));
     return getJson(m_nam, weatherUrl(location, units), kService, cancel, m_timeoutMs)
-        .then(m_context.data(), [location, units, key = m_apiKey](Result<JsonReply> reply) {
+        .then(&m_context, [location, units, key = m_apiKey](Result<JsonReply> reply) {
             return reply ? parseWeather(reply.value(), location, units, key)
                          : Result<QJsonObject>(reply.error());
         });

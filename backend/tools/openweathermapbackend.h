@@ -2,11 +2,10 @@
 
 #include "weatherbackend.h"
 
-#include <QPointer>
+#include <QObject>
 #include <QUrl>
 
 class QNetworkAccessManager;
-class QObject;
 
 namespace agency::tools {
 
@@ -15,13 +14,12 @@ namespace agency::tools {
 /// The key travels only in requests to the configured base URL (redirects are not followed) and
 /// never appears in messages or logs: any echo of it in a server message is masked.
 ///
-/// Thread affinity: `nam` and `context` (continuations run there) share one thread.
-/// Ownership: borrows `nam` and `context`; both must outlive pending fetches.
+/// Thread affinity: create and use on `nam`'s thread. Ownership: borrows `nam`, which must outlive
+/// the back-end; destroying the back-end drops the continuations of fetches still in flight.
 class OpenWeatherMapBackend final : public WeatherBackend
 {
 public:
-    OpenWeatherMapBackend(QNetworkAccessManager &nam, QObject *context, QUrl baseUrl, QString apiKey,
-                          int timeoutMs);
+    OpenWeatherMapBackend(QNetworkAccessManager &nam, QUrl baseUrl, QString apiKey, int timeoutMs);
 
     QString id() const override { return QStringLiteral("openweathermap"); }
     core::Async<QJsonObject> fetch(const QString &location, WeatherUnits units,
@@ -32,10 +30,10 @@ public:
 
 private:
     QNetworkAccessManager &m_nam;
-    QPointer<QObject> m_context;
     QUrl m_base;
     QString m_apiKey;
     int m_timeoutMs;
+    QObject m_context; ///< continuations run here; last, so it goes first
 };
 
 } // namespace agency::tools

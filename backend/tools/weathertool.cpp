@@ -1,12 +1,10 @@
 #include "weathertool.h"
 
-#include "config/settings.h"
 #include "openmeteobackend.h"
 #include "openweathermapbackend.h"
 
 #include <QJsonArray>
 #include <QLoggingCategory>
-#include <QNetworkAccessManager>
 
 Q_LOGGING_CATEGORY(lcWeather, "agency.tools.weather")
 
@@ -16,86 +14,22 @@ using core::ErrorCode;
 using core::makeError;
 using core::Result;
 
-namespace {
-
-Result<QUrl> urlSetting(const config::Settings &settings, const QString &key)
+std::unique_ptr<WeatherBackend> makeWeatherBackend(const WeatherConfig &config, QNetworkAccessManager &nam)
 {
-    const QString text = settings.value(key).trimmed();
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid() || url.host().isEmpty() ||
-        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
-        return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("%1 must be an absolute http(s) URL, got \"%2\"").arg(key, text),
-                         {{QStringLiteral("setting"), key}});
-    }
-    return url;
+    if (config.openWeatherApiKey.isEmpty())
+        return std::make_unique<OpenMeteoBackend>(nam, config.openMeteoBaseUrl, config.openMeteoGeocodingUrl,
+                                                  config.httpTimeoutMs);
+    return std::make_unique<OpenWeatherMapBackend>(nam, config.openWeatherBaseUrl, config.openWeatherApiKey,
+                                                   config.httpTimeoutMs);
 }
 
-Result<int> intSetting(const config::Settings &settings, const QString &key, qint64 min, qint64 max)
+WeatherTool::WeatherTool(std::unique_ptr<WeatherBackend> backend, int cacheTtlSeconds,
+                         db::DbExecutor *cacheExecutor, std::shared_ptr<const core::Clock> clock,
+                         QObject *parent)
+    : QObject(parent), m_clock(std::move(clock)), m_backend(std::move(backend))
 {
-    auto value = settings.intValue(key);
-    if (!value)
-        return makeError(ErrorCode::NotConfigured, value.error().message, value.error().details);
-    if (value.value() < min || value.value() > max) {
-        return makeError(ErrorCode::NotConfigured,
-                         QStringLiteral("%1 must be between %2 and %3").arg(key).arg(min).arg(max),
-                         {{QStringLiteral("setting"), key}});
-    }
-    return static_cast<int>(value.value());
-}
-
-} // namespace
-
-Result<WeatherSettings> WeatherSettings::fromSettings(const config::Settings &settings)
-{
-    WeatherSettings out;
-    auto forecast = urlSetting(settings, QStringLiteral("OPEN_METEO_BASE_URL"));
-    if (!forecast)
-        return forecast.error();
-    auto geocoding = urlSetting(settings, QStringLiteral("OPEN_METEO_GEOCODING_URL"));
-    if (!geocoding)
-        return geocoding.error();
-    auto owm = urlSetting(settings, QStringLiteral("OPENWEATHER_BASE_URL"));
-    if (!owm)
-        return owm.error();
-    auto ttl = intSetting(settings, QStringLiteral("WEATHER_CACHE_TTL_S"), 0, 7 * 24 * 3600);
-    if (!ttl)
-        return ttl.error();
-    auto timeout = intSetting(settings, QStringLiteral("WEATHER_HTTP_TIMEOUT_MS"), 100, 600'000);
-    if (!timeout)
-        return timeout.error();
-    out.openMeteoBaseUrl = forecast.value();
-    out.openMeteoGeocodingUrl = geocoding.value();
-    out.openWeatherBaseUrl = owm.value();
-    out.openWeatherApiKey = settings.value(QStringLiteral("OPENWEATHER_API_KEY")).trimmed();
-    out.cacheTtlSeconds = ttl.value();
-    out.httpTimeoutMs = timeout.value();
-    return out;
-}
-
-WeatherTool::WeatherTool(WeatherSettings settings, db::DbExecutor *cacheExecutor,
-                         std::shared_ptr<const core::Clock> clock, QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)), m_clock(std::move(clock)),
-      m_nam(new QNetworkAccessManager(this))
-{
-    if (m_settings.openWeatherApiKey.isEmpty()) {
-        m_backend =
-            std::make_unique<OpenMeteoBackend>(*m_nam, this, m_settings.openMeteoBaseUrl,
-                                               m_settings.openMeteoGeocodingUrl, m_settings.httpTimeoutMs);
-    } else {
-        m_backend =
-            std::make_unique<OpenWeatherMapBackend>(*m_nam, this, m_settings.openWeatherBaseUrl,
-                                                    m_settings.openWeatherApiKey, m_settings.httpTimeoutMs);
-    }
-    if (cacheExecutor && m_settings.cacheTtlSeconds > 0)
-        m_cache = std::make_unique<WeatherCache>(*cacheExecutor, m_clock, m_settings.cacheTtlSeconds);
-}
-
-WeatherTool::~WeatherTool()
-{
-    // Replies go first: their finished handlers must not run against a half-destroyed tool.
-    delete m_nam;
-    m_nam = nullptr;
+    if (cacheExecutor && cacheTtlSeconds > 0)
+        m_cache = std::make_unique<WeatherCache>(*cacheExecutor, m_clock, cacheTtlSeconds);
 }
 
 QString WeatherTool::description() const

@@ -14,18 +14,16 @@
 
 class QNetworkAccessManager;
 
-namespace agency::config {
-class Settings;
-}
 namespace agency::db {
 class DbExecutor;
 }
 
 namespace agency::tools {
 
-/// Configuration of the weather tool (settings OPEN_METEO_BASE_URL, OPEN_METEO_GEOCODING_URL,
-/// OPENWEATHER_BASE_URL, OPENWEATHER_API_KEY, WEATHER_CACHE_TTL_S, WEATHER_HTTP_TIMEOUT_MS).
-struct WeatherSettings
+/// Configuration of the weather tool, resolved from settings by the composition root
+/// (OPEN_METEO_BASE_URL, OPEN_METEO_GEOCODING_URL, OPENWEATHER_BASE_URL, OPENWEATHER_API_KEY,
+/// WEATHER_CACHE_TTL_S, WEATHER_HTTP_TIMEOUT_MS). Plain value; the settings validated the ranges.
+struct WeatherConfig
 {
     QUrl openMeteoBaseUrl;
     QUrl openMeteoGeocodingUrl;
@@ -33,11 +31,11 @@ struct WeatherSettings
     QString openWeatherApiKey; ///< secret; when set, OpenWeatherMap is used instead of Open-Meteo
     int cacheTtlSeconds = 600; ///< 0 disables the cache
     int httpTimeoutMs = 8000;  ///< per HTTP request
-
-    /// NotConfigured naming the setting for a base URL that is not absolute http(s), or a bad
-    /// number.
-    static core::Result<WeatherSettings> fromSettings(const config::Settings &settings);
 };
+
+/// The back-end `config` calls for (OpenWeatherMap when it has a key, else Open-Meteo), sending
+/// its requests through `nam`. Create on `nam`'s thread; `nam` must outlive the back-end.
+std::unique_ptr<WeatherBackend> makeWeatherBackend(const WeatherConfig &config, QNetworkAccessManager &nam);
 
 /// `get_weather` (DESIGN.md §5, the seed's reference agent): current weather for a place.
 ///
@@ -61,14 +59,15 @@ struct WeatherSettings
 /// in flight, with cached_at the time the shared answer was fetched. Cancelling one call only
 /// lets that call go; the lookup is aborted when every call waiting for it has been cancelled.
 ///
-/// Thread affinity: create and use on one event-loop thread (it owns a QNetworkAccessManager).
-/// Ownership: borrows the executor (optional) and shares the clock.
+/// Thread affinity: create and use on the back-end's event-loop thread.
+/// Ownership: owns the back-end, borrows the executor (optional) and shares the clock. Destroying
+/// the tool cancels its lookups in flight (their requests are aborted at once).
 class WeatherTool final : public QObject, public Tool
 {
 public:
-    WeatherTool(WeatherSettings settings, db::DbExecutor *cacheExecutor,
+    /// `cacheTtlSeconds` 0 (or no executor) means no cache.
+    WeatherTool(std::unique_ptr<WeatherBackend> backend, int cacheTtlSeconds, db::DbExecutor *cacheExecutor,
                 std::shared_ptr<const core::Clock> clock, QObject *parent = nullptr);
-    ~WeatherTool() override;
 
     QString name() const override { return QStringLiteral("get_weather"); }
     QString description() const override;
@@ -95,11 +94,11 @@ private:
     void fetchAndStore(const QString &location, const QString &key, WeatherUnits units,
                        const core::CancelTokenPtr &cancel, const detail::PromisePtr<Answer> &promise);
 
-    WeatherSettings m_settings;
     std::shared_ptr<const core::Clock> m_clock;
-    QNetworkAccessManager *m_nam;
     std::unique_ptr<WeatherBackend> m_backend;
     std::unique_ptr<WeatherCache> m_cache;
+    // Last, so it is destroyed first: cancelling the lookups aborts their requests while the
+    // back-end and the cache are still there.
     SingleFlight<Answer> m_lookups{this};
 };
 

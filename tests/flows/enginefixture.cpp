@@ -11,16 +11,16 @@
 #include "ratelimit/postgresratelimiter.h"
 #include "ratelimit/usagerecorder.h"
 #include "testpostgres.h"
+#include "tools/builtintools.h"
 #include "tools/toolregistry.h"
-#include "tools/weathertool.h"
 
 #include <QSet>
 #include <QSqlQuery>
 
 namespace agency::test {
 
-config::Settings engineSettings(const QString &openAiBaseUrl, const QString &weatherOrigin,
-                                const QHash<QString, QString> &extra)
+runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString &weatherOrigin,
+                                    const QHash<QString, QString> &extra)
 {
     QHash<QString, QString> values{
         {QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
@@ -39,10 +39,13 @@ config::Settings engineSettings(const QString &openAiBaseUrl, const QString &wea
     };
     for (auto it = extra.cbegin(); it != extra.cend(); ++it)
         values.insert(it.key(), it.value());
-    return config::Settings::fromValues(values);
+    auto config = runtime::RuntimeConfig::fromValues(values);
+    if (!config)
+        qFatal("invalid test settings: %s", qPrintable(config.error().toString()));
+    return config.value();
 }
 
-EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &settings,
+EngineFixture::EngineFixture(db::DbExecutor &executor, const runtime::RuntimeConfig &config,
                              const QList<core::FlowDefinition> &extraFlows, Limiter limiter)
     // Network lanes as the program has them: more than Qt 6.4's six connections per host and
     // manager, so tests can hold many provider calls at once.
@@ -50,16 +53,12 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &s
 {
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
-    m_providerFactory = std::make_unique<llm::ProviderFactory>(settings, m_nam.get(), *m_clock);
+    m_providerFactory = std::make_unique<llm::ProviderFactory>(config.providers, m_nam.get(), *m_clock);
 
-    const int toolTimeout = static_cast<int>(settings.intValue(QStringLiteral("TOOL_TIMEOUT_MS")).value());
-    m_tools = std::make_unique<tools::ToolRegistry>(toolTimeout);
-    auto weather = tools::WeatherSettings::fromSettings(settings);
-    if (!weather)
-        qFatal("weather settings: %s", qPrintable(weather.error().toString()));
-    if (auto added = m_tools->add(std::make_shared<tools::WeatherTool>(weather.value(), &executor, m_clock));
-        !added)
-        qFatal("weather tool: %s", qPrintable(added.error().toString()));
+    auto tools = tools::createBuiltinToolRegistry(config.tools, *m_nam, &executor, m_clock);
+    if (!tools)
+        qFatal("tools: %s", qPrintable(tools.error().toString()));
+    m_tools = std::move(tools).value();
 
     // Built-ins only: no user directory, so a developer's own flows never leak into a test.
     m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load({}, m_tools->names()));
@@ -68,7 +67,7 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const config::Settings &s
 
     db::TenantRepository *tenantRepo = m_tenants.get();
     auto lookup = [tenantRepo](const QString &tenantId) { return tenantRepo->settingsOf(tenantId); };
-    m_policy = ratelimit::LimitPolicy::create(settings, lookup, m_clock);
+    m_policy = ratelimit::LimitPolicy::create(config.rateLimits.providerDefaults, lookup, m_clock);
     if (limiter == Limiter::Postgres)
         m_limiter = std::make_unique<ratelimit::PostgresRateLimiter>(executor, m_policy, m_clock);
     else

@@ -7,12 +7,12 @@
 // provider talks to a FakeOpenAiServer and get_weather to a FakeWeatherServer, both over real
 // HTTP on 127.0.0.1.
 
-#include "config/settings.h"
 #include "core/clock.h"
 #include "db/records.h"
 #include "fakehttpserver.h"
 #include "flows/flowregistry.h"
 #include "flows/turnengine.h"
+#include "runtime/runtimeconfig.h"
 #include "service/agencyservice.h"
 
 #include <QHash>
@@ -41,11 +41,11 @@ class UsageRecorder;
 
 namespace agency::test {
 
-/// Settings for the fixture: OpenAI (the default provider) at `openAiBaseUrl` with one attempt and
-/// short timeouts, Open-Meteo at `weatherOrigin` (FakeWeatherServer's /geo/v1 and /meteo/v1
-/// paths), no weather cache. `extra` wins over all of them.
-config::Settings engineSettings(const QString &openAiBaseUrl, const QString &weatherOrigin,
-                                const QHash<QString, QString> &extra = {});
+/// Config for the fixture, from settings: OpenAI (the default provider) at `openAiBaseUrl` with one
+/// attempt and short timeouts, Open-Meteo at `weatherOrigin` (FakeWeatherServer's /geo/v1 and
+/// /meteo/v1 paths), no weather cache. `extra` wins over all of them.
+runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString &weatherOrigin,
+                                    const QHash<QString, QString> &extra = {});
 
 class EngineFixture
 {
@@ -54,7 +54,7 @@ public:
 
     /// Builds everything on the calling thread. `extraFlows` are added to the built-in ones
     /// (replacing a built-in of the same flow_type).
-    EngineFixture(db::DbExecutor &executor, const config::Settings &settings,
+    EngineFixture(db::DbExecutor &executor, const runtime::RuntimeConfig &config,
                   const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory);
     ~EngineFixture();
 

@@ -103,7 +103,7 @@ void TestAgencyService::makeFixture(EngineFixture::Limiter limiter)
 {
     m_fx.reset();
     m_fx = std::make_unique<EngineFixture>(
-        *m_db, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString()),
+        *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()),
         QList<core::FlowDefinition>{}, limiter);
 }
 

@@ -112,7 +112,7 @@ void TestTurnEngine::makeFixture(const QHash<QString, QString> &extra)
 {
     m_fx.reset();
     m_fx = std::make_unique<EngineFixture>(
-        *m_db, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
+        *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
         QList<core::FlowDefinition>{test::testFlow(QStringLiteral("weather-once"), 1),
                                     test::testFlow(QStringLiteral("weather-none"), 0)});
 }

@@ -130,7 +130,7 @@ void TestTurnHistory::init()
     for (int w = 1; w <= 12; ++w)
         windows.append(test::testFlow(QStringLiteral("win-%1").arg(w), 4, w));
     m_fx = std::make_unique<EngineFixture>(
-        *m_db, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString()), windows);
+        *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()), windows);
 }
 
 void TestTurnHistory::cleanup()

@@ -7,6 +7,7 @@
 #include "llm/googleauth.h"
 #include "llm/providerfactory.h"
 #include "llmtesthelpers.h"
+#include "runtime/runtimeconfig.h"
 
 #include <QNetworkAccessManager>
 #include <QTemporaryDir>
@@ -181,13 +182,14 @@ private Q_SLOTS:
         file.write(serviceAccountJson(m_key, kEmail, QStringLiteral("proj-from-key"),
                                       QStringLiteral("https://ignored")));
         file.close();
-        const config::Settings settings = config::Settings::fromValues(
+        const auto config = runtime::RuntimeConfig::fromValues(
             {{QStringLiteral("LLM_PROVIDER"), QStringLiteral("vertex")},
              {QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS"), keyPath},
              {QStringLiteral("GOOGLE_TOKEN_URL"), tokens.tokenUrl()},
              {QStringLiteral("VERTEX_AI_BASE_URL"), vertex.baseUrl()},
              {QStringLiteral("VERTEX_AI_MODEL"), QStringLiteral("gemini-2.5-flash")}});
-        const llm::ProviderFactory factory(settings, &m_nam, m_clock);
+        LLM_VERIFY_OK(config);
+        const llm::ProviderFactory factory(config->providers, &m_nam, m_clock);
         auto provider = factory.create();
         LLM_VERIFY_OK(provider);
         vertex.enqueueText(QStringLiteral("first"));

@@ -6,6 +6,7 @@
 #include "fakevertex.h"
 #include "llm/providerfactory.h"
 #include "llmtesthelpers.h"
+#include "runtime/runtimeconfig.h"
 
 #include <QNetworkAccessManager>
 
@@ -21,7 +22,11 @@ private:
     core::Result<std::shared_ptr<llm::Provider>> create(const QHash<QString, QString> &values,
                                                         const QString &name = {}, const QString &model = {})
     {
-        const llm::ProviderFactory factory(config::Settings::fromValues(values), &m_nam, m_clock);
+        // Settings are validated before any factory exists: a bad value fails here.
+        auto config = runtime::RuntimeConfig::fromValues(values);
+        if (!config)
+            return config.error();
+        const llm::ProviderFactory factory(config->providers, &m_nam, m_clock);
         return factory.create(name, model);
     }
 
@@ -166,9 +171,10 @@ private Q_SLOTS:
 
     void providerList()
     {
-        const llm::ProviderFactory factory(
-            config::Settings::fromValues({{QStringLiteral("MISTRAL_API_KEY"), QStringLiteral("m")}}), &m_nam,
-            m_clock);
+        const auto config =
+            runtime::RuntimeConfig::fromValues({{QStringLiteral("MISTRAL_API_KEY"), QStringLiteral("m")}});
+        LLM_VERIFY_OK(config);
+        const llm::ProviderFactory factory(config->providers, &m_nam, m_clock);
         const QList<core::ProviderInfo> list = factory.providers();
         QCOMPARE(list.size(), 5);
         QCOMPARE(list.at(0).name, QStringLiteral("demo"));

@@ -4,13 +4,13 @@
 // limiter, and two PostgreSQL limiters on two executors sharing one database — never granting
 // more than the limit.
 
-#include "config/settings.h"
 #include "core/tokenestimate.h"
 #include "db/dbexecutor.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/memoryratelimiter.h"
 #include "ratelimit/postgresratelimiter.h"
 #include "ratelimit/ratelimiting.h"
+#include "runtime/runtimeconfig.h"
 #include "testpostgres.h"
 
 #include <QJsonDocument>
@@ -28,6 +28,16 @@ using ratelimit::Reservation;
 namespace {
 
 using Values = QHash<QString, QString>;
+
+/// The rate-limit config the program would build from `values` (as settings). The values are the
+/// test's own constants: an invalid one is a broken test, so it stops the run.
+ratelimit::RateLimitConfig limitConfig(const Values &values)
+{
+    auto config = runtime::RuntimeConfig::fromValues(values);
+    if (!config)
+        qFatal("invalid test settings: %s", qPrintable(config.error().toString()));
+    return config->rateLimits;
+}
 
 QJsonObject parse(const char *text)
 {
@@ -126,7 +136,7 @@ std::unique_ptr<ratelimit::RateLimiter> TestRateLimit::makeLimiter(const Values 
     QFETCH(QString, backend);
     m_clock = std::make_shared<core::ManualClock>();
     m_policy =
-        ratelimit::LimitPolicy::create(config::Settings::fromValues(values), std::move(lookup), m_clock);
+        ratelimit::LimitPolicy::create(limitConfig(values).providerDefaults, std::move(lookup), m_clock);
     if (backend == QLatin1String("postgres"))
         return std::make_unique<ratelimit::PostgresRateLimiter>(*m_db, m_policy, m_clock);
     return std::make_unique<ratelimit::MemoryRateLimiter>(m_policy, m_clock);
@@ -297,10 +307,11 @@ void TestRateLimit::invalidInput()
     QCOMPARE(reserve(tenant(), 1, QString()).error().code, ErrorCode::InvalidArgument);
     QCOMPARE(reserve(tenant(), -5).error().code, ErrorCode::InvalidArgument);
     QCOMPARE(status(QString()).error().code, ErrorCode::InvalidArgument);
-    const auto badSetting =
-        test::await(makeLimiter({{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("lots")}})
-                        ->reserve(tenant(), QStringLiteral("openai"), 1));
-    QCOMPARE(badSetting.error().code, ErrorCode::NotConfigured);
+    // A bad default never reaches a limiter: the settings refuse it at start-up.
+    const auto badSetting = runtime::RuntimeConfig::fromValues(
+        {{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("lots")}});
+    QCOMPARE(badSetting.error().code, ErrorCode::InvalidArgument);
+    QVERIFY(badSetting.error().message.contains(QLatin1String("OPENAI_RATE_LIMIT_TPM")));
 }
 
 void TestRateLimit::unlimitedProviderAndIsolation()
@@ -402,8 +413,9 @@ void TestRateLimit::memoryLimiterUnderThreads()
 {
     auto clock = std::make_shared<core::ManualClock>(); // frozen: no refill during the test
     auto policy = ratelimit::LimitPolicy::create(
-        config::Settings::fromValues({{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000")},
-                                      {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("0")}}),
+        limitConfig({{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000")},
+                     {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("0")}})
+            .providerDefaults,
         {}, clock);
     ratelimit::MemoryRateLimiter limiter(policy, clock);
     std::atomic<int> granted{0};
@@ -430,12 +442,12 @@ void TestRateLimit::twoPostgresLimitersNeverExceedTheLimit()
     db::DbExecutor executorA(m_params, 3);
     db::DbExecutor executorB(m_params, 3);
     auto clock = std::make_shared<core::ManualClock>(); // frozen: exactly floor(1000 / 7) may pass
-    const auto settings =
-        config::Settings::fromValues({{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000")},
-                                      {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("0")}});
-    ratelimit::PostgresRateLimiter limiterA(executorA, ratelimit::LimitPolicy::create(settings, {}, clock),
+    const auto defaults = limitConfig({{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000")},
+                                       {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("0")}})
+                              .providerDefaults;
+    ratelimit::PostgresRateLimiter limiterA(executorA, ratelimit::LimitPolicy::create(defaults, {}, clock),
                                             clock);
-    ratelimit::PostgresRateLimiter limiterB(executorB, ratelimit::LimitPolicy::create(settings, {}, clock),
+    ratelimit::PostgresRateLimiter limiterB(executorB, ratelimit::LimitPolicy::create(defaults, {}, clock),
                                             clock);
 
     QList<core::Async<Reservation>> futures;
@@ -503,12 +515,12 @@ void TestRateLimit::overrideValidation()
 void TestRateLimit::factory()
 {
     auto clock = std::make_shared<core::ManualClock>();
-    auto memory = ratelimit::createRateLimiting(config::Settings::fromValues({}), nullptr, clock, {});
+    auto memory = ratelimit::createRateLimiting(limitConfig({}), nullptr, clock, {});
     QVERIFY(memory.ok());
     QVERIFY(dynamic_cast<ratelimit::MemoryRateLimiter *>(memory.value().limiter.get()));
     auto pg = ratelimit::createRateLimiting(
-        config::Settings::fromValues({{QStringLiteral("RATE_LIMIT_BACKEND"), QStringLiteral("postgres")}}),
-        m_db.get(), clock, {});
+        limitConfig({{QStringLiteral("RATE_LIMIT_BACKEND"), QStringLiteral("postgres")}}), m_db.get(), clock,
+        {});
     QVERIFY(pg.ok());
     QVERIFY(dynamic_cast<ratelimit::PostgresRateLimiter *>(pg.value().limiter.get()));
     // Seed defaults: OpenAI 90,000/minute.
@@ -518,17 +530,17 @@ void TestRateLimit::factory()
     QCOMPARE(s.value().hour.limit, 5'000'000);
 
     auto noDb = ratelimit::createRateLimiting(
-        config::Settings::fromValues({{QStringLiteral("RATE_LIMIT_BACKEND"), QStringLiteral("postgres")}}),
-        nullptr, clock, {});
+        limitConfig({{QStringLiteral("RATE_LIMIT_BACKEND"), QStringLiteral("postgres")}}), nullptr, clock,
+        {});
     QCOMPARE(noDb.error().code, ErrorCode::NotConfigured);
-    auto unknown = ratelimit::createRateLimiting(
-        config::Settings::fromValues({{QStringLiteral("RATE_LIMIT_BACKEND"), QStringLiteral("redis")}}),
-        nullptr, clock, {});
-    QCOMPARE(unknown.error().code, ErrorCode::NotConfigured);
-    auto badLimit = ratelimit::createRateLimiting(
-        config::Settings::fromValues({{QStringLiteral("MISTRAL_RATE_LIMIT_TPH"), QStringLiteral("-3")}}),
-        nullptr, clock, {});
-    QCOMPARE(badLimit.error().code, ErrorCode::NotConfigured);
+    // Bad values never reach the factory: the settings refuse them at start-up.
+    auto unknown =
+        runtime::RuntimeConfig::fromValues({{QStringLiteral("RATE_LIMIT_BACKEND"), QStringLiteral("redis")}});
+    QCOMPARE(unknown.error().code, ErrorCode::InvalidArgument);
+    QVERIFY(unknown.error().message.contains(QLatin1String("RATE_LIMIT_BACKEND")));
+    auto badLimit = runtime::RuntimeConfig::fromValues(
+        {{QStringLiteral("MISTRAL_RATE_LIMIT_TPH"), QStringLiteral("-3")}});
+    QCOMPARE(badLimit.error().code, ErrorCode::InvalidArgument);
     QVERIFY(badLimit.error().message.contains(QLatin1String("MISTRAL_RATE_LIMIT_TPH")));
 }
 

@@ -15,6 +15,7 @@
 #include "llm/providerfactory.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/memoryratelimiter.h"
+#include "runtime/runtimeconfig.h"
 #include "service/agencyservice.h"
 #include "testdatabase.h"
 #include "tools/toolregistry.h"
@@ -67,12 +68,13 @@ test::FakeResponse answer(const test::RecordedRequest &request)
 struct Stack
 {
     Stack(const db::ConnectionParams &params, const QString &baseUrl)
-        : settings(
-              config::Settings::fromValues({{QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
-                                            {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("sk-test")},
-                                            {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
-                                            {QStringLiteral("OPENAI_MODEL"), QStringLiteral("gpt-fake")},
-                                            {QStringLiteral("LLM_MAX_ATTEMPTS"), QStringLiteral("1")}}))
+        : config(runtime::RuntimeConfig::fromValues(
+                     {{QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
+                      {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("sk-test")},
+                      {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
+                      {QStringLiteral("OPENAI_MODEL"), QStringLiteral("gpt-fake")},
+                      {QStringLiteral("LLM_MAX_ATTEMPTS"), QStringLiteral("1")}})
+                     .value())
     {
         executor = std::make_unique<db::DbExecutor>(params, 4);
         conversations = std::make_unique<db::ConversationRepository>(*executor);
@@ -85,9 +87,10 @@ struct Stack
         flow.systemPrompt = QStringLiteral("Summarise what the user sends.");
         registry.insert(flow);
         tools = std::make_unique<tools::ToolRegistry>(1000);
-        factory = std::make_unique<llm::ProviderFactory>(settings, &nam, *clock);
+        factory = std::make_unique<llm::ProviderFactory>(config.providers, &nam, *clock);
         policy = ratelimit::LimitPolicy::create(
-            settings, [](const QString &) { return core::readyAsync<QJsonObject>(QJsonObject()); }, clock);
+            config.rateLimits.providerDefaults,
+            [](const QString &) { return core::readyAsync<QJsonObject>(QJsonObject()); }, clock);
         limiter = std::make_unique<ratelimit::MemoryRateLimiter>(policy, clock);
         flows::TurnDependencies deps;
         deps.conversations = conversations.get();
@@ -137,7 +140,7 @@ struct Stack
         return *service;
     }
 
-    config::Settings settings;
+    runtime::RuntimeConfig config;
     std::shared_ptr<core::SystemClock> clock = std::make_shared<core::SystemClock>();
     QNetworkAccessManager nam;
     std::unique_ptr<db::DbExecutor> executor;
@@ -277,27 +280,24 @@ QList<QUuid> runIds(const QSignalSpy &spy)
 
 void TestRunWorker::optionsFromSettings()
 {
-    auto defaults = RunWorkerOptions::fromSettings(config::Settings::fromValues({}));
+    auto defaults = runtime::RuntimeConfig::fromValues({});
     AGENCY_VERIFY_OK(defaults);
-    QCOMPARE(defaults->slots, 2);
-    QCOMPARE(defaults->pollMs, 1000);
-    QCOMPARE(defaults->leaseSeconds, 60);
-    QCOMPARE(defaults->maxAttempts, 3);
+    QCOMPARE(defaults->runs.slots, 2);
+    QCOMPARE(defaults->runs.pollMs, 1000);
+    QCOMPARE(defaults->runs.leaseSeconds, 60);
+    QCOMPARE(defaults->runs.maxAttempts, 3);
 
-    auto custom = RunWorkerOptions::fromSettings(
-        config::Settings::fromValues({{QStringLiteral("RUN_WORKERS"), QStringLiteral("0")},
-                                      {QStringLiteral("RUN_LEASE_S"), QStringLiteral("5")}}));
+    auto custom = runtime::RuntimeConfig::fromValues({{QStringLiteral("RUN_WORKERS"), QStringLiteral("0")},
+                                                      {QStringLiteral("RUN_LEASE_S"), QStringLiteral("5")}});
     AGENCY_VERIFY_OK(custom);
-    QCOMPARE(custom->slots, 0);
-    QCOMPARE(custom->leaseSeconds, 5);
+    QCOMPARE(custom->runs.slots, 0);
+    QCOMPARE(custom->runs.leaseSeconds, 5);
 
-    auto bad = RunWorkerOptions::fromSettings(
-        config::Settings::fromValues({{QStringLiteral("RUN_LEASE_S"), QStringLiteral("1")}}));
+    auto bad = runtime::RuntimeConfig::fromValues({{QStringLiteral("RUN_LEASE_S"), QStringLiteral("1")}});
     QVERIFY(!bad);
     QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
     QVERIFY(bad.error().message.contains(QStringLiteral("RUN_LEASE_S")));
-    QVERIFY(!RunWorkerOptions::fromSettings(
-        config::Settings::fromValues({{QStringLiteral("RUN_WORKERS"), QStringLiteral("many")}})));
+    QVERIFY(!runtime::RuntimeConfig::fromValues({{QStringLiteral("RUN_WORKERS"), QStringLiteral("many")}}));
 
     // Worker ids are unique per instance.
     RunWorker a(*m_stack->queue, *m_stack->engine, RunWorkerOptions{});

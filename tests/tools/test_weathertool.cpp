@@ -4,9 +4,9 @@
 // identical calls sharing one lookup, and the OpenWeatherMap key going nowhere but its own base URL
 // (and never into logs or results).
 
-#include "config/settings.h"
 #include "db/dbexecutor.h"
 #include "fakeweatherserver.h"
+#include "runtime/runtimeconfig.h"
 #include "testpostgres.h"
 #include "tools/builtintools.h"
 #include "tools/toolregistry.h"
@@ -14,6 +14,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QNetworkAccessManager>
 #include <QSqlQuery>
 #include <QTcpServer>
 #include <QTest>
@@ -23,7 +24,7 @@ using namespace agency;
 using core::ErrorCode;
 using test::FakeWeatherServer;
 using tools::ToolResult;
-using tools::WeatherSettings;
+using tools::WeatherConfig;
 
 namespace {
 
@@ -94,8 +95,8 @@ private Q_SLOTS:
     void locationNormalisation();
 
 private:
-    WeatherSettings settings(const QString &key = {}, int httpTimeoutMs = 3000) const;
-    void makeTool(const WeatherSettings &s, db::DbExecutor *cache, int registryTimeoutMs = 0);
+    WeatherConfig settings(const QString &key = {}, int httpTimeoutMs = 3000) const;
+    void makeTool(const WeatherConfig &s, db::DbExecutor *cache, int registryTimeoutMs = 0);
     ToolResult call(const QString &arguments, const core::CancelTokenPtr &cancel = {}, int timeoutMs = 0);
     QFuture<ToolResult> start(const QString &arguments, const core::CancelTokenPtr &cancel = {});
     static ToolResult wait(const QFuture<ToolResult> &future);
@@ -105,6 +106,9 @@ private:
     std::unique_ptr<db::DbExecutor> m_db;
     FakeWeatherServer m_server;
     std::shared_ptr<core::ManualClock> m_clock;
+    /// What the composition root gives the tools; outlives them. A new one per tool, so no
+    /// keep-alive connection of one test is still open in the next.
+    std::unique_ptr<QNetworkAccessManager> m_nam;
     std::unique_ptr<tools::ToolRegistry> m_registry;
     std::shared_ptr<tools::WeatherTool> m_tool;
     QStringList m_logs;
@@ -153,9 +157,9 @@ void TestWeatherTool::cleanupTestCase()
     m_db.reset();
 }
 
-WeatherSettings TestWeatherTool::settings(const QString &key, int httpTimeoutMs) const
+WeatherConfig TestWeatherTool::settings(const QString &key, int httpTimeoutMs) const
 {
-    WeatherSettings s;
+    WeatherConfig s;
     s.openMeteoBaseUrl = m_server.forecastUrl();
     s.openMeteoGeocodingUrl = m_server.geocodingUrl();
     s.openWeatherBaseUrl = m_server.openWeatherUrl();
@@ -165,11 +169,14 @@ WeatherSettings TestWeatherTool::settings(const QString &key, int httpTimeoutMs)
     return s;
 }
 
-void TestWeatherTool::makeTool(const WeatherSettings &s, db::DbExecutor *cache, int registryTimeoutMs)
+void TestWeatherTool::makeTool(const WeatherConfig &s, db::DbExecutor *cache, int registryTimeoutMs)
 {
     m_registry.reset();
+    m_tool.reset();
+    m_nam = std::make_unique<QNetworkAccessManager>();
     m_registry = std::make_unique<tools::ToolRegistry>(registryTimeoutMs > 0 ? registryTimeoutMs : 10'000);
-    m_tool = std::make_shared<tools::WeatherTool>(s, cache, m_clock);
+    m_tool = std::make_shared<tools::WeatherTool>(tools::makeWeatherBackend(s, *m_nam), s.cacheTtlSeconds,
+                                                  cache, m_clock);
     QVERIFY(m_registry->add(m_tool).ok());
 }
 
@@ -335,7 +342,7 @@ void TestWeatherTool::connectionRefused()
     QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
     const quint16 port = closed.serverPort();
     closed.close();
-    WeatherSettings s = settings();
+    WeatherConfig s = settings();
     s.openMeteoGeocodingUrl = QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(port));
     makeTool(s, m_db.get());
     const ToolResult r = call(QStringLiteral(R"({"location":"Paris"})"));
@@ -718,32 +725,35 @@ void TestWeatherTool::keyOnlySentToItsBaseUrl()
 
 void TestWeatherTool::settingsValidation()
 {
-    const auto defaults = WeatherSettings::fromSettings(config::Settings::fromValues({}));
+    const auto defaults = runtime::RuntimeConfig::fromValues({});
     AGENCY_VERIFY_OK(defaults);
-    QCOMPARE(defaults.value().openMeteoBaseUrl, QUrl(QStringLiteral("https://api.open-meteo.com/v1")));
-    QCOMPARE(defaults.value().cacheTtlSeconds, 600);
-    QVERIFY(defaults.value().openWeatherApiKey.isEmpty());
+    QCOMPARE(defaults->tools.weather.openMeteoBaseUrl, QUrl(QStringLiteral("https://api.open-meteo.com/v1")));
+    QCOMPARE(defaults->tools.weather.cacheTtlSeconds, 600);
+    QVERIFY(defaults->tools.weather.openWeatherApiKey.isEmpty());
 
-    const auto badUrl = WeatherSettings::fromSettings(config::Settings::fromValues(
-        {{QStringLiteral("OPEN_METEO_BASE_URL"), QStringLiteral("ftp://example.org")}}));
-    QCOMPARE(badUrl.error().code, ErrorCode::NotConfigured);
+    // Bad values are refused with the settings, before any tool exists.
+    const auto badUrl = runtime::RuntimeConfig::fromValues(
+        {{QStringLiteral("OPEN_METEO_BASE_URL"), QStringLiteral("ftp://example.org")}});
+    QCOMPARE(badUrl.error().code, ErrorCode::InvalidArgument);
     QVERIFY(badUrl.error().message.contains(QLatin1String("OPEN_METEO_BASE_URL")));
-    const auto badTtl = WeatherSettings::fromSettings(
-        config::Settings::fromValues({{QStringLiteral("WEATHER_CACHE_TTL_S"), QStringLiteral("-5")}}));
-    QCOMPARE(badTtl.error().code, ErrorCode::NotConfigured);
-    const auto withKey = WeatherSettings::fromSettings(
-        config::Settings::fromValues({{QStringLiteral("OPENWEATHER_API_KEY"), QStringLiteral(" k123 ")}}));
-    QCOMPARE(withKey.value().openWeatherApiKey, QStringLiteral("k123"));
+    const auto badTtl =
+        runtime::RuntimeConfig::fromValues({{QStringLiteral("WEATHER_CACHE_TTL_S"), QStringLiteral("-5")}});
+    QCOMPARE(badTtl.error().code, ErrorCode::InvalidArgument);
+    const auto withKey = runtime::RuntimeConfig::fromValues(
+        {{QStringLiteral("OPENWEATHER_API_KEY"), QStringLiteral(" k123 ")}});
+    AGENCY_VERIFY_OK(withKey);
+    QCOMPARE(withKey->tools.weather.openWeatherApiKey, QStringLiteral("k123"));
 }
 
 void TestWeatherTool::builtinRegistryFromSettings()
 {
-    const auto values = config::Settings::fromValues({
+    const auto config = runtime::RuntimeConfig::fromValues({
         {QStringLiteral("OPEN_METEO_BASE_URL"), m_server.forecastUrl().toString()},
         {QStringLiteral("OPEN_METEO_GEOCODING_URL"), m_server.geocodingUrl().toString()},
         {QStringLiteral("TOOL_TIMEOUT_MS"), QStringLiteral("1234")},
     });
-    auto registry = tools::createBuiltinToolRegistry(values, m_db.get(), m_clock);
+    AGENCY_VERIFY_OK(config);
+    auto registry = tools::createBuiltinToolRegistry(config->tools, *m_nam, m_db.get(), m_clock);
     AGENCY_VERIFY_OK(registry);
     QCOMPARE(registry.value()->names(), QStringList{QStringLiteral("get_weather")});
     QCOMPARE(registry.value()->defaultTimeoutMs(), 1234);
@@ -755,10 +765,10 @@ void TestWeatherTool::builtinRegistryFromSettings()
     QVERIFY2(future.result().success(), qPrintable(future.result().content()));
     QCOMPARE(future.result().json.value(QLatin1String("temperature")).toDouble(), -2.5);
 
-    const auto bad = tools::createBuiltinToolRegistry(
-        config::Settings::fromValues({{QStringLiteral("TOOL_TIMEOUT_MS"), QStringLiteral("soon")}}), nullptr,
-        m_clock);
-    QCOMPARE(bad.error().code, ErrorCode::NotConfigured);
+    const auto bad =
+        runtime::RuntimeConfig::fromValues({{QStringLiteral("TOOL_TIMEOUT_MS"), QStringLiteral("soon")}});
+    QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
+    QVERIFY(bad.error().message.contains(QLatin1String("TOOL_TIMEOUT_MS")));
 }
 
 void TestWeatherTool::locationNormalisation()

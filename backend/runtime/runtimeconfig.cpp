@@ -1,0 +1,106 @@
+#include "runtimeconfig.h"
+
+#include "config/settings.h"
+
+namespace agency::runtime {
+
+namespace {
+
+llm::ProviderConfig providerConfig(const config::Settings &s)
+{
+    llm::ProviderConfig c;
+    c.defaultProvider = s.text(QStringLiteral("LLM_PROVIDER"));
+    c.defaultModel = s.text(QStringLiteral("LLM_MODEL"));
+    c.timeouts.connectMs = s.integer(QStringLiteral("LLM_TIMEOUT_CONNECT_MS"));
+    c.timeouts.firstByteMs = s.integer(QStringLiteral("LLM_TIMEOUT_FIRST_BYTE_MS"));
+    c.timeouts.totalMs = s.integer(QStringLiteral("LLM_TIMEOUT_TOTAL_MS"));
+    c.retry.maxAttempts = s.intValue(QStringLiteral("LLM_MAX_ATTEMPTS"));
+    c.retry.maxTotalMs = s.integer(QStringLiteral("LLM_RETRY_MAX_TOTAL_MS"));
+    c.openAi = {s.text(QStringLiteral("OPENAI_BASE_URL")), s.text(QStringLiteral("OPENAI_API_KEY")),
+                s.text(QStringLiteral("OPENAI_MODEL"))};
+    c.mistral = {s.text(QStringLiteral("MISTRAL_BASE_URL")), s.text(QStringLiteral("MISTRAL_API_KEY")),
+                 s.text(QStringLiteral("MISTRAL_MODEL"))};
+    c.gemini = {s.text(QStringLiteral("GEMINI_BASE_URL")), s.text(QStringLiteral("GEMINI_API_KEY")), {}};
+    llm::VertexSettings &v = c.vertex;
+    v.projectId = s.text(QStringLiteral("VERTEX_AI_PROJECT_ID"));
+    v.location = s.text(QStringLiteral("VERTEX_AI_LOCATION"));
+    v.model = s.text(QStringLiteral("VERTEX_AI_MODEL"));
+    v.baseUrl = s.text(QStringLiteral("VERTEX_AI_BASE_URL"));
+    v.accessToken = s.text(QStringLiteral("VERTEX_AI_ACCESS_TOKEN"));
+    v.credentialsFile = s.text(QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS"));
+    v.tokenUrl = s.text(QStringLiteral("GOOGLE_TOKEN_URL"));
+    v.tokenUrlExplicit = s.source(QStringLiteral("GOOGLE_TOKEN_URL")) != config::Source::Default;
+    v.metadataHost = s.text(QStringLiteral("GCE_METADATA_HOST"));
+    return c;
+}
+
+tools::ToolsConfig toolsConfig(const config::Settings &s)
+{
+    tools::ToolsConfig c;
+    c.timeoutMs = s.intValue(QStringLiteral("TOOL_TIMEOUT_MS"));
+    c.weather.openMeteoBaseUrl = s.url(QStringLiteral("OPEN_METEO_BASE_URL"));
+    c.weather.openMeteoGeocodingUrl = s.url(QStringLiteral("OPEN_METEO_GEOCODING_URL"));
+    c.weather.openWeatherBaseUrl = s.url(QStringLiteral("OPENWEATHER_BASE_URL"));
+    c.weather.openWeatherApiKey = s.text(QStringLiteral("OPENWEATHER_API_KEY"));
+    c.weather.cacheTtlSeconds = s.intValue(QStringLiteral("WEATHER_CACHE_TTL_S"));
+    c.weather.httpTimeoutMs = s.intValue(QStringLiteral("WEATHER_HTTP_TIMEOUT_MS"));
+    return c;
+}
+
+ratelimit::RateLimitConfig rateLimitConfig(const config::Settings &s)
+{
+    ratelimit::RateLimitConfig c;
+    c.backend = s.text(QStringLiteral("RATE_LIMIT_BACKEND")) == QLatin1String("postgres")
+                    ? ratelimit::RateLimitConfig::Backend::Postgres
+                    : ratelimit::RateLimitConfig::Backend::Memory;
+    c.overrideCacheMs = s.integer(QStringLiteral("RATE_LIMIT_OVERRIDE_CACHE_S")) * 1000;
+    // Every <PROVIDER>_RATE_LIMIT_TPM setting has its _TPH twin (settingspecs.cpp).
+    const QString tpmSuffix = QStringLiteral("_RATE_LIMIT_TPM");
+    for (const config::SettingSpec &spec : config::knownSettings()) {
+        if (!spec.key.endsWith(tpmSuffix))
+            continue;
+        const QString prefix = spec.key.chopped(tpmSuffix.size());
+        c.providerDefaults.insert(
+            prefix.toLower(),
+            ratelimit::Limits{s.integer(spec.key), s.integer(prefix + QStringLiteral("_RATE_LIMIT_TPH"))});
+    }
+    return c;
+}
+
+flows::RunWorkerOptions runWorkerOptions(const config::Settings &s)
+{
+    flows::RunWorkerOptions c;
+    c.slots = s.intValue(QStringLiteral("RUN_WORKERS"));
+    c.pollMs = s.intValue(QStringLiteral("RUN_POLL_MS"));
+    c.leaseSeconds = s.intValue(QStringLiteral("RUN_LEASE_S"));
+    c.maxAttempts = s.intValue(QStringLiteral("RUN_MAX_ATTEMPTS"));
+    return c;
+}
+
+} // namespace
+
+RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
+{
+    RuntimeConfig c;
+    c.database.url = settings.text(QStringLiteral("DATABASE_URL"));
+    c.database.dataDir = settings.text(QStringLiteral("AGENCY_DATA_DIR"));
+    c.database.pgBinDir = settings.text(QStringLiteral("AGENCY_PG_BINDIR"));
+    c.database.poolSize = settings.intValue(QStringLiteral("AGENCY_DB_POOL_SIZE"));
+    c.logLevel = settings.text(QStringLiteral("LOG_LEVEL"));
+    c.httpConnectionsPerHost = settings.intValue(QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"));
+    c.providers = providerConfig(settings);
+    c.tools = toolsConfig(settings);
+    c.rateLimits = rateLimitConfig(settings);
+    c.runs = runWorkerOptions(settings);
+    return c;
+}
+
+core::Result<RuntimeConfig> RuntimeConfig::fromValues(const QHash<QString, QString> &values)
+{
+    auto settings = config::Settings::fromValues(values);
+    if (!settings)
+        return settings.error();
+    return fromSettings(settings.value());
+}
+
+} // namespace agency::runtime

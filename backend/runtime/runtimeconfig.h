@@ -1,0 +1,46 @@
+#pragma once
+
+#include "flows/runworker.h"
+#include "llm/providerconfig.h"
+#include "ratelimit/ratelimiting.h"
+#include "tools/builtintools.h"
+
+#include <QHash>
+#include <QString>
+
+namespace agency::config {
+class Settings;
+}
+
+namespace agency::runtime {
+
+/// Where the database is and how many connections to keep (DATABASE_URL, AGENCY_DATA_DIR,
+/// AGENCY_PG_BINDIR, AGENCY_DB_POOL_SIZE).
+struct DatabaseConfig
+{
+    QString url;      ///< empty: the embedded private cluster
+    QString dataDir;  ///< embedded cluster's directory; empty: the XDG data dir
+    QString pgBinDir; ///< PostgreSQL binaries; empty: the newest installed
+    int poolSize = 4; ///< database worker threads, each owning one connection
+};
+
+/// The typed configuration of the whole backend: one small struct per component, each handed to
+/// that component alone. Built once from the validated settings, so it holds no invalid value.
+struct RuntimeConfig
+{
+    DatabaseConfig database;
+    QString logLevel;                ///< debug | info | warning | warn | error
+    int httpConnectionsPerHost = 64; ///< provider network lanes (LLM_HTTP_CONNECTIONS_PER_HOST)
+    llm::ProviderConfig providers;
+    tools::ToolsConfig tools;
+    ratelimit::RateLimitConfig rateLimits;
+    flows::RunWorkerOptions runs;
+
+    /// Maps settings (already validated by config::Settings) to the structs.
+    static RuntimeConfig fromSettings(const config::Settings &settings);
+    /// Defaults + `values` (as if from the environment), validated like the program's settings.
+    /// For tests and benchmarks: InvalidArgument naming the setting for a bad value.
+    static core::Result<RuntimeConfig> fromValues(const QHash<QString, QString> &values);
+};
+
+} // namespace agency::runtime
