@@ -69,7 +69,7 @@ private Q_SLOTS:
         m_llm = std::make_unique<FakeOpenAiServer>();
         QVERIFY(m_llm->listen());
         m_fx = std::make_unique<EngineFixture>(
-            *m_db, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString()));
+            *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()));
     }
 
     void cleanup()
