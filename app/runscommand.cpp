@@ -151,7 +151,7 @@ int runRunsCommand(CliContext &ctx)
         return ExitUsage;
     }
 
-    auto backend = Backend::create(ctx.settings);
+    auto backend = Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     service::AgencyService &service = backend.value()->service();

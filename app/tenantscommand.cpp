@@ -211,7 +211,7 @@ int runTenantsCommand(CliContext &ctx)
         }
     }
 
-    auto backend = Backend::create(ctx.settings);
+    auto backend = Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     service::AgencyService &service = backend.value()->service();

@@ -83,8 +83,8 @@ core::Error ProviderFactory::missing(const QString &name) const
         // The project may also come from the service-account file (read when the provider is made)
         // or from the metadata server (asked on the first call).
         const bool projectFromKey = !vertex.credentialsFile.isEmpty() && vertex.accessToken.isEmpty();
-        const bool projectFromMetadata =
-            !vertex.metadataHost.isEmpty() && vertex.accessToken.isEmpty() && vertex.credentialsFile.isEmpty();
+        const bool projectFromMetadata = !vertex.metadataHost.isEmpty() && vertex.accessToken.isEmpty() &&
+                                         vertex.credentialsFile.isEmpty();
         if (credentials && vertex.projectId.isEmpty() && !projectFromKey && !projectFromMetadata)
             return notSet(QStringLiteral("VERTEX_AI_PROJECT_ID"));
     } else if (name != kDemo) {

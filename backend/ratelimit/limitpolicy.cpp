@@ -115,8 +115,8 @@ core::Async<QJsonObject> LimitPolicy::tenantSettings(const QString &tenantId)
         if (settings) {
             if (auto self = weak.lock()) {
                 QMutexLocker lock(&self->m_mutex);
-                self->m_cache.insert(tenantId,
-                                     CachedSettings{settings.value(), TenantLimits::parse(settings.value()), now});
+                self->m_cache.insert(
+                    tenantId, CachedSettings{settings.value(), TenantLimits::parse(settings.value()), now});
             }
         }
         return settings;

@@ -98,7 +98,9 @@ private Q_SLOTS:
         // No VERTEX_AI_PROJECT_ID: on GCP the metadata server tells the project.
         const QHash<QString, QString> settings{{QStringLiteral("GCE_METADATA_HOST"), metadata.host()},
                                                {QStringLiteral("VERTEX_AI_BASE_URL"), vertex.baseUrl()}};
-        const llm::ProviderFactory factory(config::Settings::fromValues(settings), &m_nam, m_clock);
+        const auto config = runtime::RuntimeConfig::fromValues(settings);
+        LLM_VERIFY_OK(config);
+        const llm::ProviderFactory factory(config->providers, &m_nam, m_clock);
         QVERIFY(factory.describe(QStringLiteral("vertex")).configured);
         const auto provider = factory.create(QStringLiteral("vertex"), QStringLiteral("gemini-test"));
         LLM_VERIFY_OK(provider);

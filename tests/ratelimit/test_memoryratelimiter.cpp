@@ -2,7 +2,6 @@
 // refilled (every 1,024th reservation looks), and refill after a long idle time saturates at a
 // full bucket instead of overflowing elapsed × capacity.
 
-#include "config/settings.h"
 #include "futurewait.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/memoryratelimiter.h"
@@ -43,10 +42,9 @@ void TestMemoryRateLimiter::init()
 
 std::unique_ptr<MemoryRateLimiter> TestMemoryRateLimiter::makeLimiter(qint64 tpm, qint64 tph)
 {
-    m_policy = ratelimit::LimitPolicy::create(
-        config::Settings::fromValues({{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QString::number(tpm)},
-                                      {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QString::number(tph)}}),
-        {}, m_clock);
+    // The typed defaults the composition root builds from OPENAI_RATE_LIMIT_TPM / _TPH.
+    m_policy = ratelimit::LimitPolicy::create({{QStringLiteral("openai"), ratelimit::Limits{tpm, tph}}}, {},
+                                              m_clock);
     return std::make_unique<MemoryRateLimiter>(m_policy, m_clock);
 }
 
