@@ -153,7 +153,7 @@ int runKeysCommand(CliContext &ctx)
         printErr(QStringLiteral("aiagency keys revoke: give the key id (see `aiagency keys list`)\n"));
         return ExitUsage;
     }
-    auto backend = Backend::create(ctx.settings);
+    auto backend = Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     service::AgencyService &service = backend.value()->service();

@@ -99,6 +99,10 @@ void TestConfigCli::badSettingsExitTwo_data()
         QTest::addRow("%s: missing --config", name.constData())
             << (QStringList{QStringLiteral("--config"), QStringLiteral("/no/such/aiagency.conf")} + command)
             << QString() << QStringLiteral("aiagency: --config /no/such/aiagency.conf: no such file");
+        QTest::addRow("%s: bad server limit", name.constData())
+            << command << QStringLiteral("HTTP_MAX_BODY_BYTES=12")
+            << QStringLiteral("aiagency: HTTP_MAX_BODY_BYTES=\"12\" (from the environment) is not valid; "
+                              "allowed: whole number 1,024–1,073,741,824");
         QTest::addRow("%s: missing --env-file", name.constData())
             << (QStringList{QStringLiteral("--env-file"), QStringLiteral("/no/such/.env")} + command)
             << QString() << QStringLiteral("aiagency: --env-file /no/such/.env: no such file");

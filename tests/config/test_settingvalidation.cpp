@@ -103,6 +103,12 @@ void TestSettingValidation::integerRange_data()
                                 << "1000000000001" << false;
     QTest::newRow("padded") << "RUN_WORKERS"
                             << " 7 " << true;
+    QTest::newRow("port above") << "PORT"
+                                << "65536" << false;
+    QTest::newRow("no connections") << "HTTP_MAX_CONNECTIONS"
+                                    << "0" << false;
+    QTest::newRow("no grace") << "HTTP_SHUTDOWN_GRACE_MS"
+                              << "0" << true;
 }
 
 void TestSettingValidation::integerRange()

@@ -410,7 +410,7 @@ void TestAgencyService::healthWhenTheDatabaseIsDown()
     db::ConnectionParams gone = m_db->params();
     gone.port = 1;
     db::DbExecutor nowhere(gone, 1);
-    EngineFixture fixture(nowhere, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString()));
+    EngineFixture fixture(nowhere, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()));
     AGENCY_ASSIGN_OK(health, test::await(fixture.service().health()));
     QVERIFY(!health.databaseOk);
     QVERIFY(!health.databaseError.isEmpty());

@@ -102,7 +102,7 @@ void TestProviderChoice::init()
     m_llm = std::make_unique<test::FakeOpenAiServer>();
     QVERIFY(m_llm->listen());
     m_fx = std::make_unique<test::EngineFixture>(
-        *m_db, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString()),
+        *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()),
         QList<core::FlowDefinition>{
             pinnedFlow(QStringLiteral("pinned"), QStringLiteral("openai"), QStringLiteral("flow-model")),
             pinnedFlow(QStringLiteral("modelonly"), {}, QStringLiteral("flow-model"))});

@@ -15,7 +15,7 @@ HttpFixture::HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl,
     : m_config(std::move(config))
 {
     m_engine =
-        std::make_unique<EngineFixture>(executor, engineSettings(openAiBaseUrl, weatherOrigin, settings));
+        std::make_unique<EngineFixture>(executor, engineConfig(openAiBaseUrl, weatherOrigin, settings));
     m_keys = std::make_unique<db::ApiKeyRepository>(executor);
     m_audit = std::make_unique<db::AuditRepository>(executor);
     m_runs = std::make_unique<db::RunRepository>(executor);

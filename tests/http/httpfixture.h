@@ -48,7 +48,7 @@ class HttpFixture
 {
 public:
     /// `config` tweaks the server (limits, auth); the access log is captured into accessLog().
-    /// `settings` are added to the engine's test settings (engineSettings()).
+    /// `settings` are added to the engine's test settings (engineConfig()).
     HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
                 http::ServerConfig config = {}, const QHash<QString, QString> &settings = {});
     ~HttpFixture();
