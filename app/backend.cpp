@@ -71,10 +71,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const runtime::RuntimeCon
     deps.tenantSettings = [policy = b->m_limitPolicy](const QString &tenantId) {
         return policy->tenantSettings(tenantId);
     };
-    auto turnOptions = flows::TurnOptions::fromSettings(settings);
-    if (!turnOptions)
-        return turnOptions.error();
-    deps.options = turnOptions.value();
+    deps.options = config.turns;
     deps.providers = [self](const QString &name,
                             const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
         // Providers are reused across turns (connection reuse, cached Google tokens).

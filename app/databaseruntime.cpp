@@ -25,20 +25,8 @@ core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const runti
     if (!params)
         return params.error();
     runtime->m_params = params.value();
-    auto connectTimeout = settings.intValue(QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S"));
-    auto statementTimeout = settings.intValue(QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"));
-    for (const auto *value : {&connectTimeout, &statementTimeout}) {
-        if (!*value)
-            return value->error();
-    }
-    if (connectTimeout.value() < 2 || connectTimeout.value() > 600 || statementTimeout.value() < 0 ||
-        statementTimeout.value() > 3'600'000) {
-        return core::makeError(core::ErrorCode::InvalidArgument,
-                               QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S must be 2-600 and "
-                                              "AGENCY_DB_STATEMENT_TIMEOUT_MS 0-3600000"));
-    }
-    runtime->m_params.connectTimeoutS = static_cast<int>(connectTimeout.value());
-    runtime->m_params.statementTimeoutMs = static_cast<int>(statementTimeout.value());
+    runtime->m_params.connectTimeoutS = config.connectTimeoutS;
+    runtime->m_params.statementTimeoutMs = config.statementTimeoutMs;
 
     {
         // Start-up check on this thread, before any worker exists: reachable, schema compatible.

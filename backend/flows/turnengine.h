@@ -13,9 +13,6 @@
 #include <functional>
 #include <memory>
 
-namespace agency::config {
-class Settings;
-}
 namespace agency::db {
 class ConversationRepository;
 }
@@ -56,7 +53,7 @@ using ProviderSource =
     std::function<core::Result<std::shared_ptr<llm::Provider>>(const QString &name, const QString &model)>;
 
 /// How turns share conversations and ride out database trouble (issue 9). Defaults are the
-/// settings' defaults; fromSettings() reads AGENCY_TURN_LEASE_S, AGENCY_TURN_WAIT_MS,
+/// settings' defaults; the composition root fills it from AGENCY_TURN_LEASE_S, AGENCY_TURN_WAIT_MS,
 /// AGENCY_DB_RETRY_MS, AGENCY_DB_STATEMENT_TIMEOUT_MS and AGENCY_DB_CONNECT_TIMEOUT_S.
 struct TurnOptions
 {
@@ -70,8 +67,6 @@ struct TurnOptions
     int dbRetryMs = 10'000;
     /// One database step of a turn is given up (and retried) after this long without an answer.
     int dbStepTimeoutMs = 20'000;
-
-    static core::Result<TurnOptions> fromSettings(const config::Settings &settings);
 };
 
 /// Everything a turn needs; all must outlive the engine.

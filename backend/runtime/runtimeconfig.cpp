@@ -77,6 +77,20 @@ flows::RunWorkerOptions runWorkerOptions(const config::Settings &s)
     return c;
 }
 
+flows::TurnOptions turnOptions(const config::Settings &s)
+{
+    flows::TurnOptions c;
+    c.leaseMs = s.intValue(QStringLiteral("AGENCY_TURN_LEASE_S")) * 1000;
+    c.waitForTurnMs = s.intValue(QStringLiteral("AGENCY_TURN_WAIT_MS"));
+    c.dbRetryMs = s.intValue(QStringLiteral("AGENCY_DB_RETRY_MS"));
+    // A step may wait for a connection (connect timeout) and then a statement (statement
+    // timeout, enforced by the executor even when the server hangs); a little on top for both.
+    const int statementMs = s.intValue(QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"));
+    c.dbStepTimeoutMs = (statementMs > 0 ? statementMs : 60'000) +
+                        s.intValue(QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S")) * 1000 + 2000;
+    return c;
+}
+
 } // namespace
 
 RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
@@ -86,12 +100,15 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.database.dataDir = settings.text(QStringLiteral("AGENCY_DATA_DIR"));
     c.database.pgBinDir = settings.text(QStringLiteral("AGENCY_PG_BINDIR"));
     c.database.poolSize = settings.intValue(QStringLiteral("AGENCY_DB_POOL_SIZE"));
+    c.database.connectTimeoutS = settings.intValue(QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S"));
+    c.database.statementTimeoutMs = settings.intValue(QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"));
     c.logLevel = settings.text(QStringLiteral("LOG_LEVEL"));
     c.httpConnectionsPerHost = settings.intValue(QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"));
     c.providers = providerConfig(settings);
     c.tools = toolsConfig(settings);
     c.rateLimits = rateLimitConfig(settings);
     c.runs = runWorkerOptions(settings);
+    c.turns = turnOptions(settings);
     return c;
 }
 

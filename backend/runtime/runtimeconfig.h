@@ -1,6 +1,7 @@
 #pragma once
 
 #include "flows/runworker.h"
+#include "flows/turnengine.h"
 #include "llm/providerconfig.h"
 #include "ratelimit/ratelimiting.h"
 #include "tools/builtintools.h"
@@ -14,14 +15,16 @@ class Settings;
 
 namespace agency::runtime {
 
-/// Where the database is and how many connections to keep (DATABASE_URL, AGENCY_DATA_DIR,
-/// AGENCY_PG_BINDIR, AGENCY_DB_POOL_SIZE).
+/// Where the database is, how many connections to keep and how long to wait for it
+/// (DATABASE_URL, AGENCY_DATA_DIR, AGENCY_PG_BINDIR, AGENCY_DB_POOL_SIZE, AGENCY_DB_*_TIMEOUT_*).
 struct DatabaseConfig
 {
-    QString url;      ///< empty: the embedded private cluster
-    QString dataDir;  ///< embedded cluster's directory; empty: the XDG data dir
-    QString pgBinDir; ///< PostgreSQL binaries; empty: the newest installed
-    int poolSize = 4; ///< database worker threads, each owning one connection
+    QString url;                     ///< empty: the embedded private cluster
+    QString dataDir;                 ///< embedded cluster's directory; empty: the XDG data dir
+    QString pgBinDir;                ///< PostgreSQL binaries; empty: the newest installed
+    int poolSize = 4;                ///< database worker threads, each owning one connection
+    int connectTimeoutS = 5;         ///< libpq connect_timeout
+    int statementTimeoutMs = 10'000; ///< statement_timeout of every session (0: none)
 };
 
 /// The typed configuration of the whole backend: one small struct per component, each handed to
@@ -35,6 +38,7 @@ struct RuntimeConfig
     tools::ToolsConfig tools;
     ratelimit::RateLimitConfig rateLimits;
     flows::RunWorkerOptions runs;
+    flows::TurnOptions turns;
 
     /// Maps settings (already validated by config::Settings) to the structs.
     static RuntimeConfig fromSettings(const config::Settings &settings);

@@ -84,10 +84,7 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const runtime::RuntimeCon
     deps.tenantSettings = [policy = m_policy](const QString &tenantId) {
         return policy->tenantSettings(tenantId);
     };
-    auto turnOptions = flows::TurnOptions::fromSettings(settings);
-    if (!turnOptions)
-        qFatal("turn options: %s", qPrintable(turnOptions.error().toString()));
-    deps.options = turnOptions.value();
+    deps.options = config.turns;
     deps.providers = [this](const QString &name,
                             const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
         const QString key = name + u'\n' + model;

@@ -137,7 +137,7 @@ std::unique_ptr<EngineFixture> TestTurnLease::fixture(db::DbExecutor &executor,
                                                       const QHash<QString, QString> &extra)
 {
     return std::make_unique<EngineFixture>(
-        executor, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
+        executor, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
         QList<core::FlowDefinition>{test::testFlow(kFlow, 0, 50, {}), test::testFlow(kToolFlow, 1, 2)});
 }
 

@@ -116,7 +116,7 @@ void TestTurnOutage::makeEngine(const QHash<QString, QString> &extra, int statem
     params.connectTimeoutS = 2;
     m_executor = std::make_unique<db::DbExecutor>(params, 2);
     m_fx = std::make_unique<EngineFixture>(
-        *m_executor, test::engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
+        *m_executor, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
         QList<core::FlowDefinition>{test::testFlow(kFlow, 0, 50, {})});
 }
 
