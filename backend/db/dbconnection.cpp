@@ -169,6 +169,10 @@ core::Status DbConnection::ensureOpen()
     if (m_guard && m_guard->refusing())
         return makeError(ErrorCode::DatabaseUnavailable,
                          QStringLiteral("the database executor is shutting down"));
+    // QPSQL reports a connection whose session died (server restart, backend terminated) as not
+    // open. Whatever was prepared or begun belongs to that session: forget it, or the new session
+    // would be asked to EXECUTE statements it never saw ("prepared statement ... does not exist").
+    close();
     // A server that is starting (or replaying its log after a crash) refuses connections for a
     // moment: a process started at the same time waits for it instead of failing at once. This
     // thread owns the connection and has nothing else to do until it is open.

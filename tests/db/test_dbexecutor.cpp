@@ -71,6 +71,7 @@ private Q_SLOTS:
     void preparedStatementsAreReused();
     void transactionCommitsOrRollsBack();
     void failuresInTransactionsLeakNoStatements();
+    void reopenedConnectionPreparesAfresh();
 
     void manyConcurrentJobsAcrossWorkers();
     void jobsRunInParallelOnDistinctConnections();
@@ -184,6 +185,26 @@ void TestDbExecutor::transactionCommitsOrRollsBack()
     AGENCY_VERIFY_OK(rows);
     QVERIFY(rows.value()->next());
     QCOMPARE(rows.value()->value(0).toInt(), 1); // only the committed one
+}
+
+void TestDbExecutor::reopenedConnectionPreparesAfresh()
+{
+    // The driver reports a lost connection as closed, and opening it again gives a new session
+    // without the statements prepared on the old one: they must be prepared again, not run by
+    // their old names ("prepared statement ... does not exist" after every server restart).
+    DbConnection conn(m_params, QStringLiteral("reopen-test"));
+    AGENCY_VERIFY_OK(conn.ensureOpen());
+    const QString label = QStringLiteral("SELECT count(*) FROM items");
+    AGENCY_VERIFY_OK(conn.exec(label, {}, QStringLiteral("count")));
+    // The session ends under the connection, as in a server restart.
+    QVERIFY(!conn.exec(QStringLiteral("SELECT pg_terminate_backend(pg_backend_pid())"), {},
+                       QStringLiteral("terminate"))
+                 .ok());
+    QVERIFY(!conn.isOpen());
+    AGENCY_VERIFY_OK(conn.ensureOpen());
+    auto again = conn.exec(label, {}, QStringLiteral("count"));
+    AGENCY_VERIFY_OK(again);
+    QVERIFY(again.value()->next());
 }
 
 void TestDbExecutor::failuresInTransactionsLeakNoStatements()
