@@ -1,7 +1,7 @@
 // aiagency chat: one turn (or a REPL) with an agent, streamed to the terminal.
-#include "backend.h"
 #include "commands.h"
 #include "messageinput.h"
+#include "runtime/backend.h"
 #include "signalhandler.h"
 
 #include "db/records.h"
@@ -200,7 +200,7 @@ int runChatCommand(CliContext &ctx)
     if (!message)
         return reportError(message.error());
 
-    auto backend = Backend::create(ctx.config);
+    auto backend = runtime::Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     for (const QString &problem : backend.value()->flowProblems())

@@ -7,10 +7,10 @@
 #include "core/clock.h"
 #include "db/records.h"
 #include "llm/providerfactory.h"
+#include "runtime/providerruntime.h"
 
 #include <QCoreApplication>
 #include <QFutureWatcher>
-#include <QNetworkAccessManager>
 
 #include <csignal>
 
@@ -81,11 +81,11 @@ int runCompleteCommand(CliContext &ctx)
                          &exitCode))
         return exitCode;
 
-    QNetworkAccessManager nam;
-    core::SystemClock clock;
-    const llm::ProviderFactory factory(ctx.config.providers, &nam, clock);
+    // The program's provider wiring (network lanes, factory), without the rest of the backend.
+    const core::SystemClock clock;
+    runtime::ProviderRuntime providers(ctx.config, nullptr, clock);
     if (parser.isSet(listOption))
-        return listProviders(factory);
+        return listProviders(providers.factory());
 
     auto read = commandMessage(parser.positionalArguments(), {}, db::limits::kMaxContentChars);
     if (!read)
@@ -118,7 +118,7 @@ int runCompleteCommand(CliContext &ctx)
         }
     }
 
-    auto provider = factory.create(parser.value(providerOption), parser.value(modelOption));
+    auto provider = providers.provider(parser.value(providerOption), parser.value(modelOption));
     if (!provider)
         return reportError(provider.error());
 

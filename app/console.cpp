@@ -1,5 +1,5 @@
-#include "backend.h"
 #include "commands.h"
+#include "runtime/backend.h"
 #include "signalhandler.h"
 
 #ifdef AGENCY_HAVE_UI
@@ -25,12 +25,12 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("aiagency"));
     QApplication::setApplicationDisplayName(QStringLiteral("Agency Console"));
-    auto backend = Backend::create(ctx.config);
+    auto backend = runtime::Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     ui::StatusWindow window(backend.value()->service());
     window.show();
-    Backend *b = backend.value().get();
+    runtime::Backend *b = backend.value().get();
     b->startRunWorkers();
     // Running runs go back to the queue before the database is stopped.
     auto shutdown = [b, &window] { b->stopRunWorkers().then(&window, [] { QApplication::quit(); }); };

@@ -1,5 +1,5 @@
 #include "commands.h"
-#include "databaseruntime.h"
+#include "runtime/databaseruntime.h"
 
 #include "db/dbconnection.h"
 #include "db/migrator.h"
@@ -14,7 +14,7 @@ int runMigrateCommand(CliContext &ctx)
                          &exitCode))
         return exitCode;
     std::unique_ptr<db::EmbeddedPostgres> embedded;
-    auto params = DatabaseRuntime::resolve(ctx.config.database, &embedded);
+    auto params = runtime::DatabaseRuntime::resolve(ctx.config.database, &embedded);
     if (!params)
         return reportError(params.error());
     db::DbConnection conn(params.value(), QStringLiteral("aiagency-migrate"));
@@ -37,7 +37,7 @@ namespace {
 int printStatus(CliContext &ctx)
 {
     std::unique_ptr<db::EmbeddedPostgres> embedded;
-    auto params = DatabaseRuntime::resolve(ctx.config.database, &embedded);
+    auto params = runtime::DatabaseRuntime::resolve(ctx.config.database, &embedded);
     if (!params)
         return reportError(params.error());
     db::DbConnection conn(params.value(), QStringLiteral("aiagency-status"));

@@ -1,7 +1,7 @@
 // aiagency keys create|list|revoke: API keys for the HTTP server. A key's secret is printed once,
 // alone on the last line; only its hash is stored.
-#include "backend.h"
 #include "commands.h"
+#include "runtime/backend.h"
 
 #include "service/agencyservice.h"
 
@@ -153,7 +153,7 @@ int runKeysCommand(CliContext &ctx)
         printErr(QStringLiteral("aiagency keys revoke: give the key id (see `aiagency keys list`)\n"));
         return ExitUsage;
     }
-    auto backend = Backend::create(ctx.config);
+    auto backend = runtime::Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     service::AgencyService &service = backend.value()->service();

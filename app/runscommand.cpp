@@ -2,9 +2,9 @@
 // The runs are executed by the run workers of `aiagency serve` (or the console) on the same
 // database; this command never executes one itself.
 #include "asyncexit.h"
-#include "backend.h"
 #include "commands.h"
 #include "messageinput.h"
+#include "runtime/backend.h"
 
 #include "core/text.h"
 #include "db/records.h"
@@ -151,7 +151,7 @@ int runRunsCommand(CliContext &ctx)
         return ExitUsage;
     }
 
-    auto backend = Backend::create(ctx.config);
+    auto backend = runtime::Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     service::AgencyService &service = backend.value()->service();

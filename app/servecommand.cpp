@@ -1,6 +1,6 @@
 // aiagency serve: the headless server (QCoreApplication only, no display needed).
-#include "backend.h"
 #include "commands.h"
+#include "runtime/backend.h"
 
 #include "http/apiserver.h"
 #include "signalhandler.h"
@@ -83,13 +83,13 @@ int runServeCommand(CliContext &ctx)
     http::ServerConfig limits = serverConfig(ctx.settings);
     limits.authRequired = !parser.isSet(noAuth);
 
-    auto backend = Backend::create(ctx.config);
+    auto backend = runtime::Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     for (const QString &problem : backend.value()->flowProblems())
         printErr(QStringLiteral("warning: flow skipped: %1\n").arg(problem));
     http::ApiServer server(backend.value()->service(), limits);
-    Backend *b = backend.value().get();
+    runtime::Backend *b = backend.value().get();
     const bool authOff = !limits.authRequired;
     // listen() may first ask the database whether a key exists: continue on the event loop.
     server.listen(address, static_cast<quint16>(portNumber))
@@ -107,7 +107,7 @@ int runServeCommand(CliContext &ctx)
                                    "on this machine acts as a global admin\n"));
             }
             printErr(QStringLiteral("aiagency serve: listening on %1 (database: %2)\n")
-                         .arg(urlFor(address, bound.value()), b->database().params().describe()));
+                         .arg(urlFor(address, bound.value()), b->database()->params().describe()));
             b->startRunWorkers();
         });
     bool stopping = false;

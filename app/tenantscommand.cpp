@@ -2,8 +2,8 @@
 // without SQL. Everything goes through AgencyService, which validates exactly as it does for the
 // HTTP API and the console.
 #include "asyncexit.h"
-#include "backend.h"
 #include "commands.h"
+#include "runtime/backend.h"
 
 #include "core/json.h"
 #include "service/agencyservice.h"
@@ -211,7 +211,7 @@ int runTenantsCommand(CliContext &ctx)
         }
     }
 
-    auto backend = Backend::create(ctx.config);
+    auto backend = runtime::Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
     service::AgencyService &service = backend.value()->service();

@@ -4,28 +4,20 @@
 #include "instantprovider.h"
 #include "stats.h"
 
-#include "core/clock.h"
-#include "db/conversationrepository.h"
 #include "db/dbconnection.h"
 #include "db/dbexecutor.h"
 #include "db/embeddedpostgres.h"
 #include "db/migrator.h"
 #include "flows/flowregistry.h"
 #include "flows/turnengine.h"
-#include "llm/networklanes.h"
 #include "llm/provider.h"
-#include "llm/providerfactory.h"
-#include "ratelimit/limitpolicy.h"
-#include "ratelimit/memoryratelimiter.h"
-#include "ratelimit/usagerecorder.h"
+#include "runtime/backend.h"
 #include "runtime/runtimeconfig.h"
-#include "tools/toolregistry.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QNetworkAccessManager>
 #include <QProcess>
 #include <QTemporaryFile>
 #include <QTimer>
@@ -267,43 +259,30 @@ int main(int argc, char **argv)
         out(config.error().toString());
         return 1;
     }
-    auto clock = std::make_shared<core::SystemClock>();
+    // The program's backend from the composition root, on the database set up above (its pool size
+    // and commit mode are the benchmark's parameters) and with the benchmark's flow alone.
     db::DbExecutor executor(params.value(), std::max(1, parser.value(poolOpt).toInt()));
-    db::ConversationRepository conversations(executor);
-    llm::NetworkLanes nam(64); // as the program sets it up (LLM_HTTP_CONNECTIONS_PER_HOST)
-    llm::ProviderFactory factory(config->providers, &nam, *clock);
-    tools::ToolRegistry tools;
-    flows::FlowRegistry flowRegistry;
+    runtime::Injected injected;
+    injected.executor = &executor;
+    injected.flowDirectories = QStringList{};
+    auto backend = runtime::Backend::create(config.value(), injected);
+    if (!backend) {
+        out(backend.error().toString());
+        return 1;
+    }
     auto flow = flows::parseFlowDefinition(
         QJsonObject{{QStringLiteral("flow_type"), QStringLiteral("bench")},
                     {QStringLiteral("system_prompt"), QStringLiteral("You are a concise assistant.")},
                     {QStringLiteral("history_window"), 20}},
         QStringLiteral("bench"));
-    flowRegistry.insert(flow.value());
-    auto policy = ratelimit::LimitPolicy::create(
-        config->rateLimits.providerDefaults,
-        [](const QString &) { return core::readyAsync<QJsonObject>(QJsonObject()); }, clock);
-    ratelimit::MemoryRateLimiter limiter(policy, clock);
-    ratelimit::UsageRecorder usage(executor, clock);
-    std::shared_ptr<llm::Provider> provider;
-    flows::TurnDependencies deps;
-    deps.conversations = &conversations;
-    deps.flows = &flowRegistry;
-    deps.tools = &tools;
-    deps.limiter = &limiter;
-    deps.usage = &usage;
-    deps.clock = clock.get();
-    deps.providers = [&](const QString &name,
-                         const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
-        if (!provider) {
-            auto created = factory.create(name, model);
-            if (!created)
-                return created.error();
-            provider = created.value();
-        }
-        return provider;
-    };
-    flows::TurnEngine engine(deps);
+    backend.value()->flows().insert(flow.value());
+    flows::TurnEngine &engine = backend.value()->engine();
+    // The provider the turns use (the root keeps one per provider and model).
+    auto provider = backend.value()->providers().provider(QStringLiteral("openai"), {});
+    if (!provider) {
+        out(provider.error().toString());
+        return 1;
+    }
 
     out(QStringLiteral("warming up…"));
     double seconds = 0;
@@ -369,7 +348,7 @@ int main(int argc, char **argv)
     out(QStringLiteral(
         "| concurrent calls | calls | p50 ms | p99 ms | calls/s |\n|---:|---:|---:|---:|---:|"));
     for (int clients : levels) {
-        auto stats = ProviderLoad(*provider, clients, turns).run(&seconds);
+        auto stats = ProviderLoad(*provider.value(), clients, turns).run(&seconds);
         out(QStringLiteral("| %1 | %2 | %3 | %4 | %5 |")
                 .arg(clients)
                 .arg(stats.samplesUs.size())

@@ -1,4 +1,5 @@
-# Fails when a front-end source file can see more than AgencyService and backend/core.
+# Fails when a front-end source file can see more than AgencyService and backend/core, or when the
+# program or a benchmark wires backend components itself instead of using backend/runtime.
 #
 #   cmake -DCOMPILE_COMMANDS=build/compile_commands.json -DSOURCE_DIR=. -DBINARY_DIR=build -P this
 #
@@ -129,10 +130,27 @@ foreach(source IN LISTS front_sources)
   endforeach()
 endforeach()
 
+# One wiring (DESIGN.md §1, issue 8): the program and the benchmarks get their backend from the
+# composition root (backend/runtime); none of their sources builds the engine, the service or the
+# provider factory itself. (Tests may build a component they test; their backends come from
+# EngineFixture, which uses the root.)
+file(GLOB_RECURSE wiring_sources "${SOURCE_DIR}/app/*.h" "${SOURCE_DIR}/app/*.cpp" "${SOURCE_DIR}/bench/*.h"
+     "${SOURCE_DIR}/bench/*.cpp")
+set(wiring_pattern "(make_unique|make_shared)<([a-z]+::)?(TurnEngine|AgencyService|ProviderFactory|RunWorker)>")
+set(wiring_pattern "${wiring_pattern}|(flows::)?TurnEngine [a-zA-Z_]+[({]|(llm::)?ProviderFactory [a-zA-Z_]+[({]")
+set(wiring_pattern "${wiring_pattern}|(service::)?AgencyService [a-zA-Z_]+[({]")
+foreach(source IN LISTS wiring_sources)
+  file(STRINGS "${source}" lines REGEX "${wiring_pattern}")
+  foreach(line IN LISTS lines)
+    string(STRIP "${line}" line)
+    list(APPEND violations "${source}: ${line} (wiring outside the composition root backend/runtime)")
+  endforeach()
+endforeach()
+
 if(violations)
   list(LENGTH violations n)
   list(JOIN violations "\n  " text)
-  message(FATAL_ERROR "${n} front-end boundary violation(s) (ui/ and backend/http/ may use only "
-                      "AgencyService and backend/core; see DESIGN.md §1):\n  ${text}")
+  message(FATAL_ERROR "${n} boundary violation(s) (ui/ and backend/http/ may use only AgencyService and "
+                      "backend/core; only backend/runtime wires the backend; see DESIGN.md §1):\n  ${text}")
 endif()
 message(STATUS "front-end boundary holds: ${checked} compiled files checked")

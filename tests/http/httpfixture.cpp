@@ -1,8 +1,6 @@
 #include "httpfixture.h"
 
-#include "db/apikeyrepository.h"
 #include "db/dbexecutor.h"
-#include "db/runrepository.h"
 
 #include <QNetworkReply>
 #include <QTcpSocket>
@@ -16,24 +14,15 @@ HttpFixture::HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl,
 {
     m_engine =
         std::make_unique<EngineFixture>(executor, engineConfig(openAiBaseUrl, weatherOrigin, settings));
-    m_keys = std::make_unique<db::ApiKeyRepository>(executor);
-    m_audit = std::make_unique<db::AuditRepository>(executor);
-    m_runs = std::make_unique<db::RunRepository>(executor);
-    service::ServiceDependencies deps = m_engine->serviceDependencies();
-    deps.keys = m_keys.get();
-    deps.audit = m_audit.get();
-    deps.runs = m_runs.get();
-    m_service = std::make_unique<service::AgencyService>(deps);
     m_config.accessLog = [this](const QByteArray &line) {
         m_accessLog.append(QJsonDocument::fromJson(line).object());
     };
-    m_server = std::make_unique<http::ApiServer>(*m_service, m_config);
+    m_server = std::make_unique<http::ApiServer>(m_engine->service(), m_config);
 }
 
 HttpFixture::~HttpFixture()
 {
     m_server.reset();
-    m_service.reset();
 }
 
 bool HttpFixture::start()
@@ -59,7 +48,7 @@ QString HttpFixture::createKey(const QString &tenantId, core::KeyRole role, int 
     spec.role = role;
     spec.expiresInDays = expiresInDays;
     spec.name = QStringLiteral("test");
-    auto created = await(m_service->createApiKey(spec));
+    auto created = await(service().createApiKey(spec));
     if (!created) {
         qWarning("createKey failed: %s", qPrintable(created.error().toString()));
         return {};
@@ -74,7 +63,7 @@ QString HttpFixture::createGlobalAdminKey(QString *keyId)
     core::NewApiKey spec;
     spec.globalAdmin = true;
     spec.name = QStringLiteral("root");
-    auto created = await(m_service->createApiKey(spec));
+    auto created = await(service().createApiKey(spec));
     if (!created) {
         qWarning("createGlobalAdminKey failed: %s", qPrintable(created.error().toString()));
         return {};

@@ -1,8 +1,8 @@
 #pragma once
 
-// An in-process ApiServer on 127.0.0.1 port 0 over the real components (EngineFixture: real
-// PostgreSQL, the OpenAI adapter against a FakeOpenAiServer, get_weather against a
-// FakeWeatherServer), plus API keys, the audit log and runs, and an HTTP client that waits on
+// An in-process ApiServer on 127.0.0.1 port 0 over the program's backend (EngineFixture: the
+// composition root on a real PostgreSQL, with API keys, the audit log and runs, the OpenAI adapter
+// against a FakeOpenAiServer, get_weather against a FakeWeatherServer), and an HTTP client that waits on
 // the event loop (the server runs on this thread too).
 
 #include "core/access.h"
@@ -19,11 +19,8 @@
 #include <memory>
 
 namespace agency::db {
-class ApiKeyRepository;
-class AuditRepository;
-class RunRepository;
 class DbExecutor;
-} // namespace agency::db
+}
 
 namespace agency::test {
 
@@ -60,7 +57,7 @@ public:
     QString baseUrl() const;
 
     http::ApiServer &server() { return *m_server; }
-    service::AgencyService &service() { return *m_service; }
+    service::AgencyService &service() { return m_engine->service(); }
     EngineFixture &engine() { return *m_engine; }
     const QList<QJsonObject> &accessLog() const { return m_accessLog; }
 
@@ -86,10 +83,6 @@ public:
 private:
     http::ServerConfig m_config;
     std::unique_ptr<EngineFixture> m_engine;
-    std::unique_ptr<db::ApiKeyRepository> m_keys;
-    std::unique_ptr<db::AuditRepository> m_audit;
-    std::unique_ptr<db::RunRepository> m_runs;
-    std::unique_ptr<service::AgencyService> m_service;
     std::unique_ptr<http::ApiServer> m_server;
     QNetworkAccessManager m_nam;
     QList<QJsonObject> m_accessLog;

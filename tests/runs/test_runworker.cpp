@@ -7,21 +7,16 @@
 #include "db/dbexecutor.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
-#include "db/tenantrepository.h"
 #include "fakeopenai.h"
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
-#include "llm/providerfactory.h"
-#include "ratelimit/limitpolicy.h"
-#include "ratelimit/memoryratelimiter.h"
+#include "runtime/backend.h"
 #include "runtime/runtimeconfig.h"
 #include "service/agencyservice.h"
 #include "testdatabase.h"
-#include "tools/toolregistry.h"
 
 #include <QJsonArray>
-#include <QNetworkAccessManager>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -63,50 +58,45 @@ test::FakeResponse answer(const test::RecordedRequest &request)
     return test::openai::streamReply({QStringLiteral("echo: "), input});
 }
 
-/// One process's backend: executor, repositories, engine with a provider on the fake server, the
-/// service, and (made on demand) run workers. Members are destroyed in reverse order.
+/// One process's backend: its own executor and the program's backend from the composition root on
+/// it (provider on the fake server, the one test flow), plus run workers made on demand with the
+/// options a test needs. Members are destroyed in reverse order.
 struct Stack
 {
     Stack(const db::ConnectionParams &params, const QString &baseUrl)
-        : config(runtime::RuntimeConfig::fromValues(
-                     {{QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
-                      {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("sk-test")},
-                      {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
-                      {QStringLiteral("OPENAI_MODEL"), QStringLiteral("gpt-fake")},
-                      {QStringLiteral("LLM_MAX_ATTEMPTS"), QStringLiteral("1")}})
-                     .value())
+        : executor(std::make_unique<db::DbExecutor>(params, 4))
     {
-        executor = std::make_unique<db::DbExecutor>(params, 4);
-        conversations = std::make_unique<db::ConversationRepository>(*executor);
-        tenants = std::make_unique<db::TenantRepository>(*executor);
-        runs = std::make_unique<db::RunRepository>(*executor);
-        queue = std::make_unique<db::RunQueue>(*executor);
+        auto config =
+            runtime::RuntimeConfig::fromValues({{QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
+                                                {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("sk-test")},
+                                                {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
+                                                {QStringLiteral("OPENAI_MODEL"), QStringLiteral("gpt-fake")},
+                                                {QStringLiteral("LLM_MAX_ATTEMPTS"), QStringLiteral("1")}});
+        if (!config)
+            qFatal("config: %s", qPrintable(config.error().toString()));
+        runtime::Injected injected;
+        injected.executor = executor.get();
+        injected.flowDirectories = QStringList{};
+        auto built = runtime::Backend::create(config.value(), injected);
+        if (!built)
+            qFatal("backend: %s", qPrintable(built.error().toString()));
+        backend = std::move(built).value();
         core::FlowDefinition flow;
         flow.flowType = kFlow;
         flow.title = QStringLiteral("Summarize");
         flow.systemPrompt = QStringLiteral("Summarise what the user sends.");
-        registry.insert(flow);
-        tools = std::make_unique<tools::ToolRegistry>(1000);
-        factory = std::make_unique<llm::ProviderFactory>(config.providers, &nam, *clock);
-        policy = ratelimit::LimitPolicy::create(
-            config.rateLimits.providerDefaults,
-            [](const QString &) { return core::readyAsync<QJsonObject>(QJsonObject()); }, clock);
-        limiter = std::make_unique<ratelimit::MemoryRateLimiter>(policy, clock);
-        flows::TurnDependencies deps;
-        deps.conversations = conversations.get();
-        deps.flows = &registry;
-        deps.tools = tools.get();
-        deps.limiter = limiter.get();
-        deps.clock = clock.get();
-        llm::ProviderFactory *f = factory.get();
-        deps.providers = [f](const QString &name, const QString &model) { return f->create(name, model); };
-        engine = std::make_unique<flows::TurnEngine>(deps);
+        backend->flows().insert(flow);
+        conversations = &backend->conversations();
+        runs = &backend->runs();
+        queue = &backend->runQueue();
+        engine = &backend->engine();
     }
 
     ~Stack()
     {
         service.reset();
         workers.clear();
+        backend.reset();
     }
 
     QList<RunWorker *> workersList() const
@@ -123,37 +113,21 @@ struct Stack
         return workers.back().get();
     }
 
+    /// The backend's service, notifying `worker` (or no worker) of run changes instead of its own.
     service::AgencyService &makeService(RunWorker *worker)
     {
-        service::ServiceDependencies deps;
-        deps.executor = executor.get();
-        deps.conversations = conversations.get();
-        deps.tenants = tenants.get();
-        deps.flows = &registry;
-        deps.engine = engine.get();
-        deps.providers = factory.get();
-        deps.limiter = limiter.get();
-        deps.limitPolicy = policy.get();
-        deps.runs = runs.get();
+        service::ServiceDependencies deps = backend->serviceDependencies();
         deps.runWorker = worker;
         service = std::make_unique<service::AgencyService>(deps);
         return *service;
     }
 
-    runtime::RuntimeConfig config;
-    std::shared_ptr<core::SystemClock> clock = std::make_shared<core::SystemClock>();
-    QNetworkAccessManager nam;
     std::unique_ptr<db::DbExecutor> executor;
-    std::unique_ptr<db::ConversationRepository> conversations;
-    std::unique_ptr<db::TenantRepository> tenants;
-    std::unique_ptr<db::RunRepository> runs;
-    std::unique_ptr<db::RunQueue> queue;
-    flows::FlowRegistry registry;
-    std::unique_ptr<tools::ToolRegistry> tools;
-    std::unique_ptr<llm::ProviderFactory> factory;
-    std::shared_ptr<ratelimit::LimitPolicy> policy;
-    std::unique_ptr<ratelimit::MemoryRateLimiter> limiter;
-    std::unique_ptr<flows::TurnEngine> engine;
+    std::unique_ptr<runtime::Backend> backend;
+    db::ConversationRepository *conversations = nullptr;
+    db::RunRepository *runs = nullptr;
+    db::RunQueue *queue = nullptr;
+    flows::TurnEngine *engine = nullptr;
     std::vector<std::unique_ptr<RunWorker>> workers;
     std::unique_ptr<service::AgencyService> service;
 };
@@ -440,7 +414,7 @@ void TestRunWorker::serviceValidatesAndScopes()
 
     // Without a runs repository the methods say so instead of crashing.
     service::ServiceDependencies bare;
-    bare.flows = &m_stack->registry;
+    bare.flows = &m_stack->backend->flows();
     service::AgencyService noRuns(bare);
     QCOMPARE(await(noRuns.getRun(kTenant, id)).error().code, ErrorCode::NotConfigured);
 }

@@ -8,7 +8,7 @@
 
 #include <memory>
 
-namespace agency::app {
+namespace agency::runtime {
 
 /// The program's database: the external server named by DATABASE_URL, or the embedded cluster
 /// (started here, stopped on destruction), plus the executor every backend component uses.
@@ -20,8 +20,7 @@ public:
 
     /// Connects (starting the embedded cluster when needed) and, with Migrate::Yes, brings the
     /// schema up to date. Fails with what to fix: missing binaries, unreachable server, newer schema.
-    static core::Result<std::unique_ptr<DatabaseRuntime>> open(const runtime::DatabaseConfig &config,
-                                                               Migrate migrate);
+    static core::Result<std::unique_ptr<DatabaseRuntime>> open(const DatabaseConfig &config, Migrate migrate);
 
     ~DatabaseRuntime();
 
@@ -30,7 +29,7 @@ public:
     db::EmbeddedPostgres *embedded() { return m_embedded.get(); }
 
     /// The connection parameters the config calls for, starting the embedded cluster if needed.
-    static core::Result<db::ConnectionParams> resolve(const runtime::DatabaseConfig &config,
+    static core::Result<db::ConnectionParams> resolve(const DatabaseConfig &config,
                                                       std::unique_ptr<db::EmbeddedPostgres> *embedded);
 
 private:
@@ -41,4 +40,4 @@ private:
     db::ConnectionParams m_params;
 };
 
-} // namespace agency::app
+} // namespace agency::runtime

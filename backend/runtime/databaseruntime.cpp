@@ -3,9 +3,9 @@
 #include "db/dbconnection.h"
 #include "db/migrator.h"
 
-namespace agency::app {
+namespace agency::runtime {
 
-core::Result<db::ConnectionParams> DatabaseRuntime::resolve(const runtime::DatabaseConfig &config,
+core::Result<db::ConnectionParams> DatabaseRuntime::resolve(const DatabaseConfig &config,
                                                             std::unique_ptr<db::EmbeddedPostgres> *embedded)
 {
     if (!config.url.isEmpty())
@@ -17,21 +17,21 @@ core::Result<db::ConnectionParams> DatabaseRuntime::resolve(const runtime::Datab
     return (*embedded)->start();
 }
 
-core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const runtime::DatabaseConfig &config,
+core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const DatabaseConfig &config,
                                                                      Migrate migrate)
 {
-    std::unique_ptr<DatabaseRuntime> runtime(new DatabaseRuntime);
-    auto params = resolve(config, &runtime->m_embedded);
+    std::unique_ptr<DatabaseRuntime> result(new DatabaseRuntime);
+    auto params = resolve(config, &result->m_embedded);
     if (!params)
         return params.error();
-    runtime->m_params = params.value();
-    runtime->m_params.connectTimeoutS = config.connectTimeoutS;
-    runtime->m_params.statementTimeoutMs = config.statementTimeoutMs;
+    result->m_params = params.value();
+    result->m_params.connectTimeoutS = config.connectTimeoutS;
+    result->m_params.statementTimeoutMs = config.statementTimeoutMs;
 
     {
         // Start-up check on this thread, before any worker exists: reachable, schema compatible.
         // Migrations may legitimately run long (an index on a big table): no statement timeout.
-        db::ConnectionParams startup = runtime->m_params;
+        db::ConnectionParams startup = result->m_params;
         startup.statementTimeoutMs = 0;
         db::DbConnection conn(startup, QStringLiteral("aiagency-startup"));
         if (auto opened = conn.ensureOpen(); !opened)
@@ -45,8 +45,8 @@ core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const runti
         }
     }
 
-    runtime->m_executor = std::make_unique<db::DbExecutor>(runtime->m_params, config.poolSize);
-    return runtime;
+    result->m_executor = std::make_unique<db::DbExecutor>(result->m_params, config.poolSize);
+    return result;
 }
 
 DatabaseRuntime::~DatabaseRuntime()
@@ -57,4 +57,4 @@ DatabaseRuntime::~DatabaseRuntime()
         (void)m_embedded->stop(db::EmbeddedPostgres::StopPolicy::LastUserOut);
 }
 
-} // namespace agency::app
+} // namespace agency::runtime

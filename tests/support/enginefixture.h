@@ -1,11 +1,10 @@
 #pragma once
 
-// End-to-end harness for the turn engine: the real components wired the way app/backend.cpp wires
-// them (repositories on a real PostgreSQL, ProviderFactory from settings, ToolRegistry with the
-// real get_weather tool, LimitPolicy + Memory/PostgreSQL limiter, UsageRecorder, TurnEngine,
-// AgencyService), except that the clock is a ManualClock and the outside world is fake: the OpenAI
-// provider talks to a FakeOpenAiServer and get_weather to a FakeWeatherServer, both over real
-// HTTP on 127.0.0.1.
+// End-to-end harness for the turn engine and the service: the program's own backend, built by the
+// composition root (runtime::Backend) from typed config on a test database, except that the clock
+// is a ManualClock, no user flow directory is read and the outside world is fake: the OpenAI
+// provider talks to a FakeOpenAiServer and get_weather to a FakeWeatherServer, both over real HTTP
+// on 127.0.0.1.
 
 #include "core/clock.h"
 #include "db/records.h"
@@ -17,7 +16,6 @@
 
 #include <QHash>
 #include <QJsonArray>
-#include <QNetworkAccessManager>
 
 #include <memory>
 
@@ -26,18 +24,12 @@ class DbExecutor;
 class ConversationRepository;
 class TenantRepository;
 } // namespace agency::db
-namespace agency::llm {
-class Provider;
-class ProviderFactory;
-} // namespace agency::llm
-namespace agency::tools {
-class ToolRegistry;
-}
 namespace agency::ratelimit {
-class LimitPolicy;
 class RateLimiter;
-class UsageRecorder;
-} // namespace agency::ratelimit
+}
+namespace agency::runtime {
+class Backend;
+}
 
 namespace agency::test {
 
@@ -52,21 +44,22 @@ class EngineFixture
 public:
     enum class Limiter { Memory, Postgres };
 
-    /// Builds everything on the calling thread. `extraFlows` are added to the built-in ones
-    /// (replacing a built-in of the same flow_type).
+    /// Builds the backend on the calling thread, on `executor`'s database. `extraFlows` are added
+    /// to the built-in ones (replacing a built-in of the same flow_type); `limiter` picks the rate
+    /// limiter back-end. Stops the test run (qFatal) if the backend cannot be built.
     EngineFixture(db::DbExecutor &executor, const runtime::RuntimeConfig &config,
                   const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory);
     ~EngineFixture();
 
     core::ManualClock &clock() { return *m_clock; }
-    db::ConversationRepository &conversations() { return *m_conversations; }
-    db::TenantRepository &tenants() { return *m_tenants; }
-    ratelimit::RateLimiter &limiter() { return *m_limiter; }
-    flows::TurnEngine &engine() { return *m_engine; }
-    service::AgencyService &service() { return *m_service; }
-    /// What service() was built from, for a test that builds its own service with more parts.
-    const service::ServiceDependencies &serviceDependencies() const { return m_serviceDeps; }
-    const flows::FlowRegistry &flows() const { return *m_flows; }
+    /// The whole backend, as the program has it (run queue, keys, audit, providers…).
+    runtime::Backend &backend() { return *m_backend; }
+    db::ConversationRepository &conversations();
+    db::TenantRepository &tenants();
+    ratelimit::RateLimiter &limiter();
+    flows::TurnEngine &engine();
+    service::AgencyService &service();
+    const flows::FlowRegistry &flows() const;
 
     /// Starts a turn, recording its events into events() (and passing each to `hook`, if any).
     core::Async<core::TurnResult> run(const core::TurnRequest &request, core::TurnEventHandler hook = {});
@@ -85,19 +78,7 @@ public:
 
 private:
     std::shared_ptr<core::ManualClock> m_clock;
-    std::unique_ptr<QNetworkAccessManager> m_nam;
-    std::unique_ptr<db::ConversationRepository> m_conversations;
-    std::unique_ptr<db::TenantRepository> m_tenants;
-    std::unique_ptr<llm::ProviderFactory> m_providerFactory;
-    std::unique_ptr<tools::ToolRegistry> m_tools;
-    std::unique_ptr<flows::FlowRegistry> m_flows;
-    std::shared_ptr<ratelimit::LimitPolicy> m_policy;
-    std::unique_ptr<ratelimit::RateLimiter> m_limiter;
-    std::unique_ptr<ratelimit::UsageRecorder> m_usage;
-    std::unique_ptr<flows::TurnEngine> m_engine;
-    std::unique_ptr<service::AgencyService> m_service;
-    service::ServiceDependencies m_serviceDeps;
-    QHash<QString, std::shared_ptr<llm::Provider>> m_providerCache;
+    std::unique_ptr<runtime::Backend> m_backend;
     QList<core::TurnEvent> m_events;
 };
 

@@ -2,17 +2,8 @@
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
-#include "db/tenantrepository.h"
-#include "llm/networklanes.h"
-#include "llm/provider.h"
-#include "llm/providerfactory.h"
-#include "ratelimit/limitpolicy.h"
-#include "ratelimit/memoryratelimiter.h"
-#include "ratelimit/postgresratelimiter.h"
-#include "ratelimit/usagerecorder.h"
+#include "runtime/backend.h"
 #include "testpostgres.h"
-#include "tools/builtintools.h"
-#include "tools/toolregistry.h"
 
 #include <QSet>
 #include <QSqlQuery>
@@ -47,91 +38,66 @@ runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString 
 
 EngineFixture::EngineFixture(db::DbExecutor &executor, const runtime::RuntimeConfig &config,
                              const QList<core::FlowDefinition> &extraFlows, Limiter limiter)
-    // Network lanes as the program has them: more than Qt 6.4's six connections per host and
-    // manager, so tests can hold many provider calls at once.
-    : m_clock(std::make_shared<core::ManualClock>()), m_nam(std::make_unique<llm::NetworkLanes>(128))
+    : m_clock(std::make_shared<core::ManualClock>())
 {
-    m_conversations = std::make_unique<db::ConversationRepository>(executor);
-    m_tenants = std::make_unique<db::TenantRepository>(executor);
-    m_providerFactory = std::make_unique<llm::ProviderFactory>(config.providers, m_nam.get(), *m_clock);
-
-    auto tools = tools::createBuiltinToolRegistry(config.tools, *m_nam, &executor, m_clock);
-    if (!tools)
-        qFatal("tools: %s", qPrintable(tools.error().toString()));
-    m_tools = std::move(tools).value();
-
+    runtime::RuntimeConfig fixtureConfig = config;
+    fixtureConfig.rateLimits.backend = limiter == Limiter::Postgres
+                                           ? ratelimit::RateLimitConfig::Backend::Postgres
+                                           : ratelimit::RateLimitConfig::Backend::Memory;
+    runtime::Injected injected;
+    injected.clock = m_clock;
+    injected.executor = &executor;
     // Built-ins only: no user directory, so a developer's own flows never leak into a test.
-    m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load({}, m_tools->names()));
+    injected.flowDirectories = QStringList{};
+    auto backend = runtime::Backend::create(fixtureConfig, injected);
+    if (!backend)
+        qFatal("backend: %s", qPrintable(backend.error().toString()));
+    m_backend = std::move(backend).value();
     for (const core::FlowDefinition &flow : extraFlows)
-        m_flows->insert(flow);
-
-    db::TenantRepository *tenantRepo = m_tenants.get();
-    auto lookup = [tenantRepo](const QString &tenantId) { return tenantRepo->settingsOf(tenantId); };
-    m_policy = ratelimit::LimitPolicy::create(config.rateLimits.providerDefaults, lookup, m_clock);
-    if (limiter == Limiter::Postgres)
-        m_limiter = std::make_unique<ratelimit::PostgresRateLimiter>(executor, m_policy, m_clock);
-    else
-        m_limiter = std::make_unique<ratelimit::MemoryRateLimiter>(m_policy, m_clock);
-    m_usage = std::make_unique<ratelimit::UsageRecorder>(executor, m_clock);
-
-    flows::TurnDependencies deps;
-    deps.conversations = m_conversations.get();
-    deps.flows = m_flows.get();
-    deps.tools = m_tools.get();
-    deps.limiter = m_limiter.get();
-    deps.usage = m_usage.get();
-    deps.clock = m_clock.get();
-    deps.tenantSettings = [policy = m_policy](const QString &tenantId) {
-        return policy->tenantSettings(tenantId);
-    };
-    deps.options = config.turns;
-    deps.providers = [this](const QString &name,
-                            const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
-        const QString key = name + u'\n' + model;
-        if (auto cached = m_providerCache.value(key))
-            return cached;
-        auto created = m_providerFactory->create(name, model);
-        if (created)
-            m_providerCache.insert(key, created.value());
-        return created;
-    };
-    m_engine = std::make_unique<flows::TurnEngine>(deps);
-
-    service::ServiceDependencies serviceDeps;
-    serviceDeps.executor = &executor;
-    serviceDeps.conversations = m_conversations.get();
-    serviceDeps.tenants = m_tenants.get();
-    serviceDeps.flows = m_flows.get();
-    serviceDeps.engine = m_engine.get();
-    serviceDeps.providers = m_providerFactory.get();
-    serviceDeps.limiter = m_limiter.get();
-    serviceDeps.limitPolicy = m_policy.get();
-    serviceDeps.usage = m_usage.get();
-    m_serviceDeps = serviceDeps;
-    m_service = std::make_unique<service::AgencyService>(serviceDeps);
+        m_backend->flows().insert(flow);
 }
 
 EngineFixture::~EngineFixture()
 {
     // Let turns that are still finishing (a test that failed half-way) wind down first.
-    (void)QTest::qWaitFor([this] { return m_engine->activeTurns() == 0; }, 5000);
-    m_service.reset();
-    m_engine.reset();
-    m_providerCache.clear();
-    m_tools.reset();
-    m_usage.reset();
-    m_limiter.reset();
-    m_policy.reset();
-    m_providerFactory.reset();
-    m_tenants.reset();
-    m_conversations.reset();
-    m_nam.reset();
+    (void)QTest::qWaitFor([this] { return m_backend->engine().activeTurns() == 0; }, 5000);
+    m_backend.reset();
+}
+
+db::ConversationRepository &EngineFixture::conversations()
+{
+    return m_backend->conversations();
+}
+
+db::TenantRepository &EngineFixture::tenants()
+{
+    return m_backend->tenants();
+}
+
+ratelimit::RateLimiter &EngineFixture::limiter()
+{
+    return m_backend->limiter();
+}
+
+flows::TurnEngine &EngineFixture::engine()
+{
+    return m_backend->engine();
+}
+
+service::AgencyService &EngineFixture::service()
+{
+    return m_backend->service();
+}
+
+const flows::FlowRegistry &EngineFixture::flows() const
+{
+    return m_backend->flows();
 }
 
 core::Async<core::TurnResult> EngineFixture::run(const core::TurnRequest &request,
                                                  core::TurnEventHandler hook)
 {
-    return m_engine->run(request, [this, hook](const core::TurnEvent &event) {
+    return engine().run(request, [this, hook](const core::TurnEvent &event) {
         m_events.append(event);
         if (hook)
             hook(event);
@@ -159,7 +125,7 @@ QUuid EngineFixture::lastConversation() const
 
 QList<core::Message> EngineFixture::stored(const QString &tenantId, const QUuid &conversationId)
 {
-    auto history = await(m_conversations->history(tenantId, conversationId, 1000));
+    auto history = await(conversations().history(tenantId, conversationId, 1000));
     if (!history) {
         // Fail the test here: an empty list would read as "nothing was stored".
         QTest::qFail(qPrintable(QStringLiteral("stored messages: ") + history.error().toString()), __FILE__,

@@ -1,0 +1,151 @@
+#include "backend.h"
+
+#include "db/apikeyrepository.h"
+#include "db/conversationrepository.h"
+#include "db/runqueue.h"
+#include "db/runrepository.h"
+#include "db/tenantrepository.h"
+#include "flows/flowregistry.h"
+#include "flows/runworker.h"
+#include "flows/turnengine.h"
+#include "ratelimit/limitpolicy.h"
+#include "ratelimit/ratelimiting.h"
+#include "ratelimit/usagerecorder.h"
+#include "service/agencyservice.h"
+#include "tools/builtintools.h"
+#include "tools/toolregistry.h"
+
+namespace agency::runtime {
+
+core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &config, Injected injected)
+{
+    std::unique_ptr<Backend> b(new Backend);
+    b->m_clock = injected.clock ? std::move(injected.clock) : std::make_shared<core::SystemClock>();
+    if (auto opened = b->openDatabase(config.database, injected.executor); !opened)
+        return opened.error();
+    b->m_providers = std::make_unique<ProviderRuntime>(config, injected.nam, *b->m_clock);
+    if (auto built = b->buildEngine(config, injected.flowDirectories); !built)
+        return built.error();
+    b->m_runs = std::make_unique<db::RunRepository>(*b->m_executor);
+    b->m_runQueue = std::make_unique<db::RunQueue>(*b->m_executor);
+    b->m_runWorker = std::make_unique<flows::RunWorker>(*b->m_runQueue, *b->m_engine, config.runs);
+    b->m_keys = std::make_unique<db::ApiKeyRepository>(*b->m_executor);
+    b->m_audit = std::make_unique<db::AuditRepository>(*b->m_executor);
+    b->buildService();
+    return b;
+}
+
+core::Status Backend::openDatabase(const DatabaseConfig &config, db::DbExecutor *injected)
+{
+    if (injected) {
+        m_executor = injected;
+        return {};
+    }
+    auto database = DatabaseRuntime::open(config, DatabaseRuntime::Migrate::Yes);
+    if (!database)
+        return database.error();
+    m_database = std::move(database).value();
+    m_executor = &m_database->executor();
+    return {};
+}
+
+core::Status Backend::buildEngine(const RuntimeConfig &config,
+                                  const std::optional<QStringList> &flowDirectories)
+{
+    db::DbExecutor &executor = *m_executor;
+    m_conversations = std::make_unique<db::ConversationRepository>(executor);
+    m_tenants = std::make_unique<db::TenantRepository>(executor);
+    // Tools get their network and database from here: the weather tool builds neither.
+    auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock);
+    if (!tools)
+        return tools.error();
+    m_tools = std::move(tools).value();
+
+    m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load(
+        flowDirectories.value_or(QStringList{flows::FlowRegistry::defaultUserDirectory()}),
+        m_tools->names()));
+    for (const auto &problem : m_flows->problems())
+        m_flowProblems.append(QStringLiteral("%1: %2").arg(problem.source, problem.reason));
+
+    db::TenantRepository *tenants = m_tenants.get();
+    auto limiting = ratelimit::createRateLimiting(
+        config.rateLimits, &executor, m_clock,
+        [tenants](const QString &tenantId) { return tenants->settingsOf(tenantId); });
+    if (!limiting)
+        return limiting.error();
+    m_limitPolicy = limiting->policy;
+    m_limiter = std::move(limiting.value().limiter);
+    m_usage = std::make_unique<ratelimit::UsageRecorder>(executor, m_clock);
+
+    flows::TurnDependencies deps;
+    deps.conversations = m_conversations.get();
+    deps.flows = m_flows.get();
+    deps.tools = m_tools.get();
+    deps.limiter = m_limiter.get();
+    deps.usage = m_usage.get();
+    deps.clock = m_clock.get();
+    // The tenant's provider and model come through the limit policy's cache of tenant settings,
+    // which the service refreshes on every tenant update.
+    deps.tenantSettings = [policy = m_limitPolicy](const QString &tenantId) {
+        return policy->tenantSettings(tenantId);
+    };
+    deps.options = config.turns;
+    deps.providers = [providers = m_providers.get()](const QString &name, const QString &model) {
+        return providers->provider(name, model);
+    };
+    m_engine = std::make_unique<flows::TurnEngine>(deps);
+    return {};
+}
+
+void Backend::buildService()
+{
+    service::ServiceDependencies deps;
+    deps.executor = m_executor;
+    deps.conversations = m_conversations.get();
+    deps.tenants = m_tenants.get();
+    deps.flows = m_flows.get();
+    deps.engine = m_engine.get();
+    deps.providers = &m_providers->factory();
+    deps.limiter = m_limiter.get();
+    deps.limitPolicy = m_limitPolicy.get();
+    deps.usage = m_usage.get();
+    deps.runs = m_runs.get();
+    deps.runWorker = m_runWorker.get();
+    deps.keys = m_keys.get();
+    deps.audit = m_audit.get();
+    m_serviceDeps = deps;
+    m_service = std::make_unique<service::AgencyService>(deps);
+}
+
+void Backend::startRunWorkers()
+{
+    m_runWorker->start();
+}
+
+QFuture<void> Backend::stopRunWorkers()
+{
+    return m_runWorker->stop();
+}
+
+Backend::~Backend()
+{
+    // Reverse order of construction; turns and tools go before the repositories they use.
+    m_service.reset();
+    m_runWorker.reset();
+    m_audit.reset();
+    m_keys.reset();
+    m_runQueue.reset();
+    m_runs.reset();
+    m_engine.reset();
+    m_tools.reset();
+    m_usage.reset();
+    m_limiter.reset();
+    m_limitPolicy.reset();
+    m_flows.reset();
+    m_tenants.reset();
+    m_conversations.reset();
+    m_providers.reset();
+    m_database.reset();
+}
+
+} // namespace agency::runtime

@@ -1,0 +1,137 @@
+#pragma once
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "runtime/databaseruntime.h"
+#include "runtime/providerruntime.h"
+#include "runtime/runtimeconfig.h"
+#include "service/agencyservice.h"
+
+#include <QFuture>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+class QNetworkAccessManager;
+
+namespace agency::db {
+class ConversationRepository;
+class TenantRepository;
+class RunRepository;
+class RunQueue;
+class ApiKeyRepository;
+class AuditRepository;
+} // namespace agency::db
+namespace agency::tools {
+class ToolRegistry;
+}
+namespace agency::ratelimit {
+class LimitPolicy;
+class RateLimiter;
+class UsageRecorder;
+} // namespace agency::ratelimit
+namespace agency::flows {
+class FlowRegistry;
+class TurnEngine;
+class RunWorker;
+} // namespace agency::flows
+
+namespace agency::runtime {
+
+/// What a caller may hand the composition root instead of letting it build its own. The program
+/// injects nothing; tests inject a manual clock, their own database and no user flows; benchmarks
+/// inject a database they set up themselves.
+struct Injected
+{
+    /// Time source of everything (rate limits, caches, token expiry). Default: the system clock.
+    std::shared_ptr<const core::Clock> clock;
+    /// An open, migrated database, borrowed (it must outlive the backend). Default: the database
+    /// of RuntimeConfig::database (the external DATABASE_URL or the embedded cluster), opened,
+    /// migrated and owned by the backend.
+    db::DbExecutor *executor = nullptr;
+    /// The network of providers and tools, borrowed, living on the calling thread. Default: network
+    /// lanes with RuntimeConfig::httpConnectionsPerHost connections per host.
+    QNetworkAccessManager *nam = nullptr;
+    /// Directories of user flow files. Default: FlowRegistry::defaultUserDirectory(). An empty
+    /// list loads the built-in flows only.
+    std::optional<QStringList> flowDirectories;
+};
+
+/// The composition root (DESIGN.md §1): the one place that builds every backend component from
+/// the typed config and wires them by constructor (no singletons). The program (chat, serve, the
+/// console and the other commands), the tests and the benchmarks all get their backend here, so
+/// there is one wiring. Create it on the thread that will run the event loop: providers, tools and
+/// the service live there. Destruction tears down in reverse order, the database last.
+class Backend
+{
+public:
+    /// Opens the database (unless one is injected) and builds the service. Broken user flow files
+    /// are reported in flowProblems(), not fatal. Fails with what to fix: database unreachable,
+    /// schema newer than the program, PostgreSQL binaries missing, no database for a rate limiter
+    /// that needs one.
+    static core::Result<std::unique_ptr<Backend>> create(const RuntimeConfig &config, Injected injected = {});
+    ~Backend();
+    Backend(const Backend &) = delete;
+    Backend &operator=(const Backend &) = delete;
+
+    /// The one API of both front ends.
+    service::AgencyService &service() { return *m_service; }
+    /// What service() was built from, for a test that builds a service around its own run worker.
+    const service::ServiceDependencies &serviceDependencies() const { return m_serviceDeps; }
+    /// The database this backend opened; nullptr when an executor was injected.
+    DatabaseRuntime *database() { return m_database.get(); }
+    db::DbExecutor &executor() { return *m_executor; }
+    const core::Clock &clock() const { return *m_clock; }
+    QStringList flowProblems() const { return m_flowProblems; }
+
+    // The components, for tests and benchmarks that drive one of them directly.
+    db::ConversationRepository &conversations() { return *m_conversations; }
+    db::TenantRepository &tenants() { return *m_tenants; }
+    db::RunRepository &runs() { return *m_runs; }
+    db::RunQueue &runQueue() { return *m_runQueue; }
+    flows::FlowRegistry &flows() { return *m_flows; }
+    tools::ToolRegistry &tools() { return *m_tools; }
+    ratelimit::RateLimiter &limiter() { return *m_limiter; }
+    flows::TurnEngine &engine() { return *m_engine; }
+
+    /// The network, provider factory and providers the turns use (ProviderRuntime::provider).
+    ProviderRuntime &providers() { return *m_providers; }
+
+    /// Starts this process's run worker pool (RUN_WORKERS slots; none when 0). Server and console
+    /// call it; one-shot commands such as `chat` do not, so they never claim queued runs.
+    void startRunWorkers();
+    /// Stops claiming, cancels the runs executing here and puts them back in the queue. Await the
+    /// future (with a context, on the event loop) before destroying the Backend for a clean stop;
+    /// otherwise they are recovered after RUN_LEASE_S.
+    QFuture<void> stopRunWorkers();
+
+private:
+    Backend() = default;
+    core::Status openDatabase(const DatabaseConfig &config, db::DbExecutor *injected);
+    core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories);
+    void buildService();
+
+    std::shared_ptr<const core::Clock> m_clock;
+    std::unique_ptr<DatabaseRuntime> m_database;
+    db::DbExecutor *m_executor = nullptr;
+    std::unique_ptr<ProviderRuntime> m_providers;
+    std::unique_ptr<db::ConversationRepository> m_conversations;
+    std::unique_ptr<db::TenantRepository> m_tenants;
+    std::unique_ptr<tools::ToolRegistry> m_tools;
+    std::unique_ptr<flows::FlowRegistry> m_flows;
+    std::shared_ptr<ratelimit::LimitPolicy> m_limitPolicy;
+    std::unique_ptr<ratelimit::RateLimiter> m_limiter;
+    std::unique_ptr<ratelimit::UsageRecorder> m_usage;
+    std::unique_ptr<flows::TurnEngine> m_engine;
+    std::unique_ptr<db::RunRepository> m_runs;
+    std::unique_ptr<db::RunQueue> m_runQueue;
+    std::unique_ptr<db::ApiKeyRepository> m_keys;
+    std::unique_ptr<db::AuditRepository> m_audit;
+    std::unique_ptr<flows::RunWorker> m_runWorker;
+    service::ServiceDependencies m_serviceDeps;
+    std::unique_ptr<service::AgencyService> m_service;
+    QStringList m_flowProblems;
+};
+
+} // namespace agency::runtime

@@ -1,0 +1,40 @@
+#include "providerruntime.h"
+
+#include "llm/networklanes.h"
+#include "llm/provider.h"
+#include "llm/providerfactory.h"
+
+namespace agency::runtime {
+
+ProviderRuntime::ProviderRuntime(const RuntimeConfig &config, QNetworkAccessManager *nam,
+                                 const core::Clock &clock)
+{
+    if (!nam) {
+        m_ownNam = std::make_unique<llm::NetworkLanes>(config.httpConnectionsPerHost);
+        nam = m_ownNam.get();
+    }
+    m_nam = nam;
+    m_factory = std::make_unique<llm::ProviderFactory>(config.providers, m_nam, clock);
+}
+
+ProviderRuntime::~ProviderRuntime()
+{
+    // Providers hold replies of the manager: they go first.
+    m_cache.clear();
+    m_factory.reset();
+    m_ownNam.reset();
+}
+
+core::Result<std::shared_ptr<llm::Provider>> ProviderRuntime::provider(const QString &name,
+                                                                       const QString &model)
+{
+    const QString key = name + u'\n' + model;
+    if (auto cached = m_cache.value(key))
+        return cached;
+    auto created = m_factory->create(name, model);
+    if (created)
+        m_cache.insert(key, created.value());
+    return created;
+}
+
+} // namespace agency::runtime

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "runtime/runtimeconfig.h"
+
+#include <QHash>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace agency::llm {
+class Provider;
+class ProviderFactory;
+} // namespace agency::llm
+
+namespace agency::runtime {
+
+/// The outside world of a backend: the network access manager of providers and tools and the
+/// provider factory on it, with the providers made so far. Backend builds one; `aiagency complete`,
+/// which needs no database, builds one alone. Lives on the thread that runs the event loop.
+class ProviderRuntime
+{
+public:
+    /// `nam`: borrowed (it must outlive this), or nullptr for network lanes with
+    /// config.httpConnectionsPerHost connections per host. `clock` must outlive this.
+    ProviderRuntime(const RuntimeConfig &config, QNetworkAccessManager *nam, const core::Clock &clock);
+    ~ProviderRuntime();
+    ProviderRuntime(const ProviderRuntime &) = delete;
+    ProviderRuntime &operator=(const ProviderRuntime &) = delete;
+
+    QNetworkAccessManager &network() { return *m_nam; }
+    const llm::ProviderFactory &factory() const { return *m_factory; }
+
+    /// The provider for (name, model), made on first use and reused afterwards (connection
+    /// reuse, cached Google tokens). Keyed by both, so two providers never share an entry.
+    core::Result<std::shared_ptr<llm::Provider>> provider(const QString &name, const QString &model);
+
+private:
+    std::unique_ptr<QNetworkAccessManager> m_ownNam;
+    QNetworkAccessManager *m_nam = nullptr;
+    std::unique_ptr<llm::ProviderFactory> m_factory;
+    QHash<QString, std::shared_ptr<llm::Provider>> m_cache;
+};
+
+} // namespace agency::runtime
