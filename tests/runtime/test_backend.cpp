@@ -1,0 +1,170 @@
+// runtime::Backend, the one composition root: the network access manager it is handed carries both
+// the provider's and the weather tool's requests (no component builds its own), the database is
+// either the injected executor or the one DATABASE_URL names (opened and migrated by the root),
+// providers are reused per provider name and model, and its service can queue runs.
+
+#include "countingnam.h"
+#include "enginefixture.h"
+#include "fakeopenai.h"
+#include "fakeweatherserver.h"
+#include "llm/provider.h"
+#include "runtime/backend.h"
+#include "testdatabase.h"
+
+#include <QTest>
+
+using namespace agency;
+
+namespace {
+
+const QString kTenant = QStringLiteral("acme");
+
+/// A DATABASE_URL for `params`; the test cluster listens on a socket directory (libpq's host=).
+QString databaseUrl(const db::ConnectionParams &params)
+{
+    return QStringLiteral("postgresql://%1@localhost:%2/%3?host=%4")
+        .arg(params.user)
+        .arg(params.port)
+        .arg(params.database, QString::fromLatin1(QUrl::toPercentEncoding(params.host)));
+}
+
+} // namespace
+
+class TestBackend : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void injectedNetworkCarriesProviderAndToolRequests();
+    void databaseFromTheUrlIsOpenedAndMigrated();
+    void providersAreKeptPerNameAndModel();
+    void serviceQueuesRuns();
+
+private:
+    std::unique_ptr<runtime::Backend> build(const runtime::RuntimeConfig &config, runtime::Injected injected);
+
+    test::TestDatabase m_db;
+    test::FakeWeatherServer m_weather;
+    std::unique_ptr<test::FakeOpenAiServer> m_llm;
+};
+
+void TestBackend::initTestCase()
+{
+    QVERIFY2(m_db.start(), qPrintable(m_db.error()));
+    QVERIFY(m_weather.listen());
+    m_weather.addDefaultPlaces();
+}
+
+void TestBackend::init()
+{
+    AGENCY_VERIFY_OK(m_db.reset());
+    m_llm = std::make_unique<test::FakeOpenAiServer>();
+    QVERIFY(m_llm->listen());
+}
+
+void TestBackend::cleanup()
+{
+    m_llm.reset();
+    m_db.close();
+}
+
+std::unique_ptr<runtime::Backend> TestBackend::build(const runtime::RuntimeConfig &config,
+                                                     runtime::Injected injected)
+{
+    injected.flowDirectories = QStringList{};
+    auto backend = runtime::Backend::create(config, injected);
+    if (!backend) {
+        QTest::qFail(qPrintable(backend.error().toString()), __FILE__, __LINE__);
+        return {};
+    }
+    return std::move(backend).value();
+}
+
+void TestBackend::injectedNetworkCarriesProviderAndToolRequests()
+{
+    test::CountingNetworkAccessManager nam;
+    runtime::Injected injected;
+    injected.executor = &m_db.executor();
+    injected.nam = &nam;
+    injected.clock = std::make_shared<core::ManualClock>();
+    auto backend = build(test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()), injected);
+    QVERIFY(backend);
+    backend->flows().insert(test::testFlow(QStringLiteral("weather")));
+
+    m_llm->enqueueToolCalls({test::weatherCall(QStringLiteral("call_1"), QStringLiteral("Paris"))});
+    m_llm->enqueueText(QStringLiteral("Mild in Paris."));
+    core::TurnRequest request;
+    request.tenantId = kTenant;
+    request.flowType = QStringLiteral("weather");
+    request.message = QStringLiteral("Weather in Paris?");
+    AGENCY_ASSIGN_OK(result, test::await(backend->engine().run(request, {}), 20000));
+    QCOMPARE(result.toolRounds, 1);
+
+    // Every request of the turn went through the manager the root was handed: two provider calls,
+    // the geocoding lookup and the forecast.
+    QStringList paths;
+    for (const QUrl &url : nam.requested())
+        paths.append(url.path());
+    QCOMPARE(paths.count(QStringLiteral("/v1/chat/completions")), 2);
+    QCOMPARE(paths.count(QStringLiteral("/geo/v1/search")), 1);
+    QCOMPARE(paths.count(QStringLiteral("/meteo/v1/forecast")), 1);
+    QCOMPARE(paths.size(), 4);
+}
+
+void TestBackend::databaseFromTheUrlIsOpenedAndMigrated()
+{
+    auto unmigrated = m_db.postgres().freshDatabase(false);
+    AGENCY_VERIFY_OK(unmigrated);
+    auto config = test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(),
+                                     {{QStringLiteral("DATABASE_URL"), databaseUrl(unmigrated.value())}});
+    auto backend = build(config, {});
+    QVERIFY(backend);
+    QVERIFY(backend->database());
+    QCOMPARE(backend->database()->params().database, unmigrated->database);
+    AGENCY_ASSIGN_OK(health, test::await(backend->service().health()));
+    QVERIFY2(health.databaseOk, qPrintable(health.databaseError));
+    AGENCY_ASSIGN_OK(migrations, test::count(backend->executor(), QStringLiteral("SELECT count(*) FROM "
+                                                                                 "schema_migrations")));
+    QVERIFY(migrations > 0);
+}
+
+void TestBackend::providersAreKeptPerNameAndModel()
+{
+    runtime::Injected injected;
+    injected.executor = &m_db.executor();
+    auto backend = build(test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(),
+                                            {{QStringLiteral("MISTRAL_API_KEY"), QStringLiteral("mk-test")}}),
+                         injected);
+    QVERIFY(backend);
+    runtime::ProviderRuntime &providers = backend->providers();
+    AGENCY_ASSIGN_OK(openAi, providers.provider(QStringLiteral("openai"), QStringLiteral("shared-name")));
+    AGENCY_ASSIGN_OK(again, providers.provider(QStringLiteral("openai"), QStringLiteral("shared-name")));
+    AGENCY_ASSIGN_OK(mistral, providers.provider(QStringLiteral("mistral"), QStringLiteral("shared-name")));
+    AGENCY_ASSIGN_OK(otherModel, providers.provider(QStringLiteral("openai"), QStringLiteral("other")));
+    QCOMPARE(again.get(), openAi.get());
+    QVERIFY(mistral.get() != openAi.get());
+    QVERIFY(otherModel.get() != openAi.get());
+    QCOMPARE(mistral->info().name, QStringLiteral("mistral"));
+    QCOMPARE(openAi->info().name, QStringLiteral("openai"));
+}
+
+void TestBackend::serviceQueuesRuns()
+{
+    runtime::Injected injected;
+    injected.executor = &m_db.executor();
+    auto backend = build(test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()), injected);
+    QVERIFY(backend);
+    AGENCY_ASSIGN_OK(run, test::await(backend->service().createRun(kTenant, QStringLiteral("weather"),
+                                                                   QStringLiteral("Weather in Oslo?"))));
+    QCOMPARE(run.status, core::RunStatus::Queued);
+    AGENCY_ASSIGN_OK(
+        fetched, test::await(backend->service().getRun(kTenant, run.runId.toString(QUuid::WithoutBraces))));
+    QCOMPARE(fetched.runId, run.runId);
+}
+
+QTEST_GUILESS_MAIN(TestBackend)
+#include "test_backend.moc"
