@@ -1,6 +1,7 @@
 // Layered settings (DESIGN.md §9): defaults < config file < .env < environment < command line,
 // the .env parser, typed values, masking of secrets, unknown keys. Validation: test_settingvalidation.
 #include "config/settings.h"
+#include "settingsfile.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -9,22 +10,13 @@
 using agency::config::Settings;
 using agency::config::Source;
 using agency::core::ErrorCode;
+namespace test = agency::test;
 
 // Qt 6.4's QVERIFY2 evaluates its message even on success; error() of a good Result<T> throws.
 #define VERIFY_OK(result)                                                                                    \
     QVERIFY2((result).ok(), (result).ok() ? "" : qPrintable((result).error().toString()))
 
 namespace {
-
-QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &content)
-{
-    const QString path = dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return {};
-    file.write(content);
-    return path;
-}
 
 QString describedValue(const Settings &settings, const QString &key)
 {
@@ -67,15 +59,15 @@ void TestSettings::layeringOrderAndSources()
 {
     QVERIFY(m_dir.isValid());
     // Each key is set by every source up to the one that must win, so a wrong order shows.
-    const QString config = writeFile(m_dir, QStringLiteral("layer.conf"),
-                                     "LLM_MODEL=from-config\n"
-                                     "OPENAI_MODEL=from-config\n"
-                                     "MISTRAL_MODEL=from-config\n"
-                                     "VERTEX_AI_MODEL=from-config\n");
-    const QString dotEnv = writeFile(m_dir, QStringLiteral("layer.env"),
-                                     "OPENAI_MODEL=from-dotenv\n"
-                                     "MISTRAL_MODEL=from-dotenv\n"
-                                     "VERTEX_AI_MODEL=from-dotenv\n");
+    const QString config = test::writeSettingsFile(m_dir, QStringLiteral("layer.conf"),
+                                                   "LLM_MODEL=from-config\n"
+                                                   "OPENAI_MODEL=from-config\n"
+                                                   "MISTRAL_MODEL=from-config\n"
+                                                   "VERTEX_AI_MODEL=from-config\n");
+    const QString dotEnv = test::writeSettingsFile(m_dir, QStringLiteral("layer.env"),
+                                                   "OPENAI_MODEL=from-dotenv\n"
+                                                   "MISTRAL_MODEL=from-dotenv\n"
+                                                   "VERTEX_AI_MODEL=from-dotenv\n");
     QVERIFY(!config.isEmpty() && !dotEnv.isEmpty());
 
     Settings::Inputs inputs;
@@ -133,21 +125,21 @@ void TestSettings::missingFilesAreSkipped()
 
 void TestSettings::envFileSyntax()
 {
-    const QString path = writeFile(m_dir, QStringLiteral("syntax.env"),
-                                   "# a comment line\n"
-                                   "\n"
-                                   "   # indented comment\n"
-                                   "PLAIN=value\n"
-                                   "export EXPORTED=yes\n"
-                                   "DOUBLE=\"two words\"\n"
-                                   "SINGLE='it''s # not a comment'\n"
-                                   "HASH_INSIDE=\"a # b\"\n"
-                                   "TRAILING=abc # trailing comment\n"
-                                   "NOSPACE_HASH=abc#def\n"
-                                   "  SPACED  =  padded  \n"
-                                   "EMPTY=\n"
-                                   "EQUALS=a=b=c\n"
-                                   "URL=postgresql://u:p@h/db?x=1\n");
+    const QString path = test::writeSettingsFile(m_dir, QStringLiteral("syntax.env"),
+                                                 "# a comment line\n"
+                                                 "\n"
+                                                 "   # indented comment\n"
+                                                 "PLAIN=value\n"
+                                                 "export EXPORTED=yes\n"
+                                                 "DOUBLE=\"two words\"\n"
+                                                 "SINGLE='it''s # not a comment'\n"
+                                                 "HASH_INSIDE=\"a # b\"\n"
+                                                 "TRAILING=abc # trailing comment\n"
+                                                 "NOSPACE_HASH=abc#def\n"
+                                                 "  SPACED  =  padded  \n"
+                                                 "EMPTY=\n"
+                                                 "EQUALS=a=b=c\n"
+                                                 "URL=postgresql://u:p@h/db?x=1\n");
     auto parsed = Settings::parseEnvFile(path);
     VERIFY_OK(parsed);
     const auto &v = parsed.value();
@@ -170,9 +162,9 @@ void TestSettings::envFileSyntax()
 void TestSettings::envFileQuotedValueWithComment()
 {
     // The common dotenv form KEY="value" # comment: the quotes and the comment both go.
-    const QString path = writeFile(m_dir, QStringLiteral("quoted-comment.env"),
-                                   "A=\"quoted value\" # why it is set\n"
-                                   "B='single' # note\n");
+    const QString path = test::writeSettingsFile(m_dir, QStringLiteral("quoted-comment.env"),
+                                                 "A=\"quoted value\" # why it is set\n"
+                                                 "B='single' # note\n");
     auto parsed = Settings::parseEnvFile(path);
     VERIFY_OK(parsed);
     QCOMPARE(parsed->value(QStringLiteral("A")), QStringLiteral("quoted value"));
@@ -181,11 +173,11 @@ void TestSettings::envFileQuotedValueWithComment()
 
 void TestSettings::envFileBadLineNamesFileAndLine()
 {
-    const QString path = writeFile(m_dir, QStringLiteral("bad.env"),
-                                   "GOOD=1\n"
-                                   "# comment\n"
-                                   "this line has no equals sign\n"
-                                   "LATER=2\n");
+    const QString path = test::writeSettingsFile(m_dir, QStringLiteral("bad.env"),
+                                                 "GOOD=1\n"
+                                                 "# comment\n"
+                                                 "this line has no equals sign\n"
+                                                 "LATER=2\n");
     auto parsed = Settings::parseEnvFile(path);
     QVERIFY(!parsed.ok());
     QCOMPARE(parsed.error().code, ErrorCode::InvalidArgument); // a configuration error, exit code 2
@@ -193,7 +185,7 @@ void TestSettings::envFileBadLineNamesFileAndLine()
              qPrintable(parsed.error().message));
 
     for (const QByteArray &bad : {QByteArray("=value\n"), QByteArray("TWO WORDS=x\n")}) {
-        const QString p = writeFile(m_dir, QStringLiteral("bad2.env"), "OK=1\n" + bad);
+        const QString p = test::writeSettingsFile(m_dir, QStringLiteral("bad2.env"), "OK=1\n" + bad);
         auto again = Settings::parseEnvFile(p);
         QVERIFY2(!again.ok(), bad.constData());
         QVERIFY2(again.error().message.contains(p + QStringLiteral(":2")), qPrintable(again.error().message));
@@ -202,7 +194,8 @@ void TestSettings::envFileBadLineNamesFileAndLine()
 
 void TestSettings::malformedFileFailsLoad()
 {
-    const QString bad = writeFile(m_dir, QStringLiteral("malformed.conf"), "LOG_LEVEL=debug\nnonsense\n");
+    const QString bad =
+        test::writeSettingsFile(m_dir, QStringLiteral("malformed.conf"), "LOG_LEVEL=debug\nnonsense\n");
     Settings::Inputs inputs;
     inputs.configFilePath = bad;
     auto loaded = Settings::load(inputs);
@@ -354,8 +347,10 @@ void TestSettings::describeMasksSecrets()
 
 void TestSettings::unknownKeys()
 {
-    const QString config = writeFile(m_dir, QStringLiteral("unknown.conf"), "FROM_CONFIG_UNKNOWN=1\n");
-    const QString dotEnv = writeFile(m_dir, QStringLiteral("unknown.env"), "FROM_DOTENV_UNKNOWN=1\n");
+    const QString config =
+        test::writeSettingsFile(m_dir, QStringLiteral("unknown.conf"), "FROM_CONFIG_UNKNOWN=1\n");
+    const QString dotEnv =
+        test::writeSettingsFile(m_dir, QStringLiteral("unknown.env"), "FROM_DOTENV_UNKNOWN=1\n");
     Settings::Inputs inputs;
     inputs.configFilePath = config;
     inputs.dotEnvPath = dotEnv;

@@ -3,6 +3,7 @@
 // missing --config / --env-file files; and the typed config built from valid settings.
 #include "config/settings.h"
 #include "runtime/runtimeconfig.h"
+#include "settingsfile.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -12,18 +13,9 @@ using agency::config::Settings;
 using agency::config::SettingSpec;
 using agency::config::SettingType;
 using agency::core::ErrorCode;
+namespace test = agency::test;
 
 namespace {
-
-QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &content)
-{
-    const QString path = dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return {};
-    file.write(content);
-    return path;
-}
 
 /// The error of loading `inputs`, or a sentinel error when they load (so a QCOMPARE fails).
 agency::core::Error loadError(const Settings::Inputs &inputs)
@@ -183,8 +175,9 @@ void TestSettingValidation::errorNamesSettingValueAllowedAndSource()
 void TestSettingValidation::errorNamesEachSource()
 {
     QVERIFY(m_dir.isValid());
-    const QString config = writeFile(m_dir, QStringLiteral("bad.conf"), "WEATHER_CACHE_TTL_S=lots\n");
-    const QString dotEnv = writeFile(m_dir, QStringLiteral("bad.env"), "TOOL_TIMEOUT_MS=5\n");
+    const QString config =
+        test::writeSettingsFile(m_dir, QStringLiteral("bad.conf"), "WEATHER_CACHE_TTL_S=lots\n");
+    const QString dotEnv = test::writeSettingsFile(m_dir, QStringLiteral("bad.env"), "TOOL_TIMEOUT_MS=5\n");
     Settings::Inputs fromConfig;
     fromConfig.configFilePath = config;
     QVERIFY2(loadError(fromConfig).message.contains(QStringLiteral("(from the config file %1)").arg(config)),
