@@ -167,20 +167,27 @@ void DbExecutor::workerLoop(int index)
         if (work.empty())
             return;
         m_jobs.fetchAndAddRelaxed(work.size());
+        m_busy.fetchAndAddRelaxed(1);
         const core::Status opened = conn.ensureOpen();
         if (!opened || work.size() == 1) {
             for (TaskPtr &task : work)
                 task->runAlone(&conn, opened ? nullptr : &opened.error());
-            continue;
+        } else {
+            runGroup(conn, work);
         }
-        runGroup(conn, work);
+        m_busy.fetchAndAddRelaxed(-1);
     }
 }
 
 DbExecutor::Stats DbExecutor::stats() const
 {
-    return {m_jobs.loadRelaxed(), m_groups.loadRelaxed(), m_groupedJobs.loadRelaxed(),
-            m_groupFallbacks.loadRelaxed(), m_cut.loadRelaxed()};
+    Stats stats{m_jobs.loadRelaxed(), m_groups.loadRelaxed(), m_groupedJobs.loadRelaxed(),
+                m_groupFallbacks.loadRelaxed(), m_cut.loadRelaxed()};
+    stats.workers = workerCount();
+    stats.busy = m_busy.loadRelaxed();
+    QMutexLocker lock(&m_mutex);
+    stats.queued = static_cast<int>(m_queue.size());
+    return stats;
 }
 
 } // namespace agency::db

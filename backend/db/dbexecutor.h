@@ -147,6 +147,9 @@ public:
         quint64 groupedJobs = 0;    ///< jobs inside those groups
         quint64 groupFallbacks = 0; ///< groups rolled back and rerun job by job
         quint64 connectionsCut = 0; ///< connections cut by the watchdog (hung server)
+        int workers = 0;            ///< worker threads (one connection each)
+        int busy = 0;               ///< workers running a job or a group right now
+        int queued = 0;             ///< jobs waiting for a worker right now
     };
     Stats stats() const;
 
@@ -170,7 +173,7 @@ private:
     void watchdogLoop();
 
     ConnectionParams m_params;
-    QMutex m_mutex;
+    mutable QMutex m_mutex;
     QWaitCondition m_wake;         ///< workers: a job was queued, or stopping
     QWaitCondition m_watchdogWake; ///< the watchdog: stopping
     std::deque<TaskPtr> m_queue;
@@ -183,6 +186,7 @@ private:
     QAtomicInteger<quint64> m_groups;
     QAtomicInteger<quint64> m_groupedJobs;
     QAtomicInteger<quint64> m_groupFallbacks;
+    QAtomicInteger<int> m_busy;
 };
 
 } // namespace agency::db

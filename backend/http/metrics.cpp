@@ -1,5 +1,7 @@
 #include "metrics.h"
 
+#include "service/agencyservice.h"
+
 namespace agency::http {
 
 namespace {
@@ -45,7 +47,7 @@ void Metrics::recordRateLimitRefusal(const QString &reason)
     ++m_rateLimitRefusals[reason];
 }
 
-QByteArray Metrics::render() const
+QByteArray Metrics::render(const service::DatabasePool &pool) const
 {
     QByteArray out;
     out += "# HELP agency_http_requests_total Answered HTTP requests by route and status.\n"
@@ -92,8 +94,22 @@ QByteArray Metrics::render() const
     for (auto it = refusals.cbegin(); it != refusals.cend(); ++it)
         out += "agency_rate_limit_refusals_total{reason=\"" + label(it.key()) + "\"} " +
                QByteArray::number(it.value()) + '\n';
-    if (m_extra)
-        out += m_extra();
+
+    const auto gauge = [&out](const char *name, const char *help, qint64 value) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + " gauge\n" + name + ' ' +
+               QByteArray::number(value) + '\n';
+    };
+    gauge("agency_db_pool_connections", "Database connections in the pool (one worker thread each).",
+          pool.workers);
+    gauge("agency_db_pool_busy", "Database connections running a job now.", pool.busy);
+    gauge("agency_db_pool_queued", "Database jobs waiting for a connection now.", pool.queued);
+    out += "# HELP agency_db_jobs_total Database jobs run since start.\n# TYPE agency_db_jobs_total counter\n"
+           "agency_db_jobs_total " +
+           QByteArray::number(pool.jobs) + '\n';
+    out +=
+        "# HELP agency_db_connections_cut_total Connections cut by the statement watchdog (hung database).\n"
+        "# TYPE agency_db_connections_cut_total counter\nagency_db_connections_cut_total " +
+        QByteArray::number(pool.connectionsCut) + '\n';
     return out;
 }
 

@@ -5,7 +5,10 @@
 #include <QString>
 
 #include <array>
-#include <functional>
+
+namespace agency::service {
+struct DatabasePool;
+}
 
 namespace agency::http {
 
@@ -23,10 +26,8 @@ public:
     /// One request refused by a rate limit (token budget or failed-authentication ban).
     void recordRateLimitRefusal(const QString &reason);
 
-    /// Extra samples appended at render time (e.g. the database pool), already in text format.
-    void setExtraSource(std::function<QByteArray()> source) { m_extra = std::move(source); }
-
-    QByteArray render() const;
+    /// Everything above, then the database pool's gauges as they are now.
+    QByteArray render(const service::DatabasePool &pool) const;
 
     static constexpr std::array<double, 11> kTurnBuckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 
@@ -44,7 +45,6 @@ private:
     double m_turnSum = 0;
     QMap<QString, ProviderCounters> m_providers;
     QMap<QString, quint64> m_rateLimitRefusals;
-    std::function<QByteArray()> m_extra;
 };
 
 } // namespace agency::http

@@ -2,6 +2,7 @@
 
 #include "apicall.h"
 #include "core/future.h"
+#include "healthprobe.h"
 #include "metrics.h"
 #include "router.h"
 #include "serverconfig.h"
@@ -24,7 +25,8 @@ class RouteContext
 public:
     RouteContext(service::AgencyService &service, const ServerConfig &config, Metrics &metrics,
                  TurnTracker &turns, QObject *threadContext)
-        : m_service(service), m_config(config), m_metrics(metrics), m_turns(turns), m_context(threadContext)
+        : m_service(service), m_config(config), m_metrics(metrics), m_turns(turns), m_context(threadContext),
+          m_health(service, threadContext, config.healthMaxAgeMs)
     {
     }
 
@@ -32,6 +34,8 @@ public:
     const ServerConfig &config() const { return m_config; }
     Metrics &metrics() const { return m_metrics; }
     TurnTracker &turns() const { return m_turns; }
+    /// GET /health's shared, briefly cached database check.
+    HealthProbe &health() { return m_health; }
     /// Context object for continuations (QFuture::then(context, …)): the server itself.
     QObject *threadContext() const { return m_context; }
 
@@ -62,6 +66,7 @@ private:
     Metrics &m_metrics;
     TurnTracker &m_turns;
     QPointer<QObject> m_context;
+    HealthProbe m_health; ///< lives as long as the server, so its continuations never outlive it
 };
 
 } // namespace agency::http

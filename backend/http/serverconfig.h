@@ -19,6 +19,7 @@ struct ServerConfig
     int idleTimeoutMs = 60'000;            ///< keep-alive connection with no request in progress
     int requestTimeoutMs = 30'000;         ///< from a request's first byte to its last (slow clients: 408)
     int turnDeadlineMs = 300'000;          ///< a chat turn running longer is cancelled (504)
+    int healthMaxAgeMs = 1'000;            ///< GET /health reuses a database check this recent
     int shutdownGraceMs = 20'000; ///< on stop, turns in flight may finish this long, then are cancelled
 
     int authFailLimit = 10;        ///< failed authentications from one address within the window…

@@ -26,8 +26,7 @@ QJsonObject type(const QString &name)
 void health(RouteContext &ctx, const CallPtr &call)
 {
     const bool stopping = ctx.turns().stopping();
-    ctx.service().health().then(ctx.threadContext(), [call,
-                                                      stopping](const core::Result<service::Health> &health) {
+    ctx.health().check([call, stopping](const core::Result<service::Health> &health) {
         QJsonArray providers;
         const QList<core::ProviderInfo> infos = health ? health->providers : QList<core::ProviderInfo>{};
         for (const auto &p : infos) {
@@ -141,7 +140,7 @@ void registerSystemRoutes(Router &router, RouteContext &ctx)
          Access::GlobalAdmin,
          [&ctx](const CallPtr &call) {
              call->sendBytes(200, QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"),
-                             ctx.metrics().render());
+                             ctx.metrics().render(ctx.service().databasePool()));
          },
          QJsonObject{
              {QStringLiteral("summary"), QStringLiteral("Prometheus metrics (text format 0.0.4)")},

@@ -108,6 +108,12 @@ Async<Health> AgencyService::health()
         });
 }
 
+DatabasePool AgencyService::databasePool() const
+{
+    const db::DbExecutor::Stats stats = m_deps.executor->stats();
+    return {stats.workers, stats.busy, stats.queued, stats.jobs, stats.connectionsCut};
+}
+
 QList<core::FlowDefinition> AgencyService::flows() const
 {
     return m_deps.flows->flows();

@@ -55,6 +55,16 @@ struct Health
     QList<core::ProviderInfo> providers;
 };
 
+/// The database connection pool right now, for /metrics and diagnostics.
+struct DatabasePool
+{
+    int workers = 0;            ///< connections (one worker thread each)
+    int busy = 0;               ///< connections running a job
+    int queued = 0;             ///< jobs waiting for a connection
+    quint64 jobs = 0;           ///< jobs run since start
+    quint64 connectionsCut = 0; ///< connections cut by the statement watchdog since start
+};
+
 /// Everything the service is built from; all must outlive it.
 struct ServiceDependencies
 {
@@ -89,6 +99,8 @@ public:
     explicit AgencyService(ServiceDependencies deps, QObject *parent = nullptr);
 
     core::Async<Health> health();
+    /// Immediate, no database round trip.
+    DatabasePool databasePool() const;
     QList<core::FlowDefinition> flows() const;
     QList<core::ProviderInfo> providers() const;
 

@@ -8,6 +8,8 @@
 #include "jsonschemavalidator.h"
 
 #include <QJsonArray>
+#include <QScopeGuard>
+#include <QSemaphore>
 #include <QSet>
 #include <QTcpSocket>
 #include <QTest>
@@ -32,6 +34,8 @@ private Q_SLOTS:
     void missingAndUnknownKeysAre401();
     void revokedAndExpiredKeysAre401();
     void memberIsForbiddenAdminRoutes();
+    void metricsShowTheDatabasePoolAsItIsNow();
+    void healthReusesARecentDatabaseCheck();
     void repeatedFailuresAreRefusedWith429();
     void bodyOverLimitIs413BeforeItIsRead();
     void hugeHeadersAre431();
@@ -185,6 +189,65 @@ void TestHttpServer::memberIsForbiddenAdminRoutes()
     QVERIFY(metrics.header("content-type").startsWith("text/plain"));
     QVERIFY(metrics.body.contains(
         "agency_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"403\"} 2"));
+}
+
+void TestHttpServer::healthReusesARecentDatabaseCheck()
+{
+    http::ServerConfig config;
+    config.healthMaxAgeMs = 600'000;
+    makeServer(config);
+    const quint64 before = m_db->stats().jobs;
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/health")), 200);
+    const quint64 afterFirst = m_db->stats().jobs;
+    QCOMPARE(afterFirst, before + 1); // the check itself; /health needs no key lookup
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/health")), 200);
+    QCOMPARE(m_db->stats().jobs, afterFirst);
+
+    // With caching off, every request asks the database.
+    config.healthMaxAgeMs = 0;
+    makeServer(config);
+    const quint64 uncached = m_db->stats().jobs;
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/health")), 200);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/health")), 200);
+    QCOMPARE(m_db->stats().jobs, uncached + 2);
+}
+
+void TestHttpServer::metricsShowTheDatabasePoolAsItIsNow()
+{
+    // Without keys (loopback --no-auth): with both connections held, a key lookup would queue too.
+    http::ServerConfig config;
+    config.authRequired = false;
+    makeServer(config);
+    // Both connections held by jobs that wait for the test, and one more job queued behind them.
+    // The semaphores are shared with the jobs: a job may still be inside acquire() after the
+    // test function returned.
+    auto started = std::make_shared<QSemaphore>();
+    auto release = std::make_shared<QSemaphore>();
+    const auto hold = [started, release](db::DbConnection &) -> core::Result<bool> {
+        started->release();
+        release->acquire();
+        return true;
+    };
+    // A failed check must not leave the workers held: the executor's destructor waits for them.
+    const auto releaseOnExit = qScopeGuard([release] { release->release(2); });
+    core::Async<bool> first = m_db->run<bool>(hold);
+    core::Async<bool> second = m_db->run<bool>(hold);
+    QVERIFY(started->tryAcquire(2, 10'000));
+    core::Async<bool> third = m_db->run<bool>([](db::DbConnection &) -> core::Result<bool> { return true; });
+    const HttpReply busy = m_fx->get(QStringLiteral("/metrics"));
+    AGENCY_COMPARE_STATUS(busy, 200);
+    QVERIFY2(busy.body.contains("\nagency_db_pool_connections 2\n"), busy.body.constData());
+    QVERIFY2(busy.body.contains("\nagency_db_pool_busy 2\n"), busy.body.constData());
+    QVERIFY2(busy.body.contains("\nagency_db_pool_queued 1\n"), busy.body.constData());
+    release->release(2);
+    AGENCY_VERIFY_OK(test::await(first));
+    AGENCY_VERIFY_OK(test::await(second));
+    AGENCY_VERIFY_OK(test::await(third));
+    // A worker counts as busy until its job's future is delivered and it loops back for work.
+    QTRY_VERIFY_WITH_TIMEOUT(m_fx->get(QStringLiteral("/metrics")).body.contains("\nagency_db_pool_busy 0\n"),
+                             10'000);
+    const HttpReply idle = m_fx->get(QStringLiteral("/metrics"));
+    QVERIFY2(idle.body.contains("\nagency_db_pool_queued 0\n"), idle.body.constData());
 }
 
 void TestHttpServer::repeatedFailuresAreRefusedWith429()

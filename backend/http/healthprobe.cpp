@@ -1,0 +1,35 @@
+#include "healthprobe.h"
+
+#include "service/agencyservice.h"
+
+namespace agency::http {
+
+HealthProbe::HealthProbe(service::AgencyService &service, QObject *threadContext, int maxAgeMs)
+    : m_service(service), m_context(threadContext), m_maxAgeMs(maxAgeMs)
+{
+}
+
+void HealthProbe::check(Callback callback)
+{
+    if (m_last && m_lastAge.isValid() && m_lastAge.elapsed() < m_maxAgeMs) {
+        callback(*m_last);
+        return;
+    }
+    m_waiting.push_back(std::move(callback));
+    if (m_waiting.size() > 1)
+        return; // a check is already running; this request gets its result
+    m_service.health().then(m_context,
+                            [this](const core::Result<service::Health> &result) { finish(result); });
+}
+
+void HealthProbe::finish(const core::Result<service::Health> &result)
+{
+    m_last = result;
+    m_lastAge.start();
+    std::vector<Callback> waiting;
+    waiting.swap(m_waiting);
+    for (Callback &callback : waiting)
+        callback(result);
+}
+
+} // namespace agency::http
