@@ -32,12 +32,7 @@ const QString kToolFlow = QStringLiteral("weather-short");
 
 TurnRequest request(const QString &message, const QUuid &conversation, const QString &flow = kFlow)
 {
-    TurnRequest r;
-    r.tenantId = kTenant;
-    r.flowType = flow;
-    r.conversationId = conversation;
-    r.message = message;
-    return r;
+    return test::turnRequest(kTenant, flow, message, conversation);
 }
 
 /// The newest user message of a chat request (what the turn asked).

@@ -33,12 +33,7 @@ constexpr int kPieces = 4;
 
 TurnRequest request(const QString &message, const QUuid &conversation = {})
 {
-    TurnRequest r;
-    r.tenantId = kTenant;
-    r.flowType = kFlow;
-    r.conversationId = conversation;
-    r.message = message;
-    return r;
+    return test::turnRequest(kTenant, kFlow, message, conversation);
 }
 
 } // namespace

@@ -161,6 +161,17 @@ core::ToolCall weatherCall(const QString &id, const QString &location)
                 QStringLiteral("{\"location\":\"%1\",\"units\":\"metric\"}").arg(location));
 }
 
+core::TurnRequest turnRequest(const QString &tenantId, const QString &flowType, const QString &message,
+                              const QUuid &conversation)
+{
+    core::TurnRequest r;
+    r.tenantId = tenantId;
+    r.flowType = flowType;
+    r.conversationId = conversation;
+    r.message = message;
+    return r;
+}
+
 QJsonArray requestMessages(const RecordedRequest &request)
 {
     return request.json().value(QStringLiteral("messages")).toArray();

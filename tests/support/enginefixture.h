@@ -88,6 +88,9 @@ core::FlowDefinition testFlow(const QString &flowType, int maxToolRounds = 4, in
 
 core::ToolCall call(const QString &id, const QString &name, const QString &arguments);
 core::ToolCall weatherCall(const QString &id, const QString &location);
+/// A turn request: `message` from `tenantId` in `flowType`, continuing `conversation` (null: a new one).
+core::TurnRequest turnRequest(const QString &tenantId, const QString &flowType, const QString &message,
+                              const QUuid &conversation = {});
 
 /// The "messages" array of a recorded chat request.
 QJsonArray requestMessages(const RecordedRequest &request);
