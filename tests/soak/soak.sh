@@ -109,12 +109,14 @@ http_client() {
   code=$(curl -s -o "$RESULTS/$n.body" -w '%{http_code}' -m 120 -H 'Content-Type: application/json' \
     --data-binary "$body" "$(cat "$WORK/server.url")/chat/weather")
   local status=$?
+  # A curl killed with -9 printed no status at all.
+  [ $status -eq 137 ] && code=killed
   case $code in
     200) echo "completed (http)" ;;
     409) echo "refused: a reply is still being written (http 409)" ;;
     503) echo "failed: database unavailable (http 503)" ;;
-    000) if [ $status -eq 137 ]; then echo "failed: killed (kill -9, curl)"
-         else echo "failed: server killed or restarting (http, no answer)"; fi ;;
+    killed) echo "failed: killed (kill -9, curl)" ;;
+    000) echo "failed: server killed or restarting (http, no answer)" ;;
     *) echo "failed: http $code $(head -c 80 "$RESULTS/$n.body")" ;;
   esac >"$RESULTS/$n.cause"
 }
