@@ -3,9 +3,10 @@
 #include "signalhandler.h"
 
 #ifdef AGENCY_HAVE_UI
-#include "ui/statuswindow.h"
+#include "ui/mainwindow.h"
 
 #include <QApplication>
+#include <QSettings>
 #endif
 
 namespace agency::app {
@@ -28,7 +29,9 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     auto backend = runtime::Backend::create(ctx.config);
     if (!backend)
         return reportError(backend.error());
-    ui::StatusWindow window(backend.value()->service());
+    // Window layout only; product settings live in the config file (see Settings).
+    QSettings layout(QStringLiteral("aiagency"), QStringLiteral("console"));
+    ui::MainWindow window(backend.value()->service(), layout);
     window.show();
     runtime::Backend *b = backend.value().get();
     b->startRunWorkers();

@@ -1,0 +1,178 @@
+// The console's chat, driven like a user: keys into the real main window, a streamed reply from
+// the fake provider, the weather tool against the fake weather service, Stop, and errors that
+// keep the typed text.
+
+#include "ui/chatbox.h"
+#include "ui/chatsession.h"
+#include "ui/conversationmodel.h"
+#include "ui/tenantmodel.h"
+#include "ui/threadmodel.h"
+#include "uifixture.h"
+
+#include <QApplication>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QTest>
+
+using namespace agency;
+using test::UiFixture;
+namespace openai = test::openai;
+
+class TestConsoleChat : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(m_fx.startOnce(), qPrintable(m_fx.error())); }
+    void init();
+    void cleanup() { m_fx.tearDown(); }
+
+    void firstStartSelectsDefaultTenantWithWeatherChat();
+    void demoProviderNoticeOpensSettings();
+    void fullChatByKeys();
+    void stopCancelsAndKeepsWhatWasStored();
+    void providerErrorKeepsTypedText();
+    void continuingMovesConversationToTop();
+
+private:
+    UiFixture m_fx;
+};
+
+void TestConsoleChat::init()
+{
+    QHash<QString, QString> settings;
+    if (QByteArray(QTest::currentTestFunction()) == "demoProviderNoticeOpensSettings")
+        settings.insert(QStringLiteral("LLM_PROVIDER"), QStringLiteral("demo"));
+    QVERIFY2(m_fx.reset(settings), qPrintable(m_fx.error()));
+}
+
+void TestConsoleChat::firstStartSelectsDefaultTenantWithWeatherChat()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QCOMPARE(w->currentTenant(), QStringLiteral("default"));
+    QVERIFY(w->currentConversation().isNull());
+    QCOMPARE(w->chatBox()->flowType(), QStringLiteral("weather"));
+    QTRY_COMPARE(QApplication::focusWidget(), w->chatBox()->editor());
+    QCOMPARE(w->tenantModel()->rowCount(), 1);
+    // No demo notice with a real provider configured.
+    QVERIFY(!w->demoNotice()->isVisible());
+}
+
+void TestConsoleChat::demoProviderNoticeOpensSettings()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QTRY_VERIFY(w->demoNotice()->isVisible());
+    bool opened = false;
+    connect(w, &ui::MainWindow::settingsRequested, this, [&opened] { opened = true; });
+    auto *button = w->demoNotice()->findChild<QPushButton *>(QStringLiteral("noticeSettingsButton"));
+    QVERIFY(button);
+    QTest::mouseClick(button, Qt::LeftButton);
+    QVERIFY(opened);
+}
+
+void TestConsoleChat::fullChatByKeys()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({}, {test::weatherCall(QStringLiteral("call_1"), QStringLiteral("Paris"))});
+    m_fx.llm().enqueueStream(
+        {QStringLiteral("It is "), QStringLiteral("sunny "), QStringLiteral("in Paris.")});
+
+    test::typeAndSend(*w, QStringLiteral("What's the weather in Paris?"));
+    QVERIFY(w->chatSession()->isBusy());
+    QCOMPARE(w->chatBox()->text(), QString()); // sent: the box is ready for the next message
+
+    // The streamed reply appears, after the tool call and its result.
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    ui::ThreadModel *thread = w->threadModel();
+    QCOMPARE(thread->rowCount(), 3); // you, assistant with the tool call, the answer
+    QCOMPARE(thread->item(0).role, core::Role::User);
+    QCOMPARE(thread->item(0).content, QStringLiteral("What's the weather in Paris?"));
+    const ui::ThreadItem &call = thread->item(1);
+    QCOMPARE(call.tools.size(), 1);
+    QCOMPARE(call.tools.first().call.name, QStringLiteral("get_weather"));
+    QVERIFY2(call.tools.first().done && call.tools.first().success, qPrintable(test::threadDump(*w)));
+    QVERIFY(call.tools.first().result.contains(QStringLiteral("Paris")));
+    QCOMPARE(call.messageIds.size(), 2); // the call and its stored result share one row
+    QCOMPARE(thread->item(2).content, QStringLiteral("It is sunny in Paris."));
+    QVERIFY(thread->item(2).metadata.contains(QStringLiteral("turn_usage")));
+
+    // The conversation is at the top of the list, selected, and the box continues it.
+    ui::ConversationModel *list = w->conversationModel();
+    QTRY_COMPARE(list->rowCount(), 1);
+    QCOMPARE(list->conversationAt(0).conversationId, w->currentConversation());
+    QCOMPARE(list->conversationAt(0).messageCount, qint64(4));
+    QCOMPARE(w->conversationView()->currentIndex().row(), 0);
+    QTRY_COMPARE(w->tenantModel()->index(0).data(ui::TenantModel::CountRole).toLongLong(), qint64(1));
+}
+
+void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QStringList pieces;
+    for (int i = 0; i < 200; ++i)
+        pieces.append(QStringLiteral("word%1 ").arg(i));
+    m_fx.llm().enqueueStream(pieces, {}, 50);
+    test::typeAndSend(*w, QStringLiteral("Tell me a long story"));
+    ui::ThreadModel *thread = w->threadModel();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        thread->rowCount() == 2 && thread->item(1).content.contains(QStringLiteral("word1 ")), 10000);
+
+    QTest::keyClick(w->chatBox()->editor(), Qt::Key_Escape);
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    // What was complete (the user message) is stored and shown; the partial answer is not.
+    QTRY_COMPARE(thread->rowCount(), 2);
+    QCOMPARE(thread->item(0).content, QStringLiteral("Tell me a long story"));
+    QCOMPARE(thread->item(1).kind, ui::ThreadItem::Kind::Notice);
+    QVERIFY(thread->item(1).content.startsWith(QStringLiteral("Stopped")));
+    auto stored = test::await(m_fx.service().listMessages(
+        QStringLiteral("default"), w->currentConversation().toString(QUuid::WithoutBraces)));
+    AGENCY_VERIFY_OK(stored);
+    QCOMPARE(stored->items.size(), 1);
+}
+
+void TestConsoleChat::providerErrorKeepsTypedText()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueue(openai::errorReply(401, QStringLiteral("Incorrect API key provided")));
+    test::typeAndSend(*w, QStringLiteral("Weather in Oslo?"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("Weather in Oslo?"));
+    ui::ThreadModel *thread = w->threadModel();
+    QTRY_VERIFY(thread->rowCount() > 0 &&
+                thread->item(thread->rowCount() - 1).kind == ui::ThreadItem::Kind::Notice);
+    QVERIFY2(thread->item(thread->rowCount() - 1).content.contains(QStringLiteral("rejected the API key")),
+             qPrintable(test::threadDump(*w)));
+}
+
+void TestConsoleChat::continuingMovesConversationToTop()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    for (const QString &text : {QStringLiteral("first"), QStringLiteral("second")}) {
+        m_fx.llm().enqueueStream({QStringLiteral("ok ") + text});
+        w->newChat();
+        test::typeAndSend(*w, text);
+        QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+        QTRY_COMPARE(w->conversationModel()->conversationAt(0).title, text);
+    }
+    // Open the older one (row 1) and continue it: it moves to the top.
+    const QUuid older = w->conversationModel()->conversationAt(1).conversationId;
+    w->conversationView()->setCurrentIndex(w->conversationModel()->index(1, 0));
+    QCOMPARE(w->currentConversation(), older);
+    QTRY_COMPARE(w->threadModel()->rowCount(), 2);
+    m_fx.llm().enqueueStream({QStringLiteral("again")});
+    test::typeAndSend(*w, QStringLiteral("more"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_COMPARE(w->conversationModel()->conversationAt(0).conversationId, older);
+    QCOMPARE(w->conversationModel()->rowCount(), 2);
+    QCOMPARE(w->threadModel()->rowCount(), 4);
+}
+
+QTEST_MAIN(TestConsoleChat)
+#include "test_consolechat.moc"

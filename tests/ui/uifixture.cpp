@@ -1,0 +1,116 @@
+#include "uifixture.h"
+
+#include "db/dbexecutor.h"
+#include "ui/chatbox.h"
+#include "ui/threadmodel.h"
+
+#include <QPlainTextEdit>
+#include <QTest>
+
+namespace agency::test {
+
+UiFixture::UiFixture() = default;
+UiFixture::~UiFixture()
+{
+    tearDown();
+    m_db.reset();
+}
+
+bool UiFixture::startOnce()
+{
+    if (!m_pg.start()) {
+        m_error = m_pg.error();
+        return false;
+    }
+    if (!m_weather.listen()) {
+        m_error = QStringLiteral("weather fake did not listen");
+        return false;
+    }
+    m_weather.addDefaultPlaces();
+    return true;
+}
+
+bool UiFixture::reset(const QHash<QString, QString> &extraSettings)
+{
+    tearDown();
+    auto params = m_pg.freshDatabase();
+    if (!params) {
+        m_error = params.error().toString();
+        return false;
+    }
+    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_llm = std::make_unique<FakeOpenAiServer>();
+    if (!m_llm->listen()) {
+        m_error = QStringLiteral("provider fake did not listen");
+        return false;
+    }
+    m_backend = std::make_unique<EngineFixture>(
+        *m_db, engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings));
+    m_settings = std::make_unique<QSettings>(settingsPath(), QSettings::IniFormat);
+    return true;
+}
+
+QString UiFixture::settingsPath() const
+{
+    return m_dir.filePath(QStringLiteral("console.ini"));
+}
+
+void UiFixture::tearDown()
+{
+    m_window.reset();
+    m_backend.reset();
+    m_llm.reset();
+    m_settings.reset();
+}
+
+ui::MainWindow *UiFixture::openWindow()
+{
+    m_window = std::make_unique<ui::MainWindow>(m_backend->service(), *m_settings);
+    bool ready = false;
+    QObject::connect(m_window.get(), &ui::MainWindow::ready, [&ready] { ready = true; });
+    m_window->show();
+    if (!QTest::qWaitForWindowExposed(m_window.get()) || !QTest::qWaitFor([&ready] { return ready; }, 20000))
+        return nullptr;
+    m_window->activateWindow();
+    if (!QTest::qWaitForWindowActive(m_window.get()))
+        return nullptr;
+    return m_window.get();
+}
+
+bool UiFixture::exec(const QString &sql)
+{
+    auto done = await(m_db->run<bool>([sql](db::DbConnection &conn) -> core::Result<bool> {
+        auto q = conn.exec(sql, {}, QStringLiteral("test"));
+        if (!q)
+            return q.error();
+        return true;
+    }),
+                      120000);
+    if (!done)
+        m_error = done.error().toString();
+    return done.ok();
+}
+
+void typeAndSend(ui::MainWindow &window, const QString &text)
+{
+    QPlainTextEdit *edit = window.chatBox()->editor();
+    edit->setFocus();
+    QTest::keyClicks(edit, text);
+    QTest::keyClick(edit, Qt::Key_Return, Qt::ControlModifier);
+}
+
+QString threadDump(const ui::MainWindow &window)
+{
+    QStringList lines;
+    const ui::ThreadModel *model = window.threadModel();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const ui::ThreadItem &item = model->item(row);
+        QString line = core::roleName(item.role) + QLatin1Char(':') + item.content.left(80);
+        for (const ui::ToolEntry &t : item.tools)
+            line += QStringLiteral(" [%1 done=%2 ok=%3]").arg(t.call.name).arg(t.done).arg(t.success);
+        lines.append(line);
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+} // namespace agency::test

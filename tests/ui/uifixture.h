@@ -1,0 +1,67 @@
+#pragma once
+
+// Harness for console tests: a fresh database per test on one TestPostgres cluster, the real
+// backend wired by EngineFixture (OpenAI adapter → FakeOpenAiServer, get_weather →
+// FakeWeatherServer), window layout settings in a temporary file, and the real MainWindow.
+
+#include "enginefixture.h"
+#include "fakeopenai.h"
+#include "fakeweatherserver.h"
+#include "testpostgres.h"
+#include "ui/mainwindow.h"
+
+#include <QSettings>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace agency::db {
+class DbExecutor;
+}
+
+namespace agency::test {
+
+class UiFixture
+{
+public:
+    UiFixture();
+    ~UiFixture();
+
+    /// Starts the cluster and the weather fake (call from initTestCase; false + error() on failure).
+    bool startOnce();
+    QString error() const { return m_error; }
+    /// A fresh database, a fresh provider fake and backend (call from init()).
+    bool reset(const QHash<QString, QString> &extraSettings = {});
+    void tearDown();
+
+    /// Creates, shows and waits for the main window to be ready (tenants loaded, one selected).
+    ui::MainWindow *openWindow();
+    ui::MainWindow *window() const { return m_window.get(); }
+
+    FakeOpenAiServer &llm() { return *m_llm; }
+    EngineFixture &backend() { return *m_backend; }
+    service::AgencyService &service() { return m_backend->service(); }
+    QSettings &settings() { return *m_settings; }
+    QString settingsPath() const;
+
+    /// Runs SQL on the test database (seeding large data sets); fails the test on error.
+    bool exec(const QString &sql);
+
+private:
+    TestPostgres m_pg;
+    std::unique_ptr<db::DbExecutor> m_db;
+    FakeWeatherServer m_weather;
+    std::unique_ptr<FakeOpenAiServer> m_llm;
+    std::unique_ptr<EngineFixture> m_backend;
+    QTemporaryDir m_dir;
+    std::unique_ptr<QSettings> m_settings;
+    std::unique_ptr<ui::MainWindow> m_window;
+    QString m_error;
+};
+
+/// Types `text` into the chat box and presses Ctrl+Enter.
+void typeAndSend(ui::MainWindow &window, const QString &text);
+/// The thread's rows as "role:content" lines, for failure messages.
+QString threadDump(const ui::MainWindow &window);
+
+} // namespace agency::test

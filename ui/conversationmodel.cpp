@@ -1,0 +1,201 @@
+#include "conversationmodel.h"
+#include "guarded.h"
+
+#include "errortext.h"
+
+#include <QLocale>
+
+namespace agency::ui {
+
+ConversationModel::ConversationModel(service::AgencyService &service, int pageSize, QObject *parent)
+    : QAbstractTableModel(parent), m_service(service), m_pageSize(pageSize)
+{
+}
+
+int ConversationModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int ConversationModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+namespace {
+
+QString activityText(const QDateTime &when)
+{
+    const QDateTime local = when.toLocalTime();
+    const QDate today = QDate::currentDate();
+    if (local.date() == today)
+        return QLocale().toString(local.time(), QLocale::ShortFormat);
+    if (local.date().year() == today.year())
+        return QLocale().toString(local.date(), QStringLiteral("d MMM"));
+    return QLocale().toString(local.date(), QLocale::ShortFormat);
+}
+
+} // namespace
+
+QVariant ConversationModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Conversation &c = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case TitleColumn:
+            return c.title.isEmpty() ? QStringLiteral("(untitled)") : c.title;
+        case FlowColumn:
+            return c.flowType;
+        case MessagesColumn:
+            return c.messageCount;
+        case ActivityColumn:
+            return activityText(c.updatedAt);
+        default:
+            return {};
+        }
+    case Qt::ToolTipRole:
+        return QStringLiteral("%1\n%2 · %3 messages · last activity %4")
+            .arg(c.title, c.flowType)
+            .arg(c.messageCount)
+            .arg(QLocale().toString(c.updatedAt.toLocalTime(), QLocale::LongFormat));
+    case Qt::TextAlignmentRole:
+        if (index.column() == MessagesColumn || index.column() == ActivityColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case ConversationIdRole:
+        return c.conversationId;
+    case FlowTypeRole:
+        return c.flowType;
+    case TitleRole:
+        return c.title;
+    default:
+        return {};
+    }
+}
+
+QVariant ConversationModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case TitleColumn:
+        return QStringLiteral("Title");
+    case FlowColumn:
+        return QStringLiteral("Flow");
+    case MessagesColumn:
+        return QStringLiteral("Msgs");
+    case ActivityColumn:
+        return QStringLiteral("Last activity");
+    default:
+        return {};
+    }
+}
+
+bool ConversationModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && !m_atEnd && !m_fetching;
+}
+
+void ConversationModel::fetchMore(const QModelIndex &parent)
+{
+    if (!canFetchMore(parent))
+        return;
+    m_fetching = true;
+    ++m_pagesRequested;
+    ConversationQuery query;
+    query.tenantId = m_tenantId;
+    query.flowType = m_flowType;
+    query.limit = m_pageSize;
+    query.cursor = m_cursor;
+    const int generation = m_generation;
+    m_service.listConversations(query).then(
+        qApp, guarded(this, [this, generation](const core::Result<Page<Conversation>> &page) {
+            if (generation != m_generation)
+                return; // the tenant or the filter changed meanwhile
+            m_fetching = false;
+            if (!page) {
+                m_atEnd = true;
+                Q_EMIT failed(readableError(page.error()));
+                return;
+            }
+            m_cursor = page->nextCursor;
+            m_atEnd = m_cursor.isEmpty();
+            QList<Conversation> fresh;
+            for (const Conversation &c : page->items) {
+                if (rowOf(c.conversationId) < 0) // it may have moved to the top already
+                    fresh.append(c);
+            }
+            if (!fresh.isEmpty()) {
+                const int first = static_cast<int>(m_rows.size());
+                beginInsertRows({}, first, first + static_cast<int>(fresh.size()) - 1);
+                m_rows += fresh;
+                endInsertRows();
+            }
+            Q_EMIT pageLoaded(static_cast<int>(fresh.size()));
+        }));
+}
+
+void ConversationModel::setQuery(const QString &tenantId, const QString &flowType)
+{
+    beginResetModel();
+    ++m_generation;
+    m_tenantId = tenantId;
+    m_flowType = flowType;
+    m_rows.clear();
+    m_cursor.clear();
+    m_atEnd = tenantId.isEmpty();
+    m_fetching = false;
+    m_pagesRequested = 0;
+    endResetModel();
+    fetchMore({});
+}
+
+bool ConversationModel::matchesFilter(const Conversation &conversation) const
+{
+    return conversation.tenantId == m_tenantId &&
+           (m_flowType.isEmpty() || conversation.flowType == m_flowType);
+}
+
+void ConversationModel::upsertAtTop(const Conversation &conversation)
+{
+    const int old = rowOf(conversation.conversationId);
+    if (old > 0) {
+        beginMoveRows({}, old, old, {}, 0);
+        m_rows.move(old, 0);
+        endMoveRows();
+    }
+    if (old >= 0) {
+        m_rows[0] = conversation;
+        Q_EMIT dataChanged(index(0, 0), index(0, ColumnCount - 1));
+        return;
+    }
+    if (!matchesFilter(conversation))
+        return;
+    beginInsertRows({}, 0, 0);
+    m_rows.prepend(conversation);
+    endInsertRows();
+}
+
+void ConversationModel::remove(const QUuid &conversationId)
+{
+    const int row = rowOf(conversationId);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    endRemoveRows();
+}
+
+int ConversationModel::rowOf(const QUuid &conversationId) const
+{
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (m_rows.at(i).conversationId == conversationId)
+            return i;
+    }
+    return -1;
+}
+
+} // namespace agency::ui

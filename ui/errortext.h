@@ -1,0 +1,11 @@
+#pragma once
+
+#include "core/error.h"
+
+namespace agency::ui {
+
+/// A sentence a consultant can act on, for an error shown in the window (the technical message
+/// follows it). Rate limits say when to retry; provider and database failures say what to check.
+QString readableError(const core::Error &error);
+
+} // namespace agency::ui

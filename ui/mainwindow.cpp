@@ -1,0 +1,453 @@
+#include "mainwindow.h"
+#include "guarded.h"
+
+#include "chatbox.h"
+#include "chatsession.h"
+#include "conversationmodel.h"
+#include "statusbar.h"
+#include "tenantmodel.h"
+#include "threadmodel.h"
+#include "threadview.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QListView>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace agency::ui {
+
+namespace {
+const QString kDefaultTenant = QStringLiteral("default");
+const QString kDefaultFlow = QStringLiteral("weather");
+
+QLabel *paneTitle(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    QFont f = label->font();
+    f.setWeight(QFont::DemiBold);
+    label->setFont(f);
+    return label;
+}
+} // namespace
+
+MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, QWidget *parent)
+    : QMainWindow(parent), m_service(service), m_settings(settings),
+      m_tenants(new TenantModel(service, this)),
+      m_conversations(new ConversationModel(service, kConversationPageSize, this)),
+      m_thread(new ThreadModel(service, this)), m_session(new ChatSession(service, *m_thread, this))
+{
+    setWindowTitle(QStringLiteral("Agency Console"));
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_splitter->addWidget(buildTenantPane());
+    m_splitter->addWidget(buildConversationPane());
+    m_splitter->addWidget(buildThreadPane());
+    m_splitter->setStretchFactor(2, 1);
+    m_splitter->setChildrenCollapsible(false);
+    setCentralWidget(m_splitter);
+    m_status = new StatusPanel(service, this);
+    setStatusBar(m_status);
+    buildActions();
+    restoreLayout();
+
+    connect(m_tenants, &TenantModel::loaded, this, &MainWindow::onTenantsLoaded);
+    connect(m_tenants, &TenantModel::failed, this,
+            [this](const QString &m) { m_status->showMessage(m, 10000); });
+    connect(m_conversations, &ConversationModel::failed, this,
+            [this](const QString &m) { m_status->showMessage(m, 10000); });
+    connect(m_thread, &ThreadModel::failed, this, [this](const QString &m) { m_thread->appendNotice(m); });
+    connect(m_status, &StatusPanel::healthChanged, this, [this] {
+        m_chatBox->setProviders(m_status->health().providers, m_status->health().defaultProvider);
+        updateDemoNotice();
+    });
+    connect(m_session, &ChatSession::busyChanged, m_chatBox, &ChatBox::setBusy);
+    connect(m_session, &ChatSession::conversationStarted, this, [this](const QUuid &id) {
+        if (m_conversationId.isNull()) {
+            m_conversationId = id;
+            m_conversationFlow = m_chatBox->flowType();
+        }
+    });
+    connect(m_session, &ChatSession::turnFinished, this, &MainWindow::onTurnFinished);
+    connect(m_session, &ChatSession::turnFailed, this, [this](const QString &message, const QString &typed) {
+        if (m_chatBox->text().trimmed().isEmpty())
+            m_chatBox->setText(typed); // the typed text is never lost
+        m_status->showMessage(message, 15000);
+    });
+    connect(m_chatBox, &ChatBox::sendRequested, this, &MainWindow::send);
+    connect(m_chatBox, &ChatBox::stopRequested, m_session, &ChatSession::stop);
+
+    m_chatBox->setFlows(m_service.flows());
+    m_chatBox->setFlowType(kDefaultFlow);
+    m_status->refresh();
+    m_tenants->reload();
+}
+
+MainWindow::~MainWindow() = default;
+
+QWidget *MainWindow::buildTenantPane()
+{
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(8, 8, 4, 8);
+    auto *header = new QHBoxLayout;
+    header->addWidget(paneTitle(QStringLiteral("Tenants"), pane), 1);
+    auto *add = new QToolButton(pane);
+    add->setText(QStringLiteral("+"));
+    add->setToolTip(QStringLiteral("Create a tenant"));
+    add->setObjectName(QStringLiteral("newTenantButton"));
+    connect(add, &QToolButton::clicked, this, &MainWindow::createTenant);
+    header->addWidget(add);
+    layout->addLayout(header);
+    m_tenantView = new QListView(pane);
+    m_tenantView->setObjectName(QStringLiteral("tenantView"));
+    m_tenantView->setModel(m_tenants);
+    m_tenantView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    layout->addWidget(m_tenantView);
+    connect(m_tenantView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) {
+                const QString id = current.data(TenantModel::TenantIdRole).toString();
+                if (id.isEmpty() || id == m_tenantId)
+                    return;
+                m_tenantId = id;
+                m_conversations->setQuery(id, m_flowFilter->currentData().toString());
+                m_status->setTenant(id);
+                newChat();
+            });
+    return pane;
+}
+
+QWidget *MainWindow::buildConversationPane()
+{
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(4, 8, 4, 8);
+    auto *header = new QHBoxLayout;
+    header->addWidget(paneTitle(QStringLiteral("Conversations"), pane), 1);
+    m_flowFilter = new QComboBox(pane);
+    m_flowFilter->setObjectName(QStringLiteral("flowFilter"));
+    m_flowFilter->addItem(QStringLiteral("All flows"), QString());
+    for (const FlowDefinition &f : m_service.flows())
+        m_flowFilter->addItem(f.flowType, f.flowType);
+    connect(m_flowFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_conversations->setQuery(m_tenantId, m_flowFilter->currentData().toString()); });
+    header->addWidget(m_flowFilter);
+    layout->addLayout(header);
+    m_conversationView = new QTableView(pane);
+    m_conversationView->setObjectName(QStringLiteral("conversationView"));
+    m_conversationView->setModel(m_conversations);
+    // A table, not a tree: QTreeView fetches another page on every relayout, QTableView only
+    // when the last row becomes visible.
+    m_conversationView->verticalHeader()->hide();
+    m_conversationView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_conversationView->verticalHeader()->setDefaultSectionSize(m_conversationView->fontMetrics().height() +
+                                                                10);
+    m_conversationView->setShowGrid(false);
+    m_conversationView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_conversationView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_conversationView->setWordWrap(false);
+    m_conversationView->setAlternatingRowColors(true);
+    m_conversationView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_conversationView->horizontalHeader()->setStretchLastSection(false);
+    m_conversationView->horizontalHeader()->setSectionResizeMode(ConversationModel::TitleColumn,
+                                                                 QHeaderView::Stretch);
+    for (int c : {ConversationModel::FlowColumn, ConversationModel::MessagesColumn,
+                  ConversationModel::ActivityColumn})
+        m_conversationView->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    layout->addWidget(m_conversationView);
+    connect(m_conversationView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) {
+                if (m_syncingSelection || !current.isValid())
+                    return;
+                const QUuid id = current.data(ConversationModel::ConversationIdRole).toUuid();
+                if (id != m_conversationId)
+                    openConversation(id);
+            });
+    return pane;
+}
+
+QWidget *MainWindow::buildThreadPane()
+{
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    m_notice = new QFrame(pane);
+    m_notice->setObjectName(QStringLiteral("demoNotice"));
+    m_notice->setStyleSheet(QStringLiteral(
+        "#demoNotice { background: palette(alternate-base); border-bottom: 1px solid palette(mid); }"));
+    auto *noticeLayout = new QHBoxLayout(m_notice);
+    noticeLayout->setContentsMargins(12, 8, 8, 8);
+    auto *noticeText = new QLabel(
+        QStringLiteral(
+            "<b>Demo provider.</b> Answers come from the built-in offline model: it calls the weather "
+            "tool and replies without any API key. Add a provider key to chat with a real model."),
+        m_notice);
+    noticeText->setWordWrap(true);
+    noticeLayout->addWidget(noticeText, 1);
+    auto *openSettings = new QPushButton(QStringLiteral("Open Settings…"), m_notice);
+    openSettings->setObjectName(QStringLiteral("noticeSettingsButton"));
+    connect(openSettings, &QPushButton::clicked, this, &MainWindow::settingsRequested);
+    noticeLayout->addWidget(openSettings);
+    auto *dismiss = new QToolButton(m_notice);
+    dismiss->setText(QStringLiteral("✕"));
+    dismiss->setAutoRaise(true);
+    dismiss->setToolTip(QStringLiteral("Hide this notice"));
+    connect(dismiss, &QToolButton::clicked, this, [this] {
+        m_noticeDismissed = true;
+        m_notice->hide();
+    });
+    noticeLayout->addWidget(dismiss);
+    m_notice->hide();
+    layout->addWidget(m_notice);
+
+    auto *vertical = new QSplitter(Qt::Vertical, pane);
+    vertical->setObjectName(QStringLiteral("threadSplitter"));
+    m_threadView = new ThreadView(vertical);
+    m_threadView->setObjectName(QStringLiteral("threadView"));
+    m_threadView->setThreadModel(m_thread);
+    m_chatBox = new ChatBox(vertical);
+    vertical->addWidget(m_threadView);
+    vertical->addWidget(m_chatBox);
+    vertical->setStretchFactor(0, 1);
+    vertical->setChildrenCollapsible(false);
+    layout->addWidget(vertical, 1);
+    return pane;
+}
+
+QWidget *MainWindow::demoNotice() const
+{
+    return m_notice;
+}
+
+void MainWindow::buildActions()
+{
+    QMenu *file = menuBar()->addMenu(QStringLiteral("&Conversation"));
+    auto add = [this](QMenu *menu, const QString &text, const QKeySequence &key, auto slot) {
+        auto *action = menu->addAction(text);
+        action->setShortcut(key);
+        action->setShortcutContext(Qt::WindowShortcut);
+        connect(action, &QAction::triggered, this, slot);
+        addAction(action);
+        return action;
+    };
+    add(file, QStringLiteral("&New chat"), QKeySequence(Qt::CTRL | Qt::Key_N), [this] { newChat(); });
+    add(file, QStringLiteral("&Stop reply"), QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
+    add(file, QStringLiteral("&Delete…"), QKeySequence(Qt::Key_Delete), [this] {
+        deleteCurrent();
+    })->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    file->addSeparator();
+    add(file, QStringLiteral("New &tenant…"), QKeySequence(), [this] { createTenant(); });
+    add(file, QStringLiteral("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma),
+        [this] { Q_EMIT settingsRequested(); });
+    file->addSeparator();
+    add(file, QStringLiteral("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), [this] { close(); });
+    // Delete acts on the conversation list only, never on text being edited.
+    for (QAction *a : actions()) {
+        if (a->shortcut() == QKeySequence(Qt::Key_Delete)) {
+            removeAction(a);
+            m_conversationView->addAction(a);
+        }
+    }
+}
+
+void MainWindow::restoreLayout()
+{
+    resize(1280, 800);
+    restoreGeometry(m_settings.value(QStringLiteral("window/geometry")).toByteArray());
+    if (!m_splitter->restoreState(m_settings.value(QStringLiteral("window/splitter")).toByteArray()))
+        m_splitter->setSizes({190, 360, 730});
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    m_settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    m_settings.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    m_settings.sync();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::onTenantsLoaded()
+{
+    if (!m_firstLoad)
+        return;
+    if (m_tenants->rowOf(kDefaultTenant) < 0 && m_tenants->rowCount() == 0) {
+        // First start on an empty database: the default tenant is created and selected.
+        m_tenants->create(kDefaultTenant, QStringLiteral("Default"), [this](const QString &error) {
+            if (!error.isEmpty())
+                m_status->showMessage(error, 15000);
+        });
+        return;
+    }
+    m_firstLoad = false;
+    const int row = std::max(0, m_tenants->rowOf(kDefaultTenant));
+    m_tenantView->setCurrentIndex(m_tenants->index(row));
+    m_chatBox->editor()->setFocus();
+    Q_EMIT ready();
+}
+
+void MainWindow::selectTenant(const QString &tenantId)
+{
+    const int row = m_tenants->rowOf(tenantId);
+    if (row >= 0)
+        m_tenantView->setCurrentIndex(m_tenants->index(row));
+}
+
+void MainWindow::newChat()
+{
+    m_session->detach();
+    m_conversationId = {};
+    m_conversationFlow.clear();
+    m_syncingSelection = true;
+    m_conversationView->selectionModel()->clearSelection();
+    m_conversationView->setCurrentIndex({});
+    m_syncingSelection = false;
+    m_thread->load(m_tenantId, {});
+    m_chatBox->setContinuing(false);
+    m_chatBox->setBusy(m_session->isBusy());
+    m_chatBox->editor()->setFocus();
+}
+
+void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightMessage)
+{
+    if (m_session->activeConversation() != conversationId)
+        m_session->detach();
+    m_conversationId = conversationId;
+    const int row = m_conversations->rowOf(conversationId);
+    QString title;
+    if (row >= 0) {
+        const Conversation c = m_conversations->conversationAt(row);
+        m_conversationFlow = c.flowType;
+        title = c.title;
+        m_syncingSelection = true;
+        m_conversationView->setCurrentIndex(m_conversations->index(row, 0));
+        m_syncingSelection = false;
+    }
+    m_chatBox->setContinuing(true, title);
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection =
+        connect(m_thread, &ThreadModel::loaded, this, [this, connection, conversationId, highlightMessage] {
+            disconnect(*connection);
+            if (highlightMessage != 0)
+                m_threadView->showMessage(highlightMessage);
+            Q_EMIT conversationShown(conversationId);
+        });
+    m_thread->load(m_tenantId, conversationId);
+    if (row < 0) {
+        // Not in the loaded pages (a search hit far down the list): ask for its flow and title.
+        m_service.getConversation(m_tenantId, conversationId.toString(QUuid::WithoutBraces))
+            .then(qApp, guarded(this, [this, conversationId](const core::Result<Conversation> &c) {
+                      if (c && m_conversationId == conversationId) {
+                          m_conversationFlow = c->flowType;
+                          m_chatBox->setContinuing(true, c->title);
+                      }
+                  }));
+    }
+}
+
+void MainWindow::send()
+{
+    const QString text = m_chatBox->text().trimmed();
+    if (text.isEmpty() || m_session->isBusy() || m_tenantId.isEmpty())
+        return;
+    TurnRequest request;
+    request.tenantId = m_tenantId;
+    request.conversationId = m_conversationId;
+    request.flowType = m_conversationId.isNull() || m_conversationFlow.isEmpty() ? m_chatBox->flowType()
+                                                                                 : m_conversationFlow;
+    request.message = text;
+    request.provider = m_chatBox->provider();
+    request.model = m_chatBox->model();
+    m_chatBox->setText({});
+    m_session->send(request);
+}
+
+void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversationId)
+{
+    m_service.getConversation(tenantId, conversationId.toString(QUuid::WithoutBraces))
+        .then(qApp, guarded(this, [this, tenantId, conversationId](const core::Result<Conversation> &c) {
+                  if (!c || tenantId != m_tenantId)
+                      return;
+                  const bool isNew = m_conversations->rowOf(conversationId) < 0;
+                  m_syncingSelection = true;
+                  m_conversations->upsertAtTop(c.value());
+                  if (m_conversationId == conversationId) {
+                      m_conversationView->setCurrentIndex(m_conversations->index(0, 0));
+                      m_chatBox->setContinuing(true, c->title);
+                  }
+                  m_syncingSelection = false;
+                  m_conversationView->scrollToTop();
+                  if (isNew)
+                      m_tenants->adjustCount(tenantId, 1);
+                  m_status->setTenant(m_tenantId);
+              }));
+}
+
+void MainWindow::updateDemoNotice()
+{
+    bool demo = false;
+    for (const llm::ProviderInfo &p : m_status->health().providers) {
+        if (p.name == m_status->health().defaultProvider)
+            demo = p.offline;
+    }
+    m_notice->setVisible(demo && !m_noticeDismissed);
+}
+
+void MainWindow::deleteCurrent()
+{
+    const QModelIndex index = m_conversationView->currentIndex();
+    if (!index.isValid())
+        return;
+    const QUuid id = index.data(ConversationModel::ConversationIdRole).toUuid();
+    const QString title = index.siblingAtColumn(0).data().toString();
+    const auto answer = QMessageBox::question(
+        this, QStringLiteral("Delete conversation"),
+        QStringLiteral("Delete “%1” and all its messages? This cannot be undone.").arg(title),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer != QMessageBox::Yes)
+        return;
+    const QString tenant = m_tenantId;
+    m_service.deleteConversation(tenant, id.toString(QUuid::WithoutBraces))
+        .then(qApp, guarded(this, [this, tenant, id](const core::Result<bool> &deleted) {
+                  if (!deleted) {
+                      m_status->showMessage(deleted.error().message, 10000);
+                      return;
+                  }
+                  m_conversations->remove(id);
+                  m_tenants->adjustCount(tenant, -1);
+                  if (m_conversationId == id)
+                      newChat();
+              }));
+}
+
+void MainWindow::createTenant()
+{
+    bool ok = false;
+    const QString id = QInputDialog::getText(this, QStringLiteral("New tenant"),
+                                             QStringLiteral("Tenant id (letters, digits, - and _):"),
+                                             QLineEdit::Normal, {}, &ok)
+                           .trimmed();
+    if (!ok || id.isEmpty())
+        return;
+    m_tenants->create(id, id, [this, id](const QString &error) {
+        if (!error.isEmpty()) {
+            QMessageBox::warning(this, QStringLiteral("New tenant"), error);
+            return;
+        }
+        selectTenant(id);
+    });
+}
+
+} // namespace agency::ui

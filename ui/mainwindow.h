@@ -1,0 +1,105 @@
+#pragma once
+
+#include "types.h"
+
+#include <QMainWindow>
+#include <QUuid>
+
+class QComboBox;
+class QFrame;
+class QLabel;
+class QListView;
+class QSettings;
+class QSplitter;
+class QTableView;
+
+namespace agency::ui {
+
+class ChatBox;
+class ChatSession;
+class ConversationModel;
+class StatusPanel;
+class TenantModel;
+class ThreadModel;
+class ThreadView;
+
+/// The console's main window: tenants (left) → the selected tenant's conversations (middle) → the
+/// thread with the chat box under it (right). Every database or provider operation goes through
+/// AgencyService futures continued on this window, so nothing waits on the GUI thread.
+/// Splitter sizes and geometry are kept in `settings`.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    MainWindow(service::AgencyService &service, QSettings &settings, QWidget *parent = nullptr);
+
+    /// Conversations per keyset page: more than a tall list shows, so one page fills the view.
+    static constexpr int kConversationPageSize = 100;
+    ~MainWindow() override;
+
+    QString currentTenant() const { return m_tenantId; }
+    QUuid currentConversation() const { return m_conversationId; }
+    /// Opens a conversation of the current tenant; `highlightMessage` (non-zero) is scrolled to.
+    void openConversation(const QUuid &conversationId, qint64 highlightMessage = 0);
+    /// An empty thread: the next message starts a new conversation of the chosen flow.
+    void newChat();
+    void selectTenant(const QString &tenantId);
+
+    // For tests and the screenshot script.
+    TenantModel *tenantModel() const { return m_tenants; }
+    ConversationModel *conversationModel() const { return m_conversations; }
+    ThreadModel *threadModel() const { return m_thread; }
+    ThreadView *threadView() const { return m_threadView; }
+    QTableView *conversationView() const { return m_conversationView; }
+    ChatBox *chatBox() const { return m_chatBox; }
+    ChatSession *chatSession() const { return m_session; }
+    StatusPanel *statusPanel() const { return m_status; }
+    QWidget *demoNotice() const;
+
+Q_SIGNALS:
+    /// Tenants are loaded and one is selected (the first start is complete).
+    void ready();
+    /// The thread shows a conversation opened by openConversation() (scrolled, if asked).
+    void conversationShown(const QUuid &conversationId);
+    void settingsRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    QWidget *buildTenantPane();
+    QWidget *buildConversationPane();
+    QWidget *buildThreadPane();
+    void buildActions();
+    void send();
+    void onTenantsLoaded();
+    void onTurnFinished(const QString &tenantId, const QUuid &conversationId);
+    void updateDemoNotice();
+    void deleteCurrent();
+    void createTenant();
+    void restoreLayout();
+
+    service::AgencyService &m_service;
+    QSettings &m_settings;
+    TenantModel *m_tenants;
+    ConversationModel *m_conversations;
+    ThreadModel *m_thread;
+    ChatSession *m_session;
+    QListView *m_tenantView = nullptr;
+    QTableView *m_conversationView = nullptr;
+    QComboBox *m_flowFilter = nullptr;
+    ThreadView *m_threadView = nullptr;
+    ChatBox *m_chatBox = nullptr;
+    QFrame *m_notice = nullptr;
+    QSplitter *m_splitter = nullptr;
+    StatusPanel *m_status = nullptr;
+    QString m_tenantId;
+    QUuid m_conversationId;
+    QString m_conversationFlow;
+    bool m_firstLoad = true;
+    bool m_noticeDismissed = false;
+    bool m_syncingSelection = false;
+};
+
+} // namespace agency::ui

@@ -1,0 +1,221 @@
+#include "messagedelegate.h"
+
+#include "messagedocument.h"
+
+#include <QAbstractTextDocumentLayout>
+#include <QApplication>
+#include <QLocale>
+#include <QPainter>
+#include <QPainterPath>
+#include <QTextBlock>
+
+namespace agency::ui {
+
+namespace {
+constexpr int kOuterV = 6;    // space between bubbles
+constexpr int kOuterH = 14;   // space to the view's edges
+constexpr int kIndent = 56;   // how far the other side's bubbles are pushed in
+constexpr int kPadding = 12;  // inside a bubble
+constexpr int kHeaderGap = 4; // between the header line and the text
+constexpr int kRadius = 10;
+
+QColor accentFor(const ThreadItem &item, const QPalette &palette)
+{
+    if (item.kind == ThreadItem::Kind::Notice)
+        return QColor(QStringLiteral("#d14343"));
+    if (item.role == core::Role::User)
+        return palette.color(QPalette::Highlight);
+    return QColor(QStringLiteral("#7c5cd6"));
+}
+
+} // namespace
+
+MessageDelegate::MessageDelegate(QObject *parent) : QStyledItemDelegate(parent) {}
+
+const ThreadItem *MessageDelegate::itemOf(const QModelIndex &index) const
+{
+    const auto *model = qobject_cast<const ThreadModel *>(index.model());
+    if (!model || !index.isValid() || index.row() >= model->rowCount())
+        return nullptr;
+    return &model->item(index.row());
+}
+
+MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &option,
+                                                    const ThreadItem &item) const
+{
+    Geometry g;
+    QRect area = option.rect.adjusted(kOuterH, kOuterV, -kOuterH, -kOuterV);
+    if (item.kind == ThreadItem::Kind::Text) {
+        if (item.role == core::Role::User)
+            area.setLeft(area.left() + kIndent);
+        else
+            area.setRight(area.right() - kIndent / 2);
+    }
+    g.bubble = area;
+    g.textWidth = std::max(80, area.width() - 2 * kPadding);
+    const int header = option.fontMetrics.height() + kHeaderGap;
+    g.textOrigin = QPoint(area.left() + kPadding, area.top() + kPadding + header);
+    return g;
+}
+
+QTextDocument &MessageDelegate::documentFor(const ThreadItem &item, const QStyleOptionViewItem &option,
+                                            int width) const
+{
+    const qint64 paletteKey = option.palette.color(QPalette::Base).rgba() ^
+                              (qint64(option.palette.color(QPalette::Text).rgba()) << 32);
+    Entry &entry = m_cache[item.uid];
+    if (!entry.document || entry.revision != item.revision || entry.paletteKey != paletteKey) {
+        entry.document = buildMessageDocument(item, option.palette, option.font);
+        entry.revision = item.revision;
+        entry.paletteKey = paletteKey;
+        entry.width = -1;
+        ++m_built;
+    }
+    if (entry.width != width) {
+        entry.document->setTextWidth(width);
+        entry.width = width;
+    }
+    return *entry.document;
+}
+
+QString MessageDelegate::headerText(const ThreadItem &item) const
+{
+    if (item.kind == ThreadItem::Kind::Notice)
+        return QStringLiteral("Error");
+    QString who;
+    switch (item.role) {
+    case core::Role::User:
+        who = QStringLiteral("You");
+        break;
+    case core::Role::Assistant:
+        who = QStringLiteral("Assistant");
+        break;
+    case core::Role::Tool:
+        who = QStringLiteral("Tool");
+        break;
+    case core::Role::System:
+        who = QStringLiteral("System");
+        break;
+    }
+    const QString model = item.metadata.value(QStringLiteral("model")).toString();
+    if (!model.isEmpty())
+        who += QStringLiteral(" · ") + model;
+    if (item.streaming)
+        who += QStringLiteral(" · writing…");
+    return who;
+}
+
+QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const ThreadItem *item = itemOf(index);
+    if (!item)
+        return {};
+    const Geometry g = geometry(option, *item);
+    const QTextDocument &doc = documentFor(*item, option, g.textWidth);
+    const int header = option.fontMetrics.height() + kHeaderGap;
+    const int height = kOuterV * 2 + kPadding * 2 + header + static_cast<int>(std::ceil(doc.size().height()));
+    return {option.rect.width() > 0 ? option.rect.width() : g.textWidth + 2 * (kPadding + kOuterH), height};
+}
+
+void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                            const QModelIndex &index) const
+{
+    const ThreadItem *item = itemOf(index);
+    if (!item)
+        return;
+    const QPalette &palette = option.palette;
+    const Geometry g = geometry(option, *item);
+    const QTextDocument &doc = documentFor(*item, option, g.textWidth);
+    const QColor base = palette.color(QPalette::Base);
+    const QColor accent = accentFor(*item, palette);
+
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    QColor fill = item->role == core::Role::User || item->kind == ThreadItem::Kind::Notice
+                      ? mixColors(base, accent, 0.14)
+                      : base;
+    if (item->highlighted)
+        fill = mixColors(base, QColor(QStringLiteral("#f2c94c")), 0.35);
+    QPainterPath path;
+    path.addRoundedRect(QRectF(g.bubble).adjusted(0.5, 0.5, -0.5, -0.5), kRadius, kRadius);
+    painter->fillPath(path, fill);
+    QPen border(item->highlighted ? QColor(QStringLiteral("#d4a72c"))
+                                  : mixColors(base, palette.color(QPalette::Text), 0.12));
+    border.setWidthF(item->highlighted ? 2.0 : 1.0);
+    painter->setPen(border);
+    painter->drawPath(path);
+    if (item->role == core::Role::Assistant && item->kind == ThreadItem::Kind::Text) {
+        // An accent bar on the left tells the agent's messages apart at a glance.
+        painter->fillRect(
+            QRect(g.bubble.left() + 1, g.bubble.top() + kRadius, 3, g.bubble.height() - 2 * kRadius), accent);
+    }
+
+    // Header: who (and model) on the left; time and the turn's tokens on the right.
+    const int headerTop = g.bubble.top() + kPadding;
+    const QRect headerRect(g.textOrigin.x(), headerTop, g.textWidth, option.fontMetrics.height());
+    QFont bold = option.font;
+    bold.setWeight(QFont::DemiBold);
+    painter->setFont(bold);
+    painter->setPen(accent);
+    painter->drawText(headerRect, Qt::AlignLeft | Qt::AlignVCenter, headerText(*item));
+    QStringList right;
+    const QJsonObject usage = item->metadata.value(QStringLiteral("turn_usage")).toObject();
+    if (!usage.isEmpty())
+        right.append(QStringLiteral("%1 tokens")
+                         .arg(QLocale().toString(usage.value(QStringLiteral("total_tokens")).toInteger())));
+    if (item->createdAt.isValid())
+        right.append(QLocale().toString(item->createdAt.toLocalTime(), QStringLiteral("d MMM HH:mm")));
+    painter->setFont(option.font);
+    painter->setPen(mixColors(palette.color(QPalette::Text), base, 0.45));
+    painter->drawText(headerRect, Qt::AlignRight | Qt::AlignVCenter, right.join(QStringLiteral("  ·  ")));
+
+    paintCodeFrames(painter, doc, g.textOrigin, palette);
+    painter->translate(g.textOrigin);
+    QAbstractTextDocumentLayout::PaintContext context;
+    context.palette = palette;
+    context.palette.setColor(QPalette::Text, palette.color(QPalette::Text));
+    doc.documentLayout()->draw(painter, context);
+    painter->restore();
+}
+
+void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPoint &origin,
+                                      const QPalette &palette) const
+{
+    const QColor frame = mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.22);
+    QAbstractTextDocumentLayout *layout = doc.documentLayout();
+    QRectF run;
+    auto flush = [&] {
+        if (run.isNull())
+            return;
+        painter->setPen(frame);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(run.translated(origin).adjusted(0.5, -2, -0.5, 2), 4, 4);
+        run = {};
+    };
+    for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
+        if (!isCodeBlock(block)) {
+            flush();
+            continue;
+        }
+        QRectF r = layout->blockBoundingRect(block);
+        r.setLeft(0);
+        r.setWidth(doc.textWidth());
+        run = run.isNull() ? r : run.united(r);
+    }
+    flush();
+}
+
+int MessageDelegate::hitTest(const QStyleOptionViewItem &option, const QModelIndex &index,
+                             const QPoint &point, const QTextDocument **document) const
+{
+    const ThreadItem *item = itemOf(index);
+    if (!item)
+        return -1;
+    const Geometry g = geometry(option, *item);
+    const QTextDocument &doc = documentFor(*item, option, g.textWidth);
+    if (document)
+        *document = &doc;
+    return doc.documentLayout()->hitTest(QPointF(point - g.textOrigin), Qt::FuzzyHit);
+}
+
+} // namespace agency::ui

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "threadmodel.h"
+
+#include <QStyledItemDelegate>
+#include <QTextDocument>
+#include <unordered_map>
+
+#include <memory>
+
+namespace agency::ui {
+
+/// Paints one thread item as a bubble: a header (who, model, time, the turn's token usage) above
+/// the item's own QTextDocument. Documents are cached per item and rebuilt only when that item's
+/// revision, the width or the palette changed, so a streaming reply re-renders one document.
+class MessageDelegate : public QStyledItemDelegate
+{
+    Q_OBJECT
+
+public:
+    explicit MessageDelegate(QObject *parent = nullptr);
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+
+    /// The document position under `point` (viewport coordinates) of the item drawn in `rect`,
+    /// or -1 outside its text. `document` receives the item's document.
+    int hitTest(const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &point,
+                const QTextDocument **document) const;
+    /// Drops cached documents of rows that no longer exist (after a reload).
+    void clearCache() { m_cache.clear(); }
+    int cachedDocuments() const { return static_cast<int>(m_cache.size()); }
+    /// Documents built since construction: tests check that streaming re-renders one item.
+    int documentsBuilt() const { return m_built; }
+
+private:
+    struct Entry
+    {
+        int revision = -1;
+        int width = -1;
+        qint64 paletteKey = 0;
+        std::unique_ptr<QTextDocument> document;
+    };
+    struct Geometry
+    {
+        QRect bubble;
+        QPoint textOrigin;
+        int textWidth = 0;
+    };
+
+    const ThreadItem *itemOf(const QModelIndex &index) const;
+    QTextDocument &documentFor(const ThreadItem &item, const QStyleOptionViewItem &option, int width) const;
+    Geometry geometry(const QStyleOptionViewItem &option, const ThreadItem &item) const;
+    QString headerText(const ThreadItem &item) const;
+    void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPoint &origin,
+                         const QPalette &palette) const;
+
+    mutable std::unordered_map<quint64, Entry> m_cache;
+    mutable int m_built = 0;
+};
+
+} // namespace agency::ui

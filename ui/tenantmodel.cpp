@@ -1,0 +1,100 @@
+#include "tenantmodel.h"
+#include "guarded.h"
+
+#include "errortext.h"
+
+namespace agency::ui {
+
+TenantModel::TenantModel(service::AgencyService &service, QObject *parent)
+    : QAbstractListModel(parent), m_service(service)
+{
+}
+
+int TenantModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_tenants.size());
+}
+
+QVariant TenantModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Tenant &t = m_tenants.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        return QStringLiteral("%1  (%2)")
+            .arg(t.name.isEmpty() ? t.tenantId : t.name)
+            .arg(t.conversationCount);
+    case Qt::ToolTipRole:
+        return QStringLiteral("%1 — %2 conversations").arg(t.tenantId).arg(t.conversationCount);
+    case TenantIdRole:
+        return t.tenantId;
+    case NameRole:
+        return t.name;
+    case CountRole:
+        return t.conversationCount;
+    default:
+        return {};
+    }
+}
+
+void TenantModel::reload()
+{
+    loadPage({}, {}, ++m_generation);
+}
+
+void TenantModel::loadPage(const QString &after, QList<Tenant> collected, int generation)
+{
+    m_service.listTenants(100, after)
+        .then(qApp,
+              guarded(this, [this, collected, generation](const core::Result<Page<Tenant>> &page) mutable {
+                  if (generation != m_generation)
+                      return; // a newer reload superseded this one
+                  if (!page) {
+                      Q_EMIT failed(readableError(page.error()));
+                      return;
+                  }
+                  collected += page->items;
+                  if (!page->nextCursor.isEmpty())
+                      return loadPage(page->nextCursor, collected, generation);
+                  beginResetModel();
+                  m_tenants = collected;
+                  endResetModel();
+                  Q_EMIT loaded();
+              }));
+}
+
+void TenantModel::create(const QString &tenantId, const QString &name, std::function<void(QString)> done)
+{
+    m_service.createTenant(tenantId, name)
+        .then(qApp, guarded(this, [this, done](const core::Result<Tenant> &created) {
+                  if (!created)
+                      return done(readableError(created.error()));
+                  auto connection = std::make_shared<QMetaObject::Connection>();
+                  *connection = connect(this, &TenantModel::loaded, this, [connection, done] {
+                      disconnect(*connection);
+                      done({});
+                  });
+                  reload();
+              }));
+}
+
+int TenantModel::rowOf(const QString &tenantId) const
+{
+    for (int i = 0; i < m_tenants.size(); ++i) {
+        if (m_tenants.at(i).tenantId == tenantId)
+            return i;
+    }
+    return -1;
+}
+
+void TenantModel::adjustCount(const QString &tenantId, qint64 delta)
+{
+    const int row = rowOf(tenantId);
+    if (row < 0)
+        return;
+    m_tenants[row].conversationCount = std::max<qint64>(0, m_tenants[row].conversationCount + delta);
+    Q_EMIT dataChanged(index(row), index(row));
+}
+
+} // namespace agency::ui

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QListView>
+
+namespace agency::ui {
+
+class MessageDelegate;
+class ThreadModel;
+
+/// The virtualized thread: a QListView of ThreadModel rows painted by MessageDelegate. Follows the
+/// end while a reply streams (unless the user scrolled up), re-lays out only changed rows, and
+/// offers per-message actions: copy message, copy code block, show tool results, edit and resend.
+class ThreadView : public QListView
+{
+    Q_OBJECT
+
+public:
+    explicit ThreadView(QWidget *parent = nullptr);
+
+    void setThreadModel(ThreadModel *model);
+    MessageDelegate *messageDelegate() const { return m_delegate; }
+
+    /// Scrolls to the row showing `messageId` and highlights it; false when it is not loaded.
+    bool showMessage(qint64 messageId);
+    /// Copies row `row`'s message (or its code block under `point`, when `codeOnly`).
+    void copyRow(int row, bool codeOnly, const QPoint &point = {});
+
+Q_SIGNALS:
+    /// "Edit and resend" was chosen on the user message at `row`.
+    void editAndResendRequested(int row);
+
+protected:
+    void contextMenuEvent(QContextMenuEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    bool nearBottom() const;
+
+    ThreadModel *m_model = nullptr;
+    MessageDelegate *m_delegate;
+    bool m_follow = true;
+};
+
+} // namespace agency::ui
