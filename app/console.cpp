@@ -4,6 +4,7 @@
 
 #ifdef AGENCY_HAVE_UI
 #include "ui/mainwindow.h"
+#include "ui/screenshotdriver.h"
 
 #include <QApplication>
 #include <QSettings>
@@ -32,6 +33,25 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     // Window layout only; product settings live in the config file (see Settings).
     QSettings layout(QStringLiteral("aiagency"), QStringLiteral("console"));
     ui::MainWindow window(backend.value()->service(), layout);
+    // `./dev screenshot`: AGENCY_SCREENSHOT=out.png runs AGENCY_SCREENSHOT_PROMPTS ("|"-separated)
+    // through the real window, saves it and quits.
+    std::unique_ptr<ui::ScreenshotDriver> screenshot;
+    int screenshotCode = 0;
+    if (const QString out = qEnvironmentVariable("AGENCY_SCREENSHOT"); !out.isEmpty()) {
+        window.resize(1360, 820);
+        screenshot = std::make_unique<ui::ScreenshotDriver>(
+            window,
+            qEnvironmentVariable("AGENCY_SCREENSHOT_PROMPTS").split(QLatin1Char('|'), Qt::SkipEmptyParts),
+            out);
+        QObject::connect(screenshot.get(), &ui::ScreenshotDriver::finished, &window,
+                         [&window, &screenshotCode](const QString &error) {
+                             if (!error.isEmpty()) {
+                                 printErr(QStringLiteral("aiagency: screenshot: %1\n").arg(error));
+                                 screenshotCode = 1;
+                             }
+                             window.close();
+                         });
+    }
     window.show();
     runtime::Backend *b = backend.value().get();
     b->startRunWorkers();
@@ -42,7 +62,7 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     QObject::connect(&app, &QApplication::lastWindowClosed, &window, shutdown);
     const int code = QApplication::exec();
     restoreDefaultSignals();
-    return code;
+    return code != 0 ? code : screenshotCode;
 #else
     Q_UNUSED(ctx);
     Q_UNUSED(argc);

@@ -179,6 +179,15 @@ void ConversationModel::upsertAtTop(const Conversation &conversation)
     endInsertRows();
 }
 
+void ConversationModel::replace(const Conversation &conversation)
+{
+    const int row = rowOf(conversation.conversationId);
+    if (row < 0)
+        return;
+    m_rows[row] = conversation;
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
 void ConversationModel::remove(const QUuid &conversationId)
 {
     const int row = rowOf(conversationId);

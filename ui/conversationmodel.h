@@ -33,6 +33,8 @@ public:
 
     /// Puts `conversation` at the top (it just had activity), replacing its old row.
     void upsertAtTop(const Conversation &conversation);
+    /// Updates a shown conversation in place (after a rename).
+    void replace(const Conversation &conversation);
     void remove(const QUuid &conversationId);
     int rowOf(const QUuid &conversationId) const;
     Conversation conversationAt(int row) const { return m_rows.at(row); }

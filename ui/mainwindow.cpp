@@ -4,25 +4,28 @@
 #include "chatbox.h"
 #include "chatsession.h"
 #include "conversationmodel.h"
+#include "searchpanel.h"
+#include "settingsdialog.h"
 #include "statusbar.h"
 #include "tenantmodel.h"
 #include "threadmodel.h"
 #include "threadview.h"
+#include "usagedialog.h"
 
 #include <QAction>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -60,7 +63,11 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, QWi
     setCentralWidget(m_splitter);
     m_status = new StatusPanel(service, this);
     setStatusBar(m_status);
+    m_configPath = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) +
+                   QStringLiteral("/aiagency/aiagency.conf");
+    applyColorScheme(m_settings.value(QStringLiteral("appearance/scheme")).toString());
     buildActions();
+    installDefaultPrompts();
     restoreLayout();
 
     connect(m_tenants, &TenantModel::loaded, this, &MainWindow::onTenantsLoaded);
@@ -87,6 +94,7 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, QWi
         m_status->showMessage(message, 15000);
     });
     connect(m_chatBox, &ChatBox::sendRequested, this, &MainWindow::send);
+    connect(this, &MainWindow::settingsRequested, this, &MainWindow::openSettings);
     connect(m_chatBox, &ChatBox::stopRequested, m_session, &ChatSession::stop);
 
     m_chatBox->setFlows(m_service.flows());
@@ -124,6 +132,7 @@ QWidget *MainWindow::buildTenantPane()
                 m_tenantId = id;
                 m_conversations->setQuery(id, m_flowFilter->currentData().toString());
                 m_status->setTenant(id);
+                m_search->setScope(id, m_flowFilter->currentData().toString());
                 newChat();
             });
     return pane;
@@ -145,6 +154,17 @@ QWidget *MainWindow::buildConversationPane()
             [this] { m_conversations->setQuery(m_tenantId, m_flowFilter->currentData().toString()); });
     header->addWidget(m_flowFilter);
     layout->addLayout(header);
+    m_search = new SearchPanel(m_service, pane);
+    layout->addWidget(m_search);
+    connect(m_search, &SearchPanel::activeChanged, this, [this](bool active) {
+        m_conversationView->setVisible(!active);
+        auto *box = static_cast<QVBoxLayout *>(m_search->parentWidget()->layout());
+        box->setStretchFactor(m_search, active ? 1 : 0);
+    });
+    connect(m_search, &SearchPanel::hitActivated, this,
+            [this](const QUuid &conversationId, qint64 messageId) {
+                openConversation(conversationId, messageId);
+            });
     m_conversationView = new QTableView(pane);
     m_conversationView->setObjectName(QStringLiteral("conversationView"));
     m_conversationView->setModel(m_conversations);
@@ -197,10 +217,10 @@ QWidget *MainWindow::buildThreadPane()
         m_notice);
     noticeText->setWordWrap(true);
     noticeLayout->addWidget(noticeText, 1);
-    auto *openSettings = new QPushButton(QStringLiteral("Open Settings…"), m_notice);
-    openSettings->setObjectName(QStringLiteral("noticeSettingsButton"));
-    connect(openSettings, &QPushButton::clicked, this, &MainWindow::settingsRequested);
-    noticeLayout->addWidget(openSettings);
+    auto *settingsButton = new QPushButton(QStringLiteral("Open Settings…"), m_notice);
+    settingsButton->setObjectName(QStringLiteral("noticeSettingsButton"));
+    connect(settingsButton, &QPushButton::clicked, this, &MainWindow::settingsRequested);
+    noticeLayout->addWidget(settingsButton);
     auto *dismiss = new QToolButton(m_notice);
     dismiss->setText(QStringLiteral("✕"));
     dismiss->setAutoRaise(true);
@@ -218,6 +238,7 @@ QWidget *MainWindow::buildThreadPane()
     m_threadView = new ThreadView(vertical);
     m_threadView->setObjectName(QStringLiteral("threadView"));
     m_threadView->setThreadModel(m_thread);
+    connect(m_threadView, &ThreadView::editAndResendRequested, this, &MainWindow::editAndResend);
     m_chatBox = new ChatBox(vertical);
     vertical->addWidget(m_threadView);
     vertical->addWidget(m_chatBox);
@@ -225,6 +246,27 @@ QWidget *MainWindow::buildThreadPane()
     vertical->setChildrenCollapsible(false);
     layout->addWidget(vertical, 1);
     return pane;
+}
+
+SettingsDialog *MainWindow::openSettings()
+{
+    auto *dialog = new SettingsDialog(m_configPath, m_settings, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+    return dialog;
+}
+
+UsageDialog *MainWindow::openUsage()
+{
+    QStringList providers;
+    for (const llm::ProviderInfo &p : m_status->health().providers) {
+        if (p.configured)
+            providers.append(p.name);
+    }
+    auto *dialog = new UsageDialog(m_service, m_tenantId, providers, 14, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+    return dialog;
 }
 
 QWidget *MainWindow::demoNotice() const
@@ -244,12 +286,28 @@ void MainWindow::buildActions()
         return action;
     };
     add(file, QStringLiteral("&New chat"), QKeySequence(Qt::CTRL | Qt::Key_N), [this] { newChat(); });
-    add(file, QStringLiteral("&Stop reply"), QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
+    add(file, QStringLiteral("&Find in messages…"), QKeySequence(Qt::CTRL | Qt::Key_F), [this] {
+        m_search->searchBox()->setFocus();
+        m_search->searchBox()->selectAll();
+    });
+    // Enabled only while a reply streams, so Esc stays free for the search box otherwise.
+    m_stopAction =
+        add(file, QStringLiteral("&Stop reply"), QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
+    m_stopAction->setEnabled(false);
+    connect(m_session, &ChatSession::busyChanged, m_stopAction, &QAction::setEnabled);
+    file->addSeparator();
+    add(file, QStringLiteral("&Rename…"), QKeySequence(Qt::Key_F2), [this] { renameCurrent(); });
     add(file, QStringLiteral("&Delete…"), QKeySequence(Qt::Key_Delete), [this] {
         deleteCurrent();
     })->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    QMenu *exportMenu = file->addMenu(QStringLiteral("&Export"));
+    add(exportMenu, QStringLiteral("as &Markdown…"), QKeySequence(),
+        [this] { exportCurrent(ExportKind::Markdown); });
+    add(exportMenu, QStringLiteral("as &JSON…"), QKeySequence(), [this] { exportCurrent(ExportKind::Json); });
+    add(exportMenu, QStringLiteral("as &PDF…"), QKeySequence(), [this] { exportCurrent(ExportKind::Pdf); });
     file->addSeparator();
     add(file, QStringLiteral("New &tenant…"), QKeySequence(), [this] { createTenant(); });
+    add(file, QStringLiteral("&Usage…"), QKeySequence(Qt::CTRL | Qt::Key_U), [this] { openUsage(); });
     add(file, QStringLiteral("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma),
         [this] { Q_EMIT settingsRequested(); });
     file->addSeparator();
@@ -403,51 +461,6 @@ void MainWindow::updateDemoNotice()
             demo = p.offline;
     }
     m_notice->setVisible(demo && !m_noticeDismissed);
-}
-
-void MainWindow::deleteCurrent()
-{
-    const QModelIndex index = m_conversationView->currentIndex();
-    if (!index.isValid())
-        return;
-    const QUuid id = index.data(ConversationModel::ConversationIdRole).toUuid();
-    const QString title = index.siblingAtColumn(0).data().toString();
-    const auto answer = QMessageBox::question(
-        this, QStringLiteral("Delete conversation"),
-        QStringLiteral("Delete “%1” and all its messages? This cannot be undone.").arg(title),
-        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
-    if (answer != QMessageBox::Yes)
-        return;
-    const QString tenant = m_tenantId;
-    m_service.deleteConversation(tenant, id.toString(QUuid::WithoutBraces))
-        .then(qApp, guarded(this, [this, tenant, id](const core::Result<bool> &deleted) {
-                  if (!deleted) {
-                      m_status->showMessage(deleted.error().message, 10000);
-                      return;
-                  }
-                  m_conversations->remove(id);
-                  m_tenants->adjustCount(tenant, -1);
-                  if (m_conversationId == id)
-                      newChat();
-              }));
-}
-
-void MainWindow::createTenant()
-{
-    bool ok = false;
-    const QString id = QInputDialog::getText(this, QStringLiteral("New tenant"),
-                                             QStringLiteral("Tenant id (letters, digits, - and _):"),
-                                             QLineEdit::Normal, {}, &ok)
-                           .trimmed();
-    if (!ok || id.isEmpty())
-        return;
-    m_tenants->create(id, id, [this, id](const QString &error) {
-        if (!error.isEmpty()) {
-            QMessageBox::warning(this, QStringLiteral("New tenant"), error);
-            return;
-        }
-        selectTenant(id);
-    });
 }
 
 } // namespace agency::ui

@@ -5,6 +5,9 @@
 #include <QMainWindow>
 #include <QUuid>
 
+#include <functional>
+#include <optional>
+
 class QComboBox;
 class QFrame;
 class QLabel;
@@ -16,6 +19,9 @@ class QTableView;
 namespace agency::ui {
 
 class ChatBox;
+class SearchPanel;
+class SettingsDialog;
+class UsageDialog;
 class ChatSession;
 class ConversationModel;
 class StatusPanel;
@@ -46,6 +52,32 @@ public:
     void newChat();
     void selectTenant(const QString &tenantId);
 
+    /// Questions the window asks; tests replace them to answer without a modal dialog.
+    struct Prompts
+    {
+        std::function<bool(const QString &question)> confirm;
+        std::function<std::optional<QString>(const QString &title, const QString &label, const QString &value,
+                                             bool multiLine)>
+            askText;
+        std::function<QString(const QString &suggestedName, const QString &filter)> saveFileName;
+    };
+    void setPrompts(Prompts prompts) { m_prompts = std::move(prompts); }
+
+    /// Opens (non-blocking) the settings, which write `configFilePath()`; returns the dialog.
+    SettingsDialog *openSettings();
+    /// Opens (non-blocking) the selected tenant's usage view; returns the dialog.
+    UsageDialog *openUsage();
+    QString configFilePath() const { return m_configPath; }
+    void setConfigFilePath(const QString &path) { m_configPath = path; }
+
+    enum class ExportKind { Markdown, Json, Pdf };
+    // Conversation actions (menu, keys, context menu). They act on the selected conversation.
+    void renameCurrent();
+    void deleteCurrent();
+    void exportCurrent(ExportKind kind);
+    /// "Edit and resend" on the user message at thread row `row`: fork, then send the edit.
+    void editAndResend(int row);
+
     // For tests and the screenshot script.
     TenantModel *tenantModel() const { return m_tenants; }
     ConversationModel *conversationModel() const { return m_conversations; }
@@ -55,6 +87,7 @@ public:
     ChatBox *chatBox() const { return m_chatBox; }
     ChatSession *chatSession() const { return m_session; }
     StatusPanel *statusPanel() const { return m_status; }
+    SearchPanel *searchPanel() const { return m_search; }
     QWidget *demoNotice() const;
 
 Q_SIGNALS:
@@ -63,6 +96,10 @@ Q_SIGNALS:
     /// The thread shows a conversation opened by openConversation() (scrolled, if asked).
     void conversationShown(const QUuid &conversationId);
     void settingsRequested();
+    /// An export finished: the file written, or `error` (readable) when it failed.
+    void exported(const QString &path, const QString &error);
+    /// A fork was created (its first turn is then sent).
+    void forked(const QUuid &conversationId);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -76,8 +113,9 @@ private:
     void onTenantsLoaded();
     void onTurnFinished(const QString &tenantId, const QUuid &conversationId);
     void updateDemoNotice();
-    void deleteCurrent();
     void createTenant();
+    void writeExport(const QString &path, ExportKind kind, const QByteArray &content);
+    void installDefaultPrompts();
     void restoreLayout();
 
     service::AgencyService &m_service;
@@ -94,6 +132,10 @@ private:
     QFrame *m_notice = nullptr;
     QSplitter *m_splitter = nullptr;
     StatusPanel *m_status = nullptr;
+    SearchPanel *m_search = nullptr;
+    QAction *m_stopAction = nullptr;
+    Prompts m_prompts;
+    QString m_configPath;
     QString m_tenantId;
     QUuid m_conversationId;
     QString m_conversationFlow;

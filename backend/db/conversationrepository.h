@@ -81,6 +81,14 @@ public:
     /// Full-text search over message content within one tenant, newest matches first.
     core::Async<QList<core::SearchHit>> search(const core::SearchQuery &query);
 
+    /// "Edit and resend": a new conversation of the same tenant and flow holding copies of every
+    /// message before user message `messageId` (oldest first, original timestamps), its title and
+    /// metadata plus `forked_from` {conversation_id, message_id}. The source is not changed. One
+    /// transaction. NotFound when the conversation or the message (in it) does not exist;
+    /// InvalidArgument when the message is not a user message.
+    core::Async<Conversation> forkConversation(const QString &tenantId, const QUuid &conversationId,
+                                               qint64 messageId);
+
     /// Deletes the conversation and (cascade) its messages.
     core::Async<bool> deleteConversation(const QString &tenantId, const QUuid &conversationId);
 

@@ -219,6 +219,15 @@ Async<core::Conversation> AgencyService::renameConversation(const QString &tenan
     return m_deps.conversations->setTitle(tenantId, id.value(), trimmed);
 }
 
+Async<core::Conversation> AgencyService::forkConversation(const QString &tenantId,
+                                                          const QString &conversationId, qint64 messageId)
+{
+    auto id = db::parseConversationId(conversationId);
+    if (!id)
+        return core::failedAsync<core::Conversation>(id.error());
+    return m_deps.conversations->forkConversation(tenantId, id.value(), messageId);
+}
+
 Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, const QString &conversationId,
                                                     ExportFormat format)
 {

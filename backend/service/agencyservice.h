@@ -123,6 +123,12 @@ public:
     /// Sets the title (1 to 200 characters after trimming).
     core::Async<core::Conversation> renameConversation(const QString &tenantId, const QString &conversationId,
                                                        const QString &title);
+    /// "Edit and resend": a new conversation with copies of the messages before user message
+    /// `messageId`, its metadata recording `forked_from` {conversation_id, message_id}; the
+    /// original is untouched. Send the edited text with chat() on the returned conversation.
+    /// NotFound (conversation or message), InvalidArgument (not a user message).
+    core::Async<core::Conversation> forkConversation(const QString &tenantId, const QString &conversationId,
+                                                     qint64 messageId);
     core::Async<QByteArray> exportConversation(const QString &tenantId, const QString &conversationId,
                                                ExportFormat format);
 

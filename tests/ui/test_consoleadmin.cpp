@@ -1,0 +1,355 @@
+// The console's admin side: search and jump to a hit far back in a long thread, fork ("edit and
+// resend") leaving the original unchanged, rename, delete with confirmation, export in every
+// format.
+
+#include "ui/chatbox.h"
+#include "ui/chatsession.h"
+#include "ui/conversationmodel.h"
+#include "ui/searchpanel.h"
+#include "ui/settingsdialog.h"
+#include "ui/tenantmodel.h"
+#include "ui/threadmodel.h"
+#include "ui/threadview.h"
+#include "ui/usagedialog.h"
+#include "uifixture.h"
+
+#include <QApplication>
+#include <QBarSet>
+#include <QComboBox>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QSignalSpy>
+#include <QStackedBarSeries>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTest>
+
+using namespace agency;
+using test::UiFixture;
+
+class TestConsoleAdmin : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(m_fx.startOnce(), qPrintable(m_fx.error())); }
+    void init() { QVERIFY2(m_fx.reset(), qPrintable(m_fx.error())); }
+    void cleanup() { m_fx.tearDown(); }
+
+    void searchThenJumpToHitFarBack();
+    void forkLeavesOriginalUnchanged();
+    void renameAndDelete();
+    void exportAllFormats();
+    void settingsPersist();
+    void usageChartGetsItsData();
+
+private:
+    /// One finished chat in a new conversation; returns its id.
+    QUuid chat(ui::MainWindow &w, const QString &text, const QString &answer);
+    UiFixture m_fx;
+    QTemporaryDir m_out;
+};
+
+QUuid TestConsoleAdmin::chat(ui::MainWindow &w, const QString &text, const QString &answer)
+{
+    m_fx.llm().enqueueStream({answer});
+    w.newChat();
+    test::typeAndSend(w, text);
+    if (!QTest::qWaitFor([&w] { return !w.chatSession()->isBusy(); }, 20000))
+        return {};
+    if (!QTest::qWaitFor(
+            [&w] { return w.conversationModel()->rowCount() > 0 && !w.currentConversation().isNull(); }))
+        return {};
+    return w.currentConversation();
+}
+
+void TestConsoleAdmin::searchThenJumpToHitFarBack()
+{
+    QVERIFY(m_fx.exec(QStringLiteral(
+        "INSERT INTO tenants (tenant_id, name, conversation_count) VALUES ('default', 'Default', 1)")));
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QVERIFY(m_fx.exec(
+        QStringLiteral(
+            "INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, message_count) "
+            "VALUES ('%1', 'default', 'consulting', 'Long thread', 1500)")
+            .arg(id)));
+    // 1,500 messages; the only one mentioning a zeppelin is the 3rd.
+    QVERIFY(m_fx.exec(
+        QStringLiteral(
+            "INSERT INTO messages (conversation_id, tenant_id, flow_type, role, content, created_at) "
+            "SELECT '%1', 'default', 'consulting', CASE WHEN g % 2 = 1 THEN 'user' ELSE 'assistant' END, "
+            "CASE WHEN g = 3 THEN 'We could deliver it by zeppelin.' ELSE 'filler message ' || g END, "
+            "now() - (2000 - g) * interval '1 second' FROM generate_series(1, 1500) g")
+            .arg(id)));
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QTest::keyClick(w->chatBox()->editor(), Qt::Key_F, Qt::ControlModifier);
+    QLineEdit *box = w->searchPanel()->searchBox();
+    QTRY_VERIFY(box->hasFocus());
+    QSignalSpy searched(w->searchPanel(), &ui::SearchPanel::searched);
+    QTest::keyClicks(box, QStringLiteral("zeppelin"));
+    QTest::keyClick(box, Qt::Key_Return);
+    QVERIFY(searched.wait(10000));
+    QCOMPARE(searched.first().first().toInt(), 1);
+    QVERIFY(w->searchPanel()
+                ->hits()
+                ->index(0)
+                .data(ui::SearchHitModel::SnippetHtmlRole)
+                .toString()
+                .contains(QStringLiteral("<b>zeppelin</b>")));
+
+    QSignalSpy shown(w, &ui::MainWindow::conversationShown);
+    QListView *hits = w->searchPanel()->hitView();
+    hits->setFocus();
+    hits->setCurrentIndex(w->searchPanel()->hits()->index(0));
+    QTest::keyClick(hits, Qt::Key_Return);
+    QVERIFY(shown.wait(20000));
+    QCOMPARE(w->currentConversation().toString(QUuid::WithoutBraces), id);
+    ui::ThreadModel *thread = w->threadModel();
+    QCOMPARE(thread->rowCount(), 1500);
+    const int row = thread->rowOfMessage(thread->item(2).messageIds.first());
+    QCOMPARE(row, 2);
+    QVERIFY(thread->item(2).highlighted);
+    QVERIFY(thread->item(2).content.contains(QStringLiteral("zeppelin")));
+    // Scrolled so that the hit is on screen, far from the end where a thread opens.
+    ui::ThreadView *view = w->threadView();
+    QTRY_VERIFY(view->viewport()->rect().intersects(view->visualRect(thread->index(2))));
+}
+
+void TestConsoleAdmin::forkLeavesOriginalUnchanged()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({}, {test::weatherCall(QStringLiteral("call_1"), QStringLiteral("Paris"))});
+    m_fx.llm().enqueueStream({QStringLiteral("Sunny in Paris.")});
+    test::typeAndSend(*w, QStringLiteral("Weather in Paris?"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    m_fx.llm().enqueueStream({QStringLiteral("Take an umbrella.")});
+    test::typeAndSend(*w, QStringLiteral("Should I take an umbrella?"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    const QUuid original = w->currentConversation();
+    QTRY_COMPARE(w->threadModel()->rowCount(), 5); // user, call+result, answer, user, answer
+    QCOMPARE(w->threadModel()->item(3).content, QStringLiteral("Should I take an umbrella?"));
+
+    ui::MainWindow::Prompts prompts;
+    prompts.askText = [](const QString &, const QString &, const QString &, bool) -> std::optional<QString> {
+        return QStringLiteral("Should I take sunglasses?");
+    };
+    w->setPrompts(prompts);
+    QSignalSpy forked(w, &ui::MainWindow::forked);
+    m_fx.llm().enqueueStream({QStringLiteral("Yes, sunglasses.")});
+    w->editAndResend(3);
+    QVERIFY(forked.wait(10000));
+    const QUuid fork = forked.first().first().toUuid();
+    QVERIFY(fork != original);
+    QTRY_VERIFY_WITH_TIMEOUT(w->chatSession()->isBusy(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+
+    // The fork: the first turn copied (tool call with its result), then the edited question.
+    auto forkMessages = test::await(
+        m_fx.service().listMessages(QStringLiteral("default"), fork.toString(QUuid::WithoutBraces)));
+    AGENCY_VERIFY_OK(forkMessages);
+    QStringList roles;
+    for (const auto &m : forkMessages->items)
+        roles << core::roleName(m.role);
+    QCOMPARE(roles.join(QLatin1Char(',')), QStringLiteral("user,assistant,tool,assistant,user,assistant"));
+    QCOMPARE(forkMessages->items.at(4).content, QStringLiteral("Should I take sunglasses?"));
+    auto forkConversation = test::await(
+        m_fx.service().getConversation(QStringLiteral("default"), fork.toString(QUuid::WithoutBraces)));
+    AGENCY_VERIFY_OK(forkConversation);
+    const QJsonObject from = forkConversation->metadata.value(QStringLiteral("forked_from")).toObject();
+    QCOMPARE(from.value(QStringLiteral("conversation_id")).toString(),
+             original.toString(QUuid::WithoutBraces));
+    QVERIFY(from.value(QStringLiteral("message_id")).toInteger() > 0);
+
+    // The original is untouched.
+    auto originalMessages = test::await(
+        m_fx.service().listMessages(QStringLiteral("default"), original.toString(QUuid::WithoutBraces)));
+    AGENCY_VERIFY_OK(originalMessages);
+    QCOMPARE(originalMessages->items.size(), 6);
+    QCOMPARE(originalMessages->items.at(4).content, QStringLiteral("Should I take an umbrella?"));
+    QCOMPARE(originalMessages->items.at(5).content, QStringLiteral("Take an umbrella."));
+    QCOMPARE(w->currentConversation(), fork);
+    QTRY_COMPARE(w->conversationModel()->conversationAt(0).conversationId, fork);
+
+    // Only a user message can be the edit point.
+    auto refused = test::await(m_fx.service().forkConversation(QStringLiteral("default"),
+                                                               original.toString(QUuid::WithoutBraces),
+                                                               originalMessages->items.at(1).id));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, core::ErrorCode::InvalidArgument);
+}
+
+void TestConsoleAdmin::renameAndDelete()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    const QUuid keep = chat(*w, QStringLiteral("keep me"), QStringLiteral("ok"));
+    const QUuid doomed = chat(*w, QStringLiteral("delete me"), QStringLiteral("ok"));
+    QVERIFY(!keep.isNull() && !doomed.isNull());
+
+    ui::MainWindow::Prompts prompts;
+    prompts.askText = [](const QString &, const QString &, const QString &, bool) -> std::optional<QString> {
+        return QStringLiteral("Renamed by F2");
+    };
+    QStringList questions;
+    bool answer = false;
+    prompts.confirm = [&questions, &answer](const QString &q) {
+        questions << q;
+        return answer;
+    };
+    w->setPrompts(prompts);
+    w->conversationView()->setFocus();
+    QTest::keyClick(w->conversationView(), Qt::Key_F2);
+    QTRY_COMPARE(w->conversationModel()->conversationAt(0).title, QStringLiteral("Renamed by F2"));
+    auto stored = test::await(
+        m_fx.service().getConversation(QStringLiteral("default"), doomed.toString(QUuid::WithoutBraces)));
+    AGENCY_VERIFY_OK(stored);
+    QCOMPARE(stored->title, QStringLiteral("Renamed by F2"));
+
+    // Delete asks first; "no" keeps it.
+    QTest::keyClick(w->conversationView(), Qt::Key_Delete);
+    QCOMPARE(questions.size(), 1);
+    QVERIFY(questions.first().contains(QStringLiteral("Renamed by F2")));
+    QCOMPARE(w->conversationModel()->rowCount(), 2);
+    answer = true;
+    QTest::keyClick(w->conversationView(), Qt::Key_Delete);
+    QTRY_COMPARE(w->conversationModel()->rowCount(), 1);
+    QCOMPARE(w->conversationModel()->conversationAt(0).conversationId, keep);
+    QVERIFY(w->currentConversation().isNull()); // back to a new chat
+    auto gone = test::await(
+        m_fx.service().getConversation(QStringLiteral("default"), doomed.toString(QUuid::WithoutBraces)));
+    QVERIFY(!gone);
+    QCOMPARE(gone.error().code, core::ErrorCode::NotFound);
+    QTRY_COMPARE(w->tenantModel()->index(0).data(ui::TenantModel::CountRole).toLongLong(), qint64(1));
+}
+
+void TestConsoleAdmin::exportAllFormats()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({}, {test::weatherCall(QStringLiteral("call_9"), QStringLiteral("Paris"))});
+    m_fx.llm().enqueueStream({QStringLiteral("Mild in Paris.")});
+    test::typeAndSend(*w, QStringLiteral("Weather in Paris?"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    QTRY_COMPARE(w->conversationModel()->rowCount(), 1);
+
+    struct Case
+    {
+        ui::MainWindow::ExportKind kind;
+        QString file;
+    };
+    for (const Case &c : {Case{ui::MainWindow::ExportKind::Markdown, QStringLiteral("out.md")},
+                          Case{ui::MainWindow::ExportKind::Json, QStringLiteral("out.json")},
+                          Case{ui::MainWindow::ExportKind::Pdf, QStringLiteral("out.pdf")}}) {
+        const QString path = m_out.filePath(c.file);
+        ui::MainWindow::Prompts prompts;
+        prompts.saveFileName = [path](const QString &, const QString &) { return path; };
+        w->setPrompts(prompts);
+        QSignalSpy exported(w, &ui::MainWindow::exported);
+        w->exportCurrent(c.kind);
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(exported.first().at(1).toString(), QString());
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray data = file.readAll();
+        switch (c.kind) {
+        case ui::MainWindow::ExportKind::Markdown:
+            QVERIFY(data.contains("Weather in Paris?"));
+            QVERIFY(data.contains("get_weather"));
+            QVERIFY(data.contains("Mild in Paris."));
+            break;
+        case ui::MainWindow::ExportKind::Json: {
+            const QJsonObject doc = QJsonDocument::fromJson(data).object();
+            QVERIFY(!doc.isEmpty());
+            QVERIFY(QString::fromUtf8(data).contains(QStringLiteral("get_weather")));
+            break;
+        }
+        case ui::MainWindow::ExportKind::Pdf:
+            QVERIFY(data.startsWith("%PDF-"));
+            QVERIFY(data.size() > 1000);
+            break;
+        }
+    }
+}
+
+void TestConsoleAdmin::settingsPersist()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    const QString path = m_out.filePath(QStringLiteral("config/aiagency.conf"));
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    {
+        QFile existing(path);
+        QVERIFY(existing.open(QIODevice::WriteOnly));
+        existing.write("# mine\nLOG_LEVEL=debug\n");
+    }
+    w->setConfigFilePath(path);
+    ui::SettingsDialog *dialog = w->openSettings();
+    QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("storageWarning"))->text().contains(path));
+    dialog->field(QStringLiteral("OPENAI_API_KEY"))->setText(QStringLiteral("sk-test-123"));
+    dialog->field(QStringLiteral("OPENAI_RATE_LIMIT_TPM"))->setText(QStringLiteral("5000"));
+    dialog->findChild<QComboBox *>(QStringLiteral("LLM_PROVIDER"))->setCurrentText(QStringLiteral("openai"));
+    dialog->schemeChoice()->setCurrentIndex(dialog->schemeChoice()->findData(QStringLiteral("dark")));
+    QCOMPARE(dialog->save(), QString());
+    dialog->close();
+
+    const auto values = ui::SettingsDialog::readConfigFile(path);
+    QCOMPARE(values.value(QStringLiteral("OPENAI_API_KEY")), QStringLiteral("sk-test-123"));
+    QCOMPARE(values.value(QStringLiteral("OPENAI_RATE_LIMIT_TPM")), QStringLiteral("5000"));
+    QCOMPARE(values.value(QStringLiteral("LLM_PROVIDER")), QStringLiteral("openai"));
+    QCOMPARE(values.value(QStringLiteral("LOG_LEVEL")), QStringLiteral("debug")); // other keys kept
+    QVERIFY(!values.contains(QStringLiteral("MISTRAL_API_KEY")));                 // empty: not written
+    QCOMPARE(QFileInfo(path).permissions() &
+                 (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+             QFile::Permissions());
+    QCOMPARE(m_fx.settings().value(QStringLiteral("appearance/scheme")).toString(), QStringLiteral("dark"));
+    QCOMPARE(QApplication::palette().color(QPalette::Base).lightness() < 80, true);
+
+    // A new dialog shows what was saved.
+    ui::SettingsDialog *again = w->openSettings();
+    QCOMPARE(again->field(QStringLiteral("OPENAI_API_KEY"))->text(), QStringLiteral("sk-test-123"));
+    QCOMPARE(again->schemeChoice()->currentData().toString(), QStringLiteral("dark"));
+    again->close();
+    ui::applyColorScheme(QStringLiteral("system"));
+}
+
+void TestConsoleAdmin::usageChartGetsItsData()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QVERIFY(!chat(*w, QStringLiteral("one"), QStringLiteral("answer one")).isNull());
+    QVERIFY(!chat(*w, QStringLiteral("two"), QStringLiteral("answer two")).isNull());
+    // Usage rows are bookkeeping written after the turn: wait until the service reports both.
+    const QDateTime from = QDateTime::currentDateTimeUtc().addDays(-1);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            auto rows = test::await(m_fx.service().usageSummary(QStringLiteral("default"), from,
+                                                                QDateTime::currentDateTimeUtc().addSecs(60)));
+            return rows && !rows->isEmpty() && rows->first().calls == 2;
+        }(),
+        10000);
+    QTRY_VERIFY(!w->statusPanel()->health().providers.isEmpty());
+    ui::UsageDialog *usage = w->openUsage();
+    QSignalSpy loaded(usage, &ui::UsageDialog::usageLoaded);
+    QSignalSpy limits(usage, &ui::UsageDialog::limitsLoaded);
+    QVERIFY(loaded.wait(10000));
+    QStackedBarSeries *series = usage->series();
+    QCOMPARE(series->count(), 1);
+    QCOMPARE(series->barSets().first()->label(), QStringLiteral("openai"));
+    QCOMPARE(series->barSets().first()->sum(), 2 * 19.0); // the fake reports 19 tokens per call
+    QCOMPARE(usage->usageTable()->rowCount(), 1);
+    QCOMPARE(usage->usageTable()->item(0, 6)->text(), QStringLiteral("38"));
+    QVERIFY(limits.count() > 0 || limits.wait(10000));
+    QVERIFY(usage->limitTable()->rowCount() >= 1);
+    usage->close();
+}
+
+QTEST_MAIN(TestConsoleAdmin)
+#include "test_consoleadmin.moc"

@@ -1,0 +1,184 @@
+#include "usagedialog.h"
+
+#include "errortext.h"
+#include "guarded.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QSplitter>
+#include <QStackedBarSeries>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <map>
+
+namespace agency::ui {
+
+namespace {
+
+QTableWidget *makeTable(const QStringList &headers, QWidget *parent)
+{
+    auto *table = new QTableWidget(0, static_cast<int>(headers.size()), parent);
+    table->setHorizontalHeaderLabels(headers);
+    table->verticalHeader()->hide();
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table->horizontalHeader()->setStretchLastSection(true);
+    return table;
+}
+
+void setRow(QTableWidget *table, int row, const QStringList &cells)
+{
+    for (int c = 0; c < cells.size(); ++c) {
+        auto *item = new QTableWidgetItem(cells.at(c));
+        if (c > 0)
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        table->setItem(row, c, item);
+    }
+}
+
+QString windowText(const ratelimit::WindowStatus &w)
+{
+    if (w.unlimited())
+        return QStringLiteral("unlimited");
+    return QStringLiteral("%1 of %2 left, full in %3 s")
+        .arg(QLocale().toString(w.remaining), QLocale().toString(w.limit))
+        .arg((w.resetMs + 999) / 1000);
+}
+
+} // namespace
+
+UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantId,
+                         const QStringList &providers, int days, QWidget *parent)
+    : QDialog(parent), m_service(service), m_tenantId(tenantId), m_providers(providers), m_days(days),
+      m_chart(new QChartView(this)), m_series(new QStackedBarSeries(this)),
+      m_usage(makeTable({QStringLiteral("Day"), QStringLiteral("Provider"), QStringLiteral("Calls"),
+                         QStringLiteral("Errors"), QStringLiteral("Prompt"), QStringLiteral("Completion"),
+                         QStringLiteral("Total")},
+                        this)),
+      m_limits(makeTable(
+          {QStringLiteral("Provider"), QStringLiteral("Per minute"), QStringLiteral("Per hour")}, this)),
+      m_status(new QLabel(this))
+{
+    setWindowTitle(QStringLiteral("Usage — %1").arg(tenantId));
+    resize(1000, 680);
+    auto *chart = new QChart;
+    chart->setTitle(QStringLiteral("Tokens per day, last %1 days").arg(days));
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->addSeries(m_series);
+    m_chart->setChart(chart);
+    m_chart->setRenderHint(QPainter::Antialiasing);
+    m_chart->setMinimumHeight(260);
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_chart);
+    split->addWidget(m_usage);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(split, 3);
+    layout->addWidget(new QLabel(QStringLiteral("<b>Rate limits now</b>"), this));
+    layout->addWidget(m_limits, 1);
+    layout->addWidget(m_status);
+    loadUsage();
+    loadLimits();
+}
+
+void UsageDialog::loadUsage()
+{
+    const QDateTime to = QDateTime::currentDateTimeUtc();
+    const QDateTime from = to.addDays(-m_days);
+    m_status->setText(QStringLiteral("Loading…"));
+    m_service.usageSummary(m_tenantId, from, to)
+        .then(qApp, guarded(this, [this](const core::Result<QList<ratelimit::UsageSummaryRow>> &rows) {
+                  if (!rows) {
+                      m_status->setText(readableError(rows.error()));
+                      return;
+                  }
+                  m_status->clear();
+                  showUsage(rows.value());
+                  Q_EMIT usageLoaded();
+              }));
+}
+
+void UsageDialog::showUsage(const QList<ratelimit::UsageSummaryRow> &rows)
+{
+    // Days on the x axis (every day of the range, so gaps show as gaps), one stacked set per provider.
+    QStringList categories;
+    QList<QDate> daysShown;
+    const QDate today = QDate::currentDate();
+    for (int i = m_days - 1; i >= 0; --i) {
+        daysShown.append(today.addDays(-i));
+        categories.append(QLocale().toString(today.addDays(-i), QStringLiteral("d MMM")));
+    }
+    std::map<QString, QList<qreal>> byProvider;
+    m_usage->setRowCount(static_cast<int>(rows.size()));
+    int row = 0;
+    for (const ratelimit::UsageSummaryRow &r : rows) {
+        auto &values = byProvider[r.provider];
+        if (values.isEmpty())
+            values.fill(0, m_days);
+        const qsizetype at = daysShown.indexOf(r.day);
+        if (at >= 0)
+            values[at] += static_cast<qreal>(r.totalTokens);
+        setRow(m_usage, row++,
+               {QLocale().toString(r.day, QLocale::ShortFormat), r.provider, QLocale().toString(r.calls),
+                QLocale().toString(r.errors), QLocale().toString(r.promptTokens),
+                QLocale().toString(r.completionTokens), QLocale().toString(r.totalTokens)});
+    }
+    m_series->clear();
+    qreal peak = 0;
+    QList<qreal> stacked(m_days, 0);
+    for (const auto &[provider, values] : byProvider) {
+        auto *set = new QBarSet(provider);
+        set->append(values);
+        m_series->append(set);
+        for (int i = 0; i < m_days; ++i)
+            stacked[i] += values.at(i);
+    }
+    for (qreal v : stacked)
+        peak = std::max(peak, v);
+    QChart *chart = m_chart->chart();
+    for (QAbstractAxis *axis : chart->axes())
+        chart->removeAxis(axis);
+    auto *x = new QBarCategoryAxis;
+    x->append(categories);
+    chart->addAxis(x, Qt::AlignBottom);
+    m_series->attachAxis(x);
+    auto *y = new QValueAxis;
+    y->setRange(0, peak > 0 ? peak * 1.1 : 100);
+    y->setLabelFormat(QStringLiteral("%d"));
+    y->setTitleText(QStringLiteral("tokens"));
+    chart->addAxis(y, Qt::AlignLeft);
+    m_series->attachAxis(y);
+}
+
+void UsageDialog::loadLimits()
+{
+    m_limits->setRowCount(static_cast<int>(m_providers.size()));
+    auto pending = std::make_shared<int>(static_cast<int>(m_providers.size()));
+    for (int i = 0; i < m_providers.size(); ++i) {
+        const QString provider = m_providers.at(i);
+        setRow(m_limits, i, {provider, QStringLiteral("…"), QStringLiteral("…")});
+        m_service.rateLimitStatus(m_tenantId, provider)
+            .then(
+                qApp, guarded(this, [this, i, provider,
+                                     pending](const core::Result<ratelimit::LimitStatus> &status) {
+                    if (status)
+                        setRow(m_limits, i, {provider, windowText(status->minute), windowText(status->hour)});
+                    else
+                        setRow(m_limits, i, {provider, readableError(status.error()), QString()});
+                    if (--*pending == 0)
+                        Q_EMIT limitsLoaded();
+                }));
+    }
+}
+
+} // namespace agency::ui

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "types.h"
+
+#include <QDialog>
+
+class QTableWidget;
+class QLabel;
+
+QT_BEGIN_NAMESPACE
+class QChartView;
+class QStackedBarSeries;
+QT_END_NAMESPACE
+
+namespace agency::ui {
+
+/// The tenant's usage: tokens per day stacked by provider (Qt Charts) over the last `days` days,
+/// the same numbers as a table, and the current rate-limit state per provider (limit, remaining,
+/// time to reset, per minute and per hour). Everything is read through AgencyService.
+class UsageDialog : public QDialog
+{
+    Q_OBJECT
+
+public:
+    UsageDialog(service::AgencyService &service, const QString &tenantId, const QStringList &providers,
+                int days = 14, QWidget *parent = nullptr);
+
+    QStackedBarSeries *series() const { return m_series; }
+    QTableWidget *usageTable() const { return m_usage; }
+    QTableWidget *limitTable() const { return m_limits; }
+
+Q_SIGNALS:
+    void usageLoaded();
+    void limitsLoaded();
+
+private:
+    void loadUsage();
+    void loadLimits();
+    void showUsage(const QList<ratelimit::UsageSummaryRow> &rows);
+
+    service::AgencyService &m_service;
+    QString m_tenantId;
+    QStringList m_providers;
+    int m_days;
+    QChartView *m_chart;
+    QStackedBarSeries *m_series;
+    QTableWidget *m_usage;
+    QTableWidget *m_limits;
+    QLabel *m_status;
+};
+
+} // namespace agency::ui
