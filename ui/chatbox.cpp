@@ -84,11 +84,11 @@ void ChatBox::setFlows(const QList<FlowDefinition> &flows)
     setFlowType(current);
 }
 
-void ChatBox::setProviders(const QList<llm::ProviderInfo> &providers, const QString &defaultProvider)
+void ChatBox::setProviders(const QList<ProviderInfo> &providers, const QString &defaultProvider)
 {
     m_provider->clear();
     m_provider->addItem(QStringLiteral("default (%1)").arg(defaultProvider), QString());
-    for (const llm::ProviderInfo &p : providers) {
+    for (const ProviderInfo &p : providers) {
         m_provider->addItem(
             p.configured ? p.displayName : p.displayName + QStringLiteral(" — not configured"), p.name);
     }

@@ -26,7 +26,7 @@ public:
     QPlainTextEdit *editor() const { return m_edit; }
 
     void setFlows(const QList<FlowDefinition> &flows);
-    void setProviders(const QList<llm::ProviderInfo> &providers, const QString &defaultProvider);
+    void setProviders(const QList<ProviderInfo> &providers, const QString &defaultProvider);
     QString flowType() const;
     void setFlowType(const QString &flowType);
     QString provider() const; ///< empty: the flow's or the configured default

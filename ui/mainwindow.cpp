@@ -186,7 +186,7 @@ QWidget *MainWindow::buildConversationPane()
     for (int c : {ConversationModel::FlowColumn, ConversationModel::MessagesColumn,
                   ConversationModel::ActivityColumn})
         m_conversationView->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
-    layout->addWidget(m_conversationView);
+    layout->addWidget(m_conversationView, 1);
     connect(m_conversationView->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) {
                 if (m_syncingSelection || !current.isValid())
@@ -243,6 +243,7 @@ QWidget *MainWindow::buildThreadPane()
     vertical->addWidget(m_threadView);
     vertical->addWidget(m_chatBox);
     vertical->setStretchFactor(0, 1);
+    vertical->setSizes({620, 150});
     vertical->setChildrenCollapsible(false);
     layout->addWidget(vertical, 1);
     return pane;
@@ -259,7 +260,7 @@ SettingsDialog *MainWindow::openSettings()
 UsageDialog *MainWindow::openUsage()
 {
     QStringList providers;
-    for (const llm::ProviderInfo &p : m_status->health().providers) {
+    for (const ProviderInfo &p : m_status->health().providers) {
         if (p.configured)
             providers.append(p.name);
     }
@@ -456,7 +457,7 @@ void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversati
 void MainWindow::updateDemoNotice()
 {
     bool demo = false;
-    for (const llm::ProviderInfo &p : m_status->health().providers) {
+    for (const ProviderInfo &p : m_status->health().providers) {
         if (p.name == m_status->health().defaultProvider)
             demo = p.offline;
     }

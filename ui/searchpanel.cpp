@@ -46,8 +46,8 @@ QVariant SearchHitModel::data(const QModelIndex &index, int role) const
     const SearchHit &h = m_hits.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
-        return h.conversationTitle + QStringLiteral(" — ") +
-               QString(h.snippet).remove(QStringLiteral("[[")).remove(QStringLiteral("]]"));
+        return QString(h.conversationTitle + QStringLiteral(" — ") +
+                       QString(h.snippet).remove(QStringLiteral("[[")).remove(QStringLiteral("]]")));
     case ConversationIdRole:
         return h.conversationId;
     case MessageIdRole:

@@ -61,7 +61,7 @@ void StatusPanel::refresh()
                          m_health.databaseOk ? QStringLiteral("reachable") : QStringLiteral("unreachable")));
             m_database->setToolTip(m_health.databaseOk ? m_health.database : m_health.databaseError);
             QString model;
-            for (const llm::ProviderInfo &p : m_health.providers) {
+            for (const ProviderInfo &p : m_health.providers) {
                 if (p.name == m_health.defaultProvider)
                     model = p.defaultModel;
             }
@@ -79,7 +79,7 @@ void StatusPanel::refreshBudget()
     }
     const QString tenant = m_tenantId;
     m_service.rateLimitStatus(tenant, m_health.defaultProvider)
-        .then(qApp, guarded(this, [this, tenant](const core::Result<ratelimit::LimitStatus> &status) {
+        .then(qApp, guarded(this, [this, tenant](const core::Result<LimitStatus> &status) {
                   if (tenant != m_tenantId)
                       return;
                   if (!status) {

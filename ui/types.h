@@ -1,22 +1,26 @@
 #pragma once
 
 // The service's value types under the names the console uses. The UI includes only service and
-// core headers; when those types move between backend layers, only this file changes.
+// core headers; when those types move or are renamed, only this file changes.
 
 #include "service/agencyservice.h"
 
 namespace agency::ui {
 
-using Tenant = db::Tenant;
-using Conversation = db::Conversation;
-using ConversationQuery = db::ConversationQuery;
-using Message = db::Message;
-using SearchHit = db::SearchHit;
-using SearchQuery = db::SearchQuery;
-using TurnEvent = flows::TurnEvent;
-using TurnRequest = flows::TurnRequest;
-using TurnResult = flows::TurnResult;
-using FlowDefinition = flows::FlowDefinition;
-template <typename T> using Page = db::Page<T>;
+using Tenant = core::Tenant;
+using Conversation = core::Conversation;
+using ConversationQuery = core::ConversationQuery;
+using Message = core::Message;
+using SearchHit = core::SearchHit;
+using SearchQuery = core::SearchQuery;
+using TurnEvent = core::TurnEvent;
+using TurnRequest = core::TurnRequest;
+using TurnResult = core::TurnResult;
+using FlowDefinition = core::FlowDefinition;
+using ProviderInfo = core::ProviderInfo;
+using UsageSummaryRow = core::UsageSummaryRow;
+using LimitStatus = core::LimitStatus;
+using WindowStatus = core::WindowStatus;
+template <typename T> using Page = core::Page<T>;
 
 } // namespace agency::ui

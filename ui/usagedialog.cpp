@@ -44,7 +44,7 @@ void setRow(QTableWidget *table, int row, const QStringList &cells)
     }
 }
 
-QString windowText(const ratelimit::WindowStatus &w)
+QString windowText(const WindowStatus &w)
 {
     if (w.unlimited())
         return QStringLiteral("unlimited");
@@ -97,7 +97,7 @@ void UsageDialog::loadUsage()
     const QDateTime from = to.addDays(-m_days);
     m_status->setText(QStringLiteral("Loading…"));
     m_service.usageSummary(m_tenantId, from, to)
-        .then(qApp, guarded(this, [this](const core::Result<QList<ratelimit::UsageSummaryRow>> &rows) {
+        .then(qApp, guarded(this, [this](const core::Result<QList<UsageSummaryRow>> &rows) {
                   if (!rows) {
                       m_status->setText(readableError(rows.error()));
                       return;
@@ -108,7 +108,7 @@ void UsageDialog::loadUsage()
               }));
 }
 
-void UsageDialog::showUsage(const QList<ratelimit::UsageSummaryRow> &rows)
+void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
 {
     // Days on the x axis (every day of the range, so gaps show as gaps), one stacked set per provider.
     QStringList categories;
@@ -121,7 +121,7 @@ void UsageDialog::showUsage(const QList<ratelimit::UsageSummaryRow> &rows)
     std::map<QString, QList<qreal>> byProvider;
     m_usage->setRowCount(static_cast<int>(rows.size()));
     int row = 0;
-    for (const ratelimit::UsageSummaryRow &r : rows) {
+    for (const UsageSummaryRow &r : rows) {
         auto &values = byProvider[r.provider];
         if (values.isEmpty())
             values.fill(0, m_days);
@@ -169,8 +169,7 @@ void UsageDialog::loadLimits()
         setRow(m_limits, i, {provider, QStringLiteral("…"), QStringLiteral("…")});
         m_service.rateLimitStatus(m_tenantId, provider)
             .then(
-                qApp, guarded(this, [this, i, provider,
-                                     pending](const core::Result<ratelimit::LimitStatus> &status) {
+                qApp, guarded(this, [this, i, provider, pending](const core::Result<LimitStatus> &status) {
                     if (status)
                         setRow(m_limits, i, {provider, windowText(status->minute), windowText(status->hour)});
                     else

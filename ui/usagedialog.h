@@ -36,7 +36,7 @@ Q_SIGNALS:
 private:
     void loadUsage();
     void loadLimits();
-    void showUsage(const QList<ratelimit::UsageSummaryRow> &rows);
+    void showUsage(const QList<UsageSummaryRow> &rows);
 
     service::AgencyService &m_service;
     QString m_tenantId;

@@ -86,8 +86,8 @@ public:
     /// metadata plus `forked_from` {conversation_id, message_id}. The source is not changed. One
     /// transaction. NotFound when the conversation or the message (in it) does not exist;
     /// InvalidArgument when the message is not a user message.
-    core::Async<Conversation> forkConversation(const QString &tenantId, const QUuid &conversationId,
-                                               qint64 messageId);
+    core::Async<core::Conversation> forkConversation(const QString &tenantId, const QUuid &conversationId,
+                                                     qint64 messageId);
 
     /// Deletes the conversation and (cascade) its messages.
     core::Async<bool> deleteConversation(const QString &tenantId, const QUuid &conversationId);
