@@ -439,7 +439,6 @@ void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversati
         .then(qApp, guarded(this, [this, tenantId, conversationId](const core::Result<Conversation> &c) {
                   if (!c || tenantId != m_tenantId)
                       return;
-                  const bool isNew = m_conversations->rowOf(conversationId) < 0;
                   m_syncingSelection = true;
                   m_conversations->upsertAtTop(c.value());
                   if (m_conversationId == conversationId) {
@@ -448,8 +447,7 @@ void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversati
                   }
                   m_syncingSelection = false;
                   m_conversationView->scrollToTop();
-                  if (isNew)
-                      m_tenants->adjustCount(tenantId, 1);
+                  m_tenants->refreshCount(tenantId);
                   m_status->setTenant(m_tenantId);
               }));
 }

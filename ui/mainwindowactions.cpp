@@ -100,7 +100,7 @@ void MainWindow::deleteCurrent()
                       return;
                   }
                   m_conversations->remove(id);
-                  m_tenants->adjustCount(tenant, -1);
+                  m_tenants->refreshCount(tenant);
                   if (m_conversationId == id)
                       newChat();
               }));
@@ -178,7 +178,7 @@ void MainWindow::editAndResend(int row)
                   if (tenant != m_tenantId)
                       return;
                   m_conversations->upsertAtTop(fork.value());
-                  m_tenants->adjustCount(tenant, 1);
+                  m_tenants->refreshCount(tenant);
                   openConversation(fork->conversationId);
                   m_conversationFlow = fork->flowType;
                   Q_EMIT forked(fork->conversationId);

@@ -88,13 +88,20 @@ int TenantModel::rowOf(const QString &tenantId) const
     return -1;
 }
 
-void TenantModel::adjustCount(const QString &tenantId, qint64 delta)
+void TenantModel::refreshCount(const QString &tenantId)
 {
-    const int row = rowOf(tenantId);
-    if (row < 0)
-        return;
-    m_tenants[row].conversationCount = std::max<qint64>(0, m_tenants[row].conversationCount + delta);
-    Q_EMIT dataChanged(index(row), index(row));
+    const quint64 issued = ++m_countIssued[tenantId];
+    m_service.getTenant(tenantId).then(
+        qApp, guarded(this, [this, tenantId, issued](const core::Result<Tenant> &tenant) {
+            if (!tenant || issued <= m_countApplied.value(tenantId))
+                return;
+            m_countApplied.insert(tenantId, issued);
+            const int row = rowOf(tenantId);
+            if (row < 0 || m_tenants.at(row).conversationCount == tenant->conversationCount)
+                return;
+            m_tenants[row].conversationCount = tenant->conversationCount;
+            Q_EMIT dataChanged(index(row), index(row));
+        }));
 }
 
 } // namespace agency::ui

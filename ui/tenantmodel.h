@@ -3,6 +3,7 @@
 #include "types.h"
 
 #include <QAbstractListModel>
+#include <QHash>
 
 namespace agency::ui {
 
@@ -24,8 +25,10 @@ public:
     /// Creates the tenant; `done` gets the error text (empty on success) after the list reloaded.
     void create(const QString &tenantId, const QString &name, std::function<void(QString)> done);
     int rowOf(const QString &tenantId) const;
-    /// Adds `delta` to a tenant's shown conversation count (after a turn or a delete).
-    void adjustCount(const QString &tenantId, qint64 delta);
+    /// Reads a tenant's conversation count again (after a turn, a fork or a delete). The stored
+    /// count is the truth: a local +1/-1 would drift when the first page already held a
+    /// conversation that a turn had just created.
+    void refreshCount(const QString &tenantId);
 
 Q_SIGNALS:
     void loaded();
@@ -37,6 +40,10 @@ private:
     service::AgencyService &m_service;
     QList<Tenant> m_tenants;
     int m_generation = 0;
+    /// Per tenant, the newest count read issued and the newest applied: an older read that
+    /// finishes last must not overwrite a newer count.
+    QHash<QString, quint64> m_countIssued;
+    QHash<QString, quint64> m_countApplied;
 };
 
 } // namespace agency::ui

@@ -38,6 +38,7 @@ void ThreadView::setThreadModel(ThreadModel *model)
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
         m_delegate->clearCache();
         m_follow = true;
+        m_pending = QPersistentModelIndex();
     });
     // A growing row changes height: re-lay out (cached documents make that cheap) and keep
     // following the end while the user has not scrolled away.
@@ -45,11 +46,21 @@ void ThreadView::setThreadModel(ThreadModel *model)
         const bool follow = m_follow;
         Q_EMIT m_delegate->sizeHintChanged(topLeft);
         if (follow)
-            QTimer::singleShot(0, this, [this] { scrollToBottom(); });
+            followEnd();
     });
     connect(model, &QAbstractItemModel::rowsInserted, this, [this] {
         if (m_follow)
-            QTimer::singleShot(0, this, [this] { scrollToBottom(); });
+            followEnd();
+    });
+}
+
+void ThreadView::followEnd()
+{
+    // Decided again when the timer fires: showMessage() may have stopped following meanwhile
+    // (a thread's pages arrive, then a search hit far back is shown).
+    QTimer::singleShot(0, this, [this] {
+        if (m_follow && !m_pending.isValid())
+            scrollToBottom();
     });
 }
 
@@ -68,11 +79,31 @@ bool ThreadView::showMessage(qint64 messageId)
         return false;
     m_follow = false;
     m_model->setHighlightedMessage(messageId);
-    const QModelIndex target = m_model->index(row);
-    // Batched layout may still be laying out rows above the target: finish it first.
+    m_pending = QPersistentModelIndex(m_model->index(row));
     executeDelayedItemsLayout();
-    scrollTo(target, QAbstractItemView::PositionAtCenter);
+    scrollToPending();
     return true;
+}
+
+void ThreadView::scrollToPending()
+{
+    if (!m_pending.isValid() || !m_model || m_model->rowCount() == 0)
+        return;
+    // Batched layout (setLayoutMode) lays rows out over several event-loop turns and sets the
+    // scroll range only after the last batch; a rect is invalid for a row not laid out yet.
+    const QModelIndex last = m_model->index(m_model->rowCount() - 1);
+    if (!visualRect(m_pending).isValid() || !visualRect(last).isValid())
+        return;
+    const QModelIndex target = m_pending;
+    m_pending = QPersistentModelIndex();
+    scrollTo(target, QAbstractItemView::PositionAtCenter);
+    m_follow = nearBottom();
+}
+
+void ThreadView::updateGeometries()
+{
+    QListView::updateGeometries();
+    scrollToPending();
 }
 
 void ThreadView::copyRow(int row, bool codeOnly, const QPoint &point)
@@ -147,7 +178,7 @@ void ThreadView::mouseReleaseEvent(QMouseEvent *event)
 
 void ThreadView::resizeEvent(QResizeEvent *event)
 {
-    const bool follow = m_follow;
+    const bool follow = m_follow && !m_pending.isValid();
     QListView::resizeEvent(event);
     if (follow)
         scrollToBottom();

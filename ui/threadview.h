@@ -20,7 +20,9 @@ public:
     void setThreadModel(ThreadModel *model);
     MessageDelegate *messageDelegate() const { return m_delegate; }
 
-    /// Scrolls to the row showing `messageId` and highlights it; false when it is not loaded.
+    /// Highlights the row showing `messageId` and scrolls it to the centre once the rows above it
+    /// are laid out (at once when they are; a long thread is laid out in batches). Until then
+    /// the view does not follow the end. False when the message is not loaded.
     bool showMessage(qint64 messageId);
     /// Copies row `row`'s message (or its code block under `point`, when `codeOnly`).
     void copyRow(int row, bool codeOnly, const QPoint &point = {});
@@ -33,13 +35,18 @@ protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void updateGeometries() override;
 
 private:
     bool nearBottom() const;
+    /// Scrolls to m_pending when the whole thread is laid out (the scroll range is only final then).
+    void scrollToPending();
+    void followEnd();
 
     ThreadModel *m_model = nullptr;
     MessageDelegate *m_delegate;
     bool m_follow = true;
+    QPersistentModelIndex m_pending; ///< the row showMessage() still has to scroll to
 };
 
 } // namespace agency::ui

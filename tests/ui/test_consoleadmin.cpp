@@ -26,6 +26,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
 #include <QTableView>
@@ -122,6 +123,19 @@ void TestConsoleAdmin::searchThenJumpToHitFarBack()
     QCOMPARE(row, 2);
     QVERIFY(thread->item(2).highlighted);
     QVERIFY(thread->item(2).content.contains(QStringLiteral("zeppelin")));
+
+    // The hit is on screen once the long thread is laid out, and stays there: the view does not
+    // jump back to the end it was following while the pages arrived.
+    ui::ThreadView *view = w->threadView();
+    const QModelIndex target = thread->index(2);
+    QTRY_VERIFY_WITH_TIMEOUT(view->visualRect(thread->index(thread->rowCount() - 1)).isValid(), 20000);
+    QTRY_VERIFY(view->viewport()->rect().intersects(view->visualRect(target)));
+    QVERIFY(view->verticalScrollBar()->value() < view->verticalScrollBar()->maximum());
+    QCoreApplication::processEvents();
+    QVERIFY2(view->viewport()->rect().intersects(view->visualRect(target)),
+             qPrintable(QStringLiteral("scrolled to %1 of %2")
+                            .arg(view->verticalScrollBar()->value())
+                            .arg(view->verticalScrollBar()->maximum())));
 }
 
 void TestConsoleAdmin::forkLeavesOriginalUnchanged()
@@ -145,13 +159,16 @@ void TestConsoleAdmin::forkLeavesOriginalUnchanged()
     };
     w->setPrompts(prompts);
     QSignalSpy forked(w, &ui::MainWindow::forked);
+    // The fork's turn can start and finish between two polls: wait for its finish signal, not
+    // for a busy state that may already be over.
+    QSignalSpy finished(w->chatSession(), &ui::ChatSession::turnFinished);
     m_fx.llm().enqueueStream({QStringLiteral("Yes, sunglasses.")});
     w->editAndResend(3);
     QVERIFY(forked.wait(10000));
     const QUuid fork = forked.first().first().toUuid();
     QVERIFY(fork != original);
-    QTRY_VERIFY_WITH_TIMEOUT(w->chatSession()->isBusy(), 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 20000);
+    QCOMPARE(finished.first().at(1).toUuid(), fork);
 
     // The fork: the first turn copied (tool call with its result), then the edited question.
     auto forkMessages = test::await(
