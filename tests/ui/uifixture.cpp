@@ -45,7 +45,7 @@ bool UiFixture::reset(const QHash<QString, QString> &extraSettings)
         return false;
     }
     m_backend = std::make_unique<EngineFixture>(
-        *m_db, engineSettings(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings));
+        *m_db, engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings));
     m_settings = std::make_unique<QSettings>(settingsPath(), QSettings::IniFormat);
     return true;
 }
