@@ -195,7 +195,7 @@ void TestConsoleAdmin::forkLeavesOriginalUnchanged()
     QCOMPARE(originalMessages->items.at(4).content, QStringLiteral("Should I take an umbrella?"));
     QCOMPARE(originalMessages->items.at(5).content, QStringLiteral("Take an umbrella."));
     QCOMPARE(w->currentConversation(), fork);
-    QTRY_COMPARE(w->conversationModel()->conversationAt(0).conversationId, fork);
+    QTRY_COMPARE(test::conversationRow(*w, 0).conversationId, fork);
 
     // Only a user message can be the edit point.
     auto refused = test::await(m_fx.service().forkConversation(QStringLiteral("default"),
@@ -225,7 +225,7 @@ void TestConsoleAdmin::renameAndDelete()
     };
     w->setPrompts(prompts);
     w->renameCurrent();
-    QTRY_COMPARE(w->conversationModel()->conversationAt(0).title, QStringLiteral("Renamed by F2"));
+    QTRY_COMPARE(test::conversationRow(*w, 0).title, QStringLiteral("Renamed by F2"));
     auto stored = test::await(
         m_fx.service().getConversation(QStringLiteral("default"), doomed.toString(QUuid::WithoutBraces)));
     AGENCY_VERIFY_OK(stored);

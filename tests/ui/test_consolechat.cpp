@@ -159,7 +159,7 @@ void TestConsoleChat::continuingMovesConversationToTop()
         w->newChat();
         test::typeAndSend(*w, text);
         QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
-        QTRY_COMPARE(w->conversationModel()->conversationAt(0).title, text);
+        QTRY_COMPARE(test::conversationRow(*w, 0).title, text);
     }
     // Open the older one (row 1) and continue it: it moves to the top.
     const QUuid older = w->conversationModel()->conversationAt(1).conversationId;
@@ -169,7 +169,7 @@ void TestConsoleChat::continuingMovesConversationToTop()
     m_fx.llm().enqueueStream({QStringLiteral("again")});
     test::typeAndSend(*w, QStringLiteral("more"));
     QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
-    QTRY_COMPARE(w->conversationModel()->conversationAt(0).conversationId, older);
+    QTRY_COMPARE(test::conversationRow(*w, 0).conversationId, older);
     QCOMPARE(w->conversationModel()->rowCount(), 2);
     QCOMPARE(w->threadModel()->rowCount(), 4);
 }

@@ -2,6 +2,7 @@
 
 #include "db/dbexecutor.h"
 #include "ui/chatbox.h"
+#include "ui/conversationmodel.h"
 #include "ui/threadmodel.h"
 
 #include <QPlainTextEdit>
@@ -97,6 +98,12 @@ void typeAndSend(ui::MainWindow &window, const QString &text)
     edit->setFocus();
     QTest::keyClicks(edit, text);
     QTest::keyClick(edit, Qt::Key_Return, Qt::ControlModifier);
+}
+
+core::Conversation conversationRow(const ui::MainWindow &window, int row)
+{
+    const ui::ConversationModel *model = window.conversationModel();
+    return row < model->rowCount() ? model->conversationAt(row) : core::Conversation();
 }
 
 QString threadDump(const ui::MainWindow &window)

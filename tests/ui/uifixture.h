@@ -61,6 +61,9 @@ private:
 
 /// Types `text` into the chat box and presses Ctrl+Enter.
 void typeAndSend(ui::MainWindow &window, const QString &text);
+/// The conversation list's row `row`, or an empty conversation while the list is shorter (for
+/// QTRY_* conditions polled before the list has loaded).
+core::Conversation conversationRow(const ui::MainWindow &window, int row);
 /// The thread's rows as "role:content" lines, for failure messages.
 QString threadDump(const ui::MainWindow &window);
 
