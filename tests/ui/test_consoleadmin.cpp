@@ -49,6 +49,7 @@ private Q_SLOTS:
     void forkLeavesOriginalUnchanged();
     void renameAndDelete();
     void exportAllFormats();
+    void usageChartGetsItsData();
     void settingsPersist();
 
 private:
@@ -224,7 +225,11 @@ void TestConsoleAdmin::renameAndDelete()
         return answer;
     };
     w->setPrompts(prompts);
-    w->renameCurrent();
+    // The keys act on the selected conversation, from the conversation list.
+    QTableView *list = w->conversationView();
+    list->setFocus();
+    QTRY_VERIFY(list->hasFocus());
+    QTest::keyClick(list, Qt::Key_F2);
     QTRY_COMPARE(test::conversationRow(*w, 0).title, QStringLiteral("Renamed by F2"));
     auto stored = test::await(
         m_fx.service().getConversation(QStringLiteral("default"), doomed.toString(QUuid::WithoutBraces)));
@@ -232,12 +237,18 @@ void TestConsoleAdmin::renameAndDelete()
     QCOMPARE(stored->title, QStringLiteral("Renamed by F2"));
 
     // Delete asks first; "no" keeps it.
-    w->deleteCurrent();
+    QTest::keyClick(list, Qt::Key_Delete);
     QCOMPARE(questions.size(), 1);
     QVERIFY(questions.first().contains(QStringLiteral("Renamed by F2")));
     QCOMPARE(w->conversationModel()->rowCount(), 2);
+    // Delete typed in the message box edits the text; it never deletes a conversation.
+    w->chatBox()->editor()->setFocus();
+    QTest::keyClick(w->chatBox()->editor(), Qt::Key_Delete);
+    QCOMPARE(questions.size(), 1);
     answer = true;
-    w->deleteCurrent();
+    list->setFocus();
+    QTest::keyClick(list, Qt::Key_Delete);
+    QCOMPARE(questions.size(), 2);
     QTRY_COMPARE(w->conversationModel()->rowCount(), 1);
     QCOMPARE(w->conversationModel()->conversationAt(0).conversationId, keep);
     QVERIFY(w->currentConversation() != doomed); // the list selects its neighbour
@@ -336,6 +347,48 @@ void TestConsoleAdmin::settingsPersist()
     QCOMPARE(again->schemeChoice()->currentData().toString(), QStringLiteral("dark"));
     again->close();
     ui::applyColorScheme(QStringLiteral("system"));
+}
+
+void TestConsoleAdmin::usageChartGetsItsData()
+{
+    QVERIFY(m_fx.exec(QStringLiteral(
+        "INSERT INTO tenants (tenant_id, name) VALUES ('default', 'Default'), ('other', 'Other')")));
+    // Today: openai 1,000 + 200 and mistral 500; yesterday: openai 300; another tenant's row is not shown.
+    QVERIFY(m_fx.exec(QStringLiteral("INSERT INTO llm_usage (tenant_id, provider, prompt_tokens, "
+                                     "completion_tokens, total_tokens, created_at) "
+                                     "VALUES ('default', 'openai', 600, 400, 1000, (date_trunc('day', now() "
+                                     "AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') + interval '1 minute'), "
+                                     "('default', 'openai', 150, 50, 200, (date_trunc('day', now() AT TIME "
+                                     "ZONE 'UTC') AT TIME ZONE 'UTC') + interval '2 minutes'), "
+                                     "('default', 'mistral', 300, 200, 500, (date_trunc('day', now() AT TIME "
+                                     "ZONE 'UTC') AT TIME ZONE 'UTC') + interval '3 minutes'), "
+                                     "('default', 'openai', 200, 100, 300, (date_trunc('day', now() AT TIME "
+                                     "ZONE 'UTC') AT TIME ZONE 'UTC') - interval '12 hours'), "
+                                     "('other', 'openai', 1, 1, 9999, (date_trunc('day', now() AT TIME ZONE "
+                                     "'UTC') AT TIME ZONE 'UTC') + interval '1 minute')")));
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::UsageDialog *usage = w->openUsage();
+    QVERIFY(usage);
+    QSignalSpy loaded(usage, &ui::UsageDialog::usageLoaded);
+    QVERIFY(loaded.wait(10000));
+    QHash<QString, QList<qreal>> sets;
+    for (QBarSet *set : usage->series()->barSets()) {
+        QList<qreal> values;
+        for (int i = 0; i < set->count(); ++i)
+            values.append(set->at(i));
+        sets.insert(set->label(), values);
+    }
+    QCOMPARE(sets.size(), 2);
+    const QList<qreal> openai = sets.value(QStringLiteral("openai"));
+    const QList<qreal> mistral = sets.value(QStringLiteral("mistral"));
+    QVERIFY(openai.size() >= 2 && mistral.size() == openai.size());
+    QCOMPARE(openai.last(), 1200.0); // stacked per day: two calls today
+    QCOMPARE(openai.at(openai.size() - 2), 300.0);
+    QCOMPARE(mistral.last(), 500.0);
+    QCOMPARE(mistral.at(mistral.size() - 2), 0.0);
+    QCOMPARE(usage->usageTable()->rowCount(), 3); // one row per day and provider
+    usage->close();
 }
 
 QTEST_MAIN(TestConsoleAdmin)
