@@ -24,10 +24,7 @@ void registerAuditRoutes(Router &router, RouteContext &ctx)
              core::AuditQuery query{call->query(QStringLiteral("tenant_id")), limit.value(),
                                     call->query(QStringLiteral("cursor"))};
              ctx.then(call, ctx.service().listAudit(query), [call](const core::Page<core::AuditEntry> &page) {
-                 QJsonArray items;
-                 for (const auto &e : page.items)
-                     items.append(json::auditEntry(e));
-                 call->sendJson(200, json::page(items, page.nextCursor));
+                 call->sendJson(200, json::page(page, json::auditEntry));
              });
          },
          operation(

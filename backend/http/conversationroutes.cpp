@@ -34,10 +34,9 @@ QJsonObject searchHit(const core::SearchHit &hit)
 
 void list(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     auto limit = queryLimit(*call, 50, kMaxPageSize);
     if (!proceed(call, limit))
         return;
@@ -68,19 +67,15 @@ void list(RouteContext &ctx, const CallPtr &call)
              [&ctx, call, tenantId](const core::Page<core::Conversation> &page) {
                  ctx.audit(call, QStringLiteral("conversation.list"), tenantId,
                            QStringLiteral("conversations"));
-                 QJsonArray items;
-                 for (const auto &c : page.items)
-                     items.append(json::conversation(c));
-                 call->sendJson(200, json::page(items, page.nextCursor));
+                 call->sendJson(200, json::page(page, json::conversation));
              });
 }
 
 void get(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     const QString tenantId = tenant.value();
     ctx.then(call, ctx.service().getConversation(tenantId, call->pathParam(QStringLiteral("id"))),
              [&ctx, call, tenantId](const core::Conversation &c) {
@@ -91,10 +86,9 @@ void get(RouteContext &ctx, const CallPtr &call)
 
 void messages(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     auto limit = queryLimit(*call, 100, kMaxPageSize);
     if (!proceed(call, limit))
         return;
@@ -104,19 +98,15 @@ void messages(RouteContext &ctx, const CallPtr &call)
                                         call->query(QStringLiteral("cursor"))),
              [&ctx, call, tenantId](const core::Page<core::Message> &page) {
                  ctx.audit(call, QStringLiteral("conversation.messages.read"), tenantId, resource(call));
-                 QJsonArray items;
-                 for (const auto &m : page.items)
-                     items.append(json::message(m));
-                 call->sendJson(200, json::page(items, page.nextCursor));
+                 call->sendJson(200, json::page(page, json::message));
              });
 }
 
 void exportConversation(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     const QString format = call->query(QStringLiteral("format")).isEmpty()
                                ? QStringLiteral("markdown")
                                : call->query(QStringLiteral("format"));
@@ -142,10 +132,9 @@ void exportConversation(RouteContext &ctx, const CallPtr &call)
 
 void rename(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     auto body = call->jsonBody();
     if (!proceed(call, body) || !proceed(call, onlyKnownFields(body.value(), {QStringLiteral("title")})))
         return;
@@ -163,10 +152,9 @@ void rename(RouteContext &ctx, const CallPtr &call)
 
 void remove(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     const QString tenantId = tenant.value();
     ctx.then(call, ctx.service().deleteConversation(tenantId, call->pathParam(QStringLiteral("id"))),
              [&ctx, call, tenantId](bool) {

@@ -3,10 +3,12 @@
 #include "core/access.h"
 #include "core/conversation.h"
 #include "core/limitstatus.h"
+#include "core/page.h"
 #include "core/run.h"
 #include "core/tenant.h"
 #include "core/usagesummary.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 
 namespace agency::http::json {
@@ -25,5 +27,13 @@ QJsonObject usageRow(const core::UsageSummaryRow &row);
 QJsonObject limitStatus(const core::LimitStatus &status);
 /// {"items": [...], "next_cursor": "..." or null}
 QJsonObject page(const QJsonArray &items, const QString &nextCursor);
+/// page() of a service page, each item shown by `view` (e.g. json::run).
+template <typename T, typename View> QJsonObject page(const core::Page<T> &p, View view)
+{
+    QJsonArray items;
+    for (const T &item : p.items)
+        items.append(view(item));
+    return page(items, p.nextCursor);
+}
 
 } // namespace agency::http::json

@@ -39,6 +39,17 @@ inline core::Result<QString> queryTenant(const ApiCall &call)
     return call.scopeTenant(call.query(QStringLiteral("tenant_id")));
 }
 
+/// queryTenant(), recorded as the request's tenant in the access log; nullopt after the error
+/// was sent as the call's answer (the handler returns).
+inline std::optional<QString> callTenant(const CallPtr &call)
+{
+    core::Result<QString> tenant = queryTenant(*call);
+    if (!proceed(call, tenant))
+        return std::nullopt;
+    call->setLogTenant(tenant.value());
+    return tenant.value();
+}
+
 /// The tenant named by the `{id}` path segment: another tenant than a tenant key's own is
 /// NotFound (never Forbidden, which would confirm that it exists).
 core::Result<QString> pathTenant(const ApiCall &call);

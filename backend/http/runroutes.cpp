@@ -49,10 +49,9 @@ void create(RouteContext &ctx, const CallPtr &call)
 
 void list(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     auto limit = queryLimit(*call, 50, kMaxPageSize);
     if (!proceed(call, limit))
         return;
@@ -62,19 +61,15 @@ void list(RouteContext &ctx, const CallPtr &call)
                                     call->query(QStringLiteral("cursor"))),
              [&ctx, call, tenantId](const core::Page<core::Run> &page) {
                  ctx.audit(call, QStringLiteral("run.list"), tenantId, QStringLiteral("runs"));
-                 QJsonArray items;
-                 for (const auto &r : page.items)
-                     items.append(json::run(r));
-                 call->sendJson(200, json::page(items, page.nextCursor));
+                 call->sendJson(200, json::page(page, json::run));
              });
 }
 
 void get(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     const QString tenantId = tenant.value();
     ctx.then(call, ctx.service().getRun(tenantId, call->pathParam(QStringLiteral("id"))),
              [&ctx, call, tenantId](const core::Run &r) {
@@ -86,10 +81,9 @@ void get(RouteContext &ctx, const CallPtr &call)
 
 void cancel(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = queryTenant(*call);
-    if (!proceed(call, tenant))
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
         return;
-    call->setLogTenant(tenant.value());
     const QString tenantId = tenant.value();
     ctx.then(call, ctx.service().cancelRun(tenantId, call->pathParam(QStringLiteral("id"))),
              [&ctx, call, tenantId](const core::Run &r) {

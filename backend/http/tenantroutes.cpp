@@ -28,10 +28,7 @@ void listTenants(RouteContext &ctx, const CallPtr &call)
     }
     ctx.then(call, ctx.service().listTenants(limit.value(), call->query(QStringLiteral("cursor"))),
              [call](const core::Page<core::Tenant> &page) {
-                 QJsonArray items;
-                 for (const core::Tenant &t : page.items)
-                     items.append(json::tenant(t));
-                 call->sendJson(200, json::page(items, page.nextCursor));
+                 call->sendJson(200, json::page(page, json::tenant));
              });
 }
 

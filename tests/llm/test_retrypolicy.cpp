@@ -122,4 +122,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestRetryPolicy)
-#include "tst_retrypolicy.moc"
+#include "test_retrypolicy.moc"

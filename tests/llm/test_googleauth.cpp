@@ -217,4 +217,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestGoogleAuth)
-#include "tst_googleauth.moc"
+#include "test_googleauth.moc"

@@ -171,4 +171,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestNetworkLanes)
-#include "tst_networklanes.moc"
+#include "test_networklanes.moc"

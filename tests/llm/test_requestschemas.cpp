@@ -152,4 +152,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestRequestSchemas)
-#include "tst_requestschemas.moc"
+#include "test_requestschemas.moc"

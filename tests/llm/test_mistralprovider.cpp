@@ -142,4 +142,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestMistralProvider)
-#include "tst_mistralprovider.moc"
+#include "test_mistralprovider.moc"

@@ -156,4 +156,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestSseParser)
-#include "tst_sseparser.moc"
+#include "test_sseparser.moc"

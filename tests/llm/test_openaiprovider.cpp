@@ -261,4 +261,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestOpenAiProvider)
-#include "tst_openaiprovider.moc"
+#include "test_openaiprovider.moc"

@@ -243,4 +243,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestProviderFactory)
-#include "tst_providerfactory.moc"
+#include "test_providerfactory.moc"

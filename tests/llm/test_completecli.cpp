@@ -227,4 +227,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestCompleteCli)
-#include "tst_completecli.moc"
+#include "test_completecli.moc"

@@ -314,4 +314,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestVertexProvider)
-#include "tst_vertexprovider.moc"
+#include "test_vertexprovider.moc"

@@ -376,4 +376,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestProviderFailures)
-#include "tst_providerfailures.moc"
+#include "test_providerfailures.moc"

@@ -223,4 +223,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestDemoProvider)
-#include "tst_demoprovider.moc"
+#include "test_demoprovider.moc"
