@@ -95,7 +95,13 @@ printf '%s\n' "${body%$'\n'*}" | grep -q '"conversation_id"' || fail "chat answe
 log "chat: 200"
 
 log "stop the server (SIGTERM): it stops the embedded database"
-kill -TERM "$server_pid"; wait "$server_pid" || fail "serve exited non-zero on SIGTERM"; server_pid=
+# SIGTERM to aiagency itself, as systemd sends it: runuser, if signalled, would answer by killing its
+# child after 2 s and exiting with the signal. Its exit status is then the server's own.
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+serve_pid=$(for p in $(descendants "$server_pid"); do
+  [ "$(cat "/proc/$p/comm" 2>/dev/null)" = aiagency ] && echo "$p"; done | head -n 1)
+[ -n "$serve_pid" ] || fail "no aiagency process under runuser"
+kill -TERM "$serve_pid"; wait "$server_pid" || fail "serve exited non-zero on SIGTERM"; server_pid=
 ! in_root test -f /var/lib/aiagency/pgdata/postmaster.pid || fail "embedded PostgreSQL left running"
 
 log "apt remove: user data stays"
