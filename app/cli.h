@@ -17,6 +17,7 @@ struct CliContext
     QStringList args;
     config::Settings settings;
     runtime::RuntimeConfig config;
+    QString configFilePath; ///< the config file the settings were read from (--config or the default)
 };
 
 /// The one table of exit codes, shared by every subcommand (README "Exit codes").

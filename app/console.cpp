@@ -3,14 +3,55 @@
 #include "signalhandler.h"
 
 #ifdef AGENCY_HAVE_UI
+#include "consolesettingsstore.h"
+#include "secretvault.h"
 #include "ui/mainwindow.h"
 #include "ui/screenshotdriver.h"
 
 #include <QApplication>
+#include <QEventLoop>
 #include <QSettings>
+#include <QTimer>
 #endif
 
 namespace agency::app {
+
+#ifdef AGENCY_HAVE_UI
+namespace {
+/// Reads the keychain before the backend is built (its keys configure the providers). A keychain
+/// that does not answer within a few seconds counts as absent: the console must start.
+void loadStore(ConsoleSettingsStore &store)
+{
+    QEventLoop loop;
+    bool done = false;
+    store.load([&loop, &done] {
+        done = true;
+        loop.quit();
+    });
+    if (!done) {
+        QTimer::singleShot(5000, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+}
+
+/// Keys from the keychain stand where the config file stands: the environment, `.env` and the
+/// command line still win. A value the settings refuse is a configuration error like any other.
+core::Result<runtime::RuntimeConfig> withKeychainSecrets(config::Settings settings,
+                                                         const QHash<QString, QString> &secrets)
+{
+    for (auto it = secrets.begin(); it != secrets.end(); ++it) {
+        const config::Source source = settings.source(it.key());
+        if (source != config::Source::Default && source != config::Source::ConfigFile)
+            continue;
+        auto next = settings.with(it.key(), it.value());
+        if (!next)
+            return next.error();
+        settings = next.value();
+    }
+    return runtime::RuntimeConfig::fromSettings(settings);
+}
+} // namespace
+#endif
 
 int runConsole(CliContext &ctx, int &argc, char **argv)
 {
@@ -27,12 +68,18 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("aiagency"));
     QApplication::setApplicationDisplayName(QStringLiteral("Agency Console"));
-    auto backend = runtime::Backend::create(ctx.config);
+    QtKeychainVault vault;
+    ConsoleSettingsStore store(ctx.configFilePath, &vault);
+    loadStore(store);
+    auto config = withKeychainSecrets(ctx.settings, store.keychainSecrets());
+    if (!config)
+        return reportError(config.error());
+    auto backend = runtime::Backend::create(config.value());
     if (!backend)
         return reportError(backend.error());
     // Window layout only; product settings live in the config file (see Settings).
     QSettings layout(QStringLiteral("aiagency"), QStringLiteral("console"));
-    ui::MainWindow window(backend.value()->service(), layout);
+    ui::MainWindow window(backend.value()->service(), layout, &store);
     // `./dev screenshot`: AGENCY_SCREENSHOT=out.png runs AGENCY_SCREENSHOT_PROMPTS ("|"-separated)
     // through the real window, saves it and quits.
     std::unique_ptr<ui::ScreenshotDriver> screenshot;

@@ -145,7 +145,8 @@ int main(int argc, char **argv)
     auto settings = config::Settings::load(inputs);
     if (!settings)
         return reportError(settings.error());
-    CliContext ctx{global.rest, settings.value(), runtime::RuntimeConfig::fromSettings(settings.value())};
+    CliContext ctx{global.rest, settings.value(), runtime::RuntimeConfig::fromSettings(settings.value()),
+                   global.configFile};
 
     const LogFormat logFormat = command == QLatin1String("serve") ? LogFormat::JsonLines : LogFormat::Human;
     if (auto logging = installLogging(ctx.config.logLevel, logFormat); !logging)

@@ -25,7 +25,6 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -46,8 +45,9 @@ QLabel *paneTitle(const QString &text, QWidget *parent)
 }
 } // namespace
 
-MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, QWidget *parent)
-    : QMainWindow(parent), m_service(service), m_settings(settings),
+MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, SettingsStore *store,
+                       QWidget *parent)
+    : QMainWindow(parent), m_service(service), m_settings(settings), m_store(store),
       m_tenants(new TenantModel(service, this)),
       m_conversations(new ConversationModel(service, kConversationPageSize, this)),
       m_thread(new ThreadModel(service, this)), m_session(new ChatSession(service, *m_thread, this))
@@ -63,8 +63,6 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, QWi
     setCentralWidget(m_splitter);
     m_status = new StatusPanel(service, this);
     setStatusBar(m_status);
-    m_configPath = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) +
-                   QStringLiteral("/aiagency/aiagency.conf");
     applyColorScheme(m_settings.value(QStringLiteral("appearance/scheme")).toString());
     buildActions();
     installDefaultPrompts();
@@ -251,8 +249,18 @@ QWidget *MainWindow::buildThreadPane()
 
 SettingsDialog *MainWindow::openSettings()
 {
-    auto *dialog = new SettingsDialog(m_configPath, m_settings, this);
+    if (!m_store)
+        return nullptr;
+    auto *dialog = new SettingsDialog(*m_store, m_service, m_settings, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SettingsDialog::saved, this,
+            [this](const QString &error, const QStringList &restartKeys) {
+                if (error.isEmpty() && !restartKeys.isEmpty()) {
+                    m_status->showMessage(QStringLiteral("Settings saved. Restart the console to apply: %1")
+                                              .arg(restartKeys.join(QStringLiteral(", "))),
+                                          20000);
+                }
+            });
     dialog->open();
     return dialog;
 }

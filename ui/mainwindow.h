@@ -21,6 +21,7 @@ namespace agency::ui {
 class ChatBox;
 class SearchPanel;
 class SettingsDialog;
+class SettingsStore;
 class UsageDialog;
 class ChatSession;
 class ConversationModel;
@@ -32,13 +33,15 @@ class ThreadView;
 /// The console's main window: tenants (left) → the selected tenant's conversations (middle) → the
 /// thread with the chat box under it (right). Every database or provider operation goes through
 /// AgencyService futures continued on this window, so nothing waits on the GUI thread.
-/// Splitter sizes and geometry are kept in `settings`.
+/// Splitter sizes and geometry are kept in `settings`; the Settings dialog saves through `store`
+/// (null: Settings is unavailable). Both must outlive the window.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    MainWindow(service::AgencyService &service, QSettings &settings, QWidget *parent = nullptr);
+    MainWindow(service::AgencyService &service, QSettings &settings, SettingsStore *store,
+               QWidget *parent = nullptr);
 
     /// Conversations per keyset page: more than a tall list shows, so one page fills the view.
     static constexpr int kConversationPageSize = 100;
@@ -63,12 +66,10 @@ public:
     };
     void setPrompts(Prompts prompts) { m_prompts = std::move(prompts); }
 
-    /// Opens (non-blocking) the settings, which write `configFilePath()`; returns the dialog.
+    /// Opens (non-blocking) the settings dialog; returns it (null without a settings store).
     SettingsDialog *openSettings();
     /// Opens (non-blocking) the selected tenant's usage view; returns the dialog.
     UsageDialog *openUsage();
-    QString configFilePath() const { return m_configPath; }
-    void setConfigFilePath(const QString &path) { m_configPath = path; }
 
     enum class ExportKind { Markdown, Json, Pdf };
     // Conversation actions (menu, keys, context menu). They act on the selected conversation.
@@ -120,6 +121,7 @@ private:
 
     service::AgencyService &m_service;
     QSettings &m_settings;
+    SettingsStore *m_store;
     TenantModel *m_tenants;
     ConversationModel *m_conversations;
     ThreadModel *m_thread;
@@ -135,7 +137,6 @@ private:
     SearchPanel *m_search = nullptr;
     QAction *m_stopAction = nullptr;
     Prompts m_prompts;
-    QString m_configPath;
     QString m_tenantId;
     QUuid m_conversationId;
     QString m_conversationFlow;

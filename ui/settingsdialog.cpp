@@ -1,17 +1,19 @@
 #include "settingsdialog.h"
 
+#include "errortext.h"
+#include "guarded.h"
+#include "service/agencyservice.h"
+#include "settingsstore.h"
+
 #include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMessageBox>
 #include <QPalette>
-#include <QSaveFile>
+#include <QPushButton>
 #include <QSettings>
 #include <QStyle>
 #include <QStyleFactory>
@@ -57,95 +59,71 @@ void applyColorScheme(const QString &scheme)
         QApplication::setPalette(QPalette()); // back to the platform's (system) palette
 }
 
-QHash<QString, QString> SettingsDialog::readConfigFile(const QString &path)
-{
-    QHash<QString, QString> values;
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return values;
-    for (const QByteArray &raw : file.readAll().split('\n')) {
-        const QString line = QString::fromUtf8(raw).trimmed();
-        const qsizetype eq = line.indexOf(QLatin1Char('='));
-        if (line.isEmpty() || line.startsWith(QLatin1Char('#')) || eq <= 0)
-            continue;
-        values.insert(line.left(eq).trimmed(), line.mid(eq + 1).trimmed());
-    }
-    return values;
-}
-
-QString SettingsDialog::writeConfigFile(const QString &path, const QHash<QString, QString> &values)
-{
-    QStringList lines;
-    QSet<QString> written;
-    QFile old(path);
-    if (old.open(QIODevice::ReadOnly)) {
-        for (const QByteArray &raw : old.readAll().split('\n')) {
-            const QString line = QString::fromUtf8(raw);
-            const qsizetype eq = line.indexOf(QLatin1Char('='));
-            const QString key = eq > 0 ? line.left(eq).trimmed() : QString();
-            if (key.isEmpty() || line.trimmed().startsWith(QLatin1Char('#')) || !values.contains(key)) {
-                lines.append(line);
-                continue;
-            }
-            written.insert(key);
-            if (!values.value(key).isEmpty())
-                lines.append(key + QLatin1Char('=') + values.value(key));
-        }
-        while (!lines.isEmpty() && lines.last().isEmpty())
-            lines.removeLast();
-    }
-    QStringList keys = values.keys();
-    keys.sort();
-    for (const QString &key : keys) {
-        if (!written.contains(key) && !values.value(key).isEmpty())
-            lines.append(key + QLatin1Char('=') + values.value(key));
-    }
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    // Owner-only before any secret is written; QSaveFile replaces the file in one rename.
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return QStringLiteral("Could not write %1: %2").arg(path, file.errorString());
-    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    file.write((lines.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8());
-    if (!file.commit())
-        return QStringLiteral("Could not write %1: %2").arg(path, file.errorString());
-    return {};
-}
-
-SettingsDialog::SettingsDialog(QString configFilePath, QSettings &uiSettings, QWidget *parent)
-    : QDialog(parent), m_path(std::move(configFilePath)), m_ui(uiSettings)
+SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &service, QSettings &uiSettings,
+                               QWidget *parent)
+    : QDialog(parent), m_store(store), m_service(service), m_ui(uiSettings)
 {
     setWindowTitle(QStringLiteral("Settings"));
-    resize(620, 560);
+    resize(660, 600);
     auto *tabs = new QTabWidget(this);
     tabs->addTab(buildProviders(), QStringLiteral("Providers"));
     tabs->addTab(buildOther(), QStringLiteral("Database, weather, limits"));
-    auto *warning = new QLabel(
-        QStringLiteral("<b>Keys are stored in %1</b> (readable only by you), not in a system keychain. "
-                       "Provider, database and limit changes apply at the next start; the colour scheme "
-                       "applies at once. Environment variables and <code>.env</code> override this file.")
-            .arg(m_path.toHtmlEscaped()),
-        this);
-    warning->setObjectName(QStringLiteral("storageWarning"));
-    warning->setWordWrap(true);
+    m_storage = new QLabel(this);
+    m_storage->setObjectName(QStringLiteral("storageWarning"));
+    m_storage->setWordWrap(true);
+    m_storage->setTextFormat(Qt::RichText);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
-    connect(buttons, &QDialogButtonBox::accepted, this, [this] {
-        if (save().isEmpty())
-            accept();
+    connect(buttons, &QDialogButtonBox::accepted, this, [this, buttons] {
+        buttons->setEnabled(false);
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = connect(this, &SettingsDialog::saved, this, [this, buttons, once](const QString &error) {
+            disconnect(*once);
+            buttons->setEnabled(true);
+            if (error.isEmpty())
+                accept();
+        });
+        save();
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(tabs, 1);
-    layout->addWidget(warning);
+    layout->addWidget(m_storage);
+    m_saveError = new QLabel(this);
+    m_saveError->setObjectName(QStringLiteral("saveError"));
+    m_saveError->setWordWrap(true);
+    m_saveError->setStyleSheet(QStringLiteral("QLabel { color: #b3261e; font-weight: bold; }"));
+    m_saveError->hide();
+    layout->addWidget(m_saveError);
     layout->addWidget(buttons);
 
-    const QHash<QString, QString> current = readConfigFile(m_path);
+    m_loaded = m_store.values();
     for (auto it = m_fields.begin(); it != m_fields.end(); ++it)
-        it.value()->setText(current.value(it.key()));
+        it.value()->setText(m_loaded.value(it.key()));
     m_provider->setCurrentIndex(
-        std::max<qsizetype>(0, kProviders.indexOf(current.value(QStringLiteral("LLM_PROVIDER")))));
+        std::max<qsizetype>(0, kProviders.indexOf(m_loaded.value(QStringLiteral("LLM_PROVIDER")))));
     m_scheme->setCurrentIndex(
         std::max(0, m_scheme->findData(m_ui.value(QStringLiteral("appearance/scheme")).toString())));
+    updateStorageNotice();
+}
+
+void SettingsDialog::updateStorageNotice()
+{
+    const QString path = m_store.configFilePath().toHtmlEscaped();
+    const QString rest = QStringLiteral(" Provider, database and limit changes apply at the next start; the "
+                                        "colour scheme applies at once. Environment variables and "
+                                        "<code>.env</code> override these values.");
+    if (m_store.secretsInKeychain()) {
+        m_storage->setText(
+            QStringLiteral("Keys are kept in the system keychain; the other settings in %1.").arg(path) +
+            rest);
+        m_storage->setStyleSheet({});
+    } else {
+        m_storage->setText(QStringLiteral("<b>No system keychain: keys are stored in clear text in %1</b> "
+                                          "(readable only by you).")
+                               .arg(path) +
+                           rest);
+        m_storage->setStyleSheet(QStringLiteral("QLabel { color: #b3261e; }"));
+    }
 }
 
 QLineEdit *SettingsDialog::addField(const QString &key, bool secret, const QString &placeholder)
@@ -174,16 +152,82 @@ QWidget *SettingsDialog::buildProviders()
     form->addRow(QStringLiteral("Base URL"), addField(QStringLiteral("OPENAI_BASE_URL"), false,
                                                       QStringLiteral("https://api.openai.com/v1")));
     form->addRow(QStringLiteral("Model"), addField(QStringLiteral("OPENAI_MODEL")));
+    form->addRow(QString(), addTestRow(QStringLiteral("openai"), page));
     form->addRow(new QLabel(QStringLiteral("<b>Mistral</b>"), page));
     form->addRow(QStringLiteral("API key"), addField(QStringLiteral("MISTRAL_API_KEY"), true));
     form->addRow(QStringLiteral("Base URL"), addField(QStringLiteral("MISTRAL_BASE_URL")));
     form->addRow(QStringLiteral("Model"), addField(QStringLiteral("MISTRAL_MODEL")));
+    form->addRow(QString(), addTestRow(QStringLiteral("mistral"), page));
     form->addRow(new QLabel(QStringLiteral("<b>Google</b>"), page));
     form->addRow(QStringLiteral("Gemini API key"), addField(QStringLiteral("GEMINI_API_KEY"), true));
     form->addRow(QStringLiteral("Vertex AI project"), addField(QStringLiteral("VERTEX_AI_PROJECT_ID")));
     form->addRow(QStringLiteral("Vertex AI location"), addField(QStringLiteral("VERTEX_AI_LOCATION")));
     form->addRow(QStringLiteral("Vertex AI model"), addField(QStringLiteral("VERTEX_AI_MODEL")));
+    form->addRow(QString(), addTestRow(QStringLiteral("vertex"), page));
     return page;
+}
+
+QWidget *SettingsDialog::addTestRow(const QString &provider, QWidget *parent)
+{
+    auto *row = new QWidget(parent);
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *button = new QPushButton(QStringLiteral("Test connection"), row);
+    button->setObjectName(QStringLiteral("test_") + provider);
+    button->setToolTip(QStringLiteral("One short call with the values as typed above (not saved)"));
+    auto *result = new QLabel(row);
+    result->setObjectName(QStringLiteral("testResult_") + provider);
+    result->setWordWrap(true);
+    result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(button);
+    layout->addWidget(result, 1);
+    m_testButtons.insert(provider, button);
+    m_testResults.insert(provider, result);
+    connect(button, &QPushButton::clicked, this, [this, provider] { testConnection(provider); });
+    return row;
+}
+
+QHash<QString, QString> SettingsDialog::typedValues() const
+{
+    QHash<QString, QString> values;
+    for (auto it = m_fields.cbegin(); it != m_fields.cend(); ++it)
+        values.insert(it.key(), it.value()->text().trimmed());
+    values.insert(QStringLiteral("LLM_PROVIDER"), m_provider->currentText());
+    return values;
+}
+
+void SettingsDialog::testConnection(const QString &provider)
+{
+    // What is typed wins over the running configuration; empty fields keep it.
+    auto typed = [this](const char *key) { return m_fields.value(QLatin1String(key))->text().trimmed(); };
+    core::ProviderOverride endpoint;
+    if (provider == QStringLiteral("openai")) {
+        endpoint = {typed("OPENAI_BASE_URL"), typed("OPENAI_API_KEY"), typed("OPENAI_MODEL")};
+    } else if (provider == QStringLiteral("mistral")) {
+        endpoint = {typed("MISTRAL_BASE_URL"), typed("MISTRAL_API_KEY"), typed("MISTRAL_MODEL")};
+    } else {
+        endpoint = {QString(), typed("GEMINI_API_KEY"), typed("VERTEX_AI_MODEL")};
+    }
+    QPushButton *button = m_testButtons.value(provider);
+    QLabel *result = m_testResults.value(provider);
+    button->setEnabled(false);
+    result->setStyleSheet({});
+    result->setText(QStringLiteral("Calling…"));
+    m_service.testProvider(provider, endpoint)
+        .then(qApp,
+              guarded(this, [this, provider, button, result](const core::Result<core::ProviderCheck> &check) {
+                  button->setEnabled(true);
+                  const QString message =
+                      check ? QStringLiteral("✓ %1 answered in %2 ms: “%3”")
+                                  .arg(check->model.isEmpty() ? check->provider : check->model)
+                                  .arg(check->elapsedMs)
+                                  .arg(check->reply.left(60))
+                            : QStringLiteral("✗ ") + readableError(check.error());
+                  result->setStyleSheet(check ? QStringLiteral("QLabel { color: #1a7f37; }")
+                                              : QStringLiteral("QLabel { color: #b3261e; }"));
+                  result->setText(message);
+                  Q_EMIT connectionTested(provider, check.ok(), message);
+              }));
 }
 
 QWidget *SettingsDialog::buildOther()
@@ -210,20 +254,28 @@ QWidget *SettingsDialog::buildOther()
     return page;
 }
 
-QString SettingsDialog::save()
+void SettingsDialog::save()
 {
-    QHash<QString, QString> values;
-    for (auto it = m_fields.cbegin(); it != m_fields.cend(); ++it)
-        values.insert(it.key(), it.value()->text().trimmed());
-    values.insert(QStringLiteral("LLM_PROVIDER"), m_provider->currentText());
-    const QString error = writeConfigFile(m_path, values);
     const QString scheme = m_scheme->currentData().toString();
     m_ui.setValue(QStringLiteral("appearance/scheme"), scheme);
     m_ui.sync();
     applyColorScheme(scheme);
-    if (!error.isEmpty())
-        QMessageBox::warning(this, windowTitle(), error);
-    return error;
+    const QHash<QString, QString> values = typedValues();
+    QStringList restartKeys;
+    for (auto it = values.cbegin(); it != values.cend(); ++it) {
+        if (it.value() != m_loaded.value(it.key()))
+            restartKeys.append(it.key());
+    }
+    restartKeys.sort();
+    m_store.save(values, this, [this, values, restartKeys](const QString &error) {
+        updateStorageNotice();
+        // In the dialog, not in a message box: the keys may have been saved elsewhere than asked,
+        // and the user should read that next to the storage notice.
+        m_saveError->setText(error);
+        m_saveError->setVisible(!error.isEmpty());
+        m_loaded = values;
+        Q_EMIT saved(error, restartKeys);
+    });
 }
 
 } // namespace agency::ui

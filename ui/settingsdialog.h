@@ -1,47 +1,69 @@
 #pragma once
 
+#include "types.h"
+
 #include <QDialog>
 #include <QHash>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSettings;
 
 namespace agency::ui {
 
+class SettingsStore;
+
 /// Provider keys, base URLs, default provider and model, weather key, database and rate limits,
-/// written to the program's config file (`KEY=VALUE`, the file the settings layer reads; mode
-/// 0600, with a visible warning that keys are stored there in clear text), and the colour scheme
-/// (kept with the window layout, applied at once). Backend settings apply at the next start; the
-/// dialog says so. Values set in the environment or `.env` still win over the file.
+/// kept by a SettingsStore (the config file; keys in the system keychain when there is one,
+/// otherwise in the file with a visible warning), and the colour scheme (kept with the window
+/// layout, applied at once). A "Test connection" button per provider runs one short call with
+/// the values as typed. Backend settings apply at the next start; after saving, the dialog says
+/// which changed ones need it (restartNeeded). Environment variables and `.env` still win.
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
 
 public:
-    SettingsDialog(QString configFilePath, QSettings &uiSettings, QWidget *parent = nullptr);
-
-    /// The config file's current entries (empty when it does not exist).
-    static QHash<QString, QString> readConfigFile(const QString &path);
-    /// Writes `values` (empty values removed) keeping unknown keys and comments; mode 0600.
-    /// Returns a readable error, empty on success.
-    static QString writeConfigFile(const QString &path, const QHash<QString, QString> &values);
+    SettingsDialog(SettingsStore &store, service::AgencyService &service, QSettings &uiSettings,
+                   QWidget *parent = nullptr);
 
     QLineEdit *field(const QString &key) const { return m_fields.value(key); }
     QComboBox *schemeChoice() const { return m_scheme; }
-    /// Saves both stores; returns a readable error (also shown), empty on success.
-    QString save();
+    /// The "Test connection" button of provider `name` (openai, mistral, vertex) and its result line.
+    QPushButton *testButton(const QString &name) const { return m_testButtons.value(name); }
+    QLabel *testResult(const QString &name) const { return m_testResults.value(name); }
+    /// Saves both stores; saved() follows (the dialog closes on success when saved from its button).
+    void save();
+
+Q_SIGNALS:
+    /// A save finished: `error` readable, empty on success; `restartKeys` are the changed settings
+    /// that take effect at the next start.
+    void saved(const QString &error, const QStringList &restartKeys);
+    /// A "Test connection" finished; `ok` false with a readable message otherwise.
+    void connectionTested(const QString &provider, bool ok, const QString &message);
 
 private:
     QWidget *buildProviders();
     QWidget *buildOther();
     QLineEdit *addField(const QString &key, bool secret = false, const QString &placeholder = {});
+    QWidget *addTestRow(const QString &provider, QWidget *parent);
+    void testConnection(const QString &provider);
+    QHash<QString, QString> typedValues() const;
+    void updateStorageNotice();
 
-    QString m_path;
+    SettingsStore &m_store;
+    service::AgencyService &m_service;
     QSettings &m_ui;
     QHash<QString, QLineEdit *> m_fields;
+    QHash<QString, QPushButton *> m_testButtons;
+    QHash<QString, QLabel *> m_testResults;
+    QHash<QString, QString> m_loaded;
     QComboBox *m_provider = nullptr;
     QComboBox *m_scheme = nullptr;
+    QLabel *m_storage = nullptr;
+    QLabel *m_saveError = nullptr;
 };
 
 /// Applies "system", "light" or "dark" to the application palette.

@@ -17,4 +17,22 @@ struct ProviderInfo
     bool offline = false; ///< works without network (the demo provider)
 };
 
+/// Values typed for one provider and not saved yet ("Test connection"); empty fields keep the
+/// running configuration. For vertex/gemini, apiKey and baseUrl are the Gemini API's.
+struct ProviderOverride
+{
+    QString baseUrl;
+    QString apiKey;
+    QString model;
+};
+
+/// What one short test call to a provider returned (AgencyService::testProvider).
+struct ProviderCheck
+{
+    QString provider;     ///< the provider that answered
+    QString model;        ///< the model that answered
+    QString reply;        ///< its (short) answer
+    qint64 elapsedMs = 0; ///< time to the whole answer
+};
+
 } // namespace agency::core

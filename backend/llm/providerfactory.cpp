@@ -137,6 +137,25 @@ HttpProviderConfig ProviderFactory::httpConfig(const QString &baseUrl, const QSt
     return config;
 }
 
+ProviderFactory ProviderFactory::withEndpoint(const QString &name, const ProviderEndpoint &endpoint) const
+{
+    ProviderConfig config = m_config;
+    auto apply = [](QString &target, const QString &value) {
+        if (!value.isEmpty())
+            target = value;
+    };
+    const QString lower = name.trimmed().toLower();
+    ProviderEndpoint *target = lower == QStringLiteral("openai")    ? &config.openAi
+                               : lower == QStringLiteral("mistral") ? &config.mistral
+                                                                    : &config.gemini;
+    apply(target->baseUrl, endpoint.baseUrl);
+    apply(target->apiKey, endpoint.apiKey);
+    apply(lower == QStringLiteral("vertex") || lower == QStringLiteral("gemini") ? config.vertex.model
+                                                                                 : target->model,
+          endpoint.model);
+    return ProviderFactory(config, m_nam, m_clock);
+}
+
 core::Result<std::shared_ptr<Provider>> ProviderFactory::create(const QString &rawName,
                                                                 const QString &model) const
 {

@@ -29,6 +29,11 @@ public:
     /// A new provider; `name` empty = LLM_PROVIDER, `model` empty = see class comment.
     core::Result<std::shared_ptr<Provider>> create(const QString &name = {}, const QString &model = {}) const;
 
+    /// A factory with provider `name`'s endpoint replaced field by field by the non-empty fields
+    /// of `endpoint` (vertex and gemini: the Gemini API's URL and key, Vertex's model). Same
+    /// network manager and clock. For "Test connection" with values not saved yet.
+    ProviderFactory withEndpoint(const QString &name, const ProviderEndpoint &endpoint) const;
+
     /// Every known provider with its default model and whether it is configured.
     QList<core::ProviderInfo> providers() const;
     /// One provider's description, without creating it. Unknown names give configured=false.

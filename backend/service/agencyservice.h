@@ -103,6 +103,12 @@ public:
     DatabasePool databasePool() const;
     QList<core::FlowDefinition> flows() const;
     QList<core::ProviderInfo> providers() const;
+    /// "Test connection": one short call (a one-word prompt, at most 16 tokens, no tools, not
+    /// stored, no rate-limit charge) to provider `name` as configured, with the non-empty fields
+    /// of `typed` on top (values typed into the settings dialog and not saved yet). Errors are the
+    /// provider's (ProviderUnauthorized, ProviderUnavailable, …) or NotConfigured/NotFound.
+    core::Async<core::ProviderCheck> testProvider(const QString &name,
+                                                  const core::ProviderOverride &typed = {});
 
     // Tenants
     core::Async<core::Page<core::Tenant>> listTenants(int limit = 100, const QString &after = {});

@@ -1,12 +1,11 @@
 // The console's admin side: search and jump to a hit far back in a long thread, fork ("edit and
 // resend") leaving the original unchanged, rename, delete with confirmation, export in every
-// format.
+// format. (Settings: test_consolesettings.)
 
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
 #include "ui/searchpanel.h"
-#include "ui/settingsdialog.h"
 #include "ui/statusbar.h"
 #include "ui/tenantmodel.h"
 #include "ui/threadmodel.h"
@@ -50,7 +49,6 @@ private Q_SLOTS:
     void renameAndDelete();
     void exportAllFormats();
     void usageChartGetsItsData();
-    void settingsPersist();
 
 private:
     /// One finished chat in a new conversation; returns its id.
@@ -306,47 +304,6 @@ void TestConsoleAdmin::exportAllFormats()
             break;
         }
     }
-}
-
-void TestConsoleAdmin::settingsPersist()
-{
-    ui::MainWindow *w = m_fx.openWindow();
-    QVERIFY(w);
-    const QString path = m_out.filePath(QStringLiteral("config/aiagency.conf"));
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    {
-        QFile existing(path);
-        QVERIFY(existing.open(QIODevice::WriteOnly));
-        existing.write("# mine\nLOG_LEVEL=debug\n");
-    }
-    w->setConfigFilePath(path);
-    ui::SettingsDialog *dialog = w->openSettings();
-    QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("storageWarning"))->text().contains(path));
-    dialog->field(QStringLiteral("OPENAI_API_KEY"))->setText(QStringLiteral("sk-test-123"));
-    dialog->field(QStringLiteral("OPENAI_RATE_LIMIT_TPM"))->setText(QStringLiteral("5000"));
-    dialog->findChild<QComboBox *>(QStringLiteral("LLM_PROVIDER"))->setCurrentText(QStringLiteral("openai"));
-    dialog->schemeChoice()->setCurrentIndex(dialog->schemeChoice()->findData(QStringLiteral("dark")));
-    QCOMPARE(dialog->save(), QString());
-    dialog->close();
-
-    const auto values = ui::SettingsDialog::readConfigFile(path);
-    QCOMPARE(values.value(QStringLiteral("OPENAI_API_KEY")), QStringLiteral("sk-test-123"));
-    QCOMPARE(values.value(QStringLiteral("OPENAI_RATE_LIMIT_TPM")), QStringLiteral("5000"));
-    QCOMPARE(values.value(QStringLiteral("LLM_PROVIDER")), QStringLiteral("openai"));
-    QCOMPARE(values.value(QStringLiteral("LOG_LEVEL")), QStringLiteral("debug")); // other keys kept
-    QVERIFY(!values.contains(QStringLiteral("MISTRAL_API_KEY")));                 // empty: not written
-    QCOMPARE(QFileInfo(path).permissions() &
-                 (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
-             QFile::Permissions());
-    QCOMPARE(m_fx.settings().value(QStringLiteral("appearance/scheme")).toString(), QStringLiteral("dark"));
-    QCOMPARE(QApplication::palette().color(QPalette::Base).lightness() < 80, true);
-
-    // A new dialog shows what was saved.
-    ui::SettingsDialog *again = w->openSettings();
-    QCOMPARE(again->field(QStringLiteral("OPENAI_API_KEY"))->text(), QStringLiteral("sk-test-123"));
-    QCOMPARE(again->schemeChoice()->currentData().toString(), QStringLiteral("dark"));
-    again->close();
-    ui::applyColorScheme(QStringLiteral("system"));
 }
 
 void TestConsoleAdmin::usageChartGetsItsData()

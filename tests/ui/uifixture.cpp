@@ -5,6 +5,7 @@
 #include "ui/conversationmodel.h"
 #include "ui/threadmodel.h"
 
+#include <QFile>
 #include <QPlainTextEdit>
 #include <QTest>
 
@@ -48,7 +49,20 @@ bool UiFixture::reset(const QHash<QString, QString> &extraSettings)
     m_backend = std::make_unique<EngineFixture>(
         *m_db, engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings));
     m_settings = std::make_unique<QSettings>(settingsPath(), QSettings::IniFormat);
+    QFile::remove(configFilePath());
+    useSettingsStore(nullptr);
     return true;
+}
+
+app::ConsoleSettingsStore &UiFixture::useSettingsStore(app::SecretVault *vault)
+{
+    m_store = std::make_unique<app::ConsoleSettingsStore>(configFilePath(), vault);
+    return *m_store;
+}
+
+QString UiFixture::configFilePath() const
+{
+    return m_dir.filePath(QStringLiteral("config/aiagency.conf"));
 }
 
 QString UiFixture::settingsPath() const
@@ -62,11 +76,12 @@ void UiFixture::tearDown()
     m_backend.reset();
     m_llm.reset();
     m_settings.reset();
+    m_store.reset();
 }
 
 ui::MainWindow *UiFixture::openWindow()
 {
-    m_window = std::make_unique<ui::MainWindow>(m_backend->service(), *m_settings);
+    m_window = std::make_unique<ui::MainWindow>(m_backend->service(), *m_settings, m_store.get());
     bool ready = false;
     QObject::connect(m_window.get(), &ui::MainWindow::ready, [&ready] { ready = true; });
     m_window->show();

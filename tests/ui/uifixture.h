@@ -4,6 +4,7 @@
 // backend wired by EngineFixture (OpenAI adapter → FakeOpenAiServer, get_weather →
 // FakeWeatherServer), window layout settings in a temporary file, and the real MainWindow.
 
+#include "app/consolesettingsstore.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
@@ -34,6 +35,12 @@ public:
     bool reset(const QHash<QString, QString> &extraSettings = {});
     void tearDown();
 
+    /// The settings store the next window gets: the config file configFilePath(), secrets in
+    /// `vault` (null: no keychain). reset() makes one without a keychain.
+    app::ConsoleSettingsStore &useSettingsStore(app::SecretVault *vault);
+    app::ConsoleSettingsStore &settingsStore() { return *m_store; }
+    QString configFilePath() const;
+
     /// Creates, shows and waits for the main window to be ready (tenants loaded, one selected).
     ui::MainWindow *openWindow();
     ui::MainWindow *window() const { return m_window.get(); }
@@ -55,6 +62,7 @@ private:
     std::unique_ptr<EngineFixture> m_backend;
     QTemporaryDir m_dir;
     std::unique_ptr<QSettings> m_settings;
+    std::unique_ptr<app::ConsoleSettingsStore> m_store;
     std::unique_ptr<ui::MainWindow> m_window;
     QString m_error;
 };

@@ -1,0 +1,256 @@
+// The settings dialog over the console's settings store: values persist in the config file
+// (0600, other lines kept) without a keychain, provider keys go to the keychain when there is one
+// (and back to the file, with a message, when it refuses), the colour scheme applies at once, and
+// "Test connection" calls the provider with the values as typed.
+
+#include "app/consolesettingsstore.h"
+#include "config/settings.h"
+#include "ui/settingsdialog.h"
+#include "uifixture.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+using namespace agency;
+using test::UiFixture;
+
+namespace {
+
+/// A keychain that answers like qtkeychain does (later, on the event loop), or refuses writes.
+class FakeVault : public app::SecretVault
+{
+public:
+    QHash<QString, QString> stored;
+    QString writeError;
+    int writes = 0;
+
+    void read(std::function<void(const QHash<QString, QString> &, const QString &)> done) override
+    {
+        QTimer::singleShot(0, [this, done] { done(stored, {}); });
+    }
+    void write(const QHash<QString, QString> &secrets, std::function<void(const QString &)> done) override
+    {
+        ++writes;
+        QTimer::singleShot(0, [this, secrets, done] {
+            if (writeError.isEmpty())
+                stored = secrets;
+            done(writeError);
+        });
+    }
+};
+
+QHash<QString, QString> readFile(const QString &path)
+{
+    auto parsed = config::Settings::parseEnvFile(path);
+    return parsed ? parsed.value() : QHash<QString, QString>{{QStringLiteral("<unreadable>"), path}};
+}
+
+bool loadStore(app::ConsoleSettingsStore &store)
+{
+    bool loaded = false;
+    store.load([&loaded] { loaded = true; });
+    return QTest::qWaitFor([&loaded] { return loaded; }, 5000);
+}
+
+/// Clicks Save and waits for the dialog's saved() signal; returns its error text.
+QString clickSave(ui::SettingsDialog &dialog)
+{
+    QSignalSpy saved(&dialog, &ui::SettingsDialog::saved);
+    dialog.save();
+    if (!saved.wait(5000))
+        return QStringLiteral("saved() never came");
+    return saved.first().first().toString();
+}
+
+} // namespace
+
+class TestConsoleSettings : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(m_fx.startOnce(), qPrintable(m_fx.error())); }
+    void init() { QVERIFY2(m_fx.reset(), qPrintable(m_fx.error())); }
+    void cleanup()
+    {
+        m_fx.tearDown();
+        ui::applyColorScheme(QStringLiteral("system"));
+    }
+
+    void settingsPersistInTheFileWithoutKeychain();
+    void keysGoToTheKeychain();
+    void refusedKeychainFallsBackToTheFile();
+    void testConnectionUsesTheTypedValues();
+    void testConnectionShowsTheProviderError();
+
+private:
+    UiFixture m_fx;
+};
+
+void TestConsoleSettings::settingsPersistInTheFileWithoutKeychain()
+{
+    const QString path = m_fx.configFilePath();
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    {
+        QFile existing(path);
+        QVERIFY(existing.open(QIODevice::WriteOnly));
+        existing.write("# mine\nLOG_LEVEL=debug\n");
+    }
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::SettingsDialog *dialog = w->openSettings();
+    QVERIFY(dialog);
+    const QString notice = dialog->findChild<QLabel *>(QStringLiteral("storageWarning"))->text();
+    QVERIFY2(notice.contains(QStringLiteral("No system keychain")) && notice.contains(path),
+             qPrintable(notice));
+    dialog->field(QStringLiteral("OPENAI_API_KEY"))->setText(QStringLiteral("sk-test-123"));
+    dialog->field(QStringLiteral("OPENAI_RATE_LIMIT_TPM"))->setText(QStringLiteral("5000"));
+    dialog->findChild<QComboBox *>(QStringLiteral("LLM_PROVIDER"))->setCurrentText(QStringLiteral("openai"));
+    dialog->schemeChoice()->setCurrentIndex(dialog->schemeChoice()->findData(QStringLiteral("dark")));
+    QSignalSpy saved(dialog, &ui::SettingsDialog::saved);
+    QCOMPARE(clickSave(*dialog), QString());
+    dialog->close();
+
+    const auto values = readFile(path);
+    QCOMPARE(values.value(QStringLiteral("OPENAI_API_KEY")), QStringLiteral("sk-test-123"));
+    QCOMPARE(values.value(QStringLiteral("OPENAI_RATE_LIMIT_TPM")), QStringLiteral("5000"));
+    QCOMPARE(values.value(QStringLiteral("LLM_PROVIDER")), QStringLiteral("openai"));
+    QCOMPARE(values.value(QStringLiteral("LOG_LEVEL")), QStringLiteral("debug")); // other keys kept
+    QVERIFY(!values.contains(QStringLiteral("MISTRAL_API_KEY")));                 // empty: not written
+    QFile raw(path);
+    QVERIFY(raw.open(QIODevice::ReadOnly));
+    QVERIFY(raw.readAll().startsWith("# mine\n")); // comments kept
+    QCOMPARE(QFileInfo(path).permissions() &
+                 (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+             QFile::Permissions());
+    QCOMPARE(m_fx.settings().value(QStringLiteral("appearance/scheme")).toString(), QStringLiteral("dark"));
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() < 80);
+
+    // A new dialog shows what was saved.
+    ui::SettingsDialog *again = w->openSettings();
+    QCOMPARE(again->field(QStringLiteral("OPENAI_API_KEY"))->text(), QStringLiteral("sk-test-123"));
+    QCOMPARE(again->schemeChoice()->currentData().toString(), QStringLiteral("dark"));
+    again->close();
+}
+
+void TestConsoleSettings::keysGoToTheKeychain()
+{
+    // A key saved in clear text before a keychain was available must not stay in the file.
+    const QString path = m_fx.configFilePath();
+    QCOMPARE(app::ConsoleSettingsStore::writeConfigFile(
+                 path, {{QStringLiteral("MISTRAL_API_KEY"), QStringLiteral("old-clear-text")}}),
+             QString());
+    FakeVault vault;
+    QVERIFY(loadStore(m_fx.useSettingsStore(&vault)));
+    QVERIFY(m_fx.settingsStore().secretsInKeychain());
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::SettingsDialog *dialog = w->openSettings();
+    QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("storageWarning"))
+                ->text()
+                .contains(QStringLiteral("system keychain")));
+    QCOMPARE(dialog->field(QStringLiteral("MISTRAL_API_KEY"))->text(), QStringLiteral("old-clear-text"));
+    dialog->field(QStringLiteral("OPENAI_API_KEY"))->setText(QStringLiteral("sk-in-keychain"));
+    dialog->field(QStringLiteral("OPENAI_MODEL"))->setText(QStringLiteral("gpt-4o-mini"));
+    QSignalSpy saved(dialog, &ui::SettingsDialog::saved);
+    QCOMPARE(clickSave(*dialog), QString());
+    QCOMPARE(vault.stored.value(QStringLiteral("OPENAI_API_KEY")), QStringLiteral("sk-in-keychain"));
+    QCOMPARE(vault.stored.value(QStringLiteral("MISTRAL_API_KEY")), QStringLiteral("old-clear-text"));
+    const auto file = readFile(path);
+    QVERIFY(!file.contains(QStringLiteral("OPENAI_API_KEY")));
+    QVERIFY(!file.contains(QStringLiteral("MISTRAL_API_KEY")));
+    QCOMPARE(file.value(QStringLiteral("OPENAI_MODEL")), QStringLiteral("gpt-4o-mini"));
+    // What changed takes effect at the next start, and the dialog says which.
+    const QStringList restart = saved.first().at(1).toStringList();
+    QVERIFY(restart.contains(QStringLiteral("OPENAI_API_KEY")));
+    QVERIFY(!restart.contains(QStringLiteral("MISTRAL_API_KEY")));
+
+    // The next start reads the key back from the keychain.
+    app::ConsoleSettingsStore next(path, &vault);
+    QVERIFY(loadStore(next));
+    QCOMPARE(next.values().value(QStringLiteral("OPENAI_API_KEY")), QStringLiteral("sk-in-keychain"));
+    QCOMPARE(next.keychainSecrets().value(QStringLiteral("OPENAI_API_KEY")),
+             QStringLiteral("sk-in-keychain"));
+}
+
+void TestConsoleSettings::refusedKeychainFallsBackToTheFile()
+{
+    FakeVault vault;
+    QVERIFY(loadStore(m_fx.useSettingsStore(&vault)));
+    vault.writeError = QStringLiteral("system keychain: access denied");
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::SettingsDialog *dialog = w->openSettings();
+    dialog->field(QStringLiteral("OPENAI_API_KEY"))->setText(QStringLiteral("sk-kept"));
+    const QString error = clickSave(*dialog);
+    QVERIFY2(error.contains(QStringLiteral("access denied")) && error.contains(m_fx.configFilePath()),
+             qPrintable(error));
+    QCOMPARE(vault.writes, 1);
+    QCOMPARE(readFile(m_fx.configFilePath()).value(QStringLiteral("OPENAI_API_KEY")),
+             QStringLiteral("sk-kept"));
+    QVERIFY(!m_fx.settingsStore().secretsInKeychain());
+    QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("storageWarning"))
+                ->text()
+                .contains(QStringLiteral("No system keychain")));
+    QLabel *shown = dialog->findChild<QLabel *>(QStringLiteral("saveError"));
+    QVERIFY(shown->isVisible());
+    QCOMPARE(shown->text(), error);
+}
+
+void TestConsoleSettings::testConnectionUsesTheTypedValues()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::SettingsDialog *dialog = w->openSettings();
+    // Mistral is not configured in the running backend: only the typed values can reach the fake.
+    dialog->field(QStringLiteral("MISTRAL_BASE_URL"))->setText(m_fx.llm().baseUrl());
+    dialog->field(QStringLiteral("MISTRAL_API_KEY"))->setText(QStringLiteral("typed-mistral-key"));
+    dialog->field(QStringLiteral("MISTRAL_MODEL"))->setText(QStringLiteral("mistral-small"));
+    m_fx.llm().enqueueText(QStringLiteral("OK"));
+    QSignalSpy tested(dialog, &ui::SettingsDialog::connectionTested);
+    QTest::mouseClick(dialog->testButton(QStringLiteral("mistral")), Qt::LeftButton);
+    QVERIFY(tested.wait(10000));
+    QCOMPARE(tested.first().at(0).toString(), QStringLiteral("mistral"));
+    QVERIFY2(tested.first().at(1).toBool(), qPrintable(tested.first().at(2).toString()));
+    QVERIFY(dialog->testResult(QStringLiteral("mistral"))->text().contains(QStringLiteral("OK")));
+    const auto requests = m_fx.llm().chatRequests();
+    QCOMPARE(requests.size(), 1);
+    QCOMPARE(requests.first().header("Authorization"), QByteArray("Bearer typed-mistral-key"));
+    QCOMPARE(requests.first().json().value(QStringLiteral("model")).toString(),
+             QStringLiteral("mistral-small"));
+    QVERIFY(!requests.first().json().contains(QStringLiteral("tools")));
+    // Nothing was saved by testing.
+    QVERIFY(!QFileInfo::exists(m_fx.configFilePath()));
+}
+
+void TestConsoleSettings::testConnectionShowsTheProviderError()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::SettingsDialog *dialog = w->openSettings();
+    dialog->field(QStringLiteral("OPENAI_API_KEY"))->setText(QStringLiteral("sk-wrong"));
+    m_fx.llm().enqueue(test::openai::errorReply(401, QStringLiteral("Incorrect API key provided"),
+                                                QStringLiteral("invalid_api_key")));
+    QSignalSpy tested(dialog, &ui::SettingsDialog::connectionTested);
+    dialog->testButton(QStringLiteral("openai"))->click();
+    QVERIFY(!dialog->testButton(QStringLiteral("openai"))->isEnabled()); // one call at a time
+    QVERIFY(tested.wait(10000));
+    QVERIFY(!tested.first().at(1).toBool());
+    const QString shown = dialog->testResult(QStringLiteral("openai"))->text();
+    QVERIFY2(shown.contains(QStringLiteral("Incorrect API key")) || shown.contains(QStringLiteral("key")),
+             qPrintable(shown));
+    QVERIFY(dialog->testButton(QStringLiteral("openai"))->isEnabled());
+    QCOMPARE(m_fx.llm().chatRequests().first().header("Authorization"), QByteArray("Bearer sk-wrong"));
+}
+
+QTEST_MAIN(TestConsoleSettings)
+#include "test_consolesettings.moc"
