@@ -230,6 +230,10 @@ int runChatCommand(CliContext &ctx)
     }
     const int code = QCoreApplication::exec();
     restoreDefaultSignals();
+    // SIGTERM quits with a turn still running: the backend's teardown ends it, and its future's
+    // continuation has the session as context. Qt 6.4 asserts when that context is already gone,
+    // so the backend goes first, while the session still exists.
+    backend.value().reset();
     return code;
 }
 

@@ -95,7 +95,11 @@ int runServeCommand(CliContext &ctx)
     server.listen(address, static_cast<quint16>(portNumber))
         .then(&server, [b, address, authOff](const core::Result<quint16> &bound) {
             if (!bound) {
-                QCoreApplication::exit(reportError(bound.error()));
+                // Queued: a refusal decided without the database (--no-auth on a non-loopback
+                // address) arrives before exec() has started, and an exit() then would be lost.
+                const int code = reportError(bound.error());
+                QMetaObject::invokeMethod(
+                    qApp, [code] { QCoreApplication::exit(code); }, Qt::QueuedConnection);
                 return;
             }
             if (authOff) {
