@@ -10,6 +10,7 @@
 #include "service/agencyservice.h"
 
 #include <QCoreApplication>
+#include <QTimer>
 
 #include <csignal>
 #include <unistd.h>
@@ -46,6 +47,19 @@ public:
             return false;
         m_current->cancel();
         return true;
+    }
+
+    /// SIGTERM: ends the process. A running turn is cancelled first and the process exits once
+    /// it has ended (what it completed stays stored, as with Ctrl-C), so nothing is torn down under
+    /// a turn in flight; after `graceMs` it exits regardless.
+    void terminate(int graceMs)
+    {
+        if (!cancelCurrent()) {
+            QCoreApplication::exit(ExitInterrupted);
+            return;
+        }
+        m_terminating = true;
+        QTimer::singleShot(graceMs, this, [] { QCoreApplication::exit(ExitInterrupted); });
     }
 
     void startRepl()
@@ -121,7 +135,9 @@ private:
                 printErr(QStringLiteral("conversation: %1 (kept)\n")
                              .arg(m_conversation.toString(QUuid::WithoutBraces)));
         }
-        if (m_interactive && !m_input) {
+        if (m_terminating) {
+            QCoreApplication::exit(ExitInterrupted);
+        } else if (m_interactive && !m_input) {
             startRepl();
         } else if (m_interactive) {
             prompt();
@@ -141,6 +157,7 @@ private:
     core::CancelTokenPtr m_current;
     ReplInput *m_input = nullptr;
     int m_exitCode = ExitOk;
+    bool m_terminating = false;
 };
 
 } // namespace
@@ -215,9 +232,11 @@ int runChatCommand(CliContext &ctx)
     ChatSession session(backend.value()->service(), base, repl);
 
     // Ctrl-C cancels the reply in progress (the turn ends as cancelled, exit 130, or the REPL goes
-    // on); with nothing running, or on SIGTERM, it quits at once.
+    // on); with nothing running it quits at once. SIGTERM quits, after cancelling a running turn.
     handleStopSignals(&session, [&session](int signal) {
-        if (signal == SIGTERM || !session.cancelCurrent())
+        if (signal == SIGTERM)
+            session.terminate(5000);
+        else if (!session.cancelCurrent())
             QCoreApplication::exit(ExitInterrupted);
     });
     if (repl) {

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void runsCreateChecksTheTenantsProvider();
     void serveTakesLocalhostAndPrintsIpv6Urls_data();
     void serveTakesLocalhostAndPrintsIpv6Urls();
+    void serveRefusesNoAuthOffLoopbackAndExits();
 
 private:
     CliRun aiagency(const QStringList &args, const QStringList &global = {}) const;
@@ -293,6 +294,19 @@ void TestAdminCli::serveTakesLocalhostAndPrintsIpv6Urls()
     process.terminate();
     const CliRun r = test::CliRunner::finish(process);
     QVERIFY2(!r.crashed, qPrintable(r.all()));
+}
+
+void TestAdminCli::serveRefusesNoAuthOffLoopbackAndExits()
+{
+    // Refused before the event loop runs: the process must end with the usage code, not keep
+    // running without a listening socket.
+    const CliRun r =
+        test::CliRunner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()})
+            .run({QStringLiteral("serve"), QStringLiteral("--no-auth"), QStringLiteral("--host"),
+                  QStringLiteral("0.0.0.0"), QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY2(!r.crashed, qPrintable(r.all()));
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("without authentication")), qPrintable(r.all()));
 }
 
 QTEST_GUILESS_MAIN(TestAdminCli)

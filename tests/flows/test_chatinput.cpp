@@ -36,6 +36,7 @@ private Q_SLOTS:
     void replNulLineIsRefusedAndTheSessionGoesOn();
     void replPasteIsOneMessage();
     void replCancelledTurnKeepsTheConversation();
+    void sigtermDuringAReplyCancelsItThenExits();
 
 private:
     test::CliRunner cli(const QStringList &extra = {}) const;
@@ -223,6 +224,30 @@ void TestChatInput::replPasteIsOneMessage()
     const auto messages = stored(QStringLiteral("paste"), r.conversation());
     QCOMPARE(messages.size(), 2);
     QCOMPARE(messages.at(0).content, QStringLiteral("First line\nSecond line\n\nAfter a blank line"));
+}
+
+void TestChatInput::sigtermDuringAReplyCancelsItThenExits()
+{
+    test::FakeOpenAiServer server;
+    QVERIFY(server.listen());
+    server.enqueue(test::FakeResponse::neverAnswer());
+    QProcess process;
+    QVERIFY(cli({QStringLiteral("--set"), QStringLiteral("OPENAI_BASE_URL=") + server.baseUrl()})
+                .start(process, chatArgs(QStringLiteral("sigterm"))
+                                    << QStringLiteral("--provider") << QStringLiteral("openai")
+                                    << QStringLiteral("--interactive")));
+    process.write("A question left unanswered\n");
+    QTRY_VERIFY_WITH_TIMEOUT(server.requestCount() == 1, 30000);
+    // With the provider call in flight: the turn is cancelled and ends before anything is torn
+    // down (tearing down under it aborted on a destroyed continuation context).
+    ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
+    const CliRun r = test::CliRunner::finish(process);
+    QVERIFY2(!r.crashed, qPrintable(r.all()));
+    QCOMPARE(r.exitCode, 130);
+    QVERIFY2(r.err.contains(QStringLiteral("(kept)")), qPrintable(r.all()));
+    const auto messages = stored(QStringLiteral("sigterm"), r.conversation());
+    QVERIFY(!messages.isEmpty());
+    QCOMPARE(messages.at(0).content, QStringLiteral("A question left unanswered"));
 }
 
 void TestChatInput::replCancelledTurnKeepsTheConversation()
