@@ -47,6 +47,11 @@ QString readableError(const core::Error &error)
         lead = QStringLiteral("The database is unreachable. Your text is kept; send again once it "
                               "is back.");
         break;
+    case ErrorCode::Conflict:
+        // Another process (a server, a CLI, another console) is answering in this conversation.
+        lead = QStringLiteral("Another reply to this conversation is still being written. Your text is "
+                              "kept; send again when it has finished.");
+        break;
     case ErrorCode::Cancelled:
         lead = QStringLiteral("Stopped. What was complete is stored.");
         break;

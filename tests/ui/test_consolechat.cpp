@@ -5,6 +5,7 @@
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
+#include "ui/errortext.h"
 #include "ui/tenantmodel.h"
 #include "ui/threadmodel.h"
 #include "uifixture.h"
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void fullChatByKeys();
     void stopCancelsAndKeepsWhatWasStored();
     void providerErrorKeepsTypedText();
+    void busyConversationIsExplainedInPlace();
     void continuingMovesConversationToTop();
 
 private:
@@ -133,6 +135,17 @@ void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
         QStringLiteral("default"), w->currentConversation().toString(QUuid::WithoutBraces)));
     AGENCY_VERIFY_OK(stored);
     QCOMPARE(stored->items.size(), 1);
+}
+
+void TestConsoleChat::busyConversationIsExplainedInPlace()
+{
+    // What the turn lease answers when another process is writing a reply in the conversation
+    // (issue 9): the notice says so and that the text is kept, not "something went wrong".
+    const QString text = ui::readableError(core::makeError(
+        core::ErrorCode::Conflict, QStringLiteral("a reply is still being written in this conversation")));
+    QVERIFY2(text.startsWith(QStringLiteral("Another reply to this conversation is still being written")),
+             qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Your text is kept")), qPrintable(text));
 }
 
 void TestConsoleChat::providerErrorKeepsTypedText()
