@@ -23,16 +23,7 @@ ServerFixture::~ServerFixture()
 
 bool ServerFixture::startDatabase()
 {
-    if (!m_pg.start()) {
-        m_error = m_pg.error();
-        return false;
-    }
-    if (!m_weather.listen()) {
-        m_error = QStringLiteral("the fake weather server cannot listen");
-        return false;
-    }
-    m_weather.addDefaultPlaces();
-    return true;
+    return startPostgresAndWeather(m_pg, m_weather, &m_error);
 }
 
 bool ServerFixture::startServer(const QHash<QString, QString> &settings, const http::ServerConfig &config)

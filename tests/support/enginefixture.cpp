@@ -10,6 +10,20 @@
 
 namespace agency::test {
 
+bool startPostgresAndWeather(TestPostgres &pg, FakeWeatherServer &weather, QString *error)
+{
+    if (!pg.start()) {
+        *error = pg.error();
+        return false;
+    }
+    if (!weather.listen()) {
+        *error = QStringLiteral("the fake weather server cannot listen");
+        return false;
+    }
+    weather.addDefaultPlaces();
+    return true;
+}
+
 runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString &weatherOrigin,
                                     const QHash<QString, QString> &extra)
 {

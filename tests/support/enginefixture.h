@@ -9,10 +9,12 @@
 #include "core/clock.h"
 #include "db/records.h"
 #include "fakehttpserver.h"
+#include "fakeweatherserver.h"
 #include "flows/flowregistry.h"
 #include "flows/turnengine.h"
 #include "runtime/runtimeconfig.h"
 #include "service/agencyservice.h"
+#include "testpostgres.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -32,6 +34,10 @@ class Backend;
 }
 
 namespace agency::test {
+
+/// Starts what a backend under test needs from outside the process: PostgreSQL in a temp dir and
+/// the fake weather service with its default places. False with `error` set when either fails.
+bool startPostgresAndWeather(TestPostgres &pg, FakeWeatherServer &weather, QString *error);
 
 /// Config for the fixture, from settings: OpenAI (the default provider) at `openAiBaseUrl` with one
 /// attempt and short timeouts, Open-Meteo at `weatherOrigin` (FakeWeatherServer's /geo/v1 and

@@ -20,16 +20,7 @@ UiFixture::~UiFixture()
 
 bool UiFixture::startOnce()
 {
-    if (!m_pg.start()) {
-        m_error = m_pg.error();
-        return false;
-    }
-    if (!m_weather.listen()) {
-        m_error = QStringLiteral("weather fake did not listen");
-        return false;
-    }
-    m_weather.addDefaultPlaces();
-    return true;
+    return startPostgresAndWeather(m_pg, m_weather, &m_error);
 }
 
 bool UiFixture::reset(const QHash<QString, QString> &extraSettings)
