@@ -28,17 +28,8 @@ bool ServerFixture::startDatabase()
 
 bool ServerFixture::startServer(const QHash<QString, QString> &settings, const http::ServerConfig &config)
 {
-    auto params = m_pg.freshDatabase();
-    if (!params) {
-        m_error = params.error().toString();
+    if (!freshDatabaseAndProvider(m_pg, m_db, m_llm, &m_error))
         return false;
-    }
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
-    m_llm = std::make_unique<FakeOpenAiServer>();
-    if (!m_llm->listen()) {
-        m_error = QStringLiteral("the fake provider cannot listen");
-        return false;
-    }
     QHash<QString, QString> values{{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000000000")},
                                    {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("100000000000")},
                                    {QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"), QStringLiteral("256")}};

@@ -24,6 +24,23 @@ bool startPostgresAndWeather(TestPostgres &pg, FakeWeatherServer &weather, QStri
     return true;
 }
 
+bool freshDatabaseAndProvider(TestPostgres &pg, std::unique_ptr<db::DbExecutor> &db,
+                              std::unique_ptr<FakeOpenAiServer> &llm, QString *error)
+{
+    auto params = pg.freshDatabase();
+    if (!params) {
+        *error = params.error().toString();
+        return false;
+    }
+    db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    llm = std::make_unique<FakeOpenAiServer>();
+    if (!llm->listen()) {
+        *error = QStringLiteral("the fake provider cannot listen");
+        return false;
+    }
+    return true;
+}
+
 runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString &weatherOrigin,
                                     const QHash<QString, QString> &extra)
 {

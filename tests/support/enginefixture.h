@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "db/records.h"
 #include "fakehttpserver.h"
+#include "fakeopenai.h"
 #include "fakeweatherserver.h"
 #include "flows/flowregistry.h"
 #include "flows/turnengine.h"
@@ -38,6 +39,12 @@ namespace agency::test {
 /// Starts what a backend under test needs from outside the process: PostgreSQL in a temp dir and
 /// the fake weather service with its default places. False with `error` set when either fails.
 bool startPostgresAndWeather(TestPostgres &pg, FakeWeatherServer &weather, QString *error);
+
+/// What a front end's fixture rebuilds for each test: a fresh database on `pg` (an executor with
+/// two connections into `db`) and a listening fake OpenAI provider in `llm`. False with `error` set
+/// when either cannot be had.
+bool freshDatabaseAndProvider(TestPostgres &pg, std::unique_ptr<db::DbExecutor> &db,
+                              std::unique_ptr<FakeOpenAiServer> &llm, QString *error);
 
 /// Config for the fixture, from settings: OpenAI (the default provider) at `openAiBaseUrl` with one
 /// attempt and short timeouts, Open-Meteo at `weatherOrigin` (FakeWeatherServer's /geo/v1 and

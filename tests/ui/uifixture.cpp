@@ -26,17 +26,8 @@ bool UiFixture::startOnce()
 bool UiFixture::reset(const QHash<QString, QString> &extraSettings)
 {
     tearDown();
-    auto params = m_pg.freshDatabase();
-    if (!params) {
-        m_error = params.error().toString();
+    if (!freshDatabaseAndProvider(m_pg, m_db, m_llm, &m_error))
         return false;
-    }
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
-    m_llm = std::make_unique<FakeOpenAiServer>();
-    if (!m_llm->listen()) {
-        m_error = QStringLiteral("provider fake did not listen");
-        return false;
-    }
     m_backend = std::make_unique<EngineFixture>(
         *m_db, engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings));
     m_settings = std::make_unique<QSettings>(settingsPath(), QSettings::IniFormat);
