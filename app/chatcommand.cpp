@@ -201,7 +201,7 @@ int runChatCommand(CliContext &ctx)
     if (!parser.isSet(tenant) || !parser.isSet(flow) ||
         (parser.positionalArguments().isEmpty() && !repl && !parser.isSet(file))) {
         printErr(QStringLiteral("aiagency chat: --tenant, --flow and a message are required\n\n") +
-                 parser.helpText());
+                 usageText(parser, ctx.args.value(0)));
         return ExitUsage;
     }
     QUuid conversationId;

@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <QCoreApplication>
+
 #include <cstdio>
 
 namespace agency::app {
@@ -10,17 +12,27 @@ bool parseSubcommand(QCommandLineParser &parser, const QStringList &args, const 
     parser.setApplicationDescription(description);
     const QCommandLineOption help = parser.addHelpOption();
     if (!parser.parse(args)) {
-        printErr(QStringLiteral("aiagency %1: %2\n").arg(args.value(0), parser.errorText()));
-        printErr(parser.helpText());
+        printErr(QStringLiteral("%1: %2\n").arg(args.value(0), parser.errorText()));
+        printErr(usageText(parser, args.value(0)));
         *exitCode = ExitUsage;
         return false;
     }
     if (parser.isSet(help)) {
-        printOut(parser.helpText());
+        printOut(usageText(parser, args.value(0)));
         *exitCode = ExitOk;
         return false;
     }
     return true;
+}
+
+QString usageText(const QCommandLineParser &parser, const QString &command)
+{
+    // Qt starts the text with the program path as invoked; users type "aiagency <command>".
+    QString text = parser.helpText();
+    const QString invoked = QStringLiteral("Usage: ") + QCoreApplication::arguments().value(0);
+    if (text.startsWith(invoked))
+        text.replace(0, invoked.size(), QStringLiteral("Usage: ") + command);
+    return text;
 }
 
 int reportError(const core::Error &error)

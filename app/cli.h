@@ -41,6 +41,10 @@ ExitCode exitCodeFor(core::ErrorCode code);
 bool parseSubcommand(QCommandLineParser &parser, const QStringList &args, const QString &description,
                      int *exitCode);
 
+/// The parser's help text, its usage line naming `command` ("aiagency chat") instead of the
+/// program's path.
+QString usageText(const QCommandLineParser &parser, const QString &command);
+
 /// Prints "aiagency: <error>" to stderr and returns the exit code for it.
 int reportError(const core::Error &error);
 

@@ -92,7 +92,8 @@ int runCompleteCommand(CliContext &ctx)
         return reportError(read.error());
     const QString message = read.value();
     if (message.trimmed().isEmpty()) {
-        printErr(QStringLiteral("aiagency complete: a MESSAGE is required\n\n") + parser.helpText());
+        printErr(QStringLiteral("aiagency complete: a MESSAGE is required\n\n") +
+                 usageText(parser, ctx.args.value(0)));
         return ExitUsage;
     }
 

@@ -112,7 +112,10 @@ int revokeKey(service::AgencyService &service, const QString &keyId)
                 QCoreApplication::exit(reportError(key.error()));
                 return;
             }
-            printOut(QStringLiteral("revoked key %1 (at %2)\n").arg(key->keyId, dateOrDash(key->revokedAt)));
+            // Revoking is idempotent: a second revoke keeps the first time, so say "since", which is
+            // true whether this call or an earlier one revoked it.
+            printOut(
+                QStringLiteral("key %1 is revoked (since %2)\n").arg(key->keyId, dateOrDash(key->revokedAt)));
             QCoreApplication::exit(ExitOk);
         });
     });

@@ -21,4 +21,9 @@ QString truncateGraphemes(const QString &text, qsizetype maxUnits)
     return QStringView(text).left(cut).trimmed().toString() + ellipsis;
 }
 
+QString uuidRule()
+{
+    return QStringLiteral("must be a UUID other than the nil UUID (all zeros)");
+}
+
 } // namespace agency::core

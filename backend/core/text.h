@@ -10,4 +10,8 @@ namespace agency::core {
 /// or a letter from its combining accents. Trailing white space before the "…" is dropped.
 QString truncateGraphemes(const QString &text, qsizetype maxUnits);
 
+/// What an id field must hold, for errors about it: a UUID, and not the nil UUID (all zeros),
+/// which QUuid reads as "no id" and which no record ever has.
+QString uuidRule();
+
 } // namespace agency::core

@@ -1,5 +1,7 @@
 #include "apikeyrepository.h"
 
+#include "core/text.h"
+
 #include "dbexecutor.h"
 #include "rowmapping.h"
 #include "validation.h"
@@ -172,8 +174,8 @@ Async<core::ApiKey> ApiKeyRepository::revoke(const QString &keyId)
 {
     const QUuid id = QUuid::fromString(keyId);
     if (id.isNull()) {
-        return core::failedAsync<core::ApiKey>(
-            makeError(ErrorCode::InvalidArgument, QStringLiteral("key id: not a UUID: %1").arg(keyId)));
+        return core::failedAsync<core::ApiKey>(makeError(
+            ErrorCode::InvalidArgument, QStringLiteral("key id %1: %2").arg(keyId, core::uuidRule())));
     }
     const QString idText = id.toString(QUuid::WithoutBraces);
     return m_executor.run<core::ApiKey>([=](DbConnection &conn) -> Result<core::ApiKey> {

@@ -2,6 +2,7 @@
 
 #include "conversationsql.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
 #include "validation.h"
@@ -39,7 +40,7 @@ core::Status validateScope(const QString &tenantId, const QUuid &conversationId)
     if (auto ok = validateTenantId(tenantId); !ok)
         return ok;
     if (conversationId.isNull()) {
-        return makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: must be a UUID"),
+        return makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: ") + core::uuidRule(),
                          {{QStringLiteral("field"), QStringLiteral("conversation_id")}});
     }
     return {};

@@ -3,6 +3,7 @@
 
 #include "conversationsql.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
 #include "validation.h"
@@ -87,7 +88,7 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
     }
     if (r.conversationId.isNull()) {
         return core::failedAsync<TurnOpening>(
-            makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: must be a UUID")));
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: ") + core::uuidRule()));
     }
     const QString id = uuidText(r.conversationId);
     const QString expiry = QStringLiteral("clock_timestamp() + ?::integer * interval '1 millisecond'");

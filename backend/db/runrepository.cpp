@@ -1,5 +1,6 @@
 #include "runrepository.h"
 
+#include "core/text.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
 #include "runrows.h"
@@ -36,7 +37,7 @@ core::Status validateScope(const QString &tenantId, const QUuid &runId)
     if (auto ok = validateTenantId(tenantId); !ok)
         return ok;
     if (runId.isNull())
-        return invalid(QStringLiteral("run_id"), QStringLiteral("must be a UUID"));
+        return invalid(QStringLiteral("run_id"), core::uuidRule());
     return {};
 }
 
@@ -46,7 +47,7 @@ core::Result<QUuid> parseRunId(const QString &text)
 {
     const QUuid id = QUuid::fromString(text.trimmed());
     if (id.isNull())
-        return invalid(QStringLiteral("run_id"), QStringLiteral("must be a UUID"));
+        return invalid(QStringLiteral("run_id"), core::uuidRule());
     return id;
 }
 
@@ -146,7 +147,7 @@ Async<core::Run> RunRepository::cancel(const QString &tenantId, const QUuid &run
             return notFound(runId);
         const QString status = existing.value()->value(0).toString();
         return makeError(ErrorCode::Conflict,
-                         QStringLiteral("run %1 has already %2").arg(uuidText(runId), status),
+                         QStringLiteral("run %1 has already finished (%2)").arg(uuidText(runId), status),
                          {{QStringLiteral("run_id"), uuidText(runId)}, {QStringLiteral("status"), status}});
     });
 }

@@ -1,6 +1,7 @@
 #include "validation.h"
 
 #include "core/json.h"
+#include "core/text.h"
 #include "records.h"
 
 #include <QRegularExpression>
@@ -94,7 +95,7 @@ core::Result<QUuid> parseConversationId(const QString &text)
 {
     const QUuid id = QUuid::fromString(text.trimmed());
     if (id.isNull())
-        return invalid(QStringLiteral("conversation_id"), QStringLiteral("must be a UUID"));
+        return invalid(QStringLiteral("conversation_id"), core::uuidRule());
     return id;
 }
 

@@ -13,7 +13,9 @@ core::Error invalid(const QString &source, const QString &field, const QString &
 {
     return core::makeError(ErrorCode::InvalidArgument,
                            QStringLiteral("%1: %2 %3").arg(source, field, message),
-                           {{QStringLiteral("field"), field}, {QStringLiteral("source"), source}});
+                           {{QStringLiteral("field"), field},
+                            {QStringLiteral("source"), source},
+                            {QStringLiteral("reason"), QStringLiteral("%1 %2").arg(field, message)}});
 }
 
 const QStringList kKnownKeys = {

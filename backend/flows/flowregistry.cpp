@@ -42,7 +42,8 @@ void FlowRegistry::loadDirectory(const QString &dirPath, const QStringList &know
         }
         auto flow = parseFlowDefinition(json.value(), path);
         if (!flow) {
-            m_problems.append({path, flow.error().message});
+            // The message starts with the path already; a problem keeps path and reason apart.
+            m_problems.append({path, flow.error().details.value(QStringLiteral("reason")).toString()});
             continue;
         }
         QStringList unknown;

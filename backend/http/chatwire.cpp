@@ -1,4 +1,5 @@
 #include "chatwire.h"
+#include "core/text.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -48,7 +49,7 @@ core::Result<QUuid> parseConversationId(const QString &text, const QString &fiel
         return QUuid();
     const QUuid id = QUuid::fromString(text);
     if (id.isNull())
-        return invalid(field, field + QStringLiteral(": must be a UUID"));
+        return invalid(field, field + QStringLiteral(": ") + core::uuidRule());
     return id;
 }
 

@@ -212,6 +212,7 @@ void TestAdminCli::runsCreateListShowCancel()
     const CliRun again = aiagency({QStringLiteral("runs"), QStringLiteral("cancel"),
                                    QStringLiteral("--tenant"), QStringLiteral("acme"), id});
     QVERIFY2(again.exitCode == 4, qPrintable(again.all()));
+    QVERIFY2(again.err.contains(QStringLiteral("has already finished (cancelled)")), qPrintable(again.all()));
     // Another tenant does not see it.
     const CliRun other = aiagency({QStringLiteral("runs"), QStringLiteral("show"), QStringLiteral("--tenant"),
                                    QStringLiteral("globex"), id});
@@ -239,6 +240,19 @@ void TestAdminCli::runsErrorsFollowTheExitCodeTable()
     const CliRun badId = aiagency(
         QStringList{QStringLiteral("runs"), QStringLiteral("show"), QStringLiteral("not-a-uuid")} + acme);
     QVERIFY2(badId.exitCode == 2, qPrintable(badId.all()));
+    // QUuid reads the nil UUID as "no id"; the error says that it is refused, not that it is no UUID.
+    const CliRun nilId = aiagency(QStringList{QStringLiteral("runs"), QStringLiteral("show"),
+                                              QStringLiteral("00000000-0000-0000-0000-000000000000")} +
+                                  acme);
+    QVERIFY2(nilId.exitCode == 2 && nilId.err.contains(QStringLiteral("other than the nil UUID")),
+             qPrintable(nilId.all()));
+    // A usage error names the command as typed, once, never the binary's path.
+    const CliRun badFlag =
+        aiagency({QStringLiteral("runs"), QStringLiteral("list"), QStringLiteral("--nosuch")});
+    QVERIFY2(badFlag.exitCode == 2, qPrintable(badFlag.all()));
+    QVERIFY2(badFlag.err.startsWith(QStringLiteral("aiagency runs: ")), qPrintable(badFlag.err));
+    QVERIFY2(badFlag.err.contains(QStringLiteral("Usage: aiagency runs [options]")), qPrintable(badFlag.err));
+    QVERIFY2(!badFlag.err.contains(QStringLiteral(AGENCY_CLI)), qPrintable(badFlag.err));
     const CliRun noTenant = aiagency({QStringLiteral("runs"), QStringLiteral("list")});
     QVERIFY2(noTenant.exitCode == 2, qPrintable(noTenant.all()));
 }

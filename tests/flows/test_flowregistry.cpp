@@ -116,6 +116,8 @@ void TestFlowRegistry::userDirectoryProblemsAreReportedAndSkipped()
     for (const FlowRegistry::Problem &p : registry.problems()) {
         QVERIFY2(p.source.startsWith(dir.path()), qPrintable(p.source)); // the full path of the file
         QVERIFY(!p.reason.isEmpty());
+        // Printed as "<source>: <reason>", so a reason naming the file again would say it twice.
+        QVERIFY2(!p.reason.contains(QFileInfo(p.source).fileName()), qPrintable(p.reason));
     }
     QVERIFY(!problemFor(registry, QStringLiteral("broken.json")).isNull());
     QVERIFY(!problemFor(registry, QStringLiteral("array.json")).isNull());
