@@ -58,6 +58,14 @@ core::Error invalidSetting(const QString &field, const QString &problem)
 /// tenant's provider and model (used when neither the request nor the flow names one).
 core::Status validateTenantSettings(const QJsonObject &settings)
 {
+    // A key nothing reads would be stored and silently ignored: a typo ("rate_limit") must fail.
+    static const QStringList kKeys{QStringLiteral("provider"), QStringLiteral("model"),
+                                   QStringLiteral("rate_limits")};
+    for (auto it = settings.constBegin(); it != settings.constEnd(); ++it) {
+        if (!kKeys.contains(it.key()))
+            return invalidSetting(it.key(), QStringLiteral("is not a tenant setting (the settings are %1)")
+                                                .arg(kKeys.join(QStringLiteral(", "))));
+    }
     if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(settings); !ok)
         return ok;
     const QJsonValue provider = settings.value(QStringLiteral("provider"));

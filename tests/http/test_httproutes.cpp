@@ -292,6 +292,14 @@ void TestHttpRoutes::malformedAndMistypedBodies()
     AGENCY_COMPARE_STATUS(
         m_fx->request("POST", QStringLiteral("/tenants"), global, R"({"tenant_id":"x3","settings":"no"})"),
         422);
+    // A settings key nothing reads (here a typo of rate_limits) is refused, not stored and ignored.
+    const HttpReply typoSetting = m_fx->request("POST", QStringLiteral("/tenants"), global,
+                                                R"({"tenant_id":"x5","settings":{"rate_limit":{}}})");
+    AGENCY_COMPARE_STATUS(typoSetting, 422);
+    QCOMPARE(typoSetting.json()[QStringLiteral("error")][QStringLiteral("details")][QStringLiteral("field")]
+                 .toString(),
+             QStringLiteral("rate_limit"));
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/tenants/x5"), global), 404);
     AGENCY_COMPARE_STATUS(m_fx->request("POST", QStringLiteral("/tenants"), global, R"({"tenant_id":"x4"})"),
                           201);
     AGENCY_COMPARE_STATUS(m_fx->request("POST", QStringLiteral("/tenants"), global, R"({"tenant_id":"x4"})"),
