@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "runtime/backend.h"
 
+#include "accesslog.h"
 #include "http/apiserver.h"
 #include "signalhandler.h"
 
@@ -29,12 +30,6 @@ http::ServerConfig serverConfig(const config::Settings &settings)
     c.shutdownGraceMs = settings.intValue(QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"));
     c.authFailLimit = settings.intValue(QStringLiteral("HTTP_AUTH_FAIL_LIMIT"));
     c.authBanMs = settings.intValue(QStringLiteral("HTTP_AUTH_BAN_MS"));
-    c.accessLog = [](const QByteArray &line) {
-        // The access log goes to stdout, one JSON object per line; diagnostics go to stderr.
-        std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
-        std::fputc('\n', stdout);
-        std::fflush(stdout);
-    };
     return c;
 }
 
@@ -80,8 +75,12 @@ int runServeCommand(CliContext &ctx)
         printErr(QStringLiteral("aiagency serve: --host must be an IP address and --port 0-65535\n"));
         return ExitUsage;
     }
+    // The access log goes to stdout, one JSON object per line; diagnostics go to stderr. It outlives
+    // the server, so the lines of the last requests are written when the server is gone.
+    AccessLog accessLog(stdout);
     http::ServerConfig limits = serverConfig(ctx.settings);
     limits.authRequired = !parser.isSet(noAuth);
+    limits.accessLog = [&accessLog](const QByteArray &line) { accessLog.append(line); };
 
     auto backend = runtime::Backend::create(ctx.config);
     if (!backend)

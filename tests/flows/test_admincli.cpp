@@ -7,6 +7,8 @@
 #include "clirunner.h"
 #include "db/tenantrepository.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRegularExpression>
@@ -37,6 +39,7 @@ private Q_SLOTS:
     void serveTakesLocalhostAndPrintsIpv6Urls_data();
     void serveTakesLocalhostAndPrintsIpv6Urls();
     void serveRefusesNoAuthOffLoopbackAndExits();
+    void serveAccessLogIsWrittenSoonAndCompleteAtExit();
 
 private:
     CliRun aiagency(const QStringList &args, const QStringList &global = {}) const;
@@ -321,6 +324,50 @@ void TestAdminCli::serveRefusesNoAuthOffLoopbackAndExits()
     QVERIFY2(!r.crashed, qPrintable(r.all()));
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains(QStringLiteral("without authentication")), qPrintable(r.all()));
+}
+
+void TestAdminCli::serveAccessLogIsWrittenSoonAndCompleteAtExit()
+{
+    QProcess process;
+    QVERIFY(
+        test::CliRunner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()})
+            .start(process, {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0")}));
+    QString err;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (err += QString::fromUtf8(process.readAllStandardError())).contains(QStringLiteral("listening on")),
+        30000);
+    const auto match = QRegularExpression(QStringLiteral("listening on (\\S+) ")).match(err);
+    QVERIFY2(match.hasMatch(), qPrintable(err));
+    QNetworkAccessManager nam;
+    auto get = [&](const QString &requestId) {
+        QNetworkRequest request(QUrl(match.captured(1) + QStringLiteral("/healthz")));
+        request.setRawHeader("X-Request-Id", requestId.toLatin1());
+        QNetworkReply *reply = nam.get(request);
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        delete reply;
+    };
+    // Buffered, but written soon: the line arrives while the server keeps running.
+    get(QStringLiteral("first"));
+    QString out;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (out += QString::fromUtf8(process.readAllStandardOutput())).contains(QStringLiteral("\"first\"")),
+        10000);
+    // Lines still waiting in the buffer when SIGTERM comes are written before the process ends.
+    for (int i = 0; i < 5; ++i)
+        get(QStringLiteral("burst-%1").arg(i));
+    process.terminate();
+    const CliRun r = test::CliRunner::finish(process);
+    QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.all()));
+    out += r.out;
+    const QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 6);
+    for (int i = 0; i < 5; ++i) {
+        const QJsonObject line = QJsonDocument::fromJson(lines.value(i + 1).toUtf8()).object();
+        QCOMPARE(line.value(QStringLiteral("request_id")).toString(), QStringLiteral("burst-%1").arg(i));
+        QCOMPARE(line.value(QStringLiteral("path")).toString(), QStringLiteral("/healthz"));
+        QCOMPARE(line.value(QStringLiteral("status")).toInt(), 200);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestAdminCli)
