@@ -150,6 +150,41 @@ void rename(RouteContext &ctx, const CallPtr &call)
              });
 }
 
+/// "Edit and resend", as the console does it: a new conversation holding the messages before user
+/// message `message_id`; the client then sends the edited text to it with POST /chat/{flow}.
+void fork(RouteContext &ctx, const CallPtr &call)
+{
+    const std::optional<QString> tenant = callTenant(call);
+    if (!tenant)
+        return;
+    auto body = call->jsonBody();
+    if (!proceed(call, body) || !proceed(call, onlyKnownFields(body.value(), {QStringLiteral("message_id")})))
+        return;
+    const QJsonValue messageId = body->value(QStringLiteral("message_id"));
+    // JSON numbers are doubles: a whole number in the exactly representable range, nothing else.
+    constexpr double kMaxExactInteger = 9007199254740991.0;
+    if (!messageId.isDouble() || messageId.toDouble() < 1 || messageId.toDouble() > kMaxExactInteger ||
+        messageId.toDouble() != static_cast<double>(static_cast<qint64>(messageId.toDouble()))) {
+        call->sendError(
+            core::ErrorCode::InvalidArgument,
+            QStringLiteral("message_id: must be the id of one of the conversation's user messages "
+                           "(a whole number)"),
+            {{QStringLiteral("field"), QStringLiteral("message_id")}});
+        return;
+    }
+    const QString tenantId = tenant.value();
+    ctx.then(call,
+             ctx.service().forkConversation(tenantId, call->pathParam(QStringLiteral("id")),
+                                            static_cast<qint64>(messageId.toDouble())),
+             [&ctx, call, tenantId](const core::Conversation &c) {
+                 ctx.audit(call, QStringLiteral("conversation.fork"), tenantId, resource(call));
+                 call->sendJson(201, json::conversation(c),
+                                {{QByteArrayLiteral("Location"),
+                                  QByteArrayLiteral("/conversations/") +
+                                      c.conversationId.toString(QUuid::WithoutBraces).toLatin1()}});
+             });
+}
+
 void remove(RouteContext &ctx, const CallPtr &call)
 {
     const std::optional<QString> tenant = callTenant(call);
@@ -247,6 +282,23 @@ void registerConversationRoutes(Router &router, RouteContext &ctx)
                           jsonBody(object({{QStringLiteral("title"), string()}}, {QStringLiteral("title")}),
                                    QJsonObject{{QStringLiteral("title"), QStringLiteral("Paris trip")}})),
                 {}});
+    router.add(
+        {"POST",
+         QStringLiteral("/conversations/{id}/fork"),
+         Access::Member,
+         [&ctx](const CallPtr &c) { fork(ctx, c); },
+         operation(
+             QStringLiteral("Edit and resend: a new conversation with the messages before user message "
+                            "message_id (metadata.forked_from names the original and the message); "
+                            "the original is unchanged. Then send the edited text to the new one."),
+             tag,
+             {{QStringLiteral("201"),
+               jsonResponse(QStringLiteral("the new conversation"), ref(QStringLiteral("Conversation")),
+                            examples::conversation())}},
+             {tenantParam()},
+             jsonBody(object({{QStringLiteral("message_id"), integer()}}, {QStringLiteral("message_id")}),
+                      QJsonObject{{QStringLiteral("message_id"), 42}})),
+         {}});
     router.add({"DELETE",
                 QStringLiteral("/conversations/{id}"),
                 Access::TenantAdmin,

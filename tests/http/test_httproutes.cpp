@@ -51,6 +51,7 @@ private Q_SLOTS:
     void tenantRoutes();
     void runRoutes();
     void pagingAndSearch();
+    void forkCopiesTheHistoryBeforeAUserMessage();
 
 private:
     /// A conversation of `tenant` with one user and one assistant message.
@@ -115,6 +116,60 @@ QUuid TestHttpRoutes::seedConversation(const QString &tenant, const QString &use
     if (!saved)
         return {};
     return c->conversationId;
+}
+
+void TestHttpRoutes::forkCopiesTheHistoryBeforeAUserMessage()
+{
+    const QUuid id = seedConversation(m_a, QStringLiteral("first question"));
+    QVERIFY(!id.isNull());
+    db::NewMessage second;
+    second.role = core::Role::User;
+    second.content = QStringLiteral("second question");
+    AGENCY_VERIFY_OK(test::await(m_fx->engine().conversations().saveMessages(m_a, id, {second})));
+    const QString member = m_fx->createKey(m_a);
+    const QString path = QStringLiteral("/conversations/") + idOf(id);
+    const QJsonArray before =
+        m_fx->get(path + QStringLiteral("/messages"), member).json()[QStringLiteral("items")].toArray();
+    QCOMPARE(before.size(), 3);
+    const qint64 secondId = before.at(2)[QStringLiteral("id")].toInteger();
+    const qint64 replyId = before.at(1)[QStringLiteral("id")].toInteger();
+
+    const HttpReply forked = m_fx->postJson(path + QStringLiteral("/fork"), member,
+                                            QJsonObject{{QStringLiteral("message_id"), secondId}});
+    AGENCY_COMPARE_STATUS(forked, 201);
+    const QString copy = forked.json()[QStringLiteral("conversation_id")].toString();
+    QVERIFY(!copy.isEmpty() && copy != idOf(id));
+    QCOMPARE(forked
+                 .json()[QStringLiteral("metadata")][QStringLiteral("forked_from")]
+                        [QStringLiteral("conversation_id")]
+                 .toString(),
+             idOf(id));
+    const QJsonArray copied =
+        m_fx->get(QStringLiteral("/conversations/") + copy + QStringLiteral("/messages"), member)
+            .json()[QStringLiteral("items")]
+            .toArray();
+    QCOMPARE(copied.size(), 2); // the messages before the forked one
+    QCOMPARE(copied.at(0)[QStringLiteral("content")].toString(), QStringLiteral("first question"));
+    QCOMPARE(copied.at(1)[QStringLiteral("content")].toString(), QStringLiteral("It is sunny."));
+    // The original is unchanged.
+    QCOMPARE(m_fx->get(path + QStringLiteral("/messages"), member).json()[QStringLiteral("items")].toArray(),
+             before);
+
+    // Only at a user message, with a whole-number id, in the caller's own tenant.
+    AGENCY_COMPARE_STATUS(m_fx->postJson(path + QStringLiteral("/fork"), member,
+                                         QJsonObject{{QStringLiteral("message_id"), replyId}}),
+                          422);
+    for (const QJsonValue &bad : {QJsonValue(QStringLiteral("7")), QJsonValue(1.5), QJsonValue(0)}) {
+        const HttpReply r = m_fx->postJson(path + QStringLiteral("/fork"), member,
+                                           QJsonObject{{QStringLiteral("message_id"), bad}});
+        AGENCY_COMPARE_STATUS(r, 422);
+        QCOMPARE(
+            r.json()[QStringLiteral("error")][QStringLiteral("details")][QStringLiteral("field")].toString(),
+            QStringLiteral("message_id"));
+    }
+    AGENCY_COMPARE_STATUS(m_fx->postJson(path + QStringLiteral("/fork"), m_fx->createKey(m_b),
+                                         QJsonObject{{QStringLiteral("message_id"), secondId}}),
+                          404);
 }
 
 void TestHttpRoutes::tenantKeyNeverSeesAnotherTenant()
