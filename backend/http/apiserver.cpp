@@ -1,5 +1,6 @@
 #include "apiserver.h"
 
+#include "accesslogline.h"
 #include "connectiongate.h"
 #include "errorbody.h"
 #include "openapi.h"
@@ -7,7 +8,6 @@
 #include "service/agencyservice.h"
 
 #include <QAbstractHttpServer>
-#include <QDateTime>
 #include <QHttpServerRequest>
 #include <QJsonDocument>
 #include <QPromise>
@@ -277,20 +277,7 @@ void ApiServer::finished(const ApiCall &call, QTcpSocket *socket)
         m_metrics.recordRateLimitRefusal(QStringLiteral("tokens"));
     if (!m_config.accessLog)
         return;
-    const core::Principal &p = call.principal();
-    const QString tenant = !call.logTenant().isEmpty() ? call.logTenant() : p.tenantId;
-    QJsonObject line{{QStringLiteral("ts"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-                     {QStringLiteral("method"), QString::fromLatin1(call.method())},
-                     {QStringLiteral("path"), call.path()},
-                     {QStringLiteral("status"), status},
-                     {QStringLiteral("duration_ms"), call.elapsedMs()},
-                     {QStringLiteral("request_id"), call.requestId()},
-                     {QStringLiteral("client"), call.peer().toString()}};
-    if (!tenant.isEmpty())
-        line.insert(QStringLiteral("tenant"), tenant);
-    if (!p.keyId.isEmpty())
-        line.insert(QStringLiteral("key_id"), p.keyId);
-    m_config.accessLog(QJsonDocument(line).toJson(QJsonDocument::Compact));
+    m_config.accessLog(accessLogLine(call, status));
 }
 
 QFuture<void> ApiServer::stop()

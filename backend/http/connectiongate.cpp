@@ -144,18 +144,21 @@ void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizet
                QStringLiteral("the request headers exceed %1 bytes").arg(m_config.maxHeaderBytes));
         return;
     }
-    const QList<QByteArray> lines = c.headerBytes.left(headerEnd).split('\n');
-    for (const QByteArray &raw : lines) {
-        const QByteArray line = raw.trimmed();
+    // Views, not copies: this runs once per request, before QHttpServer parses the same bytes.
+    const QByteArrayView headers = QByteArrayView(c.headerBytes).first(headerEnd);
+    for (qsizetype start = 0; start < headers.size();) {
+        qsizetype end = headers.indexOf('\n', start);
+        if (end < 0)
+            end = headers.size();
+        const QByteArrayView line = headers.sliced(start, end - start).trimmed();
+        start = end + 1;
         const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
+        if (colon <= 0 || line.first(colon).trimmed().compare("content-length", Qt::CaseInsensitive) != 0)
             continue;
-        if (line.left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0) {
-            bool ok = false;
-            c.bodyExpected = line.mid(colon + 1).trimmed().toLongLong(&ok);
-            if (!ok)
-                c.bodyExpected = -1;
-        }
+        bool ok = false;
+        c.bodyExpected = line.sliced(colon + 1).trimmed().toLongLong(&ok);
+        if (!ok)
+            c.bodyExpected = -1;
     }
     if (c.bodyExpected > m_config.maxBodyBytes) {
         refuse(socket, c, 413, "payload_too_large",

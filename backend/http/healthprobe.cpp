@@ -26,6 +26,7 @@ void HealthProbe::finish(const core::Result<service::Health> &result)
 {
     m_last = result;
     m_lastAge.start();
+    ++m_generation;
     std::vector<Callback> waiting;
     waiting.swap(m_waiting);
     for (Callback &callback : waiting)

@@ -27,6 +27,9 @@ public:
     HealthProbe(service::AgencyService &service, QObject *threadContext, int maxAgeMs);
 
     void check(Callback callback);
+    /// Changes whenever a new check result is in (so an answer built from the result may be kept
+    /// until it does). Read it inside the callback: it then belongs to the result passed.
+    quint64 generation() const { return m_generation; }
 
 private:
     void finish(const core::Result<service::Health> &result);
@@ -37,6 +40,7 @@ private:
     std::optional<core::Result<service::Health>> m_last;
     QElapsedTimer m_lastAge;
     std::vector<Callback> m_waiting;
+    quint64 m_generation = 0;
 };
 
 } // namespace agency::http

@@ -4,6 +4,9 @@
 #include "service/agencyservice.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
+
+#include <memory>
 
 namespace agency::http {
 
@@ -23,33 +26,56 @@ QJsonObject type(const QString &name)
     return {{QStringLiteral("type"), name}};
 }
 
-void health(RouteContext &ctx, const CallPtr &call)
+/// The last /health answer, kept while neither the check's result nor the stopping flag changes:
+/// building and serializing the body cost more than the rest of the request (profiled), and load
+/// balancers ask many times a second.
+struct HealthAnswer
+{
+    quint64 generation = 0;
+    bool stopping = false;
+    int status = 0; ///< 0: nothing built yet
+    QByteArray body;
+};
+
+QByteArray healthBody(const core::Result<service::Health> &health, bool stopping, int *status)
+{
+    QJsonArray providers;
+    const QList<core::ProviderInfo> infos = health ? health->providers : QList<core::ProviderInfo>{};
+    for (const auto &p : infos) {
+        providers.append(QJsonObject{{QStringLiteral("name"), p.name},
+                                     {QStringLiteral("configured"), p.configured},
+                                     {QStringLiteral("default_model"), p.defaultModel}});
+    }
+    const bool dbOk = health && health->databaseOk;
+    QJsonArray failing;
+    if (!dbOk)
+        failing.append(QStringLiteral("database"));
+    if (stopping)
+        failing.append(QStringLiteral("server_stopping"));
+    const QJsonObject body{
+        {QStringLiteral("status"), failing.isEmpty() ? QStringLiteral("ok") : QStringLiteral("degraded")},
+        {QStringLiteral("failing"), failing},
+        {QStringLiteral("database"),
+         QJsonObject{{QStringLiteral("ok"), dbOk},
+                     {QStringLiteral("error"), health ? health->databaseError : health.error().message}}},
+        {QStringLiteral("default_provider"), health ? health->defaultProvider : QString()},
+        {QStringLiteral("providers"), providers}};
+    // Degraded is not healthy: load balancers must see it (the seed said 200).
+    *status = failing.isEmpty() ? 200 : 503;
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+void health(RouteContext &ctx, const CallPtr &call, const std::shared_ptr<HealthAnswer> &last)
 {
     const bool stopping = ctx.turns().stopping();
-    ctx.health().check([call, stopping](const core::Result<service::Health> &health) {
-        QJsonArray providers;
-        const QList<core::ProviderInfo> infos = health ? health->providers : QList<core::ProviderInfo>{};
-        for (const auto &p : infos) {
-            providers.append(QJsonObject{{QStringLiteral("name"), p.name},
-                                         {QStringLiteral("configured"), p.configured},
-                                         {QStringLiteral("default_model"), p.defaultModel}});
+    ctx.health().check([&ctx, call, stopping, last](const core::Result<service::Health> &health) {
+        const quint64 generation = ctx.health().generation();
+        if (last->status == 0 || last->generation != generation || last->stopping != stopping) {
+            last->body = healthBody(health, stopping, &last->status);
+            last->generation = generation;
+            last->stopping = stopping;
         }
-        const bool dbOk = health && health->databaseOk;
-        QJsonArray failing;
-        if (!dbOk)
-            failing.append(QStringLiteral("database"));
-        if (stopping)
-            failing.append(QStringLiteral("server_stopping"));
-        QJsonObject body{
-            {QStringLiteral("status"), failing.isEmpty() ? QStringLiteral("ok") : QStringLiteral("degraded")},
-            {QStringLiteral("failing"), failing},
-            {QStringLiteral("database"),
-             QJsonObject{{QStringLiteral("ok"), dbOk},
-                         {QStringLiteral("error"), health ? health->databaseError : health.error().message}}},
-            {QStringLiteral("default_provider"), health ? health->defaultProvider : QString()},
-            {QStringLiteral("providers"), providers}};
-        // Degraded is not healthy: load balancers must see it (the seed said 200).
-        call->sendJson(failing.isEmpty() ? 200 : 503, body);
+        call->sendBytes(last->status, QByteArrayLiteral("application/json"), last->body);
     });
 }
 
@@ -82,18 +108,19 @@ void registerSystemRoutes(Router &router, RouteContext &ctx)
     degraded.insert(QStringLiteral("database"),
                     QJsonObject{{QStringLiteral("ok"), false},
                                 {QStringLiteral("error"), QStringLiteral("connection refused")}});
-    router.add({"GET",
-                QStringLiteral("/health"),
-                Access::Public,
-                [&ctx](const CallPtr &call) { health(ctx, call); },
-                oa::operation(
-                    QStringLiteral("Readiness: 200 when the database answers, 503 naming what fails"),
-                    QStringLiteral("system"),
-                    {{QStringLiteral("200"), oa::jsonResponse(QStringLiteral("healthy"),
-                                                              oa::ref(QStringLiteral("Health")), healthy)},
-                     {QStringLiteral("503"), oa::jsonResponse(QStringLiteral("degraded"),
-                                                              oa::ref(QStringLiteral("Health")), degraded)}}),
-                {}});
+    router.add(
+        {"GET",
+         QStringLiteral("/health"),
+         Access::Public,
+         [&ctx, last = std::make_shared<HealthAnswer>()](const CallPtr &call) { health(ctx, call, last); },
+         oa::operation(
+             QStringLiteral("Readiness: 200 when the database answers, 503 naming what fails"),
+             QStringLiteral("system"),
+             {{QStringLiteral("200"),
+               oa::jsonResponse(QStringLiteral("healthy"), oa::ref(QStringLiteral("Health")), healthy)},
+              {QStringLiteral("503"),
+               oa::jsonResponse(QStringLiteral("degraded"), oa::ref(QStringLiteral("Health")), degraded)}}),
+         {}});
 
     const QJsonObject ok{{QStringLiteral("status"), QStringLiteral("ok")}};
     router.add({"GET",

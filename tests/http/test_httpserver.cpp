@@ -4,10 +4,13 @@
 // the routes served.
 
 #include "db/dbexecutor.h"
+#include "http/accesslogline.h"
 #include "httpfixture.h"
 #include "jsonschemavalidator.h"
 
+#include <QDateTime>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QScopeGuard>
 #include <QSemaphore>
 #include <QSet>
@@ -45,6 +48,7 @@ private Q_SLOTS:
     void nonLoopbackNeedsAKey();
     void noAuthOnlyOnLoopback();
     void accessLogHasNoSecrets();
+    void accessLogStringsAreValidJson();
     void openApiListsExactlyTheServedRoutes();
     void openApiExamplesValidate();
 
@@ -400,6 +404,23 @@ void TestHttpServer::noAuthOnlyOnLoopback()
     AGENCY_VERIFY_OK(test::await(local.listen(QHostAddress::LocalHostIPv6, 0)));
 }
 
+void TestHttpServer::accessLogStringsAreValidJson()
+{
+    // The access log writes its JSON by hand: any text must come back unchanged through a parser.
+    const QString tricky = QStringLiteral("quote\" back\\ nl\n tab\t bell\x01 del\x7f é 😀 \u2028");
+    QByteArray out = "[";
+    http::appendJsonString(out, tricky);
+    out += ",";
+    http::appendJsonString(out, QString());
+    out += "]";
+    QJsonParseError error{};
+    const QJsonArray parsed = QJsonDocument::fromJson(out, &error).array();
+    QVERIFY2(error.error == QJsonParseError::NoError,
+             qPrintable(error.errorString() + QString::fromUtf8(out)));
+    QCOMPARE(parsed.at(0).toString(), tricky);
+    QCOMPARE(parsed.at(1).toString(), QString());
+}
+
 void TestHttpServer::accessLogHasNoSecrets()
 {
     makeServer();
@@ -417,6 +438,12 @@ void TestHttpServer::accessLogHasNoSecrets()
     QCOMPARE(line.value(QStringLiteral("key_id")).toString(), keyId);
     QCOMPARE(line.value(QStringLiteral("request_id")).toString(), QStringLiteral("log-check-1"));
     QVERIFY(line.contains(QStringLiteral("duration_ms")));
+    QCOMPARE(line.value(QStringLiteral("client")).toString(), QStringLiteral("127.0.0.1"));
+    const QDateTime ts =
+        QDateTime::fromString(line.value(QStringLiteral("ts")).toString(), Qt::ISODateWithMs);
+    QVERIFY2(ts.isValid() && ts.timeSpec() == Qt::UTC,
+             qPrintable(line.value(QStringLiteral("ts")).toString()));
+    QVERIFY(qAbs(ts.msecsTo(QDateTime::currentDateTimeUtc())) < 60000);
     for (const QJsonObject &l : m_fx->accessLog())
         QVERIFY(!QJsonDocument(l).toJson().contains(key.toUtf8()));
 }
