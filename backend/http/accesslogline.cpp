@@ -3,7 +3,10 @@
 #include "apicall.h"
 
 #include <QDateTime>
+#include <QUuid>
 
+#include <array>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -11,57 +14,103 @@ namespace agency::http {
 
 namespace {
 
-/// Now as ISO 8601 UTC with milliseconds, as Qt::ISODateWithMs writes it ("…T19:59:07.123Z").
-void appendTimestamp(QByteArray &out)
+void appendNumber(QByteArray &out, qint64 value)
 {
-    const qint64 ms = QDateTime::currentMSecsSinceEpoch();
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                                static_cast<int>(ms % 1000));
-    out.append(text, n);
+    std::array<char, 24> digits{};
+    const auto result = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+    out.append(digits.data(), result.ptr - digits.data());
+}
+
+void appendEscaped(QByteArray &out, unsigned char byte)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (byte == '"' || byte == '\\') {
+        out += '\\';
+        out += char(byte);
+    } else if (byte < 0x20) {
+        out += "\\u00";
+        out += hex[byte >> 4];
+        out += hex[byte & 0xf];
+    } else {
+        out += char(byte);
+    }
+}
+
+QRandomGenerator64 seededFromTheSystem()
+{
+    std::array<quint32, 4> seed{};
+    QRandomGenerator::system()->fillRange(seed.data(), seed.size());
+    return QRandomGenerator64(seed.data(), static_cast<qsizetype>(seed.size()));
 }
 
 } // namespace
 
 void appendJsonString(QByteArray &out, const QString &text)
 {
-    static const char hex[] = "0123456789abcdef";
     out += '"';
-    const QByteArray utf8 = text.toUtf8();
-    for (const char c : utf8) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (byte < 0x20) {
-            out += "\\u00";
-            out += hex[byte >> 4];
-            out += hex[byte & 0xf];
-        } else {
-            out += c;
-        }
+    bool ascii = true;
+    for (const QChar c : text)
+        ascii = ascii && c.unicode() < 0x80;
+    if (ascii) { // the usual case (paths, ids, addresses): no UTF-8 conversion
+        for (const QChar c : text)
+            appendEscaped(out, static_cast<unsigned char>(c.unicode()));
+    } else {
+        const QByteArray utf8 = text.toUtf8();
+        for (const char c : utf8)
+            appendEscaped(out, static_cast<unsigned char>(c));
     }
     out += '"';
 }
 
-QByteArray accessLogLine(const ApiCall &call, int status)
+RequestLogFormat::RequestLogFormat() : m_random(seededFromTheSystem()) {}
+
+void RequestLogFormat::appendTimestamp(QByteArray &out)
+{
+    const qint64 ms = QDateTime::currentMSecsSinceEpoch();
+    const qint64 second = ms / 1000;
+    if (second != m_second) { // the date part changes once a second; format it only then
+        const std::time_t seconds = static_cast<std::time_t>(second);
+        std::tm utc{};
+        gmtime_r(&seconds, &utc);
+        char text[32];
+        const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.", utc.tm_year + 1900,
+                                    utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+        m_secondText = QByteArray(text, n);
+        m_second = second;
+    }
+    out += m_secondText;
+    const int millis = static_cast<int>(ms % 1000);
+    out += char('0' + millis / 100);
+    out += char('0' + millis / 10 % 10);
+    out += char('0' + millis % 10);
+    out += 'Z';
+}
+
+QString RequestLogFormat::newRequestId()
+{
+    std::array<quint64, 2> words{m_random.generate64(), m_random.generate64()};
+    QByteArray bytes(reinterpret_cast<const char *>(words.data()), 16);
+    bytes[6] = char((bytes[6] & 0x0f) | 0x40); // version 4
+    bytes[8] = char((bytes[8] & 0x3f) | 0x80); // RFC 4122 variant
+    return QUuid::fromRfc4122(bytes).toString(QUuid::WithoutBraces);
+}
+
+QByteArray RequestLogFormat::line(const ApiCall &call, int status)
 {
     const core::Principal &p = call.principal();
     const QString &tenant = !call.logTenant().isEmpty() ? call.logTenant() : p.tenantId;
     QByteArray line;
-    line.reserve(256);
+    line.reserve(320);
     line += "{\"ts\":\"";
     appendTimestamp(line);
-    line += "\",\"method\":";
-    appendJsonString(line, QString::fromLatin1(call.method()));
-    line += ",\"path\":";
+    line += "\",\"method\":\"";
+    line += call.method(); // one of a fixed set of names
+    line += "\",\"path\":";
     appendJsonString(line, call.path());
-    line += ",\"status\":" + QByteArray::number(status);
-    line += ",\"duration_ms\":" + QByteArray::number(call.elapsedMs());
+    line += ",\"status\":";
+    appendNumber(line, status);
+    line += ",\"duration_ms\":";
+    appendNumber(line, call.elapsedMs());
     line += ",\"request_id\":";
     appendJsonString(line, call.requestId());
     line += ",\"client\":";

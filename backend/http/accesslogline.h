@@ -1,16 +1,36 @@
 #pragma once
 
 #include <QByteArray>
+#include <QRandomGenerator>
+#include <QString>
 
 namespace agency::http {
 
 class ApiCall;
 
-/// The access-log line for an answered call: one compact JSON object (no newline) with ts, method,
-/// path, status, duration_ms, request_id, client and, when known, tenant and key_id. Written by
-/// hand rather than through QJsonObject: it is built once per request, and the generic path cost
-/// a measurable share of a small request (see README "Benchmarks").
-QByteArray accessLogLine(const ApiCall &call, int status);
+/// Writes what the server says about each request, by hand rather than through QJsonObject and
+/// QUuid: it runs once per request, and the generic paths cost a measurable share of a small
+/// request (README "Benchmarks", server). Thread affinity: the server thread.
+class RequestLogFormat
+{
+public:
+    RequestLogFormat();
+
+    /// The access-log line for an answered call: one compact JSON object (no newline) with ts
+    /// (ISO 8601 UTC, milliseconds), method, path, status, duration_ms, request_id, client and,
+    /// when known, tenant and key_id.
+    QByteArray line(const ApiCall &call, int status);
+    /// A new request id: a random (version 4) UUID. Unique, not secret, so it comes from a seeded
+    /// generator instead of the system's entropy source.
+    QString newRequestId();
+
+private:
+    void appendTimestamp(QByteArray &out);
+
+    QRandomGenerator64 m_random;
+    qint64 m_second = -1;    ///< the second m_secondText was formatted for
+    QByteArray m_secondText; ///< "2026-11-29T20:16:03."
+};
 
 /// `text` as a JSON string literal (quotes included), UTF-8, with ", \ and control characters
 /// escaped.

@@ -1,6 +1,5 @@
 #include "apiserver.h"
 
-#include "accesslogline.h"
 #include "connectiongate.h"
 #include "errorbody.h"
 #include "openapi.h"
@@ -11,10 +10,8 @@
 #include <QHttpServerRequest>
 #include <QJsonDocument>
 #include <QPromise>
-#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QUuid>
 
 namespace agency::http {
 
@@ -43,13 +40,18 @@ private:
 namespace {
 
 /// The client's X-Request-Id when it is a sane token, else a new UUID.
-QString requestIdFor(const QHttpServerRequest &request)
+QString requestIdFor(const QHttpServerRequest &request, RequestLogFormat &format)
 {
-    static const QRegularExpression token(QStringLiteral("^[A-Za-z0-9._:-]{1,128}$"));
-    const QString given = QString::fromLatin1(request.value(QByteArrayLiteral("X-Request-Id")));
-    if (token.match(given).hasMatch())
-        return given;
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const QByteArray given = request.value(QByteArrayLiteral("X-Request-Id"));
+    if (given.isEmpty() || given.size() > 128)
+        return format.newRequestId();
+    for (const char c : given) {
+        const bool sane = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                          c == '.' || c == '_' || c == ':' || c == '-';
+        if (!sane)
+            return format.newRequestId();
+    }
+    return QString::fromLatin1(given);
 }
 
 bool allowed(Access access, const core::Principal &p)
@@ -169,7 +171,7 @@ void ApiServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     if (m_gate)
         m_gate->requestDispatched(socket);
-    auto call = std::make_shared<ApiCall>(request, socket, requestIdFor(request));
+    auto call = std::make_shared<ApiCall>(request, socket, requestIdFor(request, m_logFormat));
     QPointer<ApiServer> self(this);
     QPointer<QTcpSocket> guardedSocket(socket);
     call->setFinishedHook([self, guardedSocket](const ApiCall &c) {
@@ -277,7 +279,7 @@ void ApiServer::finished(const ApiCall &call, QTcpSocket *socket)
         m_metrics.recordRateLimitRefusal(QStringLiteral("tokens"));
     if (!m_config.accessLog)
         return;
-    m_config.accessLog(accessLogLine(call, status));
+    m_config.accessLog(m_logFormat.line(call, status));
 }
 
 QFuture<void> ApiServer::stop()

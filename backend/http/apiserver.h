@@ -1,5 +1,6 @@
 #pragma once
 
+#include "accesslogline.h"
 #include "auththrottle.h"
 #include "core/future.h"
 #include "metrics.h"
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<RouteContext> m_context;
     std::unique_ptr<HttpFrontend> m_frontend;
     QPointer<ConnectionGate> m_gate; ///< owned by m_frontend once bound
+    RequestLogFormat m_logFormat;
     bool m_stopping = false;
 };
 
