@@ -15,6 +15,10 @@
 # latency each adds over the provider alone (ours, which stores every turn durably, at most 2x
 # Portkey's, which stores nothing), at 64 connections requests/s (ours at least Portkey's).
 #
+# Every measurement is repeated BENCH_REPEATS times (default 3), the routes compared taking turns,
+# and the table shows medians: on a shared machine one window of a few seconds can be slowed by
+# whatever else runs, and interleaving spreads that over both sides of a ratio.
+#
 # Usage: bench/bench_server.sh BUILD_DIR [--compare-gateway]   (BENCH_SECONDS per run, default 5)
 set -euo pipefail
 
@@ -26,6 +30,7 @@ case "${2:-}" in
   *) echo "unknown option: $2 (the only option is --compare-gateway)" >&2; exit 2 ;;
 esac
 SECONDS_PER_RUN=${BENCH_SECONDS:-5}
+REPEATS=${BENCH_REPEATS:-3}
 CONNECTIONS=(1 64 256)
 command -v wrk >/dev/null || { echo "wrk is missing: run ./dev setup" >&2; exit 2; }
 if [ "$COMPARE_GATEWAY" = 1 ]; then
@@ -105,9 +110,9 @@ sample_memory() { # while wrk runs: the server's peak RSS
   done
 }
 
-ROWS=()
-declare -A RPS P50
-run() { # label url script connections
+declare -A SAMPLES PEAKS BAD
+LABELS=()
+run() { # label url script connections: one wrk window; its numbers join the label's samples
   local label=$1 url=$2 script=$3 conns=$4 threads=2
   [ "$conns" -lt 2 ] && threads=1
   wrk -t"$threads" -c"$conns" -d"${SECONDS_PER_RUN}s" --latency -s "$script" "$url" >"$WORK/wrk.out" 2>&1 &
@@ -115,18 +120,24 @@ run() { # label url script connections
   PEAK_MB=$(rss_mb "$SERVER_PID")
   sample_memory "$wrk_pid"
   wait "$wrk_pid" || { cat "$WORK/wrk.out" >&2; exit 1; }
-  local rps p50 p99 bad
+  local rps p50 p99 bad key="$label/$conns"
   rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$WORK/wrk.out")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/wrk.out")")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")")
   bad=$(awk '/^non2xx/ {print $2}' "$WORK/wrk.out")
-  RPS["$label/$conns"]=$rps
-  P50["$label/$conns"]=$p50
-  ROWS+=("| $label | $conns | $rps | $p50 | $p99 | ${bad:-0} | $PEAK_MB |")
+  [ -n "${SAMPLES[$key]+set}" ] || LABELS+=("$key")
+  SAMPLES["$key"]+="$rps $p50 $p99"$'\n'
+  BAD["$key"]=$(( ${BAD[$key]:-0} + ${bad:-0} ))
+  PEAKS["$key"]=$(awk -v a="${PEAKS[$key]:-0}" -v b="$PEAK_MB" 'BEGIN { print (b > a ? b : a) }')
 }
 
 warm_up() { # url script: two seconds of traffic, not measured (JIT, caches, pools, prepared statements)
   wrk -t2 -c16 -d2s -s "$2" "$1" >/dev/null 2>&1 || true
+}
+
+median() { # key column(1 rps, 2 p50, 3 p99)
+  printf '%s' "${SAMPLES[$1]}" | awk -v c="$2" 'NF { print $c }' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 CHAT_BODY='{"message":"Give me one short tip."}'
@@ -140,28 +151,36 @@ if [ "$COMPARE_GATEWAY" = 1 ]; then
   warm_up "http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions" "$WORK/gateway.lua"
 fi
 for conns in "${CONNECTIONS[@]}"; do
-  run "bare QHttpServer GET /health" "http://127.0.0.1:$BARE_PORT/health" "$WORK/get.lua" "$conns"
-  run "GET /health" "http://127.0.0.1:$PORT/health" "$WORK/get.lua" "$conns"
+  for _ in $(seq 1 "$REPEATS"); do
+    run "bare QHttpServer GET /health" "http://127.0.0.1:$BARE_PORT/health" "$WORK/get.lua" "$conns"
+    run "GET /health" "http://127.0.0.1:$PORT/health" "$WORK/get.lua" "$conns"
+  done
   export BENCH_BODY=$CHAT_BODY
   run "POST /chat/consulting" "http://127.0.0.1:$PORT/chat/consulting" "$WORK/post.lua" "$conns"
-  export BENCH_BODY=$OPENAI_BODY
-  run "POST /v1/chat/completions" "http://127.0.0.1:$PORT/v1/chat/completions" \
-    "$WORK/post.lua" "$conns"
-  if [ "$COMPARE_GATEWAY" = 1 ]; then
-    export BENCH_BODY=$PROVIDER_BODY
-    run "instant provider alone" "$OPENAI_BASE_URL/chat/completions" "$WORK/gateway.lua" "$conns"
-    run "Portkey gateway $GATEWAY_VERSION -> provider" "http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions" \
-      "$WORK/gateway.lua" "$conns"
-  fi
+  for _ in $(seq 1 "$REPEATS"); do
+    export BENCH_BODY=$OPENAI_BODY
+    run "POST /v1/chat/completions" "http://127.0.0.1:$PORT/v1/chat/completions" "$WORK/post.lua" "$conns"
+    if [ "$COMPARE_GATEWAY" = 1 ]; then
+      export BENCH_BODY=$PROVIDER_BODY
+      run "instant provider alone" "$OPENAI_BASE_URL/chat/completions" "$WORK/gateway.lua" "$conns"
+      run "Portkey gateway $GATEWAY_VERSION -> provider" \
+        "http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions" "$WORK/gateway.lua" "$conns"
+    fi
+  done
 done
 LOAD_MB=$(rss_mb "$SERVER_PID")
 
 echo
-echo "Server: $(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null), $(nproc) cores, ${SECONDS_PER_RUN} s per run, wrk on loopback"
+echo "Server: $(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null), $(nproc) cores, ${SECONDS_PER_RUN} s per run, medians of $REPEATS interleaved runs (chat/consulting: one), wrk on loopback"
 echo
 echo "| route | connections | requests/s | p50 ms | p99 ms | non-2xx | server RSS peak MB |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-printf '%s\n' "${ROWS[@]}"
+declare -A RPS P50
+for key in "${LABELS[@]}"; do
+  RPS["$key"]=$(median "$key" 1)
+  P50["$key"]=$(median "$key" 2)
+  echo "| ${key%/*} | ${key##*/} | $(printf '%.0f' "${RPS[$key]}") | ${P50[$key]} | $(median "$key" 3) | ${BAD[$key]} | ${PEAKS[$key]} |"
+done
 echo
 for conns in "${CONNECTIONS[@]}"; do
   bare=${RPS["bare QHttpServer GET /health/$conns"]}
