@@ -29,6 +29,7 @@ QByteArray rawErrorResponse(int status, const QByteArray &code, const QString &m
 ConnectionGate::ConnectionGate(const ServerConfig &config, QObject *parent)
     : QTcpServer(parent), m_config(config)
 {
+    m_clock.start();
 }
 
 ConnectionGate::~ConnectionGate() = default;
@@ -66,21 +67,37 @@ void ConnectionGate::incomingConnection(qintptr descriptor)
 
 void ConnectionGate::armTimer(QTcpSocket *, Connection &c)
 {
+    qint64 afterMs = -1;
     switch (c.phase) {
     case Connection::Phase::Idle:
-        if (c.pendingAnswers > 0)
-            c.timer->stop(); // a turn or a stream may legitimately take long
-        else
-            c.timer->start(m_config.idleTimeoutMs);
+        if (c.pendingAnswers == 0) // else a turn or a stream may legitimately take long
+            afterMs = m_config.idleTimeoutMs;
         break;
     case Connection::Phase::ReadingHeaders:
     case Connection::Phase::ReadingBody:
-        if (!c.timer->isActive())
-            c.timer->start(m_config.requestTimeoutMs);
+        afterMs = m_config.requestTimeoutMs;
         break;
     case Connection::Phase::Discarding:
-        c.timer->start(kDiscardMs);
+        afterMs = kDiscardMs;
         break;
+    }
+    setDeadline(c, afterMs);
+}
+
+void ConnectionGate::setDeadline(Connection &c, qint64 afterMs)
+{
+    // The deadline moves several times per request; restarting a QTimer each time cost more than
+    // the rest of a small request's handling (profiled). So the timer may fire early, never late:
+    // it is restarted only for a deadline earlier than its own, and when it fires before the
+    // deadline it waits for the rest (onTimer). Back-to-back requests then start no timer at all.
+    if (afterMs < 0) {
+        c.deadline = -1;
+        return;
+    }
+    c.deadline = m_clock.elapsed() + afterMs;
+    if (!c.timer->isActive() || c.timerDue > c.deadline) {
+        c.timer->start(static_cast<int>(afterMs));
+        c.timerDue = c.deadline;
     }
 }
 
@@ -97,7 +114,7 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
         if (c.bodyReceived > kMaxDiscardBytes)
             socket->disconnectFromHost();
         else
-            c.timer->start(kDiscardMs);
+            setDeadline(c, kDiscardMs);
         return;
     }
     const QByteArray data = socket->peek(socket->bytesAvailable());
@@ -108,7 +125,6 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
         c.headerBytes.clear();
         c.bodyExpected = -1;
         c.bodyReceived = 0;
-        c.timer->stop();
         armTimer(socket, c);
     }
     if (c.phase == Connection::Phase::ReadingHeaders) {
@@ -189,7 +205,6 @@ void ConnectionGate::requestDispatched(QTcpSocket *socket)
         return;
     it->pendingAnswers += 1;
     it->phase = Connection::Phase::Idle;
-    it->timer->stop();
     armTimer(socket, it.value());
 }
 
@@ -209,6 +224,15 @@ void ConnectionGate::onTimer(QTcpSocket *socket)
     if (it == m_connections.end())
         return;
     Connection &c = it.value();
+    if (c.deadline < 0)
+        return; // nothing is due (an answer is pending)
+    const qint64 now = m_clock.elapsed();
+    if (now < c.deadline) { // fired early (see setDeadline): wait for the rest
+        c.timer->start(static_cast<int>(c.deadline - now));
+        c.timerDue = c.deadline;
+        return;
+    }
+    c.deadline = -1;
     switch (c.phase) {
     case Connection::Phase::Idle:
         socket->disconnectFromHost();

@@ -2,6 +2,7 @@
 
 #include "serverconfig.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QPointer>
 #include <QTcpServer>
@@ -57,6 +58,8 @@ private:
         qint64 bodyReceived = 0;
         int pendingAnswers = 0;
         QTimer *timer = nullptr; ///< request timeout while receiving, idle timeout otherwise
+        qint64 deadline = -1;    ///< when the timeout is due (on m_clock); -1: none
+        qint64 timerDue = -1;    ///< when `timer` fires, never after `deadline`
     };
 
     void onReadyRead(QTcpSocket *socket);
@@ -64,10 +67,12 @@ private:
     void refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,
                 const QString &message);
     void armTimer(QTcpSocket *socket, Connection &c);
+    void setDeadline(Connection &c, qint64 afterMs);
     void onTimer(QTcpSocket *socket);
 
     const ServerConfig &m_config;
     QHash<QTcpSocket *, Connection> m_connections;
+    QElapsedTimer m_clock;
 };
 
 /// A complete HTTP/1.1 error answer with the agency's JSON body, for answers written outside a

@@ -9,6 +9,7 @@
 #include "jsonschemavalidator.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QScopeGuard>
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void hugeHeadersAre431();
     void slowRequestIs408();
     void idleKeepAliveIsClosed();
+    void slowRequestAfterAnAnsweredOneIs408();
     void connectionsOverTheLimitAre503();
     void nonLoopbackNeedsAKey();
     void noAuthOnlyOnLoopback();
@@ -350,6 +352,34 @@ void TestHttpServer::idleKeepAliveIsClosed()
     socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"status\":\"ok\"}"), 5000);
     // Then nothing: the server closes the idle connection.
+    QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 5000);
+}
+
+void TestHttpServer::slowRequestAfterAnAnsweredOneIs408()
+{
+    // The gate moves its deadlines without restarting timers; a stalled request on a connection
+    // that has served others (whose timer was armed for earlier deadlines) still times out.
+    http::ServerConfig config;
+    config.requestTimeoutMs = 300;
+    config.idleTimeoutMs = 60000;
+    makeServer(config);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fx->port());
+    QVERIFY(socket.waitForConnected(5000));
+    QByteArray received;
+    connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+    for (int i = 0; i < 3; ++i) {
+        received.clear();
+        socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"status\":\"ok\"}"), 5000);
+    }
+    received.clear();
+    QElapsedTimer stalled;
+    stalled.start();
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n"); // never finished
+    QTRY_VERIFY_WITH_TIMEOUT(received.contains("\r\n\r\n{"), 5000);
+    QVERIFY2(received.startsWith("HTTP/1.1 408 "), received.constData());
+    QVERIFY2(stalled.elapsed() >= 250, "the timeout fired before the request had its time");
     QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 5000);
 }
 
