@@ -18,6 +18,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QHash>
 #include <QProcess>
 #include <QTemporaryFile>
 #include <QTimer>
@@ -156,7 +157,8 @@ private:
 };
 
 /// pgbench with an insert-only script: the commit rate this database manages, for comparison.
-QString pgbenchInserts(const db::ConnectionParams &params, int clients, int seconds)
+/// Transactions per second, or -1 when pgbench failed.
+double pgbenchInserts(const db::ConnectionParams &params, int clients, int seconds)
 {
     QTemporaryFile script;
     script.open();
@@ -181,9 +183,53 @@ QString pgbenchInserts(const db::ConnectionParams &params, int clients, int seco
     run.waitForFinished((seconds + 60) * 1000);
     for (const QByteArray &line : run.readAll().split('\n')) {
         if (line.startsWith("tps ="))
-            return QString::fromUtf8(line.mid(6, line.indexOf('(') - 6)).trimmed();
+            return QString::fromUtf8(line.mid(6, line.indexOf('(') - 6)).trimmed().toDouble();
     }
-    return QStringLiteral("n/a (pgbench failed)");
+    return -1;
+}
+
+/// What a concurrency level measured, for the targets.
+struct Level
+{
+    double p50Ms = 0;
+    double p99Ms = 0;
+    double turnsPerSecond = 0;
+};
+
+QString verdict(bool met)
+{
+    return met ? QStringLiteral("PASS") : QStringLiteral("MISS");
+}
+
+/// The issue 12 / DESIGN.md §11 targets, each against a reference measured in this run.
+void printTargets(const QHash<int, Level> &levels, const QHash<int, double> &pgbenchTps)
+{
+    out(QStringLiteral("\nTargets (DESIGN.md §11):\n"));
+    out(QStringLiteral("| target | measured | verdict |\n|---|---:|---|"));
+    if (const auto one = levels.constFind(1); one != levels.cend()) {
+        out(QStringLiteral("| 1 client: p50 ≤ 2.0 ms | %1 ms | %2 |")
+                .arg(one->p50Ms, 0, 'f', 2)
+                .arg(verdict(one->p50Ms <= 2.0)));
+        out(QStringLiteral("| 1 client: p99 ≤ 5 ms | %1 ms | %2 |")
+                .arg(one->p99Ms, 0, 'f', 2)
+                .arg(verdict(one->p99Ms <= 5.0)));
+    }
+    const auto many = levels.constFind(64);
+    const double reference = pgbenchTps.value(64, -1);
+    if (many != levels.cend() && reference > 0) {
+        const double share = 100.0 * many->turnsPerSecond / reference;
+        out(QStringLiteral(
+                "| 64 clients: turns/s ≥ 35% of pgbench's 64-client inserts/s | %1 / %2 = %3% | %4 |")
+                .arg(many->turnsPerSecond, 0, 'f', 0)
+                .arg(reference, 0, 'f', 0)
+                .arg(share, 0, 'f', 1)
+                .arg(verdict(share >= 35.0)));
+    }
+    // A turn's answer is durable before the client gets it: at least one commit that waits for
+    // its disk flush, whose cost this line shows (one pgbench client commits one at a time).
+    if (const double single = pgbenchTps.value(1, -1); single > 0)
+        out(QStringLiteral("\nOne durable commit on this disk (1 / pgbench's 1-client rate): %1 ms")
+                .arg(1000.0 / single, 0, 'f', 2));
 }
 
 } // namespace
@@ -304,7 +350,7 @@ int main(int argc, char **argv)
     QList<int> levels;
     for (const QString &level : parser.value(clientsOpt).split(QLatin1Char(',')))
         levels.append(std::max(1, level.toInt()));
-    auto measure = [&](int clients, int count, qint64 providerUs, const QString &label) {
+    auto measure = [&](int clients, int count, qint64 providerUs, const QString &label) -> Level {
         const db::DbExecutor::Stats before = executor.stats();
         auto stats = Load(engine, clients, count, static_cast<int>(providerUs / 1000)).run(&seconds, &errors);
         const db::DbExecutor::Stats after = executor.stats();
@@ -323,9 +369,12 @@ int main(int argc, char **argv)
                 .arg(groups > 0 ? grouped / groups : 0.0, 0, 'f', 1)
                 .arg(jobs > 0 ? 100.0 * grouped / jobs : 0.0, 0, 'f', 0)
                 .arg(errors));
+        return {stats.percentileMs(50), stats.percentileMs(99),
+                static_cast<double>(stats.samplesUs.size()) / seconds};
     };
+    QHash<int, Level> measured;
     for (int clients : levels)
-        measure(clients, turns, 0, QString::number(clients));
+        measured.insert(clients, measure(clients, turns, 0, QString::number(clients)));
 
     // The same turns while the provider takes a model's time to answer: 64 conversations in
     // flight as in production, where the database and the engine see a steady load instead of
@@ -358,7 +407,14 @@ int main(int argc, char **argv)
     }
     out(QStringLiteral("\npgbench, insert-only script (one INSERT per transaction), same cluster:\n"));
     out(QStringLiteral("| pgbench clients | transactions/s |\n|---:|---:|"));
-    for (int clients : {1, 64})
-        out(QStringLiteral("| %1 | %2 |").arg(clients).arg(pgbenchInserts(params.value(), clients, 10)));
+    QHash<int, double> pgbenchTps;
+    for (int clients : {1, 64}) {
+        const double tps = pgbenchInserts(params.value(), clients, 10);
+        pgbenchTps.insert(clients, tps);
+        out(QStringLiteral("| %1 | %2 |")
+                .arg(clients)
+                .arg(tps > 0 ? QString::number(tps, 'f', 0) : QStringLiteral("n/a (pgbench failed)")));
+    }
+    printTargets(measured, pgbenchTps);
     return 0;
 }
