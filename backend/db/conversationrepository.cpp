@@ -119,6 +119,18 @@ core::Result<Statement> appendMessages(const QString &tenantId, const QUuid &con
         st.binds << uuidText(write->lease.turnId) << write->messageCountBefore;
     st.binds << (write ? QVariant(uuidText(write->lease.turnId)) : QVariant());
     st.binds += values;
+    // The provider call's usage row rides in the same statement, only when the conversation row
+    // was written (`c`), so it is stored exactly when the messages are.
+    QString usage;
+    if (write && write->usage) {
+        const UsageRow &u = *write->usage;
+        usage = QStringLiteral(
+            ", u AS (INSERT INTO llm_usage (tenant_id, conversation_id, provider, model, prompt_tokens, "
+            "completion_tokens, total_tokens, latency_ms, outcome, created_at) SELECT c.tenant_id, "
+            "c.conversation_id, ?, ?, ?, ?, ?, ?, ?, to_timestamp(?::bigint / 1000.0) FROM c)");
+        st.binds << u.provider << u.model << u.promptTokens << u.completionTokens << u.totalTokens
+                 << u.latencyMs << u.outcome << u.createdAtMs;
+    }
     // One statement: lock and bump the conversation (tenant-scoped), then insert every message
     // with the conversation's new activity time. No conversation row → nothing inserted.
     st.sql =
@@ -134,7 +146,7 @@ core::Result<Statement> appendMessages(const QString &tenantId, const QUuid &con
         rowsSql.join(QStringLiteral(", ")) +
         QStringLiteral(
             ") AS v(ord, role, content, tool_calls, tool_call_id, meta) ORDER BY v.ord RETURNING ") +
-        rows::kMessageColumns + QStringLiteral(") SELECT * FROM ins ORDER BY 1");
+        rows::kMessageColumns + QStringLiteral(")") + usage + QStringLiteral(" SELECT * FROM ins ORDER BY 1");
     return st;
 }
 

@@ -26,7 +26,8 @@ struct Statement
 
 /// The one statement that appends `messages` to a conversation: bumps the conversation (tenant
 /// scoped; with `write`, only while that turn holds the lease, renewing or releasing it) and
-/// inserts the messages with the conversation's new activity time, stamped with the turn id.
+/// inserts the messages with the conversation's new activity time, stamped with the turn id, and
+/// the write's usage row (TurnWrite::usage) when it has one.
 /// Returns the stored rows in order; none when the conversation (or the lease) is not there.
 /// Validates first.
 core::Result<Statement> appendMessages(const QString &tenantId, const QUuid &conversationId,

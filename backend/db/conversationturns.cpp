@@ -130,7 +130,7 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
                        "'user', ?, c.updated_at, ?::uuid FROM c RETURNING ") +
         rows::kMessageColumns + QStringLiteral(") SELECT c.message_count, ins.* FROM ins, c") +
         (r.create ? QString()
-                  : QStringLiteral(" UNION ALL (SELECT 0, ") + rows::kMessageColumns +
+                  : QStringLiteral(" UNION ALL (SELECT 0, ") + rows::kPromptMessageColumns +
                         QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
                                        "AND EXISTS (SELECT 1 FROM c) "
                                        "ORDER BY m.created_at DESC, m.id DESC LIMIT ?)"));
@@ -140,58 +140,57 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
                                 r.userMessage, holder}
                  : QVariantList{r.title,    holder,        leaseMs(r.lease), id, r.tenantId,
                                 r.flowType, r.userMessage, holder,           id, r.historyLimit - 1};
-    return m_executor.runGrouped<TurnOpening>(
-        lockKey(r.tenantId, r.create ? QUuid() : r.conversationId),
-        [=](DbConnection &conn) -> Result<TurnOpening> {
-            auto query = conn.exec(sql, binds, QStringLiteral("open turn"));
-            if (!query)
-                return query.error();
-            TurnOpening opened;
-            opened.conversationId = r.conversationId;
-            opened.created = r.create;
-            // The first column is the conversation's new message count on the stored row, 0 on
-            // the history rows.
-            bool stored = false;
-            while (query.value()->next()) {
-                if (const qint64 count = query.value()->value(0).toLongLong(); count > 0) {
-                    stored = true;
-                    opened.messageCount = count;
-                }
-                opened.history.append(rows::readMessage(*query.value(), 1));
+    auto job = [=](DbConnection &conn) -> Result<TurnOpening> {
+        auto query = conn.exec(sql, binds, QStringLiteral("open turn"));
+        if (!query)
+            return query.error();
+        TurnOpening opened;
+        opened.conversationId = r.conversationId;
+        opened.created = r.create;
+        // The first column is the conversation's new message count on the stored row, 0 on
+        // the history rows.
+        bool stored = false;
+        while (query.value()->next()) {
+            if (const qint64 count = query.value()->value(0).toLongLong(); count > 0) {
+                stored = true;
+                opened.messageCount = count;
             }
-            if (!stored) {
-                // Not found, another turn's lease, or this very opening stored already (a retry
-                // after its acknowledgement was lost): tell them apart.
-                auto state = conn.exec(
-                    QStringLiteral(
-                        "SELECT c.turn_holder IS NOT NULL AND c.turn_expires_at >= clock_timestamp(), "
-                        "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.conversation_id "
-                        "AND m.turn_id = ?::uuid), c.message_count FROM conversations c "
-                        "WHERE c.conversation_id = ?::uuid AND c.tenant_id = ? AND c.flow_type = ?"),
-                    {holder, id, r.tenantId, r.flowType}, QStringLiteral("open turn"));
-                if (!state)
-                    return state.error();
-                if (!state.value()->next())
-                    return notFound(r.conversationId);
-                if (!state.value()->value(1).toBool())
-                    return turnInProgress(r.conversationId);
-                opened.messageCount = state.value()->value(2).toLongLong();
-                auto history =
-                    conn.exec(QStringLiteral("SELECT ") + rows::kMessageColumns +
-                                  QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
-                                                 "ORDER BY m.created_at DESC, m.id DESC LIMIT ?"),
-                              {id, r.historyLimit}, QStringLiteral("open turn"));
-                if (!history)
-                    return history.error();
-                opened.history = readMessages(*history.value());
-            }
-            // The user message is the newest: it sorts last.
-            std::sort(opened.history.begin(), opened.history.end(),
-                      [](const core::Message &a, const core::Message &b) {
-                          return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
-                      });
-            return opened;
-        });
+            opened.history.append(rows::readMessage(*query.value(), 1));
+        }
+        if (!stored) {
+            // Not found, another turn's lease, or this very opening stored already (a retry
+            // after its acknowledgement was lost): tell them apart.
+            auto state = conn.exec(
+                QStringLiteral("SELECT c.turn_holder IS NOT NULL AND c.turn_expires_at >= clock_timestamp(), "
+                               "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.conversation_id "
+                               "AND m.turn_id = ?::uuid), c.message_count FROM conversations c "
+                               "WHERE c.conversation_id = ?::uuid AND c.tenant_id = ? AND c.flow_type = ?"),
+                {holder, id, r.tenantId, r.flowType}, QStringLiteral("open turn"));
+            if (!state)
+                return state.error();
+            if (!state.value()->next())
+                return notFound(r.conversationId);
+            if (!state.value()->value(1).toBool())
+                return turnInProgress(r.conversationId);
+            opened.messageCount = state.value()->value(2).toLongLong();
+            auto history = conn.exec(QStringLiteral("SELECT ") + rows::kPromptMessageColumns +
+                                         QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
+                                                        "ORDER BY m.created_at DESC, m.id DESC LIMIT ?"),
+                                     {id, r.historyLimit}, QStringLiteral("open turn"));
+            if (!history)
+                return history.error();
+            opened.history = readMessages(*history.value());
+        }
+        // The user message is the newest: it sorts last.
+        std::sort(opened.history.begin(), opened.history.end(),
+                  [](const core::Message &a, const core::Message &b) {
+                      return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
+                  });
+        return opened;
+    };
+    const QString key = lockKey(r.tenantId, r.create ? QUuid() : r.conversationId);
+    return r.deferFlush ? m_executor.runGroupedUnflushed<TurnOpening>(key, std::move(job))
+                        : m_executor.runGrouped<TurnOpening>(key, std::move(job));
 }
 
 Async<QList<core::Message>> ConversationRepository::saveTurnMessages(const QString &tenantId,

@@ -305,6 +305,22 @@ core::Status DbConnection::begin()
     return {};
 }
 
+core::Status DbConnection::beginUnflushed()
+{
+    // Sent as one simple-protocol script; the driver's own transaction() would cost a round trip
+    // of its own. commit() and rollback() work the same on either kind of transaction.
+    if (auto started = execScript(QStringLiteral("BEGIN; SET LOCAL synchronous_commit = off"),
+                                  QStringLiteral("begin transaction"));
+        !started) {
+        if (m_db.isOpen())
+            rollback(); // the BEGIN may have run before the SET failed
+        return started;
+    }
+    m_inTransaction = true;
+    m_transactionFailed = false;
+    return {};
+}
+
 core::Status DbConnection::commit()
 {
     bool committed = false;

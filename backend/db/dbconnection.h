@@ -74,6 +74,9 @@ public:
     core::Status execScript(const QString &sql, const QString &what);
 
     core::Status begin();
+    /// begin() for a transaction whose commit does not wait for the disk flush (SET LOCAL
+    /// synchronous_commit = off, one round trip with the BEGIN). See DbExecutor::runGroupedUnflushed().
+    core::Status beginUnflushed();
     core::Status commit();
     void rollback();
     bool inTransaction() const { return m_inTransaction; }

@@ -132,7 +132,10 @@ void DbExecutor::runGroup(DbConnection &conn, std::vector<TaskPtr> &group)
 {
     std::stable_sort(group.begin(), group.end(),
                      [](const TaskPtr &a, const TaskPtr &b) { return a->lockKey() < b->lockKey(); });
-    bool ok = bool(conn.begin());
+    // One job needing the flush makes the whole commit wait for it.
+    const bool flush =
+        std::any_of(group.cbegin(), group.cend(), [](const TaskPtr &task) { return task->flushed(); });
+    bool ok = bool(flush ? conn.begin() : conn.beginUnflushed());
     for (auto it = group.begin(); ok && it != group.end(); ++it)
         ok = (*it)->runInGroup(conn);
     if (ok) {
@@ -141,15 +144,18 @@ void DbExecutor::runGroup(DbConnection &conn, std::vector<TaskPtr> &group)
         conn.rollback();
     }
     if (ok) {
-        m_groups.fetchAndAddRelaxed(1);
-        m_groupedJobs.fetchAndAddRelaxed(group.size());
+        if (group.size() > 1) {
+            m_groups.fetchAndAddRelaxed(1);
+            m_groupedJobs.fetchAndAddRelaxed(group.size());
+        }
         for (TaskPtr &task : group)
             task->deliver();
         return;
     }
     m_groupFallbacks.fetchAndAddRelaxed(1);
     // Someone's statement failed (or the connection did): nothing of the group was committed.
-    // Each job runs again alone, so it gets its own outcome and the others still succeed.
+    // Each job runs again alone, so it gets its own outcome and the others still succeed (an
+    // unflushed job then commits flushed: stronger than it asked for, and rare).
     for (TaskPtr &task : group) {
         const core::Status opened = conn.ensureOpen();
         task->runAlone(&conn, opened ? nullptr : &opened.error());
@@ -169,7 +175,9 @@ void DbExecutor::workerLoop(int index)
         m_jobs.fetchAndAddRelaxed(work.size());
         m_busy.fetchAndAddRelaxed(1);
         const core::Status opened = conn.ensureOpen();
-        if (!opened || work.size() == 1) {
+        // A job alone runs as it is (autocommit, or its own transaction); an unflushed one needs
+        // a transaction to scope synchronous_commit to, which a group of one gives it.
+        if (!opened || (work.size() == 1 && work.front()->flushed())) {
             for (TaskPtr &task : work)
                 task->runAlone(&conn, opened ? nullptr : &opened.error());
         } else {

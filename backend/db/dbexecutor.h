@@ -26,7 +26,10 @@ bool connectionWentStale(DbConnection &conn, const core::Error &error);
 class Task
 {
 public:
-    Task(bool grouped, QString lockKey) : m_grouped(grouped), m_lockKey(std::move(lockKey)) {}
+    Task(bool grouped, bool flushed, QString lockKey)
+        : m_grouped(grouped), m_flushed(flushed), m_lockKey(std::move(lockKey))
+    {
+    }
     virtual ~Task() = default;
     /// Runs on its own (autocommit, or the job's own transaction) and delivers the result.
     /// `unavailable` set: no connection; delivers that error instead.
@@ -36,17 +39,21 @@ public:
     virtual bool runInGroup(DbConnection &conn) = 0;
     virtual void deliver() = 0;
     bool grouped() const { return m_grouped; }
+    /// Its commit must wait for the disk flush (false: DbExecutor::runGroupedUnflushed()).
+    bool flushed() const { return m_flushed; }
     const QString &lockKey() const { return m_lockKey; }
 
 private:
     bool m_grouped;
+    bool m_flushed;
     QString m_lockKey;
 };
 
 template <typename T, typename Job> class JobTask final : public Task
 {
 public:
-    JobTask(bool grouped, QString lockKey, Job job) : Task(grouped, std::move(lockKey)), m_job(std::move(job))
+    JobTask(bool grouped, bool flushed, QString lockKey, Job job)
+        : Task(grouped, flushed, std::move(lockKey)), m_job(std::move(job))
     {
         m_promise.start();
     }
@@ -124,7 +131,7 @@ public:
     /// Queues `job` (callable as Result<T>(DbConnection &)) and returns its future.
     template <typename T, typename Job> core::Async<T> run(Job job)
     {
-        return submit<T>(false, QString(), std::move(job));
+        return submit<T>(false, true, QString(), std::move(job));
     }
 
     /// Like run(), but the job may share its transaction with other grouped jobs (see the class
@@ -133,7 +140,19 @@ public:
     /// each other: pass a key naming the rows the job locks, e.g. "tenant/conversation".
     template <typename T, typename Job> core::Async<T> runGrouped(QString lockKey, Job job)
     {
-        return submit<T>(true, std::move(lockKey), std::move(job));
+        return submit<T>(true, true, std::move(lockKey), std::move(job));
+    }
+
+    /// Like runGrouped(), for a write whose commit need not wait for the disk flush: its
+    /// transaction commits with synchronous_commit = off, unless it shares the commit with a job
+    /// that needs the flush. The write is visible at once but durable only once the WAL holding
+    /// it is flushed: by any later flushed commit (of any connection; the WAL is one sequence),
+    /// or by PostgreSQL's WAL writer within about 3 × wal_writer_delay. So a caller may use it
+    /// only for a write nothing is reported on until a later flushed write of its own has
+    /// committed (see Turn::openTurn()). Run alone, the job still gets a transaction of its own.
+    template <typename T, typename Job> core::Async<T> runGroupedUnflushed(QString lockKey, Job job)
+    {
+        return submit<T>(true, false, std::move(lockKey), std::move(job));
     }
 
     const ConnectionParams &params() const { return m_params; }
@@ -156,9 +175,11 @@ public:
 private:
     using TaskPtr = std::unique_ptr<detail::Task>;
 
-    template <typename T, typename Job> core::Async<T> submit(bool grouped, QString lockKey, Job job)
+    template <typename T, typename Job>
+    core::Async<T> submit(bool grouped, bool flushed, QString lockKey, Job job)
     {
-        auto task = std::make_unique<detail::JobTask<T, Job>>(grouped, std::move(lockKey), std::move(job));
+        auto task =
+            std::make_unique<detail::JobTask<T, Job>>(grouped, flushed, std::move(lockKey), std::move(job));
         core::Async<T> future = task->future();
         enqueue(std::move(task));
         return future;

@@ -11,6 +11,8 @@
 #include <QString>
 #include <QUuid>
 
+#include <optional>
+
 namespace agency::db {
 
 /// Limits enforced by the repositories (documented in the README). Over a limit is a
@@ -56,15 +58,34 @@ struct TurnOpenRequest
     QString userMessage;
     int historyLimit = 50;
     TurnLease lease; ///< a null turnId takes no lease (but is still refused while one is held)
+    /// Commit without waiting for the disk flush (DbExecutor::runGroupedUnflushed()): only for a
+    /// caller that reports nothing as stored until a later flushed write of its own has
+    /// committed, which makes this one durable too (Turn::openTurn() has the argument).
+    bool deferFlush = false;
 };
 
 /// What ConversationRepository::openTurn() stored and read.
 struct TurnOpening
 {
     QUuid conversationId;
-    bool created = false;         ///< a new conversation was started
-    QList<core::Message> history; ///< the newest messages, oldest first; the user message is last
-    qint64 messageCount = 0;      ///< the conversation's message count after the opening
+    bool created = false; ///< a new conversation was started
+    /// The newest messages, oldest first; the user message is last. As a prompt needs them:
+    /// only tool results carry their metadata (rows::kPromptMessageColumns).
+    QList<core::Message> history;
+    qint64 messageCount = 0; ///< the conversation's message count after the opening
+};
+
+/// A provider call's row in llm_usage, stored by a turn write together with its messages.
+struct UsageRow
+{
+    QString provider;
+    QString model;
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    qint64 totalTokens = 0;
+    qint64 latencyMs = 0;
+    QString outcome = QStringLiteral("ok");
+    qint64 createdAtMs = 0; ///< epoch milliseconds
 };
 
 /// A write by the turn holding the lease (ConversationRepository::saveTurnMessages()).
@@ -77,6 +98,10 @@ struct TurnWrite
     /// same write run twice stores once.
     qint64 messageCountBefore = 0;
     bool release = false; ///< the turn's last write: release the lease with it
+    /// The usage of the provider call that produced this write, inserted by the same statement
+    /// (one statement, job and commit fewer per turn): stored if and only if the messages are.
+    /// Checked by the caller (ratelimit::UsageRecorder::validate()).
+    std::optional<UsageRow> usage;
 };
 
 } // namespace agency::db

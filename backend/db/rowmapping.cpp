@@ -20,6 +20,12 @@ const QString kMessageColumns = QStringLiteral(
     "m.tool_call_id, m.message_metadata::text, (extract(epoch FROM m.created_at) * 1000000)::bigint, "
     "(extract(epoch FROM m.created_at) * 1000000)::bigint");
 
+const QString kPromptMessageColumns = QStringLiteral(
+    "m.id, m.conversation_id, m.tenant_id, m.flow_type, m.role, m.content, m.tool_calls::text, "
+    "m.tool_call_id, CASE WHEN m.role = 'tool' THEN m.message_metadata::text END, "
+    "(extract(epoch FROM m.created_at) * 1000000)::bigint, (extract(epoch FROM m.created_at) * "
+    "1000000)::bigint");
+
 core::Status appendNewestFirstPage(QString &sql, QVariantList &binds, const QString &timeColumn,
                                    const QString &idColumn, const QString &cursor, int limit)
 {

@@ -22,6 +22,10 @@ QString conversationCursor(const QSqlQuery &query, int offset = 0);
 extern const QString kMessageColumns;
 core::Message readMessage(const QSqlQuery &query, int offset = 0);
 constexpr int kMessageColumnCount = 11;
+/// kMessageColumns as a prompt needs them: message_metadata only on tool results (it names
+/// their tool), NULL on the others. A turn reads its history window on every opening, and parsing
+/// every message's metadata JSON was the biggest part of that read (issue 12 profile).
+extern const QString kPromptMessageColumns;
 QString messageCursor(const QSqlQuery &query, int offset = 0);
 
 /// Reads a keyset page from a query that asked for `limit + 1` rows: the extra row only proves

@@ -8,7 +8,6 @@
 #include "dbretry.h"
 #include "historywindow.h"
 #include "llm/provider.h"
-#include "ratelimit/usagerecorder.h"
 #include "tools/toolregistry.h"
 
 #include <QJsonArray>
@@ -270,6 +269,21 @@ void Turn::openTurn()
     open.userMessage = m_request.message;
     open.historyLimit = m_flow.historyWindow;
     open.lease = m_lease;
+    // The opening commits without waiting for its disk flush (issue 12: one flush fewer per turn,
+    // the biggest single cost of a turn alone). Why no guarantee is lost:
+    // - It is committed, hence visible to every reader and to this turn's next write, before the
+    //   provider is called; only its durability is deferred.
+    // - Nothing is reported as stored on the strength of it: the client gets the answer only after
+    //   the turn's final write (and a tool round's write) commits with a flush, and that flush
+    //   writes the WAL up to that commit, which holds this earlier one (one WAL sequence,
+    //   whatever the connection). Anything answered is therefore durable with its question.
+    // - A crash before then loses at most this opening: a request never answered. The turn then
+    //   fails, since its next write needs the conversation (not found) and the message count it
+    //   saw (lease lost), and the conversation is as it was before the turn. PostgreSQL's WAL
+    //   writer flushes it within about 3 × wal_writer_delay (600 ms) anyway.
+    // A failed turn keeps its question like before, durable by then unless the crash came first.
+    // tests/flows/test_turncrash.cpp kills the server at these points.
+    open.deferFlush = true;
     // One round trip: a conversation of another tenant or flow is NotFound and nothing is stored;
     // otherwise the lease is taken and the user message committed before the provider is called.
     databaseStep<db::TurnOpening>(
@@ -383,7 +397,14 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
     const qint64 used = result ? result->usage.totalTokens : 0;
     // Settlement and usage records are bookkeeping: they never hold up or fail the turn.
     (void)m_deps.limiter->settle(reservation, used);
-    recordUsage(result ? &result.value() : nullptr, result ? nullptr : &result.error(), latencyMs);
+    const ratelimit::UsageRecord usage =
+        usageRecord(result ? &result.value() : nullptr, result ? nullptr : &result.error(), latencyMs);
+    // A final answer stores its call's usage row with it (storeFinalAnswer()); any other outcome
+    // records it on its own.
+    const bool answers =
+        result && !m_request.cancel->isCancelled() && (result->toolCalls.isEmpty() || !toolsAllowed());
+    if (!answers)
+        recordUsage(usage);
     if (!result)
         return fail(result.error());
     if (cancelled())
@@ -394,7 +415,7 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
     if (!completion.toolCalls.isEmpty() && toolsAllowed())
         return makeToolCallIdsUnique(completion);
     if (completion.toolCalls.isEmpty())
-        return storeFinalAnswer(completion, completion.content, completion.finishReason);
+        return storeFinalAnswer(completion, completion.content, completion.finishReason, usage);
     // The model insisted on tools past the round limit: end gracefully instead of looping.
     const QString content =
         !completion.content.isEmpty()
@@ -402,7 +423,7 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
             : QStringLiteral("I reached the limit of %1 tool rounds for this request without a "
                              "final answer. Please narrow the question or ask again.")
                   .arg(m_flow.maxToolRounds);
-    storeFinalAnswer(completion, content, QStringLiteral("round_limit"));
+    storeFinalAnswer(completion, content, QStringLiteral("round_limit"), usage);
 }
 
 void Turn::makeToolCallIdsUnique(llm::Completion completion)
@@ -527,7 +548,7 @@ void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::
 }
 
 void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &content,
-                            const QString &finishReason)
+                            const QString &finishReason, const ratelimit::UsageRecord &usage)
 {
     m_state = State::Persist;
     db::NewMessage answer;
@@ -536,16 +557,30 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
     answer.metadata = assistantMetadata(completion);
     answer.metadata.insert(QStringLiteral("finish_reason"), finishReason);
     answer.metadata.insert(QStringLiteral("turn_usage"), usageJson(m_result.usage));
-    // The last write releases the lease in the same statement.
-    const db::TurnWrite write = nextWrite(true);
+    // The last write releases the lease in the same statement, and stores the usage row (one
+    // statement and one database job fewer per turn; issue 12). An invalid record is not stored,
+    // as UsageRecorder::record() would refuse it.
+    db::TurnWrite write = nextWrite(true);
+    if (m_deps.usage) {
+        if (auto row = m_deps.usage->row(usage))
+            write.usage = row.value();
+    }
     databaseStep<QList<core::Message>>(
         [this, answer, write] {
             return m_deps.conversations->saveTurnMessages(m_request.tenantId, m_result.conversationId,
                                                           {answer}, write);
         },
-        [this, content, finishReason](const Result<QList<core::Message>> &saved) {
-            if (!saved)
+        [this, content, finishReason, usage,
+         withUsage = write.usage.has_value()](const Result<QList<core::Message>> &saved) {
+            if (!saved) {
+                // Not stored, so neither is the usage row: record it on its own, as for any call
+                // that did not end in an answer. (After an outage that outlasted the retries the
+                // write may have committed with its acknowledgement lost: then it is not recorded
+                // twice.)
+                if (withUsage && saved.error().code != ErrorCode::DatabaseUnavailable)
+                    recordUsage(usage);
                 return fail(notStored(saved.error(), QStringLiteral("the answer")));
+            }
             m_leaseHeld = false;
             m_stored += static_cast<int>(saved->size());
             m_result.messages += saved.value();
@@ -555,10 +590,15 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
         });
 }
 
-void Turn::recordUsage(const llm::Completion *completion, const core::Error *error, qint64 latencyMs)
+void Turn::recordUsage(const ratelimit::UsageRecord &usage)
 {
-    if (!m_deps.usage)
-        return;
+    if (m_deps.usage)
+        (void)m_deps.usage->record(usage);
+}
+
+ratelimit::UsageRecord Turn::usageRecord(const llm::Completion *completion, const core::Error *error,
+                                         qint64 latencyMs) const
+{
     ratelimit::UsageRecord record;
     record.tenantId = m_request.tenantId;
     record.conversationId = m_result.conversationId;
@@ -573,7 +613,7 @@ void Turn::recordUsage(const llm::Completion *completion, const core::Error *err
     }
     record.latencyMs = latencyMs;
     record.outcome = error ? error->codeName() : QStringLiteral("ok");
-    (void)m_deps.usage->record(record);
+    return record;
 }
 
 } // namespace agency::flows

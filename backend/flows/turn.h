@@ -2,6 +2,7 @@
 
 #include "llm/types.h"
 #include "ratelimit/ratelimiter.h"
+#include "ratelimit/usagerecorder.h"
 #include "tools/tool.h"
 #include "turnengine.h"
 
@@ -50,8 +51,9 @@ private:
     void makeToolCallIdsUnique(llm::Completion completion);
     void runTools(const llm::Completion &completion);
     void storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results);
+    /// Stores the answer with `usage`, its provider call's usage row, in the same statement.
     void storeFinalAnswer(const llm::Completion &completion, const QString &content,
-                          const QString &finishReason);
+                          const QString &finishReason, const ratelimit::UsageRecord &usage);
 
     /// Runs a database step under the turn's outage policy (see dbretry.h).
     template <typename T>
@@ -64,7 +66,10 @@ private:
     bool toolsAllowed() const;
     llm::CompletionRequest buildRequest() const;
     QJsonObject assistantMetadata(const llm::Completion &completion) const;
-    void recordUsage(const llm::Completion *completion, const core::Error *error, qint64 latencyMs);
+    ratelimit::UsageRecord usageRecord(const llm::Completion *completion, const core::Error *error,
+                                       qint64 latencyMs) const;
+    /// Records a provider call's usage on its own (bookkeeping: never waited for).
+    void recordUsage(const ratelimit::UsageRecord &usage);
     /// Checks cancellation; fails the turn and returns true when cancelled.
     bool cancelled();
     void emitEvent(core::TurnEvent event);

@@ -91,8 +91,11 @@ struct TurnDependencies
 /// final answer. It can be cancelled at every step through TurnRequest::cancel.
 ///
 /// Persistence guarantees: the user message is stored before the provider is called and is kept
-/// whatever happens next; an assistant message with tool calls is stored only together with all
-/// of its results (one transaction); a failure or cancellation part-way stores nothing further.
+/// whatever happens next (its commit does not wait for the disk flush: the turn's next write,
+/// which comes before anything is answered, makes it durable; a database crash before then loses
+/// only that unanswered request, see Turn::openTurn()); an assistant message with tool calls is stored only
+/// together with all of its results (one transaction); a failure or cancellation part-way stores nothing
+/// further.
 ///
 /// One turn at a time per conversation, across processes: a turn holds a lease on its
 /// conversation from its opening to its final answer (TurnOptions); another turn waits for it

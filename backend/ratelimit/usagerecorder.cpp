@@ -49,20 +49,33 @@ core::Status UsageRecorder::validate(const UsageRecord &usage)
     return {};
 }
 
-core::Async<void> UsageRecorder::record(const UsageRecord &usage)
+core::Result<db::UsageRow> UsageRecorder::row(const UsageRecord &usage) const
 {
     if (auto ok = validate(usage); !ok)
-        return core::failedAsync<void>(ok.error());
-    const qint64 createdMs =
-        (usage.createdAt.isValid() ? usage.createdAt : m_clock->now()).toMSecsSinceEpoch();
-    const qint64 total =
-        usage.totalTokens > 0 ? usage.totalTokens : usage.promptTokens + usage.completionTokens;
+        return ok.error();
+    db::UsageRow row;
+    row.provider = usage.provider;
+    row.model = usage.model;
+    row.promptTokens = usage.promptTokens;
+    row.completionTokens = usage.completionTokens;
+    row.totalTokens = usage.totalTokens > 0 ? usage.totalTokens : usage.promptTokens + usage.completionTokens;
+    row.latencyMs = usage.latencyMs;
+    row.outcome = usage.outcome;
+    row.createdAtMs = (usage.createdAt.isValid() ? usage.createdAt : m_clock->now()).toMSecsSinceEpoch();
+    return row;
+}
+
+core::Async<void> UsageRecorder::record(const UsageRecord &usage)
+{
+    auto checked = row(usage);
+    if (!checked)
+        return core::failedAsync<void>(checked.error());
+    const db::UsageRow &r = checked.value();
     // QPSQL sends a null QString as '': NULLIF turns "no conversation" into NULL.
     const QString conversation =
         usage.conversationId.isNull() ? QString() : usage.conversationId.toString(QUuid::WithoutBraces);
-    const QVariantList binds{
-        usage.tenantId,         conversation, usage.provider,  usage.model,   usage.promptTokens,
-        usage.completionTokens, total,        usage.latencyMs, usage.outcome, createdMs};
+    const QVariantList binds{usage.tenantId,     conversation,  r.provider,  r.model,   r.promptTokens,
+                             r.completionTokens, r.totalTokens, r.latencyMs, r.outcome, r.createdAtMs};
     // Grouped: under load, usage rows ride along in the commits of the turns' messages. An insert
     // takes no lock another turn waits for (only key-share locks for its foreign keys): key "".
     return m_executor.runGrouped<void>(QString(), [binds](db::DbConnection &conn) -> core::Status {

@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/future.h"
 #include "core/usagesummary.h"
+#include "db/records.h"
 
 #include <QDate>
 #include <QDateTime>
@@ -50,6 +51,10 @@ public:
                                                       const QDateTime &to);
 
     static core::Status validate(const UsageRecord &usage);
+    /// The row `usage` is stored as: validated, total_tokens filled in (prompt + completion when
+    /// 0), the time from the recorder's clock when unset. For a turn write that stores it with
+    /// its messages (db::TurnWrite::usage).
+    core::Result<db::UsageRow> row(const UsageRecord &usage) const;
 
 private:
     db::DbExecutor &m_executor;

@@ -42,6 +42,28 @@ Result<Seen> insertLabel(DbConnection &conn, const QString &label)
     return Seen{query.value()->value(1).toLongLong(), query.value()->value(0).toInt()};
 }
 
+/// What an unflushed-commit job saw: its transaction and the synchronous_commit it commits with.
+struct CommitMode
+{
+    qint64 txid = 0;
+    QString synchronousCommit;
+};
+
+/// Inserts `label`, then reports the transaction and its commit mode.
+Result<CommitMode> insertNotingMode(DbConnection &conn, const QString &label)
+{
+    auto inserted = insertLabel(conn, label);
+    if (!inserted)
+        return inserted.error();
+    auto query = conn.exec(QStringLiteral("SELECT current_setting('synchronous_commit')"), {},
+                           QStringLiteral("commit mode"));
+    if (!query)
+        return query.error();
+    if (!query.value()->next())
+        return makeError(ErrorCode::Internal, QStringLiteral("no row"));
+    return CommitMode{inserted->txid, query.value()->value(0).toString()};
+}
+
 /// Holds the executor's only worker busy until released, so the jobs queued meanwhile form one group.
 class Blocker
 {
@@ -83,9 +105,17 @@ private Q_SLOTS:
     void nestedTransactionIsASavepoint();
     void groupRunsInLockKeyOrder();
     void plainJobsKeepTheirOwnTransactions();
+    // Unflushed commits (issue 12).
+    void unflushedJobAloneCommitsWithoutTheFlush();
+    void unflushedJobsTogetherShareAnUnflushedCommit();
+    void oneFlushedJobMakesItsGroupFlush();
+    void failingUnflushedJobIsRerunAlone();
 
 private:
     int countEntries(const QString &label);
+    /// m_params with synchronous_commit = on, as a production server has it (the test cluster
+    /// turns it off), so a job's commit mode shows.
+    ConnectionParams flushingParams() const;
 
     TestPostgres m_pg;
     ConnectionParams m_params;
@@ -109,6 +139,13 @@ void TestCommitGroups::init()
     DbConnection conn(m_params, QStringLiteral("groups-clean"));
     AGENCY_VERIFY_OK(conn.ensureOpen());
     AGENCY_VERIFY_OK(conn.execScript(QStringLiteral("TRUNCATE entries"), QStringLiteral("clean")));
+}
+
+ConnectionParams TestCommitGroups::flushingParams() const
+{
+    ConnectionParams params = m_params;
+    params.connectOptions = QStringLiteral("options=-csynchronous_commit=on");
+    return params;
 }
 
 int TestCommitGroups::countEntries(const QString &label)
@@ -294,6 +331,94 @@ void TestCommitGroups::plainJobsKeepTheirOwnTransactions()
         transactions.insert(seen->txid);
     }
     QCOMPARE(transactions.size(), 4);
+}
+
+void TestCommitGroups::unflushedJobAloneCommitsWithoutTheFlush()
+{
+    DbExecutor executor(flushingParams(), 1);
+    auto seen = await(executor.runGroupedUnflushed<CommitMode>(QStringLiteral("u"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("u-1"));
+    }));
+    AGENCY_VERIFY_OK(seen);
+    QCOMPARE(seen->synchronousCommit, QStringLiteral("off"));
+    QCOMPARE(countEntries(QStringLiteral("u-1")), 1); // committed, visible to others at once
+    // SET LOCAL ended with the transaction: the worker's next job commits flushed again.
+    auto next = await(executor.run<CommitMode>(
+        [](DbConnection &conn) { return insertNotingMode(conn, QStringLiteral("u-2")); }));
+    AGENCY_VERIFY_OK(next);
+    QCOMPARE(next->synchronousCommit, QStringLiteral("on"));
+}
+
+void TestCommitGroups::unflushedJobsTogetherShareAnUnflushedCommit()
+{
+    DbExecutor executor(flushingParams(), 1);
+    Blocker blocker(executor);
+    QList<Async<CommitMode>> jobs;
+    for (int i = 0; i < 4; ++i) {
+        const QString label = QStringLiteral("uu-%1").arg(i);
+        jobs.append(executor.runGroupedUnflushed<CommitMode>(
+            label, [label](DbConnection &conn) { return insertNotingMode(conn, label); }));
+    }
+    blocker.release();
+    QSet<qint64> transactions;
+    for (auto &job : jobs) {
+        auto seen = await(job);
+        AGENCY_VERIFY_OK(seen);
+        QCOMPARE(seen->synchronousCommit, QStringLiteral("off"));
+        transactions.insert(seen->txid);
+    }
+    QCOMPARE(transactions.size(), 1);
+    QCOMPARE(countEntries(QStringLiteral("uu-%")), 4);
+}
+
+void TestCommitGroups::oneFlushedJobMakesItsGroupFlush()
+{
+    DbExecutor executor(flushingParams(), 1);
+    Blocker blocker(executor);
+    auto unflushed = executor.runGroupedUnflushed<CommitMode>(QStringLiteral("a"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("mix-a"));
+    });
+    auto flushed = executor.runGrouped<CommitMode>(QStringLiteral("b"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("mix-b"));
+    });
+    blocker.release();
+    auto a = await(unflushed);
+    auto b = await(flushed);
+    AGENCY_VERIFY_OK(a);
+    AGENCY_VERIFY_OK(b);
+    QCOMPARE(a->txid, b->txid);
+    QCOMPARE(a->synchronousCommit, QStringLiteral("on"));
+    QCOMPARE(b->synchronousCommit, QStringLiteral("on"));
+}
+
+void TestCommitGroups::failingUnflushedJobIsRerunAlone()
+{
+    DbExecutor executor(flushingParams(), 1);
+    AGENCY_VERIFY_OK(await(executor.run<Seen>(
+        [](DbConnection &conn) { return insertLabel(conn, QStringLiteral("uf-taken")); })));
+    Blocker blocker(executor);
+    auto good = executor.runGroupedUnflushed<CommitMode>(QStringLiteral("a"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("uf-new"));
+    });
+    auto duplicate = executor.runGroupedUnflushed<CommitMode>(QStringLiteral("b"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("uf-taken"));
+    });
+    blocker.release();
+    AGENCY_VERIFY_OK(await(good));
+    QVERIFY(!await(duplicate));
+    QCOMPARE(countEntries(QStringLiteral("uf-new")), 1);
+    QCOMPARE(countEntries(QStringLiteral("uf-taken")), 1);
+    QCOMPARE(executor.stats().groupFallbacks, quint64{1});
+    // Failing alone (in the transaction an unflushed job gets to itself): its error, and the
+    // worker serves on.
+    QVERIFY(!await(executor.runGroupedUnflushed<CommitMode>(QStringLiteral("c"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("uf-taken"));
+    })));
+    auto after = await(executor.runGroupedUnflushed<CommitMode>(QStringLiteral("d"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("uf-after"));
+    }));
+    AGENCY_VERIFY_OK(after);
+    QCOMPARE(countEntries(QStringLiteral("uf-after")), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCommitGroups)

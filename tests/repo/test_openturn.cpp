@@ -287,6 +287,91 @@ private Q_SLOTS:
             m_db.count(QStringLiteral("SELECT count(*) FROM conversations WHERE turn_holder IS NULL")),
             qint64{1});
     }
+
+    // Issue 12: the history a turn opens with is what a prompt needs, metadata only on tool
+    // results (the tool's name); the final write stores its call's usage row in the same statement.
+    void openingHistoryCarriesMetadataOnlyOnToolResults()
+    {
+        auto c = await(m_repo->createConversation(QStringLiteral("acme"), QStringLiteral("weather")));
+        AGENCY_VERIFY_OK(c);
+        NewMessage assistant = msg(core::Role::Assistant, QStringLiteral("checking"));
+        assistant.toolCalls = {
+            core::ToolCall{QStringLiteral("call_1"), QStringLiteral("get_weather"), QStringLiteral("{}")}};
+        assistant.metadata = {{QStringLiteral("provider"), QStringLiteral("openai")}};
+        NewMessage tool = msg(core::Role::Tool, QStringLiteral("14 degrees"));
+        tool.toolCallId = QStringLiteral("call_1");
+        tool.metadata = {{QStringLiteral("tool"), QStringLiteral("get_weather")}};
+        AGENCY_VERIFY_OK(
+            await(m_repo->saveMessages(QStringLiteral("acme"), c->conversationId, {assistant, tool})));
+        auto opened =
+            await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), c->conversationId,
+                                   QStringLiteral("t"), QStringLiteral("and tomorrow?"), 10));
+        AGENCY_VERIFY_OK(opened);
+        QCOMPARE(contents(opened->history),
+                 (QStringList{QStringLiteral("checking"), QStringLiteral("14 degrees"),
+                              QStringLiteral("and tomorrow?")}));
+        QVERIFY(opened->history.at(0).metadata.isEmpty());
+        QCOMPARE(opened->history.at(0).toolCalls.size(), 1);
+        QCOMPARE(opened->history.at(1).metadata.value(QStringLiteral("tool")).toString(),
+                 QStringLiteral("get_weather"));
+        // The stored rows keep their metadata.
+        auto stored = await(m_repo->history(QStringLiteral("acme"), c->conversationId, 10));
+        AGENCY_VERIFY_OK(stored);
+        QCOMPARE(stored->at(0).metadata.value(QStringLiteral("provider")).toString(),
+                 QStringLiteral("openai"));
+    }
+
+    void finalWriteStoresItsUsageRowWithTheMessages()
+    {
+        TurnOpenRequest open;
+        open.tenantId = QStringLiteral("acme");
+        open.flowType = QStringLiteral("weather");
+        open.conversationId = QUuid::createUuid();
+        open.create = true;
+        open.userMessage = QStringLiteral("question");
+        open.lease.turnId = QUuid::createUuid();
+        open.deferFlush = true;
+        auto opened = await(m_repo->openTurn(open));
+        AGENCY_VERIFY_OK(opened);
+        UsageRow usage;
+        usage.provider = QStringLiteral("openai");
+        usage.model = QStringLiteral("gpt-fake");
+        usage.promptTokens = 12;
+        usage.completionTokens = 7;
+        usage.totalTokens = 19;
+        usage.latencyMs = 5;
+        usage.createdAtMs = 1'700'000'000'000;
+
+        // Another turn's write stores nothing, usage row included.
+        TurnWrite intruder;
+        intruder.lease.turnId = QUuid::createUuid();
+        intruder.usage = usage;
+        QVERIFY(!await(m_repo->saveTurnMessages(open.tenantId, open.conversationId,
+                                                {msg(core::Role::Assistant, QStringLiteral("x"))}, intruder))
+                     .ok());
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM llm_usage")), qint64{0});
+
+        TurnWrite last;
+        last.lease = open.lease;
+        last.storedBefore = 1;
+        last.messageCountBefore = opened->messageCount;
+        last.release = true;
+        last.usage = usage;
+        const QList<NewMessage> answer{msg(core::Role::Assistant, QStringLiteral("answer"))};
+        AGENCY_VERIFY_OK(await(m_repo->saveTurnMessages(open.tenantId, open.conversationId, answer, last)));
+        // Run again (its acknowledgement lost): found, not stored twice, usage row included.
+        AGENCY_VERIFY_OK(await(m_repo->saveTurnMessages(open.tenantId, open.conversationId, answer, last)));
+        AGENCY_COMPARE_OK(m_db.count(QStringLiteral("SELECT count(*) FROM messages")), qint64{2});
+        AGENCY_COMPARE_OK(
+            m_db.count(
+                QStringLiteral("SELECT count(*) FROM llm_usage WHERE tenant_id = 'acme' AND "
+                               "conversation_id = '%1' AND provider = 'openai' AND model = 'gpt-fake' "
+                               "AND prompt_tokens = 12 AND completion_tokens = 7 AND total_tokens = 19 "
+                               "AND latency_ms = 5 AND outcome = 'ok' AND created_at = "
+                               "to_timestamp(1700000000)")
+                    .arg(open.conversationId.toString(QUuid::WithoutBraces))),
+            qint64{1});
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOpenTurn)
