@@ -172,14 +172,18 @@ void Turn::begin()
         useProvider(choice);
         return;
     }
-    then(m_deps.tenantSettings(m_request.tenantId), [this](const Result<QJsonObject> &settings) {
+    auto withSettings = [this](const Result<QJsonObject> &settings) {
         if (!settings)
             return fail(settings.error());
         const ProviderChoice::Level tenant{settings->value(QStringLiteral("provider")).toString(),
                                            settings->value(QStringLiteral("model")).toString()};
         useProvider(
             chooseProvider({{m_request.provider, m_request.model}, {m_flow.provider, m_flow.model}, tenant}));
-    });
+    };
+    const core::Async<QJsonObject> settings = m_deps.tenantSettings(m_request.tenantId);
+    if (settings.isFinished() && settings.resultCount() > 0) // cached: no event-loop pass
+        return withSettings(settings.result());
+    then(settings, withSettings);
 }
 
 void Turn::useProvider(const ProviderChoice &choice)
@@ -352,17 +356,21 @@ void Turn::reserveTokens()
         return;
     const qint64 answerAllowance = m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens);
     const qint64 estimate = core::estimatePromptTokens(m_messages, m_toolDefinitions) + answerAllowance;
+    auto reserved = [this, estimate, answerAllowance](const Result<ratelimit::Reservation> &reservation) {
+        if (!reservation)
+            return fail(explainReservation(reservation.error(), estimate, answerAllowance,
+                                           !m_flow.maxTokens.has_value()));
+        callProvider(reservation.value());
+    };
+    const core::Async<ratelimit::Reservation> reservation =
+        m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate);
+    // The in-memory limiter answers at once: go on without a database step's watcher, timer and
+    // event-loop pass (issue 12 profile).
+    if (reservation.isFinished() && reservation.resultCount() > 0)
+        return reserved(reservation.result());
     // The shared limiter may wait on the database: bounded like any database step, never retried
     // (a retried reservation could count twice).
-    databaseStep<ratelimit::Reservation>(
-        [this, estimate] { return m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate); },
-        [this, estimate, answerAllowance](const Result<ratelimit::Reservation> &reservation) {
-            if (!reservation)
-                return fail(explainReservation(reservation.error(), estimate, answerAllowance,
-                                               !m_flow.maxTokens.has_value()));
-            callProvider(reservation.value());
-        },
-        0);
+    databaseStep<ratelimit::Reservation>([reservation] { return reservation; }, reserved, 0);
 }
 
 void Turn::callProvider(const ratelimit::Reservation &reservation)

@@ -63,8 +63,7 @@ private:
         crash();
         restart();
     }
-    /// What is stored, read on a connection of its own; fails the test when it cannot be read.
-    QList<core::Message> stored(const QUuid &conversation);
+    QList<core::Message> stored(const QUuid &conversation) { return m_fx->stored(kTenant, conversation); }
     /// Stored rows agree with the conversation's message count, and no call lacks its result.
     void verifyConsistent(const QUuid &conversation);
 
@@ -133,23 +132,9 @@ void TestTurnCrash::restart()
     AGENCY_VERIFY_OK(started);
 }
 
-QList<core::Message> TestTurnCrash::stored(const QUuid &conversation)
-{
-    db::DbExecutor executor(m_params, 1);
-    db::ConversationRepository repo(executor);
-    auto history = test::await(repo.history(kTenant, conversation, 100), 20000);
-    if (!history) {
-        QTest::qFail(qPrintable(history.error().toString()), __FILE__, __LINE__);
-        return {};
-    }
-    return history.value();
-}
-
 void TestTurnCrash::verifyConsistent(const QUuid &conversation)
 {
-    db::DbExecutor executor(m_params, 1);
-    db::ConversationRepository repo(executor);
-    auto row = test::await(repo.getConversation(kTenant, conversation), 20000);
+    auto row = test::await(m_fx->conversations().getConversation(kTenant, conversation), 20000);
     AGENCY_VERIFY_OK(row);
     QCOMPARE(row->messageCount, qint64(stored(conversation).size()));
 }
@@ -221,8 +206,8 @@ void TestTurnCrash::crashWhileTheProviderAnswersLosesOnlyTheUnansweredRequest()
     QVERIFY2(result.error().code == ErrorCode::NotFound || result.error().code == ErrorCode::Conflict,
              qPrintable(result.error().toString()));
     if (!continued) {
-        db::ConversationRepository repo(*m_executor);
-        QCOMPARE(test::await(repo.getConversation(kTenant, id), 20000).error().code, ErrorCode::NotFound);
+        QCOMPARE(test::await(m_fx->conversations().getConversation(kTenant, id), 20000).error().code,
+                 ErrorCode::NotFound);
         return;
     }
     QCOMPARE(test::roles(stored(id)), QStringLiteral("user,assistant"));
