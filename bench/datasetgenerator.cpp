@@ -1,5 +1,7 @@
 #include "datasetgenerator.h"
 
+#include "markdowntext.h"
+
 #include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QTimeZone>
@@ -138,7 +140,9 @@ QString DatasetShape::word(int rank)
     return w;
 }
 
-core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShape &shape, bool regenerate)
+namespace {
+
+core::Result<PgConn> connect(const db::ConnectionParams &params)
 {
     QByteArray conninfo = "host='" + params.host.toUtf8() + "' port=" + QByteArray::number(params.port) +
                           " dbname='" + params.database.toUtf8() + "' user='" + params.user.toUtf8() + "'";
@@ -147,6 +151,25 @@ core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShap
     PgConn conn(PQconnectdb(conninfo.constData()));
     if (PQstatus(conn.get()) != CONNECTION_OK)
         return makeError(ErrorCode::DatabaseUnavailable, QString::fromUtf8(PQerrorMessage(conn.get())));
+    return conn;
+}
+
+/// `text` as a field of COPY's text format (backslash, tab, newline and carriage return escaped).
+QByteArray copyField(const QString &text)
+{
+    QByteArray out = text.toUtf8();
+    out.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n").replace('\r', "\\r");
+    return out;
+}
+
+} // namespace
+
+core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShape &shape, bool regenerate)
+{
+    auto connected = connect(params);
+    if (!connected)
+        return connected.error();
+    PgConn conn = std::move(connected.value());
     (void)exec(conn.get(), "SET client_min_messages = warning");
     (void)exec(conn.get(),
                "CREATE TABLE IF NOT EXISTS bench_meta (messages bigint, conversations bigint, tenants int)");
@@ -261,6 +284,81 @@ core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShap
         return ok;
     progress(QStringLiteral("dataset ready in %1 s").arg(total.elapsed() / 1000));
     return {};
+}
+
+core::Status ensureThread(const db::ConnectionParams &params, const QString &tenantId,
+                          const QString &conversationUuid, int messages)
+{
+    auto connected = connect(params);
+    if (!connected)
+        return connected.error();
+    PGconn *conn = connected.value().get();
+    (void)exec(conn, "SET client_min_messages = warning");
+    const QByteArray id = conversationUuid.toLatin1();
+    const QByteArray tenant = copyField(tenantId);
+    if (column(conn, "SELECT message_count FROM conversations WHERE conversation_id = '" + id + "'")
+            .value(0) == QString::number(messages)) {
+        progress(QStringLiteral("reusing the %1-message thread").arg(messages));
+        return {};
+    }
+    progress(QStringLiteral("generating a %1-message thread with COPY").arg(messages));
+    // Deleting the tenant removes its conversations and their messages (ON DELETE CASCADE).
+    const qint64 start = 400LL * 24 * 3600; // after every conversation of the big dataset
+    const qint64 last = start + qint64{messages} * 20;
+    const QList<QByteArray> statements{
+        QByteArray("DELETE FROM tenants WHERE tenant_id = '" + tenant + "'"),
+        QByteArray("INSERT INTO tenants (tenant_id, name, conversation_count) VALUES ('" + tenant +
+                   "', 'Long thread', 1)"),
+        QByteArray("INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, message_count, "
+                   "created_at, "
+                   "updated_at) VALUES ('" +
+                   id + "', '" + tenant + "', 'weather', 'A " + QByteArray::number(messages) +
+                   "-message thread', " + QByteArray::number(messages) + ", '" + timestamp(start) + "', '" +
+                   timestamp(last) + "')")};
+    for (const QByteArray &sql : statements) {
+        if (auto ok = exec(conn, sql); !ok)
+            return ok;
+    }
+    // A block of twenty: a question, a tool call, its result, the answer, then eight more exchanges.
+    auto rows = copyRows(
+        conn,
+        "COPY messages (conversation_id, tenant_id, flow_type, role, content, tool_calls, tool_call_id, "
+        "message_metadata, created_at) FROM STDIN",
+        messages, [&](qint64 i, QByteArray &out) {
+            const int inBlock = static_cast<int>(i % 20);
+            const QByteArray callId = "call_" + QByteArray::number(i - inBlock);
+            QByteArray role = inBlock % 2 == 0 && inBlock != 2 ? "user" : "assistant";
+            QByteArray content;
+            QByteArray toolCalls = "\\N";
+            QByteArray toolCallId = "\\N";
+            QByteArray metadata = "{}";
+            if (role == "user") {
+                content = copyField(QStringLiteral("Question %1: how do the options compare for %2 and %3?")
+                                        .arg(i)
+                                        .arg(DatasetShape::word(static_cast<int>(i % 900)),
+                                             DatasetShape::word(static_cast<int>(i % 700) + 5)));
+            } else if (inBlock == 1) {
+                toolCalls =
+                    R"([{"id":")" + callId +
+                    R"(","type":"function","function":{"name":"get_weather","arguments":"{\\"location\\":\\"Paris\\"}"}}])";
+            } else if (inBlock == 2) {
+                role = "tool";
+                toolCallId = callId;
+                content = copyField(QStringLiteral(R"({"success":true,"location":"Paris, France",)"
+                                                   R"("temperature_c":18.5,"conditions":"partly cloudy"})"));
+                metadata = R"({"success":true})";
+            } else {
+                const int tokens = 60 + static_cast<int>((i * 7919) % 340);
+                content = copyField(markdownTokens(tokens, static_cast<quint32>(i)).join(QString()));
+                metadata = R"({"model":"bench-model","turn_usage":{"total_tokens":)" +
+                           QByteArray::number(tokens + 300) + "}}";
+            }
+            out += id + '\t' + tenant + "\tweather\t" + role + '\t' + content + '\t' + toolCalls + '\t' +
+                   toolCallId + '\t' + metadata + '\t' + timestamp(start + i * 20) + '\n';
+        });
+    if (!rows)
+        return rows;
+    return exec(conn, "ANALYZE messages");
 }
 
 } // namespace agency::bench

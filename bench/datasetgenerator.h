@@ -33,4 +33,11 @@ struct DatasetShape
 /// Prints progress to stderr.
 core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShape &shape, bool regenerate);
 
+/// One long conversation `conversationUuid` of `messages` messages in tenant `tenantId` (created if
+/// missing): user questions and Markdown answers, every twentieth message an assistant get_weather
+/// call followed by its result. Loaded with COPY unless it already holds that many messages. The
+/// thread of `./dev bench ui`.
+core::Status ensureThread(const db::ConnectionParams &params, const QString &tenantId,
+                          const QString &conversationUuid, int messages);
+
 } // namespace agency::bench
