@@ -2,6 +2,7 @@
 
 #include "messagedocument.h"
 
+#include <QAbstractScrollArea>
 #include <QAbstractTextDocumentLayout>
 #include <QApplication>
 #include <QLocale>
@@ -58,24 +59,12 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     return g;
 }
 
-QTextDocument &MessageDelegate::documentFor(const ThreadItem &item, const QStyleOptionViewItem &option,
-                                            int width) const
+const MessageRender &MessageDelegate::renderFor(const ThreadItem &item, const QStyleOptionViewItem &option,
+                                                int width) const
 {
-    const qint64 paletteKey = option.palette.color(QPalette::Base).rgba() ^
-                              (qint64(option.palette.color(QPalette::Text).rgba()) << 32);
-    Entry &entry = m_cache[item.uid];
-    if (!entry.document || entry.revision != item.revision || entry.paletteKey != paletteKey) {
-        entry.document = buildMessageDocument(item, option.palette, option.font);
-        entry.revision = item.revision;
-        entry.paletteKey = paletteKey;
-        entry.width = -1;
-        ++m_built;
-    }
-    if (entry.width != width) {
-        entry.document->setTextWidth(width);
-        entry.width = width;
-    }
-    return *entry.document;
+    MessageRender &render = m_cache[item.uid];
+    m_built += render.update(item, option.palette, option.font, width);
+    return render;
 }
 
 QString MessageDelegate::headerText(const ThreadItem &item) const
@@ -111,9 +100,9 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     if (!item)
         return {};
     const Geometry g = geometry(option, *item);
-    const QTextDocument &doc = documentFor(*item, option, g.textWidth);
+    const MessageRender &render = renderFor(*item, option, g.textWidth);
     const int header = option.fontMetrics.height() + kHeaderGap;
-    const int height = kOuterV * 2 + kPadding * 2 + header + static_cast<int>(std::ceil(doc.size().height()));
+    const int height = kOuterV * 2 + kPadding * 2 + header + static_cast<int>(std::ceil(render.height()));
     return {option.rect.width() > 0 ? option.rect.width() : g.textWidth + 2 * (kPadding + kOuterH), height};
 }
 
@@ -125,7 +114,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         return;
     const QPalette &palette = option.palette;
     const Geometry g = geometry(option, *item);
-    const QTextDocument &doc = documentFor(*item, option, g.textWidth);
+    const MessageRender &render = renderFor(*item, option, g.textWidth);
     const QColor base = palette.color(QPalette::Base);
     const QColor accent = accentFor(*item, palette);
 
@@ -169,17 +158,28 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setPen(mixColors(palette.color(QPalette::Text), base, 0.45));
     painter->drawText(headerRect, Qt::AlignRight | Qt::AlignVCenter, right.join(QStringLiteral("  ·  ")));
 
-    paintCodeFrames(painter, doc, g.textOrigin, palette);
-    painter->translate(g.textOrigin);
+    // Only what the viewport shows is drawn: a long message is far taller than the view.
+    QRectF visible = option.rect;
+    if (const auto *area = qobject_cast<const QAbstractScrollArea *>(option.widget))
+        visible = visible.intersected(area->viewport()->rect());
     QAbstractTextDocumentLayout::PaintContext context;
     context.palette = palette;
-    context.palette.setColor(QPalette::Text, palette.color(QPalette::Text));
-    doc.documentLayout()->draw(painter, context);
+    for (const MessageRender::Part &part : render.parts()) {
+        const QPointF origin = QPointF(g.textOrigin) + QPointF(0, part.top);
+        if (!QRectF(origin, part.document->size()).intersects(visible))
+            continue;
+        paintCodeFrames(painter, *part.document, origin, palette, visible);
+        painter->save();
+        painter->translate(origin);
+        context.clip = visible.translated(-origin);
+        part.document->documentLayout()->draw(painter, context);
+        painter->restore();
+    }
     painter->restore();
 }
 
-void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPoint &origin,
-                                      const QPalette &palette) const
+void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
+                                      const QPalette &palette, const QRectF &visible) const
 {
     const QColor frame = mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.22);
     QAbstractTextDocumentLayout *layout = doc.documentLayout();
@@ -198,6 +198,12 @@ void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &do
             continue;
         }
         QRectF r = layout->blockBoundingRect(block);
+        if (r.top() + origin.y() > visible.bottom())
+            break;
+        if (r.bottom() + origin.y() < visible.top()) {
+            flush();
+            continue;
+        }
         r.setLeft(0);
         r.setWidth(doc.textWidth());
         run = run.isNull() ? r : run.united(r);
@@ -212,10 +218,14 @@ int MessageDelegate::hitTest(const QStyleOptionViewItem &option, const QModelInd
     if (!item)
         return -1;
     const Geometry g = geometry(option, *item);
-    const QTextDocument &doc = documentFor(*item, option, g.textWidth);
+    const MessageRender &render = renderFor(*item, option, g.textWidth);
+    const MessageRender::Part *part = render.partAt(point.y() - g.textOrigin.y());
+    if (!part)
+        return -1;
     if (document)
-        *document = &doc;
-    return doc.documentLayout()->hitTest(QPointF(point - g.textOrigin), Qt::FuzzyHit);
+        *document = part->document.get();
+    return part->document->documentLayout()->hitTest(QPointF(point - g.textOrigin) - QPointF(0, part->top),
+                                                     Qt::FuzzyHit);
 }
 
 } // namespace agency::ui

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messagerender.h"
 #include "threadmodel.h"
 
 #include <QStyledItemDelegate>
@@ -11,8 +12,9 @@
 namespace agency::ui {
 
 /// Paints one thread item as a bubble: a header (who, model, time, the turn's token usage) above
-/// the item's own QTextDocument. Documents are cached per item and rebuilt only when that item's
-/// revision, the width or the palette changed, so a streaming reply re-renders one document.
+/// the item's own documents (MessageRender). Renders are cached per item and rebuilt only when that
+/// item's revision, the width or the palette changed, so a streaming reply re-renders one item, and
+/// of it only the text since its last finished stretch. Only what is inside the viewport is drawn.
 class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -25,23 +27,17 @@ public:
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
 
     /// The document position under `point` (viewport coordinates) of the item drawn in `rect`,
-    /// or -1 outside its text. `document` receives the item's document.
+    /// or -1 outside its text. `document` receives the item's document under `point`.
     int hitTest(const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &point,
                 const QTextDocument **document) const;
-    /// Drops cached documents of rows that no longer exist (after a reload).
+    /// Drops cached renders of rows that no longer exist (after a reload).
     void clearCache() { m_cache.clear(); }
-    int cachedDocuments() const { return static_cast<int>(m_cache.size()); }
+    /// Items with a cached render.
+    int cachedItems() const { return static_cast<int>(m_cache.size()); }
     /// Documents built since construction: tests check that streaming re-renders one item.
     int documentsBuilt() const { return m_built; }
 
 private:
-    struct Entry
-    {
-        int revision = -1;
-        int width = -1;
-        qint64 paletteKey = 0;
-        std::unique_ptr<QTextDocument> document;
-    };
     struct Geometry
     {
         QRect bubble;
@@ -50,13 +46,14 @@ private:
     };
 
     const ThreadItem *itemOf(const QModelIndex &index) const;
-    QTextDocument &documentFor(const ThreadItem &item, const QStyleOptionViewItem &option, int width) const;
+    const MessageRender &renderFor(const ThreadItem &item, const QStyleOptionViewItem &option,
+                                   int width) const;
     Geometry geometry(const QStyleOptionViewItem &option, const ThreadItem &item) const;
     QString headerText(const ThreadItem &item) const;
-    void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPoint &origin,
-                         const QPalette &palette) const;
+    void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
+                         const QPalette &palette, const QRectF &visible) const;
 
-    mutable std::unordered_map<quint64, Entry> m_cache;
+    mutable std::unordered_map<quint64, MessageRender> m_cache;
     mutable int m_built = 0;
 };
 

@@ -131,21 +131,40 @@ void appendTools(QTextDocument &doc, const ThreadItem &item, const QPalette &pal
     }
 }
 
-} // namespace
+QColor codeBackgroundOf(const QPalette &palette)
+{
+    return mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.07);
+}
 
-std::unique_ptr<QTextDocument> buildMessageDocument(const ThreadItem &item, const QPalette &palette,
-                                                    const QFont &font)
+std::unique_ptr<QTextDocument> emptyDocument(const QFont &font)
 {
     auto doc = std::make_unique<QTextDocument>();
     doc->setDefaultFont(font);
     doc->setDocumentMargin(0);
     doc->setUndoRedoEnabled(false);
-    const QColor codeBackground =
-        mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.07);
+    return doc;
+}
+
+} // namespace
+
+std::unique_ptr<QTextDocument> buildMarkdownDocument(const QString &markdown, const QPalette &palette,
+                                                     const QFont &font)
+{
+    auto doc = emptyDocument(font);
+    doc->setMarkdown(markdown, QTextDocument::MarkdownDialectGitHub);
+    styleCodeBlocks(*doc, codeBackgroundOf(palette));
+    return doc;
+}
+
+std::unique_ptr<QTextDocument> buildMessageDocument(const ThreadItem &item, const QPalette &palette,
+                                                    const QFont &font)
+{
+    const QColor codeBackground = codeBackgroundOf(palette);
+    std::unique_ptr<QTextDocument> doc;
     if (item.role == core::Role::Assistant) {
-        doc->setMarkdown(item.content, QTextDocument::MarkdownDialectGitHub);
-        styleCodeBlocks(*doc, codeBackground);
+        doc = buildMarkdownDocument(item.content, palette, font);
     } else {
+        doc = emptyDocument(font);
         doc->setPlainText(item.content);
     }
     if (item.streaming && item.content.isEmpty() && item.tools.isEmpty()) {

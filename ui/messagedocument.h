@@ -19,6 +19,11 @@ constexpr int kToolBlockProperty = QTextFormat::UserProperty + 1;
 std::unique_ptr<QTextDocument> buildMessageDocument(const ThreadItem &item, const QPalette &palette,
                                                     const QFont &font);
 
+/// `markdown` rendered like assistant text (code blocks styled) without tool lines: a stretch of a
+/// reply that is still streaming.
+std::unique_ptr<QTextDocument> buildMarkdownDocument(const QString &markdown, const QPalette &palette,
+                                                     const QFont &font);
+
 /// Whether a block is part of a code block (fenced Markdown code or an expanded tool result).
 bool isCodeBlock(const QTextBlock &block);
 

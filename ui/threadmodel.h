@@ -29,9 +29,10 @@ struct ThreadItem
     QList<ToolEntry> tools;
     QJsonObject metadata;
     QDateTime createdAt;
-    int round = 0;          ///< streaming: the provider call this row shows
-    bool streaming = false; ///< still being written
-    bool expanded = false;  ///< tool results shown in full
+    int round = 0; ///< streaming: the provider call this row shows
+    bool streaming =
+        false; ///< still being written; meanwhile its content only grows (MessageRender relies on it)
+    bool expanded = false; ///< tool results shown in full
     bool highlighted = false;
 };
 

@@ -23,7 +23,7 @@ ThreadView::ThreadView(QWidget *parent) : QListView(parent), m_delegate(new Mess
     setResizeMode(QListView::Adjust);
     // Batched layout keeps a long thread from being laid out in one go on the GUI thread.
     setLayoutMode(QListView::Batched);
-    setBatchSize(25);
+    setBatchSize(10);
     setUniformItemSizes(false);
     setFrameShape(QFrame::NoFrame);
     setMouseTracking(false);
