@@ -85,7 +85,11 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     std::unique_ptr<ui::ScreenshotDriver> screenshot;
     int screenshotCode = 0;
     if (const QString out = qEnvironmentVariable("AGENCY_SCREENSHOT"); !out.isEmpty()) {
-        window.resize(1360, 820);
+        // AGENCY_SCREENSHOT_SIZE=WIDTHxHEIGHT checks the layout at other sizes (default 1360x820).
+        const QStringList size = qEnvironmentVariable("AGENCY_SCREENSHOT_SIZE").split(QLatin1Char('x'));
+        const int width = size.size() == 2 ? size.at(0).toInt() : 0;
+        const int height = size.size() == 2 ? size.at(1).toInt() : 0;
+        window.resize(width > 0 ? width : 1360, height > 0 ? height : 820);
         screenshot = std::make_unique<ui::ScreenshotDriver>(
             window,
             qEnvironmentVariable("AGENCY_SCREENSHOT_PROMPTS").split(QLatin1Char('|'), Qt::SkipEmptyParts),

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -13,7 +14,10 @@ class QPushButton;
 namespace agency::ui {
 
 /// The box under the thread: the message being typed, the flow (and optional provider and model)
-/// of a new chat, Send and Stop. Ctrl+Enter sends, Esc stops. Owns no chat logic.
+/// of a new chat, Send and Stop. Ctrl+Enter sends, Esc stops. Owns no chat logic. The choices
+/// always show their whole text: they sit on one line beside the "New chat"/"Continue" label when
+/// the box is wide enough, and move onto lines of their own when it is not.
+/// The label is elided (full text in its tooltip).
 class ChatBox : public QWidget
 {
     Q_OBJECT
@@ -36,6 +40,8 @@ public:
     void setContinuing(bool continuing, const QString &title = {});
     void setBusy(bool busy);
     bool isBusy() const { return m_busy; }
+    /// How many lines the label and the choices take at the current width (1 to 3).
+    int optionLines() const { return m_optionLines; }
 
 Q_SIGNALS:
     void sendRequested();
@@ -43,13 +49,23 @@ Q_SIGNALS:
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
+    /// Places the label and the choices on as few lines as the width allows.
+    void arrangeOptions();
+    void updateModeText();
+
     QPlainTextEdit *m_edit;
     QComboBox *m_flow;
     QComboBox *m_provider;
     QLineEdit *m_model;
     QLabel *m_mode;
+    QLabel *m_flowLabel;
+    QLabel *m_providerLabel;
+    QGridLayout *m_options;
+    QString m_modeText;
+    int m_optionLines = 0;
     QPushButton *m_send;
     QPushButton *m_stop;
     bool m_busy = false;

@@ -11,6 +11,8 @@
 #include "uifixture.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTableView>
@@ -36,10 +38,40 @@ private Q_SLOTS:
     void providerErrorKeepsTypedText();
     void busyConversationIsExplainedInPlace();
     void continuingMovesConversationToTop();
+    void chatChoicesShowTheirWholeText();
 
 private:
     UiFixture m_fx;
 };
+
+namespace {
+
+/// Why the chat box's choices are not shown whole at the window's current size (empty: they are).
+QString clippedChoices(ui::MainWindow &window)
+{
+    ui::ChatBox *box = window.chatBox();
+    QStringList problems;
+    for (const char *name : {"flowCombo", "providerCombo", "modelEdit"}) {
+        auto *w = box->findChild<QWidget *>(QLatin1String(name));
+        if (!w)
+            return QStringLiteral("no %1").arg(QLatin1String(name));
+        const QRect inBox(w->mapTo(box, QPoint(0, 0)), w->size());
+        // A combo box needs its size hint (its longest entry); the model box its placeholder.
+        const auto *edit = qobject_cast<QLineEdit *>(w);
+        const int needed =
+            edit ? edit->fontMetrics().horizontalAdvance(edit->placeholderText()) + 8 : w->sizeHint().width();
+        if (w->width() < needed)
+            problems.append(QStringLiteral("%1 is %2 px wide, its text needs %3")
+                                .arg(QLatin1String(name))
+                                .arg(w->width())
+                                .arg(needed));
+        if (!w->isVisible() || !box->rect().contains(inBox))
+            problems.append(QStringLiteral("%1 is outside the box").arg(QLatin1String(name)));
+    }
+    return problems.join(QStringLiteral("; "));
+}
+
+} // namespace
 
 void TestConsoleChat::init()
 {
@@ -185,6 +217,25 @@ void TestConsoleChat::continuingMovesConversationToTop()
     QTRY_COMPARE(test::conversationRow(*w, 0).conversationId, older);
     QCOMPARE(w->conversationModel()->rowCount(), 2);
     QCOMPARE(w->threadModel()->rowCount(), 4);
+}
+
+void TestConsoleChat::chatChoicesShowTheirWholeText()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    // The providers arrive after the window is shown; the longest names a provider not configured.
+    auto *providers = w->chatBox()->findChild<QComboBox *>(QStringLiteral("providerCombo"));
+    QTRY_VERIFY(providers->count() > 1);
+    for (const QSize size : {QSize(1400, 860), QSize(1024, 700)}) {
+        w->resize(size);
+        QTRY_VERIFY2(
+            clippedChoices(*w).isEmpty(),
+            qPrintable(
+                QStringLiteral("%1x%2: %3").arg(size.width()).arg(size.height()).arg(clippedChoices(*w))));
+    }
+    // A long title is elided, not allowed to push the choices out.
+    w->chatBox()->setContinuing(true, QString(300, QLatin1Char('x')));
+    QTRY_VERIFY2(clippedChoices(*w).isEmpty(), qPrintable(clippedChoices(*w)));
 }
 
 QTEST_MAIN(TestConsoleChat)
