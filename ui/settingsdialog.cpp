@@ -163,6 +163,8 @@ QWidget *SettingsDialog::buildProviders()
     form->addRow(QStringLiteral("Vertex AI project"), addField(QStringLiteral("VERTEX_AI_PROJECT_ID")));
     form->addRow(QStringLiteral("Vertex AI location"), addField(QStringLiteral("VERTEX_AI_LOCATION")));
     form->addRow(QStringLiteral("Vertex AI model"), addField(QStringLiteral("VERTEX_AI_MODEL")));
+    form->addRow(QStringLiteral("Vertex AI base URL"), addField(QStringLiteral("VERTEX_AI_BASE_URL"), false,
+                                                                QStringLiteral("(from the location)")));
     form->addRow(QString(), addTestRow(QStringLiteral("vertex"), page));
     return page;
 }
@@ -202,11 +204,21 @@ void SettingsDialog::testConnection(const QString &provider)
     auto typed = [this](const char *key) { return m_fields.value(QLatin1String(key))->text().trimmed(); };
     core::ProviderOverride endpoint;
     if (provider == QStringLiteral("openai")) {
-        endpoint = {typed("OPENAI_BASE_URL"), typed("OPENAI_API_KEY"), typed("OPENAI_MODEL")};
+        endpoint.baseUrl = typed("OPENAI_BASE_URL");
+        endpoint.apiKey = typed("OPENAI_API_KEY");
+        endpoint.model = typed("OPENAI_MODEL");
     } else if (provider == QStringLiteral("mistral")) {
-        endpoint = {typed("MISTRAL_BASE_URL"), typed("MISTRAL_API_KEY"), typed("MISTRAL_MODEL")};
+        endpoint.baseUrl = typed("MISTRAL_BASE_URL");
+        endpoint.apiKey = typed("MISTRAL_API_KEY");
+        endpoint.model = typed("MISTRAL_MODEL");
     } else {
-        endpoint = {QString(), typed("GEMINI_API_KEY"), typed("VERTEX_AI_MODEL")};
+        // Every Google field of the dialog: the Gemini API key, Vertex AI's model, project,
+        // location and base URL.
+        endpoint.apiKey = typed("GEMINI_API_KEY");
+        endpoint.model = typed("VERTEX_AI_MODEL");
+        endpoint.vertexProjectId = typed("VERTEX_AI_PROJECT_ID");
+        endpoint.vertexLocation = typed("VERTEX_AI_LOCATION");
+        endpoint.vertexBaseUrl = typed("VERTEX_AI_BASE_URL");
     }
     QPushButton *button = m_testButtons.value(provider);
     QLabel *result = m_testResults.value(provider);

@@ -24,6 +24,10 @@ struct ProviderOverride
     QString baseUrl;
     QString apiKey;
     QString model;
+    // Vertex AI only.
+    QString vertexProjectId; ///< VERTEX_AI_PROJECT_ID
+    QString vertexLocation;  ///< VERTEX_AI_LOCATION
+    QString vertexBaseUrl;   ///< VERTEX_AI_BASE_URL
 };
 
 /// What one short test call to a provider returned (AgencyService::testProvider).

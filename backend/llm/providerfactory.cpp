@@ -5,6 +5,8 @@
 #include "llm/openaiprovider.h"
 #include "llm/vertexprovider.h"
 
+#include <utility>
+
 namespace agency::llm {
 
 using core::ErrorCode;
@@ -153,6 +155,18 @@ ProviderFactory ProviderFactory::withEndpoint(const QString &name, const Provide
     apply(lower == QStringLiteral("vertex") || lower == QStringLiteral("gemini") ? config.vertex.model
                                                                                  : target->model,
           endpoint.model);
+    return ProviderFactory(config, m_nam, m_clock);
+}
+
+ProviderFactory ProviderFactory::withVertexLocation(const VertexSettings &vertex) const
+{
+    ProviderConfig config = m_config;
+    for (auto [target, value] : {std::pair{&config.vertex.projectId, vertex.projectId},
+                                 std::pair{&config.vertex.location, vertex.location},
+                                 std::pair{&config.vertex.baseUrl, vertex.baseUrl}}) {
+        if (!value.isEmpty())
+            *target = value;
+    }
     return ProviderFactory(config, m_nam, m_clock);
 }
 

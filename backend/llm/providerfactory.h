@@ -33,6 +33,9 @@ public:
     /// of `endpoint` (vertex and gemini: the Gemini API's URL and key, Vertex's model). Same
     /// network manager and clock. For "Test connection" with values not saved yet.
     ProviderFactory withEndpoint(const QString &name, const ProviderEndpoint &endpoint) const;
+    /// A factory with Vertex AI's project, location and base URL replaced by the non-empty fields
+    /// of `vertex` (its other fields are ignored). For "Test connection", like withEndpoint().
+    ProviderFactory withVertexLocation(const VertexSettings &vertex) const;
 
     /// Every known provider with its default model and whether it is configured.
     QList<core::ProviderInfo> providers() const;

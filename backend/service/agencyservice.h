@@ -105,7 +105,8 @@ public:
     QList<core::ProviderInfo> providers() const;
     /// "Test connection": one short call (a one-word prompt, at most 16 tokens, no tools, not
     /// stored, no rate-limit charge) to provider `name` as configured, with the non-empty fields
-    /// of `typed` on top (values typed into the settings dialog and not saved yet). Errors are the
+    /// of `typed` on top (values typed into the settings dialog and not saved yet; for vertex also
+    /// its project, location and base URL). Errors are the
     /// provider's (ProviderUnauthorized, ProviderUnavailable, …) or NotConfigured/NotFound.
     core::Async<core::ProviderCheck> testProvider(const QString &name,
                                                   const core::ProviderOverride &typed = {});

@@ -15,8 +15,13 @@ core::Async<core::ProviderCheck> AgencyService::testProvider(const QString &name
             core::makeError(core::ErrorCode::InvalidArgument, QStringLiteral("provider: must not be empty"),
                             {{QStringLiteral("field"), QStringLiteral("provider")}}));
     }
-    auto provider =
-        m_deps.providers->withEndpoint(name, {typed.baseUrl, typed.apiKey, typed.model}).create(name);
+    llm::VertexSettings vertex;
+    vertex.projectId = typed.vertexProjectId;
+    vertex.location = typed.vertexLocation;
+    vertex.baseUrl = typed.vertexBaseUrl;
+    auto provider = m_deps.providers->withEndpoint(name, {typed.baseUrl, typed.apiKey, typed.model})
+                        .withVertexLocation(vertex)
+                        .create(name);
     if (!provider)
         return core::failedAsync<core::ProviderCheck>(provider.error());
     llm::CompletionRequest request;

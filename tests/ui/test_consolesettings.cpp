@@ -5,6 +5,7 @@
 
 #include "app/consolesettingsstore.h"
 #include "config/settings.h"
+#include "fakevertex.h"
 #include "ui/settingsdialog.h"
 #include "uifixture.h"
 
@@ -91,6 +92,7 @@ private Q_SLOTS:
     void refusedKeychainFallsBackToTheFile();
     void testConnectionUsesTheTypedValues();
     void testConnectionShowsTheProviderError();
+    void testConnectionAppliesEveryVertexField();
 
 private:
     UiFixture m_fx;
@@ -250,6 +252,37 @@ void TestConsoleSettings::testConnectionShowsTheProviderError()
              qPrintable(shown));
     QVERIFY(dialog->testButton(QStringLiteral("openai"))->isEnabled());
     QCOMPARE(m_fx.llm().chatRequests().first().header("Authorization"), QByteArray("Bearer sk-wrong"));
+}
+
+void TestConsoleSettings::testConnectionAppliesEveryVertexField()
+{
+    // The running backend can authenticate to Vertex AI (a token) but points at another project,
+    // region and endpoint: only the typed project, location, base URL and model reach the fake.
+    QVERIFY2(m_fx.reset({{QStringLiteral("VERTEX_AI_ACCESS_TOKEN"), QStringLiteral("vertex-token")},
+                         {QStringLiteral("VERTEX_AI_PROJECT_ID"), QStringLiteral("configured-project")},
+                         {QStringLiteral("VERTEX_AI_BASE_URL"), QStringLiteral("http://127.0.0.1:9")}}),
+             qPrintable(m_fx.error()));
+    test::FakeVertexServer vertex;
+    QVERIFY(vertex.listen());
+    vertex.enqueueText(QStringLiteral("OK"));
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::SettingsDialog *dialog = w->openSettings();
+    dialog->field(QStringLiteral("VERTEX_AI_PROJECT_ID"))->setText(QStringLiteral("typed-project"));
+    dialog->field(QStringLiteral("VERTEX_AI_LOCATION"))->setText(QStringLiteral("europe-west4"));
+    dialog->field(QStringLiteral("VERTEX_AI_BASE_URL"))->setText(vertex.baseUrl());
+    dialog->field(QStringLiteral("VERTEX_AI_MODEL"))->setText(QStringLiteral("gemini-typed"));
+    QSignalSpy tested(dialog, &ui::SettingsDialog::connectionTested);
+    dialog->testButton(QStringLiteral("vertex"))->click();
+    QVERIFY(tested.wait(10000));
+    QVERIFY2(tested.first().at(1).toBool(), qPrintable(tested.first().at(2).toString()));
+    const auto requests = vertex.requests();
+    QCOMPARE(requests.size(), 1);
+    QCOMPARE(requests.first().path(),
+             QStringLiteral("/v1/projects/typed-project/locations/europe-west4/publishers/google/models/"
+                            "gemini-typed:generateContent"));
+    QCOMPARE(requests.first().header("Authorization"), QByteArray("Bearer vertex-token"));
+    QVERIFY(!QFileInfo::exists(m_fx.configFilePath()));
 }
 
 QTEST_MAIN(TestConsoleSettings)
