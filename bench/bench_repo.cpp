@@ -8,7 +8,6 @@
 #include "db/dbconnection.h"
 #include "db/dbexecutor.h"
 #include "db/embeddedpostgres.h"
-#include "db/migrator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -208,16 +207,9 @@ int main(int argc, char **argv)
             params = started.value();
         }
     }
-    {
-        db::DbConnection conn(params, QStringLiteral("bench-migrate"));
-        if (auto ok = conn.ensureOpen(); !ok) {
-            out(ok.error().toString());
-            return 1;
-        }
-        if (auto migrated = db::Migrator(db::Migrator::embedded()).migrate(conn); !migrated) {
-            out(migrated.error().toString());
-            return 1;
-        }
+    if (auto ok = migrate(params); !ok) {
+        out(ok.error().toString());
+        return 1;
     }
     if (auto ok = ensureDataset(params, shape, parser.isSet(regenerateOpt)); !ok) {
         out(ok.error().toString());

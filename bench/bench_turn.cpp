@@ -1,13 +1,13 @@
 // ./dev bench turn: the overhead of a chat turn (history load, persistence, rate limiting, usage
 // recording, provider adapter) with an instant fake provider on loopback, at 1 and 64 concurrent
 // turns, next to pgbench's insert rate on the same database (DESIGN.md §11).
+#include "datasetgenerator.h"
 #include "instantprovider.h"
 #include "stats.h"
 
 #include "db/dbconnection.h"
 #include "db/dbexecutor.h"
 #include "db/embeddedpostgres.h"
-#include "db/migrator.h"
 #include "flows/flowregistry.h"
 #include "flows/turnengine.h"
 #include "llm/provider.h"
@@ -274,16 +274,9 @@ int main(int argc, char **argv)
         out(params.error().toString());
         return 1;
     }
-    {
-        db::DbConnection conn(params.value(), QStringLiteral("bench-setup"));
-        if (auto ok = conn.ensureOpen(); !ok) {
-            out(ok.error().toString());
-            return 1;
-        }
-        if (auto ok = db::Migrator(db::Migrator::embedded()).migrate(conn); !ok) {
-            out(ok.error().toString());
-            return 1;
-        }
+    if (auto ok = bench::migrate(params.value()); !ok) {
+        out(ok.error().toString());
+        return 1;
     }
     if (parser.isSet(asyncOpt))
         params.value().connectOptions = QStringLiteral("options=-csynchronous_commit=off");
@@ -294,13 +287,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    const auto config = runtime::RuntimeConfig::fromValues({
-        {QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
-        {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
-        {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("bench-key")},
-        {QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000000000")},
-        {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("100000000000")},
-    });
+    const auto config = runtime::RuntimeConfig::fromValues(bench::InstantProvider::settings(baseUrl));
     if (!config) {
         out(config.error().toString());
         return 1;

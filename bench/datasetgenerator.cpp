@@ -2,6 +2,9 @@
 
 #include "markdowntext.h"
 
+#include "db/dbconnection.h"
+#include "db/migrator.h"
+
 #include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QTimeZone>
@@ -163,6 +166,16 @@ QByteArray copyField(const QString &text)
 }
 
 } // namespace
+
+core::Status migrate(const db::ConnectionParams &params)
+{
+    db::DbConnection conn(params, QStringLiteral("bench-migrate"));
+    if (auto ok = conn.ensureOpen(); !ok)
+        return ok;
+    if (auto migrated = db::Migrator(db::Migrator::embedded()).migrate(conn); !migrated)
+        return migrated.error();
+    return {};
+}
 
 core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShape &shape, bool regenerate)
 {

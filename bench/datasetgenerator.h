@@ -28,6 +28,9 @@ struct DatasetShape
     static QString word(int rank); ///< the vocabulary word of the given frequency rank (0 = most common)
 };
 
+/// Connects to `params` and applies the migrations: a benchmark's cluster starts empty.
+core::Status migrate(const db::ConnectionParams &params);
+
 /// Loads the dataset with COPY (libpq), dropping secondary indexes and the messages FK first and
 /// rebuilding them afterwards, then ANALYZE + VACUUM. Reuses an existing dataset of the same shape.
 /// Prints progress to stderr.

@@ -113,6 +113,18 @@ void serve(QTcpSocket *socket, QByteArray *buffer, int delayMs,
 
 InstantProvider::InstantProvider() = default;
 
+QHash<QString, QString> InstantProvider::settings(const QString &baseUrl)
+{
+    return {
+        {QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
+        {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
+        {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("bench-key")},
+        {QStringLiteral("OPENAI_MODEL"), QStringLiteral("bench-model")},
+        {QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000000000")},
+        {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("100000000000")},
+    };
+}
+
 void InstantProvider::setStreamAnswer(StreamScript script)
 {
     QMutexLocker lock(&m_scriptMutex);

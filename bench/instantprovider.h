@@ -2,6 +2,7 @@
 
 #include <QAtomicInt>
 #include <QByteArray>
+#include <QHash>
 #include <QMutex>
 #include <QStringList>
 #include <QThread>
@@ -23,6 +24,9 @@ public:
     ~InstantProvider();
     /// Starts listening; returns the base URL (http://127.0.0.1:PORT/v1) or empty on failure.
     QString start();
+    /// Settings that make the program's default provider this one at `baseUrl` (the OpenAI
+    /// adapter, a key, rate limits no benchmark reaches).
+    static QHash<QString, QString> settings(const QString &baseUrl);
     /// How long each answer is held back (0: at once). Safe to call between measurements.
     void setDelayMs(int ms) { m_delayMs.storeRelaxed(ms); }
 

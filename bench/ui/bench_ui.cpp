@@ -10,10 +10,8 @@
 #include "probes.h"
 #include "stats.h"
 
-#include "db/dbconnection.h"
 #include "db/dbexecutor.h"
 #include "db/embeddedpostgres.h"
-#include "db/migrator.h"
 #include "runtime/backend.h"
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
@@ -288,16 +286,9 @@ int main(int argc, char **argv)
         out(params.error().toString());
         return 1;
     }
-    {
-        db::DbConnection conn(params.value(), QStringLiteral("bench-migrate"));
-        if (auto ok = conn.ensureOpen(); !ok) {
-            out(ok.error().toString());
-            return 1;
-        }
-        if (auto ok = db::Migrator(db::Migrator::embedded()).migrate(conn); !ok) {
-            out(ok.error().toString());
-            return 1;
-        }
+    if (auto ok = migrate(params.value()); !ok) {
+        out(ok.error().toString());
+        return 1;
     }
     if (auto ok = ensureDataset(params.value(), shape, parser.isSet(regenerateOpt)); !ok) {
         out(ok.error().toString());
@@ -317,14 +308,7 @@ int main(int argc, char **argv)
     // The provider writes every 10 ms: rate/100 pieces each time.
     const QStringList pieces = markdownTokens(tokens);
     provider.setStreamAnswer({pieces, std::max(1, rate / 100), 10});
-    const auto config = runtime::RuntimeConfig::fromValues({
-        {QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
-        {QStringLiteral("OPENAI_BASE_URL"), baseUrl},
-        {QStringLiteral("OPENAI_API_KEY"), QStringLiteral("bench-key")},
-        {QStringLiteral("OPENAI_MODEL"), QStringLiteral("bench-model")},
-        {QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000000000")},
-        {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("100000000000")},
-    });
+    const auto config = runtime::RuntimeConfig::fromValues(InstantProvider::settings(baseUrl));
     if (!config) {
         out(config.error().toString());
         return 1;
