@@ -7,6 +7,7 @@
 #include "clirunner.h"
 #include "db/tenantrepository.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -43,6 +44,9 @@ private Q_SLOTS:
 
 private:
     CliRun aiagency(const QStringList &args, const QStringList &global = {}) const;
+    /// Starts `aiagency serve --port 0 <extra>` and waits until it says where it listens: the URL
+    /// in `listening`. False (with the output logged) when it does not within 30 s.
+    bool startServe(QProcess &process, const QStringList &extra, QString *listening) const;
     QJsonObject storedSettings(const QString &tenant);
 
     test::CliDatabase m_db;
@@ -77,6 +81,30 @@ CliRun TestAdminCli::aiagency(const QStringList &args, const QStringList &global
     return test::CliRunner(QStringLiteral(AGENCY_CLI), m_work,
                            QStringList{QStringLiteral("--database-url"), m_db.url()} + global)
         .run(args);
+}
+
+bool TestAdminCli::startServe(QProcess &process, const QStringList &extra, QString *listening) const
+{
+    if (!test::CliRunner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()})
+             .start(process,
+                    QStringList{QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0")} +
+                        extra))
+        return false;
+    static const QRegularExpression where(QStringLiteral("listening on (\\S+) "));
+    QString err;
+    QElapsedTimer waited;
+    waited.start();
+    while (waited.elapsed() < 30000 && process.state() == QProcess::Running) {
+        process.waitForReadyRead(200);
+        err += QString::fromUtf8(process.readAllStandardError());
+        const auto match = where.match(err);
+        if (match.hasMatch()) {
+            *listening = match.captured(1);
+            return true;
+        }
+    }
+    qWarning().noquote() << "serve did not start:" << err;
+    return false;
 }
 
 QJsonObject TestAdminCli::storedSettings(const QString &tenant)
@@ -291,20 +319,12 @@ void TestAdminCli::serveTakesLocalhostAndPrintsIpv6Urls()
             QSKIP("this machine has no IPv6 loopback");
     }
     QProcess process;
-    QVERIFY(
-        test::CliRunner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()})
-            .start(process, {QStringLiteral("serve"), QStringLiteral("--host"), host,
-                             QStringLiteral("--port"), QStringLiteral("0")}));
-    QString err;
-    QTRY_VERIFY_WITH_TIMEOUT(
-        (err += QString::fromUtf8(process.readAllStandardError())).contains(QStringLiteral("listening on")),
-        30000);
-    const auto match = QRegularExpression(QStringLiteral("listening on (\\S+) ")).match(err);
-    QVERIFY2(match.hasMatch(), qPrintable(err));
-    QVERIFY2(match.captured(1).startsWith(url), qPrintable(err));
+    QString listening;
+    QVERIFY(startServe(process, {QStringLiteral("--host"), host}, &listening));
+    QVERIFY2(listening.startsWith(url), qPrintable(listening));
     // The printed URL is one a client can use.
     QNetworkAccessManager nam;
-    QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(match.captured(1) + QStringLiteral("/healthz"))));
+    QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(listening + QStringLiteral("/healthz"))));
     QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
     QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     delete reply;
@@ -329,18 +349,11 @@ void TestAdminCli::serveRefusesNoAuthOffLoopbackAndExits()
 void TestAdminCli::serveAccessLogIsWrittenSoonAndCompleteAtExit()
 {
     QProcess process;
-    QVERIFY(
-        test::CliRunner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()})
-            .start(process, {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0")}));
-    QString err;
-    QTRY_VERIFY_WITH_TIMEOUT(
-        (err += QString::fromUtf8(process.readAllStandardError())).contains(QStringLiteral("listening on")),
-        30000);
-    const auto match = QRegularExpression(QStringLiteral("listening on (\\S+) ")).match(err);
-    QVERIFY2(match.hasMatch(), qPrintable(err));
+    QString listening;
+    QVERIFY(startServe(process, {}, &listening));
     QNetworkAccessManager nam;
     auto get = [&](const QString &requestId) {
-        QNetworkRequest request(QUrl(match.captured(1) + QStringLiteral("/healthz")));
+        QNetworkRequest request(QUrl(listening + QStringLiteral("/healthz")));
         request.setRawHeader("X-Request-Id", requestId.toLatin1());
         QNetworkReply *reply = nam.get(request);
         QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);

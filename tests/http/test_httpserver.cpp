@@ -55,6 +55,13 @@ private Q_SLOTS:
     void openApiExamplesValidate();
 
 private:
+    /// Connects `socket` to the server; everything it receives is appended to `received`.
+    void connectRaw(QTcpSocket &socket, QByteArray &received)
+    {
+        socket.connectToHost(QHostAddress::LocalHost, m_fx->port());
+        QVERIFY(socket.waitForConnected(5000));
+        connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+    }
     void makeServer(http::ServerConfig config = {});
 
     test::TestPostgres m_pg;
@@ -341,10 +348,10 @@ void TestHttpServer::idleKeepAliveIsClosed()
     config.idleTimeoutMs = 300;
     makeServer(config);
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, m_fx->port());
-    QVERIFY(socket.waitForConnected(5000));
     QByteArray received;
-    connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+    connectRaw(socket, received);
+    if (QTest::currentTestFailed())
+        return;
     socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"status\":\"ok\"}"), 5000);
     // Keep-alive: a second request on the same connection is answered too.
@@ -364,10 +371,10 @@ void TestHttpServer::slowRequestAfterAnAnsweredOneIs408()
     config.idleTimeoutMs = 60000;
     makeServer(config);
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, m_fx->port());
-    QVERIFY(socket.waitForConnected(5000));
     QByteArray received;
-    connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+    connectRaw(socket, received);
+    if (QTest::currentTestFailed())
+        return;
     for (int i = 0; i < 3; ++i) {
         received.clear();
         socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
