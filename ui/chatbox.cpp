@@ -130,8 +130,15 @@ QString ChatBox::model() const
     return m_model->text().trimmed();
 }
 
-void ChatBox::setContinuing(bool continuing, const QString &title)
+void ChatBox::setContinuing(bool continuing, const QString &title, const QString &conversationFlow)
 {
+    if (continuing && !m_continuing)
+        m_newChatFlow = flowType();
+    if (continuing && !conversationFlow.isEmpty())
+        setFlowType(conversationFlow);
+    else if (!continuing && m_continuing)
+        setFlowType(m_newChatFlow);
+    m_continuing = continuing;
     m_modeText =
         continuing
             ? QStringLiteral("Continue: %1").arg(title.isEmpty() ? QStringLiteral("(untitled)") : title)

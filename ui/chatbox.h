@@ -36,8 +36,10 @@ public:
     QString provider() const; ///< empty: the flow's or the configured default
     QString model() const;    ///< empty: the provider's default
 
-    /// New chat (flow chosen here) or continuing `title` (flow fixed by the conversation).
-    void setContinuing(bool continuing, const QString &title = {});
+    /// New chat (flow chosen here) or continuing `title`, whose flow `conversationFlow` is shown
+    /// (fixed by the conversation; empty: not known yet). Back to a new chat, the flow chosen for
+    /// new chats is shown again.
+    void setContinuing(bool continuing, const QString &title = {}, const QString &conversationFlow = {});
     void setBusy(bool busy);
     bool isBusy() const { return m_busy; }
     /// How many lines the label and the choices take at the current width (1 to 3).
@@ -69,6 +71,8 @@ private:
     QPushButton *m_send;
     QPushButton *m_stop;
     bool m_busy = false;
+    bool m_continuing = false;
+    QString m_newChatFlow; ///< the flow chosen for new chats, while a conversation's is shown
 };
 
 } // namespace agency::ui

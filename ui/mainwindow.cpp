@@ -394,15 +394,17 @@ void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightM
     m_conversationId = conversationId;
     const int row = m_conversations->rowOf(conversationId);
     QString title;
+    QString flow; // empty while not known: the chat box keeps what it shows until it is
     if (row >= 0) {
         const Conversation c = m_conversations->conversationAt(row);
         m_conversationFlow = c.flowType;
+        flow = c.flowType;
         title = c.title;
         m_syncingSelection = true;
         m_conversationView->setCurrentIndex(m_conversations->index(row, 0));
         m_syncingSelection = false;
     }
-    m_chatBox->setContinuing(true, title);
+    m_chatBox->setContinuing(true, title, flow);
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
         connect(m_thread, &ThreadModel::loaded, this, [this, connection, conversationId, highlightMessage] {
@@ -418,7 +420,7 @@ void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightM
             .then(qApp, guarded(this, [this, conversationId](const core::Result<Conversation> &c) {
                       if (c && m_conversationId == conversationId) {
                           m_conversationFlow = c->flowType;
-                          m_chatBox->setContinuing(true, c->title);
+                          m_chatBox->setContinuing(true, c->title, c->flowType);
                       }
                   }));
     }
@@ -451,7 +453,7 @@ void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversati
                   m_conversations->upsertAtTop(c.value());
                   if (m_conversationId == conversationId) {
                       m_conversationView->setCurrentIndex(m_conversations->index(0, 0));
-                      m_chatBox->setContinuing(true, c->title);
+                      m_chatBox->setContinuing(true, c->title, c->flowType);
                   }
                   m_syncingSelection = false;
                   m_conversationView->scrollToTop();

@@ -77,7 +77,7 @@ void MainWindow::renameCurrent()
                   }
                   m_conversations->replace(renamed.value());
                   if (m_conversationId == renamed->conversationId)
-                      m_chatBox->setContinuing(true, renamed->title);
+                      m_chatBox->setContinuing(true, renamed->title, renamed->flowType);
               }));
 }
 

@@ -39,6 +39,7 @@ private Q_SLOTS:
     void busyConversationIsExplainedInPlace();
     void continuingMovesConversationToTop();
     void chatChoicesShowTheirWholeText();
+    void continuingShowsTheConversationsFlow();
 
 private:
     UiFixture m_fx;
@@ -236,6 +237,31 @@ void TestConsoleChat::chatChoicesShowTheirWholeText()
     // A long title is elided, not allowed to push the choices out.
     w->chatBox()->setContinuing(true, QString(300, QLatin1Char('x')));
     QTRY_VERIFY2(clippedChoices(*w).isEmpty(), qPrintable(clippedChoices(*w)));
+}
+
+void TestConsoleChat::continuingShowsTheConversationsFlow()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    auto *flows = w->chatBox()->findChild<QComboBox *>(QStringLiteral("flowCombo"));
+    QVERIFY(flows);
+    // A consulting conversation, then a new chat chosen with another flow.
+    w->newChat();
+    w->chatBox()->setFlowType(QStringLiteral("consulting"));
+    m_fx.llm().enqueueStream({QStringLiteral("a plan")});
+    test::typeAndSend(*w, QStringLiteral("plan something"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_COMPARE(test::conversationRow(*w, 0).flowType, QStringLiteral("consulting"));
+    w->newChat();
+    w->chatBox()->setFlowType(QStringLiteral("weather"));
+    // Opening it shows its flow (fixed), not the one chosen for new chats.
+    w->conversationView()->setCurrentIndex(w->conversationModel()->index(0, 0));
+    QCOMPARE(w->chatBox()->flowType(), QStringLiteral("consulting"));
+    QVERIFY(!flows->isEnabled());
+    // Back to a new chat: the choice made for new chats is shown again.
+    w->newChat();
+    QCOMPARE(w->chatBox()->flowType(), QStringLiteral("weather"));
+    QVERIFY(flows->isEnabled());
 }
 
 QTEST_MAIN(TestConsoleChat)
