@@ -2,6 +2,7 @@
 
 #include "core/json.h"
 #include "errorbody.h"
+#include "socketwrite.h"
 
 #include <QHttpServerRequest>
 
@@ -119,8 +120,15 @@ QByteArray ApiCall::head(int status, const QByteArray &contentType, qint64 conte
 
 void ApiCall::write(const QByteArray &bytes)
 {
-    if (m_socket && m_socket->isOpen())
+    if (!m_socket || !m_socket->isOpen())
+        return;
+    // A whole answer goes straight to the kernel (socketwrite.h). A stream keeps going through
+    // QTcpSocket's buffer: SseWriter's back-pressure reads that buffer (bytesToWrite), and the
+    // stream's cost is in the turn, not in the write.
+    if (m_streaming)
         m_socket->write(bytes);
+    else
+        writeToClient(m_socket, bytes);
 }
 
 void ApiCall::sendBytes(int status, const QByteArray &contentType, const QByteArray &body,

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "accesslogline.h"
 #include "auththrottle.h"
 #include "core/future.h"
 #include "metrics.h"
+#include "requestlogformat.h"
 #include "routecontext.h"
 #include "router.h"
 #include "serverconfig.h"

@@ -117,8 +117,9 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
             setDeadline(c, kDiscardMs);
         return;
     }
-    const QByteArray data = socket->peek(socket->bytesAvailable());
-    if (data.isEmpty())
+    // The bytes QHttpServer has not read yet are the ones that arrived since the last signal.
+    const qint64 available = socket->bytesAvailable();
+    if (available <= 0)
         return;
     if (c.phase == Connection::Phase::Idle) {
         c.phase = Connection::Phase::ReadingHeaders;
@@ -130,7 +131,12 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
     if (c.phase == Connection::Phase::ReadingHeaders) {
         const qsizetype before = c.headerBytes.size();
         const qsizetype searchFrom = qMax<qsizetype>(0, before - 3);
-        c.headerBytes += data.left(m_config.maxHeaderBytes + 4 - before);
+        // Peek straight into the header block, and only as much as the limit needs: no copy of
+        // the whole read (a body may follow in the same read), no temporary array per request.
+        const qsizetype wanted = qMin<qint64>(available, m_config.maxHeaderBytes + 4 - before);
+        c.headerBytes.resize(before + wanted);
+        const qint64 peeked = socket->peek(c.headerBytes.data() + before, wanted);
+        c.headerBytes.resize(before + qMax<qint64>(0, peeked));
         const qsizetype end = c.headerBytes.indexOf("\r\n\r\n", searchFrom);
         if (end < 0) {
             if (c.headerBytes.size() > m_config.maxHeaderBytes) {
@@ -143,9 +149,9 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
         if (c.phase != Connection::Phase::ReadingBody)
             return;
         // The rest of this read belongs to the body.
-        c.bodyReceived += data.size() - (end + 4 - before);
+        c.bodyReceived += available - (end + 4 - before);
     } else if (c.phase == Connection::Phase::ReadingBody) {
-        c.bodyReceived += data.size();
+        c.bodyReceived += available; // counted, never copied
     }
     if (c.phase == Connection::Phase::ReadingBody && c.bodyReceived > m_config.maxBodyBytes) {
         refuse(socket, c, 413, "payload_too_large",

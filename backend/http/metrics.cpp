@@ -2,6 +2,9 @@
 
 #include "service/agencyservice.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace agency::http {
 
 namespace {
@@ -23,7 +26,7 @@ QByteArray number(double value)
 
 void Metrics::recordRequest(const QByteArray &method, const QString &route, int status)
 {
-    ++m_requests[method + '\t' + route.toUtf8() + '\t' + QByteArray::number(status)];
+    ++m_requests[RequestSeries{method, route, status}];
 }
 
 void Metrics::recordTurn(double seconds, const QString &provider, int providerCalls, qint64 promptTokens,
@@ -52,13 +55,18 @@ QByteArray Metrics::render(const service::DatabasePool &pool) const
     QByteArray out;
     out += "# HELP agency_http_requests_total Answered HTTP requests by route and status.\n"
            "# TYPE agency_http_requests_total counter\n";
-    // QMaps iterate sorted, so scrapes are stable and diffable.
-    const QMap<QByteArray, quint64> &requests = m_requests;
-    for (auto it = requests.cbegin(); it != requests.cend(); ++it) {
-        const QList<QByteArray> parts = it.key().split('\t');
-        out += "agency_http_requests_total{method=\"" + parts.value(0) + "\",route=\"" +
-               label(QString::fromUtf8(parts.value(1))) + "\",status=\"" + parts.value(2) + "\"} " +
-               QByteArray::number(it.value()) + '\n';
+    // Sorted by method, route and status, so scrapes are stable and diffable.
+    QList<std::pair<const RequestSeries *, quint64>> series;
+    series.reserve(m_requests.size());
+    for (auto it = m_requests.cbegin(); it != m_requests.cend(); ++it)
+        series.append({&it.key(), it.value()});
+    std::sort(series.begin(), series.end(), [](const auto &a, const auto &b) {
+        return std::tie(a.first->method, a.first->route, a.first->status) <
+               std::tie(b.first->method, b.first->route, b.first->status);
+    });
+    for (const auto &[s, count] : series) {
+        out += "agency_http_requests_total{method=\"" + s->method + "\",route=\"" + label(s->route) +
+               "\",status=\"" + QByteArray::number(s->status) + "\"} " + QByteArray::number(count) + '\n';
     }
 
     out += "# HELP agency_turn_duration_seconds Chat turn latency through the server.\n"

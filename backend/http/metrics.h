@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QMap>
 #include <QString>
 
@@ -39,7 +40,23 @@ private:
         quint64 promptTokens = 0;
         quint64 completionTokens = 0;
     };
-    QMap<QByteArray, quint64> m_requests; ///< key: method \t route \t status
+    /// One series of agency_http_requests_total. Hashed rather than joined into one string: this
+    /// is counted on every request, and building the joined key cost an allocation each time.
+    struct RequestSeries
+    {
+        QByteArray method;
+        QString route;
+        int status = 0;
+        friend bool operator==(const RequestSeries &a, const RequestSeries &b)
+        {
+            return a.status == b.status && a.method == b.method && a.route == b.route;
+        }
+        friend size_t qHash(const RequestSeries &s, size_t seed = 0)
+        {
+            return qHashMulti(seed, s.method, s.route, s.status);
+        }
+    };
+    QHash<RequestSeries, quint64> m_requests;
     std::array<quint64, kTurnBuckets.size()> m_turnBuckets{};
     quint64 m_turnCount = 0;
     double m_turnSum = 0;

@@ -4,7 +4,7 @@
 // the routes served.
 
 #include "db/dbexecutor.h"
-#include "http/accesslogline.h"
+#include "http/requestlogformat.h"
 #include "httpfixture.h"
 #include "jsonschemavalidator.h"
 
@@ -50,6 +50,7 @@ private Q_SLOTS:
     void nonLoopbackNeedsAKey();
     void noAuthOnlyOnLoopback();
     void accessLogHasNoSecrets();
+    void accessLogNamesEachClientAddress();
     void accessLogStringsAreValidJson();
     void openApiListsExactlyTheServedRoutes();
     void openApiExamplesValidate();
@@ -126,6 +127,8 @@ void TestHttpServer::clientRequestIdIsEchoed()
     const QUuid first = QUuid::fromString(QString::fromLatin1(bad.header("x-request-id")));
     QCOMPARE(first.version(), QUuid::Random);
     QCOMPARE(first.variant(), QUuid::DCE);
+    // In the usual text form (lowercase, hyphenated): it is formatted by hand, not by QUuid.
+    QCOMPARE(bad.header("x-request-id"), first.toString(QUuid::WithoutBraces).toLatin1());
     const HttpReply tooLong =
         m_fx->request("GET", QStringLiteral("/healthz"), {}, {}, {{"X-Request-Id", QByteArray(129, 'a')}});
     const QUuid second = QUuid::fromString(QString::fromLatin1(tooLong.header("x-request-id")));
@@ -210,6 +213,13 @@ void TestHttpServer::memberIsForbiddenAdminRoutes()
     QVERIFY(metrics.header("content-type").startsWith("text/plain"));
     QVERIFY(metrics.body.contains(
         "agency_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"403\"} 2"));
+    // Each (method, route, status) is its own series, listed in sorted order (stable scrapes).
+    const QByteArray again = m_fx->get(QStringLiteral("/metrics"), global).body;
+    const qsizetype ok =
+        again.indexOf("agency_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"200\"} 1\n");
+    const qsizetype forbidden =
+        again.indexOf("agency_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"403\"} 2\n");
+    QVERIFY2(ok >= 0 && forbidden > ok, again.constData());
 }
 
 void TestHttpServer::healthReusesARecentDatabaseCheck()
@@ -491,6 +501,35 @@ void TestHttpServer::accessLogHasNoSecrets()
     QVERIFY(qAbs(ts.msecsTo(QDateTime::currentDateTimeUtc())) < 60000);
     for (const QJsonObject &l : m_fx->accessLog())
         QVERIFY(!QJsonDocument(l).toJson().contains(key.toUtf8()));
+}
+
+void TestHttpServer::accessLogNamesEachClientAddress()
+{
+    // The log keeps the last client address's text; a request from another address must not be
+    // logged under it. Linux routes all of 127.0.0.0/8 to loopback, so a second client can come
+    // from 127.0.0.2.
+    makeServer();
+    QTcpSocket first;
+    QTcpSocket second;
+    QVERIFY(second.bind(QHostAddress(QStringLiteral("127.0.0.2")), 0));
+    QByteArray received;
+    connectRaw(first, received);
+    connectRaw(second, received);
+    const QList<QTcpSocket *> order{&first, &second, &first, &second};
+    for (qsizetype i = 0; i < order.size(); ++i) {
+        const qsizetype before = m_fx->accessLog().size();
+        order[i]->write("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Request-Id: order-" +
+                        QByteArray::number(i) + "\r\n\r\n");
+        QTRY_COMPARE(m_fx->accessLog().size(), before + 1);
+    }
+    const QList<QJsonObject> &log = m_fx->accessLog();
+    const QStringList expected{QStringLiteral("127.0.0.1"), QStringLiteral("127.0.0.2"),
+                               QStringLiteral("127.0.0.1"), QStringLiteral("127.0.0.2")};
+    for (qsizetype i = 0; i < expected.size(); ++i) {
+        const QJsonObject &line = log.at(log.size() - expected.size() + i);
+        QCOMPARE(line.value(QStringLiteral("request_id")).toString(), QStringLiteral("order-%1").arg(i));
+        QCOMPARE(line.value(QStringLiteral("client")).toString(), expected.at(i));
+    }
 }
 
 void TestHttpServer::openApiListsExactlyTheServedRoutes()

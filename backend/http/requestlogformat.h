@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QRandomGenerator>
 #include <QString>
 
@@ -20,16 +21,22 @@ public:
     /// (ISO 8601 UTC, milliseconds), method, path, status, duration_ms, request_id, client and,
     /// when known, tenant and key_id.
     QByteArray line(const ApiCall &call, int status);
-    /// A new request id: a random (version 4) UUID. Unique, not secret, so it comes from a seeded
-    /// generator instead of the system's entropy source.
+    /// A new request id: a random (version 4) UUID in its usual text form (lowercase, with
+    /// hyphens). Unique, not secret, so it comes from a seeded generator instead of the system's
+    /// entropy source, and is formatted here rather than through QUuid.
     QString newRequestId();
 
 private:
     void appendTimestamp(QByteArray &out);
+    /// `peer` as text. The last address's text is kept: keep-alive clients (and load balancers)
+    /// send many requests from one address, and QHostAddress::toString formats anew each time.
+    const QString &peerText(const QHostAddress &peer);
 
     QRandomGenerator64 m_random;
     qint64 m_second = -1;    ///< the second m_secondText was formatted for
     QByteArray m_secondText; ///< "2026-11-29T20:16:03."
+    QHostAddress m_lastPeer;
+    QString m_lastPeerText; ///< m_lastPeer.toString()
 };
 
 /// `text` as a JSON string literal (quotes included), UTF-8, with ", \ and control characters

@@ -1,13 +1,13 @@
-#include "accesslogline.h"
+#include "requestlogformat.h"
 
 #include "apicall.h"
 
 #include <QDateTime>
-#include <QUuid>
 
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace agency::http {
@@ -88,11 +88,32 @@ void RequestLogFormat::appendTimestamp(QByteArray &out)
 
 QString RequestLogFormat::newRequestId()
 {
-    std::array<quint64, 2> words{m_random.generate64(), m_random.generate64()};
-    QByteArray bytes(reinterpret_cast<const char *>(words.data()), 16);
-    bytes[6] = char((bytes[6] & 0x0f) | 0x40); // version 4
-    bytes[8] = char((bytes[8] & 0x3f) | 0x80); // RFC 4122 variant
-    return QUuid::fromRfc4122(bytes).toString(QUuid::WithoutBraces);
+    const std::array<quint64, 2> words{m_random.generate64(), m_random.generate64()};
+    std::array<unsigned char, 16> bytes{};
+    std::memcpy(bytes.data(), words.data(), bytes.size());
+    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40); // version 4
+    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80); // RFC 4122 variant
+    static const char hex[] = "0123456789abcdef";
+    QString id(36, Qt::Uninitialized); // 8-4-4-4-12 hex digits
+    QChar *out = id.data();
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *out++ = QLatin1Char('-');
+        *out++ = QLatin1Char(hex[bytes[i] >> 4]);
+        *out++ = QLatin1Char(hex[bytes[i] & 0xf]);
+    }
+    return id;
+}
+
+const QString &RequestLogFormat::peerText(const QHostAddress &peer)
+{
+    // operator== is strict (an IPv4-mapped IPv6 address is not equal to its IPv4 form, whose text
+    // differs); the scope id is part of the text of a link-local IPv6 address, so compare it too.
+    if (m_lastPeerText.isEmpty() || peer != m_lastPeer || peer.scopeId() != m_lastPeer.scopeId()) {
+        m_lastPeer = peer;
+        m_lastPeerText = peer.toString();
+    }
+    return m_lastPeerText;
 }
 
 QByteArray RequestLogFormat::line(const ApiCall &call, int status)
@@ -114,7 +135,7 @@ QByteArray RequestLogFormat::line(const ApiCall &call, int status)
     line += ",\"request_id\":";
     appendJsonString(line, call.requestId());
     line += ",\"client\":";
-    appendJsonString(line, call.peer().toString());
+    appendJsonString(line, peerText(call.peer()));
     if (!tenant.isEmpty()) {
         line += ",\"tenant\":";
         appendJsonString(line, tenant);
