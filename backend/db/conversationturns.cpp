@@ -96,29 +96,35 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
     // holds its lease: no row, no insert) then the user message stamped with its activity time.
     // clock_timestamp(), not now(): in a commit group now() is the same for every turn of the
     // group. Creating is idempotent: a retry finds the conversation there and bumps no counter.
+    // A deferred flush: the statement's own commit skips it when the statement runs alone.
+    const QString with = r.deferFlush
+                             ? QStringLiteral("WITH ") + DbConnection::deferFlushCte() + QStringLiteral(", ")
+                             : QStringLiteral("WITH ");
     const QString opening =
-        r.create
-            ? QStringLiteral(
-                  "WITH t AS (INSERT INTO tenants (tenant_id, conversation_count) SELECT ?, 1 "
-                  "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = ?::uuid) "
-                  "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + 1 "
-                  "RETURNING tenant_id), "
-                  "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, "
-                  "message_count, created_at, updated_at, turn_holder, turn_expires_at) "
-                  "SELECT ?::uuid, t.tenant_id, ?, ?, 1, clock_timestamp(), clock_timestamp(), ?::uuid, ") +
-                  expiry +
-                  QStringLiteral(
-                      " FROM t ON CONFLICT (conversation_id) DO NOTHING "
-                      "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ")
-            : QStringLiteral("WITH c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
-                             "message_count = message_count + 1, "
-                             "title = CASE WHEN title = '' THEN ? ELSE title END, "
-                             "turn_holder = ?::uuid, turn_expires_at = ") +
-                  expiry +
-                  QStringLiteral(
-                      " WHERE conversation_id = ?::uuid AND tenant_id = ? AND flow_type = ? "
-                      "AND (turn_holder IS NULL OR turn_expires_at < clock_timestamp()) "
-                      "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ");
+        with +
+        (r.create
+             ? QStringLiteral(
+                   "t AS (INSERT INTO tenants (tenant_id, conversation_count) SELECT ?, 1 "
+                   "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = ?::uuid) "
+                   "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + "
+                   "1 "
+                   "RETURNING tenant_id), "
+                   "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, "
+                   "message_count, created_at, updated_at, turn_holder, turn_expires_at) "
+                   "SELECT ?::uuid, t.tenant_id, ?, ?, 1, clock_timestamp(), clock_timestamp(), ?::uuid, ") +
+                   expiry +
+                   QStringLiteral(
+                       " FROM t ON CONFLICT (conversation_id) DO NOTHING "
+                       "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ")
+             : QStringLiteral("c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
+                              "message_count = message_count + 1, "
+                              "title = CASE WHEN title = '' THEN ? ELSE title END, "
+                              "turn_holder = ?::uuid, turn_expires_at = ") +
+                   expiry +
+                   QStringLiteral(
+                       " WHERE conversation_id = ?::uuid AND tenant_id = ? AND flow_type = ? "
+                       "AND (turn_holder IS NULL OR turn_expires_at < clock_timestamp()) "
+                       "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), "));
     // The history part reads the statement's snapshot, so it holds the earlier messages only:
     // the newest historyLimit - 1 of them, plus the user message from `ins`. Tenant and flow are
     // proven by `c`; a tenant filter on messages here would make the planner sort the whole
@@ -129,6 +135,7 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
                        "content, created_at, turn_id) SELECT c.conversation_id, c.tenant_id, c.flow_type, "
                        "'user', ?, c.updated_at, ?::uuid FROM c RETURNING ") +
         rows::kMessageColumns + QStringLiteral(") SELECT c.message_count, ins.* FROM ins, c") +
+        (r.deferFlush ? QStringLiteral(", agency_defer_flush") : QString()) +
         (r.create ? QString()
                   : QStringLiteral(" UNION ALL (SELECT 0, ") + rows::kPromptMessageColumns +
                         QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
@@ -141,7 +148,8 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
                  : QVariantList{r.title,    holder,        leaseMs(r.lease), id, r.tenantId,
                                 r.flowType, r.userMessage, holder,           id, r.historyLimit - 1};
     auto job = [=](DbConnection &conn) -> Result<TurnOpening> {
-        auto query = conn.exec(sql, binds, QStringLiteral("open turn"));
+        auto query = conn.exec(sql, r.deferFlush ? QVariantList{conn.deferFlushBind()} + binds : binds,
+                               QStringLiteral("open turn"));
         if (!query)
             return query.error();
         TurnOpening opened;
@@ -189,7 +197,7 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
         return opened;
     };
     const QString key = lockKey(r.tenantId, r.create ? QUuid() : r.conversationId);
-    return r.deferFlush ? m_executor.runGroupedUnflushed<TurnOpening>(key, std::move(job))
+    return r.deferFlush ? m_executor.runGroupedDeferringFlush<TurnOpening>(key, std::move(job))
                         : m_executor.runGrouped<TurnOpening>(key, std::move(job));
 }
 

@@ -321,6 +321,14 @@ core::Status DbConnection::beginUnflushed()
     return {};
 }
 
+QString DbConnection::deferFlushCte()
+{
+    // set_config(..., true) lasts until the end of the transaction, and the commit reads
+    // synchronous_commit when it runs: an autocommit statement's own commit is the one affected.
+    return QStringLiteral("agency_defer_flush AS (SELECT set_config('synchronous_commit', CASE WHEN "
+                          "?::boolean THEN 'off' ELSE current_setting('synchronous_commit') END, true))");
+}
+
 core::Status DbConnection::commit()
 {
     bool committed = false;

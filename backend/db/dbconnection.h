@@ -77,6 +77,13 @@ public:
     /// begin() for a transaction whose commit does not wait for the disk flush (SET LOCAL
     /// synchronous_commit = off, one round trip with the BEGIN). See DbExecutor::runGroupedUnflushed().
     core::Status beginUnflushed();
+    /// A CTE (`agency_defer_flush AS (...)`, no WITH) for a writing statement run by
+    /// DbExecutor::runGroupedDeferringFlush(): outside a transaction (autocommit) it makes the
+    /// statement's own commit skip the disk flush; inside one it changes nothing, since the
+    /// group's BEGIN decided for all its jobs. The statement must read from it (it runs only
+    /// when referenced) and bind deferFlushBind() to its one parameter.
+    static QString deferFlushCte();
+    QVariant deferFlushBind() const { return !m_inTransaction; }
     core::Status commit();
     void rollback();
     bool inTransaction() const { return m_inTransaction; }

@@ -176,8 +176,10 @@ void DbExecutor::workerLoop(int index)
         m_busy.fetchAndAddRelaxed(1);
         const core::Status opened = conn.ensureOpen();
         // A job alone runs as it is (autocommit, or its own transaction); an unflushed one needs
-        // a transaction to scope synchronous_commit to, which a group of one gives it.
-        if (!opened || (work.size() == 1 && work.front()->flushed())) {
+        // a transaction to scope synchronous_commit to, which a group of one gives it, unless
+        // its statement scopes it itself.
+        const bool alone = work.size() == 1 && (work.front()->flushed() || work.front()->defersItsOwnFlush());
+        if (!opened || alone) {
             for (TaskPtr &task : work)
                 task->runAlone(&conn, opened ? nullptr : &opened.error());
         } else {

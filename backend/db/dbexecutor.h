@@ -26,8 +26,14 @@ bool connectionWentStale(DbConnection &conn, const core::Error &error);
 class Task
 {
 public:
-    Task(bool grouped, bool flushed, QString lockKey)
-        : m_grouped(grouped), m_flushed(flushed), m_lockKey(std::move(lockKey))
+    /// How the commit of a job's transaction treats the disk flush.
+    enum class Flush {
+        Wait,       ///< the commit waits for the flush
+        Skip,       ///< it need not: DbExecutor::runGroupedUnflushed()
+        SkipItself, ///< need not, and the job says so itself: DbExecutor::runGroupedDeferringFlush()
+    };
+    Task(bool grouped, Flush flush, QString lockKey)
+        : m_grouped(grouped), m_flush(flush), m_lockKey(std::move(lockKey))
     {
     }
     virtual ~Task() = default;
@@ -39,21 +45,23 @@ public:
     virtual bool runInGroup(DbConnection &conn) = 0;
     virtual void deliver() = 0;
     bool grouped() const { return m_grouped; }
-    /// Its commit must wait for the disk flush (false: DbExecutor::runGroupedUnflushed()).
-    bool flushed() const { return m_flushed; }
+    /// Its commit must wait for the disk flush.
+    bool flushed() const { return m_flush == Flush::Wait; }
+    /// Alone, it runs in autocommit and makes its own commit skip the flush (one round trip).
+    bool defersItsOwnFlush() const { return m_flush == Flush::SkipItself; }
     const QString &lockKey() const { return m_lockKey; }
 
 private:
     bool m_grouped;
-    bool m_flushed;
+    Flush m_flush;
     QString m_lockKey;
 };
 
 template <typename T, typename Job> class JobTask final : public Task
 {
 public:
-    JobTask(bool grouped, bool flushed, QString lockKey, Job job)
-        : Task(grouped, flushed, std::move(lockKey)), m_job(std::move(job))
+    JobTask(bool grouped, Flush flush, QString lockKey, Job job)
+        : Task(grouped, flush, std::move(lockKey)), m_job(std::move(job))
     {
         m_promise.start();
     }
@@ -131,7 +139,7 @@ public:
     /// Queues `job` (callable as Result<T>(DbConnection &)) and returns its future.
     template <typename T, typename Job> core::Async<T> run(Job job)
     {
-        return submit<T>(false, true, QString(), std::move(job));
+        return submit<T>(false, detail::Task::Flush::Wait, QString(), std::move(job));
     }
 
     /// Like run(), but the job may share its transaction with other grouped jobs (see the class
@@ -140,7 +148,7 @@ public:
     /// each other: pass a key naming the rows the job locks, e.g. "tenant/conversation".
     template <typename T, typename Job> core::Async<T> runGrouped(QString lockKey, Job job)
     {
-        return submit<T>(true, true, std::move(lockKey), std::move(job));
+        return submit<T>(true, detail::Task::Flush::Wait, std::move(lockKey), std::move(job));
     }
 
     /// Like runGrouped(), for a write whose commit need not wait for the disk flush: its
@@ -152,7 +160,17 @@ public:
     /// committed (see Turn::openTurn()). Run alone, the job still gets a transaction of its own.
     template <typename T, typename Job> core::Async<T> runGroupedUnflushed(QString lockKey, Job job)
     {
-        return submit<T>(true, false, std::move(lockKey), std::move(job));
+        return submit<T>(true, detail::Task::Flush::Skip, std::move(lockKey), std::move(job));
+    }
+
+    /// Like runGroupedUnflushed(), for a job of one writing statement that carries
+    /// DbConnection::deferFlushCte(). Run alone, the job gets no transaction of its own: its
+    /// statement commits on its own, without the flush, in one round trip (a transaction of its
+    /// own costs two more: BEGIN with SET LOCAL, and COMMIT). In a group it is any unflushed job.
+    /// A job that runs more statements commits each one on its own when alone.
+    template <typename T, typename Job> core::Async<T> runGroupedDeferringFlush(QString lockKey, Job job)
+    {
+        return submit<T>(true, detail::Task::Flush::SkipItself, std::move(lockKey), std::move(job));
     }
 
     const ConnectionParams &params() const { return m_params; }
@@ -176,10 +194,10 @@ private:
     using TaskPtr = std::unique_ptr<detail::Task>;
 
     template <typename T, typename Job>
-    core::Async<T> submit(bool grouped, bool flushed, QString lockKey, Job job)
+    core::Async<T> submit(bool grouped, detail::Task::Flush flush, QString lockKey, Job job)
     {
         auto task =
-            std::make_unique<detail::JobTask<T, Job>>(grouped, flushed, std::move(lockKey), std::move(job));
+            std::make_unique<detail::JobTask<T, Job>>(grouped, flush, std::move(lockKey), std::move(job));
         core::Async<T> future = task->future();
         enqueue(std::move(task));
         return future;

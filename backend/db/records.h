@@ -58,7 +58,7 @@ struct TurnOpenRequest
     QString userMessage;
     int historyLimit = 50;
     TurnLease lease; ///< a null turnId takes no lease (but is still refused while one is held)
-    /// Commit without waiting for the disk flush (DbExecutor::runGroupedUnflushed()): only for a
+    /// Commit without waiting for the disk flush (DbExecutor::runGroupedDeferringFlush()): only for a
     /// caller that reports nothing as stored until a later flushed write of its own has
     /// committed, which makes this one durable too (Turn::openTurn() has the argument).
     bool deferFlush = false;

@@ -64,6 +64,40 @@ Result<CommitMode> insertNotingMode(DbConnection &conn, const QString &label)
     return CommitMode{inserted->txid, query.value()->value(0).toString()};
 }
 
+/// What a job deferring its own flush saw: inside its writing statement (after the CTE ran) and
+/// in a second statement of the same job.
+struct DeferredMode
+{
+    bool inTransaction = false;
+    CommitMode insert;
+    CommitMode after;
+};
+
+/// Inserts `label` with DbConnection::deferFlushCte(), then asks again in a second statement.
+Result<DeferredMode> insertDeferringFlush(DbConnection &conn, const QString &label)
+{
+    DeferredMode seen;
+    seen.inTransaction = conn.inTransaction();
+    auto insert =
+        conn.exec(QStringLiteral("WITH ") + DbConnection::deferFlushCte() +
+                      QStringLiteral(" INSERT INTO entries (label) SELECT ? FROM agency_defer_flush "
+                                     "RETURNING txid_current(), current_setting('synchronous_commit')"),
+                  {conn.deferFlushBind(), label}, QStringLiteral("insert entry"));
+    if (!insert)
+        return insert.error();
+    if (!insert.value()->next())
+        return makeError(ErrorCode::Internal, QStringLiteral("no row"));
+    seen.insert = {insert.value()->value(0).toLongLong(), insert.value()->value(1).toString()};
+    auto after = conn.exec(QStringLiteral("SELECT txid_current(), current_setting('synchronous_commit')"), {},
+                           QStringLiteral("commit mode"));
+    if (!after)
+        return after.error();
+    if (!after.value()->next())
+        return makeError(ErrorCode::Internal, QStringLiteral("no row"));
+    seen.after = {after.value()->value(0).toLongLong(), after.value()->value(1).toString()};
+    return seen;
+}
+
 /// Holds the executor's only worker busy until released, so the jobs queued meanwhile form one group.
 class Blocker
 {
@@ -110,6 +144,9 @@ private Q_SLOTS:
     void unflushedJobsTogetherShareAnUnflushedCommit();
     void oneFlushedJobMakesItsGroupFlush();
     void failingUnflushedJobIsRerunAlone();
+    void jobDeferringItsFlushAloneCommitsItsStatementUnflushed();
+    void jobDeferringItsFlushInAFlushedGroupFlushes();
+    void jobsDeferringTheirFlushTogetherShareAnUnflushedCommit();
 
 private:
     int countEntries(const QString &label);
@@ -419,6 +456,76 @@ void TestCommitGroups::failingUnflushedJobIsRerunAlone()
     }));
     AGENCY_VERIFY_OK(after);
     QCOMPARE(countEntries(QStringLiteral("uf-after")), 1);
+}
+
+void TestCommitGroups::jobDeferringItsFlushAloneCommitsItsStatementUnflushed()
+{
+    DbExecutor executor(flushingParams(), 1);
+    auto seen =
+        await(executor.runGroupedDeferringFlush<DeferredMode>(QStringLiteral("d"), [](DbConnection &conn) {
+            return insertDeferringFlush(conn, QStringLiteral("d-1"));
+        }));
+    AGENCY_VERIFY_OK(seen);
+    // No transaction of its own (no BEGIN, no COMMIT round trip): its statement commits unflushed
+    // by itself, and the setting ends with it, so the job's next statement commits flushed.
+    QVERIFY(!seen->inTransaction);
+    QCOMPARE(seen->insert.synchronousCommit, QStringLiteral("off"));
+    QCOMPARE(seen->after.synchronousCommit, QStringLiteral("on"));
+    QVERIFY(seen->after.txid != seen->insert.txid);
+    QCOMPARE(countEntries(QStringLiteral("d-1")), 1);
+    auto next = await(executor.run<CommitMode>(
+        [](DbConnection &conn) { return insertNotingMode(conn, QStringLiteral("d-2")); }));
+    AGENCY_VERIFY_OK(next);
+    QCOMPARE(next->synchronousCommit, QStringLiteral("on"));
+}
+
+void TestCommitGroups::jobDeferringItsFlushInAFlushedGroupFlushes()
+{
+    DbExecutor executor(flushingParams(), 1);
+    Blocker blocker(executor);
+    auto deferring =
+        executor.runGroupedDeferringFlush<DeferredMode>(QStringLiteral("a"), [](DbConnection &conn) {
+            return insertDeferringFlush(conn, QStringLiteral("g-a"));
+        });
+    auto flushed = executor.runGrouped<CommitMode>(QStringLiteral("b"), [](DbConnection &conn) {
+        return insertNotingMode(conn, QStringLiteral("g-b"));
+    });
+    blocker.release();
+    auto a = await(deferring);
+    auto b = await(flushed);
+    AGENCY_VERIFY_OK(a);
+    AGENCY_VERIFY_OK(b);
+    // Inside the group's transaction the statement leaves the group's choice alone.
+    QVERIFY(a->inTransaction);
+    QCOMPARE(a->insert.txid, b->txid);
+    QCOMPARE(a->insert.synchronousCommit, QStringLiteral("on"));
+    QCOMPARE(a->after.synchronousCommit, QStringLiteral("on"));
+    QCOMPARE(b->synchronousCommit, QStringLiteral("on"));
+    QCOMPARE(countEntries(QStringLiteral("g-%")), 2);
+}
+
+void TestCommitGroups::jobsDeferringTheirFlushTogetherShareAnUnflushedCommit()
+{
+    DbExecutor executor(flushingParams(), 1);
+    Blocker blocker(executor);
+    QList<Async<DeferredMode>> jobs;
+    for (int i = 0; i < 3; ++i) {
+        const QString label = QStringLiteral("dd-%1").arg(i);
+        jobs.append(executor.runGroupedDeferringFlush<DeferredMode>(
+            label, [label](DbConnection &conn) { return insertDeferringFlush(conn, label); }));
+    }
+    blocker.release();
+    QSet<qint64> transactions;
+    for (auto &job : jobs) {
+        auto seen = await(job);
+        AGENCY_VERIFY_OK(seen);
+        QVERIFY(seen->inTransaction);
+        QCOMPARE(seen->insert.synchronousCommit, QStringLiteral("off"));
+        QCOMPARE(seen->after.synchronousCommit, QStringLiteral("off"));
+        transactions.insert(seen->insert.txid);
+    }
+    QCOMPARE(transactions.size(), 1);
+    QCOMPARE(countEntries(QStringLiteral("dd-%")), 3);
 }
 
 QTEST_GUILESS_MAIN(TestCommitGroups)
