@@ -16,10 +16,12 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHash>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTimer>
 
@@ -156,9 +158,34 @@ private:
     bench::LatencyStats m_stats;
 };
 
+/// What a pgbench run measured: transactions per second (-1 when pgbench failed) and, when asked
+/// for, each transaction's latency.
+struct PgbenchRun
+{
+    double tps = -1;
+    bench::LatencyStats latency;
+};
+
+/// Reads the latencies (third column, microseconds) of pgbench's per-transaction logs in `dir`.
+bench::LatencyStats readPgbenchLogs(const QString &dir)
+{
+    bench::LatencyStats stats;
+    for (const QFileInfo &file : QDir(dir).entryInfoList({QStringLiteral("pgb.*")}, QDir::Files)) {
+        QFile log(file.filePath());
+        if (!log.open(QIODevice::ReadOnly))
+            continue;
+        while (!log.atEnd()) {
+            const QList<QByteArray> fields = log.readLine().simplified().split(' ');
+            if (fields.size() >= 3)
+                stats.samplesUs.append(fields.at(2).toLongLong());
+        }
+    }
+    return stats;
+}
+
 /// pgbench with an insert-only script: the commit rate this database manages, for comparison.
-/// Transactions per second, or -1 when pgbench failed.
-double pgbenchInserts(const db::ConnectionParams &params, int clients, int seconds)
+/// With `logLatency`, each transaction's latency too (one client: what one durable commit takes).
+PgbenchRun pgbenchInserts(const db::ConnectionParams &params, int clients, int seconds, bool logLatency)
 {
     QTemporaryFile script;
     script.open();
@@ -173,19 +200,24 @@ double pgbenchInserts(const db::ConnectionParams &params, int clients, int secon
                                                       QStringLiteral("-s"), QStringLiteral("1")} +
                                               common);
     init.waitForFinished(120000);
+    QTemporaryDir logs;
+    QStringList args{QStringLiteral("-n"), QStringLiteral("-f"),     script.fileName(),
+                     QStringLiteral("-c"), QString::number(clients), QStringLiteral("-j"),
+                     QStringLiteral("2"),  QStringLiteral("-T"),     QString::number(seconds)};
+    if (logLatency)
+        args << QStringLiteral("-l") << QStringLiteral("--log-prefix=%1/pgb").arg(logs.path());
     QProcess run;
     run.setProcessChannelMode(QProcess::MergedChannels);
-    run.start(QStringLiteral("pgbench"),
-              QStringList{QStringLiteral("-n"), QStringLiteral("-f"), script.fileName(), QStringLiteral("-c"),
-                          QString::number(clients), QStringLiteral("-j"), QStringLiteral("2"),
-                          QStringLiteral("-T"), QString::number(seconds)} +
-                  common);
+    run.start(QStringLiteral("pgbench"), args + common);
     run.waitForFinished((seconds + 60) * 1000);
+    PgbenchRun result;
     for (const QByteArray &line : run.readAll().split('\n')) {
         if (line.startsWith("tps ="))
-            return QString::fromUtf8(line.mid(6, line.indexOf('(') - 6)).trimmed().toDouble();
+            result.tps = QString::fromUtf8(line.mid(6, line.indexOf('(') - 6)).trimmed().toDouble();
     }
-    return -1;
+    if (logLatency && result.tps > 0)
+        result.latency = readPgbenchLogs(logs.path());
+    return result;
 }
 
 /// What a concurrency level measured, for the targets.
@@ -392,15 +424,19 @@ int main(int argc, char **argv)
                 .arg(stats.percentileMs(99), 0, 'f', 2)
                 .arg(static_cast<double>(stats.samplesUs.size()) / seconds, 0, 'f', 0));
     }
-    out(QStringLiteral("\npgbench, insert-only script (one INSERT per transaction), same cluster:\n"));
-    out(QStringLiteral("| pgbench clients | transactions/s |\n|---:|---:|"));
+    out(QStringLiteral("\npgbench, insert-only script (one INSERT per transaction), same cluster; with one "
+                       "client each transaction is one durable commit, the least a turn waits for:\n"));
+    out(QStringLiteral("| pgbench clients | transactions/s | p50 ms | p99 ms |\n|---:|---:|---:|---:|"));
     QHash<int, double> pgbenchTps;
     for (int clients : {1, 64}) {
-        const double tps = pgbenchInserts(params.value(), clients, 10);
-        pgbenchTps.insert(clients, tps);
-        out(QStringLiteral("| %1 | %2 |")
+        const PgbenchRun run = pgbenchInserts(params.value(), clients, 10, clients == 1);
+        pgbenchTps.insert(clients, run.tps);
+        const bool timed = !run.latency.samplesUs.isEmpty();
+        out(QStringLiteral("| %1 | %2 | %3 | %4 |")
                 .arg(clients)
-                .arg(tps > 0 ? QString::number(tps, 'f', 0) : QStringLiteral("n/a (pgbench failed)")));
+                .arg(run.tps > 0 ? QString::number(run.tps, 'f', 0) : QStringLiteral("n/a (pgbench failed)"))
+                .arg(timed ? QString::number(run.latency.percentileMs(50), 'f', 2) : QStringLiteral("–"))
+                .arg(timed ? QString::number(run.latency.percentileMs(99), 'f', 2) : QStringLiteral("–")));
     }
     printTargets(measured, pgbenchTps);
     return 0;
