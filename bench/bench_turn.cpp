@@ -26,6 +26,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <ctime>
 
 using namespace agency;
 
@@ -107,52 +108,79 @@ private:
 };
 
 /// The provider call alone (adapter, HTTP on loopback, JSON), as many at once as `clients`: the
-/// part of a turn that is not the database.
+/// part of a turn that is not the database. `turnSized`: the request a turn sends (the flow's
+/// system prompt and a 20-message history, streamed) instead of two messages.
 class ProviderLoad : public QObject
 {
 public:
-    ProviderLoad(llm::Provider &provider, int clients, int total)
-        : m_provider(provider), m_clients(clients), m_total(total)
+    ProviderLoad(llm::Provider &provider, int clients, int total, bool turnSized = false)
+        : m_provider(provider), m_clients(clients), m_total(total), m_turnSized(turnSized)
     {
     }
 
-    bench::LatencyStats run(double *seconds)
+    /// `cpuSeconds`: the CPU time the whole process used meanwhile (adapter, Qt's HTTP threads and
+    /// the fake server, which runs in this process too).
+    bench::LatencyStats run(double *seconds, double *cpuSeconds = nullptr)
     {
         QElapsedTimer wall;
         wall.start();
+        const std::clock_t cpuStart = std::clock();
         for (int c = 0; c < m_clients; ++c)
             next();
         while (m_done < m_total)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
         *seconds = static_cast<double>(wall.nsecsElapsed()) / 1e9;
+        if (cpuSeconds)
+            *cpuSeconds = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
         return m_stats;
     }
 
 private:
+    static core::ChatMessage message(core::Role role, const QString &content)
+    {
+        core::ChatMessage m;
+        m.role = role;
+        m.content = content;
+        return m;
+    }
+
     void next()
     {
         if (m_started >= m_total)
             return;
         ++m_started;
         llm::CompletionRequest request;
-        core::ChatMessage system;
-        system.role = core::Role::System;
-        system.content = QStringLiteral("You are a concise assistant.");
-        core::ChatMessage user;
-        user.content = QStringLiteral("Summarise the options for the client meeting.");
-        request.messages = {system, user};
+        request.messages = {message(core::Role::System, QStringLiteral("You are a concise assistant."))};
+        llm::CallOptions options;
+        if (m_turnSized) {
+            // What the bench flow's turns send: earlier turns' questions and answers.
+            for (int turn = 1; turn <= 10; ++turn) {
+                request.messages.append(message(
+                    core::Role::User,
+                    QStringLiteral("Turn %1: summarise the options for the client meeting.").arg(turn)));
+                request.messages.append(
+                    message(core::Role::Assistant,
+                            QStringLiteral("Noted. Here is a short answer for the benchmark.")));
+            }
+            options.onDelta = [](const llm::Delta &) {};
+        } else {
+            request.messages.append(
+                message(core::Role::User, QStringLiteral("Summarise the options for the client meeting.")));
+        }
         auto timer = std::make_shared<QElapsedTimer>();
         timer->start();
-        m_provider.complete(request).then(this, [this, timer](const core::Result<llm::Completion> &) {
-            m_stats.samplesUs.append(timer->nsecsElapsed() / 1000);
-            ++m_done;
-            next();
-        });
+        m_provider.complete(request, options)
+            .then(this, [this, timer](const core::Result<llm::Completion> &) {
+                m_stats.samplesUs.append(timer->nsecsElapsed() / 1000);
+                ++m_done;
+                next();
+            });
     }
 
     llm::Provider &m_provider;
     int m_clients;
     int m_total;
+    bool m_turnSized;
     int m_started = 0;
     int m_done = 0;
     bench::LatencyStats m_stats;
@@ -423,6 +451,23 @@ int main(int argc, char **argv)
                 .arg(stats.percentileMs(50), 0, 'f', 2)
                 .arg(stats.percentileMs(99), 0, 'f', 2)
                 .arg(static_cast<double>(stats.samplesUs.size()) / seconds, 0, 'f', 0));
+    }
+    out(QStringLiteral(
+        "\nThe same call with the request a turn sends (system prompt and 20 history messages, "
+        "streamed), and the CPU time of the whole process per call (adapter, Qt's HTTP "
+        "threads, the fake server):\n"));
+    out(QStringLiteral("| concurrent calls | calls | p50 ms | p99 ms | calls/s | CPU µs per call |\n"
+                       "|---:|---:|---:|---:|---:|---:|"));
+    for (int clients : levels) {
+        double cpuSeconds = 0;
+        auto stats = ProviderLoad(*provider.value(), clients, turns, true).run(&seconds, &cpuSeconds);
+        out(QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6 |")
+                .arg(clients)
+                .arg(stats.samplesUs.size())
+                .arg(stats.percentileMs(50), 0, 'f', 2)
+                .arg(stats.percentileMs(99), 0, 'f', 2)
+                .arg(static_cast<double>(stats.samplesUs.size()) / seconds, 0, 'f', 0)
+                .arg(cpuSeconds * 1e6 / std::max<qsizetype>(1, stats.samplesUs.size()), 0, 'f', 0));
     }
     out(QStringLiteral("\npgbench, insert-only script (one INSERT per transaction), same cluster; with one "
                        "client each transaction is one durable commit, the least a turn waits for:\n"));
