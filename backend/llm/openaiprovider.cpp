@@ -33,7 +33,7 @@ core::Async<Completion> OpenAiProvider::complete(const CompletionRequest &reques
     HttpRequest http;
     http.url = QUrl(joinUrl(m_config.baseUrl, QStringLiteral("/chat/completions")));
     http.allowedOrigin = QUrl(m_config.baseUrl);
-    http.body = core::toCompactJson(buildChatRequest(request, m_dialect, model, stream));
+    http.body = buildChatRequest(request, m_dialect, model, stream);
     http.stream = stream;
     http.headers = {{"Content-Type", "application/json"},
                     {"Accept", stream ? QByteArray("text/event-stream") : QByteArray("application/json")}};

@@ -1,6 +1,7 @@
 #include "openaiwire.h"
 
 #include "core/json.h"
+#include "llm/jsonwriter.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -10,6 +11,7 @@
 namespace agency::llm {
 
 using core::ErrorCode;
+using namespace Qt::Literals::StringLiterals;
 
 OpenAiDialect OpenAiDialect::openAi(const QUrl &baseUrl)
 {
@@ -56,63 +58,88 @@ QString fallbackToolCallId(int index, const QString &name, const QString &argume
 
 namespace {
 
-QJsonObject toolCallJson(const core::ToolCall &call, const OpenAiDialect &dialect)
+// The request is written straight as JSON text (JsonWriter): each object's keys in ascending
+// order, as QJsonObject kept them, so the bytes sent are what they were with QJsonDocument.
+
+void writeToolCall(JsonWriter &w, const core::ToolCall &call, const OpenAiDialect &dialect)
 {
-    core::ToolCall wire = call;
-    if (dialect.normaliseToolCallIds)
-        wire.id = mistralToolCallId(call.id);
-    if (wire.arguments.trimmed().isEmpty())
-        wire.arguments = QStringLiteral("{}");
-    return core::toolCallToJson(wire);
+    const bool noArguments = call.arguments.trimmed().isEmpty();
+    w.beginObject().key("function"_L1).beginObject();
+    if (noArguments)
+        w.key("arguments"_L1).value("{}"_L1);
+    else
+        w.key("arguments"_L1).value(call.arguments);
+    w.key("name"_L1).value(call.name).endObject();
+    w.key("id"_L1).value(dialect.normaliseToolCallIds ? mistralToolCallId(call.id) : call.id);
+    w.key("type"_L1).value("function"_L1).endObject();
 }
 
-QJsonObject messageJson(const core::ChatMessage &message, const OpenAiDialect &dialect)
+void writeMessage(JsonWriter &w, const core::ChatMessage &message, const OpenAiDialect &dialect)
 {
-    QJsonObject obj{{QStringLiteral("role"), core::roleName(message.role)}};
+    w.beginObject();
+    const QString role = core::roleName(message.role);
     switch (message.role) {
     case core::Role::System:
     case core::Role::User:
-        obj.insert(QStringLiteral("content"), message.content);
+        w.key("content"_L1).value(message.content).key("role"_L1).value(role);
         break;
-    case core::Role::Assistant: {
-        if (message.toolCalls.isEmpty()) {
-            obj.insert(QStringLiteral("content"), message.content);
-            break;
+    case core::Role::Assistant:
+        w.key("content"_L1);
+        if (!message.toolCalls.isEmpty() && message.content.isEmpty())
+            w.null();
+        else
+            w.value(message.content);
+        w.key("role"_L1).value(role);
+        if (!message.toolCalls.isEmpty()) {
+            w.key("tool_calls"_L1).beginArray();
+            for (const core::ToolCall &call : message.toolCalls)
+                writeToolCall(w, call, dialect);
+            w.endArray();
         }
-        obj.insert(QStringLiteral("content"),
-                   message.content.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(message.content));
-        QJsonArray calls;
-        for (const core::ToolCall &call : message.toolCalls)
-            calls.append(toolCallJson(call, dialect));
-        obj.insert(QStringLiteral("tool_calls"), calls);
         break;
-    }
     case core::Role::Tool:
-        obj.insert(QStringLiteral("content"), message.content);
-        obj.insert(QStringLiteral("tool_call_id"),
-                   dialect.normaliseToolCallIds ? mistralToolCallId(message.toolCallId) : message.toolCallId);
+        w.key("content"_L1).value(message.content);
         if (dialect.toolMessageName && !message.name.isEmpty())
-            obj.insert(QStringLiteral("name"), message.name);
+            w.key("name"_L1).value(message.name);
+        w.key("role"_L1).value(role);
+        w.key("tool_call_id"_L1)
+            .value(dialect.normaliseToolCallIds ? mistralToolCallId(message.toolCallId) : message.toolCallId);
         break;
     }
-    return obj;
+    w.endObject();
 }
 
-QJsonValue toolChoiceJson(const ToolChoice &choice, const OpenAiDialect &dialect)
+void writeToolChoice(JsonWriter &w, const ToolChoice &choice, const OpenAiDialect &dialect)
 {
     switch (choice.mode) {
     case ToolChoice::Mode::Auto:
-        return QStringLiteral("auto");
+        w.value("auto"_L1);
+        return;
     case ToolChoice::Mode::None:
-        return QStringLiteral("none");
+        w.value("none"_L1);
+        return;
     case ToolChoice::Mode::Required:
-        return dialect.requiredToolChoice;
+        w.value(dialect.requiredToolChoice);
+        return;
     case ToolChoice::Mode::Function:
-        return QJsonObject{
-            {QStringLiteral("type"), QStringLiteral("function")},
-            {QStringLiteral("function"), QJsonObject{{QStringLiteral("name"), choice.functionName}}}};
+        w.beginObject().key("function"_L1).beginObject().key("name"_L1).value(choice.functionName);
+        w.endObject().key("type"_L1).value("function"_L1).endObject();
+        return;
     }
-    return QStringLiteral("auto");
+    w.value("auto"_L1);
+}
+
+void writeTool(JsonWriter &w, const core::ToolDefinition &tool)
+{
+    w.beginObject().key("function"_L1).beginObject();
+    if (!tool.description.isEmpty())
+        w.key("description"_L1).value(tool.description);
+    w.key("name"_L1).value(tool.name).key("parameters"_L1);
+    if (tool.parameters.isEmpty())
+        w.raw(QByteArrayLiteral(R"({"properties":{},"type":"object"})"));
+    else
+        w.raw(core::toCompactJson(tool.parameters));
+    w.endObject().key("type"_L1).value("function"_L1).endObject();
 }
 
 /// Message content may be a string, null, or (Mistral) an array of typed chunks.
@@ -159,44 +186,40 @@ core::Error errorInBody(const QString &who, const QJsonObject &obj)
 
 } // namespace
 
-QJsonObject buildChatRequest(const CompletionRequest &request, const OpenAiDialect &dialect,
-                             const QString &model, bool stream)
+QByteArray buildChatRequest(const CompletionRequest &request, const OpenAiDialect &dialect,
+                            const QString &model, bool stream)
 {
-    QJsonArray messages;
+    qsizetype size = 256;
     for (const core::ChatMessage &message : request.messages)
-        messages.append(messageJson(message, dialect));
-    QJsonObject body{{QStringLiteral("model"), model}, {QStringLiteral("messages"), messages}};
-    if (!request.tools.isEmpty()) {
-        QJsonArray tools;
-        for (const core::ToolDefinition &tool : request.tools) {
-            QJsonObject fn{{QStringLiteral("name"), tool.name}};
-            if (!tool.description.isEmpty())
-                fn.insert(QStringLiteral("description"), tool.description);
-            fn.insert(QStringLiteral("parameters"),
-                      tool.parameters.isEmpty()
-                          ? QJsonObject{{QStringLiteral("type"), QStringLiteral("object")},
-                                        {QStringLiteral("properties"), QJsonObject()}}
-                          : tool.parameters);
-            tools.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("function")},
-                                     {QStringLiteral("function"), fn}});
-        }
-        body.insert(QStringLiteral("tools"), tools);
-        body.insert(QStringLiteral("tool_choice"), toolChoiceJson(request.toolChoice, dialect));
+        size += 48 + message.content.size() + (message.toolCalls.isEmpty() ? 0 : 256);
+    JsonWriter w(size);
+    w.beginObject();
+    if (request.maxTokens) {
+        w.key(dialect.maxCompletionTokens ? "max_completion_tokens"_L1 : "max_tokens"_L1)
+            .value(*request.maxTokens);
+    }
+    w.key("messages"_L1).beginArray();
+    for (const core::ChatMessage &message : request.messages)
+        writeMessage(w, message, dialect);
+    w.endArray();
+    w.key("model"_L1).value(model);
+    if (stream) {
+        w.key("stream"_L1).value(true);
+        if (dialect.streamUsageOption)
+            w.key("stream_options"_L1).beginObject().key("include_usage"_L1).value(true).endObject();
     }
     if (request.temperature)
-        body.insert(QStringLiteral("temperature"), *request.temperature);
-    if (request.maxTokens) {
-        body.insert(dialect.maxCompletionTokens ? QStringLiteral("max_completion_tokens")
-                                                : QStringLiteral("max_tokens"),
-                    *request.maxTokens);
+        w.key("temperature"_L1).value(*request.temperature);
+    if (!request.tools.isEmpty()) {
+        w.key("tool_choice"_L1);
+        writeToolChoice(w, request.toolChoice, dialect);
+        w.key("tools"_L1).beginArray();
+        for (const core::ToolDefinition &tool : request.tools)
+            writeTool(w, tool);
+        w.endArray();
     }
-    if (stream) {
-        body.insert(QStringLiteral("stream"), true);
-        if (dialect.streamUsageOption)
-            body.insert(QStringLiteral("stream_options"),
-                        QJsonObject{{QStringLiteral("include_usage"), true}});
-    }
-    return body;
+    w.endObject();
+    return w.take();
 }
 
 core::Result<Completion> parseChatResponse(const QByteArray &body)

@@ -33,9 +33,9 @@ struct OpenAiDialect
     static OpenAiDialect mistral();
 };
 
-/// The body of POST {base}/chat/completions.
-QJsonObject buildChatRequest(const CompletionRequest &request, const OpenAiDialect &dialect,
-                             const QString &model, bool stream);
+/// The body of POST {base}/chat/completions, as compact JSON text (keys in QJsonObject's order).
+QByteArray buildChatRequest(const CompletionRequest &request, const OpenAiDialect &dialect,
+                            const QString &model, bool stream);
 
 /// Parses a non-streamed chat.completion body. Errors: ProviderMalformed (not JSON, no choices),
 /// ProviderUnavailable (a 200 carrying an `error` object). The result is not yet finalised

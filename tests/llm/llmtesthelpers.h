@@ -2,7 +2,9 @@
 
 // Shared bits of the provider tests: fast timeouts/retries, a weather conversation, delta capture.
 
+#include "core/json.h"
 #include "futurewait.h"
+#include "llm/openaiwire.h"
 #include "llm/providerconfig.h"
 #include "llm/types.h"
 
@@ -27,6 +29,30 @@ inline llm::HttpProviderConfig fastConfig(const QString &baseUrl,
     config.retry.baseDelayMs = 10;
     config.retry.maxDelayMs = 50;
     return config;
+}
+
+/// The chat-completions body the OpenAI adapter sends for `request`, parsed. Fails the test when
+/// the text is not a JSON object or not exactly what QJsonDocument prints for it (the adapter writes
+/// JSON text directly and promises the same bytes as before).
+inline QJsonObject chatRequestJson(const llm::CompletionRequest &request, const llm::OpenAiDialect &dialect,
+                                   const QString &model, bool stream)
+{
+    const QByteArray body = llm::buildChatRequest(request, dialect, model, stream);
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject()) {
+        QTest::qFail(
+            qPrintable(QStringLiteral("the request body is not a JSON object: ") + error.errorString()),
+            __FILE__, __LINE__);
+        return {};
+    }
+    if (core::toCompactJson(doc.object()) != body) {
+        QTest::qFail(qPrintable(QStringLiteral("the request body differs from QJsonDocument's text: ") +
+                                QString::fromUtf8(body)),
+                     __FILE__, __LINE__);
+        return {};
+    }
+    return doc.object();
 }
 
 inline core::ToolDefinition weatherTool()

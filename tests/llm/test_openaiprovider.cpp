@@ -122,7 +122,7 @@ private Q_SLOTS:
         llm::CompletionRequest request;
         request.messages = {message(core::Role::User, QStringLiteral("hi"))};
         request.maxTokens = 64;
-        const QJsonObject body = llm::buildChatRequest(request, dialect, QStringLiteral("gpt-4o"), false);
+        const QJsonObject body = chatRequestJson(request, dialect, QStringLiteral("gpt-4o"), false);
         QCOMPARE(body.value(QStringLiteral("max_completion_tokens")).toInt(), 64);
         QVERIFY(!body.contains(QStringLiteral("max_tokens")));
         QVERIFY(!body.contains(QStringLiteral("tools")));

@@ -96,13 +96,13 @@ private Q_SLOTS:
         llm::CompletionRequest r = weatherRound2();
         r.toolChoice = llm::ToolChoice::required();
         const QJsonObject mistralBody =
-            llm::buildChatRequest(r, llm::OpenAiDialect::mistral(), QStringLiteral("m"), false);
+            chatRequestJson(r, llm::OpenAiDialect::mistral(), QStringLiteral("m"), false);
         QVERIFY(!openAi.validate(mistralBody).isEmpty()); // "any" is Mistral's, not OpenAI's
         const JsonSchemaValidator mistral(m_mistral);
-        const QJsonObject openAiStream = llm::buildChatRequest(
-            userRequest(QStringLiteral("x")),
-            llm::OpenAiDialect::openAi(QUrl(QStringLiteral("https://api.openai.com/v1"))),
-            QStringLiteral("m"), true);
+        const QJsonObject openAiStream =
+            chatRequestJson(userRequest(QStringLiteral("x")),
+                            llm::OpenAiDialect::openAi(QUrl(QStringLiteral("https://api.openai.com/v1"))),
+                            QStringLiteral("m"), true);
         QVERIFY(!mistral.validate(openAiStream).isEmpty()); // Mistral rejects stream_options
     }
 
@@ -113,8 +113,8 @@ private Q_SLOTS:
                                  QUrl(QStringLiteral("http://localhost:11434/v1"))}) {
             for (const auto &[name, request] : scenarios()) {
                 for (bool stream : {false, true}) {
-                    const QJsonObject body = llm::buildChatRequest(request, llm::OpenAiDialect::openAi(base),
-                                                                   QStringLiteral("gpt-4o"), stream);
+                    const QJsonObject body = chatRequestJson(request, llm::OpenAiDialect::openAi(base),
+                                                             QStringLiteral("gpt-4o"), stream);
                     const QStringList errors = validator.validate(body);
                     QVERIFY2(errors.isEmpty(), qPrintable(name + QStringLiteral(": ") + errors.join(u'\n')));
                 }
@@ -127,8 +127,8 @@ private Q_SLOTS:
         const JsonSchemaValidator validator(m_mistral);
         for (const auto &[name, request] : scenarios()) {
             for (bool stream : {false, true}) {
-                const QJsonObject body = llm::buildChatRequest(
-                    request, llm::OpenAiDialect::mistral(), QStringLiteral("mistral-small-latest"), stream);
+                const QJsonObject body = chatRequestJson(request, llm::OpenAiDialect::mistral(),
+                                                         QStringLiteral("mistral-small-latest"), stream);
                 const QStringList errors = validator.validate(body);
                 QVERIFY2(errors.isEmpty(), qPrintable(name + QStringLiteral(": ") + errors.join(u'\n')));
             }
