@@ -1,9 +1,14 @@
 #include "httpcall.h"
 
+#include "llm/networklanes.h"
+
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
+#include <QTimerEvent>
+
+#include <algorithm>
 
 namespace agency::llm {
 
@@ -36,9 +41,11 @@ HttpCall *HttpCall::start(QNetworkAccessManager *nam, HttpRequest request, Optio
                           QObject *parent)
 {
     auto *call = new HttpCall(nam, std::move(request), std::move(options), std::move(done), parent);
-    // Queued so `done` never runs inside start(): callers finish setting up first.
-    QMetaObject::invokeMethod(
-        call, [call] { call->startAttempt(); }, Qt::QueuedConnection);
+    // Sent at once (the reply itself is asynchronous); a result known before anything is sent
+    // (cancelled, wrong origin) waits for the event loop, so `done` never runs inside start().
+    call->m_starting = true;
+    call->startAttempt();
+    call->m_starting = false;
     return call;
 }
 
@@ -49,16 +56,7 @@ HttpCall::HttpCall(QNetworkAccessManager *nam, HttpRequest request, Options opti
 {
     if (m_request.allowedOrigin.isEmpty())
         m_request.allowedOrigin = m_request.url;
-    for (QTimer *timer : {&m_connectTimer, &m_firstByteTimer, &m_totalTimer, &m_backoffTimer})
-        timer->setSingleShot(true);
-    const HttpTimeouts &t = m_options.timeouts;
-    connect(&m_connectTimer, &QTimer::timeout, this,
-            [this, ms = t.connectMs] { onTimeout(QStringLiteral("could not connect"), ms); });
-    connect(&m_firstByteTimer, &QTimer::timeout, this,
-            [this, ms = t.firstByteMs] { onTimeout(QStringLiteral("no response"), ms); });
-    connect(&m_totalTimer, &QTimer::timeout, this,
-            [this, ms = t.totalMs] { onTimeout(QStringLiteral("answer not complete"), ms); });
-    connect(&m_backoffTimer, &QTimer::timeout, this, &HttpCall::startAttempt);
+    m_elapsed.start();
     if (m_options.cancel)
         m_options.cancel->onCancel(this, [this] { onCancelled(); });
 }
@@ -87,8 +85,6 @@ void HttpCall::startAttempt()
         return;
     }
     ++m_attempt;
-    if (!m_elapsed.isValid())
-        m_elapsed.start();
     m_headersSeen = false;
     m_body.clear();
     if (m_options.hooks.onAttemptStart)
@@ -105,14 +101,18 @@ void HttpCall::startAttempt()
     request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
     request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
 
+    QNetworkAccessManager *nam = m_nam;
+    if (auto *lanes = qobject_cast<NetworkLanes *>(m_nam))
+        nam = lanes->nextLane();
     QNetworkReply *reply = m_request.method == "GET"
-                               ? m_nam->get(request)
-                               : m_nam->sendCustomRequest(request, m_request.method, m_request.body);
+                               ? nam->get(request)
+                               : nam->sendCustomRequest(request, m_request.method, m_request.body);
     m_reply = reply;
     connect(reply, &QNetworkReply::requestSent, this, [this] {
-        m_connectTimer.stop();
+        m_connectDeadline = -1;
         if (!m_headersSeen && m_options.timeouts.firstByteMs > 0)
-            m_firstByteTimer.start(static_cast<int>(m_options.timeouts.firstByteMs));
+            m_firstByteDeadline = m_elapsed.elapsed() + m_options.timeouts.firstByteMs;
+        armTimer();
     });
     connect(reply, &QNetworkReply::metaDataChanged, this, &HttpCall::onMetaData);
     connect(reply, &QNetworkReply::readyRead, this, &HttpCall::onReadyRead);
@@ -120,19 +120,62 @@ void HttpCall::startAttempt()
     connect(reply, &QNetworkReply::redirected, this, &HttpCall::onRedirected);
 
     const HttpTimeouts &t = m_options.timeouts;
-    if (t.connectMs > 0)
-        m_connectTimer.start(static_cast<int>(t.connectMs));
-    if (t.firstByteMs > 0)
-        m_firstByteTimer.start(static_cast<int>(t.connectMs + t.firstByteMs));
-    if (t.totalMs > 0)
-        m_totalTimer.start(static_cast<int>(t.totalMs));
+    const qint64 now = m_elapsed.elapsed();
+    m_connectDeadline = t.connectMs > 0 ? now + t.connectMs : -1;
+    m_firstByteDeadline = t.firstByteMs > 0 ? now + t.connectMs + t.firstByteMs : -1;
+    m_totalDeadline = t.totalMs > 0 ? now + t.totalMs : -1;
+    armTimer();
+}
+
+void HttpCall::armTimer()
+{
+    qint64 next = -1;
+    for (qint64 deadline : {m_connectDeadline, m_firstByteDeadline, m_totalDeadline, m_backoffDeadline}) {
+        if (deadline >= 0 && (next < 0 || deadline < next))
+            next = deadline;
+    }
+    if (next < 0) {
+        m_timer.stop();
+        m_armedFor = -1;
+        return;
+    }
+    // Armed for an earlier moment: timerEvent() re-arms for what is left then, so a deadline that
+    // moved later (headers arrived) costs no timer registration now.
+    if (m_timer.isActive() && m_armedFor <= next)
+        return;
+    m_timer.start(static_cast<int>(std::max<qint64>(0, next - m_elapsed.elapsed())), Qt::CoarseTimer, this);
+    m_armedFor = next;
+}
+
+void HttpCall::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timer.timerId()) {
+        QObject::timerEvent(event);
+        return;
+    }
+    m_timer.stop();
+    m_armedFor = -1;
+    const qint64 now = m_elapsed.elapsed();
+    const HttpTimeouts &t = m_options.timeouts;
+    if (m_backoffDeadline >= 0 && now >= m_backoffDeadline) {
+        m_backoffDeadline = -1;
+        startAttempt();
+    } else if (m_connectDeadline >= 0 && now >= m_connectDeadline) {
+        onTimeout(QStringLiteral("could not connect"), t.connectMs);
+    } else if (m_firstByteDeadline >= 0 && now >= m_firstByteDeadline) {
+        onTimeout(QStringLiteral("no response"), t.firstByteMs);
+    } else if (m_totalDeadline >= 0 && now >= m_totalDeadline) {
+        onTimeout(QStringLiteral("answer not complete"), t.totalMs);
+    } else {
+        armTimer(); // a coarse timer fired early, or the earliest deadline moved later
+    }
 }
 
 void HttpCall::onMetaData()
 {
     m_headersSeen = true;
-    m_connectTimer.stop();
-    m_firstByteTimer.stop();
+    m_connectDeadline = -1;
+    m_firstByteDeadline = -1;
 }
 
 void HttpCall::onReadyRead()
@@ -243,7 +286,8 @@ void HttpCall::onCancelled()
     // Abort at once, report on the next event-loop turn: cancel() may be called from inside a
     // caller's own code (a delta callback) that should not see its future finish re-entrantly.
     dropReply();
-    m_backoffTimer.stop();
+    m_backoffDeadline = -1;
+    armTimer();
     m_finished = true;
     QMetaObject::invokeMethod(
         this,
@@ -264,7 +308,8 @@ void HttpCall::failAttempt(core::Error error)
                   : m_options.retry.nextDelayMs(m_attempt, error, m_elapsed.elapsed(),
                                                 QRandomGenerator::global()->generateDouble());
     if (delay) {
-        m_backoffTimer.start(static_cast<int>(*delay));
+        m_backoffDeadline = m_elapsed.elapsed() + *delay;
+        armTimer();
         return;
     }
     error.details.insert(QStringLiteral("attempts"), m_attempt);
@@ -275,9 +320,16 @@ void HttpCall::finish(core::Result<HttpResponse> result)
 {
     if (m_finished)
         return;
+    if (m_starting) {
+        // Decided inside start(): report on the next event-loop turn, as promised.
+        QMetaObject::invokeMethod(
+            this, [this, r = std::move(result)]() mutable { finish(std::move(r)); }, Qt::QueuedConnection);
+        return;
+    }
     m_finished = true;
     dropReply();
-    m_backoffTimer.stop();
+    m_backoffDeadline = -1;
+    m_timer.stop();
     Done done = std::move(m_done);
     m_done = nullptr;
     deleteLater();
@@ -285,11 +337,16 @@ void HttpCall::finish(core::Result<HttpResponse> result)
         done(std::move(result));
 }
 
+void HttpCall::clearAttemptDeadlines()
+{
+    m_connectDeadline = -1;
+    m_firstByteDeadline = -1;
+    m_totalDeadline = -1;
+}
+
 void HttpCall::dropReply()
 {
-    m_connectTimer.stop();
-    m_firstByteTimer.stop();
-    m_totalTimer.stop();
+    clearAttemptDeadlines();
     if (!m_reply)
         return;
     QNetworkReply *reply = m_reply;

@@ -6,11 +6,11 @@
 #include "llm/httperror.h"
 #include "llm/retrypolicy.h"
 
+#include <QBasicTimer>
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
-#include <QTimer>
 #include <QUrl>
 
 #include <functional>
@@ -90,10 +90,14 @@ public:
         HttpCallHooks hooks;
     };
 
-    /// Starts the exchange; `done` runs later on the event loop (never from inside start()).
+    /// Starts the exchange (the first request is handed to `nam` at once); `done` runs later on
+    /// the event loop (never from inside start()).
     static HttpCall *start(QNetworkAccessManager *nam, HttpRequest request, Options options, Done done,
                            QObject *parent);
     ~HttpCall() override;
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
 
 private:
     HttpCall(QNetworkAccessManager *nam, HttpRequest request, Options options, Done done, QObject *parent);
@@ -107,6 +111,8 @@ private:
     void onCancelled();
     void failAttempt(core::Error error);
     void finish(core::Result<HttpResponse> result);
+    void clearAttemptDeadlines();
+    void armTimer();
     void dropReply();
     int replyStatus() const;
     RawHeaders replyHeaders() const;
@@ -118,12 +124,18 @@ private:
     Done m_done;
 
     QPointer<QNetworkReply> m_reply;
-    QTimer m_connectTimer;
-    QTimer m_firstByteTimer;
-    QTimer m_totalTimer;
-    QTimer m_backoffTimer;
+    // The per-attempt limits and the backoff wait are deadlines in ms on m_elapsed (-1: none),
+    // served by one timer armed for the earliest: each call used to make four QTimers, their
+    // connections and several timer registrations, for limits that almost never fire.
     QElapsedTimer m_elapsed;
+    qint64 m_connectDeadline = -1;
+    qint64 m_firstByteDeadline = -1;
+    qint64 m_totalDeadline = -1;
+    qint64 m_backoffDeadline = -1;
+    QBasicTimer m_timer;
+    qint64 m_armedFor = -1; ///< the deadline m_timer fires at (it may fire before a later one)
     int m_attempt = 0;
+    bool m_starting = false; ///< inside start(): a result is reported on the next event-loop turn
     bool m_finished = false;
     bool m_headersSeen = false;
     QByteArray m_body;

@@ -40,8 +40,7 @@ QNetworkReply *NetworkLanes::createRequest(Operation op, const QNetworkRequest &
         return QNetworkAccessManager::createRequest(op, request, outgoingData);
     }
     // Round robin: with every call about as long as the next, the lanes fill evenly.
-    QNetworkAccessManager *lane = m_lanes[m_next++ % m_lanes.size()];
-    return lane->sendCustomRequest(request, verb, outgoingData);
+    return nextLane()->sendCustomRequest(request, verb, outgoingData);
 }
 
 } // namespace agency::llm

@@ -240,6 +240,27 @@ private Q_SLOTS:
         QTRY_COMPARE(server.openConnections(), 0); // the client hung up each time
     }
 
+    void answerStreamingPastTheConnectLimitIsNotCut()
+    {
+        // The limits share one timer armed for the earliest deadline: the connect limit passing
+        // while a healthy answer streams must only re-arm it for the total limit.
+        FakeOpenAiServer server;
+        QVERIFY(server.listen());
+        server.enqueueStream({QStringLiteral("one "), QStringLiteral("two "), QStringLiteral("three "),
+                              QStringLiteral("four")},
+                             {}, 150);
+        auto provider = makeProvider(server, [](llm::HttpProviderConfig &c) {
+            c.timeouts = llm::HttpTimeouts{200, 200, 10'000};
+            c.retry.maxAttempts = 1;
+        });
+        DeltaLog log;
+        const auto result = awaitFuture(provider->complete(hello(), {log.callback(), {}}));
+        LLM_VERIFY_OK(result);
+        QCOMPARE(result->content, QStringLiteral("one two three four"));
+        QCOMPARE(log.text(), QStringLiteral("one two three four"));
+        QCOMPARE(server.requestCount(), 1);
+    }
+
     void totalTimeoutStopsAStalledStream()
     {
         FakeOpenAiServer server;
