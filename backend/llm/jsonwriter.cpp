@@ -107,32 +107,17 @@ void JsonWriter::separate()
         m_out.append(',');
 }
 
-JsonWriter &JsonWriter::beginObject()
+JsonWriter &JsonWriter::open(char bracket)
 {
     separate();
-    m_out.append('{');
+    m_out.append(bracket);
     m_needComma = false;
     return *this;
 }
 
-JsonWriter &JsonWriter::endObject()
+JsonWriter &JsonWriter::close(char bracket)
 {
-    m_out.append('}');
-    m_needComma = true;
-    return *this;
-}
-
-JsonWriter &JsonWriter::beginArray()
-{
-    separate();
-    m_out.append('[');
-    m_needComma = false;
-    return *this;
-}
-
-JsonWriter &JsonWriter::endArray()
-{
-    m_out.append(']');
+    m_out.append(bracket);
     m_needComma = true;
     return *this;
 }

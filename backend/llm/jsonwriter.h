@@ -23,10 +23,10 @@ class JsonWriter
 public:
     explicit JsonWriter(qsizetype reserve = 0) { m_out.reserve(reserve); }
 
-    JsonWriter &beginObject();
-    JsonWriter &endObject();
-    JsonWriter &beginArray();
-    JsonWriter &endArray();
+    JsonWriter &beginObject() { return open('{'); }
+    JsonWriter &endObject() { return close('}'); }
+    JsonWriter &beginArray() { return open('['); }
+    JsonWriter &endArray() { return close(']'); }
     /// An object member's name. `name` is plain ASCII needing no escape (a literal in our code).
     JsonWriter &key(QLatin1StringView name);
 
@@ -46,6 +46,8 @@ public:
 
 private:
     void separate();
+    JsonWriter &open(char bracket);
+    JsonWriter &close(char bracket);
 
     QByteArray m_out;
     bool m_needComma = false;
