@@ -100,20 +100,39 @@ void ApiCall::setRoute(const QString &pattern, QHash<QString, QString> params)
 }
 
 QByteArray ApiCall::head(int status, const QByteArray &contentType, qint64 contentLength,
-                         const Headers &extra) const
+                         const Headers &extra, qsizetype reserveBody) const
 {
+    // Appended piece by piece into one allocation, with room for the body that follows: this runs
+    // for every answer, and chained operator+ built a temporary per piece.
     QByteArray out;
-    out.reserve(256);
-    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
-    if (!contentType.isEmpty())
-        out += "Content-Type: " + contentType + "\r\n";
-    if (contentLength >= 0)
-        out += "Content-Length: " + QByteArray::number(contentLength) + "\r\n";
-    else
+    out.reserve(256 + reserveBody);
+    out += "HTTP/1.1 ";
+    out += QByteArray::number(status);
+    out += ' ';
+    out += reasonPhrase(status);
+    out += "\r\n";
+    if (!contentType.isEmpty()) {
+        out += "Content-Type: ";
+        out += contentType;
+        out += "\r\n";
+    }
+    if (contentLength >= 0) {
+        out += "Content-Length: ";
+        out += QByteArray::number(contentLength);
+        out += "\r\n";
+    } else {
         out += "Transfer-Encoding: chunked\r\n";
-    out += "X-Request-Id: " + m_requestId.toLatin1() + "\r\n";
-    for (const auto &[name, value] : extra)
-        out += name + ": " + value + "\r\n";
+    }
+    out += "X-Request-Id: ";
+    for (const QChar c : m_requestId) // a sane token or a UUID (apiserver.cpp): ASCII only
+        out += char(c.unicode());
+    out += "\r\n";
+    for (const auto &[name, value] : extra) {
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+    }
     out += "\r\n";
     return out;
 }
@@ -144,7 +163,9 @@ void ApiCall::sendBytes(int status, const QByteArray &contentType, const QByteAr
     Headers headers = extra;
     if (close)
         headers.append({QByteArrayLiteral("Connection"), QByteArrayLiteral("close")});
-    write(head(status, contentType, body.size(), headers) + body);
+    QByteArray message = head(status, contentType, body.size(), headers, body.size());
+    message += body;
+    write(message);
     if (close && m_socket)
         m_socket->disconnectFromHost();
     finish();

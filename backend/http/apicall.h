@@ -134,9 +134,10 @@ public:
     void setFinishedHook(FinishedHook hook) { m_finished = std::move(hook); }
 
 private:
-    /// Status line and headers; contentLength < 0 means chunked.
-    QByteArray head(int status, const QByteArray &contentType, qint64 contentLength,
-                    const Headers &extra) const;
+    /// Status line and headers; contentLength < 0 means chunked. `reserveBody`: room to leave for
+    /// a body the caller appends.
+    QByteArray head(int status, const QByteArray &contentType, qint64 contentLength, const Headers &extra,
+                    qsizetype reserveBody = 0) const;
     void write(const QByteArray &bytes);
     void finish();
 

@@ -11,6 +11,7 @@ namespace agency::http {
 
 void writeToClient(QTcpSocket *socket, QByteArrayView bytes)
 {
+    Q_ASSERT(!socket->inherits("QSslSocket"));
     qsizetype sent = 0;
 #ifdef Q_OS_UNIX
     // Only when Qt holds nothing unsent, or these bytes would overtake it.

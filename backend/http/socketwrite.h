@@ -6,7 +6,8 @@ class QTcpSocket;
 
 namespace agency::http {
 
-/// Writes `bytes` to a connected client socket, straight into the kernel when QTcpSocket has
+/// Writes `bytes` to a connected plain-TCP client socket (the ConnectionGate's; never a TLS socket,
+/// whose bytes must go through its encryption), straight into the kernel when QTcpSocket has
 /// nothing queued; whatever the kernel does not take at once (a full send buffer, an error) goes
 /// through QTcpSocket::write as before, so ordering, back-pressure (bytesToWrite) and error
 /// handling stay Qt's.
