@@ -17,7 +17,8 @@
 #
 # Every measurement is repeated BENCH_REPEATS times (default 3), the routes compared taking turns,
 # and the table shows medians: on a shared machine one window of a few seconds can be slowed by
-# whatever else runs, and interleaving spreads that over both sides of a ratio.
+# whatever else runs, and interleaving spreads that over both sides of a ratio. The /health pairs
+# run first, before any chat stores turns (see below).
 #
 # Usage: bench/bench_server.sh BUILD_DIR [--compare-gateway]   (BENCH_SECONDS per run, default 5)
 set -euo pipefail
@@ -144,6 +145,17 @@ CHAT_BODY='{"message":"Give me one short tip."}'
 OPENAI_BODY='{"model":"consulting","messages":[{"role":"user","content":"Give me one short tip."}]}'
 # The provider's own model name: the gateway passes it through; ours names a flow instead.
 PROVIDER_BODY='{"model":"bench-model","messages":[{"role":"user","content":"Give me one short tip."}]}'
+# /health against the bare route first, both warmed up alike: after thousands of stored turns the
+# database keeps working in the background for a while (WAL, checkpoints, autovacuum), which would
+# slow only the side that shares the machine's cores with it at that moment.
+warm_up "http://127.0.0.1:$BARE_PORT/health" "$WORK/get.lua"
+warm_up "http://127.0.0.1:$PORT/health" "$WORK/get.lua"
+for conns in "${CONNECTIONS[@]}"; do
+  for _ in $(seq 1 "$REPEATS"); do
+    run "bare QHttpServer GET /health" "http://127.0.0.1:$BARE_PORT/health" "$WORK/get.lua" "$conns"
+    run "GET /health" "http://127.0.0.1:$PORT/health" "$WORK/get.lua" "$conns"
+  done
+done
 export BENCH_BODY=$OPENAI_BODY
 warm_up "http://127.0.0.1:$PORT/v1/chat/completions" "$WORK/post.lua"
 if [ "$COMPARE_GATEWAY" = 1 ]; then
@@ -151,10 +163,6 @@ if [ "$COMPARE_GATEWAY" = 1 ]; then
   warm_up "http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions" "$WORK/gateway.lua"
 fi
 for conns in "${CONNECTIONS[@]}"; do
-  for _ in $(seq 1 "$REPEATS"); do
-    run "bare QHttpServer GET /health" "http://127.0.0.1:$BARE_PORT/health" "$WORK/get.lua" "$conns"
-    run "GET /health" "http://127.0.0.1:$PORT/health" "$WORK/get.lua" "$conns"
-  done
   export BENCH_BODY=$CHAT_BODY
   run "POST /chat/consulting" "http://127.0.0.1:$PORT/chat/consulting" "$WORK/post.lua" "$conns"
   for _ in $(seq 1 "$REPEATS"); do

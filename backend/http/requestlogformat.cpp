@@ -48,13 +48,22 @@ QRandomGenerator64 seededFromTheSystem()
 void appendJsonString(QByteArray &out, const QString &text)
 {
     out += '"';
-    bool ascii = true;
-    for (const QChar c : text)
-        ascii = ascii && c.unicode() < 0x80;
-    if (ascii) { // the usual case (paths, ids, addresses): no UTF-8 conversion
-        for (const QChar c : text)
-            appendEscaped(out, static_cast<unsigned char>(c.unicode()));
-    } else {
+    // The usual case (paths, ids, addresses): printable ASCII with nothing to escape, copied in
+    // one pass into space reserved at once instead of appended byte by byte.
+    const qsizetype start = out.size();
+    out.resize(start + text.size());
+    char *dst = out.data() + start;
+    bool plain = true;
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u >= 0x80 || u < 0x20 || u == '"' || u == '\\') {
+            plain = false;
+            break;
+        }
+        *dst++ = static_cast<char>(u);
+    }
+    if (!plain) { // escapes or non-ASCII: byte by byte over the UTF-8 form
+        out.truncate(start);
         const QByteArray utf8 = text.toUtf8();
         for (const char c : utf8)
             appendEscaped(out, static_cast<unsigned char>(c));

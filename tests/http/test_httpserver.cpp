@@ -467,6 +467,8 @@ void TestHttpServer::accessLogStringsAreValidJson()
     http::appendJsonString(out, tricky);
     out += ",";
     http::appendJsonString(out, QString());
+    out += ",";
+    http::appendJsonString(out, QStringLiteral("/conversations/a-1_b.c~d?x=1")); // nothing to escape
     out += "]";
     QJsonParseError error{};
     const QJsonArray parsed = QJsonDocument::fromJson(out, &error).array();
@@ -474,6 +476,7 @@ void TestHttpServer::accessLogStringsAreValidJson()
              qPrintable(error.errorString() + QString::fromUtf8(out)));
     QCOMPARE(parsed.at(0).toString(), tricky);
     QCOMPARE(parsed.at(1).toString(), QString());
+    QCOMPARE(parsed.at(2).toString(), QStringLiteral("/conversations/a-1_b.c~d?x=1"));
 }
 
 void TestHttpServer::accessLogHasNoSecrets()
