@@ -106,6 +106,7 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     window.show();
     runtime::Backend *b = backend.value().get();
     b->startRunWorkers();
+    b->startPlannerStatistics();
     // Running runs go back to the queue before the database is stopped.
     auto shutdown = [b, &window] { b->stopRunWorkers().then(&window, [] { QApplication::quit(); }); };
     handleStopSignals(&window, [shutdown](int) { shutdown(); });

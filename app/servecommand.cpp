@@ -112,6 +112,7 @@ int runServeCommand(CliContext &ctx)
             printErr(QStringLiteral("aiagency serve: listening on %1 (database: %2)\n")
                          .arg(urlFor(address, bound.value()), b->database()->params().describe()));
             b->startRunWorkers();
+            b->startPlannerStatistics();
         });
     bool stopping = false;
     handleStopSignals(&server, [b, &server, &stopping](int) {

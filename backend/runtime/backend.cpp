@@ -2,6 +2,7 @@
 
 #include "db/apikeyrepository.h"
 #include "db/conversationrepository.h"
+#include "db/plannerstatistics.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
@@ -122,6 +123,13 @@ void Backend::startRunWorkers()
     m_runWorker->start();
 }
 
+void Backend::startPlannerStatistics()
+{
+    if (!m_statistics)
+        m_statistics = std::make_unique<db::PlannerStatistics>(*m_executor);
+    m_statistics->start();
+}
+
 QFuture<void> Backend::stopRunWorkers()
 {
     return m_runWorker->stop();
@@ -131,6 +139,7 @@ Backend::~Backend()
 {
     // Reverse order of construction; turns and tools go before the repositories they use.
     m_service.reset();
+    m_statistics.reset();
     m_runWorker.reset();
     m_audit.reset();
     m_keys.reset();

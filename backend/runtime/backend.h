@@ -22,6 +22,7 @@ class RunRepository;
 class RunQueue;
 class ApiKeyRepository;
 class AuditRepository;
+class PlannerStatistics;
 } // namespace agency::db
 namespace agency::tools {
 class ToolRegistry;
@@ -105,6 +106,10 @@ public:
     /// future (with a context, on the event loop) before destroying the Backend for a clean stop;
     /// otherwise they are recovered after RUN_LEASE_S.
     QFuture<void> stopRunWorkers();
+    /// Analyzes the tables a turn writes as soon as they hold rows, until each has planner
+    /// statistics (db::PlannerStatistics); a no-op on a database that has them. Long-running
+    /// processes (server, console, benchmarks) call it.
+    void startPlannerStatistics();
 
 private:
     Backend() = default;
@@ -129,6 +134,7 @@ private:
     std::unique_ptr<db::ApiKeyRepository> m_keys;
     std::unique_ptr<db::AuditRepository> m_audit;
     std::unique_ptr<flows::RunWorker> m_runWorker;
+    std::unique_ptr<db::PlannerStatistics> m_statistics;
     service::ServiceDependencies m_serviceDeps;
     std::unique_ptr<service::AgencyService> m_service;
     QStringList m_flowProblems;

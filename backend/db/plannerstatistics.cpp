@@ -1,0 +1,103 @@
+#include "plannerstatistics.h"
+
+#include "dbconnection.h"
+#include "dbexecutor.h"
+
+#include <QLoggingCategory>
+
+namespace agency::db {
+
+Q_LOGGING_CATEGORY(lcStatistics, "agency.db.statistics")
+
+using core::Result;
+
+namespace {
+
+/// The watched tables that have no column statistics in the current schema.
+Result<QStringList> tablesWithoutStatistics(DbConnection &conn, const QStringList &tables)
+{
+    QStringList missing;
+    for (const QString &table : tables) {
+        auto query = conn.exec(QStringLiteral("SELECT NOT EXISTS (SELECT 1 FROM pg_stats "
+                                              "WHERE schemaname = current_schema() AND tablename = ?)"),
+                               {table}, QStringLiteral("read planner statistics"));
+        if (!query)
+            return query.error();
+        if (query.value()->next() && query.value()->value(0).toBool())
+            missing.append(table);
+    }
+    return missing;
+}
+
+} // namespace
+
+PlannerStatistics::PlannerStatistics(DbExecutor &executor, Options options, QObject *parent)
+    : QObject(parent), m_executor(executor), m_options(options)
+{
+    m_options.minRows = std::max(m_options.minRows, 1);
+    m_timer.setInterval(std::max(m_options.intervalMs, 10));
+    connect(&m_timer, &QTimer::timeout, this, &PlannerStatistics::tick);
+    connect(&m_watcher, &QFutureWatcherBase::finished, this, [this] {
+        m_checking = false;
+        const QFuture<Result<QStringList>> done = m_watcher.future();
+        if (done.resultCount() == 0)
+            return;
+        const Result<QStringList> &pending = done.result();
+        if (!pending) {
+            qCWarning(lcStatistics).noquote()
+                << "could not give the planner statistics (autovacuum will):" << pending.error().toString();
+            m_timer.stop();
+        } else if (pending->isEmpty()) {
+            m_timer.stop();
+        }
+    });
+}
+
+QStringList PlannerStatistics::watchedTables()
+{
+    return {QStringLiteral("conversations"), QStringLiteral("messages"), QStringLiteral("llm_usage")};
+}
+
+void PlannerStatistics::start()
+{
+    m_timer.start();
+    tick();
+}
+
+void PlannerStatistics::tick()
+{
+    if (m_checking)
+        return;
+    m_checking = true;
+    m_watcher.setFuture(checkNow());
+}
+
+core::Async<QStringList> PlannerStatistics::checkNow()
+{
+    const int minRows = m_options.minRows;
+    return m_executor.run<QStringList>([minRows](DbConnection &conn) -> Result<QStringList> {
+        auto missing = tablesWithoutStatistics(conn, watchedTables());
+        if (!missing)
+            return missing.error();
+        QStringList still;
+        for (const QString &table : missing.value()) {
+            // Counting stops at minRows: cheap on any table. The names are our own constants.
+            auto rows =
+                conn.exec(QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM %1 LIMIT ?) r").arg(table),
+                          {minRows}, QStringLiteral("count rows"));
+            if (!rows)
+                return rows.error();
+            if (!rows.value()->next() || rows.value()->value(0).toInt() < minRows) {
+                still.append(table);
+                continue;
+            }
+            if (auto analyzed = conn.execScript(QStringLiteral("ANALYZE %1").arg(table),
+                                                QStringLiteral("analyze ") + table);
+                !analyzed)
+                return analyzed.error();
+        }
+        return still;
+    });
+}
+
+} // namespace agency::db
