@@ -184,6 +184,15 @@ QWidget *MainWindow::buildConversationPane()
     for (int c : {ConversationModel::FlowColumn, ConversationModel::MessagesColumn,
                   ConversationModel::ActivityColumn})
         m_conversationView->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    // Qt 6.4 fits ResizeToContents columns again on a resize, not when rows arrive or change: the
+    // Flow column stayed as wide as its header ("we…"). resizeSections() is a protected slot, hence
+    // the call by name, queued so that it measures the rows once the view has laid them out.
+    auto refitColumns = [header = m_conversationView->horizontalHeader()] {
+        QMetaObject::invokeMethod(header, "resizeSections", Qt::QueuedConnection);
+    };
+    connect(m_conversations, &QAbstractItemModel::rowsInserted, this, refitColumns);
+    connect(m_conversations, &QAbstractItemModel::modelReset, this, refitColumns);
+    connect(m_conversations, &QAbstractItemModel::dataChanged, this, refitColumns);
     layout->addWidget(m_conversationView, 1);
     connect(m_conversationView->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) {

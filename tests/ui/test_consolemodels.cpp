@@ -30,6 +30,7 @@ private Q_SLOTS:
     void modelsPassTheTesterThroughAChat();
     void lazyLoadingFetchesOnlyFirstPagesUntilScrolled();
     void flowFilterShowsOneFlow();
+    void columnsFitRowsThatArriveLater();
 
 private:
     UiFixture m_fx;
@@ -128,6 +129,29 @@ void TestConsoleModels::flowFilterShowsOneFlow()
     QTRY_COMPARE(model->rowCount(), 5);
     for (int row = 0; row < 5; ++row)
         QCOMPARE(model->conversationAt(row).flowType, QStringLiteral("consulting"));
+}
+
+void TestConsoleModels::columnsFitRowsThatArriveLater()
+{
+    // The window opens on an empty list; the row arrives afterwards, as after a first chat.
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QTableView *view = w->conversationView();
+    QTRY_VERIFY(view->isVisible());
+    QVERIFY2(
+        m_fx.exec(QStringLiteral("INSERT INTO tenants (tenant_id, name) VALUES ('default', 'Default') "
+                                 "ON CONFLICT DO NOTHING; "
+                                 "INSERT INTO conversations (conversation_id, tenant_id, flow_type, title) "
+                                 "VALUES (gen_random_uuid(), 'default', 'consulting', 'A first question')")),
+        qPrintable(m_fx.error()));
+    w->conversationModel()->setQuery(QStringLiteral("default"), QString());
+    QTRY_COMPARE(w->conversationModel()->rowCount(), 1);
+    const int flowText = view->fontMetrics().horizontalAdvance(QStringLiteral("consulting"));
+    // Wider than the header's "Flow": the column holds the flow's name, not "co…".
+    QTRY_VERIFY2(view->columnWidth(ui::ConversationModel::FlowColumn) > flowText,
+                 qPrintable(QStringLiteral("Flow column %1 px, its text %2 px")
+                                .arg(view->columnWidth(ui::ConversationModel::FlowColumn))
+                                .arg(flowText)));
 }
 
 QTEST_MAIN(TestConsoleModels)
