@@ -95,6 +95,17 @@ core::Async<QStringList> PlannerStatistics::checkNow()
                                                 QStringLiteral("analyze ") + table);
                 !analyzed)
                 return analyzed.error();
+            // A user that does not own the table gets a warning from ANALYZE, not an error, and no
+            // statistics: say so once instead of trying again every interval.
+            auto after = tablesWithoutStatistics(conn, {table});
+            if (!after)
+                return after.error();
+            if (!after->isEmpty()) {
+                return core::makeError(core::ErrorCode::Internal,
+                                       QStringLiteral("ANALYZE %1 left it without statistics (does the "
+                                                      "database user own the table?)")
+                                           .arg(table));
+            }
         }
         return still;
     });

@@ -116,6 +116,27 @@ private Q_SLOTS:
         QTRY_VERIFY(!statistics.isWatching());
     }
 
+    void anAnalyzeThatMakesNoStatisticsStopsWatchingWithAWarning()
+    {
+        // As for a database user that does not own the table: ANALYZE runs and stores nothing
+        // (here because no column of llm_usage collects statistics).
+        AGENCY_VERIFY_OK(m_db.exec(
+            conversationsWithMessages(20) +
+            QStringLiteral(" INSERT INTO llm_usage (tenant_id, provider) SELECT 't1', 'openai' FROM "
+                           "generate_series(1, 10); "
+                           "DO $$ DECLARE c text; BEGIN FOR c IN SELECT attname FROM pg_attribute WHERE "
+                           "attrelid = 'llm_usage'::regclass AND attnum > 0 AND NOT attisdropped LOOP "
+                           "EXECUTE format('ALTER TABLE llm_usage ALTER COLUMN %I SET STATISTICS 0', c); "
+                           "END LOOP; END $$;")));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("ANALYZE llm_usage left it without")));
+        PlannerStatistics statistics(m_db.executor(), PlannerStatistics::Options{10, 20});
+        statistics.start();
+        QTRY_VERIFY(!statistics.isWatching());
+        // The others were analyzed before it.
+        AGENCY_COMPARE_OK(tablesWithStatistics(), qint64(2));
+    }
+
     void anErrorStopsWatchingWithAWarning()
     {
         // No schema: the tables do not exist.
