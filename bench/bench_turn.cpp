@@ -1,6 +1,7 @@
 // ./dev bench turn: the overhead of a chat turn (history load, persistence, rate limiting, usage
 // recording, provider adapter) with an instant fake provider on loopback, at 1 and 64 concurrent
 // turns, next to pgbench's insert rate on the same database (DESIGN.md §11).
+#include "cpujitter.h"
 #include "datasetgenerator.h"
 #include "instantprovider.h"
 #include "stats.h"
@@ -425,6 +426,20 @@ int main(int argc, char **argv)
     QHash<int, Level> measured;
     for (int clients : levels)
         measured.insert(clients, measure(clients, turns, 0, QString::number(clients)));
+    if (const auto one = measured.constFind(1); one != measured.cend() && one->p50Ms > 0) {
+        // The reference for the 1-client p99: what the machine does to CPU work of the same
+        // length, measured in the same run (a virtual machine's host takes the CPU away at times).
+        const bench::LatencyStats cpu = bench::measureCpuJitter(one->p50Ms, 1000);
+        out(QStringLiteral("\nThe machine's own steadiness, right after: single-thread CPU work sized to the "
+                           "1-client p50, timed 1,000 times: p50 %1 ms, p99 %2 ms (p99 = %3 × p50); the "
+                           "1-client turns: p99 = %4 × p50. A turn at 1 client is mostly a chain of CPU work "
+                           "of about that length, exposed to the same; the machine's steadiness changes "
+                           "from one minute to the next, and this ran after the turns, not with them.")
+                .arg(cpu.percentileMs(50), 0, 'f', 2)
+                .arg(cpu.percentileMs(99), 0, 'f', 2)
+                .arg(cpu.percentileMs(99) / std::max(cpu.percentileMs(50), 0.001), 0, 'f', 1)
+                .arg(one->p99Ms / one->p50Ms, 0, 'f', 1));
+    }
 
     // The same turns while the provider takes a model's time to answer: 64 conversations in
     // flight as in production, where the database and the engine see a steady load instead of
