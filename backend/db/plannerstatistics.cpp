@@ -13,19 +13,20 @@ using core::Result;
 
 namespace {
 
-/// The watched tables that have no column statistics in the current schema.
+/// Those of `tables` that have no column statistics in the current schema, in their order: one
+/// round trip for the list.
 Result<QStringList> tablesWithoutStatistics(DbConnection &conn, const QStringList &tables)
 {
+    auto query = conn.exec(QStringLiteral("SELECT t.name FROM regexp_split_to_table(?, ',') WITH ORDINALITY "
+                                          "AS t(name, ord) WHERE NOT EXISTS (SELECT 1 FROM pg_stats s "
+                                          "WHERE s.schemaname = current_schema() AND s.tablename = t.name) "
+                                          "ORDER BY t.ord"),
+                           {tables.join(QLatin1Char(','))}, QStringLiteral("read planner statistics"));
+    if (!query)
+        return query.error();
     QStringList missing;
-    for (const QString &table : tables) {
-        auto query = conn.exec(QStringLiteral("SELECT NOT EXISTS (SELECT 1 FROM pg_stats "
-                                              "WHERE schemaname = current_schema() AND tablename = ?)"),
-                               {table}, QStringLiteral("read planner statistics"));
-        if (!query)
-            return query.error();
-        if (query.value()->next() && query.value()->value(0).toBool())
-            missing.append(table);
-    }
+    while (query.value()->next())
+        missing.append(query.value()->value(0).toString());
     return missing;
 }
 
