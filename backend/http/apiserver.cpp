@@ -167,6 +167,11 @@ int ApiServer::openConnections() const
     return m_gate ? m_gate->openConnections() : 0;
 }
 
+int ApiServer::busyConnections() const
+{
+    return m_gate ? m_gate->busyConnections() : 0;
+}
+
 void ApiServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     if (m_gate)

@@ -57,6 +57,8 @@ public:
     const Router &router() const { return m_router; }
     /// Open client connections (for tests and diagnostics).
     int openConnections() const;
+    /// Of those, the ones with a request being received or answered (for tests and diagnostics).
+    int busyConnections() const;
     Metrics &metrics() { return m_metrics; }
     TurnTracker &turns() { return m_turns; }
     /// The OpenAPI 3.1 document of exactly the routes registered.

@@ -3,6 +3,8 @@
 #include "core/json.h"
 #include "errorbody.h"
 
+#include <algorithm>
+
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUuid>
@@ -254,12 +256,22 @@ void ConnectionGate::onTimer(QTcpSocket *socket)
     }
 }
 
+bool ConnectionGate::isIdle(const Connection &c)
+{
+    return c.phase == Connection::Phase::Idle && c.pendingAnswers == 0;
+}
+
+int ConnectionGate::busyConnections() const
+{
+    return static_cast<int>(std::count_if(m_connections.cbegin(), m_connections.cend(),
+                                          [](const Connection &c) { return !isIdle(c); }));
+}
+
 void ConnectionGate::closeIdleConnections()
 {
     const QList<QTcpSocket *> sockets = m_connections.keys();
     for (QTcpSocket *socket : sockets) {
-        const Connection &c = m_connections.value(socket);
-        if (c.phase == Connection::Phase::Idle && c.pendingAnswers == 0)
+        if (isIdle(m_connections.value(socket)))
             socket->disconnectFromHost();
     }
 }

@@ -37,6 +37,8 @@ public:
     /// The answer to one request on `socket` is complete (or abandoned).
     void answerFinished(QTcpSocket *socket);
     int openConnections() const { return static_cast<int>(m_connections.size()); }
+    /// Connections with a request being received or answered: the ones a stop does not close.
+    int busyConnections() const;
     /// Closes every connection with nothing in progress (used when stopping).
     void closeIdleConnections();
 
@@ -62,6 +64,8 @@ private:
         qint64 timerDue = -1;    ///< when `timer` fires, never after `deadline`
     };
 
+    /// Nothing being received and no answer pending.
+    static bool isIdle(const Connection &c);
     void onReadyRead(QTcpSocket *socket);
     void onHeadersComplete(QTcpSocket *socket, Connection &c, qsizetype headerEnd);
     void refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,
