@@ -1,4 +1,4 @@
-// ./dev bench repo: the conversation store at the seed's claimed scale (DESIGN.md §11).
+// ./dev bench repo: the conversation store at the seed's claimed scale (docs/benchmarks.md).
 // Loads (or reuses) a synthetic dataset with COPY, then times the repository calls the console
 // and the API make, through the real DbExecutor, and prints the plans PostgreSQL chose.
 #include "datasetgenerator.h"

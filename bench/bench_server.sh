@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./dev bench server: the headless server under wrk on loopback (DESIGN.md §11).
+# ./dev bench server: the headless server under wrk on loopback (docs/benchmarks.md).
 #
 # Starts, each on a free port and with its own data directory: an instant OpenAI-compatible provider
 # (bench_fakeprovider), `aiagency serve` using it, and a bare QHttpServer route (bench_bareserver) as

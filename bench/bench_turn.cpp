@@ -1,6 +1,6 @@
 // ./dev bench turn: the overhead of a chat turn (history load, persistence, rate limiting, usage
 // recording, provider adapter) with an instant fake provider on loopback, at 1 and 64 concurrent
-// turns, next to pgbench's insert rate on the same database (DESIGN.md §11).
+// turns, next to pgbench's insert rate on the same database (docs/benchmarks.md).
 #include "cpujitter.h"
 #include "datasetgenerator.h"
 #include "instantprovider.h"
@@ -262,10 +262,10 @@ QString verdict(bool met)
     return met ? QStringLiteral("PASS") : QStringLiteral("MISS");
 }
 
-/// The issue 12 / DESIGN.md §11 targets, each against a reference measured in this run.
+/// The targets of docs/benchmarks.md, each against a reference measured in this run.
 void printTargets(const QHash<int, Level> &levels, const QHash<int, double> &pgbenchTps)
 {
-    out(QStringLiteral("\nTargets (DESIGN.md §11):\n"));
+    out(QStringLiteral("\nTargets (docs/benchmarks.md):\n"));
     out(QStringLiteral("| target | measured | verdict |\n|---|---:|---|"));
     if (const auto one = levels.constFind(1); one != levels.cend()) {
         out(QStringLiteral("| 1 client: p50 ≤ 2.0 ms | %1 ms | %2 |")

@@ -1,5 +1,5 @@
 -- Tenants, conversations and messages: the seed's single-table-with-flow_type design, with
--- foreign keys, timestamptz, uuid ids, a role check and full-text search (DESIGN.md §3).
+-- foreign keys, timestamptz, uuid ids, a role check and full-text search (docs/design.md#persistence).
 
 -- Composite GIN (tenant_id, tsvector) so a search stays within one tenant's rows. Trusted since PG 13.
 CREATE EXTENSION IF NOT EXISTS btree_gin;

@@ -1,4 +1,4 @@
--- Weather tool cache (DESIGN.md §5): one answer per (back-end, normalised location, units),
+-- Weather tool cache (docs/design.md#flows-and-tools): one answer per (back-end, normalised location, units),
 -- valid until expires_at. Rows are written and read with the program's clock, so expiry is
 -- decided by the same "now" on every process.
 CREATE TABLE weather_cache (

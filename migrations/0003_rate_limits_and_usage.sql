@@ -1,4 +1,4 @@
--- Rate limiting and usage accounting (DESIGN.md §6).
+-- Rate limiting and usage accounting (docs/design.md#rate-limiting).
 
 -- Token buckets shared by every process on this database (RATE_LIMIT_BACKEND=postgres). One row
 -- per (tenant, provider) holds both windows, so a reservation checks and takes from both in one

@@ -1,4 +1,4 @@
--- Runs: non-interactive flow runs queued in the database and executed by worker pools (DESIGN.md §5).
+-- Runs: non-interactive flow runs queued in the database and executed by worker pools (docs/design.md#runs).
 -- Any number of processes share the queue: a worker claims a run with FOR UPDATE SKIP LOCKED and
 -- holds a lease it renews by heartbeat; a run whose lease expired (its process died) is put back in
 -- the queue, or failed after too many attempts.

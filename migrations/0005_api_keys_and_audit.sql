@@ -1,4 +1,4 @@
--- API keys and the audit log (DESIGN.md §7). A key is stored only as the SHA-256 of its secret:
+-- API keys and the audit log (docs/design.md#security). A key is stored only as the SHA-256 of its secret:
 -- secrets are 256 random bits, so a fast hash is as strong as a slow one here, and lookups stay
 -- one index probe per request.
 

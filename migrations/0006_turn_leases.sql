@@ -1,4 +1,4 @@
--- One turn at a time per conversation, across processes (issue 9): a turn takes a lease on its
+-- One turn at a time per conversation, across processes (docs/design.md#turn): a turn takes a lease on its
 -- conversation when it opens (the same statement that stores the user message), renews it while it
 -- runs and releases it with its final answer. A lease is a row value with an expiry, never a lock
 -- held across a provider call, so a crashed process blocks its conversation only until it expires.

@@ -12,7 +12,7 @@
 namespace agency::config {
 
 /// Where an effective setting came from. Later sources win: defaults < config file < .env <
-/// environment < command line (DESIGN.md §9).
+/// environment < command line (docs/design.md#configuration).
 enum class Source { Default, ConfigFile, DotEnv, Environment, CommandLine };
 QString sourceName(Source source);
 

@@ -33,7 +33,7 @@ enum class ErrorCode {
 /// Stable snake_case name used in JSON error bodies and logs.
 QString errorCodeName(ErrorCode code);
 
-/// The one table from error kind to HTTP status (DESIGN.md §7).
+/// The one table from error kind to HTTP status (docs/design.md#http).
 int httpStatusFor(ErrorCode code);
 
 /// A failure: what kind, a human sentence, and optional structured details

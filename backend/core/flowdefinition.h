@@ -8,8 +8,8 @@
 
 namespace agency::core {
 
-/// A flow is data plus tools (DESIGN.md §5): what the agent is told, which tools it may call, and
-/// how far a turn may go. Built-ins ship as JSON in resources/flows/; users add JSON files to the
+/// A flow is data plus tools (docs/design.md#flows-and-tools): what the agent is told, which tools it may
+/// call, and how far a turn may go. Built-ins ship as JSON in resources/flows/; users add JSON files to the
 /// config directory (flows::parseFlowDefinition reads and validates them). Plain value.
 struct FlowDefinition
 {

@@ -1,6 +1,6 @@
 #pragma once
 
-// The one token estimator (≈ 4 characters per token, DESIGN.md §6). The rate limiter reserves
+// The one token estimator (≈ 4 characters per token, docs/design.md#rate-limiting). The rate limiter reserves
 // estimatePromptTokens() + the completion allowance before a provider call; adapters fill in
 // usage with it when a provider reports none. One formula, so a turn's reservation and a
 // provider's estimated usage agree.

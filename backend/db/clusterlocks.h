@@ -8,7 +8,7 @@ namespace agency::db {
 
 /// The protocol by which processes share one embedded cluster (one data directory), so that
 /// initdb runs once, a server another process is about to use is never stopped under it, and the
-/// last process out stops the server (issue 9):
+/// last process out stops the server (docs/design.md#persistence):
 ///
 /// - `aiagency.lock`, held exclusively (flock) around every initdb, start, attach and stop
 ///   decision, so they happen one process at a time;

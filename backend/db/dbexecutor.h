@@ -101,7 +101,7 @@ private:
 
 } // namespace detail
 
-/// The only way the program reaches the database (DESIGN.md §2): a fixed set of worker threads,
+/// The only way the program reaches the database (docs/design.md#threading): a fixed set of worker threads,
 /// each owning one DbConnection, taking jobs from one queue. Jobs run on a worker thread and
 /// must not touch objects of other threads; results come back as QFuture<Result<T>>.
 ///

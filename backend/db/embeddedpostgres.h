@@ -13,8 +13,8 @@ namespace agency::db {
 class ClusterLocks;
 
 /// A private PostgreSQL cluster run by the program itself when no DATABASE_URL is configured
-/// (DESIGN.md §3): initdb on first start, a Unix socket in a private directory and no TCP, stopped
-/// again by stop() or the destructor. When the process runs as root, initdb/pg_ctl run as the
+/// (docs/design.md#persistence): initdb on first start, a Unix socket in a private directory and no TCP,
+/// stopped again by stop() or the destructor. When the process runs as root, initdb/pg_ctl run as the
 /// `postgres` user through runuser and the cluster directory is owned by it.
 ///
 /// Several processes share one data directory through ClusterLocks: initdb, start, attach and

@@ -24,7 +24,7 @@ core::Message readMessage(const QSqlQuery &query, int offset = 0);
 constexpr int kMessageColumnCount = 11;
 /// kMessageColumns as a prompt needs them: message_metadata only on tool results (it names
 /// their tool), NULL on the others. A turn reads its history window on every opening, and parsing
-/// every message's metadata JSON was the biggest part of that read (issue 12 profile).
+/// every message's metadata JSON was the biggest part of that read (in a profile of the turn benchmark).
 extern const QString kPromptMessageColumns;
 QString messageCursor(const QSqlQuery &query, int offset = 0);
 

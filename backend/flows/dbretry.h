@@ -15,7 +15,7 @@
 
 namespace agency::flows {
 
-/// How a turn's database steps survive outages (DESIGN.md §2, issue 9): an attempt that fails
+/// How a turn's database steps survive outages (docs/design.md#persistence): an attempt that fails
 /// with DatabaseUnavailable (connection lost, server restarting, statement timeout) or that does
 /// not answer within `attemptTimeoutMs` is tried again with backoff, until `retryMs` have passed
 /// since the first attempt. Steps must be idempotent (the repository's turn writes are).

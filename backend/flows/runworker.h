@@ -26,7 +26,7 @@ struct RunWorkerOptions
     QString workerId;      ///< empty: "<host>:<pid>:<random>", unique per instance
 };
 
-/// The pool that executes queued runs (DESIGN.md §5 "Runs"): up to `slots` runs at once, each as
+/// The pool that executes queued runs (docs/design.md#runs): up to `slots` runs at once, each as
 /// one turn of its flow through the TurnEngine, in a new conversation, with a cancel token.
 ///
 /// Life cycle: start() first recovers stale runs (running runs whose lease expired: left by a

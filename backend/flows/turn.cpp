@@ -273,7 +273,7 @@ void Turn::openTurn()
     open.userMessage = m_request.message;
     open.historyLimit = m_flow.historyWindow;
     open.lease = m_lease;
-    // The opening commits without waiting for its disk flush (issue 12: one flush fewer per turn,
+    // The opening commits without waiting for its disk flush (one flush fewer per turn,
     // the biggest single cost of a turn alone). Why no guarantee is lost:
     // - It is committed, hence visible to every reader and to this turn's next write, before the
     //   provider is called; only its durability is deferred.
@@ -365,7 +365,7 @@ void Turn::reserveTokens()
     const core::Async<ratelimit::Reservation> reservation =
         m_deps.limiter->reserve(m_request.tenantId, m_providerName, estimate);
     // The in-memory limiter answers at once: go on without a database step's watcher, timer and
-    // event-loop pass (issue 12 profile).
+    // event-loop pass (it showed in the turn benchmark's profile).
     if (reservation.isFinished() && reservation.resultCount() > 0)
         return reserved(reservation.result());
     // The shared limiter may wait on the database: bounded like any database step, never retried
@@ -566,7 +566,7 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
     answer.metadata.insert(QStringLiteral("finish_reason"), finishReason);
     answer.metadata.insert(QStringLiteral("turn_usage"), usageJson(m_result.usage));
     // The last write releases the lease in the same statement, and stores the usage row (one
-    // statement and one database job fewer per turn; issue 12). An invalid record is not stored,
+    // statement and one database job fewer per turn). An invalid record is not stored,
     // as UsageRecorder::record() would refuse it.
     db::TurnWrite write = nextWrite(true);
     if (m_deps.usage) {

@@ -52,7 +52,7 @@ using TenantSettingsSource = std::function<core::Async<QJsonObject>(const QStrin
 using ProviderSource =
     std::function<core::Result<std::shared_ptr<llm::Provider>>(const QString &name, const QString &model)>;
 
-/// How turns share conversations and ride out database trouble (issue 9). Defaults are the
+/// How turns share conversations and ride out database trouble (docs/design.md#turn). Defaults are the
 /// settings' defaults; the composition root fills it from AGENCY_TURN_LEASE_S, AGENCY_TURN_WAIT_MS,
 /// AGENCY_DB_RETRY_MS, AGENCY_DB_STATEMENT_TIMEOUT_MS and AGENCY_DB_CONNECT_TIMEOUT_S.
 struct TurnOptions
@@ -85,7 +85,7 @@ struct TurnDependencies
     TurnOptions options;
 };
 
-/// The tool-calling turn engine shared by every flow (DESIGN.md §2, §5). A turn is an explicit
+/// The tool-calling turn engine shared by every flow (docs/design.md#turn). A turn is an explicit
 /// state machine: conversation → store user message → history → reserve tokens → call provider
 /// (streaming) → settle → run every tool call in parallel → store the round → … → store the
 /// final answer. It can be cancelled at every step through TurnRequest::cancel.

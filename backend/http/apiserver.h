@@ -28,7 +28,7 @@ namespace agency::http {
 class ConnectionGate;
 class HttpFrontend;
 
-/// The HTTP binding of AgencyService (DESIGN.md §7): routing, authentication, tenant scope,
+/// The HTTP binding of AgencyService (docs/design.md#http): routing, authentication, tenant scope,
 /// JSON errors, limits, access log, metrics and the OpenAPI document. Routes are added by the
 /// registrations in routes.h; every answer carries X-Request-Id; every error is
 /// {"error":{"code","message","details"}} (OpenAI's shape under /v1).

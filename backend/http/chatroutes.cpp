@@ -244,7 +244,7 @@ void registerChatRoutes(Router &router, RouteContext &ctx)
                 QStringLiteral("/weather/chat"),
                 Access::Member,
                 [&ctx](const CallPtr &call) { runChat(ctx, call, QStringLiteral("weather")); },
-                chatOperation(QStringLiteral("Chat with the weather agent (the seed's route)"), false),
+                chatOperation(QStringLiteral("Chat with the weather agent"), false),
                 {}});
     router.add(
         {"POST",

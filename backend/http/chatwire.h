@@ -46,7 +46,7 @@ QJsonObject eventObject(const core::TurnEvent &event);
 /// The SSE event name of a turn event: delta, tool_call, tool_result, error; empty for the rest.
 QByteArray eventName(const core::TurnEvent &event);
 
-/// {"error": {"code", "message", "details"}} (DESIGN.md §7).
+/// {"error": {"code", "message", "details"}} (docs/design.md#http).
 QJsonObject errorObject(const core::Error &error);
 
 } // namespace agency::http::chat

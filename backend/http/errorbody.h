@@ -8,7 +8,7 @@ namespace agency::http {
 /// answered (the server is stopping) is 503, since 499 is a log-only code.
 int statusForError(const core::Error &error);
 
-/// The agency's error answer (DESIGN.md §7): {"error":{"code","message","details"}} with the
+/// The agency's error answer (docs/design.md#http): {"error":{"code","message","details"}} with the
 /// status from statusForError() and, for 429, Retry-After and the x-ratelimit-* headers.
 RenderedError renderAgencyError(const core::Error &error);
 

@@ -166,8 +166,9 @@ QJsonObject withSharedParts(const RouteSpec &route)
                              errorResponse(QStringLiteral("the key's role does not allow this")));
     }
     if (!responses.contains(QStringLiteral("default")))
-        responses.insert(QStringLiteral("default"),
-                         errorResponse(QStringLiteral("an error (DESIGN §7 shape)")));
+        responses.insert(
+            QStringLiteral("default"),
+            errorResponse(QStringLiteral("an error, as {\"error\": {\"code\", \"message\", \"details\"}}")));
     op.insert(QStringLiteral("responses"), responses);
     return op;
 }

@@ -20,7 +20,7 @@ struct SseLimits
 };
 
 /// A text/event-stream answer on an ApiCall, whose chunked framing is written by hand because
-/// QHttpServer 6.4 has no streaming API (DESIGN.md §7): the head with `Transfer-Encoding:
+/// QHttpServer 6.4 has no streaming API (docs/design.md#http): the head with `Transfer-Encoding:
 /// chunked`, every event as one chunk, then the zero-length chunk that ends the body (the
 /// connection stays usable for keep-alive).
 ///

@@ -10,7 +10,7 @@ namespace agency::llm {
 /// Writes compact JSON straight into a byte array, for request bodies built on every provider call.
 ///
 /// Why: building a QJsonObject tree and serialising it through QJsonDocument allocates every key
-/// and value twice (CBOR containers, then the text); in the issue 12 profile that was over a
+/// and value twice (CBOR containers, then the text); in a profile of the turn benchmark that was over a
 /// quarter of the engine thread's time per provider call. The output is byte for byte what
 /// QJsonDocument::toJson(Compact) prints for the same values, provided the caller writes each
 /// object's keys in ascending order as QJsonObject keeps them (tests/llm/test_jsonwriter.cpp

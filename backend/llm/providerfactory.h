@@ -10,9 +10,9 @@ class QNetworkAccessManager;
 
 namespace agency::llm {
 
-/// Builds providers from their typed config (DESIGN.md §4, §9): `demo`, `openai` (and any OpenAI-compatible
-/// server via OPENAI_BASE_URL), `mistral`, `vertex` (Vertex AI; falls back to the Gemini API when
-/// only GEMINI_API_KEY is set) and `gemini` (the Gemini API with GEMINI_API_KEY).
+/// Builds providers from their typed config (docs/design.md#providers): `demo`, `openai` (and any
+/// OpenAI-compatible server via OPENAI_BASE_URL), `mistral`, `vertex` (Vertex AI; falls back to the Gemini
+/// API when only GEMINI_API_KEY is set) and `gemini` (the Gemini API with GEMINI_API_KEY).
 ///
 /// Model choice: an explicit `model` argument, else LLM_MODEL when creating the default provider
 /// (LLM_PROVIDER), else the provider's own *_MODEL setting.

@@ -9,7 +9,7 @@
 
 namespace agency::llm {
 
-/// The one retry policy of the provider layer (DESIGN.md §4), applied by HttpCall to every HTTP
+/// The one retry policy of the provider layer (docs/design.md#providers), applied by HttpCall to every HTTP
 /// adapter and the token endpoints. Plain value; pure functions; no thread affinity.
 ///
 /// - Retryable: ProviderRateLimited (429), ProviderUnavailable (5xx, network errors, streams cut

@@ -31,12 +31,12 @@ struct Reservation
     core::LimitStatus after; ///< bucket state right after the reservation
 };
 
-/// Token buckets with continuous refill (DESIGN.md §6): per (tenant, provider), one bucket per
-/// minute and one per hour. A bucket holds up to `limit` tokens and refills at `limit` per window,
+/// Token buckets with continuous refill (docs/design.md#rate-limiting): per (tenant, provider), one bucket
+/// per minute and one per hour. A bucket holds up to `limit` tokens and refills at `limit` per window,
 /// continuously; a reservation must fit in both.
 ///
 /// Protocol: reserve(estimate) before a provider call (the estimate is core::estimatePromptTokens()
-/// of the request plus its completion allowance: DESIGN.md §6); settle(reservation, actual) after it with
+/// of the request plus its completion allowance); settle(reservation, actual) after it with
 /// the provider's reported total tokens (0 when the call failed before the provider did any work),
 /// which refunds an over-estimate or charges an under-estimate. A charge may drive a bucket
 /// negative (down to one window's worth of debt), delaying later calls accordingly.

@@ -59,7 +59,7 @@ struct Injected
     std::optional<QStringList> flowDirectories;
 };
 
-/// The composition root (DESIGN.md §1): the one place that builds every backend component from
+/// The composition root (docs/design.md#layers): the one place that builds every backend component from
 /// the typed config and wires them by constructor (no singletons). The program (chat, serve, the
 /// console and the other commands), the tests and the benchmarks all get their backend here, so
 /// there is one wiring. Create it on the thread that will run the event loop: providers, tools and

@@ -84,7 +84,7 @@ struct ServiceDependencies
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
-/// (DESIGN.md §1). It validates every input (ids arrive as text from users), enforces tenant scope
+/// (docs/design.md#layers). It validates every input (ids arrive as text from users), enforces tenant scope
 /// (every conversation operation names its tenant; another tenant's conversation is NotFound) and
 /// returns futures of Result. Holds no business state of its own.
 ///

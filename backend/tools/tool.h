@@ -12,7 +12,7 @@
 
 namespace agency::tools {
 
-/// A function the model may call (DESIGN.md §5).
+/// A function the model may call (docs/design.md#flows-and-tools).
 ///
 /// Thread affinity: a tool is created on, and used only from, one event-loop thread (the one that
 /// runs chat turns). execute() must never block that thread: network and database work is

@@ -37,7 +37,7 @@ struct WeatherConfig
 /// its requests through `nam`. Create on `nam`'s thread; `nam` must outlive the back-end.
 std::unique_ptr<WeatherBackend> makeWeatherBackend(const WeatherConfig &config, QNetworkAccessManager &nam);
 
-/// `get_weather` (DESIGN.md §5, the seed's reference agent): current weather for a place.
+/// `get_weather` (the reference agent's tool, docs/design.md#flows-and-tools): current weather for a place.
 ///
 /// Arguments: {"location": string (required), "units": "metric" | "imperial" | "standard"
 /// (default metric)}. Result fields: location ("Paris, FR"), country, region (when known),

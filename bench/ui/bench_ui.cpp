@@ -1,4 +1,4 @@
-// ./dev bench ui: the console's responsiveness (issue 11) with the real MainWindow on the
+// ./dev bench ui: the console's responsiveness (docs/benchmarks.md) with the real MainWindow on the
 // offscreen platform, over the program's backend (composition root), an embedded PostgreSQL and
 // an OpenAI-compatible provider on loopback that streams at a model's pace on its own thread:
 // - the time to the first page of the conversation list of a tenant with a million conversations;

@@ -130,7 +130,7 @@ foreach(source IN LISTS front_sources)
   endforeach()
 endforeach()
 
-# One wiring (DESIGN.md §1, issue 8): the program and the benchmarks get their backend from the
+# One wiring (docs/design.md#layers): the program and the benchmarks get their backend from the
 # composition root (backend/runtime); none of their sources builds the engine, the service or the
 # provider factory itself. (Tests may build a component they test; their backends come from
 # EngineFixture, which uses the root.)
@@ -151,6 +151,6 @@ if(violations)
   list(LENGTH violations n)
   list(JOIN violations "\n  " text)
   message(FATAL_ERROR "${n} boundary violation(s) (ui/ and backend/http/ may use only AgencyService and "
-                      "backend/core; only backend/runtime wires the backend; see DESIGN.md §1):\n  ${text}")
+                      "backend/core; only backend/runtime wires the backend; see docs/design.md#layers):\n  ${text}")
 endif()
 message(STATUS "front-end boundary holds: ${checked} compiled files checked")

@@ -1,5 +1,5 @@
-// Layered settings (DESIGN.md §9): defaults < config file < .env < environment < command line,
-// the .env parser, typed values, masking of secrets, unknown keys. Validation: test_settingvalidation.
+// Layered settings (docs/design.md#configuration): defaults < config file < .env < environment < command
+// line, the .env parser, typed values, masking of secrets, unknown keys. Validation: test_settingvalidation.
 #include "config/settings.h"
 #include "settingsfile.h"
 

@@ -1,5 +1,5 @@
 // The one ErrorCode table (backend/core/error.cpp): every code has its stable name and exactly the
-// HTTP status DESIGN.md §7 gives it. The table below is the whole enum; a code added to the enum
+// HTTP status docs/design.md#http gives it. The table below is the whole enum; a code added to the enum
 // without a row here fails codesAreAllListed().
 
 #include "core/error.h"

@@ -139,7 +139,7 @@ private Q_SLOTS:
     void nestedTransactionIsASavepoint();
     void groupRunsInLockKeyOrder();
     void plainJobsKeepTheirOwnTransactions();
-    // Unflushed commits (issue 12).
+    // Unflushed commits.
     void unflushedJobAloneCommitsWithoutTheFlush();
     void unflushedJobsTogetherShareAnUnflushedCommit();
     void oneFlushedJobMakesItsGroupFlush();

@@ -1,4 +1,4 @@
-// The DB executor (DESIGN.md §2) and the connection it hands to jobs: concurrent jobs on
+// The DB executor (docs/design.md#threading) and the connection it hands to jobs: concurrent jobs on
 // separate workers, errors as results, connection loss and recovery across a server restart,
 // fast failure while the server is down, cancellation of queued jobs on destruction.
 #include "db/dbconnection.h"

@@ -1,4 +1,4 @@
-// The embedded private cluster (DESIGN.md §3): first start initialises, later starts reuse it,
+// The embedded private cluster (docs/design.md#persistence): first start initialises, later starts reuse it,
 // a second instance attaches to a running server without owning it, a stale postmaster.pid after
 // a crash is recovered, missing binaries give a clear NotConfigured error, and (when the tests run
 // as root) the non-root path is exercised by a helper run as `nobody`.

@@ -1,4 +1,4 @@
-// The migrator (DESIGN.md §3): fresh apply of the shipped schema, idempotent re-runs, two
+// The migrator (docs/design.md#persistence): fresh apply of the shipped schema, idempotent re-runs, two
 // migrating processes at once, edited migrations, a database newer than the program, versions
 // applied by another build, shipped migrations skipped below the applied ones, and a failing
 // migration rolling back entirely.
@@ -215,7 +215,7 @@ void TestMigrator::freshApplyCreatesSchema()
         QVERIFY2(exists->toInt() == 1, table);
     }
 
-    // Column types of DESIGN.md §3: uuid ids, timestamptz everywhere, jsonb metadata.
+    // Column types (docs/design.md#persistence): uuid ids, timestamptz everywhere, jsonb metadata.
     auto columns = conn->exec(QStringLiteral("SELECT table_name || '.' || column_name, data_type FROM "
                                              "information_schema.columns WHERE table_schema = 'public'"),
                               {}, QStringLiteral("columns"));

@@ -1,4 +1,4 @@
-// The embedded server shared by real processes (issue 9): ten `aiagency chat` at once on a fresh
+// The embedded server shared by real processes: ten `aiagency chat` at once on a fresh
 // data directory all succeed, run initdb once and leave no server behind; processes killed with
 // -9 at every step (initdb, start, the turn, stop) leave no scratch directory, and the next
 // process adopts or stops what they left; SIGTERM ends a chat promptly while the database hangs.

@@ -1,9 +1,9 @@
-// A turn's opening commits without waiting for its disk flush (issue 12, Turn::openTurn()). These
-// tests kill the whole PostgreSQL server with SIGKILL (what a crash loses: the WAL not yet written
-// out) at the points that matter, restart it, and check that nothing answered was lost and that
-// every conversation is consistent. The test cluster runs with synchronous_commit = off; the
-// executor here sets it back on for its sessions, as a production server has it, so a flushed
-// commit is written out before it returns and an unflushed one may not be.
+// A turn's opening commits without waiting for its disk flush (Turn::openTurn(), docs/design.md#persistence).
+// These tests kill the whole PostgreSQL server with SIGKILL (what a crash loses: the WAL not yet written out)
+// at the points that matter, restart it, and check that nothing answered was lost and that every conversation
+// is consistent. The test cluster runs with synchronous_commit = off; the executor here sets it back on for
+// its sessions, as a production server has it, so a flushed commit is written out before it returns and an
+// unflushed one may not be.
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"

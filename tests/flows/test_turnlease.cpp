@@ -1,4 +1,4 @@
-// One turn at a time per conversation (issue 9): turns from several engines, each with its own
+// One turn at a time per conversation (docs/design.md#turn): turns from several engines, each with its own
 // database executor as separate processes would have, on one conversation never interleave; a
 // busy conversation refuses a turn when told not to wait; a crashed holder's lease expires; and
 // tool-call ids stay unique within a conversation when the provider repeats them.

@@ -1,5 +1,5 @@
-// Database trouble during a turn (issue 9): a restart while the answer streams loses nothing, an
-// outage longer than the retries ends the turn with an error that says the answer was not stored,
+// Database trouble during a turn (docs/design.md#persistence): a restart while the answer streams loses
+// nothing, an outage longer than the retries ends the turn with an error that says the answer was not stored,
 // and a hung server (SIGSTOP) ends the turn with DatabaseUnavailable in bounded time, after which
 // the executor's workers serve again. No driver noise on the way.
 

@@ -1,5 +1,5 @@
-// One turn at a time per conversation, over HTTP (issue 9 part 1): a chat on a conversation whose
-// reply is still being written is 409 with the DESIGN §7 error body, nothing of it is stored and
+// One turn at a time per conversation, over HTTP (docs/design.md#turn): a chat on a conversation whose
+// reply is still being written is 409 with the agency's error body, nothing of it is stored and
 // the provider is not called; once the first turn ends (here: its client leaves, so it is
 // cancelled and its lease released) the conversation takes turns again. With a wait configured,
 // the second chat instead waits for the first and runs after it, and the server's turn deadline

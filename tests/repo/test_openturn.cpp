@@ -187,7 +187,7 @@ private Q_SLOTS:
     }
 
     // A write whose acknowledgement was lost (the connection died after the commit) is run
-    // again by the retry: it must find its rows rather than store them twice (issue 9).
+    // again by the retry: it must find its rows rather than store them twice.
     void retriedOpeningAndWritesAreStoredOnce()
     {
         TurnOpenRequest open;
@@ -288,7 +288,7 @@ private Q_SLOTS:
             qint64{1});
     }
 
-    // Issue 12: the history a turn opens with is what a prompt needs, metadata only on tool
+    // The history a turn opens with is what a prompt needs, metadata only on tool
     // results (the tool's name); the final write stores its call's usage row in the same statement.
     void openingHistoryCarriesMetadataOnlyOnToolResults()
     {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Soak test (issue 9): the real program against a real PostgreSQL cluster with faults injected,
+# Soak test: the real program against a real PostgreSQL cluster with faults injected,
 # then a consistency check of every conversation.
 #   tests/soak/soak.sh AIAGENCY_BINARY [MINUTES]      (./dev soak [MINUTES] builds and runs it;
-#   MINUTES may be a fraction: CTest's test_soak runs 0.4, about 35 s in all)
+#   MINUTES may be a fraction; CTest's test_soak runs 1, about 70 s in all)
 # Clients are `aiagency chat` processes and curl requests to one `aiagency serve`, with the demo
 # provider (no network: get_weather points at a closed port, so its calls come back as error
 # results), several at once on a few shared conversations. Faults: kill -9 of clients (chat

@@ -173,7 +173,7 @@ void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
 void TestConsoleChat::busyConversationIsExplainedInPlace()
 {
     // What the turn lease answers when another process is writing a reply in the conversation
-    // (issue 9): the notice says so and that the text is kept, not "something went wrong".
+    // (docs/design.md#turn): the notice says so and that the text is kept, not "something went wrong".
     const QString text = ui::readableError(core::makeError(
         core::ErrorCode::Conflict, QStringLiteral("a reply is still being written in this conversation")));
     QVERIFY2(text.startsWith(QStringLiteral("Another reply to this conversation is still being written")),
