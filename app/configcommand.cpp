@@ -4,7 +4,7 @@ namespace agency::app {
 
 namespace {
 
-/// One section's settings as a Markdown table: what the README shows (byte for byte).
+/// One section's settings as a Markdown table: what docs/configuration.md shows (byte for byte).
 QString markdownTable(const QString &section)
 {
     QString table = QStringLiteral("| Setting | Default | Allowed | Meaning |\n|---|---|---|---|\n");
@@ -30,7 +30,7 @@ int runConfigCommand(CliContext &ctx)
     const QCommandLineOption markdown(
         QStringLiteral("markdown"),
         QStringLiteral("Print every known setting with its default, what it allows and its meaning as "
-                       "a Markdown table (the README's configuration tables)."));
+                       "a Markdown table (the tables of docs/configuration.md)."));
     QStringList slugs;
     for (const config::SettingSection &section : config::settingSections())
         slugs.append(section.slug);

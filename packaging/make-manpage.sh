@@ -60,7 +60,7 @@ State of the service: the embedded PostgreSQL cluster.
 .I ~/.config/aiagency/aiagency.conf
 The user's settings file.
 .SH EXIT STATUS
-0 on success; see the README for the table of exit codes.
+0 on success; see docs/cli.md in the source for the table of exit codes.
 .SH SEE ALSO
 .BR systemctl (1),
 .BR postgres (1)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the .deb into a clean, minimal Debian 12 root (debootstrap minbase) and checks it the way
-# the README's install section uses it: --version, the server on the embedded database as the
+# the install section of docs/operations.md uses it: --version, the server on the embedded database as the
 # service user, /health, a key and an authenticated chat with the demo provider, then remove (data
 # kept) and purge (state gone). Needs root and Debian's package archive.
 #   packaging/test-package.sh path/to/aiagency_<version>_amd64.deb

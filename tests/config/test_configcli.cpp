@@ -1,6 +1,6 @@
 // Configuration errors as the operator meets them, running the built program: every bad setting,
 // unknown --set key, missing --config / --env-file and unknown provider stops every command with
-// one message and exit code 2, before anything starts. And the README's settings tables are the
+// one message and exit code 2, before anything starts. And the settings tables of docs/configuration.md are the
 // program's own output (`config show --markdown --section …`), byte for byte.
 #include "config/settingspec.h"
 
@@ -30,7 +30,7 @@ private Q_SLOTS:
     void initTestCase();
     void badSettingsExitTwo_data();
     void badSettingsExitTwo();
-    void readmeTablesAreGenerated();
+    void settingsTablesAreGenerated();
 
 private:
     /// Runs the program with no inherited settings, config home and working directory in a scratch dir.
@@ -127,16 +127,16 @@ void TestConfigCli::badSettingsExitTwo()
     QVERIFY(!QFileInfo::exists(m_home.filePath(QStringLiteral("data"))));
 }
 
-void TestConfigCli::readmeTablesAreGenerated()
+void TestConfigCli::settingsTablesAreGenerated()
 {
-    QFile file(QStringLiteral(AGENCY_SOURCE_DIR "/README.md"));
+    QFile file(QStringLiteral(AGENCY_SOURCE_DIR "/docs/configuration.md"));
     QVERIFY(file.open(QIODevice::ReadOnly));
-    const QString readme = QString::fromUtf8(file.readAll());
+    const QString manual = QString::fromUtf8(file.readAll());
     // Each table follows its marker; it ends at the first line that is not a table row.
     static const QRegularExpression block(QStringLiteral(
         "<!-- generated with: aiagency config show --markdown --section ([a-z]+) -->\n((?:\\|[^\n]*\n)+)"));
     QStringList seen;
-    for (auto it = block.globalMatch(readme); it.hasNext();) {
+    for (auto it = block.globalMatch(manual); it.hasNext();) {
         const QRegularExpressionMatch match = it.next();
         const QString section = match.captured(1);
         const Run r = run({QStringLiteral("config"), QStringLiteral("show"), QStringLiteral("--markdown"),
@@ -144,7 +144,7 @@ void TestConfigCli::readmeTablesAreGenerated()
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(
             match.captured(2) == r.out,
-            qPrintable(QStringLiteral("README table of section %1 differs from the program's; regenerate it "
+            qPrintable(QStringLiteral("docs/configuration.md table of section %1 differs from the program's; regenerate it "
                                       "with `aiagency config show --markdown --section %1`")
                            .arg(section)));
         seen.append(section);
@@ -154,8 +154,8 @@ void TestConfigCli::readmeTablesAreGenerated()
         QVERIFY2(seen.count(section.slug) == 1, qPrintable(section.slug));
     QCOMPARE(seen.size(), agency::config::settingSections().size());
     // No hand-written settings table is left beside them.
-    QVERIFY(!readme.contains(QStringLiteral("| Setting | Default | Meaning |")));
-    QVERIFY(!readme.contains(QStringLiteral("| setting ")));
+    QVERIFY(!manual.contains(QStringLiteral("| Setting | Default | Meaning |")));
+    QVERIFY(!manual.contains(QStringLiteral("| setting ")));
 }
 
 QTEST_GUILESS_MAIN(TestConfigCli)
