@@ -1,7 +1,7 @@
 // Configuration errors as the operator meets them, running the built program: every bad setting,
 // unknown --set key, missing --config / --env-file and unknown provider stops every command with
-// one message and exit code 2, before anything starts. And the settings tables of docs/configuration.md are the
-// program's own output (`config show --markdown --section …`), byte for byte.
+// one message and exit code 2, before anything starts. And the settings tables of docs/configuration.md are
+// the program's own output (`config show --markdown --section …`), byte for byte.
 #include "config/settingspec.h"
 
 #include <QFile>
@@ -144,9 +144,11 @@ void TestConfigCli::settingsTablesAreGenerated()
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(
             match.captured(2) == r.out,
-            qPrintable(QStringLiteral("docs/configuration.md table of section %1 differs from the program's; regenerate it "
-                                      "with `aiagency config show --markdown --section %1`")
-                           .arg(section)));
+            qPrintable(
+                QStringLiteral(
+                    "docs/configuration.md table of section %1 differs from the program's; regenerate it "
+                    "with `aiagency config show --markdown --section %1`")
+                    .arg(section)));
         seen.append(section);
     }
     // Every setting is documented: each section has its table, once.
