@@ -4,6 +4,7 @@
 #include "runtime/backend.h"
 #include "signalhandler.h"
 
+#include "core/async/whenfinished.h"
 #include "db/records.h"
 
 #include "flows/turnengine.h"
@@ -36,8 +37,8 @@ public:
         request.conversationId = m_conversation;
         request.cancel = core::CancelToken::create();
         m_current = request.cancel;
-        m_service.chat(request, [this](const core::TurnEvent &e) { onEvent(e); })
-            .then(this, [this](const core::Result<core::TurnResult> &result) { onFinished(result); });
+        core::whenFinished(this, m_service.chat(request, [this](const core::TurnEvent &e) { onEvent(e); }),
+                           [this](const core::Result<core::TurnResult> &result) { onFinished(result); });
     }
 
     /// Cancels the running turn; false when none is running.
@@ -249,9 +250,8 @@ int runChatCommand(CliContext &ctx)
     }
     const int code = QCoreApplication::exec();
     restoreDefaultSignals();
-    // SIGTERM quits with a turn still running: the backend's teardown ends it, and its future's
-    // continuation has the session as context. Qt 6.4 asserts when that context is already gone,
-    // so the backend goes first, while the session still exists.
+    // SIGTERM quits with a turn still running: the backend's teardown ends it, and the turn's
+    // event handler calls into the session, so the backend goes first, while the session exists.
     backend.value().reset();
     return code;
 }

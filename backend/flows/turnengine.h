@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/canceltoken.h"
+#include "core/async/canceltoken.h"
+#include "core/async/future.h"
 #include "core/clock.h"
-#include "core/future.h"
 #include "core/turn.h"
 #include "db/records.h"
 #include "flowregistry.h"

@@ -1,7 +1,7 @@
 #include "vertexprovider.h"
 
 #include "core/json.h"
-#include "llm/resultpromise.h"
+#include "core/async/resultpromise.h"
 #include "llm/vertexwire.h"
 
 #include <QThread>
@@ -55,7 +55,7 @@ QUrl VertexProvider::endpoint(const QString &model, bool stream) const
 core::Async<Completion> VertexProvider::complete(const CompletionRequest &request, CallOptions options)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    ResultPromise<Completion> promise;
+    core::ResultPromise<Completion> promise;
     const QString model = request.model.isEmpty() ? m_config.http.defaultModel : request.model;
     const bool stream = options.streaming();
     const QString name = info().name;

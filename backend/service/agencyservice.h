@@ -5,9 +5,9 @@
 
 #include "conversationexport.h"
 #include "core/access.h"
+#include "core/async/future.h"
 #include "core/conversation.h"
 #include "core/flowdefinition.h"
-#include "core/future.h"
 #include "core/limitstatus.h"
 #include "core/page.h"
 #include "core/providerinfo.h"
