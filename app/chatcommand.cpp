@@ -21,10 +21,10 @@ namespace agency::app {
 namespace {
 
 /// Drives turns and prints their events. Lives on the main thread.
-class ChatSession : public QObject
+class TerminalChat : public QObject
 {
 public:
-    ChatSession(service::AgencyService &service, core::TurnRequest base, bool interactive)
+    TerminalChat(service::AgencyService &service, core::TurnRequest base, bool interactive)
         : m_service(service), m_base(std::move(base)), m_interactive(interactive),
           m_conversation(m_base.conversationId)
     {
@@ -230,28 +230,28 @@ int runChatCommand(CliContext &ctx)
     base.provider = parser.value(provider);
     base.model = parser.value(model);
     base.conversationId = conversationId;
-    ChatSession session(backend.value()->service(), base, repl);
+    TerminalChat chat(backend.value()->service(), base, repl);
 
     // Ctrl-C cancels the reply in progress (the turn ends as cancelled, exit 130, or the REPL goes
     // on); with nothing running it quits at once. SIGTERM quits, after cancelling a running turn.
-    handleStopSignals(&session, [&session](int signal) {
+    handleStopSignals(&chat, [&chat](int signal) {
         if (signal == SIGTERM)
-            session.terminate(5000);
-        else if (!session.cancelCurrent())
+            chat.terminate(5000);
+        else if (!chat.cancelCurrent())
             QCoreApplication::exit(ExitInterrupted);
     });
     if (repl) {
         if (!message->isEmpty())
-            session.send(message.value());
+            chat.send(message.value());
         else
-            session.startRepl();
+            chat.startRepl();
     } else {
-        session.send(message.value());
+        chat.send(message.value());
     }
     const int code = QCoreApplication::exec();
     restoreDefaultSignals();
     // SIGTERM quits with a turn still running: the backend's teardown ends it, and the turn's
-    // event handler calls into the session, so the backend goes first, while the session exists.
+    // event handler calls into the chat, so the backend goes first, while the chat exists.
     backend.value().reset();
     return code;
 }

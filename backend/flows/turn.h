@@ -1,6 +1,6 @@
 #pragma once
 
-#include "llm/types.h"
+#include "llm/completion.h"
 #include "ratelimit/ratelimiter.h"
 #include "ratelimit/usagerecorder.h"
 #include "tools/tool.h"

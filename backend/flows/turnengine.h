@@ -3,7 +3,7 @@
 #include "core/async/canceltoken.h"
 #include "core/async/future.h"
 #include "core/clock.h"
-#include "core/turn.h"
+#include "core/turnvalues.h"
 #include "db/records.h"
 #include "flowregistry.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/async/future.h"
-#include "llm/types.h"
+#include "llm/completion.h"
 
 #include <QObject>
 

@@ -4,7 +4,7 @@
 // request conversion, response parsing and stream accumulation. Pure functions and plain values.
 
 #include "core/result.h"
-#include "llm/types.h"
+#include "llm/completion.h"
 #include "llm/sseparser.h"
 
 #include <QJsonObject>

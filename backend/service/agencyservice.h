@@ -13,7 +13,7 @@
 #include "core/providerinfo.h"
 #include "core/run.h"
 #include "core/tenant.h"
-#include "core/turn.h"
+#include "core/turnvalues.h"
 #include "core/usagesummary.h"
 
 #include <QDateTime>

@@ -4,7 +4,7 @@
 
 #include "core/json.h"
 #include "futurewait.h"
-#include "llm/types.h"
+#include "llm/completion.h"
 #include "llm/openaiwire.h"
 #include "llm/providerconfig.h"
 
