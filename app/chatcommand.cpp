@@ -4,6 +4,7 @@
 #include "runtime/backend.h"
 #include "signalhandler.h"
 
+#include "core/async/whenfinished.h"
 #include "db/records.h"
 
 #include "flows/turnengine.h"
@@ -20,10 +21,10 @@ namespace agency::app {
 namespace {
 
 /// Drives turns and prints their events. Lives on the main thread.
-class ChatSession : public QObject
+class TerminalChat : public QObject
 {
 public:
-    ChatSession(service::AgencyService &service, core::TurnRequest base, bool interactive)
+    TerminalChat(service::AgencyService &service, core::TurnRequest base, bool interactive)
         : m_service(service), m_base(std::move(base)), m_interactive(interactive),
           m_conversation(m_base.conversationId)
     {
@@ -36,8 +37,8 @@ public:
         request.conversationId = m_conversation;
         request.cancel = core::CancelToken::create();
         m_current = request.cancel;
-        m_service.chat(request, [this](const core::TurnEvent &e) { onEvent(e); })
-            .then(this, [this](const core::Result<core::TurnResult> &result) { onFinished(result); });
+        core::whenFinished(this, m_service.chat(request, [this](const core::TurnEvent &e) { onEvent(e); }),
+                           [this](const core::Result<core::TurnResult> &result) { onFinished(result); });
     }
 
     /// Cancels the running turn; false when none is running.
@@ -229,29 +230,28 @@ int runChatCommand(CliContext &ctx)
     base.provider = parser.value(provider);
     base.model = parser.value(model);
     base.conversationId = conversationId;
-    ChatSession session(backend.value()->service(), base, repl);
+    TerminalChat chat(backend.value()->service(), base, repl);
 
     // Ctrl-C cancels the reply in progress (the turn ends as cancelled, exit 130, or the REPL goes
     // on); with nothing running it quits at once. SIGTERM quits, after cancelling a running turn.
-    handleStopSignals(&session, [&session](int signal) {
+    handleStopSignals(&chat, [&chat](int signal) {
         if (signal == SIGTERM)
-            session.terminate(5000);
-        else if (!session.cancelCurrent())
+            chat.terminate(5000);
+        else if (!chat.cancelCurrent())
             QCoreApplication::exit(ExitInterrupted);
     });
     if (repl) {
         if (!message->isEmpty())
-            session.send(message.value());
+            chat.send(message.value());
         else
-            session.startRepl();
+            chat.startRepl();
     } else {
-        session.send(message.value());
+        chat.send(message.value());
     }
     const int code = QCoreApplication::exec();
     restoreDefaultSignals();
-    // SIGTERM quits with a turn still running: the backend's teardown ends it, and its future's
-    // continuation has the session as context. Qt 6.4 asserts when that context is already gone,
-    // so the backend goes first, while the session still exists.
+    // SIGTERM quits with a turn still running: the backend's teardown ends it, and the turn's
+    // event handler calls into the chat, so the backend goes first, while the chat exists.
     backend.value().reset();
     return code;
 }

@@ -1,6 +1,7 @@
 #include "consolesettingsstore.h"
 
 #include "config/settings.h"
+#include "core/async/guarded.h"
 
 #include <QDir>
 #include <QFile>
@@ -62,11 +63,7 @@ void ConsoleSettingsStore::save(const QHash<QString, QString> &values, QObject *
             withoutSecrets.insert(it.key(), it.value());
         }
     }
-    QPointer<QObject> guard(context);
-    auto finish = [guard, done](const QString &error) {
-        if (guard)
-            done(error);
-    };
+    auto finish = core::guarded(context, [done](const QString &error) { done(error); });
     if (!m_keychain || !m_vault) {
         // Reported later, as the interface promises, even though the file is written now.
         const QString error = writeConfigFile(m_path, values);

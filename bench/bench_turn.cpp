@@ -9,7 +9,7 @@
 #include "db/dbconnection.h"
 #include "db/dbexecutor.h"
 #include "db/embeddedpostgres.h"
-#include "flows/flowregistry.h"
+#include "flows/flowparser.h"
 #include "flows/turnengine.h"
 #include "llm/provider.h"
 #include "runtime/backend.h"
@@ -356,20 +356,20 @@ int main(int argc, char **argv)
     // The program's backend from the composition root, on the database set up above (its pool size
     // and commit mode are the benchmark's parameters) and with the benchmark's flow alone.
     db::DbExecutor executor(params.value(), std::max(1, parser.value(poolOpt).toInt()));
-    runtime::Injected injected;
-    injected.executor = &executor;
-    injected.flowDirectories = QStringList{};
-    auto backend = runtime::Backend::create(config.value(), injected);
-    if (!backend) {
-        out(backend.error().toString());
-        return 1;
-    }
     auto flow = flows::parseFlowDefinition(
         QJsonObject{{QStringLiteral("flow_type"), QStringLiteral("bench")},
                     {QStringLiteral("system_prompt"), QStringLiteral("You are a concise assistant.")},
                     {QStringLiteral("history_window"), 20}},
         QStringLiteral("bench"));
-    backend.value()->flows().insert(flow.value());
+    runtime::Injected injected;
+    injected.executor = &executor;
+    injected.flowDirectories = QStringList{};
+    injected.extraFlows = {flow.value()};
+    auto backend = runtime::Backend::create(config.value(), injected);
+    if (!backend) {
+        out(backend.error().toString());
+        return 1;
+    }
     flows::TurnEngine &engine = backend.value()->engine();
     // The provider the turns use (the root keeps one per provider and model).
     auto provider = backend.value()->providers().provider(QStringLiteral("openai"), {});

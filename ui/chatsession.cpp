@@ -1,5 +1,5 @@
 #include "chatsession.h"
-#include "guarded.h"
+#include "core/async/whenfinished.h"
 
 #include "errortext.h"
 #include "threadmodel.h"
@@ -42,26 +42,26 @@ void ChatSession::send(const TurnRequest &base)
     };
     const QString tenantId = request.tenantId;
     const QString typed = request.message;
-    m_service.chat(request, handler)
-        .then(qApp, guarded(this, [this, turn, tenantId, typed](const core::Result<TurnResult> &result) {
-                  if (turn != m_turn)
-                      return;
-                  flush();
-                  setBusy(false);
-                  if (result) {
-                      m_conversationId = result->conversationId;
-                      if (m_attached)
-                          m_thread.finishTurn(result->messages);
-                      Q_EMIT turnFinished(tenantId, result->conversationId);
-                      return;
-                  }
-                  const QString message = readableError(result.error());
-                  if (m_attached)
-                      showFailure(tenantId, message);
-                  if (!m_conversationId.isNull())
-                      Q_EMIT turnFinished(tenantId, m_conversationId); // the user message is stored
-                  Q_EMIT turnFailed(message, typed, result.error().code);
-              }));
+    core::whenFinished(this, m_service.chat(request, handler),
+                       [this, turn, tenantId, typed](const core::Result<TurnResult> &result) {
+                           if (turn != m_turn)
+                               return;
+                           flush();
+                           setBusy(false);
+                           if (result) {
+                               m_conversationId = result->conversationId;
+                               if (m_attached)
+                                   m_thread.finishTurn(result->messages);
+                               Q_EMIT turnFinished(tenantId, result->conversationId);
+                               return;
+                           }
+                           const QString message = readableError(result.error());
+                           if (m_attached)
+                               showFailure(tenantId, message);
+                           if (!m_conversationId.isNull())
+                               Q_EMIT turnFinished(tenantId, m_conversationId); // the user message is stored
+                           Q_EMIT turnFailed(message, typed, result.error().code);
+                       });
 }
 
 void ChatSession::showFailure(const QString &tenantId, const QString &message)

@@ -1,5 +1,5 @@
 #include "conversationmodel.h"
-#include "guarded.h"
+#include "core/async/whenfinished.h"
 
 #include "errortext.h"
 
@@ -111,31 +111,31 @@ void ConversationModel::fetchMore(const QModelIndex &parent)
     query.limit = m_pageSize;
     query.cursor = m_cursor;
     const int generation = m_generation;
-    m_service.listConversations(query).then(
-        qApp, guarded(this, [this, generation](const core::Result<Page<Conversation>> &page) {
-            if (generation != m_generation)
-                return; // the tenant or the filter changed meanwhile
-            m_fetching = false;
-            if (!page) {
-                m_atEnd = true;
-                Q_EMIT failed(readableError(page.error()));
-                return;
-            }
-            m_cursor = page->nextCursor;
-            m_atEnd = m_cursor.isEmpty();
-            QList<Conversation> fresh;
-            for (const Conversation &c : page->items) {
-                if (rowOf(c.conversationId) < 0) // it may have moved to the top already
-                    fresh.append(c);
-            }
-            if (!fresh.isEmpty()) {
-                const int first = static_cast<int>(m_rows.size());
-                beginInsertRows({}, first, first + static_cast<int>(fresh.size()) - 1);
-                m_rows += fresh;
-                endInsertRows();
-            }
-            Q_EMIT pageLoaded(static_cast<int>(fresh.size()));
-        }));
+    core::whenFinished(this, m_service.listConversations(query),
+                       [this, generation](const core::Result<Page<Conversation>> &page) {
+                           if (generation != m_generation)
+                               return; // the tenant or the filter changed meanwhile
+                           m_fetching = false;
+                           if (!page) {
+                               m_atEnd = true;
+                               Q_EMIT failed(readableError(page.error()));
+                               return;
+                           }
+                           m_cursor = page->nextCursor;
+                           m_atEnd = m_cursor.isEmpty();
+                           QList<Conversation> fresh;
+                           for (const Conversation &c : page->items) {
+                               if (rowOf(c.conversationId) < 0) // it may have moved to the top already
+                                   fresh.append(c);
+                           }
+                           if (!fresh.isEmpty()) {
+                               const int first = static_cast<int>(m_rows.size());
+                               beginInsertRows({}, first, first + static_cast<int>(fresh.size()) - 1);
+                               m_rows += fresh;
+                               endInsertRows();
+                           }
+                           Q_EMIT pageLoaded(static_cast<int>(fresh.size()));
+                       });
 }
 
 void ConversationModel::setQuery(const QString &tenantId, const QString &flowType)

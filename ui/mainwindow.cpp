@@ -1,5 +1,5 @@
 #include "mainwindow.h"
-#include "guarded.h"
+#include "core/async/whenfinished.h"
 
 #include "chatbox.h"
 #include "chatsession.h"
@@ -424,14 +424,15 @@ void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightM
         });
     m_thread->load(m_tenantId, conversationId);
     if (row < 0) {
-        // Not in the loaded pages (a search hit far down the list): ask for its flow and title.
-        m_service.getConversation(m_tenantId, conversationId.toString(QUuid::WithoutBraces))
-            .then(qApp, guarded(this, [this, conversationId](const core::Result<Conversation> &c) {
-                      if (c && m_conversationId == conversationId) {
-                          m_conversationFlow = c->flowType;
-                          m_chatBox->setContinuing(true, c->title, c->flowType);
-                      }
-                  }));
+        core::whenFinished(
+            this, // Not in the loaded pages (a search hit far down the list): ask for its flow and title.
+            m_service.getConversation(m_tenantId, conversationId.toString(QUuid::WithoutBraces)),
+            [this, conversationId](const core::Result<Conversation> &c) {
+                if (c && m_conversationId == conversationId) {
+                    m_conversationFlow = c->flowType;
+                    m_chatBox->setContinuing(true, c->title, c->flowType);
+                }
+            });
     }
 }
 
@@ -454,21 +455,22 @@ void MainWindow::send()
 
 void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversationId)
 {
-    m_service.getConversation(tenantId, conversationId.toString(QUuid::WithoutBraces))
-        .then(qApp, guarded(this, [this, tenantId, conversationId](const core::Result<Conversation> &c) {
-                  if (!c || tenantId != m_tenantId)
-                      return;
-                  m_syncingSelection = true;
-                  m_conversations->upsertAtTop(c.value());
-                  if (m_conversationId == conversationId) {
-                      m_conversationView->setCurrentIndex(m_conversations->index(0, 0));
-                      m_chatBox->setContinuing(true, c->title, c->flowType);
-                  }
-                  m_syncingSelection = false;
-                  m_conversationView->scrollToTop();
-                  m_tenants->refreshCount(tenantId);
-                  m_status->setTenant(m_tenantId);
-              }));
+    core::whenFinished(this,
+                       m_service.getConversation(tenantId, conversationId.toString(QUuid::WithoutBraces)),
+                       [this, tenantId, conversationId](const core::Result<Conversation> &c) {
+                           if (!c || tenantId != m_tenantId)
+                               return;
+                           m_syncingSelection = true;
+                           m_conversations->upsertAtTop(c.value());
+                           if (m_conversationId == conversationId) {
+                               m_conversationView->setCurrentIndex(m_conversations->index(0, 0));
+                               m_chatBox->setContinuing(true, c->title, c->flowType);
+                           }
+                           m_syncingSelection = false;
+                           m_conversationView->scrollToTop();
+                           m_tenants->refreshCount(tenantId);
+                           m_status->setTenant(m_tenantId);
+                       });
 }
 
 void MainWindow::updateDemoNotice()

@@ -3,8 +3,8 @@
 #include "chatbox.h"
 #include "chatsession.h"
 #include "conversationmodel.h"
+#include "core/async/whenfinished.h"
 #include "errortext.h"
-#include "guarded.h"
 #include "mainwindow.h"
 #include "pdfexport.h"
 #include "statusbar.h"
@@ -69,16 +69,18 @@ void MainWindow::renameCurrent()
                                          current.title, false);
     if (!title || title->trimmed().isEmpty() || title->trimmed() == current.title)
         return;
-    m_service.renameConversation(m_tenantId, current.conversationId.toString(QUuid::WithoutBraces), *title)
-        .then(qApp, guarded(this, [this](const core::Result<Conversation> &renamed) {
-                  if (!renamed) {
-                      m_status->showMessage(readableError(renamed.error()), 15000);
-                      return;
-                  }
-                  m_conversations->replace(renamed.value());
-                  if (m_conversationId == renamed->conversationId)
-                      m_chatBox->setContinuing(true, renamed->title, renamed->flowType);
-              }));
+    core::whenFinished(this,
+                       m_service.renameConversation(
+                           m_tenantId, current.conversationId.toString(QUuid::WithoutBraces), *title),
+                       [this](const core::Result<Conversation> &renamed) {
+                           if (!renamed) {
+                               m_status->showMessage(readableError(renamed.error()), 15000);
+                               return;
+                           }
+                           m_conversations->replace(renamed.value());
+                           if (m_conversationId == renamed->conversationId)
+                               m_chatBox->setContinuing(true, renamed->title, renamed->flowType);
+                       });
 }
 
 void MainWindow::deleteCurrent()
@@ -93,17 +95,17 @@ void MainWindow::deleteCurrent()
         return;
     const QString tenant = m_tenantId;
     const QUuid id = current.conversationId;
-    m_service.deleteConversation(tenant, id.toString(QUuid::WithoutBraces))
-        .then(qApp, guarded(this, [this, tenant, id](const core::Result<bool> &deleted) {
-                  if (!deleted) {
-                      m_status->showMessage(readableError(deleted.error()), 15000);
-                      return;
-                  }
-                  m_conversations->remove(id);
-                  m_tenants->refreshCount(tenant);
-                  if (m_conversationId == id)
-                      newChat();
-              }));
+    core::whenFinished(this, m_service.deleteConversation(tenant, id.toString(QUuid::WithoutBraces)),
+                       [this, tenant, id](const core::Result<bool> &deleted) {
+                           if (!deleted) {
+                               m_status->showMessage(readableError(deleted.error()), 15000);
+                               return;
+                           }
+                           m_conversations->remove(id);
+                           m_tenants->refreshCount(tenant);
+                           if (m_conversationId == id)
+                               newChat();
+                       });
 }
 
 void MainWindow::exportCurrent(ExportKind kind)
@@ -126,16 +128,18 @@ void MainWindow::exportCurrent(ExportKind kind)
     // PDF is typeset from the Markdown export, which already lists every tool call and result.
     const auto format =
         kind == ExportKind::Json ? service::ExportFormat::Json : service::ExportFormat::Markdown;
-    m_service.exportConversation(m_tenantId, current.conversationId.toString(QUuid::WithoutBraces), format)
-        .then(qApp, guarded(this, [this, path, kind](const core::Result<QByteArray> &bytes) {
-                  if (!bytes) {
-                      const QString error = readableError(bytes.error());
-                      m_status->showMessage(error, 15000);
-                      Q_EMIT exported(path, error);
-                      return;
-                  }
-                  writeExport(path, kind, bytes.value());
-              }));
+    core::whenFinished(this,
+                       m_service.exportConversation(
+                           m_tenantId, current.conversationId.toString(QUuid::WithoutBraces), format),
+                       [this, path, kind](const core::Result<QByteArray> &bytes) {
+                           if (!bytes) {
+                               const QString error = readableError(bytes.error());
+                               m_status->showMessage(error, 15000);
+                               Q_EMIT exported(path, error);
+                               return;
+                           }
+                           writeExport(path, kind, bytes.value());
+                       });
 }
 
 void MainWindow::writeExport(const QString &path, ExportKind kind, const QByteArray &content)
@@ -168,28 +172,30 @@ void MainWindow::editAndResend(int row)
         return;
     const QString tenant = m_tenantId;
     const QString text = edited->trimmed();
-    m_service
-        .forkConversation(tenant, m_conversationId.toString(QUuid::WithoutBraces), item.messageIds.first())
-        .then(qApp, guarded(this, [this, tenant, text](const core::Result<Conversation> &fork) {
-                  if (!fork) {
-                      m_status->showMessage(readableError(fork.error()), 15000);
-                      return;
-                  }
-                  if (tenant != m_tenantId)
-                      return;
-                  m_conversations->upsertAtTop(fork.value());
-                  m_tenants->refreshCount(tenant);
-                  openConversation(fork->conversationId);
-                  m_conversationFlow = fork->flowType;
-                  Q_EMIT forked(fork->conversationId);
-                  // Sent once the copied thread is shown, so the turn appends under it.
-                  auto connection = std::make_shared<QMetaObject::Connection>();
-                  *connection = connect(this, &MainWindow::conversationShown, this, [this, connection, text] {
-                      disconnect(*connection);
-                      m_chatBox->setText(text);
-                      send();
-                  });
-              }));
+    core::whenFinished(this,
+                       m_service.forkConversation(tenant, m_conversationId.toString(QUuid::WithoutBraces),
+                                                  item.messageIds.first()),
+                       [this, tenant, text](const core::Result<Conversation> &fork) {
+                           if (!fork) {
+                               m_status->showMessage(readableError(fork.error()), 15000);
+                               return;
+                           }
+                           if (tenant != m_tenantId)
+                               return;
+                           m_conversations->upsertAtTop(fork.value());
+                           m_tenants->refreshCount(tenant);
+                           openConversation(fork->conversationId);
+                           m_conversationFlow = fork->flowType;
+                           Q_EMIT forked(fork->conversationId);
+                           // Sent once the copied thread is shown, so the turn appends under it.
+                           auto connection = std::make_shared<QMetaObject::Connection>();
+                           *connection =
+                               connect(this, &MainWindow::conversationShown, this, [this, connection, text] {
+                                   disconnect(*connection);
+                                   m_chatBox->setText(text);
+                                   send();
+                               });
+                       });
 }
 
 } // namespace agency::ui

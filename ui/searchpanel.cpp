@@ -1,7 +1,7 @@
 #include "searchpanel.h"
 
+#include "core/async/whenfinished.h"
 #include "errortext.h"
-#include "guarded.h"
 
 #include <QAbstractTextDocumentLayout>
 #include <QKeyEvent>
@@ -169,8 +169,9 @@ void SearchPanel::run()
     const int generation = ++m_generation;
     m_summary->setText(QStringLiteral("Searching…"));
     m_summary->show();
-    m_service.searchConversations(query).then(
-        qApp, guarded(this, [this, generation](const core::Result<QList<SearchHit>> &hits) {
+    core::whenFinished(
+        this, m_service.searchConversations(query),
+        [this, generation](const core::Result<QList<SearchHit>> &hits) {
             if (generation != m_generation)
                 return;
             if (!hits) {
@@ -186,7 +187,7 @@ void SearchPanel::run()
             m_view->show();
             Q_EMIT activeChanged(true);
             Q_EMIT searched(static_cast<int>(hits->size()));
-        }));
+        });
 }
 
 void SearchPanel::clear()

@@ -1,7 +1,7 @@
 #include "settingsdialog.h"
 
+#include "core/async/whenfinished.h"
 #include "errortext.h"
-#include "guarded.h"
 #include "service/agencyservice.h"
 #include "settingsstore.h"
 
@@ -225,21 +225,20 @@ void SettingsDialog::testConnection(const QString &provider)
     button->setEnabled(false);
     result->setStyleSheet({});
     result->setText(QStringLiteral("Calling…"));
-    m_service.testProvider(provider, endpoint)
-        .then(qApp,
-              guarded(this, [this, provider, button, result](const core::Result<core::ProviderCheck> &check) {
-                  button->setEnabled(true);
-                  const QString message =
-                      check ? QStringLiteral("✓ %1 answered in %2 ms: “%3”")
-                                  .arg(check->model.isEmpty() ? check->provider : check->model)
-                                  .arg(check->elapsedMs)
-                                  .arg(check->reply.left(60))
-                            : QStringLiteral("✗ ") + readableError(check.error());
-                  result->setStyleSheet(check ? QStringLiteral("QLabel { color: #1a7f37; }")
-                                              : QStringLiteral("QLabel { color: #b3261e; }"));
-                  result->setText(message);
-                  Q_EMIT connectionTested(provider, check.ok(), message);
-              }));
+    core::whenFinished(this, m_service.testProvider(provider, endpoint),
+                       [this, provider, button, result](const core::Result<core::ProviderCheck> &check) {
+                           button->setEnabled(true);
+                           const QString message =
+                               check ? QStringLiteral("✓ %1 answered in %2 ms: “%3”")
+                                           .arg(check->model.isEmpty() ? check->provider : check->model)
+                                           .arg(check->elapsedMs)
+                                           .arg(check->reply.left(60))
+                                     : QStringLiteral("✗ ") + readableError(check.error());
+                           result->setStyleSheet(check ? QStringLiteral("QLabel { color: #1a7f37; }")
+                                                       : QStringLiteral("QLabel { color: #b3261e; }"));
+                           result->setText(message);
+                           Q_EMIT connectionTested(provider, check.ok(), message);
+                       });
 }
 
 QWidget *SettingsDialog::buildOther()

@@ -1,5 +1,5 @@
 #include "statusbar.h"
-#include "guarded.h"
+#include "core/async/whenfinished.h"
 
 #include <QLabel>
 #include <QLocale>
@@ -43,32 +43,30 @@ QString StatusPanel::budgetText() const
 
 void StatusPanel::refresh()
 {
-    m_service.health().then(
-        qApp, guarded(this, [this](const core::Result<service::Health> &health) {
-            if (!health) {
-                m_database->setStyleSheet(QStringLiteral("color: #d14343"));
-                m_database->setText(QStringLiteral("Database: unreachable"));
-                m_database->setToolTip(health.error().message);
-                return;
-            }
-            m_health = health.value();
-            const bool embedded =
-                m_health.database.startsWith(QStringLiteral("embedded"), Qt::CaseInsensitive);
-            m_database->setStyleSheet(m_health.databaseOk ? QString() : QStringLiteral("color: #d14343"));
-            m_database->setText(
-                QStringLiteral("Database: %1, %2")
-                    .arg(embedded ? QStringLiteral("embedded") : QStringLiteral("external"),
-                         m_health.databaseOk ? QStringLiteral("reachable") : QStringLiteral("unreachable")));
-            m_database->setToolTip(m_health.databaseOk ? m_health.database : m_health.databaseError);
-            QString model;
-            for (const ProviderInfo &p : m_health.providers) {
-                if (p.name == m_health.defaultProvider)
-                    model = p.defaultModel;
-            }
-            m_provider->setText(QStringLiteral("Provider: %1 · %2").arg(m_health.defaultProvider, model));
-            Q_EMIT healthChanged();
-            refreshBudget();
-        }));
+    core::whenFinished(this, m_service.health(), [this](const core::Result<service::Health> &health) {
+        if (!health) {
+            m_database->setStyleSheet(QStringLiteral("color: #d14343"));
+            m_database->setText(QStringLiteral("Database: unreachable"));
+            m_database->setToolTip(health.error().message);
+            return;
+        }
+        m_health = health.value();
+        const bool embedded = m_health.database.startsWith(QStringLiteral("embedded"), Qt::CaseInsensitive);
+        m_database->setStyleSheet(m_health.databaseOk ? QString() : QStringLiteral("color: #d14343"));
+        m_database->setText(
+            QStringLiteral("Database: %1, %2")
+                .arg(embedded ? QStringLiteral("embedded") : QStringLiteral("external"),
+                     m_health.databaseOk ? QStringLiteral("reachable") : QStringLiteral("unreachable")));
+        m_database->setToolTip(m_health.databaseOk ? m_health.database : m_health.databaseError);
+        QString model;
+        for (const ProviderInfo &p : m_health.providers) {
+            if (p.name == m_health.defaultProvider)
+                model = p.defaultModel;
+        }
+        m_provider->setText(QStringLiteral("Provider: %1 · %2").arg(m_health.defaultProvider, model));
+        Q_EMIT healthChanged();
+        refreshBudget();
+    });
 }
 
 void StatusPanel::refreshBudget()
@@ -78,32 +76,32 @@ void StatusPanel::refreshBudget()
         return;
     }
     const QString tenant = m_tenantId;
-    m_service.rateLimitStatus(tenant, m_health.defaultProvider)
-        .then(qApp, guarded(this, [this, tenant](const core::Result<LimitStatus> &status) {
-                  if (tenant != m_tenantId)
-                      return;
-                  if (!status) {
-                      m_budget->setText(QStringLiteral("Budget: unknown"));
-                      m_budget->setToolTip(status.error().message);
-                      return;
-                  }
-                  const auto &minute = status->minute;
-                  const auto &hour = status->hour;
-                  if (minute.unlimited() && hour.unlimited()) {
-                      m_budget->setText(QStringLiteral("Budget: unlimited"));
-                      return;
-                  }
-                  QStringList parts;
-                  if (!minute.unlimited())
-                      parts.append(
-                          QStringLiteral("%1 / %2 per min")
-                              .arg(QLocale().toString(minute.remaining), QLocale().toString(minute.limit)));
-                  if (!hour.unlimited())
-                      parts.append(
-                          QStringLiteral("%1 / %2 per h")
-                              .arg(QLocale().toString(hour.remaining), QLocale().toString(hour.limit)));
-                  m_budget->setText(QStringLiteral("Budget: ") + parts.join(QStringLiteral(" · ")));
-              }));
+    core::whenFinished(
+        this, m_service.rateLimitStatus(tenant, m_health.defaultProvider),
+        [this, tenant](const core::Result<LimitStatus> &status) {
+            if (tenant != m_tenantId)
+                return;
+            if (!status) {
+                m_budget->setText(QStringLiteral("Budget: unknown"));
+                m_budget->setToolTip(status.error().message);
+                return;
+            }
+            const auto &minute = status->minute;
+            const auto &hour = status->hour;
+            if (minute.unlimited() && hour.unlimited()) {
+                m_budget->setText(QStringLiteral("Budget: unlimited"));
+                return;
+            }
+            QStringList parts;
+            if (!minute.unlimited())
+                parts.append(
+                    QStringLiteral("%1 / %2 per min")
+                        .arg(QLocale().toString(minute.remaining), QLocale().toString(minute.limit)));
+            if (!hour.unlimited())
+                parts.append(QStringLiteral("%1 / %2 per h")
+                                 .arg(QLocale().toString(hour.remaining), QLocale().toString(hour.limit)));
+            m_budget->setText(QStringLiteral("Budget: ") + parts.join(QStringLiteral(" · ")));
+        });
 }
 
 } // namespace agency::ui

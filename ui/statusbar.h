@@ -1,6 +1,6 @@
 #pragma once
 
-#include "types.h"
+#include "servicetypes.h"
 
 #include <QStatusBar>
 #include <QTimer>

@@ -1,5 +1,5 @@
 #include "tenantmodel.h"
-#include "guarded.h"
+#include "core/async/whenfinished.h"
 
 #include "errortext.h"
 
@@ -45,38 +45,37 @@ void TenantModel::reload()
 
 void TenantModel::loadPage(const QString &after, QList<Tenant> collected, int generation)
 {
-    m_service.listTenants(100, after)
-        .then(qApp,
-              guarded(this, [this, collected, generation](const core::Result<Page<Tenant>> &page) mutable {
-                  if (generation != m_generation)
-                      return; // a newer reload superseded this one
-                  if (!page) {
-                      Q_EMIT failed(readableError(page.error()));
-                      return;
-                  }
-                  collected += page->items;
-                  if (!page->nextCursor.isEmpty())
-                      return loadPage(page->nextCursor, collected, generation);
-                  beginResetModel();
-                  m_tenants = collected;
-                  endResetModel();
-                  Q_EMIT loaded();
-              }));
+    core::whenFinished(this, m_service.listTenants(100, after),
+                       [this, collected, generation](const core::Result<Page<Tenant>> &page) mutable {
+                           if (generation != m_generation)
+                               return; // a newer reload superseded this one
+                           if (!page) {
+                               Q_EMIT failed(readableError(page.error()));
+                               return;
+                           }
+                           collected += page->items;
+                           if (!page->nextCursor.isEmpty())
+                               return loadPage(page->nextCursor, collected, generation);
+                           beginResetModel();
+                           m_tenants = collected;
+                           endResetModel();
+                           Q_EMIT loaded();
+                       });
 }
 
 void TenantModel::create(const QString &tenantId, const QString &name, std::function<void(QString)> done)
 {
-    m_service.createTenant(tenantId, name)
-        .then(qApp, guarded(this, [this, done](const core::Result<Tenant> &created) {
-                  if (!created)
-                      return done(readableError(created.error()));
-                  auto connection = std::make_shared<QMetaObject::Connection>();
-                  *connection = connect(this, &TenantModel::loaded, this, [connection, done] {
-                      disconnect(*connection);
-                      done({});
-                  });
-                  reload();
-              }));
+    core::whenFinished(this, m_service.createTenant(tenantId, name),
+                       [this, done](const core::Result<Tenant> &created) {
+                           if (!created)
+                               return done(readableError(created.error()));
+                           auto connection = std::make_shared<QMetaObject::Connection>();
+                           *connection = connect(this, &TenantModel::loaded, this, [connection, done] {
+                               disconnect(*connection);
+                               done({});
+                           });
+                           reload();
+                       });
 }
 
 int TenantModel::rowOf(const QString &tenantId) const
@@ -91,17 +90,17 @@ int TenantModel::rowOf(const QString &tenantId) const
 void TenantModel::refreshCount(const QString &tenantId)
 {
     const quint64 issued = ++m_countIssued[tenantId];
-    m_service.getTenant(tenantId).then(
-        qApp, guarded(this, [this, tenantId, issued](const core::Result<Tenant> &tenant) {
-            if (!tenant || issued <= m_countApplied.value(tenantId))
-                return;
-            m_countApplied.insert(tenantId, issued);
-            const int row = rowOf(tenantId);
-            if (row < 0 || m_tenants.at(row).conversationCount == tenant->conversationCount)
-                return;
-            m_tenants[row].conversationCount = tenant->conversationCount;
-            Q_EMIT dataChanged(index(row), index(row));
-        }));
+    core::whenFinished(this, m_service.getTenant(tenantId),
+                       [this, tenantId, issued](const core::Result<Tenant> &tenant) {
+                           if (!tenant || issued <= m_countApplied.value(tenantId))
+                               return;
+                           m_countApplied.insert(tenantId, issued);
+                           const int row = rowOf(tenantId);
+                           if (row < 0 || m_tenants.at(row).conversationCount == tenant->conversationCount)
+                               return;
+                           m_tenants[row].conversationCount = tenant->conversationCount;
+                           Q_EMIT dataChanged(index(row), index(row));
+                       });
 }
 
 } // namespace agency::ui

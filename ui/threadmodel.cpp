@@ -1,5 +1,5 @@
 #include "threadmodel.h"
-#include "guarded.h"
+#include "core/async/whenfinished.h"
 
 #include "errortext.h"
 
@@ -89,21 +89,23 @@ void ThreadModel::load(const QString &tenantId, const QUuid &conversationId)
 
 void ThreadModel::loadPage(const QString &cursor, int generation)
 {
-    m_service.listMessages(m_tenantId, m_conversationId.toString(QUuid::WithoutBraces), kPageSize, cursor)
-        .then(qApp, guarded(this, [this, generation](const core::Result<Page<Message>> &page) {
-                  if (generation != m_generation)
-                      return;
-                  if (!page) {
-                      m_loading = false;
-                      Q_EMIT failed(readableError(page.error()));
-                      return;
-                  }
-                  appendMessages(page->items);
-                  if (!page->nextCursor.isEmpty())
-                      return loadPage(page->nextCursor, generation);
-                  m_loading = false;
-                  Q_EMIT loaded();
-              }));
+    core::whenFinished(this,
+                       m_service.listMessages(m_tenantId, m_conversationId.toString(QUuid::WithoutBraces),
+                                              kPageSize, cursor),
+                       [this, generation](const core::Result<Page<Message>> &page) {
+                           if (generation != m_generation)
+                               return;
+                           if (!page) {
+                               m_loading = false;
+                               Q_EMIT failed(readableError(page.error()));
+                               return;
+                           }
+                           appendMessages(page->items);
+                           if (!page->nextCursor.isEmpty())
+                               return loadPage(page->nextCursor, generation);
+                           m_loading = false;
+                           Q_EMIT loaded();
+                       });
 }
 
 int ThreadModel::rowOfToolCall(const QString &toolCallId) const

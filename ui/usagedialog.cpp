@@ -1,7 +1,7 @@
 #include "usagedialog.h"
 
+#include "core/async/whenfinished.h"
 #include "errortext.h"
-#include "guarded.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>
@@ -96,16 +96,16 @@ void UsageDialog::loadUsage()
     const QDateTime to = QDateTime::currentDateTimeUtc();
     const QDateTime from = to.addDays(-m_days);
     m_status->setText(QStringLiteral("Loading…"));
-    m_service.usageSummary(m_tenantId, from, to)
-        .then(qApp, guarded(this, [this](const core::Result<QList<UsageSummaryRow>> &rows) {
-                  if (!rows) {
-                      m_status->setText(readableError(rows.error()));
-                      return;
-                  }
-                  m_status->clear();
-                  showUsage(rows.value());
-                  Q_EMIT usageLoaded();
-              }));
+    core::whenFinished(this, m_service.usageSummary(m_tenantId, from, to),
+                       [this](const core::Result<QList<UsageSummaryRow>> &rows) {
+                           if (!rows) {
+                               m_status->setText(readableError(rows.error()));
+                               return;
+                           }
+                           m_status->clear();
+                           showUsage(rows.value());
+                           Q_EMIT usageLoaded();
+                       });
 }
 
 void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
@@ -167,16 +167,16 @@ void UsageDialog::loadLimits()
     for (int i = 0; i < m_providers.size(); ++i) {
         const QString provider = m_providers.at(i);
         setRow(m_limits, i, {provider, QStringLiteral("…"), QStringLiteral("…")});
-        m_service.rateLimitStatus(m_tenantId, provider)
-            .then(
-                qApp, guarded(this, [this, i, provider, pending](const core::Result<LimitStatus> &status) {
-                    if (status)
-                        setRow(m_limits, i, {provider, windowText(status->minute), windowText(status->hour)});
-                    else
-                        setRow(m_limits, i, {provider, readableError(status.error()), QString()});
-                    if (--*pending == 0)
-                        Q_EMIT limitsLoaded();
-                }));
+        core::whenFinished(
+            this, m_service.rateLimitStatus(m_tenantId, provider),
+            [this, i, provider, pending](const core::Result<LimitStatus> &status) {
+                if (status)
+                    setRow(m_limits, i, {provider, windowText(status->minute), windowText(status->hour)});
+                else
+                    setRow(m_limits, i, {provider, readableError(status.error()), QString()});
+                if (--*pending == 0)
+                    Q_EMIT limitsLoaded();
+            });
     }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/access.h"
-#include "core/future.h"
+#include "core/async/future.h"
 #include "records.h"
 
 namespace agency::db {

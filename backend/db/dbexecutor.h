@@ -1,7 +1,7 @@
 #pragma once
 
 #include "connectionparams.h"
-#include "core/future.h"
+#include "core/async/future.h"
 #include "dbconnection.h"
 
 #include <QAtomicInteger>

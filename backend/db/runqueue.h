@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/async/future.h"
 #include "core/error.h"
-#include "core/future.h"
 #include "core/message.h"
 #include "core/run.h"
 

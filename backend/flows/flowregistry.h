@@ -1,6 +1,6 @@
 #pragma once
 
-#include "flowdefinition.h"
+#include "flowparser.h"
 
 #include <QHash>
 #include <QList>

@@ -1,7 +1,8 @@
 #include "runworker.h"
 
+#include "core/async/whenfinished.h"
+
 #include <QCoreApplication>
-#include <QFutureWatcher>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QSysInfo>
@@ -20,22 +21,6 @@ namespace {
 
 constexpr int kRecordAttempts = 5;      ///< tries to record an outcome while the database is unreachable
 constexpr int kRecordRetryBaseMs = 200; ///< doubled after each failed try
-
-/// Runs `step` with the future's result on `context`'s thread — or never, when `context` is
-/// destroyed first. QFuture::then(context, …) cannot be used here: in Qt 6.4 it asserts when the
-/// context dies before the future finishes, which a worker destroyed with database calls or turns
-/// in flight would hit.
-template <typename T, typename Step> void whenFinished(QObject *context, const QFuture<T> &future, Step step)
-{
-    auto *watcher = new QFutureWatcher<T>(context);
-    QObject::connect(watcher, &QFutureWatcherBase::finished, watcher, [watcher, step]() mutable {
-        watcher->deleteLater();
-        const QFuture<T> done = watcher->future();
-        if (done.resultCount() > 0)
-            step(done.result());
-    });
-    watcher->setFuture(future);
-}
 
 QString defaultWorkerId()
 {
@@ -150,7 +135,7 @@ void RunWorker::requestCancel(const QUuid &runId)
 
 void RunWorker::notify(const core::Async<core::Run> &change)
 {
-    whenFinished(this, change, [this](const Result<core::Run> &run) {
+    core::whenFinished(this, change, [this](const Result<core::Run> &run) {
         if (!run)
             return;
         if (run->status == core::RunStatus::Queued)
@@ -165,22 +150,23 @@ void RunWorker::recover()
     if (!m_started || m_stopping || m_recovering)
         return;
     m_recovering = true;
-    whenFinished(this, m_runs.recoverStale(m_options.leaseSeconds, m_options.maxAttempts),
-                 [this](const Result<QList<core::Run>> &recovered) {
-                     m_recovering = false;
-                     if (!recovered) {
-                         qCWarning(lcRuns).noquote()
-                             << "stale run recovery failed:" << recovered.error().toString();
-                     } else if (!recovered->isEmpty()) {
-                         for (const core::Run &run : recovered.value()) {
-                             qCInfo(lcRuns).noquote()
-                                 << "recovered run" << run.runId.toString(QUuid::WithoutBraces) << "(attempt"
-                                 << run.attempts << "):" << core::runStatusName(run.status);
-                         }
-                         Q_EMIT runsRecovered(static_cast<int>(recovered->size()));
-                     }
-                     tryClaim();
-                 });
+    core::whenFinished(this, m_runs.recoverStale(m_options.leaseSeconds, m_options.maxAttempts),
+                       [this](const Result<QList<core::Run>> &recovered) {
+                           m_recovering = false;
+                           if (!recovered) {
+                               qCWarning(lcRuns).noquote()
+                                   << "stale run recovery failed:" << recovered.error().toString();
+                           } else if (!recovered->isEmpty()) {
+                               for (const core::Run &run : recovered.value()) {
+                                   qCInfo(lcRuns).noquote()
+                                       << "recovered run" << run.runId.toString(QUuid::WithoutBraces)
+                                       << "(attempt" << run.attempts
+                                       << "):" << core::runStatusName(run.status);
+                               }
+                               Q_EMIT runsRecovered(static_cast<int>(recovered->size()));
+                           }
+                           tryClaim();
+                       });
 }
 
 void RunWorker::tryClaim()
@@ -191,32 +177,32 @@ void RunWorker::tryClaim()
     if (free <= 0)
         return;
     m_claiming = true;
-    whenFinished(this, m_runs.claim(m_options.workerId, free),
-                 [this, free](const Result<QList<core::Run>> &claimed) {
-                     m_claiming = false;
-                     if (!claimed) {
-                         qCWarning(lcRuns).noquote() << "claiming runs failed:" << claimed.error().toString();
-                         maybeFinishStop();
-                         return;
-                     }
-                     if (m_stopping) {
-                         // Claimed while stop() was in progress: give them straight back.
-                         QList<db::RunLease> leases;
-                         for (const core::Run &run : claimed.value())
-                             leases.append(db::RunLease{run.id, run.runId, m_options.workerId, run.attempts});
-                         ++m_pendingReleases;
-                         whenFinished(this, m_runs.release(leases), [this](const Result<int> &) {
-                             --m_pendingReleases;
-                             maybeFinishStop();
-                         });
-                         return;
-                     }
-                     for (const core::Run &run : claimed.value())
-                         execute(run);
-                     // A full batch suggests more are waiting; slots freed meanwhile can take them now.
-                     if (claimed->size() == free)
-                         tryClaim();
-                 });
+    core::whenFinished(
+        this, m_runs.claim(m_options.workerId, free), [this, free](const Result<QList<core::Run>> &claimed) {
+            m_claiming = false;
+            if (!claimed) {
+                qCWarning(lcRuns).noquote() << "claiming runs failed:" << claimed.error().toString();
+                maybeFinishStop();
+                return;
+            }
+            if (m_stopping) {
+                // Claimed while stop() was in progress: give them straight back.
+                QList<db::RunLease> leases;
+                for (const core::Run &run : claimed.value())
+                    leases.append(db::RunLease{run.id, run.runId, m_options.workerId, run.attempts});
+                ++m_pendingReleases;
+                core::whenFinished(this, m_runs.release(leases), [this](const Result<int> &) {
+                    --m_pendingReleases;
+                    maybeFinishStop();
+                });
+                return;
+            }
+            for (const core::Run &run : claimed.value())
+                execute(run);
+            // A full batch suggests more are waiting; slots freed meanwhile can take them now.
+            if (claimed->size() == free)
+                tryClaim();
+        });
 }
 
 void RunWorker::execute(const core::Run &run)
@@ -241,8 +227,9 @@ void RunWorker::execute(const core::Run &run)
         if (auto held = weak.lock(); held && !event.conversationId.isNull())
             held->conversationId = event.conversationId;
     });
-    whenFinished(this, turn,
-                 [this, active](const Result<core::TurnResult> &result) { onTurnFinished(active, result); });
+    core::whenFinished(this, turn, [this, active](const Result<core::TurnResult> &result) {
+        onTurnFinished(active, result);
+    });
 }
 
 void RunWorker::onTurnFinished(const std::shared_ptr<Active> &active, const Result<core::TurnResult> &result)
@@ -291,7 +278,7 @@ void RunWorker::onTurnFinished(const std::shared_ptr<Active> &active, const Resu
 
 void RunWorker::record(const std::shared_ptr<Active> &active, int attempt)
 {
-    whenFinished(this, active->writeOutcome(), [this, active, attempt](const Result<QString> &written) {
+    core::whenFinished(this, active->writeOutcome(), [this, active, attempt](const Result<QString> &written) {
         if (written) {
             finishActive(active, written.value());
             return;
@@ -335,7 +322,7 @@ void RunWorker::heartbeat()
     if (m_active.isEmpty() || m_heartbeating)
         return;
     m_heartbeating = true;
-    whenFinished(this, m_runs.heartbeat(leases()), [this](const Result<QList<db::LeaseState>> &states) {
+    core::whenFinished(this, m_runs.heartbeat(leases()), [this](const Result<QList<db::LeaseState>> &states) {
         m_heartbeating = false;
         applyLeaseStates(states);
     });
@@ -346,7 +333,7 @@ void RunWorker::checkCancels()
     if (m_active.isEmpty() || m_checking)
         return;
     m_checking = true;
-    whenFinished(this, m_runs.check(leases()), [this](const Result<QList<db::LeaseState>> &states) {
+    core::whenFinished(this, m_runs.check(leases()), [this](const Result<QList<db::LeaseState>> &states) {
         m_checking = false;
         applyLeaseStates(states);
     });

@@ -1,11 +1,11 @@
 #include "turn.h"
 
+#include "core/async/dbretry.h"
 #include "core/text.h"
 #include "core/tokenestimate.h"
 #include "db/conversationrepository.h"
 #include "db/records.h"
 #include "db/validation.h"
-#include "dbretry.h"
 #include "historywindow.h"
 #include "llm/provider.h"
 #include "tools/toolregistry.h"
@@ -83,10 +83,10 @@ template <typename T>
 void Turn::databaseStep(std::function<core::Async<T>()> attempt, std::function<void(const Result<T> &)> step,
                         int retryMs)
 {
-    DbRetryPolicy policy;
+    core::DbRetryPolicy policy;
     policy.retryMs = retryMs < 0 ? m_deps.options.dbRetryMs : retryMs;
     policy.attemptTimeoutMs = m_deps.options.dbStepTimeoutMs;
-    retryDatabaseStep<T>(this, policy, std::move(attempt), std::move(step), m_request.cancel);
+    core::retryDatabaseStep<T>(this, policy, std::move(attempt), std::move(step), m_request.cancel);
 }
 
 db::TurnWrite Turn::nextWrite(bool release) const

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "llm/types.h"
+#include "llm/completion.h"
 #include "ratelimit/ratelimiter.h"
 #include "ratelimit/usagerecorder.h"
 #include "tools/tool.h"
@@ -55,7 +55,7 @@ private:
     void storeFinalAnswer(const llm::Completion &completion, const QString &content,
                           const QString &finishReason, const ratelimit::UsageRecord &usage);
 
-    /// Runs a database step under the turn's outage policy (see dbretry.h).
+    /// Runs a database step under the turn's outage policy (see core/async/dbretry.h).
     template <typename T>
     void databaseStep(std::function<core::Async<T>()> attempt,
                       std::function<void(const core::Result<T> &)> step, int retryMs = -1);

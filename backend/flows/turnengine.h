@@ -1,9 +1,9 @@
 #pragma once
 
-#include "core/canceltoken.h"
+#include "core/async/canceltoken.h"
+#include "core/async/future.h"
 #include "core/clock.h"
-#include "core/future.h"
-#include "core/turn.h"
+#include "core/turnvalues.h"
 #include "db/records.h"
 #include "flowregistry.h"
 

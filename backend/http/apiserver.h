@@ -1,7 +1,7 @@
 #pragma once
 
 #include "auththrottle.h"
-#include "core/future.h"
+#include "core/async/future.h"
 #include "metrics.h"
 #include "requestlogformat.h"
 #include "routecontext.h"

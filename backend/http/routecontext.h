@@ -1,7 +1,7 @@
 #pragma once
 
 #include "apicall.h"
-#include "core/future.h"
+#include "core/async/future.h"
 #include "healthprobe.h"
 #include "metrics.h"
 #include "router.h"

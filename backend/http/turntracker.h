@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/canceltoken.h"
+#include "core/async/canceltoken.h"
 #include "core/error.h"
 
 #include <QObject>

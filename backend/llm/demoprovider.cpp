@@ -1,8 +1,8 @@
 #include "demoprovider.h"
 
+#include "core/async/resultpromise.h"
 #include "core/json.h"
 #include "core/text.h"
-#include "llm/resultpromise.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -228,7 +228,7 @@ core::Async<Completion> DemoProvider::complete(const CompletionRequest &request,
     if (options.cancel && options.cancel->isCancelled())
         return core::failedAsync<Completion>(
             core::makeError(core::ErrorCode::Cancelled, QStringLiteral("Demo: cancelled")));
-    ResultPromise<Completion> promise;
+    core::ResultPromise<Completion> promise;
     Completion full = answer(request);
     full.model = request.model.isEmpty() ? m_defaultModel : request.model;
     auto finalised = finaliseCompletion(full, request, QStringLiteral("Demo"));

@@ -1,9 +1,9 @@
 #include "googleauth.h"
 
+#include "core/async/resultpromise.h"
 #include "core/json.h"
 #include "llm/jwt.h"
 #include "llm/providerconfig.h"
-#include "llm/resultpromise.h"
 
 #include <QFile>
 #include <QUrl>
@@ -59,7 +59,7 @@ core::Result<ServiceAccountKey> ServiceAccountKey::fromFile(const QString &path)
 
 core::Async<QString> AccessTokenSource::accessToken(const core::CancelTokenPtr &cancel)
 {
-    ResultPromise<QString> promise;
+    core::ResultPromise<QString> promise;
     requestToken(cancel, [promise](core::Result<QString> token) { promise.finish(std::move(token)); });
     return promise.future();
 }

@@ -4,9 +4,9 @@
 // at the token endpoint), or the GCP metadata server. Tokens are cached and refreshed before they
 // expire, measured with the injected Clock.
 
-#include "core/canceltoken.h"
+#include "core/async/canceltoken.h"
+#include "core/async/future.h"
 #include "core/clock.h"
-#include "core/future.h"
 #include "llm/httpcall.h"
 
 #include <QDateTime>

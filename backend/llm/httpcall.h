@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/canceltoken.h"
+#include "core/async/canceltoken.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "llm/httperror.h"

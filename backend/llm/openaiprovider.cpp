@@ -1,7 +1,7 @@
 #include "openaiprovider.h"
 
+#include "core/async/resultpromise.h"
 #include "core/json.h"
-#include "llm/resultpromise.h"
 
 #include <QThread>
 
@@ -26,7 +26,7 @@ core::ProviderInfo OpenAiProvider::info() const
 core::Async<Completion> OpenAiProvider::complete(const CompletionRequest &request, CallOptions options)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    ResultPromise<Completion> promise;
+    core::ResultPromise<Completion> promise;
     const QString model = request.model.isEmpty() ? m_config.defaultModel : request.model;
     const bool stream = options.streaming();
 

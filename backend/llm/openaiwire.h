@@ -5,8 +5,8 @@
 // separated from the HTTP adapter so they can be tested and reused without a network.
 
 #include "core/result.h"
+#include "llm/completion.h"
 #include "llm/sseparser.h"
-#include "llm/types.h"
 
 #include <QHash>
 #include <QJsonObject>

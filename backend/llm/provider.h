@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/future.h"
-#include "llm/types.h"
+#include "core/async/future.h"
+#include "llm/completion.h"
 
 #include <QObject>
 

@@ -7,6 +7,8 @@
 
 #include <QPointer>
 
+#include <memory>
+
 class QNetworkAccessManager;
 
 namespace agency::llm {
@@ -46,7 +48,16 @@ public:
     QUrl endpoint(const QString &model, bool stream) const;
 
 private:
+    struct Call;
+    using CallPtr = std::shared_ptr<Call>;
+
     QString who() const;
+    // The steps of complete(), in order.
+    void authorize(const CallPtr &call);
+    void requestToken(const CallPtr &call);
+    void send(const CallPtr &call, const QString &bearer);
+    void receive(const CallPtr &call, const core::Result<HttpResponse> &response);
+    core::Result<Completion> completionOf(const Call &call, const HttpResponse &response) const;
 
     VertexConfig m_config;
     QPointer<AccessTokenSource> m_tokens;

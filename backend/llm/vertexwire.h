@@ -4,8 +4,8 @@
 // request conversion, response parsing and stream accumulation. Pure functions and plain values.
 
 #include "core/result.h"
+#include "llm/completion.h"
 #include "llm/sseparser.h"
-#include "llm/types.h"
 
 #include <QJsonObject>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/future.h"
+#include "core/async/future.h"
 #include "core/limitstatus.h"
 #include "core/message.h"
 

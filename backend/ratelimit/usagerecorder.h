@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/async/future.h"
 #include "core/clock.h"
-#include "core/future.h"
 #include "core/usagesummary.h"
 #include "db/records.h"
 

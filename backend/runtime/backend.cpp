@@ -25,7 +25,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     if (auto opened = b->openDatabase(config.database, injected.executor); !opened)
         return opened.error();
     b->m_providers = std::make_unique<ProviderRuntime>(config, injected.nam, *b->m_clock);
-    if (auto built = b->buildEngine(config, injected.flowDirectories); !built)
+    if (auto built = b->buildEngine(config, injected.flowDirectories, injected.extraFlows); !built)
         return built.error();
     b->m_runs = std::make_unique<db::RunRepository>(*b->m_executor);
     b->m_runQueue = std::make_unique<db::RunQueue>(*b->m_executor);
@@ -51,7 +51,8 @@ core::Status Backend::openDatabase(const DatabaseConfig &config, db::DbExecutor 
 }
 
 core::Status Backend::buildEngine(const RuntimeConfig &config,
-                                  const std::optional<QStringList> &flowDirectories)
+                                  const std::optional<QStringList> &flowDirectories,
+                                  const QList<core::FlowDefinition> &extraFlows)
 {
     db::DbExecutor &executor = *m_executor;
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
@@ -65,6 +66,8 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load(
         flowDirectories.value_or(QStringList{flows::FlowRegistry::defaultUserDirectory()}),
         m_tools->names()));
+    for (const core::FlowDefinition &flow : extraFlows)
+        m_flows->insert(flow);
     for (const auto &problem : m_flows->problems())
         m_flowProblems.append(QStringLiteral("%1: %2").arg(problem.source, problem.reason));
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/flowdefinition.h"
 #include "core/result.h"
 #include "runtime/databaseruntime.h"
 #include "runtime/providerruntime.h"
@@ -57,6 +58,9 @@ struct Injected
     /// Directories of user flow files. Default: FlowRegistry::defaultUserDirectory(). An empty
     /// list loads the built-in flows only.
     std::optional<QStringList> flowDirectories;
+    /// Flows added to the loaded ones (replacing a flow of the same type): a test's or a
+    /// benchmark's own flows.
+    QList<core::FlowDefinition> extraFlows;
 };
 
 /// The composition root (docs/design.md#layers): the one place that builds every backend component from
@@ -78,26 +82,21 @@ public:
 
     /// The one API of both front ends.
     service::AgencyService &service() { return *m_service; }
-    /// What service() was built from, for a test that builds a service around its own run worker.
-    const service::ServiceDependencies &serviceDependencies() const { return m_serviceDeps; }
     /// The database this backend opened; nullptr when an executor was injected.
     DatabaseRuntime *database() { return m_database.get(); }
-    db::DbExecutor &executor() { return *m_executor; }
-    const core::Clock &clock() const { return *m_clock; }
+    /// Broken user flow files, one line each ("file: reason"); they were skipped.
     QStringList flowProblems() const { return m_flowProblems; }
 
-    // The components, for tests and benchmarks that drive one of them directly.
-    db::ConversationRepository &conversations() { return *m_conversations; }
-    db::TenantRepository &tenants() { return *m_tenants; }
-    db::RunRepository &runs() { return *m_runs; }
-    db::RunQueue &runQueue() { return *m_runQueue; }
-    flows::FlowRegistry &flows() { return *m_flows; }
-    tools::ToolRegistry &tools() { return *m_tools; }
-    ratelimit::RateLimiter &limiter() { return *m_limiter; }
-    flows::TurnEngine &engine() { return *m_engine; }
+    // Seams for tests and benchmarks that drive a turn without the service's checks in front of
+    // it. Anything else they need (repositories, run queues) they build on the database they
+    // injected, as the runtime does.
 
+    /// The turn engine the service runs turns on.
+    flows::TurnEngine &engine() { return *m_engine; }
     /// The network, provider factory and providers the turns use (ProviderRuntime::provider).
     ProviderRuntime &providers() { return *m_providers; }
+    /// What service() was built from, for a test that builds a service around its own run worker.
+    const service::ServiceDependencies &serviceDependencies() const { return m_serviceDeps; }
 
     /// Starts this process's run worker pool (RUN_WORKERS slots; none when 0). Server and console
     /// call it; one-shot commands such as `chat` do not, so they never claim queued runs.
@@ -114,7 +113,8 @@ public:
 private:
     Backend() = default;
     core::Status openDatabase(const DatabaseConfig &config, db::DbExecutor *injected);
-    core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories);
+    core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories,
+                             const QList<core::FlowDefinition> &extraFlows);
     void buildService();
 
     std::shared_ptr<const core::Clock> m_clock;

@@ -5,15 +5,15 @@
 
 #include "conversationexport.h"
 #include "core/access.h"
+#include "core/async/future.h"
 #include "core/conversation.h"
 #include "core/flowdefinition.h"
-#include "core/future.h"
 #include "core/limitstatus.h"
 #include "core/page.h"
 #include "core/providerinfo.h"
 #include "core/run.h"
 #include "core/tenant.h"
-#include "core/turn.h"
+#include "core/turnvalues.h"
 #include "core/usagesummary.h"
 
 #include <QDateTime>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/canceltoken.h"
+#include "core/async/canceltoken.h"
+#include "core/async/future.h"
 #include "core/error.h"
-#include "core/future.h"
 #include "core/tooldefinition.h"
 
 #include <QJsonObject>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/canceltoken.h"
-#include "core/future.h"
+#include "core/async/canceltoken.h"
+#include "core/async/future.h"
 
 #include <QJsonObject>
 #include <QPromise>

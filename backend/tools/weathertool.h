@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/async/singleflight.h"
 #include "core/clock.h"
-#include "singleflight.h"
 #include "tool.h"
 #include "weatherbackend.h"
 #include "weathercache.h"
@@ -99,7 +99,7 @@ private:
     std::unique_ptr<WeatherCache> m_cache;
     // Last, so it is destroyed first: cancelling the lookups aborts their requests while the
     // back-end and the cache are still there.
-    SingleFlight<Answer> m_lookups{this};
+    core::SingleFlight<Answer> m_lookups{this};
 };
 
 } // namespace agency::tools

@@ -110,7 +110,7 @@ private Q_SLOTS:
         auto second =
             test::await(m_fx->service().chat(request(tenant, QStringLiteral("q3"), first->conversationId)));
         AGENCY_VERIFY_OK(second);
-        const QString flowPrompt = m_fx->flows().find(QStringLiteral("consulting"))->systemPrompt;
+        const QString flowPrompt = m_fx->flow(QStringLiteral("consulting")).systemPrompt;
         for (const auto &call : m_llm->chatRequests()) {
             const QJsonArray sent = test::requestMessages(call);
             QCOMPARE(test::promptProblems(sent, flowPrompt), QString());

@@ -193,7 +193,7 @@ void TestTurnEngine::multiRoundToolLoop()
     QCOMPARE(field(third.at(3), "content"), stored.at(2).content);
     QCOMPARE(field(third.at(3), "tool_call_id"), QStringLiteral("call_1"));
     QCOMPARE(field(third.at(5), "content"), stored.at(4).content);
-    const QString systemPrompt = m_fx->flows().find(QStringLiteral("weather"))->systemPrompt;
+    const QString systemPrompt = m_fx->flow(QStringLiteral("weather")).systemPrompt;
     for (const auto &r : requests) {
         const QJsonObject body = r.json();
         QCOMPARE(test::promptProblems(test::requestMessages(r), systemPrompt), QString());

@@ -205,7 +205,7 @@ void TestTurnHistory::windowNeverSplitsToolPairs()
 
     QCOMPARE(m_llm->chatRequests().size(), 1);
     const QJsonArray messages = test::requestMessages(m_llm->chatRequests().first());
-    const QString systemPrompt = m_fx->flows().find(flowType)->systemPrompt;
+    const QString systemPrompt = m_fx->flow(flowType).systemPrompt;
     QCOMPARE(test::promptProblems(messages, systemPrompt), QString());
     QCOMPARE(test::roles(messages), QStringLiteral("system,") + sent);
     QCOMPARE(messages.last()[QStringLiteral("content")].toString(), QStringLiteral("q3"));
@@ -246,7 +246,7 @@ void TestTurnHistory::windowNeverSplitsToolPairs()
 void TestTurnHistory::systemPromptOnEveryCallOfEveryTurn()
 {
     const QString flowType = QStringLiteral("weather");
-    const QString systemPrompt = m_fx->flows().find(flowType)->systemPrompt;
+    const QString systemPrompt = m_fx->flow(flowType).systemPrompt;
     QVERIFY(!systemPrompt.isEmpty());
 
     // Turn 1: one tool round. Turn 2: two calls at once, then another round. Turn 3: text only.

@@ -278,7 +278,7 @@ void TestTurnLease::repeatedToolCallIdsAreReplaced()
     QVERIFY2(problems.isEmpty(), qPrintable(problems));
     // And what the provider was sent matches what was stored.
     const QString prompt = test::promptProblems(test::requestMessages(m_llm->chatRequests().last()),
-                                                fx->flows().find(kToolFlow)->systemPrompt);
+                                                fx->flow(kToolFlow).systemPrompt);
     QVERIFY2(prompt.isEmpty(), qPrintable(prompt));
 }
 

@@ -133,7 +133,7 @@ private Q_SLOTS:
         const QJsonArray sent = test::requestMessages(m_fx.llm().chatRequests().first());
         QCOMPARE(test::roles(sent), QStringLiteral("system,system,user,assistant,user"));
         QCOMPARE(sent.at(0)[QStringLiteral("content")].toString(),
-                 m_fx.engine().flows().find(QStringLiteral("consulting"))->systemPrompt);
+                 m_fx.engine().flow(QStringLiteral("consulting")).systemPrompt);
         QCOMPARE(sent.at(1)[QStringLiteral("content")].toString(), QStringLiteral("Answer in French."));
         QCOMPARE(sent.at(4)[QStringLiteral("content")].toString(), QStringLiteral("q2"));
         const QUuid conversation =

@@ -4,9 +4,9 @@
 
 #include "core/json.h"
 #include "futurewait.h"
+#include "llm/completion.h"
 #include "llm/openaiwire.h"
 #include "llm/providerconfig.h"
-#include "llm/types.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

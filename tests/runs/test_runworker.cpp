@@ -74,21 +74,25 @@ struct Stack
                                                 {QStringLiteral("LLM_MAX_ATTEMPTS"), QStringLiteral("1")}});
         if (!config)
             qFatal("config: %s", qPrintable(config.error().toString()));
-        runtime::Injected injected;
-        injected.executor = executor.get();
-        injected.flowDirectories = QStringList{};
-        auto built = runtime::Backend::create(config.value(), injected);
-        if (!built)
-            qFatal("backend: %s", qPrintable(built.error().toString()));
-        backend = std::move(built).value();
         core::FlowDefinition flow;
         flow.flowType = kFlow;
         flow.title = QStringLiteral("Summarize");
         flow.systemPrompt = QStringLiteral("Summarise what the user sends.");
-        backend->flows().insert(flow);
-        conversations = &backend->conversations();
-        runs = &backend->runs();
-        queue = &backend->runQueue();
+        runtime::Injected injected;
+        injected.executor = executor.get();
+        injected.flowDirectories = QStringList{};
+        injected.extraFlows = {flow};
+        auto built = runtime::Backend::create(config.value(), injected);
+        if (!built)
+            qFatal("backend: %s", qPrintable(built.error().toString()));
+        backend = std::move(built).value();
+        // Repositories and queues hold no state: these see what the backend's own see.
+        ownConversations = std::make_unique<db::ConversationRepository>(*executor);
+        ownRuns = std::make_unique<db::RunRepository>(*executor);
+        ownQueue = std::make_unique<db::RunQueue>(*executor);
+        conversations = ownConversations.get();
+        runs = ownRuns.get();
+        queue = ownQueue.get();
         engine = &backend->engine();
     }
 
@@ -124,6 +128,9 @@ struct Stack
 
     std::unique_ptr<db::DbExecutor> executor;
     std::unique_ptr<runtime::Backend> backend;
+    std::unique_ptr<db::ConversationRepository> ownConversations;
+    std::unique_ptr<db::RunRepository> ownRuns;
+    std::unique_ptr<db::RunQueue> ownQueue;
     db::ConversationRepository *conversations = nullptr;
     db::RunRepository *runs = nullptr;
     db::RunQueue *queue = nullptr;
@@ -414,7 +421,7 @@ void TestRunWorker::serviceValidatesAndScopes()
 
     // Without a runs repository the methods say so instead of crashing.
     service::ServiceDependencies bare;
-    bare.flows = &m_stack->backend->flows();
+    bare.flows = m_stack->backend->serviceDependencies().flows;
     service::AgencyService noRuns(bare);
     QCOMPARE(await(noRuns.getRun(kTenant, id)).error().code, ErrorCode::NotConfigured);
 }

@@ -91,9 +91,9 @@ void TestBackend::injectedNetworkCarriesProviderAndToolRequests()
     injected.executor = &m_db.executor();
     injected.nam = &nam;
     injected.clock = std::make_shared<core::ManualClock>();
+    injected.extraFlows = {test::testFlow(QStringLiteral("weather"))};
     auto backend = build(test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()), injected);
     QVERIFY(backend);
-    backend->flows().insert(test::testFlow(QStringLiteral("weather")));
 
     m_llm->enqueueToolCalls({test::weatherCall(QStringLiteral("call_1"), QStringLiteral("Paris"))});
     m_llm->enqueueText(QStringLiteral("Mild in Paris."));
@@ -127,7 +127,8 @@ void TestBackend::databaseFromTheUrlIsOpenedAndMigrated()
     QCOMPARE(backend->database()->params().database, unmigrated->database);
     AGENCY_ASSIGN_OK(health, test::await(backend->service().health()));
     QVERIFY2(health.databaseOk, qPrintable(health.databaseError));
-    AGENCY_ASSIGN_OK(migrations, test::count(backend->executor(), QStringLiteral("SELECT count(*) FROM "
+    AGENCY_ASSIGN_OK(migrations,
+                     test::count(backend->database()->executor(), QStringLiteral("SELECT count(*) FROM "
                                                                                  "schema_migrations")));
     QVERIFY(migrations > 0);
 }

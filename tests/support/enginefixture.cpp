@@ -2,6 +2,7 @@
 
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
+#include "db/tenantrepository.h"
 #include "runtime/backend.h"
 #include "testpostgres.h"
 
@@ -80,12 +81,14 @@ EngineFixture::EngineFixture(db::DbExecutor &executor, const runtime::RuntimeCon
     injected.executor = &executor;
     // Built-ins only: no user directory, so a developer's own flows never leak into a test.
     injected.flowDirectories = QStringList{};
+    injected.extraFlows = extraFlows;
     auto backend = runtime::Backend::create(fixtureConfig, injected);
     if (!backend)
         qFatal("backend: %s", qPrintable(backend.error().toString()));
     m_backend = std::move(backend).value();
-    for (const core::FlowDefinition &flow : extraFlows)
-        m_backend->flows().insert(flow);
+    // The test's own view of the database the backend writes: repositories hold no state.
+    m_conversations = std::make_unique<db::ConversationRepository>(executor);
+    m_tenants = std::make_unique<db::TenantRepository>(executor);
 }
 
 EngineFixture::~EngineFixture()
@@ -97,17 +100,12 @@ EngineFixture::~EngineFixture()
 
 db::ConversationRepository &EngineFixture::conversations()
 {
-    return m_backend->conversations();
+    return *m_conversations;
 }
 
 db::TenantRepository &EngineFixture::tenants()
 {
-    return m_backend->tenants();
-}
-
-ratelimit::RateLimiter &EngineFixture::limiter()
-{
-    return m_backend->limiter();
+    return *m_tenants;
 }
 
 flows::TurnEngine &EngineFixture::engine()
@@ -120,9 +118,13 @@ service::AgencyService &EngineFixture::service()
     return m_backend->service();
 }
 
-const flows::FlowRegistry &EngineFixture::flows() const
+core::FlowDefinition EngineFixture::flow(const QString &flowType)
 {
-    return m_backend->flows();
+    for (const core::FlowDefinition &flow : service().flows()) {
+        if (flow.flowType == flowType)
+            return flow;
+    }
+    qFatal("no flow %s", qPrintable(flowType));
 }
 
 core::Async<core::TurnResult> EngineFixture::run(const core::TurnRequest &request,

@@ -69,10 +69,10 @@ public:
     runtime::Backend &backend() { return *m_backend; }
     db::ConversationRepository &conversations();
     db::TenantRepository &tenants();
-    ratelimit::RateLimiter &limiter();
     flows::TurnEngine &engine();
     service::AgencyService &service();
-    const flows::FlowRegistry &flows() const;
+    /// The loaded flow of `flowType` (as the service lists it); stops the test run if there is none.
+    core::FlowDefinition flow(const QString &flowType);
 
     /// Starts a turn, recording its events into events() (and passing each to `hook`, if any).
     core::Async<core::TurnResult> run(const core::TurnRequest &request, core::TurnEventHandler hook = {});
@@ -92,6 +92,8 @@ public:
 private:
     std::shared_ptr<core::ManualClock> m_clock;
     std::unique_ptr<runtime::Backend> m_backend;
+    std::unique_ptr<db::ConversationRepository> m_conversations;
+    std::unique_ptr<db::TenantRepository> m_tenants;
     QList<core::TurnEvent> m_events;
 };
 

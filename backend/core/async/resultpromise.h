@@ -1,12 +1,12 @@
 #pragma once
 
-#include "core/future.h"
+#include "core/async/future.h"
 
 #include <QPromise>
 
 #include <memory>
 
-namespace agency::llm {
+namespace agency::core {
 
 /// A copyable handle on a QPromise<Result<T>> that is fulfilled at most once. Copies share the
 /// promise, so a handle can be captured by several std::function callbacks. When the last handle
@@ -18,25 +18,25 @@ template <typename T> class ResultPromise
 public:
     ResultPromise() : m_state(std::make_shared<State>()) {}
 
-    core::Async<T> future() const { return m_state->promise.future(); }
+    Async<T> future() const { return m_state->promise.future(); }
     bool isDone() const { return m_state->done; }
 
     /// Fulfils the promise; later calls are ignored.
-    void finish(core::Result<T> result) const { m_state->finish(std::move(result)); }
+    void finish(Result<T> result) const { m_state->finish(std::move(result)); }
 
 private:
     struct State
     {
-        QPromise<core::Result<T>> promise;
+        QPromise<Result<T>> promise;
         bool done = false;
 
         State() { promise.start(); }
         ~State()
         {
             if (!done)
-                finish(core::makeError(core::ErrorCode::Cancelled, QStringLiteral("the call was abandoned")));
+                finish(makeError(ErrorCode::Cancelled, QStringLiteral("the call was abandoned")));
         }
-        void finish(core::Result<T> result)
+        void finish(Result<T> result)
         {
             if (done)
                 return;
@@ -48,4 +48,4 @@ private:
     std::shared_ptr<State> m_state;
 };
 
-} // namespace agency::llm
+} // namespace agency::core

@@ -1,4 +1,4 @@
-#include "types.h"
+#include "completion.h"
 
 #include "core/tokenestimate.h"
 

@@ -4,7 +4,7 @@
 // (Completion), the streamed pieces in between (Delta) and how a call is steered (CallOptions).
 // Plain values: copyable, no thread affinity.
 
-#include "core/canceltoken.h"
+#include "core/async/canceltoken.h"
 #include "core/message.h"
 #include "core/providerinfo.h"
 #include "core/result.h"

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/canceltoken.h"
-#include "core/future.h"
+#include "core/async/canceltoken.h"
+#include "core/async/future.h"
 
 #include <QHash>
 #include <QObject>
@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace agency::tools {
+namespace agency::core {
 
 /// Shares one run of an asynchronous lookup among the callers that ask for the same key while it
 /// is running ("single flight"): the first caller starts it, later ones wait for its outcome,
@@ -31,11 +31,11 @@ namespace agency::tools {
 template <typename T> class SingleFlight
 {
 public:
-    using Run = std::function<core::Async<T>(const core::CancelTokenPtr &runCancel)>;
+    using Run = std::function<Async<T>(const CancelTokenPtr &runCancel)>;
 
     struct Joined
     {
-        core::Async<T> future;
+        Async<T> future;
         bool started = false; ///< this caller started the run; false when it joined one in flight
     };
 
@@ -52,11 +52,11 @@ public:
     SingleFlight &operator=(const SingleFlight &) = delete;
 
     /// Waits for the run in flight for `key`, or starts `run` (with the run's own token).
-    Joined join(const QString &key, const core::CancelTokenPtr &cancel, const Run &run)
+    Joined join(const QString &key, const CancelTokenPtr &cancel, const Run &run)
     {
         if (cancel && cancel->isCancelled())
-            return {core::failedAsync<T>(cancelled(QStringLiteral("lookup cancelled"))), false};
-        auto caller = std::make_shared<QPromise<core::Result<T>>>();
+            return {failedAsync<T>(cancelled(QStringLiteral("lookup cancelled"))), false};
+        auto caller = std::make_shared<QPromise<Result<T>>>();
         caller->start();
         Joined joined{caller->future(), false};
         std::shared_ptr<Flight> flight = m_flights->value(key);
@@ -70,7 +70,7 @@ public:
         if (cancel) {
             cancel->onCancel(m_context, [flights = std::weak_ptr<Flights>(m_flights),
                                          weakFlight = std::weak_ptr<Flight>(flight),
-                                         weakCaller = std::weak_ptr<QPromise<core::Result<T>>>(caller)] {
+                                         weakCaller = std::weak_ptr<QPromise<Result<T>>>(caller)] {
                 leave(flights.lock(), weakFlight.lock(), weakCaller.lock());
             });
         }
@@ -78,13 +78,12 @@ public:
             // No context object: the run finishes on our thread anyway, and Qt 6.4 asserts when a
             // continuation's context has gone (as it may at shutdown).
             run(flight->cancel)
-                .then([flights = std::weak_ptr<Flights>(m_flights), flight](core::Result<T> result) {
+                .then([flights = std::weak_ptr<Flights>(m_flights), flight](Result<T> result) {
                     land(flights.lock(), flight, result);
                 })
                 .onCanceled([flights = std::weak_ptr<Flights>(m_flights), flight] {
                     land(flights.lock(), flight,
-                         core::makeError(core::ErrorCode::Internal,
-                                         QStringLiteral("lookup finished without a result")));
+                         makeError(ErrorCode::Internal, QStringLiteral("lookup finished without a result")));
                 });
         }
         return joined;
@@ -94,20 +93,17 @@ public:
     qsizetype inFlight() const { return m_flights->size(); }
 
 private:
-    using CallerPtr = std::shared_ptr<QPromise<core::Result<T>>>;
+    using CallerPtr = std::shared_ptr<QPromise<Result<T>>>;
     struct Flight
     {
         explicit Flight(QString k) : key(std::move(k)) {}
         QString key;
-        core::CancelTokenPtr cancel = core::CancelToken::create();
+        CancelTokenPtr cancel = CancelToken::create();
         std::vector<CallerPtr> callers;
     };
     using Flights = QHash<QString, std::shared_ptr<Flight>>;
 
-    static core::Error cancelled(const QString &message)
-    {
-        return core::makeError(core::ErrorCode::Cancelled, message);
-    }
+    static Error cancelled(const QString &message) { return makeError(ErrorCode::Cancelled, message); }
 
     // The key may already belong to a newer run (after every caller of this one had gone).
     static void release(const std::shared_ptr<Flights> &flights, const std::shared_ptr<Flight> &flight)
@@ -119,7 +115,7 @@ private:
             flights->erase(it);
     }
 
-    static void answer(const std::shared_ptr<Flight> &flight, const core::Result<T> &result)
+    static void answer(const std::shared_ptr<Flight> &flight, const Result<T> &result)
     {
         // Taken out first: answering a caller may run code that joins again.
         const std::vector<CallerPtr> callers = std::exchange(flight->callers, {});
@@ -130,7 +126,7 @@ private:
     }
 
     static void land(const std::shared_ptr<Flights> &flights, const std::shared_ptr<Flight> &flight,
-                     const core::Result<T> &result)
+                     const Result<T> &result)
     {
         release(flights, flight);
         answer(flight, result);
@@ -145,7 +141,7 @@ private:
         if (it == flight->callers.end())
             return;
         flight->callers.erase(it);
-        caller->addResult(core::Result<T>(cancelled(QStringLiteral("lookup cancelled"))));
+        caller->addResult(Result<T>(cancelled(QStringLiteral("lookup cancelled"))));
         caller->finish();
         if (!flight->callers.empty())
             return;
@@ -159,4 +155,4 @@ private:
     std::shared_ptr<Flights> m_flights = std::make_shared<Flights>();
 };
 
-} // namespace agency::tools
+} // namespace agency::core

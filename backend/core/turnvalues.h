@@ -3,8 +3,8 @@
 // The values of one chat turn as front ends see them: what they ask (TurnRequest), what streams
 // back while it runs (TurnEvent) and the outcome (TurnResult). Plain values, no thread affinity.
 
-#include "canceltoken.h"
 #include "conversation.h"
+#include "core/async/canceltoken.h"
 #include "error.h"
 #include "message.h"
 

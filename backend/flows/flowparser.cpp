@@ -1,4 +1,4 @@
-#include "flowdefinition.h"
+#include "flowparser.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
