@@ -2,12 +2,12 @@
 // chat-completions API, so any OpenAI client can use them. The flows' tools run here; every
 // exchange is stored as a conversation, named by the X-Conversation-Id response header.
 #include "chatwire.h"
-#include "errorbody.h"
+#include "httpserver/errorbody.h"
+#include "httpserver/ssewriter.h"
 #include "openaicompat.h"
 #include "openapi.h"
 #include "routes.h"
 #include "service/agencyservice.h"
-#include "ssewriter.h"
 #include "turncall.h"
 
 #include <QDateTime>
@@ -85,8 +85,8 @@ private:
     bool begin()
     {
         if (!m_writer) {
-            m_writer = SseWriter::create(m_call);
-            Headers headers;
+            m_writer = httpserver::SseWriter::create(m_call);
+            httpserver::Headers headers;
             if (!m_conversationId.isNull())
                 headers.append({kConversationHeader, idText(m_conversationId)});
             m_writer->start(headers);
@@ -100,7 +100,7 @@ private:
     bool m_includeUsage = false;
     bool m_textSent = false;
     QUuid m_conversationId;
-    std::shared_ptr<SseWriter> m_writer;
+    std::shared_ptr<httpserver::SseWriter> m_writer;
 };
 
 void completions(RouteContext &ctx, const CallPtr &call)
@@ -151,14 +151,14 @@ void completions(RouteContext &ctx, const CallPtr &call)
     runTurnCall(ctx, call, std::move(turn));
 }
 
-RenderedError renderOpenAiError(const core::Error &error)
+httpserver::RenderedError renderOpenAiError(const core::Error &error)
 {
-    RenderedError rendered;
+    httpserver::RenderedError rendered;
     rendered.status = openai::statusFor(error);
     if (error.code == core::ErrorCode::Cancelled)
-        rendered.status = statusForError(error);
+        rendered.status = httpserver::statusForError(error);
     rendered.body = compact(openai::errorObject(error));
-    rendered.headers = rateLimitHeaders(error);
+    rendered.headers = httpserver::rateLimitHeaders(error);
     return rendered;
 }
 

@@ -14,7 +14,7 @@ core::Error invalid(const QString &field, const QString &what)
 
 } // namespace
 
-core::Result<int> queryLimit(const ApiCall &call, int fallback, int max)
+core::Result<int> queryLimit(const httpserver::ApiCall &call, int fallback, int max)
 {
     if (!call.hasQuery(QStringLiteral("limit")))
         return fallback;
@@ -67,7 +67,8 @@ core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known)
     return {};
 }
 
-core::Result<QDateTime> queryTime(const ApiCall &call, const QString &name, const QDateTime &fallback)
+core::Result<QDateTime> queryTime(const httpserver::ApiCall &call, const QString &name,
+                                  const QDateTime &fallback)
 {
     if (!call.hasQuery(name))
         return fallback;
@@ -83,7 +84,7 @@ core::Result<QDateTime> queryTime(const ApiCall &call, const QString &name, cons
     return t;
 }
 
-core::Result<QString> pathTenant(const ApiCall &call)
+core::Result<QString> pathTenant(const httpserver::ApiCall &call)
 {
     const QString id = call.pathParam(QStringLiteral("id"));
     if (!call.principal().isGlobal() && id != call.principal().tenantId) {

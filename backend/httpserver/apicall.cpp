@@ -6,7 +6,7 @@
 
 #include <QHttpServerRequest>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 namespace {
 
@@ -257,4 +257,4 @@ void ApiCall::finish()
         m_finished(*this);
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

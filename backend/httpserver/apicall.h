@@ -19,7 +19,7 @@
 
 class QHttpServerRequest;
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// Response headers as name/value pairs (names in canonical case, e.g. "Retry-After").
 using Headers = QList<std::pair<QByteArray, QByteArray>>;
@@ -164,4 +164,4 @@ private:
 
 using CallPtr = std::shared_ptr<ApiCall>;
 
-} // namespace agency::http
+} // namespace agency::httpserver
