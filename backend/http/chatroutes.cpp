@@ -3,6 +3,7 @@
 #include "chatwire.h"
 #include "httpserver/ssewriter.h"
 #include "openapi.h"
+#include "requestparsing.h"
 #include "routes.h"
 #include "turncall.h"
 
@@ -72,7 +73,7 @@ void runChat(RouteContext &ctx, const CallPtr &call, const QString &flowType)
     auto body = chat::parseChatBody(json.value());
     if (!body)
         return call->sendError(body.error());
-    auto tenant = call->scopeTenant(body->tenantId);
+    auto tenant = scopeTenant(*call, body->tenantId);
     if (!tenant)
         return call->sendError(tenant.error());
     call->setLogTenant(tenant.value());

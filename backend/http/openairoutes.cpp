@@ -6,6 +6,7 @@
 #include "httpserver/ssewriter.h"
 #include "openaicompat.h"
 #include "openapi.h"
+#include "requestparsing.h"
 #include "routes.h"
 #include "service/agencyservice.h"
 #include "turncall.h"
@@ -113,7 +114,7 @@ void completions(RouteContext &ctx, const CallPtr &call)
         return call->sendError(parsed.error());
     // A tenant key chats in its own tenant; a global admin names one with X-Tenant-Id (OpenAI's
     // body has no place for it, and SDKs can send default headers).
-    auto tenant = call->scopeTenant(QString::fromUtf8(call->header(QByteArrayLiteral("X-Tenant-Id"))));
+    auto tenant = scopeTenant(*call, QString::fromUtf8(call->header(QByteArrayLiteral("X-Tenant-Id"))));
     if (!tenant)
         return call->sendError(tenant.error());
     call->setLogTenant(tenant.value());

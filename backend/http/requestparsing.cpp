@@ -14,6 +14,25 @@ core::Error invalid(const QString &field, const QString &what)
 
 } // namespace
 
+core::Result<QString> scopeTenant(const httpserver::ApiCall &call, const QString &requested)
+{
+    const core::Principal &principal = call.principal();
+    if (principal.isGlobal()) {
+        if (requested.isEmpty()) {
+            return core::makeError(core::ErrorCode::InvalidArgument,
+                                   QStringLiteral("tenant_id: required with a global key"),
+                                   {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
+        }
+        return requested;
+    }
+    if (!requested.isEmpty() && requested != principal.tenantId) {
+        return core::makeError(core::ErrorCode::Forbidden,
+                               QStringLiteral("tenant_id: this key acts only in its own tenant"),
+                               {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
+    }
+    return principal.tenantId;
+}
+
 core::Result<int> queryLimit(const httpserver::ApiCall &call, int fallback, int max)
 {
     if (!call.hasQuery(QStringLiteral("limit")))

@@ -34,10 +34,15 @@ core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known);
 core::Result<QDateTime> queryTime(const httpserver::ApiCall &call, const QString &name,
                                   const QDateTime &fallback);
 
-/// The tenant a call acts in, from its `tenant_id` query parameter (see ApiCall::scopeTenant).
+/// The tenant this call acts in, given the tenant_id the client named (may be empty).
+/// A tenant key: its own tenant; naming another is Forbidden. A global admin (or --no-auth):
+/// the named tenant, which is then required (InvalidArgument when empty).
+core::Result<QString> scopeTenant(const httpserver::ApiCall &call, const QString &requested);
+
+/// The tenant a call acts in, from its `tenant_id` query parameter (see scopeTenant).
 inline core::Result<QString> queryTenant(const httpserver::ApiCall &call)
 {
-    return call.scopeTenant(call.query(QStringLiteral("tenant_id")));
+    return scopeTenant(call, call.query(QStringLiteral("tenant_id")));
 }
 
 /// queryTenant(), recorded as the request's tenant in the access log; nullopt after the error

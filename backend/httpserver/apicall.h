@@ -80,11 +80,6 @@ public:
     /// The route's path pattern, e.g. "/conversations/{id}" (for metrics; empty when none matched).
     const QString &routePattern() const { return m_routePattern; }
 
-    /// The tenant this call acts in, given the tenant_id the client named (may be empty).
-    /// A tenant key: its own tenant; naming another is Forbidden. A global admin (or --no-auth):
-    /// the named tenant, which is then required (InvalidArgument when empty).
-    core::Result<QString> scopeTenant(const QString &requested) const;
-
     // ---- The answer (once)
     void sendJson(int status, const QJsonDocument &body, const Headers &extra = {});
     void sendJson(int status, const QJsonObject &body, const Headers &extra = {})

@@ -32,7 +32,7 @@ class HttpFrontend;
 /// metrics() and stops gracefully. What the routes do is the API's business (backend/http).
 ///
 /// Thread affinity: lives on the thread that owns what the routes call. Keep every QHttpServer use
-/// inside this directory and backend/http: its API changed in Qt 6.5 and 6.8.
+/// inside this directory (the API in backend/http has none): its API changed in Qt 6.5 and 6.8.
 class HttpServer : public QObject
 {
     Q_OBJECT

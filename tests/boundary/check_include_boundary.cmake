@@ -18,7 +18,8 @@
 # check therefore reads the front ends' own sources: they may include "core/…", "service/…", their
 # own directory's headers and Qt, nothing from the other layers, and ui/ no QtSql/QtNetwork header;
 # backend/http/ may also include "httpserver/…", and backend/httpserver/ nothing of "service/…" or
-# "http/…" (the machinery knows nothing of the service or of the API on it).
+# "http/…" (the machinery knows nothing of the service or of the API on it). QHttpServer headers
+# are included in backend/httpserver/ alone, so a Qt upgrade that changes them touches only it.
 
 cmake_minimum_required(VERSION 3.25) # script mode: IN_LIST, string(JSON)
 
@@ -150,6 +151,8 @@ foreach(source IN LISTS front_sources)
       set(why "a header of a backend layer behind the service")
     elseif(source IN_LIST machinery_sources AND line MATCHES "[\"<](service|http)/")
       set(why "the server machinery includes the service or the API")
+    elseif(NOT source IN_LIST machinery_sources AND line MATCHES "<(QtHttpServer/|QHttpServer|QAbstractHttpServer)")
+      set(why "a QHttpServer header outside backend/httpserver/")
     elseif(line MATCHES "<(QtSql/|QSql)")
       set(why "a QtSql header")
     elseif(source IN_LIST ui_sources AND line MATCHES

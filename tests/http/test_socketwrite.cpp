@@ -1,4 +1,4 @@
-// writeToClient (backend/http/socketwrite.h) over a real loopback connection: bytes the kernel takes
+// writeToClient (backend/httpserver/socketwrite.h) over a real loopback connection: bytes the kernel takes
 // at once leave without an event-loop pass; what it cannot take (a client that does not read) is
 // queued by QTcpSocket and still arrives complete and in order, also when later writes follow;
 // a client that left is not an error (no SIGPIPE, nothing thrown).
