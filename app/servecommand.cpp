@@ -17,20 +17,27 @@ namespace {
 
 Q_LOGGING_CATEGORY(lcServe, "agency.serve")
 
-/// The server's typed config from the HTTP_* settings (validated against their ranges at start-up).
-http::ServerConfig serverConfig(const config::Settings &settings)
+/// The settings with serve's --host and --port layered on as the HOST and PORT settings given on
+/// the command line (so they win over the environment and are validated like --set), turned into
+/// the typed config. InvalidArgument for a value the setting does not allow.
+core::Result<runtime::RuntimeConfig> withServeOptions(const CliContext &ctx, const QCommandLineParser &parser,
+                                                      const QCommandLineOption &host,
+                                                      const QCommandLineOption &port)
 {
-    http::ServerConfig c;
-    c.maxBodyBytes = settings.integer(QStringLiteral("HTTP_MAX_BODY_BYTES"));
-    c.maxHeaderBytes = settings.intValue(QStringLiteral("HTTP_MAX_HEADER_BYTES"));
-    c.maxConnections = settings.intValue(QStringLiteral("HTTP_MAX_CONNECTIONS"));
-    c.idleTimeoutMs = settings.intValue(QStringLiteral("HTTP_IDLE_TIMEOUT_MS"));
-    c.requestTimeoutMs = settings.intValue(QStringLiteral("HTTP_REQUEST_TIMEOUT_MS"));
-    c.turnDeadlineMs = settings.intValue(QStringLiteral("HTTP_TURN_DEADLINE_MS"));
-    c.shutdownGraceMs = settings.intValue(QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"));
-    c.authFailLimit = settings.intValue(QStringLiteral("HTTP_AUTH_FAIL_LIMIT"));
-    c.authBanMs = settings.intValue(QStringLiteral("HTTP_AUTH_BAN_MS"));
-    return c;
+    if (!parser.isSet(host) && !parser.isSet(port))
+        return ctx.config;
+    config::Settings settings = ctx.settings;
+    const std::pair<const QCommandLineOption *, QString> options[] = {{&host, QStringLiteral("HOST")},
+                                                                      {&port, QStringLiteral("PORT")}};
+    for (const auto &[option, key] : options) {
+        if (!parser.isSet(*option))
+            continue;
+        auto layered = settings.with(key, parser.value(*option));
+        if (!layered)
+            return layered.error();
+        settings = std::move(layered.value());
+    }
+    return runtime::RuntimeConfig::fromSettings(settings);
 }
 
 QString urlFor(const QHostAddress &address, quint16 port)
@@ -60,29 +67,29 @@ int runServeCommand(CliContext &ctx)
     int exitCode = ExitOk;
     if (!parseSubcommand(parser, ctx.args, QStringLiteral("Run the headless HTTP server."), &exitCode))
         return exitCode;
-    const QString hostText =
-        parser.isSet(host) ? parser.value(host) : ctx.settings.text(QStringLiteral("HOST"));
-    const QString portText =
-        parser.isSet(port) ? parser.value(port) : ctx.settings.text(QStringLiteral("PORT"));
-    bool portOk = false;
-    const uint portNumber = portText.toUInt(&portOk);
+    auto config = withServeOptions(ctx, parser, host, port);
+    if (!config)
+        return reportError(config.error());
+    const runtime::ServeConfig &serve = config.value().serve;
     // "localhost" is the name everyone types; any other name would need a DNS lookup.
-    const QHostAddress address =
-        hostText.trimmed().compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
-            ? QHostAddress(QHostAddress::LocalHost)
-            : QHostAddress(hostText.trimmed());
-    if (!portOk || portNumber > 65535 || address.isNull()) {
-        printErr(QStringLiteral("aiagency serve: --host must be an IP address and --port 0-65535\n"));
+    const QHostAddress address = serve.host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0
+                                     ? QHostAddress(QHostAddress::LocalHost)
+                                     : QHostAddress(serve.host);
+    if (address.isNull()) {
+        printErr(
+            QStringLiteral("aiagency serve: --host (the HOST setting) must be an IP address or localhost, "
+                           "not \"%1\"\n")
+                .arg(serve.host));
         return ExitUsage;
     }
     // The access log goes to stdout, one JSON object per line; diagnostics go to stderr. It outlives
     // the server, so the lines of the last requests are written when the server is gone.
     AccessLog accessLog(stdout);
-    http::ServerConfig limits = serverConfig(ctx.settings);
+    httpserver::ServerConfig limits = serve.server;
     limits.authRequired = !parser.isSet(noAuth);
     limits.accessLog = [&accessLog](const QByteArray &line) { accessLog.append(line); };
 
-    auto backend = runtime::Backend::create(ctx.config);
+    auto backend = runtime::Backend::create(config.value());
     if (!backend)
         return reportError(backend.error());
     for (const QString &problem : backend.value()->flowProblems())
@@ -91,7 +98,7 @@ int runServeCommand(CliContext &ctx)
     runtime::Backend *b = backend.value().get();
     const bool authOff = !limits.authRequired;
     // listen() may first ask the database whether a key exists: continue on the event loop.
-    server.listen(address, static_cast<quint16>(portNumber))
+    server.listen(address, serve.port)
         .then(&server, [b, address, authOff](const core::Result<quint16> &bound) {
             if (!bound) {
                 // Queued: a refusal decided without the database (--no-auth on a non-loopback

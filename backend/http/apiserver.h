@@ -1,23 +1,15 @@
 #pragma once
 
-#include "auththrottle.h"
 #include "core/async/future.h"
-#include "metrics.h"
-#include "requestlogformat.h"
+#include "httpserver/httpserver.h"
 #include "routecontext.h"
-#include "router.h"
-#include "serverconfig.h"
-#include "turntracker.h"
 
 #include <QFuture>
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QObject>
-#include <QPointer>
 
 #include <memory>
-
-class QHttpServerRequest;
-class QTcpSocket;
 
 namespace agency::service {
 class AgencyService;
@@ -25,16 +17,13 @@ class AgencyService;
 
 namespace agency::http {
 
-class ConnectionGate;
-class HttpFrontend;
-
-/// The HTTP binding of AgencyService (docs/design.md#http): routing, authentication, tenant scope,
-/// JSON errors, limits, access log, metrics and the OpenAPI document. Routes are added by the
-/// registrations in routes.h; every answer carries X-Request-Id; every error is
-/// {"error":{"code","message","details"}} (OpenAI's shape under /v1).
+/// The HTTP binding of AgencyService (docs/design.md#http): the routes (registered by routes.h) on an
+/// httpserver::HttpServer, which does the listening, limits, authentication, access log and
+/// metrics, with the service as its authenticator; and the OpenAPI document of exactly those
+/// routes. Every answer carries X-Request-Id; every error is {"error":{"code","message","details"}}
+/// (OpenAI's shape under /v1).
 ///
-/// Thread affinity: lives on the thread that owns the service. Keep every QHttpServer use inside
-/// this directory: its API changed in Qt 6.5 and 6.8.
+/// Thread affinity: lives on the thread that owns the service.
 class ApiServer : public QObject
 {
     Q_OBJECT
@@ -47,42 +36,28 @@ public:
     /// non-loopback address while no API key exists (Forbidden, saying how to create one), and
     /// authentication off (--no-auth) anywhere but loopback.
     core::Async<quint16> listen(const QHostAddress &address, quint16 port);
-    quint16 port() const;
+    quint16 port() const { return m_server->port(); }
 
-    /// Graceful stop: stops accepting, answers new requests 503, lets turns in flight finish for
-    /// ServerConfig::shutdownGraceMs, then cancels the rest (what they completed stays stored) and
-    /// waits for them to end. The future finishes when no turn is left.
-    QFuture<void> stop();
+    /// Graceful stop (HttpServer::stop): turns in flight may finish for
+    /// ServerConfig::shutdownGraceMs, then are cancelled (what they completed stays stored).
+    QFuture<void> stop() { return m_server->stop(); }
 
-    const Router &router() const { return m_router; }
+    const Router &router() const { return m_server->router(); }
     /// Open client connections (for tests and diagnostics).
-    int openConnections() const;
+    int openConnections() const { return m_server->openConnections(); }
     /// Of those, the ones with a request being received or answered (for tests and diagnostics).
-    int busyConnections() const;
-    Metrics &metrics() { return m_metrics; }
-    TurnTracker &turns() { return m_turns; }
+    int busyConnections() const { return m_server->busyConnections(); }
+    Metrics &metrics() { return m_server->metrics(); }
+    TurnTracker &turns() { return m_server->turns(); }
     /// The OpenAPI 3.1 document of exactly the routes registered.
     QJsonObject openApiDocument() const;
 
 private:
-    friend class HttpFrontend;
-    void dispatch(const QHttpServerRequest &request, QTcpSocket *socket);
-    void authorize(const CallPtr &call, const RouteSpec *route);
-    void run(const CallPtr &call, const RouteSpec *route);
-    void finished(const ApiCall &call, QTcpSocket *socket);
-    core::Result<quint16> bind(const QHostAddress &address, quint16 port);
-
     service::AgencyService &m_service;
-    ServerConfig m_config;
-    Metrics m_metrics;
-    TurnTracker m_turns;
-    AuthThrottle m_throttle;
-    Router m_router;
+    /// Declared before the server, so the routes' context outlives the connections that may
+    /// still call into it while the server goes away.
     std::unique_ptr<RouteContext> m_context;
-    std::unique_ptr<HttpFrontend> m_frontend;
-    QPointer<ConnectionGate> m_gate; ///< owned by m_frontend once bound
-    RequestLogFormat m_logFormat;
-    bool m_stopping = false;
+    std::unique_ptr<httpserver::HttpServer> m_server;
 };
 
 } // namespace agency::http

@@ -1,9 +1,10 @@
 // POST /weather/chat and POST /chat/{flow_type}: one chat turn, answered as JSON or, with
 // "stream": true, as server-sent events (delta, tool_call, tool_result, done, error).
 #include "chatwire.h"
+#include "httpserver/ssewriter.h"
 #include "openapi.h"
+#include "requestparsing.h"
 #include "routes.h"
-#include "ssewriter.h"
 #include "turncall.h"
 
 #include <QJsonArray>
@@ -54,14 +55,14 @@ private:
     bool begin()
     {
         if (!m_writer) {
-            m_writer = SseWriter::create(m_call);
+            m_writer = httpserver::SseWriter::create(m_call);
             m_writer->start();
         }
         return m_writer->isOpen();
     }
 
     CallPtr m_call;
-    std::shared_ptr<SseWriter> m_writer;
+    std::shared_ptr<httpserver::SseWriter> m_writer;
 };
 
 void runChat(RouteContext &ctx, const CallPtr &call, const QString &flowType)
@@ -72,7 +73,7 @@ void runChat(RouteContext &ctx, const CallPtr &call, const QString &flowType)
     auto body = chat::parseChatBody(json.value());
     if (!body)
         return call->sendError(body.error());
-    auto tenant = call->scopeTenant(body->tenantId);
+    auto tenant = scopeTenant(*call, body->tenantId);
     if (!tenant)
         return call->sendError(tenant.error());
     call->setLogTenant(tenant.value());

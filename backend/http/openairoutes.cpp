@@ -2,12 +2,13 @@
 // chat-completions API, so any OpenAI client can use them. The flows' tools run here; every
 // exchange is stored as a conversation, named by the X-Conversation-Id response header.
 #include "chatwire.h"
-#include "errorbody.h"
+#include "httpserver/errorbody.h"
+#include "httpserver/ssewriter.h"
 #include "openaicompat.h"
 #include "openapi.h"
+#include "requestparsing.h"
 #include "routes.h"
 #include "service/agencyservice.h"
-#include "ssewriter.h"
 #include "turncall.h"
 
 #include <QDateTime>
@@ -85,8 +86,8 @@ private:
     bool begin()
     {
         if (!m_writer) {
-            m_writer = SseWriter::create(m_call);
-            Headers headers;
+            m_writer = httpserver::SseWriter::create(m_call);
+            httpserver::Headers headers;
             if (!m_conversationId.isNull())
                 headers.append({kConversationHeader, idText(m_conversationId)});
             m_writer->start(headers);
@@ -100,7 +101,7 @@ private:
     bool m_includeUsage = false;
     bool m_textSent = false;
     QUuid m_conversationId;
-    std::shared_ptr<SseWriter> m_writer;
+    std::shared_ptr<httpserver::SseWriter> m_writer;
 };
 
 void completions(RouteContext &ctx, const CallPtr &call)
@@ -113,7 +114,7 @@ void completions(RouteContext &ctx, const CallPtr &call)
         return call->sendError(parsed.error());
     // A tenant key chats in its own tenant; a global admin names one with X-Tenant-Id (OpenAI's
     // body has no place for it, and SDKs can send default headers).
-    auto tenant = call->scopeTenant(QString::fromUtf8(call->header(QByteArrayLiteral("X-Tenant-Id"))));
+    auto tenant = scopeTenant(*call, QString::fromUtf8(call->header(QByteArrayLiteral("X-Tenant-Id"))));
     if (!tenant)
         return call->sendError(tenant.error());
     call->setLogTenant(tenant.value());
@@ -151,14 +152,14 @@ void completions(RouteContext &ctx, const CallPtr &call)
     runTurnCall(ctx, call, std::move(turn));
 }
 
-RenderedError renderOpenAiError(const core::Error &error)
+httpserver::RenderedError renderOpenAiError(const core::Error &error)
 {
-    RenderedError rendered;
+    httpserver::RenderedError rendered;
     rendered.status = openai::statusFor(error);
     if (error.code == core::ErrorCode::Cancelled)
-        rendered.status = statusForError(error);
+        rendered.status = httpserver::statusForError(error);
     rendered.body = compact(openai::errorObject(error));
-    rendered.headers = rateLimitHeaders(error);
+    rendered.headers = httpserver::rateLimitHeaders(error);
     return rendered;
 }
 

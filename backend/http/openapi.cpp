@@ -130,7 +130,7 @@ QJsonObject errorResponse(const QString &description)
                           QJsonObject{{QStringLiteral("schema"), oa::ref(QStringLiteral("Error"))}}}}}};
 }
 
-QJsonObject withSharedParts(const RouteSpec &route)
+QJsonObject withSharedParts(const httpserver::RouteSpec &route)
 {
     QJsonObject op = route.openApi;
     // Path parameters come from the pattern, so they cannot disagree with it.
@@ -153,7 +153,7 @@ QJsonObject withSharedParts(const RouteSpec &route)
     if (!parameters.isEmpty())
         op.insert(QStringLiteral("parameters"), parameters);
     QJsonObject responses = op.value(QStringLiteral("responses")).toObject();
-    if (route.access == Access::Public) {
+    if (route.access == httpserver::Access::Public) {
         op.insert(QStringLiteral("security"), QJsonArray());
     } else {
         op.insert(QStringLiteral("security"),
@@ -161,7 +161,7 @@ QJsonObject withSharedParts(const RouteSpec &route)
         if (!responses.contains(QStringLiteral("401")))
             responses.insert(QStringLiteral("401"),
                              errorResponse(QStringLiteral("missing, unknown, revoked or expired key")));
-        if (route.access != Access::Member && !responses.contains(QStringLiteral("403")))
+        if (route.access != httpserver::Access::Member && !responses.contains(QStringLiteral("403")))
             responses.insert(QStringLiteral("403"),
                              errorResponse(QStringLiteral("the key's role does not allow this")));
     }
@@ -175,10 +175,11 @@ QJsonObject withSharedParts(const RouteSpec &route)
 
 } // namespace
 
-QJsonObject buildOpenApiDocument(const QList<const RouteSpec *> &routes, const QJsonObject &schemas)
+QJsonObject buildOpenApiDocument(const QList<const httpserver::RouteSpec *> &routes,
+                                 const QJsonObject &schemas)
 {
     QJsonObject paths;
-    for (const RouteSpec *route : routes) {
+    for (const httpserver::RouteSpec *route : routes) {
         QJsonObject item = paths.value(route->path).toObject();
         item.insert(QString::fromLatin1(route->method).toLower(), withSharedParts(*route));
         paths.insert(route->path, item);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "router.h"
+#include "httpserver/router.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -11,7 +11,8 @@ namespace agency::http {
 /// The OpenAPI 3.1 document for `routes`: their operation fragments, plus what every route shares
 /// (path parameters, the bearer security requirement, the error responses) and `schemas` under
 /// components. Built from the registrations, so it lists exactly the routes served.
-QJsonObject buildOpenApiDocument(const QList<const RouteSpec *> &routes, const QJsonObject &schemas);
+QJsonObject buildOpenApiDocument(const QList<const httpserver::RouteSpec *> &routes,
+                                 const QJsonObject &schemas);
 
 /// The operation object of GET /openapi.json itself.
 QJsonObject openApiSelfOperation();

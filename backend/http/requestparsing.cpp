@@ -14,7 +14,26 @@ core::Error invalid(const QString &field, const QString &what)
 
 } // namespace
 
-core::Result<int> queryLimit(const ApiCall &call, int fallback, int max)
+core::Result<QString> scopeTenant(const httpserver::ApiCall &call, const QString &requested)
+{
+    const core::Principal &principal = call.principal();
+    if (principal.isGlobal()) {
+        if (requested.isEmpty()) {
+            return core::makeError(core::ErrorCode::InvalidArgument,
+                                   QStringLiteral("tenant_id: required with a global key"),
+                                   {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
+        }
+        return requested;
+    }
+    if (!requested.isEmpty() && requested != principal.tenantId) {
+        return core::makeError(core::ErrorCode::Forbidden,
+                               QStringLiteral("tenant_id: this key acts only in its own tenant"),
+                               {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
+    }
+    return principal.tenantId;
+}
+
+core::Result<int> queryLimit(const httpserver::ApiCall &call, int fallback, int max)
 {
     if (!call.hasQuery(QStringLiteral("limit")))
         return fallback;
@@ -67,7 +86,8 @@ core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known)
     return {};
 }
 
-core::Result<QDateTime> queryTime(const ApiCall &call, const QString &name, const QDateTime &fallback)
+core::Result<QDateTime> queryTime(const httpserver::ApiCall &call, const QString &name,
+                                  const QDateTime &fallback)
 {
     if (!call.hasQuery(name))
         return fallback;
@@ -83,7 +103,7 @@ core::Result<QDateTime> queryTime(const ApiCall &call, const QString &name, cons
     return t;
 }
 
-core::Result<QString> pathTenant(const ApiCall &call)
+core::Result<QString> pathTenant(const httpserver::ApiCall &call)
 {
     const QString id = call.pathParam(QStringLiteral("id"));
     if (!call.principal().isGlobal() && id != call.principal().tenantId) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "apicall.h"
+#include "httpserver/apicall.h"
 
 #include <optional>
 
@@ -13,7 +13,7 @@ constexpr int kMaxPageSize = 200;
 // field, except a body that is not JSON at all (400, from ApiCall::jsonBody()).
 
 /// Sends `r`'s error as the call's answer when it failed; true when the handler may go on.
-template <typename T> bool proceed(const CallPtr &call, const core::Result<T> &r)
+template <typename T> bool proceed(const httpserver::CallPtr &call, const core::Result<T> &r)
 {
     if (!r)
         call->sendError(r.error());
@@ -21,7 +21,7 @@ template <typename T> bool proceed(const CallPtr &call, const core::Result<T> &r
 }
 
 /// `limit` from the query: `fallback` when absent; 1..max otherwise.
-core::Result<int> queryLimit(const ApiCall &call, int fallback, int max);
+core::Result<int> queryLimit(const httpserver::ApiCall &call, int fallback, int max);
 /// A string member: nullopt when absent (or null when `nullable`), an error when of another type.
 core::Result<std::optional<QString>> optionalString(const QJsonObject &body, const QString &field);
 /// A string member that must be present and non-empty.
@@ -31,17 +31,23 @@ core::Result<std::optional<QJsonObject>> optionalObject(const QJsonObject &body,
 /// Fails when the body has members other than `known` (catches misspelt fields).
 core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known);
 /// An ISO 8601 date or date-time from the query; `fallback` when absent.
-core::Result<QDateTime> queryTime(const ApiCall &call, const QString &name, const QDateTime &fallback);
+core::Result<QDateTime> queryTime(const httpserver::ApiCall &call, const QString &name,
+                                  const QDateTime &fallback);
 
-/// The tenant a call acts in, from its `tenant_id` query parameter (see ApiCall::scopeTenant).
-inline core::Result<QString> queryTenant(const ApiCall &call)
+/// The tenant this call acts in, given the tenant_id the client named (may be empty).
+/// A tenant key: its own tenant; naming another is Forbidden. A global admin (or --no-auth):
+/// the named tenant, which is then required (InvalidArgument when empty).
+core::Result<QString> scopeTenant(const httpserver::ApiCall &call, const QString &requested);
+
+/// The tenant a call acts in, from its `tenant_id` query parameter (see scopeTenant).
+inline core::Result<QString> queryTenant(const httpserver::ApiCall &call)
 {
-    return call.scopeTenant(call.query(QStringLiteral("tenant_id")));
+    return scopeTenant(call, call.query(QStringLiteral("tenant_id")));
 }
 
 /// queryTenant(), recorded as the request's tenant in the access log; nullopt after the error
 /// was sent as the call's answer (the handler returns).
-inline std::optional<QString> callTenant(const CallPtr &call)
+inline std::optional<QString> callTenant(const httpserver::CallPtr &call)
 {
     core::Result<QString> tenant = queryTenant(*call);
     if (!proceed(call, tenant))
@@ -52,6 +58,6 @@ inline std::optional<QString> callTenant(const CallPtr &call)
 
 /// The tenant named by the `{id}` path segment: another tenant than a tenant key's own is
 /// NotFound (never Forbidden, which would confirm that it exists).
-core::Result<QString> pathTenant(const ApiCall &call);
+core::Result<QString> pathTenant(const httpserver::ApiCall &call);
 
 } // namespace agency::http

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "apicall.h"
 #include "core/async/future.h"
 #include "healthprobe.h"
-#include "metrics.h"
-#include "router.h"
-#include "serverconfig.h"
-#include "turntracker.h"
+#include "httpserver/apicall.h"
+#include "httpserver/metrics.h"
+#include "httpserver/router.h"
+#include "httpserver/serverconfig.h"
+#include "httpserver/turntracker.h"
 
 #include <QObject>
 #include <QPointer>
@@ -16,6 +16,16 @@ class AgencyService;
 }
 
 namespace agency::http {
+
+// The server machinery's names the routes are written in.
+using httpserver::Access;
+using httpserver::ApiCall;
+using httpserver::CallPtr;
+using httpserver::Metrics;
+using httpserver::Router;
+using httpserver::RouteSpec;
+using httpserver::ServerConfig;
+using httpserver::TurnTracker;
 
 /// What route registrations get (see routes.h): the service, the server's config, metrics, the
 /// turn tracker, and helpers shared by every handler. Owned by the ApiServer; lives as long as it.

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "httpserver/router.h"
 #include "routecontext.h"
-#include "router.h"
 
 namespace agency::http {
 

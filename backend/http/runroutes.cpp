@@ -27,7 +27,7 @@ void create(RouteContext &ctx, const CallPtr &call)
     auto tenantField = optionalString(b, QStringLiteral("tenant_id"));
     if (!proceed(call, tenantField))
         return;
-    auto tenant = call->scopeTenant(tenantField.value().value_or(QString()));
+    auto tenant = scopeTenant(*call, tenantField.value().value_or(QString()));
     auto flowType = requiredString(b, QStringLiteral("flow_type"));
     auto input = requiredString(b, QStringLiteral("input"));
     auto provider = optionalString(b, QStringLiteral("provider"));

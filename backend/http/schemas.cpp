@@ -25,7 +25,7 @@ QJsonObject windowSchema()
 
 } // namespace
 
-void addValueSchemas(Router &router)
+void addValueSchemas(httpserver::Router &router)
 {
     router.addSchema(QStringLiteral("Tenant"),
                      object({{QStringLiteral("tenant_id"), string()},

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "router.h"
+#include "httpserver/router.h"
 
 #include <QJsonObject>
 
@@ -8,7 +8,7 @@ namespace agency::http {
 
 /// Adds the schemas of the API's values (Tenant, Conversation, Message, Run, AuditEntry, UsageRow,
 /// LimitStatus) to the router's OpenAPI components. They describe exactly what jsonviews.h writes.
-void addValueSchemas(Router &router);
+void addValueSchemas(httpserver::Router &router);
 
 /// Examples of each value, made with the same functions that write real answers (jsonviews.h), so
 /// they cannot drift from the implementation; a test validates them against the schemas.

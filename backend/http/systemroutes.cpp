@@ -26,6 +26,28 @@ QJsonObject type(const QString &name)
     return {{QStringLiteral("type"), name}};
 }
 
+/// The database pool's gauges in the Prometheus text format, after the server's own metrics.
+QByteArray poolMetrics(const service::DatabasePool &pool)
+{
+    QByteArray out;
+    const auto gauge = [&out](const char *name, const char *help, qint64 value) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + " gauge\n" + name + ' ' +
+               QByteArray::number(value) + '\n';
+    };
+    gauge("agency_db_pool_connections", "Database connections in the pool (one worker thread each).",
+          pool.workers);
+    gauge("agency_db_pool_busy", "Database connections running a job now.", pool.busy);
+    gauge("agency_db_pool_queued", "Database jobs waiting for a connection now.", pool.queued);
+    out += "# HELP agency_db_jobs_total Database jobs run since start.\n# TYPE agency_db_jobs_total counter\n"
+           "agency_db_jobs_total " +
+           QByteArray::number(pool.jobs) + '\n';
+    out +=
+        "# HELP agency_db_connections_cut_total Connections cut by the statement watchdog (hung database).\n"
+        "# TYPE agency_db_connections_cut_total counter\nagency_db_connections_cut_total " +
+        QByteArray::number(pool.connectionsCut) + '\n';
+    return out;
+}
+
 /// The last /health answer, kept while neither the check's result nor the stopping flag changes:
 /// building and serializing the body cost more than the rest of the request (profiled), and load
 /// balancers ask many times a second.
@@ -167,7 +189,7 @@ void registerSystemRoutes(Router &router, RouteContext &ctx)
          Access::GlobalAdmin,
          [&ctx](const CallPtr &call) {
              call->sendBytes(200, QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"),
-                             ctx.metrics().render(ctx.service().databasePool()));
+                             ctx.metrics().render() + poolMetrics(ctx.service().databasePool()));
          },
          QJsonObject{
              {QStringLiteral("summary"), QStringLiteral("Prometheus metrics (text format 0.0.4)")},

@@ -91,6 +91,24 @@ flows::TurnOptions turnOptions(const config::Settings &s)
     return c;
 }
 
+ServeConfig serveConfig(const config::Settings &s)
+{
+    ServeConfig c;
+    c.host = s.text(QStringLiteral("HOST"));
+    c.port = static_cast<quint16>(s.integer(QStringLiteral("PORT"))); // validated: 0–65535
+    httpserver::ServerConfig &limits = c.server;
+    limits.maxBodyBytes = s.integer(QStringLiteral("HTTP_MAX_BODY_BYTES"));
+    limits.maxHeaderBytes = s.intValue(QStringLiteral("HTTP_MAX_HEADER_BYTES"));
+    limits.maxConnections = s.intValue(QStringLiteral("HTTP_MAX_CONNECTIONS"));
+    limits.idleTimeoutMs = s.intValue(QStringLiteral("HTTP_IDLE_TIMEOUT_MS"));
+    limits.requestTimeoutMs = s.intValue(QStringLiteral("HTTP_REQUEST_TIMEOUT_MS"));
+    limits.turnDeadlineMs = s.intValue(QStringLiteral("HTTP_TURN_DEADLINE_MS"));
+    limits.shutdownGraceMs = s.intValue(QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"));
+    limits.authFailLimit = s.intValue(QStringLiteral("HTTP_AUTH_FAIL_LIMIT"));
+    limits.authBanMs = s.intValue(QStringLiteral("HTTP_AUTH_BAN_MS"));
+    return c;
+}
+
 } // namespace
 
 RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
@@ -109,6 +127,7 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.rateLimits = rateLimitConfig(settings);
     c.runs = runWorkerOptions(settings);
     c.turns = turnOptions(settings);
+    c.serve = serveConfig(settings);
     return c;
 }
 

@@ -2,6 +2,7 @@
 
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
+#include "httpserver/serverconfig.h"
 #include "llm/providerconfig.h"
 #include "ratelimit/ratelimiting.h"
 #include "tools/builtintools.h"
@@ -27,6 +28,16 @@ struct DatabaseConfig
     int statementTimeoutMs = 10'000; ///< statement_timeout of every session (0: none)
 };
 
+/// The headless server's configuration (HOST, PORT, HTTP_*). `serve --host/--port` reach it as
+/// the HOST and PORT settings given on the command line.
+struct ServeConfig
+{
+    QString host = QStringLiteral("127.0.0.1"); ///< an IP address or "localhost" (`serve` checks it)
+    quint16 port = 8080;                        ///< 0: any free port
+    /// The limits and timeouts; authRequired and accessLog are left to the program that serves.
+    httpserver::ServerConfig server;
+};
+
 /// The typed configuration of the whole backend: one small struct per component, each handed to
 /// that component alone. Built once from the validated settings, so it holds no invalid value.
 struct RuntimeConfig
@@ -39,6 +50,7 @@ struct RuntimeConfig
     ratelimit::RateLimitConfig rateLimits;
     flows::RunWorkerOptions runs;
     flows::TurnOptions turns;
+    ServeConfig serve;
 
     /// Maps settings (already validated by config::Settings) to the structs.
     static RuntimeConfig fromSettings(const config::Settings &settings);

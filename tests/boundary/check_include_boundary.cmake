@@ -3,16 +3,23 @@
 #
 #   cmake -DCOMPILE_COMMANDS=build/compile_commands.json -DSOURCE_DIR=. -DBINARY_DIR=build -P this
 #
-# Checked in compile_commands.json (every file compiled for ui/ and backend/http/, moc output too):
+# Checked in compile_commands.json (every file compiled for ui/, backend/http/ and
+# backend/httpserver/, moc output too):
 #  - ui/: no QtSql and no QtNetwork include directory.
-#  - backend/http/: no QtSql include directory. QtNetwork cannot be kept off: Qt6::HttpServer
-#    names Qt::Network in its INTERFACE_LINK_LIBRARIES and its public headers include QtNetwork
-#    headers (QTcpServer, QHostAddress), so every QHttpServer user has QtNetwork on its path.
-#  - neither: an include directory inside backend/db, llm, tools, ratelimit, flows, config or runtime.
+#  - backend/http/ and backend/httpserver/: no QtSql include directory. QtNetwork cannot be kept
+#    off: Qt6::HttpServer names Qt::Network in its INTERFACE_LINK_LIBRARIES and its public headers
+#    include QtNetwork headers (QTcpServer, QHostAddress), so every QHttpServer user has QtNetwork
+#    on its path.
+#  - none: an include directory inside backend/db, llm, tools, ratelimit, flows, config or runtime.
+#  - backend/httpserver/ (the server machinery, below the API): none inside backend/service or
+#    backend/http either.
 # Every layer's headers live under the one root backend/ (included as "db/…", "flows/…"), so the
 # include path alone cannot tell a service header from a repository header. The second half of the
 # check therefore reads the front ends' own sources: they may include "core/…", "service/…", their
-# own directory's headers and Qt, nothing from the other layers, and ui/ no QtSql/QtNetwork header.
+# own directory's headers and Qt, nothing from the other layers, and ui/ no QtSql/QtNetwork header;
+# backend/http/ may also include "httpserver/…", and backend/httpserver/ nothing of "service/…" or
+# "http/…" (the machinery knows nothing of the service or of the API on it). QHttpServer headers
+# are included in backend/httpserver/ alone, so a Qt upgrade that changes them touches only it.
 
 cmake_minimum_required(VERSION 3.25) # script mode: IN_LIST, string(JSON)
 
@@ -35,6 +42,7 @@ endfunction()
 
 set(violations "")
 set(checked 0)
+set(seen_areas "")
 set(layer_dirs "db|llm|tools|ratelimit|flows|config|runtime")
 
 math(EXPR last "${count} - 1")
@@ -44,16 +52,22 @@ foreach(i RANGE ${last})
   foreach(root IN ITEMS "${SOURCE_DIR}" "${BINARY_DIR}")
     starts_with("${file}" "${root}/ui/" in_ui)
     starts_with("${file}" "${root}/backend/http/" in_http)
+    starts_with("${file}" "${root}/backend/httpserver/" in_httpserver)
     if(in_ui)
       set(area ui)
     elseif(in_http)
       set(area http)
+    elseif(in_httpserver)
+      set(area httpserver)
     endif()
   endforeach()
   if(area STREQUAL "")
     continue()
   endif()
   math(EXPR checked "${checked} + 1")
+  if(NOT area IN_LIST seen_areas)
+    list(APPEND seen_areas ${area})
+  endif()
 
   string(JSON has_arguments ERROR_VARIABLE no_arguments GET "${json}" ${i} arguments)
   if(no_arguments)
@@ -96,6 +110,14 @@ foreach(i RANGE ${last})
           set(why "a backend layer behind the service")
         endif()
       endforeach()
+      if(area STREQUAL "httpserver")
+        foreach(layer IN ITEMS service http)
+          starts_with("${dir}/" "${SOURCE_DIR}/backend/${layer}/" in_layer)
+          if(in_layer)
+            set(why "the server machinery sees no service and no API")
+          endif()
+        endforeach()
+      endif()
     endif()
     if(NOT why STREQUAL "")
       list(APPEND violations "${file}: include directory ${dir} (${why})")
@@ -104,19 +126,33 @@ foreach(i RANGE ${last})
 endforeach()
 
 if(checked EQUAL 0)
-  message(FATAL_ERROR "no ui/ or backend/http/ file in ${COMPILE_COMMANDS}: nothing was checked")
+  message(FATAL_ERROR "no ui/, backend/http/ or backend/httpserver/ file in ${COMPILE_COMMANDS}: nothing was "
+                      "checked")
 endif()
+# Both HTTP areas must have been seen (ui/ is optional): a renamed folder would otherwise drop out of the check unnoticed.
+foreach(required IN ITEMS http httpserver)
+  if(NOT required IN_LIST seen_areas)
+    message(FATAL_ERROR "no ${required} file in ${COMPILE_COMMANDS}: that area was not checked")
+  endif()
+endforeach()
 
 # The front ends' own #include lines.
 file(GLOB_RECURSE ui_sources "${SOURCE_DIR}/ui/*.h" "${SOURCE_DIR}/ui/*.cpp")
+file(GLOB_RECURSE machinery_sources "${SOURCE_DIR}/backend/httpserver/*.h"
+     "${SOURCE_DIR}/backend/httpserver/*.cpp")
 file(GLOB_RECURSE front_sources "${SOURCE_DIR}/ui/*.h" "${SOURCE_DIR}/ui/*.cpp"
      "${SOURCE_DIR}/backend/http/*.h" "${SOURCE_DIR}/backend/http/*.cpp")
+list(APPEND front_sources ${machinery_sources})
 foreach(source IN LISTS front_sources)
   file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include")
   foreach(line IN LISTS includes)
     set(why "")
     if(line MATCHES "[\"<](${layer_dirs})/")
       set(why "a header of a backend layer behind the service")
+    elseif(source IN_LIST machinery_sources AND line MATCHES "[\"<](service|http)/")
+      set(why "the server machinery includes the service or the API")
+    elseif(NOT source IN_LIST machinery_sources AND line MATCHES "<(QtHttpServer/|QHttpServer|QAbstractHttpServer)")
+      set(why "a QHttpServer header outside backend/httpserver/")
     elseif(line MATCHES "<(QtSql/|QSql)")
       set(why "a QtSql header")
     elseif(source IN_LIST ui_sources AND line MATCHES
@@ -151,6 +187,7 @@ if(violations)
   list(LENGTH violations n)
   list(JOIN violations "\n  " text)
   message(FATAL_ERROR "${n} boundary violation(s) (ui/ and backend/http/ may use only AgencyService and "
-                      "backend/core; only backend/runtime wires the backend; see docs/design.md#layers):\n  ${text}")
+                      "backend/core, backend/httpserver/ only backend/core; only backend/runtime wires the "
+                      "backend; see docs/design.md#layers):\n  ${text}")
 endif()
 message(STATUS "front-end boundary holds: ${checked} compiled files checked")

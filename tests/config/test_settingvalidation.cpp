@@ -52,6 +52,7 @@ private Q_SLOTS:
     void missingRequiredFiles();
     void unknownProvider();
     void typedConfigFromSettings();
+    void serveConfigFromSettings();
 
 private:
     QTemporaryDir m_dir;
@@ -259,6 +260,47 @@ void TestSettingValidation::typedConfigFromSettings()
     const auto defaults = agency::runtime::RuntimeConfig::fromValues({});
     QVERIFY(defaults.ok());
     QVERIFY(!defaults->providers.vertex.tokenUrlExplicit);
+}
+
+// Every HOST, PORT and HTTP_* setting lands in its own field of the server's config (distinct values,
+// so two fields filled from one setting show).
+void TestSettingValidation::serveConfigFromSettings()
+{
+    const auto config = agency::runtime::RuntimeConfig::fromValues({
+        {QStringLiteral("HOST"), QStringLiteral(" 0.0.0.0 ")},
+        {QStringLiteral("PORT"), QStringLiteral("0")},
+        {QStringLiteral("HTTP_MAX_BODY_BYTES"), QStringLiteral("2048")},
+        {QStringLiteral("HTTP_MAX_HEADER_BYTES"), QStringLiteral("4096")},
+        {QStringLiteral("HTTP_MAX_CONNECTIONS"), QStringLiteral("7")},
+        {QStringLiteral("HTTP_IDLE_TIMEOUT_MS"), QStringLiteral("1001")},
+        {QStringLiteral("HTTP_REQUEST_TIMEOUT_MS"), QStringLiteral("1002")},
+        {QStringLiteral("HTTP_TURN_DEADLINE_MS"), QStringLiteral("1003")},
+        {QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"), QStringLiteral("1004")},
+        {QStringLiteral("HTTP_AUTH_FAIL_LIMIT"), QStringLiteral("3")},
+        {QStringLiteral("HTTP_AUTH_BAN_MS"), QStringLiteral("1005")},
+    });
+    QVERIFY2(config.ok(), config.ok() ? "" : qPrintable(config.error().message));
+    const agency::runtime::ServeConfig &serve = config->serve;
+    QCOMPARE(serve.host, QStringLiteral("0.0.0.0"));
+    QCOMPARE(serve.port, quint16{0});
+    QCOMPARE(serve.server.maxBodyBytes, qint64{2048});
+    QCOMPARE(serve.server.maxHeaderBytes, 4096);
+    QCOMPARE(serve.server.maxConnections, 7);
+    QCOMPARE(serve.server.idleTimeoutMs, 1001);
+    QCOMPARE(serve.server.requestTimeoutMs, 1002);
+    QCOMPARE(serve.server.turnDeadlineMs, 1003);
+    QCOMPARE(serve.server.shutdownGraceMs, 1004);
+    QCOMPARE(serve.server.authFailLimit, 3);
+    QCOMPARE(serve.server.authBanMs, 1005);
+    // Not settings: the program decides them (serve --no-auth, its access log).
+    QVERIFY(serve.server.authRequired);
+    QVERIFY(!serve.server.accessLog);
+
+    const auto defaults = agency::runtime::RuntimeConfig::fromValues({});
+    QVERIFY(defaults.ok());
+    QCOMPARE(defaults->serve.host, QStringLiteral("127.0.0.1"));
+    QCOMPARE(defaults->serve.port, quint16{8080});
+    QCOMPARE(defaults->serve.server.maxBodyBytes, qint64{4 * 1024 * 1024});
 }
 
 QTEST_GUILESS_MAIN(TestSettingValidation)

@@ -9,7 +9,7 @@
 namespace agency::test {
 
 HttpFixture::HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
-                         http::ServerConfig config, const QHash<QString, QString> &settings)
+                         httpserver::ServerConfig config, const QHash<QString, QString> &settings)
     : m_config(std::move(config))
 {
     m_engine =

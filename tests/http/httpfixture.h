@@ -47,7 +47,7 @@ public:
     /// `config` tweaks the server (limits, auth); the access log is captured into accessLog().
     /// `settings` are added to the engine's test settings (engineConfig()).
     HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
-                http::ServerConfig config = {}, const QHash<QString, QString> &settings = {});
+                httpserver::ServerConfig config = {}, const QHash<QString, QString> &settings = {});
     ~HttpFixture();
 
     /// Binds 127.0.0.1:0; false (with why in error()) when it cannot.
@@ -81,7 +81,7 @@ public:
     QByteArray rawExchange(const QByteArray &bytes, int timeoutMs = 10000);
 
 private:
-    http::ServerConfig m_config;
+    httpserver::ServerConfig m_config;
     std::unique_ptr<EngineFixture> m_engine;
     std::unique_ptr<http::ApiServer> m_server;
     QNetworkAccessManager m_nam;

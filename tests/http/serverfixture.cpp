@@ -26,7 +26,8 @@ bool ServerFixture::startDatabase()
     return startPostgresAndWeather(m_pg, m_weather, &m_error);
 }
 
-bool ServerFixture::startServer(const QHash<QString, QString> &settings, const http::ServerConfig &config)
+bool ServerFixture::startServer(const QHash<QString, QString> &settings,
+                                const httpserver::ServerConfig &config)
 {
     if (!freshDatabaseAndProvider(m_pg, m_db, m_llm, &m_error))
         return false;

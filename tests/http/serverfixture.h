@@ -31,7 +31,8 @@ public:
     /// Per test (init). `settings` are added to the engine's test settings; by default the
     /// tenant's token budget is out of the way and the provider gets a network lane per chat.
     /// `config` tweaks the server (limits, turn deadline).
-    bool startServer(const QHash<QString, QString> &settings = {}, const http::ServerConfig &config = {});
+    bool startServer(const QHash<QString, QString> &settings = {},
+                     const httpserver::ServerConfig &config = {});
     /// Per test (cleanup).
     void stopServer();
     QString error() const { return m_error; }

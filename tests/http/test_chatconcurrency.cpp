@@ -162,7 +162,7 @@ private Q_SLOTS:
     {
         // The conversation is held by a turn of a process that crashed with a long lease, and the
         // chat is willing to wait a minute for it: the server's turn deadline still ends it.
-        http::ServerConfig config;
+        httpserver::ServerConfig config;
         config.turnDeadlineMs = 1000;
         QVERIFY2(m_fx.startServer({{QStringLiteral("AGENCY_TURN_WAIT_MS"), QStringLiteral("60000")}}, config),
                  qPrintable(m_fx.error()));

@@ -3,8 +3,8 @@
 // with 503, the turn allowed to finish within the grace time, else cancelled).
 
 #include "db/dbexecutor.h"
-#include "http/errorbody.h"
 #include "httpfixture.h"
+#include "httpserver/errorbody.h"
 
 #include <QJsonArray>
 #include <QTcpSocket>
@@ -29,9 +29,9 @@ private Q_SLOTS:
     void gracefulStopCancelsPastTheGraceTime();
 
 private:
-    void makeServer(http::ServerConfig config = {});
+    void makeServer(httpserver::ServerConfig config = {});
     /// Starts a turn as a chat route does: registered with the server's turn tracker.
-    core::Async<core::TurnResult> startTrackedTurn(std::shared_ptr<http::TurnTicket> *ticket);
+    core::Async<core::TurnResult> startTrackedTurn(std::shared_ptr<httpserver::TurnTicket> *ticket);
 
     test::TestPostgres m_pg;
     std::unique_ptr<db::DbExecutor> m_db;
@@ -49,7 +49,7 @@ void TestHttpLifecycle::initTestCase()
     QVERIFY(m_weather.listen());
 }
 
-void TestHttpLifecycle::makeServer(http::ServerConfig config)
+void TestHttpLifecycle::makeServer(httpserver::ServerConfig config)
 {
     m_llm = std::make_unique<test::FakeOpenAiServer>();
     QVERIFY(m_llm->listen());
@@ -68,7 +68,8 @@ void TestHttpLifecycle::cleanupTestCase()
     m_db.reset();
 }
 
-core::Async<core::TurnResult> TestHttpLifecycle::startTrackedTurn(std::shared_ptr<http::TurnTicket> *ticket)
+core::Async<core::TurnResult>
+TestHttpLifecycle::startTrackedTurn(std::shared_ptr<httpserver::TurnTicket> *ticket)
 {
     *ticket = m_fx->server().turns().begin();
     core::TurnRequest request;
@@ -102,13 +103,13 @@ void TestHttpLifecycle::databaseDownIs503AndRecovers()
 
 void TestHttpLifecycle::gracefulStopLetsTheTurnFinish()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.shutdownGraceMs = 30'000;
     makeServer(config);
     m_llm->enqueue(
         openai::streamReply({QStringLiteral("one "), QStringLiteral("two "), QStringLiteral("three")}, {},
                             core::Usage{12, 7, 19}, 300));
-    std::shared_ptr<http::TurnTicket> ticket;
+    std::shared_ptr<httpserver::TurnTicket> ticket;
     auto turn = startTrackedTurn(&ticket);
     QTRY_VERIFY(m_llm->chatRequests().size() == 1); // the turn is at its provider call
     // A client in the middle of sending a request when the stop begins.
@@ -140,13 +141,13 @@ void TestHttpLifecycle::gracefulStopLetsTheTurnFinish()
 
 void TestHttpLifecycle::gracefulStopCancelsPastTheGraceTime()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.shutdownGraceMs = 200;
     makeServer(config);
     m_llm->enqueue(
         openai::streamReply({QStringLiteral("slow "), QStringLiteral("slow "), QStringLiteral("slow")}, {},
                             core::Usage{12, 7, 19}, 3000));
-    std::shared_ptr<http::TurnTicket> ticket;
+    std::shared_ptr<httpserver::TurnTicket> ticket;
     auto turn = startTrackedTurn(&ticket);
     QTRY_VERIFY(m_llm->chatRequests().size() == 1);
     QFuture<void> stopped = m_fx->server().stop();
@@ -155,7 +156,7 @@ void TestHttpLifecycle::gracefulStopCancelsPastTheGraceTime()
     QCOMPARE(result.error().code, core::ErrorCode::Cancelled);
     const core::Error explained = ticket->explain(result.error());
     QVERIFY(explained.message.contains(QStringLiteral("shutting down")));
-    QCOMPARE(http::statusForError(explained), 503);
+    QCOMPARE(httpserver::statusForError(explained), 503);
     ticket.reset();
     QTRY_VERIFY(stopped.isFinished());
 }

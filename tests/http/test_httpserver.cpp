@@ -4,8 +4,8 @@
 // the routes served.
 
 #include "db/dbexecutor.h"
-#include "http/requestlogformat.h"
 #include "httpfixture.h"
+#include "httpserver/requestlogformat.h"
 #include "jsonschemavalidator.h"
 
 #include <QDateTime>
@@ -63,7 +63,7 @@ private:
         QVERIFY(socket.waitForConnected(5000));
         connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
     }
-    void makeServer(http::ServerConfig config = {});
+    void makeServer(httpserver::ServerConfig config = {});
 
     test::TestPostgres m_pg;
     std::unique_ptr<db::DbExecutor> m_db;
@@ -82,7 +82,7 @@ void TestHttpServer::initTestCase()
     QVERIFY(m_llm.listen());
 }
 
-void TestHttpServer::makeServer(http::ServerConfig config)
+void TestHttpServer::makeServer(httpserver::ServerConfig config)
 {
     m_fx.reset();
     m_fx = std::make_unique<HttpFixture>(*m_db, m_llm.baseUrl(), m_weather.baseUrl().toString(), config);
@@ -224,7 +224,7 @@ void TestHttpServer::memberIsForbiddenAdminRoutes()
 
 void TestHttpServer::healthReusesARecentDatabaseCheck()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.healthMaxAgeMs = 600'000;
     makeServer(config);
     const quint64 before = m_db->stats().jobs;
@@ -246,7 +246,7 @@ void TestHttpServer::healthReusesARecentDatabaseCheck()
 void TestHttpServer::metricsShowTheDatabasePoolAsItIsNow()
 {
     // Without keys (loopback --no-auth): with both connections held, a key lookup would queue too.
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.authRequired = false;
     makeServer(config);
     // Both connections held by jobs that wait for the test, and one more job queued behind them.
@@ -283,7 +283,7 @@ void TestHttpServer::metricsShowTheDatabasePoolAsItIsNow()
 
 void TestHttpServer::repeatedFailuresAreRefusedWith429()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.authFailLimit = 3;
     config.authBanMs = 60'000;
     makeServer(config);
@@ -303,7 +303,7 @@ void TestHttpServer::repeatedFailuresAreRefusedWith429()
 
 void TestHttpServer::bodyOverLimitIs413BeforeItIsRead()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.maxBodyBytes = 1024 * 1024;
     makeServer(config);
     const QByteArray body(10 * 1024 * 1024, 'a');
@@ -324,7 +324,7 @@ void TestHttpServer::bodyOverLimitIs413BeforeItIsRead()
 
 void TestHttpServer::hugeHeadersAre431()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.maxHeaderBytes = 8192;
     makeServer(config);
     const QByteArray request =
@@ -337,7 +337,7 @@ void TestHttpServer::hugeHeadersAre431()
 
 void TestHttpServer::slowRequestIs408()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.requestTimeoutMs = 300;
     makeServer(config);
     QTcpSocket socket;
@@ -354,7 +354,7 @@ void TestHttpServer::slowRequestIs408()
 
 void TestHttpServer::idleKeepAliveIsClosed()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.idleTimeoutMs = 300;
     makeServer(config);
     QTcpSocket socket;
@@ -376,7 +376,7 @@ void TestHttpServer::slowRequestAfterAnAnsweredOneIs408()
 {
     // The gate moves its deadlines without restarting timers; a stalled request on a connection
     // that has served others (whose timer was armed for earlier deadlines) still times out.
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.requestTimeoutMs = 300;
     config.idleTimeoutMs = 60000;
     makeServer(config);
@@ -402,7 +402,7 @@ void TestHttpServer::slowRequestAfterAnAnsweredOneIs408()
 
 void TestHttpServer::connectionsOverTheLimitAre503()
 {
-    http::ServerConfig config;
+    httpserver::ServerConfig config;
     config.maxConnections = 2;
     makeServer(config);
     std::vector<std::unique_ptr<QTcpSocket>> held;
@@ -435,20 +435,20 @@ void TestHttpServer::nonLoopbackNeedsAKey()
     AGENCY_VERIFY_OK(keys);
     for (const core::ApiKey &k : keys.value())
         AGENCY_VERIFY_OK(test::await(m_fx->service().revokeApiKey(k.keyId)));
-    http::ApiServer other(m_fx->service(), http::ServerConfig{});
+    http::ApiServer other(m_fx->service(), httpserver::ServerConfig{});
     auto refused = test::await(other.listen(QHostAddress::AnyIPv4, 0));
     QVERIFY(!refused);
     QCOMPARE(refused.error().code, core::ErrorCode::Forbidden);
     QVERIFY(refused.error().message.contains(QStringLiteral("keys create")));
     QVERIFY(!m_fx->createKey(QStringLiteral("tenant-a")).isEmpty());
-    http::ApiServer allowed(m_fx->service(), http::ServerConfig{});
+    http::ApiServer allowed(m_fx->service(), httpserver::ServerConfig{});
     AGENCY_VERIFY_OK(test::await(allowed.listen(QHostAddress::AnyIPv4, 0)));
 }
 
 void TestHttpServer::noAuthOnlyOnLoopback()
 {
     makeServer();
-    http::ServerConfig open;
+    httpserver::ServerConfig open;
     open.authRequired = false;
     http::ApiServer anywhere(m_fx->service(), open);
     auto refused = test::await(anywhere.listen(QHostAddress::AnyIPv4, 0));
@@ -464,11 +464,11 @@ void TestHttpServer::accessLogStringsAreValidJson()
     // The access log writes its JSON by hand: any text must come back unchanged through a parser.
     const QString tricky = QStringLiteral("quote\" back\\ nl\n tab\t bell\x01 del\x7f é 😀 \u2028");
     QByteArray out = "[";
-    http::appendJsonString(out, tricky);
+    httpserver::appendJsonString(out, tricky);
     out += ",";
-    http::appendJsonString(out, QString());
+    httpserver::appendJsonString(out, QString());
     out += ",";
-    http::appendJsonString(out, QStringLiteral("/conversations/a-1_b.c~d?x=1")); // nothing to escape
+    httpserver::appendJsonString(out, QStringLiteral("/conversations/a-1_b.c~d?x=1")); // nothing to escape
     out += "]";
     QJsonParseError error{};
     const QJsonArray parsed = QJsonDocument::fromJson(out, &error).array();
@@ -550,7 +550,7 @@ void TestHttpServer::openApiListsExactlyTheServedRoutes()
             documented.insert(m.key().toUpper() + QLatin1Char(' ') + p.key());
     }
     QSet<QString> served;
-    for (const http::RouteSpec &route : m_fx->server().router().routes())
+    for (const httpserver::RouteSpec &route : m_fx->server().router().routes())
         served.insert(QString::fromLatin1(route.method) + QLatin1Char(' ') + route.path);
     QCOMPARE(documented, served);
     QVERIFY(served.contains(QStringLiteral("GET /openapi.json")));

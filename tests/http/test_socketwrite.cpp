@@ -1,8 +1,8 @@
-// writeToClient (backend/http/socketwrite.h) over a real loopback connection: bytes the kernel takes
+// writeToClient (backend/httpserver/socketwrite.h) over a real loopback connection: bytes the kernel takes
 // at once leave without an event-loop pass; what it cannot take (a client that does not read) is
 // queued by QTcpSocket and still arrives complete and in order, also when later writes follow;
 // a client that left is not an error (no SIGPIPE, nothing thrown).
-#include "http/socketwrite.h"
+#include "httpserver/socketwrite.h"
 
 #include <QPointer>
 #include <QRandomGenerator>
@@ -10,7 +10,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
-using agency::http::writeToClient;
+using agency::httpserver::writeToClient;
 
 namespace {
 

@@ -1,8 +1,8 @@
 // SseWriter over an ApiCall on a real QAbstractHttpServer on port 0, read by a raw socket client:
 // exact chunked framing, keep-alive reuse after the stream, held events flushed in order, a client
 // that leaves, and a client that does not read.
-#include "http/apicall.h"
-#include "http/ssewriter.h"
+#include "httpserver/apicall.h"
+#include "httpserver/ssewriter.h"
 #include "rawhttpclient.h"
 
 #include <QAbstractHttpServer>
@@ -13,8 +13,8 @@
 #include <QTest>
 
 using namespace agency;
-using agency::http::ApiCall;
-using agency::http::SseWriter;
+using agency::httpserver::ApiCall;
+using agency::httpserver::SseWriter;
 using agency::test::RawHttpClient;
 
 namespace {

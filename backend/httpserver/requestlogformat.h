@@ -5,7 +5,7 @@
 #include <QRandomGenerator>
 #include <QString>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 class ApiCall;
 
@@ -43,4 +43,4 @@ private:
 /// escaped.
 void appendJsonString(QByteArray &out, const QString &text);
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -1,6 +1,6 @@
 #include "ssewriter.h"
 
-namespace agency::http {
+namespace agency::httpserver {
 
 namespace {
 
@@ -130,4 +130,4 @@ void SseWriter::markGone()
     Q_EMIT gone();
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// Who may call a route. Every level above Public needs a valid key (or `serve --no-auth`).
 enum class Access {
@@ -73,4 +73,4 @@ private:
     QJsonObject m_schemas;
 };
 
-} // namespace agency::http
+} // namespace agency::httpserver

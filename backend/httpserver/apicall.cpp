@@ -6,7 +6,7 @@
 
 #include <QHttpServerRequest>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 namespace {
 
@@ -73,24 +73,6 @@ core::Result<QJsonObject> ApiCall::jsonBody() const
                                QStringLiteral("the request needs a JSON object body"));
     }
     return core::parseJsonObject(m_body);
-}
-
-core::Result<QString> ApiCall::scopeTenant(const QString &requested) const
-{
-    if (m_principal.isGlobal()) {
-        if (requested.isEmpty()) {
-            return core::makeError(core::ErrorCode::InvalidArgument,
-                                   QStringLiteral("tenant_id: required with a global key"),
-                                   {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
-        }
-        return requested;
-    }
-    if (!requested.isEmpty() && requested != m_principal.tenantId) {
-        return core::makeError(core::ErrorCode::Forbidden,
-                               QStringLiteral("tenant_id: this key acts only in its own tenant"),
-                               {{QStringLiteral("field"), QStringLiteral("tenant_id")}});
-    }
-    return m_principal.tenantId;
 }
 
 void ApiCall::setRoute(const QString &pattern, QHash<QString, QString> params)
@@ -257,4 +239,4 @@ void ApiCall::finish()
         m_finished(*this);
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

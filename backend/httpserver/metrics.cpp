@@ -1,11 +1,9 @@
 #include "metrics.h"
 
-#include "service/agencyservice.h"
-
 #include <algorithm>
 #include <tuple>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 namespace {
 
@@ -50,7 +48,7 @@ void Metrics::recordRateLimitRefusal(const QString &reason)
     ++m_rateLimitRefusals[reason];
 }
 
-QByteArray Metrics::render(const service::DatabasePool &pool) const
+QByteArray Metrics::render() const
 {
     QByteArray out;
     out += "# HELP agency_http_requests_total Answered HTTP requests by route and status.\n"
@@ -103,22 +101,7 @@ QByteArray Metrics::render(const service::DatabasePool &pool) const
         out += "agency_rate_limit_refusals_total{reason=\"" + label(it.key()) + "\"} " +
                QByteArray::number(it.value()) + '\n';
 
-    const auto gauge = [&out](const char *name, const char *help, qint64 value) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + " gauge\n" + name + ' ' +
-               QByteArray::number(value) + '\n';
-    };
-    gauge("agency_db_pool_connections", "Database connections in the pool (one worker thread each).",
-          pool.workers);
-    gauge("agency_db_pool_busy", "Database connections running a job now.", pool.busy);
-    gauge("agency_db_pool_queued", "Database jobs waiting for a connection now.", pool.queued);
-    out += "# HELP agency_db_jobs_total Database jobs run since start.\n# TYPE agency_db_jobs_total counter\n"
-           "agency_db_jobs_total " +
-           QByteArray::number(pool.jobs) + '\n';
-    out +=
-        "# HELP agency_db_connections_cut_total Connections cut by the statement watchdog (hung database).\n"
-        "# TYPE agency_db_connections_cut_total counter\nagency_db_connections_cut_total " +
-        QByteArray::number(pool.connectionsCut) + '\n';
     return out;
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

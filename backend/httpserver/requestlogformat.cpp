@@ -10,7 +10,7 @@
 #include <cstring>
 #include <ctime>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 namespace {
 
@@ -157,4 +157,4 @@ QByteArray RequestLogFormat::line(const ApiCall &call, int status)
     return line;
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

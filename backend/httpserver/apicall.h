@@ -19,7 +19,7 @@
 
 class QHttpServerRequest;
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// Response headers as name/value pairs (names in canonical case, e.g. "Retry-After").
 using Headers = QList<std::pair<QByteArray, QByteArray>>;
@@ -79,11 +79,6 @@ public:
     qint64 elapsedMs() const { return m_timer.elapsed(); }
     /// The route's path pattern, e.g. "/conversations/{id}" (for metrics; empty when none matched).
     const QString &routePattern() const { return m_routePattern; }
-
-    /// The tenant this call acts in, given the tenant_id the client named (may be empty).
-    /// A tenant key: its own tenant; naming another is Forbidden. A global admin (or --no-auth):
-    /// the named tenant, which is then required (InvalidArgument when empty).
-    core::Result<QString> scopeTenant(const QString &requested) const;
 
     // ---- The answer (once)
     void sendJson(int status, const QJsonDocument &body, const Headers &extra = {});
@@ -164,4 +159,4 @@ private:
 
 using CallPtr = std::shared_ptr<ApiCall>;
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -9,7 +9,7 @@
 #include <QTimer>
 #include <QUuid>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 namespace {
 constexpr int kDiscardMs = 1000;
@@ -276,4 +276,4 @@ void ConnectionGate::closeIdleConnections()
     }
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -2,7 +2,7 @@
 
 #include "apicall.h"
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// The HTTP status for an error: core::httpStatusFor(), except that a cancelled call that is still
 /// answered (the server is stopping) is 503, since 499 is a log-only code.
@@ -20,4 +20,4 @@ Headers rateLimitHeaders(const core::Error &error);
 /// "OK", "Not Found", … for the status line.
 QByteArray reasonPhrase(int status);
 
-} // namespace agency::http
+} // namespace agency::httpserver

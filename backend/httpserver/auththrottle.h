@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// Counts failed authentications per client address and refuses an address for a while after
 /// too many (ServerConfig::authFail*): guessing keys costs the guesser, not the database.
@@ -36,4 +36,4 @@ private:
     QHash<QHostAddress, Entry> m_entries;
 };
 
-} // namespace agency::http
+} // namespace agency::httpserver

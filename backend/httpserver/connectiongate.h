@@ -10,7 +10,7 @@
 class QTcpSocket;
 class QTimer;
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// The TCP listener in front of QHttpServer, which in Qt 6.4 has no limits or timeouts of its
 /// own. It sees every byte before QHttpServer does (its readyRead handler is connected first) and
@@ -83,4 +83,4 @@ private:
 /// route (limits). Closes the connection afterwards (Connection: close).
 QByteArray rawErrorResponse(int status, const QByteArray &code, const QString &message);
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -7,11 +7,7 @@
 
 #include <array>
 
-namespace agency::service {
-struct DatabasePool;
-}
-
-namespace agency::http {
+namespace agency::httpserver {
 
 /// The server's counters, rendered at GET /metrics in the Prometheus text format (0.0.4).
 /// Thread affinity: the server thread (no locking).
@@ -27,8 +23,8 @@ public:
     /// One request refused by a rate limit (token budget or failed-authentication ban).
     void recordRateLimitRefusal(const QString &reason);
 
-    /// Everything above, then the database pool's gauges as they are now.
-    QByteArray render(const service::DatabasePool &pool) const;
+    /// Everything above in the text format; the API appends its own gauges (the database pool's).
+    QByteArray render() const;
 
     static constexpr std::array<double, 11> kTurnBuckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 
@@ -64,4 +60,4 @@ private:
     QMap<QString, quint64> m_rateLimitRefusals;
 };
 
-} // namespace agency::http
+} // namespace agency::httpserver

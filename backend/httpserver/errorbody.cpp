@@ -4,7 +4,7 @@
 
 #include <QtMath>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 int statusForError(const core::Error &error)
 {
@@ -110,4 +110,4 @@ QByteArray reasonPhrase(int status)
     }
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

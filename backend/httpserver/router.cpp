@@ -4,7 +4,7 @@
 
 #include <QUrl>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 namespace {
 
@@ -81,4 +81,4 @@ ErrorRenderer Router::rendererForPath(const QString &path) const
     return best ? *best : ErrorRenderer(renderAgencyError);
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -8,7 +8,7 @@
 
 #include <memory>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// Bounds of one SseWriter (defaults suit a chat stream).
 struct SseLimits
@@ -80,4 +80,4 @@ private:
     bool m_gone = false;
 };
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -4,7 +4,7 @@
 
 class QTcpSocket;
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// Writes `bytes` to a connected plain-TCP client socket (the ConnectionGate's; never a TLS socket,
 /// whose bytes must go through its encryption), straight into the kernel when QTcpSocket has
@@ -18,4 +18,4 @@ namespace agency::http {
 /// a small request's CPU (perf, README "Benchmarks", server); sending at once skips it.
 void writeToClient(QTcpSocket *socket, QByteArrayView bytes);
 
-} // namespace agency::http
+} // namespace agency::httpserver

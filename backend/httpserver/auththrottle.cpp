@@ -1,6 +1,6 @@
 #include "auththrottle.h"
 
-namespace agency::http {
+namespace agency::httpserver {
 
 using std::chrono::milliseconds;
 
@@ -42,4 +42,4 @@ void AuthThrottle::recordSuccess(const QHostAddress &address)
         m_entries.erase(it);
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

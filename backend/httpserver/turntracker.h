@@ -11,7 +11,7 @@
 
 class QTimer;
 
-namespace agency::http {
+namespace agency::httpserver {
 
 class TurnTracker;
 
@@ -83,4 +83,4 @@ private:
     std::unordered_map<quint64, Entry> m_turns;
 };
 
-} // namespace agency::http
+} // namespace agency::httpserver

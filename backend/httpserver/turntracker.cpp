@@ -2,7 +2,7 @@
 
 #include <QTimer>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 TurnTicket::TurnTicket(TurnTracker *tracker, quint64 id, core::CancelTokenPtr token,
                        std::shared_ptr<Cause> cause)
@@ -77,4 +77,4 @@ void TurnTracker::finished(quint64 id)
         Q_EMIT drained();
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 #endif
 
-namespace agency::http {
+namespace agency::httpserver {
 
 void writeToClient(QTcpSocket *socket, QByteArrayView bytes)
 {
@@ -28,4 +28,4 @@ void writeToClient(QTcpSocket *socket, QByteArrayView bytes)
         socket->write(bytes.data() + sent, bytes.size() - sent);
 }
 
-} // namespace agency::http
+} // namespace agency::httpserver

@@ -4,7 +4,7 @@
 
 #include <functional>
 
-namespace agency::http {
+namespace agency::httpserver {
 
 /// Everything the HTTP server is configured with (README "Limits"). Defaults are safe for a
 /// server on a network; the composition root fills them from the HTTP_* settings.
@@ -30,4 +30,4 @@ struct ServerConfig
     std::function<void(const QByteArray &line)> accessLog;
 };
 
-} // namespace agency::http
+} // namespace agency::httpserver
