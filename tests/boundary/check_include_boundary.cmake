@@ -10,16 +10,16 @@
 #    off: Qt6::HttpServer names Qt::Network in its INTERFACE_LINK_LIBRARIES and its public headers
 #    include QtNetwork headers (QTcpServer, QHostAddress), so every QHttpServer user has QtNetwork
 #    on its path.
-#  - none: an include directory inside backend/db, llm, tools, ratelimit, flows, config or runtime.
-#  - backend/httpserver/ (the server machinery, below the API): none inside backend/service or
+#  - none: the include root of backend/sql, db, llm, tools, ratelimit, flows, config or runtime
+#    (<build>/include-roots/<layer>, cmake/AgencyLayer.cmake), nor a directory inside those layers.
+#  - backend/httpserver/ (the server machinery, below the API): none of backend/service or
 #    backend/http either.
-# Every layer's headers live under the one root backend/ (included as "db/…", "flows/…"), so the
-# include path alone cannot tell a service header from a repository header. The second half of the
-# check therefore reads the front ends' own sources: they may include "core/…", "service/…", their
-# own directory's headers and Qt, nothing from the other layers, and ui/ no QtSql/QtNetwork header;
-# backend/http/ may also include "httpserver/…", and backend/httpserver/ nothing of "service/…" or
-# "http/…" (the machinery knows nothing of the service or of the API on it). QHttpServer headers
-# are included in backend/httpserver/ alone, so a Qt upgrade that changes them touches only it.
+# The include roots already make the compiler refuse such a header (the probes in this folder prove
+# it); this check is the second line, and it also reads the front ends' own sources: they may
+# include "core/…", "service/…", their own directory's headers and Qt, nothing from the other
+# layers, and ui/ no QtSql/QtNetwork header; backend/http/ may also include "httpserver/…", and
+# backend/httpserver/ nothing of "service/…" or "http/…". QHttpServer headers are included in
+# backend/httpserver/ alone, so a Qt upgrade that changes them touches only it.
 
 cmake_minimum_required(VERSION 3.25) # script mode: IN_LIST, string(JSON)
 
@@ -43,7 +43,7 @@ endfunction()
 set(violations "")
 set(checked 0)
 set(seen_areas "")
-set(layer_dirs "db|llm|tools|ratelimit|flows|config|runtime")
+set(layer_dirs "sql|db|llm|tools|ratelimit|flows|config|runtime")
 
 math(EXPR last "${count} - 1")
 foreach(i RANGE ${last})
@@ -104,9 +104,10 @@ foreach(i RANGE ${last})
     elseif(area STREQUAL "ui" AND dir MATCHES "/QtNetwork(/|$)")
       set(why "QtNetwork")
     else()
-      foreach(layer IN ITEMS db llm tools ratelimit flows config runtime)
+      foreach(layer IN ITEMS sql db llm tools ratelimit flows config runtime)
         starts_with("${dir}/" "${SOURCE_DIR}/backend/${layer}/" in_layer)
-        if(in_layer)
+        starts_with("${dir}/" "${BINARY_DIR}/include-roots/${layer}/" in_root)
+        if(in_layer OR in_root)
           set(why "a backend layer behind the service")
         endif()
       endforeach()

@@ -25,7 +25,8 @@ public:
     bool start();
     QString error() const { return m_error; }
 
-    /// A new empty database with a unique name; with `migrated`, the program's schema applied.
+    /// A new empty database with a unique name; with `migrated`, the program's schema applied (a
+    /// copy of a template database migrated on the first such call).
     core::Result<db::ConnectionParams> freshDatabase(bool migrated = true);
 
     db::EmbeddedPostgres &cluster() { return *m_cluster; }
@@ -42,11 +43,14 @@ public:
 
 private:
     void armWatchdog();
+    core::Status createDatabase(const QString &name, const QString &templateName);
+    core::Status migrateTemplate();
 
     QTemporaryDir m_dir;
     std::unique_ptr<db::EmbeddedPostgres> m_cluster;
     db::ConnectionParams m_admin;
     QString m_error;
+    QString m_template; ///< the migrated database fresh ones copy, once it exists
     int m_serial = 0;
     bool m_watchdogArmed = false;
 };

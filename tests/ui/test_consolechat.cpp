@@ -5,7 +5,6 @@
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
-#include "ui/errortext.h"
 #include "ui/tenantmodel.h"
 #include "ui/threadmodel.h"
 #include "uifixture.h"
@@ -79,6 +78,9 @@ void TestConsoleChat::init()
     QHash<QString, QString> settings;
     if (QByteArray(QTest::currentTestFunction()) == "demoProviderNoticeOpensSettings")
         settings.insert(QStringLiteral("LLM_PROVIDER"), QStringLiteral("demo"));
+    // A busy conversation is refused at once instead of after the default wait for it.
+    if (QByteArray(QTest::currentTestFunction()) == "busyConversationIsExplainedInPlace")
+        settings.insert(QStringLiteral("AGENCY_TURN_WAIT_MS"), QStringLiteral("0"));
     QVERIFY2(m_fx.reset(settings), qPrintable(m_fx.error()));
 }
 
@@ -172,13 +174,39 @@ void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
 
 void TestConsoleChat::busyConversationIsExplainedInPlace()
 {
-    // What the turn lease answers when another process is writing a reply in the conversation
-    // (docs/design.md#turn): the notice says so and that the text is kept, not "something went wrong".
-    const QString text = ui::readableError(core::makeError(
-        core::ErrorCode::Conflict, QStringLiteral("a reply is still being written in this conversation")));
-    QVERIFY2(text.startsWith(QStringLiteral("Another reply to this conversation is still being written")),
-             qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("Your text is kept")), qPrintable(text));
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({QStringLiteral("Hello.")});
+    test::typeAndSend(*w, QStringLiteral("first"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_COMPARE(w->threadModel()->rowCount(), 2);
+    const QUuid conversation = w->currentConversation();
+    QVERIFY(!conversation.isNull());
+
+    // Another process is writing a reply in this conversation: it holds the turn lease.
+    QVERIFY(m_fx.exec(QStringLiteral("UPDATE conversations SET turn_holder = gen_random_uuid(), "
+                                     "turn_expires_at = clock_timestamp() + interval '10 minutes' "
+                                     "WHERE conversation_id = '%1'")
+                          .arg(conversation.toString(QUuid::WithoutBraces))));
+
+    // The user's message is refused: the notice in the thread says why and that the text is
+    // kept (not "something went wrong"), and the text is still in the chat box to send again.
+    test::typeAndSend(*w, QStringLiteral("second"));
+    ui::ThreadModel *thread = w->threadModel();
+    QTRY_VERIFY_WITH_TIMEOUT(thread->rowCount() > 2 &&
+                                 thread->item(thread->rowCount() - 1).kind == ui::ThreadItem::Kind::Notice,
+                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    const QString notice = thread->item(thread->rowCount() - 1).content;
+    QVERIFY2(notice.startsWith(QStringLiteral("Another reply to this conversation is still being written")),
+             qPrintable(test::threadDump(*w)));
+    QVERIFY2(notice.contains(QStringLiteral("Your text is kept")), qPrintable(test::threadDump(*w)));
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("second"));
+    QCOMPARE(w->currentConversation(), conversation);
+    auto stored = test::await(
+        m_fx.service().listMessages(QStringLiteral("default"), conversation.toString(QUuid::WithoutBraces)));
+    AGENCY_VERIFY_OK(stored);
+    QCOMPARE(stored->items.size(), 2);
 }
 
 void TestConsoleChat::providerErrorKeepsTypedText()

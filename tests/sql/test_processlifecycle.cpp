@@ -22,6 +22,26 @@ using namespace agency;
 
 namespace {
 
+/// Whether a statement sits unread at the server behind `socketDir`: a connection accepted on its
+/// Unix socket with bytes in the server side's receive queue (read from the kernel by `ss`). While
+/// the server is stopped with SIGSTOP, that is a client blocked inside a statement.
+bool statementWaitingAtServer(const QString &socketDir)
+{
+    QProcess ss;
+    ss.start(QStringLiteral("ss"), {QStringLiteral("-x"), QStringLiteral("-n"), QStringLiteral("-H")});
+    if (!ss.waitForFinished(5000))
+        return false;
+    // Netid State Recv-Q Send-Q Local-Address Port Peer-Address Port
+    const QStringList lines = QString::fromUtf8(ss.readAllStandardOutput()).split(u'\n');
+    for (const QString &line : lines) {
+        const QStringList fields = line.simplified().split(u' ');
+        if (fields.size() >= 5 && fields[1] == QLatin1String("ESTAB") && fields[2].toLongLong() > 0 &&
+            fields[4].startsWith(socketDir + u'/'))
+            return true;
+    }
+    return false;
+}
+
 /// The postmaster recorded in a data directory's cluster, if it is alive.
 qint64 livePostmaster(const QString &dataDir)
 {
@@ -191,9 +211,10 @@ void TestProcessLifecycle::sigtermEndsAChatWhileTheDatabaseHangs()
             return out.count("agent> ") == 2;
         },
         20000));
-    // Give the turn a moment to put its statement on the wire: a SIGTERM before that would only
-    // test the easy case (nothing blocked yet).
-    QTest::qWait(1000);
+    // Wait until a statement is on the wire, unread by the frozen server: a SIGTERM before that
+    // would only test the easy case (nothing blocked yet).
+    QVERIFY2(QTest::qWaitFor([&] { return statementWaitingAtServer(params->host); }, 20000),
+             "no statement reached the frozen server");
     ::kill(static_cast<pid_t>(chat->processId()), SIGTERM);
     const bool ended = waitFinished(*chat, 20000);
     pg.signalServer(SIGCONT);

@@ -1,10 +1,11 @@
 // `aiagency complete` end to end: the built binary against the demo provider and against the fake
 // OpenAI-compatible server (served by this process while the CLI runs).
 #include "fakeopenai.h"
-#include "llmtesthelpers.h"
 
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QTest>
 
 #include <csignal>
 
