@@ -2,9 +2,11 @@
 
 #include "core/text.h"
 
+#include "core/limits.h"
+#include "core/validation.h"
+#include "cursor.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
-#include "validation.h"
 
 #include <QRegularExpression>
 #include <QUuid>
@@ -84,7 +86,7 @@ Async<core::ApiKey> ApiKeyRepository::insert(const core::NewApiKey &spec, const 
                       QStringLiteral("a key is either a tenant key or a global admin key")));
     }
     if (!spec.globalAdmin) {
-        if (auto ok = validateTenantId(spec.tenantId); !ok)
+        if (auto ok = core::validateTenantId(spec.tenantId); !ok)
             return core::failedAsync<core::ApiKey>(ok.error());
     }
     if (spec.name.size() > 200) {
@@ -153,7 +155,7 @@ Async<core::ApiKey> ApiKeyRepository::authenticate(const QString &keyHash)
 Async<QList<core::ApiKey>> ApiKeyRepository::list(const QString &tenantId)
 {
     if (!tenantId.isEmpty()) {
-        if (auto ok = validateTenantId(tenantId); !ok)
+        if (auto ok = core::validateTenantId(tenantId); !ok)
             return core::failedAsync<QList<core::ApiKey>>(ok.error());
     }
     return m_executor.run<QList<core::ApiKey>>([=](DbConnection &conn) -> Result<QList<core::ApiKey>> {
@@ -225,7 +227,7 @@ Async<core::AuditEntry> AuditRepository::record(const core::AuditEntry &entry)
 
 Async<core::Page<core::AuditEntry>> AuditRepository::list(const core::AuditQuery &query)
 {
-    if (auto ok = validateLimit(query.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+    if (auto ok = core::validateLimit(query.limit, core::limits::kMaxPageSize, QStringLiteral("limit")); !ok)
         return core::failedAsync<core::Page<core::AuditEntry>>(ok.error());
     QString sql = QStringLiteral("SELECT ") + kAuditColumns +
                   QStringLiteral(" FROM audit_log a WHERE (? = '' OR a.tenant_id = ?)");

@@ -3,10 +3,11 @@
 
 #include "conversationsql.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "core/text.h"
+#include "core/validation.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
-#include "validation.h"
 
 #include <QJsonArray>
 
@@ -80,9 +81,9 @@ Async<TurnOpening> ConversationRepository::openTurn(const QString &tenantId, con
 Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
 {
     for (const core::Status &check :
-         {validateTenantId(r.tenantId), validateFlowType(r.flowType), validateTitle(r.title),
-          validateContent(r.userMessage),
-          validateLimit(r.historyLimit, limits::kMaxHistory, QStringLiteral("limit"))}) {
+         {core::validateTenantId(r.tenantId), core::validateFlowType(r.flowType),
+          core::validateTitle(r.title), core::validateContent(r.userMessage),
+          core::validateLimit(r.historyLimit, core::limits::kMaxHistory, QStringLiteral("limit"))}) {
         if (!check)
             return core::failedAsync<TurnOpening>(check.error());
     }
