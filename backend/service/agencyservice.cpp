@@ -4,6 +4,7 @@
 #include "core/limits.h"
 #include "core/validation.h"
 #include "db/apikeyrepository.h"
+#include "db/auditrepository.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 #include "db/runrepository.h"
