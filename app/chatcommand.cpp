@@ -5,7 +5,7 @@
 #include "signalhandler.h"
 
 #include "core/async/whenfinished.h"
-#include "db/records.h"
+#include "core/limits.h"
 
 #include "flows/turnengine.h"
 #include "service/agencyservice.h"
@@ -78,7 +78,7 @@ public:
             prompt();
         };
         handlers.end = [this] { QCoreApplication::exit(m_exitCode); };
-        m_input = new ReplInput(STDIN_FILENO, db::limits::kMaxContentChars, std::move(handlers), this);
+        m_input = new ReplInput(STDIN_FILENO, core::limits::kMaxContentChars, std::move(handlers), this);
         prompt();
     }
 
@@ -214,7 +214,7 @@ int runChatCommand(CliContext &ctx)
         }
     }
     auto message =
-        commandMessage(parser.positionalArguments(), parser.value(file), db::limits::kMaxContentChars);
+        commandMessage(parser.positionalArguments(), parser.value(file), core::limits::kMaxContentChars);
     if (!message)
         return reportError(message.error());
 

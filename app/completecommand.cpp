@@ -5,7 +5,7 @@
 #include "signalhandler.h"
 
 #include "core/clock.h"
-#include "db/records.h"
+#include "core/limits.h"
 #include "llm/providerfactory.h"
 #include "runtime/providerruntime.h"
 
@@ -87,7 +87,7 @@ int runCompleteCommand(CliContext &ctx)
     if (parser.isSet(listOption))
         return listProviders(providers.factory());
 
-    auto read = commandMessage(parser.positionalArguments(), {}, db::limits::kMaxContentChars);
+    auto read = commandMessage(parser.positionalArguments(), {}, core::limits::kMaxContentChars);
     if (!read)
         return reportError(read.error());
     const QString message = read.value();

@@ -6,8 +6,8 @@
 #include "messageinput.h"
 #include "runtime/backend.h"
 
+#include "core/limits.h"
 #include "core/text.h"
-#include "db/records.h"
 #include "service/agencyservice.h"
 
 namespace agency::app {
@@ -135,7 +135,7 @@ int runRunsCommand(CliContext &ctx)
     }
     QString input;
     if (action == QLatin1String("create")) {
-        auto message = commandMessage(positional.mid(1), parser.value(file), db::limits::kMaxContentChars);
+        auto message = commandMessage(positional.mid(1), parser.value(file), core::limits::kMaxContentChars);
         if (!message)
             return reportError(message.error());
         if (message->isEmpty()) {

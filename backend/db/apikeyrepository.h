@@ -31,19 +31,4 @@ private:
     DbExecutor &m_executor;
 };
 
-/// The audit log (table audit_log): append and read. Thread-safe.
-class AuditRepository
-{
-public:
-    explicit AuditRepository(DbExecutor &executor) : m_executor(executor) {}
-
-    /// Appends one entry (id and time are the database's). Returns the stored entry.
-    core::Async<core::AuditEntry> record(const core::AuditEntry &entry);
-    /// Newest first, keyset paged.
-    core::Async<core::Page<core::AuditEntry>> list(const core::AuditQuery &query);
-
-private:
-    DbExecutor &m_executor;
-};
-
 } // namespace agency::db

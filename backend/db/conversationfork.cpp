@@ -1,9 +1,9 @@
 // ConversationRepository::forkConversation, kept apart from the turn-path statements.
 
 #include "conversationrepository.h"
+#include "core/validation.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
-#include "validation.h"
 
 namespace agency::db {
 
@@ -15,7 +15,7 @@ core::Async<core::Conversation> ConversationRepository::forkConversation(const Q
                                                                          const QUuid &conversationId,
                                                                          qint64 messageId)
 {
-    if (auto ok = validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::Conversation>(ok.error());
     if (conversationId.isNull() || messageId <= 0) {
         return core::failedAsync<core::Conversation>(makeError(

@@ -2,10 +2,12 @@
 
 #include "conversationsql.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "core/text.h"
+#include "core/validation.h"
+#include "cursor.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
-#include "validation.h"
 
 #include <QJsonDocument>
 
@@ -37,7 +39,7 @@ QString lockKey(const QString &tenantId, const QUuid &conversationId)
 
 core::Status validateScope(const QString &tenantId, const QUuid &conversationId)
 {
-    if (auto ok = validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return ok;
     if (conversationId.isNull()) {
         return makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: ") + core::uuidRule(),
@@ -48,14 +50,14 @@ core::Status validateScope(const QString &tenantId, const QUuid &conversationId)
 
 core::Status validateNewMessage(const NewMessage &message)
 {
-    if (auto ok = validateContent(message.content); !ok)
+    if (auto ok = core::validateContent(message.content); !ok)
         return ok;
-    if (auto ok = validateMetadata(message.metadata, QStringLiteral("message_metadata")); !ok)
+    if (auto ok = core::validateMetadata(message.metadata, QStringLiteral("message_metadata")); !ok)
         return ok;
-    if (message.toolCalls.size() > limits::kMaxToolCallsPerMessage) {
+    if (message.toolCalls.size() > core::limits::kMaxToolCallsPerMessage) {
         return makeError(
             ErrorCode::InvalidArgument,
-            QStringLiteral("tool_calls: more than %1 calls").arg(limits::kMaxToolCallsPerMessage));
+            QStringLiteral("tool_calls: more than %1 calls").arg(core::limits::kMaxToolCallsPerMessage));
     }
     if (!message.toolCalls.isEmpty() && message.role != core::Role::Assistant) {
         return makeError(ErrorCode::InvalidArgument,
@@ -68,7 +70,8 @@ core::Status validateNewMessage(const NewMessage &message)
                          {{QStringLiteral("field"), QStringLiteral("tool_call_id")}});
     }
     for (const core::ToolCall &call : message.toolCalls) {
-        if (call.id.isEmpty() || call.name.isEmpty() || call.arguments.size() > limits::kMaxContentChars) {
+        if (call.id.isEmpty() || call.name.isEmpty() ||
+            call.arguments.size() > core::limits::kMaxContentChars) {
             return makeError(
                 ErrorCode::InvalidArgument,
                 QStringLiteral("tool_calls: each call needs an id, a name and bounded arguments"),
@@ -83,10 +86,10 @@ core::Result<Statement> appendMessages(const QString &tenantId, const QUuid &con
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
         return ok.error();
-    if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
+    if (messages.isEmpty() || messages.size() > core::limits::kMaxMessagesPerSave) {
         return makeError(ErrorCode::InvalidArgument,
                          QStringLiteral("messages: save between 1 and %1 messages at once")
-                             .arg(limits::kMaxMessagesPerSave));
+                             .arg(core::limits::kMaxMessagesPerSave));
     }
     QVariantList values;
     QStringList rowsSql;
@@ -160,8 +163,8 @@ Async<core::Conversation> ConversationRepository::createConversation(const QStri
                                                                      const QString &title)
 {
     for (const core::Status &check :
-         {validateTenantId(tenantId), validateFlowType(flowType), validateTitle(title),
-          validateMetadata(metadata, QStringLiteral("flow_metadata"))}) {
+         {core::validateTenantId(tenantId), core::validateFlowType(flowType), core::validateTitle(title),
+          core::validateMetadata(metadata, QStringLiteral("flow_metadata"))}) {
         if (!check)
             return core::failedAsync<core::Conversation>(check.error());
     }
@@ -216,15 +219,15 @@ Async<core::Conversation>
 ConversationRepository::createConversationWithMessages(const QString &tenantId, const QString &flowType,
                                                        const QList<NewMessage> &messages)
 {
-    for (const core::Status &check : {validateTenantId(tenantId), validateFlowType(flowType)}) {
+    for (const core::Status &check : {core::validateTenantId(tenantId), core::validateFlowType(flowType)}) {
         if (!check)
             return core::failedAsync<core::Conversation>(check.error());
     }
-    if (messages.isEmpty() || messages.size() > limits::kMaxMessagesPerSave) {
-        return core::failedAsync<core::Conversation>(
-            makeError(ErrorCode::InvalidArgument,
-                      QStringLiteral("messages: between 1 and %1 messages").arg(limits::kMaxMessagesPerSave),
-                      {{QStringLiteral("field"), QStringLiteral("messages")}}));
+    if (messages.isEmpty() || messages.size() > core::limits::kMaxMessagesPerSave) {
+        return core::failedAsync<core::Conversation>(makeError(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("messages: between 1 and %1 messages").arg(core::limits::kMaxMessagesPerSave),
+            {{QStringLiteral("field"), QStringLiteral("messages")}}));
     }
     QVariantList messageBinds;
     QStringList values;
@@ -286,7 +289,7 @@ Async<core::Conversation> ConversationRepository::setTitle(const QString &tenant
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
         return core::failedAsync<core::Conversation>(ok.error());
-    if (auto ok = validateTitle(title); !ok)
+    if (auto ok = core::validateTitle(title); !ok)
         return core::failedAsync<core::Conversation>(ok.error());
     return m_executor.run<core::Conversation>([=](DbConnection &conn) -> Result<core::Conversation> {
         auto query = conn.exec(
@@ -341,7 +344,7 @@ Async<QList<core::Message>> ConversationRepository::history(const QString &tenan
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
         return core::failedAsync<QList<core::Message>>(ok.error());
-    if (auto ok = validateLimit(limit, limits::kMaxHistory, QStringLiteral("limit")); !ok)
+    if (auto ok = core::validateLimit(limit, core::limits::kMaxHistory, QStringLiteral("limit")); !ok)
         return core::failedAsync<QList<core::Message>>(ok.error());
     // One round trip: the conversation row proves existence and tenancy; the lateral join takes
     // the newest `limit` messages, which are then returned oldest first.
@@ -373,7 +376,7 @@ Async<core::Page<core::Message>> ConversationRepository::messages(const core::Me
 {
     if (auto ok = validateScope(q.tenantId, q.conversationId); !ok)
         return core::failedAsync<core::Page<core::Message>>(ok.error());
-    if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+    if (auto ok = core::validateLimit(q.limit, core::limits::kMaxPageSize, QStringLiteral("limit")); !ok)
         return core::failedAsync<core::Page<core::Message>>(ok.error());
     Cursor after;
     const bool hasCursor = !q.cursor.isEmpty();
@@ -430,13 +433,13 @@ Async<core::Page<core::Message>> ConversationRepository::messages(const core::Me
 Async<core::Page<core::Conversation>>
 ConversationRepository::listConversations(const core::ConversationQuery &q)
 {
-    if (auto ok = validateTenantId(q.tenantId); !ok)
+    if (auto ok = core::validateTenantId(q.tenantId); !ok)
         return core::failedAsync<core::Page<core::Conversation>>(ok.error());
     if (!q.flowType.isEmpty()) {
-        if (auto ok = validateFlowType(q.flowType); !ok)
+        if (auto ok = core::validateFlowType(q.flowType); !ok)
             return core::failedAsync<core::Page<core::Conversation>>(ok.error());
     }
-    if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+    if (auto ok = core::validateLimit(q.limit, core::limits::kMaxPageSize, QStringLiteral("limit")); !ok)
         return core::failedAsync<core::Page<core::Conversation>>(ok.error());
     // Four statement shapes rather than "? IS NULL OR …", so each keeps an index-only plan.
     QString sql = QStringLiteral("SELECT ") + rows::kConversationColumns +
@@ -464,7 +467,7 @@ ConversationRepository::listConversations(const core::ConversationQuery &q)
 
 Async<QList<core::SearchHit>> ConversationRepository::search(const core::SearchQuery &q)
 {
-    if (auto ok = validateTenantId(q.tenantId); !ok)
+    if (auto ok = core::validateTenantId(q.tenantId); !ok)
         return core::failedAsync<QList<core::SearchHit>>(ok.error());
     if (q.text.trimmed().isEmpty() || q.text.size() > 1000) {
         return core::failedAsync<QList<core::SearchHit>>(
@@ -472,10 +475,10 @@ Async<QList<core::SearchHit>> ConversationRepository::search(const core::SearchQ
                       {{QStringLiteral("field"), QStringLiteral("q")}}));
     }
     if (!q.flowType.isEmpty()) {
-        if (auto ok = validateFlowType(q.flowType); !ok)
+        if (auto ok = core::validateFlowType(q.flowType); !ok)
             return core::failedAsync<QList<core::SearchHit>>(ok.error());
     }
-    if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+    if (auto ok = core::validateLimit(q.limit, core::limits::kMaxPageSize, QStringLiteral("limit")); !ok)
         return core::failedAsync<QList<core::SearchHit>>(ok.error());
     QString sql = QStringLiteral("SELECT m.id, m.conversation_id, m.flow_type, c.title, m.role, "
                                  "ts_headline('simple', left(m.content, 20000), q, 'StartSel=[[, StopSel=]], "

@@ -3,10 +3,11 @@
 
 #include "conversationsql.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "core/text.h"
+#include "core/validation.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
-#include "validation.h"
 
 #include <QJsonArray>
 
@@ -60,6 +61,67 @@ QList<core::Message> readMessages(QSqlQuery &query)
     return out;
 }
 
+// The two statements that open a turn. Each stores the conversation row `c` (created, or bumped
+// under its tenant and flow while no other turn holds its lease: no row, no insert) then the
+// user message stamped with its activity time. clock_timestamp(), not now(): in a commit group
+// now() is the same for every turn of the group. Creating is idempotent: a retry finds the
+// conversation there and bumps no counter. Both read agency_defer_flush (DbConnection::
+// deferFlushCte()), which changes nothing unless :defer_flush is true, so a deferred flush is a
+// parameter and not a third and fourth statement.
+
+const QString kUserMessageCte = QStringLiteral(
+    "ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, content, created_at, "
+    "turn_id) SELECT c.conversation_id, c.tenant_id, c.flow_type, 'user', :content, c.updated_at, "
+    ":turn_id::uuid FROM c RETURNING ");
+
+const QString &openNewSql()
+{
+    static const QString sql =
+        QStringLiteral("WITH ") + DbConnection::deferFlushCte() +
+        QStringLiteral(
+            ", t AS (INSERT INTO tenants (tenant_id, conversation_count) SELECT :tenant_id, 1 "
+            "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = :conversation_id::uuid) "
+            "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + 1 "
+            "RETURNING tenant_id), "
+            "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, message_count, "
+            "created_at, updated_at, turn_holder, turn_expires_at) "
+            "SELECT :conversation_id::uuid, t.tenant_id, :flow_type, :title, 1, clock_timestamp(), "
+            "clock_timestamp(), :turn_id::uuid, clock_timestamp() + :lease_ms::integer * interval '1 "
+            "millisecond' "
+            "FROM t ON CONFLICT (conversation_id) DO NOTHING "
+            "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ") +
+        kUserMessageCte + rows::kMessageColumns +
+        QStringLiteral(") SELECT c.message_count, ins.* FROM ins, c, agency_defer_flush");
+    return sql;
+}
+
+// Also reads the history: from the statement's snapshot, so the earlier messages only, the
+// newest historyLimit - 1 of them (:earlier_messages), plus the user message from `ins`. Tenant
+// and flow are proven by `c`; a tenant filter on messages here would make the planner sort the
+// whole conversation instead of reading the index backwards.
+const QString &openExistingSql()
+{
+    static const QString sql =
+        QStringLiteral("WITH ") + DbConnection::deferFlushCte() +
+        QStringLiteral(
+            ", c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
+            "message_count = message_count + 1, title = CASE WHEN title = '' THEN :title ELSE title END, "
+            "turn_holder = :turn_id::uuid, "
+            "turn_expires_at = clock_timestamp() + :lease_ms::integer * interval '1 millisecond' "
+            "WHERE conversation_id = :conversation_id::uuid AND tenant_id = :tenant_id AND flow_type = "
+            ":flow_type "
+            "AND (turn_holder IS NULL OR turn_expires_at < clock_timestamp()) "
+            "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ") +
+        kUserMessageCte + rows::kMessageColumns +
+        QStringLiteral(") SELECT c.message_count, ins.* FROM ins, c, agency_defer_flush "
+                       "UNION ALL (SELECT 0, ") +
+        rows::kPromptMessageColumns +
+        QStringLiteral(" FROM messages m WHERE m.conversation_id = :conversation_id::uuid "
+                       "AND EXISTS (SELECT 1 FROM c) "
+                       "ORDER BY m.created_at DESC, m.id DESC LIMIT :earlier_messages)");
+    return sql;
+}
+
 } // namespace
 
 Async<TurnOpening> ConversationRepository::openTurn(const QString &tenantId, const QString &flowType,
@@ -80,9 +142,9 @@ Async<TurnOpening> ConversationRepository::openTurn(const QString &tenantId, con
 Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
 {
     for (const core::Status &check :
-         {validateTenantId(r.tenantId), validateFlowType(r.flowType), validateTitle(r.title),
-          validateContent(r.userMessage),
-          validateLimit(r.historyLimit, limits::kMaxHistory, QStringLiteral("limit"))}) {
+         {core::validateTenantId(r.tenantId), core::validateFlowType(r.flowType),
+          core::validateTitle(r.title), core::validateContent(r.userMessage),
+          core::validateLimit(r.historyLimit, core::limits::kMaxHistory, QStringLiteral("limit"))}) {
         if (!check)
             return core::failedAsync<TurnOpening>(check.error());
     }
@@ -91,65 +153,19 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
             makeError(ErrorCode::InvalidArgument, QStringLiteral("conversation_id: ") + core::uuidRule()));
     }
     const QString id = uuidText(r.conversationId);
-    const QString expiry = QStringLiteral("clock_timestamp() + ?::integer * interval '1 millisecond'");
-    // The conversation row `c` (created, or bumped under its tenant and flow while no other turn
-    // holds its lease: no row, no insert) then the user message stamped with its activity time.
-    // clock_timestamp(), not now(): in a commit group now() is the same for every turn of the
-    // group. Creating is idempotent: a retry finds the conversation there and bumps no counter.
-    // A deferred flush: the statement's own commit skips it when the statement runs alone.
-    const QString with = r.deferFlush
-                             ? QStringLiteral("WITH ") + DbConnection::deferFlushCte() + QStringLiteral(", ")
-                             : QStringLiteral("WITH ");
-    const QString opening =
-        with +
-        (r.create
-             ? QStringLiteral(
-                   "t AS (INSERT INTO tenants (tenant_id, conversation_count) SELECT ?, 1 "
-                   "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = ?::uuid) "
-                   "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + "
-                   "1 "
-                   "RETURNING tenant_id), "
-                   "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, "
-                   "message_count, created_at, updated_at, turn_holder, turn_expires_at) "
-                   "SELECT ?::uuid, t.tenant_id, ?, ?, 1, clock_timestamp(), clock_timestamp(), ?::uuid, ") +
-                   expiry +
-                   QStringLiteral(
-                       " FROM t ON CONFLICT (conversation_id) DO NOTHING "
-                       "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ")
-             : QStringLiteral("c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
-                              "message_count = message_count + 1, "
-                              "title = CASE WHEN title = '' THEN ? ELSE title END, "
-                              "turn_holder = ?::uuid, turn_expires_at = ") +
-                   expiry +
-                   QStringLiteral(
-                       " WHERE conversation_id = ?::uuid AND tenant_id = ? AND flow_type = ? "
-                       "AND (turn_holder IS NULL OR turn_expires_at < clock_timestamp()) "
-                       "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), "));
-    // The history part reads the statement's snapshot, so it holds the earlier messages only:
-    // the newest historyLimit - 1 of them, plus the user message from `ins`. Tenant and flow are
-    // proven by `c`; a tenant filter on messages here would make the planner sort the whole
-    // conversation instead of reading the index backwards.
-    const QString sql =
-        opening +
-        QStringLiteral("ins AS (INSERT INTO messages AS m (conversation_id, tenant_id, flow_type, role, "
-                       "content, created_at, turn_id) SELECT c.conversation_id, c.tenant_id, c.flow_type, "
-                       "'user', ?, c.updated_at, ?::uuid FROM c RETURNING ") +
-        rows::kMessageColumns + QStringLiteral(") SELECT c.message_count, ins.* FROM ins, c") +
-        (r.deferFlush ? QStringLiteral(", agency_defer_flush") : QString()) +
-        (r.create ? QString()
-                  : QStringLiteral(" UNION ALL (SELECT 0, ") + rows::kPromptMessageColumns +
-                        QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
-                                       "AND EXISTS (SELECT 1 FROM c) "
-                                       "ORDER BY m.created_at DESC, m.id DESC LIMIT ?)"));
     const QVariant holder = turnIdBind(r.lease.turnId);
-    const QVariantList binds =
-        r.create ? QVariantList{r.tenantId,    id,    id, r.flowType, r.title, holder, leaseMs(r.lease),
-                                r.userMessage, holder}
-                 : QVariantList{r.title,    holder,        leaseMs(r.lease), id, r.tenantId,
-                                r.flowType, r.userMessage, holder,           id, r.historyLimit - 1};
+    QVariantMap binds{
+        {QStringLiteral(":tenant_id"), r.tenantId}, {QStringLiteral(":conversation_id"), id},
+        {QStringLiteral(":flow_type"), r.flowType}, {QStringLiteral(":title"), r.title},
+        {QStringLiteral(":turn_id"), holder},       {QStringLiteral(":lease_ms"), leaseMs(r.lease)},
+        {QStringLiteral(":content"), r.userMessage}};
+    if (!r.create)
+        binds.insert(QStringLiteral(":earlier_messages"), r.historyLimit - 1);
+    const QString &sql = r.create ? openNewSql() : openExistingSql();
     auto job = [=](DbConnection &conn) -> Result<TurnOpening> {
-        auto query = conn.exec(sql, r.deferFlush ? QVariantList{conn.deferFlushBind()} + binds : binds,
-                               QStringLiteral("open turn"));
+        QVariantMap all = binds;
+        all.insert(QStringLiteral(":defer_flush"), r.deferFlush ? conn.deferFlushBind() : QVariant(false));
+        auto query = conn.execNamed(sql, all, QStringLiteral("open turn"));
         if (!query)
             return query.error();
         TurnOpening opened;

@@ -231,8 +231,74 @@ bool DbConnection::isOpen() const
     return m_db.isOpen();
 }
 
+namespace {
+// QPSQL sends a null QString as SQL NULL; we mean NULL only with an invalid QVariant().
+QVariant bindable(const QVariant &value)
+{
+    if (value.typeId() == QMetaType::QString && value.toString().isNull())
+        return QStringLiteral("");
+    return value;
+}
+// The `:name` placeholders of `sql` as Qt finds them when it turns them into positional ones
+// for QPSQL: outside quotes, a colon not after a colon and before a letter, digit or '_' (so
+// `:name::jsonb` is the placeholder :name and a cast).
+QStringList placeholderNames(const QString &sql)
+{
+    const auto isNameChar = [](QChar c) { return c.isLetterOrNumber() || c == u'_'; };
+    QStringList names;
+    QChar quote;
+    for (qsizetype i = 0; i < sql.size(); ++i) {
+        const QChar c = sql.at(i);
+        if (!quote.isNull()) {
+            if (c == quote)
+                quote = QChar();
+        } else if (c == u'\'' || c == u'"') {
+            quote = c;
+        } else if (c == u':' && (i == 0 || sql.at(i - 1) != u':') && i + 1 < sql.size() &&
+                   isNameChar(sql.at(i + 1))) {
+            qsizetype end = i + 1;
+            while (end < sql.size() && isNameChar(sql.at(end)))
+                ++end;
+            names.append(sql.mid(i, end - i));
+            i = end - 1;
+        }
+    }
+    return names;
+}
+} // namespace
+
 core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantList &binds,
                                              const QString &what)
+{
+    return run(sql, what, [&binds](QSqlQuery &query) -> core::Status {
+        for (int i = 0; i < binds.size(); ++i)
+            query.bindValue(i, bindable(binds.at(i)));
+        return {};
+    });
+}
+
+core::Result<QSqlQuery *> DbConnection::execNamed(const QString &sql, const QVariantMap &binds,
+                                                  const QString &what)
+{
+    return run(sql, what, [&sql, &binds, &what](QSqlQuery &query) -> core::Status {
+        const QStringList placeholders = placeholderNames(sql);
+        for (const QString &name : placeholders) {
+            if (!binds.contains(name))
+                return core::makeError(core::ErrorCode::Internal,
+                                       QStringLiteral("%1: no value for %2").arg(what, name));
+        }
+        for (auto it = binds.cbegin(); it != binds.cend(); ++it) {
+            if (!placeholders.contains(it.key()))
+                return core::makeError(core::ErrorCode::Internal,
+                                       QStringLiteral("%1: no placeholder %2").arg(what, it.key()));
+            query.bindValue(it.key(), bindable(it.value()));
+        }
+        return {};
+    });
+}
+
+core::Result<QSqlQuery *> DbConnection::run(const QString &sql, const QString &what,
+                                            const std::function<core::Status(QSqlQuery &)> &bind)
 {
     auto &slot = m_statements[sql];
     if (!slot) {
@@ -246,14 +312,8 @@ core::Result<QSqlQuery *> DbConnection::exec(const QString &sql, const QVariantL
         slot = std::move(query);
     }
     QSqlQuery *query = slot.get();
-    for (int i = 0; i < binds.size(); ++i) {
-        const QVariant &value = binds.at(i);
-        // QPSQL sends a null QString as SQL NULL; we mean NULL only with an invalid QVariant().
-        if (value.typeId() == QMetaType::QString && value.toString().isNull())
-            query->bindValue(i, QStringLiteral(""));
-        else
-            query->bindValue(i, value);
-    }
+    if (auto bound = bind(*query); !bound)
+        return bound.error();
     bool executed = false;
     {
         const Busy busy(m_guard);
@@ -325,8 +385,9 @@ QString DbConnection::deferFlushCte()
 {
     // set_config(..., true) lasts until the end of the transaction, and the commit reads
     // synchronous_commit when it runs: an autocommit statement's own commit is the one affected.
-    return QStringLiteral("agency_defer_flush AS (SELECT set_config('synchronous_commit', CASE WHEN "
-                          "?::boolean THEN 'off' ELSE current_setting('synchronous_commit') END, true))");
+    return QStringLiteral(
+        "agency_defer_flush AS (SELECT set_config('synchronous_commit', CASE WHEN "
+        ":defer_flush::boolean THEN 'off' ELSE current_setting('synchronous_commit') END, true))");
 }
 
 core::Status DbConnection::commit()

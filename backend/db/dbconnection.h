@@ -9,7 +9,9 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QVariantList>
+#include <QVariantMap>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -69,6 +71,11 @@ public:
     /// A null QString binds as '' (not NULL); bind an invalid QVariant() for SQL NULL.
     /// `what` names the operation for error messages.
     core::Result<QSqlQuery *> exec(const QString &sql, const QVariantList &binds, const QString &what);
+    /// exec() for a statement with named placeholders (`:name`, e.g. `:tenant_id::uuid`): each
+    /// value binds by its name, so a statement with many or repeated parameters cannot bind one
+    /// in another's place. The keys are the placeholders, colon included; a placeholder without a
+    /// value or a value without a placeholder is an Internal error, not a silent NULL.
+    core::Result<QSqlQuery *> execNamed(const QString &sql, const QVariantMap &binds, const QString &what);
     /// Runs SQL text without preparing (DDL, several statements, SET). No parameters. Fails if any
     /// statement fails (the server then skips the rest of the script).
     core::Status execScript(const QString &sql, const QString &what);
@@ -81,7 +88,7 @@ public:
     /// DbExecutor::runGroupedDeferringFlush(): outside a transaction (autocommit) it makes the
     /// statement's own commit skip the disk flush; inside one it changes nothing, since the
     /// group's BEGIN decided for all its jobs. The statement must read from it (it runs only
-    /// when referenced) and bind deferFlushBind() to its one parameter.
+    /// when referenced) and bind deferFlushBind() to its one parameter, `:defer_flush` (execNamed()).
     static QString deferFlushCte();
     QVariant deferFlushBind() const { return !m_inTransaction; }
     core::Status commit();
@@ -124,6 +131,9 @@ public:
     const ConnectionParams &params() const { return m_params; }
 
 private:
+    /// Prepares `sql` (or takes it from the cache), lets `bind` bind its values, runs it.
+    core::Result<QSqlQuery *> run(const QString &sql, const QString &what,
+                                  const std::function<core::Status(QSqlQuery &)> &bind);
     core::Status savepoint();
     /// Releases the innermost savepoint, first rolling back to it unless `keep`.
     core::Status releaseSavepoint(bool keep);

@@ -134,9 +134,6 @@ void EmbeddedPostgres::removeScratchDirectories()
 
 QString EmbeddedPostgres::defaultDataDir()
 {
-    const QByteArray configured = qgetenv("AGENCY_DATA_DIR");
-    if (!configured.isEmpty())
-        return QString::fromLocal8Bit(configured);
     if (::geteuid() == 0)
         return QStringLiteral("/var/lib/aiagency");
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +

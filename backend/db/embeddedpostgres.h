@@ -57,8 +57,9 @@ public:
     /// install when none is found.
     static core::Result<QString>
     findBinDir(const QString &configured, const QString &searchRoot = QStringLiteral("/usr/lib/postgresql"));
-    /// Default data directory: $AGENCY_DATA_DIR, else /var/lib/aiagency for root (the postgres
-    /// user cannot enter /root), else the XDG data directory.
+    /// The data directory when the configuration names none (AGENCY_DATA_DIR, read by config):
+    /// /var/lib/aiagency for root (the postgres user cannot enter /root), else the XDG data
+    /// directory.
     static QString defaultDataDir();
 
     QString clusterDir() const;

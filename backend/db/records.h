@@ -15,18 +15,6 @@
 
 namespace agency::db {
 
-/// Limits enforced by the repositories (documented in the README). Over a limit is a
-/// validation error (InvalidArgument / PayloadTooLarge), never a SQL error.
-namespace limits {
-constexpr qsizetype kMaxContentChars = 1'000'000; ///< one message's text
-constexpr qsizetype kMaxMetadataBytes = 65'536;   ///< one JSON metadata object, serialised
-constexpr qsizetype kMaxTitleChars = 200;
-constexpr qsizetype kMaxToolCallsPerMessage = 128;
-constexpr int kMaxPageSize = 200;
-constexpr int kMaxHistory = 10'000;
-constexpr int kMaxMessagesPerSave = 1'000;
-} // namespace limits
-
 /// A message to store. The repository fills in ids and timestamps.
 struct NewMessage
 {

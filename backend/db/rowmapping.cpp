@@ -1,6 +1,6 @@
 #include "rowmapping.h"
 
-#include "validation.h"
+#include "cursor.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

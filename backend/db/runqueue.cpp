@@ -1,9 +1,9 @@
 #include "runqueue.h"
 
 #include "core/json.h"
+#include "core/validation.h"
 #include "dbexecutor.h"
 #include "runrows.h"
-#include "validation.h"
 
 #include <QHash>
 
@@ -139,7 +139,7 @@ Async<QList<core::Run>> RunQueue::claim(const QString &workerId, int maxRuns)
 {
     if (auto ok = validateWorkerId(workerId); !ok)
         return core::failedAsync<QList<core::Run>>(ok.error());
-    if (auto ok = validateLimit(maxRuns, kMaxClaim, QStringLiteral("max_runs")); !ok)
+    if (auto ok = core::validateLimit(maxRuns, kMaxClaim, QStringLiteral("max_runs")); !ok)
         return core::failedAsync<QList<core::Run>>(ok.error());
     return m_executor.run<QList<core::Run>>([=](DbConnection &conn) -> Result<QList<core::Run>> {
         // One statement: lock the oldest queued rows nobody else has locked, and take them. A row a

@@ -1,10 +1,12 @@
 #include "runrepository.h"
 
+#include "core/limits.h"
 #include "core/text.h"
+#include "core/validation.h"
+#include "cursor.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
 #include "runrows.h"
-#include "validation.h"
 
 #include <QRegularExpression>
 
@@ -34,7 +36,7 @@ QString runCursor(const QSqlQuery &q)
 
 core::Status validateScope(const QString &tenantId, const QUuid &runId)
 {
-    if (auto ok = validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return ok;
     if (runId.isNull())
         return invalid(QStringLiteral("run_id"), core::uuidRule());
@@ -43,24 +45,16 @@ core::Status validateScope(const QString &tenantId, const QUuid &runId)
 
 } // namespace
 
-core::Result<QUuid> parseRunId(const QString &text)
-{
-    const QUuid id = QUuid::fromString(text.trimmed());
-    if (id.isNull())
-        return invalid(QStringLiteral("run_id"), core::uuidRule());
-    return id;
-}
-
 Async<core::Run> RunRepository::create(const NewRun &run)
 {
-    if (auto ok = validateTenantId(run.tenantId); !ok)
+    if (auto ok = core::validateTenantId(run.tenantId); !ok)
         return core::failedAsync<core::Run>(ok.error());
-    if (auto ok = validateFlowType(run.flowType); !ok)
+    if (auto ok = core::validateFlowType(run.flowType); !ok)
         return core::failedAsync<core::Run>(ok.error());
     if (run.input.trimmed().isEmpty())
         return core::failedAsync<core::Run>(
             invalid(QStringLiteral("input"), QStringLiteral("must not be empty")));
-    if (auto ok = validateContent(run.input); !ok) {
+    if (auto ok = core::validateContent(run.input); !ok) {
         // Same limits as a chat message, reported under this API's field name.
         core::Error e = ok.error();
         e.message.replace(QStringLiteral("content:"), QStringLiteral("input:"));
@@ -154,9 +148,9 @@ Async<core::Run> RunRepository::cancel(const QString &tenantId, const QUuid &run
 
 Async<core::Page<core::Run>> RunRepository::list(const RunQuery &q)
 {
-    if (auto ok = validateTenantId(q.tenantId); !ok)
+    if (auto ok = core::validateTenantId(q.tenantId); !ok)
         return core::failedAsync<core::Page<core::Run>>(ok.error());
-    if (auto ok = validateLimit(q.limit, limits::kMaxPageSize, QStringLiteral("limit")); !ok)
+    if (auto ok = core::validateLimit(q.limit, core::limits::kMaxPageSize, QStringLiteral("limit")); !ok)
         return core::failedAsync<core::Page<core::Run>>(ok.error());
     QString sql =
         QStringLiteral("SELECT ") + kRunColumns + QStringLiteral(" FROM runs r WHERE r.tenant_id = ?");

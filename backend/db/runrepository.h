@@ -17,10 +17,6 @@ namespace agency::db {
 
 class DbExecutor;
 
-/// Parses a run id given as text (canonical UUID, with or without braces); InvalidArgument naming
-/// the field "run_id" otherwise.
-core::Result<QUuid> parseRunId(const QString &text);
-
 /// What a caller asks to run.
 struct NewRun
 {

@@ -1,9 +1,9 @@
 #include "tenantrepository.h"
 
 #include "core/json.h"
+#include "core/validation.h"
 #include "dbexecutor.h"
 #include "rowmapping.h"
-#include "validation.h"
 
 namespace agency::db {
 
@@ -61,7 +61,7 @@ Result<core::Tenant> firstTenant(Result<QSqlQuery *> query, const QString &tenan
 
 Async<core::Tenant> TenantRepository::ensureTenant(const QString &tenantId, const QString &name)
 {
-    if (auto ok = validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::Tenant>(ok.error());
     if (auto ok = validateName(name); !ok)
         return core::failedAsync<core::Tenant>(ok.error());
@@ -80,8 +80,8 @@ Async<core::Tenant> TenantRepository::ensureTenant(const QString &tenantId, cons
 Async<core::Tenant> TenantRepository::createTenant(const QString &tenantId, const QString &name,
                                                    const QJsonObject &settings)
 {
-    for (const core::Status &check : {validateTenantId(tenantId), validateName(name),
-                                      validateMetadata(settings, QStringLiteral("settings"))}) {
+    for (const core::Status &check : {core::validateTenantId(tenantId), validateName(name),
+                                      core::validateMetadata(settings, QStringLiteral("settings"))}) {
         if (!check)
             return core::failedAsync<core::Tenant>(check.error());
     }
@@ -101,7 +101,7 @@ Async<core::Tenant> TenantRepository::createTenant(const QString &tenantId, cons
 
 Async<core::Tenant> TenantRepository::getTenant(const QString &tenantId)
 {
-    if (auto ok = validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::Tenant>(ok.error());
     return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
         return firstTenant(conn.exec(QStringLiteral("SELECT ") + kColumns +
@@ -123,10 +123,10 @@ Async<QJsonObject> TenantRepository::settingsOf(const QString &tenantId)
 
 Async<core::Page<core::Tenant>> TenantRepository::listTenants(int limit, const QString &afterTenantId)
 {
-    if (auto ok = validateLimit(limit, 1000, QStringLiteral("limit")); !ok)
+    if (auto ok = core::validateLimit(limit, 1000, QStringLiteral("limit")); !ok)
         return core::failedAsync<core::Page<core::Tenant>>(ok.error());
     if (!afterTenantId.isEmpty()) {
-        if (auto ok = validateTenantId(afterTenantId); !ok)
+        if (auto ok = core::validateTenantId(afterTenantId); !ok)
             return core::failedAsync<core::Page<core::Tenant>>(ok.error());
     }
     return m_executor.run<core::Page<core::Tenant>>(
@@ -153,14 +153,14 @@ Async<core::Tenant> TenantRepository::updateTenant(const QString &tenantId,
                                                    const std::optional<QString> &name,
                                                    const std::optional<QJsonObject> &settings)
 {
-    if (auto ok = validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::Tenant>(ok.error());
     if (name) {
         if (auto ok = validateName(*name); !ok)
             return core::failedAsync<core::Tenant>(ok.error());
     }
     if (settings) {
-        if (auto ok = validateMetadata(*settings, QStringLiteral("settings")); !ok)
+        if (auto ok = core::validateMetadata(*settings, QStringLiteral("settings")); !ok)
             return core::failedAsync<core::Tenant>(ok.error());
     }
     const QVariant nameValue = name ? QVariant(*name) : QVariant();

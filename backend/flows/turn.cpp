@@ -3,9 +3,9 @@
 #include "core/async/dbretry.h"
 #include "core/text.h"
 #include "core/tokenestimate.h"
+#include "core/validation.h"
 #include "db/conversationrepository.h"
 #include "db/records.h"
-#include "db/validation.h"
 #include "historywindow.h"
 #include "llm/provider.h"
 #include "tools/toolregistry.h"
@@ -150,7 +150,7 @@ void Turn::begin()
     }
     // Checked here as the repository would, so a message that cannot be stored never leaves an
     // empty conversation behind.
-    if (auto ok = db::validateContent(m_request.message); !ok) {
+    if (auto ok = core::validateContent(m_request.message); !ok) {
         core::Error error = ok.error();
         error.message.replace(QStringLiteral("content:"), QStringLiteral("message:"));
         error.details.insert(QStringLiteral("field"), QStringLiteral("message"));

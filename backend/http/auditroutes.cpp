@@ -18,7 +18,7 @@ void registerAuditRoutes(Router &router, RouteContext &ctx)
          QStringLiteral("/audit"),
          Access::GlobalAdmin,
          [&ctx](const CallPtr &call) {
-             auto limit = queryLimit(*call, 50, kMaxPageSize);
+             auto limit = queryLimit(*call, 50, core::limits::kMaxPageSize);
              if (!proceed(call, limit))
                  return;
              core::AuditQuery query{call->query(QStringLiteral("tenant_id")), limit.value(),

@@ -37,7 +37,7 @@ void list(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
-    auto limit = queryLimit(*call, 50, kMaxPageSize);
+    auto limit = queryLimit(*call, 50, core::limits::kMaxPageSize);
     if (!proceed(call, limit))
         return;
     const QString q = call->query(QStringLiteral("q"));
@@ -89,7 +89,7 @@ void messages(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
-    auto limit = queryLimit(*call, 100, kMaxPageSize);
+    auto limit = queryLimit(*call, 100, core::limits::kMaxPageSize);
     if (!proceed(call, limit))
         return;
     const QString tenantId = tenant.value();

@@ -1,13 +1,11 @@
 #pragma once
 
+#include "core/limits.h"
 #include "httpserver/apicall.h"
 
 #include <optional>
 
 namespace agency::http {
-
-/// The largest page the repositories return (db limits); the service checks it too.
-constexpr int kMaxPageSize = 200;
 
 // Reading typed values out of requests. Every failure is a 422 (InvalidArgument) naming the
 // field, except a body that is not JSON at all (400, from ApiCall::jsonBody()).

@@ -52,7 +52,7 @@ void list(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
-    auto limit = queryLimit(*call, 50, kMaxPageSize);
+    auto limit = queryLimit(*call, 50, core::limits::kMaxPageSize);
     if (!proceed(call, limit))
         return;
     const QString tenantId = tenant.value();

@@ -1,6 +1,7 @@
 #include "backend.h"
 
 #include "db/apikeyrepository.h"
+#include "db/auditrepository.h"
 #include "db/conversationrepository.h"
 #include "db/plannerstatistics.h"
 #include "db/runqueue.h"

@@ -1,12 +1,14 @@
 #include "agencyservice.h"
 
 #include "apikeysecret.h"
+#include "core/limits.h"
+#include "core/validation.h"
 #include "db/apikeyrepository.h"
+#include "db/auditrepository.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
-#include "db/validation.h"
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
@@ -180,7 +182,7 @@ Async<QList<core::SearchHit>> AgencyService::searchConversations(const core::Sea
 Async<core::Conversation> AgencyService::getConversation(const QString &tenantId,
                                                          const QString &conversationId)
 {
-    auto id = db::parseConversationId(conversationId);
+    auto id = core::parseConversationId(conversationId);
     if (!id)
         return core::failedAsync<core::Conversation>(id.error());
     return m_deps.conversations->getConversation(tenantId, id.value());
@@ -190,7 +192,7 @@ Async<core::Page<core::Message>> AgencyService::listMessages(const QString &tena
                                                              const QString &conversationId, int limit,
                                                              const QString &cursor)
 {
-    auto id = db::parseConversationId(conversationId);
+    auto id = core::parseConversationId(conversationId);
     if (!id)
         return core::failedAsync<core::Page<core::Message>>(id.error());
     core::MessageQuery query;
@@ -203,7 +205,7 @@ Async<core::Page<core::Message>> AgencyService::listMessages(const QString &tena
 
 Async<bool> AgencyService::deleteConversation(const QString &tenantId, const QString &conversationId)
 {
-    auto id = db::parseConversationId(conversationId);
+    auto id = core::parseConversationId(conversationId);
     if (!id)
         return core::failedAsync<bool>(id.error());
     return m_deps.conversations->deleteConversation(tenantId, id.value());
@@ -213,7 +215,7 @@ Async<core::Conversation> AgencyService::renameConversation(const QString &tenan
                                                             const QString &conversationId,
                                                             const QString &title)
 {
-    auto id = db::parseConversationId(conversationId);
+    auto id = core::parseConversationId(conversationId);
     if (!id)
         return core::failedAsync<core::Conversation>(id.error());
     const QString trimmed = title.trimmed();
@@ -222,7 +224,7 @@ Async<core::Conversation> AgencyService::renameConversation(const QString &tenan
             makeError(ErrorCode::InvalidArgument, QStringLiteral("title: must not be empty"),
                       {{QStringLiteral("field"), QStringLiteral("title")}}));
     }
-    if (auto ok = db::validateTitle(trimmed); !ok)
+    if (auto ok = core::validateTitle(trimmed); !ok)
         return core::failedAsync<core::Conversation>(ok.error());
     return m_deps.conversations->setTitle(tenantId, id.value(), trimmed);
 }
@@ -230,7 +232,7 @@ Async<core::Conversation> AgencyService::renameConversation(const QString &tenan
 Async<core::Conversation> AgencyService::forkConversation(const QString &tenantId,
                                                           const QString &conversationId, qint64 messageId)
 {
-    auto id = db::parseConversationId(conversationId);
+    auto id = core::parseConversationId(conversationId);
     if (!id)
         return core::failedAsync<core::Conversation>(id.error());
     return m_deps.conversations->forkConversation(tenantId, id.value(), messageId);
@@ -239,7 +241,7 @@ Async<core::Conversation> AgencyService::forkConversation(const QString &tenantI
 Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, const QString &conversationId,
                                                     ExportFormat format)
 {
-    auto id = db::parseConversationId(conversationId);
+    auto id = core::parseConversationId(conversationId);
     if (!id)
         return core::failedAsync<QByteArray>(id.error());
     auto *repo = m_deps.conversations;
@@ -250,7 +252,7 @@ Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, con
             core::MessageQuery query;
             query.tenantId = tenantId;
             query.conversationId = conversation->conversationId;
-            query.limit = db::limits::kMaxPageSize;
+            query.limit = core::limits::kMaxPageSize;
             auto promise = std::make_shared<QPromise<Result<QList<core::Message>>>>();
             promise->start();
             auto all = promise->future();
@@ -267,7 +269,7 @@ Async<QByteArray> AgencyService::exportConversation(const QString &tenantId, con
 
 Async<core::TurnResult> AgencyService::chat(const core::TurnRequest &request, core::TurnEventHandler onEvent)
 {
-    if (auto ok = db::validateTenantId(request.tenantId); !ok)
+    if (auto ok = core::validateTenantId(request.tenantId); !ok)
         return core::failedAsync<core::TurnResult>(ok.error());
     return m_deps.engine->run(request, std::move(onEvent));
 }
@@ -288,7 +290,7 @@ Async<core::TurnResult> AgencyService::chatWithHistory(const core::TurnRequest &
                                    "existing one with its id and the new message alone"));
     if (request.message.trimmed().isEmpty())
         return fail(QStringLiteral("message"), QStringLiteral("message: must not be empty"));
-    if (auto ok = db::validateTenantId(request.tenantId); !ok)
+    if (auto ok = core::validateTenantId(request.tenantId); !ok)
         return core::failedAsync<core::TurnResult>(ok.error());
     // Refused before anything is stored: an unknown flow would leave a conversation no turn can use.
     if (!m_deps.flows->find(request.flowType)) {
@@ -363,9 +365,9 @@ Async<core::Run> AgencyService::createRun(const QString &tenantId, const QString
 {
     if (!m_deps.runs)
         return core::failedAsync<core::Run>(runsUnavailable());
-    if (auto ok = db::validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::Run>(ok.error());
-    if (auto ok = db::validateFlowType(flowType); !ok)
+    if (auto ok = core::validateFlowType(flowType); !ok)
         return core::failedAsync<core::Run>(ok.error());
     // Reject now what a worker could only fail later: an unknown flow or an unusable provider.
     const auto flow = m_deps.flows->find(flowType);
@@ -401,7 +403,7 @@ Async<core::Run> AgencyService::getRun(const QString &tenantId, const QString &r
 {
     if (!m_deps.runs)
         return core::failedAsync<core::Run>(runsUnavailable());
-    auto id = db::parseRunId(runId);
+    auto id = core::parseRunId(runId);
     if (!id)
         return core::failedAsync<core::Run>(id.error());
     return m_deps.runs->get(tenantId, id.value());
@@ -411,7 +413,7 @@ Async<core::Run> AgencyService::cancelRun(const QString &tenantId, const QString
 {
     if (!m_deps.runs)
         return core::failedAsync<core::Run>(runsUnavailable());
-    auto id = db::parseRunId(runId);
+    auto id = core::parseRunId(runId);
     if (!id)
         return core::failedAsync<core::Run>(id.error());
     auto cancelled = m_deps.runs->cancel(tenantId, id.value());
@@ -445,14 +447,14 @@ Async<core::Page<core::Run>> AgencyService::listRuns(const QString &tenantId, co
 Async<QList<core::UsageSummaryRow>> AgencyService::usageSummary(const QString &tenantId,
                                                                 const QDateTime &from, const QDateTime &to)
 {
-    if (auto ok = db::validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<QList<core::UsageSummaryRow>>(ok.error());
     return m_deps.usage->summary(tenantId, from, to);
 }
 
 Async<core::LimitStatus> AgencyService::rateLimitStatus(const QString &tenantId, const QString &provider)
 {
-    if (auto ok = db::validateTenantId(tenantId); !ok)
+    if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::LimitStatus>(ok.error());
     return m_deps.limiter->status(tenantId, provider);
 }
@@ -555,7 +557,7 @@ Async<core::Page<core::AuditEntry>> AgencyService::listAudit(const core::AuditQu
     if (!m_deps.audit)
         return core::failedAsync<core::Page<core::AuditEntry>>(keysUnavailable());
     if (!query.tenantId.isEmpty()) {
-        if (auto ok = db::validateTenantId(query.tenantId); !ok)
+        if (auto ok = core::validateTenantId(query.tenantId); !ok)
             return core::failedAsync<core::Page<core::AuditEntry>>(ok.error());
     }
     return m_deps.audit->list(query);

@@ -5,6 +5,7 @@
 // keeps its conversation for the next message.
 
 #include "clirunner.h"
+#include "core/limits.h"
 #include "db/conversationrepository.h"
 #include "db/records.h"
 #include "fakeopenai.h"
@@ -131,7 +132,7 @@ void TestChatInput::fileOverTheLimitIsOneClearError()
     const QString path = m_work + QStringLiteral("/big.txt");
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(QByteArray(db::limits::kMaxContentChars + 1, 'a'));
+    file.write(QByteArray(core::limits::kMaxContentChars + 1, 'a'));
     file.close();
     const CliRun r = cli().run(chatArgs(QStringLiteral("toolong")) << QStringLiteral("--file") << path);
     QVERIFY2(r.exitCode == 2 && !r.crashed, qPrintable(r.all().left(2000)));
@@ -180,7 +181,7 @@ void TestChatInput::replLineOverTheLimitIsRefusedAndTheSessionGoesOn()
 {
     QProcess process;
     QVERIFY(cli().start(process, chatArgs(QStringLiteral("replbig")) << QStringLiteral("--interactive")));
-    QByteArray tooLong(db::limits::kMaxContentChars + 10, 'a');
+    QByteArray tooLong(core::limits::kMaxContentChars + 10, 'a');
     tooLong.append('\n');
     process.write(tooLong);
     QString err;

@@ -2,9 +2,10 @@
 // keyset pagination under concurrent inserts, search, cascade delete, validation.
 #include "testdatabase.h"
 
+#include "core/limits.h"
+#include "core/validation.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
-#include "db/validation.h"
 
 #include <QSet>
 #include <QtTest>
@@ -171,16 +172,16 @@ private Q_SLOTS:
                  core::ErrorCode::InvalidArgument);
         QCOMPARE(await(m_repo->getConversation(QStringLiteral("acme"), QUuid())).error().code,
                  core::ErrorCode::InvalidArgument);
-        QCOMPARE(parseConversationId(QStringLiteral("not-a-uuid")).error().code,
+        QCOMPARE(core::parseConversationId(QStringLiteral("not-a-uuid")).error().code,
                  core::ErrorCode::InvalidArgument);
-        QCOMPARE(parseRole(QStringLiteral("wizard")).error().code, core::ErrorCode::InvalidArgument);
-        QCOMPARE(parseRole(QStringLiteral("tool")).value(), core::Role::Tool);
-        const QString huge(limits::kMaxContentChars + 1, u'x');
+        QCOMPARE(core::parseRole(QStringLiteral("wizard")).error().code, core::ErrorCode::InvalidArgument);
+        QCOMPARE(core::parseRole(QStringLiteral("tool")).value(), core::Role::Tool);
+        const QString huge(core::limits::kMaxContentChars + 1, u'x');
         auto tooBig =
             await(m_repo->saveMessage(QStringLiteral("acme"), c.conversationId, msg(core::Role::User, huge)));
         QCOMPARE(tooBig.error().code, core::ErrorCode::PayloadTooLarge);
         QCOMPARE(tooBig.error().details.value(QStringLiteral("field")).toString(), QStringLiteral("content"));
-        const QString atLimit(limits::kMaxContentChars, u'y');
+        const QString atLimit(core::limits::kMaxContentChars, u'y');
         AGENCY_VERIFY_OK(await(
             m_repo->saveMessage(QStringLiteral("acme"), c.conversationId, msg(core::Role::User, atLimit))));
         QCOMPARE(await(m_repo->history(QStringLiteral("acme"), c.conversationId, 0)).error().code,

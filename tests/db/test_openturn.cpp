@@ -3,6 +3,7 @@
 // title and returns the history window; and many turns at once through commit groups.
 #include "testdatabase.h"
 
+#include "core/limits.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 
@@ -141,7 +142,7 @@ private Q_SLOTS:
                      .error()
                      .code,
                  core::ErrorCode::InvalidArgument);
-        const QString huge(limits::kMaxContentChars + 1, u'x');
+        const QString huge(core::limits::kMaxContentChars + 1, u'x');
         QCOMPARE(await(m_repo->openTurn(QStringLiteral("acme"), QStringLiteral("weather"), none, ok, huge, 5))
                      .error()
                      .code,

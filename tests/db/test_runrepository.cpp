@@ -3,6 +3,8 @@
 // claiming under concurrency from two executors (FOR UPDATE SKIP LOCKED), leases (heartbeat,
 // check, complete/fail only by the holder, release) and stale-run recovery.
 
+#include "core/limits.h"
+#include "core/validation.h"
 #include "db/dbexecutor.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
@@ -145,10 +147,10 @@ void TestRunRepository::createAndGet()
     QVERIFY(!missing);
     QCOMPARE(missing.error().code, ErrorCode::NotFound);
 
-    QCOMPARE(db::parseRunId(QStringLiteral(" {") + run->runId.toString(QUuid::WithoutBraces) + u'}')
+    QCOMPARE(core::parseRunId(QStringLiteral(" {") + run->runId.toString(QUuid::WithoutBraces) + u'}')
                  .valueOr(QUuid()),
              run->runId);
-    auto badId = db::parseRunId(QStringLiteral("42"));
+    auto badId = core::parseRunId(QStringLiteral("42"));
     QVERIFY(!badId);
     QCOMPARE(badId.error().details.value(QStringLiteral("field")).toString(), QStringLiteral("run_id"));
 }
@@ -176,7 +178,7 @@ void TestRunRepository::createValidation()
          QStringLiteral("input")},
         {"blank input", newRun(QStringLiteral("acme"), QStringLiteral(" \n\t ")), ErrorCode::InvalidArgument,
          QStringLiteral("input")},
-        {"huge input", newRun(QStringLiteral("acme"), QString(db::limits::kMaxContentChars + 1, u'x')),
+        {"huge input", newRun(QStringLiteral("acme"), QString(core::limits::kMaxContentChars + 1, u'x')),
          ErrorCode::PayloadTooLarge, QStringLiteral("input")},
         {"NUL in input", newRun(QStringLiteral("acme"), QStringLiteral("a") + QChar(0) + QStringLiteral("b")),
          ErrorCode::InvalidArgument, QStringLiteral("input")},
@@ -193,7 +195,7 @@ void TestRunRepository::createValidation()
     // Nothing reached the table, and the largest allowed input is accepted.
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM runs")).valueOr(-1), 0);
     AGENCY_VERIFY_OK(
-        await(m_runs->create(newRun(QStringLiteral("acme"), QString(db::limits::kMaxContentChars, u'y')))));
+        await(m_runs->create(newRun(QStringLiteral("acme"), QString(core::limits::kMaxContentChars, u'y')))));
 }
 
 void TestRunRepository::tenantIsolation()

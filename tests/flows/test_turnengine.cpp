@@ -4,6 +4,7 @@
 // what the provider was sent and what the front end saw.
 
 #include "core/json.h"
+#include "core/limits.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 #include "enginefixture.h"
@@ -486,7 +487,7 @@ void TestTurnEngine::badRequestsStoreNothing()
     QVERIFY(!missing);
     QCOMPARE(missing.error().code, ErrorCode::NotFound);
     // Too long to store: refused before a conversation is created for it.
-    auto tooLong = m_fx->runTurn(request(QString(db::limits::kMaxContentChars + 1, u'x')));
+    auto tooLong = m_fx->runTurn(request(QString(core::limits::kMaxContentChars + 1, u'x')));
     QVERIFY(!tooLong);
     QCOMPARE(tooLong.error().code, ErrorCode::PayloadTooLarge);
     QCOMPARE(tooLong.error().details.value(QStringLiteral("field")).toString(), QStringLiteral("message"));

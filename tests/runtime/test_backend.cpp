@@ -41,6 +41,7 @@ private Q_SLOTS:
 
     void injectedNetworkCarriesProviderAndToolRequests();
     void databaseFromTheUrlIsOpenedAndMigrated();
+    void dataDirComesFromTheConfiguration();
     void providersAreKeptPerNameAndModel();
     void serviceQueuesRuns();
 
@@ -131,6 +132,17 @@ void TestBackend::databaseFromTheUrlIsOpenedAndMigrated()
                      test::count(backend->database()->executor(), QStringLiteral("SELECT count(*) FROM "
                                                                                  "schema_migrations")));
     QVERIFY(migrations > 0);
+}
+
+// The embedded cluster's directory is a setting like any other: the runtime configuration
+// carries it to EmbeddedPostgres, which reads no environment itself.
+void TestBackend::dataDirComesFromTheConfiguration()
+{
+    AGENCY_ASSIGN_OK(config, runtime::RuntimeConfig::fromValues(
+                                 {{QStringLiteral("AGENCY_DATA_DIR"), QStringLiteral("/srv/agency-data")}}));
+    QCOMPARE(config.database.dataDir, QStringLiteral("/srv/agency-data"));
+    AGENCY_ASSIGN_OK(unset, runtime::RuntimeConfig::fromValues({}));
+    QVERIFY(unset.database.dataDir.isEmpty());
 }
 
 void TestBackend::providersAreKeptPerNameAndModel()

@@ -3,6 +3,7 @@
 // nothing), its system messages follow the flow's own prompt on every call, and the conversation
 // then continues like any other.
 
+#include "core/limits.h"
 #include "db/conversationrepository.h"
 #include "db/dbexecutor.h"
 #include "enginefixture.h"
@@ -148,7 +149,7 @@ private Q_SLOTS:
             history.append(tool);
         }
         if (problem == 2) // the last message is over the limit: the earlier ones must not stay
-            history.append(chatMessage(Role::User, QString(db::limits::kMaxContentChars + 1, u'x')));
+            history.append(chatMessage(Role::User, QString(core::limits::kMaxContentChars + 1, u'x')));
         if (problem == 3)
             r.conversationId = QUuid::createUuid();
         auto result = test::await(m_fx->service().chatWithHistory(r, history));

@@ -78,11 +78,12 @@ Result<DeferredMode> insertDeferringFlush(DbConnection &conn, const QString &lab
 {
     DeferredMode seen;
     seen.inTransaction = conn.inTransaction();
-    auto insert =
-        conn.exec(QStringLiteral("WITH ") + DbConnection::deferFlushCte() +
-                      QStringLiteral(" INSERT INTO entries (label) SELECT ? FROM agency_defer_flush "
-                                     "RETURNING txid_current(), current_setting('synchronous_commit')"),
-                  {conn.deferFlushBind(), label}, QStringLiteral("insert entry"));
+    auto insert = conn.execNamed(
+        QStringLiteral("WITH ") + DbConnection::deferFlushCte() +
+            QStringLiteral(" INSERT INTO entries (label) SELECT :label FROM agency_defer_flush "
+                           "RETURNING txid_current(), current_setting('synchronous_commit')"),
+        {{QStringLiteral(":defer_flush"), conn.deferFlushBind()}, {QStringLiteral(":label"), label}},
+        QStringLiteral("insert entry"));
     if (!insert)
         return insert.error();
     if (!insert.value()->next())

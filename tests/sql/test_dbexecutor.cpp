@@ -69,6 +69,7 @@ private Q_SLOTS:
 
     void execScriptReportsLaterStatementFailure();
     void preparedStatementsAreReused();
+    void namedBindsBindByName();
     void transactionCommitsOrRollsBack();
     void failuresInTransactionsLeakNoStatements();
     void reopenedConnectionPreparesAfresh();
@@ -150,6 +151,42 @@ void TestDbExecutor::preparedStatementsAreReused()
     auto unpreparable = conn.exec(QStringLiteral("SELEC nonsense"), {}, QStringLiteral("typo"));
     QVERIFY(!unpreparable.ok());
     QCOMPARE(unpreparable.error().code, ErrorCode::DatabaseError);
+}
+
+void TestDbExecutor::namedBindsBindByName()
+{
+    DbConnection conn(m_params, QStringLiteral("named-test"));
+    AGENCY_VERIFY_OK(conn.ensureOpen());
+    // A repeated name, a cast written straight after a placeholder, a quoted colon, and the
+    // values given in another order than the placeholders appear.
+    const QString sql = QStringLiteral("SELECT :text || ':not_a_name', :meta::jsonb ->> 'k', :n::int + "
+                                       ":n::int, :missing_is_null::text IS NULL");
+    for (int run = 0; run < 2; ++run) { // the second run takes the cached prepared statement
+        auto q = conn.execNamed(sql,
+                                {{QStringLiteral(":n"), 20 + run},
+                                 {QStringLiteral(":missing_is_null"), QVariant()},
+                                 {QStringLiteral(":meta"), QStringLiteral("{\"k\": \"v\"}")},
+                                 {QStringLiteral(":text"), QStringLiteral("t")}},
+                                QStringLiteral("named"));
+        AGENCY_VERIFY_OK(q);
+        QVERIFY(q.value()->next());
+        QCOMPARE(q.value()->value(0).toString(), QStringLiteral("t:not_a_name"));
+        QCOMPARE(q.value()->value(1).toString(), QStringLiteral("v"));
+        QCOMPARE(q.value()->value(2).toInt(), 2 * (20 + run));
+        QVERIFY(q.value()->value(3).toBool());
+    }
+    // A placeholder left without a value, or a value for no placeholder, is refused before the
+    // statement runs, never bound as NULL or dropped.
+    auto unbound = conn.execNamed(QStringLiteral("SELECT :a::int, :b::int"), {{QStringLiteral(":a"), 1}},
+                                  QStringLiteral("unbound"));
+    QVERIFY(!unbound.ok());
+    QCOMPARE(unbound.error().code, ErrorCode::Internal);
+    QVERIFY2(unbound.error().message.contains(QStringLiteral(":b")), qPrintable(unbound.error().message));
+    auto extra =
+        conn.execNamed(QStringLiteral("SELECT :a::int"),
+                       {{QStringLiteral(":a"), 1}, {QStringLiteral(":typo"), 2}}, QStringLiteral("extra"));
+    QVERIFY(!extra.ok());
+    QVERIFY2(extra.error().message.contains(QStringLiteral(":typo")), qPrintable(extra.error().message));
 }
 
 void TestDbExecutor::transactionCommitsOrRollsBack()

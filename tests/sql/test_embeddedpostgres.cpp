@@ -117,7 +117,7 @@ private Q_SLOTS:
     void missingBinariesConfiguredDir();
     void newestVersionIsChosen();
     void failedInitdbLeavesNothingBehind();
-    void defaultDataDirFollowsEnvironment();
+    void defaultDataDirIgnoresEnvironment();
     void worksAsNonRootUser();
     void clusterOfCrashedTestIsCleanedUp();
 
@@ -529,7 +529,9 @@ void TestEmbeddedPostgres::failedInitdbLeavesNothingBehind()
              (QStringList{QStringLiteral("aiagency.lock"), QStringLiteral("lifecycle.log")}));
 }
 
-void TestEmbeddedPostgres::defaultDataDirFollowsEnvironment()
+// AGENCY_DATA_DIR reaches EmbeddedPostgres through the configuration (tests/runtime checks it);
+// the default is only the fallback for a configuration naming none.
+void TestEmbeddedPostgres::defaultDataDirIgnoresEnvironment()
 {
     const QByteArray saved = qgetenv("AGENCY_DATA_DIR");
     auto restore = qScopeGuard([&saved] {
@@ -538,10 +540,10 @@ void TestEmbeddedPostgres::defaultDataDirFollowsEnvironment()
         else
             qputenv("AGENCY_DATA_DIR", saved);
     });
-    qputenv("AGENCY_DATA_DIR", "/srv/agency-data");
-    QCOMPARE(EmbeddedPostgres::defaultDataDir(), QStringLiteral("/srv/agency-data"));
     qunsetenv("AGENCY_DATA_DIR");
     const QString fallback = EmbeddedPostgres::defaultDataDir();
+    qputenv("AGENCY_DATA_DIR", "/srv/agency-data");
+    QCOMPARE(EmbeddedPostgres::defaultDataDir(), fallback);
     if (::geteuid() == 0)
         QCOMPARE(fallback, QStringLiteral("/var/lib/aiagency")); // the postgres user cannot enter /root
     else

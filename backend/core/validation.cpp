@@ -1,25 +1,22 @@
 #include "validation.h"
 
 #include "core/json.h"
+#include "core/limits.h"
 #include "core/text.h"
-#include "records.h"
 
 #include <QRegularExpression>
 
-namespace agency::db {
-
-using core::ErrorCode;
-using core::makeError;
+namespace agency::core {
 
 namespace {
-core::Error invalid(const QString &field, const QString &message)
+Error invalid(const QString &field, const QString &message)
 {
     return makeError(ErrorCode::InvalidArgument, field + QStringLiteral(": ") + message,
                      {{QStringLiteral("field"), field}});
 }
 } // namespace
 
-core::Status validateTenantId(const QString &tenantId)
+Status validateTenantId(const QString &tenantId)
 {
     static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"));
     if (tenantId.isEmpty())
@@ -32,7 +29,7 @@ core::Status validateTenantId(const QString &tenantId)
     return {};
 }
 
-core::Status validateFlowType(const QString &flowType)
+Status validateFlowType(const QString &flowType)
 {
     static const QRegularExpression pattern(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,63}$"));
     if (flowType.isEmpty())
@@ -44,7 +41,7 @@ core::Status validateFlowType(const QString &flowType)
     return {};
 }
 
-core::Status validateTitle(const QString &title)
+Status validateTitle(const QString &title)
 {
     if (title.size() > limits::kMaxTitleChars)
         return invalid(QStringLiteral("title"),
@@ -54,7 +51,7 @@ core::Status validateTitle(const QString &title)
     return {};
 }
 
-core::Status validateContent(const QString &content)
+Status validateContent(const QString &content)
 {
     if (content.size() > limits::kMaxContentChars) {
         return makeError(ErrorCode::PayloadTooLarge,
@@ -67,9 +64,9 @@ core::Status validateContent(const QString &content)
     return {};
 }
 
-core::Status validateMetadata(const QJsonObject &metadata, const QString &field)
+Status validateMetadata(const QJsonObject &metadata, const QString &field)
 {
-    if (core::toCompactJson(metadata).size() > limits::kMaxMetadataBytes) {
+    if (toCompactJson(metadata).size() > limits::kMaxMetadataBytes) {
         return makeError(ErrorCode::PayloadTooLarge,
                          QStringLiteral("%1: larger than %2 bytes").arg(field).arg(limits::kMaxMetadataBytes),
                          {{QStringLiteral("field"), field}});
@@ -77,49 +74,34 @@ core::Status validateMetadata(const QJsonObject &metadata, const QString &field)
     return {};
 }
 
-core::Status validateLimit(int limit, int max, const QString &field)
+Status validateLimit(int limit, int max, const QString &field)
 {
     if (limit < 1 || limit > max)
         return invalid(field, QStringLiteral("must be between 1 and %1").arg(max));
     return {};
 }
 
-core::Result<core::Role> parseRole(const QString &text)
+Result<Role> parseRole(const QString &text)
 {
-    if (auto role = core::roleFromName(text))
+    if (auto role = roleFromName(text))
         return *role;
     return invalid(QStringLiteral("role"), QStringLiteral("must be one of system, user, assistant, tool"));
 }
 
-core::Result<QUuid> parseConversationId(const QString &text)
+Result<QUuid> parseConversationId(const QString &text)
 {
     const QUuid id = QUuid::fromString(text.trimmed());
     if (id.isNull())
-        return invalid(QStringLiteral("conversation_id"), core::uuidRule());
+        return invalid(QStringLiteral("conversation_id"), uuidRule());
     return id;
 }
 
-QString encodeCursor(const Cursor &cursor)
+Result<QUuid> parseRunId(const QString &text)
 {
-    const QByteArray raw = QByteArray::number(cursor.micros) + '.' + QByteArray::number(cursor.id);
-    return QString::fromLatin1(raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    const QUuid id = QUuid::fromString(text.trimmed());
+    if (id.isNull())
+        return invalid(QStringLiteral("run_id"), uuidRule());
+    return id;
 }
 
-core::Result<Cursor> decodeCursor(const QString &text)
-{
-    const auto decoded = QByteArray::fromBase64Encoding(
-        text.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
-    const QList<QByteArray> parts = decoded ? decoded.decoded.split('.') : QList<QByteArray>{};
-    bool okMicros = false;
-    bool okId = false;
-    Cursor cursor;
-    if (parts.size() == 2) {
-        cursor.micros = parts[0].toLongLong(&okMicros);
-        cursor.id = parts[1].toLongLong(&okId);
-    }
-    if (!okMicros || !okId)
-        return invalid(QStringLiteral("cursor"), QStringLiteral("is not a cursor returned by this server"));
-    return cursor;
-}
-
-} // namespace agency::db
+} // namespace agency::core
