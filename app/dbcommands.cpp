@@ -1,8 +1,8 @@
 #include "commands.h"
 #include "runtime/databaseruntime.h"
 
-#include "db/dbconnection.h"
-#include "db/migrator.h"
+#include "sql/dbconnection.h"
+#include "sql/migrator.h"
 
 namespace agency::app {
 
@@ -13,14 +13,14 @@ int runMigrateCommand(CliContext &ctx)
     if (!parseSubcommand(parser, ctx.args, QStringLiteral("Create or upgrade the database schema."),
                          &exitCode))
         return exitCode;
-    std::unique_ptr<db::EmbeddedPostgres> embedded;
+    std::unique_ptr<sql::EmbeddedPostgres> embedded;
     auto params = runtime::DatabaseRuntime::resolve(ctx.config.database, &embedded);
     if (!params)
         return reportError(params.error());
-    db::DbConnection conn(params.value(), QStringLiteral("aiagency-migrate"));
+    sql::DbConnection conn(params.value(), QStringLiteral("aiagency-migrate"));
     if (auto opened = conn.ensureOpen(); !opened)
         return reportError(opened.error());
-    auto report = db::Migrator(db::Migrator::embedded()).migrate(conn);
+    auto report = sql::Migrator(sql::Migrator::embedded()).migrate(conn);
     if (!report)
         return reportError(report.error());
     for (const QString &name : report->applied)
@@ -36,11 +36,11 @@ namespace {
 
 int printStatus(CliContext &ctx)
 {
-    std::unique_ptr<db::EmbeddedPostgres> embedded;
+    std::unique_ptr<sql::EmbeddedPostgres> embedded;
     auto params = runtime::DatabaseRuntime::resolve(ctx.config.database, &embedded);
     if (!params)
         return reportError(params.error());
-    db::DbConnection conn(params.value(), QStringLiteral("aiagency-status"));
+    sql::DbConnection conn(params.value(), QStringLiteral("aiagency-status"));
     if (auto opened = conn.ensureOpen(); !opened)
         return reportError(opened.error());
 
@@ -55,7 +55,7 @@ int printStatus(CliContext &ctx)
         version && version.value()->next()) {
         lines << QStringLiteral("server version:  PostgreSQL %1").arg(version.value()->value(0).toString());
     }
-    auto schema = db::Migrator(db::Migrator::embedded()).status(conn);
+    auto schema = sql::Migrator(sql::Migrator::embedded()).status(conn);
     if (!schema)
         return reportError(schema.error());
     lines << QStringLiteral("schema version:  %1 (program knows %2%3)")

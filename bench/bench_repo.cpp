@@ -5,9 +5,9 @@
 #include "stats.h"
 
 #include "db/conversationrepository.h"
-#include "db/dbconnection.h"
-#include "db/dbexecutor.h"
-#include "db/embeddedpostgres.h"
+#include "sql/dbconnection.h"
+#include "sql/dbexecutor.h"
+#include "sql/embeddedpostgres.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -75,13 +75,13 @@ QString machine()
 }
 
 /// Sets shared_buffers with ALTER SYSTEM; true when it changed (the server must restart).
-core::Result<bool> tuneSharedBuffers(const db::ConnectionParams &params, const QString &size)
+core::Result<bool> tuneSharedBuffers(const sql::ConnectionParams &params, const QString &size)
 {
     static const QRegularExpression sizePattern(QStringLiteral("^[0-9]+(kB|MB|GB)$"));
     if (!sizePattern.match(size).hasMatch())
         return core::makeError(core::ErrorCode::InvalidArgument,
                                QStringLiteral("--shared-buffers: e.g. 8GB"));
-    db::DbConnection conn(params, QStringLiteral("bench-tune"));
+    sql::DbConnection conn(params, QStringLiteral("bench-tune"));
     if (auto ok = conn.ensureOpen(); !ok)
         return ok.error();
     auto current =
@@ -101,9 +101,9 @@ core::Result<bool> tuneSharedBuffers(const db::ConnectionParams &params, const Q
 
 /// Loads the two big tables and their indexes into shared buffers (pg_prewarm), as a server that
 /// has been serving this data would hold them.
-void prewarm(const db::ConnectionParams &params)
+void prewarm(const sql::ConnectionParams &params)
 {
-    db::DbConnection conn(params, QStringLiteral("bench-prewarm"));
+    sql::DbConnection conn(params, QStringLiteral("bench-prewarm"));
     if (!conn.ensureOpen())
         return;
     QElapsedTimer timer;
@@ -171,20 +171,20 @@ int main(int argc, char **argv)
     }
     const int iterations = std::max(10, parser.value(iterationsOpt).toInt());
 
-    std::unique_ptr<db::EmbeddedPostgres> embedded;
-    db::ConnectionParams params;
+    std::unique_ptr<sql::EmbeddedPostgres> embedded;
+    sql::ConnectionParams params;
     if (parser.isSet(urlOpt)) {
-        auto parsed = db::parseDatabaseUrl(parser.value(urlOpt));
+        auto parsed = sql::parseDatabaseUrl(parser.value(urlOpt));
         if (!parsed) {
             out(parsed.error().toString());
             return 1;
         }
         params = parsed.value();
     } else {
-        db::EmbeddedPostgres::Options options;
+        sql::EmbeddedPostgres::Options options;
         options.dataDir = QFileInfo(parser.value(dataDirOpt)).absoluteFilePath();
         options.fastUnsafe = true; // a throwaway dataset: no fsync while loading
-        embedded = std::make_unique<db::EmbeddedPostgres>(options);
+        embedded = std::make_unique<sql::EmbeddedPostgres>(options);
         auto started = embedded->start();
         if (!started) {
             out(started.error().toString());
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
         prewarm(params);
 
     // One worker: every call below runs on the same connection, so session settings apply.
-    db::DbExecutor executor(params, 1);
+    sql::DbExecutor executor(params, 1);
     db::ConversationRepository repo(executor);
     QRandomGenerator rng(7);
     auto randomTenant = [&] { return static_cast<qint64>(rng.bounded(shape.tenants)); };
@@ -308,7 +308,7 @@ int main(int argc, char **argv)
     const int savedStderr = ::dup(STDERR_FILENO);
     std::fflush(stderr);
     ::dup2(capture.handle(), STDERR_FILENO);
-    (void)wait(executor.run<bool>([](db::DbConnection &conn) -> core::Result<bool> {
+    (void)wait(executor.run<bool>([](sql::DbConnection &conn) -> core::Result<bool> {
         if (auto ok =
                 conn.execScript(QStringLiteral("LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; "
                                                "SET auto_explain.log_nested_statements = on; "
@@ -330,7 +330,7 @@ int main(int argc, char **argv)
     sq.tenantId = tenantName(t);
     sq.text = DatasetShape::word(300);
     (void)wait(repo.search(sq));
-    (void)wait(executor.run<bool>([](db::DbConnection &conn) -> core::Result<bool> {
+    (void)wait(executor.run<bool>([](sql::DbConnection &conn) -> core::Result<bool> {
         (void)conn.execScript(QStringLiteral("SET client_min_messages = warning"), QStringLiteral("reset"));
         return true;
     }));

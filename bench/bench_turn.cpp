@@ -6,14 +6,14 @@
 #include "instantprovider.h"
 #include "stats.h"
 
-#include "db/dbconnection.h"
-#include "db/dbexecutor.h"
-#include "db/embeddedpostgres.h"
 #include "flows/flowparser.h"
 #include "flows/turnengine.h"
 #include "llm/provider.h"
 #include "runtime/backend.h"
 #include "runtime/runtimeconfig.h"
+#include "sql/dbconnection.h"
+#include "sql/dbexecutor.h"
+#include "sql/embeddedpostgres.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -214,7 +214,7 @@ bench::LatencyStats readPgbenchLogs(const QString &dir)
 
 /// pgbench with an insert-only script: the commit rate this database manages, for comparison.
 /// With `logLatency`, each transaction's latency too (one client: what one durable commit takes).
-PgbenchRun pgbenchInserts(const db::ConnectionParams &params, int clients, int seconds, bool logLatency)
+PgbenchRun pgbenchInserts(const sql::ConnectionParams &params, int clients, int seconds, bool logLatency)
 {
     QTemporaryFile script;
     script.open();
@@ -327,9 +327,9 @@ int main(int argc, char **argv)
     const int turns = std::max(10, parser.value(turnsOpt).toInt());
 
     // A durable cluster (fsync on), like production: commits are what a turn waits for.
-    db::EmbeddedPostgres::Options options;
+    sql::EmbeddedPostgres::Options options;
     options.dataDir = QFileInfo(parser.value(dataDirOpt)).absoluteFilePath();
-    db::EmbeddedPostgres cluster(options);
+    sql::EmbeddedPostgres cluster(options);
     auto params = cluster.start();
     if (!params) {
         out(params.error().toString());
@@ -355,7 +355,7 @@ int main(int argc, char **argv)
     }
     // The program's backend from the composition root, on the database set up above (its pool size
     // and commit mode are the benchmark's parameters) and with the benchmark's flow alone.
-    db::DbExecutor executor(params.value(), std::max(1, parser.value(poolOpt).toInt()));
+    sql::DbExecutor executor(params.value(), std::max(1, parser.value(poolOpt).toInt()));
     auto flow = flows::parseFlowDefinition(
         QJsonObject{{QStringLiteral("flow_type"), QStringLiteral("bench")},
                     {QStringLiteral("system_prompt"), QStringLiteral("You are a concise assistant.")},
@@ -402,9 +402,9 @@ int main(int argc, char **argv)
     for (const QString &level : parser.value(clientsOpt).split(QLatin1Char(',')))
         levels.append(std::max(1, level.toInt()));
     auto measure = [&](int clients, int count, qint64 providerUs, const QString &label) -> Level {
-        const db::DbExecutor::Stats before = executor.stats();
+        const sql::DbExecutor::Stats before = executor.stats();
         auto stats = Load(engine, clients, count, static_cast<int>(providerUs / 1000)).run(&seconds, &errors);
-        const db::DbExecutor::Stats after = executor.stats();
+        const sql::DbExecutor::Stats after = executor.stats();
         const double groups = static_cast<double>(after.groups - before.groups);
         const double grouped = static_cast<double>(after.groupedJobs - before.groupedJobs);
         const double jobs = static_cast<double>(after.jobs - before.jobs);

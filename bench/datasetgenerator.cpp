@@ -2,8 +2,8 @@
 
 #include "markdowntext.h"
 
-#include "db/dbconnection.h"
-#include "db/migrator.h"
+#include "sql/dbconnection.h"
+#include "sql/migrator.h"
 
 #include <QElapsedTimer>
 #include <QRandomGenerator>
@@ -145,7 +145,7 @@ QString DatasetShape::word(int rank)
 
 namespace {
 
-core::Result<PgConn> connect(const db::ConnectionParams &params)
+core::Result<PgConn> connect(const sql::ConnectionParams &params)
 {
     QByteArray conninfo = "host='" + params.host.toUtf8() + "' port=" + QByteArray::number(params.port) +
                           " dbname='" + params.database.toUtf8() + "' user='" + params.user.toUtf8() + "'";
@@ -167,17 +167,17 @@ QByteArray copyField(const QString &text)
 
 } // namespace
 
-core::Status migrate(const db::ConnectionParams &params)
+core::Status migrate(const sql::ConnectionParams &params)
 {
-    db::DbConnection conn(params, QStringLiteral("bench-migrate"));
+    sql::DbConnection conn(params, QStringLiteral("bench-migrate"));
     if (auto ok = conn.ensureOpen(); !ok)
         return ok;
-    if (auto migrated = db::Migrator(db::Migrator::embedded()).migrate(conn); !migrated)
+    if (auto migrated = sql::Migrator(sql::Migrator::embedded()).migrate(conn); !migrated)
         return migrated.error();
     return {};
 }
 
-core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShape &shape, bool regenerate)
+core::Status ensureDataset(const sql::ConnectionParams &params, const DatasetShape &shape, bool regenerate)
 {
     auto connected = connect(params);
     if (!connected)
@@ -299,7 +299,7 @@ core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShap
     return {};
 }
 
-core::Status ensureThread(const db::ConnectionParams &params, const QString &tenantId,
+core::Status ensureThread(const sql::ConnectionParams &params, const QString &tenantId,
                           const QString &conversationUuid, int messages)
 {
     auto connected = connect(params);

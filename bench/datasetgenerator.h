@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/result.h"
-#include "db/connectionparams.h"
+#include "sql/connectionparams.h"
 
 #include <QStringList>
 
@@ -29,18 +29,18 @@ struct DatasetShape
 };
 
 /// Connects to `params` and applies the migrations: a benchmark's cluster starts empty.
-core::Status migrate(const db::ConnectionParams &params);
+core::Status migrate(const sql::ConnectionParams &params);
 
 /// Loads the dataset with COPY (libpq), dropping secondary indexes and the messages FK first and
 /// rebuilding them afterwards, then ANALYZE + VACUUM. Reuses an existing dataset of the same shape.
 /// Prints progress to stderr.
-core::Status ensureDataset(const db::ConnectionParams &params, const DatasetShape &shape, bool regenerate);
+core::Status ensureDataset(const sql::ConnectionParams &params, const DatasetShape &shape, bool regenerate);
 
 /// One long conversation `conversationUuid` of `messages` messages in tenant `tenantId` (created if
 /// missing): user questions and Markdown answers, every twentieth message an assistant get_weather
 /// call followed by its result. Loaded with COPY unless it already holds that many messages. The
 /// thread of `./dev bench ui`.
-core::Status ensureThread(const db::ConnectionParams &params, const QString &tenantId,
+core::Status ensureThread(const sql::ConnectionParams &params, const QString &tenantId,
                           const QString &conversationUuid, int messages);
 
 } // namespace agency::bench

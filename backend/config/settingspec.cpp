@@ -68,7 +68,7 @@ bool SettingSpec::accepts(const QString &value) const
         const QStringList accepted = urlSchemes(*this);
         if (!accepted.contains(QStringLiteral("http"))) {
             // A PostgreSQL URL may name a percent-encoded socket directory as its host, which QUrl
-            // rejects; db::parseDatabaseUrl parses it fully. The scheme is what is checked here.
+            // rejects; sql::parseDatabaseUrl parses it fully. The scheme is what is checked here.
             for (const QString &scheme : accepted) {
                 if (value.startsWith(scheme + QStringLiteral("://"), Qt::CaseInsensitive))
                     return true;

@@ -3,8 +3,8 @@
 #include "core/text.h"
 
 #include "core/validation.h"
-#include "dbexecutor.h"
 #include "rowmapping.h"
+#include "sql/dbexecutor.h"
 
 #include <QRegularExpression>
 #include <QUuid>
@@ -85,7 +85,7 @@ Async<core::ApiKey> ApiKeyRepository::insert(const core::NewApiKey &spec, const 
     const int days = spec.expiresInDays;
     const QString name = spec.name;
     const bool global = spec.globalAdmin;
-    return m_executor.run<core::ApiKey>([=](DbConnection &conn) -> Result<core::ApiKey> {
+    return m_executor.run<core::ApiKey>([=](sql::DbConnection &conn) -> Result<core::ApiKey> {
         auto q =
             conn.exec(QStringLiteral("INSERT INTO api_keys AS k (key_id, key_hash, name, tenant_id, role, "
                                      "global_admin, expires_at) VALUES (?::uuid, ?, ?, ?, ?, ?, "
@@ -105,7 +105,7 @@ Async<core::ApiKey> ApiKeyRepository::authenticate(const QString &keyHash)
 {
     if (!validateHash(keyHash))
         return core::failedAsync<core::ApiKey>(badKey(QStringLiteral("unknown API key")));
-    return m_executor.run<core::ApiKey>([=](DbConnection &conn) -> Result<core::ApiKey> {
+    return m_executor.run<core::ApiKey>([=](sql::DbConnection &conn) -> Result<core::ApiKey> {
         // One round trip: read the key and, if usable and not marked in the last minute, mark it
         // used (a write per request would make every read a write).
         auto q = conn.exec(
@@ -138,7 +138,7 @@ Async<QList<core::ApiKey>> ApiKeyRepository::list(const QString &tenantId)
         if (auto ok = core::validateTenantId(tenantId); !ok)
             return core::failedAsync<QList<core::ApiKey>>(ok.error());
     }
-    return m_executor.run<QList<core::ApiKey>>([=](DbConnection &conn) -> Result<QList<core::ApiKey>> {
+    return m_executor.run<QList<core::ApiKey>>([=](sql::DbConnection &conn) -> Result<QList<core::ApiKey>> {
         auto q = conn.exec(QStringLiteral("SELECT ") + kKeyColumns +
                                QStringLiteral(" FROM api_keys k WHERE (? = '' OR k.tenant_id = ?) "
                                               "ORDER BY k.created_at, k.id"),
@@ -160,7 +160,7 @@ Async<core::ApiKey> ApiKeyRepository::revoke(const QString &keyId)
             ErrorCode::InvalidArgument, QStringLiteral("key id %1: %2").arg(keyId, core::uuidRule())));
     }
     const QString idText = id.toString(QUuid::WithoutBraces);
-    return m_executor.run<core::ApiKey>([=](DbConnection &conn) -> Result<core::ApiKey> {
+    return m_executor.run<core::ApiKey>([=](sql::DbConnection &conn) -> Result<core::ApiKey> {
         auto q = conn.exec(QStringLiteral("UPDATE api_keys AS k SET revoked_at = coalesce(k.revoked_at, "
                                           "clock_timestamp()) WHERE k.key_id = ?::uuid RETURNING ") +
                                kKeyColumns,
@@ -175,7 +175,7 @@ Async<core::ApiKey> ApiKeyRepository::revoke(const QString &keyId)
 
 Async<qint64> ApiKeyRepository::countActive()
 {
-    return m_executor.run<qint64>([](DbConnection &conn) -> Result<qint64> {
+    return m_executor.run<qint64>([](sql::DbConnection &conn) -> Result<qint64> {
         auto q = conn.exec(QStringLiteral("SELECT count(*) FROM api_keys WHERE revoked_at IS NULL AND "
                                           "(expires_at IS NULL OR expires_at > clock_timestamp())"),
                            {}, QStringLiteral("count keys"));

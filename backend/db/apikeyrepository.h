@@ -4,16 +4,18 @@
 #include "core/async/future.h"
 #include "records.h"
 
-namespace agency::db {
-
+namespace agency::sql {
 class DbExecutor;
+}
+
+namespace agency::db {
 
 /// API keys (table api_keys). Stores and finds keys by the hash of their secret; never sees a
 /// secret. Thread-safe; results arrive on executor threads.
 class ApiKeyRepository
 {
 public:
-    explicit ApiKeyRepository(DbExecutor &executor) : m_executor(executor) {}
+    explicit ApiKeyRepository(sql::DbExecutor &executor) : m_executor(executor) {}
 
     /// Stores a new key under `keyHash` (64 lowercase hex digits). A tenant key's tenant must exist.
     core::Async<core::ApiKey> insert(const core::NewApiKey &spec, const QString &keyHash);
@@ -28,7 +30,7 @@ public:
     core::Async<qint64> countActive();
 
 private:
-    DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
 };
 
 } // namespace agency::db

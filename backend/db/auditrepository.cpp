@@ -3,8 +3,8 @@
 #include "core/limits.h"
 #include "core/validation.h"
 #include "cursor.h"
-#include "dbexecutor.h"
 #include "rowmapping.h"
+#include "sql/dbexecutor.h"
 
 #include <QUuid>
 
@@ -41,7 +41,7 @@ Async<core::AuditEntry> AuditRepository::record(const core::AuditEntry &entry)
 {
     const QVariant actor = entry.actorKeyId.isEmpty() ? QVariant() : QVariant(entry.actorKeyId);
     const core::AuditEntry e = entry;
-    return m_executor.run<core::AuditEntry>([=](DbConnection &conn) -> Result<core::AuditEntry> {
+    return m_executor.run<core::AuditEntry>([=](sql::DbConnection &conn) -> Result<core::AuditEntry> {
         auto q = conn.exec(
             QStringLiteral("INSERT INTO audit_log AS a (actor_key_id, actor_name, action, tenant_id, "
                            "resource, request_id) VALUES (?::uuid, ?, ?, ?, ?, ?) RETURNING ") +
@@ -69,7 +69,7 @@ Async<core::Page<core::AuditEntry>> AuditRepository::list(const core::AuditQuery
         return core::failedAsync<core::Page<core::AuditEntry>>(paged.error());
     const int limit = query.limit;
     return m_executor.run<core::Page<core::AuditEntry>>(
-        [=](DbConnection &conn) -> Result<core::Page<core::AuditEntry>> {
+        [=](sql::DbConnection &conn) -> Result<core::Page<core::AuditEntry>> {
             auto q = conn.exec(sql, binds, QStringLiteral("list audit"));
             if (!q)
                 return q.error();

@@ -4,15 +4,17 @@
 #include "core/async/future.h"
 #include "core/page.h"
 
-namespace agency::db {
-
+namespace agency::sql {
 class DbExecutor;
+}
+
+namespace agency::db {
 
 /// The audit log (table audit_log): append and read. Thread-safe.
 class AuditRepository
 {
 public:
-    explicit AuditRepository(DbExecutor &executor) : m_executor(executor) {}
+    explicit AuditRepository(sql::DbExecutor &executor) : m_executor(executor) {}
 
     /// Appends one entry (id and time are the database's). Returns the stored entry.
     core::Async<core::AuditEntry> record(const core::AuditEntry &entry);
@@ -20,7 +22,7 @@ public:
     core::Async<core::Page<core::AuditEntry>> list(const core::AuditQuery &query);
 
 private:
-    DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
 };
 
 } // namespace agency::db

@@ -2,8 +2,8 @@
 
 #include "conversationrepository.h"
 #include "core/validation.h"
-#include "dbexecutor.h"
 #include "rowmapping.h"
+#include "sql/dbexecutor.h"
 
 namespace agency::db {
 
@@ -24,7 +24,7 @@ core::Async<core::Conversation> ConversationRepository::forkConversation(const Q
     const QString source = conversationId.toString(QUuid::WithoutBraces);
     const QString fork = QUuid::createUuid().toString(QUuid::WithoutBraces);
     return m_executor.runGrouped<core::Conversation>(
-        tenantId + QLatin1Char('/'), [=](DbConnection &conn) -> Result<core::Conversation> {
+        tenantId + QLatin1Char('/'), [=](sql::DbConnection &conn) -> Result<core::Conversation> {
             return conn.transaction([&]() -> Result<core::Conversation> {
                 const QString what = QStringLiteral("fork conversation");
                 auto cut =

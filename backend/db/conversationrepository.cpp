@@ -6,8 +6,8 @@
 #include "core/text.h"
 #include "core/validation.h"
 #include "cursor.h"
-#include "dbexecutor.h"
 #include "rowmapping.h"
+#include "sql/dbexecutor.h"
 
 #include <QJsonDocument>
 
@@ -171,7 +171,7 @@ Async<core::Conversation> ConversationRepository::createConversation(const QStri
     const QString metadataJson = core::toCompactJsonString(metadata);
     const QUuid id = QUuid::createUuid();
     return m_executor.runGrouped<core::Conversation>(
-        lockKey(tenantId), [=](DbConnection &conn) -> Result<core::Conversation> {
+        lockKey(tenantId), [=](sql::DbConnection &conn) -> Result<core::Conversation> {
             return conn.transaction([&]() -> Result<core::Conversation> {
                 const QString what = QStringLiteral("create conversation");
                 auto tenant = conn.exec(
@@ -202,7 +202,7 @@ Async<core::Conversation> ConversationRepository::getConversation(const QString 
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
         return core::failedAsync<core::Conversation>(ok.error());
-    return m_executor.run<core::Conversation>([=](DbConnection &conn) -> Result<core::Conversation> {
+    return m_executor.run<core::Conversation>([=](sql::DbConnection &conn) -> Result<core::Conversation> {
         auto query = conn.exec(QStringLiteral("SELECT ") + rows::kConversationColumns +
                                    QStringLiteral(" FROM conversations c WHERE c.conversation_id = ?::uuid "
                                                   "AND c.tenant_id = ?"),
@@ -258,7 +258,7 @@ ConversationRepository::createConversationWithMessages(const QString &tenantId, 
     const int count = static_cast<int>(messages.size());
     // One transaction: the conversation appears with its whole history or not at all.
     return m_executor.runGrouped<core::Conversation>(
-        lockKey(tenantId), [=](DbConnection &conn) -> Result<core::Conversation> {
+        lockKey(tenantId), [=](sql::DbConnection &conn) -> Result<core::Conversation> {
             return conn.transaction([&]() -> Result<core::Conversation> {
                 const QString what = QStringLiteral("create conversation with messages");
                 auto created = conn.exec(
@@ -291,7 +291,7 @@ Async<core::Conversation> ConversationRepository::setTitle(const QString &tenant
         return core::failedAsync<core::Conversation>(ok.error());
     if (auto ok = core::validateTitle(title); !ok)
         return core::failedAsync<core::Conversation>(ok.error());
-    return m_executor.run<core::Conversation>([=](DbConnection &conn) -> Result<core::Conversation> {
+    return m_executor.run<core::Conversation>([=](sql::DbConnection &conn) -> Result<core::Conversation> {
         auto query = conn.exec(
             QStringLiteral("UPDATE conversations AS c SET title = ? WHERE c.conversation_id = ?::uuid "
                            "AND c.tenant_id = ? RETURNING ") +
@@ -315,7 +315,7 @@ Async<QList<core::Message>> ConversationRepository::saveMessages(const QString &
     return m_executor.runGrouped<QList<core::Message>>(
         lockKey(tenantId, conversationId),
         [st = std::move(statement).value(),
-         conversationId](DbConnection &conn) -> Result<QList<core::Message>> {
+         conversationId](sql::DbConnection &conn) -> Result<QList<core::Message>> {
             auto query = conn.exec(st.sql, st.binds, QStringLiteral("save messages"));
             if (!query)
                 return query.error();
@@ -354,7 +354,7 @@ Async<QList<core::Message>> ConversationRepository::history(const QString &tenan
                                        "ORDER BY x.created_at DESC, x.id DESC LIMIT ?) m ON true "
                                        "WHERE c.conversation_id = ?::uuid AND c.tenant_id = ? "
                                        "ORDER BY m.created_at, m.id");
-    return m_executor.run<QList<core::Message>>([=](DbConnection &conn) -> Result<QList<core::Message>> {
+    return m_executor.run<QList<core::Message>>([=](sql::DbConnection &conn) -> Result<QList<core::Message>> {
         auto query =
             conn.exec(sql, {limit, uuidText(conversationId), tenantId}, QStringLiteral("load history"));
         if (!query)
@@ -406,7 +406,7 @@ Async<core::Page<core::Message>> ConversationRepository::messages(const core::Me
     const int limit = q.limit;
     const QUuid conversationId = q.conversationId;
     return m_executor.run<core::Page<core::Message>>(
-        [=](DbConnection &conn) -> Result<core::Page<core::Message>> {
+        [=](sql::DbConnection &conn) -> Result<core::Page<core::Message>> {
             auto query = conn.exec(sql, binds, QStringLiteral("list messages"));
             if (!query)
                 return query.error();
@@ -455,7 +455,7 @@ ConversationRepository::listConversations(const core::ConversationQuery &q)
         return core::failedAsync<core::Page<core::Conversation>>(paged.error());
     const int limit = q.limit;
     return m_executor.run<core::Page<core::Conversation>>(
-        [=](DbConnection &conn) -> Result<core::Page<core::Conversation>> {
+        [=](sql::DbConnection &conn) -> Result<core::Page<core::Conversation>> {
             auto query = conn.exec(sql, binds, QStringLiteral("list conversations"));
             if (!query)
                 return query.error();
@@ -493,32 +493,33 @@ Async<QList<core::SearchHit>> ConversationRepository::search(const core::SearchQ
     }
     sql += QStringLiteral(" ORDER BY m.created_at DESC, m.id DESC LIMIT ?");
     binds << q.limit;
-    return m_executor.run<QList<core::SearchHit>>([=](DbConnection &conn) -> Result<QList<core::SearchHit>> {
-        auto query = conn.exec(sql, binds, QStringLiteral("search"));
-        if (!query)
-            return query.error();
-        QList<core::SearchHit> hits;
-        while (query.value()->next()) {
-            const QSqlQuery &row = *query.value();
-            core::SearchHit hit;
-            hit.messageId = row.value(0).toLongLong();
-            hit.conversationId = QUuid::fromString(row.value(1).toString());
-            hit.flowType = row.value(2).toString();
-            hit.conversationTitle = row.value(3).toString();
-            hit.role = core::roleFromName(row.value(4).toString()).value_or(core::Role::User);
-            hit.snippet = row.value(5).toString();
-            hit.createdAt = rows::readTimestamp(row.value(6));
-            hits.append(hit);
-        }
-        return hits;
-    });
+    return m_executor.run<QList<core::SearchHit>>(
+        [=](sql::DbConnection &conn) -> Result<QList<core::SearchHit>> {
+            auto query = conn.exec(sql, binds, QStringLiteral("search"));
+            if (!query)
+                return query.error();
+            QList<core::SearchHit> hits;
+            while (query.value()->next()) {
+                const QSqlQuery &row = *query.value();
+                core::SearchHit hit;
+                hit.messageId = row.value(0).toLongLong();
+                hit.conversationId = QUuid::fromString(row.value(1).toString());
+                hit.flowType = row.value(2).toString();
+                hit.conversationTitle = row.value(3).toString();
+                hit.role = core::roleFromName(row.value(4).toString()).value_or(core::Role::User);
+                hit.snippet = row.value(5).toString();
+                hit.createdAt = rows::readTimestamp(row.value(6));
+                hits.append(hit);
+            }
+            return hits;
+        });
 }
 
 Async<bool> ConversationRepository::deleteConversation(const QString &tenantId, const QUuid &conversationId)
 {
     if (auto ok = validateScope(tenantId, conversationId); !ok)
         return core::failedAsync<bool>(ok.error());
-    return m_executor.run<bool>([=](DbConnection &conn) -> Result<bool> {
+    return m_executor.run<bool>([=](sql::DbConnection &conn) -> Result<bool> {
         return conn.transaction([&]() -> Result<bool> {
             const QString what = QStringLiteral("delete conversation");
             auto deleted =

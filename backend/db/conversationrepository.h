@@ -5,9 +5,11 @@
 
 #include <QSet>
 
-namespace agency::db {
-
+namespace agency::sql {
 class DbExecutor;
+}
+
+namespace agency::db {
 
 /// Conversations and their messages. Every method is scoped to one tenant: a conversation of
 /// another tenant behaves exactly like one that does not exist (NotFound, nothing changed).
@@ -16,7 +18,7 @@ class DbExecutor;
 class ConversationRepository
 {
 public:
-    explicit ConversationRepository(DbExecutor &executor) : m_executor(executor) {}
+    explicit ConversationRepository(sql::DbExecutor &executor) : m_executor(executor) {}
 
     /// Creates a conversation (creating the tenant row on first use) and returns it.
     core::Async<core::Conversation> createConversation(const QString &tenantId, const QString &flowType,
@@ -93,7 +95,7 @@ public:
     core::Async<bool> deleteConversation(const QString &tenantId, const QUuid &conversationId);
 
 private:
-    DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
 };
 
 } // namespace agency::db

@@ -6,8 +6,8 @@
 #include "core/limits.h"
 #include "core/text.h"
 #include "core/validation.h"
-#include "dbexecutor.h"
 #include "rowmapping.h"
+#include "sql/dbexecutor.h"
 
 #include <QJsonArray>
 
@@ -77,7 +77,7 @@ const QString kUserMessageCte = QStringLiteral(
 const QString &openNewSql()
 {
     static const QString sql =
-        QStringLiteral("WITH ") + DbConnection::deferFlushCte() +
+        QStringLiteral("WITH ") + sql::DbConnection::deferFlushCte() +
         QStringLiteral(
             ", t AS (INSERT INTO tenants (tenant_id, conversation_count) SELECT :tenant_id, 1 "
             "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = :conversation_id::uuid) "
@@ -102,7 +102,7 @@ const QString &openNewSql()
 const QString &openExistingSql()
 {
     static const QString sql =
-        QStringLiteral("WITH ") + DbConnection::deferFlushCte() +
+        QStringLiteral("WITH ") + sql::DbConnection::deferFlushCte() +
         QStringLiteral(
             ", c AS (UPDATE conversations SET updated_at = clock_timestamp(), "
             "message_count = message_count + 1, title = CASE WHEN title = '' THEN :title ELSE title END, "
@@ -162,7 +162,7 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
     if (!r.create)
         binds.insert(QStringLiteral(":earlier_messages"), r.historyLimit - 1);
     const QString &sql = r.create ? openNewSql() : openExistingSql();
-    auto job = [=](DbConnection &conn) -> Result<TurnOpening> {
+    auto job = [=](sql::DbConnection &conn) -> Result<TurnOpening> {
         QVariantMap all = binds;
         all.insert(QStringLiteral(":defer_flush"), r.deferFlush ? conn.deferFlushBind() : QVariant(false));
         auto query = conn.execNamed(sql, all, QStringLiteral("open turn"));
@@ -233,7 +233,7 @@ Async<QList<core::Message>> ConversationRepository::saveTurnMessages(const QStri
     return m_executor.runGrouped<QList<core::Message>>(
         lockKey(tenantId, conversationId),
         [st = std::move(statement).value(), tenantId, conversationId, write,
-         count](DbConnection &conn) -> Result<QList<core::Message>> {
+         count](sql::DbConnection &conn) -> Result<QList<core::Message>> {
             const QString what = QStringLiteral("save messages");
             auto query = conn.exec(st.sql, st.binds, what);
             if (!query)
@@ -274,7 +274,7 @@ Async<bool> ConversationRepository::renewTurnLease(const QString &tenantId, cons
     if (auto ok = validateScope(tenantId, conversationId); !ok)
         return core::failedAsync<bool>(ok.error());
     const QVariantList binds{lease.leaseMs, uuidText(conversationId), tenantId, uuidText(lease.turnId)};
-    return m_executor.run<bool>([binds](DbConnection &conn) -> Result<bool> {
+    return m_executor.run<bool>([binds](sql::DbConnection &conn) -> Result<bool> {
         auto query = conn.exec(
             QStringLiteral("UPDATE conversations SET turn_expires_at = clock_timestamp() + ?::integer * "
                            "interval '1 millisecond' WHERE conversation_id = ?::uuid AND tenant_id = ? "
@@ -292,7 +292,7 @@ Async<bool> ConversationRepository::releaseTurnLease(const QString &tenantId, co
     if (auto ok = validateScope(tenantId, conversationId); !ok)
         return core::failedAsync<bool>(ok.error());
     const QVariantList binds{uuidText(conversationId), tenantId, uuidText(lease.turnId)};
-    return m_executor.run<bool>([binds](DbConnection &conn) -> Result<bool> {
+    return m_executor.run<bool>([binds](sql::DbConnection &conn) -> Result<bool> {
         auto query =
             conn.exec(QStringLiteral("UPDATE conversations SET turn_holder = NULL, turn_expires_at = "
                                      "NULL WHERE conversation_id = ?::uuid AND tenant_id = ? "
@@ -312,7 +312,7 @@ Async<QSet<QString>> ConversationRepository::usedToolCallIds(const QString &tena
         return core::failedAsync<QSet<QString>>(ok.error());
     const QString list = QString::fromUtf8(core::toCompactJson(QJsonArray::fromStringList(ids)));
     const QVariantList binds{uuidText(conversationId), tenantId, list};
-    return m_executor.run<QSet<QString>>([binds](DbConnection &conn) -> Result<QSet<QString>> {
+    return m_executor.run<QSet<QString>>([binds](sql::DbConnection &conn) -> Result<QSet<QString>> {
         auto query =
             conn.exec(QStringLiteral("SELECT DISTINCT tool_call_id FROM messages WHERE conversation_id = "
                                      "?::uuid AND tenant_id = ? AND tool_call_id IN "

@@ -2,8 +2,8 @@
 
 #include "core/json.h"
 #include "core/validation.h"
-#include "dbexecutor.h"
 #include "runrows.h"
+#include "sql/dbexecutor.h"
 
 #include <QHash>
 
@@ -75,8 +75,8 @@ core::Status leaseArrays(const QList<RunLease> &leases, QString *ids, QString *a
 }
 
 /// Heartbeat and check share their shape: a statement returning (id, cancel requested) per held lease.
-Async<QList<LeaseState>> leaseStates(DbExecutor &executor, const QList<RunLease> &leases, const QString &sql,
-                                     const QString &what)
+Async<QList<LeaseState>> leaseStates(sql::DbExecutor &executor, const QList<RunLease> &leases,
+                                     const QString &sql, const QString &what)
 {
     QString ids;
     QString attempts;
@@ -85,7 +85,7 @@ Async<QList<LeaseState>> leaseStates(DbExecutor &executor, const QList<RunLease>
         return core::failedAsync<QList<LeaseState>>(ok.error());
     if (leases.isEmpty())
         return core::readyAsync<QList<LeaseState>>(QList<LeaseState>());
-    return executor.run<QList<LeaseState>>([=](DbConnection &conn) -> Result<QList<LeaseState>> {
+    return executor.run<QList<LeaseState>>([=](sql::DbConnection &conn) -> Result<QList<LeaseState>> {
         auto query = conn.exec(sql, {ids, attempts, workerId}, what);
         if (!query)
             return query.error();
@@ -109,8 +109,9 @@ Async<QList<LeaseState>> leaseStates(DbExecutor &executor, const QList<RunLease>
 const QString kLeaseCondition = QStringLiteral(
     " WHERE r.id = ?::bigint AND r.worker_id = ? AND r.attempts = ?::int AND r.status = 'running'");
 
-Async<core::Run> finishUnsuccessfully(DbExecutor &executor, const RunLease &lease, core::RunStatus status,
-                                      const core::Error &error, const QUuid &conversationId)
+Async<core::Run> finishUnsuccessfully(sql::DbExecutor &executor, const RunLease &lease,
+                                      core::RunStatus status, const core::Error &error,
+                                      const QUuid &conversationId)
 {
     if (auto ok = validateLease(lease); !ok)
         return core::failedAsync<core::Run>(ok.error());
@@ -120,7 +121,7 @@ Async<core::Run> finishUnsuccessfully(DbExecutor &executor, const RunLease &leas
                              lease.id,
                              lease.workerId,
                              lease.attempt};
-    return executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
+    return executor.run<core::Run>([=](sql::DbConnection &conn) -> Result<core::Run> {
         return singleRun(
             conn.exec(
                 QStringLiteral("UPDATE runs AS r SET status = ?, error = ?::jsonb, "
@@ -141,7 +142,7 @@ Async<QList<core::Run>> RunQueue::claim(const QString &workerId, int maxRuns)
         return core::failedAsync<QList<core::Run>>(ok.error());
     if (auto ok = core::validateLimit(maxRuns, kMaxClaim, QStringLiteral("max_runs")); !ok)
         return core::failedAsync<QList<core::Run>>(ok.error());
-    return m_executor.run<QList<core::Run>>([=](DbConnection &conn) -> Result<QList<core::Run>> {
+    return m_executor.run<QList<core::Run>>([=](sql::DbConnection &conn) -> Result<QList<core::Run>> {
         // One statement: lock the oldest queued rows nobody else has locked, and take them. A row a
         // concurrent claimer holds is skipped (not waited for); a row that stopped being queued
         // since our snapshot is re-checked by the lock and dropped. The pick is a MATERIALIZED CTE
@@ -197,7 +198,7 @@ Async<core::Run> RunQueue::complete(const RunLease &lease, const RunOutput &outp
                              output.provider,         output.model,
                              usageJson(output.usage), lease.id,
                              lease.workerId,          lease.attempt};
-    return m_executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
+    return m_executor.run<core::Run>([=](sql::DbConnection &conn) -> Result<core::Run> {
         // The conversation may have been deleted meanwhile: record NULL rather than fail the FK.
         return singleRun(
             conn.exec(QStringLiteral(
@@ -234,7 +235,7 @@ Async<int> RunQueue::release(const QList<RunLease> &leases)
         return core::readyAsync<int>(0);
     const QString cancelledError =
         errorJson(makeError(ErrorCode::Cancelled, QStringLiteral("cancelled while its worker was stopping")));
-    return m_executor.run<int>([=](DbConnection &conn) -> Result<int> {
+    return m_executor.run<int>([=](sql::DbConnection &conn) -> Result<int> {
         // The interrupted attempt does not count: the run did nothing wrong.
         auto query = conn.exec(
             QStringLiteral(
@@ -267,7 +268,7 @@ Async<QList<core::Run>> RunQueue::recoverStale(int leaseSeconds, int maxAttempts
     if (maxAttempts < 1)
         return core::failedAsync<QList<core::Run>>(
             invalid(QStringLiteral("max_attempts"), QStringLiteral("must be at least 1")));
-    return m_executor.run<QList<core::Run>>([=](DbConnection &conn) -> Result<QList<core::Run>> {
+    return m_executor.run<QList<core::Run>>([=](sql::DbConnection &conn) -> Result<QList<core::Run>> {
         // The CTE locks the stale rows (skipping any a live worker is heartbeating right now) and
         // decides each one's fate from the locked, current row version; so two processes
         // recovering at once never both act on a run. MATERIALIZED: evaluated exactly once.

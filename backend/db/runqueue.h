@@ -9,9 +9,11 @@
 #include <QString>
 #include <QUuid>
 
-namespace agency::db {
-
+namespace agency::sql {
 class DbExecutor;
+}
+
+namespace agency::db {
 
 /// A worker's hold on a claimed run: valid while the row is still `running`, owned by `workerId`,
 /// on attempt `attempt`. Every write a worker makes names its lease, so a worker that lost a run
@@ -63,7 +65,7 @@ public:
     /// Claiming more than this at once is refused.
     static constexpr int kMaxClaim = 64;
 
-    explicit RunQueue(DbExecutor &executor) : m_executor(executor) {}
+    explicit RunQueue(sql::DbExecutor &executor) : m_executor(executor) {}
 
     /// Claims up to `maxRuns` of the oldest queued runs for `workerId` in one statement: each
     /// becomes running with started_at, heartbeat_at, worker_id set and attempts + 1. Runs locked
@@ -93,7 +95,7 @@ public:
     core::Async<QList<core::Run>> recoverStale(int leaseSeconds, int maxAttempts);
 
 private:
-    DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
 };
 
 } // namespace agency::db

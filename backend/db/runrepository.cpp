@@ -4,9 +4,9 @@
 #include "core/text.h"
 #include "core/validation.h"
 #include "cursor.h"
-#include "dbexecutor.h"
 #include "rowmapping.h"
 #include "runrows.h"
+#include "sql/dbexecutor.h"
 
 #include <QRegularExpression>
 
@@ -75,7 +75,7 @@ Async<core::Run> RunRepository::create(const NewRun &run)
     }
     const QUuid id = QUuid::createUuid();
     const NewRun r = run;
-    return m_executor.run<core::Run>([id, r](DbConnection &conn) -> Result<core::Run> {
+    return m_executor.run<core::Run>([id, r](sql::DbConnection &conn) -> Result<core::Run> {
         return conn.transaction([&]() -> Result<core::Run> {
             const QString what = QStringLiteral("create run");
             auto tenant = conn.exec(
@@ -99,7 +99,7 @@ Async<core::Run> RunRepository::get(const QString &tenantId, const QUuid &runId)
 {
     if (auto ok = validateScope(tenantId, runId); !ok)
         return core::failedAsync<core::Run>(ok.error());
-    return m_executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
+    return m_executor.run<core::Run>([=](sql::DbConnection &conn) -> Result<core::Run> {
         return singleRun(
             conn.exec(QStringLiteral("SELECT ") + kRunColumns +
                           QStringLiteral(" FROM runs r WHERE r.run_id = ?::uuid AND r.tenant_id = ?"),
@@ -114,7 +114,7 @@ Async<core::Run> RunRepository::cancel(const QString &tenantId, const QUuid &run
         return core::failedAsync<core::Run>(ok.error());
     const QString cancelledError =
         errorJson(makeError(ErrorCode::Cancelled, QStringLiteral("cancelled before it started")));
-    return m_executor.run<core::Run>([=](DbConnection &conn) -> Result<core::Run> {
+    return m_executor.run<core::Run>([=](sql::DbConnection &conn) -> Result<core::Run> {
         // In SET, r.status is the value before this update: a queued run ends here, a running one
         // only gets the request (its worker finishes it).
         auto updated = conn.exec(
@@ -164,14 +164,15 @@ Async<core::Page<core::Run>> RunRepository::list(const RunQuery &q)
         !paged)
         return core::failedAsync<core::Page<core::Run>>(paged.error());
     const int limit = q.limit;
-    return m_executor.run<core::Page<core::Run>>([=](DbConnection &conn) -> Result<core::Page<core::Run>> {
-        auto query = conn.exec(sql, binds, QStringLiteral("list runs"));
-        if (!query)
-            return query.error();
-        return rows::readPage<core::Run>(
-            *query.value(), limit, [](const QSqlQuery &row) { return readRun(row); },
-            [](const QSqlQuery &row) { return runCursor(row); });
-    });
+    return m_executor.run<core::Page<core::Run>>(
+        [=](sql::DbConnection &conn) -> Result<core::Page<core::Run>> {
+            auto query = conn.exec(sql, binds, QStringLiteral("list runs"));
+            if (!query)
+                return query.error();
+            return rows::readPage<core::Run>(
+                *query.value(), limit, [](const QSqlQuery &row) { return readRun(row); },
+                [](const QSqlQuery &row) { return runCursor(row); });
+        });
 }
 
 } // namespace agency::db

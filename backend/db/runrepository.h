@@ -13,9 +13,11 @@
 
 #include <optional>
 
-namespace agency::db {
-
+namespace agency::sql {
 class DbExecutor;
+}
+
+namespace agency::db {
 
 /// What a caller asks to run.
 struct NewRun
@@ -45,7 +47,7 @@ struct RunQuery
 class RunRepository
 {
 public:
-    explicit RunRepository(DbExecutor &executor) : m_executor(executor) {}
+    explicit RunRepository(sql::DbExecutor &executor) : m_executor(executor) {}
 
     /// Queues a run (creating the tenant row on first use). Validates tenant, flow type (format
     /// only: the service checks the flow exists), input (non-empty, at most the message limit),
@@ -61,7 +63,7 @@ public:
     core::Async<core::Page<core::Run>> list(const RunQuery &query);
 
 private:
-    DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
 };
 
 } // namespace agency::db

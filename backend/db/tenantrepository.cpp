@@ -2,8 +2,8 @@
 
 #include "core/json.h"
 #include "core/validation.h"
-#include "dbexecutor.h"
 #include "rowmapping.h"
+#include "sql/dbexecutor.h"
 
 namespace agency::db {
 
@@ -65,7 +65,7 @@ Async<core::Tenant> TenantRepository::ensureTenant(const QString &tenantId, cons
         return core::failedAsync<core::Tenant>(ok.error());
     if (auto ok = validateName(name); !ok)
         return core::failedAsync<core::Tenant>(ok.error());
-    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
+    return m_executor.run<core::Tenant>([=](sql::DbConnection &conn) -> Result<core::Tenant> {
         // DO UPDATE with an unchanged value so RETURNING yields the existing row too.
         return firstTenant(
             conn.exec(QStringLiteral("INSERT INTO tenants AS t (tenant_id, name) VALUES (?, ?) "
@@ -86,7 +86,7 @@ Async<core::Tenant> TenantRepository::createTenant(const QString &tenantId, cons
             return core::failedAsync<core::Tenant>(check.error());
     }
     const QString settingsJson = core::toCompactJsonString(settings);
-    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
+    return m_executor.run<core::Tenant>([=](sql::DbConnection &conn) -> Result<core::Tenant> {
         auto result =
             firstTenant(conn.exec(QStringLiteral("INSERT INTO tenants AS t (tenant_id, name, settings) "
                                                  "VALUES (?, ?, ?::jsonb) RETURNING ") +
@@ -103,7 +103,7 @@ Async<core::Tenant> TenantRepository::getTenant(const QString &tenantId)
 {
     if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::Tenant>(ok.error());
-    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
+    return m_executor.run<core::Tenant>([=](sql::DbConnection &conn) -> Result<core::Tenant> {
         return firstTenant(conn.exec(QStringLiteral("SELECT ") + kColumns +
                                          QStringLiteral(" FROM tenants t WHERE t.tenant_id = ?"),
                                      {tenantId}, QStringLiteral("get tenant")),
@@ -130,7 +130,7 @@ Async<core::Page<core::Tenant>> TenantRepository::listTenants(int limit, const Q
             return core::failedAsync<core::Page<core::Tenant>>(ok.error());
     }
     return m_executor.run<core::Page<core::Tenant>>(
-        [=](DbConnection &conn) -> Result<core::Page<core::Tenant>> {
+        [=](sql::DbConnection &conn) -> Result<core::Page<core::Tenant>> {
             auto query = conn.exec(
                 QStringLiteral("SELECT ") + kColumns +
                     QStringLiteral(" FROM tenants t WHERE t.tenant_id > ? ORDER BY t.tenant_id LIMIT ?"),
@@ -165,7 +165,7 @@ Async<core::Tenant> TenantRepository::updateTenant(const QString &tenantId,
     }
     const QVariant nameValue = name ? QVariant(*name) : QVariant();
     const QVariant settingsValue = settings ? QVariant(core::toCompactJsonString(*settings)) : QVariant();
-    return m_executor.run<core::Tenant>([=](DbConnection &conn) -> Result<core::Tenant> {
+    return m_executor.run<core::Tenant>([=](sql::DbConnection &conn) -> Result<core::Tenant> {
         return firstTenant(
             conn.exec(QStringLiteral("UPDATE tenants AS t SET name = coalesce(?::text, t.name), "
                                      "settings = coalesce(?::text::jsonb, t.settings), "

@@ -5,15 +5,17 @@
 
 #include <optional>
 
-namespace agency::db {
-
+namespace agency::sql {
 class DbExecutor;
+}
+
+namespace agency::db {
 
 /// Tenants: the unit of isolation. Thread-safe; results arrive on executor threads.
 class TenantRepository
 {
 public:
-    explicit TenantRepository(DbExecutor &executor) : m_executor(executor) {}
+    explicit TenantRepository(sql::DbExecutor &executor) : m_executor(executor) {}
 
     /// Creates the tenant if it does not exist (then `name` is stored), and returns it either way.
     core::Async<core::Tenant> ensureTenant(const QString &tenantId, const QString &name = {});
@@ -30,7 +32,7 @@ public:
                                            const std::optional<QJsonObject> &settings);
 
 private:
-    DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
 };
 
 } // namespace agency::db

@@ -1,7 +1,7 @@
 #include "postgresratelimiter.h"
 
 #include "bucketmath.h"
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 
 #include <QSqlQuery>
 
@@ -88,7 +88,7 @@ struct Levels
 };
 
 /// Reads the row: nullopt when there is none.
-Result<std::optional<Levels>> readLevels(db::DbConnection &conn, const QString &tenantId,
+Result<std::optional<Levels>> readLevels(sql::DbConnection &conn, const QString &tenantId,
                                          const QString &provider, const Limits &limits, qint64 nowMs)
 {
     auto query = conn.exec(kSelectSql, {tenantId, provider}, QStringLiteral("read rate limit bucket"));
@@ -104,7 +104,7 @@ Result<std::optional<Levels>> readLevels(db::DbConnection &conn, const QString &
                                                      limits.tokensPerHour, bm::kHourMs, elapsed)});
 }
 
-core::Status insertFull(db::DbConnection &conn, const QString &tenantId, const QString &provider,
+core::Status insertFull(sql::DbConnection &conn, const QString &tenantId, const QString &provider,
                         const Limits &limits, qint64 nowMs)
 {
     auto inserted = conn.exec(kInsertSql,
@@ -125,7 +125,7 @@ core::LimitStatus describe(const QString &tenantId, const QString &provider, con
                              bm::windowStatus(levels.hour, limits.tokensPerHour, bm::kHourMs)};
 }
 
-Result<Reservation> reserveJob(db::DbConnection &conn, const core::Clock &clock, const QString &tenantId,
+Result<Reservation> reserveJob(sql::DbConnection &conn, const core::Clock &clock, const QString &tenantId,
                                const QString &provider, qint64 tokens, const Limits &limits)
 {
     const qint64 nowMs = clock.now().toMSecsSinceEpoch();
@@ -164,7 +164,7 @@ Result<Reservation> reserveJob(db::DbConnection &conn, const core::Clock &clock,
 
 } // namespace
 
-PostgresRateLimiter::PostgresRateLimiter(db::DbExecutor &executor, std::shared_ptr<LimitPolicy> policy,
+PostgresRateLimiter::PostgresRateLimiter(sql::DbExecutor &executor, std::shared_ptr<LimitPolicy> policy,
                                          std::shared_ptr<const core::Clock> clock)
     : m_executor(executor), m_policy(std::move(policy)), m_clock(std::move(clock))
 {
@@ -175,7 +175,7 @@ core::Async<Reservation> PostgresRateLimiter::reserve(const QString &tenantId, c
 {
     if (auto ok = bm::checkRequest(tenantId, provider, estimatedTokens, Limits{}); !ok)
         return core::failedAsync<Reservation>(ok.error());
-    db::DbExecutor *executor = &m_executor;
+    sql::DbExecutor *executor = &m_executor;
     return m_policy->limitsFor(tenantId, provider)
         .then([executor, clock = m_clock, tenantId, provider, estimatedTokens](Result<Limits> limits) {
             if (!limits)
@@ -189,7 +189,7 @@ core::Async<Reservation> PostgresRateLimiter::reserve(const QString &tenantId, c
                     tenantId, provider, estimatedTokens, l, core::LimitStatus{tenantId, provider, {}, {}}});
             }
             return executor->run<Reservation>(
-                [clock, tenantId, provider, estimatedTokens, l](db::DbConnection &conn) {
+                [clock, tenantId, provider, estimatedTokens, l](sql::DbConnection &conn) {
                     return reserveJob(conn, *clock, tenantId, provider, estimatedTokens, l);
                 });
         })
@@ -204,7 +204,7 @@ core::Async<void> PostgresRateLimiter::settle(const Reservation &r, qint64 actua
     const qint64 delta = r.tokens - actualTokens;
     if (delta == 0 || (r.limits.tokensPerMinute == 0 && r.limits.tokensPerHour == 0))
         return core::readyAsync<void>({});
-    return m_executor.run<void>([clock = m_clock, r, delta](db::DbConnection &conn) -> core::Status {
+    return m_executor.run<void>([clock = m_clock, r, delta](sql::DbConnection &conn) -> core::Status {
         const qint64 nowMs = clock->now().toMSecsSinceEpoch();
         for (int attempt = 0; attempt < 2; ++attempt) {
             auto updated = conn.exec(
@@ -227,14 +227,14 @@ core::Async<core::LimitStatus> PostgresRateLimiter::status(const QString &tenant
 {
     if (auto ok = bm::checkRequest(tenantId, provider, 0, Limits{}); !ok)
         return core::failedAsync<core::LimitStatus>(ok.error());
-    db::DbExecutor *executor = &m_executor;
+    sql::DbExecutor *executor = &m_executor;
     return m_policy->limitsFor(tenantId, provider)
         .then([executor, clock = m_clock, tenantId, provider](Result<Limits> limits) {
             if (!limits)
                 return core::failedAsync<core::LimitStatus>(limits.error());
             const Limits l = limits.value();
             return executor->run<core::LimitStatus>(
-                [clock, tenantId, provider, l](db::DbConnection &conn) -> Result<core::LimitStatus> {
+                [clock, tenantId, provider, l](sql::DbConnection &conn) -> Result<core::LimitStatus> {
                     auto levels = readLevels(conn, tenantId, provider, l, clock->now().toMSecsSinceEpoch());
                     if (!levels)
                         return levels.error();

@@ -6,9 +6,9 @@
 
 #include <memory>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::ratelimit {
 
@@ -31,7 +31,7 @@ namespace agency::ratelimit {
 class PostgresRateLimiter final : public RateLimiter
 {
 public:
-    PostgresRateLimiter(db::DbExecutor &executor, std::shared_ptr<LimitPolicy> policy,
+    PostgresRateLimiter(sql::DbExecutor &executor, std::shared_ptr<LimitPolicy> policy,
                         std::shared_ptr<const core::Clock> clock);
 
     core::Async<Reservation> reserve(const QString &tenantId, const QString &provider,
@@ -40,7 +40,7 @@ public:
     core::Async<core::LimitStatus> status(const QString &tenantId, const QString &provider) override;
 
 private:
-    db::DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
     std::shared_ptr<LimitPolicy> m_policy;
     std::shared_ptr<const core::Clock> m_clock;
 };

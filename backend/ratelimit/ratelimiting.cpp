@@ -5,7 +5,7 @@
 
 namespace agency::ratelimit {
 
-core::Result<RateLimiting> createRateLimiting(const RateLimitConfig &config, db::DbExecutor *executor,
+core::Result<RateLimiting> createRateLimiting(const RateLimitConfig &config, sql::DbExecutor *executor,
                                               std::shared_ptr<const core::Clock> clock,
                                               TenantSettingsLookup lookup)
 {

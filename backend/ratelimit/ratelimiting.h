@@ -6,9 +6,9 @@
 
 #include <memory>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::ratelimit {
 
@@ -32,7 +32,7 @@ struct RateLimiting
 
 /// Builds the rate limiter. `executor` is required for the postgres back-end and borrowed:
 /// NotConfigured without it.
-core::Result<RateLimiting> createRateLimiting(const RateLimitConfig &config, db::DbExecutor *executor,
+core::Result<RateLimiting> createRateLimiting(const RateLimitConfig &config, sql::DbExecutor *executor,
                                               std::shared_ptr<const core::Clock> clock,
                                               TenantSettingsLookup lookup);
 

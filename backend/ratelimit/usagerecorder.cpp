@@ -1,6 +1,6 @@
 #include "usagerecorder.h"
 
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 
 #include <QRegularExpression>
 #include <QSqlQuery>
@@ -23,7 +23,7 @@ constexpr qint64 kMaxSummaryDays = 366;
 
 } // namespace
 
-UsageRecorder::UsageRecorder(db::DbExecutor &executor, std::shared_ptr<const core::Clock> clock)
+UsageRecorder::UsageRecorder(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock)
     : m_executor(executor), m_clock(std::move(clock))
 {
 }
@@ -78,7 +78,7 @@ core::Async<void> UsageRecorder::record(const UsageRecord &usage)
                              r.completionTokens, r.totalTokens, r.latencyMs, r.outcome, r.createdAtMs};
     // Grouped: under load, usage rows ride along in the commits of the turns' messages. An insert
     // takes no lock another turn waits for (only key-share locks for its foreign keys): key "".
-    return m_executor.runGrouped<void>(QString(), [binds](db::DbConnection &conn) -> core::Status {
+    return m_executor.runGrouped<void>(QString(), [binds](sql::DbConnection &conn) -> core::Status {
         auto inserted = conn.exec(
             QStringLiteral(
                 "INSERT INTO llm_usage (tenant_id, conversation_id, provider, model, prompt_tokens, "
@@ -105,7 +105,7 @@ core::Async<QList<core::UsageSummaryRow>> UsageRecorder::summary(const QString &
             QStringLiteral("to"), QStringLiteral("the range may span at most %1 days").arg(kMaxSummaryDays)));
     const QVariantList binds{tenantId, from.toMSecsSinceEpoch(), to.toMSecsSinceEpoch()};
     return m_executor.run<QList<core::UsageSummaryRow>>(
-        [binds](db::DbConnection &conn) -> Result<QList<core::UsageSummaryRow>> {
+        [binds](sql::DbConnection &conn) -> Result<QList<core::UsageSummaryRow>> {
             auto query = conn.exec(
                 QStringLiteral(
                     "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, provider, count(*), "

@@ -13,9 +13,9 @@
 
 #include <memory>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::ratelimit {
 
@@ -42,7 +42,7 @@ struct UsageRecord
 class UsageRecorder
 {
 public:
-    UsageRecorder(db::DbExecutor &executor, std::shared_ptr<const core::Clock> clock);
+    UsageRecorder(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock);
 
     core::Async<void> record(const UsageRecord &usage);
 
@@ -57,7 +57,7 @@ public:
     core::Result<db::UsageRow> row(const UsageRecord &usage) const;
 
 private:
-    db::DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
     std::shared_ptr<const core::Clock> m_clock;
 };
 

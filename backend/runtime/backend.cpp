@@ -3,7 +3,6 @@
 #include "db/apikeyrepository.h"
 #include "db/auditrepository.h"
 #include "db/conversationrepository.h"
-#include "db/plannerstatistics.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
@@ -14,6 +13,7 @@
 #include "ratelimit/ratelimiting.h"
 #include "ratelimit/usagerecorder.h"
 #include "service/agencyservice.h"
+#include "sql/plannerstatistics.h"
 #include "tools/builtintools.h"
 #include "tools/toolregistry.h"
 
@@ -37,7 +37,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     return b;
 }
 
-core::Status Backend::openDatabase(const DatabaseConfig &config, db::DbExecutor *injected)
+core::Status Backend::openDatabase(const DatabaseConfig &config, sql::DbExecutor *injected)
 {
     if (injected) {
         m_executor = injected;
@@ -55,7 +55,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
                                   const std::optional<QStringList> &flowDirectories,
                                   const QList<core::FlowDefinition> &extraFlows)
 {
-    db::DbExecutor &executor = *m_executor;
+    sql::DbExecutor &executor = *m_executor;
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
     // Tools get their network and database from here: the weather tool builds neither.
@@ -130,7 +130,7 @@ void Backend::startRunWorkers()
 void Backend::startPlannerStatistics()
 {
     if (!m_statistics)
-        m_statistics = std::make_unique<db::PlannerStatistics>(*m_executor);
+        m_statistics = std::make_unique<sql::PlannerStatistics>(*m_executor);
     m_statistics->start();
 }
 

@@ -16,6 +16,9 @@
 
 class QNetworkAccessManager;
 
+namespace agency::sql {
+class PlannerStatistics;
+} // namespace agency::sql
 namespace agency::db {
 class ConversationRepository;
 class TenantRepository;
@@ -23,7 +26,6 @@ class RunRepository;
 class RunQueue;
 class ApiKeyRepository;
 class AuditRepository;
-class PlannerStatistics;
 } // namespace agency::db
 namespace agency::tools {
 class ToolRegistry;
@@ -51,7 +53,7 @@ struct Injected
     /// An open, migrated database, borrowed (it must outlive the backend). Default: the database
     /// of RuntimeConfig::database (the external DATABASE_URL or the embedded cluster), opened,
     /// migrated and owned by the backend.
-    db::DbExecutor *executor = nullptr;
+    sql::DbExecutor *executor = nullptr;
     /// The network of providers and tools, borrowed, living on the calling thread. Default: network
     /// lanes with RuntimeConfig::httpConnectionsPerHost connections per host.
     QNetworkAccessManager *nam = nullptr;
@@ -106,20 +108,20 @@ public:
     /// otherwise they are recovered after RUN_LEASE_S.
     QFuture<void> stopRunWorkers();
     /// Analyzes the tables a turn writes as soon as they hold rows, until each has planner
-    /// statistics (db::PlannerStatistics); a no-op on a database that has them. Long-running
+    /// statistics (sql::PlannerStatistics); a no-op on a database that has them. Long-running
     /// processes (server, console, benchmarks) call it.
     void startPlannerStatistics();
 
 private:
     Backend() = default;
-    core::Status openDatabase(const DatabaseConfig &config, db::DbExecutor *injected);
+    core::Status openDatabase(const DatabaseConfig &config, sql::DbExecutor *injected);
     core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories,
                              const QList<core::FlowDefinition> &extraFlows);
     void buildService();
 
     std::shared_ptr<const core::Clock> m_clock;
     std::unique_ptr<DatabaseRuntime> m_database;
-    db::DbExecutor *m_executor = nullptr;
+    sql::DbExecutor *m_executor = nullptr;
     std::unique_ptr<ProviderRuntime> m_providers;
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
@@ -134,7 +136,7 @@ private:
     std::unique_ptr<db::ApiKeyRepository> m_keys;
     std::unique_ptr<db::AuditRepository> m_audit;
     std::unique_ptr<flows::RunWorker> m_runWorker;
-    std::unique_ptr<db::PlannerStatistics> m_statistics;
+    std::unique_ptr<sql::PlannerStatistics> m_statistics;
     service::ServiceDependencies m_serviceDeps;
     std::unique_ptr<service::AgencyService> m_service;
     QStringList m_flowProblems;

@@ -1,19 +1,19 @@
 #include "databaseruntime.h"
 
-#include "db/dbconnection.h"
-#include "db/migrator.h"
+#include "sql/dbconnection.h"
+#include "sql/migrator.h"
 
 namespace agency::runtime {
 
-core::Result<db::ConnectionParams> DatabaseRuntime::resolve(const DatabaseConfig &config,
-                                                            std::unique_ptr<db::EmbeddedPostgres> *embedded)
+core::Result<sql::ConnectionParams> DatabaseRuntime::resolve(const DatabaseConfig &config,
+                                                             std::unique_ptr<sql::EmbeddedPostgres> *embedded)
 {
     if (!config.url.isEmpty())
-        return db::parseDatabaseUrl(config.url);
-    db::EmbeddedPostgres::Options options;
-    options.dataDir = config.dataDir.isEmpty() ? db::EmbeddedPostgres::defaultDataDir() : config.dataDir;
+        return sql::parseDatabaseUrl(config.url);
+    sql::EmbeddedPostgres::Options options;
+    options.dataDir = config.dataDir.isEmpty() ? sql::EmbeddedPostgres::defaultDataDir() : config.dataDir;
     options.binDir = config.pgBinDir;
-    *embedded = std::make_unique<db::EmbeddedPostgres>(options);
+    *embedded = std::make_unique<sql::EmbeddedPostgres>(options);
     return (*embedded)->start();
 }
 
@@ -31,12 +31,12 @@ core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const Datab
     {
         // Start-up check on this thread, before any worker exists: reachable, schema compatible.
         // Migrations may legitimately run long (an index on a big table): no statement timeout.
-        db::ConnectionParams startup = result->m_params;
+        sql::ConnectionParams startup = result->m_params;
         startup.statementTimeoutMs = 0;
-        db::DbConnection conn(startup, QStringLiteral("aiagency-startup"));
+        sql::DbConnection conn(startup, QStringLiteral("aiagency-startup"));
         if (auto opened = conn.ensureOpen(); !opened)
             return opened.error();
-        const db::Migrator migrator(db::Migrator::embedded());
+        const sql::Migrator migrator(sql::Migrator::embedded());
         if (migrate == Migrate::Yes) {
             if (auto report = migrator.migrate(conn); !report)
                 return report.error();
@@ -45,7 +45,7 @@ core::Result<std::unique_ptr<DatabaseRuntime>> DatabaseRuntime::open(const Datab
         }
     }
 
-    result->m_executor = std::make_unique<db::DbExecutor>(result->m_params, config.poolSize);
+    result->m_executor = std::make_unique<sql::DbExecutor>(result->m_params, config.poolSize);
     return result;
 }
 
@@ -54,7 +54,7 @@ DatabaseRuntime::~DatabaseRuntime()
     // Workers close their connections before the embedded server goes away.
     m_executor.reset();
     if (m_embedded)
-        (void)m_embedded->stop(db::EmbeddedPostgres::StopPolicy::LastUserOut);
+        (void)m_embedded->stop(sql::EmbeddedPostgres::StopPolicy::LastUserOut);
 }
 
 } // namespace agency::runtime

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "core/result.h"
-#include "db/connectionparams.h"
-#include "db/dbexecutor.h"
-#include "db/embeddedpostgres.h"
 #include "runtime/runtimeconfig.h"
+#include "sql/connectionparams.h"
+#include "sql/dbexecutor.h"
+#include "sql/embeddedpostgres.h"
 
 #include <memory>
 
@@ -24,20 +24,20 @@ public:
 
     ~DatabaseRuntime();
 
-    const db::ConnectionParams &params() const { return m_params; }
-    db::DbExecutor &executor() { return *m_executor; }
-    db::EmbeddedPostgres *embedded() { return m_embedded.get(); }
+    const sql::ConnectionParams &params() const { return m_params; }
+    sql::DbExecutor &executor() { return *m_executor; }
+    sql::EmbeddedPostgres *embedded() { return m_embedded.get(); }
 
     /// The connection parameters the config calls for, starting the embedded cluster if needed.
-    static core::Result<db::ConnectionParams> resolve(const DatabaseConfig &config,
-                                                      std::unique_ptr<db::EmbeddedPostgres> *embedded);
+    static core::Result<sql::ConnectionParams> resolve(const DatabaseConfig &config,
+                                                       std::unique_ptr<sql::EmbeddedPostgres> *embedded);
 
 private:
     DatabaseRuntime() = default;
 
-    std::unique_ptr<db::EmbeddedPostgres> m_embedded;
-    std::unique_ptr<db::DbExecutor> m_executor;
-    db::ConnectionParams m_params;
+    std::unique_ptr<sql::EmbeddedPostgres> m_embedded;
+    std::unique_ptr<sql::DbExecutor> m_executor;
+    sql::ConnectionParams m_params;
 };
 
 } // namespace agency::runtime

@@ -6,7 +6,6 @@
 #include "db/apikeyrepository.h"
 #include "db/auditrepository.h"
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
 #include "flows/flowregistry.h"
@@ -16,6 +15,7 @@
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/ratelimiter.h"
 #include "ratelimit/usagerecorder.h"
+#include "sql/dbexecutor.h"
 
 #include <QPointer>
 
@@ -103,7 +103,7 @@ Async<Health> AgencyService::health()
     base.defaultProvider = m_deps.providers->defaultProvider();
     base.providers = m_deps.providers->providers();
     return m_deps.executor
-        ->run<bool>([](db::DbConnection &conn) -> Result<bool> {
+        ->run<bool>([](sql::DbConnection &conn) -> Result<bool> {
             auto ping = conn.exec(QStringLiteral("SELECT 1"), {}, QStringLiteral("health check"));
             if (!ping)
                 return ping.error();
@@ -120,7 +120,7 @@ Async<Health> AgencyService::health()
 
 DatabasePool AgencyService::databasePool() const
 {
-    const db::DbExecutor::Stats stats = m_deps.executor->stats();
+    const sql::DbExecutor::Stats stats = m_deps.executor->stats();
     return {stats.workers, stats.busy, stats.queued, stats.jobs, stats.connectionsCut};
 }
 

@@ -21,8 +21,10 @@
 
 #include <optional>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
+} // namespace agency::sql
+namespace agency::db {
 class ConversationRepository;
 class TenantRepository;
 class RunRepository;
@@ -68,7 +70,7 @@ struct DatabasePool
 /// Everything the service is built from; all must outlive it.
 struct ServiceDependencies
 {
-    db::DbExecutor *executor = nullptr;
+    sql::DbExecutor *executor = nullptr;
     db::ConversationRepository *conversations = nullptr;
     db::TenantRepository *tenants = nullptr;
     const flows::FlowRegistry *flows = nullptr;

@@ -3,7 +3,7 @@
 namespace agency::tools {
 
 core::Result<std::unique_ptr<ToolRegistry>>
-createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam, db::DbExecutor *cache,
+createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam, sql::DbExecutor *cache,
                           std::shared_ptr<const core::Clock> clock)
 {
     auto registry = std::make_unique<ToolRegistry>(config.timeoutMs);

@@ -8,9 +8,9 @@
 
 class QNetworkAccessManager;
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::tools {
 
@@ -26,7 +26,7 @@ struct ToolsConfig
 /// borrowed (no executor: no weather cache); `nam` must outlive the registry. Create on `nam`'s
 /// thread, the event-loop thread that will run chat turns.
 core::Result<std::unique_ptr<ToolRegistry>>
-createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam, db::DbExecutor *cache,
+createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam, sql::DbExecutor *cache,
                           std::shared_ptr<const core::Clock> clock);
 
 } // namespace agency::tools

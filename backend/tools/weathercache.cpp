@@ -1,7 +1,7 @@
 #include "weathercache.h"
 
 #include "core/json.h"
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -12,7 +12,8 @@ namespace agency::tools {
 
 using core::Result;
 
-WeatherCache::WeatherCache(db::DbExecutor &executor, std::shared_ptr<const core::Clock> clock, int ttlSeconds)
+WeatherCache::WeatherCache(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock,
+                           int ttlSeconds)
     : m_executor(executor), m_clock(std::move(clock)), m_ttlSeconds(ttlSeconds)
 {
 }
@@ -30,7 +31,8 @@ WeatherCache::lookup(const QString &backend, const QString &locationKey, const Q
 {
     const qint64 nowMs = m_clock->now().toMSecsSinceEpoch();
     return m_executor.run<std::optional<CachedWeather>>(
-        [backend, locationKey, units, nowMs](db::DbConnection &conn) -> Result<std::optional<CachedWeather>> {
+        [backend, locationKey, units,
+         nowMs](sql::DbConnection &conn) -> Result<std::optional<CachedWeather>> {
             auto query = conn.exec(
                 QStringLiteral("SELECT payload::text, (extract(epoch FROM fetched_at) * 1000)::bigint "
                                "FROM weather_cache WHERE backend = ? AND location_key = ? "
@@ -55,7 +57,7 @@ core::Async<void> WeatherCache::store(const QString &backend, const QString &loc
     const qint64 nowMs = m_clock->now().toMSecsSinceEpoch();
     const qint64 expiresMs = nowMs + qint64(m_ttlSeconds) * 1000;
     const QString json = core::toCompactJsonString(payload);
-    return m_executor.run<void>([=](db::DbConnection &conn) -> core::Status {
+    return m_executor.run<void>([=](sql::DbConnection &conn) -> core::Status {
         auto upsert = conn.exec(
             QStringLiteral(
                 "INSERT INTO weather_cache (backend, location_key, units, payload, fetched_at, expires_at) "

@@ -10,9 +10,9 @@
 #include <memory>
 #include <optional>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::tools {
 
@@ -33,7 +33,7 @@ struct CachedWeather
 class WeatherCache
 {
 public:
-    WeatherCache(db::DbExecutor &executor, std::shared_ptr<const core::Clock> clock, int ttlSeconds);
+    WeatherCache(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock, int ttlSeconds);
 
     /// Trimmed, lower-case, runs of white space collapsed to one space, no space around commas:
     /// "  New   York ,US " → "new york,us".
@@ -49,7 +49,7 @@ public:
     int ttlSeconds() const { return m_ttlSeconds; }
 
 private:
-    db::DbExecutor &m_executor;
+    sql::DbExecutor &m_executor;
     std::shared_ptr<const core::Clock> m_clock;
     int m_ttlSeconds;
 };

@@ -24,7 +24,7 @@ std::unique_ptr<WeatherBackend> makeWeatherBackend(const WeatherConfig &config, 
 }
 
 WeatherTool::WeatherTool(std::unique_ptr<WeatherBackend> backend, int cacheTtlSeconds,
-                         db::DbExecutor *cacheExecutor, std::shared_ptr<const core::Clock> clock,
+                         sql::DbExecutor *cacheExecutor, std::shared_ptr<const core::Clock> clock,
                          QObject *parent)
     : QObject(parent), m_clock(std::move(clock)), m_backend(std::move(backend))
 {

@@ -14,9 +14,9 @@
 
 class QNetworkAccessManager;
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::tools {
 
@@ -66,7 +66,7 @@ class WeatherTool final : public QObject, public Tool
 {
 public:
     /// `cacheTtlSeconds` 0 (or no executor) means no cache.
-    WeatherTool(std::unique_ptr<WeatherBackend> backend, int cacheTtlSeconds, db::DbExecutor *cacheExecutor,
+    WeatherTool(std::unique_ptr<WeatherBackend> backend, int cacheTtlSeconds, sql::DbExecutor *cacheExecutor,
                 std::shared_ptr<const core::Clock> clock, QObject *parent = nullptr);
 
     QString name() const override { return QStringLiteral("get_weather"); }

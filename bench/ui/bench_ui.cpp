@@ -10,9 +10,9 @@
 #include "probes.h"
 #include "stats.h"
 
-#include "db/dbexecutor.h"
-#include "db/embeddedpostgres.h"
 #include "runtime/backend.h"
+#include "sql/dbexecutor.h"
+#include "sql/embeddedpostgres.h"
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
@@ -277,10 +277,10 @@ int main(int argc, char **argv)
     const int threadMessages = static_cast<int>(number(threadOpt, 200));
     const int runs = static_cast<int>(number(runsOpt, 3));
 
-    db::EmbeddedPostgres::Options pgOptions;
+    sql::EmbeddedPostgres::Options pgOptions;
     pgOptions.dataDir = QFileInfo(parser.value(dataDirOpt)).absoluteFilePath();
     pgOptions.fastUnsafe = true; // a throwaway dataset
-    db::EmbeddedPostgres cluster(pgOptions);
+    sql::EmbeddedPostgres cluster(pgOptions);
     auto params = cluster.start();
     if (!params) {
         out(params.error().toString());
@@ -313,7 +313,7 @@ int main(int argc, char **argv)
         out(config.error().toString());
         return 1;
     }
-    db::DbExecutor executor(params.value(), 4); // the program's default pool size
+    sql::DbExecutor executor(params.value(), 4); // the program's default pool size
     runtime::Injected injected;
     injected.executor = &executor;
     injected.flowDirectories = QStringList{};

@@ -77,7 +77,7 @@ bool CliDatabase::start()
         return false;
     }
     m_params = params.value();
-    m_executor = std::make_unique<db::DbExecutor>(m_params, 1);
+    m_executor = std::make_unique<sql::DbExecutor>(m_params, 1);
     return true;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QProcess>
@@ -56,14 +56,14 @@ public:
     QString error() const { return m_error; }
     /// The --database-url value naming this database.
     QString url() const;
-    db::DbExecutor &executor() { return *m_executor; }
+    sql::DbExecutor &executor() { return *m_executor; }
     /// Closes the connections before the cluster stops.
     void stop() { m_executor.reset(); }
 
 private:
     TestPostgres m_pg;
-    db::ConnectionParams m_params;
-    std::unique_ptr<db::DbExecutor> m_executor;
+    sql::ConnectionParams m_params;
+    std::unique_ptr<sql::DbExecutor> m_executor;
     QString m_error;
 };
 

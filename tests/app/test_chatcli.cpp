@@ -5,8 +5,8 @@
 
 #include "clirunner.h"
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "fakeweatherserver.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QDir>

@@ -2,7 +2,7 @@
 // way an operator runs them: migrate/db status against an external DATABASE_URL and against the
 // embedded cluster, config show with its sources and masking, help and usage errors.
 #include "config/settings.h"
-#include "db/dbconnection.h"
+#include "sql/dbconnection.h"
 #include "testpostgres.h"
 
 #include <QDir>
@@ -12,8 +12,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-using agency::db::ConnectionParams;
-using agency::db::DbConnection;
+using agency::sql::ConnectionParams;
+using agency::sql::DbConnection;
 using agency::test::TestPostgres;
 
 namespace {

@@ -5,7 +5,7 @@
 #include "core/limits.h"
 #include "core/validation.h"
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 
 #include <QSet>
 #include <QtTest>

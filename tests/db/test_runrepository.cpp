@@ -5,9 +5,9 @@
 
 #include "core/limits.h"
 #include "core/validation.h"
-#include "db/dbexecutor.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
+#include "sql/dbexecutor.h"
 #include "testdatabase.h"
 
 #include <QSet>
@@ -68,8 +68,8 @@ private:
     core::Result<Run> created(const NewRun &run);
 
     test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
-    std::unique_ptr<db::DbExecutor> m_db;
+    sql::ConnectionParams m_params;
+    std::unique_ptr<sql::DbExecutor> m_db;
     std::unique_ptr<RunRepository> m_runs; ///< what tenants do
     std::unique_ptr<RunQueue> m_queue;     ///< what workers do
 };
@@ -84,7 +84,7 @@ void TestRunRepository::init()
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
     m_params = params.value();
-    m_db = std::make_unique<db::DbExecutor>(m_params, 4);
+    m_db = std::make_unique<sql::DbExecutor>(m_params, 4);
     m_runs = std::make_unique<RunRepository>(*m_db);
     m_queue = std::make_unique<RunQueue>(*m_db);
 }
@@ -372,7 +372,7 @@ void TestRunRepository::twoExecutorsNeverClaimTheSameRun()
             "INSERT INTO runs (run_id, tenant_id, flow_type, input) "
             "SELECT gen_random_uuid(), 'acme', 'consulting', 'input ' || g FROM generate_series(1, %1) g")
             .arg(kRuns)));
-    db::DbExecutor otherDb(m_params, 4);
+    sql::DbExecutor otherDb(m_params, 4);
     RunQueue other(otherDb);
 
     QHash<qint64, QString> owner;
@@ -595,7 +595,7 @@ void TestRunRepository::recoverStaleRequeuesFailsOrCancels()
     // Two recoverers at once (two executors) act on each stale run exactly once.
     AGENCY_VERIFY_OK(exec(QStringLiteral("UPDATE runs SET status = 'running', worker_id = 'dead', "
                                          "heartbeat_at = now() - interval '1 hour' WHERE input = 'stale'")));
-    db::DbExecutor otherDb(m_params, 2);
+    sql::DbExecutor otherDb(m_params, 2);
     RunQueue other(otherDb);
     auto f1 = m_queue->recoverStale(60, 3);
     auto f2 = other.recoverStale(60, 3);

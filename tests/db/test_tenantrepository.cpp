@@ -2,8 +2,8 @@
 #include "testdatabase.h"
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "db/tenantrepository.h"
+#include "sql/dbexecutor.h"
 
 #include <QtTest>
 

@@ -4,7 +4,6 @@
 // after a crash, and are cancelled while queued or running; stop() puts running runs back.
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "fakeopenai.h"
@@ -14,6 +13,7 @@
 #include "runtime/backend.h"
 #include "runtime/runtimeconfig.h"
 #include "service/agencyservice.h"
+#include "sql/dbexecutor.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -63,8 +63,8 @@ test::FakeResponse answer(const test::RecordedRequest &request)
 /// options a test needs. Members are destroyed in reverse order.
 struct Stack
 {
-    Stack(const db::ConnectionParams &params, const QString &baseUrl)
-        : executor(std::make_unique<db::DbExecutor>(params, 4))
+    Stack(const sql::ConnectionParams &params, const QString &baseUrl)
+        : executor(std::make_unique<sql::DbExecutor>(params, 4))
     {
         auto config =
             runtime::RuntimeConfig::fromValues({{QStringLiteral("LLM_PROVIDER"), QStringLiteral("openai")},
@@ -126,7 +126,7 @@ struct Stack
         return *service;
     }
 
-    std::unique_ptr<db::DbExecutor> executor;
+    std::unique_ptr<sql::DbExecutor> executor;
     std::unique_ptr<runtime::Backend> backend;
     std::unique_ptr<db::ConversationRepository> ownConversations;
     std::unique_ptr<db::RunRepository> ownRuns;
@@ -182,7 +182,7 @@ private:
     core::Result<QUuid> drainQueue(RunWorker *worker);
 
     test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
+    sql::ConnectionParams m_params;
     std::unique_ptr<test::FakeOpenAiServer> m_server;
     std::unique_ptr<Stack> m_stack;
 };
@@ -625,7 +625,7 @@ void TestRunWorker::cancelRunningRunFromAnotherProcess()
     AGENCY_VERIFY_OK(created);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->chatRequests().size(), 1, 20000);
 
-    db::DbExecutor otherDb(m_params, 1);
+    sql::DbExecutor otherDb(m_params, 1);
     db::RunRepository otherRuns(otherDb);
     auto requested = await(otherRuns.cancel(kTenant, created->runId));
     AGENCY_VERIFY_OK(requested);

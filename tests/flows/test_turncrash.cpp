@@ -6,11 +6,11 @@
 // unflushed one may not be.
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
 #include "futurewait.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QDeadlineTimer>
@@ -68,10 +68,10 @@ private:
     void verifyConsistent(const QUuid &conversation);
 
     test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
+    sql::ConnectionParams m_params;
     FakeWeatherServer m_weather;
     std::unique_ptr<FakeOpenAiServer> m_llm;
-    std::unique_ptr<db::DbExecutor> m_executor;
+    std::unique_ptr<sql::DbExecutor> m_executor;
     std::unique_ptr<EngineFixture> m_fx;
     int m_deltas = 0;
     qint64 m_killed = 0; ///< the postmaster crash() killed
@@ -96,7 +96,7 @@ void TestTurnCrash::init()
         return openai::streamReply({QStringLiteral("fine "), QStringLiteral("thanks")}, {},
                                    core::Usage{12, 7, 19}, 150);
     });
-    m_executor = std::make_unique<db::DbExecutor>(m_params, 2);
+    m_executor = std::make_unique<sql::DbExecutor>(m_params, 2);
     m_fx = std::make_unique<EngineFixture>(
         *m_executor, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()),
         QList<core::FlowDefinition>{test::testFlow(kFlow, 0, 50, {})});

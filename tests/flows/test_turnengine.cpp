@@ -6,10 +6,10 @@
 #include "core/json.h"
 #include "core/limits.h"
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QJsonDocument>
@@ -83,7 +83,7 @@ private:
     void makeFixture(const QHash<QString, QString> &extra = {});
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     FakeWeatherServer m_weather;
     std::unique_ptr<FakeOpenAiServer> m_llm;
     std::unique_ptr<EngineFixture> m_fx;
@@ -94,7 +94,7 @@ void TestTurnEngine::initTestCase()
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     QVERIFY(m_weather.listen());
     m_weather.addDefaultPlaces();
 }

@@ -4,11 +4,11 @@
 // tool-call ids stay unique within a conversation when the provider repeats them.
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
 #include "futurewait.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QSet>
@@ -82,14 +82,14 @@ private Q_SLOTS:
     void repeatedToolCallIdsAreReplaced();
 
 private:
-    std::unique_ptr<EngineFixture> fixture(db::DbExecutor &executor, const QHash<QString, QString> &extra);
+    std::unique_ptr<EngineFixture> fixture(sql::DbExecutor &executor, const QHash<QString, QString> &extra);
     QList<core::Message> everything(const QUuid &conversation);
 
     test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
+    sql::ConnectionParams m_params;
     FakeWeatherServer m_weather;
     std::unique_ptr<FakeOpenAiServer> m_llm;
-    std::vector<std::unique_ptr<db::DbExecutor>> m_executors;
+    std::vector<std::unique_ptr<sql::DbExecutor>> m_executors;
 };
 
 void TestTurnLease::initTestCase()
@@ -128,7 +128,7 @@ void TestTurnLease::cleanup()
     m_llm.reset();
 }
 
-std::unique_ptr<EngineFixture> TestTurnLease::fixture(db::DbExecutor &executor,
+std::unique_ptr<EngineFixture> TestTurnLease::fixture(sql::DbExecutor &executor,
                                                       const QHash<QString, QString> &extra)
 {
     return std::make_unique<EngineFixture>(
@@ -138,7 +138,7 @@ std::unique_ptr<EngineFixture> TestTurnLease::fixture(db::DbExecutor &executor,
 
 QList<core::Message> TestTurnLease::everything(const QUuid &conversation)
 {
-    db::DbExecutor executor(m_params, 1);
+    sql::DbExecutor executor(m_params, 1);
     db::ConversationRepository repo(executor);
     auto history = test::await(repo.history(kTenant, conversation, 1000));
     if (!history) {
@@ -154,7 +154,7 @@ void TestTurnLease::concurrentTurnsFromSeveralEnginesNeverInterleave()
     const QHash<QString, QString> waitLong{{QStringLiteral("AGENCY_TURN_WAIT_MS"), QStringLiteral("120000")}};
     std::vector<std::unique_ptr<EngineFixture>> engines;
     for (int i = 0; i < 3; ++i) {
-        m_executors.push_back(std::make_unique<db::DbExecutor>(m_params, 2));
+        m_executors.push_back(std::make_unique<sql::DbExecutor>(m_params, 2));
         engines.push_back(fixture(*m_executors.back(), waitLong));
     }
     auto first = engines.front()->runTurn(request(QStringLiteral("q0"), {}));
@@ -182,7 +182,7 @@ void TestTurnLease::concurrentTurnsFromSeveralEnginesNeverInterleave()
 
 void TestTurnLease::busyConversationRefusesWhenNotWaiting()
 {
-    m_executors.push_back(std::make_unique<db::DbExecutor>(m_params, 2));
+    m_executors.push_back(std::make_unique<sql::DbExecutor>(m_params, 2));
     auto fx = fixture(*m_executors.back(), {{QStringLiteral("AGENCY_TURN_WAIT_MS"), QStringLiteral("0")}});
     auto first = fx->runTurn(request(QStringLiteral("q0"), {}));
     AGENCY_VERIFY_OK(first);
@@ -218,8 +218,8 @@ void TestTurnLease::busyConversationRefusesWhenNotWaiting()
 
 void TestTurnLease::crashedHoldersLeaseExpires()
 {
-    m_executors.push_back(std::make_unique<db::DbExecutor>(m_params, 2));
-    db::DbExecutor &executor = *m_executors.back();
+    m_executors.push_back(std::make_unique<sql::DbExecutor>(m_params, 2));
+    sql::DbExecutor &executor = *m_executors.back();
     auto refusing = fixture(executor, {{QStringLiteral("AGENCY_TURN_WAIT_MS"), QStringLiteral("0")}});
     auto first = refusing->runTurn(request(QStringLiteral("q0"), {}));
     AGENCY_VERIFY_OK(first);
@@ -227,7 +227,7 @@ void TestTurnLease::crashedHoldersLeaseExpires()
 
     // A process died holding the lease: it is still there, for a little while.
     auto crashed =
-        test::await(executor.run<bool>([conversation](db::DbConnection &conn) -> core::Result<bool> {
+        test::await(executor.run<bool>([conversation](sql::DbConnection &conn) -> core::Result<bool> {
             auto q = conn.exec(QStringLiteral("UPDATE conversations SET turn_holder = gen_random_uuid(), "
                                               "turn_expires_at = clock_timestamp() + interval '2 seconds' "
                                               "WHERE conversation_id = ?::uuid RETURNING 1"),
@@ -254,7 +254,7 @@ void TestTurnLease::repeatedToolCallIdsAreReplaced()
 {
     // The provider answers every question with two calls both named "call_same". The flow keeps
     // only two messages of history, so earlier turns' ids are beyond what the turn loads.
-    m_executors.push_back(std::make_unique<db::DbExecutor>(m_params, 2));
+    m_executors.push_back(std::make_unique<sql::DbExecutor>(m_params, 2));
     auto fx = fixture(*m_executors.back(), {});
     auto first = fx->runTurn(request(QStringLiteral("weather 0"), {}, kToolFlow));
     AGENCY_VERIFY_OK(first);

@@ -4,11 +4,11 @@
 // the executor's workers serve again. No driver noise on the way.
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
 #include "futurewait.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QRegularExpression>
@@ -60,10 +60,10 @@ private:
     QList<core::Message> stored(const QUuid &conversation);
 
     test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
+    sql::ConnectionParams m_params;
     FakeWeatherServer m_weather;
     std::unique_ptr<FakeOpenAiServer> m_llm;
-    std::unique_ptr<db::DbExecutor> m_executor;
+    std::unique_ptr<sql::DbExecutor> m_executor;
     std::unique_ptr<EngineFixture> m_fx;
     int m_deltas = 0;
 };
@@ -106,10 +106,10 @@ void TestTurnOutage::cleanup()
 
 void TestTurnOutage::makeEngine(const QHash<QString, QString> &extra, int statementTimeoutMs)
 {
-    db::ConnectionParams params = m_params;
+    sql::ConnectionParams params = m_params;
     params.statementTimeoutMs = statementTimeoutMs;
     params.connectTimeoutS = 2;
-    m_executor = std::make_unique<db::DbExecutor>(params, 2);
+    m_executor = std::make_unique<sql::DbExecutor>(params, 2);
     m_fx = std::make_unique<EngineFixture>(
         *m_executor, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extra),
         QList<core::FlowDefinition>{test::testFlow(kFlow, 0, 50, {})});
@@ -128,7 +128,7 @@ core::Async<core::TurnResult> TestTurnOutage::startTurn(const TurnRequest &r,
 
 QList<core::Message> TestTurnOutage::stored(const QUuid &conversation)
 {
-    db::DbExecutor executor(m_params, 1);
+    sql::DbExecutor executor(m_params, 1);
     db::ConversationRepository repo(executor);
     auto history = test::await(repo.history(kTenant, conversation, 100));
     if (!history) {

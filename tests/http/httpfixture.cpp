@@ -1,6 +1,6 @@
 #include "httpfixture.h"
 
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 
 #include <QNetworkReply>
 #include <QTcpSocket>
@@ -8,8 +8,9 @@
 
 namespace agency::test {
 
-HttpFixture::HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
-                         httpserver::ServerConfig config, const QHash<QString, QString> &settings)
+HttpFixture::HttpFixture(sql::DbExecutor &executor, const QString &openAiBaseUrl,
+                         const QString &weatherOrigin, httpserver::ServerConfig config,
+                         const QHash<QString, QString> &settings)
     : m_config(std::move(config))
 {
     m_engine =

@@ -18,9 +18,9 @@
 
 #include <memory>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::test {
 
@@ -46,7 +46,7 @@ class HttpFixture
 public:
     /// `config` tweaks the server (limits, auth); the access log is captured into accessLog().
     /// `settings` are added to the engine's test settings (engineConfig()).
-    HttpFixture(db::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
+    HttpFixture(sql::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
                 httpserver::ServerConfig config = {}, const QHash<QString, QString> &settings = {});
     ~HttpFixture();
 

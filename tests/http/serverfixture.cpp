@@ -1,6 +1,6 @@
 #include "serverfixture.h"
 
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 
 #include <algorithm>
 

@@ -56,7 +56,7 @@ public:
 private:
     TestPostgres m_pg;
     FakeWeatherServer m_weather;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     std::unique_ptr<FakeOpenAiServer> m_llm;
     std::unique_ptr<HttpFixture> m_http;
     QByteArray m_key;

@@ -2,9 +2,9 @@
 // recovery without a restart), and a graceful stop with a turn in flight (new requests refused
 // with 503, the turn allowed to finish within the grace time, else cancelled).
 
-#include "db/dbexecutor.h"
 #include "httpfixture.h"
 #include "httpserver/errorbody.h"
+#include "sql/dbexecutor.h"
 
 #include <QJsonArray>
 #include <QTcpSocket>
@@ -34,7 +34,7 @@ private:
     core::Async<core::TurnResult> startTrackedTurn(std::shared_ptr<httpserver::TurnTicket> *ticket);
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     test::FakeWeatherServer m_weather;
     std::unique_ptr<test::FakeOpenAiServer> m_llm;
     std::unique_ptr<HttpFixture> m_fx;
@@ -45,7 +45,7 @@ void TestHttpLifecycle::initTestCase()
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     QVERIFY(m_weather.listen());
 }
 

@@ -4,9 +4,9 @@
 // success path.
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "db/tenantrepository.h"
 #include "httpfixture.h"
+#include "sql/dbexecutor.h"
 
 #include <QJsonArray>
 #include <QTest>
@@ -58,7 +58,7 @@ private:
     QUuid seedConversation(const QString &tenant, const QString &userText = QStringLiteral("hello"));
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     test::FakeWeatherServer m_weather;
     test::FakeOpenAiServer m_llm;
     std::unique_ptr<HttpFixture> m_fx;
@@ -72,7 +72,7 @@ void TestHttpRoutes::initTestCase()
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     QVERIFY(m_weather.listen());
     QVERIFY(m_llm.listen());
 }

@@ -3,10 +3,10 @@
 // enforced before QHttpServer reads a request (body, headers), the access log and OpenAPI ==
 // the routes served.
 
-#include "db/dbexecutor.h"
 #include "httpfixture.h"
 #include "httpserver/requestlogformat.h"
 #include "jsonschemavalidator.h"
+#include "sql/dbexecutor.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -66,7 +66,7 @@ private:
     void makeServer(httpserver::ServerConfig config = {});
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     test::FakeWeatherServer m_weather;
     test::FakeOpenAiServer m_llm;
     std::unique_ptr<HttpFixture> m_fx;
@@ -77,7 +77,7 @@ void TestHttpServer::initTestCase()
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     QVERIFY(m_weather.listen());
     QVERIFY(m_llm.listen());
 }
@@ -184,7 +184,7 @@ void TestHttpServer::revokedAndExpiredKeysAre401()
     const QString expired = m_fx->createKey(QStringLiteral("tenant-a"), core::KeyRole::Member, 1, &expiredId);
     AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/flows"), expired), 200);
     // Move its expiry into the past, as time passing would.
-    auto moved = test::await(m_db->run<bool>([expiredId](db::DbConnection &conn) -> core::Result<bool> {
+    auto moved = test::await(m_db->run<bool>([expiredId](sql::DbConnection &conn) -> core::Result<bool> {
         auto q = conn.exec(
             QStringLiteral(
                 "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_id = ?::uuid"),
@@ -254,7 +254,7 @@ void TestHttpServer::metricsShowTheDatabasePoolAsItIsNow()
     // test function returned.
     auto started = std::make_shared<QSemaphore>();
     auto release = std::make_shared<QSemaphore>();
-    const auto hold = [started, release](db::DbConnection &) -> core::Result<bool> {
+    const auto hold = [started, release](sql::DbConnection &) -> core::Result<bool> {
         started->release();
         release->acquire();
         return true;
@@ -264,7 +264,7 @@ void TestHttpServer::metricsShowTheDatabasePoolAsItIsNow()
     core::Async<bool> first = m_db->run<bool>(hold);
     core::Async<bool> second = m_db->run<bool>(hold);
     QVERIFY(started->tryAcquire(2, 10'000));
-    core::Async<bool> third = m_db->run<bool>([](db::DbConnection &) -> core::Result<bool> { return true; });
+    core::Async<bool> third = m_db->run<bool>([](sql::DbConnection &) -> core::Result<bool> { return true; });
     const HttpReply busy = m_fx->get(QStringLiteral("/metrics"));
     AGENCY_COMPARE_STATUS(busy, 200);
     QVERIFY2(busy.body.contains("\nagency_db_pool_connections 2\n"), busy.body.constData());

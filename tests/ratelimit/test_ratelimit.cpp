@@ -5,12 +5,12 @@
 // more than the limit.
 
 #include "core/tokenestimate.h"
-#include "db/dbexecutor.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/memoryratelimiter.h"
 #include "ratelimit/postgresratelimiter.h"
 #include "ratelimit/ratelimiting.h"
 #include "runtime/runtimeconfig.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QJsonDocument>
@@ -94,8 +94,8 @@ private:
     QString tenant() const;
 
     test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
-    std::unique_ptr<db::DbExecutor> m_db;
+    sql::ConnectionParams m_params;
+    std::unique_ptr<sql::DbExecutor> m_db;
     std::shared_ptr<core::ManualClock> m_clock;
     std::shared_ptr<ratelimit::LimitPolicy> m_policy;
     std::unique_ptr<ratelimit::RateLimiter> m_limiter;
@@ -107,7 +107,7 @@ void TestRateLimit::initTestCase()
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
     m_params = params.value();
-    m_db = std::make_unique<db::DbExecutor>(m_params, 2);
+    m_db = std::make_unique<sql::DbExecutor>(m_params, 2);
 }
 
 void TestRateLimit::cleanupTestCase()
@@ -439,8 +439,8 @@ void TestRateLimit::memoryLimiterUnderThreads()
 void TestRateLimit::twoPostgresLimitersNeverExceedTheLimit()
 {
     // Two "processes": each its own executor (connections) and limiter, one database.
-    db::DbExecutor executorA(m_params, 3);
-    db::DbExecutor executorB(m_params, 3);
+    sql::DbExecutor executorA(m_params, 3);
+    sql::DbExecutor executorB(m_params, 3);
     auto clock = std::make_shared<core::ManualClock>(); // frozen: exactly floor(1000 / 7) may pass
     const auto defaults = limitConfig({{QStringLiteral("OPENAI_RATE_LIMIT_TPM"), QStringLiteral("1000")},
                                        {QStringLiteral("OPENAI_RATE_LIMIT_TPH"), QStringLiteral("0")}})
@@ -475,7 +475,7 @@ void TestRateLimit::twoPostgresLimitersNeverExceedTheLimit()
     QCOMPARE(granted, 1000 / 7);
     QVERIFY(grantedByA > 0 && grantedByA < granted); // both processes really competed
 
-    auto level = test::await(executorA.run<qint64>([](db::DbConnection &conn) -> core::Result<qint64> {
+    auto level = test::await(executorA.run<qint64>([](sql::DbConnection &conn) -> core::Result<qint64> {
         auto q = conn.exec(
             QStringLiteral("SELECT minute_level FROM rate_limit_buckets WHERE tenant_id = 'shared'"), {},
             QStringLiteral("read level"));

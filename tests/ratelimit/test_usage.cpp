@@ -1,8 +1,8 @@
 // llm_usage: recording provider calls and summarising a tenant's usage by UTC day and provider,
 // against a real PostgreSQL.
 
-#include "db/dbexecutor.h"
 #include "ratelimit/usagerecorder.h"
+#include "sql/dbexecutor.h"
 #include "testdatabase.h"
 
 #include <QSqlQuery>
@@ -60,7 +60,7 @@ private:
     core::Status recordMarch(); ///< the calls both range tests summarise
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     std::shared_ptr<core::ManualClock> m_clock = std::make_shared<core::ManualClock>();
     std::unique_ptr<ratelimit::UsageRecorder> m_recorder;
 };
@@ -75,7 +75,7 @@ void TestUsage::init()
     // Every test function gets its own database: none depends on rows another one wrote.
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     m_recorder = std::make_unique<ratelimit::UsageRecorder>(*m_db, m_clock);
     AGENCY_VERIFY_OK(
         exec(QStringLiteral("INSERT INTO tenants (tenant_id) VALUES ('acme'), ('globex'), ('initech')")));

@@ -20,7 +20,7 @@ namespace {
 const QString kTenant = QStringLiteral("acme");
 
 /// A DATABASE_URL for `params`; the test cluster listens on a socket directory (libpq's host=).
-QString databaseUrl(const db::ConnectionParams &params)
+QString databaseUrl(const sql::ConnectionParams &params)
 {
     return QStringLiteral("postgresql://%1@localhost:%2/%3?host=%4")
         .arg(params.user)

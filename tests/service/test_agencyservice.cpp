@@ -5,10 +5,10 @@
 // the in-memory and the PostgreSQL-shared limiter.
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
+#include "sql/dbexecutor.h"
 #include "testdatabase.h"
 
 #include <QJsonDocument>
@@ -75,7 +75,7 @@ private:
     qint64 messageCount(const QString &tenant, const QUuid &conversation);
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     test::FakeWeatherServer m_weather;
     std::unique_ptr<FakeOpenAiServer> m_llm;
     std::unique_ptr<EngineFixture> m_fx;
@@ -93,7 +93,7 @@ void TestAgencyService::init()
     // A database of its own for every test function: tenants listed are only this test's.
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     m_llm = std::make_unique<FakeOpenAiServer>();
     QVERIFY(m_llm->listen());
     makeFixture();
@@ -407,9 +407,9 @@ void TestAgencyService::healthReportsDatabaseAndProviders()
 void TestAgencyService::healthWhenTheDatabaseIsDown()
 {
     // The same service wiring on a server that is not there: health says so instead of failing.
-    db::ConnectionParams gone = m_db->params();
+    sql::ConnectionParams gone = m_db->params();
     gone.port = 1;
-    db::DbExecutor nowhere(gone, 1);
+    sql::DbExecutor nowhere(gone, 1);
     EngineFixture fixture(nowhere, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()));
     AGENCY_ASSIGN_OK(health, test::await(fixture.service().health()));
     QVERIFY(!health.databaseOk);

@@ -4,11 +4,11 @@
 // provider is OpenAI at a FakeOpenAiServer (so the model it was sent is recorded), the other
 // level names the offline demo provider (which answers with the model it was asked for).
 
-#include "db/dbexecutor.h"
 #include "db/tenantrepository.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QTest>
@@ -79,7 +79,7 @@ private:
     QString modelSentToOpenAi() const;
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     test::FakeWeatherServer m_weather;
     std::unique_ptr<test::FakeOpenAiServer> m_llm;
     std::unique_ptr<test::EngineFixture> m_fx;
@@ -91,7 +91,7 @@ void TestProviderChoice::initTestCase()
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     QVERIFY(m_weather.listen());
 }
 

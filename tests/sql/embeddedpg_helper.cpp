@@ -4,8 +4,8 @@
 //     it. Output lines: server_uid=<uid of the postmaster>, listen_addresses=<value>, reused=<0|1>.
 //   embeddedpg_helper --die-with-testpostgres: starts a TestPostgres, prints its postmaster pid,
 //     directory and socket directory, and exits without running any destructor (like a crash).
-#include "db/dbconnection.h"
-#include "db/embeddedpostgres.h"
+#include "sql/dbconnection.h"
+#include "sql/embeddedpostgres.h"
 #include "testpostgres.h"
 
 #include <QCoreApplication>
@@ -43,20 +43,20 @@ int main(int argc, char **argv)
     }
     if (argc != 2)
         return fail(QStringLiteral("usage: embeddedpg_helper DATA_DIR"));
-    db::EmbeddedPostgres::Options options;
+    sql::EmbeddedPostgres::Options options;
     options.dataDir = QString::fromLocal8Bit(argv[1]);
     options.fastUnsafe = true;
 
     QString out;
     for (int round = 0; round < 2; ++round) {
-        db::EmbeddedPostgres pg(options);
+        sql::EmbeddedPostgres pg(options);
         auto params = pg.start();
         if (!params)
             return fail(params.error().toString());
         if (!pg.ownsServer())
             return fail(QStringLiteral("did not start its own server"));
         {
-            db::DbConnection conn(params.value(), QStringLiteral("helper"));
+            sql::DbConnection conn(params.value(), QStringLiteral("helper"));
             if (auto opened = conn.ensureOpen(); !opened)
                 return fail(opened.error().toString());
             if (round == 0) {

@@ -1,8 +1,8 @@
 // Group commit in the DB executor: grouped jobs waiting together share one transaction, results
 // arrive only after the commit, a failing job is rerun alone without costing the others, nested
 // transactions become savepoints, and a group runs in lock-key order.
-#include "db/dbconnection.h"
-#include "db/dbexecutor.h"
+#include "sql/dbconnection.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QMutex>
@@ -14,9 +14,9 @@ using agency::core::Async;
 using agency::core::ErrorCode;
 using agency::core::makeError;
 using agency::core::Result;
-using agency::db::ConnectionParams;
-using agency::db::DbConnection;
-using agency::db::DbExecutor;
+using agency::sql::ConnectionParams;
+using agency::sql::DbConnection;
+using agency::sql::DbExecutor;
 using agency::test::await;
 using agency::test::TestPostgres;
 

@@ -1,11 +1,11 @@
 // DATABASE_URL parsing: both URL forms, percent-decoding, defaults, libpq options, errors.
-#include "db/connectionparams.h"
+#include "sql/connectionparams.h"
 
 #include <QTest>
 
 using agency::core::ErrorCode;
-using agency::db::ConnectionParams;
-using agency::db::parseDatabaseUrl;
+using agency::sql::ConnectionParams;
+using agency::sql::parseDatabaseUrl;
 
 #define VERIFY_OK(result)                                                                                    \
     QVERIFY2((result).ok(), (result).ok() ? "" : qPrintable((result).error().toString()))

@@ -6,7 +6,7 @@
 // stays in start-up is an error after ConnectionParams::startupWaitMs, and other refusals are not
 // retried at all. A connection lost while its session is being set up is an outage too.
 
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QLocalSocket>
@@ -187,7 +187,7 @@ private Q_SLOTS:
     {
         StartingServer front(socketPath(), 3);
         QVERIFY(front.listen());
-        db::DbExecutor executor(through(front, 10000), 1);
+        sql::DbExecutor executor(through(front, 10000), 1);
         auto answer = test::await(select(executor));
         AGENCY_VERIFY_OK(answer);
         QCOMPARE(answer.value(), 42);
@@ -199,7 +199,7 @@ private Q_SLOTS:
     {
         StartingServer front(socketPath(), 1000);
         QVERIFY(front.listen());
-        db::DbExecutor executor(through(front, 300), 1);
+        sql::DbExecutor executor(through(front, 300), 1);
         auto answer = test::await(select(executor));
         QVERIFY(!answer);
         QCOMPARE(answer.error().code, core::ErrorCode::DatabaseUnavailable);
@@ -213,7 +213,7 @@ private Q_SLOTS:
         // "too many clients" is not start-up: waiting would only delay the error.
         StartingServer front(socketPath(), 1000, "53300", "sorry, too many clients already");
         QVERIFY(front.listen());
-        db::DbExecutor executor(through(front, 10000), 1);
+        sql::DbExecutor executor(through(front, 10000), 1);
         auto answer = test::await(select(executor));
         QVERIFY(!answer);
         QCOMPARE(answer.error().code, core::ErrorCode::DatabaseUnavailable);
@@ -230,7 +230,7 @@ private Q_SLOTS:
         StartingServer front(socketPath(), 0);
         front.breakWhenClientSends("SET TIME ZONE", 1);
         QVERIFY(front.listen());
-        db::DbExecutor executor(through(front, 10000), 1);
+        sql::DbExecutor executor(through(front, 10000), 1);
         auto lost = test::await(select(executor));
         QVERIFY(!lost);
         QCOMPARE(lost.error().code, core::ErrorCode::DatabaseUnavailable);
@@ -248,9 +248,9 @@ private:
         return QStringLiteral("%1/.s.PGSQL.%2").arg(m_params.host).arg(m_params.port);
     }
 
-    db::ConnectionParams through(const StartingServer &front, int startupWaitMs) const
+    sql::ConnectionParams through(const StartingServer &front, int startupWaitMs) const
     {
-        db::ConnectionParams params = m_params;
+        sql::ConnectionParams params = m_params;
         params.host = QStringLiteral("127.0.0.1");
         params.port = front.port();
         params.connectOptions = QStringLiteral("sslmode=disable;gssencmode=disable");
@@ -258,9 +258,9 @@ private:
         return params;
     }
 
-    static core::Async<int> select(db::DbExecutor &executor)
+    static core::Async<int> select(sql::DbExecutor &executor)
     {
-        return executor.run<int>([](db::DbConnection &conn) -> core::Result<int> {
+        return executor.run<int>([](sql::DbConnection &conn) -> core::Result<int> {
             auto query = conn.exec(QStringLiteral("SELECT 42"), {}, QStringLiteral("probe"));
             if (!query)
                 return query.error();
@@ -271,7 +271,7 @@ private:
     }
 
     test::TestPostgres m_pg;
-    db::ConnectionParams m_params;
+    sql::ConnectionParams m_params;
 };
 
 QTEST_GUILESS_MAIN(TestConnectStartup)

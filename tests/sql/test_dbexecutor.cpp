@@ -1,8 +1,8 @@
 // The DB executor (docs/design.md#threading) and the connection it hands to jobs: concurrent jobs on
 // separate workers, errors as results, connection loss and recovery across a server restart,
 // fast failure while the server is down, cancellation of queued jobs on destruction.
-#include "db/dbconnection.h"
-#include "db/dbexecutor.h"
+#include "sql/dbconnection.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QAtomicInteger>
@@ -20,9 +20,9 @@ using agency::core::ErrorCode;
 using agency::core::makeError;
 using agency::core::Result;
 using agency::core::Status;
-using agency::db::ConnectionParams;
-using agency::db::DbConnection;
-using agency::db::DbExecutor;
+using agency::sql::ConnectionParams;
+using agency::sql::DbConnection;
+using agency::sql::DbExecutor;
 using agency::test::await;
 using agency::test::TestPostgres;
 

@@ -2,8 +2,8 @@
 // a second instance attaches to a running server without owning it, a stale postmaster.pid after
 // a crash is recovered, missing binaries give a clear NotConfigured error, and (when the tests run
 // as root) the non-root path is exercised by a helper run as `nobody`.
-#include "db/dbconnection.h"
-#include "db/embeddedpostgres.h"
+#include "sql/dbconnection.h"
+#include "sql/embeddedpostgres.h"
 #include "testpostgres.h"
 
 #include <QDir>
@@ -24,9 +24,9 @@
 
 using agency::core::ErrorCode;
 using agency::core::Result;
-using agency::db::ConnectionParams;
-using agency::db::DbConnection;
-using agency::db::EmbeddedPostgres;
+using agency::sql::ConnectionParams;
+using agency::sql::DbConnection;
+using agency::sql::EmbeddedPostgres;
 
 namespace {
 

@@ -2,8 +2,8 @@
 // migrating processes at once, edited migrations, a database newer than the program, versions
 // applied by another build, shipped migrations skipped below the applied ones, and a failing
 // migration rolling back entirely.
-#include "db/dbconnection.h"
-#include "db/migrator.h"
+#include "sql/dbconnection.h"
+#include "sql/migrator.h"
 #include "testpostgres.h"
 
 #include <QCryptographicHash>
@@ -18,10 +18,10 @@
 
 using agency::core::ErrorCode;
 using agency::core::Result;
-using agency::db::ConnectionParams;
-using agency::db::DbConnection;
-using agency::db::Migration;
-using agency::db::Migrator;
+using agency::sql::ConnectionParams;
+using agency::sql::DbConnection;
+using agency::sql::Migration;
+using agency::sql::Migrator;
 using agency::test::TestPostgres;
 
 namespace {

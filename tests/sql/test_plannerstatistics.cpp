@@ -4,13 +4,13 @@
 // error.
 #include "testdatabase.h"
 
-#include "db/dbexecutor.h"
-#include "db/plannerstatistics.h"
+#include "sql/dbexecutor.h"
+#include "sql/plannerstatistics.h"
 
 #include <QtTest>
 
 using namespace agency;
-using namespace agency::db;
+using namespace agency::sql;
 using agency::test::await;
 
 namespace {

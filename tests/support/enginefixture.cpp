@@ -1,9 +1,9 @@
 #include "enginefixture.h"
 
 #include "db/conversationrepository.h"
-#include "db/dbexecutor.h"
 #include "db/tenantrepository.h"
 #include "runtime/backend.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QSet>
@@ -25,7 +25,7 @@ bool startPostgresAndWeather(TestPostgres &pg, FakeWeatherServer &weather, QStri
     return true;
 }
 
-bool freshDatabaseAndProvider(TestPostgres &pg, std::unique_ptr<db::DbExecutor> &db,
+bool freshDatabaseAndProvider(TestPostgres &pg, std::unique_ptr<sql::DbExecutor> &db,
                               std::unique_ptr<FakeOpenAiServer> &llm, QString *error)
 {
     auto params = pg.freshDatabase();
@@ -33,7 +33,7 @@ bool freshDatabaseAndProvider(TestPostgres &pg, std::unique_ptr<db::DbExecutor> 
         *error = params.error().toString();
         return false;
     }
-    db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     llm = std::make_unique<FakeOpenAiServer>();
     if (!llm->listen()) {
         *error = QStringLiteral("the fake provider cannot listen");
@@ -68,7 +68,7 @@ runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString 
     return config.value();
 }
 
-EngineFixture::EngineFixture(db::DbExecutor &executor, const runtime::RuntimeConfig &config,
+EngineFixture::EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
                              const QList<core::FlowDefinition> &extraFlows, Limiter limiter)
     : m_clock(std::make_shared<core::ManualClock>())
 {
@@ -332,10 +332,10 @@ QString eventKinds(const QList<core::TurnEvent> &events)
     return out.join(u',');
 }
 
-QStringList usageRows(db::DbExecutor &executor, const QUuid &conversationId)
+QStringList usageRows(sql::DbExecutor &executor, const QUuid &conversationId)
 {
     auto rows = await(
-        executor.run<QStringList>([conversationId](db::DbConnection &conn) -> core::Result<QStringList> {
+        executor.run<QStringList>([conversationId](sql::DbConnection &conn) -> core::Result<QStringList> {
             auto q = conn.exec(
                 QStringLiteral("SELECT outcome, prompt_tokens, completion_tokens, total_tokens, model "
                                "FROM llm_usage WHERE conversation_id = ?::uuid ORDER BY id"),

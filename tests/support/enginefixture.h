@@ -22,8 +22,10 @@
 
 #include <memory>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
+} // namespace agency::sql
+namespace agency::db {
 class ConversationRepository;
 class TenantRepository;
 } // namespace agency::db
@@ -43,7 +45,7 @@ bool startPostgresAndWeather(TestPostgres &pg, FakeWeatherServer &weather, QStri
 /// What a front end's fixture rebuilds for each test: a fresh database on `pg` (an executor with
 /// two connections into `db`) and a listening fake OpenAI provider in `llm`. False with `error` set
 /// when either cannot be had.
-bool freshDatabaseAndProvider(TestPostgres &pg, std::unique_ptr<db::DbExecutor> &db,
+bool freshDatabaseAndProvider(TestPostgres &pg, std::unique_ptr<sql::DbExecutor> &db,
                               std::unique_ptr<FakeOpenAiServer> &llm, QString *error);
 
 /// Config for the fixture, from settings: OpenAI (the default provider) at `openAiBaseUrl` with one
@@ -60,7 +62,7 @@ public:
     /// Builds the backend on the calling thread, on `executor`'s database. `extraFlows` are added
     /// to the built-in ones (replacing a built-in of the same flow_type); `limiter` picks the rate
     /// limiter back-end. Stops the test run (qFatal) if the backend cannot be built.
-    EngineFixture(db::DbExecutor &executor, const runtime::RuntimeConfig &config,
+    EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
                   const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory);
     ~EngineFixture();
 
@@ -129,6 +131,6 @@ QString roles(const QJsonArray &requestMessages);
 QString eventKinds(const QList<core::TurnEvent> &events);
 
 /// Rows of llm_usage for a conversation, oldest first: "outcome:prompt/completion/total:model".
-QStringList usageRows(db::DbExecutor &executor, const QUuid &conversationId);
+QStringList usageRows(sql::DbExecutor &executor, const QUuid &conversationId);
 
 } // namespace agency::test

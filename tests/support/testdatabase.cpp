@@ -8,15 +8,15 @@
 
 namespace agency::test {
 
-core::Status exec(db::DbExecutor &executor, const QString &sql)
+core::Status exec(sql::DbExecutor &executor, const QString &sql)
 {
     return await(executor.run<void>(
-        [sql](db::DbConnection &conn) { return conn.execScript(sql, QStringLiteral("test statement")); }));
+        [sql](sql::DbConnection &conn) { return conn.execScript(sql, QStringLiteral("test statement")); }));
 }
 
-core::Result<QVariant> scalar(db::DbExecutor &executor, const QString &sql, const QVariantList &binds)
+core::Result<QVariant> scalar(sql::DbExecutor &executor, const QString &sql, const QVariantList &binds)
 {
-    return await(executor.run<QVariant>([sql, binds](db::DbConnection &conn) -> core::Result<QVariant> {
+    return await(executor.run<QVariant>([sql, binds](sql::DbConnection &conn) -> core::Result<QVariant> {
         auto q = conn.exec(sql, binds, QStringLiteral("test query"));
         if (!q)
             return q.error();
@@ -26,7 +26,7 @@ core::Result<QVariant> scalar(db::DbExecutor &executor, const QString &sql, cons
     }));
 }
 
-core::Result<qint64> count(db::DbExecutor &executor, const QString &sql, const QVariantList &binds)
+core::Result<qint64> count(sql::DbExecutor &executor, const QString &sql, const QVariantList &binds)
 {
     auto value = scalar(executor, sql, binds);
     if (!value)
@@ -39,7 +39,7 @@ core::Result<qint64> count(db::DbExecutor &executor, const QString &sql, const Q
     return n;
 }
 
-core::Status drainExecutor(db::DbExecutor &executor, int timeoutMs)
+core::Status drainExecutor(sql::DbExecutor &executor, int timeoutMs)
 {
     struct Barrier
     {
@@ -52,7 +52,7 @@ core::Status drainExecutor(db::DbExecutor &executor, int timeoutMs)
     QList<core::Async<bool>> jobs;
     for (int i = 0; i < workers; ++i) {
         jobs.append(
-            executor.run<bool>([barrier, workers, timeoutMs](db::DbConnection &) -> core::Result<bool> {
+            executor.run<bool>([barrier, workers, timeoutMs](sql::DbConnection &) -> core::Result<bool> {
                 std::unique_lock lock(barrier->mutex);
                 ++barrier->arrived;
                 barrier->allThere.notify_all();
@@ -83,7 +83,7 @@ core::Status TestDatabase::reset(int connections, bool migrated)
     if (!params)
         return params.error();
     m_params = params.value();
-    m_executor = std::make_unique<db::DbExecutor>(m_params, connections);
+    m_executor = std::make_unique<sql::DbExecutor>(m_params, connections);
     return {};
 }
 

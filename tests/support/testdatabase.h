@@ -4,7 +4,7 @@
 // migrated database and an executor per test function, SQL run directly for setup and checks, and
 // waiting until every job queued on an executor has run.
 
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 
 #include <QVariant>
@@ -14,19 +14,19 @@
 namespace agency::test {
 
 /// Runs `sql` (one or more statements) through `executor`.
-core::Status exec(db::DbExecutor &executor, const QString &sql);
+core::Status exec(sql::DbExecutor &executor, const QString &sql);
 
 /// The first column of the first row of `sql`; NotFound when it returns no row.
-core::Result<QVariant> scalar(db::DbExecutor &executor, const QString &sql, const QVariantList &binds = {});
+core::Result<QVariant> scalar(sql::DbExecutor &executor, const QString &sql, const QVariantList &binds = {});
 
 /// scalar() as a number, for counts and sums.
-core::Result<qint64> count(db::DbExecutor &executor, const QString &sql, const QVariantList &binds = {});
+core::Result<qint64> count(sql::DbExecutor &executor, const QString &sql, const QVariantList &binds = {});
 
 /// Returns once every job queued on `executor` before the call has finished: one job per worker
 /// is queued, and each waits until all of them run at once. Jobs leave the queue in order and a
 /// worker finishes its job before it takes the next, so everything queued earlier, such as a
 /// fire-and-forget write, is done. An error when that did not happen within `timeoutMs`.
-core::Status drainExecutor(db::DbExecutor &executor, int timeoutMs = 20000);
+core::Status drainExecutor(sql::DbExecutor &executor, int timeoutMs = 20000);
 
 /// The common setup: call start() in initTestCase() and reset() in init(), so each test function
 /// gets an empty migrated database of its own and never depends on rows of another.
@@ -43,8 +43,8 @@ public:
     /// Destroys the executor (call in cleanup() after the objects using it).
     void close() { m_executor.reset(); }
 
-    db::DbExecutor &executor() { return *m_executor; }
-    const db::ConnectionParams &params() const { return m_params; }
+    sql::DbExecutor &executor() { return *m_executor; }
+    const sql::ConnectionParams &params() const { return m_params; }
     TestPostgres &postgres() { return m_pg; }
 
     core::Status exec(const QString &sql) { return test::exec(*m_executor, sql); }
@@ -59,8 +59,8 @@ public:
 
 private:
     TestPostgres m_pg;
-    db::ConnectionParams m_params;
-    std::unique_ptr<db::DbExecutor> m_executor;
+    sql::ConnectionParams m_params;
+    std::unique_ptr<sql::DbExecutor> m_executor;
 };
 
 } // namespace agency::test

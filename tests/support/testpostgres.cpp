@@ -1,7 +1,7 @@
 #include "testpostgres.h"
 
-#include "db/dbconnection.h"
-#include "db/migrator.h"
+#include "sql/dbconnection.h"
+#include "sql/migrator.h"
 
 #include <QDir>
 #include <QFile>
@@ -36,11 +36,11 @@ bool processAlive(qint64 pid)
 
 TestPostgres::TestPostgres()
 {
-    db::EmbeddedPostgres::Options options;
+    sql::EmbeddedPostgres::Options options;
     options.dataDir = makeSharedTempDir(m_dir) + QStringLiteral("/data");
     options.fastUnsafe = true;
     options.databaseName = QStringLiteral("postgres");
-    m_cluster = std::make_unique<db::EmbeddedPostgres>(options);
+    m_cluster = std::make_unique<sql::EmbeddedPostgres>(options);
 }
 
 TestPostgres::~TestPostgres()
@@ -67,7 +67,7 @@ void TestPostgres::armWatchdog()
     // the cluster and removes its directories. After a normal exit it finds nothing left to do.
     if (m_watchdogArmed)
         return;
-    auto bin = db::EmbeddedPostgres::findBinDir(QString());
+    auto bin = sql::EmbeddedPostgres::findBinDir(QString());
     if (!bin)
         return;
     const QString script = QStringLiteral("while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; "
@@ -142,7 +142,7 @@ int TestPostgres::signalServer(int signal)
 
 core::Status TestPostgres::createDatabase(const QString &name, const QString &templateName)
 {
-    db::DbConnection admin(m_admin, QStringLiteral("test-admin"));
+    sql::DbConnection admin(m_admin, QStringLiteral("test-admin"));
     if (auto opened = admin.ensureOpen(); !opened)
         return opened;
     QString sql = QStringLiteral("CREATE DATABASE ") + name;
@@ -160,12 +160,12 @@ core::Status TestPostgres::migrateTemplate()
     if (auto created = createDatabase(name, QString()); !created)
         return created;
     {
-        db::ConnectionParams params = m_admin;
+        sql::ConnectionParams params = m_admin;
         params.database = name;
-        db::DbConnection conn(params, QStringLiteral("test-migrate"));
+        sql::DbConnection conn(params, QStringLiteral("test-migrate"));
         if (auto opened = conn.ensureOpen(); !opened)
             return opened;
-        auto report = db::Migrator(db::Migrator::embedded()).migrate(conn);
+        auto report = sql::Migrator(sql::Migrator::embedded()).migrate(conn);
         if (!report)
             return report.error();
     }
@@ -175,7 +175,7 @@ core::Status TestPostgres::migrateTemplate()
     return {};
 }
 
-core::Result<db::ConnectionParams> TestPostgres::freshDatabase(bool migrated)
+core::Result<sql::ConnectionParams> TestPostgres::freshDatabase(bool migrated)
 {
     if (migrated && m_template.isEmpty()) {
         if (auto made = migrateTemplate(); !made)
@@ -184,7 +184,7 @@ core::Result<db::ConnectionParams> TestPostgres::freshDatabase(bool migrated)
     const QString name = QStringLiteral("test_%1_%2").arg(QCoreApplication::applicationPid()).arg(++m_serial);
     if (auto created = createDatabase(name, migrated ? m_template : QString()); !created)
         return created.error();
-    db::ConnectionParams params = m_admin;
+    sql::ConnectionParams params = m_admin;
     params.database = name;
     return params;
 }

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "db/connectionparams.h"
-#include "db/embeddedpostgres.h"
 #include "futurewait.h"
+#include "sql/connectionparams.h"
+#include "sql/embeddedpostgres.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -27,9 +27,9 @@ public:
 
     /// A new empty database with a unique name; with `migrated`, the program's schema applied (a
     /// copy of a template database migrated on the first such call).
-    core::Result<db::ConnectionParams> freshDatabase(bool migrated = true);
+    core::Result<sql::ConnectionParams> freshDatabase(bool migrated = true);
 
-    db::EmbeddedPostgres &cluster() { return *m_cluster; }
+    sql::EmbeddedPostgres &cluster() { return *m_cluster; }
     QString dataDir() const { return m_dir.path(); }
     /// Stops and starts the server (same data, same socket address): for connection-loss tests.
     core::Status restart();
@@ -47,8 +47,8 @@ private:
     core::Status migrateTemplate();
 
     QTemporaryDir m_dir;
-    std::unique_ptr<db::EmbeddedPostgres> m_cluster;
-    db::ConnectionParams m_admin;
+    std::unique_ptr<sql::EmbeddedPostgres> m_cluster;
+    sql::ConnectionParams m_admin;
     QString m_error;
     QString m_template; ///< the migrated database fresh ones copy, once it exists
     int m_serial = 0;

@@ -4,9 +4,9 @@
 // identical calls sharing one lookup, and the OpenWeatherMap key going nowhere but its own base URL
 // (and never into logs or results).
 
-#include "db/dbexecutor.h"
 #include "fakeweatherserver.h"
 #include "runtime/runtimeconfig.h"
+#include "sql/dbexecutor.h"
 #include "testpostgres.h"
 #include "tools/builtintools.h"
 #include "tools/toolregistry.h"
@@ -96,14 +96,14 @@ private Q_SLOTS:
 
 private:
     WeatherConfig settings(const QString &key = {}, int httpTimeoutMs = 3000) const;
-    void makeTool(const WeatherConfig &s, db::DbExecutor *cache, int registryTimeoutMs = 0);
+    void makeTool(const WeatherConfig &s, sql::DbExecutor *cache, int registryTimeoutMs = 0);
     ToolResult call(const QString &arguments, const core::CancelTokenPtr &cancel = {}, int timeoutMs = 0);
     QFuture<ToolResult> start(const QString &arguments, const core::CancelTokenPtr &cancel = {});
     static ToolResult wait(const QFuture<ToolResult> &future);
     qint64 cacheRows();
 
     test::TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     FakeWeatherServer m_server;
     std::shared_ptr<core::ManualClock> m_clock;
     /// What the composition root gives the tools; outlives them. A new one per tool, so no
@@ -119,7 +119,7 @@ void TestWeatherTool::initTestCase()
     QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
     auto params = m_pg.freshDatabase();
     AGENCY_VERIFY_OK(params);
-    m_db = std::make_unique<db::DbExecutor>(params.value(), 2);
+    m_db = std::make_unique<sql::DbExecutor>(params.value(), 2);
     QVERIFY(m_server.listen());
     m_server.addDefaultPlaces();
     g_logs = &m_logs;
@@ -133,7 +133,7 @@ void TestWeatherTool::init()
     m_server.setOpenWeatherKey(kOwmKey);
     m_server.clearRequests();
     m_clock = std::make_shared<core::ManualClock>();
-    auto cleared = test::await(m_db->run<void>([](db::DbConnection &conn) {
+    auto cleared = test::await(m_db->run<void>([](sql::DbConnection &conn) {
         return conn.execScript(QStringLiteral("DELETE FROM weather_cache"), QStringLiteral("clear cache"));
     }));
     AGENCY_VERIFY_OK(cleared);
@@ -169,7 +169,7 @@ WeatherConfig TestWeatherTool::settings(const QString &key, int httpTimeoutMs) c
     return s;
 }
 
-void TestWeatherTool::makeTool(const WeatherConfig &s, db::DbExecutor *cache, int registryTimeoutMs)
+void TestWeatherTool::makeTool(const WeatherConfig &s, sql::DbExecutor *cache, int registryTimeoutMs)
 {
     m_registry.reset();
     m_tool.reset();
@@ -202,7 +202,7 @@ ToolResult TestWeatherTool::wait(const QFuture<ToolResult> &future)
 
 qint64 TestWeatherTool::cacheRows()
 {
-    auto count = test::await(m_db->run<qint64>([](db::DbConnection &conn) -> core::Result<qint64> {
+    auto count = test::await(m_db->run<qint64>([](sql::DbConnection &conn) -> core::Result<qint64> {
         auto q = conn.exec(QStringLiteral("SELECT count(*) FROM weather_cache"), {}, QStringLiteral("count"));
         if (!q)
             return q.error();
@@ -473,7 +473,7 @@ void TestWeatherTool::cacheFailureOnlyCostsAFetch()
     // A database without the weather_cache table: every lookup and write fails.
     auto params = m_pg.freshDatabase(false);
     AGENCY_VERIFY_OK(params);
-    db::DbExecutor broken(params.value(), 1);
+    sql::DbExecutor broken(params.value(), 1);
     makeTool(settings(), &broken);
     const ToolResult r = call(QStringLiteral(R"({"location":"Berlin"})"));
     QVERIFY2(r.success(), qPrintable(r.content()));

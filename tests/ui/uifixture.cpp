@@ -1,6 +1,6 @@
 #include "uifixture.h"
 
-#include "db/dbexecutor.h"
+#include "sql/dbexecutor.h"
 #include "ui/chatbox.h"
 #include "ui/conversationmodel.h"
 #include "ui/threadmodel.h"
@@ -77,7 +77,7 @@ ui::MainWindow *UiFixture::openWindow()
 
 bool UiFixture::exec(const QString &sql)
 {
-    auto done = await(m_db->run<bool>([sql](db::DbConnection &conn) -> core::Result<bool> {
+    auto done = await(m_db->run<bool>([sql](sql::DbConnection &conn) -> core::Result<bool> {
         auto q = conn.exec(sql, {}, QStringLiteral("test"));
         if (!q)
             return q.error();

@@ -16,9 +16,9 @@
 
 #include <memory>
 
-namespace agency::db {
+namespace agency::sql {
 class DbExecutor;
-}
+} // namespace agency::sql
 
 namespace agency::test {
 
@@ -56,7 +56,7 @@ public:
 
 private:
     TestPostgres m_pg;
-    std::unique_ptr<db::DbExecutor> m_db;
+    std::unique_ptr<sql::DbExecutor> m_db;
     FakeWeatherServer m_weather;
     std::unique_ptr<FakeOpenAiServer> m_llm;
     std::unique_ptr<EngineFixture> m_backend;

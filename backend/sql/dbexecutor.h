@@ -15,7 +15,7 @@
 
 class QThread;
 
-namespace agency::db {
+namespace agency::sql {
 
 namespace detail {
 
@@ -228,4 +228,4 @@ private:
     QAtomicInteger<int> m_busy;
 };
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -5,7 +5,7 @@
 
 #include <QLoggingCategory>
 
-namespace agency::db {
+namespace agency::sql {
 
 Q_LOGGING_CATEGORY(lcStatistics, "agency.db.statistics")
 
@@ -112,4 +112,4 @@ core::Async<QStringList> PlannerStatistics::checkNow()
     });
 }
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <sys/socket.h>
 
-namespace agency::db {
+namespace agency::sql {
 
 using core::ErrorCode;
 using core::makeError;
@@ -449,4 +449,4 @@ bool DbConnection::ping()
     return query.exec(QStringLiteral("SELECT 1")) && query.next();
 }
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-namespace agency::db {
+namespace agency::sql {
 
 namespace {
 QAtomicInteger<quint64> s_executorSerial; // makes connection names unique across executors
@@ -200,4 +200,4 @@ DbExecutor::Stats DbExecutor::stats() const
     return stats;
 }
 
-} // namespace agency::db
+} // namespace agency::sql

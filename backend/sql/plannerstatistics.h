@@ -7,7 +7,7 @@
 #include <QStringList>
 #include <QTimer>
 
-namespace agency::db {
+namespace agency::sql {
 
 class DbExecutor;
 
@@ -62,4 +62,4 @@ private:
     bool m_checking = false;
 };
 
-} // namespace agency::db
+} // namespace agency::sql

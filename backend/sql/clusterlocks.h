@@ -4,7 +4,7 @@
 
 #include <QString>
 
-namespace agency::db {
+namespace agency::sql {
 
 /// The protocol by which processes share one embedded cluster (one data directory), so that
 /// initdb runs once, a server another process is about to use is never stopped under it, and the
@@ -68,4 +68,4 @@ private:
     core::Status m_status;
 };
 
-} // namespace agency::db
+} // namespace agency::sql

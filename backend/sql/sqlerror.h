@@ -4,7 +4,7 @@
 
 #include <QSqlError>
 
-namespace agency::db {
+namespace agency::sql {
 
 /// Maps a QtSql error to our closed error set using the SQLSTATE: connection failures become
 /// DatabaseUnavailable, constraint violations Conflict/InvalidArgument, the rest DatabaseError.
@@ -19,4 +19,4 @@ bool isConnectionLoss(const QSqlError &error);
 /// (SQLSTATE 57P03 "cannot_connect_now"): worth a short wait and another attempt.
 bool isServerStarting(const QSqlError &error);
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -9,7 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-namespace agency::db {
+namespace agency::sql {
 
 using core::ErrorCode;
 using core::makeError;
@@ -113,4 +113,4 @@ void ClusterLocks::note(const QString &event) const
                   .toUtf8());
 }
 
-} // namespace agency::db
+} // namespace agency::sql

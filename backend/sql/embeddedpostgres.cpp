@@ -25,7 +25,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
-namespace agency::db {
+namespace agency::sql {
 
 using core::ErrorCode;
 using core::makeError;
@@ -502,4 +502,4 @@ core::Status EmbeddedPostgres::stop(StopPolicy policy)
     return {};
 }
 
-} // namespace agency::db
+} // namespace agency::sql

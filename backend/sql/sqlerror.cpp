@@ -1,6 +1,6 @@
 #include "sqlerror.h"
 
-namespace agency::db {
+namespace agency::sql {
 
 using core::ErrorCode;
 
@@ -60,4 +60,4 @@ core::Error fromSqlError(const QSqlError &error, const QString &what)
                            QStringLiteral("%1 failed: %2").arg(what, detail.trimmed()), details);
 }
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -9,7 +9,7 @@
 #include <QScopeGuard>
 #include <QSet>
 
-namespace agency::db {
+namespace agency::sql {
 
 using core::ErrorCode;
 using core::makeError;
@@ -234,4 +234,4 @@ core::Result<MigrationReport> Migrator::migrate(DbConnection &conn) const
     return report;
 }
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -4,7 +4,7 @@
 
 #include <QString>
 
-namespace agency::db {
+namespace agency::sql {
 
 /// Where and how to connect. Produced from DATABASE_URL or by the embedded cluster.
 struct ConnectionParams
@@ -35,4 +35,4 @@ struct ConnectionParams
 /// parameters are passed to libpq as connection options.
 core::Result<ConnectionParams> parseDatabaseUrl(const QString &url);
 
-} // namespace agency::db
+} // namespace agency::sql

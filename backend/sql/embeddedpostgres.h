@@ -8,7 +8,7 @@
 
 #include <memory>
 
-namespace agency::db {
+namespace agency::sql {
 
 class ClusterLocks;
 
@@ -87,4 +87,4 @@ private:
     std::unique_ptr<ClusterLocks> m_locks;
 };
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -4,7 +4,7 @@
 #include <QUrl>
 #include <QUrlQuery>
 
-namespace agency::db {
+namespace agency::sql {
 
 using core::ErrorCode;
 using core::makeError;
@@ -78,4 +78,4 @@ core::Result<ConnectionParams> parseDatabaseUrl(const QString &text)
     return params;
 }
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -7,7 +7,7 @@
 #include <QList>
 #include <QString>
 
-namespace agency::db {
+namespace agency::sql {
 
 /// One numbered schema change, from migrations/NNNN_name.sql.
 struct Migration
@@ -68,4 +68,4 @@ private:
     QList<Migration> m_migrations;
 };
 
-} // namespace agency::db
+} // namespace agency::sql

@@ -15,7 +15,7 @@
 #include <memory>
 #include <vector>
 
-namespace agency::db {
+namespace agency::sql {
 
 /// The application_name every connection of this process sets ("aiagency-<pid>"), so the server
 /// can tell this process's connections from other processes' (see EmbeddedPostgres::stop()).
@@ -149,4 +149,4 @@ private:
     ConnectionGuard *m_guard = nullptr;
 };
 
-} // namespace agency::db
+} // namespace agency::sql
