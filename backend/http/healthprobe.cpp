@@ -1,5 +1,6 @@
 #include "healthprobe.h"
 
+#include "core/async/whenfinished.h"
 #include "service/agencyservice.h"
 
 namespace agency::http {
@@ -18,8 +19,10 @@ void HealthProbe::check(Callback callback)
     m_waiting.push_back(std::move(callback));
     if (m_waiting.size() > 1)
         return; // a check is already running; this request gets its result
-    m_service.health().then(m_context,
-                            [this](const core::Result<service::Health> &result) { finish(result); });
+    if (!m_context)
+        return;
+    core::whenFinished(m_context.data(), m_service.health(),
+                       [this](const core::Result<service::Health> &result) { finish(result); });
 }
 
 void HealthProbe::finish(const core::Result<service::Health> &result)

@@ -24,12 +24,14 @@ void RouteContext::audit(const CallPtr &call, const QString &action, const QStri
     entry.tenantId = tenantId;
     entry.resource = resource;
     entry.requestId = call->requestId();
-    m_service.recordAudit(entry).then(
-        m_context, [action, requestId = call->requestId()](const core::Result<core::AuditEntry> &r) {
-            if (!r)
-                qCWarning(lcAudit).noquote()
-                    << "audit record failed for" << action << requestId << r.error().toString();
-        });
+    if (!m_context)
+        return;
+    core::whenFinished(m_context.data(), m_service.recordAudit(entry),
+                       [action, requestId = call->requestId()](const core::Result<core::AuditEntry> &r) {
+                           if (!r)
+                               qCWarning(lcAudit).noquote() << "audit record failed for" << action
+                                                            << requestId << r.error().toString();
+                       });
 }
 
 } // namespace agency::http

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/async/future.h"
+#include "core/async/whenfinished.h"
 #include "healthprobe.h"
 #include "httpserver/apicall.h"
 #include "httpserver/metrics.h"
@@ -46,7 +47,7 @@ public:
     TurnTracker &turns() const { return m_turns; }
     /// GET /health's shared, briefly cached database check.
     HealthProbe &health() { return m_health; }
-    /// Context object for continuations (QFuture::then(context, …)): the server itself.
+    /// Context object for continuations (core::whenFinished): the server itself.
     QObject *threadContext() const { return m_context; }
 
     /// Continues `future` on the server thread: an error is sent as the call's answer (with
@@ -54,14 +55,16 @@ public:
     template <typename T, typename OnValue>
     void then(const CallPtr &call, const core::Async<T> &future, OnValue onValue) const
     {
-        core::Async<T>(future).then(m_context,
-                                    [call, onValue = std::move(onValue)](const core::Result<T> &r) {
-                                        if (!r) {
-                                            call->sendError(r.error());
-                                            return;
-                                        }
-                                        onValue(r.value());
-                                    });
+        if (!m_context)
+            return;
+        core::whenFinished(m_context.data(), core::Async<T>(future),
+                           [call, onValue = std::move(onValue)](const core::Result<T> &r) {
+                               if (!r) {
+                                   call->sendError(r.error());
+                                   return;
+                               }
+                               onValue(r.value());
+                           });
     }
 
     /// Records an audit row when a global admin (not a tenant key) touched `tenantId`'s data:

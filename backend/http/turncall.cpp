@@ -1,5 +1,6 @@
 #include "turncall.h"
 
+#include "core/async/whenfinished.h"
 #include "service/agencyservice.h"
 
 #include <QElapsedTimer>
@@ -18,21 +19,23 @@ void runTurnCall(RouteContext &ctx, const CallPtr &call, TurnCall turn)
                       ? ctx.service().chat(turn.request, std::move(turn.onEvent))
                       : ctx.service().chatWithHistory(turn.request, turn.history, std::move(turn.onEvent));
     Metrics *metrics = &ctx.metrics();
-    future.then(ctx.threadContext(), [ticket, metrics, timer, onDone = std::move(turn.onDone)](
-                                         const core::Result<core::TurnResult> &result) {
-        const double seconds = static_cast<double>(timer.elapsed()) / 1000.0;
-        if (result) {
-            metrics->recordTurn(seconds, result->provider, result->providerCalls, result->usage.promptTokens,
-                                result->usage.completionTokens, false);
-            onDone(result);
-            return;
-        }
-        const core::ErrorCode code = result.error().code; // a 429 is counted by the server itself
-        const bool providerError =
-            core::httpStatusFor(code) == 502 || code == core::ErrorCode::ProviderTimeout;
-        metrics->recordTurn(seconds, QString(), 0, 0, 0, providerError);
-        onDone(ticket->explain(result.error()));
-    });
+    core::whenFinished(
+        ctx.threadContext(), future,
+        [ticket, metrics, timer,
+         onDone = std::move(turn.onDone)](const core::Result<core::TurnResult> &result) {
+            const double seconds = static_cast<double>(timer.elapsed()) / 1000.0;
+            if (result) {
+                metrics->recordTurn(seconds, result->provider, result->providerCalls,
+                                    result->usage.promptTokens, result->usage.completionTokens, false);
+                onDone(result);
+                return;
+            }
+            const core::ErrorCode code = result.error().code; // a 429 is counted by the server itself
+            const bool providerError =
+                core::httpStatusFor(code) == 502 || code == core::ErrorCode::ProviderTimeout;
+            metrics->recordTurn(seconds, QString(), 0, 0, 0, providerError);
+            onDone(ticket->explain(result.error()));
+        });
 }
 
 } // namespace agency::http

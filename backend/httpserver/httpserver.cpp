@@ -3,6 +3,8 @@
 #include "connectiongate.h"
 #include "errorbody.h"
 
+#include "core/async/whenfinished.h"
+
 #include <QAbstractHttpServer>
 #include <QHttpServerRequest>
 #include <QPromise>
@@ -187,27 +189,25 @@ void HttpServer::authorize(const CallPtr &call, const RouteSpec *route)
         return;
     }
     const QString secret = QString::fromLatin1(authorization.mid(7).trimmed());
-    QPointer<HttpServer> self(this);
-    m_authenticate(secret).then(this, [self, call, route](const core::Result<core::Principal> &p) {
-        if (!self)
-            return;
-        if (!p) {
-            if (p.error().code == core::ErrorCode::Unauthenticated)
-                self->m_throttle.recordFailure(call->peer());
-            call->sendError(p.error());
-            return;
-        }
-        self->m_throttle.recordSuccess(call->peer());
-        call->setPrincipal(p.value());
-        if (!allowed(route->access, p.value())) {
-            call->sendError(core::ErrorCode::Forbidden,
-                            route->access == Access::GlobalAdmin
-                                ? QStringLiteral("this needs a global admin key")
-                                : QStringLiteral("this needs a tenant admin key"));
-            return;
-        }
-        route->handler(call);
-    });
+    core::whenFinished(this, m_authenticate(secret),
+                       [this, call, route](const core::Result<core::Principal> &p) {
+                           if (!p) {
+                               if (p.error().code == core::ErrorCode::Unauthenticated)
+                                   m_throttle.recordFailure(call->peer());
+                               call->sendError(p.error());
+                               return;
+                           }
+                           m_throttle.recordSuccess(call->peer());
+                           call->setPrincipal(p.value());
+                           if (!allowed(route->access, p.value())) {
+                               call->sendError(core::ErrorCode::Forbidden,
+                                               route->access == Access::GlobalAdmin
+                                                   ? QStringLiteral("this needs a global admin key")
+                                                   : QStringLiteral("this needs a tenant admin key"));
+                               return;
+                           }
+                           route->handler(call);
+                       });
 }
 
 void HttpServer::finished(const ApiCall &call, QTcpSocket *socket)
