@@ -20,6 +20,13 @@ class ConversationRepository
 public:
     explicit ConversationRepository(sql::DbExecutor &executor) : m_executor(executor) {}
 
+    /// The tables every turn inserts into (the conversation, its messages, the provider calls'
+    /// usage rows): the ones whose planner statistics matter from the first turns on.
+    static QStringList turnTables()
+    {
+        return {QStringLiteral("conversations"), QStringLiteral("messages"), QStringLiteral("llm_usage")};
+    }
+
     /// Creates a conversation (creating the tenant row on first use) and returns it.
     core::Async<core::Conversation> createConversation(const QString &tenantId, const QString &flowType,
                                                        const QJsonObject &metadata = {},

@@ -129,8 +129,11 @@ void Backend::startRunWorkers()
 
 void Backend::startPlannerStatistics()
 {
-    if (!m_statistics)
-        m_statistics = std::make_unique<sql::PlannerStatistics>(*m_executor);
+    if (!m_statistics) {
+        sql::PlannerStatistics::Options options;
+        options.tables = db::ConversationRepository::turnTables();
+        m_statistics = std::make_unique<sql::PlannerStatistics>(*m_executor, options);
+    }
     m_statistics->start();
 }
 

@@ -54,11 +54,6 @@ PlannerStatistics::PlannerStatistics(DbExecutor &executor, Options options, QObj
     });
 }
 
-QStringList PlannerStatistics::watchedTables()
-{
-    return {QStringLiteral("conversations"), QStringLiteral("messages"), QStringLiteral("llm_usage")};
-}
-
 void PlannerStatistics::start()
 {
     m_timer.start();
@@ -76,13 +71,14 @@ void PlannerStatistics::tick()
 core::Async<QStringList> PlannerStatistics::checkNow()
 {
     const int minRows = m_options.minRows;
-    return m_executor.run<QStringList>([minRows](DbConnection &conn) -> Result<QStringList> {
-        auto missing = tablesWithoutStatistics(conn, watchedTables());
+    const QStringList tables = m_options.tables;
+    return m_executor.run<QStringList>([minRows, tables](DbConnection &conn) -> Result<QStringList> {
+        auto missing = tablesWithoutStatistics(conn, tables);
         if (!missing)
             return missing.error();
         QStringList still;
         for (const QString &table : missing.value()) {
-            // Counting stops at minRows: cheap on any table. The names are our own constants.
+            // Counting stops at minRows: cheap on any table. The names come from the composition root.
             auto rows =
                 conn.exec(QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM %1 LIMIT ?) r").arg(table),
                           {minRows}, QStringLiteral("count rows"));

@@ -32,6 +32,9 @@ public:
         int minRows = 10;
         /// How often start() checks until every watched table has statistics.
         int intervalMs = 2000;
+        /// The tables to watch: those every turn inserts into (the composition root names them;
+        /// this layer knows no product table).
+        QStringList tables;
     };
 
     explicit PlannerStatistics(DbExecutor &executor, Options options, QObject *parent = nullptr);
@@ -39,9 +42,6 @@ public:
         : PlannerStatistics(executor, Options(), parent)
     {
     }
-
-    /// The tables watched: those every turn inserts into.
-    static QStringList watchedTables();
 
     /// Checks now and then every intervalMs; stops once every watched table has statistics (from
     /// this class, an ANALYZE by hand or autovacuum), or after an error, which it logs.

@@ -4,6 +4,7 @@
 // error.
 #include "testdatabase.h"
 
+#include "db/conversationrepository.h"
 #include "sql/dbexecutor.h"
 #include "sql/plannerstatistics.h"
 
@@ -74,15 +75,17 @@ private Q_SLOTS:
     void tablesWithFewRowsAreLeftAlone()
     {
         AGENCY_VERIFY_OK(m_db.exec(conversationsWithMessages(3)));
-        PlannerStatistics statistics(m_db.executor(), PlannerStatistics::Options{10, 2000});
-        AGENCY_COMPARE_OK(await(statistics.checkNow()), PlannerStatistics::watchedTables());
+        PlannerStatistics statistics(
+            m_db.executor(), PlannerStatistics::Options{10, 2000, db::ConversationRepository::turnTables()});
+        AGENCY_COMPARE_OK(await(statistics.checkNow()), db::ConversationRepository::turnTables());
         AGENCY_COMPARE_OK(tablesWithStatistics(), qint64(0));
     }
 
     void tablesWithRowsAreAnalyzedAndLookupsUseTheUniqueIndex()
     {
         AGENCY_VERIFY_OK(m_db.exec(conversationsWithMessages(2000)));
-        PlannerStatistics statistics(m_db.executor(), PlannerStatistics::Options{10, 2000});
+        PlannerStatistics statistics(
+            m_db.executor(), PlannerStatistics::Options{10, 2000, db::ConversationRepository::turnTables()});
         // llm_usage has no row yet: it stays on the list.
         AGENCY_COMPARE_OK(await(statistics.checkNow()), QStringList{QStringLiteral("llm_usage")});
         AGENCY_COMPARE_OK(tablesWithStatistics(), qint64(2));
@@ -93,7 +96,8 @@ private Q_SLOTS:
     void watchingStopsOnceEveryTableHasStatistics()
     {
         AGENCY_VERIFY_OK(m_db.exec(conversationsWithMessages(20)));
-        PlannerStatistics statistics(m_db.executor(), PlannerStatistics::Options{10, 20});
+        PlannerStatistics statistics(
+            m_db.executor(), PlannerStatistics::Options{10, 20, db::ConversationRepository::turnTables()});
         statistics.start();
         QTRY_COMPARE(tablesWithStatistics().value(), qint64(2));
         // Still watching: llm_usage has no rows.
@@ -111,7 +115,8 @@ private Q_SLOTS:
             m_db.exec(conversationsWithMessages(20) +
                       QStringLiteral(" INSERT INTO llm_usage (tenant_id, provider) VALUES "
                                      "('t1', 'openai'); ANALYZE conversations, messages, llm_usage;")));
-        PlannerStatistics statistics(m_db.executor(), PlannerStatistics::Options{10, 60000});
+        PlannerStatistics statistics(
+            m_db.executor(), PlannerStatistics::Options{10, 60000, db::ConversationRepository::turnTables()});
         statistics.start();
         QTRY_VERIFY(!statistics.isWatching());
     }
@@ -130,7 +135,8 @@ private Q_SLOTS:
                            "END LOOP; END $$;")));
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral("ANALYZE llm_usage left it without")));
-        PlannerStatistics statistics(m_db.executor(), PlannerStatistics::Options{10, 20});
+        PlannerStatistics statistics(
+            m_db.executor(), PlannerStatistics::Options{10, 20, db::ConversationRepository::turnTables()});
         statistics.start();
         QTRY_VERIFY(!statistics.isWatching());
         // The others were analyzed before it.
@@ -142,7 +148,8 @@ private Q_SLOTS:
         // No schema: the tables do not exist.
         AGENCY_VERIFY_OK(m_db.reset(2, false));
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("could not give the planner")));
-        PlannerStatistics statistics(m_db.executor(), PlannerStatistics::Options{10, 20});
+        PlannerStatistics statistics(
+            m_db.executor(), PlannerStatistics::Options{10, 20, db::ConversationRepository::turnTables()});
         statistics.start();
         QTRY_VERIFY(!statistics.isWatching());
     }
