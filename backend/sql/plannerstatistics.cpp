@@ -40,6 +40,7 @@ PlannerStatistics::PlannerStatistics(DbExecutor &executor, Options options, QObj
     connect(&m_timer, &QTimer::timeout, this, &PlannerStatistics::tick);
     connect(&m_watcher, &QFutureWatcherBase::finished, this, [this] {
         m_checking = false;
+        ++m_checksFinished;
         const QFuture<Result<QStringList>> done = m_watcher.future();
         if (done.resultCount() == 0)
             return;

@@ -47,6 +47,9 @@ public:
     /// this class, an ANALYZE by hand or autovacuum), or after an error, which it logs.
     void start();
     bool isWatching() const { return m_timer.isActive() || m_checking; }
+    /// How many checks started by start() have finished, for whoever needs to see time pass in
+    /// checks rather than in milliseconds.
+    int checksFinished() const { return m_checksFinished; }
 
     /// One check: analyzes each watched table that has no column statistics yet and holds at least
     /// minRows rows. Yields the watched tables still without statistics.
@@ -60,6 +63,7 @@ private:
     QTimer m_timer;
     QFutureWatcher<core::Result<QStringList>> m_watcher;
     bool m_checking = false;
+    int m_checksFinished = 0;
 };
 
 } // namespace agency::sql

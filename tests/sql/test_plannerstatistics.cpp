@@ -100,8 +100,9 @@ private Q_SLOTS:
             m_db.executor(), PlannerStatistics::Options{10, 20, db::ConversationRepository::turnTables()});
         statistics.start();
         QTRY_COMPARE(tablesWithStatistics().value(), qint64(2));
-        // Still watching: llm_usage has no rows.
-        QTest::qWait(100);
+        // Still watching after two more checks: llm_usage has no rows.
+        const int checks = statistics.checksFinished();
+        QTRY_VERIFY(statistics.checksFinished() >= checks + 2);
         QVERIFY(statistics.isWatching());
         AGENCY_VERIFY_OK(m_db.exec(QStringLiteral("INSERT INTO llm_usage (tenant_id, provider) "
                                                   "SELECT 't1', 'openai' FROM generate_series(1, 10)")));
