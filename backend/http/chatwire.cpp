@@ -1,5 +1,5 @@
 #include "chatwire.h"
-#include "core/text.h"
+#include "requestparsing.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -43,16 +43,6 @@ QJsonValue jsonOrText(const QString &text)
 
 } // namespace
 
-core::Result<QUuid> parseConversationId(const QString &text, const QString &field)
-{
-    if (text.isEmpty())
-        return QUuid();
-    const QUuid id = QUuid::fromString(text);
-    if (id.isNull())
-        return invalid(field, field + QStringLiteral(": ") + core::uuidRule());
-    return id;
-}
-
 core::Result<ChatBody> parseChatBody(const QJsonObject &body)
 {
     ChatBody chat;
@@ -70,7 +60,7 @@ core::Result<ChatBody> parseChatBody(const QJsonObject &body)
             return value.error();
         *target = value.value();
     }
-    auto id = parseConversationId(conversationId, QStringLiteral("conversation_id"));
+    auto id = parseId(conversationId, QStringLiteral("conversation_id"));
     if (!id)
         return id.error();
     chat.conversationId = id.value();

@@ -23,11 +23,8 @@ struct ChatBody
 };
 
 /// InvalidArgument naming the field (HTTP 422) for a missing or empty `message`, a field of the
-/// wrong type, or a `conversation_id` that is not a UUID. Unknown fields are ignored.
+/// wrong type, or a `conversation_id` that is not exactly a UUID. Unknown fields are ignored.
 core::Result<ChatBody> parseChatBody(const QJsonObject &body);
-
-/// A conversation id as text: empty stays null; anything but a UUID is InvalidArgument on `field`.
-core::Result<QUuid> parseConversationId(const QString &text, const QString &field);
 
 /// {"prompt_tokens", "completion_tokens", "total_tokens"}.
 QJsonObject usageObject(const core::Usage &usage);

@@ -121,8 +121,7 @@ void completions(RouteContext &ctx, const CallPtr &call)
 
     const QByteArray header = call->header(kConversationHeader);
     const QString continued = header.isEmpty() ? parsed->conversationId : QString::fromUtf8(header);
-    auto conversationId =
-        chat::parseConversationId(continued, header.isEmpty() ? QStringLiteral("metadata.conversation_id")
+    auto conversationId = parseId(continued, header.isEmpty() ? QStringLiteral("metadata.conversation_id")
                                                               : QStringLiteral("X-Conversation-Id"));
     if (!conversationId)
         return call->sendError(conversationId.error());

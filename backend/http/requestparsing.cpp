@@ -1,6 +1,10 @@
 #include "requestparsing.h"
 
+#include "core/text.h"
+
 #include <QDateTime>
+
+#include <algorithm>
 
 namespace agency::http {
 
@@ -86,6 +90,30 @@ core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known)
     return {};
 }
 
+core::Result<QUuid> parseId(const QString &text, const QString &field)
+{
+    if (text.isEmpty())
+        return QUuid();
+    // QUuid::fromString alone is lenient: it reads braces and ignores what follows 38
+    // characters, so "<uuid>xyz" would name the same record as "<uuid>".
+    static constexpr qsizetype kDashes[] = {8, 13, 18, 23};
+    bool canonical = text.size() == 36;
+    for (qsizetype i = 0; canonical && i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        const bool dashHere = std::find(std::begin(kDashes), std::end(kDashes), i) != std::end(kDashes);
+        const bool hexDigit =
+            (c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f') || (c >= u'A' && c <= u'F');
+        canonical = dashHere ? c == u'-' : hexDigit;
+    }
+    const QUuid id = canonical ? QUuid::fromString(text) : QUuid();
+    if (id.isNull()) {
+        return invalid(field, core::uuidRule() +
+                                  QStringLiteral(", written in its 36-character form "
+                                                 "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits)"));
+    }
+    return id;
+}
+
 core::Result<QDateTime> queryTime(const httpserver::ApiCall &call, const QString &name,
                                   const QDateTime &fallback)
 {
@@ -111,6 +139,16 @@ core::Result<QString> pathTenant(const httpserver::ApiCall &call)
                                {{QStringLiteral("tenant_id"), id}});
     }
     return id;
+}
+
+std::optional<QString> callPathId(const httpserver::CallPtr &call, const QString &field)
+{
+    const QString text = call->pathParam(QStringLiteral("id"));
+    auto id = text.isEmpty() ? core::Result<QUuid>(invalid(field, QStringLiteral("required")))
+                             : parseId(text, field);
+    if (!proceed(call, id))
+        return std::nullopt;
+    return id->toString(QUuid::WithoutBraces);
 }
 
 } // namespace agency::http

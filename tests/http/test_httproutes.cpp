@@ -12,6 +12,8 @@
 #include <QTest>
 #include <QUrl>
 
+#include <tuple>
+
 using namespace agency;
 using test::HttpFixture;
 using test::HttpReply;
@@ -390,6 +392,58 @@ void TestHttpRoutes::invalidAndUnknownIds()
         m_fx->request(
             "POST", QStringLiteral("/runs/") + idOf(QUuid::createUuid()) + QStringLiteral("/cancel"), member),
         404);
+
+    // Ids are read exactly: an existing id with anything around it names nothing, on every route
+    // with an id (QUuid::fromString alone would read "<id>xyz" and "{<id>}" as <id>).
+    const QString admin = m_fx->createKey(m_a, core::KeyRole::Admin);
+    const QString conversation = idOf(seedConversation(m_a));
+    const HttpReply created = m_fx->postJson(QStringLiteral("/runs"), admin,
+                                             {{QStringLiteral("flow_type"), QStringLiteral("weather")},
+                                              {QStringLiteral("input"), QStringLiteral("hi")}});
+    AGENCY_COMPARE_STATUS(created, 202);
+    const QString runId = created.json()[QStringLiteral("run_id")].toString();
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/conversations/") + conversation, admin), 200);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/runs/") + runId, admin), 200);
+    // Around the id, percent-encoded as a client would send it: junk, one more digit, braces,
+    // spaces.
+    const QList<std::pair<QString, QString>> mangled{{QString(), QStringLiteral("xyz")},
+                                                     {QString(), QStringLiteral("0")},
+                                                     {QStringLiteral("%7B"), QStringLiteral("%7D")},
+                                                     {QStringLiteral("%20"), QString()},
+                                                     {QString(), QStringLiteral("%20")}};
+    for (const auto &[before, after] : mangled) {
+        const QString c = before + conversation + after;
+        const QString r = before + runId + after;
+        const QList<std::tuple<QByteArray, QString, QByteArray>> requests{
+            {"GET", QStringLiteral("/conversations/") + c, {}},
+            {"GET", QStringLiteral("/conversations/") + c + QStringLiteral("/messages"), {}},
+            {"GET", QStringLiteral("/conversations/") + c + QStringLiteral("/export"), {}},
+            {"PATCH", QStringLiteral("/conversations/") + c, R"({"title":"x"})"},
+            {"POST", QStringLiteral("/conversations/") + c + QStringLiteral("/fork"), R"({"message_id":1})"},
+            {"DELETE", QStringLiteral("/conversations/") + c, {}},
+            {"GET", QStringLiteral("/runs/") + r, {}},
+            {"POST", QStringLiteral("/runs/") + r + QStringLiteral("/cancel"), {}}};
+        for (const auto &[method, path, body] : requests) {
+            const HttpReply reply = m_fx->request(method, path, admin, body);
+            QVERIFY2(reply.status == 422 && reply.errorCode() == QStringLiteral("invalid_argument"),
+                     qPrintable(QString::fromLatin1(method) + u' ' + path + QStringLiteral(": ") +
+                                QString::fromUtf8(test::describe(reply))));
+            const QString field =
+                reply.json()[QStringLiteral("error")][QStringLiteral("details")][QStringLiteral("field")]
+                    .toString();
+            QCOMPARE(field, path.startsWith(QLatin1String("/runs")) ? QStringLiteral("run_id")
+                                                                    : QStringLiteral("conversation_id"));
+        }
+    }
+    // Nothing was changed by those requests.
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/conversations/") + conversation, admin), 200);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/runs/") + runId, admin), 200);
+    // A conversation_id in a body is read exactly too.
+    const HttpReply chat =
+        m_fx->postJson(QStringLiteral("/chat/weather"), admin,
+                       {{QStringLiteral("message"), QStringLiteral("hi")},
+                        {QStringLiteral("conversation_id"), QString(conversation + QStringLiteral("xyz"))}});
+    AGENCY_COMPARE_STATUS(chat, 422);
 }
 
 void TestHttpRoutes::textIsStoredAndReturnedByteExact()

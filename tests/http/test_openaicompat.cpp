@@ -4,6 +4,7 @@
 // error shape.
 #include "http/chatwire.h"
 #include "http/openaicompat.h"
+#include "http/requestparsing.h"
 #include "jsonschemavalidator.h"
 
 #include <QFile>
@@ -289,6 +290,15 @@ private Q_SLOTS:
                                          << "stream";
         QTest::newRow("provider not a string") << R"({"message":"a","provider":[]})"
                                                << "provider";
+        QTest::newRow("id with trailing junk")
+            << R"({"message":"a","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5fxyz"})"
+            << "conversation_id";
+        QTest::newRow("id with one trailing character")
+            << R"({"message":"a","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f0"})"
+            << "conversation_id";
+        QTest::newRow("braced id")
+            << R"({"message":"a","conversation_id":"{6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f}"})"
+            << "conversation_id";
     }
 
     void chatBodyValidation()
@@ -313,6 +323,37 @@ private Q_SLOTS:
         QCOMPARE(parsed->provider, QStringLiteral("openai"));
         QCOMPARE(parsed->model, QStringLiteral("gpt-x"));
         QVERIFY(parsed->stream);
+    }
+
+    void idsAreReadExactly_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("canonical") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f" << true;
+        QTest::newRow("upper case") << "6F1C1D2E-3A4B-4C5D-8E9F-0A1B2C3D4E5F" << true;
+        QTest::newRow("trailing junk") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5fxyz" << false;
+        QTest::newRow("trailing digit") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f0" << false;
+        QTest::newRow("braces") << "{6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f}" << false;
+        QTest::newRow("leading space") << " 6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f" << false;
+        QTest::newRow("no dashes") << "6f1c1d2e3a4b4c5d8e9f0a1b2c3d4e5f" << false;
+        QTest::newRow("dash moved") << "6f1c1d2e3-a4b-4c5d-8e9f-0a1b2c3d4e5f" << false;
+        QTest::newRow("not hex") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5g" << false;
+        QTest::newRow("nil") << "00000000-0000-0000-0000-000000000000" << false;
+    }
+
+    void idsAreReadExactly()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, accepted);
+        const auto id = parseId(text, QStringLiteral("run_id"));
+        QCOMPARE(id.ok(), accepted);
+        if (accepted) {
+            QCOMPARE(id->toString(QUuid::WithoutBraces), text.toLower());
+        } else {
+            QCOMPARE(id.error().code, core::ErrorCode::InvalidArgument);
+            QCOMPARE(id.error().details.value(QStringLiteral("field")).toString(), QStringLiteral("run_id"));
+        }
+        QVERIFY(parseId(QString(), QStringLiteral("run_id")).ok()); // absent: the null id
     }
 
     void chatResponseListsToolResults()

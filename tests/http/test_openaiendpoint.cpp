@@ -256,6 +256,31 @@ private Q_SLOTS:
         QCOMPARE(test::roles(m_fx.stored(conversation)), QStringLiteral("user,assistant(1),tool,assistant"));
     }
 
+    void conversationIdsAreReadExactly()
+    {
+        m_fx.llm().enqueue(openai::streamReply({QStringLiteral("Hello.")}, {}, core::Usage{3, 1, 4}));
+        const QByteArray stored =
+            complete(completionBody(QStringLiteral("consulting"), {userMessage(QStringLiteral("hi"))}))
+                .header("x-conversation-id");
+        QVERIFY(!stored.isEmpty());
+        const qsizetype calls = m_fx.llm().chatRequests().size();
+        const QByteArray next =
+            completionBody(QStringLiteral("consulting"), {userMessage(QStringLiteral("more"))});
+        // QUuid::fromString alone reads "<id>xyz" as <id>: it would have continued the conversation.
+        const QByteArrayList mangledIds{stored + "xyz", stored + "0", "{" + stored + "}"};
+        for (const QByteArray &mangled : mangledIds) {
+            verifyError(complete(next, {{"X-Conversation-Id", mangled}}), 400,
+                        QStringLiteral("invalid_request_error"), QStringLiteral("invalid_argument"));
+            verifyError(complete(completionBody(
+                            QStringLiteral("consulting"), {userMessage(QStringLiteral("more"))},
+                            {{QStringLiteral("metadata"), QJsonObject{{QStringLiteral("conversation_id"),
+                                                                       QString::fromLatin1(mangled)}}}})),
+                        400, QStringLiteral("invalid_request_error"), QStringLiteral("invalid_argument"));
+        }
+        QCOMPARE(m_fx.llm().chatRequests().size(), calls);
+        QCOMPARE(m_fx.stored(QUuid::fromString(QString::fromLatin1(stored))).size(), 2);
+    }
+
     void errorsInOpenAisShape()
     {
         const QString user = QStringLiteral(R"("messages":[{"role":"user","content":"hi"}])");
