@@ -43,8 +43,16 @@ QJsonValue jsonOrText(const QString &text)
 
 } // namespace
 
+QStringList chatBodyFields()
+{
+    return {QStringLiteral("message"),  QStringLiteral("tenant_id"), QStringLiteral("conversation_id"),
+            QStringLiteral("provider"), QStringLiteral("model"),     QStringLiteral("stream")};
+}
+
 core::Result<ChatBody> parseChatBody(const QJsonObject &body)
 {
+    if (auto known = onlyKnownFields(body, chatBodyFields()); !known)
+        return known.error();
     ChatBody chat;
     const QJsonValue message = body.value(QStringLiteral("message"));
     if (!message.isString() || message.toString().trimmed().isEmpty())

@@ -22,8 +22,12 @@ struct ChatBody
     bool stream = false;
 };
 
-/// InvalidArgument naming the field (HTTP 422) for a missing or empty `message`, a field of the
-/// wrong type, or a `conversation_id` that is not exactly a UUID. Unknown fields are ignored.
+/// The members a chat body may have.
+QStringList chatBodyFields();
+
+/// InvalidArgument naming the field (HTTP 422) for an unknown field (a misspelt
+/// `conversation_id` would otherwise start a new conversation), a missing or empty `message`, a
+/// field of the wrong type, or a `conversation_id` that is not exactly a UUID.
 core::Result<ChatBody> parseChatBody(const QJsonObject &body);
 
 /// {"prompt_tokens", "completion_tokens", "total_tokens"}.

@@ -28,8 +28,14 @@ core::Result<std::optional<QString>> optionalString(const QJsonObject &body, con
 core::Result<QString> requiredString(const QJsonObject &body, const QString &field);
 /// An object member: nullopt when absent, an error when of another type.
 core::Result<std::optional<QJsonObject>> optionalObject(const QJsonObject &body, const QString &field);
-/// Fails when the body has members other than `known` (catches misspelt fields).
-core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known);
+/// Fails when `body` has members other than `known`: InvalidArgument whose details name them
+/// ({"field": the first, "unknown_fields": [...], "did_you_mean": {unknown: known}}) and whose
+/// message suggests the known name a misspelt one most likely meant ("conversationId" for
+/// "conversation_id"). `parent` prefixes the names of a nested object's members ("stream_options").
+core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known, const QString &parent = {});
+/// The known name closest to `name`: the same letters in another case or style
+/// (conversationId, conversation-id), else at most two edits away; empty when none is that close.
+QString closestKnownField(const QString &name, const QStringList &known);
 /// An id as text, read exactly: empty is the null id; anything but a UUID in its canonical
 /// 36-character form (8-4-4-4-12 hex digits: no braces, spaces or trailing characters), and the
 /// nil UUID, is InvalidArgument naming `field`.

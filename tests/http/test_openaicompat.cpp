@@ -290,6 +290,10 @@ private Q_SLOTS:
                                          << "stream";
         QTest::newRow("provider not a string") << R"({"message":"a","provider":[]})"
                                                << "provider";
+        // A misspelt conversation_id would start a new conversation unnoticed.
+        QTest::newRow("unknown field")
+            << R"({"message":"a","conversationId":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"})"
+            << "conversationId";
         QTest::newRow("id with trailing junk")
             << R"({"message":"a","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5fxyz"})"
             << "conversation_id";
@@ -315,7 +319,7 @@ private Q_SLOTS:
     {
         const auto parsed = chat::parseChatBody(json(
             R"({"message":"Rome?","tenant_id":"acme","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
-                "provider":"openai","model":"gpt-x","stream":true,"extra":1})"));
+                "provider":"openai","model":"gpt-x","stream":true})"));
         QVERIFY(parsed.ok());
         QCOMPARE(parsed->tenantId, QStringLiteral("acme"));
         QCOMPARE(parsed->conversationId,
@@ -323,6 +327,33 @@ private Q_SLOTS:
         QCOMPARE(parsed->provider, QStringLiteral("openai"));
         QCOMPARE(parsed->model, QStringLiteral("gpt-x"));
         QVERIFY(parsed->stream);
+    }
+
+    void unknownFieldsAreNamedWithWhatWasMeant()
+    {
+        const core::Status status = onlyKnownFields(
+            json(R"({"conversationId":"x","nmae":"y","zzz":1,"title":"t"})"),
+            {QStringLiteral("conversation_id"), QStringLiteral("name"), QStringLiteral("title")});
+        QVERIFY(!status.ok());
+        QCOMPARE(status.error().code, core::ErrorCode::InvalidArgument);
+        const QJsonObject details = status.error().details;
+        QCOMPARE(
+            details.value(QStringLiteral("unknown_fields")).toArray(),
+            (QJsonArray{QStringLiteral("conversationId"), QStringLiteral("nmae"), QStringLiteral("zzz")}));
+        QCOMPARE(details.value(QStringLiteral("field")).toString(), QStringLiteral("conversationId"));
+        QCOMPARE(details.value(QStringLiteral("did_you_mean")).toObject(),
+                 (QJsonObject{{QStringLiteral("conversationId"), QStringLiteral("conversation_id")},
+                              {QStringLiteral("nmae"), QStringLiteral("name")}}));
+        const QString message = status.error().message;
+        QVERIFY2(message.contains(
+                     QStringLiteral(R"(unknown fields "conversationId" (did you mean "conversation_id"?))")),
+                 qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral(R"("zzz")")), qPrintable(message));
+        QVERIFY(!message.contains(QStringLiteral(R"("zzz" (did you mean)")));
+        QVERIFY(onlyKnownFields(json(R"({"title":"t"})"), {QStringLiteral("title")}).ok());
+        QCOMPARE(closestKnownField(QStringLiteral("CONVERSATION-ID"), {QStringLiteral("conversation_id")}),
+                 QStringLiteral("conversation_id"));
+        QCOMPARE(closestKnownField(QStringLiteral("id"), {QStringLiteral("n")}), QString());
     }
 
     void idsAreReadExactly_data()
