@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include <functional>
+
 using namespace agency;
 using namespace agency::http;
 using agency::test::JsonSchemaValidator;
@@ -385,6 +387,69 @@ private Q_SLOTS:
             QCOMPARE(id.error().details.value(QStringLiteral("field")).toString(), QStringLiteral("run_id"));
         }
         QVERIFY(parseId(QString(), QStringLiteral("run_id")).ok()); // absent: the null id
+    }
+
+    void acceptsEveryDocumentedRequestField()
+    {
+        // Every member of OpenAI's CreateChatCompletionRequest (tests/llm/schemas, from the
+        // published document) is accepted, whether the server reads it or ignores it.
+        const QJsonObject schema = loadSchema(QStringLiteral("openai-chat-request.schema.json"));
+        const QJsonObject defs = schema.value(QStringLiteral("$defs")).toObject();
+        QStringList documented;
+        std::function<void(const QJsonObject &)> collect = [&](const QJsonObject &node) {
+            const QString ref = node.value(QStringLiteral("$ref")).toString();
+            if (!ref.isEmpty())
+                collect(defs.value(ref.section(u'/', -1)).toObject());
+            for (const QJsonValue &part : node.value(QStringLiteral("allOf")).toArray())
+                collect(part.toObject());
+            documented += node.value(QStringLiteral("properties")).toObject().keys();
+        };
+        collect(schema);
+        QVERIFY2(documented.size() > 30, qPrintable(documented.join(u',')));
+        for (const QString &field : documented) {
+            QJsonObject body = json(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})");
+            if (!body.contains(field))
+                body.insert(field, QJsonValue::Null);
+            const auto parsed = openai::parseChatCompletionRequest(body);
+            QVERIFY2(parsed.ok(), qPrintable(field + QStringLiteral(": ") +
+                                             (parsed.ok() ? QString() : parsed.error().message)));
+        }
+        // Ignored settings with real values too, as SDKs send them.
+        QVERIFY(openai::parseChatCompletionRequest(
+                    json(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.2,
+                             "max_completion_tokens":50,"seed":7,"user":"u","response_format":{"type":"text"},
+                             "stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}})"))
+                    .ok());
+    }
+
+    void refusesUndocumentedRequestFields_data()
+    {
+        QTest::addColumn<QString>("body");
+        QTest::addColumn<QString>("param");
+        QTest::newRow("top level")
+            << R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temprature":1})"
+            << "temprature";
+        QTest::newRow("stream_options")
+            << R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usge":true}})"
+            << "stream_options.include_usge";
+    }
+
+    void refusesUndocumentedRequestFields()
+    {
+        QFETCH(QString, body);
+        QFETCH(QString, param);
+        const auto parsed = openai::parseChatCompletionRequest(json(body.toUtf8().constData()));
+        QVERIFY(!parsed.ok());
+        QCOMPARE(openai::statusFor(parsed.error()), 400);
+        const QJsonObject error =
+            openai::errorObject(parsed.error()).value(QStringLiteral("error")).toObject();
+        QCOMPARE(error.value(QStringLiteral("param")).toString(), param);
+        QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("invalid_request_error"));
+        QVERIFY2(error.value(QStringLiteral("message")).toString().contains(QStringLiteral("did you mean")),
+                 qPrintable(error.value(QStringLiteral("message")).toString()));
+        QCOMPARE(JsonSchemaValidator(loadSchema(QStringLiteral("openai-error.schema.json")))
+                     .validate(openai::errorObject(parsed.error())),
+                 QStringList());
     }
 
     void chatResponseListsToolResults()

@@ -299,6 +299,15 @@ private Q_SLOTS:
         verifyError(complete(QStringLiteral(R"({"model":"consulting",%1})").arg(user).toUtf8(),
                              {{"X-Conversation-Id", "not-a-uuid"}}),
                     400, QStringLiteral("invalid_request_error"), QStringLiteral("invalid_argument"));
+        // Members OpenAI does not document are refused, named as the param.
+        const RawResponse unknown =
+            complete(QStringLiteral(R"({"model":"consulting",%1,"max_token":5})").arg(user).toUtf8());
+        verifyError(unknown, 400, QStringLiteral("invalid_request_error"), QStringLiteral("bad_request"));
+        QCOMPARE(unknown.json()[QStringLiteral("error")][QStringLiteral("param")].toString(),
+                 QStringLiteral("max_token"));
+        QVERIFY2(unknown.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
+                     QStringLiteral(R"(unknown field "max_token" (did you mean "max_tokens"?))")),
+                 unknown.body.constData());
         verifyError(m_fx.request("GET", "/v1/no-such-thing"), 404, QStringLiteral("not_found_error"),
                     QStringLiteral("not_found"));
         verifyError(m_fx.request("GET", "/v1/models", {}, {{"Authorization", "Bearer not-a-key"}}), 401,
