@@ -285,31 +285,32 @@ void registerConversationRoutes(Router &router, RouteContext &ctx)
                 [&ctx](const CallPtr &c) { exportConversation(ctx, c); },
                 exportOp,
                 {}});
-    router.add({"PATCH",
-                QStringLiteral("/conversations/{id}"),
-                Access::Member,
-                [&ctx](const CallPtr &c) { rename(ctx, c); },
-                operation(QStringLiteral("Rename (title, 1-200 characters)"), tag,
-                          {{QStringLiteral("200"), conversation}}, {tenantParam()},
-                          jsonBody(object({{QStringLiteral("title"), string()}}, {QStringLiteral("title")}),
-                                   QJsonObject{{QStringLiteral("title"), QStringLiteral("Paris trip")}})),
-                {}});
+    router.add(
+        {"PATCH",
+         QStringLiteral("/conversations/{id}"),
+         Access::Member,
+         [&ctx](const CallPtr &c) { rename(ctx, c); },
+         operation(QStringLiteral("Rename (title, 1-200 characters)"), tag,
+                   {{QStringLiteral("200"), conversation}}, {tenantParam()},
+                   jsonBody(closed(object({{QStringLiteral("title"), string()}}, {QStringLiteral("title")})),
+                            QJsonObject{{QStringLiteral("title"), QStringLiteral("Paris trip")}})),
+         {}});
     router.add(
         {"POST",
          QStringLiteral("/conversations/{id}/fork"),
          Access::Member,
          [&ctx](const CallPtr &c) { fork(ctx, c); },
-         operation(
-             QStringLiteral("Edit and resend: a new conversation with the messages before user message "
-                            "message_id (metadata.forked_from names the original and the message); "
-                            "the original is unchanged. Then send the edited text to the new one."),
-             tag,
-             {{QStringLiteral("201"),
-               jsonResponse(QStringLiteral("the new conversation"), ref(QStringLiteral("Conversation")),
-                            examples::conversation())}},
-             {tenantParam()},
-             jsonBody(object({{QStringLiteral("message_id"), integer()}}, {QStringLiteral("message_id")}),
-                      QJsonObject{{QStringLiteral("message_id"), 42}})),
+         operation(QStringLiteral("Edit and resend: a new conversation with the messages before user message "
+                                  "message_id (metadata.forked_from names the original and the message); "
+                                  "the original is unchanged. Then send the edited text to the new one."),
+                   tag,
+                   {{QStringLiteral("201"),
+                     jsonResponse(QStringLiteral("the new conversation"), ref(QStringLiteral("Conversation")),
+                                  examples::conversation())}},
+                   {tenantParam()},
+                   jsonBody(closed(object({{QStringLiteral("message_id"), integer()}},
+                                          {QStringLiteral("message_id")})),
+                            QJsonObject{{QStringLiteral("message_id"), 42}})),
          {}});
     router.add({"DELETE",
                 QStringLiteral("/conversations/{id}"),

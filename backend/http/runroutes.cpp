@@ -120,12 +120,12 @@ void registerRunRoutes(Router &router, RouteContext &ctx)
                 [&ctx](const CallPtr &c) { create(ctx, c); },
                 operation(QStringLiteral("Queue one non-interactive turn of a flow; 202 with the run"), tag,
                           {{QStringLiteral("202"), runResponse}}, {},
-                          jsonBody(object({{QStringLiteral("tenant_id"), string()},
-                                           {QStringLiteral("flow_type"), string()},
-                                           {QStringLiteral("input"), string()},
-                                           {QStringLiteral("provider"), string()},
-                                           {QStringLiteral("model"), string()}},
-                                          {QStringLiteral("flow_type"), QStringLiteral("input")}),
+                          jsonBody(closed(object({{QStringLiteral("tenant_id"), string()},
+                                                  {QStringLiteral("flow_type"), string()},
+                                                  {QStringLiteral("input"), string()},
+                                                  {QStringLiteral("provider"), string()},
+                                                  {QStringLiteral("model"), string()}},
+                                                 {QStringLiteral("flow_type"), QStringLiteral("input")})),
                                    createExample)),
                 {}});
     router.add(
