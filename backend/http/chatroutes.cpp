@@ -108,6 +108,7 @@ QJsonObject chatRequestSchema()
 {
     return {
         {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("additionalProperties"), false},
         {QStringLiteral("required"), QJsonArray{QStringLiteral("message")}},
         {QStringLiteral("properties"),
          QJsonObject{

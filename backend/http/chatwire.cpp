@@ -1,5 +1,5 @@
 #include "chatwire.h"
-#include "core/text.h"
+#include "requestparsing.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -43,18 +43,16 @@ QJsonValue jsonOrText(const QString &text)
 
 } // namespace
 
-core::Result<QUuid> parseConversationId(const QString &text, const QString &field)
+QStringList chatBodyFields()
 {
-    if (text.isEmpty())
-        return QUuid();
-    const QUuid id = QUuid::fromString(text);
-    if (id.isNull())
-        return invalid(field, field + QStringLiteral(": ") + core::uuidRule());
-    return id;
+    return {QStringLiteral("message"),  QStringLiteral("tenant_id"), QStringLiteral("conversation_id"),
+            QStringLiteral("provider"), QStringLiteral("model"),     QStringLiteral("stream")};
 }
 
 core::Result<ChatBody> parseChatBody(const QJsonObject &body)
 {
+    if (auto known = onlyKnownFields(body, chatBodyFields()); !known)
+        return known.error();
     ChatBody chat;
     const QJsonValue message = body.value(QStringLiteral("message"));
     if (!message.isString() || message.toString().trimmed().isEmpty())
@@ -70,7 +68,7 @@ core::Result<ChatBody> parseChatBody(const QJsonObject &body)
             return value.error();
         *target = value.value();
     }
-    auto id = parseConversationId(conversationId, QStringLiteral("conversation_id"));
+    auto id = parseId(conversationId, QStringLiteral("conversation_id"));
     if (!id)
         return id.error();
     chat.conversationId = id.value();

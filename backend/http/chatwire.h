@@ -22,12 +22,13 @@ struct ChatBody
     bool stream = false;
 };
 
-/// InvalidArgument naming the field (HTTP 422) for a missing or empty `message`, a field of the
-/// wrong type, or a `conversation_id` that is not a UUID. Unknown fields are ignored.
-core::Result<ChatBody> parseChatBody(const QJsonObject &body);
+/// The members a chat body may have.
+QStringList chatBodyFields();
 
-/// A conversation id as text: empty stays null; anything but a UUID is InvalidArgument on `field`.
-core::Result<QUuid> parseConversationId(const QString &text, const QString &field);
+/// InvalidArgument naming the field (HTTP 422) for an unknown field (a misspelt
+/// `conversation_id` would otherwise start a new conversation), a missing or empty `message`, a
+/// field of the wrong type, or a `conversation_id` that is not exactly a UUID.
+core::Result<ChatBody> parseChatBody(const QJsonObject &body);
 
 /// {"prompt_tokens", "completion_tokens", "total_tokens"}.
 QJsonObject usageObject(const core::Usage &usage);

@@ -76,8 +76,11 @@ void get(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("conversation_id"));
+    if (!id)
+        return;
     const QString tenantId = tenant.value();
-    ctx.then(call, ctx.service().getConversation(tenantId, call->pathParam(QStringLiteral("id"))),
+    ctx.then(call, ctx.service().getConversation(tenantId, *id),
              [&ctx, call, tenantId](const core::Conversation &c) {
                  ctx.audit(call, QStringLiteral("conversation.read"), tenantId, resource(call));
                  call->sendJson(200, json::conversation(c));
@@ -89,13 +92,15 @@ void messages(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("conversation_id"));
+    if (!id)
+        return;
     auto limit = queryLimit(*call, 100, core::limits::kMaxPageSize);
     if (!proceed(call, limit))
         return;
     const QString tenantId = tenant.value();
     ctx.then(call,
-             ctx.service().listMessages(tenantId, call->pathParam(QStringLiteral("id")), limit.value(),
-                                        call->query(QStringLiteral("cursor"))),
+             ctx.service().listMessages(tenantId, *id, limit.value(), call->query(QStringLiteral("cursor"))),
              [&ctx, call, tenantId](const core::Page<core::Message> &page) {
                  ctx.audit(call, QStringLiteral("conversation.messages.read"), tenantId, resource(call));
                  call->sendJson(200, json::page(page, json::message));
@@ -106,6 +111,9 @@ void exportConversation(RouteContext &ctx, const CallPtr &call)
 {
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
+        return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("conversation_id"));
+    if (!id)
         return;
     const QString format = call->query(QStringLiteral("format")).isEmpty()
                                ? QStringLiteral("markdown")
@@ -118,9 +126,8 @@ void exportConversation(RouteContext &ctx, const CallPtr &call)
     const bool markdown = format == QLatin1String("markdown");
     const QString tenantId = tenant.value();
     ctx.then(call,
-             ctx.service().exportConversation(tenantId, call->pathParam(QStringLiteral("id")),
-                                              markdown ? service::ExportFormat::Markdown
-                                                       : service::ExportFormat::Json),
+             ctx.service().exportConversation(
+                 tenantId, *id, markdown ? service::ExportFormat::Markdown : service::ExportFormat::Json),
              [&ctx, call, tenantId, markdown](const QByteArray &document) {
                  ctx.audit(call, QStringLiteral("conversation.export"), tenantId, resource(call));
                  call->sendBytes(200,
@@ -135,6 +142,9 @@ void rename(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("conversation_id"));
+    if (!id)
+        return;
     auto body = call->jsonBody();
     if (!proceed(call, body) || !proceed(call, onlyKnownFields(body.value(), {QStringLiteral("title")})))
         return;
@@ -142,8 +152,7 @@ void rename(RouteContext &ctx, const CallPtr &call)
     if (!proceed(call, title))
         return;
     const QString tenantId = tenant.value();
-    ctx.then(call,
-             ctx.service().renameConversation(tenantId, call->pathParam(QStringLiteral("id")), title.value()),
+    ctx.then(call, ctx.service().renameConversation(tenantId, *id, title.value()),
              [&ctx, call, tenantId](const core::Conversation &c) {
                  ctx.audit(call, QStringLiteral("conversation.rename"), tenantId, resource(call));
                  call->sendJson(200, json::conversation(c));
@@ -156,6 +165,9 @@ void fork(RouteContext &ctx, const CallPtr &call)
 {
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
+        return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("conversation_id"));
+    if (!id)
         return;
     auto body = call->jsonBody();
     if (!proceed(call, body) || !proceed(call, onlyKnownFields(body.value(), {QStringLiteral("message_id")})))
@@ -173,9 +185,7 @@ void fork(RouteContext &ctx, const CallPtr &call)
         return;
     }
     const QString tenantId = tenant.value();
-    ctx.then(call,
-             ctx.service().forkConversation(tenantId, call->pathParam(QStringLiteral("id")),
-                                            static_cast<qint64>(messageId.toDouble())),
+    ctx.then(call, ctx.service().forkConversation(tenantId, *id, static_cast<qint64>(messageId.toDouble())),
              [&ctx, call, tenantId](const core::Conversation &c) {
                  ctx.audit(call, QStringLiteral("conversation.fork"), tenantId, resource(call));
                  call->sendJson(201, json::conversation(c),
@@ -190,12 +200,14 @@ void remove(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("conversation_id"));
+    if (!id)
+        return;
     const QString tenantId = tenant.value();
-    ctx.then(call, ctx.service().deleteConversation(tenantId, call->pathParam(QStringLiteral("id"))),
-             [&ctx, call, tenantId](bool) {
-                 ctx.audit(call, QStringLiteral("conversation.delete"), tenantId, resource(call));
-                 call->sendEmpty(204);
-             });
+    ctx.then(call, ctx.service().deleteConversation(tenantId, *id), [&ctx, call, tenantId](bool) {
+        ctx.audit(call, QStringLiteral("conversation.delete"), tenantId, resource(call));
+        call->sendEmpty(204);
+    });
 }
 
 QJsonObject tenantParam()
@@ -273,31 +285,32 @@ void registerConversationRoutes(Router &router, RouteContext &ctx)
                 [&ctx](const CallPtr &c) { exportConversation(ctx, c); },
                 exportOp,
                 {}});
-    router.add({"PATCH",
-                QStringLiteral("/conversations/{id}"),
-                Access::Member,
-                [&ctx](const CallPtr &c) { rename(ctx, c); },
-                operation(QStringLiteral("Rename (title, 1-200 characters)"), tag,
-                          {{QStringLiteral("200"), conversation}}, {tenantParam()},
-                          jsonBody(object({{QStringLiteral("title"), string()}}, {QStringLiteral("title")}),
-                                   QJsonObject{{QStringLiteral("title"), QStringLiteral("Paris trip")}})),
-                {}});
+    router.add(
+        {"PATCH",
+         QStringLiteral("/conversations/{id}"),
+         Access::Member,
+         [&ctx](const CallPtr &c) { rename(ctx, c); },
+         operation(QStringLiteral("Rename (title, 1-200 characters)"), tag,
+                   {{QStringLiteral("200"), conversation}}, {tenantParam()},
+                   jsonBody(closed(object({{QStringLiteral("title"), string()}}, {QStringLiteral("title")})),
+                            QJsonObject{{QStringLiteral("title"), QStringLiteral("Paris trip")}})),
+         {}});
     router.add(
         {"POST",
          QStringLiteral("/conversations/{id}/fork"),
          Access::Member,
          [&ctx](const CallPtr &c) { fork(ctx, c); },
-         operation(
-             QStringLiteral("Edit and resend: a new conversation with the messages before user message "
-                            "message_id (metadata.forked_from names the original and the message); "
-                            "the original is unchanged. Then send the edited text to the new one."),
-             tag,
-             {{QStringLiteral("201"),
-               jsonResponse(QStringLiteral("the new conversation"), ref(QStringLiteral("Conversation")),
-                            examples::conversation())}},
-             {tenantParam()},
-             jsonBody(object({{QStringLiteral("message_id"), integer()}}, {QStringLiteral("message_id")}),
-                      QJsonObject{{QStringLiteral("message_id"), 42}})),
+         operation(QStringLiteral("Edit and resend: a new conversation with the messages before user message "
+                                  "message_id (metadata.forked_from names the original and the message); "
+                                  "the original is unchanged. Then send the edited text to the new one."),
+                   tag,
+                   {{QStringLiteral("201"),
+                     jsonResponse(QStringLiteral("the new conversation"), ref(QStringLiteral("Conversation")),
+                                  examples::conversation())}},
+                   {tenantParam()},
+                   jsonBody(closed(object({{QStringLiteral("message_id"), integer()}},
+                                          {QStringLiteral("message_id")})),
+                            QJsonObject{{QStringLiteral("message_id"), 42}})),
          {}});
     router.add({"DELETE",
                 QStringLiteral("/conversations/{id}"),

@@ -1,4 +1,5 @@
 #include "openaicompat.h"
+#include "requestparsing.h"
 
 #include <QJsonArray>
 #include <QUuid>
@@ -93,6 +94,19 @@ core::Status checkNoClientTools(const QJsonObject &body)
     return {};
 }
 
+/// onlyKnownFields() in this format's terms: BadRequest with the first unknown member as `param`.
+core::Status onlyDocumentedFields(const QJsonObject &object, const QStringList &fields,
+                                  const QString &parent = {})
+{
+    const core::Status known = onlyKnownFields(object, fields, parent);
+    if (known)
+        return {};
+    core::Error error = known.error();
+    error.code = ErrorCode::BadRequest;
+    error.details.insert(QStringLiteral("param"), error.details.value(QStringLiteral("field")));
+    return error;
+}
+
 core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, const QString &param)
 {
     const QJsonValue value = object.value(key);
@@ -105,8 +119,56 @@ core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, c
 
 } // namespace
 
+QStringList readChatCompletionFields()
+{
+    return {QStringLiteral("model"),          QStringLiteral("messages"), QStringLiteral("stream"),
+            QStringLiteral("stream_options"), QStringLiteral("metadata"), QStringLiteral("n"),
+            QStringLiteral("tools"),          QStringLiteral("functions")};
+}
+
+QStringList ignoredChatCompletionFields()
+{
+    return {QStringLiteral("audio"),
+            QStringLiteral("frequency_penalty"),
+            QStringLiteral("function_call"),
+            QStringLiteral("logit_bias"),
+            QStringLiteral("logprobs"),
+            QStringLiteral("max_completion_tokens"),
+            QStringLiteral("max_tokens"),
+            QStringLiteral("modalities"),
+            QStringLiteral("moderation"),
+            QStringLiteral("parallel_tool_calls"),
+            QStringLiteral("prediction"),
+            QStringLiteral("presence_penalty"),
+            QStringLiteral("prompt_cache_key"),
+            QStringLiteral("prompt_cache_options"),
+            QStringLiteral("prompt_cache_retention"),
+            QStringLiteral("reasoning_effort"),
+            QStringLiteral("response_format"),
+            QStringLiteral("safety_identifier"),
+            QStringLiteral("seed"),
+            QStringLiteral("service_tier"),
+            QStringLiteral("stop"),
+            QStringLiteral("store"),
+            QStringLiteral("temperature"),
+            QStringLiteral("tool_choice"),
+            QStringLiteral("top_logprobs"),
+            QStringLiteral("top_p"),
+            QStringLiteral("user"),
+            QStringLiteral("verbosity"),
+            QStringLiteral("web_search_options")};
+}
+
+QStringList streamOptionsFields()
+{
+    return {QStringLiteral("include_usage"), QStringLiteral("include_obfuscation")};
+}
+
 core::Result<ChatCompletionRequest> parseChatCompletionRequest(const QJsonObject &body)
 {
+    if (auto known = onlyDocumentedFields(body, readChatCompletionFields() + ignoredChatCompletionFields());
+        !known)
+        return known.error();
     ChatCompletionRequest request;
     const QJsonValue model = body.value(QStringLiteral("model"));
     if (!model.isString() || model.toString().isEmpty())
@@ -121,6 +183,10 @@ core::Result<ChatCompletionRequest> parseChatCompletionRequest(const QJsonObject
     request.stream = stream.value();
     const QJsonValue options = body.value(QStringLiteral("stream_options"));
     if (options.isObject()) {
+        if (auto known = onlyDocumentedFields(options.toObject(), streamOptionsFields(),
+                                              QStringLiteral("stream_options"));
+            !known)
+            return known.error();
         auto usage = optionalBool(options.toObject(), QStringLiteral("include_usage"),
                                   QStringLiteral("stream_options.include_usage"));
         if (!usage)

@@ -29,12 +29,22 @@ struct ChatCompletionRequest
     QString conversationId;    ///< metadata.conversation_id; empty when absent
 };
 
+/// The members of a request body this server reads: model, messages, stream, stream_options,
+/// metadata, and n, tools and functions (to refuse what it cannot do).
+QStringList readChatCompletionFields();
+/// The rest of OpenAI's documented request members (CreateChatCompletionRequest): accepted and
+/// ignored, because the flow decides its provider's settings (temperature, max_tokens, …).
+QStringList ignoredChatCompletionFields();
+/// The members of `stream_options` (ChatCompletionStreamOptions); include_obfuscation is ignored.
+QStringList streamOptionsFields();
+
 /// Validates a request body. Everything wrong is BadRequest (OpenAI answers 400 to invalid
 /// requests) with details {"param": the offending field}: a missing or empty `model` or
 /// `messages`, an unknown role, non-text content parts, a last message that is not the user's,
 /// `n` other than 1, and client-side tools (`tools`, `functions`, tool messages or assistant
-/// tool calls), because the flow's own tools run on the server. Generation settings
-/// (temperature, max_tokens, …) are accepted and ignored: the flow decides them.
+/// tool calls), because the flow's own tools run on the server, and a member OpenAI does not
+/// document (at the top level or in stream_options; details as onlyKnownFields() gives them).
+/// The documented members this server ignores are ignoredChatCompletionFields().
 core::Result<ChatCompletionRequest> parseChatCompletionRequest(const QJsonObject &body);
 
 /// The fields every completion object and chunk of one answer share.

@@ -121,8 +121,7 @@ void completions(RouteContext &ctx, const CallPtr &call)
 
     const QByteArray header = call->header(kConversationHeader);
     const QString continued = header.isEmpty() ? parsed->conversationId : QString::fromUtf8(header);
-    auto conversationId =
-        chat::parseConversationId(continued, header.isEmpty() ? QStringLiteral("metadata.conversation_id")
+    auto conversationId = parseId(continued, header.isEmpty() ? QStringLiteral("metadata.conversation_id")
                                                               : QStringLiteral("X-Conversation-Id"));
     if (!conversationId)
         return call->sendError(conversationId.error());
@@ -174,6 +173,44 @@ QJsonObject openAiOperation(const QString &summary, const QString &schema, const
                                                                  {QStringLiteral("example"), example}}}}}}}});
 }
 
+/// The request members OpenAI documents, each described as this server treats it; any other is
+/// refused (additionalProperties: false).
+QJsonObject chatCompletionRequestSchema()
+{
+    const auto described = [](QJsonObject schema, const QString &description) {
+        schema.insert(QStringLiteral("description"), description);
+        return schema;
+    };
+    QJsonObject properties{
+        {QStringLiteral("model"), described(oa::string(), QStringLiteral("The flow type to chat with."))},
+        {QStringLiteral("messages"),
+         described(oa::array(oa::anyObject()),
+                   QStringLiteral("The conversation so far, ending with the user's message. Only text "
+                                  "content; no tool messages or assistant tool calls."))},
+        {QStringLiteral("stream"),
+         described(oa::boolean(), QStringLiteral("Answer as chat.completion.chunk server-sent events."))},
+        {QStringLiteral("stream_options"),
+         described(oa::closed(oa::object({{QStringLiteral("include_usage"), oa::boolean()},
+                                          {QStringLiteral("include_obfuscation"), oa::boolean()}})),
+                   QStringLiteral("include_usage adds a last chunk with the usage; include_obfuscation "
+                                  "is accepted and ignored."))},
+        {QStringLiteral("metadata"),
+         described(oa::anyObject(), QStringLiteral("metadata.conversation_id continues a stored "
+                                                   "conversation; other members are ignored."))},
+        {QStringLiteral("n"), described(oa::integer(), QStringLiteral("Only 1 is supported."))},
+        {QStringLiteral("tools"),
+         described(oa::array(oa::anyObject()), QStringLiteral("Refused unless empty: each flow has its own "
+                                                              "tools, which run on the server."))},
+        {QStringLiteral("functions"),
+         described(oa::array(oa::anyObject()), QStringLiteral("Refused unless empty, as tools."))}};
+    for (const QString &field : openai::ignoredChatCompletionFields()) {
+        properties.insert(field, QJsonObject{{QStringLiteral("description"),
+                                              QStringLiteral("Accepted and ignored: the flow decides its "
+                                                             "provider's settings.")}});
+    }
+    return oa::closed(oa::object(properties, {QStringLiteral("model"), QStringLiteral("messages")}));
+}
+
 } // namespace
 
 void registerOpenAiRoutes(Router &router, RouteContext &ctx)
@@ -183,6 +220,7 @@ void registerOpenAiRoutes(Router &router, RouteContext &ctx)
     const QJsonObject anyObject{{QStringLiteral("type"), QStringLiteral("object")}};
     router.addSchema(QStringLiteral("OpenAiModelList"), anyObject);
     router.addSchema(QStringLiteral("OpenAiChatCompletion"), anyObject);
+    router.addSchema(QStringLiteral("OpenAiChatCompletionRequest"), chatCompletionRequestSchema());
 
     router.add(
         {"GET", QStringLiteral("/v1/models"), Access::Member,
@@ -208,15 +246,16 @@ void registerOpenAiRoutes(Router &router, RouteContext &ctx)
         QJsonObject{
             {QStringLiteral("required"), true},
             {QStringLiteral("content"),
-             QJsonObject{{QStringLiteral("application/json"),
-                          QJsonObject{{QStringLiteral("schema"), anyObject},
-                                      {QStringLiteral("example"),
-                                       QJsonObject{{QStringLiteral("model"), QStringLiteral("weather")},
-                                                   {QStringLiteral("messages"),
-                                                    QJsonArray{QJsonObject{
-                                                        {QStringLiteral("role"), QStringLiteral("user")},
-                                                        {QStringLiteral("content"),
-                                                         QStringLiteral("Weather in Rome?")}}}}}}}}}}});
+             QJsonObject{
+                 {QStringLiteral("application/json"),
+                  QJsonObject{
+                      {QStringLiteral("schema"), oa::ref(QStringLiteral("OpenAiChatCompletionRequest"))},
+                      {QStringLiteral("example"),
+                       QJsonObject{{QStringLiteral("model"), QStringLiteral("weather")},
+                                   {QStringLiteral("messages"),
+                                    QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                                           {QStringLiteral("content"),
+                                                            QStringLiteral("Weather in Rome?")}}}}}}}}}}});
     router.add({"POST", QStringLiteral("/v1/chat/completions"), Access::Member,
                 [&ctx](const CallPtr &call) { completions(ctx, call); }, completion, renderOpenAiError});
 }

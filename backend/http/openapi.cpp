@@ -46,6 +46,11 @@ QJsonObject object(const QJsonObject &properties, const QStringList &required)
         s.insert(QStringLiteral("required"), QJsonArray::fromStringList(required));
     return s;
 }
+QJsonObject closed(QJsonObject schema)
+{
+    schema.insert(QStringLiteral("additionalProperties"), false);
+    return schema;
+}
 QJsonObject page(const QJsonObject &item)
 {
     return object({{QStringLiteral("items"), array(item)}, {QStringLiteral("next_cursor"), nullableString()}},

@@ -28,6 +28,9 @@ QJsonObject nullableString();
 QJsonObject array(const QJsonObject &items);
 /// An object with these properties; `required` lists the members always present.
 QJsonObject object(const QJsonObject &properties, const QStringList &required = {});
+/// `schema` with "additionalProperties": false: a request body whose unknown members the server
+/// refuses with 422 (requestparsing.h, onlyKnownFields).
+QJsonObject closed(QJsonObject schema);
 /// {"items": [<item>], "next_cursor": string|null}
 QJsonObject page(const QJsonObject &item);
 /// {"$ref": "#/components/schemas/<name>"}

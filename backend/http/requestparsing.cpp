@@ -1,6 +1,11 @@
 #include "requestparsing.h"
 
+#include "core/text.h"
+
 #include <QDateTime>
+#include <QJsonArray>
+
+#include <algorithm>
 
 namespace agency::http {
 
@@ -75,15 +80,127 @@ core::Result<std::optional<QJsonObject>> optionalObject(const QJsonObject &body,
     return std::optional<QJsonObject>(v.toObject());
 }
 
-core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known)
+namespace {
+
+/// `name` lower-cased with everything but letters and digits dropped: conversationId,
+/// conversation-id and CONVERSATION_ID all read as "conversationid".
+QString folded(const QString &name)
 {
-    for (auto it = body.begin(); it != body.end(); ++it) {
-        if (!known.contains(it.key()))
-            return invalid(
-                it.key(),
-                QStringLiteral("unknown field (expected one of %1)").arg(known.join(QStringLiteral(", "))));
+    QString out;
+    for (const QChar c : name) {
+        if (c.isLetterOrNumber())
+            out.append(c.toLower());
     }
-    return {};
+    return out;
+}
+
+/// Edits from `a` to `b`: insertions, deletions, substitutions and swaps of two neighbours, one
+/// each (optimal string alignment). Field names are short, so the whole table is fine.
+qsizetype editDistance(const QString &a, const QString &b)
+{
+    const qsizetype width = b.size() + 1;
+    QList<qsizetype> d((a.size() + 1) * width);
+    const auto at = [&](qsizetype i, qsizetype j) -> qsizetype & { return d[i * width + j]; };
+    for (qsizetype i = 0; i <= a.size(); ++i)
+        at(i, 0) = i;
+    for (qsizetype j = 0; j <= b.size(); ++j)
+        at(0, j) = j;
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        for (qsizetype j = 1; j <= b.size(); ++j) {
+            const qsizetype cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
+        }
+    }
+    return at(a.size(), b.size());
+}
+
+QString quoted(const QString &name)
+{
+    return QLatin1Char('"') + name + QLatin1Char('"');
+}
+
+} // namespace
+
+QString closestKnownField(const QString &name, const QStringList &known)
+{
+    constexpr qsizetype kMaxEdits = 2;
+    const QString wanted = folded(name);
+    QString best;
+    qsizetype bestDistance = kMaxEdits + 1;
+    for (const QString &candidate : known) {
+        const QString folding = folded(candidate);
+        if (folding == wanted)
+            return candidate;
+        // A short name is only a guess when at least half of it matches ("id" is no typo of "n").
+        const qsizetype distance = editDistance(wanted, folding);
+        if (distance < bestDistance && distance * 2 <= folding.size()) {
+            best = candidate;
+            bestDistance = distance;
+        }
+    }
+    return best;
+}
+
+core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known, const QString &parent)
+{
+    const QString prefix = parent.isEmpty() ? QString() : QString(parent + QLatin1Char('.'));
+    QJsonArray unknown;
+    QJsonObject suggestions;
+    QStringList named;
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (known.contains(it.key()))
+            continue;
+        const QString field = prefix + it.key();
+        unknown.append(field);
+        const QString guess = closestKnownField(it.key(), known);
+        if (guess.isEmpty()) {
+            named.append(quoted(field));
+        } else {
+            suggestions.insert(field, QString(prefix + guess));
+            named.append(QStringLiteral("%1 (did you mean %2?)").arg(quoted(field), quoted(prefix + guess)));
+        }
+    }
+    if (unknown.isEmpty())
+        return {};
+    QStringList knownNames;
+    for (const QString &name : known)
+        knownNames.append(QString(prefix + name));
+    const QString message =
+        QStringLiteral("unknown field%1 %2; %3takes only: %4")
+            .arg(unknown.size() == 1 ? QString() : QStringLiteral("s"), named.join(QStringLiteral(", ")),
+                 parent.isEmpty() ? QStringLiteral("this body ") : QString(parent + QLatin1Char(' ')),
+                 knownNames.join(QStringLiteral(", ")));
+    QJsonObject details{{QStringLiteral("field"), unknown.first()},
+                        {QStringLiteral("unknown_fields"), unknown}};
+    if (!suggestions.isEmpty())
+        details.insert(QStringLiteral("did_you_mean"), suggestions);
+    return core::makeError(core::ErrorCode::InvalidArgument, message, details);
+}
+
+core::Result<QUuid> parseId(const QString &text, const QString &field)
+{
+    if (text.isEmpty())
+        return QUuid();
+    // QUuid::fromString alone is lenient: it reads braces and ignores what follows 38
+    // characters, so "<uuid>xyz" would name the same record as "<uuid>".
+    static constexpr qsizetype kDashes[] = {8, 13, 18, 23};
+    bool canonical = text.size() == 36;
+    for (qsizetype i = 0; canonical && i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        const bool dashHere = std::find(std::begin(kDashes), std::end(kDashes), i) != std::end(kDashes);
+        const bool hexDigit =
+            (c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f') || (c >= u'A' && c <= u'F');
+        canonical = dashHere ? c == u'-' : hexDigit;
+    }
+    const QUuid id = canonical ? QUuid::fromString(text) : QUuid();
+    if (id.isNull()) {
+        return invalid(field, core::uuidRule() +
+                                  QStringLiteral(", written in its 36-character form "
+                                                 "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits)"));
+    }
+    return id;
 }
 
 core::Result<QDateTime> queryTime(const httpserver::ApiCall &call, const QString &name,
@@ -111,6 +228,16 @@ core::Result<QString> pathTenant(const httpserver::ApiCall &call)
                                {{QStringLiteral("tenant_id"), id}});
     }
     return id;
+}
+
+std::optional<QString> callPathId(const httpserver::CallPtr &call, const QString &field)
+{
+    const QString text = call->pathParam(QStringLiteral("id"));
+    auto id = text.isEmpty() ? core::Result<QUuid>(invalid(field, QStringLiteral("required")))
+                             : parseId(text, field);
+    if (!proceed(call, id))
+        return std::nullopt;
+    return id->toString(QUuid::WithoutBraces);
 }
 
 } // namespace agency::http

@@ -3,6 +3,8 @@
 #include "core/limits.h"
 #include "httpserver/apicall.h"
 
+#include <QUuid>
+
 #include <optional>
 
 namespace agency::http {
@@ -26,8 +28,18 @@ core::Result<std::optional<QString>> optionalString(const QJsonObject &body, con
 core::Result<QString> requiredString(const QJsonObject &body, const QString &field);
 /// An object member: nullopt when absent, an error when of another type.
 core::Result<std::optional<QJsonObject>> optionalObject(const QJsonObject &body, const QString &field);
-/// Fails when the body has members other than `known` (catches misspelt fields).
-core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known);
+/// Fails when `body` has members other than `known`: InvalidArgument whose details name them
+/// ({"field": the first, "unknown_fields": [...], "did_you_mean": {unknown: known}}) and whose
+/// message suggests the known name a misspelt one most likely meant ("conversationId" for
+/// "conversation_id"). `parent` prefixes the names of a nested object's members ("stream_options").
+core::Status onlyKnownFields(const QJsonObject &body, const QStringList &known, const QString &parent = {});
+/// The known name closest to `name`: the same letters in another case or style
+/// (conversationId, conversation-id), else at most two edits away; empty when none is that close.
+QString closestKnownField(const QString &name, const QStringList &known);
+/// An id as text, read exactly: empty is the null id; anything but a UUID in its canonical
+/// 36-character form (8-4-4-4-12 hex digits: no braces, spaces or trailing characters), and the
+/// nil UUID, is InvalidArgument naming `field`.
+core::Result<QUuid> parseId(const QString &text, const QString &field);
 /// An ISO 8601 date or date-time from the query; `fallback` when absent.
 core::Result<QDateTime> queryTime(const httpserver::ApiCall &call, const QString &name,
                                   const QDateTime &fallback);
@@ -57,5 +69,10 @@ inline std::optional<QString> callTenant(const httpserver::CallPtr &call)
 /// The tenant named by the `{id}` path segment: another tenant than a tenant key's own is
 /// NotFound (never Forbidden, which would confirm that it exists).
 core::Result<QString> pathTenant(const httpserver::ApiCall &call);
+
+/// The `{id}` path segment read with parseId() as `field` (conversation_id, run_id), as the
+/// canonical text the service is given; nullopt after the error was sent as the call's answer.
+/// A missing id is refused too.
+std::optional<QString> callPathId(const httpserver::CallPtr &call, const QString &field);
 
 } // namespace agency::http

@@ -70,13 +70,15 @@ void get(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("run_id"));
+    if (!id)
+        return;
     const QString tenantId = tenant.value();
-    ctx.then(call, ctx.service().getRun(tenantId, call->pathParam(QStringLiteral("id"))),
-             [&ctx, call, tenantId](const core::Run &r) {
-                 ctx.audit(call, QStringLiteral("run.read"), tenantId,
-                           QStringLiteral("run/") + call->pathParam(QStringLiteral("id")));
-                 call->sendJson(200, json::run(r));
-             });
+    ctx.then(call, ctx.service().getRun(tenantId, *id), [&ctx, call, tenantId](const core::Run &r) {
+        ctx.audit(call, QStringLiteral("run.read"), tenantId,
+                  QStringLiteral("run/") + call->pathParam(QStringLiteral("id")));
+        call->sendJson(200, json::run(r));
+    });
 }
 
 void cancel(RouteContext &ctx, const CallPtr &call)
@@ -84,13 +86,15 @@ void cancel(RouteContext &ctx, const CallPtr &call)
     const std::optional<QString> tenant = callTenant(call);
     if (!tenant)
         return;
+    const std::optional<QString> id = callPathId(call, QStringLiteral("run_id"));
+    if (!id)
+        return;
     const QString tenantId = tenant.value();
-    ctx.then(call, ctx.service().cancelRun(tenantId, call->pathParam(QStringLiteral("id"))),
-             [&ctx, call, tenantId](const core::Run &r) {
-                 ctx.audit(call, QStringLiteral("run.cancel"), tenantId,
-                           QStringLiteral("run/") + call->pathParam(QStringLiteral("id")));
-                 call->sendJson(200, json::run(r));
-             });
+    ctx.then(call, ctx.service().cancelRun(tenantId, *id), [&ctx, call, tenantId](const core::Run &r) {
+        ctx.audit(call, QStringLiteral("run.cancel"), tenantId,
+                  QStringLiteral("run/") + call->pathParam(QStringLiteral("id")));
+        call->sendJson(200, json::run(r));
+    });
 }
 
 QJsonObject tenantParam()
@@ -116,12 +120,12 @@ void registerRunRoutes(Router &router, RouteContext &ctx)
                 [&ctx](const CallPtr &c) { create(ctx, c); },
                 operation(QStringLiteral("Queue one non-interactive turn of a flow; 202 with the run"), tag,
                           {{QStringLiteral("202"), runResponse}}, {},
-                          jsonBody(object({{QStringLiteral("tenant_id"), string()},
-                                           {QStringLiteral("flow_type"), string()},
-                                           {QStringLiteral("input"), string()},
-                                           {QStringLiteral("provider"), string()},
-                                           {QStringLiteral("model"), string()}},
-                                          {QStringLiteral("flow_type"), QStringLiteral("input")}),
+                          jsonBody(closed(object({{QStringLiteral("tenant_id"), string()},
+                                                  {QStringLiteral("flow_type"), string()},
+                                                  {QStringLiteral("input"), string()},
+                                                  {QStringLiteral("provider"), string()},
+                                                  {QStringLiteral("model"), string()}},
+                                                 {QStringLiteral("flow_type"), QStringLiteral("input")})),
                                    createExample)),
                 {}});
     router.add(

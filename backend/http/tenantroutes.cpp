@@ -183,10 +183,10 @@ void registerTenantRoutes(Router &router, RouteContext &ctx)
          Access::GlobalAdmin,
          [&ctx](const CallPtr &c) { createTenant(ctx, c); },
          operation(QStringLiteral("Create a tenant"), tag, {{QStringLiteral("201"), tenantResponse}}, {},
-                   jsonBody(object({{QStringLiteral("tenant_id"), string()},
-                                    {QStringLiteral("name"), string()},
-                                    {QStringLiteral("settings"), anyObject()}},
-                                   {QStringLiteral("tenant_id")}),
+                   jsonBody(closed(object({{QStringLiteral("tenant_id"), string()},
+                                           {QStringLiteral("name"), string()},
+                                           {QStringLiteral("settings"), anyObject()}},
+                                          {QStringLiteral("tenant_id")})),
                             createExample)),
          {}});
     router.add({"GET",
@@ -206,7 +206,8 @@ void registerTenantRoutes(Router &router, RouteContext &ctx)
          operation(
              QStringLiteral("Rename a tenant or replace its settings (rate limits, default provider/model)"),
              tag, {{QStringLiteral("200"), tenantResponse}}, {},
-             jsonBody(object({{QStringLiteral("name"), string()}, {QStringLiteral("settings"), anyObject()}}),
+             jsonBody(closed(object(
+                          {{QStringLiteral("name"), string()}, {QStringLiteral("settings"), anyObject()}})),
                       patchExample)),
          {}});
     router.add(

@@ -193,6 +193,20 @@ private Q_SLOTS:
             << QByteArray("/chat/weather")
             << QByteArray(R"({"tenant_id":"acme","message":"hi","conversation_id":"nope"})") << 422
             << "invalid_argument";
+        // Before, a misspelt conversation_id silently started a new conversation.
+        QTest::newRow("misspelt conversation id")
+            << QByteArray("/chat/weather")
+            << QByteArray(
+                   R"({"tenant_id":"acme","message":"hi","conversationId":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"})")
+            << 422 << "invalid_argument";
+        QTest::newRow("unknown field") << QByteArray("/weather/chat")
+                                       << QByteArray(R"({"tenant_id":"acme","message":"hi","temperature":1})")
+                                       << 422 << "invalid_argument";
+        QTest::newRow("conversation id with trailing junk")
+            << QByteArray("/chat/weather")
+            << QByteArray(
+                   R"({"tenant_id":"acme","message":"hi","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5fxyz"})")
+            << 422 << "invalid_argument";
         QTest::newRow("another tenant")
             << QByteArray("/chat/weather") << QByteArray(R"({"tenant_id":"other","message":"hi"})") << 403
             << "forbidden";

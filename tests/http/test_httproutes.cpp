@@ -12,6 +12,8 @@
 #include <QTest>
 #include <QUrl>
 
+#include <tuple>
+
 using namespace agency;
 using test::HttpFixture;
 using test::HttpReply;
@@ -46,6 +48,7 @@ private Q_SLOTS:
     void globalAdminActsAcrossTenantsAndIsAudited();
     void globalAdminMustNameTheTenant();
     void malformedAndMistypedBodies();
+    void unknownFieldsAreRefusedAndNamed();
     void invalidAndUnknownIds();
     void textIsStoredAndReturnedByteExact();
     void tenantRoutes();
@@ -376,6 +379,63 @@ void TestHttpRoutes::malformedAndMistypedBodies()
     QCOMPARE(unknownFlow.errorCode(), QStringLiteral("not_found"));
 }
 
+void TestHttpRoutes::unknownFieldsAreRefusedAndNamed()
+{
+    const QString member = m_fx->createKey(m_a);
+    const QString conversation = idOf(seedConversation(m_a));
+    const qsizetype chatsBefore = m_llm.chatRequests().size();
+    const QList<std::tuple<QByteArray, QString, QJsonObject, QString, QString>> cases{
+        {"POST", QStringLiteral("/chat/weather"),
+         QJsonObject{{QStringLiteral("message"), QStringLiteral("hi")},
+                     {QStringLiteral("conversationId"), conversation}},
+         QStringLiteral("conversationId"), QStringLiteral("conversation_id")},
+        {"POST", QStringLiteral("/weather/chat"),
+         QJsonObject{{QStringLiteral("message"), QStringLiteral("hi")}, {QStringLiteral("Stream"), true}},
+         QStringLiteral("Stream"), QStringLiteral("stream")},
+        {"POST", QStringLiteral("/runs"),
+         QJsonObject{{QStringLiteral("flowType"), QStringLiteral("weather")},
+                     {QStringLiteral("input"), QStringLiteral("hi")}},
+         QStringLiteral("flowType"), QStringLiteral("flow_type")},
+        {"PATCH", QStringLiteral("/conversations/") + conversation,
+         QJsonObject{{QStringLiteral("tilte"), QStringLiteral("x")}}, QStringLiteral("tilte"),
+         QStringLiteral("title")},
+        {"POST", QStringLiteral("/conversations/") + conversation + QStringLiteral("/fork"),
+         QJsonObject{{QStringLiteral("messageId"), 1}}, QStringLiteral("messageId"),
+         QStringLiteral("message_id")},
+        {"PATCH", QStringLiteral("/tenants/") + m_a,
+         QJsonObject{{QStringLiteral("nmae"), QStringLiteral("x")}}, QStringLiteral("nmae"),
+         QStringLiteral("name")}};
+    const QString admin = m_fx->createKey(m_a, core::KeyRole::Admin);
+    for (const auto &[method, path, body, unknown, meant] : cases) {
+        const HttpReply reply =
+            m_fx->request(method, path, admin, QJsonDocument(body).toJson(QJsonDocument::Compact));
+        const QString where = QString::fromLatin1(method) + u' ' + path;
+        QVERIFY2(reply.status == 422,
+                 qPrintable(where + QStringLiteral(": ") + QString::fromUtf8(test::describe(reply))));
+        const QJsonObject error = reply.json().value(QStringLiteral("error")).toObject();
+        QCOMPARE(error.value(QStringLiteral("code")).toString(), QStringLiteral("invalid_argument"));
+        const QJsonObject details = error.value(QStringLiteral("details")).toObject();
+        QCOMPARE(details.value(QStringLiteral("unknown_fields")).toArray(), QJsonArray{unknown});
+        QCOMPARE(details.value(QStringLiteral("field")).toString(), unknown);
+        const QString expected =
+            QStringLiteral(R"(unknown field "%1" (did you mean "%2"?))").arg(unknown, meant);
+        QVERIFY2(
+            error.value(QStringLiteral("message")).toString().contains(expected),
+            qPrintable(where + QStringLiteral(": ") + error.value(QStringLiteral("message")).toString()));
+    }
+    // The misspelt conversation_id started no conversation, and the conversation is unchanged.
+    const HttpReply list = m_fx->get(QStringLiteral("/conversations"), member);
+    AGENCY_COMPARE_STATUS(list, 200);
+    QCOMPARE(list.json().value(QStringLiteral("items")).toArray().size(), 1);
+    QCOMPARE(m_llm.chatRequests().size(), chatsBefore);
+    const HttpReply global = m_fx->request("POST", QStringLiteral("/tenants"), m_fx->createGlobalAdminKey(),
+                                           R"({"tenant_id":"x9","tenantId":"x9"})");
+    AGENCY_COMPARE_STATUS(global, 422);
+    QCOMPARE(global.json()[QStringLiteral("error")][QStringLiteral("details")][QStringLiteral("did_you_mean")]
+                 .toObject(),
+             (QJsonObject{{QStringLiteral("tenantId"), QStringLiteral("tenant_id")}}));
+}
+
 void TestHttpRoutes::invalidAndUnknownIds()
 {
     const QString member = m_fx->createKey(m_a);
@@ -390,6 +450,58 @@ void TestHttpRoutes::invalidAndUnknownIds()
         m_fx->request(
             "POST", QStringLiteral("/runs/") + idOf(QUuid::createUuid()) + QStringLiteral("/cancel"), member),
         404);
+
+    // Ids are read exactly: an existing id with anything around it names nothing, on every route
+    // with an id (QUuid::fromString alone would read "<id>xyz" and "{<id>}" as <id>).
+    const QString admin = m_fx->createKey(m_a, core::KeyRole::Admin);
+    const QString conversation = idOf(seedConversation(m_a));
+    const HttpReply created = m_fx->postJson(QStringLiteral("/runs"), admin,
+                                             {{QStringLiteral("flow_type"), QStringLiteral("weather")},
+                                              {QStringLiteral("input"), QStringLiteral("hi")}});
+    AGENCY_COMPARE_STATUS(created, 202);
+    const QString runId = created.json()[QStringLiteral("run_id")].toString();
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/conversations/") + conversation, admin), 200);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/runs/") + runId, admin), 200);
+    // Around the id, percent-encoded as a client would send it: junk, one more digit, braces,
+    // spaces.
+    const QList<std::pair<QString, QString>> mangled{{QString(), QStringLiteral("xyz")},
+                                                     {QString(), QStringLiteral("0")},
+                                                     {QStringLiteral("%7B"), QStringLiteral("%7D")},
+                                                     {QStringLiteral("%20"), QString()},
+                                                     {QString(), QStringLiteral("%20")}};
+    for (const auto &[before, after] : mangled) {
+        const QString c = before + conversation + after;
+        const QString r = before + runId + after;
+        const QList<std::tuple<QByteArray, QString, QByteArray>> requests{
+            {"GET", QStringLiteral("/conversations/") + c, {}},
+            {"GET", QStringLiteral("/conversations/") + c + QStringLiteral("/messages"), {}},
+            {"GET", QStringLiteral("/conversations/") + c + QStringLiteral("/export"), {}},
+            {"PATCH", QStringLiteral("/conversations/") + c, R"({"title":"x"})"},
+            {"POST", QStringLiteral("/conversations/") + c + QStringLiteral("/fork"), R"({"message_id":1})"},
+            {"DELETE", QStringLiteral("/conversations/") + c, {}},
+            {"GET", QStringLiteral("/runs/") + r, {}},
+            {"POST", QStringLiteral("/runs/") + r + QStringLiteral("/cancel"), {}}};
+        for (const auto &[method, path, body] : requests) {
+            const HttpReply reply = m_fx->request(method, path, admin, body);
+            QVERIFY2(reply.status == 422 && reply.errorCode() == QStringLiteral("invalid_argument"),
+                     qPrintable(QString::fromLatin1(method) + u' ' + path + QStringLiteral(": ") +
+                                QString::fromUtf8(test::describe(reply))));
+            const QString field =
+                reply.json()[QStringLiteral("error")][QStringLiteral("details")][QStringLiteral("field")]
+                    .toString();
+            QCOMPARE(field, path.startsWith(QLatin1String("/runs")) ? QStringLiteral("run_id")
+                                                                    : QStringLiteral("conversation_id"));
+        }
+    }
+    // Nothing was changed by those requests.
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/conversations/") + conversation, admin), 200);
+    AGENCY_COMPARE_STATUS(m_fx->get(QStringLiteral("/runs/") + runId, admin), 200);
+    // A conversation_id in a body is read exactly too.
+    const HttpReply chat =
+        m_fx->postJson(QStringLiteral("/chat/weather"), admin,
+                       {{QStringLiteral("message"), QStringLiteral("hi")},
+                        {QStringLiteral("conversation_id"), QString(conversation + QStringLiteral("xyz"))}});
+    AGENCY_COMPARE_STATUS(chat, 422);
 }
 
 void TestHttpRoutes::textIsStoredAndReturnedByteExact()

@@ -4,12 +4,15 @@
 // error shape.
 #include "http/chatwire.h"
 #include "http/openaicompat.h"
+#include "http/requestparsing.h"
 #include "jsonschemavalidator.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
+
+#include <functional>
 
 using namespace agency;
 using namespace agency::http;
@@ -289,6 +292,19 @@ private Q_SLOTS:
                                          << "stream";
         QTest::newRow("provider not a string") << R"({"message":"a","provider":[]})"
                                                << "provider";
+        // A misspelt conversation_id would start a new conversation unnoticed.
+        QTest::newRow("unknown field")
+            << R"({"message":"a","conversationId":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"})"
+            << "conversationId";
+        QTest::newRow("id with trailing junk")
+            << R"({"message":"a","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5fxyz"})"
+            << "conversation_id";
+        QTest::newRow("id with one trailing character")
+            << R"({"message":"a","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f0"})"
+            << "conversation_id";
+        QTest::newRow("braced id")
+            << R"({"message":"a","conversation_id":"{6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f}"})"
+            << "conversation_id";
     }
 
     void chatBodyValidation()
@@ -305,7 +321,7 @@ private Q_SLOTS:
     {
         const auto parsed = chat::parseChatBody(json(
             R"({"message":"Rome?","tenant_id":"acme","conversation_id":"6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
-                "provider":"openai","model":"gpt-x","stream":true,"extra":1})"));
+                "provider":"openai","model":"gpt-x","stream":true})"));
         QVERIFY(parsed.ok());
         QCOMPARE(parsed->tenantId, QStringLiteral("acme"));
         QCOMPARE(parsed->conversationId,
@@ -313,6 +329,127 @@ private Q_SLOTS:
         QCOMPARE(parsed->provider, QStringLiteral("openai"));
         QCOMPARE(parsed->model, QStringLiteral("gpt-x"));
         QVERIFY(parsed->stream);
+    }
+
+    void unknownFieldsAreNamedWithWhatWasMeant()
+    {
+        const core::Status status = onlyKnownFields(
+            json(R"({"conversationId":"x","nmae":"y","zzz":1,"title":"t"})"),
+            {QStringLiteral("conversation_id"), QStringLiteral("name"), QStringLiteral("title")});
+        QVERIFY(!status.ok());
+        QCOMPARE(status.error().code, core::ErrorCode::InvalidArgument);
+        const QJsonObject details = status.error().details;
+        QCOMPARE(
+            details.value(QStringLiteral("unknown_fields")).toArray(),
+            (QJsonArray{QStringLiteral("conversationId"), QStringLiteral("nmae"), QStringLiteral("zzz")}));
+        QCOMPARE(details.value(QStringLiteral("field")).toString(), QStringLiteral("conversationId"));
+        QCOMPARE(details.value(QStringLiteral("did_you_mean")).toObject(),
+                 (QJsonObject{{QStringLiteral("conversationId"), QStringLiteral("conversation_id")},
+                              {QStringLiteral("nmae"), QStringLiteral("name")}}));
+        const QString message = status.error().message;
+        QVERIFY2(message.contains(
+                     QStringLiteral(R"(unknown fields "conversationId" (did you mean "conversation_id"?))")),
+                 qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral(R"("zzz")")), qPrintable(message));
+        QVERIFY(!message.contains(QStringLiteral(R"("zzz" (did you mean)")));
+        QVERIFY(onlyKnownFields(json(R"({"title":"t"})"), {QStringLiteral("title")}).ok());
+        QCOMPARE(closestKnownField(QStringLiteral("CONVERSATION-ID"), {QStringLiteral("conversation_id")}),
+                 QStringLiteral("conversation_id"));
+        QCOMPARE(closestKnownField(QStringLiteral("id"), {QStringLiteral("n")}), QString());
+    }
+
+    void idsAreReadExactly_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("canonical") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f" << true;
+        QTest::newRow("upper case") << "6F1C1D2E-3A4B-4C5D-8E9F-0A1B2C3D4E5F" << true;
+        QTest::newRow("trailing junk") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5fxyz" << false;
+        QTest::newRow("trailing digit") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f0" << false;
+        QTest::newRow("braces") << "{6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f}" << false;
+        QTest::newRow("leading space") << " 6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f" << false;
+        QTest::newRow("no dashes") << "6f1c1d2e3a4b4c5d8e9f0a1b2c3d4e5f" << false;
+        QTest::newRow("dash moved") << "6f1c1d2e3-a4b-4c5d-8e9f-0a1b2c3d4e5f" << false;
+        QTest::newRow("not hex") << "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5g" << false;
+        QTest::newRow("nil") << "00000000-0000-0000-0000-000000000000" << false;
+    }
+
+    void idsAreReadExactly()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, accepted);
+        const auto id = parseId(text, QStringLiteral("run_id"));
+        QCOMPARE(id.ok(), accepted);
+        if (accepted) {
+            QCOMPARE(id->toString(QUuid::WithoutBraces), text.toLower());
+        } else {
+            QCOMPARE(id.error().code, core::ErrorCode::InvalidArgument);
+            QCOMPARE(id.error().details.value(QStringLiteral("field")).toString(), QStringLiteral("run_id"));
+        }
+        QVERIFY(parseId(QString(), QStringLiteral("run_id")).ok()); // absent: the null id
+    }
+
+    void acceptsEveryDocumentedRequestField()
+    {
+        // Every member of OpenAI's CreateChatCompletionRequest (tests/llm/schemas, from the
+        // published document) is accepted, whether the server reads it or ignores it.
+        const QJsonObject schema = loadSchema(QStringLiteral("openai-chat-request.schema.json"));
+        const QJsonObject defs = schema.value(QStringLiteral("$defs")).toObject();
+        QStringList documented;
+        std::function<void(const QJsonObject &)> collect = [&](const QJsonObject &node) {
+            const QString ref = node.value(QStringLiteral("$ref")).toString();
+            if (!ref.isEmpty())
+                collect(defs.value(ref.section(u'/', -1)).toObject());
+            for (const QJsonValue &part : node.value(QStringLiteral("allOf")).toArray())
+                collect(part.toObject());
+            documented += node.value(QStringLiteral("properties")).toObject().keys();
+        };
+        collect(schema);
+        QVERIFY2(documented.size() > 30, qPrintable(documented.join(u',')));
+        for (const QString &field : documented) {
+            QJsonObject body = json(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})");
+            if (!body.contains(field))
+                body.insert(field, QJsonValue::Null);
+            const auto parsed = openai::parseChatCompletionRequest(body);
+            QVERIFY2(parsed.ok(), qPrintable(field + QStringLiteral(": ") +
+                                             (parsed.ok() ? QString() : parsed.error().message)));
+        }
+        // Ignored settings with real values too, as SDKs send them.
+        QVERIFY(openai::parseChatCompletionRequest(
+                    json(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.2,
+                             "max_completion_tokens":50,"seed":7,"user":"u","response_format":{"type":"text"},
+                             "stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}})"))
+                    .ok());
+    }
+
+    void refusesUndocumentedRequestFields_data()
+    {
+        QTest::addColumn<QString>("body");
+        QTest::addColumn<QString>("param");
+        QTest::newRow("top level")
+            << R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temprature":1})"
+            << "temprature";
+        QTest::newRow("stream_options")
+            << R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usge":true}})"
+            << "stream_options.include_usge";
+    }
+
+    void refusesUndocumentedRequestFields()
+    {
+        QFETCH(QString, body);
+        QFETCH(QString, param);
+        const auto parsed = openai::parseChatCompletionRequest(json(body.toUtf8().constData()));
+        QVERIFY(!parsed.ok());
+        QCOMPARE(openai::statusFor(parsed.error()), 400);
+        const QJsonObject error =
+            openai::errorObject(parsed.error()).value(QStringLiteral("error")).toObject();
+        QCOMPARE(error.value(QStringLiteral("param")).toString(), param);
+        QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("invalid_request_error"));
+        QVERIFY2(error.value(QStringLiteral("message")).toString().contains(QStringLiteral("did you mean")),
+                 qPrintable(error.value(QStringLiteral("message")).toString()));
+        QCOMPARE(JsonSchemaValidator(loadSchema(QStringLiteral("openai-error.schema.json")))
+                     .validate(openai::errorObject(parsed.error())),
+                 QStringList());
     }
 
     void chatResponseListsToolResults()

@@ -256,6 +256,31 @@ private Q_SLOTS:
         QCOMPARE(test::roles(m_fx.stored(conversation)), QStringLiteral("user,assistant(1),tool,assistant"));
     }
 
+    void conversationIdsAreReadExactly()
+    {
+        m_fx.llm().enqueue(openai::streamReply({QStringLiteral("Hello.")}, {}, core::Usage{3, 1, 4}));
+        const QByteArray stored =
+            complete(completionBody(QStringLiteral("consulting"), {userMessage(QStringLiteral("hi"))}))
+                .header("x-conversation-id");
+        QVERIFY(!stored.isEmpty());
+        const qsizetype calls = m_fx.llm().chatRequests().size();
+        const QByteArray next =
+            completionBody(QStringLiteral("consulting"), {userMessage(QStringLiteral("more"))});
+        // QUuid::fromString alone reads "<id>xyz" as <id>: it would have continued the conversation.
+        const QByteArrayList mangledIds{stored + "xyz", stored + "0", "{" + stored + "}"};
+        for (const QByteArray &mangled : mangledIds) {
+            verifyError(complete(next, {{"X-Conversation-Id", mangled}}), 400,
+                        QStringLiteral("invalid_request_error"), QStringLiteral("invalid_argument"));
+            verifyError(complete(completionBody(
+                            QStringLiteral("consulting"), {userMessage(QStringLiteral("more"))},
+                            {{QStringLiteral("metadata"), QJsonObject{{QStringLiteral("conversation_id"),
+                                                                       QString::fromLatin1(mangled)}}}})),
+                        400, QStringLiteral("invalid_request_error"), QStringLiteral("invalid_argument"));
+        }
+        QCOMPARE(m_fx.llm().chatRequests().size(), calls);
+        QCOMPARE(m_fx.stored(QUuid::fromString(QString::fromLatin1(stored))).size(), 2);
+    }
+
     void errorsInOpenAisShape()
     {
         const QString user = QStringLiteral(R"("messages":[{"role":"user","content":"hi"}])");
@@ -274,6 +299,15 @@ private Q_SLOTS:
         verifyError(complete(QStringLiteral(R"({"model":"consulting",%1})").arg(user).toUtf8(),
                              {{"X-Conversation-Id", "not-a-uuid"}}),
                     400, QStringLiteral("invalid_request_error"), QStringLiteral("invalid_argument"));
+        // Members OpenAI does not document are refused, named as the param.
+        const RawResponse unknown =
+            complete(QStringLiteral(R"({"model":"consulting",%1,"max_token":5})").arg(user).toUtf8());
+        verifyError(unknown, 400, QStringLiteral("invalid_request_error"), QStringLiteral("bad_request"));
+        QCOMPARE(unknown.json()[QStringLiteral("error")][QStringLiteral("param")].toString(),
+                 QStringLiteral("max_token"));
+        QVERIFY2(unknown.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
+                     QStringLiteral(R"(unknown field "max_token" (did you mean "max_tokens"?))")),
+                 unknown.body.constData());
         verifyError(m_fx.request("GET", "/v1/no-such-thing"), 404, QStringLiteral("not_found_error"),
                     QStringLiteral("not_found"));
         verifyError(m_fx.request("GET", "/v1/models", {}, {{"Authorization", "Bearer not-a-key"}}), 401,
