@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QHostAddress>
 #include <QPointer>
 #include <QTcpServer>
 
@@ -15,10 +16,13 @@ namespace agency::httpserver {
 /// The TCP listener in front of QHttpServer, which in Qt 6.4 has no limits or timeouts of its
 /// own. It sees every byte before QHttpServer does (its readyRead handler is connected first) and
 /// enforces the ServerConfig limits:
-/// - connections over maxConnections are answered 503 and closed;
+/// - connections over maxConnectionsPerClient from one address, or over maxConnections in all,
+///   are answered 503 and closed at once, so one address cannot take everyone's slots;
 /// - a request whose headers exceed maxHeaderBytes gets 431, one whose announced Content-Length
 ///   (or received body) exceeds maxBodyBytes gets 413 before the body is read;
-/// - a request not fully received within requestTimeoutMs gets 408;
+/// - a request whose headers are not received within headerTimeoutMs, or which is not fully
+///   received within requestTimeoutMs, gets 408; a new connection that sends nothing for
+///   headerTimeoutMs is closed;
 /// - a keep-alive connection with nothing in progress for idleTimeoutMs is closed.
 /// A refused request's remaining bytes are read and dropped until the client closes (or a second
 /// passes), so the client sees the answer rather than a connection reset.
@@ -43,8 +47,9 @@ public:
     void closeIdleConnections();
 
 Q_SIGNALS:
-    /// A request was refused by a limit ("body_too_large", "headers_too_large", "request_timeout",
-    /// "too_many_connections"), for metrics and the access log.
+    /// A request was refused by a limit ("payload_too_large", "headers_too_large",
+    /// "request_timeout", "too_many_connections",
+    /// "too_many_client_connections"), for metrics and the access log.
     void refused(const QByteArray &reason, int status);
 
 protected:
@@ -62,6 +67,9 @@ private:
         QTimer *timer = nullptr; ///< request timeout while receiving, idle timeout otherwise
         qint64 deadline = -1;    ///< when the timeout is due (on m_clock); -1: none
         qint64 timerDue = -1;    ///< when `timer` fires, never after `deadline`
+        qint64 requestStart = 0; ///< when the current request's first byte arrived (on m_clock)
+        bool fresh = true;       ///< no request has started on this connection yet
+        QHostAddress peer;
     };
 
     /// Nothing being received and no answer pending.
@@ -73,9 +81,14 @@ private:
     void armTimer(QTcpSocket *socket, Connection &c);
     void setDeadline(Connection &c, qint64 afterMs);
     void onTimer(QTcpSocket *socket);
+    /// Answers 503 on a connection that is not admitted, and closes it.
+    void refuseConnection(QTcpSocket *socket, const QByteArray &code, const QString &message);
+    /// Forgets a connection that closed or died (idempotent).
+    void forget(QTcpSocket *socket);
 
     const ServerConfig &m_config;
     QHash<QTcpSocket *, Connection> m_connections;
+    QHash<QHostAddress, int> m_perClient; ///< open connections by client address
     QElapsedTimer m_clock;
 };
 

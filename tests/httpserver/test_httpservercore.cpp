@@ -1,11 +1,17 @@
-// httpserver::HttpServer without the service: routing (404, 405 with Allow), authentication
-// through the Authenticator it is given, the failed-authentication throttle, access levels, the
-// access log and the request metrics.
+// httpserver::HttpServer without the service: routing (404, 405 with Allow), the connection
+// gate's fairness, authentication through the Authenticator it is given,
+// the failed-authentication throttle, access levels, the access log and the request metrics.
 #include "httpserver/httpserver.h"
 #include "rawhttpclient.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QTcpSocket>
 #include <QTest>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
 
 using namespace agency;
 using agency::test::RawHttpClient;
@@ -24,8 +30,15 @@ private Q_SLOTS:
     void accessLevelIsEnforced();
     void failedAuthenticationsAreThrottled();
     void accessLogAndMetricsSeeEveryAnswer();
+    void oneAddressCannotTakeEveryonesSlots();
+    void silentNewConnectionIsClosed();
 
 private:
+    static httpserver::ServerConfig baseConfig();
+    void startServer(const httpserver::ServerConfig &config);
+    /// A raw connection from `source` whose received bytes are appended to `*received`.
+    std::unique_ptr<QTcpSocket> rawSocket(QByteArray *received,
+                                          const QHostAddress &source = QHostAddress::LocalHost);
     /// One request on a new connection, with `key` as the bearer key when given.
     RawResponse request(const QByteArray &method, const QByteArray &path, const QByteArray &key = {});
     RawResponse get(const QByteArray &path, const QByteArray &key = {}) { return request("GET", path, key); }
@@ -36,12 +49,24 @@ private:
     quint16 m_port = 0;
 };
 
-void TestHttpServerCore::init()
+httpserver::ServerConfig TestHttpServerCore::baseConfig()
 {
-    m_secretsSeen.clear();
-    m_accessLog.clear();
     httpserver::ServerConfig config;
     config.authFailLimit = 2;
+    return config;
+}
+
+void TestHttpServerCore::init()
+{
+    startServer(baseConfig());
+}
+
+void TestHttpServerCore::startServer(const httpserver::ServerConfig &base)
+{
+    m_server.reset();
+    m_secretsSeen.clear();
+    m_accessLog.clear();
+    httpserver::ServerConfig config = base;
     config.accessLog = [this](const QByteArray &line) {
         m_accessLog.append(QJsonDocument::fromJson(line).object());
     };
@@ -75,6 +100,19 @@ void TestHttpServerCore::init()
 void TestHttpServerCore::cleanup()
 {
     m_server.reset();
+}
+
+std::unique_ptr<QTcpSocket> TestHttpServerCore::rawSocket(QByteArray *received, const QHostAddress &source)
+{
+    auto socket = std::make_unique<QTcpSocket>();
+    // Linux routes all of 127.0.0.0/8 to loopback, so a client can come from 127.0.0.2.
+    if (source != QHostAddress(QHostAddress::LocalHost) && !socket->bind(source, 0))
+        return socket;
+    QTcpSocket *raw = socket.get();
+    QObject::connect(raw, &QTcpSocket::readyRead, raw, [raw, received] { *received += raw->readAll(); });
+    socket->connectToHost(QHostAddress::LocalHost, m_port);
+    socket->waitForConnected(5000);
+    return socket;
 }
 
 RawResponse TestHttpServerCore::request(const QByteArray &method, const QByteArray &path,
@@ -151,6 +189,65 @@ void TestHttpServerCore::accessLogAndMetricsSeeEveryAnswer()
     const QByteArray metrics = m_server->metrics().render();
     QVERIFY(metrics.contains("agency_http_requests_total{method=\"GET\",route=\"/open\",status=\"200\"} 1"));
     QVERIFY(metrics.contains("agency_http_requests_total{method=\"GET\",route=\"(none)\",status=\"404\"} 1"));
+}
+
+void TestHttpServerCore::oneAddressCannotTakeEveryonesSlots()
+{
+    httpserver::ServerConfig config = baseConfig();
+    config.maxConnectionsPerClient = 4;
+    config.maxConnections = 8;     // more than one address may hold
+    config.headerTimeoutMs = 1500; // long enough to see the excess refused before it fires
+    config.requestTimeoutMs = 30'000;
+    startServer(config);
+    // Twelve half-open requests from one address: headers begun, never finished.
+    std::vector<QByteArray> received(12);
+    std::vector<std::unique_ptr<QTcpSocket>> flood;
+    for (QByteArray &r : received) {
+        flood.push_back(rawSocket(&r));
+        QCOMPARE(flood.back()->state(), QAbstractSocket::ConnectedState);
+        flood.back()->write("GET /open HTTP/1.1\r\nHost: x\r\n");
+    }
+    QElapsedTimer sent;
+    sent.start();
+    const auto closed = [&flood] {
+        return int(std::count_if(flood.cbegin(), flood.cend(), [](const auto &s) {
+            return s->state() == QAbstractSocket::UnconnectedState;
+        }));
+    };
+    // The excess over the address's share is refused at once; its share stays open.
+    QTRY_COMPARE_WITH_TIMEOUT(closed(), 8, 3000);
+    QCOMPARE(m_server->openConnections(), 4);
+
+    // Another address still gets its answer, promptly.
+    QByteArray other;
+    auto client = rawSocket(&other, QHostAddress(QStringLiteral("127.0.0.2")));
+    QCOMPARE(client->state(), QAbstractSocket::ConnectedState);
+    QElapsedTimer answered;
+    answered.start();
+    client->write("GET /open HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(other.contains("\r\n\r\n{"), 5000);
+    QVERIFY2(other.startsWith("HTTP/1.1 200 "), other.constData());
+    QVERIFY2(answered.elapsed() < 2000, qPrintable(QString::number(answered.elapsed())));
+
+    // The held requests get 408 once their headers are overdue, well before the request deadline.
+    QTRY_COMPARE_WITH_TIMEOUT(closed(), 12, 5000);
+    QVERIFY2(sent.elapsed() >= 1400, "the header deadline fired before its time");
+    int timedOut = 0;
+    for (const QByteArray &r : received)
+        timedOut += r.startsWith("HTTP/1.1 408 ") && r.contains("request_timeout") ? 1 : 0;
+    QCOMPARE(timedOut, 4);
+}
+
+void TestHttpServerCore::silentNewConnectionIsClosed()
+{
+    httpserver::ServerConfig config = baseConfig();
+    config.headerTimeoutMs = 300;
+    startServer(config);
+    QByteArray received;
+    auto socket = rawSocket(&received);
+    QCOMPARE(socket->state(), QAbstractSocket::ConnectedState);
+    QTRY_COMPARE_WITH_TIMEOUT(socket->state(), QAbstractSocket::UnconnectedState, 3000);
+    QVERIFY(received.isEmpty()); // nothing was asked, so nothing is answered
 }
 
 QTEST_GUILESS_MAIN(TestHttpServerCore)
