@@ -4,6 +4,7 @@
 #include "errorbody.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <QTcpSocket>
 #include <QTimer>
@@ -159,6 +160,7 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
         c.bodyReceived = 0;
         c.requestStart = m_clock.elapsed();
         c.fresh = false;
+        c.head.reset();
         armTimer(socket, c);
     }
     if (c.phase == Connection::Phase::ReadingHeaders) {
@@ -170,6 +172,12 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
         c.headerBytes.resize(before + wanted);
         const qint64 peeked = socket->peek(c.headerBytes.data() + before, wanted);
         c.headerBytes.resize(before + qMax<qint64>(0, peeked));
+        if (classifyRequestStart(c.headerBytes) == RequestStart::NotHttp) {
+            // A TLS hello or other protocol: no answer will ever be understood, so none is awaited.
+            refuse(socket, c, 400, "not_http", QStringLiteral("this server speaks HTTP/1.1 only"));
+            socket->disconnectFromHost();
+            return;
+        }
         const qsizetype end = c.headerBytes.indexOf("\r\n\r\n", searchFrom);
         if (end < 0) {
             if (c.headerBytes.size() > m_config.maxHeaderBytes) {
@@ -199,22 +207,20 @@ void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizet
                QStringLiteral("the request headers exceed %1 bytes").arg(m_config.maxHeaderBytes));
         return;
     }
-    // Views, not copies: this runs once per request, before QHttpServer parses the same bytes.
-    const QByteArrayView headers = QByteArrayView(c.headerBytes).first(headerEnd);
-    for (qsizetype start = 0; start < headers.size();) {
-        qsizetype end = headers.indexOf('\n', start);
-        if (end < 0)
-            end = headers.size();
-        const QByteArrayView line = headers.sliced(start, end - start).trimmed();
-        start = end + 1;
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0 || line.first(colon).trimmed().compare("content-length", Qt::CaseInsensitive) != 0)
-            continue;
-        bool ok = false;
-        c.bodyExpected = line.sliced(colon + 1).trimmed().toLongLong(&ok);
-        if (!ok)
-            c.bodyExpected = -1;
+    RequestHead head = parseRequestHead(QByteArrayView(c.headerBytes).first(headerEnd));
+    if (head.fieldLines > kMaxHeaderLines) {
+        refuse(socket, c, 431, "headers_too_large",
+               QStringLiteral("the request has %1 header lines; at most %2 are accepted")
+                   .arg(head.fieldLines)
+                   .arg(kMaxHeaderLines));
+        return;
     }
+    if (!isServedMethod(head.method)) {
+        refuse(socket, c, 501, "not_implemented",
+               QStringLiteral("the method %1 is not implemented").arg(QString::fromLatin1(head.method)));
+        return;
+    }
+    c.bodyExpected = head.contentLength;
     if (c.bodyExpected > m_config.maxBodyBytes) {
         refuse(socket, c, 413, "payload_too_large",
                QStringLiteral("the request body (%1 bytes) exceeds %2 bytes")
@@ -222,6 +228,7 @@ void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizet
                    .arg(m_config.maxBodyBytes));
         return;
     }
+    c.head = std::move(head);
     c.phase = Connection::Phase::ReadingBody;
     armTimer(socket, c); // the header deadline is over; the whole request's applies
 }
@@ -238,14 +245,15 @@ void ConnectionGate::refuse(QTcpSocket *socket, Connection &c, int status, const
     Q_EMIT refused(code, status);
 }
 
-void ConnectionGate::requestDispatched(QTcpSocket *socket)
+std::optional<RequestHead> ConnectionGate::requestDispatched(QTcpSocket *socket)
 {
     auto it = m_connections.find(socket);
     if (it == m_connections.end())
-        return;
+        return std::nullopt;
     it->pendingAnswers += 1;
     it->phase = Connection::Phase::Idle;
     armTimer(socket, it.value());
+    return std::exchange(it->head, std::nullopt);
 }
 
 void ConnectionGate::answerFinished(QTcpSocket *socket)

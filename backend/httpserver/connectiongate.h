@@ -1,5 +1,6 @@
 #pragma once
 
+#include "requesthead.h"
 #include "serverconfig.h"
 
 #include <QElapsedTimer>
@@ -7,6 +8,8 @@
 #include <QHostAddress>
 #include <QPointer>
 #include <QTcpServer>
+
+#include <optional>
 
 class QTcpSocket;
 class QTimer;
@@ -18,8 +21,11 @@ namespace agency::httpserver {
 /// enforces the ServerConfig limits:
 /// - connections over maxConnectionsPerClient from one address, or over maxConnections in all,
 ///   are answered 503 and closed at once, so one address cannot take everyone's slots;
-/// - a request whose headers exceed maxHeaderBytes gets 431, one whose announced Content-Length
-///   (or received body) exceeds maxBodyBytes gets 413 before the body is read;
+/// - bytes that cannot begin an HTTP/1.x request (a TLS hello) get 400 and the connection closes;
+/// - a method the server does not serve gets 501;
+/// - a request whose headers exceed maxHeaderBytes or kMaxHeaderLines lines gets 431, one whose
+///   announced Content-Length (or received body) exceeds maxBodyBytes gets 413 before the body
+///   is read;
 /// - a request whose headers are not received within headerTimeoutMs, or which is not fully
 ///   received within requestTimeoutMs, gets 408; a new connection that sends nothing for
 ///   headerTimeoutMs is closed;
@@ -37,7 +43,9 @@ public:
     ~ConnectionGate() override;
 
     /// QHttpServer dispatched a complete request read from `socket`: its answer is now pending.
-    void requestDispatched(QTcpSocket *socket);
+    /// Returns what the gate read of that request's head (nothing when it did not see it, e.g.
+    /// a second request in the same read).
+    std::optional<RequestHead> requestDispatched(QTcpSocket *socket);
     /// The answer to one request on `socket` is complete (or abandoned).
     void answerFinished(QTcpSocket *socket);
     int openConnections() const { return static_cast<int>(m_connections.size()); }
@@ -48,7 +56,7 @@ public:
 
 Q_SIGNALS:
     /// A request was refused by a limit ("payload_too_large", "headers_too_large",
-    /// "request_timeout", "too_many_connections",
+    /// "request_timeout", "not_http", "not_implemented", "too_many_connections",
     /// "too_many_client_connections"), for metrics and the access log.
     void refused(const QByteArray &reason, int status);
 
@@ -70,6 +78,7 @@ private:
         qint64 requestStart = 0; ///< when the current request's first byte arrived (on m_clock)
         bool fresh = true;       ///< no request has started on this connection yet
         QHostAddress peer;
+        std::optional<RequestHead> head; ///< the current request's, until it is dispatched
     };
 
     /// Nothing being received and no answer pending.

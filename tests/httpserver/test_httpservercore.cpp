@@ -1,5 +1,5 @@
-// httpserver::HttpServer without the service: routing (404, 405 with Allow), the connection
-// gate's fairness, authentication through the Authenticator it is given,
+// httpserver::HttpServer without the service: routing (404, 405 with Allow, HEAD, 501), the
+// connection gate's fairness and HTTP edges, authentication through the Authenticator it is given,
 // the failed-authentication throttle, access levels, the access log and the request metrics.
 #include "httpserver/httpserver.h"
 #include "rawhttpclient.h"
@@ -32,6 +32,12 @@ private Q_SLOTS:
     void accessLogAndMetricsSeeEveryAnswer();
     void oneAddressCannotTakeEveryonesSlots();
     void silentNewConnectionIsClosed();
+    void http10ClosesUnlessKeepAliveIsAsked();
+    void headAnswersLikeGetWithoutABody();
+    void tooManyHeaderLinesAre431();
+    void unknownMethodsAre501ByName();
+    void bytesThatAreNotHttpAreRefusedAtOnce();
+    void bearerSchemeIsCaseInsensitive();
 
 private:
     static httpserver::ServerConfig baseConfig();
@@ -42,6 +48,8 @@ private:
     /// One request on a new connection, with `key` as the bearer key when given.
     RawResponse request(const QByteArray &method, const QByteArray &path, const QByteArray &key = {});
     RawResponse get(const QByteArray &path, const QByteArray &key = {}) { return request("GET", path, key); }
+    /// One request with an Authorization header written exactly as given.
+    RawResponse getWithAuthorization(const QByteArray &path, const QByteArray &authorization);
 
     std::unique_ptr<httpserver::HttpServer> m_server;
     QStringList m_secretsSeen;
@@ -115,6 +123,15 @@ std::unique_ptr<QTcpSocket> TestHttpServerCore::rawSocket(QByteArray *received, 
     return socket;
 }
 
+RawResponse TestHttpServerCore::getWithAuthorization(const QByteArray &path, const QByteArray &authorization)
+{
+    RawHttpClient client;
+    if (!client.connectTo(m_port))
+        return {};
+    client.send("GET", path, {}, {{QByteArrayLiteral("Authorization"), authorization}});
+    return client.takeResponse();
+}
+
 RawResponse TestHttpServerCore::request(const QByteArray &method, const QByteArray &path,
                                         const QByteArray &key)
 {
@@ -145,7 +162,10 @@ void TestHttpServerCore::unknownPathAndWrongMethod()
 
     const RawResponse wrong = request("POST", "/things/1");
     QCOMPARE(wrong.status, 405);
-    QCOMPARE(wrong.header("Allow"), QByteArrayLiteral("GET, DELETE"));
+    QCOMPARE(wrong.header("Allow"), QByteArrayLiteral("GET, HEAD, DELETE"));
+    QVERIFY2(wrong.json()[QStringLiteral("error")][QStringLiteral("message")].toString().startsWith(
+                 QStringLiteral("POST is not allowed")),
+             wrong.body.constData());
 }
 
 void TestHttpServerCore::keyIsCheckedByTheAuthenticator()
@@ -248,6 +268,116 @@ void TestHttpServerCore::silentNewConnectionIsClosed()
     QCOMPARE(socket->state(), QAbstractSocket::ConnectedState);
     QTRY_COMPARE_WITH_TIMEOUT(socket->state(), QAbstractSocket::UnconnectedState, 3000);
     QVERIFY(received.isEmpty()); // nothing was asked, so nothing is answered
+}
+
+void TestHttpServerCore::http10ClosesUnlessKeepAliveIsAsked()
+{
+    QByteArray received;
+    auto plain = rawSocket(&received);
+    plain->write("GET /open HTTP/1.0\r\n\r\n");
+    QTRY_COMPARE_WITH_TIMEOUT(plain->state(), QAbstractSocket::UnconnectedState, 3000);
+    QVERIFY2(received.startsWith("HTTP/1.1 200 "), received.constData());
+    QVERIFY(received.contains("\r\nConnection: close\r\n"));
+
+    received.clear();
+    auto kept = rawSocket(&received);
+    kept->write("GET /open HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"key\":\"\"}"), 3000);
+    QVERIFY2(received.contains("\r\nConnection: keep-alive\r\n"), received.constData());
+    received.clear();
+    kept->write("GET /open HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"key\":\"\"}"), 3000);
+    QCOMPARE(kept->state(), QAbstractSocket::ConnectedState);
+}
+
+void TestHttpServerCore::headAnswersLikeGetWithoutABody()
+{
+    const RawResponse got = get("/things/1", "member");
+    QCOMPARE(got.status, 200);
+    QByteArray received;
+    auto socket = rawSocket(&received);
+    socket->write("HEAD /things/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer member\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(received.contains("\r\n\r\n"), 3000);
+    QTest::qWait(100); // a body, if one were sent, would have arrived by now
+    QVERIFY2(received.startsWith("HTTP/1.1 200 "), received.constData());
+    QVERIFY2(received.endsWith("\r\n\r\n"), received.constData());
+    QVERIFY(
+        received.contains(QByteArray("\r\nContent-Length: " + QByteArray::number(got.body.size()) + "\r\n")));
+    QVERIFY(received.contains(QByteArray("\r\nContent-Type: " + got.header("Content-Type") + "\r\n")));
+    // The connection carries on: nothing stray precedes the next answer.
+    received.clear();
+    socket->write("GET /open HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(received.endsWith("{\"key\":\"\"}"), 3000);
+    QVERIFY2(received.startsWith("HTTP/1.1 200 "), received.constData());
+}
+
+void TestHttpServerCore::tooManyHeaderLinesAre431()
+{
+    // The most allowed: every header is seen (the key, sent last, authenticates).
+    const auto requestWithLines = [](int lines) -> QByteArray {
+        QByteArray r = "GET /things/1 HTTP/1.1\r\nHost: x\r\n";
+        for (int i = 0; i < lines - 2; ++i)
+            r += "X-Filler-" + QByteArray::number(i) + ": v\r\n";
+        return r + "Authorization: Bearer member\r\n\r\n";
+    };
+    QByteArray received;
+    auto most = rawSocket(&received);
+    most->write(requestWithLines(99));
+    QTRY_VERIFY_WITH_TIMEOUT(received.contains("\r\n\r\n{"), 3000);
+    QVERIFY2(received.startsWith("HTTP/1.1 200 "), received.constData());
+
+    received.clear();
+    auto tooMany = rawSocket(&received);
+    tooMany->write(requestWithLines(100));
+    QTRY_VERIFY_WITH_TIMEOUT(received.contains("\r\n\r\n{"), 3000);
+    QVERIFY2(received.startsWith("HTTP/1.1 431 "), received.constData());
+    QVERIFY(received.contains("headers_too_large"));
+    QTRY_COMPARE_WITH_TIMEOUT(tooMany->state(), QAbstractSocket::UnconnectedState, 3000);
+}
+
+void TestHttpServerCore::unknownMethodsAre501ByName()
+{
+    // PROPFIND and TRACE are parsed by QHttpServer, FOO is not: all three are named in a 501.
+    for (const QByteArray &method :
+         {QByteArrayLiteral("PROPFIND"), QByteArrayLiteral("TRACE"), QByteArrayLiteral("FOO")}) {
+        QByteArray received;
+        auto socket = rawSocket(&received);
+        socket->write(QByteArray(method + " /open HTTP/1.1\r\nHost: x\r\n\r\n"));
+        QTRY_VERIFY_WITH_TIMEOUT(received.contains("\r\n\r\n{"), 3000);
+        QVERIFY2(received.startsWith("HTTP/1.1 501 "), received.constData());
+        QVERIFY2(received.contains(QByteArray("the method " + method + " is not implemented")),
+                 received.constData());
+    }
+    // A method the server knows, on a route that does not take it, is 405 by name.
+    const RawResponse put = request("PUT", "/things/1", "member");
+    QCOMPARE(put.status, 405);
+    QVERIFY(put.body.contains("PUT is not allowed"));
+}
+
+void TestHttpServerCore::bytesThatAreNotHttpAreRefusedAtOnce()
+{
+    // The start of a TLS ClientHello: a client speaking HTTPS to the plain port.
+    QByteArray received;
+    auto socket = rawSocket(&received);
+    QElapsedTimer sent;
+    sent.start();
+    socket->write(QByteArray::fromHex("160301020001"));
+    QTRY_COMPARE_WITH_TIMEOUT(socket->state(), QAbstractSocket::UnconnectedState, 3000);
+    QVERIFY2(sent.elapsed() < 2000, qPrintable(QString::number(sent.elapsed())));
+    QVERIFY2(received.isEmpty() || received.startsWith("HTTP/1.1 400 "), received.constData());
+    // The server is fine afterwards.
+    QCOMPARE(get("/open").status, 200);
+}
+
+void TestHttpServerCore::bearerSchemeIsCaseInsensitive()
+{
+    for (const QByteArray &scheme :
+         {QByteArrayLiteral("bearer"), QByteArrayLiteral("BEARER"), QByteArrayLiteral("Bearer")}) {
+        const RawResponse r = getWithAuthorization("/things/1", QByteArray(scheme + " member"));
+        QVERIFY2(r.status == 200, scheme.constData());
+    }
+    QCOMPARE(getWithAuthorization("/things/1", "Basic bWVtYmVyOg==").status, 401);
+    QCOMPARE(getWithAuthorization("/things/1", "Bearer").status, 401);
 }
 
 QTEST_GUILESS_MAIN(TestHttpServerCore)
