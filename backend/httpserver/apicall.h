@@ -118,6 +118,9 @@ public:
     bool answered() const { return m_status != 0; }
     /// The status sent (0 before the answer).
     int status() const { return m_status; }
+    /// Why a 429 was sent, for metrics: empty for a token budget, else e.g. "failed_authentication".
+    const QString &rateLimitReason() const { return m_rateLimitReason; }
+    void setRateLimitReason(const QString &reason) { m_rateLimitReason = reason; }
     /// The tenant the call acted in, once known (for the access log).
     void setLogTenant(const QString &tenantId) { m_logTenant = tenantId; }
     const QString &logTenant() const { return m_logTenant; }
@@ -158,6 +161,7 @@ private:
     QPointer<QTcpSocket> m_socket;
     ErrorRenderer m_renderError;
     FinishedHook m_finished;
+    QString m_rateLimitReason;
     int m_status = 0;
     bool m_headOnly = false; ///< a HEAD request: every answer without its body
     bool m_http10 = false;   ///< an HTTP/1.0 client: no chunked framing

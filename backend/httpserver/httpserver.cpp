@@ -202,7 +202,7 @@ void HttpServer::authorize(const CallPtr &call, const RouteSpec *route)
         return;
     }
     if (const qint64 wait = m_throttle.refusedForMs(call->peer()); wait > 0) {
-        m_metrics.recordRateLimitRefusal(QStringLiteral("failed_authentication"));
+        call->setRateLimitReason(QStringLiteral("failed_authentication")); // counted by finished()
         call->sendError(core::ErrorCode::RateLimited,
                         QStringLiteral("too many failed authentications from this address; retry later"),
                         {{QStringLiteral("retry_after_ms"), wait}});
@@ -222,7 +222,7 @@ void HttpServer::authorize(const CallPtr &call, const RouteSpec *route)
                                call->sendError(p.error());
                                return;
                            }
-                           m_throttle.recordSuccess(call->peer());
+                           // A success clears nothing: one valid key must not buy unlimited guesses.
                            call->setPrincipal(p.value());
                            if (!allowed(route->access, p.value())) {
                                call->sendError(core::ErrorCode::Forbidden,
@@ -243,8 +243,10 @@ void HttpServer::finished(const ApiCall &call, QTcpSocket *socket)
     m_metrics.recordRequest(call.method(),
                             call.routePattern().isEmpty() ? QStringLiteral("(none)") : call.routePattern(),
                             status);
-    if (status == 429)
-        m_metrics.recordRateLimitRefusal(QStringLiteral("tokens"));
+    if (status == 429) {
+        m_metrics.recordRateLimitRefusal(call.rateLimitReason().isEmpty() ? QStringLiteral("tokens")
+                                                                          : call.rateLimitReason());
+    }
     if (!m_config.accessLog)
         return;
     m_config.accessLog(m_logFormat.line(call, status));

@@ -1,6 +1,7 @@
 // httpserver::HttpServer without the service: routing (404, 405 with Allow, HEAD, 501), the
 // connection gate's fairness and HTTP edges, authentication through the Authenticator it is given,
 // the failed-authentication throttle, access levels, the access log and the request metrics.
+#include "httpserver/auththrottle.h"
 #include "httpserver/httpserver.h"
 #include "rawhttpclient.h"
 
@@ -10,6 +11,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -29,6 +31,8 @@ private Q_SLOTS:
     void keyIsCheckedByTheAuthenticator();
     void accessLevelIsEnforced();
     void failedAuthenticationsAreThrottled();
+    void successesDoNotResetTheFailureCount();
+    void failuresSlideOutOfTheWindow();
     void accessLogAndMetricsSeeEveryAnswer();
     void oneAddressCannotTakeEveryonesSlots();
     void silentNewConnectionIsClosed();
@@ -194,8 +198,48 @@ void TestHttpServerCore::failedAuthenticationsAreThrottled()
     QCOMPARE(refused.status, 429);
     QVERIFY(!refused.header("Retry-After").isEmpty());
     QCOMPARE(m_secretsSeen.size(), 2);
-    QVERIFY(m_server->metrics().render().contains(
-        "agency_rate_limit_refusals_total{reason=\"failed_authentication\"} 1"));
+    // Counted once, under its own reason (not as a token budget refusal too).
+    const QByteArray metrics = m_server->metrics().render();
+    QVERIFY2(metrics.contains("agency_rate_limit_refusals_total{reason=\"failed_authentication\"} 1\n"),
+             metrics.constData());
+    QVERIFY2(!metrics.contains("reason=\"tokens\""), metrics.constData());
+}
+
+void TestHttpServerCore::successesDoNotResetTheFailureCount()
+{
+    // An attacker holding one valid key alternates it with guesses: the guesses still add up.
+    QCOMPARE(get("/things/1", "wrong").status, 401);
+    QCOMPARE(get("/things/1", "member").status, 200);
+    QCOMPARE(get("/things/1", "wrong").status, 401); // the limit (2) is reached here
+    QCOMPARE(get("/things/1", "member").status, 429);
+    QCOMPARE(get("/things/1", "wrong").status, 429);
+    QCOMPARE(m_secretsSeen.size(), 3);
+}
+
+void TestHttpServerCore::failuresSlideOutOfTheWindow()
+{
+    httpserver::ServerConfig config;
+    config.authFailLimit = 3;
+    config.authFailWindowMs = 10'000;
+    config.authBanMs = 5'000;
+    httpserver::AuthThrottle throttle(config);
+    const QHostAddress a(QStringLiteral("192.0.2.1"));
+    const QHostAddress b(QStringLiteral("192.0.2.2"));
+    using std::chrono::milliseconds;
+    const auto t0 = httpserver::AuthThrottle::Clock::now();
+    throttle.recordFailure(a, t0);
+    throttle.recordFailure(a, t0 + milliseconds(4'000));
+    // The first failure is out of the window 10 s later: two in the window, below the limit.
+    throttle.recordFailure(a, t0 + milliseconds(11'000));
+    QCOMPARE(throttle.refusedForMs(a, t0 + milliseconds(11'000)), 0);
+    // Three within 10 s: refused for the ban, then free again.
+    throttle.recordFailure(a, t0 + milliseconds(12'000));
+    QVERIFY(throttle.refusedForMs(a, t0 + milliseconds(12'000)) > 4'000);
+    QCOMPARE(throttle.refusedForMs(b, t0 + milliseconds(12'000)), 0); // per address
+    QCOMPARE(throttle.refusedForMs(a, t0 + milliseconds(17'001)), 0);
+    // The ban wiped the count: one more failure does not ban again.
+    throttle.recordFailure(a, t0 + milliseconds(17'100));
+    QCOMPARE(throttle.refusedForMs(a, t0 + milliseconds(17'100)), 0);
 }
 
 void TestHttpServerCore::accessLogAndMetricsSeeEveryAnswer()
