@@ -177,8 +177,13 @@ QList<SettingSpec> buildSpecs()
                  "Largest request line + headers; larger gets 431"),
          integer("HTTP_MAX_CONNECTIONS", 512, 1, 100'000,
                  "Open connections; more are answered 503 and closed"),
+         integer("HTTP_MAX_CONNECTIONS_PER_CLIENT", 64, 1, 100'000,
+                 "Open connections from one client address; more are answered 503 and closed at once"),
          integer("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000,
                  "A keep-alive connection with nothing in progress this long is closed"),
+         integer("HTTP_HEADER_TIMEOUT_MS", 10'000, 100, 3'600'000,
+                 "A request's headers must arrive within this time of its first byte (else 408); a new "
+                 "connection that sends nothing this long is closed"),
          integer("HTTP_REQUEST_TIMEOUT_MS", 30'000, 100, 3'600'000,
                  "A request must arrive completely within this time (else 408)"),
          integer("HTTP_TURN_DEADLINE_MS", 300'000, 100, kDayMs,

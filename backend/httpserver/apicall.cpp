@@ -27,8 +27,12 @@ QByteArray methodName(QHttpServerRequest::Method method)
         return QByteArrayLiteral("OPTIONS");
     case QHttpServerRequest::Method::Patch:
         return QByteArrayLiteral("PATCH");
-    default:
-        return QByteArrayLiteral("OTHER");
+    case QHttpServerRequest::Method::Connect:
+        return QByteArrayLiteral("CONNECT");
+    case QHttpServerRequest::Method::Trace:
+        return QByteArrayLiteral("TRACE");
+    default: // the gate names the method when it saw the request (setRequestLine)
+        return QByteArrayLiteral("UNKNOWN");
     }
 }
 
@@ -41,6 +45,19 @@ ApiCall::ApiCall(const QHttpServerRequest &request, QTcpSocket *socket, QString 
 {
     m_timer.start();
     m_renderError = renderAgencyError;
+    m_headOnly = request.method() == QHttpServerRequest::Method::Head;
+    // HTTP/1.1 keeps the connection unless the client asked otherwise; QHttpServer 6.4 never
+    // closes by itself, so the answer honours "Connection: close".
+    m_keepAlive =
+        header(QByteArrayLiteral("Connection")).trimmed().compare("close", Qt::CaseInsensitive) != 0;
+}
+
+void ApiCall::setRequestLine(const QByteArray &method, bool http10, bool keepAlive)
+{
+    if (!method.isEmpty())
+        m_method = method;
+    m_http10 = http10;
+    m_keepAlive = keepAlive;
 }
 
 ApiCall::~ApiCall()
@@ -102,9 +119,13 @@ QByteArray ApiCall::head(int status, const QByteArray &contentType, qint64 conte
         out += "Content-Length: ";
         out += QByteArray::number(contentLength);
         out += "\r\n";
-    } else {
+    } else if (contentLength == kChunked) {
         out += "Transfer-Encoding: chunked\r\n";
     }
+    if (!m_keepAlive)
+        out += "Connection: close\r\n";
+    else if (m_http10) // an HTTP/1.0 client closes unless told the connection stays
+        out += "Connection: keep-alive\r\n";
     out += "X-Request-Id: ";
     for (const QChar c : m_requestId) // a sane token or a UUID (apiserver.cpp): ASCII only
         out += char(c.unicode());
@@ -138,17 +159,11 @@ void ApiCall::sendBytes(int status, const QByteArray &contentType, const QByteAr
     if (answered())
         return;
     m_status = status;
-    // HTTP/1.1 keeps the connection unless the client asked otherwise; QHttpServer 6.4 never
-    // closes by itself, so honour "Connection: close" here.
-    const bool close =
-        header(QByteArrayLiteral("Connection")).trimmed().compare("close", Qt::CaseInsensitive) == 0;
-    Headers headers = extra;
-    if (close)
-        headers.append({QByteArrayLiteral("Connection"), QByteArrayLiteral("close")});
-    QByteArray message = head(status, contentType, body.size(), headers, body.size());
-    message += body;
+    QByteArray message = head(status, contentType, body.size(), extra, m_headOnly ? 0 : body.size());
+    if (!m_headOnly) // HEAD: the headers GET would send, without the body
+        message += body;
     write(message);
-    if (close && m_socket)
+    if (!m_keepAlive && m_socket)
         m_socket->disconnectFromHost();
     finish();
 }
@@ -174,8 +189,19 @@ bool ApiCall::beginStream(int status, const QByteArray &contentType, const Heade
     if (answered() || !clientConnected())
         return false;
     m_status = status;
+    if (m_headOnly) {
+        // The head alone; false tells the producer there is no one to stream to.
+        write(head(status, contentType, kChunked, extra));
+        if (!m_keepAlive && m_socket)
+            m_socket->disconnectFromHost();
+        finish();
+        return false;
+    }
+    // HTTP/1.0 has no chunked framing: the body runs until the connection closes.
+    if (m_http10)
+        m_keepAlive = false;
     m_streaming = true;
-    write(head(status, contentType, -1, extra));
+    write(head(status, contentType, m_http10 ? kUntilClose : kChunked, extra));
     return true;
 }
 
@@ -185,7 +211,10 @@ bool ApiCall::writeChunk(const QByteArray &data)
         return false;
     if (data.isEmpty())
         return true; // an empty chunk would end the stream
-    write(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+    if (m_http10)
+        write(data);
+    else
+        write(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
     return true;
 }
 
@@ -194,7 +223,10 @@ void ApiCall::endStream()
     if (!m_streaming)
         return;
     m_streaming = false;
-    write(QByteArrayLiteral("0\r\n\r\n"));
+    if (!m_http10)
+        write(QByteArrayLiteral("0\r\n\r\n"));
+    if (!m_keepAlive && m_socket)
+        m_socket->disconnectFromHost();
     finish();
 }
 

@@ -118,6 +118,9 @@ public:
     bool answered() const { return m_status != 0; }
     /// The status sent (0 before the answer).
     int status() const { return m_status; }
+    /// Why a 429 was sent, for metrics: empty for a token budget, else e.g. "failed_authentication".
+    const QString &rateLimitReason() const { return m_rateLimitReason; }
+    void setRateLimitReason(const QString &reason) { m_rateLimitReason = reason; }
     /// The tenant the call acted in, once known (for the access log).
     void setLogTenant(const QString &tenantId) { m_logTenant = tenantId; }
     const QString &logTenant() const { return m_logTenant; }
@@ -127,10 +130,16 @@ public:
     void setPrincipal(core::Principal principal) { m_principal = std::move(principal); }
     void setErrorRenderer(ErrorRenderer renderer) { m_renderError = std::move(renderer); }
     void setFinishedHook(FinishedHook hook) { m_finished = std::move(hook); }
+    /// What the connection gate read of the request line: `method` as sent, whether it is
+    /// HTTP/1.0, and whether the connection stays open after the answer. Without it the request
+    /// counts as HTTP/1.1, kept open unless it says "Connection: close".
+    void setRequestLine(const QByteArray &method, bool http10, bool keepAlive);
 
 private:
-    /// Status line and headers; contentLength < 0 means chunked. `reserveBody`: room to leave for
-    /// a body the caller appends.
+    static constexpr qint64 kChunked = -1;    ///< head(): Transfer-Encoding: chunked
+    static constexpr qint64 kUntilClose = -2; ///< head(): the body ends when the connection closes
+    /// Status line and headers; contentLength kChunked or kUntilClose for a stream. `reserveBody`:
+    /// room to leave for a body the caller appends.
     QByteArray head(int status, const QByteArray &contentType, qint64 contentLength, const Headers &extra,
                     qsizetype reserveBody = 0) const;
     void write(const QByteArray &bytes);
@@ -152,7 +161,11 @@ private:
     QPointer<QTcpSocket> m_socket;
     ErrorRenderer m_renderError;
     FinishedHook m_finished;
+    QString m_rateLimitReason;
     int m_status = 0;
+    bool m_headOnly = false; ///< a HEAD request: every answer without its body
+    bool m_http10 = false;   ///< an HTTP/1.0 client: no chunked framing
+    bool m_keepAlive = true; ///< the connection stays open after the answer
     bool m_streaming = false;
     bool m_finishedCalled = false;
 };

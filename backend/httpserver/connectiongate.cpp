@@ -4,6 +4,7 @@
 #include "errorbody.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <QTcpSocket>
 #include <QTimer>
@@ -43,28 +44,53 @@ void ConnectionGate::incomingConnection(qintptr descriptor)
         delete socket;
         return;
     }
+    const QHostAddress peer = socket->peerAddress();
+    // Checked per address first: one address filling its share must not make the server refuse
+    // everyone else, and its excess costs nothing but this answer.
+    if (m_perClient.value(peer) >= m_config.maxConnectionsPerClient) {
+        refuseConnection(socket, "too_many_client_connections",
+                         QStringLiteral("too many open connections from your address; retry later"));
+        return;
+    }
     if (m_connections.size() >= m_config.maxConnections) {
-        socket->write(
-            rawErrorResponse(503, "too_many_connections",
-                             QStringLiteral("the server has too many open connections; retry later")));
-        socket->disconnectFromHost();
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(kDiscardMs, socket, &QObject::deleteLater);
-        Q_EMIT refused("too_many_connections", 503);
+        refuseConnection(socket, "too_many_connections",
+                         QStringLiteral("the server has too many open connections; retry later"));
         return;
     }
     Connection &c = m_connections[socket];
+    c.peer = peer;
+    m_perClient[peer] += 1;
     c.timer = new QTimer(socket);
     c.timer->setSingleShot(true);
     connect(c.timer, &QTimer::timeout, this, [this, socket] { onTimer(socket); });
     // Connected before QHttpServer's own handler (added when it takes the pending connection), so
     // this sees every byte first.
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
-    connect(socket, &QObject::destroyed, this, [this, socket] { m_connections.remove(socket); });
-    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { m_connections.remove(socket); });
+    connect(socket, &QObject::destroyed, this, [this, socket] { forget(socket); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { forget(socket); });
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     armTimer(socket, c);
     addPendingConnection(socket);
+}
+
+void ConnectionGate::refuseConnection(QTcpSocket *socket, const QByteArray &code, const QString &message)
+{
+    socket->write(rawErrorResponse(503, code, message));
+    socket->disconnectFromHost();
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(kDiscardMs, socket, &QObject::deleteLater);
+    Q_EMIT refused(code, 503);
+}
+
+void ConnectionGate::forget(QTcpSocket *socket)
+{
+    const auto it = m_connections.find(socket);
+    if (it == m_connections.end())
+        return;
+    const auto client = m_perClient.find(it->peer);
+    if (client != m_perClient.end() && --client.value() <= 0)
+        m_perClient.erase(client);
+    m_connections.erase(it);
 }
 
 void ConnectionGate::armTimer(QTcpSocket *, Connection &c)
@@ -72,12 +98,16 @@ void ConnectionGate::armTimer(QTcpSocket *, Connection &c)
     qint64 afterMs = -1;
     switch (c.phase) {
     case Connection::Phase::Idle:
-        if (c.pendingAnswers == 0) // else a turn or a stream may legitimately take long
+        if (c.fresh) // a connection that never sends a request should not hold a slot for long
+            afterMs = qMin(m_config.idleTimeoutMs, m_config.headerTimeoutMs);
+        else if (c.pendingAnswers == 0) // else a turn or a stream may legitimately take long
             afterMs = m_config.idleTimeoutMs;
         break;
     case Connection::Phase::ReadingHeaders:
+        afterMs = qMin(m_config.headerTimeoutMs, m_config.requestTimeoutMs);
+        break;
     case Connection::Phase::ReadingBody:
-        afterMs = m_config.requestTimeoutMs;
+        afterMs = qMax<qint64>(0, c.requestStart + m_config.requestTimeoutMs - m_clock.elapsed());
         break;
     case Connection::Phase::Discarding:
         afterMs = kDiscardMs;
@@ -128,6 +158,9 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
         c.headerBytes.clear();
         c.bodyExpected = -1;
         c.bodyReceived = 0;
+        c.requestStart = m_clock.elapsed();
+        c.fresh = false;
+        c.head.reset();
         armTimer(socket, c);
     }
     if (c.phase == Connection::Phase::ReadingHeaders) {
@@ -139,6 +172,12 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
         c.headerBytes.resize(before + wanted);
         const qint64 peeked = socket->peek(c.headerBytes.data() + before, wanted);
         c.headerBytes.resize(before + qMax<qint64>(0, peeked));
+        if (classifyRequestStart(c.headerBytes) == RequestStart::NotHttp) {
+            // A TLS hello or other protocol: no answer will ever be understood, so none is awaited.
+            refuse(socket, c, 400, "not_http", QStringLiteral("this server speaks HTTP/1.1 only"));
+            socket->disconnectFromHost();
+            return;
+        }
         const qsizetype end = c.headerBytes.indexOf("\r\n\r\n", searchFrom);
         if (end < 0) {
             if (c.headerBytes.size() > m_config.maxHeaderBytes) {
@@ -168,22 +207,20 @@ void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizet
                QStringLiteral("the request headers exceed %1 bytes").arg(m_config.maxHeaderBytes));
         return;
     }
-    // Views, not copies: this runs once per request, before QHttpServer parses the same bytes.
-    const QByteArrayView headers = QByteArrayView(c.headerBytes).first(headerEnd);
-    for (qsizetype start = 0; start < headers.size();) {
-        qsizetype end = headers.indexOf('\n', start);
-        if (end < 0)
-            end = headers.size();
-        const QByteArrayView line = headers.sliced(start, end - start).trimmed();
-        start = end + 1;
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0 || line.first(colon).trimmed().compare("content-length", Qt::CaseInsensitive) != 0)
-            continue;
-        bool ok = false;
-        c.bodyExpected = line.sliced(colon + 1).trimmed().toLongLong(&ok);
-        if (!ok)
-            c.bodyExpected = -1;
+    RequestHead head = parseRequestHead(QByteArrayView(c.headerBytes).first(headerEnd));
+    if (head.fieldLines > kMaxHeaderLines) {
+        refuse(socket, c, 431, "headers_too_large",
+               QStringLiteral("the request has %1 header lines; at most %2 are accepted")
+                   .arg(head.fieldLines)
+                   .arg(kMaxHeaderLines));
+        return;
     }
+    if (!isServedMethod(head.method)) {
+        refuse(socket, c, 501, "not_implemented",
+               QStringLiteral("the method %1 is not implemented").arg(QString::fromLatin1(head.method)));
+        return;
+    }
+    c.bodyExpected = head.contentLength;
     if (c.bodyExpected > m_config.maxBodyBytes) {
         refuse(socket, c, 413, "payload_too_large",
                QStringLiteral("the request body (%1 bytes) exceeds %2 bytes")
@@ -191,7 +228,9 @@ void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizet
                    .arg(m_config.maxBodyBytes));
         return;
     }
+    c.head = std::move(head);
     c.phase = Connection::Phase::ReadingBody;
+    armTimer(socket, c); // the header deadline is over; the whole request's applies
 }
 
 void ConnectionGate::refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,
@@ -206,14 +245,15 @@ void ConnectionGate::refuse(QTcpSocket *socket, Connection &c, int status, const
     Q_EMIT refused(code, status);
 }
 
-void ConnectionGate::requestDispatched(QTcpSocket *socket)
+std::optional<RequestHead> ConnectionGate::requestDispatched(QTcpSocket *socket)
 {
     auto it = m_connections.find(socket);
     if (it == m_connections.end())
-        return;
+        return std::nullopt;
     it->pendingAnswers += 1;
     it->phase = Connection::Phase::Idle;
     armTimer(socket, it.value());
+    return std::exchange(it->head, std::nullopt);
 }
 
 void ConnectionGate::answerFinished(QTcpSocket *socket)
@@ -246,6 +286,10 @@ void ConnectionGate::onTimer(QTcpSocket *socket)
         socket->disconnectFromHost();
         break;
     case Connection::Phase::ReadingHeaders:
+        refuse(socket, c, 408, "request_timeout",
+               QStringLiteral("the request headers were not received within %1 ms")
+                   .arg(qMin(m_config.headerTimeoutMs, m_config.requestTimeoutMs)));
+        break;
     case Connection::Phase::ReadingBody:
         refuse(socket, c, 408, "request_timeout",
                QStringLiteral("the request was not received within %1 ms").arg(m_config.requestTimeoutMs));

@@ -1,11 +1,15 @@
 #pragma once
 
+#include "requesthead.h"
 #include "serverconfig.h"
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QHostAddress>
 #include <QPointer>
 #include <QTcpServer>
+
+#include <optional>
 
 class QTcpSocket;
 class QTimer;
@@ -15,10 +19,16 @@ namespace agency::httpserver {
 /// The TCP listener in front of QHttpServer, which in Qt 6.4 has no limits or timeouts of its
 /// own. It sees every byte before QHttpServer does (its readyRead handler is connected first) and
 /// enforces the ServerConfig limits:
-/// - connections over maxConnections are answered 503 and closed;
-/// - a request whose headers exceed maxHeaderBytes gets 431, one whose announced Content-Length
-///   (or received body) exceeds maxBodyBytes gets 413 before the body is read;
-/// - a request not fully received within requestTimeoutMs gets 408;
+/// - connections over maxConnectionsPerClient from one address, or over maxConnections in all,
+///   are answered 503 and closed at once, so one address cannot take everyone's slots;
+/// - bytes that cannot begin an HTTP/1.x request (a TLS hello) get 400 and the connection closes;
+/// - a method the server does not serve gets 501;
+/// - a request whose headers exceed maxHeaderBytes or kMaxHeaderLines lines gets 431, one whose
+///   announced Content-Length (or received body) exceeds maxBodyBytes gets 413 before the body
+///   is read;
+/// - a request whose headers are not received within headerTimeoutMs, or which is not fully
+///   received within requestTimeoutMs, gets 408; a new connection that sends nothing for
+///   headerTimeoutMs is closed;
 /// - a keep-alive connection with nothing in progress for idleTimeoutMs is closed.
 /// A refused request's remaining bytes are read and dropped until the client closes (or a second
 /// passes), so the client sees the answer rather than a connection reset.
@@ -33,7 +43,9 @@ public:
     ~ConnectionGate() override;
 
     /// QHttpServer dispatched a complete request read from `socket`: its answer is now pending.
-    void requestDispatched(QTcpSocket *socket);
+    /// Returns what the gate read of that request's head (nothing when it did not see it, e.g.
+    /// a second request in the same read).
+    std::optional<RequestHead> requestDispatched(QTcpSocket *socket);
     /// The answer to one request on `socket` is complete (or abandoned).
     void answerFinished(QTcpSocket *socket);
     int openConnections() const { return static_cast<int>(m_connections.size()); }
@@ -43,8 +55,9 @@ public:
     void closeIdleConnections();
 
 Q_SIGNALS:
-    /// A request was refused by a limit ("body_too_large", "headers_too_large", "request_timeout",
-    /// "too_many_connections"), for metrics and the access log.
+    /// A request was refused by a limit ("payload_too_large", "headers_too_large",
+    /// "request_timeout", "not_http", "not_implemented", "too_many_connections",
+    /// "too_many_client_connections"), for metrics and the access log.
     void refused(const QByteArray &reason, int status);
 
 protected:
@@ -62,6 +75,10 @@ private:
         QTimer *timer = nullptr; ///< request timeout while receiving, idle timeout otherwise
         qint64 deadline = -1;    ///< when the timeout is due (on m_clock); -1: none
         qint64 timerDue = -1;    ///< when `timer` fires, never after `deadline`
+        qint64 requestStart = 0; ///< when the current request's first byte arrived (on m_clock)
+        bool fresh = true;       ///< no request has started on this connection yet
+        QHostAddress peer;
+        std::optional<RequestHead> head; ///< the current request's, until it is dispatched
     };
 
     /// Nothing being received and no answer pending.
@@ -73,9 +90,14 @@ private:
     void armTimer(QTcpSocket *socket, Connection &c);
     void setDeadline(Connection &c, qint64 afterMs);
     void onTimer(QTcpSocket *socket);
+    /// Answers 503 on a connection that is not admitted, and closes it.
+    void refuseConnection(QTcpSocket *socket, const QByteArray &code, const QString &message);
+    /// Forgets a connection that closed or died (idempotent).
+    void forget(QTcpSocket *socket);
 
     const ServerConfig &m_config;
     QHash<QTcpSocket *, Connection> m_connections;
+    QHash<QHostAddress, int> m_perClient; ///< open connections by client address
     QElapsedTimer m_clock;
 };
 

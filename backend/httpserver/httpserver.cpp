@@ -2,11 +2,13 @@
 
 #include "connectiongate.h"
 #include "errorbody.h"
+#include "requesthead.h"
 
 #include "core/async/whenfinished.h"
 
 #include <QAbstractHttpServer>
 #include <QHttpServerRequest>
+#include <QJsonObject>
 #include <QPromise>
 #include <QTcpSocket>
 #include <QTimer>
@@ -50,6 +52,25 @@ QString requestIdFor(const QHttpServerRequest &request, RequestLogFormat &format
             return format.newRequestId();
     }
     return QString::fromLatin1(given);
+}
+
+/// The agency's error body for answers that are routing facts rather than failures of the service.
+QJsonObject errorObject(const QString &code, const QString &message)
+{
+    return QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), code},
+                                                             {QStringLiteral("message"), message},
+                                                             {QStringLiteral("details"), QJsonObject{}}}}};
+}
+
+/// The credentials of an "Authorization: Bearer <key>" header; empty for any other form. The
+/// scheme is case-insensitive (RFC 9110 §11.1).
+QString bearerSecret(const QByteArray &authorization)
+{
+    const QByteArray value = authorization.trimmed();
+    const qsizetype space = value.indexOf(' ');
+    if (space < 0 || QByteArrayView(value).first(space).compare("Bearer", Qt::CaseInsensitive) != 0)
+        return {};
+    return QString::fromLatin1(value.mid(space + 1).trimmed());
 }
 
 bool allowed(Access access, const core::Principal &p)
@@ -119,9 +140,10 @@ int HttpServer::busyConnections() const
 
 void HttpServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    if (m_gate)
-        m_gate->requestDispatched(socket);
+    const std::optional<RequestHead> head = m_gate ? m_gate->requestDispatched(socket) : std::nullopt;
     auto call = std::make_shared<ApiCall>(request, socket, requestIdFor(request, m_logFormat));
+    if (head)
+        call->setRequestLine(head->method, head->http10, head->keepAlive);
     QPointer<HttpServer> self(this);
     QPointer<QTcpSocket> guardedSocket(socket);
     call->setFinishedHook([self, guardedSocket](const ApiCall &c) {
@@ -130,6 +152,15 @@ void HttpServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
     });
     if (m_stopping) {
         call->sendError(core::ErrorCode::Cancelled, QStringLiteral("the server is shutting down"));
+        return;
+    }
+    // The gate refuses these already; this catches a request it did not see (several in one read).
+    if (!isServedMethod(call->method())) {
+        call->sendJson(
+            501,
+            errorObject(
+                QStringLiteral("not_implemented"),
+                QStringLiteral("the method %1 is not implemented").arg(QString::fromLatin1(call->method()))));
         return;
     }
     const Router::Match match = m_router.match(call->method(), call->path());
@@ -147,13 +178,8 @@ void HttpServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
         const QString message =
             QStringLiteral("%1 is not allowed on %2; allowed: %3")
                 .arg(QString::fromLatin1(call->method()), call->path(), QString::fromLatin1(allow));
-        call->sendJson(
-            405,
-            QJsonObject{{QStringLiteral("error"),
-                         QJsonObject{{QStringLiteral("code"), QStringLiteral("method_not_allowed")},
-                                     {QStringLiteral("message"), message},
-                                     {QStringLiteral("details"), QJsonObject{}}}}},
-            {{QByteArrayLiteral("Allow"), allow}});
+        call->sendJson(405, errorObject(QStringLiteral("method_not_allowed"), message),
+                       {{QByteArrayLiteral("Allow"), allow}});
         return;
     }
     call->setRoute(match.route->path, match.params);
@@ -176,19 +202,18 @@ void HttpServer::authorize(const CallPtr &call, const RouteSpec *route)
         return;
     }
     if (const qint64 wait = m_throttle.refusedForMs(call->peer()); wait > 0) {
-        m_metrics.recordRateLimitRefusal(QStringLiteral("failed_authentication"));
+        call->setRateLimitReason(QStringLiteral("failed_authentication")); // counted by finished()
         call->sendError(core::ErrorCode::RateLimited,
                         QStringLiteral("too many failed authentications from this address; retry later"),
                         {{QStringLiteral("retry_after_ms"), wait}});
         return;
     }
-    const QByteArray authorization = call->header(QByteArrayLiteral("Authorization"));
-    if (!authorization.startsWith("Bearer ")) {
+    const QString secret = bearerSecret(call->header(QByteArrayLiteral("Authorization")));
+    if (secret.isEmpty()) {
         call->sendError(core::ErrorCode::Unauthenticated,
                         QStringLiteral("an API key is required: Authorization: Bearer <key>"));
         return;
     }
-    const QString secret = QString::fromLatin1(authorization.mid(7).trimmed());
     core::whenFinished(this, m_authenticate(secret),
                        [this, call, route](const core::Result<core::Principal> &p) {
                            if (!p) {
@@ -197,7 +222,7 @@ void HttpServer::authorize(const CallPtr &call, const RouteSpec *route)
                                call->sendError(p.error());
                                return;
                            }
-                           m_throttle.recordSuccess(call->peer());
+                           // A success clears nothing: one valid key must not buy unlimited guesses.
                            call->setPrincipal(p.value());
                            if (!allowed(route->access, p.value())) {
                                call->sendError(core::ErrorCode::Forbidden,
@@ -218,8 +243,10 @@ void HttpServer::finished(const ApiCall &call, QTcpSocket *socket)
     m_metrics.recordRequest(call.method(),
                             call.routePattern().isEmpty() ? QStringLiteral("(none)") : call.routePattern(),
                             status);
-    if (status == 429)
-        m_metrics.recordRateLimitRefusal(QStringLiteral("tokens"));
+    if (status == 429) {
+        m_metrics.recordRateLimitRefusal(call.rateLimitReason().isEmpty() ? QStringLiteral("tokens")
+                                                                          : call.rateLimitReason());
+    }
     if (!m_config.accessLog)
         return;
     m_config.accessLog(m_logFormat.line(call, status));

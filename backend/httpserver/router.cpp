@@ -45,6 +45,8 @@ bool Router::matchPattern(const QStringList &pattern, const QStringList &segment
 Router::Match Router::match(const QByteArray &method, const QString &path) const
 {
     Match result;
+    const RouteSpec *getRoute = nullptr; ///< answers HEAD when no route takes HEAD itself
+    QHash<QString, QString> getParams;
     // The path is still percent-encoded: split first, then decode each segment, so an encoded
     // '/' inside an id stays part of that id.
     const QStringList segments = path.split(QLatin1Char('/'));
@@ -58,8 +60,22 @@ Router::Match Router::match(const QByteArray &method, const QString &path) const
             result.allowedMethods.clear();
             return result;
         }
+        if (m_routes[i].method == "GET" && !getRoute) {
+            getRoute = &m_routes[i];
+            getParams = params;
+        }
         result.allowedMethods.append(m_routes[i].method);
     }
+    if (getRoute && method == "HEAD") {
+        result.route = getRoute;
+        result.params = std::move(getParams);
+        result.allowedMethods.clear();
+        return result;
+    }
+    // HEAD is allowed wherever GET is (RFC 9110 §9.3.2).
+    const qsizetype get = result.allowedMethods.indexOf(QByteArrayLiteral("GET"));
+    if (get >= 0 && !result.allowedMethods.contains(QByteArrayLiteral("HEAD")))
+        result.allowedMethods.insert(get + 1, QByteArrayLiteral("HEAD"));
     return result;
 }
 

@@ -36,7 +36,8 @@ struct RouteSpec
     ErrorRenderer errorRenderer;
 };
 
-/// Maps (method, path) to a route. Built once before the server listens; lookups are read-only.
+/// Maps (method, path) to a route; HEAD goes to the path's GET route unless a route takes HEAD.
+/// Built once before the server listens; lookups are read-only.
 class Router
 {
 public:

@@ -100,7 +100,9 @@ ServeConfig serveConfig(const config::Settings &s)
     limits.maxBodyBytes = s.integer(QStringLiteral("HTTP_MAX_BODY_BYTES"));
     limits.maxHeaderBytes = s.intValue(QStringLiteral("HTTP_MAX_HEADER_BYTES"));
     limits.maxConnections = s.intValue(QStringLiteral("HTTP_MAX_CONNECTIONS"));
+    limits.maxConnectionsPerClient = s.intValue(QStringLiteral("HTTP_MAX_CONNECTIONS_PER_CLIENT"));
     limits.idleTimeoutMs = s.intValue(QStringLiteral("HTTP_IDLE_TIMEOUT_MS"));
+    limits.headerTimeoutMs = s.intValue(QStringLiteral("HTTP_HEADER_TIMEOUT_MS"));
     limits.requestTimeoutMs = s.intValue(QStringLiteral("HTTP_REQUEST_TIMEOUT_MS"));
     limits.turnDeadlineMs = s.intValue(QStringLiteral("HTTP_TURN_DEADLINE_MS"));
     limits.shutdownGraceMs = s.intValue(QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"));

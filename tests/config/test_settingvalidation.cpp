@@ -272,7 +272,9 @@ void TestSettingValidation::serveConfigFromSettings()
         {QStringLiteral("HTTP_MAX_BODY_BYTES"), QStringLiteral("2048")},
         {QStringLiteral("HTTP_MAX_HEADER_BYTES"), QStringLiteral("4096")},
         {QStringLiteral("HTTP_MAX_CONNECTIONS"), QStringLiteral("7")},
+        {QStringLiteral("HTTP_MAX_CONNECTIONS_PER_CLIENT"), QStringLiteral("5")},
         {QStringLiteral("HTTP_IDLE_TIMEOUT_MS"), QStringLiteral("1001")},
+        {QStringLiteral("HTTP_HEADER_TIMEOUT_MS"), QStringLiteral("1006")},
         {QStringLiteral("HTTP_REQUEST_TIMEOUT_MS"), QStringLiteral("1002")},
         {QStringLiteral("HTTP_TURN_DEADLINE_MS"), QStringLiteral("1003")},
         {QStringLiteral("HTTP_SHUTDOWN_GRACE_MS"), QStringLiteral("1004")},
@@ -286,7 +288,9 @@ void TestSettingValidation::serveConfigFromSettings()
     QCOMPARE(serve.server.maxBodyBytes, qint64{2048});
     QCOMPARE(serve.server.maxHeaderBytes, 4096);
     QCOMPARE(serve.server.maxConnections, 7);
+    QCOMPARE(serve.server.maxConnectionsPerClient, 5);
     QCOMPARE(serve.server.idleTimeoutMs, 1001);
+    QCOMPARE(serve.server.headerTimeoutMs, 1006);
     QCOMPARE(serve.server.requestTimeoutMs, 1002);
     QCOMPARE(serve.server.turnDeadlineMs, 1003);
     QCOMPARE(serve.server.shutdownGraceMs, 1004);

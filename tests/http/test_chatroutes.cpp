@@ -263,6 +263,11 @@ private Q_SLOTS:
     void healthAnswersWhileAHundredChatsWaitAtTheProvider()
     {
         const int chats = 100;
+        // Every client here comes from 127.0.0.1: let one address hold them all.
+        m_fx.stopServer();
+        httpserver::ServerConfig config;
+        config.maxConnectionsPerClient = chats + 10;
+        QVERIFY2(m_fx.startServer({}, config), qPrintable(m_fx.error()));
         m_fx.llm().setHandler([](const test::RecordedRequest &) {
             return openai::streamReply({QStringLiteral("Done waiting.")});
         });
