@@ -7,6 +7,7 @@
 #include "core/access.h"
 #include "core/async/future.h"
 #include "core/conversation.h"
+#include "core/document.h"
 #include "core/flowdefinition.h"
 #include "core/limitstatus.h"
 #include "core/page.h"
@@ -33,6 +34,9 @@ class AuditRepository;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
+}
+namespace agency::knowledge {
+class KnowledgeBase;
 }
 namespace agency::flows {
 class FlowRegistry;
@@ -83,6 +87,8 @@ struct ServiceDependencies
     flows::RunWorker *runWorker = nullptr; ///< optional: this process's pool, told about new runs and cancels
     db::ApiKeyRepository *keys = nullptr;  ///< optional: without it the key methods fail NotConfigured
     db::AuditRepository *audit = nullptr;  ///< optional: without it the audit methods fail NotConfigured
+    knowledge::KnowledgeBase *knowledge =
+        nullptr; ///< optional: without it the document methods fail NotConfigured
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
@@ -186,6 +192,29 @@ public:
     core::Async<qint64> countActiveApiKeys();
     core::Async<core::AuditEntry> recordAudit(const core::AuditEntry &entry);
     core::Async<core::Page<core::AuditEntry>> listAudit(const core::AuditQuery &query);
+
+    // Knowledge: a tenant's documents (docs/design.md#knowledge). All tenant-scoped; another
+    // tenant's document is NotFound.
+    /// Stores the file and queues its indexing; returns at once with the document `queued` (or
+    /// the existing one, duplicate = true, when the collection already holds these bytes).
+    /// InvalidArgument (empty file, bad collection name), PayloadTooLarge (over the size limit).
+    core::Async<core::AddedDocument> addDocument(const core::NewDocument &document);
+    core::Async<core::Page<core::Document>> listDocuments(const core::DocumentQuery &query);
+    core::Async<core::Document> getDocument(const QString &tenantId, const QString &documentId);
+    /// The original bytes as uploaded.
+    core::Async<QByteArray> documentContent(const QString &tenantId, const QString &documentId);
+    /// The extracted text with its page spans (ready documents), for showing a cited passage.
+    core::Async<core::DocumentText> documentText(const QString &tenantId, const QString &documentId);
+    core::Async<bool> deleteDocument(const QString &tenantId, const QString &documentId);
+    /// Queues the indexing again of the tenant's documents (one collection, or all when empty),
+    /// with the tenant's current embedding model; returns how many were queued.
+    core::Async<int> reindexDocuments(const QString &tenantId, const QString &collection = {});
+    /// Hybrid search (keywords and meaning, fused) over the tenant's ready chunks.
+    core::Async<core::DocumentSearchResult> searchDocuments(const core::DocumentSearchQuery &query);
+    /// Embeds texts with the tenant's embedding model, or `model` ("provider/model" or a model of
+    /// the tenant's embedding provider) when given. Not stored.
+    core::Async<core::TextEmbeddings> embedTexts(const QString &tenantId, const QStringList &texts,
+                                                 const QString &model = {});
 
 private:
     ServiceDependencies m_deps;

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "core/result.h"
+
+#include <QList>
+#include <QString>
+
+#include <memory>
+
+namespace agency::knowledge {
+
+struct VectorHit
+{
+    qint64 chunkId = 0;
+    float score = 0.0f; ///< cosine similarity (vectors are unit length): higher is closer
+};
+
+struct VectorIndexOptions
+{
+    qint64 exactBelow = 20'000; ///< brute force below this many vectors (measured: docs/benchmarks.md)
+    int hnswM = 16;
+    int hnswEfConstruction = 200;
+    int hnswEfSearch = 96;
+};
+
+/// The vectors of one tenant's collection for one embedding model (docs/design.md#knowledge):
+/// exact search while small, an HNSW graph (hnswlib) above options.exactBelow. A cache of what
+/// PostgreSQL holds, never the only copy: save() writes a file the owner can load() at the next
+/// start, and the owner rebuilds it from the database when the file is missing or stale.
+///
+/// Thread safety: every method may be called from any thread; searches run concurrently with
+/// each other, add/remove take an exclusive lock.
+class VectorIndex
+{
+public:
+    virtual ~VectorIndex() = default;
+
+    static std::unique_ptr<VectorIndex> create(int dimension, const VectorIndexOptions &options = {});
+    /// Errors: NotFound (no file), Internal (corrupt file or another dimension than recorded).
+    static core::Result<std::unique_ptr<VectorIndex>> load(const QString &path,
+                                                           const VectorIndexOptions &options = {});
+
+    virtual int dimension() const = 0;
+    virtual qint64 size() const = 0;
+    virtual bool isApproximate() const = 0;
+    virtual qint64 memoryBytes() const = 0;
+    /// The highest chunk id added so far (0 when empty): with size(), tells the owner if stale.
+    virtual qint64 maxChunkId() const = 0;
+
+    /// Adds or replaces the vector of `chunkId`; `vector` has dimension() floats, unit length.
+    virtual void add(qint64 chunkId, const float *vector) = 0;
+    virtual void remove(qint64 chunkId) = 0;
+    /// The k nearest vectors, best first.
+    virtual QList<VectorHit> search(const float *query, int k) const = 0;
+    /// Brute force whatever the size, for measuring the approximate search's recall.
+    virtual QList<VectorHit> searchExact(const float *query, int k) const = 0;
+    /// Writes atomically (a temporary file renamed over `path`).
+    virtual core::Result<void> save(const QString &path) const = 0;
+};
+
+} // namespace agency::knowledge
