@@ -15,6 +15,9 @@ struct ProviderInfo
     bool supportsTools = true;
     bool supportsStreaming = true;
     bool offline = false; ///< works without network (the demo provider)
+    /// Honours a JSON response format (ResponseFormat); a turn asking one of a provider that
+    /// does not is refused before anything is stored.
+    bool supportsResponseFormat = true;
 };
 
 /// Values typed for one provider and not saved yet ("Test connection"); empty fields keep the

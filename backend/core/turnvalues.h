@@ -7,6 +7,7 @@
 #include "core/async/canceltoken.h"
 #include "error.h"
 #include "message.h"
+#include "responseformat.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -27,6 +28,7 @@ struct TurnRequest
     QString provider; ///< empty: the flow's, else the tenant's, else LLM_PROVIDER (see flows::chooseProvider)
     QString model;    ///< empty: the flow's, else the tenant's, else the provider's default
     CancelTokenPtr cancel;
+    ResponseFormat responseFormat; ///< the final answer's shape; Text: free text
 };
 
 /// What front ends see while a turn runs (streamed to the console or as SSE).
@@ -40,6 +42,7 @@ struct TurnEvent
     ToolCall toolCall;      ///< ToolCallStarted, ToolResult
     QJsonObject toolResult; ///< ToolResult: {"success": bool, ...}
     Error error;            ///< Error
+    qint64 messageId = 0;   ///< Started: the id of the user message the turn stored
 };
 
 /// The outcome of a completed turn.

@@ -8,9 +8,11 @@
 #include "db/records.h"
 #include "historywindow.h"
 #include "llm/provider.h"
+#include "tools/jsonschema.h"
 #include "tools/toolregistry.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTimer>
 
 namespace agency::flows {
@@ -65,6 +67,48 @@ QJsonObject usageJson(const core::Usage &usage)
     return {{QStringLiteral("prompt_tokens"), usage.promptTokens},
             {QStringLiteral("completion_tokens"), usage.completionTokens},
             {QStringLiteral("total_tokens"), usage.totalTokens}};
+}
+
+/// A response format's schema must be one the answer can be checked against.
+core::Status checkResponseFormat(const core::ResponseFormat &format)
+{
+    if (format.kind != core::ResponseFormat::Kind::JsonSchema)
+        return {};
+    auto ok = tools::JsonSchema::checkSchema(format.schema);
+    if (ok)
+        return {};
+    core::Error error = ok.error();
+    error.message = QStringLiteral("response_format: the JSON schema cannot be used: ") + error.message;
+    error.details.insert(QStringLiteral("field"), QStringLiteral("response_format"));
+    return error;
+}
+
+/// The final answer against the response format the request asked for. A model that ignored it
+/// (or a provider that could not enforce it) is an unusable answer, not a success.
+core::Status checkAnswer(const core::ResponseFormat &format, const QString &answer)
+{
+    if (!format.isJson())
+        return {};
+    QJsonParseError parseError;
+    // Wrapped, so a schema whose root is not an object still parses.
+    const QJsonDocument doc = QJsonDocument::fromJson("[" + answer.toUtf8() + "]", &parseError);
+    const auto unusable = [](const QString &why) {
+        return makeError(ErrorCode::ProviderMalformed,
+                         QStringLiteral("the model's answer does not follow the response format: ") + why,
+                         {{QStringLiteral("reason"), QStringLiteral("response_format")}});
+    };
+    if (parseError.error != QJsonParseError::NoError || doc.array().size() != 1)
+        return unusable(QStringLiteral("it is not JSON"));
+    const QJsonValue value = doc.array().first();
+    if (format.kind == core::ResponseFormat::Kind::JsonObject) {
+        if (!value.isObject())
+            return unusable(QStringLiteral("it is not a JSON object"));
+        return {};
+    }
+    auto valid = tools::JsonSchema::validate(value, format.schema);
+    if (!valid)
+        return unusable(valid.error().message);
+    return {};
 }
 
 } // namespace
@@ -165,6 +209,10 @@ void Turn::begin()
         return;
     }
     m_flow = *flow;
+    if (auto ok = checkResponseFormat(m_request.responseFormat); !ok) {
+        fail(ok.error());
+        return;
+    }
     const ProviderChoice choice =
         chooseProvider({{m_request.provider, m_request.model}, {m_flow.provider, m_flow.model}});
     // The tenant's settings matter only when the request and the flow leave something open.
@@ -198,6 +246,15 @@ void Turn::useProvider(const ProviderChoice &choice)
     }
     m_provider = provider.value();
     m_providerName = m_provider->info().name;
+    if (m_request.responseFormat.isJson() && !m_provider->info().supportsResponseFormat) {
+        fail(makeError(ErrorCode::InvalidArgument,
+                       QStringLiteral("response_format: the provider \"%1\" cannot answer in JSON; "
+                                      "ask for text, or use a flow whose provider can")
+                           .arg(m_providerName),
+                       {{QStringLiteral("field"), QStringLiteral("response_format")},
+                        {QStringLiteral("provider"), m_providerName}}));
+        return;
+    }
     auto definitions = m_deps.tools->definitions(m_flow.tools);
     if (!definitions) {
         fail(definitions.error());
@@ -323,6 +380,7 @@ void Turn::opened(const db::TurnOpening &opening)
     }
     core::TurnEvent started;
     started.kind = core::TurnEvent::Kind::Started;
+    started.messageId = opening.history.constLast().id;
     emitEvent(started);
     m_messages = buildPromptMessages(m_flow.systemPrompt, opening.history);
     reserveTokens();
@@ -340,6 +398,7 @@ llm::CompletionRequest Turn::buildRequest() const
     request.temperature = m_flow.temperature;
     request.maxTokens = m_flow.maxTokens;
     request.model = m_model;
+    request.responseFormat = m_request.responseFormat;
     if (!m_toolDefinitions.isEmpty()) {
         // Past the round limit the tools stay described (the history mentions them) but the
         // model must answer in words.
@@ -422,8 +481,13 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
     m_result.model = completion.model;
     if (!completion.toolCalls.isEmpty() && toolsAllowed())
         return makeToolCallIdsUnique(completion);
-    if (completion.toolCalls.isEmpty())
+    if (completion.toolCalls.isEmpty()) {
+        if (auto ok = checkAnswer(m_request.responseFormat, completion.content); !ok) {
+            recordUsage(usage);
+            return fail(ok.error());
+        }
         return storeFinalAnswer(completion, completion.content, completion.finishReason, usage);
+    }
     // The model insisted on tools past the round limit: end gracefully instead of looping.
     const QString content =
         !completion.content.isEmpty()
@@ -431,6 +495,10 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
             : QStringLiteral("I reached the limit of %1 tool rounds for this request without a "
                              "final answer. Please narrow the question or ask again.")
                   .arg(m_flow.maxToolRounds);
+    if (auto ok = checkAnswer(m_request.responseFormat, content); !ok) {
+        recordUsage(usage);
+        return fail(ok.error());
+    }
     storeFinalAnswer(completion, content, QStringLiteral("round_limit"), usage);
 }
 

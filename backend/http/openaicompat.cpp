@@ -1,19 +1,21 @@
 #include "openaicompat.h"
+#include "openaifields.h"
 #include "requestparsing.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
 #include <QUuid>
 
 namespace agency::http::openai {
 
 using core::ErrorCode;
 
-namespace {
-
 core::Error invalid(const QString &param, const QString &message)
 {
     return core::makeError(ErrorCode::BadRequest, message, {{QStringLiteral("param"), param}});
 }
+
+namespace {
 
 /// A message's text: a string, null, or an array of text parts (what SDKs send for multi-part
 /// messages). Images, audio and files are refused: no flow can read them.
@@ -94,9 +96,10 @@ core::Status checkNoClientTools(const QJsonObject &body)
     return {};
 }
 
+} // namespace
+
 /// onlyKnownFields() in this format's terms: BadRequest with the first unknown member as `param`.
-core::Status onlyDocumentedFields(const QJsonObject &object, const QStringList &fields,
-                                  const QString &parent = {})
+core::Status onlyDocumentedFields(const QJsonObject &object, const QStringList &fields, const QString &parent)
 {
     const core::Status known = onlyKnownFields(object, fields, parent);
     if (known)
@@ -117,13 +120,72 @@ core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, c
     return value.toBool();
 }
 
-} // namespace
+core::Result<core::ResponseFormat> parseResponseFormat(const QJsonValue &value, const QString &param,
+                                                       bool flat)
+{
+    core::ResponseFormat format;
+    if (value.isUndefined() || value.isNull())
+        return format;
+    if (!value.isObject())
+        return invalid(param, param + QStringLiteral(": must be an object with a type"));
+    const QJsonObject object = value.toObject();
+    const QString type = object.value(QStringLiteral("type")).toString();
+    const QStringList schemaFields{QStringLiteral("name"), QStringLiteral("description"),
+                                   QStringLiteral("schema"), QStringLiteral("strict")};
+    QStringList known{QStringLiteral("type")};
+    if (type == QLatin1String("json_schema"))
+        known += flat ? schemaFields : QStringList{QStringLiteral("json_schema")};
+    if (type != QLatin1String("text") && type != QLatin1String("json_object") &&
+        type != QLatin1String("json_schema")) {
+        return invalid(param + QStringLiteral(".type"),
+                       param + QStringLiteral(".type: must be one of text, json_object, json_schema"));
+    }
+    if (auto ok = onlyDocumentedFields(object, known, param); !ok)
+        return ok.error();
+    if (type == QLatin1String("text"))
+        return format;
+    if (type == QLatin1String("json_object")) {
+        format.kind = core::ResponseFormat::Kind::JsonObject;
+        return format;
+    }
+    QJsonObject schema = object;
+    QString inner = param;
+    if (!flat) {
+        inner = param + QStringLiteral(".json_schema");
+        if (!object.value(QStringLiteral("json_schema")).isObject())
+            return invalid(inner, inner + QStringLiteral(": required, an object with name and schema"));
+        schema = object.value(QStringLiteral("json_schema")).toObject();
+        if (auto ok = onlyDocumentedFields(schema, schemaFields, inner); !ok)
+            return ok.error();
+    }
+    format.kind = core::ResponseFormat::Kind::JsonSchema;
+    const QJsonValue name = schema.value(QStringLiteral("name"));
+    static const QRegularExpression namePattern(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    if (!name.isString() || !namePattern.match(name.toString()).hasMatch())
+        return invalid(inner + QStringLiteral(".name"),
+                       inner + QStringLiteral(".name: required, 1 to 64 letters, digits, _ or -"));
+    format.name = name.toString();
+    const QJsonValue description = schema.value(QStringLiteral("description"));
+    if (!description.isUndefined() && !description.isNull() && !description.isString())
+        return invalid(inner + QStringLiteral(".description"),
+                       inner + QStringLiteral(".description: must be a string"));
+    format.description = description.toString();
+    if (!schema.value(QStringLiteral("schema")).isObject())
+        return invalid(inner + QStringLiteral(".schema"),
+                       inner + QStringLiteral(".schema: required, a JSON Schema object"));
+    format.schema = schema.value(QStringLiteral("schema")).toObject();
+    auto strict = optionalBool(schema, QStringLiteral("strict"), inner + QStringLiteral(".strict"));
+    if (!strict)
+        return strict.error();
+    format.strict = strict.value();
+    return format;
+}
 
 QStringList readChatCompletionFields()
 {
-    return {QStringLiteral("model"),          QStringLiteral("messages"), QStringLiteral("stream"),
-            QStringLiteral("stream_options"), QStringLiteral("metadata"), QStringLiteral("n"),
-            QStringLiteral("tools"),          QStringLiteral("functions")};
+    return {QStringLiteral("model"),          QStringLiteral("messages"),  QStringLiteral("stream"),
+            QStringLiteral("stream_options"), QStringLiteral("metadata"),  QStringLiteral("n"),
+            QStringLiteral("tools"),          QStringLiteral("functions"), QStringLiteral("response_format")};
 }
 
 QStringList ignoredChatCompletionFields()
@@ -144,7 +206,6 @@ QStringList ignoredChatCompletionFields()
             QStringLiteral("prompt_cache_options"),
             QStringLiteral("prompt_cache_retention"),
             QStringLiteral("reasoning_effort"),
-            QStringLiteral("response_format"),
             QStringLiteral("safety_identifier"),
             QStringLiteral("seed"),
             QStringLiteral("service_tier"),
@@ -195,6 +256,11 @@ core::Result<ChatCompletionRequest> parseChatCompletionRequest(const QJsonObject
     } else if (!options.isUndefined() && !options.isNull()) {
         return invalid(QStringLiteral("stream_options"), QStringLiteral("stream_options: must be an object"));
     }
+    auto format = parseResponseFormat(body.value(QStringLiteral("response_format")),
+                                      QStringLiteral("response_format"), false);
+    if (!format)
+        return format.error();
+    request.responseFormat = format.value();
     const QJsonValue metadata = body.value(QStringLiteral("metadata"));
     if (metadata.isObject()) {
         const QJsonValue id = metadata.toObject().value(QStringLiteral("conversation_id"));
@@ -311,15 +377,19 @@ QJsonObject usageChunkObject(const CompletionIdentity &identity, const core::Usa
     return chunk;
 }
 
+QJsonObject modelObject(const QString &flowType, qint64 created, const QString &ownedBy)
+{
+    return {{QStringLiteral("id"), flowType},
+            {QStringLiteral("object"), QStringLiteral("model")},
+            {QStringLiteral("created"), created},
+            {QStringLiteral("owned_by"), ownedBy}};
+}
+
 QJsonObject modelListObject(const QStringList &flowTypes, qint64 created, const QString &ownedBy)
 {
     QJsonArray data;
-    for (const QString &flowType : flowTypes) {
-        data.append(QJsonObject{{QStringLiteral("id"), flowType},
-                                {QStringLiteral("object"), QStringLiteral("model")},
-                                {QStringLiteral("created"), created},
-                                {QStringLiteral("owned_by"), ownedBy}});
-    }
+    for (const QString &flowType : flowTypes)
+        data.append(modelObject(flowType, created, ownedBy));
     return {{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/message.h"
+#include "core/responseformat.h"
 #include "core/result.h"
 
 #include <QJsonObject>
@@ -25,12 +26,21 @@ struct ChatCompletionRequest
     QList<core::ChatMessage> history; ///< every message before the last one (system, user, assistant)
     QString userMessage;              ///< the last message, which must be the user's
     bool stream = false;
-    bool includeUsage = false; ///< stream_options.include_usage
-    QString conversationId;    ///< metadata.conversation_id; empty when absent
+    bool includeUsage = false;           ///< stream_options.include_usage
+    QString conversationId;              ///< metadata.conversation_id; empty when absent
+    core::ResponseFormat responseFormat; ///< response_format; Text when absent
 };
 
+/// A response format as OpenAI documents it: {"type": "text" | "json_object" | "json_schema"},
+/// with json_schema's {name, description, schema, strict} inside `json_schema` (chat
+/// completions' response_format) or beside `type` (`flat`: the Responses API's text.format).
+/// BadRequest naming `param` (or the member inside it) for anything else. The schema itself is
+/// checked when the turn starts (422 naming response_format).
+core::Result<core::ResponseFormat> parseResponseFormat(const QJsonValue &value, const QString &param,
+                                                       bool flat);
+
 /// The members of a request body this server reads: model, messages, stream, stream_options,
-/// metadata, and n, tools and functions (to refuse what it cannot do).
+/// metadata, response_format, and n, tools and functions (to refuse what it cannot do).
 QStringList readChatCompletionFields();
 /// The rest of OpenAI's documented request members (CreateChatCompletionRequest): accepted and
 /// ignored, because the flow decides its provider's settings (temperature, max_tokens, …).
@@ -77,6 +87,9 @@ QJsonObject chunkObject(const CompletionIdentity &identity, const QString &conte
 
 /// The chunk stream_options.include_usage asks for, before [DONE]: no choices, the usage.
 QJsonObject usageChunkObject(const CompletionIdentity &identity, const core::Usage &usage);
+
+/// {"id", "object": "model", "created", "owned_by"}: OpenAI's Model object for one flow.
+QJsonObject modelObject(const QString &flowType, qint64 created, const QString &ownedBy);
 
 /// {"object": "list", "data": [{"id", "object": "model", "created", "owned_by"}…]}.
 QJsonObject modelListObject(const QStringList &flowTypes, qint64 created, const QString &ownedBy);

@@ -1,6 +1,7 @@
 // GET /v1/models and POST /v1/chat/completions: the agency's flows behind OpenAI's
 // chat-completions API, so any OpenAI client can use them. The flows' tools run here; every
 // exchange is stored as a conversation, named by the X-Conversation-Id response header.
+#include "openairoutes.h"
 #include "chatwire.h"
 #include "httpserver/errorbody.h"
 #include "httpserver/ssewriter.h"
@@ -18,8 +19,6 @@
 namespace agency::http {
 
 namespace {
-
-const QByteArray kConversationHeader = QByteArrayLiteral("X-Conversation-Id");
 
 QByteArray compact(const QJsonObject &object)
 {
@@ -131,6 +130,7 @@ void completions(RouteContext &ctx, const CallPtr &call)
     turn.request.flowType = parsed->flowType;
     turn.request.conversationId = conversationId.value();
     turn.request.message = parsed->userMessage;
+    turn.request.responseFormat = parsed->responseFormat;
     // Continuing: the stored conversation is the history. New: the client's messages are.
     if (conversationId->isNull())
         turn.history = parsed->history;
@@ -149,28 +149,6 @@ void completions(RouteContext &ctx, const CallPtr &call)
         };
     }
     runTurnCall(ctx, call, std::move(turn));
-}
-
-httpserver::RenderedError renderOpenAiError(const core::Error &error)
-{
-    httpserver::RenderedError rendered;
-    rendered.status = openai::statusFor(error);
-    if (error.code == core::ErrorCode::Cancelled)
-        rendered.status = httpserver::statusForError(error);
-    rendered.body = compact(openai::errorObject(error));
-    rendered.headers = httpserver::rateLimitHeaders(error);
-    return rendered;
-}
-
-QJsonObject openAiOperation(const QString &summary, const QString &schema, const QJsonObject &example)
-{
-    return oa::operation(summary, QStringLiteral("openai"),
-                         {{QStringLiteral("200"),
-                           QJsonObject{{QStringLiteral("description"), QStringLiteral("OpenAI's shape")},
-                                       {QStringLiteral("content"),
-                                        QJsonObject{{QStringLiteral("application/json"),
-                                                     QJsonObject{{QStringLiteral("schema"), oa::ref(schema)},
-                                                                 {QStringLiteral("example"), example}}}}}}}});
 }
 
 /// The request members OpenAI documents, each described as this server treats it; any other is
@@ -213,6 +191,28 @@ QJsonObject chatCompletionRequestSchema()
 
 } // namespace
 
+httpserver::RenderedError renderOpenAiError(const core::Error &error)
+{
+    httpserver::RenderedError rendered;
+    rendered.status = openai::statusFor(error);
+    if (error.code == core::ErrorCode::Cancelled)
+        rendered.status = httpserver::statusForError(error);
+    rendered.body = compact(openai::errorObject(error));
+    rendered.headers = httpserver::rateLimitHeaders(error);
+    return rendered;
+}
+
+QJsonObject openAiOperation(const QString &summary, const QString &schema, const QJsonObject &example)
+{
+    return oa::operation(summary, QStringLiteral("openai"),
+                         {{QStringLiteral("200"),
+                           QJsonObject{{QStringLiteral("description"), QStringLiteral("OpenAI's shape")},
+                                       {QStringLiteral("content"),
+                                        QJsonObject{{QStringLiteral("application/json"),
+                                                     QJsonObject{{QStringLiteral("schema"), oa::ref(schema)},
+                                                                 {QStringLiteral("example"), example}}}}}}}});
+}
+
 void registerOpenAiRoutes(Router &router, RouteContext &ctx)
 {
     const qint64 started = QDateTime::currentSecsSinceEpoch();
@@ -233,6 +233,26 @@ void registerOpenAiRoutes(Router &router, RouteContext &ctx)
          openAiOperation(
              QStringLiteral("The flows as OpenAI models (id = flow_type)"), QStringLiteral("OpenAiModelList"),
              openai::modelListObject({QStringLiteral("weather")}, 1700000000, QStringLiteral("agency"))),
+         renderOpenAiError});
+
+    router.add(
+        {"GET", QStringLiteral("/v1/models/{id}"), Access::Member,
+         [&ctx, started](const CallPtr &call) {
+             const QString id = call->pathParam(QStringLiteral("id"));
+             for (const auto &flow : ctx.service().flows()) {
+                 if (flow.flowType == id)
+                     return call->sendJson(200, openai::modelObject(id, started, QStringLiteral("agency")));
+             }
+             call->sendError(core::makeError(
+                 core::ErrorCode::NotFound,
+                 QStringLiteral("The model \"%1\" does not exist: the models are the flows (GET /v1/models)")
+                     .arg(id),
+                 {{QStringLiteral("flow_type"), id}, {QStringLiteral("param"), QStringLiteral("model")}}));
+         },
+         openAiOperation(
+             QStringLiteral("One flow as an OpenAI model; 404 model_not_found for an unknown id"),
+             QStringLiteral("OpenAiModel"),
+             openai::modelObject(QStringLiteral("weather"), 1700000000, QStringLiteral("agency"))),
          renderOpenAiError});
 
     QJsonObject completion = openAiOperation(
@@ -258,6 +278,7 @@ void registerOpenAiRoutes(Router &router, RouteContext &ctx)
                                                             QStringLiteral("Weather in Rome?")}}}}}}}}}}});
     router.add({"POST", QStringLiteral("/v1/chat/completions"), Access::Member,
                 [&ctx](const CallPtr &call) { completions(ctx, call); }, completion, renderOpenAiError});
+    registerResponsesRoutes(router, ctx);
 }
 
 } // namespace agency::http

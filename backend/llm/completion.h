@@ -7,6 +7,7 @@
 #include "core/async/canceltoken.h"
 #include "core/message.h"
 #include "core/providerinfo.h"
+#include "core/responseformat.h"
 #include "core/result.h"
 #include "core/tooldefinition.h"
 
@@ -42,6 +43,9 @@ struct CompletionRequest
     std::optional<double> temperature;
     std::optional<int> maxTokens;
     QString model; ///< empty = the provider's configured default model
+    /// JSON mode or a JSON schema for the answer (OpenAI/Mistral `response_format`, Gemini
+    /// `responseMimeType`/`responseSchema`); Text sends nothing.
+    core::ResponseFormat responseFormat;
 };
 
 /// Normalised finish reasons (Completion::finishReason). Adapters map their protocol's values onto

@@ -1,4 +1,5 @@
 #include "demoprovider.h"
+#include "schemaexample.h"
 
 #include "core/async/resultpromise.h"
 #include "core/json.h"
@@ -193,7 +194,7 @@ Completion DemoProvider::answer(const CompletionRequest &request)
         }
     }
     if (last && last->role == core::Role::Tool) {
-        c.content = answerFromToolResult(*last);
+        c.content = formatAnswer(request.responseFormat, answerFromToolResult(*last));
         return c;
     }
     const QString userText = last ? last->content : QString();
@@ -219,7 +220,7 @@ Completion DemoProvider::answer(const CompletionRequest &request)
             return c;
         }
     }
-    c.content = introduction(userText);
+    c.content = formatAnswer(request.responseFormat, introduction(userText));
     return c;
 }
 

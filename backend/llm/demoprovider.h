@@ -12,6 +12,8 @@ namespace agency::llm {
 ///   answers with a tool call get_weather {"location": "<place>"}.
 /// - When the last message is a tool result, it answers from it (temperature, conditions…).
 /// - Otherwise it explains that it is the offline demo provider and how to configure a real one.
+/// - A JSON response format wraps the answer: {"answer": text} for JSON mode, a value generated
+///   from the schema (llm::exampleForSchema) for a JSON schema, so structured output works offline.
 ///
 /// Streams word by word through CallOptions::onDelta (one word every `wordDelayMs`), reports an
 /// estimated usage, honours cancellation. Thread affinity: the thread it was created on; callbacks

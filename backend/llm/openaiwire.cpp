@@ -184,6 +184,29 @@ core::Error errorInBody(const QString &who, const QJsonObject &obj)
                            {{QStringLiteral("provider_message"), message}});
 }
 
+/// `response_format` as OpenAI and Mistral document it: {"type": "json_object"} or
+/// {"json_schema": {description?, name, schema, strict}, "type": "json_schema"}.
+void writeResponseFormat(JsonWriter &w, const core::ResponseFormat &format)
+{
+    using Kind = core::ResponseFormat::Kind;
+    if (format.kind == Kind::Text)
+        return;
+    w.key("response_format"_L1).beginObject();
+    if (format.kind == Kind::JsonSchema) {
+        w.key("json_schema"_L1).beginObject();
+        if (!format.description.isEmpty())
+            w.key("description"_L1).value(format.description);
+        w.key("name"_L1).value(format.name.isEmpty() ? QStringLiteral("answer") : format.name);
+        w.key("schema"_L1).raw(QJsonDocument(format.schema).toJson(QJsonDocument::Compact));
+        w.key("strict"_L1).value(format.strict);
+        w.endObject();
+        w.key("type"_L1).value("json_schema"_L1);
+    } else {
+        w.key("type"_L1).value("json_object"_L1);
+    }
+    w.endObject();
+}
+
 } // namespace
 
 QByteArray buildChatRequest(const CompletionRequest &request, const OpenAiDialect &dialect,
@@ -203,6 +226,7 @@ QByteArray buildChatRequest(const CompletionRequest &request, const OpenAiDialec
         writeMessage(w, message, dialect);
     w.endArray();
     w.key("model"_L1).value(model);
+    writeResponseFormat(w, request.responseFormat);
     if (stream) {
         w.key("stream"_L1).value(true);
         if (dialect.streamUsageOption)

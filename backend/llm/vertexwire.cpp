@@ -254,6 +254,12 @@ QJsonObject buildGenerateContentRequest(const CompletionRequest &request)
         generation.insert(QStringLiteral("temperature"), *request.temperature);
     if (request.maxTokens)
         generation.insert(QStringLiteral("maxOutputTokens"), *request.maxTokens);
+    // JSON mode; a schema goes in Gemini's OpenAPI subset (toVertexSchema), and the turn checks
+    // the answer against the full schema, so keywords the subset lacks still hold.
+    if (request.responseFormat.isJson())
+        generation.insert(QStringLiteral("responseMimeType"), QStringLiteral("application/json"));
+    if (request.responseFormat.kind == core::ResponseFormat::Kind::JsonSchema)
+        generation.insert(QStringLiteral("responseSchema"), toVertexSchema(request.responseFormat.schema));
     if (!generation.isEmpty())
         body.insert(QStringLiteral("generationConfig"), generation);
     return body;

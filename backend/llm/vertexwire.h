@@ -24,7 +24,8 @@ QJsonObject toVertexSchema(const QJsonObject &jsonSchema);
 /// parts (role "user") named after the call they answer (by ToolCall id when the message has no
 /// name); adjacent turns of the same role merged; tools → `functionDeclarations`; tool_choice →
 /// `toolConfig.functionCallingConfig` (AUTO / NONE / ANY, + allowedFunctionNames for a named one);
-/// temperature / max tokens → `generationConfig`.
+/// temperature / max tokens → `generationConfig`; a JSON response format → its
+/// `responseMimeType` "application/json" and (with a schema) `responseSchema`.
 QJsonObject buildGenerateContentRequest(const CompletionRequest &request);
 
 /// Gemini returns function calls without usable ids. Ours are derived from the conversation

@@ -1,0 +1,22 @@
+#pragma once
+
+// Field checks shared by the OpenAI-compatible request parsers (chat completions, responses):
+// every failure is BadRequest with details {"param": the offending member}, as OpenAI answers.
+
+#include "core/error.h"
+#include "core/result.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+namespace agency::http::openai {
+
+core::Error invalid(const QString &param, const QString &message);
+/// onlyKnownFields() in this format's terms: BadRequest with the first unknown member as `param`.
+core::Status onlyDocumentedFields(const QJsonObject &object, const QStringList &fields,
+                                  const QString &parent = {});
+/// false when absent or null; BadRequest when not a boolean.
+core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, const QString &param);
+
+} // namespace agency::http::openai
