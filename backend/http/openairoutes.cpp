@@ -6,6 +6,7 @@
 #include "httpserver/errorbody.h"
 #include "httpserver/ssewriter.h"
 #include "openaicompat.h"
+#include "openaischemas.h"
 #include "openapi.h"
 #include "requestparsing.h"
 #include "routes.h"
@@ -180,7 +181,8 @@ QJsonObject chatCompletionRequestSchema()
          described(oa::array(oa::anyObject()), QStringLiteral("Refused unless empty: each flow has its own "
                                                               "tools, which run on the server."))},
         {QStringLiteral("functions"),
-         described(oa::array(oa::anyObject()), QStringLiteral("Refused unless empty, as tools."))}};
+         described(oa::array(oa::anyObject()), QStringLiteral("Refused unless empty, as tools."))},
+        {QStringLiteral("response_format"), oa::ref(QStringLiteral("OpenAiResponseFormat"))}};
     for (const QString &field : openai::ignoredChatCompletionFields()) {
         properties.insert(field, QJsonObject{{QStringLiteral("description"),
                                               QStringLiteral("Accepted and ignored: the flow decides its "
@@ -202,24 +204,30 @@ httpserver::RenderedError renderOpenAiError(const core::Error &error)
     return rendered;
 }
 
-QJsonObject openAiOperation(const QString &summary, const QString &schema, const QJsonObject &example)
+QJsonObject openAiOperation(const QString &summary, const QString &schema, const QJsonObject &example,
+                            const QString &streamSchema)
 {
+    QJsonObject content{
+        {QStringLiteral("application/json"),
+         QJsonObject{{QStringLiteral("schema"), oa::ref(schema)}, {QStringLiteral("example"), example}}}};
+    QString description = QStringLiteral("OpenAI's shape");
+    if (!streamSchema.isEmpty()) {
+        // With stream: true the same status carries server-sent events, each event's data one
+        // `streamSchema` object.
+        content.insert(QStringLiteral("text/event-stream"),
+                       QJsonObject{{QStringLiteral("schema"), oa::ref(streamSchema)}});
+        description = QStringLiteral("OpenAI's shape: JSON, or with stream: true server-sent events");
+    }
     return oa::operation(summary, QStringLiteral("openai"),
-                         {{QStringLiteral("200"),
-                           QJsonObject{{QStringLiteral("description"), QStringLiteral("OpenAI's shape")},
-                                       {QStringLiteral("content"),
-                                        QJsonObject{{QStringLiteral("application/json"),
-                                                     QJsonObject{{QStringLiteral("schema"), oa::ref(schema)},
-                                                                 {QStringLiteral("example"), example}}}}}}}});
+                         {{QStringLiteral("200"), QJsonObject{{QStringLiteral("description"), description},
+                                                              {QStringLiteral("content"), content}}}});
 }
 
 void registerOpenAiRoutes(Router &router, RouteContext &ctx)
 {
     const qint64 started = QDateTime::currentSecsSinceEpoch();
     router.setPrefixErrorRenderer(QStringLiteral("/v1/"), renderOpenAiError);
-    const QJsonObject anyObject{{QStringLiteral("type"), QStringLiteral("object")}};
-    router.addSchema(QStringLiteral("OpenAiModelList"), anyObject);
-    router.addSchema(QStringLiteral("OpenAiChatCompletion"), anyObject);
+    addOpenAiSchemas(router);
     router.addSchema(QStringLiteral("OpenAiChatCompletionRequest"), chatCompletionRequestSchema());
 
     router.add(
@@ -260,7 +268,8 @@ void registerOpenAiRoutes(Router &router, RouteContext &ctx)
                        "metadata.conversation_id continues a stored conversation"),
         QStringLiteral("OpenAiChatCompletion"),
         openai::completionObject({QStringLiteral("chatcmpl-0"), 1700000000, QStringLiteral("weather")},
-                                 QStringLiteral("Sunny."), QStringLiteral("stop"), {12, 3, 15}));
+                                 QStringLiteral("Sunny."), QStringLiteral("stop"), {12, 3, 15}),
+        QStringLiteral("OpenAiChatCompletionChunk"));
     completion.insert(
         QStringLiteral("requestBody"),
         QJsonObject{

@@ -16,8 +16,10 @@ inline const QByteArray kConversationHeader = QByteArrayLiteral("X-Conversation-
 /// An error in OpenAI's shape ({"error": {message, type, param, code}}) with its status.
 httpserver::RenderedError renderOpenAiError(const core::Error &error);
 
-/// An operation answering 200 with `schema` (a component name) and `example`.
-QJsonObject openAiOperation(const QString &summary, const QString &schema, const QJsonObject &example);
+/// An operation answering 200 with `schema` (a component name) and `example`; with a
+/// `streamSchema`, also text/event-stream whose events' data are that schema.
+QJsonObject openAiOperation(const QString &summary, const QString &schema, const QJsonObject &example,
+                            const QString &streamSchema = {});
 
 /// POST /v1/responses and GET /v1/responses/{id}, with their schemas.
 void registerResponsesRoutes(Router &router, RouteContext &ctx);

@@ -127,12 +127,12 @@ QJsonObject errorSchema()
                                 QJsonObject{{QStringLiteral("type"), QStringLiteral("object")}}}}}}}}}};
 }
 
-QJsonObject errorResponse(const QString &description)
+QJsonObject errorResponse(const QString &description, const QString &schema = QStringLiteral("Error"))
 {
-    return {{QStringLiteral("description"), description},
-            {QStringLiteral("content"),
-             QJsonObject{{QStringLiteral("application/json"),
-                          QJsonObject{{QStringLiteral("schema"), oa::ref(QStringLiteral("Error"))}}}}}};
+    return {
+        {QStringLiteral("description"), description},
+        {QStringLiteral("content"), QJsonObject{{QStringLiteral("application/json"),
+                                                 QJsonObject{{QStringLiteral("schema"), oa::ref(schema)}}}}}};
 }
 
 QJsonObject withSharedParts(const httpserver::RouteSpec &route)
@@ -158,18 +158,28 @@ QJsonObject withSharedParts(const httpserver::RouteSpec &route)
     if (!parameters.isEmpty())
         op.insert(QStringLiteral("parameters"), parameters);
     QJsonObject responses = op.value(QStringLiteral("responses")).toObject();
+    // The OpenAI-compatible routes answer errors in OpenAI's shape, which its SDKs parse.
+    const bool openAi = route.path.startsWith(QLatin1String("/v1/"));
+    const QString error = openAi ? QStringLiteral("OpenAiError") : QStringLiteral("Error");
     if (route.access == httpserver::Access::Public) {
         op.insert(QStringLiteral("security"), QJsonArray());
     } else {
         op.insert(QStringLiteral("security"),
                   QJsonArray{QJsonObject{{QStringLiteral("bearer"), QJsonArray()}}});
         if (!responses.contains(QStringLiteral("401")))
-            responses.insert(QStringLiteral("401"),
-                             errorResponse(QStringLiteral("missing, unknown, revoked or expired key")));
+            responses.insert(
+                QStringLiteral("401"),
+                errorResponse(QStringLiteral("missing, unknown, revoked or expired key"), error));
         if (route.access != httpserver::Access::Member && !responses.contains(QStringLiteral("403")))
             responses.insert(QStringLiteral("403"),
-                             errorResponse(QStringLiteral("the key's role does not allow this")));
+                             errorResponse(QStringLiteral("the key's role does not allow this"), error));
     }
+    if (!responses.contains(QStringLiteral("default")) && openAi)
+        responses.insert(
+            QStringLiteral("default"),
+            errorResponse(QStringLiteral("an error, in OpenAI's shape: {\"error\": {\"message\", "
+                                         "\"type\", \"param\", \"code\"}}"),
+                          error));
     if (!responses.contains(QStringLiteral("default")))
         responses.insert(
             QStringLiteral("default"),

@@ -338,7 +338,7 @@ void registerResponsesRoutes(Router &router, RouteContext &ctx)
     QJsonObject post = openAiOperation(
         QStringLiteral("OpenAI Responses API: model = flow_type; previous_response_id or conversation "
                        "continues a stored conversation; stream: true answers Responses stream events"),
-        QStringLiteral("OpenAiResponse"), exampleResponse);
+        QStringLiteral("OpenAiResponse"), exampleResponse, QStringLiteral("OpenAiResponseStreamEvent"));
     post.insert(QStringLiteral("requestBody"),
                 oa::jsonBody(oa::ref(QStringLiteral("OpenAiCreateResponse")),
                              QJsonObject{{QStringLiteral("model"), QStringLiteral("weather")},

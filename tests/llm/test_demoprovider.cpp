@@ -2,6 +2,7 @@
 // streaming, determinism, cancellation.
 #include "core/tokenestimate.h"
 #include "llm/demoprovider.h"
+#include "llm/schemaexample.h"
 #include "llmtesthelpers.h"
 
 using namespace agency;
@@ -12,6 +13,48 @@ class TestDemoProvider : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void answersAResponseFormat()
+    {
+        llm::CompletionRequest request = userRequest(QStringLiteral("hello"));
+        request.responseFormat.kind = core::ResponseFormat::Kind::JsonObject;
+        const QJsonObject wrapped =
+            QJsonDocument::fromJson(llm::DemoProvider::answer(request).content.toUtf8()).object();
+        QVERIFY(wrapped.value(QStringLiteral("answer")).toString().contains(QLatin1String("demo")));
+
+        request.responseFormat.kind = core::ResponseFormat::Kind::JsonSchema;
+        request.responseFormat.schema = QJsonDocument::fromJson(R"({"type": "object", "properties": {
+            "title": {"type": "string", "maxLength": 5},
+            "code": {"type": "string", "minLength": 3, "maxLength": 3},
+            "count": {"type": "integer", "exclusiveMinimum": 2, "maximum": 9},
+            "ratio": {"type": ["number", "null"], "minimum": -1.5},
+            "ok": {"type": "boolean"}, "kind": {"const": "fixed"},
+            "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "minItems": 2},
+            "inner": {"type": "object", "properties": {"n": {"type": "null"}}, "required": ["n"]}},
+            "required": ["title", "code", "count", "ratio", "ok", "kind", "tags", "inner"]})")
+                                            .object();
+        const QString content = llm::DemoProvider::answer(request).content;
+        QCOMPARE(content, llm::DemoProvider::answer(request).content); // deterministic
+        const QJsonObject answer = QJsonDocument::fromJson(content.toUtf8()).object();
+        QCOMPARE(answer.value(QStringLiteral("title")).toString().size(), 5);
+        QCOMPARE(answer.value(QStringLiteral("code")).toString().size(), 3);
+        QCOMPARE(answer.value(QStringLiteral("count")).toInt(), 3);
+        QCOMPARE(answer.value(QStringLiteral("ratio")).toDouble(), -1.5);
+        QCOMPARE(answer.value(QStringLiteral("ok")), QJsonValue(false));
+        QCOMPARE(answer.value(QStringLiteral("kind")).toString(), QStringLiteral("fixed"));
+        QCOMPARE(answer.value(QStringLiteral("tags")).toArray(),
+                 (QJsonArray{QStringLiteral("a"), QStringLiteral("a")}));
+        QCOMPARE(answer.value(QStringLiteral("inner")).toObject(),
+                 (QJsonObject{{QStringLiteral("n"), QJsonValue::Null}}));
+        // A scalar root prints as JSON text too.
+        QCOMPARE(llm::formatAnswer({core::ResponseFormat::Kind::JsonSchema,
+                                    {},
+                                    {},
+                                    QJsonObject{{QStringLiteral("type"), QStringLiteral("integer")}},
+                                    false},
+                                   QStringLiteral("x")),
+                 QStringLiteral("0"));
+    }
+
     void weatherPlace_data()
     {
         QTest::addColumn<QString>("text");

@@ -32,6 +32,42 @@ private:
     core::SystemClock m_clock;
 
 private Q_SLOTS:
+    void responseFormatReachesMistral()
+    {
+        FakeOpenAiServer server;
+        QVERIFY(server.listen());
+        server.enqueueText(QStringLiteral(R"({"name":"Dune","authors":["Herbert"]})"));
+        auto provider = makeProvider(server);
+        llm::CompletionRequest request = userRequest(QStringLiteral("A book?"));
+        request.responseFormat.kind = core::ResponseFormat::Kind::JsonSchema;
+        request.responseFormat.name = QStringLiteral("book");
+        request.responseFormat.strict = true;
+        request.responseFormat.schema = QJsonDocument::fromJson(
+                                            R"({"type":"object","properties":{"name":{"type":"string"},
+                                               "authors":{"type":"array","items":{"type":"string"}}},
+                                               "required":["name","authors"],"additionalProperties":false})")
+                                            .object();
+        LLM_VERIFY_OK(awaitFuture(provider->complete(request)));
+        // Mistral's ResponseFormat: {"type": "json_schema", "json_schema": {name, schema, strict}}.
+        const QJsonObject format =
+            server.lastRequest().json().value(QStringLiteral("response_format")).toObject();
+        QCOMPARE(format.value(QStringLiteral("type")).toString(), QStringLiteral("json_schema"));
+        QCOMPARE(format.value(QStringLiteral("json_schema")).toObject(),
+                 (QJsonObject{{QStringLiteral("name"), QStringLiteral("book")},
+                              {QStringLiteral("schema"), request.responseFormat.schema},
+                              {QStringLiteral("strict"), true}}));
+        request.responseFormat = {};
+        request.responseFormat.kind = core::ResponseFormat::Kind::JsonObject;
+        server.enqueueText(QStringLiteral("{}"));
+        LLM_VERIFY_OK(awaitFuture(provider->complete(request)));
+        QCOMPARE(server.lastRequest().json().value(QStringLiteral("response_format")).toObject(),
+                 (QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}}));
+        request.responseFormat = {};
+        server.enqueueText(QStringLiteral("text"));
+        LLM_VERIFY_OK(awaitFuture(provider->complete(request)));
+        QVERIFY(!server.lastRequest().json().contains(QStringLiteral("response_format")));
+    }
+
     void idNormalisation()
     {
         static const QRegularExpression nineAlnum(QStringLiteral("^[A-Za-z0-9]{9}$"));

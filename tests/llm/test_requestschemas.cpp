@@ -53,6 +53,20 @@ QList<QPair<QString, llm::CompletionRequest>> scenarios()
                        message(core::Role::System, QStringLiteral("Late system note.")),
                        message(core::Role::User, QStringLiteral("And tomorrow?"))};
     out.append({QStringLiteral("parallel calls, odd results"), mixed});
+    llm::CompletionRequest jsonMode = round2;
+    jsonMode.responseFormat.kind = core::ResponseFormat::Kind::JsonObject;
+    out.append({QStringLiteral("JSON mode"), jsonMode});
+    llm::CompletionRequest structured = userRequest(QStringLiteral("hello"));
+    structured.responseFormat.kind = core::ResponseFormat::Kind::JsonSchema;
+    structured.responseFormat.name = QStringLiteral("forecast");
+    structured.responseFormat.description = QStringLiteral("A short forecast");
+    structured.responseFormat.strict = true;
+    structured.responseFormat.schema = QJsonDocument::fromJson(R"({"type": "object",
+        "properties": {"city": {"type": "string"}, "celsius": {"type": ["number", "null"]},
+                       "sky": {"enum": ["sun", "rain"]}},
+        "required": ["city", "celsius", "sky"], "additionalProperties": false})")
+                                           .object();
+    out.append({QStringLiteral("JSON schema"), structured});
     return out;
 }
 

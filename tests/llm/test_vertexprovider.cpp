@@ -50,6 +50,36 @@ private:
     core::SystemClock m_clock;
 
 private Q_SLOTS:
+    void responseFormatReachesGemini()
+    {
+        FakeVertexServer server;
+        QVERIFY(server.listen());
+        llm::CompletionRequest request = userRequest(QStringLiteral("A forecast?"));
+        request.responseFormat.kind = core::ResponseFormat::Kind::JsonSchema;
+        request.responseFormat.name = QStringLiteral("forecast");
+        request.responseFormat.schema = QJsonDocument::fromJson(
+                                            R"({"type":"object","properties":{"city":{"type":"string"},
+                                               "celsius":{"type":["number","null"]}},
+                                               "required":["city"],"additionalProperties":false})")
+                                            .object();
+        // Gemini's schema subset: upper-case types, nullable, no additionalProperties.
+        const QJsonObject generation =
+            sentBody(server, request).value(QStringLiteral("generationConfig")).toObject();
+        QCOMPARE(generation.value(QStringLiteral("responseMimeType")).toString(),
+                 QStringLiteral("application/json"));
+        QCOMPARE(generation.value(QStringLiteral("responseSchema")).toObject(),
+                 QJsonDocument::fromJson(R"({"type":"OBJECT","properties":{"city":{"type":"STRING"},
+                                            "celsius":{"type":"NUMBER","nullable":true}},"required":["city"]})")
+                     .object());
+        request.responseFormat.kind = core::ResponseFormat::Kind::JsonObject;
+        const QJsonObject jsonMode =
+            sentBody(server, request).value(QStringLiteral("generationConfig")).toObject();
+        QCOMPARE(jsonMode,
+                 (QJsonObject{{QStringLiteral("responseMimeType"), QStringLiteral("application/json")}}));
+        request.responseFormat = {};
+        QVERIFY(!sentBody(server, request).contains(QStringLiteral("generationConfig")));
+    }
+
     void exactRequest()
     {
         FakeVertexServer server;

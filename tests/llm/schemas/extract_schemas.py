@@ -76,9 +76,16 @@ def main():
             os.path.join(out, "mistral-chat-request.schema.json"),
             "Mistral ChatCompletionRequest, extracted from mistral-openapi.yaml by extract_schemas.py")
     # What the server's OpenAI-compatible endpoint answers (tests/http).
+    # What the official SDKs send to the Responses API (tests/http).
+    extract(os.path.join(specs, "openai-openapi.yaml"), "CreateResponse",
+            os.path.join(out, "openai-response-request.schema.json"),
+            "OpenAI CreateResponse, extracted from openai-openapi.yaml by extract_schemas.py")
     for root, name in (("CreateChatCompletionResponse", "openai-chat-response"),
                        ("CreateChatCompletionStreamResponse", "openai-chat-chunk"),
                        ("ListModelsResponse", "openai-models"),
+                       ("Model", "openai-model"),
+                       ("Response", "openai-response"),
+                       ("ResponseStreamEvent", "openai-response-event"),
                        ("ErrorResponse", "openai-error")):
         extract(os.path.join(specs, "openai-openapi.yaml"), root, os.path.join(out, name + ".schema.json"),
                 "OpenAI " + root + ", extracted from openai-openapi.yaml by extract_schemas.py")
