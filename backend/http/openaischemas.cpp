@@ -34,11 +34,6 @@ QJsonObject nullable(const QJsonObject &schema)
              QJsonArray{schema, QJsonObject{{QStringLiteral("type"), QStringLiteral("null")}}}}};
 }
 
-QJsonObject number()
-{
-    return {{QStringLiteral("type"), QStringLiteral("number")}};
-}
-
 QJsonObject errorObject()
 {
     return object(

@@ -382,7 +382,7 @@ QJsonObject responseObject(const ResponseSnapshot &snapshot)
     QJsonArray output;
     if (snapshot.status == QLatin1String("completed"))
         output.append(outputItem(snapshot, QStringLiteral("completed")));
-    QJsonValue usage = QJsonValue::Null;
+    QJsonObject usage;
     if (snapshot.hasUsage) {
         usage = QJsonObject{
             {QStringLiteral("input_tokens"), snapshot.usage.promptTokens},
@@ -396,31 +396,35 @@ QJsonObject responseObject(const ResponseSnapshot &snapshot)
     if (snapshot.status == QLatin1String("failed"))
         error = QJsonObject{{QStringLiteral("code"), responseErrorCode(snapshot.error)},
                             {QStringLiteral("message"), snapshot.error.message}};
-    return {{QStringLiteral("id"), responseId(snapshot.ref)},
-            {QStringLiteral("object"), QStringLiteral("response")},
-            {QStringLiteral("created_at"), snapshot.createdAt},
-            {QStringLiteral("status"), status},
-            {QStringLiteral("completed_at"),
-             snapshot.completedAt > 0 ? QJsonValue(snapshot.completedAt) : QJsonValue(QJsonValue::Null)},
-            {QStringLiteral("error"), error},
-            {QStringLiteral("incomplete_details"), incomplete},
-            {QStringLiteral("instructions"), orNull(snapshot.instructions)},
-            {QStringLiteral("max_output_tokens"), QJsonValue::Null},
-            {QStringLiteral("model"), snapshot.model},
-            {QStringLiteral("output"), output},
-            {QStringLiteral("parallel_tool_calls"), true},
-            {QStringLiteral("previous_response_id"), orNull(snapshot.previousResponseId)},
-            {QStringLiteral("conversation"),
-             QJsonObject{{QStringLiteral("id"), snapshot.ref.conversationId.toString(QUuid::WithoutBraces)}}},
-            {QStringLiteral("store"), true},
-            {QStringLiteral("temperature"), QJsonValue::Null},
-            {QStringLiteral("top_p"), QJsonValue::Null},
-            {QStringLiteral("text"), QJsonObject{{QStringLiteral("format"), formatObject(snapshot.format)}}},
-            {QStringLiteral("tool_choice"), QStringLiteral("auto")},
-            {QStringLiteral("tools"), QJsonArray{}},
-            {QStringLiteral("truncation"), QStringLiteral("disabled")},
-            {QStringLiteral("usage"), usage},
-            {QStringLiteral("metadata"), QJsonObject{}}};
+    QJsonObject response{
+        {QStringLiteral("id"), responseId(snapshot.ref)},
+        {QStringLiteral("object"), QStringLiteral("response")},
+        {QStringLiteral("created_at"), snapshot.createdAt},
+        {QStringLiteral("status"), status},
+        {QStringLiteral("completed_at"),
+         snapshot.completedAt > 0 ? QJsonValue(snapshot.completedAt) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("error"), error},
+        {QStringLiteral("incomplete_details"), incomplete},
+        {QStringLiteral("instructions"), orNull(snapshot.instructions)},
+        {QStringLiteral("max_output_tokens"), QJsonValue::Null},
+        {QStringLiteral("model"), snapshot.model},
+        {QStringLiteral("output"), output},
+        {QStringLiteral("parallel_tool_calls"), true},
+        {QStringLiteral("previous_response_id"), orNull(snapshot.previousResponseId)},
+        {QStringLiteral("conversation"),
+         QJsonObject{{QStringLiteral("id"), snapshot.ref.conversationId.toString(QUuid::WithoutBraces)}}},
+        {QStringLiteral("store"), true},
+        {QStringLiteral("temperature"), QJsonValue::Null},
+        {QStringLiteral("top_p"), QJsonValue::Null},
+        {QStringLiteral("text"), QJsonObject{{QStringLiteral("format"), formatObject(snapshot.format)}}},
+        {QStringLiteral("tool_choice"), QStringLiteral("auto")},
+        {QStringLiteral("tools"), QJsonArray{}},
+        {QStringLiteral("truncation"), QStringLiteral("disabled")},
+        {QStringLiteral("metadata"), QJsonObject{}}};
+    // OpenAI leaves usage out until it is known (its schema has no null for it).
+    if (snapshot.hasUsage)
+        response.insert(QStringLiteral("usage"), usage);
+    return response;
 }
 
 QJsonObject ResponseEventSequence::event(const QString &type, QJsonObject fields)

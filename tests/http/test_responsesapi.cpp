@@ -173,8 +173,10 @@ private Q_SLOTS:
         QString text;
         for (qsizetype i = 0; i < events.size(); ++i) {
             const QJsonObject event = events.at(i).json();
-            QCOMPARE(eventSchema.validate(event), QStringList());
             const QString type = event.value(QStringLiteral("type")).toString();
+            const QStringList errors = eventSchema.validate(event);
+            QVERIFY2(errors.isEmpty(),
+                     qPrintable(type + QStringLiteral(": ") + errors.join(u'\n').left(3000)));
             QCOMPARE(QString::fromLatin1(events.at(i).name), type);
             QCOMPARE(event.value(QStringLiteral("sequence_number")).toInt(-1), int(i));
             if (type == QLatin1String("response.output_text.delta"))
