@@ -17,32 +17,6 @@ core::Error invalid(const QString &param, const QString &message)
 
 namespace {
 
-/// A message's text: a string, null, or an array of text parts (what SDKs send for multi-part
-/// messages). Images, audio and files are refused: no flow can read them.
-core::Result<QString> messageText(const QJsonValue &content, const QString &param)
-{
-    if (content.isString())
-        return content.toString();
-    if (content.isNull() || content.isUndefined())
-        return QString();
-    if (!content.isArray())
-        return invalid(param, param + QStringLiteral(": must be a string or an array of text parts"));
-    QString text;
-    const QJsonArray parts = content.toArray();
-    for (qsizetype i = 0; i < parts.size(); ++i) {
-        const QJsonObject part = parts.at(i).toObject();
-        const QString type = part.value(QStringLiteral("type")).toString();
-        if (type != QLatin1String("text") || !part.value(QStringLiteral("text")).isString()) {
-            return invalid(param, QStringLiteral("%1[%2]: only text parts are supported (got \"%3\")")
-                                      .arg(param)
-                                      .arg(i)
-                                      .arg(type));
-        }
-        text += part.value(QStringLiteral("text")).toString();
-    }
-    return text;
-}
-
 core::Result<core::ChatMessage> parseMessage(const QJsonValue &value, qsizetype index)
 {
     const QString param = QStringLiteral("messages[%1]").arg(index);
@@ -72,7 +46,9 @@ core::Result<core::ChatMessage> parseMessage(const QJsonValue &value, qsizetype 
         return invalid(param + QStringLiteral(".role"),
                        param + QStringLiteral(".role: must be one of system, developer, user, assistant"));
     }
-    auto text = messageText(message.value(QStringLiteral("content")), param + QStringLiteral(".content"));
+    // Images, audio and files are refused: no flow can read them.
+    auto text = contentText(message.value(QStringLiteral("content")), param + QStringLiteral(".content"),
+                            {QStringLiteral("text")});
     if (!text)
         return text.error();
     chat.content = text.value();
@@ -108,6 +84,31 @@ core::Status onlyDocumentedFields(const QJsonObject &object, const QStringList &
     error.code = ErrorCode::BadRequest;
     error.details.insert(QStringLiteral("param"), error.details.value(QStringLiteral("field")));
     return error;
+}
+
+core::Result<QString> contentText(const QJsonValue &content, const QString &param,
+                                  const QStringList &textTypes)
+{
+    if (content.isString())
+        return content.toString();
+    if (content.isNull() || content.isUndefined())
+        return QString();
+    if (!content.isArray())
+        return invalid(param, param + QStringLiteral(": must be a string or an array of text parts"));
+    QString text;
+    const QJsonArray parts = content.toArray();
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QJsonObject part = parts.at(i).toObject();
+        const QString type = part.value(QStringLiteral("type")).toString();
+        if (!textTypes.contains(type) || !part.value(QStringLiteral("text")).isString()) {
+            return invalid(param, QStringLiteral("%1[%2]: only %3 parts are supported (got \"%4\")")
+                                      .arg(param)
+                                      .arg(i)
+                                      .arg(textTypes.join(QStringLiteral(" and ")), type));
+        }
+        text += part.value(QStringLiteral("text")).toString();
+    }
+    return text;
 }
 
 core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, const QString &param)

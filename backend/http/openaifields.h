@@ -7,6 +7,7 @@
 #include "core/result.h"
 
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QString>
 #include <QStringList>
 
@@ -16,6 +17,10 @@ core::Error invalid(const QString &param, const QString &message);
 /// onlyKnownFields() in this format's terms: BadRequest with the first unknown member as `param`.
 core::Status onlyDocumentedFields(const QJsonObject &object, const QStringList &fields,
                                   const QString &parent = {});
+/// A message's content: a string, null (empty) or an array of parts whose `type` is one of
+/// `textTypes`, their `text` joined. Any other part (image, audio, file) is BadRequest naming it.
+core::Result<QString> contentText(const QJsonValue &content, const QString &param,
+                                  const QStringList &textTypes);
 /// false when absent or null; BadRequest when not a boolean.
 core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, const QString &param);
 

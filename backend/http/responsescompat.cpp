@@ -15,32 +15,6 @@ const QString kContinue = QStringLiteral(
     "when continuing a conversation (previous_response_id or conversation), input is the new user "
     "message only: the stored conversation holds everything before it");
 
-/// An input message's text: a string or a list of input_text / output_text parts.
-core::Result<QString> contentText(const QJsonValue &content, const QString &param)
-{
-    if (content.isString())
-        return content.toString();
-    if (!content.isArray())
-        return invalid(param, param + QStringLiteral(": must be a string or an array of text parts"));
-    QString text;
-    const QJsonArray parts = content.toArray();
-    for (qsizetype i = 0; i < parts.size(); ++i) {
-        const QJsonObject part = parts.at(i).toObject();
-        const QString type = part.value(QStringLiteral("type")).toString();
-        const bool textPart = type == QLatin1String("input_text") || type == QLatin1String("output_text");
-        if (!textPart || !part.value(QStringLiteral("text")).isString()) {
-            return invalid(QStringLiteral("%1[%2]").arg(param).arg(i),
-                           QStringLiteral("%1[%2]: only input_text and output_text parts are supported "
-                                          "(got \"%3\")")
-                               .arg(param)
-                               .arg(i)
-                               .arg(type));
-        }
-        text += part.value(QStringLiteral("text")).toString();
-    }
-    return text;
-}
-
 core::Result<core::ChatMessage> inputItem(const QJsonValue &value, qsizetype index)
 {
     const QString param = QStringLiteral("input[%1]").arg(index);
@@ -73,7 +47,8 @@ core::Result<core::ChatMessage> inputItem(const QJsonValue &value, qsizetype ind
     else
         return invalid(param + QStringLiteral(".role"),
                        param + QStringLiteral(".role: must be one of user, assistant, system, developer"));
-    auto text = contentText(item.value(QStringLiteral("content")), param + QStringLiteral(".content"));
+    auto text = contentText(item.value(QStringLiteral("content")), param + QStringLiteral(".content"),
+                            {QStringLiteral("input_text"), QStringLiteral("output_text")});
     if (!text)
         return text.error();
     message.content = text.value();
