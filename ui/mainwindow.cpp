@@ -23,6 +23,7 @@
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
@@ -83,14 +84,16 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
         if (m_conversationId.isNull()) {
             m_conversationId = id;
             m_conversationFlow = m_chatBox->flowType();
+            m_draftKey = draftKey(m_tenantId, id); // what is typed now belongs to the new conversation
         }
     });
     connect(m_session, &ChatSession::turnFinished, this, &MainWindow::onTurnFinished);
-    connect(m_session, &ChatSession::turnFailed, this, [this](const QString &message, const QString &typed) {
-        if (m_chatBox->text().trimmed().isEmpty())
-            m_chatBox->setText(typed); // the typed text is never lost
-        m_status->showMessage(message, 15000);
-    });
+    connect(m_session, &ChatSession::turnFailed, this,
+            [this](const QString &message, const QString &typed, core::ErrorCode, const QString &tenantId,
+                   const QUuid &conversationId) {
+                giveBackDraft(tenantId, conversationId, typed); // the typed text is never lost
+                m_status->showMessage(message, 15000);
+            });
     connect(m_chatBox, &ChatBox::sendRequested, this, &MainWindow::send);
     connect(this, &MainWindow::settingsRequested, this, &MainWindow::openSettings);
     connect(m_chatBox, &ChatBox::stopRequested, m_session, &ChatSession::stop);
@@ -341,8 +344,17 @@ void MainWindow::buildActions()
 
 void MainWindow::restoreLayout()
 {
-    resize(1280, 800);
-    restoreGeometry(m_settings.value(QStringLiteral("window/geometry")).toByteArray());
+    // The default size, or the last one where it still fits: a geometry saved on a larger
+    // screen would put Send and the status bar off this one.
+    const QRect available = screen()->availableGeometry();
+    const QSize size = QSize(1280, 800).boundedTo(available.size());
+    resize(size);
+    move(available.center() - QPoint(size.width() / 2, size.height() / 2));
+    const QRect before = geometry();
+    if (restoreGeometry(m_settings.value(QStringLiteral("window/geometry")).toByteArray()) &&
+        !isMaximized() && !available.contains(frameGeometry())) {
+        setGeometry(before);
+    }
     if (!m_splitter->restoreState(m_settings.value(QStringLiteral("window/splitter")).toByteArray()))
         m_splitter->setSizes({190, 360, 730});
 }
@@ -391,6 +403,7 @@ void MainWindow::newChat()
     m_conversationView->setCurrentIndex({});
     m_syncingSelection = false;
     m_thread->load(m_tenantId, {});
+    switchDraft();
     m_chatBox->setContinuing(false);
     m_chatBox->setBusy(m_session->isBusy());
     m_chatBox->editor()->setFocus();
@@ -414,6 +427,7 @@ void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightM
         m_syncingSelection = false;
     }
     m_chatBox->setContinuing(true, title, flow);
+    switchDraft();
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
         connect(m_thread, &ThreadModel::loaded, this, [this, connection, conversationId, highlightMessage] {
@@ -471,6 +485,43 @@ void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversati
                            m_tenants->refreshCount(tenantId);
                            m_status->setTenant(m_tenantId);
                        });
+}
+
+QString MainWindow::draftKey(const QString &tenantId, const QUuid &conversationId)
+{
+    return tenantId + QLatin1Char('/') +
+           (conversationId.isNull() ? QStringLiteral("new") : conversationId.toString(QUuid::WithoutBraces));
+}
+
+void MainWindow::switchDraft()
+{
+    const QString key = draftKey(m_tenantId, m_conversationId);
+    if (key == m_draftKey)
+        return;
+    if (!m_draftKey.isEmpty()) {
+        const QString text = m_chatBox->text();
+        if (text.trimmed().isEmpty())
+            m_drafts.remove(m_draftKey);
+        else
+            m_drafts.insert(m_draftKey, text);
+    }
+    m_draftKey = key;
+    m_chatBox->setText(m_drafts.take(key));
+}
+
+void MainWindow::giveBackDraft(const QString &tenantId, const QUuid &conversationId, const QString &typed)
+{
+    // Whatever was typed meanwhile stays, under the message that was not answered.
+    auto merged = [&typed](const QString &current) {
+        return current.trimmed().isEmpty() || current.trimmed() == typed.trimmed()
+                   ? typed
+                   : typed + QStringLiteral("\n\n") + current;
+    };
+    const QString key = draftKey(tenantId, conversationId);
+    if (key == m_draftKey)
+        m_chatBox->setText(merged(m_chatBox->text()));
+    else
+        m_drafts.insert(key, merged(m_drafts.value(key)));
 }
 
 void MainWindow::updateDemoNotice()

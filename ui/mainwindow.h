@@ -118,6 +118,12 @@ private:
     void writeExport(const QString &path, ExportKind kind, const QByteArray &content);
     void installDefaultPrompts();
     void restoreLayout();
+    /// Unsent text is kept per conversation (a draft): the box's text is put away under the
+    /// conversation it was typed for and the shown conversation's draft is put in the box.
+    static QString draftKey(const QString &tenantId, const QUuid &conversationId);
+    void switchDraft();
+    /// A message that was not answered goes back to its conversation's draft.
+    void giveBackDraft(const QString &tenantId, const QUuid &conversationId, const QString &typed);
 
     service::AgencyService &m_service;
     QSettings &m_settings;
@@ -137,6 +143,8 @@ private:
     SearchPanel *m_search = nullptr;
     QAction *m_stopAction = nullptr;
     Prompts m_prompts;
+    QHash<QString, QString> m_drafts; ///< draftKey() → unsent text, except the one in the box
+    QString m_draftKey;               ///< whose text the box holds
     QString m_tenantId;
     QUuid m_conversationId;
     QString m_conversationFlow;

@@ -146,6 +146,12 @@ public:
                                                      qint64 messageId);
     core::Async<QByteArray> exportConversation(const QString &tenantId, const QString &conversationId,
                                                ExportFormat format);
+    /// Stores `partialText`, the part of a reply shown before the user stopped it, as an
+    /// assistant message marked `"stopped": true` (finish_reason "stopped") in its metadata.
+    /// InvalidArgument for empty text, NotFound for another tenant's conversation.
+    core::Async<core::Message> keepStoppedAnswer(const QString &tenantId, const QString &conversationId,
+                                                 const QString &partialText, const QString &provider = {},
+                                                 const QString &model = {});
 
     // Chat
     /// Runs one turn; events arrive on this thread while it runs.

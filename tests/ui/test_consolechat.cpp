@@ -33,7 +33,9 @@ private Q_SLOTS:
     void firstStartSelectsDefaultTenantWithWeatherChat();
     void demoProviderNoticeOpensSettings();
     void fullChatByKeys();
-    void stopCancelsAndKeepsWhatWasStored();
+    void stopKeepsThePartialAnswer();
+    void draftsStayWithTheirConversation();
+    void failedTextJoinsWhatWasTypedMeanwhile();
     void providerErrorKeepsTypedText();
     void busyConversationIsExplainedInPlace();
     void continuingMovesConversationToTop();
@@ -146,7 +148,7 @@ void TestConsoleChat::fullChatByKeys()
     QTRY_COMPARE(w->tenantModel()->index(0).data(ui::TenantModel::CountRole).toLongLong(), qint64(1));
 }
 
-void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
+void TestConsoleChat::stopKeepsThePartialAnswer()
 {
     ui::MainWindow *w = m_fx.openWindow();
     QVERIFY(w);
@@ -157,19 +159,92 @@ void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
     test::typeAndSend(*w, QStringLiteral("Tell me a long story"));
     ui::ThreadModel *thread = w->threadModel();
     QTRY_VERIFY_WITH_TIMEOUT(
-        thread->rowCount() == 2 && thread->item(1).content.contains(QStringLiteral("word1 ")), 10000);
+        thread->rowCount() == 2 && thread->item(1).content.contains(QStringLiteral("word3 ")), 10000);
 
     QTest::keyClick(w->chatBox()->editor(), Qt::Key_Escape);
     QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
-    // What was complete (the user message) is stored and shown; the partial answer is not.
-    QTRY_COMPARE(thread->rowCount(), 2);
+    // The partial answer stays on screen, marked stopped, with no error notice under it.
+    QCOMPARE(thread->rowCount(), 2);
     QCOMPARE(thread->item(0).content, QStringLiteral("Tell me a long story"));
-    QCOMPARE(thread->item(1).kind, ui::ThreadItem::Kind::Notice);
-    QVERIFY(thread->item(1).content.startsWith(QStringLiteral("Stopped")));
+    const ui::ThreadItem &answer = thread->item(1);
+    QCOMPARE(answer.kind, ui::ThreadItem::Kind::Text);
+    QCOMPARE(answer.role, core::Role::Assistant);
+    QVERIFY2(answer.content.startsWith(QStringLiteral("word0 word1 word2 word3 ")),
+             qPrintable(test::threadDump(*w)));
+    QVERIFY(!answer.streaming);
+    QVERIFY(answer.metadata.value(QStringLiteral("stopped")).toBool());
+    QCOMPARE(answer.messageIds.size(), 1); // it is the stored message
+    // The message box is not refilled with the question.
+    QCOMPARE(w->chatBox()->text(), QString());
+    // Stored: the question and the partial answer, marked stopped in its metadata.
     auto stored = test::await(m_fx.service().listMessages(
         QStringLiteral("default"), w->currentConversation().toString(QUuid::WithoutBraces)));
     AGENCY_VERIFY_OK(stored);
-    QCOMPARE(stored->items.size(), 1);
+    QCOMPARE(stored->items.size(), 2);
+    QCOMPARE(stored->items.at(1).role, core::Role::Assistant);
+    QCOMPARE(stored->items.at(1).content, answer.content);
+    QVERIFY(stored->items.at(1).metadata.value(QStringLiteral("stopped")).toBool());
+    // Opened again, it still shows the partial answer marked stopped.
+    w->newChat();
+    w->openConversation(stored->items.at(0).conversationId);
+    QTRY_COMPARE(thread->rowCount(), 2);
+    QVERIFY(thread->item(1).metadata.value(QStringLiteral("stopped")).toBool());
+}
+
+void TestConsoleChat::draftsStayWithTheirConversation()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({QStringLiteral("ok")});
+    test::typeAndSend(*w, QStringLiteral("first"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    const QUuid first = w->currentConversation();
+    QVERIFY(!first.isNull());
+
+    // A failed send in the first conversation gives its text back there, and only there.
+    m_fx.llm().enqueue(openai::errorReply(401, QStringLiteral("Incorrect API key provided")));
+    test::typeAndSend(*w, QStringLiteral("unsent question"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("unsent question"));
+
+    // A new chat, another conversation, another tenant: none carries it.
+    w->newChat();
+    QCOMPARE(w->chatBox()->text(), QString());
+    QTest::keyClicks(w->chatBox()->editor(), QStringLiteral("new chat draft"));
+    bool created = false;
+    w->tenantModel()->create(QStringLiteral("other"), QStringLiteral("Other"),
+                             [&created](const QString &error) { created = error.isEmpty(); });
+    QTRY_VERIFY(created);
+    w->selectTenant(QStringLiteral("other"));
+    QTRY_COMPARE(w->currentTenant(), QStringLiteral("other"));
+    QCOMPARE(w->chatBox()->text(), QString());
+    // Ctrl+Enter with the box empty sends nothing to the other tenant.
+    QTest::keyClick(w->chatBox()->editor(), Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(!w->chatSession()->isBusy());
+
+    // Back: each conversation has its own draft again.
+    w->selectTenant(QStringLiteral("default"));
+    QTRY_COMPARE(w->currentTenant(), QStringLiteral("default"));
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("new chat draft"));
+    w->openConversation(first);
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("unsent question"));
+}
+
+void TestConsoleChat::failedTextJoinsWhatWasTypedMeanwhile()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    test::FakeResponse slow = openai::errorReply(401, QStringLiteral("Incorrect API key provided"));
+    slow.delayMs = 500;
+    m_fx.llm().enqueue(slow);
+    test::typeAndSend(*w, QStringLiteral("the question"));
+    QVERIFY(w->chatSession()->isBusy());
+    QTest::keyClicks(w->chatBox()->editor(), QStringLiteral("typed while waiting"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    const QString box = w->chatBox()->text();
+    QVERIFY2(box.contains(QStringLiteral("the question")) &&
+                 box.contains(QStringLiteral("typed while waiting")),
+             qPrintable(box));
 }
 
 void TestConsoleChat::busyConversationIsExplainedInPlace()
