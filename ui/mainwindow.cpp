@@ -27,6 +27,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -61,6 +62,9 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
     m_splitter->addWidget(buildThreadPane());
     m_splitter->setStretchFactor(2, 1);
     m_splitter->setChildrenCollapsible(false);
+    // The lists may be narrower than their headers want: the window then fits an 800 px screen.
+    m_splitter->widget(0)->setMinimumWidth(80);
+    m_splitter->widget(1)->setMinimumWidth(150);
     setCentralWidget(m_splitter);
     m_status = new StatusPanel(service, this);
     setStatusBar(m_status);
@@ -148,6 +152,9 @@ QWidget *MainWindow::buildConversationPane()
     header->addWidget(paneTitle(QStringLiteral("Conversations"), pane), 1);
     m_flowFilter = new QComboBox(pane);
     m_flowFilter->setObjectName(QStringLiteral("flowFilter"));
+    // Narrow enough for the three panes to fit a small screen; the open list shows names whole.
+    m_flowFilter->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_flowFilter->setMinimumContentsLength(7);
     m_flowFilter->addItem(QStringLiteral("All flows"), QString());
     for (const FlowDefinition &f : m_service.flows())
         m_flowFilter->addItem(f.flowType, f.flowType);
@@ -347,7 +354,8 @@ void MainWindow::restoreLayout()
     // The default size, or the last one where it still fits: a geometry saved on a larger
     // screen would put Send and the status bar off this one.
     const QRect available = screen()->availableGeometry();
-    const QSize size = QSize(1280, 800).boundedTo(available.size());
+    // Room for the window manager's frame (measured once shown: see showEvent()).
+    const QSize size = QSize(1280, 800).boundedTo(available.size() - QSize(16, 40));
     resize(size);
     move(available.center() - QPoint(size.width() / 2, size.height() / 2));
     const QRect before = geometry();
@@ -357,6 +365,29 @@ void MainWindow::restoreLayout()
     }
     if (!m_splitter->restoreState(m_settings.value(QStringLiteral("window/splitter")).toByteArray()))
         m_splitter->setSizes({190, 360, 730});
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_fitted)
+        return;
+    m_fitted = true;
+    // Now that the frame is known: the whole window, frame included, goes on the screen.
+    QTimer::singleShot(0, this, [this] {
+        if (isMaximized() || isFullScreen())
+            return;
+        const QRect available = screen()->availableGeometry();
+        const QRect frame = frameGeometry();
+        if (available.contains(frame))
+            return;
+        const QSize decoration = frame.size() - size();
+        const QSize fitted = size().boundedTo(available.size() - decoration);
+        resize(fitted);
+        const QPoint topLeft(std::clamp(frame.x(), available.left(), available.right() - fitted.width() - decoration.width() + 1),
+                             std::clamp(frame.y(), available.top(), available.bottom() - fitted.height() - decoration.height() + 1));
+        move(topLeft);
+    });
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

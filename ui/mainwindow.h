@@ -104,6 +104,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     QWidget *buildTenantPane();
@@ -149,6 +150,7 @@ private:
     QUuid m_conversationId;
     QString m_conversationFlow;
     bool m_firstLoad = true;
+    bool m_fitted = false; ///< fitted to the screen once shown
     bool m_noticeDismissed = false;
     bool m_syncingSelection = false;
 };

@@ -91,6 +91,8 @@ QString MessageDelegate::headerText(const ThreadItem &item) const
         who += QStringLiteral(" · ") + model;
     if (item.streaming)
         who += QStringLiteral(" · writing…");
+    else if (item.metadata.value(QStringLiteral("stopped")).toBool())
+        who += QStringLiteral(" · stopped"); // the accent of its role: a choice, not an error
     return who;
 }
 

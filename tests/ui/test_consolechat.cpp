@@ -15,6 +15,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTableView>
+#include <QScreen>
+#include <QStatusBar>
 #include <QTest>
 
 using namespace agency;
@@ -35,6 +37,7 @@ private Q_SLOTS:
     void fullChatByKeys();
     void stopKeepsThePartialAnswer();
     void draftsStayWithTheirConversation();
+    void windowFitsTheScreen();
     void failedTextJoinsWhatWasTypedMeanwhile();
     void providerErrorKeepsTypedText();
     void busyConversationIsExplainedInPlace();
@@ -228,6 +231,44 @@ void TestConsoleChat::draftsStayWithTheirConversation()
     QCOMPARE(w->chatBox()->text(), QStringLiteral("new chat draft"));
     w->openConversation(first);
     QCOMPARE(w->chatBox()->text(), QStringLiteral("unsent question"));
+}
+
+void TestConsoleChat::windowFitsTheScreen()
+{
+    // A geometry saved on a larger screen (1982 px wide) is not restored where it does not fit.
+    {
+        QWidget big;
+        big.setGeometry(0, 0, 1982, 1300);
+        m_fx.settings().setValue(QStringLiteral("window/geometry"), big.saveGeometry());
+    }
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    const QRect available = w->screen()->availableGeometry();
+    auto fits = [&] {
+        return QStringLiteral("window %1x%2+%3+%4 on a %5x%6 screen")
+            .arg(w->frameGeometry().width())
+            .arg(w->frameGeometry().height())
+            .arg(w->frameGeometry().x())
+            .arg(w->frameGeometry().y())
+            .arg(available.width())
+            .arg(available.height());
+    };
+    QTRY_VERIFY2(available.contains(w->frameGeometry()), qPrintable(fits()));
+    // Send, the message box and the status bar are on the screen.
+    for (QWidget *part : {static_cast<QWidget *>(w->chatBox()->findChild<QPushButton *>(QStringLiteral("sendButton"))),
+                          static_cast<QWidget *>(w->chatBox()->editor()), static_cast<QWidget *>(w->statusBar())}) {
+        const QRect onScreen(part->mapToGlobal(QPoint(0, 0)), part->size());
+        QVERIFY2(part->isVisible() && available.contains(onScreen), qPrintable(fits()));
+    }
+    // A geometry that fits is restored.
+    w->setGeometry(available.x() + 20, available.y() + 20, available.width() / 2 + 100, available.height() - 60);
+    const QSize kept = w->size();
+    w->close();
+    m_fx.tearDown();
+    QVERIFY2(m_fx.reset(), qPrintable(m_fx.error()));
+    w = m_fx.openWindow();
+    QVERIFY(w);
+    QCOMPARE(w->size(), kept);
 }
 
 void TestConsoleChat::failedTextJoinsWhatWasTypedMeanwhile()
