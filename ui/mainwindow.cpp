@@ -384,8 +384,10 @@ void MainWindow::showEvent(QShowEvent *event)
         const QSize decoration = frame.size() - size();
         const QSize fitted = size().boundedTo(available.size() - decoration);
         resize(fitted);
-        const QPoint topLeft(std::clamp(frame.x(), available.left(), available.right() - fitted.width() - decoration.width() + 1),
-                             std::clamp(frame.y(), available.top(), available.bottom() - fitted.height() - decoration.height() + 1));
+        const QPoint topLeft(std::clamp(frame.x(), available.left(),
+                                        available.right() - fitted.width() - decoration.width() + 1),
+                             std::clamp(frame.y(), available.top(),
+                                        available.bottom() - fitted.height() - decoration.height() + 1));
         move(topLeft);
     });
 }

@@ -14,9 +14,9 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QTableView>
 #include <QScreen>
 #include <QStatusBar>
+#include <QTableView>
 #include <QTest>
 
 using namespace agency;
@@ -255,13 +255,15 @@ void TestConsoleChat::windowFitsTheScreen()
     };
     QTRY_VERIFY2(available.contains(w->frameGeometry()), qPrintable(fits()));
     // Send, the message box and the status bar are on the screen.
-    for (QWidget *part : {static_cast<QWidget *>(w->chatBox()->findChild<QPushButton *>(QStringLiteral("sendButton"))),
-                          static_cast<QWidget *>(w->chatBox()->editor()), static_cast<QWidget *>(w->statusBar())}) {
+    for (QWidget *part :
+         {static_cast<QWidget *>(w->chatBox()->findChild<QPushButton *>(QStringLiteral("sendButton"))),
+          static_cast<QWidget *>(w->chatBox()->editor()), static_cast<QWidget *>(w->statusBar())}) {
         const QRect onScreen(part->mapToGlobal(QPoint(0, 0)), part->size());
         QVERIFY2(part->isVisible() && available.contains(onScreen), qPrintable(fits()));
     }
     // A geometry that fits is restored.
-    w->setGeometry(available.x() + 20, available.y() + 20, available.width() / 2 + 100, available.height() - 60);
+    w->setGeometry(available.x() + 20, available.y() + 20, available.width() / 2 + 100,
+                   available.height() - 60);
     const QSize kept = w->size();
     w->close();
     m_fx.tearDown();
