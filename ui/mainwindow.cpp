@@ -84,6 +84,7 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
         updateDemoNotice();
     });
     connect(m_session, &ChatSession::busyChanged, m_chatBox, &ChatBox::setBusy);
+    connect(&m_service, &service::AgencyService::providersChanged, m_status, &StatusPanel::refresh);
     connect(m_session, &ChatSession::conversationStarted, this, [this](const QUuid &id) {
         if (m_conversationId.isNull()) {
             m_conversationId = id;
@@ -273,8 +274,19 @@ SettingsDialog *MainWindow::openSettings()
     auto *dialog = new SettingsDialog(*m_store, m_service, m_settings, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SettingsDialog::saved, this,
-            [this](const QString &error, const QStringList &restartKeys) {
-                if (error.isEmpty() && !restartKeys.isEmpty()) {
+            [this](const QString &error, const QStringList &changedKeys) {
+                if (!error.isEmpty())
+                    return;
+                // Providers, keys, base URLs and models apply at once; the database and the rate
+                // limits are read at the start.
+                QStringList restartKeys;
+                const core::Status applied = m_service.reloadSettings();
+                for (const QString &key : changedKeys) {
+                    if (!applied || key.startsWith(QStringLiteral("DATABASE")) ||
+                        key.contains(QStringLiteral("RATE_LIMIT")))
+                        restartKeys.append(key);
+                }
+                if (!restartKeys.isEmpty()) {
                     m_status->showMessage(QStringLiteral("Settings saved. Restart the console to apply: %1")
                                               .arg(restartKeys.join(QStringLiteral(", "))),
                                           20000);

@@ -109,8 +109,8 @@ SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &ser
 void SettingsDialog::updateStorageNotice()
 {
     const QString path = m_store.configFilePath().toHtmlEscaped();
-    const QString rest = QStringLiteral(" Provider, database and limit changes apply at the next start; the "
-                                        "colour scheme applies at once. Environment variables and "
+    const QString rest = QStringLiteral(" Providers, keys and models apply at once; database and limit "
+                                        "changes at the next start. Environment variables and "
                                         "<code>.env</code> override these values.");
     if (m_store.secretsInKeychain()) {
         m_storage->setText(

@@ -165,3 +165,14 @@ Backend::~Backend()
 }
 
 } // namespace agency::runtime
+
+namespace agency::runtime {
+
+void Backend::reconfigureProviders(const RuntimeConfig &config)
+{
+    m_providers->reconfigure(config);
+    m_serviceDeps.providers = &m_providers->factory();
+    m_service->useProviders(&m_providers->factory());
+}
+
+} // namespace agency::runtime

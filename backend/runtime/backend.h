@@ -97,6 +97,9 @@ public:
     flows::TurnEngine &engine() { return *m_engine; }
     /// The network, provider factory and providers the turns use (ProviderRuntime::provider).
     ProviderRuntime &providers() { return *m_providers; }
+    /// Applies `config`'s provider settings at once (ProviderRuntime::reconfigure) and tells the
+    /// service, which announces AgencyService::providersChanged().
+    void reconfigureProviders(const RuntimeConfig &config);
     /// What service() was built from, for a test that builds a service around its own run worker.
     const service::ServiceDependencies &serviceDependencies() const { return m_serviceDeps; }
 

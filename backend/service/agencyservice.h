@@ -20,6 +20,8 @@
 #include <QDateTime>
 #include <QObject>
 
+#include <functional>
+
 #include <optional>
 
 namespace agency::sql {
@@ -222,7 +224,22 @@ public:
     core::Async<core::TextEmbeddings> embedTexts(const QString &tenantId, const QStringList &texts,
                                                  const QString &model = {});
 
+    // Settings applied while running (docs/design.md#configuration)
+    /// How the program re-reads its saved settings and applies the provider ones (set by the
+    /// program that saves settings: the console). Without it reloadSettings() is NotConfigured.
+    void setSettingsReloader(std::function<core::Status()> reload) { m_reload = std::move(reload); }
+    /// Re-reads the saved settings: provider choice, keys, base URLs and models apply to the
+    /// next turn and to providers(). Emits providersChanged() on success.
+    core::Status reloadSettings();
+    /// The providers turns use from now on (called by the composition root on a reload).
+    void useProviders(const llm::ProviderFactory *providers);
+
+Q_SIGNALS:
+    /// Provider settings changed (reloadSettings()): providers() and health() answer anew.
+    void providersChanged();
+
 private:
+    std::function<core::Status()> m_reload;
     ServiceDependencies m_deps;
 };
 
