@@ -104,6 +104,7 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     runtime::Backend *b = backend.value().get();
     b->startRunWorkers();
     b->startPlannerStatistics();
+    b->startChangeListener();
     // Running runs go back to the queue before the database is stopped.
     auto shutdown = [b, &window] { b->stopRunWorkers().then(&window, [] { QApplication::quit(); }); };
     handleStopSignals(&window, [shutdown](int) { shutdown(); });

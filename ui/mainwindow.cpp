@@ -85,6 +85,19 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
     });
     connect(m_session, &ChatSession::busyChanged, m_chatBox, &ChatBox::setBusy);
     connect(&m_service, &service::AgencyService::providersChanged, m_status, &StatusPanel::refresh);
+    // Changes by any process (the database notifies them) refresh the lists, a burst at once.
+    m_refreshTimer = new QTimer(this);
+    m_refreshTimer->setSingleShot(true);
+    m_refreshTimer->setInterval(kRefreshDelayMs);
+    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refresh);
+    connect(&m_service, &service::AgencyService::dataChanged, m_refreshTimer, qOverload<>(&QTimer::start));
+    // Lists that failed to load come back with the database.
+    connect(m_status, &StatusPanel::healthChanged, this, [this] {
+        const bool ok = m_status->health().databaseOk;
+        if (ok && !m_databaseOk)
+            m_refreshTimer->start();
+        m_databaseOk = ok;
+    });
     connect(m_session, &ChatSession::conversationStarted, this, [this](const QUuid &id) {
         if (m_conversationId.isNull()) {
             m_conversationId = id;
@@ -103,6 +116,7 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
     connect(this, &MainWindow::settingsRequested, this, &MainWindow::openSettings);
     connect(m_chatBox, &ChatBox::stopRequested, m_session, &ChatSession::stop);
 
+    m_chatBox->setEnterSends(m_settings.value(QStringLiteral("chat/enterSends"), true).toBool());
     m_chatBox->setFlows(m_service.flows());
     m_chatBox->setFlowType(kDefaultFlow);
     m_status->refresh();
@@ -277,6 +291,7 @@ SettingsDialog *MainWindow::openSettings()
             [this](const QString &error, const QStringList &changedKeys) {
                 if (!error.isEmpty())
                     return;
+                m_chatBox->setEnterSends(m_settings.value(QStringLiteral("chat/enterSends"), true).toBool());
                 // Providers, keys, base URLs and models apply at once; the database and the rate
                 // limits are read at the start.
                 QStringList restartKeys;
@@ -326,6 +341,7 @@ void MainWindow::buildActions()
         return action;
     };
     add(file, QStringLiteral("&New chat"), QKeySequence(Qt::CTRL | Qt::Key_N), [this] { newChat(); });
+    add(file, QStringLiteral("&Refresh"), QKeySequence(Qt::Key_F5), [this] { refresh(); });
     add(file, QStringLiteral("&Find in messages…"), QKeySequence(Qt::CTRL | Qt::Key_F), [this] {
         m_search->searchBox()->setFocus();
         m_search->searchBox()->selectAll();
@@ -414,8 +430,13 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::onTenantsLoaded()
 {
-    if (!m_firstLoad)
+    if (!m_firstLoad) {
+        // Read again (a refresh): the tenant shown stays selected.
+        const int row = m_tenants->rowOf(m_tenantId);
+        if (row >= 0 && m_tenantView->currentIndex().row() != row)
+            m_tenantView->setCurrentIndex(m_tenants->index(row));
         return;
+    }
     if (m_tenants->rowOf(kDefaultTenant) < 0 && m_tenants->rowCount() == 0) {
         // First start on an empty database: the default tenant is created and selected.
         m_tenants->create(kDefaultTenant, QStringLiteral("Default"), [this](const QString &error) {
@@ -567,6 +588,27 @@ void MainWindow::giveBackDraft(const QString &tenantId, const QUuid &conversatio
         m_chatBox->setText(merged(m_chatBox->text()));
     else
         m_drafts.insert(key, merged(m_drafts.value(key)));
+}
+
+void MainWindow::refresh()
+{
+    m_refreshTimer->stop();
+    m_tenants->reload();
+    if (!m_tenantId.isEmpty()) {
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(m_conversations, &ConversationModel::pageLoaded, this, [this, connection] {
+            disconnect(*connection);
+            const int row = m_conversations->rowOf(m_conversationId);
+            if (row < 0)
+                return;
+            m_syncingSelection = true;
+            m_conversationView->setCurrentIndex(m_conversations->index(row, 0));
+            m_syncingSelection = false;
+        });
+        m_conversations->setQuery(m_tenantId, m_flowFilter->currentData().toString());
+        m_status->setTenant(m_tenantId);
+    }
+    m_status->refresh();
 }
 
 void MainWindow::updateDemoNotice()

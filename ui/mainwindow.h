@@ -15,6 +15,7 @@ class QListView;
 class QSettings;
 class QSplitter;
 class QTableView;
+class QTimer;
 
 namespace agency::ui {
 
@@ -54,6 +55,10 @@ public:
     /// An empty thread: the next message starts a new conversation of the chosen flow.
     void newChat();
     void selectTenant(const QString &tenantId);
+    /// Reads tenants, the conversation list, counts and status again (F5; also on changes the
+    /// database announces, kRefreshDelayMs after the last of a burst).
+    void refresh();
+    static constexpr int kRefreshDelayMs = 300;
 
     /// Questions the window asks; tests replace them to answer without a modal dialog.
     struct Prompts
@@ -150,7 +155,9 @@ private:
     QUuid m_conversationId;
     QString m_conversationFlow;
     bool m_firstLoad = true;
-    bool m_fitted = false; ///< fitted to the screen once shown
+    bool m_fitted = false;
+    bool m_databaseOk = true;         ///< as last reported by the status panel
+    QTimer *m_refreshTimer = nullptr; ///< fitted to the screen once shown
     bool m_noticeDismissed = false;
     bool m_syncingSelection = false;
 };

@@ -234,9 +234,16 @@ public:
     /// The providers turns use from now on (called by the composition root on a reload).
     void useProviders(const llm::ProviderFactory *providers);
 
+    /// Announces a change made by any process (the composition root calls it on the database's
+    /// notification): dataChanged(tenantId).
+    void announceDataChange(const QString &tenantId) { Q_EMIT dataChanged(tenantId); }
+
 Q_SIGNALS:
     /// Provider settings changed (reloadSettings()): providers() and health() answer anew.
     void providersChanged();
+    /// Tenants, conversations or their counts changed for `tenantId` (empty: possibly any tenant,
+    /// e.g. after the listening connection was lost). Lists showing them should be read again.
+    void dataChanged(const QString &tenantId);
 
 private:
     std::function<core::Status()> m_reload;

@@ -7,11 +7,14 @@
 #include "ui/conversationmodel.h"
 #include "ui/tenantmodel.h"
 #include "ui/threadmodel.h"
+#include "ui/threadview.h"
 #include "uifixture.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QLineEdit>
+#include <QMouseEvent>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScreen>
@@ -38,6 +41,8 @@ private Q_SLOTS:
     void stopKeepsThePartialAnswer();
     void draftsStayWithTheirConversation();
     void windowFitsTheScreen();
+    void messageTextCanBeSelectedAndCopied();
+    void enterSendsShiftEnterAddsALine();
     void failedTextJoinsWhatWasTypedMeanwhile();
     void providerErrorKeepsTypedText();
     void busyConversationIsExplainedInPlace();
@@ -271,6 +276,69 @@ void TestConsoleChat::windowFitsTheScreen()
     w = m_fx.openWindow();
     QVERIFY(w);
     QCOMPARE(w->size(), kept);
+}
+
+void TestConsoleChat::messageTextCanBeSelectedAndCopied()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({QStringLiteral("Alpha bravo charlie delta echo foxtrot.")});
+    test::typeAndSend(*w, QStringLiteral("spell"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_COMPARE(w->threadModel()->rowCount(), 2);
+    ui::ThreadView *view = w->threadView();
+    const QModelIndex answer = w->threadModel()->index(1);
+    QTRY_VERIFY(view->visualRect(answer).isValid());
+    QTest::qWait(50);
+    // Drag across the answer's text line, as a user would, from its left to its right.
+    const QRect row = view->visualRect(answer);
+    const int y = row.bottom() - 22; // the text line, under the header
+    auto mouse = [view](QEvent::Type type, QPoint at, Qt::MouseButtons buttons) {
+        QMouseEvent event(type, at, view->viewport()->mapToGlobal(at), Qt::LeftButton, buttons,
+                          Qt::NoModifier);
+        QApplication::sendEvent(view->viewport(), &event);
+    };
+    mouse(QEvent::MouseButtonPress, QPoint(row.left() + 20, y), Qt::LeftButton);
+    for (int x = row.left() + 40; x < row.right() - 20; x += 40)
+        mouse(QEvent::MouseMove, QPoint(x, y), Qt::LeftButton);
+    mouse(QEvent::MouseButtonRelease, QPoint(row.right() - 20, y), Qt::NoButton);
+    const QString selected = view->selectedText();
+    QVERIFY2(selected.contains(QStringLiteral("bravo charlie delta")), qPrintable(selected));
+    // Ctrl+C copies it.
+    QApplication::clipboard()->clear();
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(QApplication::clipboard()->text(), selected);
+}
+
+void TestConsoleChat::enterSendsShiftEnterAddsALine()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QPlainTextEdit *edit = w->chatBox()->editor();
+    edit->setFocus();
+    const int oneLine = edit->height();
+    QTest::keyClicks(edit, QStringLiteral("line one"));
+    for (int i = 0; i < 5; ++i) {
+        QTest::keyClick(edit, Qt::Key_Return, Qt::ShiftModifier);
+        QTest::keyClicks(edit, QStringLiteral("more"));
+    }
+    QVERIFY(!w->chatSession()->isBusy());
+    QCOMPARE(w->chatBox()->text().count(QLatin1Char('\n')), 5);
+    // The box grew with its text.
+    QTRY_VERIFY2(edit->height() > oneLine,
+                 qPrintable(QStringLiteral("%1 -> %2").arg(oneLine).arg(edit->height())));
+    m_fx.llm().enqueueStream({QStringLiteral("ok")});
+    QTest::keyClick(edit, Qt::Key_Return);
+    QVERIFY(w->chatSession()->isBusy());
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QCOMPARE(w->threadModel()->item(0).content.count(QLatin1Char('\n')), 5);
+    // With the setting off, Enter starts a line and Ctrl+Enter sends.
+    w->chatBox()->setEnterSends(false);
+    QTest::keyClicks(edit, QStringLiteral("a"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    QVERIFY(!w->chatSession()->isBusy());
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("a\n"));
 }
 
 void TestConsoleChat::failedTextJoinsWhatWasTypedMeanwhile()
