@@ -238,8 +238,11 @@ QWidget *MainWindow::buildThreadPane()
     layout->setSpacing(0);
     m_notice = new QFrame(pane);
     m_notice->setObjectName(QStringLiteral("demoNotice"));
-    m_notice->setStyleSheet(QStringLiteral(
-        "#demoNotice { background: palette(alternate-base); border-bottom: 1px solid palette(mid); }"));
+    // Painted from the palette (not a style sheet, which keeps the colours of the moment it is
+    // set): the notice follows a colour scheme changed later, dark included.
+    m_notice->setAutoFillBackground(true);
+    m_notice->setBackgroundRole(QPalette::AlternateBase);
+    m_notice->setFrameShape(QFrame::StyledPanel);
     auto *noticeLayout = new QHBoxLayout(m_notice);
     noticeLayout->setContentsMargins(12, 8, 8, 8);
     auto *noticeText = new QLabel(

@@ -5,6 +5,7 @@
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
+#include "ui/settingsdialog.h"
 #include "ui/tenantmodel.h"
 #include "ui/threadmodel.h"
 #include "ui/threadview.h"
@@ -37,6 +38,7 @@ private Q_SLOTS:
 
     void firstStartSelectsDefaultTenantWithWeatherChat();
     void demoProviderNoticeOpensSettings();
+    void demoNoticeFollowsTheColourScheme();
     void fullChatByKeys();
     void stopKeepsThePartialAnswer();
     void draftsStayWithTheirConversation();
@@ -86,7 +88,8 @@ QString clippedChoices(ui::MainWindow &window)
 void TestConsoleChat::init()
 {
     QHash<QString, QString> settings;
-    if (QByteArray(QTest::currentTestFunction()) == "demoProviderNoticeOpensSettings")
+    if (QByteArray(QTest::currentTestFunction()) == "demoProviderNoticeOpensSettings" ||
+        QByteArray(QTest::currentTestFunction()) == "demoNoticeFollowsTheColourScheme")
         settings.insert(QStringLiteral("LLM_PROVIDER"), QStringLiteral("demo"));
     // A busy conversation is refused at once instead of after the default wait for it.
     if (QByteArray(QTest::currentTestFunction()) == "busyConversationIsExplainedInPlace")
@@ -118,6 +121,19 @@ void TestConsoleChat::demoProviderNoticeOpensSettings()
     QVERIFY(button);
     QTest::mouseClick(button, Qt::LeftButton);
     QVERIFY(opened);
+}
+
+void TestConsoleChat::demoNoticeFollowsTheColourScheme()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QTRY_VERIFY(w->demoNotice()->isVisible());
+    ui::applyColorScheme(QStringLiteral("dark"));
+    QTest::qWait(50);
+    const QImage shot = w->demoNotice()->grab().toImage();
+    ui::applyColorScheme(QStringLiteral("system"));
+    const QColor corner = shot.pixelColor(shot.width() / 2, 3);
+    QVERIFY2(corner.lightness() < 100, qPrintable(corner.name()));
 }
 
 void TestConsoleChat::fullChatByKeys()
