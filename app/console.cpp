@@ -5,6 +5,7 @@
 #ifdef AGENCY_HAVE_UI
 #include "consolesettingsstore.h"
 #include "secretvault.h"
+#include "settingsreloader.h"
 #include "ui/mainwindow.h"
 #include "ui/screenshotdriver.h"
 
@@ -36,19 +37,13 @@ void loadStore(ConsoleSettingsStore &store)
 
 /// Keys from the keychain stand where the config file stands: the environment, `.env` and the
 /// command line still win. A value the settings refuse is a configuration error like any other.
-core::Result<runtime::RuntimeConfig> withKeychainSecrets(config::Settings settings,
+core::Result<runtime::RuntimeConfig> withKeychainSecrets(const config::Settings &settings,
                                                          const QHash<QString, QString> &secrets)
 {
-    for (auto it = secrets.begin(); it != secrets.end(); ++it) {
-        const config::Source source = settings.source(it.key());
-        if (source != config::Source::Default && source != config::Source::ConfigFile)
-            continue;
-        auto next = settings.with(it.key(), it.value());
-        if (!next)
-            return next.error();
-        settings = next.value();
-    }
-    return runtime::RuntimeConfig::fromSettings(settings);
+    auto layered = withSavedValues(settings, secrets);
+    if (!layered)
+        return layered.error();
+    return runtime::RuntimeConfig::fromSettings(layered.value());
 }
 } // namespace
 #endif
@@ -77,6 +72,8 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     auto backend = runtime::Backend::create(config.value());
     if (!backend)
         return reportError(backend.error());
+    // Saved provider settings apply at once (Settings → Save).
+    installSettingsReloader(*backend.value(), ctx.settings, store);
     // Window layout only; product settings live in the config file (see Settings).
     QSettings layout(QStringLiteral("aiagency"), QStringLiteral("console"));
     ui::MainWindow window(backend.value()->service(), layout, &store);
@@ -107,6 +104,7 @@ int runConsole(CliContext &ctx, int &argc, char **argv)
     runtime::Backend *b = backend.value().get();
     b->startRunWorkers();
     b->startPlannerStatistics();
+    b->startChangeListener();
     // Running runs go back to the queue before the database is stopped.
     auto shutdown = [b, &window] { b->stopRunWorkers().then(&window, [] { QApplication::quit(); }); };
     handleStopSignals(&window, [shutdown](int) { shutdown(); });

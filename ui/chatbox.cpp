@@ -21,9 +21,8 @@ ChatBox::ChatBox(QWidget *parent)
       m_stop(new QPushButton(QStringLiteral("Stop"), this))
 {
     m_edit->setObjectName(QStringLiteral("messageEdit"));
-    m_edit->setPlaceholderText(QStringLiteral("Message the agent…   (Ctrl+Enter to send)"));
     m_edit->setTabChangesFocus(true);
-    m_edit->setMinimumHeight(64);
+    connect(m_edit, &QPlainTextEdit::textChanged, this, &ChatBox::fitEditorHeight);
     m_edit->installEventFilter(this);
     // The choices grow with their longest entry (providers arrive after the first show) and are
     // never squeezed below it; arrangeOptions() finds them the room.
@@ -38,7 +37,7 @@ ChatBox::ChatBox(QWidget *parent)
     m_model->setFixedWidth(m_model->fontMetrics().horizontalAdvance(m_model->placeholderText()) + 24);
     m_send->setObjectName(QStringLiteral("sendButton"));
     m_send->setDefault(true);
-    m_send->setToolTip(QStringLiteral("Send (Ctrl+Enter)"));
+
     m_stop->setObjectName(QStringLiteral("stopButton"));
     m_stop->setToolTip(QStringLiteral("Stop the reply (Esc)"));
     m_stop->setEnabled(false);
@@ -68,6 +67,8 @@ ChatBox::ChatBox(QWidget *parent)
     layout->addLayout(row);
 
     arrangeOptions();
+    setEnterSends(true);
+    fitEditorHeight();
     connect(m_send, &QPushButton::clicked, this, &ChatBox::sendRequested);
     connect(m_stop, &QPushButton::clicked, this, &ChatBox::stopRequested);
     setContinuing(false);
@@ -195,6 +196,27 @@ void ChatBox::arrangeOptions()
     m_options->setColumnStretch(lines == 1 ? 0 : 6, 1);
 }
 
+void ChatBox::setEnterSends(bool enterSends)
+{
+    m_enterSends = enterSends;
+    m_edit->setPlaceholderText(
+        enterSends ? QStringLiteral("Message the agent…   (Enter to send, Shift+Enter for a new line)")
+                   : QStringLiteral("Message the agent…   (Ctrl+Enter to send)"));
+    m_send->setToolTip(enterSends ? QStringLiteral("Send (Enter)") : QStringLiteral("Send (Ctrl+Enter)"));
+}
+
+void ChatBox::fitEditorHeight()
+{
+    // A plain-text document's height is in lines.
+    const int lines = std::clamp(static_cast<int>(m_edit->document()->size().height()), 3, kMaxLines);
+    const QMargins margins = m_edit->contentsMargins();
+    const int height = lines * m_edit->fontMetrics().lineSpacing() +
+                       2 * static_cast<int>(m_edit->document()->documentMargin()) + margins.top() +
+                       margins.bottom() + 2 * m_edit->frameWidth();
+    if (m_edit->minimumHeight() != height)
+        m_edit->setMinimumHeight(height);
+}
+
 void ChatBox::setBusy(bool busy)
 {
     m_busy = busy;
@@ -209,7 +231,14 @@ bool ChatBox::eventFilter(QObject *watched, QEvent *event)
     if (watched == m_edit && event->type() == QEvent::KeyPress) {
         const auto *key = static_cast<QKeyEvent *>(event);
         const bool enter = key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter;
-        if (enter && (key->modifiers() & Qt::ControlModifier)) {
+        const Qt::KeyboardModifiers mods = key->modifiers() & ~Qt::KeypadModifier;
+        const bool sends =
+            enter && ((mods & Qt::ControlModifier) || (m_enterSends && mods == Qt::NoModifier));
+        if (enter && m_enterSends && mods == Qt::ShiftModifier) {
+            m_edit->textCursor().insertBlock(); // a plain new line, not a line separator
+            return true;
+        }
+        if (sends) {
             if (!m_busy)
                 Q_EMIT sendRequested();
             return true;

@@ -14,7 +14,9 @@ class QPushButton;
 namespace agency::ui {
 
 /// The box under the thread: the message being typed, the flow (and optional provider and model)
-/// of a new chat, Send and Stop. Ctrl+Enter sends, Esc stops. Owns no chat logic. The choices
+/// of a new chat, Send and Stop. Enter sends and Shift+Enter starts a new line (or, with
+/// setEnterSends(false), Enter starts a line); Ctrl+Enter always sends, Esc stops. The message box
+/// grows with its text up to kMaxLines lines. Owns no chat logic. The choices
 /// always show their whole text: they sit on one line beside the "New chat"/"Continue" label when
 /// the box is wide enough, and move onto lines of their own when it is not.
 /// The label is elided (full text in its tooltip).
@@ -41,6 +43,9 @@ public:
     /// new chats is shown again.
     void setContinuing(bool continuing, const QString &title = {}, const QString &conversationFlow = {});
     void setBusy(bool busy);
+    void setEnterSends(bool enterSends);
+    bool enterSends() const { return m_enterSends; }
+    static constexpr int kMaxLines = 8;
     bool isBusy() const { return m_busy; }
     /// How many lines the label and the choices take at the current width (1 to 3).
     int optionLines() const { return m_optionLines; }
@@ -57,6 +62,8 @@ private:
     /// Places the label and the choices on as few lines as the width allows.
     void arrangeOptions();
     void updateModeText();
+    /// Fits the message box's height to its text (3 to kMaxLines lines).
+    void fitEditorHeight();
 
     QPlainTextEdit *m_edit;
     QComboBox *m_flow;
@@ -71,6 +78,7 @@ private:
     QPushButton *m_send;
     QPushButton *m_stop;
     bool m_busy = false;
+    bool m_enterSends = true;
     bool m_continuing = false;
     QString m_newChatFlow; ///< the flow chosen for new chats, while a conversation's is shown
 };

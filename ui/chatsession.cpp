@@ -32,6 +32,9 @@ void ChatSession::send(const TurnRequest &base)
     m_conversationId = request.conversationId;
     m_attached = true;
     m_pendingText.clear();
+    m_unseenText.clear();
+    m_stopRequested = false;
+    m_provider = request.provider;
     const int turn = ++m_turn;
     setBusy(true);
     m_thread.beginTurn(request.message);
@@ -47,43 +50,77 @@ void ChatSession::send(const TurnRequest &base)
                            if (turn != m_turn)
                                return;
                            flush();
-                           setBusy(false);
                            if (result) {
+                               setBusy(false);
                                m_conversationId = result->conversationId;
                                if (m_attached)
                                    m_thread.finishTurn(result->messages);
                                Q_EMIT turnFinished(tenantId, result->conversationId);
                                return;
                            }
+                           if (result.error().code == core::ErrorCode::Cancelled && m_stopRequested)
+                               return keepStopped(tenantId);
+                           setBusy(false);
                            const QString message = readableError(result.error());
                            if (m_attached)
                                showFailure(tenantId, message);
                            if (!m_conversationId.isNull())
                                Q_EMIT turnFinished(tenantId, m_conversationId); // the user message is stored
-                           Q_EMIT turnFailed(message, typed, result.error().code);
+                           Q_EMIT turnFailed(message, typed, result.error().code, tenantId, m_conversationId);
                        });
 }
 
 void ChatSession::showFailure(const QString &tenantId, const QString &message)
 {
-    m_thread.dropProvisionalRows();
-    if (m_conversationId.isNull()) {
-        m_thread.appendNotice(message);
+    // What is shown stays (the database may be what failed): the rows stop streaming, the notice
+    // goes under them, and they are replaced by what was stored only if that can be read.
+    m_thread.settleProvisionalRows();
+    m_thread.appendNotice(message);
+    if (!m_conversationId.isNull())
+        m_thread.refreshStored(tenantId, m_conversationId, message);
+}
+
+void ChatSession::keepStopped(const QString &tenantId)
+{
+    const QUuid conversationId = m_conversationId;
+    const int turn = m_turn;
+    const int row = m_attached ? m_thread.settleProvisionalRows() : -1;
+    const QString partial = row >= 0 ? m_thread.item(row).content : m_unseenText;
+    if (row >= 0)
+        m_thread.markStopped(row, {});
+    if (conversationId.isNull() || partial.trimmed().isEmpty()) {
+        setBusy(false);
+        Q_EMIT turnStopped(tenantId, conversationId, false);
         return;
     }
-    // Show what was stored (the user message, finished tool rounds), then the error under it.
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(&m_thread, &ThreadModel::loaded, this, [this, connection, message] {
-        disconnect(*connection);
-        m_thread.appendNotice(message);
-    });
-    m_thread.load(tenantId, m_conversationId);
+    core::whenFinished(
+        this,
+        m_service.keepStoppedAnswer(tenantId, conversationId.toString(QUuid::WithoutBraces), partial,
+                                    m_provider),
+        [this, tenantId, conversationId, turn](const core::Result<Message> &stored) {
+            if (turn != m_turn)
+                return;
+            if (stored && m_attached && m_thread.conversationId() == conversationId) {
+                const int shown = m_thread.rowCount() - 1;
+                if (shown >= 0 && m_thread.item(shown).metadata.value(QStringLiteral("stopped")).toBool())
+                    m_thread.markStopped(shown, stored.value());
+            }
+            if (!stored && m_attached)
+                m_thread.appendNotice(QStringLiteral("The stopped answer is shown but could not be "
+                                                     "stored: %1")
+                                          .arg(readableError(stored.error())));
+            setBusy(false);
+            Q_EMIT turnFinished(tenantId, conversationId);
+            Q_EMIT turnStopped(tenantId, conversationId, bool(stored));
+        });
 }
 
 void ChatSession::stop()
 {
-    if (m_busy && m_cancel)
+    if (m_busy && m_cancel) {
+        m_stopRequested = true;
         m_cancel->cancel();
+    }
 }
 
 void ChatSession::onEvent(const TurnEvent &event)
@@ -128,6 +165,11 @@ void ChatSession::flush()
         return;
     if (m_attached)
         m_thread.appendText(m_pendingRound, m_pendingText);
+    // Detached, the text of the current round is still needed should the user stop the reply.
+    if (m_pendingRound != m_unseenRound)
+        m_unseenText.clear();
+    m_unseenRound = m_pendingRound;
+    m_unseenText += m_pendingText;
     m_pendingText.clear();
 }
 

@@ -23,9 +23,11 @@
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -60,6 +62,9 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
     m_splitter->addWidget(buildThreadPane());
     m_splitter->setStretchFactor(2, 1);
     m_splitter->setChildrenCollapsible(false);
+    // The lists may be narrower than their headers want: the window then fits an 800 px screen.
+    m_splitter->widget(0)->setMinimumWidth(80);
+    m_splitter->widget(1)->setMinimumWidth(150);
     setCentralWidget(m_splitter);
     m_status = new StatusPanel(service, this);
     setStatusBar(m_status);
@@ -79,22 +84,39 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
         updateDemoNotice();
     });
     connect(m_session, &ChatSession::busyChanged, m_chatBox, &ChatBox::setBusy);
+    connect(&m_service, &service::AgencyService::providersChanged, m_status, &StatusPanel::refresh);
+    // Changes by any process (the database notifies them) refresh the lists, a burst at once.
+    m_refreshTimer = new QTimer(this);
+    m_refreshTimer->setSingleShot(true);
+    m_refreshTimer->setInterval(kRefreshDelayMs);
+    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refresh);
+    connect(&m_service, &service::AgencyService::dataChanged, m_refreshTimer, qOverload<>(&QTimer::start));
+    // Lists that failed to load come back with the database.
+    connect(m_status, &StatusPanel::healthChanged, this, [this] {
+        const bool ok = m_status->health().databaseOk;
+        if (ok && !m_databaseOk)
+            m_refreshTimer->start();
+        m_databaseOk = ok;
+    });
     connect(m_session, &ChatSession::conversationStarted, this, [this](const QUuid &id) {
         if (m_conversationId.isNull()) {
             m_conversationId = id;
             m_conversationFlow = m_chatBox->flowType();
+            m_draftKey = draftKey(m_tenantId, id); // what is typed now belongs to the new conversation
         }
     });
     connect(m_session, &ChatSession::turnFinished, this, &MainWindow::onTurnFinished);
-    connect(m_session, &ChatSession::turnFailed, this, [this](const QString &message, const QString &typed) {
-        if (m_chatBox->text().trimmed().isEmpty())
-            m_chatBox->setText(typed); // the typed text is never lost
-        m_status->showMessage(message, 15000);
-    });
+    connect(m_session, &ChatSession::turnFailed, this,
+            [this](const QString &message, const QString &typed, core::ErrorCode, const QString &tenantId,
+                   const QUuid &conversationId) {
+                giveBackDraft(tenantId, conversationId, typed); // the typed text is never lost
+                m_status->showMessage(message, 15000);
+            });
     connect(m_chatBox, &ChatBox::sendRequested, this, &MainWindow::send);
     connect(this, &MainWindow::settingsRequested, this, &MainWindow::openSettings);
     connect(m_chatBox, &ChatBox::stopRequested, m_session, &ChatSession::stop);
 
+    m_chatBox->setEnterSends(m_settings.value(QStringLiteral("chat/enterSends"), true).toBool());
     m_chatBox->setFlows(m_service.flows());
     m_chatBox->setFlowType(kDefaultFlow);
     m_status->refresh();
@@ -145,6 +167,9 @@ QWidget *MainWindow::buildConversationPane()
     header->addWidget(paneTitle(QStringLiteral("Conversations"), pane), 1);
     m_flowFilter = new QComboBox(pane);
     m_flowFilter->setObjectName(QStringLiteral("flowFilter"));
+    // Narrow enough for the three panes to fit a small screen; the open list shows names whole.
+    m_flowFilter->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_flowFilter->setMinimumContentsLength(7);
     m_flowFilter->addItem(QStringLiteral("All flows"), QString());
     for (const FlowDefinition &f : m_service.flows())
         m_flowFilter->addItem(f.flowType, f.flowType);
@@ -213,8 +238,11 @@ QWidget *MainWindow::buildThreadPane()
     layout->setSpacing(0);
     m_notice = new QFrame(pane);
     m_notice->setObjectName(QStringLiteral("demoNotice"));
-    m_notice->setStyleSheet(QStringLiteral(
-        "#demoNotice { background: palette(alternate-base); border-bottom: 1px solid palette(mid); }"));
+    // Painted from the palette (not a style sheet, which keeps the colours of the moment it is
+    // set): the notice follows a colour scheme changed later, dark included.
+    m_notice->setAutoFillBackground(true);
+    m_notice->setBackgroundRole(QPalette::AlternateBase);
+    m_notice->setFrameShape(QFrame::StyledPanel);
     auto *noticeLayout = new QHBoxLayout(m_notice);
     noticeLayout->setContentsMargins(12, 8, 8, 8);
     auto *noticeText = new QLabel(
@@ -263,8 +291,20 @@ SettingsDialog *MainWindow::openSettings()
     auto *dialog = new SettingsDialog(*m_store, m_service, m_settings, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SettingsDialog::saved, this,
-            [this](const QString &error, const QStringList &restartKeys) {
-                if (error.isEmpty() && !restartKeys.isEmpty()) {
+            [this](const QString &error, const QStringList &changedKeys) {
+                if (!error.isEmpty())
+                    return;
+                m_chatBox->setEnterSends(m_settings.value(QStringLiteral("chat/enterSends"), true).toBool());
+                // Providers, keys, base URLs and models apply at once; the database and the rate
+                // limits are read at the start.
+                QStringList restartKeys;
+                const core::Status applied = m_service.reloadSettings();
+                for (const QString &key : changedKeys) {
+                    if (!applied || key.startsWith(QStringLiteral("DATABASE")) ||
+                        key.contains(QStringLiteral("RATE_LIMIT")))
+                        restartKeys.append(key);
+                }
+                if (!restartKeys.isEmpty()) {
                     m_status->showMessage(QStringLiteral("Settings saved. Restart the console to apply: %1")
                                               .arg(restartKeys.join(QStringLiteral(", "))),
                                           20000);
@@ -304,6 +344,7 @@ void MainWindow::buildActions()
         return action;
     };
     add(file, QStringLiteral("&New chat"), QKeySequence(Qt::CTRL | Qt::Key_N), [this] { newChat(); });
+    add(file, QStringLiteral("&Refresh"), QKeySequence(Qt::Key_F5), [this] { refresh(); });
     add(file, QStringLiteral("&Find in messages…"), QKeySequence(Qt::CTRL | Qt::Key_F), [this] {
         m_search->searchBox()->setFocus();
         m_search->searchBox()->selectAll();
@@ -341,10 +382,45 @@ void MainWindow::buildActions()
 
 void MainWindow::restoreLayout()
 {
-    resize(1280, 800);
-    restoreGeometry(m_settings.value(QStringLiteral("window/geometry")).toByteArray());
+    // The default size, or the last one where it still fits: a geometry saved on a larger
+    // screen would put Send and the status bar off this one.
+    const QRect available = screen()->availableGeometry();
+    // Room for the window manager's frame (measured once shown: see showEvent()).
+    const QSize size = QSize(1280, 800).boundedTo(available.size() - QSize(16, 40));
+    resize(size);
+    move(available.center() - QPoint(size.width() / 2, size.height() / 2));
+    const QRect before = geometry();
+    if (restoreGeometry(m_settings.value(QStringLiteral("window/geometry")).toByteArray()) &&
+        !isMaximized() && !available.contains(frameGeometry())) {
+        setGeometry(before);
+    }
     if (!m_splitter->restoreState(m_settings.value(QStringLiteral("window/splitter")).toByteArray()))
         m_splitter->setSizes({190, 360, 730});
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_fitted)
+        return;
+    m_fitted = true;
+    // Now that the frame is known: the whole window, frame included, goes on the screen.
+    QTimer::singleShot(0, this, [this] {
+        if (isMaximized() || isFullScreen())
+            return;
+        const QRect available = screen()->availableGeometry();
+        const QRect frame = frameGeometry();
+        if (available.contains(frame))
+            return;
+        const QSize decoration = frame.size() - size();
+        const QSize fitted = size().boundedTo(available.size() - decoration);
+        resize(fitted);
+        const QPoint topLeft(std::clamp(frame.x(), available.left(),
+                                        available.right() - fitted.width() - decoration.width() + 1),
+                             std::clamp(frame.y(), available.top(),
+                                        available.bottom() - fitted.height() - decoration.height() + 1));
+        move(topLeft);
+    });
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -357,8 +433,13 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::onTenantsLoaded()
 {
-    if (!m_firstLoad)
+    if (!m_firstLoad) {
+        // Read again (a refresh): the tenant shown stays selected.
+        const int row = m_tenants->rowOf(m_tenantId);
+        if (row >= 0 && m_tenantView->currentIndex().row() != row)
+            m_tenantView->setCurrentIndex(m_tenants->index(row));
         return;
+    }
     if (m_tenants->rowOf(kDefaultTenant) < 0 && m_tenants->rowCount() == 0) {
         // First start on an empty database: the default tenant is created and selected.
         m_tenants->create(kDefaultTenant, QStringLiteral("Default"), [this](const QString &error) {
@@ -391,6 +472,7 @@ void MainWindow::newChat()
     m_conversationView->setCurrentIndex({});
     m_syncingSelection = false;
     m_thread->load(m_tenantId, {});
+    switchDraft();
     m_chatBox->setContinuing(false);
     m_chatBox->setBusy(m_session->isBusy());
     m_chatBox->editor()->setFocus();
@@ -414,6 +496,7 @@ void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightM
         m_syncingSelection = false;
     }
     m_chatBox->setContinuing(true, title, flow);
+    switchDraft();
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
         connect(m_thread, &ThreadModel::loaded, this, [this, connection, conversationId, highlightMessage] {
@@ -471,6 +554,64 @@ void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversati
                            m_tenants->refreshCount(tenantId);
                            m_status->setTenant(m_tenantId);
                        });
+}
+
+QString MainWindow::draftKey(const QString &tenantId, const QUuid &conversationId)
+{
+    return tenantId + QLatin1Char('/') +
+           (conversationId.isNull() ? QStringLiteral("new") : conversationId.toString(QUuid::WithoutBraces));
+}
+
+void MainWindow::switchDraft()
+{
+    const QString key = draftKey(m_tenantId, m_conversationId);
+    if (key == m_draftKey)
+        return;
+    if (!m_draftKey.isEmpty()) {
+        const QString text = m_chatBox->text();
+        if (text.trimmed().isEmpty())
+            m_drafts.remove(m_draftKey);
+        else
+            m_drafts.insert(m_draftKey, text);
+    }
+    m_draftKey = key;
+    m_chatBox->setText(m_drafts.take(key));
+}
+
+void MainWindow::giveBackDraft(const QString &tenantId, const QUuid &conversationId, const QString &typed)
+{
+    // Whatever was typed meanwhile stays, under the message that was not answered.
+    auto merged = [&typed](const QString &current) {
+        return current.trimmed().isEmpty() || current.trimmed() == typed.trimmed()
+                   ? typed
+                   : typed + QStringLiteral("\n\n") + current;
+    };
+    const QString key = draftKey(tenantId, conversationId);
+    if (key == m_draftKey)
+        m_chatBox->setText(merged(m_chatBox->text()));
+    else
+        m_drafts.insert(key, merged(m_drafts.value(key)));
+}
+
+void MainWindow::refresh()
+{
+    m_refreshTimer->stop();
+    m_tenants->reload();
+    if (!m_tenantId.isEmpty()) {
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(m_conversations, &ConversationModel::pageLoaded, this, [this, connection] {
+            disconnect(*connection);
+            const int row = m_conversations->rowOf(m_conversationId);
+            if (row < 0)
+                return;
+            m_syncingSelection = true;
+            m_conversationView->setCurrentIndex(m_conversations->index(row, 0));
+            m_syncingSelection = false;
+        });
+        m_conversations->setQuery(m_tenantId, m_flowFilter->currentData().toString());
+        m_status->setTenant(m_tenantId);
+    }
+    m_status->refresh();
 }
 
 void MainWindow::updateDemoNotice()

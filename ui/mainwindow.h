@@ -15,6 +15,7 @@ class QListView;
 class QSettings;
 class QSplitter;
 class QTableView;
+class QTimer;
 
 namespace agency::ui {
 
@@ -54,6 +55,10 @@ public:
     /// An empty thread: the next message starts a new conversation of the chosen flow.
     void newChat();
     void selectTenant(const QString &tenantId);
+    /// Reads tenants, the conversation list, counts and status again (F5; also on changes the
+    /// database announces, kRefreshDelayMs after the last of a burst).
+    void refresh();
+    static constexpr int kRefreshDelayMs = 300;
 
     /// Questions the window asks; tests replace them to answer without a modal dialog.
     struct Prompts
@@ -104,6 +109,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     QWidget *buildTenantPane();
@@ -118,6 +124,12 @@ private:
     void writeExport(const QString &path, ExportKind kind, const QByteArray &content);
     void installDefaultPrompts();
     void restoreLayout();
+    /// Unsent text is kept per conversation (a draft): the box's text is put away under the
+    /// conversation it was typed for and the shown conversation's draft is put in the box.
+    static QString draftKey(const QString &tenantId, const QUuid &conversationId);
+    void switchDraft();
+    /// A message that was not answered goes back to its conversation's draft.
+    void giveBackDraft(const QString &tenantId, const QUuid &conversationId, const QString &typed);
 
     service::AgencyService &m_service;
     QSettings &m_settings;
@@ -137,10 +149,15 @@ private:
     SearchPanel *m_search = nullptr;
     QAction *m_stopAction = nullptr;
     Prompts m_prompts;
+    QHash<QString, QString> m_drafts; ///< draftKey() → unsent text, except the one in the box
+    QString m_draftKey;               ///< whose text the box holds
     QString m_tenantId;
     QUuid m_conversationId;
     QString m_conversationFlow;
     bool m_firstLoad = true;
+    bool m_fitted = false;
+    bool m_databaseOk = true;         ///< as last reported by the status panel
+    QTimer *m_refreshTimer = nullptr; ///< fitted to the screen once shown
     bool m_noticeDismissed = false;
     bool m_syncingSelection = false;
 };

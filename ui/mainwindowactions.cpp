@@ -89,9 +89,11 @@ void MainWindow::deleteCurrent()
     if (m_conversationId.isNull() || row < 0)
         return;
     const Conversation current = m_conversations->conversationAt(row);
-    if (!m_prompts.confirm(QStringLiteral("Delete “%1” and its %2 messages? This cannot be undone.")
-                               .arg(current.title)
-                               .arg(current.messageCount)))
+    const QString messages = current.messageCount == 1
+                                 ? QStringLiteral("its 1 message")
+                                 : QStringLiteral("its %1 messages").arg(current.messageCount);
+    if (!m_prompts.confirm(
+            QStringLiteral("Delete “%1” and %2? This cannot be undone.").arg(current.title, messages)))
         return;
     const QString tenant = m_tenantId;
     const QUuid id = current.conversationId;

@@ -9,6 +9,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QTextBlock>
+#include <QTextCursor>
 
 namespace agency::ui {
 
@@ -91,6 +92,8 @@ QString MessageDelegate::headerText(const ThreadItem &item) const
         who += QStringLiteral(" · ") + model;
     if (item.streaming)
         who += QStringLiteral(" · writing…");
+    else if (item.metadata.value(QStringLiteral("stopped")).toBool())
+        who += QStringLiteral(" · stopped"); // the accent of its role: a choice, not an error
     return who;
 }
 
@@ -164,7 +167,9 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         visible = visible.intersected(area->viewport()->rect());
     QAbstractTextDocumentLayout::PaintContext context;
     context.palette = palette;
+    int partNumber = -1;
     for (const MessageRender::Part &part : render.parts()) {
+        ++partNumber;
         const QPointF origin = QPointF(g.textOrigin) + QPointF(0, part.top);
         if (!QRectF(origin, part.document->size()).intersects(visible))
             continue;
@@ -172,6 +177,17 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->save();
         painter->translate(origin);
         context.clip = visible.translated(-origin);
+        context.selections.clear();
+        if (m_selUid == item->uid && m_selPart == partNumber && m_selAnchor != m_selPosition) {
+            const int last = part.document->characterCount() - 1;
+            QAbstractTextDocumentLayout::Selection selection;
+            selection.cursor = QTextCursor(part.document.get());
+            selection.cursor.setPosition(std::clamp(m_selAnchor, 0, last));
+            selection.cursor.setPosition(std::clamp(m_selPosition, 0, last), QTextCursor::KeepAnchor);
+            selection.format.setBackground(palette.brush(QPalette::Highlight));
+            selection.format.setForeground(palette.brush(QPalette::HighlightedText));
+            context.selections.append(selection);
+        }
         part.document->documentLayout()->draw(painter, context);
         painter->restore();
     }
@@ -209,6 +225,26 @@ void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &do
         run = run.isNull() ? r : run.united(r);
     }
     flush();
+}
+
+const QTextDocument *MessageDelegate::partDocument(quint64 uid, int part) const
+{
+    const auto it = m_cache.find(uid);
+    if (it == m_cache.end() || part < 0 || part >= static_cast<int>(it->second.parts().size()))
+        return nullptr;
+    return it->second.parts().at(static_cast<size_t>(part)).document.get();
+}
+
+int MessageDelegate::partIndex(quint64 uid, const QTextDocument *document) const
+{
+    const auto it = m_cache.find(uid);
+    if (it == m_cache.end())
+        return -1;
+    for (size_t i = 0; i < it->second.parts().size(); ++i) {
+        if (it->second.parts().at(i).document.get() == document)
+            return static_cast<int>(i);
+    }
+    return -1;
 }
 
 int MessageDelegate::hitTest(const QStyleOptionViewItem &option, const QModelIndex &index,

@@ -32,6 +32,19 @@ public:
                 const QTextDocument **document) const;
     /// Drops cached renders of rows that no longer exist (after a reload).
     void clearCache() { m_cache.clear(); }
+    /// Text selected by dragging: characters `anchor`..`position` of part `part` of the row
+    /// whose item has `uid` (0: nothing selected). Drawn highlighted.
+    void setSelection(quint64 uid, int part, int anchor, int position)
+    {
+        m_selUid = uid;
+        m_selPart = part;
+        m_selAnchor = anchor;
+        m_selPosition = position;
+    }
+    /// The rendered document of part `part` of item `uid` (null when not rendered).
+    const QTextDocument *partDocument(quint64 uid, int part) const;
+    /// Which part of item `uid` `document` is (-1: none).
+    int partIndex(quint64 uid, const QTextDocument *document) const;
     /// Items with a cached render.
     int cachedItems() const { return static_cast<int>(m_cache.size()); }
     /// Documents built since construction: tests check that streaming re-renders one item.
@@ -55,6 +68,10 @@ private:
 
     mutable std::unordered_map<quint64, MessageRender> m_cache;
     mutable int m_built = 0;
+    quint64 m_selUid = 0;
+    int m_selPart = -1;
+    int m_selAnchor = 0;
+    int m_selPosition = 0;
 };
 
 } // namespace agency::ui

@@ -3,7 +3,10 @@
 #include <QFileInfo>
 #include <QPageLayout>
 #include <QPdfWriter>
+#include <QTextBlock>
+#include <QTextCursor>
 #include <QTextDocument>
+#include <QTextOption>
 
 namespace agency::ui {
 
@@ -17,6 +20,21 @@ QString writePdf(const QString &path, const QString &markdown)
         writer.setPageMargins(QMarginsF(18, 18, 18, 18), QPageLayout::Millimeter);
         QTextDocument doc;
         doc.setMarkdown(markdown, QTextDocument::MarkdownDialectGitHub);
+        // Code blocks come from Markdown as lines that never break: a one-line tool result
+        // would run off the page. Every line wraps, between words or, for one long token,
+        // anywhere: nothing may be lost from an export.
+        QTextOption option = doc.defaultTextOption();
+        option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+        doc.setDefaultTextOption(option);
+        QTextCursor cursor(&doc);
+        for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
+            if (!block.blockFormat().nonBreakableLines())
+                continue;
+            QTextBlockFormat format = block.blockFormat();
+            format.setNonBreakableLines(false);
+            cursor.setPosition(block.position());
+            cursor.setBlockFormat(format);
+        }
         doc.print(&writer);
     } // the writer finishes the file when destroyed
     const QFileInfo written(path);

@@ -131,15 +131,30 @@ SearchPanel::SearchPanel(service::AgencyService &service, QWidget *parent)
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->hide();
     m_summary->hide();
+    // An error can be one long line: it wraps instead of widening the window.
+    m_summary->setWordWrap(true);
+    m_summary->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_box);
     layout->addWidget(m_summary);
     layout->addWidget(m_view, 1);
-    connect(m_box, &QLineEdit::returnPressed, this, &SearchPanel::run);
+    m_view->installEventFilter(this);
+    // Searches as you type, once typing pauses; Enter searches at once.
+    m_typing.setSingleShot(true);
+    m_typing.setInterval(kTypingPauseMs);
+    connect(&m_typing, &QTimer::timeout, this, &SearchPanel::run);
+    connect(m_box, &QLineEdit::returnPressed, this, [this] {
+        m_typing.stop();
+        run();
+    });
     connect(m_box, &QLineEdit::textChanged, this, [this](const QString &text) {
-        if (text.trimmed().isEmpty())
+        if (text.trimmed().isEmpty()) {
+            m_typing.stop();
             clear();
+            return;
+        }
+        m_typing.start();
     });
     connect(m_view, &QListView::activated, this, [this](const QModelIndex &index) {
         const SearchHit &h = m_model->hit(index.row());
@@ -169,25 +184,27 @@ void SearchPanel::run()
     const int generation = ++m_generation;
     m_summary->setText(QStringLiteral("Searching…"));
     m_summary->show();
-    core::whenFinished(
-        this, m_service.searchConversations(query),
-        [this, generation](const core::Result<QList<SearchHit>> &hits) {
-            if (generation != m_generation)
-                return;
-            if (!hits) {
-                m_model->setHits({});
-                m_summary->setText(readableError(hits.error()));
-                return;
-            }
-            m_model->setHits(hits.value());
-            m_summary->setText(
-                hits->isEmpty()
-                    ? QStringLiteral("No messages match.")
-                    : QStringLiteral("%1 matching messages — Enter or click opens one").arg(hits->size()));
-            m_view->show();
-            Q_EMIT activeChanged(true);
-            Q_EMIT searched(static_cast<int>(hits->size()));
-        });
+    core::whenFinished(this, m_service.searchConversations(query),
+                       [this, generation](const core::Result<QList<SearchHit>> &hits) {
+                           if (generation != m_generation)
+                               return;
+                           if (!hits) {
+                               m_model->setHits({});
+                               m_summary->setText(readableError(hits.error()));
+                               return;
+                           }
+                           m_model->setHits(hits.value());
+                           m_summary->setText(
+                               hits->isEmpty()
+                                   ? QStringLiteral("No messages match.")
+                                   : (hits->size() == 1
+                                          ? QStringLiteral("1 matching message — Enter or click opens it")
+                                          : QStringLiteral("%1 matching messages — Enter or click opens one")
+                                                .arg(hits->size())));
+                           m_view->show();
+                           Q_EMIT activeChanged(true);
+                           Q_EMIT searched(static_cast<int>(hits->size()));
+                       });
 }
 
 void SearchPanel::clear()
@@ -201,6 +218,12 @@ void SearchPanel::clear()
 
 bool SearchPanel::eventFilter(QObject *watched, QEvent *event)
 {
+    if (watched == m_view && event->type() == QEvent::KeyPress &&
+        static_cast<QKeyEvent *>(event)->key() == Qt::Key_Escape) {
+        m_box->clear(); // Esc in the results closes them too
+        m_box->setFocus();
+        return true;
+    }
     if (watched == m_box && event->type() == QEvent::KeyPress) {
         const auto *key = static_cast<QKeyEvent *>(event);
         if (key->key() == Qt::Key_Escape && !m_box->text().isEmpty()) {

@@ -3,6 +3,7 @@
 #include "servicetypes.h"
 
 #include <QAbstractListModel>
+#include <QTimer>
 #include <QWidget>
 
 class QLabel;
@@ -29,15 +30,17 @@ private:
     QList<SearchHit> m_hits;
 };
 
-/// Ctrl+F: the tenant's full-text search (PostgreSQL, through AgencyService). Enter runs it; hits
-/// show the title and the snippet with the matches highlighted; activating one asks the window
-/// to open that conversation at that message. Esc in the box clears the search.
+/// Ctrl+F: the tenant's full-text search (PostgreSQL, through AgencyService). It runs when typing
+/// pauses (kTypingPauseMs) or on Enter; hits show the title and the snippet with the matches
+/// highlighted; activating one asks the window to open that conversation at that message. Esc in
+/// the box or the results clears the search.
 class SearchPanel : public QWidget
 {
     Q_OBJECT
 
 public:
     SearchPanel(service::AgencyService &service, QWidget *parent = nullptr);
+    static constexpr int kTypingPauseMs = 350;
 
     QLineEdit *searchBox() const { return m_box; }
     QListView *hitView() const { return m_view; }
@@ -63,6 +66,7 @@ private:
     QString m_tenantId;
     QString m_flowType;
     int m_generation = 0;
+    QTimer m_typing;
 };
 
 /// "[[match]]" markers of a snippet as highlighted HTML (the rest escaped).

@@ -6,6 +6,7 @@
 #include "settingsstore.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -103,14 +104,15 @@ SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &ser
         std::max<qsizetype>(0, kProviders.indexOf(m_loaded.value(QStringLiteral("LLM_PROVIDER")))));
     m_scheme->setCurrentIndex(
         std::max(0, m_scheme->findData(m_ui.value(QStringLiteral("appearance/scheme")).toString())));
+    m_enterSends->setChecked(m_ui.value(QStringLiteral("chat/enterSends"), true).toBool());
     updateStorageNotice();
 }
 
 void SettingsDialog::updateStorageNotice()
 {
     const QString path = m_store.configFilePath().toHtmlEscaped();
-    const QString rest = QStringLiteral(" Provider, database and limit changes apply at the next start; the "
-                                        "colour scheme applies at once. Environment variables and "
+    const QString rest = QStringLiteral(" Providers, keys and models apply at once; database and limit "
+                                        "changes at the next start. Environment variables and "
                                         "<code>.env</code> override these values.");
     if (m_store.secretsInKeychain()) {
         m_storage->setText(
@@ -262,6 +264,9 @@ QWidget *SettingsDialog::buildOther()
     m_scheme->addItem(QStringLiteral("Light"), QStringLiteral("light"));
     m_scheme->addItem(QStringLiteral("Dark"), QStringLiteral("dark"));
     form->addRow(QStringLiteral("Colour scheme"), m_scheme);
+    m_enterSends = new QCheckBox(QStringLiteral("Enter sends the message (Shift+Enter: new line)"), page);
+    m_enterSends->setObjectName(QStringLiteral("enterSends"));
+    form->addRow(QString(), m_enterSends);
     return page;
 }
 
@@ -269,6 +274,7 @@ void SettingsDialog::save()
 {
     const QString scheme = m_scheme->currentData().toString();
     m_ui.setValue(QStringLiteral("appearance/scheme"), scheme);
+    m_ui.setValue(QStringLiteral("chat/enterSends"), m_enterSends->isChecked());
     m_ui.sync();
     applyColorScheme(scheme);
     const QHash<QString, QString> values = typedValues();

@@ -5,6 +5,7 @@
 #include <QDialog>
 #include <QHash>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -61,6 +62,7 @@ private:
     QHash<QString, QLabel *> m_testResults;
     QHash<QString, QString> m_loaded;
     QComboBox *m_provider = nullptr;
+    QCheckBox *m_enterSends = nullptr;
     QComboBox *m_scheme = nullptr;
     QLabel *m_storage = nullptr;
     QLabel *m_saveError = nullptr;

@@ -287,6 +287,76 @@ void ThreadModel::dropProvisionalRows()
     m_turnStart = -1;
 }
 
+int ThreadModel::settleProvisionalRows()
+{
+    if (m_turnStart < 0)
+        return -1;
+    int answer = -1;
+    for (int row = m_turnStart; row < m_items.size(); ++row) {
+        ThreadItem &it = m_items[row];
+        if (it.streaming) {
+            it.streaming = false;
+            touch(row);
+        }
+        if (it.role == core::Role::Assistant && it.tools.isEmpty() && it.kind == ThreadItem::Kind::Text)
+            answer = row;
+    }
+    // An empty reply row (stopped before the first word) shows nothing: it goes.
+    const int last = static_cast<int>(m_items.size()) - 1;
+    if (last > m_turnStart && m_items.at(last).content.isEmpty() && m_items.at(last).tools.isEmpty() &&
+        m_items.at(last).role == core::Role::Assistant) {
+        beginRemoveRows({}, last, last);
+        m_items.removeLast();
+        endRemoveRows();
+        if (answer == last)
+            answer = -1;
+    }
+    m_turnStart = -1;
+    return answer;
+}
+
+void ThreadModel::markStopped(int row, const Message &stored)
+{
+    if (row < 0 || row >= m_items.size())
+        return;
+    ThreadItem &it = m_items[row];
+    if (stored.id != 0) {
+        it.messageIds = {stored.id};
+        it.metadata = stored.metadata;
+        it.createdAt = stored.createdAt;
+    }
+    it.metadata.insert(QStringLiteral("stopped"), true);
+    touch(row);
+}
+
+void ThreadModel::refreshStored(const QString &tenantId, const QUuid &conversationId, const QString &notice)
+{
+    if (tenantId != m_tenantId || conversationId != m_conversationId)
+        return;
+    ++m_generation; // a load or refresh still running is superseded
+    refreshPage({}, m_generation, std::make_shared<QList<Message>>(), notice);
+}
+
+void ThreadModel::refreshPage(const QString &cursor, int generation, std::shared_ptr<QList<Message>> buffer,
+                              const QString &notice)
+{
+    core::whenFinished(this,
+                       m_service.listMessages(m_tenantId, m_conversationId.toString(QUuid::WithoutBraces),
+                                              kPageSize, cursor),
+                       [this, generation, buffer, notice](const core::Result<Page<Message>> &page) {
+                           if (generation != m_generation || !page || m_turnStart >= 0)
+                               return; // superseded, unreadable (what is shown stays) or a new turn
+                           *buffer += page->items;
+                           if (!page->nextCursor.isEmpty())
+                               return refreshPage(page->nextCursor, generation, buffer, notice);
+                           beginResetModel();
+                           m_items.clear();
+                           endResetModel();
+                           appendMessages(*buffer);
+                           appendNotice(notice);
+                       });
+}
+
 void ThreadModel::appendNotice(const QString &text)
 {
     ThreadItem notice;

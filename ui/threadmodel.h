@@ -76,6 +76,14 @@ public:
     /// Drops the provisional rows (the caller reloads what was stored) and shows `text` in place.
     void appendNotice(const QString &text);
     void dropProvisionalRows();
+    /// Ends the turn keeping its rows as shown (no longer streaming). Returns the row of its last
+    /// reply text that can stand as an answer (an assistant row without tool calls), or -1.
+    int settleProvisionalRows();
+    /// Marks `row` as a stopped answer; with a stored message (id != 0) the row becomes it.
+    void markStopped(int row, const Message &stored);
+    /// Reads what is stored of the shown conversation and, only if all of it can be read,
+    /// shows it with `notice` under it; otherwise the rows shown stay as they are.
+    void refreshStored(const QString &tenantId, const QUuid &conversationId, const QString &notice);
 
 Q_SIGNALS:
     void loaded();
@@ -83,6 +91,8 @@ Q_SIGNALS:
 
 private:
     void loadPage(const QString &cursor, int generation);
+    void refreshPage(const QString &cursor, int generation, std::shared_ptr<QList<Message>> buffer,
+                     const QString &notice);
     /// Appends stored messages as rows; a tool result joins the row of the call it answers.
     void appendMessages(const QList<Message> &messages);
     int rowOfToolCall(const QString &toolCallId) const;

@@ -7,9 +7,13 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
+#include <QKeyEvent>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QScrollBar>
 #include <QTextBlock>
+#include <QTextCursor>
+#include <QTextDocumentFragment>
 #include <QTimer>
 
 namespace agency::ui {
@@ -36,6 +40,7 @@ void ThreadView::setThreadModel(ThreadModel *model)
     m_model = model;
     setModel(model);
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
+        clearSelection();
         m_delegate->clearCache();
         m_follow = true;
         m_pending = QPersistentModelIndex();
@@ -133,6 +138,9 @@ void ThreadView::contextMenuEvent(QContextMenuEvent *event)
     const ThreadItem &item = m_model->item(row);
     const QPoint point = event->pos();
     QMenu menu(this);
+    if (!selectedText().isEmpty())
+        menu.addAction(QStringLiteral("Copy"), this,
+                       [this] { QApplication::clipboard()->setText(selectedText()); });
     menu.addAction(QStringLiteral("Copy message"), this, [this, row] { copyRow(row, false); });
     QStyleOptionViewItem option;
     initViewItemOption(&option);
@@ -158,22 +166,105 @@ void ThreadView::contextMenuEvent(QContextMenuEvent *event)
     menu.exec(event->globalPos());
 }
 
-void ThreadView::mouseReleaseEvent(QMouseEvent *event)
+int ThreadView::characterAt(const QModelIndex &index, const QPoint &point,
+                            const QTextDocument **document) const
 {
-    QListView::mouseReleaseEvent(event);
-    const QModelIndex index = indexAt(event->pos());
-    if (!index.isValid() || !m_model || event->button() != Qt::LeftButton)
-        return;
     QStyleOptionViewItem option;
     initViewItemOption(&option);
     option.rect = visualRect(index);
+    return m_delegate->hitTest(option, index, point, document);
+}
+
+void ThreadView::clearSelection()
+{
+    m_selRow = QPersistentModelIndex();
+    m_selPart = -1;
+    m_selAnchor = m_selPosition = 0;
+    m_delegate->setSelection(0, -1, 0, 0);
+    viewport()->update();
+}
+
+QString ThreadView::selectedText() const
+{
+    if (!m_selRow.isValid() || !m_model || m_selAnchor == m_selPosition)
+        return {};
+    // Looked up anew: a row re-renders (a new document) whenever it changes.
+    const QTextDocument *doc = m_delegate->partDocument(m_model->item(m_selRow.row()).uid, m_selPart);
+    if (!doc)
+        return {};
+    const int last = doc->characterCount() - 1;
+    QTextCursor cursor(const_cast<QTextDocument *>(doc));
+    cursor.setPosition(std::clamp(m_selAnchor, 0, last));
+    cursor.setPosition(std::clamp(m_selPosition, 0, last), QTextCursor::KeepAnchor);
+    return cursor.selection().toPlainText();
+}
+
+void ThreadView::mousePressEvent(QMouseEvent *event)
+{
+    QListView::mousePressEvent(event);
+    if (event->button() != Qt::LeftButton)
+        return;
+    clearSelection();
+    const QModelIndex index = indexAt(event->pos());
     const QTextDocument *doc = nullptr;
-    const int position = m_delegate->hitTest(option, index, event->pos(), &doc);
+    const int position = index.isValid() ? characterAt(index, event->pos(), &doc) : -1;
+    if (!doc || position < 0 || !m_model)
+        return;
+    m_dragging = true;
+    m_selRow = QPersistentModelIndex(index);
+    m_selPart = m_delegate->partIndex(m_model->item(index.row()).uid, doc);
+    m_selAnchor = m_selPosition = position;
+}
+
+void ThreadView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (!m_dragging || !(event->buttons() & Qt::LeftButton) || !m_selRow.isValid()) {
+        QListView::mouseMoveEvent(event);
+        return;
+    }
+    // Past the message's top or bottom the selection runs to its start or end.
+    const QRect row = visualRect(m_selRow);
+    QPoint point = event->pos();
+    point.setY(std::clamp(point.y(), row.top(), row.bottom()));
+    const quint64 uid = m_model->item(m_selRow.row()).uid;
+    const QTextDocument *doc = nullptr;
+    int position = characterAt(m_selRow, point, &doc);
+    const QTextDocument *selected = m_delegate->partDocument(uid, m_selPart);
+    if (!selected)
+        return;
+    if (doc != selected || position < 0) // another part: up to this part's start or end
+        position = point.y() < visualRect(m_selRow).center().y() ? 0 : selected->characterCount() - 1;
+    m_selPosition = position;
+    m_delegate->setSelection(uid, m_selPart, m_selAnchor, m_selPosition);
+    viewport()->update();
+}
+
+void ThreadView::mouseReleaseEvent(QMouseEvent *event)
+{
+    QListView::mouseReleaseEvent(event);
+    const bool dragged = m_dragging && m_selAnchor != m_selPosition;
+    m_dragging = false;
+    if (dragged)
+        return; // a selection, not a click
+    const QModelIndex index = indexAt(event->pos());
+    if (!index.isValid() || !m_model || event->button() != Qt::LeftButton)
+        return;
+    const QTextDocument *doc = nullptr;
+    const int position = characterAt(index, event->pos(), &doc);
     if (!doc || position < 0)
         return;
     // A click on a tool line expands or collapses the results of that message.
     if (doc->findBlock(position).blockFormat().hasProperty(kToolBlockProperty))
         m_model->setData(index, !index.data(ThreadModel::ExpandedRole).toBool(), ThreadModel::ExpandedRole);
+}
+
+void ThreadView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->matches(QKeySequence::Copy) && !selectedText().isEmpty()) {
+        QApplication::clipboard()->setText(selectedText());
+        return;
+    }
+    QListView::keyPressEvent(event);
 }
 
 void ThreadView::resizeEvent(QResizeEvent *event)

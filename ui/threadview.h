@@ -2,6 +2,8 @@
 
 #include <QListView>
 
+class QTextDocument;
+
 namespace agency::ui {
 
 class MessageDelegate;
@@ -26,6 +28,8 @@ public:
     bool showMessage(qint64 messageId);
     /// Copies row `row`'s message (or its code block under `point`, when `codeOnly`).
     void copyRow(int row, bool codeOnly, const QPoint &point = {});
+    /// The text selected by dragging over a message (plain text, empty when none).
+    QString selectedText() const;
 
 Q_SIGNALS:
     /// "Edit and resend" was chosen on the user message at `row`.
@@ -33,12 +37,18 @@ Q_SIGNALS:
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
     void updateGeometries() override;
 
 private:
     bool nearBottom() const;
+    /// The document part and character under `point` of row `index` (-1 when none).
+    int characterAt(const QModelIndex &index, const QPoint &point, const QTextDocument **document) const;
+    void clearSelection();
     /// Scrolls to m_pending when the whole thread is laid out (the scroll range is only final then).
     void scrollToPending();
     void followEnd();
@@ -47,6 +57,12 @@ private:
     MessageDelegate *m_delegate;
     bool m_follow = true;
     QPersistentModelIndex m_pending; ///< the row showMessage() still has to scroll to
+    // Text selection (one message part at a time, like a document's paragraph run).
+    QPersistentModelIndex m_selRow;
+    int m_selPart = -1;
+    int m_selAnchor = 0;
+    int m_selPosition = 0;
+    bool m_dragging = false;
 };
 
 } // namespace agency::ui

@@ -1,4 +1,5 @@
 #include "backend.h"
+#include "sql/changelistener.h"
 
 #include "db/apikeyrepository.h"
 #include "db/auditrepository.h"
@@ -145,6 +146,7 @@ QFuture<void> Backend::stopRunWorkers()
 Backend::~Backend()
 {
     // Reverse order of construction; turns and tools go before the repositories they use.
+    m_changes.reset();
     m_service.reset();
     m_statistics.reset();
     m_runWorker.reset();
@@ -162,6 +164,31 @@ Backend::~Backend()
     m_conversations.reset();
     m_providers.reset();
     m_database.reset();
+}
+
+} // namespace agency::runtime
+
+namespace agency::runtime {
+
+void Backend::reconfigureProviders(const RuntimeConfig &config)
+{
+    m_providers->reconfigure(config);
+    m_serviceDeps.providers = &m_providers->factory();
+    m_service->useProviders(&m_providers->factory());
+}
+
+} // namespace agency::runtime
+
+namespace agency::runtime {
+
+void Backend::startChangeListener()
+{
+    if (m_changes)
+        return;
+    m_changes = std::make_unique<sql::ChangeListener>(m_executor->params(), QStringLiteral("agency_changes"));
+    QObject::connect(m_changes.get(), &sql::ChangeListener::notified, m_service.get(),
+                     &service::AgencyService::announceDataChange);
+    m_changes->start();
 }
 
 } // namespace agency::runtime

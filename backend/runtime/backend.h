@@ -17,6 +17,7 @@
 class QNetworkAccessManager;
 
 namespace agency::sql {
+class ChangeListener;
 class PlannerStatistics;
 } // namespace agency::sql
 namespace agency::db {
@@ -97,6 +98,9 @@ public:
     flows::TurnEngine &engine() { return *m_engine; }
     /// The network, provider factory and providers the turns use (ProviderRuntime::provider).
     ProviderRuntime &providers() { return *m_providers; }
+    /// Applies `config`'s provider settings at once (ProviderRuntime::reconfigure) and tells the
+    /// service, which announces AgencyService::providersChanged().
+    void reconfigureProviders(const RuntimeConfig &config);
     /// What service() was built from, for a test that builds a service around its own run worker.
     const service::ServiceDependencies &serviceDependencies() const { return m_serviceDeps; }
 
@@ -111,6 +115,10 @@ public:
     /// statistics (sql::PlannerStatistics); a no-op on a database that has them. Long-running
     /// processes (server, console, benchmarks) call it.
     void startPlannerStatistics();
+    /// Listens for the database's change notifications (migration 0008: tenants and
+    /// conversations created, renamed, deleted or answered, by any process) and announces them
+    /// through AgencyService::dataChanged(). The console calls it; idempotent.
+    void startChangeListener();
 
 private:
     Backend() = default;
@@ -123,6 +131,7 @@ private:
     std::unique_ptr<DatabaseRuntime> m_database;
     sql::DbExecutor *m_executor = nullptr;
     std::unique_ptr<ProviderRuntime> m_providers;
+    std::unique_ptr<sql::ChangeListener> m_changes;
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
     std::unique_ptr<tools::ToolRegistry> m_tools;

@@ -8,6 +8,7 @@ namespace agency::runtime {
 
 ProviderRuntime::ProviderRuntime(const RuntimeConfig &config, QNetworkAccessManager *nam,
                                  const core::Clock &clock)
+    : m_clock(clock)
 {
     if (!nam) {
         m_ownNam = std::make_unique<llm::NetworkLanes>(config.httpConnectionsPerHost);
@@ -22,6 +23,7 @@ ProviderRuntime::~ProviderRuntime()
     // Providers hold replies of the manager: they go first.
     m_cache.clear();
     m_factory.reset();
+    m_retired.clear();
     m_ownNam.reset();
 }
 
@@ -35,6 +37,17 @@ core::Result<std::shared_ptr<llm::Provider>> ProviderRuntime::provider(const QSt
     if (created)
         m_cache.insert(key, created.value());
     return created;
+}
+
+} // namespace agency::runtime
+
+namespace agency::runtime {
+
+void ProviderRuntime::reconfigure(const RuntimeConfig &config)
+{
+    m_retired.push_back(std::move(m_factory));
+    m_factory = std::make_unique<llm::ProviderFactory>(config.providers, m_nam, m_clock);
+    m_cache.clear(); // turns running keep their provider; the next ones get the new settings
 }
 
 } // namespace agency::runtime

@@ -7,6 +7,7 @@
 #include <QHash>
 
 #include <memory>
+#include <vector>
 
 class QNetworkAccessManager;
 
@@ -36,11 +37,16 @@ public:
     /// The provider for (name, model), made on first use and reused afterwards (connection
     /// reuse, cached Google tokens). Keyed by both, so two providers never share an entry.
     core::Result<std::shared_ptr<llm::Provider>> provider(const QString &name, const QString &model);
+    /// Providers as `config` describes them from now on (saved keys apply without a restart).
+    /// The previous factory stays alive: references to it (the service's) remain valid.
+    void reconfigure(const RuntimeConfig &config);
 
 private:
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
     QNetworkAccessManager *m_nam = nullptr;
+    const core::Clock &m_clock;
     std::unique_ptr<llm::ProviderFactory> m_factory;
+    std::vector<std::unique_ptr<llm::ProviderFactory>> m_retired;
     QHash<QString, std::shared_ptr<llm::Provider>> m_cache;
 };
 

@@ -20,6 +20,8 @@
 #include <QDateTime>
 #include <QObject>
 
+#include <functional>
+
 #include <optional>
 
 namespace agency::sql {
@@ -146,6 +148,12 @@ public:
                                                      qint64 messageId);
     core::Async<QByteArray> exportConversation(const QString &tenantId, const QString &conversationId,
                                                ExportFormat format);
+    /// Stores `partialText`, the part of a reply shown before the user stopped it, as an
+    /// assistant message marked `"stopped": true` (finish_reason "stopped") in its metadata.
+    /// InvalidArgument for empty text, NotFound for another tenant's conversation.
+    core::Async<core::Message> keepStoppedAnswer(const QString &tenantId, const QString &conversationId,
+                                                 const QString &partialText, const QString &provider = {},
+                                                 const QString &model = {});
 
     // Chat
     /// Runs one turn; events arrive on this thread while it runs.
@@ -216,7 +224,29 @@ public:
     core::Async<core::TextEmbeddings> embedTexts(const QString &tenantId, const QStringList &texts,
                                                  const QString &model = {});
 
+    // Settings applied while running (docs/design.md#configuration)
+    /// How the program re-reads its saved settings and applies the provider ones (set by the
+    /// program that saves settings: the console). Without it reloadSettings() is NotConfigured.
+    void setSettingsReloader(std::function<core::Status()> reload) { m_reload = std::move(reload); }
+    /// Re-reads the saved settings: provider choice, keys, base URLs and models apply to the
+    /// next turn and to providers(). Emits providersChanged() on success.
+    core::Status reloadSettings();
+    /// The providers turns use from now on (called by the composition root on a reload).
+    void useProviders(const llm::ProviderFactory *providers);
+
+    /// Announces a change made by any process (the composition root calls it on the database's
+    /// notification): dataChanged(tenantId).
+    void announceDataChange(const QString &tenantId) { Q_EMIT dataChanged(tenantId); }
+
+Q_SIGNALS:
+    /// Provider settings changed (reloadSettings()): providers() and health() answer anew.
+    void providersChanged();
+    /// Tenants, conversations or their counts changed for `tenantId` (empty: possibly any tenant,
+    /// e.g. after the listening connection was lost). Lists showing them should be read again.
+    void dataChanged(const QString &tenantId);
+
 private:
+    std::function<core::Status()> m_reload;
     ServiceDependencies m_deps;
 };
 

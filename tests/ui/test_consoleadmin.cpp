@@ -2,6 +2,7 @@
 // resend") leaving the original unchanged, rename, delete with confirmation, export in every
 // format. (Settings: test_consolesettings.)
 
+#include "runtime/backend.h"
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
@@ -49,6 +50,9 @@ private Q_SLOTS:
     void renameAndDelete();
     void exportAllFormats();
     void usageChartGetsItsData();
+    void changesByAnotherProcessAppear();
+    void f5ReadsTheListsAgain();
+    void searchRunsAsYouTypeAndEscCloses();
 
 private:
     /// One finished chat in a new conversation; returns its id.
@@ -346,6 +350,80 @@ void TestConsoleAdmin::usageChartGetsItsData()
     QCOMPARE(mistral.at(mistral.size() - 2), 0.0);
     QCOMPARE(usage->usageTable()->rowCount(), 3); // one row per day and provider
     usage->close();
+}
+
+namespace {
+/// A tenant and a conversation written straight to the database: another process's writes.
+bool otherProcessWrites(UiFixture &fx, const QString &tenant, const QString &title)
+{
+    return fx.exec(QStringLiteral(
+                       "INSERT INTO tenants (tenant_id, name) VALUES ('%1', '%1') ON CONFLICT DO NOTHING")
+                       .arg(tenant)) &&
+           fx.exec(QStringLiteral(
+                       "WITH c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title) "
+                       "VALUES (gen_random_uuid(), '%1', 'weather', '%2') RETURNING tenant_id) "
+                       "UPDATE tenants SET conversation_count = conversation_count + 1 "
+                       "WHERE tenant_id IN (SELECT tenant_id FROM c)")
+                       .arg(tenant, title));
+}
+} // namespace
+
+void TestConsoleAdmin::changesByAnotherProcessAppear()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.backend().backend().startChangeListener();
+    // Wait until the listener hears the database (its connection opens in the background).
+    QSignalSpy heard(&m_fx.service(), &service::AgencyService::dataChanged);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (m_fx.exec(QStringLiteral("SELECT pg_notify('agency_changes', 'probe')")), !heard.isEmpty()), 10000);
+    // Another process adds a conversation to the tenant shown, and a new tenant.
+    QVERIFY2(otherProcessWrites(m_fx, QStringLiteral("default"), QStringLiteral("From the CLI")),
+             qPrintable(m_fx.error()));
+    QVERIFY2(otherProcessWrites(m_fx, QStringLiteral("acme"), QStringLiteral("Acme plans")),
+             qPrintable(m_fx.error()));
+    QTRY_COMPARE_WITH_TIMEOUT(test::conversationRow(*w, 0).title, QStringLiteral("From the CLI"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->tenantModel()->rowOf(QStringLiteral("acme")) >= 0, 10000);
+    QTRY_COMPARE(w->tenantModel()
+                     ->index(w->tenantModel()->rowOf(QStringLiteral("default")))
+                     .data(ui::TenantModel::CountRole)
+                     .toLongLong(),
+                 qint64(1));
+    QCOMPARE(w->currentTenant(), QStringLiteral("default"));
+}
+
+void TestConsoleAdmin::f5ReadsTheListsAgain()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    // No listener here: only F5 can show what another process wrote.
+    QVERIFY2(otherProcessWrites(m_fx, QStringLiteral("default"), QStringLiteral("Written elsewhere")),
+             qPrintable(m_fx.error()));
+    QTest::qWait(300);
+    QCOMPARE(w->conversationModel()->rowCount(), 0);
+    QTest::keyClick(w, Qt::Key_F5);
+    QTRY_COMPARE_WITH_TIMEOUT(test::conversationRow(*w, 0).title, QStringLiteral("Written elsewhere"), 10000);
+}
+
+void TestConsoleAdmin::searchRunsAsYouTypeAndEscCloses()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({QStringLiteral("Noted.")});
+    test::typeAndSend(*w, QStringLiteral("remember the zeppelin"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    ui::SearchPanel *search = w->searchPanel();
+    search->searchBox()->setFocus();
+    QTest::keyClicks(search->searchBox(), QStringLiteral("zeppelin")); // no Enter
+    auto *summary = search->findChild<QLabel *>();
+    QTRY_VERIFY_WITH_TIMEOUT(search->hitView()->isVisible(), 5000);
+    QTRY_COMPARE(summary->text(), QStringLiteral("1 matching message — Enter or click opens it"));
+    QVERIFY(!w->conversationView()->isVisible());
+    search->hitView()->setFocus();
+    QTest::keyClick(search->hitView(), Qt::Key_Escape);
+    QTRY_VERIFY(!search->hitView()->isVisible());
+    QVERIFY(search->searchBox()->text().isEmpty());
+    QVERIFY(w->conversationView()->isVisible());
 }
 
 QTEST_MAIN(TestConsoleAdmin)

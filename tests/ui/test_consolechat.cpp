@@ -5,15 +5,21 @@
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
+#include "ui/settingsdialog.h"
 #include "ui/tenantmodel.h"
 #include "ui/threadmodel.h"
+#include "ui/threadview.h"
 #include "uifixture.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QLineEdit>
+#include <QMouseEvent>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTest>
 
@@ -32,8 +38,14 @@ private Q_SLOTS:
 
     void firstStartSelectsDefaultTenantWithWeatherChat();
     void demoProviderNoticeOpensSettings();
+    void demoNoticeFollowsTheColourScheme();
     void fullChatByKeys();
-    void stopCancelsAndKeepsWhatWasStored();
+    void stopKeepsThePartialAnswer();
+    void draftsStayWithTheirConversation();
+    void windowFitsTheScreen();
+    void messageTextCanBeSelectedAndCopied();
+    void enterSendsShiftEnterAddsALine();
+    void failedTextJoinsWhatWasTypedMeanwhile();
     void providerErrorKeepsTypedText();
     void busyConversationIsExplainedInPlace();
     void continuingMovesConversationToTop();
@@ -76,7 +88,8 @@ QString clippedChoices(ui::MainWindow &window)
 void TestConsoleChat::init()
 {
     QHash<QString, QString> settings;
-    if (QByteArray(QTest::currentTestFunction()) == "demoProviderNoticeOpensSettings")
+    if (QByteArray(QTest::currentTestFunction()) == "demoProviderNoticeOpensSettings" ||
+        QByteArray(QTest::currentTestFunction()) == "demoNoticeFollowsTheColourScheme")
         settings.insert(QStringLiteral("LLM_PROVIDER"), QStringLiteral("demo"));
     // A busy conversation is refused at once instead of after the default wait for it.
     if (QByteArray(QTest::currentTestFunction()) == "busyConversationIsExplainedInPlace")
@@ -108,6 +121,19 @@ void TestConsoleChat::demoProviderNoticeOpensSettings()
     QVERIFY(button);
     QTest::mouseClick(button, Qt::LeftButton);
     QVERIFY(opened);
+}
+
+void TestConsoleChat::demoNoticeFollowsTheColourScheme()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QTRY_VERIFY(w->demoNotice()->isVisible());
+    ui::applyColorScheme(QStringLiteral("dark"));
+    QTest::qWait(50);
+    const QImage shot = w->demoNotice()->grab().toImage();
+    ui::applyColorScheme(QStringLiteral("system"));
+    const QColor corner = shot.pixelColor(shot.width() / 2, 3);
+    QVERIFY2(corner.lightness() < 100, qPrintable(corner.name()));
 }
 
 void TestConsoleChat::fullChatByKeys()
@@ -146,7 +172,7 @@ void TestConsoleChat::fullChatByKeys()
     QTRY_COMPARE(w->tenantModel()->index(0).data(ui::TenantModel::CountRole).toLongLong(), qint64(1));
 }
 
-void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
+void TestConsoleChat::stopKeepsThePartialAnswer()
 {
     ui::MainWindow *w = m_fx.openWindow();
     QVERIFY(w);
@@ -157,19 +183,195 @@ void TestConsoleChat::stopCancelsAndKeepsWhatWasStored()
     test::typeAndSend(*w, QStringLiteral("Tell me a long story"));
     ui::ThreadModel *thread = w->threadModel();
     QTRY_VERIFY_WITH_TIMEOUT(
-        thread->rowCount() == 2 && thread->item(1).content.contains(QStringLiteral("word1 ")), 10000);
+        thread->rowCount() == 2 && thread->item(1).content.contains(QStringLiteral("word3 ")), 10000);
 
     QTest::keyClick(w->chatBox()->editor(), Qt::Key_Escape);
     QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
-    // What was complete (the user message) is stored and shown; the partial answer is not.
-    QTRY_COMPARE(thread->rowCount(), 2);
+    // The partial answer stays on screen, marked stopped, with no error notice under it.
+    QCOMPARE(thread->rowCount(), 2);
     QCOMPARE(thread->item(0).content, QStringLiteral("Tell me a long story"));
-    QCOMPARE(thread->item(1).kind, ui::ThreadItem::Kind::Notice);
-    QVERIFY(thread->item(1).content.startsWith(QStringLiteral("Stopped")));
+    const ui::ThreadItem &answer = thread->item(1);
+    QCOMPARE(answer.kind, ui::ThreadItem::Kind::Text);
+    QCOMPARE(answer.role, core::Role::Assistant);
+    QVERIFY2(answer.content.startsWith(QStringLiteral("word0 word1 word2 word3 ")),
+             qPrintable(test::threadDump(*w)));
+    QVERIFY(!answer.streaming);
+    QVERIFY(answer.metadata.value(QStringLiteral("stopped")).toBool());
+    QCOMPARE(answer.messageIds.size(), 1); // it is the stored message
+    // The message box is not refilled with the question.
+    QCOMPARE(w->chatBox()->text(), QString());
+    // Stored: the question and the partial answer, marked stopped in its metadata.
     auto stored = test::await(m_fx.service().listMessages(
         QStringLiteral("default"), w->currentConversation().toString(QUuid::WithoutBraces)));
     AGENCY_VERIFY_OK(stored);
-    QCOMPARE(stored->items.size(), 1);
+    QCOMPARE(stored->items.size(), 2);
+    QCOMPARE(stored->items.at(1).role, core::Role::Assistant);
+    QCOMPARE(stored->items.at(1).content, answer.content);
+    QVERIFY(stored->items.at(1).metadata.value(QStringLiteral("stopped")).toBool());
+    // Opened again, it still shows the partial answer marked stopped.
+    w->newChat();
+    w->openConversation(stored->items.at(0).conversationId);
+    QTRY_COMPARE(thread->rowCount(), 2);
+    QVERIFY(thread->item(1).metadata.value(QStringLiteral("stopped")).toBool());
+}
+
+void TestConsoleChat::draftsStayWithTheirConversation()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({QStringLiteral("ok")});
+    test::typeAndSend(*w, QStringLiteral("first"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    const QUuid first = w->currentConversation();
+    QVERIFY(!first.isNull());
+
+    // A failed send in the first conversation gives its text back there, and only there.
+    m_fx.llm().enqueue(openai::errorReply(401, QStringLiteral("Incorrect API key provided")));
+    test::typeAndSend(*w, QStringLiteral("unsent question"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("unsent question"));
+
+    // A new chat, another conversation, another tenant: none carries it.
+    w->newChat();
+    QCOMPARE(w->chatBox()->text(), QString());
+    QTest::keyClicks(w->chatBox()->editor(), QStringLiteral("new chat draft"));
+    bool created = false;
+    w->tenantModel()->create(QStringLiteral("other"), QStringLiteral("Other"),
+                             [&created](const QString &error) { created = error.isEmpty(); });
+    QTRY_VERIFY(created);
+    w->selectTenant(QStringLiteral("other"));
+    QTRY_COMPARE(w->currentTenant(), QStringLiteral("other"));
+    QCOMPARE(w->chatBox()->text(), QString());
+    // Ctrl+Enter with the box empty sends nothing to the other tenant.
+    QTest::keyClick(w->chatBox()->editor(), Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(!w->chatSession()->isBusy());
+
+    // Back: each conversation has its own draft again.
+    w->selectTenant(QStringLiteral("default"));
+    QTRY_COMPARE(w->currentTenant(), QStringLiteral("default"));
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("new chat draft"));
+    w->openConversation(first);
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("unsent question"));
+}
+
+void TestConsoleChat::windowFitsTheScreen()
+{
+    // A geometry saved on a larger screen (1982 px wide) is not restored where it does not fit.
+    {
+        QWidget big;
+        big.setGeometry(0, 0, 1982, 1300);
+        m_fx.settings().setValue(QStringLiteral("window/geometry"), big.saveGeometry());
+    }
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    const QRect available = w->screen()->availableGeometry();
+    auto fits = [&] {
+        return QStringLiteral("window %1x%2+%3+%4 on a %5x%6 screen")
+            .arg(w->frameGeometry().width())
+            .arg(w->frameGeometry().height())
+            .arg(w->frameGeometry().x())
+            .arg(w->frameGeometry().y())
+            .arg(available.width())
+            .arg(available.height());
+    };
+    QTRY_VERIFY2(available.contains(w->frameGeometry()), qPrintable(fits()));
+    // Send, the message box and the status bar are on the screen.
+    for (QWidget *part :
+         {static_cast<QWidget *>(w->chatBox()->findChild<QPushButton *>(QStringLiteral("sendButton"))),
+          static_cast<QWidget *>(w->chatBox()->editor()), static_cast<QWidget *>(w->statusBar())}) {
+        const QRect onScreen(part->mapToGlobal(QPoint(0, 0)), part->size());
+        QVERIFY2(part->isVisible() && available.contains(onScreen), qPrintable(fits()));
+    }
+    // A geometry that fits is restored.
+    w->setGeometry(available.x() + 20, available.y() + 20, available.width() / 2 + 100,
+                   available.height() - 60);
+    const QSize kept = w->size();
+    w->close();
+    m_fx.tearDown();
+    QVERIFY2(m_fx.reset(), qPrintable(m_fx.error()));
+    w = m_fx.openWindow();
+    QVERIFY(w);
+    QCOMPARE(w->size(), kept);
+}
+
+void TestConsoleChat::messageTextCanBeSelectedAndCopied()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    m_fx.llm().enqueueStream({QStringLiteral("Alpha bravo charlie delta echo foxtrot.")});
+    test::typeAndSend(*w, QStringLiteral("spell"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_COMPARE(w->threadModel()->rowCount(), 2);
+    ui::ThreadView *view = w->threadView();
+    const QModelIndex answer = w->threadModel()->index(1);
+    QTRY_VERIFY(view->visualRect(answer).isValid());
+    QTest::qWait(50);
+    // Drag across the answer's text line, as a user would, from its left to its right.
+    const QRect row = view->visualRect(answer);
+    const int y = row.bottom() - 22; // the text line, under the header
+    auto mouse = [view](QEvent::Type type, QPoint at, Qt::MouseButtons buttons) {
+        QMouseEvent event(type, at, view->viewport()->mapToGlobal(at), Qt::LeftButton, buttons,
+                          Qt::NoModifier);
+        QApplication::sendEvent(view->viewport(), &event);
+    };
+    mouse(QEvent::MouseButtonPress, QPoint(row.left() + 20, y), Qt::LeftButton);
+    for (int x = row.left() + 40; x < row.right() - 20; x += 40)
+        mouse(QEvent::MouseMove, QPoint(x, y), Qt::LeftButton);
+    mouse(QEvent::MouseButtonRelease, QPoint(row.right() - 20, y), Qt::NoButton);
+    const QString selected = view->selectedText();
+    QVERIFY2(selected.contains(QStringLiteral("bravo charlie delta")), qPrintable(selected));
+    // Ctrl+C copies it.
+    QApplication::clipboard()->clear();
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(QApplication::clipboard()->text(), selected);
+}
+
+void TestConsoleChat::enterSendsShiftEnterAddsALine()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QPlainTextEdit *edit = w->chatBox()->editor();
+    edit->setFocus();
+    const int oneLine = edit->height();
+    QTest::keyClicks(edit, QStringLiteral("line one"));
+    for (int i = 0; i < 5; ++i) {
+        QTest::keyClick(edit, Qt::Key_Return, Qt::ShiftModifier);
+        QTest::keyClicks(edit, QStringLiteral("more"));
+    }
+    QVERIFY(!w->chatSession()->isBusy());
+    QCOMPARE(w->chatBox()->text().count(QLatin1Char('\n')), 5);
+    // The box grew with its text.
+    QTRY_VERIFY2(edit->height() > oneLine,
+                 qPrintable(QStringLiteral("%1 -> %2").arg(oneLine).arg(edit->height())));
+    m_fx.llm().enqueueStream({QStringLiteral("ok")});
+    QTest::keyClick(edit, Qt::Key_Return);
+    QVERIFY(w->chatSession()->isBusy());
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QCOMPARE(w->threadModel()->item(0).content.count(QLatin1Char('\n')), 5);
+    // With the setting off, Enter starts a line and Ctrl+Enter sends.
+    w->chatBox()->setEnterSends(false);
+    QTest::keyClicks(edit, QStringLiteral("a"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    QVERIFY(!w->chatSession()->isBusy());
+    QCOMPARE(w->chatBox()->text(), QStringLiteral("a\n"));
+}
+
+void TestConsoleChat::failedTextJoinsWhatWasTypedMeanwhile()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    test::FakeResponse slow = openai::errorReply(401, QStringLiteral("Incorrect API key provided"));
+    slow.delayMs = 500;
+    m_fx.llm().enqueue(slow);
+    test::typeAndSend(*w, QStringLiteral("the question"));
+    QVERIFY(w->chatSession()->isBusy());
+    QTest::keyClicks(w->chatBox()->editor(), QStringLiteral("typed while waiting"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    const QString box = w->chatBox()->text();
+    QVERIFY2(box.contains(QStringLiteral("the question")) &&
+                 box.contains(QStringLiteral("typed while waiting")),
+             qPrintable(box));
 }
 
 void TestConsoleChat::busyConversationIsExplainedInPlace()

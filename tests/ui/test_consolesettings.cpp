@@ -4,9 +4,14 @@
 // "Test connection" calls the provider with the values as typed.
 
 #include "app/consolesettingsstore.h"
+#include "app/settingsreloader.h"
 #include "config/settings.h"
 #include "fakevertex.h"
+#include "ui/chatbox.h"
+#include "ui/chatsession.h"
 #include "ui/settingsdialog.h"
+#include "ui/statusbar.h"
+#include "ui/threadmodel.h"
 #include "uifixture.h"
 
 #include <QApplication>
@@ -88,6 +93,7 @@ private Q_SLOTS:
     }
 
     void settingsPersistInTheFileWithoutKeychain();
+    void providerChangesApplyAtOnce();
     void keysGoToTheKeychain();
     void refusedKeychainFallsBackToTheFile();
     void testConnectionUsesTheTypedValues();
@@ -283,6 +289,48 @@ void TestConsoleSettings::testConnectionAppliesEveryVertexField()
                             "gemini-typed:generateContent"));
     QCOMPARE(requests.first().header("Authorization"), QByteArray("Bearer vertex-token"));
     QVERIFY(!QFileInfo::exists(m_fx.configFilePath()));
+}
+
+void TestConsoleSettings::providerChangesApplyAtOnce()
+{
+    // The console started on the demo provider, with no OpenAI key.
+    QVERIFY2(m_fx.reset({{QStringLiteral("LLM_PROVIDER"), QStringLiteral("demo")},
+                         {QStringLiteral("OPENAI_API_KEY"), QString()}}),
+             qPrintable(m_fx.error()));
+    auto base = config::Settings::fromValues({});
+    QVERIFY(base);
+    app::installSettingsReloader(m_fx.backend().backend(), base.value(), m_fx.settingsStore());
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    auto *providers = w->chatBox()->findChild<QComboBox *>(QStringLiteral("providerCombo"));
+    QTRY_VERIFY(providers->count() > 1);
+    QVERIFY2(providers->itemText(0).contains(QStringLiteral("demo")), qPrintable(providers->itemText(0)));
+
+    ui::SettingsDialog *dialog = w->openSettings();
+    QVERIFY(dialog);
+    dialog->findChild<QComboBox *>(QStringLiteral("LLM_PROVIDER"))->setCurrentText(QStringLiteral("openai"));
+    dialog->field(QStringLiteral("OPENAI_API_KEY"))->setText(QStringLiteral("sk-saved-now"));
+    dialog->field(QStringLiteral("OPENAI_BASE_URL"))->setText(m_fx.llm().baseUrl());
+    dialog->field(QStringLiteral("OPENAI_MODEL"))->setText(QStringLiteral("gpt-fake"));
+    QCOMPARE(clickSave(*dialog), QString());
+    dialog->close();
+
+    // The picker says so at once, without a restart…
+    QTRY_VERIFY2(providers->itemText(0).contains(QStringLiteral("openai")),
+                 qPrintable(providers->itemText(0)));
+    const int openai = providers->findData(QStringLiteral("openai"));
+    QVERIFY(openai > 0);
+    QVERIFY2(!providers->itemText(openai).contains(QStringLiteral("not configured")),
+             qPrintable(providers->itemText(openai)));
+    QVERIFY(!w->statusPanel()->currentMessage().contains(QStringLiteral("Restart")));
+    // …and the next message goes to OpenAI with the saved key.
+    m_fx.llm().enqueueStream({QStringLiteral("From the real model.")});
+    test::typeAndSend(*w, QStringLiteral("hello"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_COMPARE(w->threadModel()->rowCount(), 2);
+    QCOMPARE(w->threadModel()->item(1).content, QStringLiteral("From the real model."));
+    QCOMPARE(m_fx.llm().chatRequests().size(), 1);
+    QCOMPARE(m_fx.llm().chatRequests().first().header("authorization"), QByteArray("Bearer sk-saved-now"));
 }
 
 QTEST_MAIN(TestConsoleSettings)

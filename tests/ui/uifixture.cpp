@@ -78,6 +78,12 @@ ui::MainWindow *UiFixture::openWindow()
 bool UiFixture::exec(const QString &sql)
 {
     auto done = await(m_db->run<bool>([sql](sql::DbConnection &conn) -> core::Result<bool> {
+        // DDL cannot be prepared: a script runs as it is.
+        if (sql.startsWith(QStringLiteral("ALTER"))) {
+            if (auto script = conn.execScript(sql, QStringLiteral("test")); !script)
+                return script.error();
+            return true;
+        }
         auto q = conn.exec(sql, {}, QStringLiteral("test"));
         if (!q)
             return q.error();

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "connectionparams.h"
+
+#include <QObject>
+#include <QThread>
+
+namespace agency::sql {
+
+/// Hears PostgreSQL notifications on one channel (LISTEN) over a connection of its own, kept on a
+/// thread of its own, and re-emits them on the thread that created the listener. A dropped
+/// connection is opened again (checked every few seconds); after a reconnection notified() comes
+/// with an empty payload, since changes may have been missed meanwhile.
+class ChangeListener : public QObject
+{
+    Q_OBJECT
+
+public:
+    ChangeListener(ConnectionParams params, QString channel, QObject *parent = nullptr);
+    ~ChangeListener() override;
+
+    static constexpr int kCheckMs = 5000;
+
+    /// Connects and listens; listening() once subscribed.
+    void start();
+
+Q_SIGNALS:
+    void notified(const QString &payload);
+    void listening();
+
+private:
+    QThread m_thread;
+    QObject *m_worker = nullptr; ///< lives on m_thread
+    ConnectionParams m_params;
+    QString m_channel;
+};
+
+} // namespace agency::sql
