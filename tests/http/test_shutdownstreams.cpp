@@ -33,6 +33,17 @@ QByteArray completionBody()
         .toJson(QJsonDocument::Compact);
 }
 
+/// The events of a 200 stream that ended with its terminating chunk; none otherwise (with a
+/// warning saying what arrived).
+QList<test::SseEvent> endedEvents(const RawResponse &r)
+{
+    if (r.status != 200 || !r.complete) {
+        qWarning("status %d, %s: %s", r.status, r.complete ? "ended" : "not ended", r.body.constData());
+        return {};
+    }
+    return r.events();
+}
+
 } // namespace
 
 class TestShutdownStreams : public QObject
@@ -45,9 +56,22 @@ private Q_SLOTS:
 
     void chatStreamEndsWithItsDoneEvent();
     void completionStreamEndsWithDone();
+    void streamPastTheGraceTimeEndsWithAStoppingError_data();
     void streamPastTheGraceTimeEndsWithAStoppingError();
 
 private:
+    /// A server with a long grace time and a provider that streams "one two three" slowly.
+    bool startWithAStreamingProvider()
+    {
+        httpserver::ServerConfig config;
+        config.shutdownGraceMs = 30'000;
+        if (!m_fx.startServer({}, config))
+            return false;
+        m_fx.llm().enqueue(
+            openai::streamReply({QStringLiteral("one "), QStringLiteral("two "), QStringLiteral("three")}, {},
+                                core::Usage{12, 7, 19}, 200));
+        return true;
+    }
     /// Starts a stream of `path` with `body` on `client`, waits for its first text, stops the
     /// server, and tears it down the moment the stop's future finishes (as serve exits then).
     /// Returns what the client received by then and after.
@@ -79,17 +103,10 @@ RawResponse TestShutdownStreams::stopDuringStream(RawHttpClient &client, const Q
 
 void TestShutdownStreams::chatStreamEndsWithItsDoneEvent()
 {
-    httpserver::ServerConfig config;
-    config.shutdownGraceMs = 30'000;
-    QVERIFY2(m_fx.startServer({}, config), qPrintable(m_fx.error()));
-    m_fx.llm().enqueue(
-        openai::streamReply({QStringLiteral("one "), QStringLiteral("two "), QStringLiteral("three")}, {},
-                            core::Usage{12, 7, 19}, 200));
+    QVERIFY2(startWithAStreamingProvider(), qPrintable(m_fx.error()));
     RawHttpClient client;
     const RawResponse r = stopDuringStream(client, "/weather/chat", chatBody());
-    QCOMPARE(r.status, 200);
-    QVERIFY2(r.complete, r.body.constData()); // the terminating chunk arrived
-    const QList<test::SseEvent> events = r.events();
+    const QList<test::SseEvent> events = endedEvents(r);
     QVERIFY(!events.isEmpty());
     QCOMPARE(events.last().name, QByteArrayLiteral("done"));
     QCOMPARE(events.last().json()[QStringLiteral("response")].toString(), QStringLiteral("one two three"));
@@ -97,35 +114,37 @@ void TestShutdownStreams::chatStreamEndsWithItsDoneEvent()
 
 void TestShutdownStreams::completionStreamEndsWithDone()
 {
-    httpserver::ServerConfig config;
-    config.shutdownGraceMs = 30'000;
-    QVERIFY2(m_fx.startServer({}, config), qPrintable(m_fx.error()));
-    m_fx.llm().enqueue(
-        openai::streamReply({QStringLiteral("one "), QStringLiteral("two "), QStringLiteral("three")}, {},
-                            core::Usage{12, 7, 19}, 200));
+    QVERIFY2(startWithAStreamingProvider(), qPrintable(m_fx.error()));
     RawHttpClient client;
     const RawResponse r = stopDuringStream(client, "/v1/chat/completions", completionBody());
-    QCOMPARE(r.status, 200);
-    QVERIFY2(r.complete, r.body.constData());
-    const QList<test::SseEvent> events = r.events();
+    const QList<test::SseEvent> events = endedEvents(r);
     QVERIFY(!events.isEmpty());
     QCOMPARE(events.last().data, QByteArrayLiteral("[DONE]"));
 }
 
+void TestShutdownStreams::streamPastTheGraceTimeEndsWithAStoppingError_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("eventName"); // OpenAI's stream has data-only events
+    QTest::newRow("chat") << QByteArrayLiteral("/weather/chat") << QByteArrayLiteral("error");
+    QTest::newRow("v1") << QByteArrayLiteral("/v1/chat/completions") << QByteArray();
+}
+
 void TestShutdownStreams::streamPastTheGraceTimeEndsWithAStoppingError()
 {
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, eventName);
     httpserver::ServerConfig config;
     config.shutdownGraceMs = 300;
     QVERIFY2(m_fx.startServer({}, config), qPrintable(m_fx.error()));
     // Sends "one " and then nothing: the turn is still running when the grace time is over.
     m_fx.llm().enqueue(test::interruptedStream(QStringLiteral("one "), test::FakeResponse::Ending::Hang));
     RawHttpClient client;
-    const RawResponse r = stopDuringStream(client, "/weather/chat", chatBody());
-    QCOMPARE(r.status, 200);
-    QVERIFY2(r.complete, r.body.constData());
-    const QList<test::SseEvent> events = r.events();
+    const RawResponse r =
+        stopDuringStream(client, path, path.startsWith("/v1/") ? completionBody() : chatBody());
+    const QList<test::SseEvent> events = endedEvents(r);
     QVERIFY(!events.isEmpty());
-    QCOMPARE(events.last().name, QByteArrayLiteral("error"));
+    QCOMPARE(events.last().name, eventName);
     const QJsonObject error = events.last().json()[QStringLiteral("error")].toObject();
     QVERIFY2(error[QStringLiteral("message")].toString().contains(QStringLiteral("shutting down")),
              events.last().data.constData());
