@@ -40,6 +40,21 @@ core::Result<runtime::RuntimeConfig> withServeOptions(const CliContext &ctx, con
     return runtime::RuntimeConfig::fromSettings(settings);
 }
 
+/// The first lines of a server no key can call yet: without them, the first request's 401 is
+/// all a new user sees. `program` is the command as invoked, so the line can be pasted as is.
+QString noKeyNotice(const QString &program)
+{
+    return QStringLiteral(
+               "aiagency serve: no API key exists yet: every route but /, /health, /healthz and "
+               "/openapi.json answers 401.\n"
+               "aiagency serve: create a key (its secret is printed once) with:\n"
+               "    %1 keys create --tenant <tenant> --role admin\n"
+               "aiagency serve: or one for every tenant: %1 keys create --global-admin\n"
+               "aiagency serve: or, for local development on a loopback address, serve without keys: "
+               "%1 serve --no-auth\n")
+        .arg(program);
+}
+
 QString urlFor(const QHostAddress &address, quint16 port)
 {
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
@@ -97,8 +112,18 @@ int runServeCommand(CliContext &ctx)
     http::ApiServer server(backend.value()->service(), limits);
     runtime::Backend *b = backend.value().get();
     const bool authOff = !limits.authRequired;
-    // listen() may first ask the database whether a key exists: continue on the event loop.
-    server.listen(address, serve.port)
+    // Say first whether any key exists; listen() may then ask the database too (off loopback):
+    // continue on the event loop.
+    const QString program = QCoreApplication::arguments().value(0, QStringLiteral("aiagency"));
+    auto keysKnown = authOff ? core::readyAsync(core::Result<qint64>(1)) : b->service().countActiveApiKeys();
+    keysKnown
+        .then(&server,
+              [&server, address, port = serve.port, program](const core::Result<qint64> &keys) {
+                  if (keys && keys.value() == 0)
+                      printErr(noKeyNotice(program));
+                  return server.listen(address, port);
+              })
+        .unwrap()
         .then(&server, [b, address, authOff](const core::Result<quint16> &bound) {
             if (!bound) {
                 // Queued: a refusal decided without the database (--no-auth on a non-loopback

@@ -24,8 +24,11 @@ start_agency_server() {
   export LLM_PROVIDER=openai OPENAI_API_KEY=bench OPENAI_MODEL=bench-model LOG_LEVEL=warning
   export OPENAI_RATE_LIMIT_TPM=1000000000000 OPENAI_RATE_LIMIT_TPH=1000000000000
   # Every load generator connection comes from 127.0.0.1: let one address open as many as the
-  # heaviest run (256) rather than the per-address share a server on a network keeps.
-  export HTTP_MAX_CONNECTIONS_PER_CLIENT=1024
+  # heaviest run (256) rather than the per-address share a server on a network keeps, unless the
+  # caller measures that share (BENCH_PER_CLIENT_CAP=default).
+  if [ "${BENCH_PER_CLIENT_CAP:-}" = default ]; then unset HTTP_MAX_CONNECTIONS_PER_CLIENT
+  else export HTTP_MAX_CONNECTIONS_PER_CLIENT=1024
+  fi
   start_process provider "$BUILD/bench/bench_fakeprovider" || return 1
   OPENAI_BASE_URL=$(head -1 "$WORK/provider.out"); export OPENAI_BASE_URL
   KEY=$("$BUILD/app/aiagency" keys create --tenant bench --name bench 2>"$WORK/keys.err" | tail -1) || true

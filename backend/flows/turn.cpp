@@ -334,7 +334,8 @@ void Turn::openTurn()
     // the biggest single cost of a turn alone). Why no guarantee is lost:
     // - It is committed, hence visible to every reader and to this turn's next write, before the
     //   provider is called; only its durability is deferred.
-    // - Nothing is reported as stored on the strength of it: the client gets the answer only after
+    // - Nothing is reported as stored on the strength of it: a client without events gets the answer only
+    // after
     //   the turn's final write (and a tool round's write) commits with a flush, and that flush
     //   writes the WAL up to that commit, which holds this earlier one (one WAL sequence,
     //   whatever the connection). Anything answered is therefore durable with its question.
@@ -344,7 +345,9 @@ void Turn::openTurn()
     //   writer flushes it within about 3 × wal_writer_delay (600 ms) anyway.
     // A failed turn keeps its question like before, durable by then unless the crash came first.
     // tests/flows/test_turncrash.cpp kills the server at these points.
-    open.deferFlush = true;
+    // Except for a turn whose events are watched (a stream, the console): its first event names
+    // the conversation, so the opening must be on disk before that event can leave.
+    open.deferFlush = !m_onEvent;
     // One round trip: a conversation of another tenant or flow is NotFound and nothing is stored;
     // otherwise the lease is taken and the user message committed before the provider is called.
     databaseStep<db::TurnOpening>(

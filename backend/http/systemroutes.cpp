@@ -1,4 +1,4 @@
-// GET /health, /healthz, /flows, /metrics.
+// GET / (what this server is and where to start), /health, /healthz, /flows, /metrics.
 #include "openapi.h"
 #include "routes.h"
 #include "service/agencyservice.h"
@@ -87,6 +87,48 @@ QByteArray healthBody(const core::Result<service::Health> &health, bool stopping
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
 
+const QString kDocs = QStringLiteral("docs/http-api.md");
+
+/// What GET / says: a first look for someone who found the port, with a browser or curl.
+QJsonObject homeObject()
+{
+    return {{QStringLiteral("name"), QStringLiteral("Agency Console API")},
+            {QStringLiteral("version"), QStringLiteral(AGENCY_VERSION)},
+            {QStringLiteral("health"), QStringLiteral("/health")},
+            {QStringLiteral("openapi"), QStringLiteral("/openapi.json")},
+            {QStringLiteral("openai_base_url"), QStringLiteral("/v1")},
+            {QStringLiteral("docs"), kDocs},
+            {QStringLiteral("authentication"),
+             QStringLiteral("Authorization: Bearer <key>; create a key with: aiagency keys create "
+                            "--tenant <tenant> (or --global-admin)")}};
+}
+
+QByteArray homePage()
+{
+    QByteArray html = QByteArrayLiteral(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Agency Console API</title>"
+        "</head>\n<body>\n<h1>Agency Console API</h1>\n<p>Version ");
+    html += AGENCY_VERSION;
+    html += QByteArrayLiteral(
+        "</p>\n<ul>\n<li><a href=\"/health\">/health</a>: readiness</li>\n"
+        "<li><a href=\"/openapi.json\">/openapi.json</a>: every route (OpenAPI 3.1)</li>\n"
+        "<li><code>/v1</code>: OpenAI-compatible API (base URL for OpenAI SDKs)</li>\n</ul>\n"
+        "<p>Requests need <code>Authorization: Bearer &lt;key&gt;</code>; create a key with "
+        "<code>aiagency keys create --tenant &lt;tenant&gt;</code> (or <code>--global-admin</code>). "
+        "The manual is docs/http-api.md in the source tree.</p>\n</body></html>\n");
+    return html;
+}
+
+/// True when the client prefers HTML (a browser): text/html named before any JSON type.
+bool wantsHtml(const QByteArray &accept)
+{
+    const qsizetype html = accept.indexOf("text/html");
+    if (html < 0)
+        return false;
+    const qsizetype json = accept.indexOf("application/json");
+    return json < 0 || html < json;
+}
+
 void health(RouteContext &ctx, const CallPtr &call, const std::shared_ptr<HealthAnswer> &last)
 {
     const bool stopping = ctx.turns().stopping();
@@ -105,6 +147,32 @@ void health(RouteContext &ctx, const CallPtr &call, const std::shared_ptr<Health
 
 void registerSystemRoutes(Router &router, RouteContext &ctx)
 {
+    const QByteArray homeJson = QJsonDocument(homeObject()).toJson(QJsonDocument::Compact);
+    QJsonObject homeOperation = oa::operation(
+        QStringLiteral("What this server is: version, /health, /openapi.json, /v1 and the manual"),
+        QStringLiteral("system"),
+        {{QStringLiteral("200"),
+          QJsonObject{
+              {QStringLiteral("description"),
+               QStringLiteral("JSON, or a short HTML page when the client asks for text/html first")},
+              {QStringLiteral("content"),
+               QJsonObject{{QStringLiteral("application/json"),
+                            QJsonObject{{QStringLiteral("schema"), type(QStringLiteral("object"))},
+                                        {QStringLiteral("example"), homeObject()}}},
+                           {QStringLiteral("text/html"),
+                            QJsonObject{{QStringLiteral("schema"), type(QStringLiteral("string"))}}}}}}}});
+    router.add({"GET",
+                QStringLiteral("/"),
+                Access::Public,
+                [homeJson, page = homePage()](const CallPtr &call) {
+                    if (wantsHtml(call->header(QByteArrayLiteral("Accept"))))
+                        call->sendBytes(200, QByteArrayLiteral("text/html; charset=utf-8"), page);
+                    else
+                        call->sendBytes(200, QByteArrayLiteral("application/json"), homeJson);
+                },
+                homeOperation,
+                {}});
+
     const QJsonObject healthSchema = objectSchema(
         {{QStringLiteral("status"),
           QJsonObject{

@@ -1,5 +1,6 @@
 #include "apicall.h"
 
+#include "answerorder.h"
 #include "core/json.h"
 #include "errorbody.h"
 #include "socketwrite.h"
@@ -58,6 +59,12 @@ void ApiCall::setRequestLine(const QByteArray &method, bool http10, bool keepAli
         m_method = method;
     m_http10 = http10;
     m_keepAlive = keepAlive;
+}
+
+void ApiCall::setAnswerOrder(std::shared_ptr<AnswerOrder> order, quint64 ticket)
+{
+    m_order = std::move(order);
+    m_ticket = ticket;
 }
 
 ApiCall::~ApiCall()
@@ -144,6 +151,10 @@ void ApiCall::write(const QByteArray &bytes)
 {
     if (!m_socket || !m_socket->isOpen())
         return;
+    if (m_order && !m_order->isFront(m_ticket)) {
+        m_order->hold(m_ticket, bytes); // an earlier request's answer is not complete yet
+        return;
+    }
     // A whole answer goes straight to the kernel (socketwrite.h). A stream keeps going through
     // QTcpSocket's buffer: SseWriter's back-pressure reads that buffer (bytesToWrite), and the
     // stream's cost is in the turn, not in the write.
@@ -163,8 +174,8 @@ void ApiCall::sendBytes(int status, const QByteArray &contentType, const QByteAr
     if (!m_headOnly) // HEAD: the headers GET would send, without the body
         message += body;
     write(message);
-    if (!m_keepAlive && m_socket)
-        m_socket->disconnectFromHost();
+    if (!m_keepAlive)
+        closeAfterAnswer();
     finish();
 }
 
@@ -192,8 +203,8 @@ bool ApiCall::beginStream(int status, const QByteArray &contentType, const Heade
     if (m_headOnly) {
         // The head alone; false tells the producer there is no one to stream to.
         write(head(status, contentType, kChunked, extra));
-        if (!m_keepAlive && m_socket)
-            m_socket->disconnectFromHost();
+        if (!m_keepAlive)
+            closeAfterAnswer();
         finish();
         return false;
     }
@@ -225,8 +236,8 @@ void ApiCall::endStream()
     m_streaming = false;
     if (!m_http10)
         write(QByteArrayLiteral("0\r\n\r\n"));
-    if (!m_keepAlive && m_socket)
-        m_socket->disconnectFromHost();
+    if (!m_keepAlive)
+        closeAfterAnswer();
     finish();
 }
 
@@ -235,9 +246,19 @@ bool ApiCall::clientConnected() const
     return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
+void ApiCall::closeAfterAnswer()
+{
+    if (m_order)
+        m_order->closeAfter(m_ticket);
+    else if (m_socket)
+        m_socket->disconnectFromHost();
+}
+
 qint64 ApiCall::bytesToWrite() const
 {
-    return m_socket ? m_socket->bytesToWrite() : 0;
+    if (!m_socket)
+        return 0;
+    return m_socket->bytesToWrite() + (m_order ? m_order->heldBytes(m_ticket) : 0);
 }
 
 void ApiCall::abortConnection()
@@ -267,6 +288,8 @@ void ApiCall::finish()
     if (m_finishedCalled || m_streaming)
         return;
     m_finishedCalled = true;
+    if (m_order)
+        m_order->complete(m_ticket); // lets the answers behind this one go
     if (m_finished)
         m_finished(*this);
 }

@@ -21,6 +21,8 @@ class QHttpServerRequest;
 
 namespace agency::httpserver {
 
+class AnswerOrder;
+
 /// Response headers as name/value pairs (names in canonical case, e.g. "Retry-After").
 using Headers = QList<std::pair<QByteArray, QByteArray>>;
 
@@ -45,7 +47,8 @@ using ErrorRenderer = std::function<RenderedError(const core::Error &)>;
 /// The answer is written to the socket as whole HTTP/1.1 messages (one write each), not through
 /// QHttpServerResponder, so the headers are ours to choose. Writing is safe after the client left:
 /// every write checks the socket first (QHttpServer 6.4 deletes it when the client disconnects). Exactly one
-/// answer is sent; later attempts are ignored. Thread affinity: the server thread (continuations need a
+/// answer is sent; later attempts are ignored. Answers leave a connection in request order
+/// (AnswerOrder). Thread affinity: the server thread (continuations need a
 /// context object on it).
 class ApiCall
 {
@@ -134,6 +137,9 @@ public:
     /// HTTP/1.0, and whether the connection stays open after the answer. Without it the request
     /// counts as HTTP/1.1, kept open unless it says "Connection: close".
     void setRequestLine(const QByteArray &method, bool http10, bool keepAlive);
+    /// The connection's answer order and this request's place in it: the answer is held until
+    /// every earlier request's answer is written (pipelining). Without one, it is written at once.
+    void setAnswerOrder(std::shared_ptr<AnswerOrder> order, quint64 ticket);
 
 private:
     static constexpr qint64 kChunked = -1;    ///< head(): Transfer-Encoding: chunked
@@ -143,6 +149,8 @@ private:
     QByteArray head(int status, const QByteArray &contentType, qint64 contentLength, const Headers &extra,
                     qsizetype reserveBody = 0) const;
     void write(const QByteArray &bytes);
+    /// Closes the connection once this answer is written (after the earlier ones).
+    void closeAfterAnswer();
     void finish();
 
     QByteArray m_method;
@@ -159,6 +167,8 @@ private:
     QElapsedTimer m_timer;
 
     QPointer<QTcpSocket> m_socket;
+    std::shared_ptr<AnswerOrder> m_order;
+    quint64 m_ticket = 0;
     ErrorRenderer m_renderError;
     FinishedHook m_finished;
     QString m_rateLimitReason;

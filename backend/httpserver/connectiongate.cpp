@@ -59,6 +59,7 @@ void ConnectionGate::incomingConnection(qintptr descriptor)
     }
     Connection &c = m_connections[socket];
     c.peer = peer;
+    c.order = std::make_shared<AnswerOrder>(socket);
     m_perClient[peer] += 1;
     c.timer = new QTimer(socket);
     c.timer->setSingleShot(true);
@@ -91,6 +92,8 @@ void ConnectionGate::forget(QTcpSocket *socket)
     if (client != m_perClient.end() && --client.value() <= 0)
         m_perClient.erase(client);
     m_connections.erase(it);
+    if (m_draining && m_connections.isEmpty())
+        Q_EMIT drained();
 }
 
 void ConnectionGate::armTimer(QTcpSocket *, Connection &c)
@@ -236,24 +239,25 @@ void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizet
 void ConnectionGate::refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,
                             const QString &message)
 {
-    // Take the bytes away from QHttpServer (it reads after us) and answer ourselves.
+    // Take the bytes away from QHttpServer (it reads after us) and answer ourselves, after the
+    // answers still owed on this connection.
     socket->readAll();
-    socket->write(rawErrorResponse(status, code, message));
+    c.order->writeWhole(rawErrorResponse(status, code, message));
     c.phase = Connection::Phase::Discarding;
     c.bodyReceived = 0;
     armTimer(socket, c);
     Q_EMIT refused(code, status);
 }
 
-std::optional<RequestHead> ConnectionGate::requestDispatched(QTcpSocket *socket)
+ConnectionGate::Dispatched ConnectionGate::requestDispatched(QTcpSocket *socket)
 {
     auto it = m_connections.find(socket);
     if (it == m_connections.end())
-        return std::nullopt;
+        return {};
     it->pendingAnswers += 1;
     it->phase = Connection::Phase::Idle;
     armTimer(socket, it.value());
-    return std::exchange(it->head, std::nullopt);
+    return {std::exchange(it->head, std::nullopt), it->order};
 }
 
 void ConnectionGate::answerFinished(QTcpSocket *socket)
@@ -262,6 +266,10 @@ void ConnectionGate::answerFinished(QTcpSocket *socket)
     if (it == m_connections.end())
         return;
     it->pendingAnswers = qMax(0, it->pendingAnswers - 1);
+    if (m_draining && isIdle(it.value())) {
+        socket->disconnectFromHost(); // after the bytes still queued for the client
+        return;
+    }
     if (it->phase == Connection::Phase::Idle)
         armTimer(socket, it.value());
 }
@@ -311,13 +319,16 @@ int ConnectionGate::busyConnections() const
                                           [](const Connection &c) { return !isIdle(c); }));
 }
 
-void ConnectionGate::closeIdleConnections()
+void ConnectionGate::drain()
 {
+    m_draining = true;
     const QList<QTcpSocket *> sockets = m_connections.keys();
     for (QTcpSocket *socket : sockets) {
         if (isIdle(m_connections.value(socket)))
             socket->disconnectFromHost();
     }
+    if (m_connections.isEmpty())
+        Q_EMIT drained();
 }
 
 } // namespace agency::httpserver

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "answerorder.h"
 #include "requesthead.h"
 #include "serverconfig.h"
 
@@ -9,6 +10,7 @@
 #include <QPointer>
 #include <QTcpServer>
 
+#include <memory>
 #include <optional>
 
 class QTcpSocket;
@@ -42,17 +44,29 @@ public:
     explicit ConnectionGate(const ServerConfig &config, QObject *parent = nullptr);
     ~ConnectionGate() override;
 
+    struct Dispatched
+    {
+        /// What the gate read of the request's head (nothing when it did not see it, e.g. a
+        /// second request in the same read).
+        std::optional<RequestHead> head;
+        /// The connection's answer order (null for a connection the gate does not know).
+        std::shared_ptr<AnswerOrder> order;
+    };
     /// QHttpServer dispatched a complete request read from `socket`: its answer is now pending.
-    /// Returns what the gate read of that request's head (nothing when it did not see it, e.g.
-    /// a second request in the same read).
-    std::optional<RequestHead> requestDispatched(QTcpSocket *socket);
+    Dispatched requestDispatched(QTcpSocket *socket);
     /// The answer to one request on `socket` is complete (or abandoned).
     void answerFinished(QTcpSocket *socket);
     int openConnections() const { return static_cast<int>(m_connections.size()); }
     /// Connections with a request being received or answered: the ones a stop does not close.
     int busyConnections() const;
-    /// Closes every connection with nothing in progress (used when stopping).
-    void closeIdleConnections();
+    /// Stopping: closes every connection with nothing in progress now, and every other one as
+    /// soon as its answers are complete (their bytes are flushed first); drained() follows once
+    /// none is open.
+    void drain();
+
+Q_SIGNALS:
+    /// After drain(): no connection is open any more.
+    void drained();
 
 Q_SIGNALS:
     /// A request was refused by a limit ("payload_too_large", "headers_too_large",
@@ -79,6 +93,7 @@ private:
         bool fresh = true;       ///< no request has started on this connection yet
         QHostAddress peer;
         std::optional<RequestHead> head; ///< the current request's, until it is dispatched
+        std::shared_ptr<AnswerOrder> order;
     };
 
     /// Nothing being received and no answer pending.
@@ -99,6 +114,7 @@ private:
     QHash<QTcpSocket *, Connection> m_connections;
     QHash<QHostAddress, int> m_perClient; ///< open connections by client address
     QElapsedTimer m_clock;
+    bool m_draining = false;
 };
 
 /// A complete HTTP/1.1 error answer with the agency's JSON body, for answers written outside a

@@ -140,9 +140,15 @@ int HttpServer::busyConnections() const
 
 void HttpServer::dispatch(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    const std::optional<RequestHead> head = m_gate ? m_gate->requestDispatched(socket) : std::nullopt;
+    ConnectionGate::Dispatched dispatched;
+    if (m_gate)
+        dispatched = m_gate->requestDispatched(socket);
     auto call = std::make_shared<ApiCall>(request, socket, requestIdFor(request, m_logFormat));
-    if (head)
+    if (dispatched.order) {
+        const quint64 ticket = dispatched.order->enqueue();
+        call->setAnswerOrder(std::move(dispatched.order), ticket);
+    }
+    if (const std::optional<RequestHead> &head = dispatched.head)
         call->setRequestLine(head->method, head->http10, head->keepAlive);
     QPointer<HttpServer> self(this);
     QPointer<QTcpSocket> guardedSocket(socket);
@@ -259,26 +265,35 @@ QFuture<void> HttpServer::stop()
     QFuture<void> done = promise->future();
     m_stopping = true;
     m_turns.setStopping();
-    if (m_gate) {
-        m_gate->close(); // stop accepting; open connections are served (503) until they close
-        m_gate->closeIdleConnections();
-    }
-    auto finish = [promise] {
-        if (!promise->future().isFinished())
+    QPointer<HttpServer> self(this);
+    // Done when no turn is left and every connection has been closed after its last answer's
+    // bytes went out: a stream's done event or [DONE] (or its "stopping" error) is written before
+    // the process may exit, never left in a socket buffer.
+    auto finishIfDrained = [self, promise] {
+        if (!self || promise->future().isFinished())
+            return;
+        if (self->m_turns.inFlight() == 0 && self->openConnections() == 0)
             promise->finish();
     };
-    if (m_turns.inFlight() == 0) {
-        finish();
-        return done;
+    connect(&m_turns, &TurnTracker::drained, this, finishIfDrained);
+    if (m_gate) {
+        connect(m_gate, &ConnectionGate::drained, this, finishIfDrained);
+        m_gate->close(); // stop accepting; open connections are served (503) until they close
+        m_gate->drain();
     }
-    connect(&m_turns, &TurnTracker::drained, this, finish);
-    QPointer<HttpServer> self(this);
-    QTimer::singleShot(m_config.shutdownGraceMs, this, [self, finish] {
-        if (!self || self->m_turns.inFlight() == 0)
+    finishIfDrained();
+    if (done.isFinished())
+        return done;
+    QTimer::singleShot(m_config.shutdownGraceMs, this, [self, promise] {
+        if (!self || promise->future().isFinished())
             return;
         self->m_turns.cancelAll();
-        // A cancelled turn ends at its next step; if one still hangs, stop waiting after a while.
-        QTimer::singleShot(5000, self, finish);
+        // A cancelled turn ends at its next step, and its stream says why; if one still hangs, or
+        // a client does not read its answer, stop waiting after a while.
+        QTimer::singleShot(5000, self, [promise] {
+            if (!promise->future().isFinished())
+                promise->finish();
+        });
     });
     return done;
 }

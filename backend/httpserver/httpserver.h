@@ -51,8 +51,10 @@ public:
     quint16 port() const;
 
     /// Graceful stop: stops accepting, answers new requests 503, lets turns in flight finish for
-    /// ServerConfig::shutdownGraceMs, then cancels the rest and waits for them to end. The future
-    /// finishes when no turn is left.
+    /// ServerConfig::shutdownGraceMs, then cancels the rest (their streams end with an error
+    /// event saying so) and waits for them to end. Every connection is closed once its answers
+    /// are complete and written. The future finishes when no turn and no connection is left (at
+    /// most 5 s after the grace time), so every answer and stream end has left the process.
     QFuture<void> stop();
 
     const ServerConfig &config() const { return m_config; }

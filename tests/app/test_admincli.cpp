@@ -41,12 +41,15 @@ private Q_SLOTS:
     void serveTakesLocalhostAndPrintsIpv6Urls();
     void serveRefusesNoAuthOffLoopbackAndExits();
     void serveAccessLogIsWrittenSoonAndCompleteAtExit();
+    void serveWithoutKeysSaysHowToCreateOne();
 
 private:
     CliRun aiagency(const QStringList &args, const QStringList &global = {}) const;
     /// Starts `aiagency serve --port 0 <extra>` and waits until it says where it listens: the URL
     /// in `listening`. False (with the output logged) when it does not within 30 s.
-    bool startServe(QProcess &process, const QStringList &extra, QString *listening) const;
+    /// `startErr`: what it printed on stderr until then.
+    bool startServe(QProcess &process, const QStringList &extra, QString *listening,
+                    QString *startErr = nullptr) const;
     QJsonObject storedSettings(const QString &tenant);
 
     test::CliDatabase m_db;
@@ -83,7 +86,8 @@ CliRun TestAdminCli::aiagency(const QStringList &args, const QStringList &global
         .run(args);
 }
 
-bool TestAdminCli::startServe(QProcess &process, const QStringList &extra, QString *listening) const
+bool TestAdminCli::startServe(QProcess &process, const QStringList &extra, QString *listening,
+                              QString *startErr) const
 {
     if (!test::CliRunner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()})
              .start(process,
@@ -100,6 +104,8 @@ bool TestAdminCli::startServe(QProcess &process, const QStringList &extra, QStri
         const auto match = where.match(err);
         if (match.hasMatch()) {
             *listening = match.captured(1);
+            if (startErr)
+                *startErr = err;
             return true;
         }
     }
@@ -381,6 +387,36 @@ void TestAdminCli::serveAccessLogIsWrittenSoonAndCompleteAtExit()
         QCOMPARE(line.value(QStringLiteral("path")).toString(), QStringLiteral("/healthz"));
         QCOMPARE(line.value(QStringLiteral("status")).toInt(), 200);
     }
+}
+
+void TestAdminCli::serveWithoutKeysSaysHowToCreateOne()
+{
+    // No key exists yet in this database: the first lines, before "listening on", say so.
+    QProcess process;
+    QString listening;
+    QString started;
+    QVERIFY(startServe(process, {}, &listening, &started));
+    process.terminate();
+    CliRun first = test::CliRunner::finish(process);
+    QVERIFY2(!first.crashed, qPrintable(first.all()));
+    first.err.prepend(started);
+    const QString before = started.left(started.indexOf(QStringLiteral("listening on")));
+    QVERIFY2(before.contains(QStringLiteral("no API key exists")), qPrintable(first.all()));
+    QVERIFY2(before.contains(QStringLiteral("--no-auth")), qPrintable(first.all()));
+    // The command it names works as printed (with a tenant filled in)...
+    static const QRegularExpression command(
+        QStringLiteral("\\S+ (keys create --tenant) <tenant> (--role admin)"));
+    const auto match = command.match(before);
+    QVERIFY2(match.hasMatch(), qPrintable(first.all()));
+    const CliRun created =
+        aiagency({QStringLiteral("keys"), QStringLiteral("create"), QStringLiteral("--tenant"),
+                  QStringLiteral("firststart"), QStringLiteral("--role"), QStringLiteral("admin")});
+    QVERIFY2(created.exitCode == 0, qPrintable(created.all()));
+    // ...and once a key exists, nothing is said.
+    QVERIFY(startServe(process, {}, &listening, &started));
+    process.terminate();
+    const CliRun second = test::CliRunner::finish(process);
+    QVERIFY2(!started.contains(QStringLiteral("no API key")), qPrintable(started));
 }
 
 QTEST_GUILESS_MAIN(TestAdminCli)

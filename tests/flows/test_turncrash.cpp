@@ -51,6 +51,7 @@ private Q_SLOTS:
     void answeredTurnsSurviveACrash();
     void crashWhileTheProviderAnswersLosesOnlyTheUnansweredRequest_data();
     void crashWhileTheProviderAnswersLosesOnlyTheUnansweredRequest();
+    void watchedTurnsOpeningSurvivesACrashAtItsFirstEvent();
 
 private:
     /// SIGKILL to every server process: what was not yet written out of the WAL is lost.
@@ -180,12 +181,16 @@ void TestTurnCrash::crashWhileTheProviderAnswersLosesOnlyTheUnansweredRequest()
         AGENCY_VERIFY_OK(first);
         conversation = first->conversationId;
     }
-    // The crash comes once the provider answers: the opening has committed, perhaps not flushed.
-    // The answer's write meets the server down and retries until it is back.
-    auto turn = m_fx->run(request(QStringLiteral("second"), conversation), [this](const TurnEvent &event) {
-        if (event.kind == TurnEvent::Kind::TextDelta && ++m_deltas == 1)
+    // The crash comes once the provider is called: the opening has committed, perhaps not
+    // flushed (no one watches this turn's events). The answer's write meets the server down and
+    // retries until it is back.
+    m_llm->setHandler([this](const test::RecordedRequest &) {
+        if (++m_deltas == 1)
             crash();
+        return openai::streamReply({QStringLiteral("fine "), QStringLiteral("thanks")}, {},
+                                   core::Usage{12, 7, 19}, 150);
     });
+    auto turn = m_fx->run(request(QStringLiteral("second"), conversation));
     QTRY_VERIFY_WITH_TIMEOUT(m_killed != 0, 20000);
     restart();
     auto result = test::await(turn, 40000);
@@ -215,6 +220,28 @@ void TestTurnCrash::crashWhileTheProviderAnswersLosesOnlyTheUnansweredRequest()
     // Nothing of the lost turn holds the conversation: the next turn goes ahead at once.
     AGENCY_VERIFY_OK(m_fx->runTurn(request(QStringLiteral("again"), id), 30000));
     QCOMPARE(test::roles(stored(id)), QStringLiteral("user,assistant,user,assistant"));
+}
+
+void TestTurnCrash::watchedTurnsOpeningSurvivesACrashAtItsFirstEvent()
+{
+    // A stream's first event names the conversation: once a client has it, the conversation and
+    // its question must survive a crash, however soon it comes.
+    QUuid named;
+    auto turn = m_fx->run(request(QStringLiteral("streamed")), [this, &named](const TurnEvent &event) {
+        if (named.isNull()) {
+            named = event.conversationId;
+            crash();
+        }
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(m_killed != 0, 20000);
+    QVERIFY(!named.isNull());
+    restart();
+    (void)test::await(turn, 40000); // answered or not: what the first event named is stored
+    const QList<core::Message> messages = stored(named);
+    QVERIFY2(!messages.isEmpty(), "the conversation the first event named was lost");
+    QCOMPARE(messages.first().role, core::Role::User);
+    QCOMPARE(messages.first().content, QStringLiteral("streamed"));
+    verifyConsistent(named);
 }
 
 QTEST_GUILESS_MAIN(TestTurnCrash)
