@@ -35,7 +35,8 @@ core::Status validateLeases(const QList<DocumentLease> &leases)
         if (auto ok = validateLease(lease); !ok)
             return ok;
         if (lease.workerId != leases.first().workerId)
-            return makeError(ErrorCode::InvalidArgument, QStringLiteral("lease: leases of several workers in one call"));
+            return makeError(ErrorCode::InvalidArgument,
+                             QStringLiteral("lease: leases of several workers in one call"));
     }
     return {};
 }
@@ -71,10 +72,11 @@ Async<QList<DocumentJob>> DocumentRepository::claim(const QString &workerId, int
             QStringLiteral(
                 "WITH pick AS MATERIALIZED (SELECT id FROM documents WHERE status = 'queued' "
                 "ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED) "
-                "UPDATE documents d SET status = CASE WHEN d.extracted THEN 'embedding' ELSE 'extracting' END, "
+                "UPDATE documents d SET status = CASE WHEN d.extracted THEN 'embedding' ELSE 'extracting' "
+                "END, "
                 "worker_id = ?, heartbeat_at = now(), attempts = d.attempts + 1, updated_at = now() "
                 "FROM pick WHERE d.id = pick.id RETURNING d.id, d.document_id, d.tenant_id, d.collection, "
-                "d.attempts, d.file_name, d.mime_type, d.target_model, d.extracted"),
+                "d.attempts, d.file_name, d.mime_type, d.target_model, d.extracted, d.chunk_count"),
             {max, workerId}, QStringLiteral("claim documents"));
         if (!query)
             return query.error();
@@ -82,12 +84,17 @@ Async<QList<DocumentJob>> DocumentRepository::claim(const QString &workerId, int
         while (query.value()->next()) {
             const QSqlQuery &q = *query.value();
             DocumentJob job;
-            job.lease = {q.value(0).toLongLong(), QUuid::fromString(q.value(1).toString()), q.value(2).toString(),
-                         q.value(3).toString(), workerId, q.value(4).toInt()};
+            job.lease = {q.value(0).toLongLong(),
+                         QUuid::fromString(q.value(1).toString()),
+                         q.value(2).toString(),
+                         q.value(3).toString(),
+                         workerId,
+                         q.value(4).toInt()};
             job.fileName = q.value(5).toString();
             job.mimeType = q.value(6).toString();
             job.targetModel = q.value(7).toString();
             job.extracted = q.value(8).toBool();
+            job.chunkCount = q.value(9).toInt();
             jobs.append(job);
         }
         return jobs;
@@ -105,9 +112,10 @@ Async<QList<qint64>> DocumentRepository::heartbeat(const QList<DocumentLease> &l
     const QString workerId = leases.first().workerId;
     return m_executor.run<QList<qint64>>([=](sql::DbConnection &conn) -> Result<QList<qint64>> {
         auto query = conn.exec(
-            QStringLiteral("UPDATE documents d SET heartbeat_at = now() FROM unnest(?::bigint[], ?::int[]) AS l(id, "
-                           "attempt) WHERE d.id = l.id AND d.attempts = l.attempt AND d.worker_id = ? "
-                           "AND d.status IN ('extracting', 'embedding') RETURNING d.id"),
+            QStringLiteral(
+                "UPDATE documents d SET heartbeat_at = now() FROM unnest(?::bigint[], ?::int[]) AS l(id, "
+                "attempt) WHERE d.id = l.id AND d.attempts = l.attempt AND d.worker_id = ? "
+                "AND d.status IN ('extracting', 'embedding') RETURNING d.id"),
             {ids, attempts, workerId}, QStringLiteral("renew document leases"));
         if (!query)
             return query.error();
@@ -129,10 +137,11 @@ Async<int> DocumentRepository::release(const QList<DocumentLease> &leases)
     const QString workerId = leases.first().workerId;
     return m_executor.run<int>([=](sql::DbConnection &conn) -> Result<int> {
         auto query = conn.exec(
-            QStringLiteral("UPDATE documents d SET status = 'queued', worker_id = NULL, heartbeat_at = NULL, "
-                           "attempts = d.attempts - 1, updated_at = now() FROM unnest(?::bigint[], ?::int[]) AS "
-                           "l(id, attempt) WHERE d.id = l.id AND d.attempts = l.attempt AND d.worker_id = ? "
-                           "AND d.status IN ('extracting', 'embedding')"),
+            QStringLiteral(
+                "UPDATE documents d SET status = 'queued', worker_id = NULL, heartbeat_at = NULL, "
+                "attempts = d.attempts - 1, updated_at = now() FROM unnest(?::bigint[], ?::int[]) AS "
+                "l(id, attempt) WHERE d.id = l.id AND d.attempts = l.attempt AND d.worker_id = ? "
+                "AND d.status IN ('extracting', 'embedding')"),
             {ids, attempts, workerId}, QStringLiteral("release documents"));
         if (!query)
             return query.error();
@@ -163,8 +172,9 @@ Async<QByteArray> DocumentRepository::bytesOf(const DocumentLease &lease)
     if (auto ok = validateLease(lease); !ok)
         return core::failedAsync<QByteArray>(ok.error());
     return m_executor.run<QByteArray>([=](sql::DbConnection &conn) -> Result<QByteArray> {
-        auto query = conn.exec(QStringLiteral("SELECT content FROM document_bytes WHERE document_id = ?::uuid"),
-                               {uuidText(lease.documentId)}, QStringLiteral("read document bytes"));
+        auto query =
+            conn.exec(QStringLiteral("SELECT content FROM document_bytes WHERE document_id = ?::uuid"),
+                      {uuidText(lease.documentId)}, QStringLiteral("read document bytes"));
         if (!query)
             return query.error();
         if (!query.value()->next())
@@ -199,29 +209,31 @@ Async<bool> DocumentRepository::writePage(const DocumentLease &lease, const Page
         const QString what = QStringLiteral("store page");
         return underLease<bool>(conn, lease, what, [&]() -> Result<bool> {
             const QString doc = uuidText(lease.documentId);
-            auto inserted = conn.exec(QStringLiteral("INSERT INTO document_pages (document_id, tenant_id, page_index, "
-                                                     "page_number, start, text) VALUES (?::uuid, ?, ?, ?, ?, ?) "
-                                                     "ON CONFLICT DO NOTHING"),
-                                      {doc, lease.tenantId, page.pageIndex, page.pageNumber, page.start, page.text},
-                                      what);
+            auto inserted = conn.exec(
+                QStringLiteral("INSERT INTO document_pages (document_id, tenant_id, page_index, "
+                               "page_number, start, text) VALUES (?::uuid, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT DO NOTHING"),
+                {doc, lease.tenantId, page.pageIndex, page.pageNumber, page.start, page.text}, what);
             if (!inserted)
                 return inserted.error();
             if (inserted.value()->numRowsAffected() == 1) {
                 for (const ChunkRow &chunk : page.chunks) {
                     auto stored = conn.exec(
-                        QStringLiteral("INSERT INTO chunks (document_id, tenant_id, collection, page_index, page, "
-                                       "start, \"end\", token_estimate, text) VALUES (?::uuid, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                       "ON CONFLICT DO NOTHING"),
-                        {doc, lease.tenantId, lease.collection, page.pageIndex, chunk.page, chunk.start, chunk.end,
-                         chunk.tokenEstimate, chunk.text},
+                        QStringLiteral(
+                            "INSERT INTO chunks (document_id, tenant_id, collection, page_index, page, "
+                            "start, \"end\", token_estimate, text) VALUES (?::uuid, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT DO NOTHING"),
+                        {doc, lease.tenantId, lease.collection, page.pageIndex, chunk.page, chunk.start,
+                         chunk.end, chunk.tokenEstimate, chunk.text},
                         what);
                     if (!stored)
                         return stored.error();
                 }
             }
-            auto progressed = conn.exec(QStringLiteral("UPDATE documents SET progress = ?, heartbeat_at = now(), "
-                                                       "updated_at = now() WHERE id = ?"),
-                                        {progress, lease.id}, what);
+            auto progressed =
+                conn.exec(QStringLiteral("UPDATE documents SET progress = ?, heartbeat_at = now(), "
+                                         "updated_at = now() WHERE id = ?"),
+                          {progress, lease.id}, what);
             if (!progressed)
                 return progressed.error();
             return true;
@@ -229,39 +241,42 @@ Async<bool> DocumentRepository::writePage(const DocumentLease &lease, const Page
     });
 }
 
-Async<bool> DocumentRepository::finishExtraction(const DocumentLease &lease, int pageCount, const QString &title,
-                                                 const QString &mimeType)
+Async<int> DocumentRepository::finishExtraction(const DocumentLease &lease, int pageCount,
+                                                const QString &title, const QString &mimeType)
 {
     if (auto ok = validateLease(lease); !ok)
-        return core::failedAsync<bool>(ok.error());
-    return m_executor.run<bool>([=](sql::DbConnection &conn) -> Result<bool> {
+        return core::failedAsync<int>(ok.error());
+    return m_executor.run<int>([=](sql::DbConnection &conn) -> Result<int> {
         const QString what = QStringLiteral("finish extraction");
-        return underLease<bool>(conn, lease, what, [&]() -> Result<bool> {
+        return underLease<int>(conn, lease, what, [&]() -> Result<int> {
             auto done = conn.exec(
                 QStringLiteral("UPDATE documents SET status = 'embedding', extracted = true, page_count = ?, "
                                "chunk_count = (SELECT count(*) FROM chunks WHERE document_id = ?::uuid), "
                                "title = CASE WHEN ? = '' THEN title ELSE ? END, "
                                "mime_type = CASE WHEN ? = '' THEN mime_type ELSE ? END, "
-                               "heartbeat_at = now(), updated_at = now() WHERE id = ?"),
+                               "heartbeat_at = now(), updated_at = now() WHERE id = ? RETURNING chunk_count"),
                 {pageCount, uuidText(lease.documentId), title, title, mimeType, mimeType, lease.id}, what);
             if (!done)
                 return done.error();
-            return true;
+            done.value()->next();
+            return done.value()->value(0).toInt();
         });
     });
 }
 
-Async<QList<ChunkText>> DocumentRepository::chunksToEmbed(const DocumentLease &lease, const QString &model, int limit)
+Async<QList<ChunkText>> DocumentRepository::chunksToEmbed(const DocumentLease &lease, const QString &model,
+                                                          int limit)
 {
     if (auto ok = validateLease(lease); !ok)
         return core::failedAsync<QList<ChunkText>>(ok.error());
     if (auto ok = core::validateLimit(limit, kMaxBatch, QStringLiteral("limit")); !ok)
         return core::failedAsync<QList<ChunkText>>(ok.error());
     return m_executor.run<QList<ChunkText>>([=](sql::DbConnection &conn) -> Result<QList<ChunkText>> {
-        auto query = conn.exec(QStringLiteral("SELECT c.id, c.text FROM chunks c WHERE c.document_id = ?::uuid "
-                                              "AND NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE "
-                                              "e.chunk_id = c.id AND e.model = ?) ORDER BY c.id LIMIT ?"),
-                               {uuidText(lease.documentId), model, limit}, QStringLiteral("read chunks to embed"));
+        auto query =
+            conn.exec(QStringLiteral("SELECT c.id, c.text FROM chunks c WHERE c.document_id = ?::uuid "
+                                     "AND NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE "
+                                     "e.chunk_id = c.id AND e.model = ?) ORDER BY c.id LIMIT ?"),
+                      {uuidText(lease.documentId), model, limit}, QStringLiteral("read chunks to embed"));
         if (!query)
             return query.error();
         QList<ChunkText> chunks;
@@ -280,18 +295,20 @@ Async<bool> DocumentRepository::writeEmbeddings(const DocumentLease &lease, cons
         const QString what = QStringLiteral("store embeddings");
         return underLease<bool>(conn, lease, what, [&]() -> Result<bool> {
             for (const ChunkVector &v : vectors) {
-                auto stored = conn.exec(QStringLiteral("INSERT INTO chunk_embeddings (chunk_id, model, tenant_id, "
-                                                       "collection, dimension, vector) VALUES (?, ?, ?, ?, ?, ?) "
-                                                       "ON CONFLICT DO NOTHING"),
-                                        {v.chunkId, model, lease.tenantId, lease.collection, int(v.vector.size()),
-                                         vectorBytes(v.vector)},
-                                        what);
+                auto stored =
+                    conn.exec(QStringLiteral("INSERT INTO chunk_embeddings (chunk_id, model, tenant_id, "
+                                             "collection, dimension, vector) VALUES (?, ?, ?, ?, ?, ?) "
+                                             "ON CONFLICT DO NOTHING"),
+                              {v.chunkId, model, lease.tenantId, lease.collection, int(v.vector.size()),
+                               vectorBytes(v.vector)},
+                              what);
                 if (!stored)
                     return stored.error();
             }
-            auto progressed = conn.exec(QStringLiteral("UPDATE documents SET progress = ?, heartbeat_at = now(), "
-                                                       "updated_at = now() WHERE id = ?"),
-                                        {progress, lease.id}, what);
+            auto progressed =
+                conn.exec(QStringLiteral("UPDATE documents SET progress = ?, heartbeat_at = now(), "
+                                         "updated_at = now() WHERE id = ?"),
+                          {progress, lease.id}, what);
             if (!progressed)
                 return progressed.error();
             return true;
@@ -307,11 +324,12 @@ Async<core::Document> finish(sql::DbExecutor &executor, const DocumentLease &lea
     if (auto ok = validateLease(lease); !ok)
         return core::failedAsync<core::Document>(ok.error());
     return executor.run<core::Document>([=](sql::DbConnection &conn) -> Result<core::Document> {
-        auto query = conn.exec(QStringLiteral("UPDATE documents d SET ") + set +
-                                   QStringLiteral(", worker_id = NULL, heartbeat_at = NULL, updated_at = now() "
-                                                  "WHERE true") +
-                                   kLeaseCondition + QStringLiteral(" RETURNING ") + kDocumentColumns,
-                               setBinds + leaseBinds(lease), what);
+        auto query =
+            conn.exec(QStringLiteral("UPDATE documents d SET ") + set +
+                          QStringLiteral(", worker_id = NULL, heartbeat_at = NULL, updated_at = now() "
+                                         "WHERE true") +
+                          kLeaseCondition + QStringLiteral(" RETURNING ") + kDocumentColumns,
+                      setBinds + leaseBinds(lease), what);
         if (!query)
             return query.error();
         if (!query.value()->next())
@@ -324,10 +342,11 @@ Async<core::Document> finish(sql::DbExecutor &executor, const DocumentLease &lea
 
 Async<core::Document> DocumentRepository::markReady(const DocumentLease &lease)
 {
-    return finish(m_executor, lease,
-                  QStringLiteral("status = 'ready', progress = 1, error = '', embedding_model = d.target_model, "
-                                 "chunk_count = (SELECT count(*) FROM chunks c WHERE c.document_id = d.document_id)"),
-                  {}, QStringLiteral("mark document ready"));
+    return finish(
+        m_executor, lease,
+        QStringLiteral("status = 'ready', progress = 1, error = '', embedding_model = d.target_model, "
+                       "chunk_count = (SELECT count(*) FROM chunks c WHERE c.document_id = d.document_id)"),
+        {}, QStringLiteral("mark document ready"));
 }
 
 Async<core::Document> DocumentRepository::markFailed(const DocumentLease &lease, const QString &reason)

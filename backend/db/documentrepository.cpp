@@ -24,7 +24,8 @@ namespace documentrows {
 const QString kDocumentColumns = QStringLiteral(
     "d.document_id, d.tenant_id, d.collection, d.title, d.file_name, d.mime_type, d.size_bytes, "
     "d.content_sha256, d.status, d.progress, d.error, d.page_count, d.chunk_count, d.embedding_model, "
-    "(extract(epoch FROM d.created_at) * 1000000)::bigint, (extract(epoch FROM d.updated_at) * 1000000)::bigint, "
+    "(extract(epoch FROM d.created_at) * 1000000)::bigint, (extract(epoch FROM d.updated_at) * "
+    "1000000)::bigint, "
     "(extract(epoch FROM d.created_at) * 1000000)::bigint, d.id");
 
 core::Document readDocument(const QSqlQuery &q)
@@ -66,7 +67,8 @@ QVariantList leaseBinds(const DocumentLease &lease)
 core::Status validateLease(const DocumentLease &lease)
 {
     if (lease.id <= 0 || lease.attempt <= 0 || lease.workerId.isEmpty() || lease.documentId.isNull())
-        return makeError(ErrorCode::InvalidArgument, QStringLiteral("lease: is not a lease returned by claim()"),
+        return makeError(ErrorCode::InvalidArgument,
+                         QStringLiteral("lease: is not a lease returned by claim()"),
                          {{QStringLiteral("field"), QStringLiteral("lease")}});
     return {};
 }
@@ -121,9 +123,10 @@ core::Status validateScope(const QString &tenantId, const QUuid &documentId)
 Result<core::Document> selectDocument(sql::DbConnection &conn, const QString &tenantId, const QUuid &id,
                                       const QString &what)
 {
-    auto query = conn.exec(QStringLiteral("SELECT ") + kDocumentColumns +
-                               QStringLiteral(" FROM documents d WHERE d.document_id = ?::uuid AND d.tenant_id = ?"),
-                           {uuidText(id), tenantId}, what);
+    auto query =
+        conn.exec(QStringLiteral("SELECT ") + kDocumentColumns +
+                      QStringLiteral(" FROM documents d WHERE d.document_id = ?::uuid AND d.tenant_id = ?"),
+                  {uuidText(id), tenantId}, what);
     if (!query)
         return query.error();
     if (!query.value()->next())
@@ -149,8 +152,9 @@ Async<core::AddedDocument> DocumentRepository::add(const DocumentRow &row)
             const QString what = QStringLiteral("add document");
             // Like a first conversation, a first document creates its tenant.
             for (const auto &[sql, binds] :
-                 {std::pair{QStringLiteral("INSERT INTO tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING"),
-                            QVariantList{row.tenantId}},
+                 {std::pair{
+                      QStringLiteral("INSERT INTO tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING"),
+                      QVariantList{row.tenantId}},
                   std::pair{QStringLiteral("INSERT INTO collections (tenant_id, name) VALUES (?, ?) "
                                            "ON CONFLICT DO NOTHING"),
                             QVariantList{row.tenantId, row.collection}}}) {
@@ -158,10 +162,11 @@ Async<core::AddedDocument> DocumentRepository::add(const DocumentRow &row)
                     return done.error();
             }
             auto inserted = conn.exec(
-                QStringLiteral("INSERT INTO documents AS d (document_id, tenant_id, collection, title, file_name, "
-                               "mime_type, size_bytes, content_sha256, target_model) "
-                               "VALUES (?::uuid, ?, ?, ?, ?, ?, ?, ?, ?) "
-                               "ON CONFLICT (tenant_id, collection, content_sha256) DO NOTHING RETURNING ") +
+                QStringLiteral(
+                    "INSERT INTO documents AS d (document_id, tenant_id, collection, title, file_name, "
+                    "mime_type, size_bytes, content_sha256, target_model) "
+                    "VALUES (?::uuid, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (tenant_id, collection, content_sha256) DO NOTHING RETURNING ") +
                     kDocumentColumns,
                 {uuidText(id), row.tenantId, row.collection, row.title, row.fileName, row.mimeType,
                  qint64(row.bytes.size()), row.contentSha256, row.targetModel},
@@ -199,7 +204,8 @@ Async<core::Page<core::Document>> DocumentRepository::list(const core::DocumentQ
         return core::failedAsync<core::Page<core::Document>>(ok.error());
     if (auto ok = core::validateLimit(q.limit, core::limits::kMaxPageSize, QStringLiteral("limit")); !ok)
         return core::failedAsync<core::Page<core::Document>>(ok.error());
-    QString sql = QStringLiteral("SELECT ") + kDocumentColumns + QStringLiteral(" FROM documents d WHERE d.tenant_id = ?");
+    QString sql = QStringLiteral("SELECT ") + kDocumentColumns +
+                  QStringLiteral(" FROM documents d WHERE d.tenant_id = ?");
     QVariantList binds{q.tenantId};
     if (!q.collection.isEmpty()) {
         sql += QStringLiteral(" AND d.collection = ?");
@@ -209,8 +215,8 @@ Async<core::Page<core::Document>> DocumentRepository::list(const core::DocumentQ
         sql += QStringLiteral(" AND d.status = ?");
         binds << core::documentStatusName(*q.status);
     }
-    if (auto paged =
-            rows::appendNewestFirstPage(sql, binds, QStringLiteral("d.created_at"), QStringLiteral("d.id"), q.cursor, q.limit);
+    if (auto paged = rows::appendNewestFirstPage(sql, binds, QStringLiteral("d.created_at"),
+                                                 QStringLiteral("d.id"), q.cursor, q.limit);
         !paged)
         return core::failedAsync<core::Page<core::Document>>(paged.error());
     const int limit = q.limit;
@@ -237,9 +243,10 @@ Async<QByteArray> DocumentRepository::content(const QString &tenantId, const QUu
     if (auto ok = validateScope(tenantId, documentId); !ok)
         return core::failedAsync<QByteArray>(ok.error());
     return m_executor.run<QByteArray>([=](sql::DbConnection &conn) -> Result<QByteArray> {
-        auto query = conn.exec(QStringLiteral("SELECT content FROM document_bytes WHERE document_id = ?::uuid "
-                                              "AND tenant_id = ?"),
-                               {uuidText(documentId), tenantId}, QStringLiteral("read document content"));
+        auto query =
+            conn.exec(QStringLiteral("SELECT content FROM document_bytes WHERE document_id = ?::uuid "
+                                     "AND tenant_id = ?"),
+                      {uuidText(documentId), tenantId}, QStringLiteral("read document content"));
         if (!query)
             return query.error();
         if (!query.value()->next())
@@ -256,9 +263,10 @@ Async<core::DocumentText> DocumentRepository::text(const QString &tenantId, cons
         const QString what = QStringLiteral("read document text");
         if (auto exists = selectDocument(conn, tenantId, documentId, what); !exists)
             return exists.error();
-        auto query = conn.exec(QStringLiteral("SELECT page_number, start, text FROM document_pages "
-                                              "WHERE document_id = ?::uuid AND tenant_id = ? ORDER BY page_index"),
-                               {uuidText(documentId), tenantId}, what);
+        auto query =
+            conn.exec(QStringLiteral("SELECT page_number, start, text FROM document_pages "
+                                     "WHERE document_id = ?::uuid AND tenant_id = ? ORDER BY page_index"),
+                      {uuidText(documentId), tenantId}, what);
         if (!query)
             return query.error();
         core::DocumentText text;
@@ -281,16 +289,18 @@ Async<DeletedDocument> DocumentRepository::remove(const QString &tenantId, const
     return m_executor.run<DeletedDocument>([=](sql::DbConnection &conn) -> Result<DeletedDocument> {
         return conn.transaction([&]() -> Result<DeletedDocument> {
             const QString what = QStringLiteral("delete document");
-            auto chunks = conn.exec(QStringLiteral("SELECT id FROM chunks WHERE document_id = ?::uuid AND tenant_id = ?"),
-                                    {uuidText(documentId), tenantId}, what);
+            auto chunks = conn.exec(
+                QStringLiteral("SELECT id FROM chunks WHERE document_id = ?::uuid AND tenant_id = ?"),
+                {uuidText(documentId), tenantId}, what);
             if (!chunks)
                 return chunks.error();
             DeletedDocument deleted;
             while (chunks.value()->next())
                 deleted.chunkIds.append(chunks.value()->value(0).toLongLong());
-            auto gone = conn.exec(QStringLiteral("DELETE FROM documents WHERE document_id = ?::uuid AND tenant_id = ? "
-                                                 "RETURNING collection"),
-                                  {uuidText(documentId), tenantId}, what);
+            auto gone = conn.exec(
+                QStringLiteral("DELETE FROM documents WHERE document_id = ?::uuid AND tenant_id = ? "
+                               "RETURNING collection"),
+                {uuidText(documentId), tenantId}, what);
             if (!gone)
                 return gone.error();
             if (!gone.value()->next())
@@ -328,9 +338,10 @@ Async<int> DocumentRepository::requeue(const QString &tenantId, const QString &c
                     return cleared.error();
             }
             auto queued = conn.exec(
-                QStringLiteral("UPDATE documents d SET status = 'queued', progress = 0, error = '', attempts = 0, "
-                               "target_model = ?, extracted = (d.extracted AND d.embedding_model <> ''), "
-                               "worker_id = NULL, heartbeat_at = NULL, updated_at = now() WHERE ") +
+                QStringLiteral(
+                    "UPDATE documents d SET status = 'queued', progress = 0, error = '', attempts = 0, "
+                    "target_model = ?, extracted = (d.extracted AND d.embedding_model <> ''), "
+                    "worker_id = NULL, heartbeat_at = NULL, updated_at = now() WHERE ") +
                     scope + QStringLiteral(" AND d.status IN ('ready', 'failed')"),
                 QVariantList{targetModel} + binds, what);
             if (!queued)
@@ -343,7 +354,8 @@ Async<int> DocumentRepository::requeue(const QString &tenantId, const QString &c
 QByteArray DocumentRepository::vectorBytes(const QVector<float> &vector)
 {
     // Every platform this builds on is little-endian (x86-64, arm64), as the column documents.
-    return QByteArray(reinterpret_cast<const char *>(vector.constData()), vector.size() * qsizetype(sizeof(float)));
+    return QByteArray(reinterpret_cast<const char *>(vector.constData()),
+                      vector.size() * qsizetype(sizeof(float)));
 }
 
 QVector<float> DocumentRepository::vectorFromBytes(const QByteArray &bytes)

@@ -49,6 +49,7 @@ struct DocumentJob
     QString mimeType;
     QString targetModel;
     bool extracted = false; ///< pages and chunks are complete: only embedding is left
+    int chunkCount = 0;     ///< known once extracted
 };
 
 /// A page already stored for a document (a resumed job skips it).
@@ -160,8 +161,9 @@ public:
     /// renewing the lease. Conflict when the lease is lost.
     core::Async<bool> writePage(const DocumentLease &lease, const PageRow &page, double progress);
     /// All pages stored: on to embedding. `title` replaces the file-name title when not empty.
-    core::Async<bool> finishExtraction(const DocumentLease &lease, int pageCount, const QString &title,
-                                       const QString &mimeType);
+    /// Returns the document's chunk count.
+    core::Async<int> finishExtraction(const DocumentLease &lease, int pageCount, const QString &title,
+                                      const QString &mimeType);
     /// Chunks of the document without an embedding of `model`, in chunk order.
     core::Async<QList<ChunkText>> chunksToEmbed(const DocumentLease &lease, const QString &model, int limit);
     core::Async<bool> writeEmbeddings(const DocumentLease &lease, const QString &model,
