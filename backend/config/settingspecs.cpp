@@ -143,7 +143,17 @@ QList<SettingSpec> buildSpecs()
          text("GCE_METADATA_HOST", "",
               "GCP metadata server, e.g. metadata.google.internal; set it on GCE/GKE/Cloud Run"),
          secret("GEMINI_API_KEY", "Gemini API key (sent as x-goog-api-key) instead of Vertex auth"),
-         url("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com", "Gemini API endpoint")});
+         url("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com", "Gemini API endpoint"),
+         // Embeddings for the knowledge base: the chat providers' keys and base URLs.
+         choice("EMBEDDING_PROVIDER", "demo", providers,
+                "Embedding provider for documents and searches (a tenant's embedding_provider overrides)"),
+         text("EMBEDDING_MODEL", "",
+              "Embedding model (empty: demo-embedding, text-embedding-3-small, mistral-embed, "
+              "text-embedding-005, text-embedding-004 for gemini)"),
+         integer("EMBEDDING_MAX_ATTEMPTS", 6, 1, 20,
+                 "Attempts per embedding request, the first included (ingestion waits out rate limits)"),
+         integer("EMBEDDING_RETRY_MAX_TOTAL_MS", 300'000, 0, kDayMs,
+                 "No embedding retry wait may push a request past this many ms since it started")});
     specs += inSection(
         "tools",
         {secret("OPENWEATHER_API_KEY", "Use OpenWeatherMap with this key instead of Open-Meteo"),
