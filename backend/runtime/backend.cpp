@@ -120,12 +120,14 @@ void Backend::buildKnowledge(const RuntimeConfig &config)
     // The tenant's embedding_provider / embedding_model settings over EMBEDDING_*, through the
     // limit policy's cache of tenant settings (refreshed on every tenant update).
     deps.tenantModel = [factory = m_embedders.get(), policy = m_limitPolicy](const QString &tenantId) {
-        return policy->tenantSettings(tenantId).then([factory](const core::Result<QJsonObject> &settings) -> core::Result<QString> {
-            if (!settings)
-                return settings.error();
-            return factory->resolveModelName(settings->value(QStringLiteral("embedding_provider")).toString(),
-                                             settings->value(QStringLiteral("embedding_model")).toString());
-        });
+        return policy->tenantSettings(tenantId).then(
+            [factory](const core::Result<QJsonObject> &settings) -> core::Result<QString> {
+                if (!settings)
+                    return settings.error();
+                return factory->resolveModelName(
+                    settings->value(QStringLiteral("embedding_provider")).toString(),
+                    settings->value(QStringLiteral("embedding_model")).toString());
+            });
     };
     m_knowledge = std::make_unique<knowledge::KnowledgeBase>(deps);
 }
@@ -173,7 +175,8 @@ QFuture<void> Backend::stopRunWorkers()
     QFuture<void> runs = m_runWorker->stop();
     QFuture<void> documents = m_knowledge->stopIngestion();
     // Waited for on a pool thread: the documents' stop finishes on the event loop.
-    return runs.then(QtFuture::Launch::Async, [documents](QFuture<void>) mutable { documents.waitForFinished(); });
+    return runs.then(QtFuture::Launch::Async,
+                     [documents](QFuture<void>) mutable { documents.waitForFinished(); });
 }
 
 Backend::~Backend()

@@ -94,12 +94,13 @@ knowledge::KnowledgeOptions knowledgeOptions(const config::Settings &s)
     c.chunks.targetTokens = s.intValue(QStringLiteral("KNOWLEDGE_CHUNK_TOKENS"));
     // The chunker keeps chunks within 400..600 of its default 500: the same band around the target.
     c.chunks.maxTokens = c.chunks.targetTokens + c.chunks.targetTokens / 5;
-    c.chunks.overlapTokens = std::min(s.intValue(QStringLiteral("KNOWLEDGE_CHUNK_OVERLAP_TOKENS")),
-                                      c.chunks.targetTokens / 2);
+    c.chunks.overlapTokens =
+        std::min(s.intValue(QStringLiteral("KNOWLEDGE_CHUNK_OVERLAP_TOKENS")), c.chunks.targetTokens / 2);
     c.indexDirectory = s.text(QStringLiteral("KNOWLEDGE_INDEX_DIR"));
     if (c.indexDirectory.isEmpty()) {
         const QString data = s.text(QStringLiteral("AGENCY_DATA_DIR"));
-        c.indexDirectory = (data.isEmpty() ? sql::EmbeddedPostgres::defaultDataDir() : data) + QStringLiteral("/indexes");
+        c.indexDirectory =
+            (data.isEmpty() ? sql::EmbeddedPostgres::defaultDataDir() : data) + QStringLiteral("/indexes");
     }
     c.pollMs = s.intValue(QStringLiteral("RUN_POLL_MS"));
     c.leaseSeconds = s.intValue(QStringLiteral("RUN_LEASE_S"));

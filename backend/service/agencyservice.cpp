@@ -93,8 +93,9 @@ core::Status validateTenantSettings(const QJsonObject &settings)
     }
     // The tenant's embedding provider and model (docs/knowledge.md#embedding-settings).
     const QJsonValue embeddingProvider = settings.value(QStringLiteral("embedding_provider"));
-    if (!embeddingProvider.isUndefined() && (!embeddingProvider.isString() ||
-                                             !llm::EmbedderFactory::names().contains(embeddingProvider.toString()))) {
+    if (!embeddingProvider.isUndefined() &&
+        (!embeddingProvider.isString() ||
+         !llm::EmbedderFactory::names().contains(embeddingProvider.toString()))) {
         return invalidSetting(QStringLiteral("embedding_provider"),
                               QStringLiteral("must be one of %1")
                                   .arg(llm::EmbedderFactory::names().join(QStringLiteral(", "))));
@@ -102,8 +103,8 @@ core::Status validateTenantSettings(const QJsonObject &settings)
     const QJsonValue embeddingModel = settings.value(QStringLiteral("embedding_model"));
     if (!embeddingModel.isUndefined()) {
         const QString name = embeddingModel.toString();
-        if (!embeddingModel.isString() || name.isEmpty() || name.size() > kMaxModelChars || name.contains(QChar(0)) ||
-            name.trimmed() != name) {
+        if (!embeddingModel.isString() || name.isEmpty() || name.size() > kMaxModelChars ||
+            name.contains(QChar(0)) || name.trimmed() != name) {
             return invalidSetting(QStringLiteral("embedding_model"),
                                   QStringLiteral("must be a model name of 1 to %1 characters without "
                                                  "surrounding spaces")
