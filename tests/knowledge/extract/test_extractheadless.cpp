@@ -1,0 +1,40 @@
+// The server extracts PDFs in a program with no QGuiApplication: QtPdf must work there too.
+
+#include "extracttesting.h"
+#include "testdocuments.h"
+
+#include <QCoreApplication>
+#include <QGuiApplication>
+
+using namespace agency;
+
+class TestExtractHeadless : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void pdfTextWithoutAGuiApplication()
+    {
+        QVERIFY(!qobject_cast<QGuiApplication *>(QCoreApplication::instance()));
+        const auto out =
+            test::extract(test::makeSimplePdf({QStringLiteral("Headless page one.\nSecond line."),
+                                               QStringLiteral("Page two (with parentheses).")},
+                                              QStringLiteral("Plain")),
+                          QStringLiteral("plain.pdf"));
+        QVERIFY2(out.result, qPrintable(out.error()));
+        QCOMPARE(out.result->title, QStringLiteral("Plain"));
+        QCOMPARE(out.pages.size(), 2);
+        QCOMPARE(out.pages[0].text.simplified(), QStringLiteral("Headless page one. Second line."));
+        QCOMPARE(out.pages[1].text.simplified(), QStringLiteral("Page two (with parentheses)."));
+    }
+
+    void encryptedWithoutAGuiApplication()
+    {
+        const auto out = test::extract(test::makeEncryptedPdf(), QStringLiteral("secret.pdf"));
+        QVERIFY(!out.result);
+        QVERIFY2(out.error().contains(QLatin1String("is password-protected")), qPrintable(out.error()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestExtractHeadless)
+#include "test_extractheadless.moc"
