@@ -3,8 +3,6 @@
 #include "extracttesting.h"
 #include "testdocuments.h"
 
-#include <QStringEncoder>
-
 using namespace agency;
 using namespace agency::knowledge;
 using agency::test::OfficeBlock;
@@ -51,23 +49,19 @@ private Q_SLOTS:
             "\u9031\u306E\u6708\u66DC\u65E5\u306B\u958B\u304B\u308C\u307E\u3059\u3002\u8CC7\u6599\u3092\u6E96"
             "\u5099\u3057\u3066\u304A\u3044\u3066\u304F\u3060\u3055\u3044\u3002");
         const QString mixed = QStringLiteral("Emoji \U0001F600 and \u00E9t\u00E9, \u4E2D\u6587.");
-        const auto encoded = [](const char *encoding, const QString &text) {
-            QStringEncoder encoder(encoding);
-            return QByteArray(encoder.encode(text));
-        };
         QTest::newRow("UTF-8") << mixed.toUtf8() << mixed << QStringLiteral("UTF-8");
         QTest::newRow("UTF-8 with BOM")
-            << QByteArray("\xEF\xBB\xBF") + mixed.toUtf8() << mixed << QStringLiteral("UTF-8");
+            << test::encodeText(mixed, "UTF-8", true) << mixed << QStringLiteral("UTF-8");
         QTest::newRow("UTF-16LE with BOM")
-            << QByteArray("\xFF\xFE") + encoded("UTF-16LE", mixed) << mixed << QStringLiteral("UTF-16LE");
+            << test::encodeText(mixed, "UTF-16LE", true) << mixed << QStringLiteral("UTF-16LE");
         QTest::newRow("UTF-16BE with BOM")
-            << QByteArray("\xFE\xFF") + encoded("UTF-16BE", mixed) << mixed << QStringLiteral("UTF-16BE");
+            << test::encodeText(mixed, "UTF-16BE", true) << mixed << QStringLiteral("UTF-16BE");
         QTest::newRow("UTF-16LE without BOM")
-            << encoded("UTF-16LE", french) << french << QStringLiteral("UTF-16LE");
+            << test::encodeText(french, "UTF-16LE") << french << QStringLiteral("UTF-16LE");
         QTest::newRow("Latin-1") << french.toLatin1() << french << QStringLiteral("");
         QTest::newRow("Windows-1252")
-            << encoded("windows-1252", windows) << windows << QStringLiteral("WINDOWS-1252");
-        QTest::newRow("Shift-JIS") << encoded("Shift_JIS", japanese) << japanese
+            << test::encodeText(windows, "windows-1252") << windows << QStringLiteral("WINDOWS-1252");
+        QTest::newRow("Shift-JIS") << test::encodeText(japanese, "Shift_JIS") << japanese
                                    << QStringLiteral("SHIFT_JIS");
     }
     void encodingsAreDetected()
@@ -338,6 +332,16 @@ private Q_SLOTS:
         QCOMPARE(out.error(),
                  QStringLiteral("\"long.txt\" holds more than 100 characters of text, the limit"));
         QVERIFY(out.pages.isEmpty());
+        // Far over: refused from the file's size, before decoding it.
+        limits.maxExtractedChars = 10;
+        const auto early = test::extract(QByteArray(200, 'a'), QStringLiteral("long.md"), {}, limits);
+        QCOMPARE(early.error(),
+                 QStringLiteral("\"long.md\" holds more than 10 characters of text, the limit"));
+        // Markup is not text: an HTML file is measured by what it shows.
+        const auto html =
+            test::extract("<p>" + QByteArray(1000, ' ') + "short</p>", QStringLiteral("h.html"), {}, limits);
+        QVERIFY2(html.result, qPrintable(html.error()));
+        QCOMPARE(html.text(), QStringLiteral("short"));
     }
 
     void cancelledBeforeStartingIsCancelled()
