@@ -1,5 +1,7 @@
 #include "keywordranker.h"
 
+#include "llm/demoembedder.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -7,19 +9,7 @@ namespace agency::bench {
 
 QStringList KeywordRanker::words(const QString &text)
 {
-    QStringList out;
-    QString current;
-    for (const QChar c : text) {
-        if (c.isLetterOrNumber()) {
-            current += c.toLower();
-        } else if (!current.isEmpty()) {
-            out.append(current);
-            current.clear();
-        }
-    }
-    if (!current.isEmpty())
-        out.append(current);
-    return out;
+    return llm::DemoEmbedder::words(text); // the same words the demo embedding hashes
 }
 
 void KeywordRanker::add(qint64 id, const QString &text)
