@@ -53,23 +53,6 @@ quint64 featureHash(Kind kind, QStringView text)
     return h;
 }
 
-QStringList words(const QString &text)
-{
-    QStringList out;
-    QString current;
-    for (const QChar c : text) {
-        if (c.isLetterOrNumber()) {
-            current += c.toLower();
-        } else if (!current.isEmpty()) {
-            out.append(current);
-            current.clear();
-        }
-    }
-    if (!current.isEmpty())
-        out.append(current);
-    return out;
-}
-
 struct Feature
 {
     float weight = 0;
@@ -104,6 +87,23 @@ private:
 };
 
 } // namespace
+
+QStringList DemoEmbedder::words(const QString &text)
+{
+    QStringList out;
+    QString current;
+    for (const QChar c : text) {
+        if (c.isLetterOrNumber()) {
+            current += c.toLower();
+        } else if (!current.isEmpty()) {
+            out.append(current);
+            current.clear();
+        }
+    }
+    if (!current.isEmpty())
+        out.append(current);
+    return out;
+}
 
 QVector<float> DemoEmbedder::embedText(const QString &text)
 {

@@ -32,6 +32,8 @@ public:
 
     /// One text's vector (what embed() computes for each).
     static QVector<float> embedText(const QString &text);
+    /// The lower-cased words (maximal runs of letters and digits) the features are made of.
+    static QStringList words(const QString &text);
 };
 
 } // namespace agency::llm
