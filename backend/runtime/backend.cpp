@@ -13,6 +13,7 @@
 #include "ratelimit/ratelimiting.h"
 #include "ratelimit/usagerecorder.h"
 #include "service/agencyservice.h"
+#include "servicedocuments.h"
 #include "sql/plannerstatistics.h"
 #include "tools/builtintools.h"
 #include "tools/toolregistry.h"
@@ -59,7 +60,9 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
     // Tools get their network and database from here: the weather tool builds neither.
-    auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock);
+    m_documents = std::make_unique<ServiceDocuments>();
+    auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
+                                                  m_documents.get());
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
@@ -94,6 +97,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     deps.tenantSettings = [policy = m_limitPolicy](const QString &tenantId) {
         return policy->tenantSettings(tenantId);
     };
+    deps.offeredTools = m_documents->offeredTools();
     deps.options = config.turns;
     deps.providers = [providers = m_providers.get()](const QString &name, const QString &model) {
         return providers->provider(name, model);
@@ -120,6 +124,7 @@ void Backend::buildService()
     deps.audit = m_audit.get();
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
+    m_documents->attach(m_service.get());
 }
 
 void Backend::startRunWorkers()
@@ -145,6 +150,8 @@ QFuture<void> Backend::stopRunWorkers()
 Backend::~Backend()
 {
     // Reverse order of construction; turns and tools go before the repositories they use.
+    if (m_documents)
+        m_documents->attach(nullptr);
     m_service.reset();
     m_statistics.reset();
     m_runWorker.reset();
@@ -154,6 +161,7 @@ Backend::~Backend()
     m_runs.reset();
     m_engine.reset();
     m_tools.reset();
+    m_documents.reset();
     m_usage.reset();
     m_limiter.reset();
     m_limitPolicy.reset();
