@@ -143,7 +143,17 @@ QList<SettingSpec> buildSpecs()
          text("GCE_METADATA_HOST", "",
               "GCP metadata server, e.g. metadata.google.internal; set it on GCE/GKE/Cloud Run"),
          secret("GEMINI_API_KEY", "Gemini API key (sent as x-goog-api-key) instead of Vertex auth"),
-         url("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com", "Gemini API endpoint")});
+         url("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com", "Gemini API endpoint"),
+         // Embeddings for the knowledge base: the chat providers' keys and base URLs.
+         choice("EMBEDDING_PROVIDER", "demo", providers,
+                "Embedding provider for documents and searches (a tenant's embedding_provider overrides)"),
+         text("EMBEDDING_MODEL", "",
+              "Embedding model (empty: demo-embedding, text-embedding-3-small, mistral-embed, "
+              "text-embedding-005, text-embedding-004 for gemini)"),
+         integer("EMBEDDING_MAX_ATTEMPTS", 6, 1, 20,
+                 "Attempts per embedding request, the first included (ingestion waits out rate limits)"),
+         integer("EMBEDDING_RETRY_MAX_TOTAL_MS", 300'000, 0, kDayMs,
+                 "No embedding retry wait may push a request past this many ms since it started")});
     specs += inSection(
         "tools",
         {secret("OPENWEATHER_API_KEY", "Use OpenWeatherMap with this key instead of Open-Meteo"),
@@ -165,6 +175,22 @@ QList<SettingSpec> buildSpecs()
                                    "A running run without a heartbeat for this long is recovered"),
                            integer("RUN_MAX_ATTEMPTS", 3, 1, 100,
                                    "Claims after which an abandoned run is failed instead of requeued")});
+    // Knowledge: documents, their indexing and hybrid search (docs/knowledge.md).
+    specs += inSection(
+        "knowledge",
+        {integer("DOCUMENT_MAX_BYTES", 50LL * 1024 * 1024, 1, qint64(1) << 30,
+                 "Largest document accepted; a larger one is refused (413 over HTTP)"),
+         integer("KNOWLEDGE_WORKERS", 1, 0, 16,
+                 "Documents this process indexes at once (0: none; the queue is shared)"),
+         integer("KNOWLEDGE_KEYWORD_WEIGHT", 100, 0, 1000,
+                 "Weight of the full-text ranking in hybrid search, in percent"),
+         integer("KNOWLEDGE_VECTOR_WEIGHT", 100, 0, 1000,
+                 "Weight of the vector (meaning) ranking in hybrid search, in percent"),
+         integer("KNOWLEDGE_CHUNK_TOKENS", 500, 100, 4000, "Tokens a chunk of a document aims for"),
+         integer("KNOWLEDGE_CHUNK_OVERLAP_TOKENS", 60, 0, 1000,
+                 "Tokens a chunk repeats from the end of the previous one"),
+         text("KNOWLEDGE_INDEX_DIR", "",
+              "Where vector index files are kept (default: indexes/ in the data dir); a cache of the database")});
     specs += inSection(
         "server",
         {text("HOST", "127.0.0.1",
@@ -224,6 +250,7 @@ const QList<SettingSection> &settingSections()
         {QStringLiteral("providers"), QStringLiteral("LLM providers")},
         {QStringLiteral("tools"), QStringLiteral("Tools")},
         {QStringLiteral("runs"), QStringLiteral("Runs")},
+        {QStringLiteral("knowledge"), QStringLiteral("Knowledge (documents)")},
         {QStringLiteral("server"), QStringLiteral("HTTP server (serve)")},
         {QStringLiteral("ratelimits"), QStringLiteral("Rate limits")},
     };

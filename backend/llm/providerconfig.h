@@ -39,6 +39,16 @@ struct VertexSettings
     QString metadataHost;          ///< GCP metadata server host (on GCP)
 };
 
+/// The embedding model documents are indexed with (EMBEDDING_*; EmbedderFactory). Embedding runs
+/// in the background, so it may wait longer for a rate-limited provider than a chat turn does.
+struct EmbeddingSettings
+{
+    QString provider = QStringLiteral("demo"); ///< EMBEDDING_PROVIDER, lower case
+    QString model;                             ///< EMBEDDING_MODEL; empty: the provider's default
+    int maxAttempts = 6;                       ///< EMBEDDING_MAX_ATTEMPTS, per request
+    qint64 retryMaxTotalMs = 300'000;          ///< EMBEDDING_RETRY_MAX_TOTAL_MS, per request
+};
+
 /// Everything ProviderFactory needs, resolved once from the validated settings by the
 /// composition root. Plain value.
 struct ProviderConfig
@@ -51,6 +61,7 @@ struct ProviderConfig
     ProviderEndpoint mistral;
     ProviderEndpoint gemini; ///< model unused: the Gemini API uses vertex.model
     VertexSettings vertex;
+    EmbeddingSettings embedding;
 };
 
 /// `base` + `path` with exactly one slash between them.

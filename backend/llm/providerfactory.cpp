@@ -194,14 +194,25 @@ core::Result<std::shared_ptr<Provider>> ProviderFactory::create(const QString &r
 core::Result<std::shared_ptr<Provider>> ProviderFactory::createVertex(bool forceGeminiApi,
                                                                       const QString &model) const
 {
+    auto setup = vertexSetup(forceGeminiApi, model);
+    if (!setup)
+        return setup.error();
+    return std::shared_ptr<Provider>(std::make_shared<VertexProvider>(
+        setup.value()->config, setup.value()->tokens.release(), m_nam, m_clock));
+}
+
+core::Result<std::shared_ptr<ProviderFactory::VertexSetup>>
+ProviderFactory::vertexSetup(bool forceGeminiApi, const QString &model) const
+{
     const VertexSettings &vertex = m_config.vertex;
     const bool vertexCredentials =
         !vertex.accessToken.isEmpty() || !vertex.credentialsFile.isEmpty() || !vertex.metadataHost.isEmpty();
-    VertexConfig config;
+    auto setup = std::make_shared<VertexSetup>();
+    VertexConfig &config = setup->config;
     if (forceGeminiApi || !vertexCredentials) {
         config.mode = VertexConfig::Mode::GeminiApi;
         config.http = httpConfig(m_config.gemini.baseUrl, m_config.gemini.apiKey, model);
-        return std::shared_ptr<Provider>(std::make_shared<VertexProvider>(config, nullptr, m_nam, m_clock));
+        return setup;
     }
 
     std::optional<ServiceAccountKey> key;
@@ -225,20 +236,19 @@ core::Result<std::shared_ptr<Provider>> ProviderFactory::createVertex(bool force
     config.mode = VertexConfig::Mode::VertexAi;
     config.http = httpConfig(base, {}, model);
 
-    AccessTokenSource *tokens = nullptr;
     if (!vertex.accessToken.isEmpty()) {
-        tokens = new StaticTokenSource(vertex.accessToken);
+        setup->tokens = std::make_unique<StaticTokenSource>(vertex.accessToken);
     } else if (key) {
         QString tokenUrl = vertex.tokenUrl;
         if (!vertex.tokenUrlExplicit && key->tokenUri.startsWith(QLatin1String("https://")))
             tokenUrl = key->tokenUri;
-        tokens = new ServiceAccountTokenSource(*key, tokenUrl, m_nam, m_clock, config.http.timeouts,
-                                               config.http.retry);
+        setup->tokens = std::make_unique<ServiceAccountTokenSource>(*key, tokenUrl, m_nam, m_clock,
+                                                                    config.http.timeouts, config.http.retry);
     } else {
-        tokens = new MetadataTokenSource(vertex.metadataHost, m_nam, m_clock, config.http.timeouts,
-                                         config.http.retry);
+        setup->tokens = std::make_unique<MetadataTokenSource>(vertex.metadataHost, m_nam, m_clock,
+                                                              config.http.timeouts, config.http.retry);
     }
-    return std::shared_ptr<Provider>(std::make_shared<VertexProvider>(config, tokens, m_nam, m_clock));
+    return setup;
 }
 
 } // namespace agency::llm

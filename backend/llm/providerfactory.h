@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "llm/provider.h"
 #include "llm/providerconfig.h"
+#include "llm/vertexprovider.h"
 
 #include <memory>
 
@@ -46,6 +47,16 @@ public:
     static QStringList names();
     /// The default provider name (LLM_PROVIDER, lower case).
     QString defaultProvider() const { return m_config.defaultProvider; }
+
+    /// Vertex AI's resolved endpoint and a new token source (owned by the caller; null in Gemini
+    /// API mode, chosen when `forceGeminiApi` or when only GEMINI_API_KEY is set), for `model`.
+    /// Shared by the chat provider and the embedder (EmbedderFactory).
+    struct VertexSetup
+    {
+        VertexConfig config;
+        std::unique_ptr<AccessTokenSource> tokens;
+    };
+    core::Result<std::shared_ptr<VertexSetup>> vertexSetup(bool forceGeminiApi, const QString &model) const;
 
 private:
     QString resolveModel(const QString &name, const QString &model) const;

@@ -31,6 +31,10 @@ llm::ProviderConfig providerConfig(const config::Settings &s)
     v.tokenUrl = s.text(QStringLiteral("GOOGLE_TOKEN_URL"));
     v.tokenUrlExplicit = s.source(QStringLiteral("GOOGLE_TOKEN_URL")) != config::Source::Default;
     v.metadataHost = s.text(QStringLiteral("GCE_METADATA_HOST"));
+    c.embedding.provider = s.text(QStringLiteral("EMBEDDING_PROVIDER"));
+    c.embedding.model = s.text(QStringLiteral("EMBEDDING_MODEL"));
+    c.embedding.maxAttempts = s.intValue(QStringLiteral("EMBEDDING_MAX_ATTEMPTS"));
+    c.embedding.retryMaxTotalMs = s.integer(QStringLiteral("EMBEDDING_RETRY_MAX_TOTAL_MS"));
     return c;
 }
 

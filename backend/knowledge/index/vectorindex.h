@@ -49,6 +49,9 @@ public:
 
     /// Adds or replaces the vector of `chunkId`; `vector` has dimension() floats, unit length.
     virtual void add(qint64 chunkId, const float *vector) = 0;
+    /// add() for `count` vectors stored one after another, with `ids` all different; the graph is
+    /// built with up to `threads` threads (a rebuild from the database, a benchmark).
+    virtual void addBatch(const qint64 *ids, const float *vectors, qint64 count, int threads = 1) = 0;
     virtual void remove(qint64 chunkId) = 0;
     /// The k nearest vectors, best first.
     virtual QList<VectorHit> search(const float *query, int k) const = 0;
