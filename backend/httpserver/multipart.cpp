@@ -66,7 +66,9 @@ std::optional<QString> extendedValue(const QByteArray &value)
 core::Status readPartHeaders(const QByteArray &block, FormPart &part)
 {
     bool disposition = false;
-    for (const QByteArray &line : block.split('\n')) {
+    QList<QByteArray> lines = block.split('\n');
+    lines.removeLast(); // what follows the last line's LF
+    for (const QByteArray &line : lines) {
         if (!line.endsWith('\r'))
             return malformed(QStringLiteral("part header lines must end in CRLF"));
         const QByteArray text = line.chopped(1);

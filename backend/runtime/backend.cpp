@@ -60,9 +60,9 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
     // Tools get their network and database from here: the weather tool builds neither.
-    m_documents = std::make_unique<ServiceDocuments>();
+    m_serviceDocuments = std::make_unique<ServiceDocuments>();
     auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
-                                                  m_documents.get());
+                                                  m_serviceDocuments.get());
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
@@ -97,7 +97,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     deps.tenantSettings = [policy = m_limitPolicy](const QString &tenantId) {
         return policy->tenantSettings(tenantId);
     };
-    deps.offeredTools = m_documents->offeredTools();
+    deps.offeredTools = m_serviceDocuments->offeredTools();
     deps.options = config.turns;
     deps.providers = [providers = m_providers.get()](const QString &name, const QString &model) {
         return providers->provider(name, model);
@@ -124,7 +124,7 @@ void Backend::buildService()
     deps.audit = m_audit.get();
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
-    m_documents->attach(m_service.get());
+    m_serviceDocuments->attach(m_service.get());
 }
 
 void Backend::startRunWorkers()
@@ -150,8 +150,8 @@ QFuture<void> Backend::stopRunWorkers()
 Backend::~Backend()
 {
     // Reverse order of construction; turns and tools go before the repositories they use.
-    if (m_documents)
-        m_documents->attach(nullptr);
+    if (m_serviceDocuments)
+        m_serviceDocuments->attach(nullptr);
     m_service.reset();
     m_statistics.reset();
     m_runWorker.reset();
@@ -161,7 +161,7 @@ Backend::~Backend()
     m_runs.reset();
     m_engine.reset();
     m_tools.reset();
-    m_documents.reset();
+    m_serviceDocuments.reset();
     m_usage.reset();
     m_limiter.reset();
     m_limitPolicy.reset();

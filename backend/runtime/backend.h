@@ -127,7 +127,7 @@ private:
     std::unique_ptr<ProviderRuntime> m_providers;
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
-    std::unique_ptr<ServiceDocuments> m_documents; ///< before m_tools: the search tool borrows it
+    std::unique_ptr<ServiceDocuments> m_serviceDocuments; ///< before m_tools: the search tool borrows it
     std::unique_ptr<tools::ToolRegistry> m_tools;
     std::unique_ptr<flows::FlowRegistry> m_flows;
     std::shared_ptr<ratelimit::LimitPolicy> m_limitPolicy;
