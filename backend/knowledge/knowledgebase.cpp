@@ -65,7 +65,7 @@ Result<llm::Embedder *> KnowledgeBase::embedder(const QString &model)
     auto made = m_deps.makeEmbedder(model);
     if (!made)
         return made.error();
-    std::shared_ptr<llm::Embedder> shared(std::move(made).value());
+    std::shared_ptr<llm::Embedder> shared = made.value();
     m_embedders.insert(model, shared);
     return shared.get();
 }

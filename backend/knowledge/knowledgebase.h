@@ -29,7 +29,7 @@ struct KnowledgeDependencies
     db::DocumentRepository *documents = nullptr;
     /// Builds the embedder of a model name ("provider/model"); called once per model, the
     /// embedder is kept. Errors: NotConfigured (no key), NotFound (unknown provider).
-    std::function<core::Result<std::unique_ptr<llm::Embedder>>(const QString &model)> makeEmbedder;
+    std::function<core::Result<std::shared_ptr<llm::Embedder>>(const QString &model)> makeEmbedder;
     /// The tenant's embedding model, "provider/model" (its settings over the defaults).
     std::function<core::Async<QString>(const QString &tenantId)> tenantModel;
     KnowledgeOptions options;

@@ -88,7 +88,9 @@ core::Async<Embeddings> BatchingEmbedder::embed(const QStringList &texts, Embedd
     run->cancel = cancel;
     run->batches = planEmbeddingBatches(run->texts, l);
     run->result.model = modelName();
-    run->result.dimension = dimension();
+    // The answer's dimension counts, not the model's advertised one: an OpenAI-compatible server
+    // may serve another model under a known name.
+    run->result.dimension = texts.isEmpty() ? dimension() : 0;
     run->result.vectors.reserve(texts.size());
     for (const QString &text : std::as_const(texts)) {
         if (text.trimmed().isEmpty())

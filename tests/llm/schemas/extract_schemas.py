@@ -75,10 +75,18 @@ def main():
     extract(os.path.join(specs, "mistral-openapi.yaml"), "ChatCompletionRequest",
             os.path.join(out, "mistral-chat-request.schema.json"),
             "Mistral ChatCompletionRequest, extracted from mistral-openapi.yaml by extract_schemas.py")
+    # The embeddings requests (tests/llm/test_embedders.cpp).
+    extract(os.path.join(specs, "openai-openapi.yaml"), "CreateEmbeddingRequest",
+            os.path.join(out, "openai-embedding-request.schema.json"),
+            "OpenAI CreateEmbeddingRequest, extracted from openai-openapi.yaml by extract_schemas.py")
+    extract(os.path.join(specs, "mistral-openapi.yaml"), "EmbeddingRequest",
+            os.path.join(out, "mistral-embedding-request.schema.json"),
+            "Mistral EmbeddingRequest, extracted from mistral-openapi.yaml by extract_schemas.py")
     # What the server's OpenAI-compatible endpoint answers (tests/http).
     for root, name in (("CreateChatCompletionResponse", "openai-chat-response"),
                        ("CreateChatCompletionStreamResponse", "openai-chat-chunk"),
                        ("ListModelsResponse", "openai-models"),
+                       ("CreateEmbeddingResponse", "openai-embedding-response"),
                        ("ErrorResponse", "openai-error")):
         extract(os.path.join(specs, "openai-openapi.yaml"), root, os.path.join(out, name + ".schema.json"),
                 "OpenAI " + root + ", extracted from openai-openapi.yaml by extract_schemas.py")
