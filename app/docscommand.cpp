@@ -35,6 +35,18 @@ template <typename T> core::Result<T> await(const core::Async<T> &future)
     return future.result();
 }
 
+/// Stops this process's indexing; documents still in progress go back to the queue.
+void stopIndexing(runtime::Backend &backend)
+{
+    QFuture<void> stopped = backend.knowledge().stopIngestion();
+    QFutureWatcher<void> watcher;
+    QEventLoop loop;
+    QObject::connect(&watcher, &QFutureWatcherBase::finished, &loop, &QEventLoop::quit);
+    watcher.setFuture(stopped);
+    if (!stopped.isFinished())
+        loop.exec();
+}
+
 void sleepMs(int ms)
 {
     QEventLoop loop;
@@ -152,7 +164,7 @@ int addDocuments(runtime::Backend &backend, const QString &tenantId, const QStri
     }
     if (!wait || added.isEmpty()) {
         if (wait)
-            (void)await(backend.knowledge().stopIngestion());
+            stopIndexing(backend);
         return failed > 0 ? ExitFailure : ExitOk;
     }
     const bool terminal = ::isatty(STDOUT_FILENO) == 1;
@@ -200,7 +212,7 @@ int addDocuments(runtime::Backend &backend, const QString &tenantId, const QStri
     }
     if (terminal)
         printOut(QStringLiteral("\n"));
-    (void)await(backend.knowledge().stopIngestion());
+    stopIndexing(backend);
     return failed > 0 ? ExitFailure : ExitOk;
 }
 
