@@ -75,10 +75,6 @@ QJsonValue encode(const QVector<float> &vector, bool base64)
 
 void embeddings(RouteContext &ctx, const CallPtr &call)
 {
-    auto tenant = scopeTenant(*call, QString::fromUtf8(call->header(QByteArrayLiteral("X-Tenant-Id"))));
-    if (!proceed(call, tenant))
-        return;
-    call->setLogTenant(tenant.value());
     auto body = call->jsonBody();
     if (!proceed(call, body) ||
         !proceed(call, onlyKnownFields(body.value(), {QStringLiteral("input"), QStringLiteral("model"),
@@ -102,6 +98,11 @@ void embeddings(RouteContext &ctx, const CallPtr &call)
                 invalid(QStringLiteral("dimensions"), QStringLiteral("must be a positive whole number")));
         dimensions = d.toInt();
     }
+    // The body first, as for chat completions: a malformed request is told so whoever sends it.
+    auto tenant = scopeTenant(*call, QString::fromUtf8(call->header(QByteArrayLiteral("X-Tenant-Id"))));
+    if (!proceed(call, tenant))
+        return;
+    call->setLogTenant(tenant.value());
     const bool base64 = format == QLatin1String("base64");
     ctx.then(call, ctx.service().embedTexts(tenant.value(), texts.value(), model.value()),
              [call, base64, dimensions](const core::TextEmbeddings &result) {

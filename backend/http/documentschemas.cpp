@@ -135,7 +135,9 @@ QJsonObject reindexOperation(const QString &tag, const QJsonObject &tenantParam)
         {QStringLiteral("content"),
          QJsonObject{{QStringLiteral("application/json"),
                       QJsonObject{{QStringLiteral("schema"),
-                                   closed(object({{QStringLiteral("collection"), string()}}))}}}}}};
+                                   closed(object({{QStringLiteral("collection"), string()}}))},
+                                  {QStringLiteral("example"), QJsonObject{{QStringLiteral("collection"),
+                                                                           QStringLiteral("clients")}}}}}}}};
     return operation(
         QStringLiteral("Index the tenant's documents again (one collection, or all) with its current "
                        "embedding model"),
