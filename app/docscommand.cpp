@@ -137,7 +137,16 @@ int addDocuments(runtime::Backend &backend, const QString &tenantId, const QStri
     // Indexing runs here while we wait (the queue is shared: a server may take some too).
     if (wait)
         backend.knowledge().startIngestion();
-    QList<QPair<QString, QUuid>> added; // file, document
+    // Off a terminal a waiting add prints one line per document, when it is finished, so a
+    // script reads each document's id and outcome from one line.
+    const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+    struct Added
+    {
+        QString path;
+        QUuid documentId;
+        bool duplicate = false;
+    };
+    QList<Added> added;
     for (const QString &path : files) {
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly)) {
@@ -157,30 +166,35 @@ int addDocuments(runtime::Backend &backend, const QString &tenantId, const QStri
             continue;
         }
         const core::Document &d = result->document;
-        printOut(QStringLiteral("%1  %2  %3%4\n")
-                     .arg(id(d.documentId), path, core::documentStatusName(d.status),
-                          result->duplicate ? QStringLiteral(" (already there)") : QString()));
-        added.append({path, d.documentId});
+        if (!wait || terminal)
+            printOut(QStringLiteral("%1  %2  %3%4\n")
+                         .arg(id(d.documentId), path, core::documentStatusName(d.status),
+                              result->duplicate ? QStringLiteral(" (already there)") : QString()));
+        added.append({path, d.documentId, result->duplicate});
     }
     if (!wait || added.isEmpty()) {
         if (wait)
             stopIndexing(backend);
         return failed > 0 ? ExitFailure : ExitOk;
     }
-    const bool terminal = ::isatty(STDOUT_FILENO) == 1;
-    QHash<QUuid, bool> reported;
+    // By file, not by document: the same bytes named twice are one document and two lines.
+    QList<bool> reported(added.size(), false);
     for (;;) {
         double progress = 0;
         int done = 0;
-        for (const auto &[path, documentId] : added) {
+        for (qsizetype i = 0; i < added.size(); ++i) {
+            const auto &[path, documentId, duplicate] = added.at(i);
+            if (reported.at(i)) {
+                ++done;
+                progress += 1;
+                continue;
+            }
             auto d = await(service.getDocument(tenantId, id(documentId)));
             if (!d) {
                 // Deleted meanwhile, or the database is gone: count it as failed, once.
-                if (!reported.value(documentId)) {
-                    printErr(QStringLiteral("%1: %2\n").arg(path, d.error().message));
-                    reported.insert(documentId, true);
-                    ++failed;
-                }
+                printErr(QStringLiteral("%1: %2\n").arg(path, d.error().message));
+                reported[i] = true;
+                ++failed;
                 ++done;
                 progress += 1;
                 continue;
@@ -189,16 +203,13 @@ int addDocuments(runtime::Backend &backend, const QString &tenantId, const QStri
             if (!d->isFinal())
                 continue;
             ++done;
-            if (!reported.value(documentId)) {
-                reported.insert(documentId, true);
-                if (d->status == core::DocumentStatus::Failed)
-                    ++failed;
-                const QString line = QStringLiteral("%1  %2\n").arg(path, statusText(d.value()));
-                if (terminal)
-                    printOut(QStringLiteral("\r\033[K") + line);
-                else
-                    printOut(line);
-            }
+            reported[i] = true;
+            if (d->status == core::DocumentStatus::Failed)
+                ++failed;
+            const QString line = QStringLiteral("%1  %2  %3%4\n")
+                                     .arg(id(documentId), path, statusText(d.value()),
+                                          duplicate ? QStringLiteral(" (already there)") : QString());
+            printOut(terminal ? QStringLiteral("\r\033[K") + line : line);
         }
         if (terminal) {
             printOut(QStringLiteral("\r\033[K%1 %2/%3 documents indexed")
@@ -265,8 +276,10 @@ int searchDocuments(service::AgencyService &service, const core::DocumentSearchQ
     if (result->hits.isEmpty())
         out += QStringLiteral("no passage found\n");
     if (result->documentsIndexing > 0)
-        out += QStringLiteral("note: %1 documents are still being indexed; results may be incomplete\n")
-                   .arg(result->documentsIndexing);
+        out += QStringLiteral("note: %1 still being indexed; results may be incomplete\n")
+                   .arg(result->documentsIndexing == 1
+                            ? QStringLiteral("1 document is")
+                            : QStringLiteral("%1 documents are").arg(result->documentsIndexing));
     printOut(out);
     return ExitOk;
 }
