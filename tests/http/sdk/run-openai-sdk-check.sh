@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The official OpenAI SDK for JavaScript (npm package "openai") against `aiagency serve` with the
-# instant fake provider: models, a plain completion, a streamed continuation with usage, and errors
-# raised as the SDK's own classes. Not part of CTest (it downloads the SDK): run it by hand.
+# instant fake provider: models, a plain completion, a streamed continuation with usage, errors
+# raised as the SDK's own classes, and embeddings (demo embedding) as floats and as base64. Not part of CTest (it downloads the SDK): run it by hand.
 #
 # Usage: tests/http/sdk/run-openai-sdk-check.sh BUILD_DIR   (needs node and npm; BUILD_DIR built
 # with the bench targets: bench_fakeprovider, aiagency)
