@@ -15,6 +15,7 @@ int runServeCommand(CliContext &ctx);
 int runTenantsCommand(CliContext &ctx);
 int runRunsCommand(CliContext &ctx);
 int runKeysCommand(CliContext &ctx);
+int runDocsCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
 
 } // namespace agency::app

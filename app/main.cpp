@@ -29,6 +29,7 @@ const char *const kUsage =
     "  chat          talk to an agent (flow); the conversation is stored\n"
     "  tenants       list tenants, show or set their settings (provider, model, rate limits)\n"
     "  runs          queue flow runs and watch them (create, list, show, cancel)\n"
+    "  docs          a tenant's documents (add, list, show, search, rm, reindex)\n"
     "\n"
     "Global options (anywhere on the line):\n"
     "  --config FILE         settings file (default: $XDG_CONFIG_HOME/aiagency/aiagency.conf)\n"
@@ -176,6 +177,8 @@ int main(int argc, char **argv)
         return runTenantsCommand(ctx);
     if (command == QLatin1String("runs"))
         return runRunsCommand(ctx);
+    if (command == QLatin1String("docs"))
+        return runDocsCommand(ctx);
     if (command == QLatin1String("keys"))
         return runKeysCommand(ctx);
     printErr(QStringLiteral("aiagency: unknown command \"%1\"\n\n%2").arg(command, QLatin1String(kUsage)));

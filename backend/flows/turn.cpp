@@ -1,6 +1,8 @@
 #include "turn.h"
 
+#include "citations.h"
 #include "core/async/dbretry.h"
+#include "core/citationjson.h"
 #include "core/text.h"
 #include "core/tokenestimate.h"
 #include "core/validation.h"
@@ -255,13 +257,25 @@ void Turn::useProvider(const ProviderChoice &choice)
                         {QStringLiteral("provider"), m_providerName}}));
         return;
     }
-    auto definitions = m_deps.tools->definitions(m_flow.tools);
+    m_result.provider = m_providerName;
+    if (!m_deps.offeredTools || m_flow.tools.isEmpty())
+        return useTools(m_flow.tools);
+    then(m_deps.offeredTools(m_request.tenantId, m_flow.tools), [this](const Result<QStringList> &offered) {
+        if (cancelled())
+            return;
+        // Not knowing is no reason to fail the turn: offer the flow's tools as written.
+        useTools(offered ? offered.value() : m_flow.tools);
+    });
+}
+
+void Turn::useTools(const QStringList &names)
+{
+    auto definitions = m_deps.tools->definitions(names);
     if (!definitions) {
         fail(definitions.error());
         return;
     }
     m_toolDefinitions = definitions.value();
-    m_result.provider = m_providerName;
     // Cancellation reaches provider and tool calls through the token; database steps are short
     // and the turn stops right after the one in flight (see cancelled()).
     openTurn();
@@ -548,7 +562,8 @@ void Turn::runTools(const llm::Completion &completion)
         event.round = m_result.providerCalls;
         emitEvent(event);
         // Unknown tools and invalid arguments come back as error results the model can react to.
-        calls.append(m_deps.tools->executeCall(call, m_request.cancel));
+        calls.append(m_deps.tools->executeCall(call, m_request.cancel, 0,
+                                               tools::ToolContext{m_request.tenantId, m_citations}));
     }
     // Every call runs at once; the round is stored when the last one is back.
     auto pending = std::make_shared<QList<QFuture<tools::ToolResult>>>(calls);
@@ -566,6 +581,8 @@ void Turn::runTools(const llm::Completion &completion)
                 event.toolResult = result.json;
                 event.round = m_result.providerCalls;
                 emitEvent(event);
+                if (result.success())
+                    m_toolResults.append(result.json);
                 results.append(result);
             }
             storeToolRound(completion, results);
@@ -636,6 +653,10 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
     answer.metadata = assistantMetadata(completion);
     answer.metadata.insert(QStringLiteral("finish_reason"), finishReason);
     answer.metadata.insert(QStringLiteral("turn_usage"), usageJson(m_result.usage));
+    // Stored with the answer, in its statement: the passages its [n] refer to.
+    const QList<core::Citation> citations = resolveCitations(content, m_toolResults);
+    if (!citations.isEmpty())
+        answer.metadata.insert(QStringLiteral("citations"), core::citationsToJson(citations));
     // The last write releases the lease in the same statement, and stores the usage row (one
     // statement and one database job fewer per turn). An invalid record is not stored,
     // as UsageRecorder::record() would refuse it.

@@ -10,6 +10,8 @@
 #include <QPromise>
 #include <QSet>
 
+#include <atomic>
+
 class QTimer;
 
 namespace agency::flows {
@@ -41,6 +43,7 @@ private:
     // Steps, in order. Each ends by starting the next one (or finish/fail).
     void begin(); ///< checks the request, picks the flow, asks for the tenant's settings if needed
     void useProvider(const ProviderChoice &choice); ///< creates the provider, picks the tools
+    void useTools(const QStringList &names);
     void openTurn();
     void opened(const db::TurnOpening &opening);
     void reserveTokens();
@@ -102,9 +105,11 @@ private:
     QElapsedTimer m_waitingSince; ///< since the first opening attempt (waiting for another turn)
     int m_waitBackoffMs = 50;
     QTimer *m_renewTimer = nullptr;
-    QSet<QString> m_toolCallIds; ///< tool-call ids known to be in the conversation
-    QUuid m_newConversationId;   ///< the id a new conversation is created with (kept across retries)
-    bool m_createdHere = false;  ///< the conversation began with this turn
+    QSet<QString> m_toolCallIds;      ///< tool-call ids known to be in the conversation
+    QList<QJsonObject> m_toolResults; ///< this turn's successful tool payloads, for citations
+    std::shared_ptr<std::atomic_int> m_citations = std::make_shared<std::atomic_int>(0);
+    QUuid m_newConversationId;  ///< the id a new conversation is created with (kept across retries)
+    bool m_createdHere = false; ///< the conversation began with this turn
 };
 
 } // namespace agency::flows

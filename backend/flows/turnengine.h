@@ -48,6 +48,11 @@ ProviderChoice chooseProvider(const QList<ProviderChoice::Level> &levels);
 
 /// Fetches a tenant's settings object (tenants.settings), for its `provider` and `model`.
 using TenantSettingsSource = std::function<core::Async<QJsonObject>(const QString &tenantId)>;
+/// The tools of a flow that a tenant's turn offers the model (e.g. no search_documents while the
+/// tenant has no documents: nothing to search, and the demo provider then answers as without it).
+/// Unset: all of the flow's tools.
+using OfferedToolsSource =
+    std::function<core::Async<QStringList>(const QString &tenantId, const QStringList &flowTools)>;
 /// Creates (or returns a cached) provider by name and model; empty name = the default provider.
 using ProviderSource =
     std::function<core::Result<std::shared_ptr<llm::Provider>>(const QString &name, const QString &model)>;
@@ -82,6 +87,7 @@ struct TurnDependencies
     /// Optional: without it the tenant level of chooseProvider() is skipped. The composition root
     /// passes a cached lookup, so a turn rarely waits for it.
     TenantSettingsSource tenantSettings;
+    OfferedToolsSource offeredTools; ///< optional
     TurnOptions options;
 };
 

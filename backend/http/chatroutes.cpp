@@ -170,6 +170,8 @@ QJsonObject chatResponseSchema()
              {QStringLiteral("tool_used"), QJsonObject{{QStringLiteral("type"), QStringLiteral("boolean")}}},
              {QStringLiteral("tool_results"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")},
                                                           {QStringLiteral("items"), toolResult}}},
+             // The passages the answer cites as [n] (search_documents), also in the message's metadata.
+             {QStringLiteral("citations"), oa::array(oa::ref(QStringLiteral("Citation")))},
              {QStringLiteral("usage"), oa::ref(QStringLiteral("Usage"))},
              {QStringLiteral("provider"), string},
              {QStringLiteral("model"), string}}}};

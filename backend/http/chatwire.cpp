@@ -103,10 +103,15 @@ QJsonObject responseObject(const core::TurnResult &result)
             {QStringLiteral("result"), jsonOrText(message.content)},
             {QStringLiteral("success"), message.metadata.value(QStringLiteral("success")).toBool()}});
     }
+    // The passages the answer cites, as stored with it (empty when it cites none).
+    QJsonArray citations;
+    if (!result.messages.isEmpty() && result.messages.last().role == core::Role::Assistant)
+        citations = result.messages.last().metadata.value(QStringLiteral("citations")).toArray();
     return {{QStringLiteral("response"), result.content},
             {QStringLiteral("conversation_id"), result.conversationId.toString(QUuid::WithoutBraces)},
             {QStringLiteral("tool_used"), !toolResults.isEmpty()},
             {QStringLiteral("tool_results"), toolResults},
+            {QStringLiteral("citations"), citations},
             {QStringLiteral("usage"), usageObject(result.usage)},
             {QStringLiteral("provider"), result.provider},
             {QStringLiteral("model"), result.model}};

@@ -5,8 +5,16 @@ namespace agency::http {
 QList<RouteRegistration> allRouteRegistrations()
 {
     return {
-        registerSystemRoutes, registerTenantRoutes, registerConversationRoutes, registerRunRoutes,
-        registerAuditRoutes,  registerChatRoutes,   registerOpenAiRoutes,
+        registerSystemRoutes,
+        registerTenantRoutes,
+        registerConversationRoutes,
+        registerRunRoutes,
+        registerAuditRoutes,
+        registerChatRoutes,
+        registerOpenAiRoutes,
+        // Knowledge (docs/design.md#knowledge)
+        registerDocumentRoutes,
+        registerEmbeddingRoutes,
     };
 }
 

@@ -17,6 +17,8 @@ void registerRunRoutes(Router &router, RouteContext &context);          ///< /ru
 void registerAuditRoutes(Router &router, RouteContext &context);        ///< /audit
 void registerChatRoutes(Router &router, RouteContext &context);         ///< /weather/chat, /chat/{flow_type}
 void registerOpenAiRoutes(Router &router, RouteContext &context);       ///< /v1/models, /v1/chat/completions
+void registerDocumentRoutes(Router &router, RouteContext &context);     ///< /documents…, /search
+void registerEmbeddingRoutes(Router &router, RouteContext &context);    ///< /v1/embeddings
 
 /// Every registration, in order.
 QList<RouteRegistration> allRouteRegistrations();

@@ -197,9 +197,9 @@ void ConnectionGate::onReadyRead(QTcpSocket *socket)
     } else if (c.phase == Connection::Phase::ReadingBody) {
         c.bodyReceived += available; // counted, never copied
     }
-    if (c.phase == Connection::Phase::ReadingBody && c.bodyReceived > m_config.maxBodyBytes) {
+    if (c.phase == Connection::Phase::ReadingBody && c.bodyReceived > c.bodyLimit) {
         refuse(socket, c, 413, "payload_too_large",
-               QStringLiteral("the request body exceeds %1 bytes").arg(m_config.maxBodyBytes));
+               QStringLiteral("the request body exceeds %1 bytes").arg(c.bodyLimit));
     }
 }
 
@@ -224,16 +224,41 @@ void ConnectionGate::onHeadersComplete(QTcpSocket *socket, Connection &c, qsizet
         return;
     }
     c.bodyExpected = head.contentLength;
-    if (c.bodyExpected > m_config.maxBodyBytes) {
+    c.bodyLimit = bodyLimit(head, QByteArrayView(c.headerBytes).first(headerEnd));
+    if (c.bodyExpected > c.bodyLimit) {
         refuse(socket, c, 413, "payload_too_large",
                QStringLiteral("the request body (%1 bytes) exceeds %2 bytes")
                    .arg(c.bodyExpected)
-                   .arg(m_config.maxBodyBytes));
+                   .arg(c.bodyLimit));
         return;
     }
     c.head = std::move(head);
     c.phase = Connection::Phase::ReadingBody;
     armTimer(socket, c); // the header deadline is over; the whole request's applies
+}
+
+qint64 ConnectionGate::bodyLimit(const RequestHead &head, QByteArrayView block) const
+{
+    if (m_config.uploadPaths.isEmpty() || head.method != "POST" ||
+        m_config.maxUploadBodyBytes <= m_config.maxBodyBytes)
+        return m_config.maxBodyBytes;
+    // The request line's target, without its query: "POST /documents?tenant_id=a HTTP/1.1".
+    const qsizetype lineStart = block.indexOf(' ');
+    const qsizetype lineEnd = block.indexOf('\n');
+    if (lineStart < 0 || lineEnd < lineStart)
+        return m_config.maxBodyBytes;
+    QByteArrayView target = block.sliced(lineStart + 1, lineEnd - lineStart - 1).trimmed();
+    const qsizetype space = target.indexOf(' ');
+    if (space >= 0)
+        target = target.first(space);
+    const qsizetype query = target.indexOf('?');
+    if (query >= 0)
+        target = target.first(query);
+    for (const QByteArray &path : m_config.uploadPaths) {
+        if (target == path)
+            return m_config.maxUploadBodyBytes;
+    }
+    return m_config.maxBodyBytes;
 }
 
 void ConnectionGate::refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,

@@ -85,6 +85,7 @@ private:
         QByteArray headerBytes;   ///< the current request's header block so far (bounded)
         qint64 bodyExpected = -1; ///< Content-Length; -1 unknown (chunked)
         qint64 bodyReceived = 0;
+        qint64 bodyLimit = 0; ///< the current request's (ServerConfig::uploadPaths)
         int pendingAnswers = 0;
         QTimer *timer = nullptr; ///< request timeout while receiving, idle timeout otherwise
         qint64 deadline = -1;    ///< when the timeout is due (on m_clock); -1: none
@@ -100,6 +101,8 @@ private:
     static bool isIdle(const Connection &c);
     void onReadyRead(QTcpSocket *socket);
     void onHeadersComplete(QTcpSocket *socket, Connection &c, qsizetype headerEnd);
+    /// The largest body the request of `block` may send.
+    qint64 bodyLimit(const RequestHead &head, QByteArrayView block) const;
     void refuse(QTcpSocket *socket, Connection &c, int status, const QByteArray &code,
                 const QString &message);
     void armTimer(QTcpSocket *socket, Connection &c);

@@ -17,6 +17,65 @@ namespace agency::llm {
 namespace {
 
 const QString kWeatherTool = QStringLiteral("get_weather");
+const QString kSearchTool = QStringLiteral("search_documents");
+
+/// A search_documents result (its name, or its shape when the history lost the name).
+bool isDocumentSearch(const core::ChatMessage &tool, const QJsonObject &payload)
+{
+    return tool.name == kSearchTool ||
+           (tool.name.isEmpty() && payload.value(QLatin1String("hits")).isArray() &&
+            payload.contains(QLatin1String("indexing")));
+}
+
+/// Quotes the best passage with its citation, so the offline path shows a cited answer.
+QString answerFromDocuments(const QJsonObject &payload, const QString &question)
+{
+    const QJsonArray hits = payload.value(QLatin1String("hits")).toArray();
+    const int indexing = payload.value(QLatin1String("indexing")).toInt();
+    const QString stillIndexing =
+        indexing > 0 ? QStringLiteral(" (%1 documents are still being indexed: results may be incomplete.)")
+                           .arg(indexing)
+                     : QString();
+    if (hits.isEmpty()) {
+        return QStringLiteral("I searched your documents for \"%1\" and found no passage about it.%2")
+            .arg(core::truncateGraphemes(question.simplified(), 201), stillIndexing);
+    }
+    const QJsonObject best = hits.first().toObject();
+    const QString title = best.value(QLatin1String("title")).toString();
+    const int page = best.value(QLatin1String("page")).toInt();
+    const QString passage =
+        core::truncateGraphemes(best.value(QLatin1String("passage")).toString().simplified(), 600);
+    const QString where = page > 0 ? QStringLiteral("%1, p. %2").arg(title).arg(page) : title;
+    return QStringLiteral("According to %1: \"%2\" [%3]%4")
+        .arg(where, passage)
+        .arg(best.value(QLatin1String("citation")).toInt(1))
+        .arg(stillIndexing);
+}
+
+/// The latest user message, the question a search answers.
+QString lastUserText(const QList<core::ChatMessage> &messages)
+{
+    for (qsizetype i = messages.size() - 1; i >= 0; --i) {
+        if (messages.at(i).role == core::Role::User)
+            return messages.at(i).content;
+    }
+    return {};
+}
+
+QString callId(const CompletionRequest &request, const QString &args)
+{
+    const QByteArray seed = "demo|" + QByteArray::number(request.messages.size()) + '|' + args.toUtf8();
+    return QStringLiteral("call_demo_") +
+           QString::fromLatin1(QCryptographicHash::hash(seed, QCryptographicHash::Sha256).toHex().left(16));
+}
+
+bool offered(const CompletionRequest &request, const QString &tool)
+{
+    const bool listed = std::any_of(request.tools.begin(), request.tools.end(),
+                                    [&tool](const core::ToolDefinition &t) { return t.name == tool; });
+    return listed && request.toolChoice.mode != ToolChoice::Mode::None &&
+           (request.toolChoice.mode != ToolChoice::Mode::Function || request.toolChoice.functionName == tool);
+}
 
 /// Looks for the first of `keys` in `obj` or one level down (e.g. {"current": {...}}).
 QJsonValue findValue(const QJsonObject &obj, const QStringList &keys, int depth = 2)
@@ -51,9 +110,12 @@ QString valueText(const QJsonValue &v)
     return {};
 }
 
-QString answerFromToolResult(const core::ChatMessage &tool)
+QString answerFromToolResult(const core::ChatMessage &tool, const QString &question)
 {
     const QJsonDocument doc = QJsonDocument::fromJson(tool.content.toUtf8());
+    if (doc.isObject() && isDocumentSearch(tool, doc.object()) &&
+        doc.object().value(QLatin1String("success")).toBool(true))
+        return answerFromDocuments(doc.object(), question);
     const QString toolName = tool.name.isEmpty() ? QStringLiteral("the tool") : tool.name;
     if (!doc.isObject()) {
         return QStringLiteral("Here is what %1 returned: %2").arg(toolName, tool.content.left(500));
@@ -194,31 +256,29 @@ Completion DemoProvider::answer(const CompletionRequest &request)
         }
     }
     if (last && last->role == core::Role::Tool) {
-        c.content = formatAnswer(request.responseFormat, answerFromToolResult(*last));
+        c.content = formatAnswer(request.responseFormat, answerFromToolResult(*last, lastUserText(request.messages)));
         return c;
     }
     const QString userText = last ? last->content : QString();
-    const bool weatherOffered =
-        std::any_of(request.tools.begin(), request.tools.end(),
-                    [](const core::ToolDefinition &t) { return t.name == kWeatherTool; });
-    const bool toolsAllowed = request.toolChoice.mode != ToolChoice::Mode::None &&
-                              (request.toolChoice.mode != ToolChoice::Mode::Function ||
-                               request.toolChoice.functionName == kWeatherTool);
-    if (last && last->role == core::Role::User && weatherOffered && toolsAllowed) {
+    const bool asked = last && last->role == core::Role::User;
+    if (asked && offered(request, kWeatherTool)) {
         const QString place = weatherPlace(userText);
         if (!place.isEmpty()) {
             const QString args =
                 QString::fromUtf8(core::toCompactJson(QJsonObject{{QStringLiteral("location"), place}}));
-            const QByteArray seed =
-                "demo|" + QByteArray::number(request.messages.size()) + '|' + args.toUtf8();
-            const QString id =
-                QStringLiteral("call_demo_") +
-                QString::fromLatin1(
-                    QCryptographicHash::hash(seed, QCryptographicHash::Sha256).toHex().left(16));
-            c.toolCalls.append(core::ToolCall{id, kWeatherTool, args});
+            c.toolCalls.append(core::ToolCall{callId(request, args), kWeatherTool, args});
             c.finishReason = finish::ToolCalls;
             return c;
         }
+    }
+    // Offered only while the tenant has documents (flows::OfferedToolsSource): ask them.
+    const QString question = userText.simplified().left(2000);
+    if (asked && !question.isEmpty() && offered(request, kSearchTool)) {
+        const QString args =
+            QString::fromUtf8(core::toCompactJson(QJsonObject{{QStringLiteral("query"), question}}));
+        c.toolCalls.append(core::ToolCall{callId(request, args), kSearchTool, args});
+        c.finishReason = finish::ToolCalls;
+        return c;
     }
     c.content = formatAnswer(request.responseFormat, introduction(userText));
     return c;

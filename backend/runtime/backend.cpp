@@ -17,6 +17,7 @@
 #include "ratelimit/ratelimiting.h"
 #include "ratelimit/usagerecorder.h"
 #include "service/agencyservice.h"
+#include "servicedocuments.h"
 #include "sql/plannerstatistics.h"
 #include "tools/builtintools.h"
 #include "tools/toolregistry.h"
@@ -64,7 +65,9 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
     // Tools get their network and database from here: the weather tool builds neither.
-    auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock);
+    m_serviceDocuments = std::make_unique<ServiceDocuments>();
+    auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
+                                                  m_serviceDocuments.get());
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
@@ -99,6 +102,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     deps.tenantSettings = [policy = m_limitPolicy](const QString &tenantId) {
         return policy->tenantSettings(tenantId);
     };
+    deps.offeredTools = m_serviceDocuments->offeredTools();
     deps.options = config.turns;
     deps.providers = [providers = m_providers.get()](const QString &name, const QString &model) {
         return providers->provider(name, model);
@@ -152,6 +156,7 @@ void Backend::buildService()
     deps.knowledge = m_knowledge.get();
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
+    m_serviceDocuments->attach(m_service.get());
 }
 
 void Backend::startRunWorkers()
@@ -184,6 +189,8 @@ Backend::~Backend()
 {
     // Reverse order of construction; turns and tools go before the repositories they use.
     m_changes.reset();
+    if (m_serviceDocuments)
+        m_serviceDocuments->attach(nullptr);
     m_service.reset();
     m_statistics.reset();
     m_runWorker.reset();
@@ -196,6 +203,7 @@ Backend::~Backend()
     m_runs.reset();
     m_engine.reset();
     m_tools.reset();
+    m_serviceDocuments.reset();
     m_usage.reset();
     m_limiter.reset();
     m_limitPolicy.reset();

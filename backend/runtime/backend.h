@@ -51,6 +51,8 @@ class RunWorker;
 
 namespace agency::runtime {
 
+class ServiceDocuments;
+
 /// What a caller may hand the composition root instead of letting it build its own. The program
 /// injects nothing; tests inject a manual clock, their own database and no user flows; benchmarks
 /// inject a database they set up themselves.
@@ -146,6 +148,7 @@ private:
     std::unique_ptr<sql::ChangeListener> m_changes;
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
+    std::unique_ptr<ServiceDocuments> m_serviceDocuments; ///< before m_tools: the search tool borrows it
     std::unique_ptr<tools::ToolRegistry> m_tools;
     std::unique_ptr<flows::FlowRegistry> m_flows;
     std::shared_ptr<ratelimit::LimitPolicy> m_limitPolicy;

@@ -129,6 +129,9 @@ ServeConfig serveConfig(const config::Settings &s)
     c.port = static_cast<quint16>(s.integer(QStringLiteral("PORT"))); // validated: 0–65535
     httpserver::ServerConfig &limits = c.server;
     limits.maxBodyBytes = s.integer(QStringLiteral("HTTP_MAX_BODY_BYTES"));
+    // A document upload carries the file plus its multipart framing (boundaries, part headers).
+    limits.uploadPaths = {QByteArrayLiteral("/documents")};
+    limits.maxUploadBodyBytes = s.integer(QStringLiteral("DOCUMENT_MAX_BYTES")) + 64 * 1024;
     limits.maxHeaderBytes = s.intValue(QStringLiteral("HTTP_MAX_HEADER_BYTES"));
     limits.maxConnections = s.intValue(QStringLiteral("HTTP_MAX_CONNECTIONS"));
     limits.maxConnectionsPerClient = s.intValue(QStringLiteral("HTTP_MAX_CONNECTIONS_PER_CLIENT"));

@@ -1,15 +1,19 @@
 #include "builtintools.h"
 
+#include "searchdocumentstool.h"
+
 namespace agency::tools {
 
 core::Result<std::unique_ptr<ToolRegistry>>
 createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam, sql::DbExecutor *cache,
-                          std::shared_ptr<const core::Clock> clock)
+                          std::shared_ptr<const core::Clock> clock, DocumentSearch *documents)
 {
     auto registry = std::make_unique<ToolRegistry>(config.timeoutMs);
     auto weather = std::make_shared<WeatherTool>(makeWeatherBackend(config.weather, nam),
                                                  config.weather.cacheTtlSeconds, cache, std::move(clock));
     if (auto added = registry->add(std::move(weather)); !added)
+        return added.error();
+    if (auto added = registry->add(std::make_shared<SearchDocumentsTool>(documents)); !added)
         return added.error();
     return registry;
 }

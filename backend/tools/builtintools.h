@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "documentsearch.h"
 #include "toolregistry.h"
 #include "weathertool.h"
 
@@ -22,11 +23,12 @@ struct ToolsConfig
 };
 
 /// The registry the product ships, for the composition root: the default timeout and the
-/// built-in tools (get_weather, its back-end sending through `nam`). `cache` is optional and
-/// borrowed (no executor: no weather cache); `nam` must outlive the registry. Create on `nam`'s
-/// thread, the event-loop thread that will run chat turns.
+/// built-in tools (get_weather, its back-end sending through `nam`; search_documents asking
+/// `documents`). `cache` is optional and borrowed (no executor: no weather cache); `nam` and
+/// `documents` must outlive the registry (no `documents`: search_documents fails NotConfigured).
+/// Create on `nam`'s thread, the event-loop thread that will run chat turns.
 core::Result<std::unique_ptr<ToolRegistry>>
 createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam, sql::DbExecutor *cache,
-                          std::shared_ptr<const core::Clock> clock);
+                          std::shared_ptr<const core::Clock> clock, DocumentSearch *documents = nullptr);
 
 } // namespace agency::tools

@@ -8,9 +8,21 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <atomic>
+#include <memory>
 #include <optional>
 
 namespace agency::tools {
+
+/// What a tool call knows about the turn it runs in (docs/design.md#flows-and-tools).
+struct ToolContext
+{
+    QString tenantId; ///< empty outside a tenant's turn (e.g. a direct registry call)
+    /// The last citation number handed out in this turn, shared by its tool calls so that every
+    /// cited passage of one answer has its own [n] (atomic: a search may finish on a database
+    /// thread). Null: the call numbers from 1.
+    std::shared_ptr<std::atomic_int> citationCounter;
+};
 
 /// A function the model may call (docs/design.md#flows-and-tools).
 ///
@@ -35,7 +47,7 @@ public:
 
     /// Runs the tool. On success the object is the result payload (the registry adds
     /// "success": true).
-    virtual core::Async<QJsonObject> execute(const QJsonObject &arguments,
+    virtual core::Async<QJsonObject> execute(const QJsonObject &arguments, const ToolContext &context,
                                              const core::CancelTokenPtr &cancel) = 0;
 
     core::ToolDefinition definition() const { return {name(), description(), parameters()}; }

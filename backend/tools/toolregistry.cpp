@@ -80,7 +80,7 @@ public:
     }
 
     QFuture<ToolResult> run(const std::shared_ptr<Tool> &tool, const QJsonObject &arguments,
-                            const core::CancelTokenPtr &cancel)
+                            const ToolContext &context, const core::CancelTokenPtr &cancel)
     {
         QFuture<ToolResult> future = m_promise.future();
         if (cancel) {
@@ -99,7 +99,7 @@ public:
 
         core::Async<QJsonObject> toolFuture;
         try {
-            toolFuture = tool->execute(arguments, m_toolCancel);
+            toolFuture = tool->execute(arguments, context, m_toolCancel);
         } catch (const std::exception &e) {
             finish(makeError(
                 ErrorCode::Internal,
@@ -258,7 +258,8 @@ Result<QJsonObject> ToolRegistry::validateArguments(const QString &name, const Q
 }
 
 QFuture<ToolResult> ToolRegistry::execute(const QString &name, const QJsonObject &arguments,
-                                          const core::CancelTokenPtr &cancel, int timeoutMs)
+                                          const core::CancelTokenPtr &cancel, int timeoutMs,
+                                          const ToolContext &context)
 {
     const auto tool = find(name);
     if (!tool)
@@ -266,26 +267,27 @@ QFuture<ToolResult> ToolRegistry::execute(const QString &name, const QJsonObject
     auto validated = validateArguments(name, arguments);
     if (!validated)
         return readyResult(ToolResult::fromError(validated.error()));
-    return start(tool, validated.value(), cancel, timeoutMs);
+    return start(tool, validated.value(), cancel, timeoutMs, context);
 }
 
 QFuture<ToolResult> ToolRegistry::executeCall(const core::ToolCall &call, const core::CancelTokenPtr &cancel,
-                                              int timeoutMs)
+                                              int timeoutMs, const ToolContext &context)
 {
     auto validated = validateArguments(call.name, call.arguments);
     if (!validated)
         return readyResult(ToolResult::fromError(validated.error()));
-    return start(find(call.name), validated.value(), cancel, timeoutMs);
+    return start(find(call.name), validated.value(), cancel, timeoutMs, context);
 }
 
 QFuture<ToolResult> ToolRegistry::start(const std::shared_ptr<Tool> &tool, const QJsonObject &validated,
-                                        const core::CancelTokenPtr &cancel, int timeoutMs)
+                                        const core::CancelTokenPtr &cancel, int timeoutMs,
+                                        const ToolContext &context)
 {
     if (cancel && cancel->isCancelled())
         return readyResult(
             ToolResult::fromError(makeError(ErrorCode::Cancelled, QStringLiteral("tool call cancelled"))));
     auto *call = new PendingCall(tool->name(), timeoutMs > 0 ? timeoutMs : m_defaultTimeoutMs, this);
-    return call->run(tool, validated, cancel);
+    return call->run(tool, validated, context, cancel);
 }
 
 } // namespace agency::tools

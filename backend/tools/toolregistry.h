@@ -56,17 +56,19 @@ public:
 
     /// Validates and runs a tool. The future always finishes with a ToolResult (failures are
     /// results, see ToolResult). `timeoutMs` <= 0 uses the registry's default.
+    /// `context` tells the tool whose turn it runs in.
     QFuture<ToolResult> execute(const QString &name, const QJsonObject &arguments,
-                                const core::CancelTokenPtr &cancel, int timeoutMs = 0);
+                                const core::CancelTokenPtr &cancel, int timeoutMs = 0,
+                                const ToolContext &context = {});
     /// Same for a model's tool call (raw JSON arguments), e.g. one entry of an assistant message.
     QFuture<ToolResult> executeCall(const core::ToolCall &call, const core::CancelTokenPtr &cancel,
-                                    int timeoutMs = 0);
+                                    int timeoutMs = 0, const ToolContext &context = {});
 
     int defaultTimeoutMs() const { return m_defaultTimeoutMs; }
 
 private:
     QFuture<ToolResult> start(const std::shared_ptr<Tool> &tool, const QJsonObject &validated,
-                              const core::CancelTokenPtr &cancel, int timeoutMs);
+                              const core::CancelTokenPtr &cancel, int timeoutMs, const ToolContext &context);
 
     QHash<QString, std::shared_ptr<Tool>> m_tools;
     int m_defaultTimeoutMs;

@@ -66,7 +66,7 @@ QJsonObject WeatherTool::parameters() const
     };
 }
 
-core::Async<QJsonObject> WeatherTool::execute(const QJsonObject &arguments,
+core::Async<QJsonObject> WeatherTool::execute(const QJsonObject &arguments, const ToolContext &,
                                               const core::CancelTokenPtr &cancel)
 {
     const QString location = arguments.value(QLatin1String("location")).toString().simplified();

@@ -72,7 +72,7 @@ public:
     QString name() const override { return QStringLiteral("get_weather"); }
     QString description() const override;
     QJsonObject parameters() const override;
-    core::Async<QJsonObject> execute(const QJsonObject &arguments,
+    core::Async<QJsonObject> execute(const QJsonObject &arguments, const ToolContext &context,
                                      const core::CancelTokenPtr &cancel) override;
 
     /// "open-meteo" or "openweathermap".

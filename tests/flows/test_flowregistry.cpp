@@ -17,7 +17,7 @@ using agency::flows::parseFlowDefinition;
 
 namespace {
 
-const QStringList kTools{QStringLiteral("get_weather")};
+const QStringList kTools{QStringLiteral("get_weather"), QStringLiteral("search_documents")};
 
 bool write(const QString &path, const QByteArray &content)
 {
@@ -76,14 +76,15 @@ void TestFlowRegistry::builtinsLoad()
 
     const auto weather = registry.find(QStringLiteral("weather"));
     QVERIFY(weather);
-    QCOMPARE(weather->tools, kTools);
+    QCOMPARE(weather->tools, QStringList{QStringLiteral("get_weather")});
     QVERIFY(weather->systemPrompt.contains(QStringLiteral("get_weather")));
     QVERIFY(weather->maxToolRounds >= 1);
     QCOMPARE(weather->source, QStringLiteral(":/flows/weather.json"));
 
     const auto consulting = registry.find(QStringLiteral("consulting"));
     QVERIFY(consulting);
-    QVERIFY(consulting->tools.isEmpty());
+    // The client's documents, searched only while the tenant has some (flows::OfferedToolsSource).
+    QCOMPARE(consulting->tools, QStringList{QStringLiteral("search_documents")});
     QVERIFY(!consulting->title.isEmpty());
     QVERIFY(!consulting->description.isEmpty());
     QVERIFY(consulting->systemPrompt.contains(QStringLiteral("consultant")));

@@ -57,17 +57,19 @@ public:
     QString name() const override { return m_name; }
     QString description() const override { return QStringLiteral("scripted test tool"); }
     QJsonObject parameters() const override { return m_schema; }
-    core::Async<QJsonObject> execute(const QJsonObject &arguments,
+    core::Async<QJsonObject> execute(const QJsonObject &arguments, const tools::ToolContext &context,
                                      const core::CancelTokenPtr &cancel) override
     {
         ++calls;
         lastArguments = arguments;
+        lastContext = context;
         lastCancel = cancel;
         return m_body(arguments, cancel);
     }
 
     int calls = 0;
     QJsonObject lastArguments;
+    tools::ToolContext lastContext;
     core::CancelTokenPtr lastCancel;
 
 private:

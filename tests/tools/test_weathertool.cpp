@@ -757,7 +757,8 @@ void TestWeatherTool::builtinRegistryFromSettings()
     AGENCY_VERIFY_OK(config);
     auto registry = tools::createBuiltinToolRegistry(config->tools, *m_nam, m_db.get(), m_clock);
     AGENCY_VERIFY_OK(registry);
-    QCOMPARE(registry.value()->names(), QStringList{QStringLiteral("get_weather")});
+    QCOMPARE(registry.value()->names(),
+             (QStringList{QStringLiteral("get_weather"), QStringLiteral("search_documents")}));
     QCOMPARE(registry.value()->defaultTimeoutMs(), 1234);
     const auto future =
         registry.value()->executeCall(core::ToolCall{QStringLiteral("c1"), QStringLiteral("get_weather"),

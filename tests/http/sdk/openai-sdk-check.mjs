@@ -52,3 +52,38 @@ try {
 } catch (error) {
   check(error instanceof OpenAI.BadRequestError && error.param === "n", "BadRequestError naming n");
 }
+
+// Embeddings: the SDK asks for base64 unless told otherwise and decodes it itself; both ways give
+// the same unit-length vectors.
+const embeddingModel = process.env.AGENCY_EMBEDDING_MODEL || "demo-embedding";
+const question = "When can either party terminate the agreement?";
+const asFloats = await client.embeddings.create({ model: embeddingModel, input: question, encoding_format: "float" });
+check(asFloats.object === "list" && asFloats.data.length === 1 && asFloats.data[0].object === "embedding",
+  "embeddings.create(string, float): one embedding");
+const floats = asFloats.data[0].embedding;
+check(Array.isArray(floats) && floats.length > 0 && floats.every((v) => typeof v === "number"), "float vector");
+check(Math.abs(Math.hypot(...floats) - 1) < 1e-4, "unit length");
+check(asFloats.usage.prompt_tokens > 0 && asFloats.usage.total_tokens === asFloats.usage.prompt_tokens, "embedding usage");
+check(asFloats.model.endsWith(embeddingModel), `model names ${embeddingModel}`);
+
+const byDefault = await client.embeddings.create({ model: embeddingModel, input: question });
+const decoded = byDefault.data[0].embedding;
+check(Array.isArray(decoded) && decoded.length === floats.length, "SDK default (base64) decoded to a vector");
+check(decoded.every((v, i) => v === Math.fround(floats[i])), "base64 and float give the same vector");
+
+const texts = ["ninety days written notice", question, "quarterly audit report"];
+const batch = await client.embeddings.create({ model: embeddingModel, input: texts });
+check(batch.data.length === 3 && batch.data.every((d, i) => d.index === i && d.embedding.length === floats.length),
+  "embeddings.create(array): one vector per input, in order");
+check(batch.data[1].embedding.every((v, i) => v === decoded[i]), "the same text gives the same vector in a batch");
+check(batch.data[0].embedding.some((v, i) => v !== decoded[i]), "different texts give different vectors");
+const batchFloats = await client.embeddings.create({ model: embeddingModel, input: texts, encoding_format: "float" });
+check(batchFloats.data.every((d, i) => d.embedding.every((v, j) => Math.fround(v) === batch.data[i].embedding[j])),
+  "array input: base64 and float agree");
+
+try {
+  await client.embeddings.create({ model: embeddingModel, input: "" });
+  check(false, "empty input is refused");
+} catch (error) {
+  check(error instanceof OpenAI.BadRequestError && error.param === "input", "BadRequestError naming input");
+}

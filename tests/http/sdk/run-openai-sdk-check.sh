@@ -2,7 +2,7 @@
 # The official OpenAI SDK for JavaScript (npm package "openai") and Vercel's AI SDK (npm "ai" and
 # "@ai-sdk/openai") against `aiagency serve` with the instant fake provider: models, a plain
 # completion, a streamed continuation with usage, the Responses API (plain, streamed, retrieved,
-# continued), and errors raised as the SDK's own classes. CTest runs it as test_openai_sdks when
+# continued), embeddings (demo embedding) as floats and as base64, and errors raised as the SDK's own classes. CTest runs it as test_openai_sdks when
 # node and npm are found (it downloads the SDKs; exit code 77 = skipped when npm cannot reach the
 # registry).
 #
