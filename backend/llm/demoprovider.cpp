@@ -256,7 +256,8 @@ Completion DemoProvider::answer(const CompletionRequest &request)
         }
     }
     if (last && last->role == core::Role::Tool) {
-        c.content = formatAnswer(request.responseFormat, answerFromToolResult(*last, lastUserText(request.messages)));
+        c.content =
+            formatAnswer(request.responseFormat, answerFromToolResult(*last, lastUserText(request.messages)));
         return c;
     }
     const QString userText = last ? last->content : QString();
