@@ -19,6 +19,7 @@ class QTableView;
 namespace agency::ui {
 
 class ChatBox;
+class DocumentsWindow;
 class SearchPanel;
 class SettingsDialog;
 class SettingsStore;
@@ -70,6 +71,8 @@ public:
     SettingsDialog *openSettings();
     /// Opens (non-blocking) the selected tenant's usage view; returns the dialog.
     UsageDialog *openUsage();
+    /// Opens (non-blocking) the selected tenant's documents, or raises them when already open.
+    DocumentsWindow *openDocuments();
 
     enum class ExportKind { Markdown, Json, Pdf };
     // Conversation actions (menu, keys, context menu). They act on the selected conversation.
