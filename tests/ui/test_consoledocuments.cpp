@@ -384,6 +384,7 @@ void TestConsoleDocuments::citationLinkOpensThePdfPage()
     QCOMPARE(viewer->renderedPage(), 2);
     QVERIFY(!viewer->pageImage().isNull());
     QVERIFY(viewer->pageImage().height() > viewer->pageImage().width());
+    QVERIFY(viewer->isPassageMarkedOnPage());
     // …and the highlighted text is exactly the cited span of the document's text.
     const auto text = test::await(m_fx.service().documentText(
         QStringLiteral("default"), cited.documentId.toString(QUuid::WithoutBraces)));

@@ -266,7 +266,8 @@ double DocumentListModel::overallProgress() const
 int DocumentListModel::countWith(core::DocumentStatus status) const
 {
     return int(std::count_if(m_rows.begin(), m_rows.end(), [status](const DocumentEntry &e) {
-        return e.upload == DocumentEntry::Upload::None && e.document.status == status;
+        // A refused file counts as failed; one being sent as queued.
+        return e.document.status == status;
     }));
 }
 

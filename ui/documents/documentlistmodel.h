@@ -61,6 +61,7 @@ public:
     /// Progress of the current batch (what was pending since everything was last final, and the
     /// files being sent), 0..1; 1 when nothing is pending.
     double overallProgress() const;
+    /// Rows with `status` (refused files count as failed, files being sent as queued).
     int countWith(core::DocumentStatus status) const;
 
 private:

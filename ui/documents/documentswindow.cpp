@@ -68,6 +68,18 @@ public:
     }
 };
 
+/// Why the service refused a file, as the row shows it: its own words for a bad file ("file is
+/// empty", over the size limit), the console's usual text for anything else.
+QString refusalText(const core::Error &error)
+{
+    if (error.code != core::ErrorCode::InvalidArgument && error.code != core::ErrorCode::PayloadTooLarge)
+        return readableError(error);
+    QString text = error.message;
+    if (text.startsWith(QStringLiteral("file: ")))
+        text.replace(0, 6, QStringLiteral("file "));
+    return text;
+}
+
 QStringList filesUnder(const QStringList &paths)
 {
     QStringList files;
@@ -171,11 +183,14 @@ void DocumentsWindow::buildLayout()
     m_overall->setObjectName(QStringLiteral("overallProgress"));
     m_overall->setRange(0, 100);
     m_overall->setMaximumWidth(260);
+    QSizePolicy keepRoom = m_overall->sizePolicy();
+    keepRoom.setRetainSizeWhenHidden(true); // the list does not jump when the bar comes and goes
+    m_overall->setSizePolicy(keepRoom);
     m_overall->hide();
     progress->addWidget(m_overall);
     layout->addLayout(progress);
 
-    auto *split = new QSplitter(Qt::Vertical, this);
+    auto *split = m_split = new QSplitter(Qt::Vertical, this);
     m_table = new QTableView(split);
     m_table->setObjectName(QStringLiteral("documentTable"));
     m_table->setModel(m_model);
@@ -365,7 +380,7 @@ void DocumentsWindow::sendNext()
                     showMessage(QStringLiteral("“%1” is already in collection “%2”: it was not added twice.")
                                     .arg(added->document.fileName, added->document.collection));
             } else {
-                m_model->uploadFinished(key, nullptr, readableError(added.error()));
+                m_model->uploadFinished(key, nullptr, refusalText(added.error()));
             }
             updateCollections();
             updateSummary();

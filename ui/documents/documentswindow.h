@@ -12,6 +12,7 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QTableView;
 class QTextBrowser;
 
@@ -96,6 +97,7 @@ private:
     QLabel *m_searchNote = nullptr;
     QTextBrowser *m_results = nullptr;
     QPushButton *m_delete = nullptr;
+    QSplitter *m_split = nullptr;
     QTimer m_poll;
     QStringList m_queue; ///< files still to send, in order
     bool m_sending = false;

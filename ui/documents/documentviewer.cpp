@@ -6,7 +6,9 @@
 #include <QBuffer>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QPainter>
 #include <QPdfDocument>
+#include <QPdfSelection>
 #include <QPixmap>
 #include <QScreen>
 #include <QScrollArea>
@@ -18,11 +20,42 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <optional>
+#include <utility>
+
 namespace agency::ui {
 
 namespace {
 /// Width a PDF page is rendered at (device-independent pixels): readable, and fits 1024 px.
 constexpr int kPageWidth = 760;
+
+/// `text` without whitespace, and for each of its characters the index it had in `text`.
+QString withoutSpaces(const QString &text, QList<int> *positions)
+{
+    QString out;
+    for (int i = 0; i < text.size(); ++i) {
+        if (text.at(i).isSpace())
+            continue;
+        out.append(text.at(i));
+        if (positions)
+            positions->append(i);
+    }
+    return out;
+}
+
+/// Where `passage` is in the page's own text layer, as [start, end) of QPdfDocument::getAllText:
+/// the extracted text was cleaned (whitespace, hyphens at line ends), so the two are matched with
+/// whitespace ignored. Empty when it cannot be found.
+std::optional<std::pair<int, int>> passageOnPage(const QString &pageText, const QString &passage)
+{
+    QList<int> positions;
+    const QString page = withoutSpaces(pageText, &positions);
+    const QString wanted = withoutSpaces(passage, nullptr);
+    const qsizetype at = wanted.isEmpty() ? -1 : page.indexOf(wanted);
+    if (at < 0)
+        return std::nullopt;
+    return std::make_pair(positions.at(at), positions.at(at + wanted.size() - 1) + 1);
+}
 } // namespace
 
 DocumentViewer::DocumentViewer(service::AgencyService &service, const QString &tenantId,
@@ -117,15 +150,40 @@ void DocumentViewer::renderPdf(const QByteArray &bytes)
     const qreal ratio = devicePixelRatioF();
     const QSize pixels(qRound(kPageWidth * ratio),
                        qRound(kPageWidth * ratio * points.height() / points.width()));
-    m_pageImage = m_pdf->render(index, pixels);
-    if (m_pageImage.isNull())
+    const QImage rendered = m_pdf->render(index, pixels);
+    if (rendered.isNull())
         return;
+    // Pages are rendered on transparency: on paper white, whatever the colour scheme.
+    m_pageImage = QImage(rendered.size(), QImage::Format_RGB32);
+    m_pageImage.fill(Qt::white);
+    QPainter painter(&m_pageImage);
+    painter.drawImage(0, 0, rendered);
+    QRectF marked;
+    const QString passage = m_docText.text.mid(m_passage.start, m_passage.end - m_passage.start);
+    if (const auto span = passageOnPage(m_pdf->getAllText(index).text(), passage)) {
+        const qreal scale = pixels.width() / points.width();
+        painter.scale(scale, scale);
+        painter.setCompositionMode(QPainter::CompositionMode_Multiply);
+        const QPdfSelection selection =
+            m_pdf->getSelectionAtIndex(index, span->first, span->second - span->first);
+        for (const QPolygonF &line : selection.bounds())
+            painter.fillRect(line.boundingRect(), QColor(0xf2, 0xc9, 0x4c));
+        marked = selection.boundingRectangle();
+        marked = QRectF(marked.topLeft() * scale / ratio, marked.size() * scale / ratio);
+    }
+    painter.end();
     m_pageImage.setDevicePixelRatio(ratio);
     m_page->setPixmap(QPixmap::fromImage(m_pageImage));
     m_page->adjustSize();
     m_pageArea->show();
     m_splitter->setSizes({480, 200});
     m_renderedPage = m_passage.page;
+    m_pageMarked = !marked.isEmpty();
+    if (m_pageMarked)
+        QTimer::singleShot(0, this, [this, marked] {
+            m_pageArea->ensureVisible(int(marked.center().x()), int(marked.top()), 40,
+                                      m_pageArea->viewport()->height() / 3);
+        });
 }
 
 void DocumentViewer::showText()

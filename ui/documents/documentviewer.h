@@ -33,6 +33,8 @@ public:
     /// The PDF page rendered (1-based), 0 when none is (not a PDF, or it could not be rendered).
     int renderedPage() const { return m_renderedPage; }
     QImage pageImage() const { return m_pageImage; }
+    /// Whether the passage is also marked on the rendered page (found in the page's text layer).
+    bool isPassageMarkedOnPage() const { return m_pageMarked; }
     QTextEdit *textView() const { return m_text; }
     /// Why the document or passage cannot be shown; empty when it is.
     QString errorText() const { return m_error; }
@@ -62,6 +64,7 @@ private:
     QBuffer *m_pdfBytes = nullptr;
     QImage m_pageImage;
     int m_renderedPage = 0;
+    bool m_pageMarked = false;
     int m_highlightStart = -1;
     int m_highlightEnd = -1;
     QString m_error;
