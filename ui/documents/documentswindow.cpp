@@ -1,5 +1,6 @@
 #include "documentswindow.h"
 
+#include "citationlinks.h"
 #include "core/async/whenfinished.h"
 #include "documentlistmodel.h"
 #include "documentviewer.h"
@@ -190,7 +191,7 @@ void DocumentsWindow::buildLayout()
     progress->addWidget(m_overall);
     layout->addLayout(progress);
 
-    auto *split = m_split = new QSplitter(Qt::Vertical, this);
+    auto *split = new QSplitter(Qt::Vertical, this);
     m_table = new QTableView(split);
     m_table->setObjectName(QStringLiteral("documentTable"));
     m_table->setModel(m_model);
@@ -200,8 +201,10 @@ void DocumentsWindow::buildLayout()
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->setWordWrap(false);
-    m_table->setTextElideMode(Qt::ElideRight);
+    // A failure's reason is read whole in its row: rows grow to their wrapped status text.
+    m_table->setWordWrap(true);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->verticalHeader()->setMinimumSectionSize(m_table->fontMetrics().height() + 14);
     m_table->setAlternatingRowColors(true);
     QHeaderView *header = m_table->horizontalHeader();
     header->setSectionResizeMode(DocumentListModel::TitleColumn, QHeaderView::Interactive);
@@ -249,7 +252,8 @@ void DocumentsWindow::buildLayout()
     m_results = new QTextBrowser(searchPane);
     m_results->setObjectName(QStringLiteral("documentSearchResults"));
     m_results->setOpenLinks(false);
-    m_results->hide();
+    m_results->setPlaceholderText(
+        QStringLiteral("Passages that match your search appear here; click a title to open it there."));
     connect(m_results, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
         if (url.scheme() == QStringLiteral("hit"))
             openHit(url.path().toInt());
@@ -259,6 +263,7 @@ void DocumentsWindow::buildLayout()
     split->addWidget(searchPane);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({360, 240}); // scaled to the window: the hits get about two fifths
     split->setChildrenCollapsible(false);
     layout->addWidget(split, 1);
 
@@ -550,7 +555,7 @@ void DocumentsWindow::search(const QString &query)
     const int generation = ++m_searchGeneration;
     if (text.isEmpty()) {
         m_hits.clear();
-        m_results->hide();
+        m_results->clear();
         m_searchNote->hide();
         return;
     }
@@ -582,17 +587,17 @@ void DocumentsWindow::search(const QString &query)
             m_searchNote->setText(note);
             m_searchNote->setVisible(!note.isEmpty());
             QString html;
+            const QString link = readableLinkColor(palette()).name();
             for (int i = 0; i < m_hits.size(); ++i) {
                 const core::DocumentHit &h = m_hits.at(i);
                 const QString where = h.page > 0 ? QStringLiteral(" · page %1").arg(h.page) : QString();
-                html += QStringLiteral("<p><a href=\"hit:%1\"><b>%2</b></a>"
+                html += QStringLiteral("<p><a href=\"hit:%1\" style=\"color:%6\"><b>%2</b></a>"
                                        "<span style=\"color:gray\">%3 · %4</span><br>%5</p>")
                             .arg(i)
                             .arg(h.title.toHtmlEscaped(), where, h.collection.toHtmlEscaped(),
-                                 passageHtml(h.text.simplified(), text));
+                                 passageHtml(h.text.simplified(), text), link);
             }
             m_results->setHtml(html);
-            m_results->setVisible(!m_hits.isEmpty());
             Q_EMIT searched(int(m_hits.size()));
         });
 }

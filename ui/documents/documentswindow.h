@@ -12,7 +12,6 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
-class QSplitter;
 class QTableView;
 class QTextBrowser;
 
@@ -97,7 +96,6 @@ private:
     QLabel *m_searchNote = nullptr;
     QTextBrowser *m_results = nullptr;
     QPushButton *m_delete = nullptr;
-    QSplitter *m_split = nullptr;
     QTimer m_poll;
     QStringList m_queue; ///< files still to send, in order
     bool m_sending = false;
