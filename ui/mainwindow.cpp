@@ -294,6 +294,8 @@ UsageDialog *MainWindow::openUsage()
 
 DocumentsWindow *MainWindow::openDocuments()
 {
+    if (m_tenantId.isEmpty())
+        return nullptr; // tenants not loaded yet
     for (DocumentsWindow *open : findChildren<DocumentsWindow *>()) {
         if (open->tenantId() == m_tenantId) {
             open->raise();

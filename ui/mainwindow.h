@@ -71,7 +71,8 @@ public:
     SettingsDialog *openSettings();
     /// Opens (non-blocking) the selected tenant's usage view; returns the dialog.
     UsageDialog *openUsage();
-    /// Opens (non-blocking) the selected tenant's documents, or raises them when already open.
+    /// Opens (non-blocking) the selected tenant's documents, or raises them when already open;
+    /// null before a tenant is selected.
     DocumentsWindow *openDocuments();
 
     enum class ExportKind { Markdown, Json, Pdf };

@@ -101,6 +101,8 @@ private:
     /// Asks the consulting flow (demo provider) `question` in the chat and clicks the first
     /// citation link of the answer; returns the viewer it opened, shown.
     ui::DocumentViewer *askAndClickCitation(const QString &question, core::Citation *cited);
+    /// The cited span of its document's extracted text, as the service has it.
+    QString citedSpan(const core::Citation &cited);
 
     UiFixture m_fx;
     QTemporaryDir m_files;
@@ -356,6 +358,13 @@ ui::DocumentViewer *TestConsoleDocuments::askAndClickCitation(const QString &que
     return nullptr;
 }
 
+QString TestConsoleDocuments::citedSpan(const core::Citation &cited)
+{
+    const auto text = test::await(m_fx.service().documentText(
+        QStringLiteral("default"), cited.documentId.toString(QUuid::WithoutBraces)));
+    return text ? text->text.mid(cited.start, cited.end - cited.start) : QString();
+}
+
 void TestConsoleDocuments::citationLinkOpensThePdfPage()
 {
     // Pages long enough to be chunks of their own; the answer is on page 2 only.
@@ -385,11 +394,8 @@ void TestConsoleDocuments::citationLinkOpensThePdfPage()
     QVERIFY(viewer->pageImage().height() > viewer->pageImage().width());
     QVERIFY(viewer->isPassageMarkedOnPage());
     // …and the highlighted text is exactly the cited span of the document's text.
-    const auto text = test::await(m_fx.service().documentText(
-        QStringLiteral("default"), cited.documentId.toString(QUuid::WithoutBraces)));
-    QVERIFY(text);
-    const QString span = text->text.mid(cited.start, cited.end - cited.start);
-    QVERIFY(span.contains(QStringLiteral("480000")));
+    const QString span = citedSpan(cited);
+    QVERIFY2(span.contains(QStringLiteral("480000")), qPrintable(span));
     QCOMPARE(viewer->highlightedText(), span);
     QVERIFY(viewer->textView()->toPlainText().startsWith(QStringLiteral("Page 2.")));
 }
@@ -420,11 +426,8 @@ void TestConsoleDocuments::citationLinkOpensTheTextSpan()
     QVERIFY(viewer);
     QCOMPARE(cited.page, 0);
     QCOMPARE(viewer->renderedPage(), 0);
-    const auto text = test::await(m_fx.service().documentText(
-        QStringLiteral("default"), cited.documentId.toString(QUuid::WithoutBraces)));
-    QVERIFY(text);
-    const QString span = text->text.mid(cited.start, cited.end - cited.start);
-    QVERIFY(span.contains(QStringLiteral("480000")));
+    const QString span = citedSpan(cited);
+    QVERIFY2(span.contains(QStringLiteral("480000")), qPrintable(span));
     QCOMPARE(viewer->highlightedText(), span);
     // Scrolled into view: the highlight's start is inside the visible area.
     QTextCursor at(viewer->textView()->document());
