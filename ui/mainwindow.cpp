@@ -4,6 +4,8 @@
 #include "chatbox.h"
 #include "chatsession.h"
 #include "conversationmodel.h"
+#include "documents/citationlinks.h"
+#include "documents/documentswindow.h"
 #include "searchpanel.h"
 #include "settingsdialog.h"
 #include "statusbar.h"
@@ -274,6 +276,9 @@ QWidget *MainWindow::buildThreadPane()
     m_threadView->setObjectName(QStringLiteral("threadView"));
     m_threadView->setThreadModel(m_thread);
     connect(m_threadView, &ThreadView::editAndResendRequested, this, &MainWindow::editAndResend);
+    connect(m_threadView, &ThreadView::citationActivated, this, [this](int row, int number) {
+        openCitation(m_service, m_tenantId, m_thread->item(row).metadata, number, this);
+    });
     m_chatBox = new ChatBox(vertical);
     vertical->addWidget(m_threadView);
     vertical->addWidget(m_chatBox);
@@ -327,6 +332,23 @@ UsageDialog *MainWindow::openUsage()
     return dialog;
 }
 
+DocumentsWindow *MainWindow::openDocuments()
+{
+    if (m_tenantId.isEmpty())
+        return nullptr; // tenants not loaded yet
+    for (DocumentsWindow *open : findChildren<DocumentsWindow *>()) {
+        if (open->tenantId() == m_tenantId) {
+            open->raise();
+            open->activateWindow();
+            return open;
+        }
+    }
+    auto *window = new DocumentsWindow(m_service, m_tenantId, this);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->show();
+    return window;
+}
+
 QWidget *MainWindow::demoNotice() const
 {
     return m_notice;
@@ -366,6 +388,8 @@ void MainWindow::buildActions()
     add(exportMenu, QStringLiteral("as &PDF…"), QKeySequence(), [this] { exportCurrent(ExportKind::Pdf); });
     file->addSeparator();
     add(file, QStringLiteral("New &tenant…"), QKeySequence(), [this] { createTenant(); });
+    add(file, QStringLiteral("&Documents…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+        [this] { openDocuments(); });
     add(file, QStringLiteral("&Usage…"), QKeySequence(Qt::CTRL | Qt::Key_U), [this] { openUsage(); });
     add(file, QStringLiteral("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma),
         [this] { Q_EMIT settingsRequested(); });

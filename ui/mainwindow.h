@@ -20,6 +20,7 @@ class QTimer;
 namespace agency::ui {
 
 class ChatBox;
+class DocumentsWindow;
 class SearchPanel;
 class SettingsDialog;
 class SettingsStore;
@@ -75,6 +76,9 @@ public:
     SettingsDialog *openSettings();
     /// Opens (non-blocking) the selected tenant's usage view; returns the dialog.
     UsageDialog *openUsage();
+    /// Opens (non-blocking) the selected tenant's documents, or raises them when already open;
+    /// null before a tenant is selected.
+    DocumentsWindow *openDocuments();
 
     enum class ExportKind { Markdown, Json, Pdf };
     // Conversation actions (menu, keys, context menu). They act on the selected conversation.

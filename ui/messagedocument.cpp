@@ -1,5 +1,8 @@
 #include "messagedocument.h"
 
+#include "core/citationjson.h"
+#include "documents/citationlinks.h"
+
 #include <QFontDatabase>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -163,6 +166,7 @@ std::unique_ptr<QTextDocument> buildMessageDocument(const ThreadItem &item, cons
     std::unique_ptr<QTextDocument> doc;
     if (item.role == core::Role::Assistant) {
         doc = buildMarkdownDocument(item.content, palette, font);
+        linkCitations(*doc, core::citationsOfMetadata(item.metadata), palette);
     } else {
         doc = emptyDocument(font);
         doc->setPlainText(item.content);

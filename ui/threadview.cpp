@@ -1,5 +1,6 @@
 #include "threadview.h"
 
+#include "documents/citationlinks.h"
 #include "messagedelegate.h"
 #include "messagedocument.h"
 #include "threadmodel.h"
@@ -253,6 +254,10 @@ void ThreadView::mouseReleaseEvent(QMouseEvent *event)
     const int position = characterAt(index, event->pos(), &doc);
     if (!doc || position < 0)
         return;
+    if (const int number = citationAt(*doc, position); number > 0) {
+        Q_EMIT citationActivated(index.row(), number);
+        return;
+    }
     // A click on a tool line expands or collapses the results of that message.
     if (doc->findBlock(position).blockFormat().hasProperty(kToolBlockProperty))
         m_model->setData(index, !index.data(ThreadModel::ExpandedRole).toBool(), ThreadModel::ExpandedRole);

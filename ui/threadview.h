@@ -34,6 +34,8 @@ public:
 Q_SIGNALS:
     /// "Edit and resend" was chosen on the user message at `row`.
     void editAndResendRequested(int row);
+    /// A citation link "[number]" was clicked in the assistant message at `row`.
+    void citationActivated(int row, int number);
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
