@@ -175,6 +175,23 @@ QList<SettingSpec> buildSpecs()
                                    "A running run without a heartbeat for this long is recovered"),
                            integer("RUN_MAX_ATTEMPTS", 3, 1, 100,
                                    "Claims after which an abandoned run is failed instead of requeued")});
+    // Knowledge: documents, their indexing and hybrid search (docs/knowledge.md).
+    specs +=
+        inSection("knowledge",
+                  {integer("DOCUMENT_MAX_BYTES", 50LL * 1024 * 1024, 1, qint64(1) << 30,
+                           "Largest document accepted; a larger one is refused (413 over HTTP)"),
+                   integer("KNOWLEDGE_WORKERS", 1, 0, 16,
+                           "Documents this process indexes at once (0: none; the queue is shared)"),
+                   integer("KNOWLEDGE_KEYWORD_WEIGHT", 100, 0, 1000,
+                           "Weight of the full-text ranking in hybrid search, in percent"),
+                   integer("KNOWLEDGE_VECTOR_WEIGHT", 100, 0, 1000,
+                           "Weight of the vector (meaning) ranking in hybrid search, in percent"),
+                   integer("KNOWLEDGE_CHUNK_TOKENS", 500, 100, 4000, "Tokens a chunk of a document aims for"),
+                   integer("KNOWLEDGE_CHUNK_OVERLAP_TOKENS", 60, 0, 1000,
+                           "Tokens a chunk repeats from the end of the previous one"),
+                   text("KNOWLEDGE_INDEX_DIR", "",
+                        "Where vector index files are kept (default: indexes/ in the data dir); a cache of "
+                        "the database")});
     specs += inSection(
         "server",
         {text("HOST", "127.0.0.1",
@@ -234,6 +251,7 @@ const QList<SettingSection> &settingSections()
         {QStringLiteral("providers"), QStringLiteral("LLM providers")},
         {QStringLiteral("tools"), QStringLiteral("Tools")},
         {QStringLiteral("runs"), QStringLiteral("Runs")},
+        {QStringLiteral("knowledge"), QStringLiteral("Knowledge (documents)")},
         {QStringLiteral("server"), QStringLiteral("HTTP server (serve)")},
         {QStringLiteral("ratelimits"), QStringLiteral("Rate limits")},
     };

@@ -3,12 +3,15 @@
 #include "db/apikeyrepository.h"
 #include "db/auditrepository.h"
 #include "db/conversationrepository.h"
+#include "db/documentrepository.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
+#include "knowledge/knowledgebase.h"
+#include "llm/embedderfactory.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/ratelimiting.h"
 #include "ratelimit/usagerecorder.h"
@@ -33,6 +36,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     b->m_runWorker = std::make_unique<flows::RunWorker>(*b->m_runQueue, *b->m_engine, config.runs);
     b->m_keys = std::make_unique<db::ApiKeyRepository>(*b->m_executor);
     b->m_audit = std::make_unique<db::AuditRepository>(*b->m_executor);
+    b->buildKnowledge(config);
     b->buildService();
     return b;
 }
@@ -102,6 +106,32 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     return {};
 }
 
+void Backend::buildKnowledge(const RuntimeConfig &config)
+{
+    m_documents = std::make_unique<db::DocumentRepository>(*m_executor);
+    m_embedders = std::make_unique<llm::EmbedderFactory>(config.providers, &m_providers->network(), *m_clock);
+    knowledge::KnowledgeDependencies deps;
+    deps.documents = m_documents.get();
+    deps.options = config.knowledge;
+    deps.makeEmbedder = [factory = m_embedders.get()](const QString &model) {
+        // "provider/model": the model part may itself contain '/', the provider never does.
+        return factory->create(model.section(u'/', 0, 0), model.section(u'/', 1));
+    };
+    // The tenant's embedding_provider / embedding_model settings over EMBEDDING_*, through the
+    // limit policy's cache of tenant settings (refreshed on every tenant update).
+    deps.tenantModel = [factory = m_embedders.get(), policy = m_limitPolicy](const QString &tenantId) {
+        return policy->tenantSettings(tenantId).then(
+            [factory](const core::Result<QJsonObject> &settings) -> core::Result<QString> {
+                if (!settings)
+                    return settings.error();
+                return factory->resolveModelName(
+                    settings->value(QStringLiteral("embedding_provider")).toString(),
+                    settings->value(QStringLiteral("embedding_model")).toString());
+            });
+    };
+    m_knowledge = std::make_unique<knowledge::KnowledgeBase>(deps);
+}
+
 void Backend::buildService()
 {
     service::ServiceDependencies deps;
@@ -118,6 +148,7 @@ void Backend::buildService()
     deps.runWorker = m_runWorker.get();
     deps.keys = m_keys.get();
     deps.audit = m_audit.get();
+    deps.knowledge = m_knowledge.get();
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
 }
@@ -125,6 +156,7 @@ void Backend::buildService()
 void Backend::startRunWorkers()
 {
     m_runWorker->start();
+    m_knowledge->startIngestion();
 }
 
 void Backend::startPlannerStatistics()
@@ -139,7 +171,12 @@ void Backend::startPlannerStatistics()
 
 QFuture<void> Backend::stopRunWorkers()
 {
-    return m_runWorker->stop();
+    // Both stop at once; the future finishes when both did.
+    QFuture<void> runs = m_runWorker->stop();
+    QFuture<void> documents = m_knowledge->stopIngestion();
+    // Waited for on a pool thread: the documents' stop finishes on the event loop.
+    return runs.then(QtFuture::Launch::Async,
+                     [documents](QFuture<void>) mutable { documents.waitForFinished(); });
 }
 
 Backend::~Backend()
@@ -148,6 +185,9 @@ Backend::~Backend()
     m_service.reset();
     m_statistics.reset();
     m_runWorker.reset();
+    m_knowledge.reset();
+    m_embedders.reset();
+    m_documents.reset();
     m_audit.reset();
     m_keys.reset();
     m_runQueue.reset();

@@ -26,7 +26,14 @@ class RunRepository;
 class RunQueue;
 class ApiKeyRepository;
 class AuditRepository;
+class DocumentRepository;
 } // namespace agency::db
+namespace agency::llm {
+class EmbedderFactory;
+}
+namespace agency::knowledge {
+class KnowledgeBase;
+}
 namespace agency::tools {
 class ToolRegistry;
 }
@@ -102,11 +109,15 @@ public:
 
     /// Starts this process's run worker pool (RUN_WORKERS slots; none when 0). Server and console
     /// call it; one-shot commands such as `chat` do not, so they never claim queued runs.
+    /// Also starts indexing queued documents (KNOWLEDGE_WORKERS at once).
     void startRunWorkers();
-    /// Stops claiming, cancels the runs executing here and puts them back in the queue. Await the
-    /// future (with a context, on the event loop) before destroying the Backend for a clean stop;
-    /// otherwise they are recovered after RUN_LEASE_S.
+    /// Stops claiming, cancels the runs executing here and puts them back in the queue; the same
+    /// for the documents being indexed. Await the future (with a context, on the event loop)
+    /// before destroying the Backend for a clean stop; otherwise they are recovered after
+    /// RUN_LEASE_S.
     QFuture<void> stopRunWorkers();
+    /// The knowledge base (documents); also the search behind the search_documents tool.
+    knowledge::KnowledgeBase &knowledge() { return *m_knowledge; }
     /// Analyzes the tables a turn writes as soon as they hold rows, until each has planner
     /// statistics (sql::PlannerStatistics); a no-op on a database that has them. Long-running
     /// processes (server, console, benchmarks) call it.
@@ -117,6 +128,7 @@ private:
     core::Status openDatabase(const DatabaseConfig &config, sql::DbExecutor *injected);
     core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories,
                              const QList<core::FlowDefinition> &extraFlows);
+    void buildKnowledge(const RuntimeConfig &config);
     void buildService();
 
     std::shared_ptr<const core::Clock> m_clock;
@@ -136,6 +148,9 @@ private:
     std::unique_ptr<db::ApiKeyRepository> m_keys;
     std::unique_ptr<db::AuditRepository> m_audit;
     std::unique_ptr<flows::RunWorker> m_runWorker;
+    std::unique_ptr<db::DocumentRepository> m_documents;
+    std::unique_ptr<llm::EmbedderFactory> m_embedders;
+    std::unique_ptr<knowledge::KnowledgeBase> m_knowledge;
     std::unique_ptr<sql::PlannerStatistics> m_statistics;
     service::ServiceDependencies m_serviceDeps;
     std::unique_ptr<service::AgencyService> m_service;

@@ -1,6 +1,9 @@
 #include "runtimeconfig.h"
 
 #include "config/settings.h"
+#include "sql/embeddedpostgres.h"
+
+#include <algorithm>
 
 namespace agency::runtime {
 
@@ -81,6 +84,30 @@ flows::RunWorkerOptions runWorkerOptions(const config::Settings &s)
     return c;
 }
 
+knowledge::KnowledgeOptions knowledgeOptions(const config::Settings &s)
+{
+    knowledge::KnowledgeOptions c;
+    c.maxDocumentBytes = s.integer(QStringLiteral("DOCUMENT_MAX_BYTES"));
+    c.workers = s.intValue(QStringLiteral("KNOWLEDGE_WORKERS"));
+    c.keywordWeight = s.intValue(QStringLiteral("KNOWLEDGE_KEYWORD_WEIGHT")) / 100.0;
+    c.vectorWeight = s.intValue(QStringLiteral("KNOWLEDGE_VECTOR_WEIGHT")) / 100.0;
+    c.chunks.targetTokens = s.intValue(QStringLiteral("KNOWLEDGE_CHUNK_TOKENS"));
+    // The chunker keeps chunks within 400..600 of its default 500: the same band around the target.
+    c.chunks.maxTokens = c.chunks.targetTokens + c.chunks.targetTokens / 5;
+    c.chunks.overlapTokens =
+        std::min(s.intValue(QStringLiteral("KNOWLEDGE_CHUNK_OVERLAP_TOKENS")), c.chunks.targetTokens / 2);
+    c.indexDirectory = s.text(QStringLiteral("KNOWLEDGE_INDEX_DIR"));
+    if (c.indexDirectory.isEmpty()) {
+        const QString data = s.text(QStringLiteral("AGENCY_DATA_DIR"));
+        c.indexDirectory =
+            (data.isEmpty() ? sql::EmbeddedPostgres::defaultDataDir() : data) + QStringLiteral("/indexes");
+    }
+    c.pollMs = s.intValue(QStringLiteral("RUN_POLL_MS"));
+    c.leaseSeconds = s.intValue(QStringLiteral("RUN_LEASE_S"));
+    c.maxAttempts = s.intValue(QStringLiteral("RUN_MAX_ATTEMPTS"));
+    return c;
+}
+
 flows::TurnOptions turnOptions(const config::Settings &s)
 {
     flows::TurnOptions c;
@@ -133,6 +160,7 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.rateLimits = rateLimitConfig(settings);
     c.runs = runWorkerOptions(settings);
     c.turns = turnOptions(settings);
+    c.knowledge = knowledgeOptions(settings);
     c.serve = serveConfig(settings);
     return c;
 }

@@ -3,6 +3,7 @@
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
 #include "httpserver/serverconfig.h"
+#include "knowledge/knowledgeoptions.h"
 #include "llm/providerconfig.h"
 #include "ratelimit/ratelimiting.h"
 #include "tools/builtintools.h"
@@ -51,6 +52,8 @@ struct RuntimeConfig
     flows::RunWorkerOptions runs;
     flows::TurnOptions turns;
     ServeConfig serve;
+    /// Documents (DOCUMENT_*, KNOWLEDGE_*; the worker's lease and poll from RUN_*).
+    knowledge::KnowledgeOptions knowledge;
 
     /// Maps settings (already validated by config::Settings) to the structs.
     static RuntimeConfig fromSettings(const config::Settings &settings);

@@ -11,6 +11,7 @@
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
+#include "llm/embedderfactory.h"
 #include "llm/providerfactory.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/ratelimiter.h"
@@ -62,7 +63,8 @@ core::Status validateTenantSettings(const QJsonObject &settings)
 {
     // A key nothing reads would be stored and silently ignored: a typo ("rate_limit") must fail.
     static const QStringList kKeys{QStringLiteral("provider"), QStringLiteral("model"),
-                                   QStringLiteral("rate_limits")};
+                                   QStringLiteral("rate_limits"), QStringLiteral("embedding_provider"),
+                                   QStringLiteral("embedding_model")};
     for (auto it = settings.constBegin(); it != settings.constEnd(); ++it) {
         if (!kKeys.contains(it.key()))
             return invalidSetting(it.key(), QStringLiteral("is not a tenant setting (the settings are %1)")
@@ -84,6 +86,26 @@ core::Status validateTenantSettings(const QJsonObject &settings)
         if (!model.isString() || name.isEmpty() || name.size() > kMaxModelChars || name.contains(QChar(0)) ||
             name.trimmed() != name) {
             return invalidSetting(QStringLiteral("model"),
+                                  QStringLiteral("must be a model name of 1 to %1 characters without "
+                                                 "surrounding spaces")
+                                      .arg(kMaxModelChars));
+        }
+    }
+    // The tenant's embedding provider and model (docs/knowledge.md#embedding-settings).
+    const QJsonValue embeddingProvider = settings.value(QStringLiteral("embedding_provider"));
+    if (!embeddingProvider.isUndefined() &&
+        (!embeddingProvider.isString() ||
+         !llm::EmbedderFactory::names().contains(embeddingProvider.toString()))) {
+        return invalidSetting(QStringLiteral("embedding_provider"),
+                              QStringLiteral("must be one of %1")
+                                  .arg(llm::EmbedderFactory::names().join(QStringLiteral(", "))));
+    }
+    const QJsonValue embeddingModel = settings.value(QStringLiteral("embedding_model"));
+    if (!embeddingModel.isUndefined()) {
+        const QString name = embeddingModel.toString();
+        if (!embeddingModel.isString() || name.isEmpty() || name.size() > kMaxModelChars ||
+            name.contains(QChar(0)) || name.trimmed() != name) {
+            return invalidSetting(QStringLiteral("embedding_model"),
                                   QStringLiteral("must be a model name of 1 to %1 characters without "
                                                  "surrounding spaces")
                                       .arg(kMaxModelChars));

@@ -1,54 +1,110 @@
 #include "agencyservice.h"
 
-// The knowledge methods until the knowledge layer is wired: each fails NotConfigured, so front ends
-// can be built and show a clear error.
+#include "knowledge/knowledgebase.h"
+
+// The knowledge methods (docs/design.md#knowledge): ids parsed here, the rest validated by the
+// knowledge base. Without a knowledge base (a build or a test that wires none) each fails
+// NotConfigured, so front ends show a clear error.
 
 namespace agency::service {
 
 namespace {
+
 template <typename T> core::Async<T> notConfigured()
 {
     return core::failedAsync<T>(core::makeError(core::ErrorCode::NotConfigured,
                                                 QStringLiteral("documents are not available in this build")));
 }
+
+/// A document id as text: a canonical UUID, with or without braces; InvalidArgument otherwise.
+core::Result<QUuid> parseDocumentId(const QString &text)
+{
+    const QUuid id = QUuid::fromString(text.trimmed());
+    if (id.isNull())
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               QStringLiteral("document_id: must be a UUID such as "
+                                              "123e4567-e89b-12d3-a456-426614174000"),
+                               {{QStringLiteral("field"), QStringLiteral("document_id")}});
+    return id;
+}
+
 } // namespace
 
-core::Async<core::AddedDocument> AgencyService::addDocument(const core::NewDocument &)
+core::Async<core::AddedDocument> AgencyService::addDocument(const core::NewDocument &document)
 {
-    return notConfigured<core::AddedDocument>();
+    if (!m_deps.knowledge)
+        return notConfigured<core::AddedDocument>();
+    return m_deps.knowledge->add(document);
 }
-core::Async<core::Page<core::Document>> AgencyService::listDocuments(const core::DocumentQuery &)
+
+core::Async<core::Page<core::Document>> AgencyService::listDocuments(const core::DocumentQuery &query)
 {
-    return notConfigured<core::Page<core::Document>>();
+    if (!m_deps.knowledge)
+        return notConfigured<core::Page<core::Document>>();
+    return m_deps.knowledge->list(query);
 }
-core::Async<core::Document> AgencyService::getDocument(const QString &, const QString &)
+
+core::Async<core::Document> AgencyService::getDocument(const QString &tenantId, const QString &documentId)
 {
-    return notConfigured<core::Document>();
+    if (!m_deps.knowledge)
+        return notConfigured<core::Document>();
+    auto id = parseDocumentId(documentId);
+    if (!id)
+        return core::failedAsync<core::Document>(id.error());
+    return m_deps.knowledge->get(tenantId, id.value());
 }
-core::Async<QByteArray> AgencyService::documentContent(const QString &, const QString &)
+
+core::Async<QByteArray> AgencyService::documentContent(const QString &tenantId, const QString &documentId)
 {
-    return notConfigured<QByteArray>();
+    if (!m_deps.knowledge)
+        return notConfigured<QByteArray>();
+    auto id = parseDocumentId(documentId);
+    if (!id)
+        return core::failedAsync<QByteArray>(id.error());
+    return m_deps.knowledge->content(tenantId, id.value());
 }
-core::Async<core::DocumentText> AgencyService::documentText(const QString &, const QString &)
+
+core::Async<core::DocumentText> AgencyService::documentText(const QString &tenantId,
+                                                            const QString &documentId)
 {
-    return notConfigured<core::DocumentText>();
+    if (!m_deps.knowledge)
+        return notConfigured<core::DocumentText>();
+    auto id = parseDocumentId(documentId);
+    if (!id)
+        return core::failedAsync<core::DocumentText>(id.error());
+    return m_deps.knowledge->text(tenantId, id.value());
 }
-core::Async<bool> AgencyService::deleteDocument(const QString &, const QString &)
+
+core::Async<bool> AgencyService::deleteDocument(const QString &tenantId, const QString &documentId)
 {
-    return notConfigured<bool>();
+    if (!m_deps.knowledge)
+        return notConfigured<bool>();
+    auto id = parseDocumentId(documentId);
+    if (!id)
+        return core::failedAsync<bool>(id.error());
+    return m_deps.knowledge->remove(tenantId, id.value());
 }
-core::Async<int> AgencyService::reindexDocuments(const QString &, const QString &)
+
+core::Async<int> AgencyService::reindexDocuments(const QString &tenantId, const QString &collection)
 {
-    return notConfigured<int>();
+    if (!m_deps.knowledge)
+        return notConfigured<int>();
+    return m_deps.knowledge->reindex(tenantId, collection);
 }
-core::Async<core::DocumentSearchResult> AgencyService::searchDocuments(const core::DocumentSearchQuery &)
+
+core::Async<core::DocumentSearchResult> AgencyService::searchDocuments(const core::DocumentSearchQuery &query)
 {
-    return notConfigured<core::DocumentSearchResult>();
+    if (!m_deps.knowledge)
+        return notConfigured<core::DocumentSearchResult>();
+    return m_deps.knowledge->search(query);
 }
-core::Async<core::TextEmbeddings> AgencyService::embedTexts(const QString &, const QStringList &,
-                                                            const QString &)
+
+core::Async<core::TextEmbeddings> AgencyService::embedTexts(const QString &tenantId, const QStringList &texts,
+                                                            const QString &model)
 {
-    return notConfigured<core::TextEmbeddings>();
+    if (!m_deps.knowledge)
+        return notConfigured<core::TextEmbeddings>();
+    return m_deps.knowledge->embed(tenantId, texts, model);
 }
 
 } // namespace agency::service
