@@ -515,7 +515,7 @@ int main(int argc, char **argv)
                                      QStringLiteral("1000000"));
     const QCommandLineOption efc(QStringLiteral("ef-construction"),
                                  QStringLiteral("HNSW efConstruction at scale."), QStringLiteral("n"),
-                                 QStringLiteral("100"));
+                                 QString::number(VectorIndexOptions{}.hnswEfConstruction));
     const QCommandLineOption cache(QStringLiteral("cache-dir"),
                                    QStringLiteral("Where the large index is kept."), QStringLiteral("dir"),
                                    QCoreApplication::applicationDirPath() + QStringLiteral("/rag-cache"));
