@@ -57,6 +57,18 @@ Result<T> underLease(sql::DbConnection &conn, const DocumentLease &lease, const 
     });
 }
 
+/// The document's progress, with its lease renewed (every stored page or batch of vectors).
+Result<bool> recordProgress(sql::DbConnection &conn, const DocumentLease &lease, double progress,
+                            const QString &what)
+{
+    auto progressed = conn.exec(QStringLiteral("UPDATE documents SET progress = ?, heartbeat_at = now(), "
+                                               "updated_at = now() WHERE id = ?"),
+                                {progress, lease.id}, what);
+    if (!progressed)
+        return progressed.error();
+    return true;
+}
+
 } // namespace
 
 Async<QList<DocumentJob>> DocumentRepository::claim(const QString &workerId, int max)
@@ -230,13 +242,7 @@ Async<bool> DocumentRepository::writePage(const DocumentLease &lease, const Page
                         return stored.error();
                 }
             }
-            auto progressed =
-                conn.exec(QStringLiteral("UPDATE documents SET progress = ?, heartbeat_at = now(), "
-                                         "updated_at = now() WHERE id = ?"),
-                          {progress, lease.id}, what);
-            if (!progressed)
-                return progressed.error();
-            return true;
+            return recordProgress(conn, lease, progress, what);
         });
     });
 }
@@ -305,13 +311,7 @@ Async<bool> DocumentRepository::writeEmbeddings(const DocumentLease &lease, cons
                 if (!stored)
                     return stored.error();
             }
-            auto progressed =
-                conn.exec(QStringLiteral("UPDATE documents SET progress = ?, heartbeat_at = now(), "
-                                         "updated_at = now() WHERE id = ?"),
-                          {progress, lease.id}, what);
-            if (!progressed)
-                return progressed.error();
-            return true;
+            return recordProgress(conn, lease, progress, what);
         });
     });
 }

@@ -13,6 +13,8 @@ struct ChunkOptions
 
 /// A span of a document's extracted text. `start`/`end` are offsets in the whole document's
 /// text: the concatenation of its pages' texts, each page followed by "\n\n" except the last.
+/// Offsets count UTF-16 code units (QString indices: a character outside the BMP counts two);
+/// a span never starts or ends inside a surrogate pair.
 struct ChunkSpan
 {
     int page = 0;

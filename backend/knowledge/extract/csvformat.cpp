@@ -116,8 +116,7 @@ core::Result<ExtractionSummary> extractCsv(const QByteArray &bytes, const Extrac
         }
         page.add(BlockKind::TableRow, describeRow(header, row));
         if (page.size() > context.limits.maxExtractedChars)
-            return context.invalid(QStringLiteral("holds more than %1 characters of text, the limit")
-                                       .arg(context.limits.maxExtractedChars));
+            return tooMuchText(context);
     }
     // A lone row has no header to name its values: it is the content.
     if (page.isEmpty() && !header.isEmpty())

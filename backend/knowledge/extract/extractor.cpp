@@ -23,6 +23,12 @@ core::Error ExtractContext::invalid(const QString &sentenceAfterSubject) const
                            subject() + QLatin1Char(' ') + sentenceAfterSubject);
 }
 
+core::Error tooMuchText(const ExtractContext &context)
+{
+    return context.invalid(QStringLiteral("holds more than %1 characters of text, the limit")
+                               .arg(context.limits.maxExtractedChars));
+}
+
 core::Result<void> emitSinglePage(ExtractedPage page, const ExtractContext &context)
 {
     if (page.text.trimmed().isEmpty())
@@ -55,14 +61,18 @@ core::Result<ExtractionSummary> extractDocument(const QByteArray &bytes, const Q
             return context.invalid(QStringLiteral("has more than %1 pages, the limit").arg(limits.maxPages));
         chars += page.text.size() + (pages > 1 ? 2 : 0);
         if (chars > limits.maxExtractedChars)
-            return context.invalid(QStringLiteral("holds more than %1 characters of text, the limit")
-                                       .arg(limits.maxExtractedChars));
+            return tooMuchText(context);
         return sink(std::move(page));
     };
 
     const auto format = detectFormat(bytes, fileName, mimeType, context);
     if (!format)
         return format.error();
+    // Every 4 bytes of these formats give at least one character: refused before decoding it all.
+    const bool textual =
+        format.value() == Format::Text || format.value() == Format::Markdown || format.value() == Format::Csv;
+    if (textual && bytes.size() / 4 > limits.maxExtractedChars)
+        return tooMuchText(context);
     core::Result<ExtractionSummary> result = [&]() -> core::Result<ExtractionSummary> {
         switch (format.value()) {
         case Format::Text:

@@ -14,7 +14,7 @@ namespace agency::knowledge {
 /// What the structure of extracted text is, so chunks can follow it.
 enum class BlockKind { Heading, Paragraph, ListItem, TableRow, Code };
 
-/// A structural block of a page: text[start, end) of its page.
+/// A structural block of a page: text[start, end) of its page, in UTF-16 code units (QString indices).
 struct TextBlock
 {
     BlockKind kind = BlockKind::Paragraph;

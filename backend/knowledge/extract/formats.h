@@ -40,6 +40,8 @@ core::Result<ExtractionSummary> extractPdf(const QByteArray &bytes, const Extrac
 core::Result<ExtractionSummary> extractDocx(const QByteArray &bytes, const ExtractContext &context);
 core::Result<ExtractionSummary> extractOdt(const QByteArray &bytes, const ExtractContext &context);
 
+/// The refusal of a document over limits.maxExtractedChars.
+core::Error tooMuchText(const ExtractContext &context);
 /// Hands a single-page document (page 0) to the sink after checking the character limit.
 core::Result<void> emitSinglePage(ExtractedPage page, const ExtractContext &context);
 

@@ -5,6 +5,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QRandomGenerator>
+#include <QStringEncoder>
 
 #include <quazip/quazip.h>
 #include <quazip/quazipfile.h>
@@ -294,6 +295,15 @@ QStringList generatedPages(int pageCount, int charsPerPage)
         pages.append(text.trimmed());
     }
     return pages;
+}
+
+QByteArray encodeText(const QString &text, const char *encoding, bool withBom)
+{
+    QStringEncoder encoder(encoding,
+                           withBom ? QStringEncoder::Flag::WriteBom : QStringEncoder::Flag::Default);
+    if (!encoder.isValid())
+        qFatal("testdocuments: unknown encoding %s", encoding);
+    return encoder.encode(text);
 }
 
 QByteArray makePdf(const QStringList &pages, const QString &title)

@@ -23,6 +23,10 @@ QByteArray makeEncryptedPdf();
 /// `pageCount` pages of varied English prose, each starting "Page N." (for makePdf).
 QStringList generatedPages(int pageCount, int charsPerPage = 2500);
 
+/// `text` in `encoding` (any name QStringEncoder knows: "UTF-16LE", "windows-1252", "Shift_JIS"…),
+/// preceded by its byte-order mark when `withBom` (UTF-8/16/32 only).
+QByteArray encodeText(const QString &text, const char *encoding, bool withBom = false);
+
 /// A block of a generated word-processing document.
 struct OfficeBlock
 {
