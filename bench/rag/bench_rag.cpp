@@ -529,7 +529,7 @@ int main(int argc, char **argv)
                                      QStringLiteral("2"));
     const QCommandLineOption efs(QStringLiteral("ef-search"),
                                  QStringLiteral("HNSW efSearch values measured at scale, comma-separated."),
-                                 QStringLiteral("list"), QStringLiteral("64,96,160"));
+                                 QStringLiteral("list"), QStringLiteral("96,160,256"));
     const QCommandLineOption show(
         QStringLiteral("show"),
         QStringLiteral("Print n passages and queries of each kind of the evaluation split."),
