@@ -182,7 +182,7 @@ QList<SettingSpec> buildSpecs()
                            "Largest document accepted; a larger one is refused (413 over HTTP)"),
                    integer("KNOWLEDGE_WORKERS", 1, 0, 16,
                            "Documents this process indexes at once (0: none; the queue is shared)"),
-                   integer("KNOWLEDGE_KEYWORD_WEIGHT", 100, 0, 1000,
+                   integer("KNOWLEDGE_KEYWORD_WEIGHT", 200, 0, 1000,
                            "Weight of the full-text ranking in hybrid search, in percent"),
                    integer("KNOWLEDGE_VECTOR_WEIGHT", 100, 0, 1000,
                            "Weight of the vector (meaning) ranking in hybrid search, in percent"),

@@ -13,7 +13,7 @@ namespace agency::knowledge {
 struct KnowledgeOptions
 {
     qint64 maxDocumentBytes = 50LL * 1024 * 1024; ///< DOCUMENT_MAX_BYTES: larger files are refused
-    double keywordWeight = 1.0;                   ///< KNOWLEDGE_KEYWORD_WEIGHT in the rank fusion
+    double keywordWeight = 2.0;                   ///< KNOWLEDGE_KEYWORD_WEIGHT in the rank fusion
     double vectorWeight = 1.0;                    ///< KNOWLEDGE_VECTOR_WEIGHT
     int candidates = 50;                          ///< each retriever's top N fed to the fusion
     int maxK = 50;                                ///< the most hits one search returns

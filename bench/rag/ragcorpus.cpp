@@ -1,7 +1,11 @@
 #include "ragcorpus.h"
 
+#include "raglexicon.h"
+
 #include <QRandomGenerator>
 #include <QSet>
+
+#include <cmath>
 
 using namespace Qt::StringLiterals;
 
@@ -9,107 +13,158 @@ namespace agency::bench {
 
 namespace {
 
-// Suffix families: the first form is the one passages use, the others are its derived forms.
-const QList<QStringList> kFamilies = {
-    {QStringLiteral("ation"), QStringLiteral("ating"), QStringLiteral("ated"), QStringLiteral("ate")},
-    {QStringLiteral("ment"), QStringLiteral("ing"), QStringLiteral("ed"), QStringLiteral("s")},
-    {QStringLiteral("er"), QStringLiteral("ers"), QStringLiteral("ing"), QStringLiteral("ed")},
-    {QStringLiteral("ity"), QStringLiteral("al"), QStringLiteral("ally"), QStringLiteral("ize")},
-    {QStringLiteral("ness"), QStringLiteral("ful"), QStringLiteral("fully"), QStringLiteral("less")},
+// A passage: two sentences on its topic (concepts a, b, c and organisation e) and three on other
+// concepts (x, y), in random order, as a chunk of a client's report reads.
+const QStringList kTopicSentences = {
+    u"This section of the %e file sets out the %a and how it relates to the %b."_s,
+    u"For %e, the %a depends on the %b agreed last year."_s,
+    u"The %b described here applies to %e only once the %c is confirmed."_s,
+    u"%e asked the team to review the %c together with the %a."_s,
+    u"Under the current terms the %c of %e is linked to the %b."_s,
+    u"Any question about the %a or the %c should go to the %e account lead."_s,
 };
-
-const QStringList kCommon = {
-    QStringLiteral("the"),     QStringLiteral("project"), QStringLiteral("team"),   QStringLiteral("client"),
-    QStringLiteral("report"),  QStringLiteral("during"),  QStringLiteral("review"), QStringLiteral("quarter"),
-    QStringLiteral("plan"),    QStringLiteral("each"),    QStringLiteral("new"),    QStringLiteral("with"),
-    QStringLiteral("process"), QStringLiteral("after"),   QStringLiteral("should"), QStringLiteral("agreed"),
-    QStringLiteral("was"),     QStringLiteral("for"),     QStringLiteral("and"),    QStringLiteral("a")};
-
-struct Concept
-{
-    QString stem;
-    int family = 0;
-    QString synonym; ///< a word of another stem meaning the same; empty for most
-    QString form(int i) const { return stem + kFamilies.at(family).at(i); }
+const QStringList kOtherSentences = {
+    u"Separately, the team noted the %x in the quarterly report."_s,
+    u"A note on the %x and the %y was added for the next review."_s,
+    u"The %x was discussed, but no change to the %y was made."_s,
+    u"Earlier drafts also mentioned the %x."_s,
+    u"Figures for the %y are in the appendix."_s,
+    u"The board will look at the %x again in spring."_s,
 };
+// How people phrase a search around the words they chose.
+const QStringList kQueryFrames = {u"%q"_s, u"what does it say about %q"_s, u"%q?"_s, u"find %q"_s,
+                                  u"how is %q handled"_s};
 
-QString pseudoWord(QRandomGenerator &random, int syllables)
+QString organisation(QRandomGenerator &random)
 {
-    static const QStringList onsets = {u"br"_s, u"k"_s,  u"t"_s, u"m"_s, u"v"_s,  u"pl"_s, u"sn"_s,
-                                       u"d"_s,  u"gr"_s, u"l"_s, u"f"_s, u"st"_s, u"r"_s,  u"z"_s};
-    static const QStringList vowels = {u"a"_s, u"e"_s, u"i"_s, u"o"_s, u"u"_s, u"ai"_s, u"ou"_s};
-    static const QStringList codas = {u"n"_s, u"l"_s, u"r"_s, u""_s, u"m"_s, u"s"_s, u"nt"_s};
-    QString w;
-    for (int s = 0; s < syllables; ++s)
-        w += onsets.at(random.bounded(onsets.size())) + vowels.at(random.bounded(vowels.size())) +
-             codas.at(random.bounded(codas.size()));
-    return w;
+    static const QStringList onsets = {u"Br"_s, u"K"_s, u"T"_s, u"M"_s,  u"V"_s, u"Pl"_s, u"D"_s,
+                                       u"Gr"_s, u"L"_s, u"F"_s, u"St"_s, u"R"_s, u"H"_s,  u"N"_s};
+    static const QStringList rest = {u"alden"_s, u"ovex"_s, u"arrow"_s, u"emis"_s, u"olt"_s,   u"undra"_s,
+                                     u"ixon"_s,  u"ern"_s,  u"ascot"_s, u"ilia"_s, u"orvik"_s, u"enta"_s};
+    static const QStringList middle = {u""_s, u"an"_s, u"el"_s, u"or"_s, u"is"_s, u"um"_s};
+    static const QStringList suffix = {u""_s, u"ia"_s, u"ex"_s, u"on"_s, u"ard"_s};
+    return onsets.at(random.bounded(onsets.size())) + middle.at(random.bounded(middle.size())) +
+           rest.at(random.bounded(rest.size())) + suffix.at(random.bounded(suffix.size()));
 }
+
+struct Passage
+{
+    QList<int> topic;  ///< three concepts
+    QStringList forms; ///< the form each topic concept takes in the text
+    QString name;      ///< the organisation
+};
 
 } // namespace
 
 RagCorpus RagCorpus::generate(int passageCount, int queriesPerKind, quint32 seed)
 {
     QRandomGenerator random(seed);
-    // A vocabulary about a third the size of the passages times their concepts: each concept
-    // appears in a couple of dozen passages, so one word never identifies a passage.
-    const int conceptCount = std::max(50, passageCount / 4);
-    QList<Concept> concepts;
-    QSet<QString> stems;
-    while (concepts.size() < conceptCount) {
-        Concept c;
-        c.stem = pseudoWord(random, 2 + random.bounded(2));
-        if (stems.contains(c.stem))
-            continue;
-        stems.insert(c.stem);
-        c.family = random.bounded(kFamilies.size());
-        if (random.bounded(4) == 0) // a quarter also have a synonym: another word altogether
-            c.synonym = pseudoWord(random, 3);
-        concepts.append(c);
+    const QList<QStringList> &lexicon = ragLexicon();
+    const int concepts = static_cast<int>(lexicon.size());
+    // Skewed: some concepts are common topics, most are rarer, as in a real collection.
+    auto pickConcept = [&] { return static_cast<int>(std::pow(random.generateDouble(), 1.5) * concepts); };
+    // Usually the common form; sometimes an inflection or synonym (writers vary their words too).
+    auto pickForm = [&](int c) {
+        const QStringList &forms = lexicon.at(c);
+        return random.bounded(10) < 7 ? forms.first() : forms.at(1 + random.bounded(forms.size() - 1));
+    };
+    // About three passages per organisation: a name alone does not identify a passage.
+    QStringList names;
+    QSet<QString> seen;
+    // (14 × 6 × 12 × 5 = 5,040 names: enough for 15,000 passages; bounded tries all the same.)
+    for (int tries = 0; names.size() < std::max(10, passageCount / 3) && tries < 1'000'000; ++tries) {
+        const QString n = organisation(random);
+        if (!seen.contains(n))
+            names.append(n);
+        seen.insert(n);
     }
 
     RagCorpus corpus;
-    QList<QList<int>> passageConcepts;
+    QList<Passage> passages;
+    QSet<QString> topics;
     for (int p = 0; p < passageCount; ++p) {
-        QList<int> chosen;
-        while (chosen.size() < 7) {
-            // Skewed: low-numbered concepts are frequent, like common topics.
-            const double u = random.generateDouble();
-            const int c = static_cast<int>(u * u * conceptCount);
-            if (!chosen.contains(c))
-                chosen.append(c);
+        Passage passage;
+        while (passage.topic.size() < 3) {
+            const int c = pickConcept();
+            if (!passage.topic.contains(c))
+                passage.topic.append(c);
         }
-        QString text;
-        for (int c : std::as_const(chosen)) {
-            QStringList sentence;
-            for (int w = 0; w < 4; ++w)
-                sentence.append(kCommon.at(random.bounded(kCommon.size())));
-            sentence.insert(random.bounded(sentence.size() + 1), concepts.at(c).form(0));
-            text += sentence.join(u' ') + QStringLiteral(". ");
-        }
-        corpus.passages.append(text.trimmed());
-        passageConcepts.append(chosen);
-    }
+        for (int c : std::as_const(passage.topic))
+            passage.forms.append(pickForm(c));
+        passage.name = names.at(random.bounded(names.size()));
+        QList<int> sorted = passage.topic;
+        std::sort(sorted.begin(), sorted.end());
+        topics.insert(
+            QStringLiteral("%1 %2 %3 %4").arg(sorted[0]).arg(sorted[1]).arg(sorted[2]).arg(passage.name));
 
-    auto variant = [&](const Concept &c) {
-        if (!c.synonym.isEmpty() && random.bounded(2) == 0)
-            return c.synonym;
-        return c.form(1 + random.bounded(3));
+        QStringList sentences;
+        auto fill = [&](QString s) {
+            s.replace(u"%e"_s, passage.name);
+            s.replace(u"%a"_s, passage.forms[0]);
+            s.replace(u"%b"_s, passage.forms[1]);
+            s.replace(u"%c"_s, passage.forms[2]);
+            for (const QString &slot : {u"%x"_s, u"%y"_s}) {
+                int c = pickConcept();
+                while (passage.topic.contains(c))
+                    c = random.bounded(concepts);
+                s.replace(slot, pickForm(c));
+            }
+            return s;
+        };
+        // Two topic sentences that together name a, b and c.
+        const int first = random.bounded(kTopicSentences.size());
+        int second = random.bounded(kTopicSentences.size());
+        while (second == first)
+            second = random.bounded(kTopicSentences.size());
+        sentences << fill(kTopicSentences.at(first)) << fill(kTopicSentences.at(second));
+        if (!sentences.join(u' ').contains(passage.forms[2]) ||
+            !sentences.join(u' ').contains(passage.forms[1]))
+            sentences << fill(u"It also covers the %b and the %c."_s);
+        for (int i = 0; i < 3; ++i)
+            sentences << fill(kOtherSentences.at(random.bounded(kOtherSentences.size())));
+        for (qsizetype i = sentences.size() - 1; i > 0; --i)
+            sentences.swapItemsAt(i, random.bounded(i + 1));
+        corpus.passages.append(sentences.join(u' '));
+        passages.append(passage);
+    }
+    corpus.topics = static_cast<int>(topics.size());
+
+    // A form of concept c that the passage does not use: an inflection, a synonym or a phrase.
+    auto reworded = [&](const Passage &p, int i) {
+        const QStringList &forms = lexicon.at(p.topic.at(i));
+        QString f = p.forms.at(i);
+        while (f == p.forms.at(i))
+            f = forms.at(random.bounded(forms.size()));
+        return f;
     };
     for (QueryKind kind : {QueryKind::Exact, QueryKind::Paraphrase, QueryKind::Both}) {
         for (int q = 0; q < queriesPerKind; ++q) {
             JudgedQuery query;
             query.kind = kind;
             query.relevant = random.bounded(passageCount);
-            QList<int> own = passageConcepts.at(query.relevant);
-            QStringList words;
-            for (int i = 0; i < 3; ++i) {
-                const Concept &c = concepts.at(own.takeAt(random.bounded(own.size())));
-                const bool exact = kind == QueryKind::Exact || (kind == QueryKind::Both && i < 2);
-                words.append(exact ? c.form(0) : variant(c));
+            const Passage &p = passages.at(query.relevant);
+            QList<bool> own(3, kind == QueryKind::Exact);
+            bool withName = kind == QueryKind::Exact ? random.bounded(2) == 0 : false;
+            if (kind == QueryKind::Paraphrase) {
+                if (random.bounded(2) == 0) // realistic paraphrases often keep one word
+                    own[random.bounded(3)] = true;
+            } else if (kind == QueryKind::Both) {
+                withName = random.bounded(10) < 7;
+                own[random.bounded(3)] = true;
+                if (!withName) // then two of the passage's own words, one reworded
+                    for (int i = 0; i < 3 && own.count(true) < 2; ++i)
+                        own[i] = true;
             }
-            words.append(kCommon.at(random.bounded(kCommon.size())));
-            query.text = words.join(u' ');
+            QStringList terms;
+            for (int i = 0; i < 3; ++i)
+                terms.append(own[i] ? p.forms.at(i) : reworded(p, i));
+            for (qsizetype i = terms.size() - 1; i > 0; --i)
+                terms.swapItemsAt(i, random.bounded(i + 1));
+            if (withName)
+                terms.insert(random.bounded(terms.size() + 1), p.name);
+            QString text = kQueryFrames.at(random.bounded(kQueryFrames.size()));
+            text.replace(u"%q"_s, random.bounded(2) ? terms.join(u' ') : terms.join(u" and "_s));
+            query.text = text;
             corpus.queries.append(query);
         }
     }
