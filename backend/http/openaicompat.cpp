@@ -121,6 +121,35 @@ core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, c
     return value.toBool();
 }
 
+core::Result<ModelAndStream> readModelAndStream(const QJsonObject &body, const QStringList &streamOptions)
+{
+    ModelAndStream read;
+    const QJsonValue model = body.value(QStringLiteral("model"));
+    if (!model.isString() || model.toString().isEmpty())
+        return invalid(QStringLiteral("model"),
+                       QStringLiteral("model: required, the flow type to chat with"));
+    read.flowType = model.toString();
+    auto stream = optionalBool(body, QStringLiteral("stream"), QStringLiteral("stream"));
+    if (!stream)
+        return stream.error();
+    read.stream = stream.value();
+    const QJsonValue options = body.value(QStringLiteral("stream_options"));
+    if (options.isUndefined() || options.isNull())
+        return read;
+    if (!options.isObject())
+        return invalid(QStringLiteral("stream_options"), QStringLiteral("stream_options: must be an object"));
+    if (auto known =
+            onlyDocumentedFields(options.toObject(), streamOptions, QStringLiteral("stream_options"));
+        !known)
+        return known.error();
+    auto usage = optionalBool(options.toObject(), QStringLiteral("include_usage"),
+                              QStringLiteral("stream_options.include_usage"));
+    if (!usage)
+        return usage.error();
+    read.includeUsage = usage.value();
+    return read;
+}
+
 core::Result<core::ResponseFormat> parseResponseFormat(const QJsonValue &value, const QString &param,
                                                        bool flat)
 {
@@ -231,32 +260,15 @@ core::Result<ChatCompletionRequest> parseChatCompletionRequest(const QJsonObject
     if (auto known = onlyDocumentedFields(body, readChatCompletionFields() + ignoredChatCompletionFields());
         !known)
         return known.error();
-    ChatCompletionRequest request;
-    const QJsonValue model = body.value(QStringLiteral("model"));
-    if (!model.isString() || model.toString().isEmpty())
-        return invalid(QStringLiteral("model"),
-                       QStringLiteral("model: required, the flow type to chat with"));
-    request.flowType = model.toString();
+    auto common = readModelAndStream(body, streamOptionsFields());
+    if (!common)
+        return common.error();
     if (auto ok = checkNoClientTools(body); !ok)
         return ok.error();
-    auto stream = optionalBool(body, QStringLiteral("stream"), QStringLiteral("stream"));
-    if (!stream)
-        return stream.error();
-    request.stream = stream.value();
-    const QJsonValue options = body.value(QStringLiteral("stream_options"));
-    if (options.isObject()) {
-        if (auto known = onlyDocumentedFields(options.toObject(), streamOptionsFields(),
-                                              QStringLiteral("stream_options"));
-            !known)
-            return known.error();
-        auto usage = optionalBool(options.toObject(), QStringLiteral("include_usage"),
-                                  QStringLiteral("stream_options.include_usage"));
-        if (!usage)
-            return usage.error();
-        request.includeUsage = usage.value();
-    } else if (!options.isUndefined() && !options.isNull()) {
-        return invalid(QStringLiteral("stream_options"), QStringLiteral("stream_options: must be an object"));
-    }
+    ChatCompletionRequest request;
+    request.flowType = common->flowType;
+    request.stream = common->stream;
+    request.includeUsage = common->includeUsage;
     auto format = parseResponseFormat(body.value(QStringLiteral("response_format")),
                                       QStringLiteral("response_format"), false);
     if (!format)

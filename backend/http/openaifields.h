@@ -24,4 +24,14 @@ core::Result<QString> contentText(const QJsonValue &content, const QString &para
 /// false when absent or null; BadRequest when not a boolean.
 core::Result<bool> optionalBool(const QJsonObject &object, const QString &key, const QString &param);
 
+/// The members both APIs read alike: `model` names the flow type; `stream`; `stream_options`,
+/// whose members are limited to `streamOptions` (`include_usage` is read when listed there).
+struct ModelAndStream
+{
+    QString flowType;
+    bool stream = false;
+    bool includeUsage = false;
+};
+core::Result<ModelAndStream> readModelAndStream(const QJsonObject &body, const QStringList &streamOptions);
+
 } // namespace agency::http::openai

@@ -209,27 +209,14 @@ core::Result<ResponseRequest> parseResponseRequest(const QJsonObject &body)
 {
     if (auto ok = onlyDocumentedFields(body, readResponseFields() + ignoredResponseFields()); !ok)
         return ok.error();
-    ResponseRequest request;
-    const QJsonValue model = body.value(QStringLiteral("model"));
-    if (!model.isString() || model.toString().isEmpty())
-        return invalid(QStringLiteral("model"),
-                       QStringLiteral("model: required, the flow type to chat with"));
-    request.flowType = model.toString();
+    auto common = readModelAndStream(body, {QStringLiteral("include_obfuscation")});
+    if (!common)
+        return common.error();
     if (auto ok = refuseUnsupported(body); !ok)
         return ok.error();
-    auto stream = optionalBool(body, QStringLiteral("stream"), QStringLiteral("stream"));
-    if (!stream)
-        return stream.error();
-    request.stream = stream.value();
-    const QJsonValue options = body.value(QStringLiteral("stream_options"));
-    if (options.isObject()) {
-        if (auto ok = onlyDocumentedFields(options.toObject(), {QStringLiteral("include_obfuscation")},
-                                           QStringLiteral("stream_options"));
-            !ok)
-            return ok.error();
-    } else if (!options.isUndefined() && !options.isNull()) {
-        return invalid(QStringLiteral("stream_options"), QStringLiteral("stream_options: must be an object"));
-    }
+    ResponseRequest request;
+    request.flowType = common->flowType;
+    request.stream = common->stream;
     const QJsonValue text = body.value(QStringLiteral("text"));
     if (text.isObject()) {
         if (auto ok =
