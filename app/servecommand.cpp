@@ -111,6 +111,8 @@ int runServeCommand(CliContext &ctx)
         printErr(QStringLiteral("warning: flow skipped: %1\n").arg(problem));
     http::ApiServer server(backend.value()->service(), limits);
     runtime::Backend *b = backend.value().get();
+    if (limits.authRequired)
+        b->startKeyListener();
     const bool authOff = !limits.authRequired;
     // Say first whether any key exists; listen() may then ask the database too (off loopback):
     // continue on the event loop.

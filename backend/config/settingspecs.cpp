@@ -220,7 +220,10 @@ QList<SettingSpec> buildSpecs()
          integer("HTTP_AUTH_FAIL_LIMIT", 10, 1, 1'000'000,
                  "Failed authentications from one address within a minute before it is refused (429)"),
          integer("HTTP_AUTH_BAN_MS", 300'000, 0, kDayMs,
-                 "How long an address is refused after too many failed authentications")});
+                 "How long an address is refused after too many failed authentications"),
+         integer("HTTP_KEY_CACHE_MS", 5'000, 0, 60'000,
+                 "How long the server trusts an authenticated API key before reading it again (0: every "
+                 "request); any change to a key is heard at once and forgets them all")});
     QList<SettingSpec> limits = {
         choice("RATE_LIMIT_BACKEND", "memory", {QStringLiteral("memory"), QStringLiteral("postgres")},
                "memory: per process; postgres: shared by all processes on one database"),

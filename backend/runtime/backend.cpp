@@ -39,7 +39,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     b->m_keys = std::make_unique<db::ApiKeyRepository>(*b->m_executor);
     b->m_audit = std::make_unique<db::AuditRepository>(*b->m_executor);
     b->buildKnowledge(config);
-    b->buildService();
+    b->buildService(config.keyCacheMs);
     return b;
 }
 
@@ -137,7 +137,7 @@ void Backend::buildKnowledge(const RuntimeConfig &config)
     m_knowledge = std::make_unique<knowledge::KnowledgeBase>(deps);
 }
 
-void Backend::buildService()
+void Backend::buildService(int keyCacheMs)
 {
     service::ServiceDependencies deps;
     deps.executor = m_executor;
@@ -154,6 +154,7 @@ void Backend::buildService()
     deps.keys = m_keys.get();
     deps.audit = m_audit.get();
     deps.knowledge = m_knowledge.get();
+    deps.keyCacheMs = keyCacheMs;
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
     m_serviceDocuments->attach(m_service.get());
@@ -189,6 +190,7 @@ Backend::~Backend()
 {
     // Reverse order of construction; turns and tools go before the repositories they use.
     m_changes.reset();
+    m_keyChanges.reset();
     if (m_serviceDocuments)
         m_serviceDocuments->attach(nullptr);
     m_service.reset();
@@ -237,6 +239,21 @@ void Backend::startChangeListener()
     QObject::connect(m_changes.get(), &sql::ChangeListener::notified, m_service.get(),
                      &service::AgencyService::announceDataChange);
     m_changes->start();
+}
+
+void Backend::startKeyListener()
+{
+    if (m_keyChanges)
+        return;
+    m_keyChanges = std::make_unique<sql::ChangeListener>(m_executor->params(), QStringLiteral("agency_keys"));
+    service::AgencyService *service = m_service.get();
+    QObject::connect(m_keyChanges.get(), &sql::ChangeListener::listening, service,
+                     [service] { service->setKeyCacheActive(true); });
+    QObject::connect(m_keyChanges.get(), &sql::ChangeListener::lost, service,
+                     [service] { service->setKeyCacheActive(false); });
+    QObject::connect(m_keyChanges.get(), &sql::ChangeListener::notified, service,
+                     [service] { service->forgetCachedKeys(); });
+    m_keyChanges->start();
 }
 
 } // namespace agency::runtime

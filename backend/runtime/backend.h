@@ -132,6 +132,10 @@ public:
     /// conversations created, renamed, deleted or answered, by any process) and announces them
     /// through AgencyService::dataChanged(). The console calls it; idempotent.
     void startChangeListener();
+    /// Listens for changes to API keys (migration 0013) so the service may trust a recently
+    /// authenticated key without reading it again (HTTP_KEY_CACHE_MS); until it listens, and
+    /// whenever its connection is lost, every key is read. The server calls it; idempotent.
+    void startKeyListener();
 
 private:
     Backend() = default;
@@ -139,13 +143,14 @@ private:
     core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories,
                              const QList<core::FlowDefinition> &extraFlows);
     void buildKnowledge(const RuntimeConfig &config);
-    void buildService();
+    void buildService(int keyCacheMs);
 
     std::shared_ptr<const core::Clock> m_clock;
     std::unique_ptr<DatabaseRuntime> m_database;
     sql::DbExecutor *m_executor = nullptr;
     std::unique_ptr<ProviderRuntime> m_providers;
     std::unique_ptr<sql::ChangeListener> m_changes;
+    std::unique_ptr<sql::ChangeListener> m_keyChanges;
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
     std::unique_ptr<ServiceDocuments> m_serviceDocuments; ///< before m_tools: the search tool borrows it

@@ -158,6 +158,7 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.database.statementTimeoutMs = settings.intValue(QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"));
     c.logLevel = settings.text(QStringLiteral("LOG_LEVEL"));
     c.httpConnectionsPerHost = settings.intValue(QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"));
+    c.keyCacheMs = settings.intValue(QStringLiteral("HTTP_KEY_CACHE_MS"));
     c.providers = providerConfig(settings);
     c.tools = toolsConfig(settings);
     c.rateLimits = rateLimitConfig(settings);

@@ -46,6 +46,7 @@ struct RuntimeConfig
     DatabaseConfig database;
     QString logLevel;                ///< debug | info | warning | warn | error
     int httpConnectionsPerHost = 64; ///< provider network lanes (LLM_HTTP_CONNECTIONS_PER_HOST)
+    int keyCacheMs = 0;              ///< HTTP_KEY_CACHE_MS: how long an authenticated key is trusted
     llm::ProviderConfig providers;
     tools::ToolsConfig tools;
     ratelimit::RateLimitConfig rateLimits;

@@ -11,6 +11,7 @@
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
+#include "keycache.h"
 #include "llm/embedderfactory.h"
 #include "llm/providerfactory.h"
 #include "ratelimit/limitpolicy.h"
@@ -116,7 +117,12 @@ core::Status validateTenantSettings(const QJsonObject &settings)
 
 } // namespace
 
-AgencyService::AgencyService(ServiceDependencies deps, QObject *parent) : QObject(parent), m_deps(deps) {}
+AgencyService::AgencyService(ServiceDependencies deps, QObject *parent)
+    : QObject(parent), m_deps(deps), m_keyCache(std::make_shared<KeyCache>(deps.keyCacheMs))
+{
+}
+
+AgencyService::~AgencyService() = default;
 
 Async<Health> AgencyService::health()
 {
@@ -533,17 +539,38 @@ Async<core::Principal> AgencyService::authenticate(const QString &secret)
     if (!looksLikeApiKeySecret(secret))
         return core::failedAsync<core::Principal>(
             makeError(ErrorCode::Unauthenticated, QStringLiteral("unknown API key")));
-    return m_deps.keys->authenticate(hashApiKeySecret(secret)).then([](const Result<core::ApiKey> &key) {
-        if (!key)
-            return Result<core::Principal>(key.error());
-        core::Principal p;
-        p.keyId = key->keyId;
-        p.keyName = key->name;
-        p.tenantId = key->tenantId;
-        p.role = key->role;
-        p.globalAdmin = key->globalAdmin;
-        return Result<core::Principal>(p);
-    });
+    const QString hash = hashApiKeySecret(secret);
+    if (auto known = m_keyCache->find(hash, QDateTime::currentDateTimeUtc()))
+        return core::readyAsync(Result<core::Principal>(*known));
+    const quint64 generation = m_keyCache->generation();
+    return m_deps.keys->authenticate(hash).then(
+        [cache = m_keyCache, hash, generation](const Result<core::ApiKey> &key) {
+            if (!key)
+                return Result<core::Principal>(key.error());
+            core::Principal p;
+            p.keyId = key->keyId;
+            p.keyName = key->name;
+            p.tenantId = key->tenantId;
+            p.role = key->role;
+            p.globalAdmin = key->globalAdmin;
+            cache->remember(hash, p, key->expiresAt, QDateTime::currentDateTimeUtc(), generation);
+            return Result<core::Principal>(p);
+        });
+}
+
+void AgencyService::setKeyCacheActive(bool active)
+{
+    m_keyCache->setActive(active);
+}
+
+void AgencyService::forgetCachedKeys()
+{
+    m_keyCache->forgetAll();
+}
+
+bool AgencyService::keyCacheActive() const
+{
+    return m_keyCache->enabled();
 }
 
 Async<QList<core::ApiKey>> AgencyService::listApiKeys(const QString &tenantId)
@@ -557,7 +584,12 @@ Async<core::ApiKey> AgencyService::revokeApiKey(const QString &keyId)
 {
     if (!m_deps.keys)
         return core::failedAsync<core::ApiKey>(keysUnavailable());
-    return m_deps.keys->revoke(keyId);
+    // Forgotten before and after: a request authenticated meanwhile must not keep the key.
+    m_keyCache->forgetAll();
+    return m_deps.keys->revoke(keyId).then([cache = m_keyCache](const Result<core::ApiKey> &revoked) {
+        cache->forgetAll();
+        return revoked;
+    });
 }
 
 Async<qint64> AgencyService::countActiveApiKeys()

@@ -21,6 +21,7 @@
 #include <QObject>
 
 #include <functional>
+#include <memory>
 
 #include <optional>
 
@@ -52,6 +53,8 @@ class UsageRecorder;
 } // namespace agency::ratelimit
 
 namespace agency::service {
+
+class KeyCache;
 
 /// Database reachability and provider configuration, for /health and the status bar.
 struct Health
@@ -91,6 +94,9 @@ struct ServiceDependencies
     db::AuditRepository *audit = nullptr;  ///< optional: without it the audit methods fail NotConfigured
     knowledge::KnowledgeBase *knowledge =
         nullptr; ///< optional: without it the document methods fail NotConfigured
+    /// How long an authenticated key may be trusted without reading it again (0: never), once
+    /// setKeyCacheActive(true) says changes to keys are heard.
+    int keyCacheMs = 0;
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
@@ -107,6 +113,7 @@ class AgencyService : public QObject
 
 public:
     explicit AgencyService(ServiceDependencies deps, QObject *parent = nullptr);
+    ~AgencyService() override;
 
     core::Async<Health> health();
     /// Immediate, no database round trip.
@@ -196,6 +203,13 @@ public:
     core::Async<core::Principal> authenticate(const QString &secret);
     core::Async<QList<core::ApiKey>> listApiKeys(const QString &tenantId = {});
     core::Async<core::ApiKey> revokeApiKey(const QString &keyId);
+    /// While changes to keys are heard (the server listens for them), authenticate() may answer
+    /// from memory; false (the default, and whenever the listening connection is lost) reads
+    /// every key from the database.
+    void setKeyCacheActive(bool active);
+    /// A key was changed (revoked, expired, deleted) by any process, or a notification was missed.
+    void forgetCachedKeys();
+    bool keyCacheActive() const;
     /// Keys that can still be used; the server refuses to bind a network address while there are none.
     core::Async<qint64> countActiveApiKeys();
     core::Async<core::AuditEntry> recordAudit(const core::AuditEntry &entry);
@@ -248,6 +262,7 @@ Q_SIGNALS:
 private:
     std::function<core::Status()> m_reload;
     ServiceDependencies m_deps;
+    std::shared_ptr<KeyCache> m_keyCache; ///< shared with continuations that may outlive the service
 };
 
 } // namespace agency::service

@@ -64,6 +64,7 @@ private:
             m_connection->exec(QStringLiteral("SELECT 1"), {}, QStringLiteral("listen check")))
             return;
         m_connection.reset();
+        Q_EMIT m_owner->lost();
         subscribe(true);
     }
 

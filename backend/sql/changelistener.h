@@ -10,7 +10,8 @@ namespace agency::sql {
 /// Hears PostgreSQL notifications on one channel (LISTEN) over a connection of its own, kept on a
 /// thread of its own, and re-emits them on the thread that created the listener. A dropped
 /// connection is opened again (checked every few seconds); after a reconnection notified() comes
-/// with an empty payload, since changes may have been missed meanwhile.
+/// with an empty payload, since changes may have been missed meanwhile; lost() says when the
+/// connection was found gone.
 class ChangeListener : public QObject
 {
     Q_OBJECT
@@ -27,6 +28,8 @@ public:
 Q_SIGNALS:
     void notified(const QString &payload);
     void listening();
+    /// The connection was found gone (notifications may be missed until listening() again).
+    void lost();
 
 private:
     QThread m_thread;

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void dataDirComesFromTheConfiguration();
     void providersAreKeptPerNameAndModel();
     void serviceQueuesRuns();
+    void serverTrustsAKeyUntilAnyProcessChangesIt();
 
 private:
     std::unique_ptr<runtime::Backend> build(const runtime::RuntimeConfig &config, runtime::Injected injected);
@@ -177,6 +178,58 @@ void TestBackend::serviceQueuesRuns()
     AGENCY_ASSIGN_OK(
         fetched, test::await(backend->service().getRun(kTenant, run.runId.toString(QUuid::WithoutBraces))));
     QCOMPARE(fetched.runId, run.runId);
+}
+
+void TestBackend::serverTrustsAKeyUntilAnyProcessChangesIt()
+{
+    runtime::Injected injected;
+    injected.executor = &m_db.executor();
+    runtime::RuntimeConfig config = test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString());
+    config.keyCacheMs = 60'000;
+    auto backend = build(config, injected);
+    QVERIFY(backend);
+    service::AgencyService &service = backend->service();
+    core::NewApiKey spec;
+    spec.name = QStringLiteral("cache");
+    spec.tenantId = kTenant;
+    AGENCY_ASSIGN_OK(created, test::await(service.createApiKey(spec)));
+    const QString secret = created.secret;
+    const auto accepted = [&] { return bool(test::await(service.authenticate(secret))); };
+    const QString revoke = QStringLiteral("UPDATE api_keys SET revoked_at = now()");
+    const QString restore = QStringLiteral("UPDATE api_keys SET revoked_at = NULL");
+
+    // Not listening yet: every request reads its key, so another process's revocation holds at once.
+    QVERIFY(!service.keyCacheActive());
+    QVERIFY(accepted());
+    AGENCY_VERIFY_OK(m_db.exec(revoke));
+    QVERIFY(!accepted());
+    AGENCY_VERIFY_OK(m_db.exec(restore));
+
+    backend->startKeyListener();
+    QTRY_VERIFY_WITH_TIMEOUT(service.keyCacheActive(), 10000);
+    QVERIFY(accepted()); // read, then trusted
+    // Without its notification a change is not seen: the key is answered from memory...
+    AGENCY_VERIFY_OK(
+        m_db.exec(QStringLiteral("ALTER TABLE api_keys DISABLE TRIGGER api_keys_notify_update")));
+    AGENCY_VERIFY_OK(m_db.exec(revoke));
+    QVERIFY(accepted());
+    AGENCY_VERIFY_OK(m_db.exec(restore));
+    AGENCY_VERIFY_OK(m_db.exec(QStringLiteral("ALTER TABLE api_keys ENABLE TRIGGER api_keys_notify_update")));
+    // ...with it, a revocation by any process ends the key's use as soon as it is heard.
+    AGENCY_VERIFY_OK(m_db.exec(revoke));
+    QTRY_VERIFY_WITH_TIMEOUT(!accepted(), 5000);
+    AGENCY_VERIFY_OK(m_db.exec(restore));
+    QVERIFY(accepted());
+    // A revocation through this process's service holds at once, heard or not.
+    AGENCY_VERIFY_OK(
+        m_db.exec(QStringLiteral("ALTER TABLE api_keys DISABLE TRIGGER api_keys_notify_update")));
+    AGENCY_VERIFY_OK(test::await(service.revokeApiKey(created.key.keyId)));
+    QVERIFY(!accepted());
+    // Deleting a tenant deletes its keys, which is heard too.
+    AGENCY_ASSIGN_OK(second, test::await(service.createApiKey(spec)));
+    QVERIFY(bool(test::await(service.authenticate(second.secret))));
+    AGENCY_VERIFY_OK(m_db.exec(QStringLiteral("DELETE FROM tenants")));
+    QTRY_VERIFY_WITH_TIMEOUT(!test::await(service.authenticate(second.secret)), 5000);
 }
 
 QTEST_GUILESS_MAIN(TestBackend)
