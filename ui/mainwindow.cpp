@@ -307,7 +307,10 @@ QWidget *MainWindow::buildThreadPane()
     m_threadView->setObjectName(QStringLiteral("threadView"));
     m_threadView->setThreadModel(m_thread);
     connect(m_threadView, &ThreadView::editAndResendRequested, this, &MainWindow::editAndResend);
-    connect(m_threadView, &ThreadView::settingsRequested, this, &MainWindow::settingsRequested);
+    connect(m_threadView, &ThreadView::settingsRequested, this, [this] {
+        if (SettingsDialog *dialog = openSettings())
+            dialog->showProviders(); // what the error asks for: a key or a base URL
+    });
     connect(m_threadView, &ThreadView::citationActivated, this, [this](int row, int number) {
         openCitation(m_service, m_tenantId, m_thread->item(row).metadata, number, this);
     });

@@ -113,7 +113,9 @@ SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &ser
     auto *tabs = new QTabWidget(this);
     tabs->setObjectName(QStringLiteral("settingsTabs"));
     tabs->addTab(buildAppearance(), QStringLiteral("Appearance"));
-    tabs->addTab(scrolling(buildProviders()), QStringLiteral("Providers"));
+    m_tabs = tabs;
+    m_providersPage = scrolling(buildProviders());
+    tabs->addTab(m_providersPage, QStringLiteral("Providers"));
     tabs->addTab(scrolling(buildOther()), QStringLiteral("Database, weather, limits"));
     m_storage = new QLabel(this);
     m_storage->setObjectName(QStringLiteral("storageWarning"));
@@ -155,6 +157,11 @@ SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &ser
             [this] { applyColorScheme(m_scheme->currentData().toString()); });
     m_enterSends->setChecked(m_ui.value(QStringLiteral("chat/enterSends"), true).toBool());
     updateStorageNotice();
+}
+
+void SettingsDialog::showProviders()
+{
+    m_tabs->setCurrentWidget(m_providersPage);
 }
 
 void SettingsDialog::done(int result)
@@ -243,6 +250,7 @@ QWidget *SettingsDialog::addTestRow(const QString &provider, QWidget *parent)
     result->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(button, 0, Qt::AlignLeft);
     layout->addWidget(result);
+    result->setAlignment(Qt::AlignLeft | Qt::AlignTop); // right under the button, however tall the row
     result->hide();
     m_testButtons.insert(provider, button);
     m_testResults.insert(provider, result);

@@ -11,6 +11,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSettings;
+class QTabWidget;
 
 namespace agency::ui {
 
@@ -39,6 +40,8 @@ public:
     QLabel *testResult(const QString &name) const { return m_testResults.value(name); }
     /// Saves both stores; saved() follows (the dialog closes on success when saved from its button).
     void save();
+    /// Shows the provider keys and URLs (opened from an error they fix).
+    void showProviders();
     /// Cancel (and Esc, and closing) puts back the colour scheme the dialog was opened with.
     void done(int result) override;
 
@@ -72,6 +75,8 @@ private:
     QLabel *m_storage = nullptr;
     QLabel *m_saveError = nullptr;
     QString m_savedScheme; ///< what Cancel goes back to
+    QTabWidget *m_tabs = nullptr;
+    QWidget *m_providersPage = nullptr;
 };
 
 /// Applies "system", "light" or "dark" to the application palette.
