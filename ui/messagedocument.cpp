@@ -50,11 +50,34 @@ void styleTables(QTextFrame *frame, const QPalette &palette)
         format.setHeaderRowCount(1);
         table->setFormat(format);
         const QColor header = mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.08);
-        for (int column = 0; column < table->columns(); ++column) {
-            QTextTableCell cell = table->cellAt(0, column);
-            QTextCharFormat cellFormat = cell.format();
-            cellFormat.setBackground(header);
-            cell.setFormat(cellFormat);
+        QTextBlockFormat flush; // the padding spaces a cell; a paragraph margin would sink one text
+        flush.setTopMargin(0);
+        flush.setBottomMargin(0);
+        for (int row = 0; row < table->rows(); ++row) {
+            for (int column = 0; column < table->columns(); ++column) {
+                QTextTableCell cell = table->cellAt(row, column);
+                // Markdown import can leave an empty paragraph before a cell's text (the first
+                // header cell): it would sink that text a line below its neighbours.
+                QTextCursor text = cell.firstCursorPosition();
+                text.setPosition(cell.lastCursorPosition().position(), QTextCursor::KeepAnchor);
+                text.mergeBlockFormat(flush);
+                QTextCursor first = cell.firstCursorPosition();
+                if (first.block().text().isEmpty() &&
+                    first.block().next().position() <= cell.lastCursorPosition().position()) {
+                    QTextBlockFormat none =
+                        first.blockFormat(); // kept (the text stays as imported), not shown
+                    none.setLineHeight(0, QTextBlockFormat::FixedHeight);
+                    first.setBlockFormat(none);
+                }
+                if (row > 0)
+                    continue;
+                QTextCharFormat bold;
+                bold.setFontWeight(QFont::Bold);
+                text.mergeCharFormat(bold);
+                QTextCharFormat cellFormat = cell.format();
+                cellFormat.setBackground(header);
+                cell.setFormat(cellFormat);
+            }
         }
     }
 }

@@ -211,6 +211,17 @@ void TestMessageRender::quotesAndTablesStandApart()
     QCOMPARE(format.borderStyle(), QTextFrameFormat::BorderStyle_Solid);
     QVERIFY(table->cellAt(0, 0).format().background().style() != Qt::NoBrush);
     QCOMPARE(table->cellAt(1, 0).format().background().style(), Qt::NoBrush);
+    // Header texts on one line, bold: no empty paragraph or margin sinks one below the others.
+    for (int column = 0; column < 2; ++column) {
+        const QTextTableCell header = table->cellAt(0, column);
+        QTextCursor text = header.lastCursorPosition();
+        QCOMPARE(text.blockFormat().topMargin(), 0.0);
+        // Above the text, only what takes no height.
+        for (QTextBlock b = header.firstCursorPosition().block(); b != text.block(); b = b.next())
+            QVERIFY(b.text().isEmpty() && b.blockFormat().lineHeightType() == QTextBlockFormat::FixedHeight &&
+                    b.blockFormat().lineHeight() == 0);
+        QVERIFY(text.charFormat().fontWeight() >= QFont::Bold);
+    }
 }
 
 QTEST_MAIN(TestMessageRender)
