@@ -63,21 +63,21 @@ void ChatSession::send(const TurnRequest &base)
                            setBusy(false);
                            const QString message = readableError(result.error());
                            if (m_attached)
-                               showFailure(tenantId, message);
+                               showFailure(tenantId, message, fixedInSettings(result.error().code));
                            if (!m_conversationId.isNull())
                                Q_EMIT turnFinished(tenantId, m_conversationId); // the user message is stored
                            Q_EMIT turnFailed(message, typed, result.error().code, tenantId, m_conversationId);
                        });
 }
 
-void ChatSession::showFailure(const QString &tenantId, const QString &message)
+void ChatSession::showFailure(const QString &tenantId, const QString &message, bool offerSettings)
 {
     // What is shown stays (the database may be what failed): the rows stop streaming, the notice
     // goes under them, and they are replaced by what was stored only if that can be read.
     m_thread.settleProvisionalRows();
-    m_thread.appendNotice(message);
+    m_thread.appendNotice(message, offerSettings);
     if (!m_conversationId.isNull())
-        m_thread.refreshStored(tenantId, m_conversationId, message);
+        m_thread.refreshStored(tenantId, m_conversationId, message, offerSettings);
 }
 
 void ChatSession::keepStopped(const QString &tenantId)

@@ -48,7 +48,7 @@ private:
     void onEvent(const TurnEvent &event);
     void flush();
     void setBusy(bool busy);
-    void showFailure(const QString &tenantId, const QString &message);
+    void showFailure(const QString &tenantId, const QString &message, bool offerSettings);
     /// Keeps the stopped reply on screen and stores its text; ends the turn when done.
     void keepStopped(const QString &tenantId);
 

@@ -64,4 +64,11 @@ QString readableError(const core::Error &error)
     return lead + QStringLiteral(" (") + error.message + QLatin1Char(')');
 }
 
+bool fixedInSettings(core::ErrorCode code)
+{
+    using core::ErrorCode;
+    return code == ErrorCode::NotConfigured || code == ErrorCode::ProviderUnauthorized ||
+           code == ErrorCode::ProviderUnavailable || code == ErrorCode::ProviderTimeout;
+}
+
 } // namespace agency::ui

@@ -17,6 +17,7 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -47,6 +48,27 @@ QLabel *paneTitle(const QString &text, QWidget *parent)
     label->setFont(f);
     return label;
 }
+
+/// Whether a view is taking the keyboard focus right now: an item view makes its first row
+/// current when tabbed into, which marks a row but is no choice of the user's.
+class FocusInWatch : public QObject
+{
+public:
+    using QObject::QObject;
+    bool active = false;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() != QEvent::FocusIn || active)
+            return false;
+        // The view handles its focus-in here, inside the flag, and not again.
+        active = true;
+        QCoreApplication::sendEvent(watched, event);
+        active = false;
+        return true;
+    }
+};
 } // namespace
 
 MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, SettingsStore *store,
@@ -221,14 +243,23 @@ QWidget *MainWindow::buildConversationPane()
     connect(m_conversations, &QAbstractItemModel::modelReset, this, refitColumns);
     connect(m_conversations, &QAbstractItemModel::dataChanged, this, refitColumns);
     layout->addWidget(m_conversationView, 1);
+    // Moving through the list (arrow keys, a click) opens what it moves to; tabbing into it or
+    // out of it does not. Enter opens the row the keyboard marks.
+    m_conversationView->setTabKeyNavigation(false); // Tab leaves the list, it does not move in it
+    auto *focusIn = new FocusInWatch(m_conversationView);
+    m_conversationView->installEventFilter(focusIn);
+    auto open = [this](const QModelIndex &index) {
+        const QUuid id = index.data(ConversationModel::ConversationIdRole).toUuid();
+        if (!id.isNull() && id != m_conversationId)
+            openConversation(id);
+    };
     connect(m_conversationView->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this](const QModelIndex &current) {
-                if (m_syncingSelection || !current.isValid())
-                    return;
-                const QUuid id = current.data(ConversationModel::ConversationIdRole).toUuid();
-                if (id != m_conversationId)
-                    openConversation(id);
+            [this, focusIn, open](const QModelIndex &current) {
+                if (!m_syncingSelection && !focusIn->active && current.isValid())
+                    open(current);
             });
+    connect(m_conversationView, &QAbstractItemView::activated, this, open);
+    connect(m_conversationView, &QAbstractItemView::clicked, this, open);
     return pane;
 }
 
@@ -276,6 +307,10 @@ QWidget *MainWindow::buildThreadPane()
     m_threadView->setObjectName(QStringLiteral("threadView"));
     m_threadView->setThreadModel(m_thread);
     connect(m_threadView, &ThreadView::editAndResendRequested, this, &MainWindow::editAndResend);
+    connect(m_threadView, &ThreadView::settingsRequested, this, [this] {
+        if (SettingsDialog *dialog = openSettings())
+            dialog->showProviders(); // what the error asks for: a key or a base URL
+    });
     connect(m_threadView, &ThreadView::citationActivated, this, [this](int row, int number) {
         openCitation(m_service, m_tenantId, m_thread->item(row).metadata, number, this);
     });

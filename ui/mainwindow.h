@@ -125,7 +125,7 @@ private:
     void onTurnFinished(const QString &tenantId, const QUuid &conversationId);
     void updateDemoNotice();
     void createTenant();
-    void writeExport(const QString &path, ExportKind kind, const QByteArray &content);
+    void writeExport(const QString &path, ExportKind kind, const QByteArray &content, const QString &title);
     void installDefaultPrompts();
     void restoreLayout();
     /// Unsent text is kept per conversation (a draft): the box's text is put away under the

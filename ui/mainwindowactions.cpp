@@ -133,22 +133,23 @@ void MainWindow::exportCurrent(ExportKind kind)
     core::whenFinished(this,
                        m_service.exportConversation(
                            m_tenantId, current.conversationId.toString(QUuid::WithoutBraces), format),
-                       [this, path, kind](const core::Result<QByteArray> &bytes) {
+                       [this, path, kind, title = current.title](const core::Result<QByteArray> &bytes) {
                            if (!bytes) {
                                const QString error = readableError(bytes.error());
                                m_status->showMessage(error, 15000);
                                Q_EMIT exported(path, error);
                                return;
                            }
-                           writeExport(path, kind, bytes.value());
+                           writeExport(path, kind, bytes.value(), title);
                        });
 }
 
-void MainWindow::writeExport(const QString &path, ExportKind kind, const QByteArray &content)
+void MainWindow::writeExport(const QString &path, ExportKind kind, const QByteArray &content,
+                             const QString &title)
 {
     QString error;
     if (kind == ExportKind::Pdf) {
-        error = writePdf(path, QString::fromUtf8(content));
+        error = writePdf(path, QString::fromUtf8(content), title);
     } else {
         // QSaveFile: a failed write leaves no half-written file behind.
         QSaveFile file(path);

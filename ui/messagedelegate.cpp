@@ -8,6 +8,7 @@
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
+#include <QStyle>
 #include <QTextBlock>
 #include <QTextCursor>
 
@@ -20,6 +21,20 @@ constexpr int kIndent = 56;   // how far the other side's bubbles are pushed in
 constexpr int kPadding = 12;  // inside a bubble
 constexpr int kHeaderGap = 4; // between the header line and the text
 constexpr int kRadius = 10;
+constexpr int kButtonGap = 8; // between a notice's text and its button
+
+const QString kSettingsButtonText = QStringLiteral("Open Settings…");
+
+bool offersSettings(const ThreadItem &item)
+{
+    return item.kind == ThreadItem::Kind::Notice &&
+           item.metadata.value(QStringLiteral("action")).toString() == QStringLiteral("settings");
+}
+
+QSize settingsButtonSize(const QFontMetrics &metrics)
+{
+    return {metrics.horizontalAdvance(kSettingsButtonText) + 28, metrics.height() + 12};
+}
 
 QColor accentFor(const ThreadItem &item, const QPalette &palette)
 {
@@ -105,7 +120,9 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     const Geometry g = geometry(option, *item);
     const MessageRender &render = renderFor(*item, option, g.textWidth);
     const int header = option.fontMetrics.height() + kHeaderGap;
-    const int height = kOuterV * 2 + kPadding * 2 + header + static_cast<int>(std::ceil(render.height()));
+    int height = kOuterV * 2 + kPadding * 2 + header + static_cast<int>(std::ceil(render.height()));
+    if (offersSettings(*item))
+        height += kButtonGap + settingsButtonSize(option.fontMetrics).height();
     return {option.rect.width() > 0 ? option.rect.width() : g.textWidth + 2 * (kPadding + kOuterH), height};
 }
 
@@ -174,6 +191,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         if (!QRectF(origin, part.document->size()).intersects(visible))
             continue;
         paintCodeFrames(painter, *part.document, origin, palette, visible);
+        paintQuoteBars(painter, *part.document, origin, mixColors(base, palette.color(QPalette::Text), 0.3),
+                       visible);
         painter->save();
         painter->translate(origin);
         context.clip = visible.translated(-origin);
@@ -191,7 +210,33 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         part.document->documentLayout()->draw(painter, context);
         painter->restore();
     }
+    if (const QRect button = settingsButtonRect(option, *item); !button.isEmpty()) {
+        QStyleOptionButton look;
+        look.initFrom(option.widget);
+        look.rect = button;
+        look.text = kSettingsButtonText;
+        look.palette = palette;
+        look.state = QStyle::State_Enabled | QStyle::State_Raised;
+        const QStyle *style = option.widget ? option.widget->style() : QApplication::style();
+        style->drawControl(QStyle::CE_PushButton, &look, painter, option.widget);
+    }
     painter->restore();
+}
+
+QRect MessageDelegate::settingsButtonRect(const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const ThreadItem *item = itemOf(index);
+    return item ? settingsButtonRect(option, *item) : QRect();
+}
+
+QRect MessageDelegate::settingsButtonRect(const QStyleOptionViewItem &option, const ThreadItem &item) const
+{
+    if (!offersSettings(item))
+        return {};
+    const Geometry g = geometry(option, item);
+    const MessageRender &render = renderFor(item, option, g.textWidth);
+    const int top = g.textOrigin.y() + static_cast<int>(std::ceil(render.height())) + kButtonGap;
+    return {QPoint(g.textOrigin.x(), top), settingsButtonSize(option.fontMetrics)};
 }
 
 void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
@@ -223,6 +268,33 @@ void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &do
         r.setLeft(0);
         r.setWidth(doc.textWidth());
         run = run.isNull() ? r : run.united(r);
+    }
+    flush();
+}
+
+void MessageDelegate::paintQuoteBars(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
+                                     const QColor &color, const QRectF &visible) const
+{
+    QAbstractTextDocumentLayout *layout = doc.documentLayout();
+    QRectF run; // one bar down consecutive blocks of one quote, across their margins
+    auto flush = [&] {
+        if (!run.isNull())
+            painter->fillRect(run.translated(origin), color);
+        run = {};
+    };
+    for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
+        const qreal x = quoteBarX(block);
+        if (x <= 0) {
+            flush();
+            continue;
+        }
+        const QRectF r = layout->blockBoundingRect(block);
+        if (r.top() + origin.y() > visible.bottom())
+            break;
+        const QRectF bar(x, r.top(), 3, r.height());
+        if (!run.isNull() && run.left() != x)
+            flush(); // a quote nested deeper: a bar of its own
+        run = run.isNull() ? bar : run.united(bar);
     }
     flush();
 }

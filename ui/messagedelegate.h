@@ -30,6 +30,9 @@ public:
     /// or -1 outside its text. `document` receives the item's document under `point`.
     int hitTest(const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &point,
                 const QTextDocument **document) const;
+    /// The "Open Settings…" button drawn under a notice about a configuration problem (a missing
+    /// or rejected key), for the item drawn in `option.rect`; empty for every other item.
+    QRect settingsButtonRect(const QStyleOptionViewItem &option, const QModelIndex &index) const;
     /// Drops cached renders of rows that no longer exist (after a reload).
     void clearCache() { m_cache.clear(); }
     /// Text selected by dragging: characters `anchor`..`position` of part `part` of the row
@@ -63,8 +66,11 @@ private:
                                    int width) const;
     Geometry geometry(const QStyleOptionViewItem &option, const ThreadItem &item) const;
     QString headerText(const ThreadItem &item) const;
+    QRect settingsButtonRect(const QStyleOptionViewItem &option, const ThreadItem &item) const;
     void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
                          const QPalette &palette, const QRectF &visible) const;
+    void paintQuoteBars(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
+                        const QColor &color, const QRectF &visible) const;
 
     mutable std::unordered_map<quint64, MessageRender> m_cache;
     mutable int m_built = 0;

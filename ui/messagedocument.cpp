@@ -8,6 +8,8 @@
 #include <QJsonObject>
 #include <QTextBlock>
 #include <QTextCursor>
+#include <QTextFrame>
+#include <QTextTable>
 
 namespace agency::ui {
 
@@ -23,6 +25,94 @@ bool isCodeBlock(const QTextBlock &block)
     return format.hasProperty(QTextFormat::BlockCodeFence) ||
            format.hasProperty(QTextFormat::BlockCodeLanguage) || block.charFormat().fontFixedPitch() ||
            format.nonBreakableLines();
+}
+
+namespace {
+constexpr qreal kQuoteIndent = 18; // per quote level; the bar sits in the first 4 px of it
+
+void styleTables(QTextFrame *frame, const QPalette &palette)
+{
+    const QList<QTextFrame *> children = frame->childFrames();
+    for (QTextFrame *child : children) {
+        styleTables(child, palette);
+        auto *table = qobject_cast<QTextTable *>(child);
+        if (!table)
+            continue;
+        QTextTableFormat format = table->format();
+        format.setBorderCollapse(true); // one hairline between cells, not two raised frames
+        format.setBorder(1);
+        format.setBorderStyle(QTextFrameFormat::BorderStyle_Solid);
+        format.setBorderBrush(mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.25));
+        format.setCellSpacing(0);
+        format.setCellPadding(6);
+        format.setTopMargin(6);
+        format.setBottomMargin(6);
+        format.setHeaderRowCount(1);
+        table->setFormat(format);
+        const QColor header = mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.08);
+        QTextBlockFormat flush; // the padding spaces a cell; a paragraph margin would sink one text
+        flush.setTopMargin(0);
+        flush.setBottomMargin(0);
+        for (int row = 0; row < table->rows(); ++row) {
+            for (int column = 0; column < table->columns(); ++column) {
+                QTextTableCell cell = table->cellAt(row, column);
+                // Markdown import can leave an empty paragraph before a cell's text (the first
+                // header cell): it would sink that text a line below its neighbours.
+                QTextCursor text = cell.firstCursorPosition();
+                text.setPosition(cell.lastCursorPosition().position(), QTextCursor::KeepAnchor);
+                text.mergeBlockFormat(flush);
+                QTextCursor first = cell.firstCursorPosition();
+                if (first.block().text().isEmpty() &&
+                    first.block().next().position() <= cell.lastCursorPosition().position()) {
+                    QTextBlockFormat none =
+                        first.blockFormat(); // kept (the text stays as imported), not shown
+                    none.setLineHeight(0, QTextBlockFormat::FixedHeight);
+                    first.setBlockFormat(none);
+                }
+                if (row > 0)
+                    continue;
+                QTextCharFormat bold;
+                bold.setFontWeight(QFont::Bold);
+                text.mergeCharFormat(bold);
+                QTextCharFormat cellFormat = cell.format();
+                cellFormat.setBackground(header);
+                cell.setFormat(cellFormat);
+            }
+        }
+    }
+}
+} // namespace
+
+void styleQuotesAndTables(QTextDocument &document, const QPalette &palette)
+{
+    const QColor muted = mixColors(palette.color(QPalette::Text), palette.color(QPalette::Base), 0.3);
+    QTextCursor cursor(&document);
+    for (QTextBlock block = document.begin(); block.isValid(); block = block.next()) {
+        const int level = block.blockFormat().intProperty(QTextFormat::BlockQuoteLevel);
+        if (level <= 0)
+            continue;
+        QTextBlockFormat format = block.blockFormat();
+        format.setLeftMargin(kQuoteIndent * level);
+        format.setRightMargin(kQuoteIndent);
+        const bool firstOfQuote =
+            block.previous().blockFormat().intProperty(QTextFormat::BlockQuoteLevel) == 0;
+        if (firstOfQuote)
+            format.setTopMargin(std::max<qreal>(format.topMargin(), 8));
+        cursor.setPosition(block.position());
+        cursor.setBlockFormat(format);
+        cursor.setPosition(block.position() + block.length() - 1, QTextCursor::KeepAnchor);
+        QTextCharFormat chars;
+        chars.setForeground(muted);
+        chars.setFontItalic(true);
+        cursor.mergeCharFormat(chars);
+    }
+    styleTables(document.rootFrame(), palette);
+}
+
+qreal quoteBarX(const QTextBlock &block)
+{
+    const int level = block.blockFormat().intProperty(QTextFormat::BlockQuoteLevel);
+    return level > 0 ? kQuoteIndent * (level - 1) + 2 : 0;
 }
 
 QString toolCallSummary(const core::ToolCall &call)
@@ -156,6 +246,7 @@ std::unique_ptr<QTextDocument> buildMarkdownDocument(const QString &markdown, co
     auto doc = emptyDocument(font);
     doc->setMarkdown(markdown, QTextDocument::MarkdownDialectGitHub);
     styleCodeBlocks(*doc, codeBackgroundOf(palette));
+    styleQuotesAndTables(*doc, palette);
     return doc;
 }
 

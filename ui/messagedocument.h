@@ -24,6 +24,14 @@ std::unique_ptr<QTextDocument> buildMessageDocument(const ThreadItem &item, cons
 std::unique_ptr<QTextDocument> buildMarkdownDocument(const QString &markdown, const QPalette &palette,
                                                      const QFont &font);
 
+/// Gives Markdown's blockquotes and tables (as QTextDocument imports them) a look of their own:
+/// a quote is indented, muted and italic, apart from a list above it (the thread draws a bar
+/// beside it: quoteBarX); a table has single hairline borders, roomy cells and a shaded header.
+void styleQuotesAndTables(QTextDocument &document, const QPalette &palette);
+
+/// Where the bar beside a quote block goes: the x of its left edge (0: not a quote block).
+qreal quoteBarX(const QTextBlock &block);
+
 /// Whether a block is part of a code block (fenced Markdown code or an expanded tool result).
 bool isCodeBlock(const QTextBlock &block);
 

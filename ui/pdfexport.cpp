@@ -1,7 +1,10 @@
 #include "pdfexport.h"
 
+#include "messagedocument.h"
+
 #include <QFileInfo>
 #include <QPageLayout>
+#include <QPalette>
 #include <QPdfWriter>
 #include <QTextBlock>
 #include <QTextCursor>
@@ -10,16 +13,20 @@
 
 namespace agency::ui {
 
-QString writePdf(const QString &path, const QString &markdown)
+QString writePdf(const QString &path, const QString &markdown, const QString &title)
 {
     {
         QPdfWriter writer(path);
-        writer.setTitle(QFileInfo(path).completeBaseName());
+        writer.setTitle(title.isEmpty() ? QFileInfo(path).completeBaseName() : title);
         writer.setCreator(QStringLiteral("Agency Console"));
         writer.setPageSize(QPageSize(QPageSize::A4));
         writer.setPageMargins(QMarginsF(18, 18, 18, 18), QPageLayout::Millimeter);
         QTextDocument doc;
         doc.setMarkdown(markdown, QTextDocument::MarkdownDialectGitHub);
+        QPalette paper; // printed on white whatever the window's colour scheme
+        paper.setColor(QPalette::Base, Qt::white);
+        paper.setColor(QPalette::Text, Qt::black);
+        styleQuotesAndTables(doc, paper);
         // Code blocks come from Markdown as lines that never break: a one-line tool result
         // would run off the page. Every line wraps, between words or, for one long token,
         // anywhere: nothing may be lost from an export.

@@ -10,11 +10,11 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPalette>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStyle>
 #include <QStyleFactory>
@@ -48,6 +48,44 @@ QPalette darkPalette()
     p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x7a, 0x7d, 0x83));
     return p;
 }
+
+/// `page` at its full height, scrolled when the dialog is shorter (a 700 px screen): squeezed,
+/// its rows would cut a wrapped test result to a sliver.
+QScrollArea *scrolling(QWidget *page)
+{
+    auto *area = new QScrollArea;
+    area->setWidget(page);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    return area;
+}
+
+/// A failed "Test connection" in words for the dialog: what to fix is in the fields above, and
+/// nothing is sent again.
+QString testFailureText(const core::Error &error)
+{
+    QString lead;
+    switch (error.code) {
+    case core::ErrorCode::ProviderUnauthorized:
+        lead = QStringLiteral("The provider rejected this API key: check the key above.");
+        break;
+    case core::ErrorCode::NotConfigured:
+        lead = QStringLiteral("Not configured: enter this provider's key above.");
+        break;
+    case core::ErrorCode::ProviderUnavailable:
+    case core::ErrorCode::ProviderTimeout:
+        lead = QStringLiteral("The provider cannot be reached: check the base URL above and the network.");
+        break;
+    case core::ErrorCode::ProviderBadRequest:
+    case core::ErrorCode::ProviderMalformed:
+        lead = QStringLiteral("The provider refused the call: check the model above.");
+        break;
+    default:
+        return readableError(error);
+    }
+    return error.message.isEmpty() ? lead : lead + QStringLiteral(" (") + error.message + QLatin1Char(')');
+}
 } // namespace
 
 void applyColorScheme(const QString &scheme)
@@ -56,8 +94,14 @@ void applyColorScheme(const QString &scheme)
         QApplication::setPalette(darkPalette());
     else if (scheme == QStringLiteral("light"))
         QApplication::setPalette(QApplication::style()->standardPalette());
-    else
-        QApplication::setPalette(QPalette()); // back to the platform's (system) palette
+    else {
+        // Back to the platform's palette: one with no role set takes every role from it. (A
+        // default-constructed QPalette is a copy of the application's, which setPalette ignores:
+        // dark would stay.)
+        QPalette platform(Qt::white);
+        platform.setResolveMask(0);
+        QApplication::setPalette(platform);
+    }
 }
 
 SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &service, QSettings &uiSettings,
@@ -67,8 +111,12 @@ SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &ser
     setWindowTitle(QStringLiteral("Settings"));
     resize(660, 600);
     auto *tabs = new QTabWidget(this);
-    tabs->addTab(buildProviders(), QStringLiteral("Providers"));
-    tabs->addTab(buildOther(), QStringLiteral("Database, weather, limits"));
+    tabs->setObjectName(QStringLiteral("settingsTabs"));
+    tabs->addTab(buildAppearance(), QStringLiteral("Appearance"));
+    m_tabs = tabs;
+    m_providersPage = scrolling(buildProviders());
+    tabs->addTab(m_providersPage, QStringLiteral("Providers"));
+    tabs->addTab(scrolling(buildOther()), QStringLiteral("Database, weather, limits"));
     m_storage = new QLabel(this);
     m_storage->setObjectName(QStringLiteral("storageWarning"));
     m_storage->setWordWrap(true);
@@ -102,10 +150,25 @@ SettingsDialog::SettingsDialog(SettingsStore &store, service::AgencyService &ser
         it.value()->setText(m_loaded.value(it.key()));
     m_provider->setCurrentIndex(
         std::max<qsizetype>(0, kProviders.indexOf(m_loaded.value(QStringLiteral("LLM_PROVIDER")))));
-    m_scheme->setCurrentIndex(
-        std::max(0, m_scheme->findData(m_ui.value(QStringLiteral("appearance/scheme")).toString())));
+    m_savedScheme = m_ui.value(QStringLiteral("appearance/scheme"), QStringLiteral("system")).toString();
+    m_scheme->setCurrentIndex(std::max(0, m_scheme->findData(m_savedScheme)));
+    // Connected after the saved choice is shown: opening the dialog changes nothing.
+    connect(m_scheme, &QComboBox::currentIndexChanged, this,
+            [this] { applyColorScheme(m_scheme->currentData().toString()); });
     m_enterSends->setChecked(m_ui.value(QStringLiteral("chat/enterSends"), true).toBool());
     updateStorageNotice();
+}
+
+void SettingsDialog::showProviders()
+{
+    m_tabs->setCurrentWidget(m_providersPage);
+}
+
+void SettingsDialog::done(int result)
+{
+    if (result != QDialog::Accepted && m_scheme->currentData().toString() != m_savedScheme)
+        applyColorScheme(m_savedScheme);
+    QDialog::done(result);
 }
 
 void SettingsDialog::updateStorageNotice()
@@ -173,8 +236,10 @@ QWidget *SettingsDialog::buildProviders()
 
 QWidget *SettingsDialog::addTestRow(const QString &provider, QWidget *parent)
 {
+    // The result goes under the button, as wide as the fields: an error with its provider's
+    // message takes a few lines.
     auto *row = new QWidget(parent);
-    auto *layout = new QHBoxLayout(row);
+    auto *layout = new QVBoxLayout(row);
     layout->setContentsMargins(0, 0, 0, 0);
     auto *button = new QPushButton(QStringLiteral("Test connection"), row);
     button->setObjectName(QStringLiteral("test_") + provider);
@@ -183,8 +248,10 @@ QWidget *SettingsDialog::addTestRow(const QString &provider, QWidget *parent)
     result->setObjectName(QStringLiteral("testResult_") + provider);
     result->setWordWrap(true);
     result->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(button);
-    layout->addWidget(result, 1);
+    layout->addWidget(button, 0, Qt::AlignLeft);
+    layout->addWidget(result);
+    result->setAlignment(Qt::AlignLeft | Qt::AlignTop); // right under the button, however tall the row
+    result->hide();
     m_testButtons.insert(provider, button);
     m_testResults.insert(provider, result);
     connect(button, &QPushButton::clicked, this, [this, provider] { testConnection(provider); });
@@ -227,6 +294,7 @@ void SettingsDialog::testConnection(const QString &provider)
     button->setEnabled(false);
     result->setStyleSheet({});
     result->setText(QStringLiteral("Calling…"));
+    result->show();
     core::whenFinished(this, m_service.testProvider(provider, endpoint),
                        [this, provider, button, result](const core::Result<core::ProviderCheck> &check) {
                            button->setEnabled(true);
@@ -235,12 +303,31 @@ void SettingsDialog::testConnection(const QString &provider)
                                            .arg(check->model.isEmpty() ? check->provider : check->model)
                                            .arg(check->elapsedMs)
                                            .arg(check->reply.left(60))
-                                     : QStringLiteral("✗ ") + readableError(check.error());
+                                     : QStringLiteral("✗ ") + testFailureText(check.error());
                            result->setStyleSheet(check ? QStringLiteral("QLabel { color: #1a7f37; }")
                                                        : QStringLiteral("QLabel { color: #b3261e; }"));
                            result->setText(message);
                            Q_EMIT connectionTested(provider, check.ok(), message);
                        });
+}
+
+QWidget *SettingsDialog::buildAppearance()
+{
+    auto *page = new QWidget(this);
+    auto *form = new QFormLayout(page);
+    m_scheme = new QComboBox(page);
+    m_scheme->setObjectName(QStringLiteral("colorScheme"));
+    m_scheme->addItem(QStringLiteral("Follow the system"), QStringLiteral("system"));
+    m_scheme->addItem(QStringLiteral("Light"), QStringLiteral("light"));
+    m_scheme->addItem(QStringLiteral("Dark"), QStringLiteral("dark"));
+    form->addRow(QStringLiteral("Colour scheme"), m_scheme);
+    auto *live = new QLabel(QStringLiteral("Shown as you choose; Cancel puts the previous one back."), page);
+    live->setEnabled(false); // the muted text colour of the scheme shown
+    form->addRow(QString(), live);
+    m_enterSends = new QCheckBox(QStringLiteral("Enter sends the message (Shift+Enter: new line)"), page);
+    m_enterSends->setObjectName(QStringLiteral("enterSends"));
+    form->addRow(QString(), m_enterSends);
+    return page;
 }
 
 QWidget *SettingsDialog::buildOther()
@@ -258,25 +345,15 @@ QWidget *SettingsDialog::buildOther()
         form->addRow(QStringLiteral("%1 tokens / hour").arg(p.toLower()),
                      addField(p + QStringLiteral("_RATE_LIMIT_TPH"), false, QStringLiteral("(default)")));
     }
-    m_scheme = new QComboBox(page);
-    m_scheme->setObjectName(QStringLiteral("colorScheme"));
-    m_scheme->addItem(QStringLiteral("Follow the system"), QStringLiteral("system"));
-    m_scheme->addItem(QStringLiteral("Light"), QStringLiteral("light"));
-    m_scheme->addItem(QStringLiteral("Dark"), QStringLiteral("dark"));
-    form->addRow(QStringLiteral("Colour scheme"), m_scheme);
-    m_enterSends = new QCheckBox(QStringLiteral("Enter sends the message (Shift+Enter: new line)"), page);
-    m_enterSends->setObjectName(QStringLiteral("enterSends"));
-    form->addRow(QString(), m_enterSends);
     return page;
 }
 
 void SettingsDialog::save()
 {
-    const QString scheme = m_scheme->currentData().toString();
-    m_ui.setValue(QStringLiteral("appearance/scheme"), scheme);
+    m_savedScheme = m_scheme->currentData().toString(); // shown since it was chosen
+    m_ui.setValue(QStringLiteral("appearance/scheme"), m_savedScheme);
     m_ui.setValue(QStringLiteral("chat/enterSends"), m_enterSends->isChecked());
     m_ui.sync();
-    applyColorScheme(scheme);
     const QHash<QString, QString> values = typedValues();
     QStringList restartKeys;
     for (auto it = values.cbegin(); it != values.cend(); ++it) {

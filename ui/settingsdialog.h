@@ -11,17 +11,20 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSettings;
+class QTabWidget;
 
 namespace agency::ui {
 
 class SettingsStore;
 
-/// Provider keys, base URLs, default provider and model, weather key, database and rate limits,
-/// kept by a SettingsStore (the config file; keys in the system keychain when there is one,
-/// otherwise in the file with a visible warning), and the colour scheme (kept with the window
-/// layout, applied at once). A "Test connection" button per provider runs one short call with
-/// the values as typed. Backend settings apply at the next start; after saving, the dialog says
-/// which changed ones need it (restartNeeded). Environment variables and `.env` still win.
+/// Appearance first (the colour scheme, shown live as it is chosen and put back on Cancel; how
+/// Enter behaves), both kept with the window layout; then provider keys, base URLs, default
+/// provider and model, weather key, database and rate limits, kept by a SettingsStore (the
+/// config file; keys in the system keychain when there is one, otherwise in the file with a
+/// visible warning). A "Test connection" button per provider runs one short call with the values
+/// as typed and says what to fix in the fields above. Providers apply at once, the database and
+/// limits at the next start (saved() lists which changed). Environment variables and `.env`
+/// still win.
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
@@ -37,6 +40,10 @@ public:
     QLabel *testResult(const QString &name) const { return m_testResults.value(name); }
     /// Saves both stores; saved() follows (the dialog closes on success when saved from its button).
     void save();
+    /// Shows the provider keys and URLs (opened from an error they fix).
+    void showProviders();
+    /// Cancel (and Esc, and closing) puts back the colour scheme the dialog was opened with.
+    void done(int result) override;
 
 Q_SIGNALS:
     /// A save finished: `error` readable, empty on success; `restartKeys` are the changed settings
@@ -46,6 +53,7 @@ Q_SIGNALS:
     void connectionTested(const QString &provider, bool ok, const QString &message);
 
 private:
+    QWidget *buildAppearance();
     QWidget *buildProviders();
     QWidget *buildOther();
     QLineEdit *addField(const QString &key, bool secret = false, const QString &placeholder = {});
@@ -66,6 +74,9 @@ private:
     QComboBox *m_scheme = nullptr;
     QLabel *m_storage = nullptr;
     QLabel *m_saveError = nullptr;
+    QString m_savedScheme; ///< what Cancel goes back to
+    QTabWidget *m_tabs = nullptr;
+    QWidget *m_providersPage = nullptr;
 };
 
 /// Applies "system", "light" or "dark" to the application palette.

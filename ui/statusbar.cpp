@@ -8,8 +8,18 @@ namespace agency::ui {
 
 StatusPanel::StatusPanel(service::AgencyService &service, QWidget *parent)
     : QStatusBar(parent), m_service(service), m_database(new QLabel(this)), m_provider(new QLabel(this)),
-      m_budget(new QLabel(this))
+      m_budget(new QLabel(this)), m_message(new QLabel(this))
 {
+    m_message->setObjectName(QStringLiteral("statusMessage"));
+    m_message->setWordWrap(true);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Ignored: however long, a message wraps in the width left to it instead of widening the
+    // window (the status bar follows its height for that width).
+    m_message->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_message->hide();
+    addWidget(m_message, 1);
+    m_messageTimer.setSingleShot(true);
+    connect(&m_messageTimer, &QTimer::timeout, this, &StatusPanel::clearMessage);
     m_database->setObjectName(QStringLiteral("statusDatabase"));
     m_provider->setObjectName(QStringLiteral("statusProvider"));
     m_budget->setObjectName(QStringLiteral("statusBudget"));
@@ -26,6 +36,27 @@ void StatusPanel::setTenant(const QString &tenantId)
 {
     m_tenantId = tenantId;
     refreshBudget();
+}
+
+void StatusPanel::showMessage(const QString &text, int timeoutMs)
+{
+    m_message->setText(text);
+    m_message->setToolTip(text);
+    m_message->setVisible(!text.isEmpty());
+    if (timeoutMs > 0 && !text.isEmpty())
+        m_messageTimer.start(timeoutMs);
+    else
+        m_messageTimer.stop();
+}
+
+void StatusPanel::clearMessage()
+{
+    showMessage({});
+}
+
+QString StatusPanel::currentMessage() const
+{
+    return m_message->text();
 }
 
 QString StatusPanel::databaseText() const

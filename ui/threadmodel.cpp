@@ -329,35 +329,37 @@ void ThreadModel::markStopped(int row, const Message &stored)
     touch(row);
 }
 
-void ThreadModel::refreshStored(const QString &tenantId, const QUuid &conversationId, const QString &notice)
+void ThreadModel::refreshStored(const QString &tenantId, const QUuid &conversationId, const QString &notice,
+                                bool offerSettings)
 {
     if (tenantId != m_tenantId || conversationId != m_conversationId)
         return;
     ++m_generation; // a load or refresh still running is superseded
-    refreshPage({}, m_generation, std::make_shared<QList<Message>>(), notice);
+    refreshPage({}, m_generation, std::make_shared<QList<Message>>(), notice, offerSettings);
 }
 
 void ThreadModel::refreshPage(const QString &cursor, int generation, std::shared_ptr<QList<Message>> buffer,
-                              const QString &notice)
+                              const QString &notice, bool offerSettings)
 {
-    core::whenFinished(this,
-                       m_service.listMessages(m_tenantId, m_conversationId.toString(QUuid::WithoutBraces),
-                                              kPageSize, cursor),
-                       [this, generation, buffer, notice](const core::Result<Page<Message>> &page) {
-                           if (generation != m_generation || !page || m_turnStart >= 0)
-                               return; // superseded, unreadable (what is shown stays) or a new turn
-                           *buffer += page->items;
-                           if (!page->nextCursor.isEmpty())
-                               return refreshPage(page->nextCursor, generation, buffer, notice);
-                           beginResetModel();
-                           m_items.clear();
-                           endResetModel();
-                           appendMessages(*buffer);
-                           appendNotice(notice);
-                       });
+    core::whenFinished(
+        this,
+        m_service.listMessages(m_tenantId, m_conversationId.toString(QUuid::WithoutBraces), kPageSize,
+                               cursor),
+        [this, generation, buffer, notice, offerSettings](const core::Result<Page<Message>> &page) {
+            if (generation != m_generation || !page || m_turnStart >= 0)
+                return; // superseded, unreadable (what is shown stays) or a new turn
+            *buffer += page->items;
+            if (!page->nextCursor.isEmpty())
+                return refreshPage(page->nextCursor, generation, buffer, notice, offerSettings);
+            beginResetModel();
+            m_items.clear();
+            endResetModel();
+            appendMessages(*buffer);
+            appendNotice(notice, offerSettings);
+        });
 }
 
-void ThreadModel::appendNotice(const QString &text)
+void ThreadModel::appendNotice(const QString &text, bool offerSettings)
 {
     ThreadItem notice;
     notice.kind = ThreadItem::Kind::Notice;
@@ -365,6 +367,8 @@ void ThreadModel::appendNotice(const QString &text)
     notice.role = core::Role::System;
     notice.content = text;
     notice.createdAt = QDateTime::currentDateTimeUtc();
+    if (offerSettings)
+        notice.metadata.insert(QStringLiteral("action"), QStringLiteral("settings"));
     const int row = static_cast<int>(m_items.size());
     beginInsertRows({}, row, row);
     m_items.append(notice);

@@ -73,8 +73,9 @@ public:
     void toolFinished(const core::ToolCall &call, const QJsonObject &result);
     /// Replaces the turn's provisional rows with what was stored.
     void finishTurn(const QList<Message> &stored);
-    /// Drops the provisional rows (the caller reloads what was stored) and shows `text` in place.
-    void appendNotice(const QString &text);
+    /// Drops the provisional rows (the caller reloads what was stored) and shows `text` in place;
+    /// `offerSettings`: the notice has a button opening Settings (metadata "action": "settings").
+    void appendNotice(const QString &text, bool offerSettings = false);
     void dropProvisionalRows();
     /// Ends the turn keeping its rows as shown (no longer streaming). Returns the row of its last
     /// reply text that can stand as an answer (an assistant row without tool calls), or -1.
@@ -83,7 +84,8 @@ public:
     void markStopped(int row, const Message &stored);
     /// Reads what is stored of the shown conversation and, only if all of it can be read,
     /// shows it with `notice` under it; otherwise the rows shown stay as they are.
-    void refreshStored(const QString &tenantId, const QUuid &conversationId, const QString &notice);
+    void refreshStored(const QString &tenantId, const QUuid &conversationId, const QString &notice,
+                       bool offerSettings = false);
 
 Q_SIGNALS:
     void loaded();
@@ -92,7 +94,7 @@ Q_SIGNALS:
 private:
     void loadPage(const QString &cursor, int generation);
     void refreshPage(const QString &cursor, int generation, std::shared_ptr<QList<Message>> buffer,
-                     const QString &notice);
+                     const QString &notice, bool offerSettings);
     /// Appends stored messages as rows; a tool result joins the row of the call it answers.
     void appendMessages(const QList<Message> &messages);
     int rowOfToolCall(const QString &toolCallId) const;

@@ -130,6 +130,16 @@ void ThreadView::copyRow(int row, bool codeOnly, const QPoint &point)
         QApplication::clipboard()->setText(codeBlockText(*doc, position));
 }
 
+QRect ThreadView::settingsButtonRect(int row) const
+{
+    if (!m_model || row < 0 || row >= m_model->rowCount())
+        return {};
+    QStyleOptionViewItem option;
+    initViewItemOption(&option);
+    option.rect = visualRect(m_model->index(row));
+    return m_delegate->settingsButtonRect(option, m_model->index(row));
+}
+
 void ThreadView::contextMenuEvent(QContextMenuEvent *event)
 {
     const QModelIndex index = indexAt(event->pos());
@@ -159,6 +169,8 @@ void ThreadView::contextMenuEvent(QContextMenuEvent *event)
                 m_model->setData(i, !i.data(ThreadModel::ExpandedRole).toBool(), ThreadModel::ExpandedRole);
             });
     }
+    if (!settingsButtonRect(row).isEmpty())
+        menu.addAction(QStringLiteral("Open Settings…"), this, &ThreadView::settingsRequested);
     if (item.role == core::Role::User && item.kind == ThreadItem::Kind::Text && !item.messageIds.isEmpty()) {
         menu.addSeparator();
         menu.addAction(QStringLiteral("Edit and resend…"), this,
@@ -250,6 +262,10 @@ void ThreadView::mouseReleaseEvent(QMouseEvent *event)
     const QModelIndex index = indexAt(event->pos());
     if (!index.isValid() || !m_model || event->button() != Qt::LeftButton)
         return;
+    if (settingsButtonRect(index.row()).contains(event->pos())) {
+        Q_EMIT settingsRequested();
+        return;
+    }
     const QTextDocument *doc = nullptr;
     const int position = characterAt(index, event->pos(), &doc);
     if (!doc || position < 0)

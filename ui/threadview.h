@@ -30,12 +30,16 @@ public:
     void copyRow(int row, bool codeOnly, const QPoint &point = {});
     /// The text selected by dragging over a message (plain text, empty when none).
     QString selectedText() const;
+    /// Where row `row`'s "Open Settings…" button is (viewport coordinates), empty when it has none.
+    QRect settingsButtonRect(int row) const;
 
 Q_SIGNALS:
     /// "Edit and resend" was chosen on the user message at `row`.
     void editAndResendRequested(int row);
     /// A citation link "[number]" was clicked in the assistant message at `row`.
     void citationActivated(int row, int number);
+    /// The "Open Settings…" button of an error notice was clicked (or chosen in its menu).
+    void settingsRequested();
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;

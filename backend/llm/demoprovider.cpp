@@ -180,11 +180,13 @@ QString introduction(const QString &userText)
                        "locally, without an AI model or network access.");
     if (!quoted.isEmpty())
         text += QStringLiteral(" You wrote: \"%1\".").arg(quoted);
+    // Said to consoles, servers and terminals alike: Settings is where the console's users go;
+    // the manual covers the others.
     text += QStringLiteral(
-        " To talk to a real model, set LLM_PROVIDER to openai, mistral or vertex and give its key "
-        "(for example LLM_PROVIDER=openai and OPENAI_API_KEY), or try `aiagency complete "
-        "--provider openai \"your question\"`. Ask me about the weather in a city to see tool "
-        "calling at work.");
+        " To talk to a real model, open Settings (Ctrl+,), enter a provider's API key and choose it "
+        "as the default provider; the next message goes to it (a server reads the same settings from "
+        "its configuration). Ask me about the weather in a city to "
+        "see tool calling at work.");
     return text;
 }
 

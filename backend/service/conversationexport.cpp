@@ -4,6 +4,9 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
+
+#include <cstdlib>
 
 namespace agency::service {
 
@@ -12,6 +15,40 @@ QString iso(const QDateTime &dt)
 {
     return dt.toUTC().toString(Qt::ISODateWithMs);
 }
+
+QString readableDay(const QDateTime &local)
+{
+    return QLocale().toString(local, QStringLiteral("d MMMM yyyy, HH:mm"));
+}
+
+/// "CET (UTC+01:00)": the zone the Markdown export's times are in.
+QString zoneName(const QDateTime &local)
+{
+    const int offset = local.offsetFromUtc();
+    const QString utc = QStringLiteral("UTC%1%2:%3")
+                            .arg(offset < 0 ? QLatin1Char('-') : QLatin1Char('+'))
+                            .arg(std::abs(offset) / 3600, 2, 10, QLatin1Char('0'))
+                            .arg(std::abs(offset) % 3600 / 60, 2, 10, QLatin1Char('0'));
+    const QString abbreviation = local.timeZoneAbbreviation();
+    return abbreviation.isEmpty() || abbreviation == utc ? utc
+                                                         : abbreviation + QStringLiteral(" (") + utc + u')';
+}
+
+/// A message's time for its heading: the date too when it is not the previous one's day.
+class MessageTimes
+{
+public:
+    QString next(const QDateTime &utc)
+    {
+        const QDateTime local = utc.toLocalTime();
+        const bool sameDay = local.date() == m_day;
+        m_day = local.date();
+        return sameDay ? QLocale().toString(local, QStringLiteral("HH:mm")) : readableDay(local);
+    }
+
+private:
+    QDate m_day;
+};
 } // namespace
 
 QJsonObject conversationToJson(const core::Conversation &c)
@@ -65,12 +102,13 @@ QByteArray exportConversation(const core::Conversation &conversation, const QLis
     QString md;
     md += QStringLiteral("# %1\n\n")
               .arg(conversation.title.isEmpty() ? QStringLiteral("Conversation") : conversation.title);
-    md += QStringLiteral(
-              "- Conversation: `%1`\n- Tenant: `%2`\n- Flow: `%3`\n- Started: %4\n- Last activity: %5\n\n")
-              .arg(conversation.conversationId.toString(QUuid::WithoutBraces), conversation.tenantId,
-                   conversation.flowType, iso(conversation.createdAt), iso(conversation.updatedAt));
+    const QDateTime started = conversation.createdAt.toLocalTime();
+    md += QStringLiteral("- Tenant: %1\n- Flow: %2\n- Started: %3\n- Last activity: %4\n- Times: %5\n\n")
+              .arg(conversation.tenantId, conversation.flowType, readableDay(started),
+                   readableDay(conversation.updatedAt.toLocalTime()), zoneName(started));
+    MessageTimes times;
     for (const core::Message &m : messages) {
-        const QString when = iso(m.createdAt);
+        const QString when = times.next(m.createdAt);
         switch (m.role) {
         case core::Role::User:
             md += QStringLiteral("## User — %1\n\n%2\n\n").arg(when, m.content);

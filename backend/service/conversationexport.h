@@ -13,8 +13,10 @@ namespace agency::service {
 /// Export formats offered by the console and the API.
 enum class ExportFormat { Markdown, Json };
 
-/// A conversation and all its messages as a self-contained document. Markdown is for people
-/// (tool calls and results as fenced JSON); JSON keeps every stored field.
+/// A conversation and all its messages as a self-contained document. Markdown is for people: the
+/// title, the tenant and flow, times in the local time zone in words ("7 December 2026, 16:02",
+/// then the time alone while the day stays the same), tool calls and results as fenced JSON, and
+/// no conversation id. JSON is for programs: every stored field, ids and UTC ISO 8601 times.
 QByteArray exportConversation(const core::Conversation &conversation, const QList<core::Message> &messages,
                               ExportFormat format);
 

@@ -166,8 +166,11 @@ private Q_SLOTS:
         const auto result = awaitFuture(provider.complete(userRequest(QStringLiteral("hello"))));
         LLM_VERIFY_OK(result);
         QVERIFY(result->content.contains(QStringLiteral("demo provider")));
-        QVERIFY(result->content.contains(QStringLiteral("LLM_PROVIDER")));
-        QVERIFY(result->content.contains(QStringLiteral("OPENAI_API_KEY")));
+        // Where to go for a real model: Settings, not environment variables or another command.
+        QVERIFY2(result->content.contains(QStringLiteral("open Settings (Ctrl+,)")),
+                 qPrintable(result->content));
+        QVERIFY(!result->content.contains(QStringLiteral("LLM_PROVIDER")));
+        QVERIFY(!result->content.contains(QStringLiteral("aiagency complete")));
         QVERIFY(result->toolCalls.isEmpty());
         QVERIFY(result->usage.promptTokens > 0);
         QVERIFY(result->usage.completionTokens > 10);

@@ -1,6 +1,7 @@
 // The console's admin side: search and jump to a hit far back in a long thread, fork ("edit and
 // resend") leaving the original unchanged, rename, delete with confirmation, export in every
-// format. (Settings: test_consolesettings.)
+// format (read like the conversation: its title, local times, no ids but in JSON), and a list that
+// tabbing into opens nothing. (Settings: test_consolesettings.)
 
 #include "runtime/backend.h"
 #include "ui/chatbox.h"
@@ -26,6 +27,8 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QPlainTextEdit>
+#include <QRegularExpression>
+#include <QScopeGuard>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
@@ -53,6 +56,8 @@ private Q_SLOTS:
     void changesByAnotherProcessAppear();
     void f5ReadsTheListsAgain();
     void searchRunsAsYouTypeAndEscCloses();
+    void exportsReadLikeTheConversation();
+    void tabbingIntoTheListOpensNothing();
 
 private:
     /// One finished chat in a new conversation; returns its id.
@@ -424,6 +429,119 @@ void TestConsoleAdmin::searchRunsAsYouTypeAndEscCloses()
     QTRY_VERIFY(!search->hitView()->isVisible());
     QVERIFY(search->searchBox()->text().isEmpty());
     QVERIFY(w->conversationView()->isVisible());
+}
+
+namespace {
+
+/// `text` as QPdfWriter writes a PDF text string (UTF-16BE after a byte order mark, with
+/// parentheses and backslashes escaped).
+QByteArray pdfTextString(const QString &text)
+{
+    QByteArray bytes("(\xfe\xff");
+    for (const QChar c : text) {
+        for (const char part : {char(c.unicode() >> 8), char(c.unicode() & 0xff)}) {
+            if (part == '(' || part == ')' || part == '\\')
+                bytes.append('\\');
+            bytes.append(part);
+        }
+    }
+    return bytes + ')';
+}
+
+} // namespace
+
+void TestConsoleAdmin::exportsReadLikeTheConversation()
+{
+    // Local time five and a half hours off UTC: a UTC time cannot pass for it.
+    const QByteArray zone = qgetenv("TZ");
+    qputenv("TZ", "Asia/Kolkata");
+    auto restoreZone = qScopeGuard([zone] {
+        if (zone.isNull())
+            qunsetenv("TZ");
+        else
+            qputenv("TZ", zone);
+    });
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    const QUuid id = chat(*w, QStringLiteral("Plan the Lyon offsite"), QStringLiteral("Here is a plan."));
+    QVERIFY(!id.isNull());
+    const core::Conversation conversation = test::conversationRow(*w, 0);
+    QVERIFY(!conversation.title.isEmpty());
+    QTRY_COMPARE(w->threadModel()->rowCount(), 2);
+    const QDateTime asked = w->threadModel()->item(0).createdAt.toLocalTime();
+    QCOMPARE(asked.offsetFromUtc(), 5 * 3600 + 1800);
+
+    auto exportTo = [&](ui::MainWindow::ExportKind kind, const QString &name) -> QByteArray {
+        const QString path = m_out.filePath(name);
+        ui::MainWindow::Prompts prompts;
+        prompts.saveFileName = [path](const QString &, const QString &) { return path; };
+        w->setPrompts(prompts);
+        QSignalSpy exported(w, &ui::MainWindow::exported);
+        w->exportCurrent(kind);
+        if (!exported.wait(10000) || !exported.first().at(1).toString().isEmpty())
+            return {};
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    };
+    const QString idText = id.toString(QUuid::WithoutBraces);
+    const QString md =
+        QString::fromUtf8(exportTo(ui::MainWindow::ExportKind::Markdown, QStringLiteral("r.md")));
+    QVERIFY2(md.startsWith(QStringLiteral("# ") + conversation.title + u'\n'), qPrintable(md));
+    QVERIFY2(!md.contains(idText), qPrintable(md));
+    const QRegularExpression isoTime(QStringLiteral("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d"));
+    QVERIFY2(!md.contains(isoTime), qPrintable(md));
+    // Local times, the day in words: "Started: 7 December 2026, 21:32", the question at "21:32".
+    const QString day = QLocale().toString(asked, QStringLiteral("d MMMM yyyy"));
+    const QString time = QLocale().toString(asked, QStringLiteral("HH:mm"));
+    QVERIFY2(md.contains(QStringLiteral("Started: %1, %2").arg(day, time)), qPrintable(md));
+    QVERIFY2(md.contains(QStringLiteral("UTC+05:30")), qPrintable(md));
+    QVERIFY2(md.contains(QStringLiteral("## User — %1, %2\n\nPlan the Lyon offsite").arg(day, time)),
+             qPrintable(md));
+
+    // JSON is for programs: the ids and UTC times stay.
+    const QString json =
+        QString::fromUtf8(exportTo(ui::MainWindow::ExportKind::Json, QStringLiteral("r.json")));
+    QVERIFY2(json.contains(idText), qPrintable(json));
+    QVERIFY(json.contains(isoTime));
+
+    // The PDF's title is the conversation's, not the file's name.
+    const QByteArray pdf = exportTo(ui::MainWindow::ExportKind::Pdf, QStringLiteral("file-name.pdf"));
+    QVERIFY(pdf.startsWith("%PDF-"));
+    const QByteArray title = "/Title " + pdfTextString(conversation.title);
+    const QByteArray fileName = "/Title " + pdfTextString(QStringLiteral("file-name"));
+    QVERIFY(pdf.contains(title));
+    QVERIFY(!pdf.contains(fileName));
+}
+
+void TestConsoleAdmin::tabbingIntoTheListOpensNothing()
+{
+    ui::MainWindow *first = m_fx.openWindow();
+    QVERIFY(first);
+    QVERIFY(!chat(*first, QStringLiteral("one"), QStringLiteral("First.")).isNull());
+    QVERIFY(!chat(*first, QStringLiteral("two"), QStringLiteral("Second.")).isNull());
+    // The console starts again: the list is loaded, no conversation is open.
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->conversationModel()->rowCount(), 2);
+    QVERIFY(w->currentConversation().isNull());
+    QTableView *list = w->conversationView();
+    list->setFocus(Qt::TabFocusReason);
+    QTRY_VERIFY(list->hasFocus());
+    QTest::qWait(50);
+    // The keyboard is in the list; nothing was opened for it, nor by Tab on its way out.
+    QVERIFY(w->currentConversation().isNull());
+    QTest::keyClick(list, Qt::Key_Tab);
+    QTest::qWait(50);
+    QVERIFY(!list->hasFocus());
+    QVERIFY(w->currentConversation().isNull());
+    QCOMPARE(w->threadModel()->rowCount(), 0);
+    // Arrow keys open the row moved to.
+    list->setFocus(Qt::BacktabFocusReason);
+    QTRY_VERIFY(list->hasFocus());
+    QTest::keyClick(list, Qt::Key_Down);
+    QTRY_COMPARE(w->currentConversation(), test::conversationRow(*w, 0).conversationId);
+    QTest::keyClick(list, Qt::Key_Down);
+    QTRY_COMPARE(w->currentConversation(), test::conversationRow(*w, 1).conversationId);
 }
 
 QTEST_MAIN(TestConsoleAdmin)

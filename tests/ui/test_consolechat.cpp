@@ -1,11 +1,13 @@
 // The console's chat, driven like a user: keys into the real main window, a streamed reply from
-// the fake provider, the weather tool against the fake weather service, Stop, and errors that
-// keep the typed text.
+// the fake provider, the weather tool against the fake weather service, Stop, errors that keep
+// the typed text (with a Settings button when Settings fix them, whole in the status bar), and
+// the demo provider's pointer to Settings.
 
 #include "ui/chatbox.h"
 #include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
 #include "ui/settingsdialog.h"
+#include "ui/statusbar.h"
 #include "ui/tenantmodel.h"
 #include "ui/threadmodel.h"
 #include "ui/threadview.h"
@@ -14,11 +16,13 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMouseEvent>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScreen>
+#include <QSignalSpy>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTest>
@@ -51,6 +55,9 @@ private Q_SLOTS:
     void continuingMovesConversationToTop();
     void chatChoicesShowTheirWholeText();
     void continuingShowsTheConversationsFlow();
+    void demoReplyPointsToSettings();
+    void configurationErrorsOfferSettings();
+    void longStatusMessagesWrapWhole();
 
 private:
     UiFixture m_fx;
@@ -89,7 +96,8 @@ void TestConsoleChat::init()
 {
     QHash<QString, QString> settings;
     if (QByteArray(QTest::currentTestFunction()) == "demoProviderNoticeOpensSettings" ||
-        QByteArray(QTest::currentTestFunction()) == "demoNoticeFollowsTheColourScheme")
+        QByteArray(QTest::currentTestFunction()) == "demoNoticeFollowsTheColourScheme" ||
+        QByteArray(QTest::currentTestFunction()) == "demoReplyPointsToSettings")
         settings.insert(QStringLiteral("LLM_PROVIDER"), QStringLiteral("demo"));
     // A busy conversation is refused at once instead of after the default wait for it.
     if (QByteArray(QTest::currentTestFunction()) == "busyConversationIsExplainedInPlace")
@@ -492,6 +500,98 @@ void TestConsoleChat::continuingShowsTheConversationsFlow()
     w->newChat();
     QCOMPARE(w->chatBox()->flowType(), QStringLiteral("weather"));
     QVERIFY(flows->isEnabled());
+}
+
+void TestConsoleChat::demoReplyPointsToSettings()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    test::typeAndSend(*w, QStringLiteral("hello"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 20000);
+    ui::ThreadModel *thread = w->threadModel();
+    QTRY_COMPARE(thread->rowCount(), 2);
+    const QString reply = thread->item(1).content;
+    // The console's user is told where to go in the console, not to set variables or run commands.
+    QVERIFY2(reply.contains(QStringLiteral("open Settings (Ctrl+,)")), qPrintable(reply));
+    QVERIFY2(!reply.contains(QStringLiteral("LLM_PROVIDER")), qPrintable(reply));
+    QVERIFY2(!reply.contains(QStringLiteral("aiagency complete")), qPrintable(reply));
+}
+
+void TestConsoleChat::configurationErrorsOfferSettings()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::ThreadModel *thread = w->threadModel();
+    ui::ThreadView *view = w->threadView();
+    auto lastNotice = [thread] {
+        return thread->rowCount() > 0 &&
+               thread->item(thread->rowCount() - 1).kind == ui::ThreadItem::Kind::Notice;
+    };
+    // A rejected key is fixed in Settings: its notice has a button that opens them.
+    m_fx.llm().enqueue(openai::errorReply(401, QStringLiteral("Incorrect API key provided")));
+    test::typeAndSend(*w, QStringLiteral("Weather in Oslo?"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_VERIFY(lastNotice());
+    const int keyRow = thread->rowCount() - 1;
+    view->scrollToBottom();
+    QTRY_VERIFY(!view->settingsButtonRect(keyRow).isEmpty());
+    const QRect button = view->settingsButtonRect(keyRow);
+    QVERIFY2(view->viewport()->rect().contains(button),
+             qPrintable(QStringLiteral("button at %1,%2").arg(button.x()).arg(button.y())));
+    // Below the notice's text, inside its row.
+    QVERIFY(view->visualRect(thread->index(keyRow)).contains(button));
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, button.center());
+    // Settings open on the provider keys.
+    ui::SettingsDialog *dialog = w->findChild<ui::SettingsDialog *>();
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    QTRY_VERIFY(dialog->field(QStringLiteral("OPENAI_API_KEY"))->isVisible());
+    dialog->reject();
+    QTRY_VERIFY(!w->findChild<ui::SettingsDialog *>());
+    // A click on the notice's text opens nothing.
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, button.topLeft() - QPoint(0, 12));
+    QTest::qWait(50);
+    QVERIFY(!w->findChild<ui::SettingsDialog *>());
+
+    // A request the provider could not handle is not a Settings matter: no button.
+    w->chatBox()->editor()->clear();
+    m_fx.llm().enqueue(openai::errorReply(400, QStringLiteral("This model does not support tools")));
+    test::typeAndSend(*w, QStringLiteral("again"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    QTRY_VERIFY(lastNotice() && thread->rowCount() - 1 != keyRow);
+    QVERIFY2(thread->item(thread->rowCount() - 1).content.contains(QStringLiteral("could not handle")),
+             qPrintable(test::threadDump(*w)));
+    QVERIFY(view->settingsButtonRect(thread->rowCount() - 1).isEmpty());
+}
+
+void TestConsoleChat::longStatusMessagesWrapWhole()
+{
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    w->resize(1024, 700);
+    QTRY_COMPARE(w->width(), 1024);
+    const QString detail =
+        QStringLiteral("Incorrect API key provided: sk-wro****. You can find your API key at "
+                       "https://platform.openai.com/account/api-keys. (tenant default, "
+                       "request 7f3a) END-OF-DETAIL");
+    m_fx.llm().enqueue(openai::errorReply(401, detail));
+    test::typeAndSend(*w, QStringLiteral("Weather in Oslo?"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->chatSession()->isBusy(), 10000);
+    auto *message = w->statusPanel()->findChild<QLabel *>(QStringLiteral("statusMessage"));
+    QVERIFY2(message, "the status bar has no message label");
+    QTRY_VERIFY(message->isVisible());
+    QVERIFY2(message->text().contains(QStringLiteral("END-OF-DETAIL")), qPrintable(message->text()));
+    QCOMPARE(w->statusPanel()->currentMessage(), message->text());
+    // Longer than the room left of the status fields: it wraps onto more lines, all shown…
+    QTRY_VERIFY(message->height() >= message->heightForWidth(message->width()));
+    QVERIFY2(message->fontMetrics().horizontalAdvance(message->text()) > message->width(),
+             qPrintable(QString::number(message->width())));
+    QVERIFY(message->height() >= 2 * message->fontMetrics().lineSpacing());
+    // …left of the database field, inside the window, which keeps its width.
+    auto *database = w->statusPanel()->findChild<QLabel *>(QStringLiteral("statusDatabase"));
+    QVERIFY(message->geometry().right() < database->geometry().left());
+    QCOMPARE(w->width(), 1024);
+    QVERIFY(w->rect().contains(QRect(message->mapTo(w, QPoint(0, 0)), message->size())));
 }
 
 QTEST_MAIN(TestConsoleChat)

@@ -1,7 +1,8 @@
 // The settings dialog over the console's settings store: values persist in the config file
 // (0600, other lines kept) without a keychain, provider keys go to the keychain when there is one
-// (and back to the file, with a message, when it refuses), the colour scheme applies at once, and
-// "Test connection" calls the provider with the values as typed.
+// (and back to the file, with a message, when it refuses), the colour scheme comes first and shows
+// as it is chosen (Cancel puts it back), and "Test connection" calls the provider with the values
+// as typed and says what to fix in the dialog's own words.
 
 #include "app/consolesettingsstore.h"
 #include "app/settingsreloader.h"
@@ -16,6 +17,7 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -23,6 +25,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTest>
 #include <QTimer>
 
@@ -99,6 +102,7 @@ private Q_SLOTS:
     void testConnectionUsesTheTypedValues();
     void testConnectionShowsTheProviderError();
     void testConnectionAppliesEveryVertexField();
+    void appearanceComesFirstAndShowsAtOnce();
 
 private:
     UiFixture m_fx;
@@ -256,6 +260,22 @@ void TestConsoleSettings::testConnectionShowsTheProviderError()
     const QString shown = dialog->testResult(QStringLiteral("openai"))->text();
     QVERIFY2(shown.contains(QStringLiteral("Incorrect API key")) || shown.contains(QStringLiteral("key")),
              qPrintable(shown));
+    // Said for where the user is: the key is in the fields above, not "in Settings".
+    QVERIFY2(!shown.contains(QStringLiteral("Settings")), qPrintable(shown));
+    QVERIFY2(shown.contains(QStringLiteral("check the key above")), qPrintable(shown));
+    // Shown whole: the label is as tall as its wrapped text and as wide as the dialog allows.
+    QLabel *result = dialog->testResult(QStringLiteral("openai"));
+    auto *tabs = dialog->findChild<QTabWidget *>(QStringLiteral("settingsTabs"));
+    for (int i = 0; i < tabs->count(); ++i) {
+        if (tabs->widget(i)->isAncestorOf(result))
+            tabs->setCurrentIndex(i);
+    }
+    QTRY_VERIFY(result->isVisible());
+    QTRY_VERIFY2(result->height() >= result->heightForWidth(result->width()),
+                 qPrintable(QStringLiteral("%1 px tall, needs %2")
+                                .arg(result->height())
+                                .arg(result->heightForWidth(result->width()))));
+    QVERIFY(result->width() >= dialog->field(QStringLiteral("OPENAI_API_KEY"))->width() - 1);
     QVERIFY(dialog->testButton(QStringLiteral("openai"))->isEnabled());
     QCOMPARE(m_fx.llm().chatRequests().first().header("Authorization"), QByteArray("Bearer sk-wrong"));
 }
@@ -289,6 +309,38 @@ void TestConsoleSettings::testConnectionAppliesEveryVertexField()
                             "gemini-typed:generateContent"));
     QCOMPARE(requests.first().header("Authorization"), QByteArray("Bearer vertex-token"));
     QVERIFY(!QFileInfo::exists(m_fx.configFilePath()));
+}
+
+void TestConsoleSettings::appearanceComesFirstAndShowsAtOnce()
+{
+    m_fx.settings().remove(QStringLiteral("appearance/scheme")); // kept from an earlier test
+    ui::MainWindow *w = m_fx.openWindow();
+    QVERIFY(w);
+    ui::SettingsDialog *dialog = w->openSettings();
+    QVERIFY(dialog);
+    // The colour scheme is on the page the dialog opens on, not under the rate limits.
+    QTRY_VERIFY(dialog->isVisible());
+    QVERIFY(dialog->schemeChoice()->isVisible());
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 150);
+    // Choosing shows it at once, before Save…
+    dialog->schemeChoice()->setCurrentIndex(dialog->schemeChoice()->findData(QStringLiteral("dark")));
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() < 80);
+    QTRY_COMPARE(w->palette().color(QPalette::Base), QApplication::palette().color(QPalette::Base));
+    // …and Cancel puts back what was there, saving nothing.
+    auto *buttons = dialog->findChild<QDialogButtonBox *>();
+    QVERIFY(buttons);
+    QTest::mouseClick(buttons->button(QDialogButtonBox::Cancel), Qt::LeftButton);
+    QTRY_VERIFY(!dialog->isVisible());
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 150);
+    QVERIFY(!m_fx.settings().contains(QStringLiteral("appearance/scheme")));
+
+    // Chosen and saved, it stays after the dialog closes.
+    dialog = w->openSettings();
+    dialog->schemeChoice()->setCurrentIndex(dialog->schemeChoice()->findData(QStringLiteral("dark")));
+    QCOMPARE(clickSave(*dialog), QString());
+    dialog->close();
+    QVERIFY(QApplication::palette().color(QPalette::Base).lightness() < 80);
+    QCOMPARE(m_fx.settings().value(QStringLiteral("appearance/scheme")).toString(), QStringLiteral("dark"));
 }
 
 void TestConsoleSettings::providerChangesApplyAtOnce()

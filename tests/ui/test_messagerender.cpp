@@ -1,12 +1,16 @@
 // How a reply that is still streaming is rendered (ui/messagerender): cut into stretches only
 // where Markdown allows it, the stretches together showing what one document of the whole text
-// shows, and each update building at most the new stretch and the tail.
+// shows, and each update building at most the new stretch and the tail; quotes and tables styled
+// apart from the text around them.
 #include "ui/messagedocument.h"
 #include "ui/messagerender.h"
 
 #include <QApplication>
 #include <QTest>
 #include <QTextBlock>
+#include <QTextCursor>
+#include <QTextList>
+#include <QTextTable>
 
 using namespace agency;
 using agency::ui::MarkdownCutFinder;
@@ -77,6 +81,7 @@ private Q_SLOTS:
     void streamingRenderShowsWhatOneDocumentShows();
     void eachUpdateBuildsOnlyTheNewStretchAndTheTail();
     void storedMessageIsOneDocument();
+    void quotesAndTablesStandApart();
 };
 
 void TestMessageRender::cutsOnlyBetweenBlocks()
@@ -162,6 +167,61 @@ void TestMessageRender::storedMessageIsOneDocument()
     QCOMPARE(documentText(*render.parts().front().document),
              documentText(
                  *ui::buildMarkdownDocument(item.content, QApplication::palette(), QApplication::font())));
+}
+
+void TestMessageRender::quotesAndTablesStandApart()
+{
+    QPalette palette;
+    palette.setColor(QPalette::Base, Qt::white);
+    palette.setColor(QPalette::Text, Qt::black);
+    const auto doc =
+        ui::buildMarkdownDocument(QStringLiteral("1. first point\n2. second point\n\n"
+                                                 "> a quoted remark\n\n"
+                                                 "| item | cost |\n|---|---:|\n| room | 120 |\n"),
+                                  palette, QApplication::font());
+    QTextBlock item = doc->begin();
+    while (item.isValid() && !item.text().contains(QStringLiteral("second point")))
+        item = item.next();
+    QVERIFY(item.isValid() && item.textList());
+    QTextBlock quote = item.next();
+    while (quote.isValid() && !quote.text().contains(QStringLiteral("quoted remark")))
+        quote = quote.next();
+    QVERIFY(quote.isValid());
+    // The quote is not a list item: set off from the list by space, a bar and muted italics.
+    QVERIFY(!quote.textList());
+    QVERIFY(quote.blockFormat().topMargin() >= 8);
+    QVERIFY(ui::quoteBarX(quote) > 0);
+    QCOMPARE(ui::quoteBarX(item), 0.0);
+    QTextCursor inQuote(quote);
+    inQuote.movePosition(QTextCursor::NextCharacter);
+    QVERIFY(inQuote.charFormat().fontItalic());
+    const QColor quoteText = inQuote.charFormat().foreground().color();
+    QVERIFY2(quoteText.lightness() > 40 && quoteText.lightness() < 200, qPrintable(quoteText.name()));
+
+    // The table: one hairline between cells (not two raised frames), room inside each cell, and
+    // a shaded header row.
+    QTextCursor cell = doc->find(QStringLiteral("room"));
+    QVERIFY(!cell.isNull());
+    QTextTable *table = cell.currentTable();
+    QVERIFY(table);
+    const QTextTableFormat format = table->format();
+    QVERIFY(format.borderCollapse());
+    QCOMPARE(format.cellSpacing(), 0.0);
+    QVERIFY(format.cellPadding() >= 4);
+    QCOMPARE(format.borderStyle(), QTextFrameFormat::BorderStyle_Solid);
+    QVERIFY(table->cellAt(0, 0).format().background().style() != Qt::NoBrush);
+    QCOMPARE(table->cellAt(1, 0).format().background().style(), Qt::NoBrush);
+    // Header texts on one line, bold: no empty paragraph or margin sinks one below the others.
+    for (int column = 0; column < 2; ++column) {
+        const QTextTableCell header = table->cellAt(0, column);
+        QTextCursor text = header.lastCursorPosition();
+        QCOMPARE(text.blockFormat().topMargin(), 0.0);
+        // Above the text, only what takes no height.
+        for (QTextBlock b = header.firstCursorPosition().block(); b != text.block(); b = b.next())
+            QVERIFY(b.text().isEmpty() && b.blockFormat().lineHeightType() == QTextBlockFormat::FixedHeight &&
+                    b.blockFormat().lineHeight() == 0);
+        QVERIFY(text.charFormat().fontWeight() >= QFont::Bold);
+    }
 }
 
 QTEST_MAIN(TestMessageRender)
