@@ -1,8 +1,11 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QListView>
 
+class QLabel;
 class QTextDocument;
+class QTimer;
 
 namespace agency::ui {
 
@@ -30,12 +33,19 @@ public:
     void copyRow(int row, bool codeOnly, const QPoint &point = {});
     /// The text selected by dragging over a message (plain text, empty when none).
     QString selectedText() const;
+    /// Shown over the empty thread while a conversation takes longer than kLoadingSignMs to open;
+    /// after kLoadingWaitMs it says how long the database has not answered.
+    QLabel *loadingSign() const { return m_loadingSign; }
+    static constexpr int kLoadingSignMs = 400;
+    static constexpr int kLoadingWaitMs = 3000;
 
 Q_SIGNALS:
     /// "Edit and resend" was chosen on the user message at `row`.
     void editAndResendRequested(int row);
     /// A citation link "[number]" was clicked in the assistant message at `row`.
     void citationActivated(int row, int number);
+    /// A conversation has been opening for kLoadingSignMs (the database may be slow or frozen).
+    void slowLoad();
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
@@ -54,6 +64,8 @@ private:
     /// Scrolls to m_pending when the whole thread is laid out (the scroll range is only final then).
     void scrollToPending();
     void followEnd();
+    void onLoadingChanged(bool loading);
+    void updateLoadingSign();
 
     ThreadModel *m_model = nullptr;
     MessageDelegate *m_delegate;
@@ -65,6 +77,9 @@ private:
     int m_selAnchor = 0;
     int m_selPosition = 0;
     bool m_dragging = false;
+    QLabel *m_loadingSign;
+    QTimer *m_loadingTick;
+    QElapsedTimer m_loadingFor; ///< valid while the model loads
 };
 
 } // namespace agency::ui
