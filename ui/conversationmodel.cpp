@@ -118,7 +118,7 @@ void ConversationModel::fetchMore(const QModelIndex &parent)
                            m_fetching = false;
                            if (!page) {
                                m_atEnd = true;
-                               Q_EMIT failed(readableError(page.error()));
+                               Q_EMIT failed(browsingError(page.error()), page.error().code);
                                return;
                            }
                            m_cursor = page->nextCursor;

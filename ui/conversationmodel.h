@@ -45,7 +45,7 @@ public:
 
 Q_SIGNALS:
     void pageLoaded(int rows);
-    void failed(const QString &message);
+    void failed(const QString &message, core::ErrorCode code);
 
 private:
     bool matchesFilter(const Conversation &conversation) const;

@@ -71,4 +71,19 @@ bool fixedInSettings(core::ErrorCode code)
            code == ErrorCode::ProviderUnavailable || code == ErrorCode::ProviderTimeout;
 }
 
+QString browsingError(const core::Error &error, const QString &whenBack)
+{
+    if (error.code != core::ErrorCode::DatabaseUnavailable)
+        return readableError(error);
+    const QString lead =
+        QStringLiteral("The database is unreachable. ") +
+        (whenBack.isEmpty() ? QStringLiteral("This is read again once it is back.") : whenBack);
+    return error.message.isEmpty() ? lead : lead + QStringLiteral(" (") + error.message + QLatin1Char(')');
+}
+
+QString searchError(const core::Error &error)
+{
+    return browsingError(error, QStringLiteral("Search again once it is back."));
+}
+
 } // namespace agency::ui

@@ -98,11 +98,26 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
     restoreLayout();
 
     connect(m_tenants, &TenantModel::loaded, this, &MainWindow::onTenantsLoaded);
+    // A list or thread that cannot be read because the database is down is read again once it
+    // is back (StatusPanel::databaseBack()).
+    auto readFailed = [this](core::ErrorCode code) {
+        if (code == core::ErrorCode::DatabaseUnavailable)
+            m_status->databaseFailed();
+    };
     connect(m_tenants, &TenantModel::failed, this,
-            [this](const QString &m) { m_status->showMessage(m, 10000); });
+            [this, readFailed](const QString &m, core::ErrorCode code) {
+                m_status->showMessage(m, 10000);
+                readFailed(code);
+            });
     connect(m_conversations, &ConversationModel::failed, this,
-            [this](const QString &m) { m_status->showMessage(m, 10000); });
-    connect(m_thread, &ThreadModel::failed, this, [this](const QString &m) { m_thread->appendNotice(m); });
+            [this, readFailed](const QString &m, core::ErrorCode code) {
+                m_status->showMessage(m, 10000);
+                readFailed(code);
+            });
+    connect(m_thread, &ThreadModel::failed, this, [this, readFailed](const QString &m, core::ErrorCode code) {
+        m_thread->appendNotice(m);
+        readFailed(code);
+    });
     connect(m_status, &StatusPanel::healthChanged, this, [this] {
         m_chatBox->setProviders(m_status->health().providers, m_status->health().defaultProvider);
         updateDemoNotice();
@@ -115,12 +130,13 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
     m_refreshTimer->setInterval(kRefreshDelayMs);
     connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refresh);
     connect(&m_service, &service::AgencyService::dataChanged, m_refreshTimer, qOverload<>(&QTimer::start));
-    // Lists that failed to load come back with the database.
-    connect(m_status, &StatusPanel::healthChanged, this, [this] {
-        const bool ok = m_status->health().databaseOk;
-        if (ok && !m_databaseOk)
-            m_refreshTimer->start();
-        m_databaseOk = ok;
+    // What failed to load comes back with the database: the lists, and the thread if it was
+    // the one that could not be read (unless a reply is being written into it).
+    connect(m_status, &StatusPanel::databaseBack, this, [this] {
+        m_refreshTimer->start();
+        if (m_thread->loadFailed() && !m_conversationId.isNull() &&
+            !(m_session->isBusy() && m_session->activeConversation() == m_conversationId))
+            openConversation(m_conversationId);
     });
     connect(m_session, &ChatSession::conversationStarted, this, [this](const QUuid &id) {
         if (m_conversationId.isNull()) {
@@ -311,6 +327,8 @@ QWidget *MainWindow::buildThreadPane()
         if (SettingsDialog *dialog = openSettings())
             dialog->showProviders(); // what the error asks for: a key or a base URL
     });
+    // A conversation slow to open: the status bar asks the database at once how it is.
+    connect(m_threadView, &ThreadView::slowLoad, this, [this] { m_status->refresh(); });
     connect(m_threadView, &ThreadView::citationActivated, this, [this](int row, int number) {
         openCitation(m_service, m_tenantId, m_thread->item(row).metadata, number, this);
     });
@@ -556,10 +574,14 @@ void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightM
     }
     m_chatBox->setContinuing(true, title, flow);
     switchDraft();
+    // A load that failed never says loaded(): the next load's does, which may be another
+    // conversation's (a Ctrl+N), and that one is not this conversation shown.
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
         connect(m_thread, &ThreadModel::loaded, this, [this, connection, conversationId, highlightMessage] {
             disconnect(*connection);
+            if (m_thread->conversationId() != conversationId)
+                return;
             if (highlightMessage != 0)
                 m_threadView->showMessage(highlightMessage);
             Q_EMIT conversationShown(conversationId);

@@ -160,7 +160,6 @@ private:
     QString m_conversationFlow;
     bool m_firstLoad = true;
     bool m_fitted = false;
-    bool m_databaseOk = true;         ///< as last reported by the status panel
     QTimer *m_refreshTimer = nullptr; ///< fitted to the screen once shown
     bool m_noticeDismissed = false;
     bool m_syncingSelection = false;

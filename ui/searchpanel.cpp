@@ -190,7 +190,7 @@ void SearchPanel::run()
                                return;
                            if (!hits) {
                                m_model->setHits({});
-                               m_summary->setText(readableError(hits.error()));
+                               m_summary->setText(searchError(hits.error()));
                                return;
                            }
                            m_model->setHits(hits.value());

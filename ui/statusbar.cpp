@@ -27,9 +27,11 @@ StatusPanel::StatusPanel(service::AgencyService &service, QWidget *parent)
     addPermanentWidget(m_provider);
     addPermanentWidget(m_budget);
     m_database->setText(QStringLiteral("Database: connecting…"));
-    m_timer.setInterval(10'000);
+    m_timer.setInterval(kProbeMs);
     connect(&m_timer, &QTimer::timeout, this, &StatusPanel::refresh);
     m_timer.start();
+    m_silenceTick.setInterval(1000);
+    connect(&m_silenceTick, &QTimer::timeout, this, &StatusPanel::showSilence);
 }
 
 void StatusPanel::setTenant(const QString &tenantId)
@@ -74,30 +76,90 @@ QString StatusPanel::budgetText() const
 
 void StatusPanel::refresh()
 {
-    core::whenFinished(this, m_service.health(), [this](const core::Result<service::Health> &health) {
-        if (!health) {
-            m_database->setStyleSheet(QStringLiteral("color: #d14343"));
-            m_database->setText(QStringLiteral("Database: unreachable"));
-            m_database->setToolTip(health.error().message);
-            return;
-        }
-        m_health = health.value();
-        const bool embedded = m_health.database.startsWith(QStringLiteral("embedded"), Qt::CaseInsensitive);
-        m_database->setStyleSheet(m_health.databaseOk ? QString() : QStringLiteral("color: #d14343"));
-        m_database->setText(
-            QStringLiteral("Database: %1, %2")
-                .arg(embedded ? QStringLiteral("embedded") : QStringLiteral("external"),
-                     m_health.databaseOk ? QStringLiteral("reachable") : QStringLiteral("unreachable")));
-        m_database->setToolTip(m_health.databaseOk ? m_health.database : m_health.databaseError);
-        QString model;
-        for (const ProviderInfo &p : m_health.providers) {
-            if (p.name == m_health.defaultProvider)
-                model = p.defaultModel;
-        }
-        m_provider->setText(QStringLiteral("Provider: %1 · %2").arg(m_health.defaultProvider, model));
-        Q_EMIT healthChanged();
-        refreshBudget();
-    });
+    // One probe at a time: a frozen database is not sent a pile of them, and its silence is
+    // measured from the first.
+    if (m_probing.isValid()) {
+        m_probeAgain = true;
+        return;
+    }
+    m_probing.start();
+    m_silenceTick.start();
+    core::whenFinished(
+        this, m_service.health(), [this](const core::Result<service::Health> &health) { onHealth(health); },
+        [this] {
+            m_probing.invalidate();
+            m_silenceTick.stop();
+        });
+}
+
+void StatusPanel::setAnswering(bool answering)
+{
+    const bool back = answering && !m_answering;
+    m_answering = answering;
+    m_timer.setInterval(answering ? kProbeMs : kProbeWhileDownMs);
+    if (back) {
+        m_sinceBack.start();
+        Q_EMIT databaseBack();
+    }
+}
+
+void StatusPanel::databaseFailed()
+{
+    // The outage may be over before a probe sees it: the failed read is proof enough. Not again
+    // within kProbeMs of the last return, so a read that keeps failing while the probes pass is
+    // not retried in a loop.
+    if (m_answering && (!m_sinceBack.isValid() || m_sinceBack.elapsed() > kProbeMs))
+        setAnswering(false);
+    refresh();
+}
+
+void StatusPanel::showSilence()
+{
+    if (!m_probing.isValid() || m_probing.elapsed() < kSlowProbeMs)
+        return;
+    const qint64 seconds = m_probing.elapsed() / 1000;
+    m_database->setStyleSheet(QStringLiteral("color: #d14343"));
+    m_database->setText(QStringLiteral("Database: not answering for %1 s").arg(seconds));
+    m_database->setToolTip(QStringLiteral("A health check has had no answer for %1 s: the database server or "
+                                          "the network to it is stalled. This shows its state as soon as "
+                                          "it answers.")
+                               .arg(seconds));
+    if (m_answering)
+        setAnswering(false);
+}
+
+void StatusPanel::onHealth(const core::Result<service::Health> &health)
+{
+    m_probing.invalidate();
+    m_silenceTick.stop();
+    if (m_probeAgain) {
+        m_probeAgain = false;
+        QMetaObject::invokeMethod(this, &StatusPanel::refresh, Qt::QueuedConnection);
+    }
+    if (!health) {
+        m_database->setStyleSheet(QStringLiteral("color: #d14343"));
+        m_database->setText(QStringLiteral("Database: unreachable"));
+        m_database->setToolTip(health.error().message);
+        setAnswering(false);
+        return;
+    }
+    m_health = health.value();
+    const bool embedded = m_health.database.startsWith(QStringLiteral("embedded"), Qt::CaseInsensitive);
+    m_database->setStyleSheet(m_health.databaseOk ? QString() : QStringLiteral("color: #d14343"));
+    m_database->setText(
+        QStringLiteral("Database: %1, %2")
+            .arg(embedded ? QStringLiteral("embedded") : QStringLiteral("external"),
+                 m_health.databaseOk ? QStringLiteral("reachable") : QStringLiteral("unreachable")));
+    m_database->setToolTip(m_health.databaseOk ? m_health.database : m_health.databaseError);
+    QString model;
+    for (const ProviderInfo &p : m_health.providers) {
+        if (p.name == m_health.defaultProvider)
+            model = p.defaultModel;
+    }
+    m_provider->setText(QStringLiteral("Provider: %1 · %2").arg(m_health.defaultProvider, model));
+    Q_EMIT healthChanged();
+    setAnswering(m_health.databaseOk);
+    refreshBudget();
 }
 
 void StatusPanel::refreshBudget()

@@ -50,7 +50,7 @@ void TenantModel::loadPage(const QString &after, QList<Tenant> collected, int ge
                            if (generation != m_generation)
                                return; // a newer reload superseded this one
                            if (!page) {
-                               Q_EMIT failed(readableError(page.error()));
+                               Q_EMIT failed(browsingError(page.error()), page.error().code);
                                return;
                            }
                            collected += page->items;

@@ -32,7 +32,7 @@ public:
 
 Q_SIGNALS:
     void loaded();
-    void failed(const QString &message);
+    void failed(const QString &message, core::ErrorCode code);
 
 private:
     void loadPage(const QString &after, QList<Tenant> collected, int generation);

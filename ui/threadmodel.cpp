@@ -69,9 +69,18 @@ void ThreadModel::clear()
     m_items.clear();
     m_conversationId = {};
     m_turnStart = -1;
-    m_loading = false;
+    m_loadFailed = false;
     m_highlighted = 0;
     endResetModel();
+    setLoading(false);
+}
+
+void ThreadModel::setLoading(bool loading)
+{
+    if (m_loading == loading)
+        return;
+    m_loading = loading;
+    Q_EMIT loadingChanged(loading);
 }
 
 void ThreadModel::load(const QString &tenantId, const QUuid &conversationId)
@@ -83,7 +92,7 @@ void ThreadModel::load(const QString &tenantId, const QUuid &conversationId)
         Q_EMIT loaded();
         return;
     }
-    m_loading = true;
+    setLoading(true);
     loadPage({}, m_generation);
 }
 
@@ -96,14 +105,15 @@ void ThreadModel::loadPage(const QString &cursor, int generation)
                            if (generation != m_generation)
                                return;
                            if (!page) {
-                               m_loading = false;
-                               Q_EMIT failed(readableError(page.error()));
+                               m_loadFailed = true;
+                               setLoading(false);
+                               Q_EMIT failed(browsingError(page.error()), page.error().code);
                                return;
                            }
                            appendMessages(page->items);
                            if (!page->nextCursor.isEmpty())
                                return loadPage(page->nextCursor, generation);
-                           m_loading = false;
+                           setLoading(false);
                            Q_EMIT loaded();
                        });
 }
@@ -335,6 +345,7 @@ void ThreadModel::refreshStored(const QString &tenantId, const QUuid &conversati
     if (tenantId != m_tenantId || conversationId != m_conversationId)
         return;
     ++m_generation; // a load or refresh still running is superseded
+    setLoading(false);
     refreshPage({}, m_generation, std::make_shared<QList<Message>>(), notice, offerSettings);
 }
 

@@ -60,6 +60,8 @@ public:
     void clear();
     QUuid conversationId() const { return m_conversationId; }
     bool isLoading() const { return m_loading; }
+    /// The last load() could not read the whole conversation (failed() said why).
+    bool loadFailed() const { return m_loadFailed; }
 
     /// The row showing stored message `messageId` (tool results map to their caller), or -1.
     int rowOfMessage(qint64 messageId) const;
@@ -89,7 +91,9 @@ public:
 
 Q_SIGNALS:
     void loaded();
-    void failed(const QString &message);
+    void failed(const QString &message, core::ErrorCode code);
+    /// load() started reading (true), or ended: loaded, failed or superseded (false).
+    void loadingChanged(bool loading);
 
 private:
     void loadPage(const QString &cursor, int generation);
@@ -100,6 +104,7 @@ private:
     int rowOfToolCall(const QString &toolCallId) const;
     ThreadItem &liveItem(int round);
     void touch(int row);
+    void setLoading(bool loading);
     quint64 nextUid() { return ++m_uidCounter; }
 
     service::AgencyService &m_service;
@@ -109,6 +114,7 @@ private:
     int m_turnStart = -1; ///< first provisional row, -1 when no turn is in progress
     int m_generation = 0;
     bool m_loading = false;
+    bool m_loadFailed = false;
     quint64 m_uidCounter = 0;
     qint64 m_highlighted = 0;
 };

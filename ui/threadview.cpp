@@ -9,6 +9,7 @@
 #include <QClipboard>
 #include <QContextMenuEvent>
 #include <QKeyEvent>
+#include <QLabel>
 #include <QMenu>
 #include <QMouseEvent>
 #include <QScrollBar>
@@ -34,6 +35,47 @@ ThreadView::ThreadView(QWidget *parent) : QListView(parent), m_delegate(new Mess
     setMouseTracking(false);
     verticalScrollBar()->setSingleStep(24);
     connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this] { m_follow = nearBottom(); });
+    m_loadingSign = new QLabel(viewport());
+    m_loadingSign->setObjectName(QStringLiteral("threadLoadingSign"));
+    m_loadingSign->setAlignment(Qt::AlignCenter);
+    m_loadingSign->setWordWrap(true);
+    m_loadingSign->setForegroundRole(QPalette::PlaceholderText);
+    m_loadingSign->hide();
+    m_loadingTick = new QTimer(this);
+    connect(m_loadingTick, &QTimer::timeout, this, &ThreadView::updateLoadingSign);
+}
+
+void ThreadView::onLoadingChanged(bool loading)
+{
+    if (!loading) {
+        m_loadingFor.invalidate();
+        m_loadingTick->stop();
+        m_loadingSign->hide();
+        return;
+    }
+    m_loadingFor.start();
+    m_loadingTick->start(kLoadingSignMs);
+}
+
+void ThreadView::updateLoadingSign()
+{
+    if (!m_loadingFor.isValid())
+        return;
+    const qint64 waited = m_loadingFor.elapsed();
+    if (m_model && m_model->rowCount() > 0) { // later pages of a long thread: its rows are the sign
+        m_loadingSign->hide();
+        return;
+    }
+    if (!m_loadingSign->isVisible()) {
+        m_loadingTick->setInterval(1000); // from now on the seconds are counted
+        Q_EMIT slowLoad();
+    }
+    QString text = QStringLiteral("Opening the conversation…");
+    if (waited >= kLoadingWaitMs)
+        text += QStringLiteral("\nThe database has not answered for %1 s.").arg(waited / 1000);
+    m_loadingSign->setText(text);
+    m_loadingSign->setGeometry(viewport()->rect().adjusted(24, 0, -24, 0));
+    m_loadingSign->show();
 }
 
 void ThreadView::setThreadModel(ThreadModel *model)
@@ -58,6 +100,7 @@ void ThreadView::setThreadModel(ThreadModel *model)
         if (m_follow)
             followEnd();
     });
+    connect(model, &ThreadModel::loadingChanged, this, &ThreadView::onLoadingChanged);
 }
 
 void ThreadView::followEnd()
@@ -292,6 +335,7 @@ void ThreadView::resizeEvent(QResizeEvent *event)
 {
     const bool follow = m_follow && !m_pending.isValid();
     QListView::resizeEvent(event);
+    m_loadingSign->setGeometry(viewport()->rect().adjusted(24, 0, -24, 0));
     if (follow)
         scrollToBottom();
 }

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QListView>
 
+class QLabel;
 class QTextDocument;
+class QTimer;
 
 namespace agency::ui {
 
@@ -32,6 +35,11 @@ public:
     QString selectedText() const;
     /// Where row `row`'s "Open Settings…" button is (viewport coordinates), empty when it has none.
     QRect settingsButtonRect(int row) const;
+    /// Shown over the empty thread while a conversation takes longer than kLoadingSignMs to open;
+    /// after kLoadingWaitMs it says how long the database has not answered.
+    QLabel *loadingSign() const { return m_loadingSign; }
+    static constexpr int kLoadingSignMs = 400;
+    static constexpr int kLoadingWaitMs = 3000;
 
 Q_SIGNALS:
     /// "Edit and resend" was chosen on the user message at `row`.
@@ -40,6 +48,8 @@ Q_SIGNALS:
     void citationActivated(int row, int number);
     /// The "Open Settings…" button of an error notice was clicked (or chosen in its menu).
     void settingsRequested();
+    /// A conversation has been opening for kLoadingSignMs (the database may be slow or frozen).
+    void slowLoad();
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
@@ -58,6 +68,8 @@ private:
     /// Scrolls to m_pending when the whole thread is laid out (the scroll range is only final then).
     void scrollToPending();
     void followEnd();
+    void onLoadingChanged(bool loading);
+    void updateLoadingSign();
 
     ThreadModel *m_model = nullptr;
     MessageDelegate *m_delegate;
@@ -69,6 +81,9 @@ private:
     int m_selAnchor = 0;
     int m_selPosition = 0;
     bool m_dragging = false;
+    QLabel *m_loadingSign;
+    QTimer *m_loadingTick;
+    QElapsedTimer m_loadingFor; ///< valid while the model loads
 };
 
 } // namespace agency::ui

@@ -236,8 +236,17 @@ void Backend::startChangeListener()
     if (m_changes)
         return;
     m_changes = std::make_unique<sql::ChangeListener>(m_executor->params(), QStringLiteral("agency_changes"));
+    // Payloads (migrations 0008 and 0010): a tenant id, "documents/" and a tenant id, or empty
+    // after a reconnection, when anything may have changed.
     QObject::connect(m_changes.get(), &sql::ChangeListener::notified, m_service.get(),
-                     &service::AgencyService::announceDataChange);
+                     [service = m_service.get()](const QString &payload) {
+                         static const QString kDocuments = QStringLiteral("documents/");
+                         if (payload.startsWith(kDocuments))
+                             return service->announceDocumentsChange(payload.mid(kDocuments.size()));
+                         if (payload.isEmpty())
+                             service->announceDocumentsChange(payload);
+                         service->announceDataChange(payload);
+                     });
     m_changes->start();
 }
 

@@ -129,8 +129,9 @@ public:
     /// processes (server, console, benchmarks) call it.
     void startPlannerStatistics();
     /// Listens for the database's change notifications (migration 0008: tenants and
-    /// conversations created, renamed, deleted or answered, by any process) and announces them
-    /// through AgencyService::dataChanged(). The console calls it; idempotent.
+    /// conversations created, renamed, deleted or answered; 0010: documents added, deleted or
+    /// progressing; by any process) and announces them through AgencyService::dataChanged() and
+    /// documentsChanged(). The console calls it; idempotent.
     void startChangeListener();
     /// Listens for changes to API keys (migration 0013) so the service may trust a recently
     /// authenticated key without reading it again (HTTP_KEY_CACHE_MS); until it listens, and

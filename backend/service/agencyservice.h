@@ -251,6 +251,8 @@ public:
     /// Announces a change made by any process (the composition root calls it on the database's
     /// notification): dataChanged(tenantId).
     void announceDataChange(const QString &tenantId) { Q_EMIT dataChanged(tenantId); }
+    /// The same for documents: documentsChanged(tenantId).
+    void announceDocumentsChange(const QString &tenantId) { Q_EMIT documentsChanged(tenantId); }
 
 Q_SIGNALS:
     /// Provider settings changed (reloadSettings()): providers() and health() answer anew.
@@ -258,6 +260,9 @@ Q_SIGNALS:
     /// Tenants, conversations or their counts changed for `tenantId` (empty: possibly any tenant,
     /// e.g. after the listening connection was lost). Lists showing them should be read again.
     void dataChanged(const QString &tenantId);
+    /// Documents of `tenantId` were added, deleted, or changed status or progress (empty: possibly
+    /// any tenant's). Documents views should list them again.
+    void documentsChanged(const QString &tenantId);
 
 private:
     std::function<core::Status()> m_reload;

@@ -66,6 +66,17 @@ QString statusOf(const ui::DocumentsWindow &w, const QString &fileName)
     return {};
 }
 
+/// A plain-text file of tenant "default", as a service is given it.
+core::NewDocument textDocument(const QString &fileName, const QByteArray &bytes)
+{
+    core::NewDocument doc;
+    doc.tenantId = QStringLiteral("default");
+    doc.fileName = fileName;
+    doc.mimeType = QStringLiteral("text/plain");
+    doc.bytes = bytes;
+    return doc;
+}
+
 QString rowsDump(const ui::DocumentsWindow &w)
 {
     QStringList lines;
@@ -93,8 +104,12 @@ private Q_SLOTS:
     void deleteAsksThenRemoves();
     void citationLinkOpensThePdfPage();
     void citationLinkOpensTheTextSpan();
+    void changesByAnotherServiceAppear();
+    void progressNotifiesInTenths();
 
 private:
+    /// Starts the backend's change listener and waits until it hears the database.
+    bool listen();
     ui::DocumentsWindow *openDocuments();
     /// Adds `paths` through the window and waits until every row is final.
     bool addAndWait(ui::DocumentsWindow &w, const QStringList &paths, int rows);
@@ -434,6 +449,81 @@ void TestConsoleDocuments::citationLinkOpensTheTextSpan()
     at.setPosition(int(cited.start));
     QTRY_VERIFY(
         viewer->textView()->viewport()->rect().contains(viewer->textView()->cursorRect(at).topLeft()));
+}
+
+bool TestConsoleDocuments::listen()
+{
+    m_fx.backend().backend().startChangeListener();
+    QSignalSpy heard(&m_fx.service(), &service::AgencyService::documentsChanged);
+    return QTest::qWaitFor(
+        [&] {
+            m_fx.exec(QStringLiteral("SELECT pg_notify('agency_changes', 'documents/probe')"));
+            return !heard.isEmpty() || heard.wait(200);
+        },
+        20000);
+}
+
+void TestConsoleDocuments::changesByAnotherServiceAppear()
+{
+    ui::DocumentsWindow *w = openDocuments();
+    QVERIFY(w);
+    QCOMPARE(w->model()->rowCount(), 0);
+    QVERIFY(!w->isPolling());
+    QVERIFY(listen());
+    // Another service on the same database (as `aiagency docs add` in another shell) adds one.
+    std::unique_ptr<test::EngineFixture> other =
+        m_fx.otherBackend({{QStringLiteral("EMBEDDING_PROVIDER"), QStringLiteral("demo")}});
+    const auto added = test::await(other->service().addDocument(textDocument(QStringLiteral("brief.txt"),
+                                                                             "Client brief.\n\n" + kBudget)),
+                                   20000);
+    QVERIFY2(added, qPrintable(added ? QString() : added.error().toString()));
+    QTRY_VERIFY2_WITH_TIMEOUT(!statusOf(*w, QStringLiteral("brief.txt")).isEmpty(), qPrintable(rowsDump(*w)),
+                              10000);
+    QVERIFY2(!w->summaryLabel()->text().contains(QStringLiteral("No documents")),
+             qPrintable(w->summaryLabel()->text()));
+    // Its indexing (by this backend's worker) is followed to the end.
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(*w, QStringLiteral("brief.txt")).left(5), QStringLiteral("Ready"),
+                              60000);
+    QTRY_VERIFY(!w->isPolling());
+    // Deleted over there: gone here, with nothing polling.
+    const auto deleted = test::await(other->service().deleteDocument(
+        QStringLiteral("default"), added->document.documentId.toString(QUuid::WithoutBraces)));
+    QVERIFY(deleted);
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 0, 10000);
+    QVERIFY(w->summaryLabel()->text().contains(QStringLiteral("No documents")));
+}
+
+void TestConsoleDocuments::progressNotifiesInTenths()
+{
+    QVERIFY(listen());
+    const auto added =
+        test::await(m_fx.service().addDocument(textDocument(QStringLiteral("long.txt"), kBudget)));
+    QVERIFY(added);
+    const QString id = added->document.documentId.toString(QUuid::WithoutBraces);
+    QTRY_VERIFY_WITH_TIMEOUT(test::await(m_fx.service().getDocument(QStringLiteral("default"), id))->status ==
+                                 core::DocumentStatus::Ready,
+                             60000);
+    // What indexing notified may still be on its way: everything before a marker has arrived
+    // once the marker has (one connection delivers in order).
+    QSignalSpy heard(&m_fx.service(), &service::AgencyService::documentsChanged);
+    QVERIFY(m_fx.exec(QStringLiteral("SELECT pg_notify('agency_changes', 'documents/start')")));
+    QTRY_VERIFY_WITH_TIMEOUT(!heard.isEmpty() && heard.last().at(0).toString() == QStringLiteral("start"),
+                             10000);
+    heard.clear();
+    // A long document's indexing writes its progress often: 100 steps, each its own transaction.
+    for (int step = 0; step <= 100; ++step)
+        QVERIFY2(m_fx.exec(QStringLiteral("UPDATE documents SET progress = %1 WHERE document_id = '%2'")
+                               .arg(step / 100.0)
+                               .arg(id)),
+                 qPrintable(m_fx.error()));
+    QVERIFY(m_fx.exec(QStringLiteral("SELECT pg_notify('agency_changes', 'documents/end')")));
+    QTRY_VERIFY_WITH_TIMEOUT(!heard.isEmpty() && heard.last().at(0).toString() == QStringLiteral("end"),
+                             10000);
+    const auto forTenant = std::count_if(heard.cbegin(), heard.cend(), [](const QList<QVariant> &args) {
+        return args.at(0).toString() == QStringLiteral("default");
+    });
+    // From 1 back to 0, then one per tenth up to 1 again.
+    QVERIFY2(forTenant >= 10 && forTenant <= 12, qPrintable(QString::number(forTenant)));
 }
 
 QTEST_MAIN(TestConsoleDocuments)

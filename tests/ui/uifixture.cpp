@@ -36,6 +36,12 @@ bool UiFixture::reset(const QHash<QString, QString> &extraSettings)
     return true;
 }
 
+std::unique_ptr<EngineFixture> UiFixture::otherBackend(const QHash<QString, QString> &extraSettings)
+{
+    return std::make_unique<EngineFixture>(
+        *m_db, engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings));
+}
+
 app::ConsoleSettingsStore &UiFixture::useSettingsStore(app::SecretVault *vault)
 {
     m_store = std::make_unique<app::ConsoleSettingsStore>(configFilePath(), vault);

@@ -45,6 +45,12 @@ public:
     ui::MainWindow *openWindow();
     ui::MainWindow *window() const { return m_window.get(); }
 
+    /// Another backend with a service of its own on the same database, as another process
+    /// (the CLI, a server) would have: its writes reach the window only through the database.
+    std::unique_ptr<EngineFixture> otherBackend(const QHash<QString, QString> &extraSettings = {});
+    /// The PostgreSQL server under the test (to stop, restart or freeze it).
+    TestPostgres &postgres() { return m_pg; }
+
     FakeOpenAiServer &llm() { return *m_llm; }
     EngineFixture &backend() { return *m_backend; }
     service::AgencyService &service() { return m_backend->service(); }

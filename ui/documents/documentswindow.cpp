@@ -116,6 +116,16 @@ DocumentsWindow::DocumentsWindow(service::AgencyService &service, const QString 
     m_poll.setSingleShot(true);
     m_poll.setInterval(kPollMs);
     connect(&m_poll, &QTimer::timeout, this, &DocumentsWindow::refresh);
+    m_changed.setSingleShot(true);
+    m_changed.setInterval(kChangeDelayMs);
+    connect(&m_changed, &QTimer::timeout, this, [this] {
+        if (m_listing)
+            m_listAgain = true; // read again once the running listing ends, not in parallel
+        else
+            refresh();
+    });
+    connect(&m_service, &service::AgencyService::documentsChanged, this,
+            &DocumentsWindow::onDocumentsChanged);
     QSize size(940, 640);
     if (const QScreen *screen = parent ? parent->screen() : QGuiApplication::primaryScreen())
         size = size.boundedTo(screen->availableGeometry().size() - QSize(40, 60));
@@ -277,6 +287,7 @@ void DocumentsWindow::buildLayout()
 
 void DocumentsWindow::showMessage(const QString &text, bool error)
 {
+    m_showsListError = false;
     m_message->setText(text);
     m_message->setStyleSheet(error ? QStringLiteral("color: #e04f4f") : QString());
     m_message->setVisible(!text.isEmpty());
@@ -403,7 +414,25 @@ void DocumentsWindow::sendNext()
 void DocumentsWindow::refresh()
 {
     m_poll.stop();
+    m_listing = true;
+    m_listAgain = false;
     loadPage({}, {}, ++m_generation);
+}
+
+void DocumentsWindow::onDocumentsChanged(const QString &tenantId)
+{
+    // A burst (a folder added elsewhere, a long document's progress) is read once: the timer is
+    // not restarted, so a steady stream still refreshes every kChangeDelayMs.
+    if ((tenantId.isEmpty() || tenantId == m_tenantId) && !m_changed.isActive())
+        m_changed.start();
+}
+
+void DocumentsWindow::listingEnded()
+{
+    m_listing = false;
+    if (m_listAgain && !m_changed.isActive())
+        m_changed.start();
+    m_listAgain = false;
 }
 
 void DocumentsWindow::loadPage(const QString &cursor, QList<core::Document> sofar, int generation)
@@ -418,8 +447,10 @@ void DocumentsWindow::loadPage(const QString &cursor, QList<core::Document> sofa
                            if (generation != m_generation)
                                return;
                            if (!page) {
-                               showMessage(readableError(page.error()), true);
+                               showMessage(browsingError(page.error()), true);
+                               m_showsListError = true;
                                m_poll.start(); // a passing database hiccup must not stop the live view
+                               listingEnded();
                                return;
                            }
                            sofar += page->items;
@@ -446,8 +477,13 @@ void DocumentsWindow::onListed(const QList<core::Document> &documents)
     }
     updateCollections();
     updateSummary();
+    if (m_showsListError) {
+        m_showsListError = false;
+        showMessage({});
+    }
     if (m_model->anyPending())
         m_poll.start();
+    listingEnded();
     Q_EMIT refreshed();
 }
 
@@ -573,7 +609,7 @@ void DocumentsWindow::search(const QString &query)
             m_lastQuery = text;
             QString note;
             if (!found) {
-                note = readableError(found.error());
+                note = searchError(found.error());
             } else {
                 m_hits = found->hits;
                 if (m_hits.isEmpty())

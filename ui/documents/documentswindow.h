@@ -23,7 +23,9 @@ class DocumentViewer;
 /// A tenant's documents: add files or folders (buttons or drag and drop), each with its status and
 /// progress (failed ones say why), an overall bar, a collection filter (new files go to the chosen
 /// collection), search with the matching words highlighted in each passage, delete and re-index.
-/// Lists again every second while anything is still indexing, and not otherwise.
+/// Lists again when the database announces a change of the tenant's documents, whichever process
+/// made it (at most once per kChangeDelayMs, however many arrive), and every second while
+/// anything is still indexing.
 class DocumentsWindow : public QDialog
 {
     Q_OBJECT
@@ -33,6 +35,7 @@ public:
     ~DocumentsWindow() override;
 
     QString tenantId() const { return m_tenantId; }
+    static constexpr int kChangeDelayMs = 300;
 
     /// Uploads files, and the files of folders (recursively), into the chosen collection.
     void addPaths(const QStringList &paths);
@@ -78,6 +81,9 @@ private:
     void sendNext();
     void loadPage(const QString &cursor, QList<core::Document> sofar, int generation);
     void onListed(const QList<core::Document> &documents);
+    void onDocumentsChanged(const QString &tenantId);
+    /// A listing ended (shown or failed): one asked for meanwhile runs now.
+    void listingEnded();
     void updateCollections();
     void updateSummary();
     void showMessage(const QString &text, bool error = false);
@@ -97,7 +103,11 @@ private:
     QTextBrowser *m_results = nullptr;
     QPushButton *m_delete = nullptr;
     QTimer m_poll;
-    QStringList m_queue; ///< files still to send, in order
+    QTimer m_changed; ///< started by the first change announced, not restarted by the next ones
+    bool m_listing = false;
+    bool m_listAgain = false;      ///< a change was announced while a listing was running
+    bool m_showsListError = false; ///< the message line holds the last listing's error
+    QStringList m_queue;           ///< files still to send, in order
     bool m_sending = false;
     int m_generation = 0;
     int m_searchGeneration = 0;

@@ -56,6 +56,13 @@ std::optional<std::pair<int, int>> passageOnPage(const QString &pageText, const 
         return std::nullopt;
     return std::make_pair(positions.at(at), positions.at(at + wanted.size() - 1) + 1);
 }
+
+/// Why the document cannot be shown; the viewer does not read it again by itself.
+QString unreadable(const core::Error &error)
+{
+    return browsingError(error, QStringLiteral("Open it again once it is back."));
+}
+
 } // namespace
 
 DocumentViewer::DocumentViewer(service::AgencyService &service, const QString &tenantId,
@@ -96,7 +103,7 @@ DocumentViewer::DocumentViewer(service::AgencyService &service, const QString &t
     core::whenFinished(this, m_service.getDocument(m_tenantId, id),
                        [this](const core::Result<core::Document> &d) {
                            if (!d)
-                               return fail(readableError(d.error()));
+                               return fail(unreadable(d.error()));
                            onDocument(d.value());
                        });
 }
@@ -111,7 +118,7 @@ void DocumentViewer::onDocument(const core::Document &document)
     core::whenFinished(this, m_service.documentText(m_tenantId, id),
                        [this](const core::Result<core::DocumentText> &text) {
                            if (!text)
-                               return fail(readableError(text.error()));
+                               return fail(unreadable(text.error()));
                            onText(text.value());
                        });
 }
