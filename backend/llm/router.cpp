@@ -99,7 +99,8 @@ core::Result<QList<Candidate>> Router::plan(const core::Route &route,
         candidate.target.provider = info.name;
         if (candidate.target.model.isEmpty())
             candidate.target.model = info.defaultModel;
-        const QString missing = needs.missingFrom(m_capabilities.of(info, candidate.target.model));
+        candidate.capabilities = m_capabilities.of(info, candidate.target.model);
+        const QString missing = needs.missingFrom(candidate.capabilities);
         if (!missing.isEmpty()) {
             lacking.append(QStringLiteral("%1 lacks %2").arg(candidate.target.key(), missing));
             if (firstMissing.isEmpty())
@@ -182,7 +183,9 @@ void Router::attempt(const std::shared_ptr<Call> &call)
     CompletionRequest request = call->request;
     request.model = candidate.target.model;
     CallOptions options = call->options;
-    if (call->options.onDelta) {
+    if (!candidate.capabilities.streaming) // chosen although the caller would stream: it did not need to
+        options.onDelta = nullptr;
+    if (options.onDelta) {
         options.onDelta = [call](const Delta &delta) {
             // Only text reaches the client; tool-call fragments are gathered into the answer.
             if (!delta.text.isEmpty())

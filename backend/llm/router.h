@@ -27,6 +27,7 @@ struct Candidate
 {
     core::RouteTarget target; ///< model filled in: the provider's default when the route named none
     std::shared_ptr<Provider> provider;
+    core::ModelCapabilities capabilities;
 };
 
 /// What a routed call came to: the answer or the error that ended it, and every attempt.

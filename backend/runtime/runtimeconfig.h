@@ -5,6 +5,7 @@
 #include "httpserver/serverconfig.h"
 #include "knowledge/knowledgeoptions.h"
 #include "llm/providerconfig.h"
+#include "llm/router.h"
 #include "ratelimit/ratelimiting.h"
 #include "tools/builtintools.h"
 
@@ -47,6 +48,7 @@ struct RuntimeConfig
     QString logLevel;                ///< debug | info | warning | warn | error
     int httpConnectionsPerHost = 64; ///< provider network lanes (LLM_HTTP_CONNECTIONS_PER_HOST)
     llm::ProviderConfig providers;
+    llm::RoutingConfig routing; ///< LLM_ROUTE, LLM_CAPABILITIES, LLM_BREAKER_*
     tools::ToolsConfig tools;
     ratelimit::RateLimitConfig rateLimits;
     flows::RunWorkerOptions runs;
