@@ -95,7 +95,7 @@ core::Result<QList<Candidate>> Router::plan(const core::Route &route,
             continue;
         }
         const core::ProviderInfo info = provider.value()->info();
-        Candidate candidate{target, provider.value()};
+        Candidate candidate{target, provider.value(), {}};
         candidate.target.provider = info.name;
         if (candidate.target.model.isEmpty())
             candidate.target.model = info.defaultModel;
