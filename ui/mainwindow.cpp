@@ -82,7 +82,11 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
             [this](const QString &m) { m_status->showMessage(m, 10000); });
     connect(m_thread, &ThreadModel::failed, this, [this](const QString &m) { m_thread->appendNotice(m); });
     connect(m_status, &StatusPanel::healthChanged, this, [this] {
-        m_chatBox->setProviders(m_status->health().providers, m_status->health().defaultProvider);
+        // With LLM_ROUTE the default is the route: the chat bar names it.
+        const QString route = m_status->health().routing.defaultRoute;
+        m_chatBox->setProviders(m_status->health().providers, route.isEmpty()
+                                                                  ? m_status->health().defaultProvider
+                                                                  : QStringLiteral("route %1").arg(route));
         updateDemoNotice();
     });
     connect(m_session, &ChatSession::busyChanged, m_chatBox, &ChatBox::setBusy);
