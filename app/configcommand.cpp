@@ -21,6 +21,25 @@ QString markdownTable(const QString &section)
     return table;
 }
 
+/// The route a turn takes when neither its flow nor its tenant names one.
+QString effectiveRoute(const config::Settings &settings)
+{
+    // Interactive turns with no route or provider named by the flow or the tenant.
+    const QString route = settings.text(QStringLiteral("LLM_ROUTE"));
+    if (!route.isEmpty())
+        return route + QStringLiteral(" (LLM_ROUTE)");
+    const QString provider = settings.text(QStringLiteral("LLM_PROVIDER"));
+    QString model = settings.text(QStringLiteral("LLM_MODEL"));
+    static const QHash<QString, QString> modelSettings = {
+        {QStringLiteral("openai"), QStringLiteral("OPENAI_MODEL")},
+        {QStringLiteral("mistral"), QStringLiteral("MISTRAL_MODEL")},
+        {QStringLiteral("vertex"), QStringLiteral("VERTEX_AI_MODEL")},
+        {QStringLiteral("gemini"), QStringLiteral("VERTEX_AI_MODEL")}};
+    if (model.isEmpty())
+        model = modelSettings.contains(provider) ? settings.text(modelSettings.value(provider)) : provider;
+    return provider + u':' + model + QStringLiteral(" (LLM_PROVIDER alone: no fallback)");
+}
+
 } // namespace
 
 int runConfigCommand(CliContext &ctx)
@@ -68,6 +87,7 @@ int runConfigCommand(CliContext &ctx)
                    .arg(key, -width)
                    .arg(value.isEmpty() ? QStringLiteral("<unset>") : value, config::sourceName(source));
     }
+    out += QStringLiteral("\neffective route: %1\n").arg(effectiveRoute(ctx.settings));
     printOut(out);
     return ExitOk;
 }

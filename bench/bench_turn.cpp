@@ -9,6 +9,7 @@
 #include "flows/flowparser.h"
 #include "flows/turnengine.h"
 #include "llm/provider.h"
+#include "llm/router.h"
 #include "runtime/backend.h"
 #include "runtime/runtimeconfig.h"
 #include "sql/dbconnection.h"
@@ -45,8 +46,10 @@ class Load : public QObject
 public:
     /// `spreadMs`: the clients start evenly over this time instead of all at once, so that with a
     /// provider that takes a fixed time they do not arrive in lockstep waves.
-    Load(flows::TurnEngine &engine, int clients, int total, int spreadMs = 0)
-        : m_engine(engine), m_clients(clients), m_total(total), m_spreadMs(spreadMs)
+    Load(flows::TurnEngine &engine, int clients, int total, int spreadMs = 0,
+         QString flowType = QStringLiteral("bench"))
+        : m_engine(engine), m_clients(clients), m_total(total), m_spreadMs(spreadMs),
+          m_flowType(std::move(flowType))
     {
     }
 
@@ -77,7 +80,7 @@ private:
         ++m_started;
         core::TurnRequest request;
         request.tenantId = QStringLiteral("bench-%1").arg(client % 8);
-        request.flowType = QStringLiteral("bench");
+        request.flowType = m_flowType;
         request.conversationId = m_conversations[client];
         request.message =
             QStringLiteral("Turn %1: summarise the options for the client meeting.").arg(m_started);
@@ -101,6 +104,7 @@ private:
     int m_clients;
     int m_total;
     int m_spreadMs;
+    QString m_flowType;
     int m_started = 0;
     int m_done = 0;
     int m_errors = 0;
@@ -364,7 +368,14 @@ int main(int argc, char **argv)
     runtime::Injected injected;
     injected.executor = &executor;
     injected.flowDirectories = QStringList{};
-    injected.extraFlows = {flow.value()};
+    // The same flow with a route of three targets (all the instant fake): the first answers, so
+    // what differs is the routing itself (planning, breakers, attempts stored with the answer).
+    QJsonObject routedJson = flow->toJson();
+    routedJson.insert(QStringLiteral("flow_type"), QStringLiteral("bench-routed"));
+    routedJson.insert(QStringLiteral("route"),
+                      QStringLiteral("openai:bench-model,openai:bench-model-b,openai:bench-model-c"));
+    auto routed = flows::parseFlowDefinition(routedJson, QStringLiteral("bench"));
+    injected.extraFlows = {flow.value(), routed.value()};
     auto backend = runtime::Backend::create(config.value(), injected);
     if (!backend) {
         out(backend.error().toString());
@@ -439,6 +450,49 @@ int main(int argc, char **argv)
                 .arg(cpu.percentileMs(99), 0, 'f', 2)
                 .arg(cpu.percentileMs(99) / std::max(cpu.percentileMs(50), 0.001), 0, 'f', 1)
                 .arg(one->p99Ms / one->p50Ms, 0, 'f', 1));
+    }
+
+    // Routing: the same 1-client turns with and without a route, in alternating blocks so that the
+    // machine's drift falls on both alike; then the router's planning alone.
+    if (levels.contains(1)) {
+        bench::LatencyStats plain;
+        bench::LatencyStats withRoute;
+        const int block = std::max(50, turns / 8);
+        for (int round = 0; round < 4; ++round) {
+            plain.samplesUs += Load(engine, 1, block).run(&seconds, &errors).samplesUs;
+            withRoute.samplesUs +=
+                Load(engine, 1, block, 0, QStringLiteral("bench-routed")).run(&seconds, &errors).samplesUs;
+        }
+        const double base = plain.percentileMs(50);
+        const double routedP50 = withRoute.percentileMs(50);
+        out(QStringLiteral("\nRouting at 1 client, alternating blocks of %1 turns (no route: one target as "
+                           "without routing; a route of three targets, the first answering):\n")
+                .arg(block));
+        out(QStringLiteral("| turns | p50 ms | p99 ms |\n|---|---:|---:|"));
+        out(QStringLiteral("| no route | %1 | %2 |")
+                .arg(base, 0, 'f', 3)
+                .arg(plain.percentileMs(99), 0, 'f', 2));
+        out(QStringLiteral("| route of 3 targets | %1 | %2 |")
+                .arg(routedP50, 0, 'f', 3)
+                .arg(withRoute.percentileMs(99), 0, 'f', 2));
+        core::Route route = core::Route::parse(routedJson.value(QStringLiteral("route")).toString()).value();
+        core::CapabilityNeeds needs;
+        needs.streaming = true;
+        needs.tokens = 2000;
+        llm::Router &router = backend.value()->providers().router();
+        constexpr int kPlans = 100'000;
+        QElapsedTimer planning;
+        planning.start();
+        for (int i = 0; i < kPlans; ++i)
+            (void)router.plan(route, needs);
+        const double planUs = static_cast<double>(planning.nsecsElapsed()) / 1000.0 / kPlans;
+        const double added = base > 0 ? 100.0 * (routedP50 - base) / base : 0;
+        out(QStringLiteral(
+                "\nPlanning a route of three targets (capabilities, provider lookup): %1 µs per call.")
+                .arg(planUs, 0, 'f', 2));
+        out(QStringLiteral("Routing adds %1 % to the 1-client p50 (target < 5 %): %2")
+                .arg(added, 0, 'f', 1)
+                .arg(verdict(added < 5.0)));
     }
 
     // The same turns while the provider takes a model's time to answer: 64 conversations in

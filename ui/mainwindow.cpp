@@ -119,7 +119,11 @@ MainWindow::MainWindow(service::AgencyService &service, QSettings &settings, Set
         readFailed(code);
     });
     connect(m_status, &StatusPanel::healthChanged, this, [this] {
-        m_chatBox->setProviders(m_status->health().providers, m_status->health().defaultProvider);
+        // With LLM_ROUTE the default is the route: the chat bar names it.
+        const QString route = m_status->health().routing.defaultRoute;
+        m_chatBox->setProviders(m_status->health().providers, route.isEmpty()
+                                                                  ? m_status->health().defaultProvider
+                                                                  : QStringLiteral("route %1").arg(route));
         updateDemoNotice();
     });
     connect(m_session, &ChatSession::busyChanged, m_chatBox, &ChatBox::setBusy);

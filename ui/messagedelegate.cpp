@@ -5,6 +5,7 @@
 #include <QAbstractScrollArea>
 #include <QAbstractTextDocumentLayout>
 #include <QApplication>
+#include <QJsonArray>
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
@@ -112,6 +113,30 @@ QString MessageDelegate::headerText(const ThreadItem &item) const
     return who;
 }
 
+QString MessageDelegate::attemptsText(const ThreadItem &item)
+{
+    const QJsonArray attempts = item.metadata.value(QStringLiteral("attempts")).toArray();
+    const bool cut = item.metadata.value(QStringLiteral("cut")).toBool();
+    if (attempts.size() < 2 && !cut)
+        return {};
+    QStringList steps;
+    for (const QJsonValue &value : attempts) {
+        const QJsonObject a = value.toObject();
+        const QString target = a.value(QStringLiteral("provider")).toString() + u':' +
+                               a.value(QStringLiteral("model")).toString();
+        const QString outcome = a.value(QStringLiteral("outcome")).toString();
+        steps.append(outcome == QLatin1String("ok")
+                         ? target
+                         : QStringLiteral("%1 %2 (%3 ms)")
+                               .arg(target, outcome)
+                               .arg(a.value(QStringLiteral("latency_ms")).toInteger()));
+    }
+    QString text = steps.join(QStringLiteral(" → "));
+    if (cut)
+        text += QStringLiteral(" · the answer was cut off");
+    return text;
+}
+
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     const ThreadItem *item = itemOf(index);
@@ -120,7 +145,8 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     const Geometry g = geometry(option, *item);
     const MessageRender &render = renderFor(*item, option, g.textWidth);
     const int header = option.fontMetrics.height() + kHeaderGap;
-    int height = kOuterV * 2 + kPadding * 2 + header + static_cast<int>(std::ceil(render.height()));
+    const int footer = attemptsText(*item).isEmpty() ? 0 : option.fontMetrics.height() + kHeaderGap;
+    int height = kOuterV * 2 + kPadding * 2 + header + static_cast<int>(std::ceil(render.height())) + footer;
     if (offersSettings(*item))
         height += kButtonGap + settingsButtonSize(option.fontMetrics).height();
     return {option.rect.width() > 0 ? option.rect.width() : g.textWidth + 2 * (kPadding + kOuterH), height};
@@ -177,6 +203,12 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setFont(option.font);
     painter->setPen(mixColors(palette.color(QPalette::Text), base, 0.45));
     painter->drawText(headerRect, Qt::AlignRight | Qt::AlignVCenter, right.join(QStringLiteral("  ·  ")));
+    if (const QString attempts = attemptsText(*item); !attempts.isEmpty()) {
+        const int height = option.fontMetrics.height();
+        const QRect footerRect(g.textOrigin.x(), g.bubble.bottom() - kPadding - height, g.textWidth, height);
+        painter->drawText(footerRect, Qt::AlignLeft | Qt::AlignVCenter,
+                          option.fontMetrics.elidedText(attempts, Qt::ElideMiddle, g.textWidth));
+    }
 
     // Only what the viewport shows is drawn: a long message is far taller than the view.
     QRectF visible = option.rect;

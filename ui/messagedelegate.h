@@ -67,6 +67,9 @@ private:
     Geometry geometry(const QStyleOptionViewItem &option, const ThreadItem &item) const;
     QString headerText(const ThreadItem &item) const;
     QRect settingsButtonRect(const QStyleOptionViewItem &option, const ThreadItem &item) const;
+    /// The small line under an answer that needed more than one target or was cut: which targets
+    /// were tried and how each ended. Empty for an answer of one attempt.
+    static QString attemptsText(const ThreadItem &item);
     void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
                          const QPalette &palette, const QRectF &visible) const;
     void paintQuoteBars(QPainter *painter, const QTextDocument &doc, const QPointF &origin,

@@ -156,7 +156,20 @@ void StatusPanel::onHealth(const core::Result<service::Health> &health)
         if (p.name == m_health.defaultProvider)
             model = p.defaultModel;
     }
-    m_provider->setText(QStringLiteral("Provider: %1 · %2").arg(m_health.defaultProvider, model));
+    QString text = m_health.routing.defaultRoute.isEmpty()
+                       ? QStringLiteral("Provider: %1 · %2").arg(m_health.defaultProvider, model)
+                       : QStringLiteral("Route: %1").arg(m_health.routing.defaultRoute);
+    // Breakers are this process's: a target skipped for its failures shows here until it closes.
+    QStringList tripped;
+    for (const core::BreakerStatus &breaker : m_health.routing.breakers) {
+        if (breaker.state != QLatin1String("closed"))
+            tripped.append(QStringLiteral("%1:%2 %3")
+                               .arg(breaker.provider, breaker.model, QString(breaker.state).replace(u'_', u'-')));
+    }
+    if (!tripped.isEmpty())
+        text += QStringLiteral(" · breaker ") + tripped.join(QStringLiteral(", "));
+    m_provider->setStyleSheet(tripped.isEmpty() ? QString() : QStringLiteral("color: #d14343"));
+    m_provider->setText(text);
     Q_EMIT healthChanged();
     setAnswering(m_health.databaseOk);
     refreshBudget();

@@ -29,7 +29,7 @@ QString SettingSpec::allowed() const
     const QString orEmpty = defaultValue.isEmpty() ? QStringLiteral(" or empty") : QString();
     switch (type) {
     case SettingType::Text:
-        return QStringLiteral("text");
+        return format.isEmpty() ? QStringLiteral("text") : format;
     case SettingType::Integer: {
         // "0–1,000,000,000,000" reads better than a row of zeros.
         const QLocale english(QLocale::English);
@@ -54,7 +54,7 @@ bool SettingSpec::accepts(const QString &value) const
 {
     switch (type) {
     case SettingType::Text:
-        return true;
+        return !check || check(value);
     case SettingType::Integer: {
         bool ok = false;
         const qint64 number = value.toLongLong(&ok);

@@ -31,6 +31,9 @@ struct SettingSpec
     qint64 maximum = 0;  ///< Integer only
     QStringList choices; ///< Choice only, lower case
     QStringList schemes; ///< Url only; empty means http and https
+    /// Text only: a syntax check (true: acceptable) and its phrase for allowed(), e.g. a route.
+    bool (*check)(const QString &value) = nullptr;
+    QString format;
 
     /// What the setting accepts, as a short phrase: "whole number 1–20", "one of memory, postgres",
     /// "http(s) URL". Used in error messages and in the README's tables.

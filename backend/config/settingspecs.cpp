@@ -1,5 +1,7 @@
 #include "settingspec.h"
 
+#include "core/route.h"
+
 namespace agency::config {
 
 namespace {
@@ -52,6 +54,15 @@ QList<SettingSpec> inSection(const char *section, QList<SettingSpec> specs)
     for (SettingSpec &spec : specs)
         spec.section = QLatin1String(section);
     return specs;
+}
+
+SettingSpec route(const char *key, const char *description)
+{
+    SettingSpec spec = text(key, "", description);
+    spec.check = [](const QString &value) { return core::Route::parse(value).ok(); };
+    spec.format =
+        QStringLiteral("provider:model[*weight],… [;on=STATUS,…] [;small=provider:model], or empty");
+    return spec;
 }
 
 /// The largest accepted rate limit (tokens per window); ratelimit::kMaxLimitTokens.
@@ -119,6 +130,26 @@ QList<SettingSpec> buildSpecs()
          integer("LLM_MAX_ATTEMPTS", 3, 1, 20, "Attempts per call, the first included (1 disables retries)"),
          integer("LLM_RETRY_MAX_TOTAL_MS", 60000, 0, kDayMs,
                  "No retry wait may push a call past this many ms since it started"),
+         route("LLM_ROUTE",
+               "Default route: targets tried in order when one fails (empty: LLM_PROVIDER alone)"),
+         [] {
+             SettingSpec spec =
+                 text("LLM_CAPABILITIES", "",
+                      "Capability rules over the built-in ones, e.g. openai:gpt-3.5*=no-json_schema");
+             spec.check = [](const QString &value) { return core::CapabilityRule::parseList(value).ok(); };
+             spec.format =
+                 QStringLiteral("provider:model[*]=flag,…;… (tools, streaming, json_schema, images, "
+                                "no-FLAG, context=N), or empty");
+             return spec;
+         }(),
+         integer(
+             "LLM_BREAKER_FAILURES", 5, 0, 1000,
+             "Failed calls to one provider+model within the window that open its breaker (0: no breakers)"),
+         integer("LLM_BREAKER_WINDOW_MS", 60000, 1, kDayMs,
+                 "The window in which breaker failures are counted"),
+         integer(
+             "LLM_BREAKER_COOLDOWN_MS", 30000, 0, kDayMs,
+             "An open breaker waits this long (or a longer Retry-After), then lets one trial call through"),
          integer("LLM_HTTP_CONNECTIONS_PER_HOST", 64, 1, 1024,
                  "Concurrent calls to one plain-http provider host (HTTPS multiplexes over HTTP/2)"),
          secret("OPENAI_API_KEY", "OpenAI key (Authorization: Bearer); optional for local servers"),
@@ -174,7 +205,9 @@ QList<SettingSpec> buildSpecs()
                            integer("RUN_LEASE_S", 60, 2, 86'400,
                                    "A running run without a heartbeat for this long is recovered"),
                            integer("RUN_MAX_ATTEMPTS", 3, 1, 100,
-                                   "Claims after which an abandoned run is failed instead of requeued")});
+                                   "Claims after which an abandoned run is failed instead of requeued"),
+                           route("RUN_ROUTE", "Route of the queue's runs, over the flow's and the tenant's "
+                                              "(empty: as interactive turns)")});
     // Knowledge: documents, their indexing and hybrid search (docs/knowledge.md).
     specs +=
         inSection("knowledge",

@@ -21,6 +21,10 @@ QJsonObject FlowDefinition::toJson() const
         json.insert(QStringLiteral("temperature"), *temperature);
     if (maxTokens)
         json.insert(QStringLiteral("max_tokens"), *maxTokens);
+    if (!route.isEmpty())
+        json.insert(QStringLiteral("route"), route);
+    if (smallMaxTokens > 0)
+        json.insert(QStringLiteral("small_max_tokens"), smallMaxTokens);
     return json;
 }
 

@@ -24,7 +24,11 @@ struct FlowDefinition
     std::optional<int> maxTokens;      ///< per provider call
     int maxToolRounds = 4;             ///< provider calls that may end in tool calls, 0..16
     int historyWindow = 50;            ///< most recent messages sent with each call, 1..1000
-    QString source;                    ///< where it was loaded from (for messages)
+    QString route;                     ///< a core::Route in text form; empty: none (see Route)
+    /// A turn needing no tools whose prompt fits in this many tokens goes to the route's `small=`
+    /// target first; 0: never.
+    int smallMaxTokens = 0;
+    QString source; ///< where it was loaded from (for messages)
 
     /// The flow file's JSON shape (snake_case keys; unset optionals left out).
     QJsonObject toJson() const;

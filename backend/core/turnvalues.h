@@ -8,6 +8,7 @@
 #include "error.h"
 #include "message.h"
 #include "responseformat.h"
+#include "route.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -27,6 +28,9 @@ struct TurnRequest
     QString message;
     QString provider; ///< empty: the flow's, else the tenant's, else LLM_PROVIDER (see flows::chooseProvider)
     QString model;    ///< empty: the flow's, else the tenant's, else the provider's default
+    /// A route (core::Route text) weaker than provider/model but stronger than the flow's: the run
+    /// queue's RUN_ROUTE. Empty: the flow's, the tenant's, LLM_ROUTE.
+    QString route;
     CancelTokenPtr cancel;
     ResponseFormat responseFormat; ///< the final answer's shape; Text: free text
 };
@@ -56,7 +60,9 @@ struct TurnResult
     Usage usage; ///< summed over every provider call of the turn
     int providerCalls = 0;
     int toolRounds = 0;
-    QList<Message> messages; ///< everything this turn stored, in order
+    QString route;                ///< the effective route (text form)
+    QList<RouteAttempt> attempts; ///< every attempt of every provider call, in order
+    QList<Message> messages;      ///< everything this turn stored, in order
 };
 
 using TurnEventHandler = std::function<void(const TurnEvent &)>;

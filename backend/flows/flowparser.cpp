@@ -1,5 +1,7 @@
 #include "flowparser.h"
 
+#include "core/route.h"
+
 #include <QJsonArray>
 #include <QRegularExpression>
 
@@ -19,10 +21,11 @@ core::Error invalid(const QString &source, const QString &field, const QString &
 }
 
 const QStringList kKnownKeys = {
-    QStringLiteral("flow_type"),       QStringLiteral("title"),         QStringLiteral("description"),
-    QStringLiteral("system_prompt"),   QStringLiteral("tools"),         QStringLiteral("provider"),
-    QStringLiteral("model"),           QStringLiteral("temperature"),   QStringLiteral("max_tokens"),
-    QStringLiteral("max_tool_rounds"), QStringLiteral("history_window")};
+    QStringLiteral("flow_type"),       QStringLiteral("title"),          QStringLiteral("description"),
+    QStringLiteral("system_prompt"),   QStringLiteral("tools"),          QStringLiteral("provider"),
+    QStringLiteral("model"),           QStringLiteral("temperature"),    QStringLiteral("max_tokens"),
+    QStringLiteral("max_tool_rounds"), QStringLiteral("history_window"), QStringLiteral("route"),
+    QStringLiteral("small_max_tokens")};
 
 } // namespace
 
@@ -82,6 +85,21 @@ core::Result<core::FlowDefinition> parseFlowDefinition(const QJsonObject &json, 
     if (!window)
         return window.error();
     flow.historyWindow = window.value();
+    auto small = integer("small_max_tokens", 0, 1'000'000, 0);
+    if (!small)
+        return small.error();
+    flow.smallMaxTokens = small.value();
+    if (json.contains(QStringLiteral("route"))) {
+        const QJsonValue route = json.value(QStringLiteral("route"));
+        auto parsed = core::Route::parse(route.toString());
+        if (!route.isString() || !parsed)
+            return invalid(
+                source, QStringLiteral("route"),
+                QStringLiteral(
+                    "must be a route such as \"openai:gpt-4o-mini,mistral:mistral-small-latest\"") +
+                    (parsed ? QString() : QStringLiteral(" (") + parsed.error().message + u')'));
+        flow.route = parsed->toString();
+    }
     if (json.contains(QStringLiteral("max_tokens"))) {
         auto maxTokens = integer("max_tokens", 1, 1'000'000, 0);
         if (!maxTokens)

@@ -219,6 +219,7 @@ void RunWorker::execute(const core::Run &run)
     request.tenantId = run.tenantId;
     request.flowType = run.flowType;
     request.message = run.input;
+    request.route = m_options.route;
     request.provider = run.provider;
     request.model = run.model;
     request.cancel = active->cancel;

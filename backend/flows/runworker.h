@@ -20,6 +20,7 @@ namespace agency::flows {
 struct RunWorkerOptions
 {
     int slots = 2;         ///< runs executed at once by this worker; 0 = execute none
+    QString route;         ///< RUN_ROUTE: the runs' own route (core::Route text); empty: none
     int pollMs = 1000;     ///< how often to look for queued runs and cancel requests
     int leaseSeconds = 60; ///< a running run whose heartbeat is older than this is recovered
     int maxAttempts = 3;   ///< claims after which a run abandoned again is failed, not requeued

@@ -215,19 +215,43 @@ void Turn::begin()
         fail(ok.error());
         return;
     }
+    // The route (docs/design.md#providers): a provider or model named by the request pins one
+    // target; otherwise the first level naming a route or a provider decides: the request's route
+    // (a run's), the flow's, the tenant's, then LLM_ROUTE, then LLM_PROVIDER alone.
+    const bool pinned = !m_request.provider.trimmed().isEmpty() || !m_request.model.trimmed().isEmpty();
+    for (const QString &text : {m_request.route, m_flow.route}) {
+        if (pinned || text.trimmed().isEmpty())
+            continue;
+        auto route = core::Route::parse(text);
+        if (!route)
+            return fail(route.error());
+        return useRoute(route.value());
+    }
+    const bool flowNamesTarget = !m_flow.provider.isEmpty() || !m_flow.model.isEmpty();
     const ProviderChoice choice =
         chooseProvider({{m_request.provider, m_request.model}, {m_flow.provider, m_flow.model}});
+    const auto deploymentOr = [this, pinned, flowNamesTarget](const ProviderChoice &chosen) {
+        if (!pinned && !flowNamesTarget && chosen.provider.isEmpty() && chosen.model.isEmpty() &&
+            !m_deps.defaultRoute.isEmpty())
+            return useRoute(m_deps.defaultRoute);
+        useProvider(chosen);
+    };
     // The tenant's settings matter only when the request and the flow leave something open.
-    if (!m_deps.tenantSettings || (!choice.provider.isEmpty() && !choice.model.isEmpty())) {
-        useProvider(choice);
-        return;
-    }
-    auto withSettings = [this](const Result<QJsonObject> &settings) {
+    if (!m_deps.tenantSettings || (!choice.provider.isEmpty() && !choice.model.isEmpty()))
+        return deploymentOr(choice);
+    auto withSettings = [this, pinned, flowNamesTarget, deploymentOr](const Result<QJsonObject> &settings) {
         if (!settings)
             return fail(settings.error());
+        const QString tenantRoute = settings->value(QStringLiteral("route")).toString();
+        if (!pinned && !flowNamesTarget && !tenantRoute.trimmed().isEmpty()) {
+            auto route = core::Route::parse(tenantRoute);
+            if (!route)
+                return fail(route.error());
+            return useRoute(route.value());
+        }
         const ProviderChoice::Level tenant{settings->value(QStringLiteral("provider")).toString(),
                                            settings->value(QStringLiteral("model")).toString()};
-        useProvider(
+        deploymentOr(
             chooseProvider({{m_request.provider, m_request.model}, {m_flow.provider, m_flow.model}, tenant}));
     };
     const core::Async<QJsonObject> settings = m_deps.tenantSettings(m_request.tenantId);
@@ -238,26 +262,49 @@ void Turn::begin()
 
 void Turn::useProvider(const ProviderChoice &choice)
 {
+    core::Route route;
+    route.targets.append(core::RouteTarget{choice.provider, choice.model, 0});
+    useRoute(route);
+}
+
+core::CapabilityNeeds Turn::needs(qint64 tokens) const
+{
+    core::CapabilityNeeds needs;
+    needs.tools = !m_toolDefinitions.isEmpty();
+    needs.streaming = static_cast<bool>(m_onEvent);
+    needs.jsonSchema = m_request.responseFormat.isJson();
+    needs.tokens = tokens;
+    return needs;
+}
+
+bool Turn::planCall(qint64 promptTokens)
+{
+    core::Route route = m_route;
+    // A turn that needs no tools and fits the flow's threshold tries the route's small model
+    // first; the route itself stays behind it as the fallback.
+    if (route.small && m_flow.smallMaxTokens > 0 && m_toolDefinitions.isEmpty() &&
+        promptTokens <= m_flow.smallMaxTokens)
+        route.targets.prepend(*route.small);
+    auto planned = m_deps.router->plan(
+        route, needs(promptTokens + m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens)));
+    if (!planned) {
+        core::Error error = planned.error();
+        if (error.details.value(QStringLiteral("capability")).toString() ==
+            QLatin1String("JSON schema output"))
+            error.details.insert(QStringLiteral("field"), QStringLiteral("response_format"));
+        fail(error);
+        return false;
+    }
+    m_candidates = planned.value();
+    m_providerName = m_candidates.constFirst().target.provider;
+    return true;
+}
+
+void Turn::useRoute(const core::Route &route)
+{
     if (cancelled())
         return;
-    m_model = choice.model;
-    auto provider = m_deps.providers(choice.provider, choice.model);
-    if (!provider) {
-        fail(provider.error());
-        return;
-    }
-    m_provider = provider.value();
-    m_providerName = m_provider->info().name;
-    if (m_request.responseFormat.isJson() && !m_provider->info().supportsResponseFormat) {
-        fail(makeError(ErrorCode::InvalidArgument,
-                       QStringLiteral("response_format: the provider \"%1\" cannot answer in JSON; "
-                                      "ask for text, or use a flow whose provider can")
-                           .arg(m_providerName),
-                       {{QStringLiteral("field"), QStringLiteral("response_format")},
-                        {QStringLiteral("provider"), m_providerName}}));
-        return;
-    }
-    m_result.provider = m_providerName;
+    m_route = route;
     if (!m_deps.offeredTools || m_flow.tools.isEmpty())
         return useTools(m_flow.tools);
     then(m_deps.offeredTools(m_request.tenantId, m_flow.tools), [this](const Result<QStringList> &offered) {
@@ -268,6 +315,21 @@ void Turn::useProvider(const ProviderChoice &choice)
     });
 }
 
+bool Turn::planRoute()
+{
+    // Planned once before anything is stored, without the prompt's size (not known yet): a route
+    // none of whose targets can serve the turn fails it here. Each call plans again.
+    if (!planCall(0))
+        return false;
+    m_model = m_candidates.constFirst().target.model;
+    m_result.provider = m_providerName;
+    core::Route shown = m_route;
+    if (shown.targets.size() == 1) // a pinned or default target: name what it resolved to
+        shown.targets.first() = m_candidates.constFirst().target;
+    m_result.route = shown.toString();
+    return true;
+}
+
 void Turn::useTools(const QStringList &names)
 {
     auto definitions = m_deps.tools->definitions(names);
@@ -276,6 +338,8 @@ void Turn::useTools(const QStringList &names)
         return;
     }
     m_toolDefinitions = definitions.value();
+    if (!planRoute())
+        return;
     // Cancellation reaches provider and tool calls through the token; database steps are short
     // and the turn stops right after the one in flight (see cancelled()).
     openTurn();
@@ -431,7 +495,11 @@ void Turn::reserveTokens()
     if (cancelled())
         return;
     const qint64 answerAllowance = m_flow.maxTokens.value_or(TurnEngine::kDefaultMaxTokens);
-    const qint64 estimate = core::estimatePromptTokens(m_messages, m_toolDefinitions) + answerAllowance;
+    const qint64 promptTokens = core::estimatePromptTokens(m_messages, m_toolDefinitions);
+    const qint64 estimate = promptTokens + answerAllowance;
+    // The reservation is made with the provider tried first (a fallback is not reserved again).
+    if (!planCall(promptTokens))
+        return;
     auto reserved = [this, estimate, answerAllowance](const Result<ratelimit::Reservation> &reservation) {
         if (!reservation)
             return fail(explainReservation(reservation.error(), estimate, answerAllowance,
@@ -471,23 +539,45 @@ void Turn::callProvider(const ratelimit::Reservation &reservation)
         emitEvent(event);
     };
     m_callTimer.start();
-    then(m_provider->complete(buildRequest(), options),
-         [this, reservation](const Result<llm::Completion> &result) { afterProvider(reservation, result); });
+    m_deps.router->complete(
+        m_candidates, m_route, buildRequest(), options, this,
+        [this, reservation](const llm::RoutedCompletion &routed) { afterProvider(reservation, routed); });
 }
 
-void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result<llm::Completion> &result)
+void Turn::afterProvider(const ratelimit::Reservation &reservation, const llm::RoutedCompletion &routed)
 {
-    const qint64 latencyMs = m_callTimer.elapsed();
+    const Result<llm::Completion> &result = routed.result;
+    m_roundAttempts = routed.attempts;
+    for (const core::RouteAttempt &attempt : routed.attempts)
+        m_result.attempts.append(attempt);
+    // Every attempt but the one that answered is a usage row of its own (its provider, model,
+    // outcome and latency); a target skipped for its open breaker was never called.
+    for (qsizetype i = 0; i + 1 < routed.attempts.size(); ++i) {
+        if (routed.attempts.at(i).outcome != QLatin1String("circuit_open"))
+            recordUsage(attemptRecord(routed.attempts.at(i)));
+    }
+    if (!routed.attempts.isEmpty())
+        m_providerName = routed.attempts.constLast().provider;
+    const qint64 latencyMs =
+        routed.attempts.isEmpty() ? m_callTimer.elapsed() : routed.attempts.constLast().latencyMs;
     const qint64 used = result ? result->usage.totalTokens : 0;
     // Settlement and usage records are bookkeeping: they never hold up or fail the turn.
     (void)m_deps.limiter->settle(reservation, used);
-    const ratelimit::UsageRecord usage =
+    ratelimit::UsageRecord usage =
         usageRecord(result ? &result.value() : nullptr, result ? nullptr : &result.error(), latencyMs);
+    if (!routed.attempts.isEmpty() && !result)
+        usage.model = routed.attempts.constLast().model;
+    if (routed.cut && !m_request.cancel->isCancelled()) {
+        usage.outcome = QStringLiteral("cut");
+        return storeCutAnswer(routed, usage);
+    }
     // A final answer stores its call's usage row with it (storeFinalAnswer()); any other outcome
     // records it on its own.
     const bool answers =
         result && !m_request.cancel->isCancelled() && (result->toolCalls.isEmpty() || !toolsAllowed());
-    if (!answers)
+    const bool calledAtAll =
+        routed.attempts.isEmpty() || routed.attempts.constLast().outcome != QLatin1String("circuit_open");
+    if (!answers && calledAtAll)
         recordUsage(usage);
     if (!result)
         return fail(result.error());
@@ -496,6 +586,7 @@ void Turn::afterProvider(const ratelimit::Reservation &reservation, const Result
     const llm::Completion &completion = result.value();
     m_result.usage += completion.usage;
     m_result.model = completion.model;
+    m_result.provider = m_providerName; // the target that answered
     if (!completion.toolCalls.isEmpty() && toolsAllowed())
         return makeToolCallIdsUnique(completion);
     if (completion.toolCalls.isEmpty()) {
@@ -596,7 +687,9 @@ QJsonObject Turn::assistantMetadata(const llm::Completion &completion) const
             {QStringLiteral("model"), completion.model},
             {QStringLiteral("finish_reason"), completion.finishReason},
             {QStringLiteral("usage"), usageJson(completion.usage)},
-            {QStringLiteral("round"), m_result.providerCalls}};
+            {QStringLiteral("round"), m_result.providerCalls},
+            {QStringLiteral("route"), m_result.route},
+            {QStringLiteral("attempts"), core::attemptsToJson(m_roundAttempts)}};
 }
 
 void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results)
@@ -690,6 +783,50 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
         });
 }
 
+void Turn::storeCutAnswer(const llm::RoutedCompletion &routed, const ratelimit::UsageRecord &usage)
+{
+    m_state = State::Persist;
+    // What the client saw is kept, marked so that no reader takes it for a whole answer.
+    const core::Error error = routed.result.error();
+    db::NewMessage answer;
+    answer.role = core::Role::Assistant;
+    answer.content = routed.partialText;
+    llm::Completion partial;
+    partial.provider = usage.provider;
+    partial.model = usage.model;
+    partial.finishReason = QStringLiteral("cut");
+    answer.metadata = assistantMetadata(partial);
+    answer.metadata.insert(QStringLiteral("cut"), true);
+    answer.metadata.insert(QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.codeName()},
+                                                                {QStringLiteral("message"), error.message}});
+    answer.metadata.insert(QStringLiteral("turn_usage"), usageJson(m_result.usage));
+    db::TurnWrite write = nextWrite(true);
+    if (m_deps.usage) {
+        if (auto row = m_deps.usage->row(usage))
+            write.usage = row.value();
+    }
+    core::Error cut = error;
+    cut.message = QStringLiteral("the answer was cut off: ") + error.message;
+    cut.details.insert(QStringLiteral("cut"), true);
+    databaseStep<QList<core::Message>>(
+        [this, answer, write] {
+            return m_deps.conversations->saveTurnMessages(m_request.tenantId, m_result.conversationId,
+                                                          {answer}, write);
+        },
+        [this, cut, usage](const Result<QList<core::Message>> &saved) {
+            core::Error failure = cut;
+            if (!saved) {
+                if (saved.error().code != ErrorCode::DatabaseUnavailable)
+                    recordUsage(usage);
+                failure.details.insert(QStringLiteral("stored"), false);
+            } else {
+                m_leaseHeld = false;
+                m_result.messages += saved.value();
+            }
+            fail(failure);
+        });
+}
+
 void Turn::recordUsage(const ratelimit::UsageRecord &usage)
 {
     if (m_deps.usage)
@@ -704,8 +841,8 @@ ratelimit::UsageRecord Turn::usageRecord(const llm::Completion *completion, cons
     record.conversationId = m_result.conversationId;
     record.provider = m_providerName;
     record.model = completion ? completion->model : buildRequest().model;
-    if (record.model.isEmpty()) // a failed call to the provider's default model: name it all the same
-        record.model = m_provider->info().defaultModel;
+    if (record.model.isEmpty() && !m_candidates.isEmpty()) // the provider's default model, named
+        record.model = m_candidates.constFirst().target.model;
     if (completion) {
         record.promptTokens = completion->usage.promptTokens;
         record.completionTokens = completion->usage.completionTokens;
@@ -713,6 +850,21 @@ ratelimit::UsageRecord Turn::usageRecord(const llm::Completion *completion, cons
     }
     record.latencyMs = latencyMs;
     record.outcome = error ? error->codeName() : QStringLiteral("ok");
+    return record;
+}
+
+ratelimit::UsageRecord Turn::attemptRecord(const core::RouteAttempt &attempt) const
+{
+    ratelimit::UsageRecord record;
+    record.tenantId = m_request.tenantId;
+    record.conversationId = m_result.conversationId;
+    record.provider = attempt.provider;
+    record.model = attempt.model;
+    record.promptTokens = attempt.usage.promptTokens;
+    record.completionTokens = attempt.usage.completionTokens;
+    record.totalTokens = attempt.usage.totalTokens;
+    record.latencyMs = attempt.latencyMs;
+    record.outcome = attempt.outcome;
     return record;
 }
 

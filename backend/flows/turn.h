@@ -1,6 +1,7 @@
 #pragma once
 
 #include "llm/completion.h"
+#include "llm/router.h"
 #include "ratelimit/ratelimiter.h"
 #include "ratelimit/usagerecorder.h"
 #include "tools/tool.h"
@@ -42,14 +43,24 @@ public:
 private:
     // Steps, in order. Each ends by starting the next one (or finish/fail).
     void begin(); ///< checks the request, picks the flow, asks for the tenant's settings if needed
-    void useProvider(const ProviderChoice &choice); ///< creates the provider, picks the tools
+    void useProvider(const ProviderChoice &choice); ///< a route of one target: today's choice
+    void useRoute(const core::Route &route);        ///< plans the route once, picks the tools
+    /// The candidates of the next provider call (capabilities, the small model); false when none
+    /// can serve it (the turn has failed).
+    bool planCall(qint64 promptTokens);
+    /// The first plan, before anything is stored: a route none of whose targets can serve the
+    /// turn fails it here. Names the effective route.
+    bool planRoute();
+    core::CapabilityNeeds needs(qint64 tokens) const;
     void useTools(const QStringList &names);
     void openTurn();
     void opened(const db::TurnOpening &opening);
     void reserveTokens();
     void callProvider(const ratelimit::Reservation &reservation);
-    void afterProvider(const ratelimit::Reservation &reservation,
-                       const core::Result<llm::Completion> &result);
+    void afterProvider(const ratelimit::Reservation &reservation, const llm::RoutedCompletion &routed);
+    /// A stream cut after text reached the client: the partial answer is stored marked as cut,
+    /// then the turn fails with the error (never a clean end).
+    void storeCutAnswer(const llm::RoutedCompletion &routed, const ratelimit::UsageRecord &usage);
     /// Replaces tool-call ids already used in the conversation (or twice in one response).
     void makeToolCallIdsUnique(llm::Completion completion);
     void runTools(const llm::Completion &completion);
@@ -71,6 +82,8 @@ private:
     QJsonObject assistantMetadata(const llm::Completion &completion) const;
     ratelimit::UsageRecord usageRecord(const llm::Completion *completion, const core::Error *error,
                                        qint64 latencyMs) const;
+    /// A failed attempt's usage row (its provider, model, outcome and latency).
+    ratelimit::UsageRecord attemptRecord(const core::RouteAttempt &attempt) const;
     /// Records a provider call's usage on its own (bookkeeping: never waited for).
     void recordUsage(const ratelimit::UsageRecord &usage);
     /// Checks cancellation; fails the turn and returns true when cancelled.
@@ -89,9 +102,11 @@ private:
     core::TurnRequest m_request;
     core::TurnEventHandler m_onEvent;
     core::FlowDefinition m_flow;
-    std::shared_ptr<llm::Provider> m_provider;
-    QString m_providerName;
-    QString m_model; ///< empty: the provider's default
+    core::Route m_route;
+    QList<llm::Candidate> m_candidates;        ///< the next provider call's, in order
+    QList<core::RouteAttempt> m_roundAttempts; ///< the last provider call's attempts
+    QString m_providerName;                    ///< the provider reserved against, then the one that answered
+    QString m_model;                           ///< empty: the provider's default
     QList<core::ToolDefinition> m_toolDefinitions;
     QList<core::ChatMessage> m_messages; ///< what the next provider call sends
     core::TurnResult m_result;

@@ -1,10 +1,17 @@
 #include "turnengine.h"
 
+#include "llm/router.h"
 #include "turn.h"
 
 namespace agency::flows {
 
-TurnEngine::TurnEngine(TurnDependencies deps, QObject *parent) : QObject(parent), m_deps(std::move(deps)) {}
+TurnEngine::TurnEngine(TurnDependencies deps, QObject *parent) : QObject(parent), m_deps(std::move(deps))
+{
+    if (!m_deps.router) {
+        m_ownRouter = std::make_unique<llm::Router>(m_deps.providers, nullptr, llm::CapabilityTable());
+        m_deps.router = m_ownRouter.get();
+    }
+}
 
 TurnEngine::~TurnEngine() = default;
 

@@ -3,6 +3,7 @@
 #include "core/async/canceltoken.h"
 #include "core/async/future.h"
 #include "core/clock.h"
+#include "core/route.h"
 #include "core/turnvalues.h"
 #include "db/records.h"
 #include "flowregistry.h"
@@ -18,7 +19,8 @@ class ConversationRepository;
 }
 namespace agency::llm {
 class Provider;
-}
+class Router;
+} // namespace agency::llm
 namespace agency::tools {
 class ToolRegistry;
 }
@@ -81,6 +83,12 @@ struct TurnDependencies
     const FlowRegistry *flows = nullptr;
     tools::ToolRegistry *tools = nullptr;
     ProviderSource providers;
+    /// Sends each provider call along the turn's route (fallback, breakers, capabilities). Null:
+    /// the engine makes one over `providers`, without breakers.
+    llm::Router *router = nullptr;
+    /// LLM_ROUTE: the deployment's route, used when the request, the flow and the tenant name
+    /// neither a route nor a provider or model. Empty: LLM_PROVIDER alone, as without routing.
+    core::Route defaultRoute;
     ratelimit::RateLimiter *limiter = nullptr;
     ratelimit::UsageRecorder *usage = nullptr; ///< optional
     const core::Clock *clock = nullptr;
@@ -131,6 +139,7 @@ public:
 
 private:
     TurnDependencies m_deps;
+    std::unique_ptr<llm::Router> m_ownRouter;
 };
 
 } // namespace agency::flows

@@ -57,7 +57,47 @@ struct HealthAnswer
     bool stopping = false;
     int status = 0; ///< 0: nothing built yet
     QByteArray body;
+    bool hadBreakers = false;
 };
+
+/// Breaker states and attempt counts in the Prometheus text format.
+QByteArray routingMetrics(const core::RoutingStatus &routing)
+{
+    const auto label = [](const QString &value) {
+        QString escaped = value;
+        escaped.replace(u'\\', QStringLiteral("\\\\"))
+            .replace(u'"', QStringLiteral("\\\""))
+            .replace(u'\n', QStringLiteral("\\n"));
+        return escaped.toUtf8();
+    };
+    QByteArray out = "# HELP agency_route_attempts_total Provider attempts by provider, model and outcome.\n"
+                     "# TYPE agency_route_attempts_total counter\n";
+    for (const core::AttemptCount &count : routing.attempts)
+        out += "agency_route_attempts_total{provider=\"" + label(count.provider) + "\",model=\"" +
+               label(count.model) + "\",outcome=\"" + label(count.outcome) + "\"} " +
+               QByteArray::number(count.count) + '\n';
+    out +=
+        "# HELP agency_breaker_state Circuit breaker per provider and model: 0 closed, 1 half-open, 2 open.\n"
+        "# TYPE agency_breaker_state gauge\n";
+    for (const core::BreakerStatus &breaker : routing.breakers) {
+        const int state = breaker.state == QLatin1String("open")        ? 2
+                          : breaker.state == QLatin1String("half_open") ? 1
+                                                                        : 0;
+        out += "agency_breaker_state{provider=\"" + label(breaker.provider) + "\",model=\"" +
+               label(breaker.model) + "\"} " + QByteArray::number(state) + '\n';
+    }
+    return out;
+}
+
+QJsonObject routingJson(const core::RoutingStatus &routing)
+{
+    QJsonArray breakers;
+    for (const core::BreakerStatus &breaker : routing.breakers)
+        breakers.append(breaker.toJson());
+    return {{QStringLiteral("route"), routing.defaultRoute},
+            {QStringLiteral("breakers"), breakers},
+            {QStringLiteral("breakers_scope"), QStringLiteral("process")}};
+}
 
 QByteArray healthBody(const core::Result<service::Health> &health, bool stopping, int *status)
 {
@@ -81,7 +121,8 @@ QByteArray healthBody(const core::Result<service::Health> &health, bool stopping
          QJsonObject{{QStringLiteral("ok"), dbOk},
                      {QStringLiteral("error"), health ? health->databaseError : health.error().message}}},
         {QStringLiteral("default_provider"), health ? health->defaultProvider : QString()},
-        {QStringLiteral("providers"), providers}};
+        {QStringLiteral("providers"), providers},
+        {QStringLiteral("routing"), routingJson(health ? health->routing : core::RoutingStatus{})}};
     // Degraded is not healthy: load balancers must see it (the seed said 200).
     *status = failing.isEmpty() ? 200 : 503;
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
@@ -134,8 +175,15 @@ void health(RouteContext &ctx, const CallPtr &call, const std::shared_ptr<Health
     const bool stopping = ctx.turns().stopping();
     ctx.health().check([&ctx, call, stopping, last](const core::Result<service::Health> &health) {
         const quint64 generation = ctx.health().generation();
-        if (last->status == 0 || last->generation != generation || last->stopping != stopping) {
-            last->body = healthBody(health, stopping, &last->status);
+        // Breakers change between checks: a body that shows any is built afresh.
+        const core::RoutingStatus routing = ctx.service().routing();
+        if (last->status == 0 || last->generation != generation || last->stopping != stopping ||
+            !routing.breakers.isEmpty() || last->hadBreakers) {
+            core::Result<service::Health> now = health;
+            if (now)
+                now.value().routing = routing;
+            last->body = healthBody(now, stopping, &last->status);
+            last->hadBreakers = !routing.breakers.isEmpty();
             last->generation = generation;
             last->stopping = stopping;
         }
@@ -183,7 +231,12 @@ void registerSystemRoutes(Router &router, RouteContext &ctx)
           objectSchema({{QStringLiteral("ok"), type(QStringLiteral("boolean"))},
                         {QStringLiteral("error"), type(QStringLiteral("string"))}})},
          {QStringLiteral("default_provider"), type(QStringLiteral("string"))},
-         {QStringLiteral("providers"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}}}},
+         {QStringLiteral("providers"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}}},
+         {QStringLiteral("routing"),
+          objectSchema(
+              {{QStringLiteral("route"), type(QStringLiteral("string"))},
+               {QStringLiteral("breakers"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}}},
+               {QStringLiteral("breakers_scope"), type(QStringLiteral("string"))}})}},
         {QStringLiteral("status"), QStringLiteral("failing"), QStringLiteral("database")});
     router.addSchema(QStringLiteral("Health"), healthSchema);
     const QJsonObject healthy{{QStringLiteral("status"), QStringLiteral("ok")},
@@ -257,7 +310,8 @@ void registerSystemRoutes(Router &router, RouteContext &ctx)
          Access::GlobalAdmin,
          [&ctx](const CallPtr &call) {
              call->sendBytes(200, QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"),
-                             ctx.metrics().render() + poolMetrics(ctx.service().databasePool()));
+                             ctx.metrics().render() + poolMetrics(ctx.service().databasePool()) +
+                                 routingMetrics(ctx.service().routing()));
          },
          QJsonObject{
              {QStringLiteral("summary"), QStringLiteral("Prometheus metrics (text format 0.0.4)")},

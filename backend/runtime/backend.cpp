@@ -107,6 +107,8 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     deps.providers = [providers = m_providers.get()](const QString &name, const QString &model) {
         return providers->provider(name, model);
     };
+    deps.router = &m_providers->router();
+    deps.defaultRoute = config.routing.defaultRoute;
     m_engine = std::make_unique<flows::TurnEngine>(deps);
     return {};
 }
@@ -155,6 +157,7 @@ void Backend::buildService(int keyCacheMs)
     deps.audit = m_audit.get();
     deps.knowledge = m_knowledge.get();
     deps.keyCacheMs = keyCacheMs;
+    deps.routing = [providers = m_providers.get()] { return providers->routingStatus(); };
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
     m_serviceDocuments->attach(m_service.get());

@@ -3,6 +3,7 @@
 #include "llm/networklanes.h"
 #include "llm/provider.h"
 #include "llm/providerfactory.h"
+#include "llm/router.h"
 
 namespace agency::runtime {
 
@@ -16,10 +17,21 @@ ProviderRuntime::ProviderRuntime(const RuntimeConfig &config, QNetworkAccessMana
     }
     m_nam = nam;
     m_factory = std::make_unique<llm::ProviderFactory>(config.providers, m_nam, clock);
+    m_defaultRoute = config.routing.defaultRoute.toString();
+    m_breakers = std::make_unique<llm::CircuitBreakers>(config.routing.breakers, clock);
+    m_router = std::make_unique<llm::Router>(
+        [this](const QString &name, const QString &model) { return provider(name, model); }, m_breakers.get(),
+        llm::CapabilityTable(config.routing.capabilities));
+}
+
+core::RoutingStatus ProviderRuntime::routingStatus() const
+{
+    return {m_defaultRoute, m_breakers->snapshot(), m_router->attemptCounts()};
 }
 
 ProviderRuntime::~ProviderRuntime()
 {
+    m_router.reset();
     // Providers hold replies of the manager: they go first.
     m_cache.clear();
     m_factory.reset();

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/route.h"
 #include "runtime/runtimeconfig.h"
 
 #include <QHash>
@@ -14,6 +15,8 @@ class QNetworkAccessManager;
 namespace agency::llm {
 class Provider;
 class ProviderFactory;
+class CircuitBreakers;
+class Router;
 } // namespace agency::llm
 
 namespace agency::runtime {
@@ -33,6 +36,11 @@ public:
 
     QNetworkAccessManager &network() { return *m_nam; }
     const llm::ProviderFactory &factory() const { return *m_factory; }
+    /// Sends turns along their routes over these providers, with this process's breakers
+    /// (docs/design.md#providers). Kept across reconfigure().
+    llm::Router &router() { return *m_router; }
+    /// LLM_ROUTE, the breakers and the attempts so far.
+    core::RoutingStatus routingStatus() const;
 
     /// The provider for (name, model), made on first use and reused afterwards (connection
     /// reuse, cached Google tokens). Keyed by both, so two providers never share an entry.
@@ -48,6 +56,9 @@ private:
     std::unique_ptr<llm::ProviderFactory> m_factory;
     std::vector<std::unique_ptr<llm::ProviderFactory>> m_retired;
     QHash<QString, std::shared_ptr<llm::Provider>> m_cache;
+    QString m_defaultRoute;
+    std::unique_ptr<llm::CircuitBreakers> m_breakers;
+    std::unique_ptr<llm::Router> m_router;
 };
 
 } // namespace agency::runtime

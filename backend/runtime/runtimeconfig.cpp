@@ -74,9 +74,22 @@ ratelimit::RateLimitConfig rateLimitConfig(const config::Settings &s)
     return c;
 }
 
+llm::RoutingConfig routingConfig(const config::Settings &s)
+{
+    llm::RoutingConfig c;
+    // Both were checked with the settings: they parse.
+    c.defaultRoute = core::Route::parse(s.text(QStringLiteral("LLM_ROUTE"))).valueOr({});
+    c.capabilities = core::CapabilityRule::parseList(s.text(QStringLiteral("LLM_CAPABILITIES"))).valueOr({});
+    c.breakers.failures = s.intValue(QStringLiteral("LLM_BREAKER_FAILURES"));
+    c.breakers.windowMs = s.integer(QStringLiteral("LLM_BREAKER_WINDOW_MS"));
+    c.breakers.cooldownMs = s.integer(QStringLiteral("LLM_BREAKER_COOLDOWN_MS"));
+    return c;
+}
+
 flows::RunWorkerOptions runWorkerOptions(const config::Settings &s)
 {
     flows::RunWorkerOptions c;
+    c.route = s.text(QStringLiteral("RUN_ROUTE"));
     c.slots = s.intValue(QStringLiteral("RUN_WORKERS"));
     c.pollMs = s.intValue(QStringLiteral("RUN_POLL_MS"));
     c.leaseSeconds = s.intValue(QStringLiteral("RUN_LEASE_S"));
@@ -160,6 +173,7 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.httpConnectionsPerHost = settings.intValue(QStringLiteral("LLM_HTTP_CONNECTIONS_PER_HOST"));
     c.keyCacheMs = settings.intValue(QStringLiteral("HTTP_KEY_CACHE_MS"));
     c.providers = providerConfig(settings);
+    c.routing = routingConfig(settings);
     c.tools = toolsConfig(settings);
     c.rateLimits = rateLimitConfig(settings);
     c.runs = runWorkerOptions(settings);

@@ -5,6 +5,7 @@
 #include "httpserver/serverconfig.h"
 #include "knowledge/knowledgeoptions.h"
 #include "llm/providerconfig.h"
+#include "llm/router.h"
 #include "ratelimit/ratelimiting.h"
 #include "tools/builtintools.h"
 
@@ -48,6 +49,7 @@ struct RuntimeConfig
     int httpConnectionsPerHost = 64; ///< provider network lanes (LLM_HTTP_CONNECTIONS_PER_HOST)
     int keyCacheMs = 0;              ///< HTTP_KEY_CACHE_MS: how long an authenticated key is trusted
     llm::ProviderConfig providers;
+    llm::RoutingConfig routing; ///< LLM_ROUTE, LLM_CAPABILITIES, LLM_BREAKER_*
     tools::ToolsConfig tools;
     ratelimit::RateLimitConfig rateLimits;
     flows::RunWorkerOptions runs;

@@ -63,9 +63,9 @@ core::Error invalidSetting(const QString &field, const QString &problem)
 core::Status validateTenantSettings(const QJsonObject &settings)
 {
     // A key nothing reads would be stored and silently ignored: a typo ("rate_limit") must fail.
-    static const QStringList kKeys{QStringLiteral("provider"), QStringLiteral("model"),
-                                   QStringLiteral("rate_limits"), QStringLiteral("embedding_provider"),
-                                   QStringLiteral("embedding_model")};
+    static const QStringList kKeys{QStringLiteral("provider"),        QStringLiteral("model"),
+                                   QStringLiteral("rate_limits"),     QStringLiteral("embedding_provider"),
+                                   QStringLiteral("embedding_model"), QStringLiteral("route")};
     for (auto it = settings.constBegin(); it != settings.constEnd(); ++it) {
         if (!kKeys.contains(it.key()))
             return invalidSetting(it.key(), QStringLiteral("is not a tenant setting (the settings are %1)")
@@ -73,6 +73,21 @@ core::Status validateTenantSettings(const QJsonObject &settings)
     }
     if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(settings); !ok)
         return ok;
+    if (const QJsonValue route = settings.value(QStringLiteral("route")); !route.isUndefined()) {
+        auto parsed = core::Route::parse(route.toString());
+        if (!route.isString() || !parsed)
+            return invalidSetting(
+                QStringLiteral("route"),
+                parsed ? QStringLiteral("must be a route such as \"openai:gpt-4o-mini,mistral:\"")
+                       : parsed.error().message);
+        for (const core::RouteTarget &target : parsed->targets) {
+            if (!llm::ProviderFactory::names().contains(target.provider))
+                return invalidSetting(
+                    QStringLiteral("route"),
+                    QStringLiteral("names an unknown provider \"%1\" (one of %2)")
+                        .arg(target.provider, llm::ProviderFactory::names().join(QStringLiteral(", "))));
+        }
+    }
     const QJsonValue provider = settings.value(QStringLiteral("provider"));
     if (!provider.isUndefined() &&
         (!provider.isString() || !llm::ProviderFactory::names().contains(provider.toString()))) {
@@ -130,6 +145,7 @@ Async<Health> AgencyService::health()
     base.database = m_deps.executor->params().describe();
     base.defaultProvider = m_deps.providers->defaultProvider();
     base.providers = m_deps.providers->providers();
+    base.routing = routing();
     return m_deps.executor
         ->run<bool>([](sql::DbConnection &conn) -> Result<bool> {
             auto ping = conn.exec(QStringLiteral("SELECT 1"), {}, QStringLiteral("health check"));
@@ -144,6 +160,11 @@ Async<Health> AgencyService::health()
                 health.databaseError = ping.error().message;
             return health;
         });
+}
+
+core::RoutingStatus AgencyService::routing() const
+{
+    return m_deps.routing ? m_deps.routing() : core::RoutingStatus{};
 }
 
 DatabasePool AgencyService::databasePool() const

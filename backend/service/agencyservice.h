@@ -64,6 +64,7 @@ struct Health
     QString databaseError; ///< when not ok
     QString defaultProvider;
     QList<core::ProviderInfo> providers;
+    core::RoutingStatus routing; ///< the default route and this process's breakers
 };
 
 /// The database connection pool right now, for /metrics and diagnostics.
@@ -97,6 +98,8 @@ struct ServiceDependencies
     /// How long an authenticated key may be trusted without reading it again (0: never), once
     /// setKeyCacheActive(true) says changes to keys are heard.
     int keyCacheMs = 0;
+    /// Optional: the routing state (LLM_ROUTE, breakers, attempts) for /metrics, /health, the console.
+    std::function<core::RoutingStatus()> routing;
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
@@ -118,6 +121,8 @@ public:
     core::Async<Health> health();
     /// Immediate, no database round trip.
     DatabasePool databasePool() const;
+    /// This process's routing state: LLM_ROUTE, the breakers, the attempts so far. Immediate.
+    core::RoutingStatus routing() const;
     QList<core::FlowDefinition> flows() const;
     QList<core::ProviderInfo> providers() const;
     /// "Test connection": one short call (a one-word prompt, at most 16 tokens, no tools, not
