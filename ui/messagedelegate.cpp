@@ -21,6 +21,49 @@ constexpr int kPadding = 12;  // inside a bubble
 constexpr int kHeaderGap = 4; // between the header line and the text
 constexpr int kRadius = 10;
 
+QFont copyButtonFont(const QFont &font)
+{
+    QFont small = font;
+    if (small.pointSizeF() > 0)
+        small.setPointSizeF(std::max(7.0, small.pointSizeF() - 1.5));
+    return small;
+}
+
+/// The Copy button of a code block framed by `run` (document coordinates): its top-right corner.
+QRectF copyButtonRect(const QRectF &run, const QFont &font)
+{
+    const QFontMetrics metrics(copyButtonFont(font));
+    const qreal width = metrics.horizontalAdvance(QStringLiteral("Copied")) + 12;
+    return {run.right() - width - 3, run.top() + 1, width, qreal(metrics.height() + 2)};
+}
+
+/// Calls `f(run, firstPosition)` for each run of code blocks of `doc` (document coordinates, the
+/// document's width), stopping after the run that reaches below `bottom`.
+template <typename F> void forEachCodeRun(const QTextDocument &doc, qreal bottom, F f)
+{
+    QAbstractTextDocumentLayout *layout = doc.documentLayout();
+    QRectF run;
+    int first = -1;
+    for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
+        if (!isCodeBlock(block)) {
+            if (!run.isNull())
+                f(run, first);
+            run = {};
+            continue;
+        }
+        QRectF r = layout->blockBoundingRect(block);
+        if (r.top() > bottom)
+            break;
+        r.setLeft(0);
+        r.setWidth(doc.textWidth());
+        if (run.isNull())
+            first = block.position();
+        run = run.isNull() ? r : run.united(r);
+    }
+    if (!run.isNull())
+        f(run, first);
+}
+
 QColor accentFor(const ThreadItem &item, const QPalette &palette)
 {
     if (item.kind == ThreadItem::Kind::Notice)
@@ -173,7 +216,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         const QPointF origin = QPointF(g.textOrigin) + QPointF(0, part.top);
         if (!QRectF(origin, part.document->size()).intersects(visible))
             continue;
-        paintCodeFrames(painter, *part.document, origin, palette, visible);
+        paintCodeFrames(painter, *part.document, origin, palette, visible, item->uid, option.font);
         painter->save();
         painter->translate(origin);
         context.clip = visible.translated(-origin);
@@ -195,36 +238,54 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
 }
 
 void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
-                                      const QPalette &palette, const QRectF &visible) const
+                                      const QPalette &palette, const QRectF &visible, quint64 uid,
+                                      const QFont &font) const
 {
-    const QColor frame = mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.22);
-    QAbstractTextDocumentLayout *layout = doc.documentLayout();
-    QRectF run;
-    auto flush = [&] {
-        if (run.isNull())
+    const QColor base = palette.color(QPalette::Base);
+    const QColor frame = mixColors(base, palette.color(QPalette::Text), 0.22);
+    const QFont buttonFont = copyButtonFont(font);
+    forEachCodeRun(doc, visible.bottom() - origin.y(), [&](const QRectF &run, int first) {
+        if (run.bottom() + origin.y() < visible.top())
             return;
         painter->setPen(frame);
         painter->setBrush(Qt::NoBrush);
         painter->drawRoundedRect(run.translated(origin).adjusted(0.5, -2, -0.5, 2), 4, 4);
-        run = {};
-    };
-    for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
-        if (!isCodeBlock(block)) {
-            flush();
+        // Copy, top right: one click puts the block's text on the clipboard (ThreadView).
+        const QRectF button = copyButtonRect(run, font).translated(origin);
+        painter->setBrush(base);
+        painter->drawRoundedRect(button.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3);
+        painter->setFont(buttonFont);
+        painter->setPen(mixColors(palette.color(QPalette::Text), base, 0.3));
+        const bool copied = m_copied.first == uid && m_copied.second == first;
+        painter->drawText(button, Qt::AlignCenter,
+                          copied ? QStringLiteral("Copied") : QStringLiteral("Copy"));
+        painter->setFont(font);
+    });
+}
+
+QString MessageDelegate::codeCopyAt(const QStyleOptionViewItem &option, const QModelIndex &index,
+                                    const QPoint &point, QPair<quint64, int> *where) const
+{
+    const ThreadItem *item = itemOf(index);
+    if (!item)
+        return {};
+    const Geometry g = geometry(option, *item);
+    const MessageRender &render = renderFor(*item, option, g.textWidth);
+    for (const MessageRender::Part &part : render.parts()) {
+        const QPointF at = QPointF(point - g.textOrigin) - QPointF(0, part.top);
+        if (at.y() < 0 || at.y() > part.document->size().height())
             continue;
-        }
-        QRectF r = layout->blockBoundingRect(block);
-        if (r.top() + origin.y() > visible.bottom())
-            break;
-        if (r.bottom() + origin.y() < visible.top()) {
-            flush();
-            continue;
-        }
-        r.setLeft(0);
-        r.setWidth(doc.textWidth());
-        run = run.isNull() ? r : run.united(r);
+        QString text;
+        forEachCodeRun(*part.document, at.y(), [&](const QRectF &run, int first) {
+            if (text.isEmpty() && copyButtonRect(run, option.font).contains(at)) {
+                text = codeBlockText(*part.document, first);
+                if (where)
+                    *where = {item->uid, first};
+            }
+        });
+        return text;
     }
-    flush();
+    return {};
 }
 
 const QTextDocument *MessageDelegate::partDocument(quint64 uid, int part) const

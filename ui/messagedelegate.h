@@ -30,6 +30,13 @@ public:
     /// or -1 outside its text. `document` receives the item's document under `point`.
     int hitTest(const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &point,
                 const QTextDocument **document) const;
+    /// The text of the code block whose Copy button is under `point` (viewport coordinates) in
+    /// the item drawn in `option.rect`; empty when the point is on no such button. `where`
+    /// receives the block's identity for markCopied().
+    QString codeCopyAt(const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &point,
+                       QPair<quint64, int> *where = nullptr) const;
+    /// The Copy button of that block reads "Copied" (until called with {0, -1}).
+    void markCopied(QPair<quint64, int> block) { m_copied = block; }
     /// Drops cached renders of rows that no longer exist (after a reload).
     void clearCache() { m_cache.clear(); }
     /// Text selected by dragging: characters `anchor`..`position` of part `part` of the row
@@ -64,7 +71,8 @@ private:
     Geometry geometry(const QStyleOptionViewItem &option, const ThreadItem &item) const;
     QString headerText(const ThreadItem &item) const;
     void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
-                         const QPalette &palette, const QRectF &visible) const;
+                         const QPalette &palette, const QRectF &visible, quint64 uid,
+                         const QFont &font) const;
 
     mutable std::unordered_map<quint64, MessageRender> m_cache;
     mutable int m_built = 0;
@@ -72,6 +80,7 @@ private:
     int m_selPart = -1;
     int m_selAnchor = 0;
     int m_selPosition = 0;
+    QPair<quint64, int> m_copied{0, -1}; ///< item uid and first position of the block just copied
 };
 
 } // namespace agency::ui

@@ -3,6 +3,7 @@
 #include <QListView>
 
 class QTextDocument;
+class QToolButton;
 
 namespace agency::ui {
 
@@ -30,12 +31,18 @@ public:
     void copyRow(int row, bool codeOnly, const QPoint &point = {});
     /// The text selected by dragging over a message (plain text, empty when none).
     QString selectedText() const;
+    /// Scrolls to the newest message and follows the end again (the ↓ button, Ctrl+End).
+    void jumpToEnd();
+    /// The floating ↓ button, shown while the view is scrolled away from the end.
+    QToolButton *jumpButton() const { return m_jump; }
 
 Q_SIGNALS:
     /// "Edit and resend" was chosen on the user message at `row`.
     void editAndResendRequested(int row);
     /// A citation link "[number]" was clicked in the assistant message at `row`.
     void citationActivated(int row, int number);
+    /// "Regenerate answer" was chosen on the last answer.
+    void regenerateRequested();
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
@@ -54,6 +61,7 @@ private:
     /// Scrolls to m_pending when the whole thread is laid out (the scroll range is only final then).
     void scrollToPending();
     void followEnd();
+    void placeJumpButton();
 
     ThreadModel *m_model = nullptr;
     MessageDelegate *m_delegate;
@@ -65,6 +73,7 @@ private:
     int m_selAnchor = 0;
     int m_selPosition = 0;
     bool m_dragging = false;
+    QToolButton *m_jump;
 };
 
 } // namespace agency::ui
