@@ -11,6 +11,7 @@
 
 #include <QAction>
 #include <QCoreApplication>
+#include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFile>
@@ -188,7 +189,14 @@ QDialog *MainWindow::openGuide()
     guide->setWindowTitle(QStringLiteral("Agency Console guide"));
     auto *browser = new QTextBrowser(guide);
     browser->setObjectName(QStringLiteral("guideText"));
-    browser->setOpenExternalLinks(true);
+    // Web links open in the browser; the manual's links to its sibling pages lead nowhere here.
+    browser->setOpenLinks(false);
+    connect(browser, &QTextBrowser::anchorClicked, guide, [browser](const QUrl &url) {
+        if (url.scheme().startsWith(QStringLiteral("http")))
+            QDesktopServices::openUrl(url);
+        else if (url.hasFragment() && url.path().isEmpty())
+            browser->scrollToAnchor(url.fragment());
+    });
     // The guide is this version's docs/console.md, built into the program; its screenshot is not.
     QFile file(QStringLiteral(":/docs/console.md"));
     QString markdown = file.open(QIODevice::ReadOnly)

@@ -95,6 +95,7 @@ UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantI
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     split->setChildrenCollapsible(false);
+    split->setSizes({height() * 3 / 5, height() * 2 / 5}); // the tables' size hints would take most
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split, 1);
     layout->addWidget(m_status);
