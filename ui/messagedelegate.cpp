@@ -216,7 +216,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         const QPointF origin = QPointF(g.textOrigin) + QPointF(0, part.top);
         if (!QRectF(origin, part.document->size()).intersects(visible))
             continue;
-        paintCodeFrames(painter, *part.document, origin, palette, visible, item->uid, option.font);
+        paintCodeFrames(painter, *part.document, origin, palette, visible, item->uid, option.font, false);
         painter->save();
         painter->translate(origin);
         context.clip = visible.translated(-origin);
@@ -233,13 +233,15 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         }
         part.document->documentLayout()->draw(painter, context);
         painter->restore();
+        // The Copy buttons over the text: the blocks' own background would hide them.
+        paintCodeFrames(painter, *part.document, origin, palette, visible, item->uid, option.font, true);
     }
     painter->restore();
 }
 
 void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
                                       const QPalette &palette, const QRectF &visible, quint64 uid,
-                                      const QFont &font) const
+                                      const QFont &font, bool buttons) const
 {
     const QColor base = palette.color(QPalette::Base);
     const QColor frame = mixColors(base, palette.color(QPalette::Text), 0.22);
@@ -249,7 +251,10 @@ void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &do
             return;
         painter->setPen(frame);
         painter->setBrush(Qt::NoBrush);
-        painter->drawRoundedRect(run.translated(origin).adjusted(0.5, -2, -0.5, 2), 4, 4);
+        if (!buttons) {
+            painter->drawRoundedRect(run.translated(origin).adjusted(0.5, -2, -0.5, 2), 4, 4);
+            return;
+        }
         // Copy, top right: one click puts the block's text on the clipboard (ThreadView).
         const QRectF button = copyButtonRect(run, font).translated(origin);
         painter->setBrush(base);

@@ -71,8 +71,8 @@ private:
     Geometry geometry(const QStyleOptionViewItem &option, const ThreadItem &item) const;
     QString headerText(const ThreadItem &item) const;
     void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
-                         const QPalette &palette, const QRectF &visible, quint64 uid,
-                         const QFont &font) const;
+                         const QPalette &palette, const QRectF &visible, quint64 uid, const QFont &font,
+                         bool buttons) const;
 
     mutable std::unordered_map<quint64, MessageRender> m_cache;
     mutable int m_built = 0;
