@@ -3,6 +3,7 @@
 
 #include "errortext.h"
 
+#include <QJsonObject>
 #include <QLocale>
 
 namespace agency::ui {
@@ -35,6 +36,19 @@ QString activityText(const QDateTime &when)
     return QLocale().toString(local.date(), QLocale::ShortFormat);
 }
 
+QUuid forkedFrom(const Conversation &c)
+{
+    return QUuid(c.metadata.value(QStringLiteral("forked_from"))
+                     .toObject()
+                     .value(QStringLiteral("conversation_id"))
+                     .toString());
+}
+
+QString messagesText(qint64 count)
+{
+    return count == 1 ? QStringLiteral("1 message") : QStringLiteral("%1 messages").arg(count);
+}
+
 } // namespace
 
 QVariant ConversationModel::data(const QModelIndex &index, int role) const
@@ -56,11 +70,17 @@ QVariant ConversationModel::data(const QModelIndex &index, int role) const
         default:
             return {};
         }
-    case Qt::ToolTipRole:
-        return QStringLiteral("%1\n%2 · %3 messages · last activity %4")
-            .arg(c.title, c.flowType)
-            .arg(c.messageCount)
-            .arg(QLocale().toString(c.updatedAt.toLocalTime(), QLocale::LongFormat));
+    case Qt::ToolTipRole: {
+        QString tip = QStringLiteral("%1\n%2 · %3 · last activity %4")
+                          .arg(c.title, c.flowType, messagesText(c.messageCount),
+                               QLocale().toString(c.updatedAt.toLocalTime(), QLocale::LongFormat));
+        if (const QUuid original = forkedFrom(c); !original.isNull()) {
+            const QString originalTitle = titleOf(original);
+            tip += originalTitle.isEmpty() ? QStringLiteral("\nForked from another conversation")
+                                           : QStringLiteral("\nForked from “%1”").arg(originalTitle);
+        }
+        return tip;
+    }
     case Qt::TextAlignmentRole:
         if (index.column() == MessagesColumn || index.column() == ActivityColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
@@ -71,9 +91,21 @@ QVariant ConversationModel::data(const QModelIndex &index, int role) const
         return c.flowType;
     case TitleRole:
         return c.title;
+    case ForkedFromRole:
+        return forkedFrom(c);
+    case DetailRole:
+        return QString(c.flowType + QStringLiteral(" · ") + messagesText(c.messageCount));
+    case ActivityRole:
+        return activityText(c.updatedAt);
     default:
         return {};
     }
+}
+
+QString ConversationModel::titleOf(const QUuid &conversationId) const
+{
+    const int row = rowOf(conversationId);
+    return row < 0 ? QString() : m_rows.at(row).title;
 }
 
 QVariant ConversationModel::headerData(int section, Qt::Orientation orientation, int role) const

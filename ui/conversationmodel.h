@@ -15,7 +15,14 @@ class ConversationModel : public QAbstractTableModel
 
 public:
     enum Column { TitleColumn, FlowColumn, MessagesColumn, ActivityColumn, ColumnCount };
-    enum Roles { ConversationIdRole = Qt::UserRole + 1, FlowTypeRole, TitleRole };
+    enum Roles {
+        ConversationIdRole = Qt::UserRole + 1,
+        FlowTypeRole,
+        TitleRole,
+        ForkedFromRole, ///< the original's id for a fork ("edit and resend"), else null
+        DetailRole,     ///< the row's second line: "weather · 4 messages"
+        ActivityRole,   ///< last activity, short ("14:05", "3 Dec")
+    };
 
     explicit ConversationModel(service::AgencyService &service, int pageSize = 50, QObject *parent = nullptr);
 
@@ -38,6 +45,8 @@ public:
     void remove(const QUuid &conversationId);
     int rowOf(const QUuid &conversationId) const;
     Conversation conversationAt(int row) const { return m_rows.at(row); }
+    /// The title of a loaded conversation (empty when it is not loaded).
+    QString titleOf(const QUuid &conversationId) const;
 
     /// Pages requested since the last setQuery() (lazy loading is observable in tests and bench).
     int pagesRequested() const { return m_pagesRequested; }

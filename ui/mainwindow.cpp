@@ -19,11 +19,9 @@
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
-#include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScreen>
@@ -237,31 +235,7 @@ QWidget *MainWindow::buildConversationPane()
     m_conversationView->setModel(m_conversations);
     // A table, not a tree: QTreeView fetches another page on every relayout, QTableView only
     // when the last row becomes visible.
-    m_conversationView->verticalHeader()->hide();
-    m_conversationView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_conversationView->verticalHeader()->setDefaultSectionSize(m_conversationView->fontMetrics().height() +
-                                                                10);
-    m_conversationView->setShowGrid(false);
-    m_conversationView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_conversationView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_conversationView->setWordWrap(false);
-    m_conversationView->setAlternatingRowColors(true);
-    m_conversationView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_conversationView->horizontalHeader()->setStretchLastSection(false);
-    m_conversationView->horizontalHeader()->setSectionResizeMode(ConversationModel::TitleColumn,
-                                                                 QHeaderView::Stretch);
-    for (int c : {ConversationModel::FlowColumn, ConversationModel::MessagesColumn,
-                  ConversationModel::ActivityColumn})
-        m_conversationView->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
-    // Qt 6.4 fits ResizeToContents columns again on a resize, not when rows arrive or change: the
-    // Flow column stayed as wide as its header ("we…"). resizeSections() is a protected slot, hence
-    // the call by name, queued so that it measures the rows once the view has laid them out.
-    auto refitColumns = [header = m_conversationView->horizontalHeader()] {
-        QMetaObject::invokeMethod(header, "resizeSections", Qt::QueuedConnection);
-    };
-    connect(m_conversations, &QAbstractItemModel::rowsInserted, this, refitColumns);
-    connect(m_conversations, &QAbstractItemModel::modelReset, this, refitColumns);
-    connect(m_conversations, &QAbstractItemModel::dataChanged, this, refitColumns);
+    setUpConversationView();
     layout->addWidget(m_conversationView, 1);
     // Moving through the list (arrow keys, a click) opens what it moves to; tabbing into it or
     // out of it does not. Enter opens the row the keyboard marks.
@@ -409,56 +383,6 @@ DocumentsWindow *MainWindow::openDocuments()
 QWidget *MainWindow::demoNotice() const
 {
     return m_notice;
-}
-
-void MainWindow::buildActions()
-{
-    QMenu *file = menuBar()->addMenu(QStringLiteral("&Conversation"));
-    auto add = [this](QMenu *menu, const QString &text, const QKeySequence &key, auto slot) {
-        auto *action = menu->addAction(text);
-        action->setShortcut(key);
-        action->setShortcutContext(Qt::WindowShortcut);
-        connect(action, &QAction::triggered, this, slot);
-        addAction(action);
-        return action;
-    };
-    add(file, QStringLiteral("&New chat"), QKeySequence(Qt::CTRL | Qt::Key_N), [this] { newChat(); });
-    add(file, QStringLiteral("&Refresh"), QKeySequence(Qt::Key_F5), [this] { refresh(); });
-    add(file, QStringLiteral("&Find in messages…"), QKeySequence(Qt::CTRL | Qt::Key_F), [this] {
-        m_search->searchBox()->setFocus();
-        m_search->searchBox()->selectAll();
-    });
-    // Enabled only while a reply streams, so Esc stays free for the search box otherwise.
-    m_stopAction =
-        add(file, QStringLiteral("&Stop reply"), QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
-    m_stopAction->setEnabled(false);
-    connect(m_session, &ChatSession::busyChanged, m_stopAction, &QAction::setEnabled);
-    file->addSeparator();
-    add(file, QStringLiteral("&Rename…"), QKeySequence(Qt::Key_F2), [this] { renameCurrent(); });
-    add(file, QStringLiteral("&Delete…"), QKeySequence(Qt::Key_Delete), [this] {
-        deleteCurrent();
-    })->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    QMenu *exportMenu = file->addMenu(QStringLiteral("&Export"));
-    add(exportMenu, QStringLiteral("as &Markdown…"), QKeySequence(),
-        [this] { exportCurrent(ExportKind::Markdown); });
-    add(exportMenu, QStringLiteral("as &JSON…"), QKeySequence(), [this] { exportCurrent(ExportKind::Json); });
-    add(exportMenu, QStringLiteral("as &PDF…"), QKeySequence(), [this] { exportCurrent(ExportKind::Pdf); });
-    file->addSeparator();
-    add(file, QStringLiteral("New &tenant…"), QKeySequence(), [this] { createTenant(); });
-    add(file, QStringLiteral("&Documents…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
-        [this] { openDocuments(); });
-    add(file, QStringLiteral("&Usage…"), QKeySequence(Qt::CTRL | Qt::Key_U), [this] { openUsage(); });
-    add(file, QStringLiteral("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma),
-        [this] { Q_EMIT settingsRequested(); });
-    file->addSeparator();
-    add(file, QStringLiteral("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), [this] { close(); });
-    // Delete acts on the conversation list only, never on text being edited.
-    for (QAction *a : actions()) {
-        if (a->shortcut() == QKeySequence(Qt::Key_Delete)) {
-            removeAction(a);
-            m_conversationView->addAction(a);
-        }
-    }
 }
 
 void MainWindow::restoreLayout()

@@ -9,6 +9,7 @@
 #include <optional>
 
 class QComboBox;
+class QDialog;
 class QFrame;
 class QLabel;
 class QListView;
@@ -87,6 +88,13 @@ public:
     void exportCurrent(ExportKind kind);
     /// "Edit and resend" on the user message at thread row `row`: fork, then send the edit.
     void editAndResend(int row);
+    /// Asks for the last answer again: a fork before the last question (the original stays as
+    /// it is), titled "… (regenerated)", where the same question is sent again.
+    void regenerateLast();
+    /// Help → About (non-blocking); returns the dialog.
+    QDialog *openAbout();
+    /// Help → Console guide: this version's docs/console.md (non-blocking); returns the window.
+    QDialog *openGuide();
 
     // For tests and the screenshot script.
     TenantModel *tenantModel() const { return m_tenants; }
@@ -120,6 +128,11 @@ private:
     QWidget *buildConversationPane();
     QWidget *buildThreadPane();
     void buildActions();
+    void setUpConversationView();
+    void showConversationMenu(const QPoint &pos);
+    /// Forks the shown conversation before its message `messageId`, titles the fork `title`
+    /// (empty: the service's), opens it and sends `text` in it.
+    void forkAndSend(qint64 messageId, const QString &text, const QString &title);
     void send();
     void onTenantsLoaded();
     void onTurnFinished(const QString &tenantId, const QUuid &conversationId);
@@ -152,6 +165,7 @@ private:
     StatusPanel *m_status = nullptr;
     SearchPanel *m_search = nullptr;
     QAction *m_stopAction = nullptr;
+    QAction *m_regenerateAction = nullptr;
     Prompts m_prompts;
     QHash<QString, QString> m_drafts; ///< draftKey() → unsent text, except the one in the box
     QString m_draftKey;               ///< whose text the box holds

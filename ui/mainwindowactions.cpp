@@ -1,4 +1,5 @@
-// MainWindow's conversation actions: create tenant, rename, delete, export, edit and resend.
+// MainWindow's conversation actions: create tenant, rename, delete, export, edit and resend,
+// regenerate.
 
 #include "chatbox.h"
 #include "chatsession.h"
@@ -7,6 +8,7 @@
 #include "errortext.h"
 #include "mainwindow.h"
 #include "pdfexport.h"
+#include "searchpanel.h"
 #include "statusbar.h"
 #include "tenantmodel.h"
 #include "threadmodel.h"
@@ -17,6 +19,7 @@
 #include <QMessageBox>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QScreen>
 #include <QTableView>
 
 namespace agency::ui {
@@ -29,13 +32,20 @@ void MainWindow::installDefaultPrompts()
     };
     m_prompts.askText = [this](const QString &title, const QString &label, const QString &value,
                                bool multiLine) -> std::optional<QString> {
-        bool ok = false;
-        const QString text = multiLine
-                                 ? QInputDialog::getMultiLineText(this, title, label, value, &ok)
-                                 : QInputDialog::getText(this, title, label, QLineEdit::Normal, value, &ok);
-        if (!ok)
+        // Wide enough for a long title (QInputDialog's own size shows about 25 characters), never
+        // wider than the screen.
+        QInputDialog dialog(this);
+        dialog.setWindowTitle(title);
+        dialog.setLabelText(label);
+        if (multiLine)
+            dialog.setOption(QInputDialog::UsePlainTextEditForTextInput);
+        dialog.setTextValue(value);
+        const QSize room = screen()->availableGeometry().size() - QSize(60, 80);
+        dialog.resize(
+            QSize(multiLine ? 640 : 560, multiLine ? 360 : dialog.sizeHint().height()).boundedTo(room));
+        if (dialog.exec() != QDialog::Accepted)
             return std::nullopt;
-        return text;
+        return dialog.textValue();
     };
     m_prompts.saveFileName = [this](const QString &suggestedName, const QString &filter) {
         return QFileDialog::getSaveFileName(this, QStringLiteral("Export conversation"), suggestedName,
@@ -78,6 +88,7 @@ void MainWindow::renameCurrent()
                                return;
                            }
                            m_conversations->replace(renamed.value());
+                           m_search->hits()->renameConversation(renamed->conversationId, renamed->title);
                            if (m_conversationId == renamed->conversationId)
                                m_chatBox->setContinuing(true, renamed->title, renamed->flowType);
                        });
@@ -173,32 +184,62 @@ void MainWindow::editAndResend(int row)
                                           item.content, true);
     if (!edited || edited->trimmed().isEmpty())
         return;
+    forkAndSend(item.messageIds.first(), edited->trimmed(), {});
+}
+
+void MainWindow::regenerateLast()
+{
+    if (m_session->isBusy() || m_conversationId.isNull())
+        return;
+    for (int row = m_thread->rowCount() - 1; row >= 0; --row) {
+        const ThreadItem &item = m_thread->item(row);
+        if (item.role != core::Role::User || item.kind != ThreadItem::Kind::Text || item.messageIds.isEmpty())
+            continue;
+        const int listRow = m_conversations->rowOf(m_conversationId);
+        const QString title = listRow < 0 ? QString() : m_conversations->conversationAt(listRow).title;
+        forkAndSend(item.messageIds.first(), item.content,
+                    title.isEmpty() ? QString() : title.left(180) + QStringLiteral(" (regenerated)"));
+        return;
+    }
+}
+
+void MainWindow::forkAndSend(qint64 messageId, const QString &text, const QString &title)
+{
     const QString tenant = m_tenantId;
-    const QString text = edited->trimmed();
-    core::whenFinished(this,
-                       m_service.forkConversation(tenant, m_conversationId.toString(QUuid::WithoutBraces),
-                                                  item.messageIds.first()),
-                       [this, tenant, text](const core::Result<Conversation> &fork) {
-                           if (!fork) {
-                               m_status->showMessage(readableError(fork.error()), 15000);
-                               return;
-                           }
-                           if (tenant != m_tenantId)
-                               return;
-                           m_conversations->upsertAtTop(fork.value());
-                           m_tenants->refreshCount(tenant);
-                           openConversation(fork->conversationId);
-                           m_conversationFlow = fork->flowType;
-                           Q_EMIT forked(fork->conversationId);
-                           // Sent once the copied thread is shown, so the turn appends under it.
-                           auto connection = std::make_shared<QMetaObject::Connection>();
-                           *connection =
-                               connect(this, &MainWindow::conversationShown, this, [this, connection, text] {
-                                   disconnect(*connection);
-                                   m_chatBox->setText(text);
-                                   send();
-                               });
-                       });
+    // Shown once the fork exists (and has its title): opened, then the text is sent in it.
+    auto open = [this, tenant, text](const Conversation &fork) {
+        if (tenant != m_tenantId)
+            return;
+        m_conversations->upsertAtTop(fork);
+        m_tenants->refreshCount(tenant);
+        openConversation(fork.conversationId);
+        m_conversationFlow = fork.flowType;
+        Q_EMIT forked(fork.conversationId);
+        // Sent once the copied thread is shown, so the turn appends under it.
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(this, &MainWindow::conversationShown, this, [this, connection, text] {
+            disconnect(*connection);
+            m_chatBox->setText(text);
+            send();
+        });
+    };
+    core::whenFinished(
+        this, m_service.forkConversation(tenant, m_conversationId.toString(QUuid::WithoutBraces), messageId),
+        [this, tenant, title, open](const core::Result<Conversation> &fork) {
+            if (!fork) {
+                m_status->showMessage(readableError(fork.error()), 15000);
+                return;
+            }
+            if (title.isEmpty())
+                return open(fork.value());
+            core::whenFinished(
+                this,
+                m_service.renameConversation(tenant, fork->conversationId.toString(QUuid::WithoutBraces),
+                                             title),
+                [open, fork = fork.value()](const core::Result<Conversation> &renamed) {
+                    open(renamed ? renamed.value() : fork); // a failed rename keeps the fork's own title
+                });
+        });
 }
 
 } // namespace agency::ui

@@ -37,6 +37,49 @@ QSize settingsButtonSize(const QFontMetrics &metrics)
     return {metrics.horizontalAdvance(kSettingsButtonText) + 28, metrics.height() + 12};
 }
 
+QFont copyButtonFont(const QFont &font)
+{
+    QFont small = font;
+    if (small.pointSizeF() > 0)
+        small.setPointSizeF(std::max(7.0, small.pointSizeF() - 1.5));
+    return small;
+}
+
+/// The Copy button of a code block framed by `run` (document coordinates): its top-right corner.
+QRectF copyButtonRect(const QRectF &run, const QFont &font)
+{
+    const QFontMetrics metrics(copyButtonFont(font));
+    const qreal width = metrics.horizontalAdvance(QStringLiteral("Copied")) + 12;
+    return {run.right() - width - 3, run.top() + 1, width, qreal(metrics.height() + 2)};
+}
+
+/// Calls `f(run, firstPosition)` for each run of code blocks of `doc` (document coordinates, the
+/// document's width), stopping after the run that reaches below `bottom`.
+template <typename F> void forEachCodeRun(const QTextDocument &doc, qreal bottom, F f)
+{
+    QAbstractTextDocumentLayout *layout = doc.documentLayout();
+    QRectF run;
+    int first = -1;
+    for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
+        if (!isCodeBlock(block)) {
+            if (!run.isNull())
+                f(run, first);
+            run = {};
+            continue;
+        }
+        QRectF r = layout->blockBoundingRect(block);
+        if (r.top() > bottom)
+            break;
+        r.setLeft(0);
+        r.setWidth(doc.textWidth());
+        if (run.isNull())
+            first = block.position();
+        run = run.isNull() ? r : run.united(r);
+    }
+    if (!run.isNull())
+        f(run, first);
+}
+
 QColor accentFor(const ThreadItem &item, const QPalette &palette)
 {
     if (item.kind == ThreadItem::Kind::Notice)
@@ -222,7 +265,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         const QPointF origin = QPointF(g.textOrigin) + QPointF(0, part.top);
         if (!QRectF(origin, part.document->size()).intersects(visible))
             continue;
-        paintCodeFrames(painter, *part.document, origin, palette, visible);
+        paintCodeFrames(painter, *part.document, origin, palette, visible, item->uid, option.font, false);
         paintQuoteBars(painter, *part.document, origin, mixColors(base, palette.color(QPalette::Text), 0.3),
                        visible);
         painter->save();
@@ -241,6 +284,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         }
         part.document->documentLayout()->draw(painter, context);
         painter->restore();
+        // The Copy buttons over the text: the blocks' own background would hide them.
+        paintCodeFrames(painter, *part.document, origin, palette, visible, item->uid, option.font, true);
     }
     if (const QRect button = settingsButtonRect(option, *item); !button.isEmpty()) {
         QStyleOptionButton look;
@@ -272,36 +317,57 @@ QRect MessageDelegate::settingsButtonRect(const QStyleOptionViewItem &option, co
 }
 
 void MessageDelegate::paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
-                                      const QPalette &palette, const QRectF &visible) const
+                                      const QPalette &palette, const QRectF &visible, quint64 uid,
+                                      const QFont &font, bool buttons) const
 {
-    const QColor frame = mixColors(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.22);
-    QAbstractTextDocumentLayout *layout = doc.documentLayout();
-    QRectF run;
-    auto flush = [&] {
-        if (run.isNull())
+    const QColor base = palette.color(QPalette::Base);
+    const QColor frame = mixColors(base, palette.color(QPalette::Text), 0.22);
+    const QFont buttonFont = copyButtonFont(font);
+    forEachCodeRun(doc, visible.bottom() - origin.y(), [&](const QRectF &run, int first) {
+        if (run.bottom() + origin.y() < visible.top())
             return;
         painter->setPen(frame);
         painter->setBrush(Qt::NoBrush);
-        painter->drawRoundedRect(run.translated(origin).adjusted(0.5, -2, -0.5, 2), 4, 4);
-        run = {};
-    };
-    for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
-        if (!isCodeBlock(block)) {
-            flush();
-            continue;
+        if (!buttons) {
+            painter->drawRoundedRect(run.translated(origin).adjusted(0.5, -2, -0.5, 2), 4, 4);
+            return;
         }
-        QRectF r = layout->blockBoundingRect(block);
-        if (r.top() + origin.y() > visible.bottom())
-            break;
-        if (r.bottom() + origin.y() < visible.top()) {
-            flush();
+        // Copy, top right: one click puts the block's text on the clipboard (ThreadView).
+        const QRectF button = copyButtonRect(run, font).translated(origin);
+        painter->setBrush(base);
+        painter->drawRoundedRect(button.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3);
+        painter->setFont(buttonFont);
+        painter->setPen(mixColors(palette.color(QPalette::Text), base, 0.3));
+        const bool copied = m_copied.first == uid && m_copied.second == first;
+        painter->drawText(button, Qt::AlignCenter,
+                          copied ? QStringLiteral("Copied") : QStringLiteral("Copy"));
+        painter->setFont(font);
+    });
+}
+
+QString MessageDelegate::codeCopyAt(const QStyleOptionViewItem &option, const QModelIndex &index,
+                                    const QPoint &point, QPair<quint64, int> *where) const
+{
+    const ThreadItem *item = itemOf(index);
+    if (!item)
+        return {};
+    const Geometry g = geometry(option, *item);
+    const MessageRender &render = renderFor(*item, option, g.textWidth);
+    for (const MessageRender::Part &part : render.parts()) {
+        const QPointF at = QPointF(point - g.textOrigin) - QPointF(0, part.top);
+        if (at.y() < 0 || at.y() > part.document->size().height())
             continue;
-        }
-        r.setLeft(0);
-        r.setWidth(doc.textWidth());
-        run = run.isNull() ? r : run.united(r);
+        QString text;
+        forEachCodeRun(*part.document, at.y(), [&](const QRectF &run, int first) {
+            if (text.isEmpty() && copyButtonRect(run, option.font).contains(at)) {
+                text = codeBlockText(*part.document, first);
+                if (where)
+                    *where = {item->uid, first};
+            }
+        });
+        return text;
     }
-    flush();
+    return {};
 }
 
 void MessageDelegate::paintQuoteBars(QPainter *painter, const QTextDocument &doc, const QPointF &origin,

@@ -33,6 +33,13 @@ public:
     /// The "Open Settings…" button drawn under a notice about a configuration problem (a missing
     /// or rejected key), for the item drawn in `option.rect`; empty for every other item.
     QRect settingsButtonRect(const QStyleOptionViewItem &option, const QModelIndex &index) const;
+    /// The text of the code block whose Copy button is under `point` (viewport coordinates) in
+    /// the item drawn in `option.rect`; empty when the point is on no such button. `where`
+    /// receives the block's identity for markCopied().
+    QString codeCopyAt(const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &point,
+                       QPair<quint64, int> *where = nullptr) const;
+    /// The Copy button of that block reads "Copied" (until called with {0, -1}).
+    void markCopied(QPair<quint64, int> block) { m_copied = block; }
     /// Drops cached renders of rows that no longer exist (after a reload).
     void clearCache() { m_cache.clear(); }
     /// Text selected by dragging: characters `anchor`..`position` of part `part` of the row
@@ -71,7 +78,8 @@ private:
     /// were tried and how each ended. Empty for an answer of one attempt.
     static QString attemptsText(const ThreadItem &item);
     void paintCodeFrames(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
-                         const QPalette &palette, const QRectF &visible) const;
+                         const QPalette &palette, const QRectF &visible, quint64 uid, const QFont &font,
+                         bool buttons) const;
     void paintQuoteBars(QPainter *painter, const QTextDocument &doc, const QPointF &origin,
                         const QColor &color, const QRectF &visible) const;
 
@@ -81,6 +89,7 @@ private:
     int m_selPart = -1;
     int m_selAnchor = 0;
     int m_selPosition = 0;
+    QPair<quint64, int> m_copied{0, -1}; ///< item uid and first position of the block just copied
 };
 
 } // namespace agency::ui

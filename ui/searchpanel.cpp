@@ -70,6 +70,16 @@ void SearchHitModel::setHits(const QList<SearchHit> &hits)
     endResetModel();
 }
 
+void SearchHitModel::renameConversation(const QUuid &conversationId, const QString &title)
+{
+    for (int row = 0; row < m_hits.size(); ++row) {
+        if (m_hits.at(row).conversationId != conversationId)
+            continue;
+        m_hits[row].conversationTitle = title;
+        Q_EMIT dataChanged(index(row), index(row));
+    }
+}
+
 namespace {
 
 /// Paints a hit's rich text (title line and highlighted snippet).

@@ -25,6 +25,8 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     void setHits(const QList<SearchHit> &hits);
     const SearchHit &hit(int row) const { return m_hits.at(row); }
+    /// A conversation was renamed: its hits show the new title.
+    void renameConversation(const QUuid &conversationId, const QString &title);
 
 private:
     QList<SearchHit> m_hits;

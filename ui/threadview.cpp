@@ -17,10 +17,12 @@
 #include <QTextCursor>
 #include <QTextDocumentFragment>
 #include <QTimer>
+#include <QToolButton>
 
 namespace agency::ui {
 
-ThreadView::ThreadView(QWidget *parent) : QListView(parent), m_delegate(new MessageDelegate(this))
+ThreadView::ThreadView(QWidget *parent)
+    : QListView(parent), m_delegate(new MessageDelegate(this)), m_jump(new QToolButton(this))
 {
     setItemDelegate(m_delegate);
     setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
@@ -34,7 +36,21 @@ ThreadView::ThreadView(QWidget *parent) : QListView(parent), m_delegate(new Mess
     setFrameShape(QFrame::NoFrame);
     setMouseTracking(false);
     verticalScrollBar()->setSingleStep(24);
-    connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this] { m_follow = nearBottom(); });
+    connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this] {
+        m_follow = nearBottom();
+        placeJumpButton();
+    });
+    connect(verticalScrollBar(), &QScrollBar::rangeChanged, this, &ThreadView::placeJumpButton);
+    m_jump->setObjectName(QStringLiteral("jumpToEndButton"));
+    m_jump->setText(QStringLiteral("↓"));
+    m_jump->setToolTip(QStringLiteral("Jump to the latest message (Ctrl+End)"));
+    m_jump->setCursor(Qt::PointingHandCursor);
+    m_jump->setFixedSize(36, 36);
+    QFont arrow = m_jump->font();
+    arrow.setPointSizeF(arrow.pointSizeF() > 0 ? arrow.pointSizeF() * 1.4 : 14);
+    m_jump->setFont(arrow);
+    m_jump->hide();
+    connect(m_jump, &QToolButton::clicked, this, &ThreadView::jumpToEnd);
     m_loadingSign = new QLabel(viewport());
     m_loadingSign->setObjectName(QStringLiteral("threadLoadingSign"));
     m_loadingSign->setAlignment(Qt::AlignCenter);
@@ -44,6 +60,7 @@ ThreadView::ThreadView(QWidget *parent) : QListView(parent), m_delegate(new Mess
     m_loadingTick = new QTimer(this);
     connect(m_loadingTick, &QTimer::timeout, this, &ThreadView::updateLoadingSign);
 }
+
 
 void ThreadView::onLoadingChanged(bool loading)
 {
@@ -76,6 +93,26 @@ void ThreadView::updateLoadingSign()
     m_loadingSign->setText(text);
     m_loadingSign->setGeometry(viewport()->rect().adjusted(24, 0, -24, 0));
     m_loadingSign->show();
+}
+
+
+void ThreadView::jumpToEnd()
+{
+    m_pending = QPersistentModelIndex();
+    m_follow = true;
+    scrollToBottom();
+    placeJumpButton();
+}
+
+void ThreadView::placeJumpButton()
+{
+    const QRect area = viewport()->geometry();
+    m_jump->move(area.right() - m_jump->width() - 16, area.bottom() - m_jump->height() - 12);
+    const bool away = verticalScrollBar()->maximum() > 0 && !nearBottom();
+    if (m_jump->isVisibleTo(this) != away)
+        m_jump->setVisible(away);
+    if (away)
+        m_jump->raise();
 }
 
 void ThreadView::setThreadModel(ThreadModel *model)
@@ -214,6 +251,12 @@ void ThreadView::contextMenuEvent(QContextMenuEvent *event)
     }
     if (!settingsButtonRect(row).isEmpty())
         menu.addAction(QStringLiteral("Open Settings…"), this, &ThreadView::settingsRequested);
+    const bool lastAnswer = item.role == core::Role::Assistant && item.kind == ThreadItem::Kind::Text &&
+                            !item.streaming && row == m_model->rowCount() - 1;
+    if (lastAnswer) {
+        menu.addSeparator();
+        menu.addAction(QStringLiteral("Regenerate answer"), this, [this] { Q_EMIT regenerateRequested(); });
+    }
     if (item.role == core::Role::User && item.kind == ThreadItem::Kind::Text && !item.messageIds.isEmpty()) {
         menu.addSeparator();
         menu.addAction(QStringLiteral("Edit and resend…"), this,
@@ -309,6 +352,20 @@ void ThreadView::mouseReleaseEvent(QMouseEvent *event)
         Q_EMIT settingsRequested();
         return;
     }
+    QStyleOptionViewItem option;
+    initViewItemOption(&option);
+    option.rect = visualRect(index);
+    QPair<quint64, int> block;
+    if (const QString code = m_delegate->codeCopyAt(option, index, event->pos(), &block); !code.isEmpty()) {
+        QApplication::clipboard()->setText(code);
+        m_delegate->markCopied(block); // the button reads "Copied" for a moment
+        viewport()->update();
+        QTimer::singleShot(1500, this, [this, block] {
+            m_delegate->markCopied({0, -1});
+            viewport()->update();
+        });
+        return;
+    }
     const QTextDocument *doc = nullptr;
     const int position = characterAt(index, event->pos(), &doc);
     if (!doc || position < 0)
@@ -338,6 +395,7 @@ void ThreadView::resizeEvent(QResizeEvent *event)
     m_loadingSign->setGeometry(viewport()->rect().adjusted(24, 0, -24, 0));
     if (follow)
         scrollToBottom();
+    placeJumpButton();
 }
 
 } // namespace agency::ui

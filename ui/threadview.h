@@ -6,6 +6,7 @@
 class QLabel;
 class QTextDocument;
 class QTimer;
+class QToolButton;
 
 namespace agency::ui {
 
@@ -40,6 +41,10 @@ public:
     QLabel *loadingSign() const { return m_loadingSign; }
     static constexpr int kLoadingSignMs = 400;
     static constexpr int kLoadingWaitMs = 3000;
+    /// Scrolls to the newest message and follows the end again (the ↓ button, Ctrl+End).
+    void jumpToEnd();
+    /// The floating ↓ button, shown while the view is scrolled away from the end.
+    QToolButton *jumpButton() const { return m_jump; }
 
 Q_SIGNALS:
     /// "Edit and resend" was chosen on the user message at `row`.
@@ -50,6 +55,8 @@ Q_SIGNALS:
     void settingsRequested();
     /// A conversation has been opening for kLoadingSignMs (the database may be slow or frozen).
     void slowLoad();
+    /// "Regenerate answer" was chosen on the last answer.
+    void regenerateRequested();
 
 protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
@@ -70,6 +77,7 @@ private:
     void followEnd();
     void onLoadingChanged(bool loading);
     void updateLoadingSign();
+    void placeJumpButton();
 
     ThreadModel *m_model = nullptr;
     MessageDelegate *m_delegate;
@@ -84,6 +92,7 @@ private:
     QLabel *m_loadingSign;
     QTimer *m_loadingTick;
     QElapsedTimer m_loadingFor; ///< valid while the model loads
+    QToolButton *m_jump;
 };
 
 } // namespace agency::ui

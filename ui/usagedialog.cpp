@@ -7,15 +7,19 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QEvent>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QScreen>
 #include <QSplitter>
 #include <QStackedBarSeries>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <cmath>
 #include <map>
 
 namespace agency::ui {
@@ -68,7 +72,9 @@ UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantI
       m_status(new QLabel(this))
 {
     setWindowTitle(QStringLiteral("Usage — %1").arg(tenantId));
-    resize(1000, 680);
+    // Never larger than the screen (a 1024×700 one included), the window frame allowed for.
+    const QWidget *anchor = parent ? parent : this;
+    resize(QSize(1000, 680).boundedTo(anchor->screen()->availableGeometry().size() - QSize(40, 60)));
     auto *chart = new QChart;
     chart->setTitle(QStringLiteral("Tokens per day, last %1 days").arg(days));
     chart->setAnimationOptions(QChart::NoAnimation);
@@ -76,19 +82,67 @@ UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantI
     chart->addSeries(m_series);
     m_chart->setChart(chart);
     m_chart->setRenderHint(QPainter::Antialiasing);
-    m_chart->setMinimumHeight(260);
-    auto *split = new QSplitter(Qt::Horizontal, this);
+    m_chart->setMinimumHeight(220);
+    followPalette();
+    // The chart across the whole dialog (beside the table its 14 days had no room for their
+    // labels); the numbers and the rate limits in tabs under it.
+    auto *tabs = new QTabWidget(this);
+    tabs->addTab(m_usage, QStringLiteral("By day and provider"));
+    tabs->addTab(m_limits, QStringLiteral("Rate limits now"));
+    auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_chart);
-    split->addWidget(m_usage);
+    split->addWidget(tabs);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setChildrenCollapsible(false);
+    split->setSizes({height() * 3 / 5, height() * 2 / 5}); // the tables' size hints would take most
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(split, 3);
-    layout->addWidget(new QLabel(QStringLiteral("<b>Rate limits now</b>"), this));
-    layout->addWidget(m_limits, 1);
+    layout->addWidget(split, 1);
     layout->addWidget(m_status);
     loadUsage();
     loadLimits();
+}
+
+std::pair<qreal, qreal> UsageDialog::niceScale(qreal peak)
+{
+    if (peak <= 0)
+        return {100, 25};
+    // The smallest round step that reaches the peak in at most five steps.
+    const qreal magnitude = std::pow(10.0, std::floor(std::log10(peak / 5)));
+    qreal step = 10 * magnitude;
+    for (const qreal m : {1.0, 2.0, 2.5, 5.0}) {
+        if (m * magnitude * 5 >= peak) {
+            step = m * magnitude;
+            break;
+        }
+    }
+    step = std::max<qreal>(step, 1); // whole tokens
+    return {std::ceil(peak / step) * step, step};
+}
+
+void UsageDialog::followPalette()
+{
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    QChart *chart = m_chart->chart();
+    const QChart::ChartTheme theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    if (chart->theme() != theme)
+        chart->setTheme(theme);
+    // The themes' own backgrounds are gradients and fixed greys: use the window's colours.
+    chart->setBackgroundBrush(palette().brush(QPalette::Base));
+    chart->setTitleBrush(palette().brush(QPalette::Text));
+    chart->legend()->setLabelColor(palette().color(QPalette::Text));
+    for (QAbstractAxis *axis : chart->axes()) {
+        axis->setLabelsColor(palette().color(QPalette::Text));
+        axis->setTitleBrush(palette().brush(QPalette::Text));
+    }
+    m_chart->setBackgroundBrush(palette().brush(QPalette::Base));
+}
+
+void UsageDialog::changeEvent(QEvent *event)
+{
+    QDialog::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        followPalette();
 }
 
 void UsageDialog::loadUsage()
@@ -111,12 +165,14 @@ void UsageDialog::loadUsage()
 void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
 {
     // Days on the x axis (every day of the range, so gaps show as gaps), one stacked set per provider.
+    // A day's label is its number ("d MMM" fits no slot of a 14-day chart and read "…"); the
+    // axis title names the months.
     QStringList categories;
     QList<QDate> daysShown;
     const QDate today = QDate::currentDate();
     for (int i = m_days - 1; i >= 0; --i) {
         daysShown.append(today.addDays(-i));
-        categories.append(QLocale().toString(today.addDays(-i), QStringLiteral("d MMM")));
+        categories.append(QString::number(today.addDays(-i).day()));
     }
     std::map<QString, QList<qreal>> byProvider;
     m_usage->setRowCount(static_cast<int>(rows.size()));
@@ -150,14 +206,20 @@ void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
         chart->removeAxis(axis);
     auto *x = new QBarCategoryAxis;
     x->append(categories);
+    x->setTitleText(
+        QStringLiteral("%1 – %2").arg(QLocale().toString(daysShown.first(), QStringLiteral("d MMM")),
+                                      QLocale().toString(daysShown.last(), QStringLiteral("d MMM yyyy"))));
     chart->addAxis(x, Qt::AlignBottom);
     m_series->attachAxis(x);
     auto *y = new QValueAxis;
-    y->setRange(0, peak > 0 ? peak * 1.1 : 100);
-    y->setLabelFormat(QStringLiteral("%d"));
+    const auto [top, step] = niceScale(peak);
+    y->setRange(0, top);
+    y->setTickCount(static_cast<int>(std::lround(top / step)) + 1);
+    y->setLabelFormat(QStringLiteral("%.0f"));
     y->setTitleText(QStringLiteral("tokens"));
     chart->addAxis(y, Qt::AlignLeft);
     m_series->attachAxis(y);
+    followPalette(); // the new axes' labels
 }
 
 void UsageDialog::loadLimits()

@@ -4,6 +4,8 @@
 
 #include <QDialog>
 
+#include <utility>
+
 class QTableWidget;
 class QLabel;
 
@@ -28,15 +30,25 @@ public:
     QStackedBarSeries *series() const { return m_series; }
     QTableWidget *usageTable() const { return m_usage; }
     QTableWidget *limitTable() const { return m_limits; }
+    QChartView *chartView() const { return m_chart; }
+
+    /// The y axis's top and step for a peak of `peak` tokens: round numbers (1, 2, 2.5 or 5 times
+    /// a power of ten) with four or five steps up to at least the peak.
+    static std::pair<qreal, qreal> niceScale(qreal peak);
 
 Q_SIGNALS:
     void usageLoaded();
     void limitsLoaded();
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void loadUsage();
     void loadLimits();
     void showUsage(const QList<UsageSummaryRow> &rows);
+    /// The chart in the window's colours (a dark scheme gets a dark chart).
+    void followPalette();
 
     service::AgencyService &m_service;
     QString m_tenantId;

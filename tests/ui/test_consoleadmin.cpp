@@ -68,19 +68,7 @@ private:
 
 QUuid TestConsoleAdmin::chat(ui::MainWindow &w, const QString &text, const QString &answer)
 {
-    m_fx.llm().enqueueStream({answer});
-    w.newChat();
-    test::typeAndSend(w, text);
-    if (!QTest::qWaitFor([&w] { return !w.chatSession()->isBusy(); }, 20000))
-        return {};
-    // The list shows the conversation once the turn's bookkeeping read is back: wait for it, so
-    // that read cannot land after the test's next action.
-    if (!QTest::qWaitFor([&w] {
-            const QUuid current = w.currentConversation();
-            return !current.isNull() && w.conversationModel()->rowOf(current) == 0;
-        }))
-        return {};
-    return w.currentConversation();
+    return test::chatInNewConversation(m_fx, w, text, answer);
 }
 
 void TestConsoleAdmin::searchThenJumpToHitFarBack()

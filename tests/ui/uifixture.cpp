@@ -2,6 +2,7 @@
 
 #include "sql/dbexecutor.h"
 #include "ui/chatbox.h"
+#include "ui/chatsession.h"
 #include "ui/conversationmodel.h"
 #include "ui/threadmodel.h"
 
@@ -107,6 +108,23 @@ void typeAndSend(ui::MainWindow &window, const QString &text)
     edit->setFocus();
     QTest::keyClicks(edit, text);
     QTest::keyClick(edit, Qt::Key_Return, Qt::ControlModifier);
+}
+
+QUuid chatInNewConversation(UiFixture &fx, ui::MainWindow &window, const QString &text, const QString &answer)
+{
+    fx.llm().enqueueStream({answer});
+    window.newChat();
+    typeAndSend(window, text);
+    if (!QTest::qWaitFor([&window] { return !window.chatSession()->isBusy(); }, 20000))
+        return {};
+    // The list shows the conversation once the turn's bookkeeping read is back: wait for it, so
+    // that read cannot land after the test's next action.
+    if (!QTest::qWaitFor([&window] {
+            const QUuid current = window.currentConversation();
+            return !current.isNull() && window.conversationModel()->rowOf(current) == 0;
+        }))
+        return {};
+    return window.currentConversation();
 }
 
 core::Conversation conversationRow(const ui::MainWindow &window, int row)

@@ -75,6 +75,10 @@ private:
 
 /// Types `text` into the chat box and presses Ctrl+Enter.
 void typeAndSend(ui::MainWindow &window, const QString &text);
+/// One finished chat in a new conversation (the fake answers `answer`), listed at the top;
+/// returns its id (null when it did not finish).
+QUuid chatInNewConversation(UiFixture &fx, ui::MainWindow &window, const QString &text,
+                            const QString &answer);
 /// The conversation list's row `row`, or an empty conversation while the list is shorter (for
 /// QTRY_* conditions polled before the list has loaded).
 core::Conversation conversationRow(const ui::MainWindow &window, int row);
