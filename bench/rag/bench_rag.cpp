@@ -1,8 +1,9 @@
-// ./dev bench rag: retrieval quality (keyword, vector with the demo embedding, hybrid by
-// reciprocal rank fusion) on a generated judged corpus; approximate search recall against exact;
-// search latency and memory at a million 768-dimension vectors; the exact/HNSW crossover that
-// VectorIndexOptions::exactBelow comes from; ingestion of a generated 400-page PDF and tenant
-// isolation through the knowledge layer itself. Prints the tables of docs/benchmarks.md.
+// ./dev bench rag: retrieval quality (keyword, vector with the demo embedding, hybrid fused by
+// knowledge::fuse as the knowledge layer fuses) on a generated judged corpus; approximate search
+// recall against exact; search latency and memory at a million 768-dimension vectors; the
+// exact/HNSW crossover that VectorIndexOptions::exactBelow comes from; ingestion of a generated
+// 400-page PDF and tenant isolation through the knowledge layer itself. Prints the tables of
+// docs/benchmarks.md.
 #include "../stats.h"
 #include "config/settingspec.h"
 #include "knowledge/index/fusion.h"
