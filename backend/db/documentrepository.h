@@ -107,6 +107,13 @@ struct EmbeddingCount
     qint64 maxChunkId = 0;
 };
 
+/// A chunk the full-text search found, with its rank (higher is better).
+struct KeywordHit
+{
+    qint64 chunkId = 0;
+    double score = 0.0;
+};
+
 /// The searchable documents of one collection, by the model their embeddings are of.
 struct CollectionModels
 {
@@ -182,9 +189,10 @@ public:
     core::Async<QList<CollectionModels>> collectionModels(const QString &tenantId, const QString &collection);
     /// Documents in scope still queued, extracting or embedding.
     core::Async<int> indexingCount(const QString &tenantId, const QString &collection);
-    /// Full-text search over searchable chunks, best first (ts_rank_cd).
-    core::Async<QList<qint64>> keywordSearch(const QString &tenantId, const QString &collection,
-                                             const QString &query, int limit);
+    /// Full-text search over searchable chunks (any word of the query), best first, ranked by
+    /// ts_rank normalised by the chunk's length; the rank is the hit's score.
+    core::Async<QList<KeywordHit>> keywordSearch(const QString &tenantId, const QString &collection,
+                                                 const QString &query, int limit);
     /// The chunks of `chunkIds` that belong to the tenant (others are left out), as hits.
     core::Async<QList<core::DocumentHit>> hits(const QString &tenantId, const QList<qint64> &chunkIds);
 

@@ -120,37 +120,39 @@ Async<int> DocumentRepository::indexingCount(const QString &tenantId, const QStr
     });
 }
 
-Async<QList<qint64>> DocumentRepository::keywordSearch(const QString &tenantId, const QString &collection,
-                                                       const QString &text, int limit)
+Async<QList<KeywordHit>> DocumentRepository::keywordSearch(const QString &tenantId, const QString &collection,
+                                                           const QString &text, int limit)
 {
     if (auto ok = validateScope(tenantId, collection, true); !ok)
-        return core::failedAsync<QList<qint64>>(ok.error());
+        return core::failedAsync<QList<KeywordHit>>(ok.error());
     if (auto ok = core::validateLimit(limit, kMaxBatch, QStringLiteral("limit")); !ok)
-        return core::failedAsync<QList<qint64>>(ok.error());
+        return core::failedAsync<QList<KeywordHit>>(ok.error());
     QVariantList binds{text, tenantId};
     const QString filter = collectionFilter(collection, binds, QStringLiteral("c"));
     binds << limit;
-    return m_executor.run<QList<qint64>>([=](sql::DbConnection &conn) -> Result<QList<qint64>> {
+    return m_executor.run<QList<KeywordHit>>([=](sql::DbConnection &conn) -> Result<QList<KeywordHit>> {
         // Only chunks of documents that were ready once: a document being extracted is not
         // searchable until its chunks are complete.
         // Any word of the query may match (its ANDs become ORs; a "-word" stays excluded), ranked
-        // by ts_rank so chunks with more of the words come first: questions and reworded queries
-        // rarely have every word in one chunk. Measured against every-word (AND) matching and
-        // ts_rank_cd in docs/benchmarks.md, "Knowledge (rag)".
+        // by ts_rank so chunks with more of the words come first (questions and reworded queries
+        // rarely have every word in one chunk), divided by 1 + log(length) (normalization 1) so
+        // a long chunk does not win by size. Chosen on the tuning split of `./dev bench rag
+        // --tune` against every-word (AND) matching, ts_rank_cd and other normalisations
+        // (docs/benchmarks.md, "Knowledge (rag)").
         auto query = conn.exec(
-            QStringLiteral(
-                "SELECT c.id FROM (SELECT replace(replace(websearch_to_tsquery('english', ?)::text, "
-                "' & ', ' | '), ' | !', ' & !')::tsquery AS q) s, chunks c "
-                "JOIN documents d ON d.document_id = c.document_id AND d.embedding_model <> '' "
-                "WHERE c.tenant_id = ? AND c.tsv @@ s.q") +
-                filter + QStringLiteral(" ORDER BY ts_rank(c.tsv, s.q) DESC, c.id LIMIT ?"),
+            QStringLiteral("SELECT c.id, ts_rank(c.tsv, s.q, 1) AS rank FROM (SELECT "
+                           "replace(replace(websearch_to_tsquery('english', ?)::text, "
+                           "' & ', ' | '), ' | !', ' & !')::tsquery AS q) s, chunks c "
+                           "JOIN documents d ON d.document_id = c.document_id AND d.embedding_model <> '' "
+                           "WHERE c.tenant_id = ? AND c.tsv @@ s.q") +
+                filter + QStringLiteral(" ORDER BY rank DESC, c.id LIMIT ?"),
             binds, QStringLiteral("search chunks"));
         if (!query)
             return query.error();
-        QList<qint64> ids;
+        QList<KeywordHit> hits;
         while (query.value()->next())
-            ids.append(query.value()->value(0).toLongLong());
-        return ids;
+            hits.append({query.value()->value(0).toLongLong(), query.value()->value(1).toDouble()});
+        return hits;
     });
 }
 

@@ -1,5 +1,5 @@
 // KnowledgeBase::search: PostgreSQL full-text ranking and vector similarity over the tenant's
-// searchable chunks, fused by reciprocal rank (docs/design.md#knowledge).
+// searchable chunks, fused by their normalised scores or by reciprocal rank (docs/design.md#knowledge).
 
 #include "core/async/resultpromise.h"
 #include "core/async/whenfinished.h"
@@ -43,7 +43,7 @@ QString servingModel(const db::CollectionModels &collection, const QString &curr
 struct SearchState
 {
     core::DocumentSearchQuery query;
-    QList<qint64> keywordIds;
+    QList<db::KeywordHit> keywordHits;
     QList<VectorHit> vectorHits;
     int indexing = 0;
     int pending = 0;
@@ -87,12 +87,19 @@ core::Async<core::DocumentSearchResult> KnowledgeBase::search(const core::Docume
         }
         std::stable_sort(state->vectorHits.begin(), state->vectorHits.end(),
                          [](const VectorHit &a, const VectorHit &b) { return a.score > b.score; });
-        RankedList vector{{}, options.vectorWeight};
-        for (const VectorHit &hit : std::as_const(state->vectorHits))
-            if (vector.ids.size() < candidates && !vector.ids.contains(hit.chunkId))
+        RankedList vector{{}, options.vectorWeight, {}};
+        for (const VectorHit &hit : std::as_const(state->vectorHits)) {
+            if (vector.ids.size() < candidates && !vector.ids.contains(hit.chunkId)) {
                 vector.ids.append(hit.chunkId);
-        const QList<FusedHit> fused =
-            reciprocalRankFusion({RankedList{state->keywordIds, options.keywordWeight}, vector}, candidates);
+                vector.scores.append(hit.score);
+            }
+        }
+        RankedList keyword{{}, options.keywordWeight, {}};
+        for (const db::KeywordHit &hit : std::as_const(state->keywordHits)) {
+            keyword.ids.append(hit.chunkId);
+            keyword.scores.append(hit.score);
+        }
+        const QList<FusedHit> fused = fuse({keyword, vector}, candidates, options.fusion);
         QList<qint64> ids;
         QHash<qint64, double> scores;
         for (const FusedHit &hit : fused) {
@@ -129,11 +136,11 @@ core::Async<core::DocumentSearchResult> KnowledgeBase::search(const core::Docume
 
     state->pending = 3; // keyword ranking, indexing count, vector side
     core::whenFinished(this, documents->keywordSearch(q.tenantId, q.collection, q.query, candidates),
-                       [state, finishOne, failWith](const Result<QList<qint64>> &ids) {
-                           if (ids)
-                               state->keywordIds = ids.value();
+                       [state, finishOne, failWith](const Result<QList<db::KeywordHit>> &hits) {
+                           if (hits)
+                               state->keywordHits = hits.value();
                            else
-                               failWith(ids.error());
+                               failWith(hits.error());
                            finishOne();
                        });
     core::whenFinished(this, documents->indexingCount(q.tenantId, q.collection),

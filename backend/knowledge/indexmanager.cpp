@@ -33,7 +33,8 @@ template <typename T> Result<T> wait(core::Async<T> future)
 
 IndexManager::IndexManager(db::DocumentRepository &documents, QString directory, VectorIndexOptions options,
                            int recheckMs)
-    : m_documents(documents), m_directory(std::move(directory)), m_options(options), m_recheckMs(recheckMs)
+    : m_documents(documents), m_directory(std::move(directory)), m_options(options), m_recheckMs(recheckMs),
+      m_buildThreads(qMax(1, QThread::idealThreadCount()))
 {
     // Searches of several collections run side by side; rebuilds are rare and take one thread each.
     m_pool.setMaxThreadCount(qMax(2, QThread::idealThreadCount()));
@@ -139,13 +140,24 @@ core::Status IndexManager::catchUp(Entry &e, const QString &tenantId, const QStr
             m_documents.embeddings(tenantId, collection, model, after, db::DocumentRepository::kMaxBatch));
         if (!batch)
             return batch.error();
+        if (!batch->isEmpty() && !e.index)
+            e.index = VectorIndex::create(int(batch->first().vector.size()), m_options);
+        // One addBatch per database page: the graph part is built on several threads (a
+        // rebuild of a million vectors one add() at a time would take one core for hours).
+        const int dimension = e.index ? e.index->dimension() : 0;
+        std::vector<qint64> ids;
+        std::vector<float> rows;
+        ids.reserve(size_t(batch->size()));
+        rows.reserve(size_t(batch->size()) * size_t(dimension));
         for (const db::ChunkVector &v : batch.value()) {
-            if (!e.index)
-                e.index = VectorIndex::create(int(v.vector.size()), m_options);
-            if (v.vector.size() == e.index->dimension())
-                e.index->add(v.chunkId, v.vector.constData());
+            if (v.vector.size() == dimension) {
+                ids.push_back(v.chunkId);
+                rows.insert(rows.end(), v.vector.cbegin(), v.vector.cend());
+            }
             after = v.chunkId;
         }
+        if (!ids.empty())
+            e.index->addBatch(ids.data(), rows.data(), qint64(ids.size()), m_buildThreads);
         if (batch->size() < db::DocumentRepository::kMaxBatch)
             return {};
     }

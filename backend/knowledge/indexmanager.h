@@ -75,6 +75,7 @@ private:
     QString m_directory;
     VectorIndexOptions m_options;
     int m_recheckMs;
+    int m_buildThreads; ///< threads adding one page of vectors to a graph
     QMutex m_mutex;
     QHash<QString, std::shared_ptr<Entry>> m_entries; ///< by "tenant\ncollection\nmodel"
     QThreadPool m_pool;

@@ -37,7 +37,7 @@ struct KnowledgeDependencies
 
 /// A tenant's documents (docs/design.md#knowledge): stores files in PostgreSQL, indexes them in
 /// the background (IngestionWorker), keeps the vector indexes (IndexManager), and answers hybrid
-/// searches: PostgreSQL full-text ranking and vector similarity, fused by reciprocal rank. Every
+/// searches: PostgreSQL full-text ranking and vector similarity, fused (knowledge::fuse). Every
 /// call names its tenant and sees only that tenant's documents.
 ///
 /// The AgencyService validates ids; this validates the rest (InvalidArgument naming the field,

@@ -2,6 +2,7 @@
 
 #include "knowledge/extract/chunker.h"
 #include "knowledge/extract/extractor.h"
+#include "knowledge/index/fusion.h"
 #include "knowledge/index/vectorindex.h"
 
 #include <QString>
@@ -13,8 +14,9 @@ namespace agency::knowledge {
 struct KnowledgeOptions
 {
     qint64 maxDocumentBytes = 50LL * 1024 * 1024; ///< DOCUMENT_MAX_BYTES: larger files are refused
-    double keywordWeight = 2.0;                   ///< KNOWLEDGE_KEYWORD_WEIGHT in the rank fusion
+    double keywordWeight = 1.5;                   ///< KNOWLEDGE_KEYWORD_WEIGHT in the fusion
     double vectorWeight = 1.0;                    ///< KNOWLEDGE_VECTOR_WEIGHT
+    FusionOptions fusion;                         ///< KNOWLEDGE_FUSION, KNOWLEDGE_RRF_K
     int candidates = 50;                          ///< each retriever's top N fed to the fusion
     int maxK = 50;                                ///< the most hits one search returns
     ChunkOptions chunks;                          ///< KNOWLEDGE_CHUNK_TOKENS, KNOWLEDGE_CHUNK_OVERLAP_TOKENS

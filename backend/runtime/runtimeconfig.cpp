@@ -104,6 +104,10 @@ knowledge::KnowledgeOptions knowledgeOptions(const config::Settings &s)
     c.workers = s.intValue(QStringLiteral("KNOWLEDGE_WORKERS"));
     c.keywordWeight = s.intValue(QStringLiteral("KNOWLEDGE_KEYWORD_WEIGHT")) / 100.0;
     c.vectorWeight = s.intValue(QStringLiteral("KNOWLEDGE_VECTOR_WEIGHT")) / 100.0;
+    c.fusion.method = s.text(QStringLiteral("KNOWLEDGE_FUSION")) == QLatin1String("rrf")
+                          ? knowledge::FusionOptions::Method::ReciprocalRank
+                          : knowledge::FusionOptions::Method::Score;
+    c.fusion.rankConstant = s.intValue(QStringLiteral("KNOWLEDGE_RRF_K"));
     c.chunks.targetTokens = s.intValue(QStringLiteral("KNOWLEDGE_CHUNK_TOKENS"));
     // The chunker keeps chunks within 400..600 of its default 500: the same band around the target.
     c.chunks.maxTokens = c.chunks.targetTokens + c.chunks.targetTokens / 5;

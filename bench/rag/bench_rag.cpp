@@ -1,7 +1,9 @@
-// ./dev bench rag: retrieval quality (keyword, vector with the demo embedding, hybrid by
-// reciprocal rank fusion) on a generated judged corpus; approximate search recall against exact;
-// search latency and memory at a million 768-dimension vectors; the exact/HNSW crossover that
-// VectorIndexOptions::exactBelow comes from. Prints the tables of docs/benchmarks.md.
+// ./dev bench rag: retrieval quality (keyword, vector with the demo embedding, hybrid fused by
+// knowledge::fuse as the knowledge layer fuses) on a generated judged corpus; approximate search
+// recall against exact; search latency and memory at a million 768-dimension vectors; the
+// exact/HNSW crossover that VectorIndexOptions::exactBelow comes from; ingestion of a generated
+// 400-page PDF and tenant isolation through the knowledge layer itself. Prints the tables of
+// docs/benchmarks.md.
 #include "../stats.h"
 #include "config/settingspec.h"
 #include "knowledge/index/fusion.h"
@@ -10,6 +12,7 @@
 #include "llm/demoembedder.h"
 #include "pgkeyword.h"
 #include "ragcorpus.h"
+#include "ragingest.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -17,6 +20,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QRandomGenerator>
+#include <QTemporaryDir>
 
 #include <cmath>
 #include <cstdio>
@@ -78,28 +82,30 @@ struct Quality
 const QList<PgKeyword::Variant> &keywordVariants()
 {
     static const QList<PgKeyword::Variant> variants = {
-        {QStringLiteral("english, every word (AND)"), QStringLiteral("english"), false},
-        {QStringLiteral("english, any word (OR)"), QStringLiteral("english"), true},
+        {QStringLiteral("english, every word (AND), ts_rank_cd"), QStringLiteral("english"), false},
+        {QStringLiteral("english, any word (OR), ts_rank_cd"), QStringLiteral("english"), true},
         {QStringLiteral("english, any word (OR), ts_rank"), QStringLiteral("english"), true,
          QStringLiteral("ts_rank")},
-        {QStringLiteral("simple, every word (AND)"), QStringLiteral("simple"), false},
-        {QStringLiteral("simple, any word (OR)"), QStringLiteral("simple"), true},
+        {QStringLiteral("english, any word (OR), ts_rank / length"), QStringLiteral("english"), true,
+         QStringLiteral("ts_rank"), 2},
+        {QStringLiteral("simple, any word (OR), ts_rank"), QStringLiteral("simple"), true,
+         QStringLiteral("ts_rank")},
     };
     return variants;
 }
 
 /// Every ranked list one corpus gives: per query, the production keyword list, each variant's,
-/// and the vector list (demo embedding, exact search), each the top `candidates`.
+/// and the vector list (demo embedding, exact search), each the top `depth` with its scores.
 struct QualityLists
 {
     RagCorpus corpus;
-    QList<QList<qint64>> production;
-    QList<QList<QList<qint64>>> variants; ///< [variant][query]
-    QList<QList<qint64>> vector;
+    QList<knowledge::RankedList> production;
+    QList<QList<knowledge::RankedList>> variants; ///< [variant][query]
+    QList<knowledge::RankedList> vector;
 };
 
 core::Result<QualityLists> gatherLists(PgKeyword &pg, int passages, int queriesPerKind, quint32 seed,
-                                       int candidates)
+                                       int depth, bool withVariants)
 {
     QualityLists lists;
     lists.corpus = RagCorpus::generate(passages, queriesPerKind, seed);
@@ -108,34 +114,82 @@ core::Result<QualityLists> gatherLists(PgKeyword &pg, int passages, int queriesP
     auto vectors = VectorIndex::create(llm::DemoEmbedder::kDimension);
     for (qsizetype i = 0; i < lists.corpus.passages.size(); ++i)
         vectors->add(i, llm::DemoEmbedder::embedText(lists.corpus.passages.at(i)).constData());
-    lists.variants.resize(keywordVariants().size());
+    lists.variants.resize(withVariants ? keywordVariants().size() : 0);
     for (const JudgedQuery &q : std::as_const(lists.corpus.queries)) {
-        auto production = pg.production(q.text, candidates);
+        auto production = pg.production(q.text, depth);
         if (!production)
             return production.error();
         lists.production.append(production.value());
-        for (qsizetype v = 0; v < keywordVariants().size(); ++v) {
-            auto found = pg.search(keywordVariants().at(v), q.text, candidates);
+        for (qsizetype v = 0; v < lists.variants.size(); ++v) {
+            auto found = pg.search(keywordVariants().at(v), q.text, depth);
             if (!found)
                 return found.error();
             lists.variants[v].append(found.value());
         }
-        QList<qint64> v;
+        knowledge::RankedList v;
         for (const knowledge::VectorHit &hit :
-             vectors->search(llm::DemoEmbedder::embedText(q.text).constData(), candidates))
-            v.append(hit.chunkId);
+             vectors->search(llm::DemoEmbedder::embedText(q.text).constData(), depth)) {
+            v.ids.append(hit.chunkId);
+            v.scores.append(hit.score);
+        }
         lists.vector.append(v);
     }
     return lists;
 }
 
-QList<qint64> fuse(const QList<qint64> &keyword, const QList<qint64> &vector, double keywordWeight,
-                   double vectorWeight)
+/// The top `n` of a list (what a search asking each retriever for n candidates gets).
+knowledge::RankedList top(const knowledge::RankedList &list, int n, double weight)
+{
+    knowledge::RankedList out{list.ids.mid(0, n), weight, list.scores.mid(0, n)};
+    return out;
+}
+
+/// One way of fusing: the method and its parameters, the weights and each side's depth.
+struct Fusion
+{
+    knowledge::FusionOptions options;
+    double keywordWeight = 1;
+    double vectorWeight = 1;
+    int candidates = 50;
+    QString describe() const
+    {
+        const QString method = options.method == knowledge::FusionOptions::Method::Score
+                                   ? QStringLiteral("score fusion")
+                                   : QStringLiteral("RRF k=%1").arg(options.rankConstant);
+        return QStringLiteral("%1, keyword weight %2, vector weight %3, %4 candidates each")
+            .arg(method)
+            .arg(keywordWeight)
+            .arg(vectorWeight)
+            .arg(candidates);
+    }
+};
+
+/// The production fusion: KnowledgeOptions filled from the settings' defaults, as the
+/// composition root fills them.
+Fusion productionFusion()
+{
+    auto setting = [](const char *key) {
+        const config::SettingSpec *spec = config::findSetting(QString::fromLatin1(key));
+        return spec ? spec->defaultValue : QVariant();
+    };
+    Fusion f;
+    f.keywordWeight = setting("KNOWLEDGE_KEYWORD_WEIGHT").toDouble() / 100.0;
+    f.vectorWeight = setting("KNOWLEDGE_VECTOR_WEIGHT").toDouble() / 100.0;
+    f.options.method = setting("KNOWLEDGE_FUSION").toString() == QLatin1String("rrf")
+                           ? knowledge::FusionOptions::Method::ReciprocalRank
+                           : knowledge::FusionOptions::Method::Score;
+    f.options.rankConstant = setting("KNOWLEDGE_RRF_K").toDouble();
+    f.candidates = knowledge::KnowledgeOptions{}.candidates;
+    return f;
+}
+
+QList<qint64> fuseTop10(const knowledge::RankedList &keyword, const knowledge::RankedList &vector,
+                        const Fusion &f)
 {
     QList<qint64> out;
-    for (const knowledge::FusedHit &hit : knowledge::reciprocalRankFusion(
-             {knowledge::RankedList{keyword, keywordWeight}, knowledge::RankedList{vector, vectorWeight}},
-             10))
+    for (const knowledge::FusedHit &hit : knowledge::fuse(
+             {top(keyword, f.candidates, f.keywordWeight), top(vector, f.candidates, f.vectorWeight)}, 10,
+             f.options))
         out.append(hit.id);
     return out;
 }
@@ -146,99 +200,109 @@ struct Scores
     QList<Quality> keyword = QList<Quality>(4), vector = QList<Quality>(4), hybrid = QList<Quality>(4);
 };
 
-Scores score(const QualityLists &lists, const QList<QList<qint64>> &keyword, double keywordWeight,
-             double vectorWeight)
+Scores score(const QualityLists &lists, const QList<knowledge::RankedList> &keyword, const Fusion &f)
 {
     Scores s;
     for (qsizetype i = 0; i < lists.corpus.queries.size(); ++i) {
         const JudgedQuery &q = lists.corpus.queries.at(i);
-        const QList<qint64> hybrid = fuse(keyword.at(i), lists.vector.at(i), keywordWeight, vectorWeight);
+        const QList<qint64> hybrid = fuseTop10(keyword.at(i), lists.vector.at(i), f);
         for (int slot : {static_cast<int>(q.kind), 3}) {
-            s.keyword[slot].add(keyword.at(i), q.relevant);
-            s.vector[slot].add(lists.vector.at(i), q.relevant);
+            s.keyword[slot].add(keyword.at(i).ids, q.relevant);
+            s.vector[slot].add(lists.vector.at(i).ids, q.relevant);
             s.hybrid[slot].add(hybrid, q.relevant);
         }
     }
     return s;
 }
 
-double settingWeight(const QString &key)
-{
-    const config::SettingSpec *spec = config::findSetting(key);
-    return spec ? spec->defaultValue.toDouble() / 100.0 : 1.0;
-}
+constexpr int kTuneDepth = 100; ///< the deepest candidate list the sweep tries
 
-/// --tune: on the tuning split, hybrid nDCG@10 for each keyword query and keyword weight (vector
-/// weight 1): what the defaults of KNOWLEDGE_KEYWORD_WEIGHT / KNOWLEDGE_VECTOR_WEIGHT and the
-/// production query were chosen from. Never run on the evaluation split.
-void tuneBench(PgKeyword &pg, int passages, int queriesPerKind, int candidates)
+/// --tune: on the tuning split, hybrid nDCG@10 over all queries for each fusion method, its
+/// parameter, the keyword weight (vector weight 1) and the candidate depth: what the defaults of
+/// KNOWLEDGE_FUSION, KNOWLEDGE_RRF_K, KNOWLEDGE_KEYWORD_WEIGHT and KnowledgeOptions::candidates
+/// were chosen from. Never run on the evaluation split.
+void tuneBench(PgKeyword &pg, int passages, int queriesPerKind)
 {
-    auto lists = gatherLists(pg, passages, queriesPerKind, kTuningSeed, candidates);
+    auto lists = gatherLists(pg, passages, queriesPerKind, kTuningSeed, kTuneDepth, true);
     if (!lists) {
         out(QStringLiteral("quality: %1").arg(lists.error().toString()));
         return;
     }
-    const QList<double> weights = {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0};
+    const QList<double> weights = {0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0};
+    QList<Fusion> methods;
+    for (double k : {5.0, 20.0, 60.0}) {
+        Fusion f;
+        f.options.method = knowledge::FusionOptions::Method::ReciprocalRank;
+        f.options.rankConstant = k;
+        methods.append(f);
+    }
+    methods.append(Fusion{});
     out(QStringLiteral("\n### Tuning split (seed %1): hybrid nDCG@10 over all queries by keyword weight "
                        "(vector weight 1)\n")
             .arg(kTuningSeed));
-    QString header = QStringLiteral("| keyword query | alone |");
-    QString rule = QStringLiteral("|---|---:|");
+    QString header = QStringLiteral("| keyword query | fusion | candidates | keyword alone |");
+    QString rule = QStringLiteral("|---|---|---:|---:|");
     for (double w : weights) {
         header += QStringLiteral(" %1 |").arg(w);
         rule += QStringLiteral("---:|");
     }
     out(header + u'\n' + rule);
-    QString bestName;
-    double best = -1, bestWeight = 0;
-    auto row = [&](const QString &name, const QList<QList<qint64>> &keyword) {
-        QString line = QStringLiteral("| %1 | %2 |")
-                           .arg(name)
-                           .arg(score(*lists, keyword, 1, 1).keyword[3].meanNdcg(), 0, 'f', 3);
-        for (double w : weights) {
-            const double ndcg = score(*lists, keyword, w, 1).hybrid[3].meanNdcg();
-            line += QStringLiteral(" %1 |").arg(ndcg, 0, 'f', 3);
-            if (ndcg > best + 1e-9) {
-                best = ndcg;
-                bestWeight = w;
-                bestName = name;
+    Fusion best;
+    QString bestQuery;
+    double bestNdcg = -1;
+    auto rows = [&](const QString &name, const QList<knowledge::RankedList> &keyword) {
+        for (const Fusion &method : std::as_const(methods)) {
+            for (int candidates : {20, 50, 100}) {
+                Fusion f = method;
+                f.candidates = candidates;
+                QString line = QStringLiteral("| %1 | %2 | %3 | %4 |")
+                                   .arg(name, f.options.method == knowledge::FusionOptions::Method::Score
+                                                  ? QStringLiteral("score")
+                                                  : QStringLiteral("RRF k=%1").arg(f.options.rankConstant))
+                                   .arg(candidates)
+                                   .arg(score(*lists, keyword, f).keyword[3].meanNdcg(), 0, 'f', 3);
+                for (double w : weights) {
+                    f.keywordWeight = w;
+                    const double ndcg = score(*lists, keyword, f).hybrid[3].meanNdcg();
+                    line += QStringLiteral(" %1 |").arg(ndcg, 0, 'f', 3);
+                    if (ndcg > bestNdcg + 1e-9) {
+                        bestNdcg = ndcg;
+                        best = f;
+                        bestQuery = name;
+                    }
+                }
+                out(line);
             }
         }
-        out(line);
     };
-    row(QStringLiteral("production"), lists->production);
+    rows(QStringLiteral("production"), lists->production);
     for (qsizetype v = 0; v < keywordVariants().size(); ++v)
-        row(keywordVariants().at(v).name, lists->variants.at(v));
-    out(QStringLiteral("\nvector alone: %1. Best on the tuning split: %2 at keyword weight %3 (%4)")
-            .arg(score(*lists, lists->production, 1, 1).vector[3].meanNdcg(), 0, 'f', 3)
-            .arg(bestName)
-            .arg(bestWeight)
-            .arg(best, 0, 'f', 3));
+        rows(keywordVariants().at(v).name, lists->variants.at(v));
+    out(QStringLiteral("\nvector alone: %1. Best on the tuning split: %2 with %3 (%4)")
+            .arg(score(*lists, lists->production, Fusion{}).vector[3].meanNdcg(), 0, 'f', 3)
+            .arg(bestQuery, best.describe())
+            .arg(bestNdcg, 0, 'f', 3));
 }
 
-/// The reported run: the evaluation split, the production keyword query and the settings'
-/// default weights.
-void qualityBench(PgKeyword &pg, int passages, int queriesPerKind, int candidates)
+/// The reported run: the evaluation split, the production keyword query and the production
+/// fusion (the settings' defaults).
+void qualityBench(PgKeyword &pg, int passages, int queriesPerKind)
 {
-    auto lists = gatherLists(pg, passages, queriesPerKind, kEvaluationSeed, candidates);
+    const Fusion f = productionFusion();
+    auto lists = gatherLists(pg, passages, queriesPerKind, kEvaluationSeed, f.candidates, true);
     if (!lists) {
         out(QStringLiteral("quality: %1").arg(lists.error().toString()));
         return;
     }
-    const double keywordWeight = settingWeight(QStringLiteral("KNOWLEDGE_KEYWORD_WEIGHT"));
-    const double vectorWeight = settingWeight(QStringLiteral("KNOWLEDGE_VECTOR_WEIGHT"));
-    const Scores s = score(*lists, lists->production, keywordWeight, vectorWeight);
+    const Scores s = score(*lists, lists->production, f);
     out(QStringLiteral(
             "\n### Quality, evaluation split (seed %1): %2 passages on %3 topics, %4 judged queries; "
-            "keyword = the production PostgreSQL query; fusion weights keyword %5, vector %6; "
-            "%7 candidates each\n")
+            "keyword = the production PostgreSQL query; hybrid = %5\n")
             .arg(kEvaluationSeed)
             .arg(lists->corpus.passages.size())
             .arg(lists->corpus.topics)
             .arg(lists->corpus.queries.size())
-            .arg(keywordWeight)
-            .arg(vectorWeight)
-            .arg(candidates));
+            .arg(f.describe()));
     out(QStringLiteral(
         "| queries | keyword nDCG@10 | keyword recall@10 | vector nDCG@10 | vector recall@10 | "
         "hybrid nDCG@10 | hybrid recall@10 |\n|---|---:|---:|---:|---:|---:|---:|"));
@@ -254,14 +318,23 @@ void qualityBench(PgKeyword &pg, int passages, int queriesPerKind, int candidate
             .arg(gain, 0, 'f', 3)
             .arg(gain >= 0.03 ? QStringLiteral("met") : QStringLiteral("NOT met")));
 
-    out(QStringLiteral("\nKeyword query variants on the same split (nDCG@10 over all; hybrid at the same "
-                       "weights):\n\n| keyword query | keyword | hybrid |\n|---|---:|---:|"));
+    Fusion rrf = f;
+    rrf.options.method = knowledge::FusionOptions::Method::ReciprocalRank;
+    rrf.options.rankConstant = 60;
+    out(QStringLiteral("\nOn the same split (nDCG@10 over all): keyword query variants with the production "
+                       "fusion, and RRF k=60 at the same weights\n\n"
+                       "| keyword query | keyword | hybrid | hybrid, RRF k=60 |\n|---|---:|---:|---:|"));
+    out(QStringLiteral("| production | %1 | %2 | %3 |")
+            .arg(s.keyword[3].meanNdcg(), 0, 'f', 3)
+            .arg(s.hybrid[3].meanNdcg(), 0, 'f', 3)
+            .arg(score(*lists, lists->production, rrf).hybrid[3].meanNdcg(), 0, 'f', 3));
     for (qsizetype v = 0; v < keywordVariants().size(); ++v) {
-        const Scores vs = score(*lists, lists->variants.at(v), keywordWeight, vectorWeight);
-        out(QStringLiteral("| %1 | %2 | %3 |")
+        const Scores vs = score(*lists, lists->variants.at(v), f);
+        out(QStringLiteral("| %1 | %2 | %3 | %4 |")
                 .arg(keywordVariants().at(v).name)
                 .arg(vs.keyword[3].meanNdcg(), 0, 'f', 3)
-                .arg(vs.hybrid[3].meanNdcg(), 0, 'f', 3));
+                .arg(vs.hybrid[3].meanNdcg(), 0, 'f', 3)
+                .arg(score(*lists, lists->variants.at(v), rrf).hybrid[3].meanNdcg(), 0, 'f', 3));
     }
 }
 
@@ -519,7 +592,8 @@ int main(int argc, char **argv)
     const QCommandLineOption cache(QStringLiteral("cache-dir"),
                                    QStringLiteral("Where the large index is kept."), QStringLiteral("dir"),
                                    QCoreApplication::applicationDirPath() + QStringLiteral("/rag-cache"));
-    const QCommandLineOption only(QStringLiteral("only"), QStringLiteral("quality, crossover or scale."),
+    const QCommandLineOption only(QStringLiteral("only"),
+                                  QStringLiteral("quality, ingestion, isolation, crossover or scale."),
                                   QStringLiteral("part"));
     const QCommandLineOption tune(
         QStringLiteral("tune"),
@@ -551,17 +625,24 @@ int main(int argc, char **argv)
                 out(QStringLiteral("query (%1) → %2: %3").arg(int(q.kind)).arg(q.relevant).arg(q.text));
         return 0;
     }
-    if (part.isEmpty() || part == QLatin1String("quality") || parser.isSet(tune)) {
+    const bool wantsPg = part.isEmpty() || part == QLatin1String("quality") ||
+                         part == QLatin1String("ingestion") || part == QLatin1String("isolation") ||
+                         parser.isSet(tune);
+    if (wantsPg) {
         PgKeyword pg;
         if (auto started = pg.start(); !started) {
             out(QStringLiteral("quality: PostgreSQL did not start: %1").arg(started.error().toString()));
             return 1;
         }
-        const int candidates = knowledge::KnowledgeOptions{}.candidates;
         if (parser.isSet(tune))
-            tuneBench(pg, parser.value(passages).toInt(), parser.value(queries).toInt(), candidates);
-        else
-            qualityBench(pg, parser.value(passages).toInt(), parser.value(queries).toInt(), candidates);
+            tuneBench(pg, parser.value(passages).toInt(), parser.value(queries).toInt());
+        else if (part.isEmpty() || part == QLatin1String("quality"))
+            qualityBench(pg, parser.value(passages).toInt(), parser.value(queries).toInt());
+        QTemporaryDir indexes;
+        if (!parser.isSet(tune) && (part.isEmpty() || part == QLatin1String("ingestion")))
+            ingestionBench(pg, 400, indexes.filePath(QStringLiteral("ingestion")));
+        if (!parser.isSet(tune) && (part.isEmpty() || part == QLatin1String("isolation")))
+            isolationBench(pg, 1000, indexes.filePath(QStringLiteral("isolation")));
     }
     if (parser.isSet(tune))
         return 0;

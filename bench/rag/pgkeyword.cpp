@@ -104,25 +104,22 @@ core::Status PgKeyword::load(const QString &tenant, const QStringList &passages)
     return {};
 }
 
-QList<qint64> PgKeyword::toPassages(const QList<qint64> &chunkIds) const
-{
-    QList<qint64> out;
-    for (qint64 id : chunkIds)
-        out.append(m_passageOf.value(id, -1));
-    return out;
-}
-
-Result<QList<qint64>> PgKeyword::production(const QString &query, int limit)
+Result<knowledge::RankedList> PgKeyword::production(const QString &query, int limit)
 {
     auto future = m_repository->keywordSearch(m_tenant, QString(), query, limit);
     future.waitForFinished();
-    const Result<QList<qint64>> ids = future.result();
-    if (!ids)
-        return ids.error();
-    return toPassages(ids.value());
+    const Result<QList<db::KeywordHit>> hits = future.result();
+    if (!hits)
+        return hits.error();
+    knowledge::RankedList list;
+    for (const db::KeywordHit &hit : hits.value()) {
+        list.ids.append(m_passageOf.value(hit.chunkId, -1));
+        list.scores.append(hit.score);
+    }
+    return list;
 }
 
-Result<QList<qint64>> PgKeyword::search(const Variant &variant, const QString &query, int limit)
+Result<knowledge::RankedList> PgKeyword::search(const Variant &variant, const QString &query, int limit)
 {
     // Only our own names reach the SQL text; the query itself is a bound parameter.
     const QString config =
@@ -136,17 +133,20 @@ Result<QList<qint64>> PgKeyword::search(const Variant &variant, const QString &q
     if (variant.anyWord)
         tsquery =
             QStringLiteral("replace(replace(%1::text, ' & ', ' | '), ' | !', ' & !')::tsquery").arg(tsquery);
-    auto found =
-        m_conn->exec(QStringLiteral("SELECT c.id FROM (SELECT %1 AS q) s, chunks c WHERE c.tenant_id = ? "
-                                    "AND %2 @@ s.q ORDER BY %3(%2, s.q) DESC, c.id LIMIT ?")
-                         .arg(tsquery, tsv, rank),
-                     {query, m_tenant, limit}, QStringLiteral("keyword variant"));
+    auto found = m_conn->exec(
+        QStringLiteral("SELECT c.id, %3(%2, s.q, %4) AS r FROM (SELECT %1 AS q) s, chunks c WHERE "
+                       "c.tenant_id = ? AND %2 @@ s.q ORDER BY r DESC, c.id LIMIT ?")
+            .arg(tsquery, tsv, rank)
+            .arg(variant.normalization),
+        {query, m_tenant, limit}, QStringLiteral("keyword variant"));
     if (!found)
         return found.error();
-    QList<qint64> ids;
-    while (found.value()->next())
-        ids.append(found.value()->value(0).toLongLong());
-    return toPassages(ids);
+    knowledge::RankedList list;
+    while (found.value()->next()) {
+        list.ids.append(m_passageOf.value(found.value()->value(0).toLongLong(), -1));
+        list.scores.append(found.value()->value(1).toDouble());
+    }
+    return list;
 }
 
 } // namespace agency::bench

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "knowledge/index/fusion.h"
 
 #include <QHash>
 #include <QString>
@@ -35,6 +36,7 @@ public:
         QString config; ///< "english" or "simple"
         bool anyWord = false;
         QString rank = QStringLiteral("ts_rank_cd");
+        int normalization = 0; ///< ts_rank's normalization flags
     };
 
     PgKeyword();
@@ -43,13 +45,14 @@ public:
     core::Status start();
     /// Stores `passages` under a new tenant named `tenant`; later searches are scoped to it.
     core::Status load(const QString &tenant, const QStringList &passages);
-    /// The production keyword search, as passage indexes best first.
-    core::Result<QList<qint64>> production(const QString &query, int limit);
-    core::Result<QList<qint64>> search(const Variant &variant, const QString &query, int limit);
+    /// The production keyword search: passage indexes best first, with their ranks as scores.
+    core::Result<knowledge::RankedList> production(const QString &query, int limit);
+    core::Result<knowledge::RankedList> search(const Variant &variant, const QString &query, int limit);
+    db::DocumentRepository &repository() { return *m_repository; }
+    sql::DbExecutor &executor() { return *m_executor; }
+    sql::DbConnection &connection() { return *m_conn; }
 
 private:
-    QList<qint64> toPassages(const QList<qint64> &chunkIds) const;
-
     QTemporaryDir m_dir;
     std::unique_ptr<sql::EmbeddedPostgres> m_cluster;
     std::unique_ptr<sql::DbConnection> m_conn;

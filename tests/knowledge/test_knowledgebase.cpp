@@ -69,6 +69,7 @@ private Q_SLOTS:
     void embeddingRateLimitsAreWaitedOut();
     void modelChangeIsServedByTheOldIndexUntilComplete();
     void aStaleLeaseIsRecovered();
+    void fusionSettingsShapeTheScores();
 
 private:
     void build(QHash<QString, QString> values = {}, bool start = true);
@@ -415,6 +416,33 @@ void TestKnowledgeBase::aStaleLeaseIsRecovered()
     // The dead worker's lease is gone: its late writes are refused.
     QCOMPARE(test::await(documents.markFailed(claimed.first().lease, QStringLiteral("late"))).error().code,
              ErrorCode::Conflict);
+}
+
+void TestKnowledgeBase::fusionSettingsShapeTheScores()
+{
+    // One chunk, first in both rankings: score fusion gives it both weights in full (1.5 + 1 by
+    // default); reciprocal rank fusion weight / (k + 1) per side.
+    build();
+    const core::AddedDocument added = add(
+        kTenant, QStringLiteral("notice.txt"),
+        QByteArrayLiteral("Either party may terminate this agreement with ninety days written notice.\n"));
+    const core::Document ready = waitFinal(kTenant, added.document.documentId);
+    QCOMPARE(ready.status, DocumentStatus::Ready);
+    QCOMPARE(ready.chunkCount, 1);
+    const QString query = QStringLiteral("ninety days written notice");
+    core::DocumentSearchResult result = search(kTenant, query);
+    QCOMPARE(result.hits.size(), 1);
+    QVERIFY(qFuzzyCompare(result.hits.first().score, 2.5));
+
+    auto stopped = m_backend->stopRunWorkers();
+    QVERIFY(QTest::qWaitFor([&] { return stopped.isFinished(); }, 10000));
+    m_backend.reset();
+    build({{QStringLiteral("KNOWLEDGE_FUSION"), QStringLiteral("rrf")},
+           {QStringLiteral("KNOWLEDGE_RRF_K"), QStringLiteral("1")},
+           {QStringLiteral("KNOWLEDGE_KEYWORD_WEIGHT"), QStringLiteral("300")}});
+    result = search(kTenant, query);
+    QCOMPARE(result.hits.size(), 1);
+    QVERIFY(qFuzzyCompare(result.hits.first().score, 3.0 / 2 + 1.0 / 2));
 }
 
 QTEST_GUILESS_MAIN(TestKnowledgeBase)

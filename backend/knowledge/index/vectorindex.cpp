@@ -99,10 +99,13 @@ public:
 
 private:
     float dot(const float *a, const float *b) const { return 1.0f - m_distance(a, b, m_distanceParam); }
-    void addLocked(qint64 chunkId, const float *vector);
+    void addLocked(qint64 chunkId, const float *vector, int threads = 1);
     void addToGraph(qint64 chunkId, const float *vector);
+    /// addToGraph() of `count` distinct ids on up to `threads` threads (hnswlib's addPoint is
+    /// thread-safe for different labels); returns how many were new.
+    qint64 addAllToGraph(const qint64 *ids, const float *vectors, qint64 count, int threads);
     void ensureCapacity(qint64 more);
-    void switchToGraph();
+    void switchToGraph(int threads);
 
     const int m_dimension;
     const VectorIndexOptions m_options;
@@ -121,7 +124,7 @@ private:
     qint64 m_live = 0;
 };
 
-void IndexImpl::addLocked(qint64 chunkId, const float *vector)
+void IndexImpl::addLocked(qint64 chunkId, const float *vector, int threads)
 {
     m_maxChunkId = std::max(m_maxChunkId, chunkId);
     if (m_hnsw) {
@@ -139,7 +142,7 @@ void IndexImpl::addLocked(qint64 chunkId, const float *vector)
     std::copy(vector, vector + m_dimension,
               m_matrix.begin() + static_cast<std::ptrdiff_t>(row * m_dimension));
     if (static_cast<qint64>(m_ids.size()) >= m_options.exactBelow)
-        switchToGraph();
+        switchToGraph(threads);
 }
 
 void IndexImpl::addToGraph(qint64 chunkId, const float *vector)
@@ -164,7 +167,7 @@ void IndexImpl::ensureCapacity(qint64 more)
         m_hnsw->resizeIndex(std::max(needed, m_hnsw->max_elements_ + m_hnsw->max_elements_ / 2));
 }
 
-void IndexImpl::switchToGraph()
+void IndexImpl::switchToGraph(int threads)
 {
     const size_t count = m_ids.size();
     m_hnsw = std::make_unique<Hnsw>(&m_space, std::max<size_t>(count * 2, 1024),
@@ -177,26 +180,17 @@ void IndexImpl::switchToGraph()
     matrix.swap(m_matrix);
     ids.swap(m_ids);
     m_rowOf.clear();
-    for (size_t i = 0; i < count; ++i)
-        addToGraph(ids[i], matrix.data() + i * static_cast<size_t>(m_dimension));
+    m_live = addAllToGraph(ids.data(), matrix.data(), static_cast<qint64>(count), threads);
 }
 
-void IndexImpl::addBatch(const qint64 *ids, const float *vectors, qint64 count, int threads)
+qint64 IndexImpl::addAllToGraph(const qint64 *ids, const float *vectors, qint64 count, int threads)
 {
-    std::unique_lock lock(m_mutex);
-    qint64 done = 0;
-    // The exact part (and the switch) one by one; what goes to the graph may go in parallel.
-    while (done < count && !m_hnsw) {
-        addLocked(ids[done], vectors + done * m_dimension);
-        ++done;
-    }
-    if (done == count)
-        return;
-    ensureCapacity(count - done);
-    for (qint64 i = done; i < count; ++i)
-        m_maxChunkId = std::max(m_maxChunkId, ids[i]);
-    std::atomic<qint64> next{done};
-    std::atomic<qint64> added{0};
+    // The first point of an empty graph becomes its entry point: hnswlib must add it alone.
+    const qint64 first = m_hnsw->cur_element_count == 0 && count > 0 ? 1 : 0;
+    if (first)
+        m_hnsw->addPoint(vectors, static_cast<hnswlib::labeltype>(ids[0]));
+    std::atomic<qint64> next{first};
+    std::atomic<qint64> added{first};
     auto worker = [&] {
         for (qint64 i = next++; i < count; i = next++) {
             const auto label = static_cast<hnswlib::labeltype>(ids[i]);
@@ -211,13 +205,32 @@ void IndexImpl::addBatch(const qint64 *ids, const float *vectors, qint64 count, 
                 ++added;
         }
     };
+    // Small batches are not worth a thread: the graph's entry point must exist first anyway.
+    const int extra = count >= 64 ? std::max(1, threads) - 1 : 0;
     std::vector<std::thread> pool;
-    for (int t = 1; t < std::max(1, threads); ++t)
+    for (int t = 0; t < extra; ++t)
         pool.emplace_back(worker);
     worker();
     for (std::thread &t : pool)
         t.join();
-    m_live += added;
+    return added;
+}
+
+void IndexImpl::addBatch(const qint64 *ids, const float *vectors, qint64 count, int threads)
+{
+    std::unique_lock lock(m_mutex);
+    qint64 done = 0;
+    // The exact part (and the switch) one by one; what goes to the graph may go in parallel.
+    while (done < count && !m_hnsw) {
+        addLocked(ids[done], vectors + done * m_dimension, threads);
+        ++done;
+    }
+    if (done == count)
+        return;
+    ensureCapacity(count - done);
+    for (qint64 i = done; i < count; ++i)
+        m_maxChunkId = std::max(m_maxChunkId, ids[i]);
+    m_live += addAllToGraph(ids + done, vectors + done * m_dimension, count - done, threads);
 }
 
 void IndexImpl::remove(qint64 chunkId)

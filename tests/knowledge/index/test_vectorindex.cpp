@@ -150,6 +150,33 @@ private Q_SLOTS:
         QVERIFY2(recall >= 0.95, qPrintable(QStringLiteral("recall@10 %1").arg(recall)));
     }
 
+    void batchCrossingExactBelowBuildsTheGraph()
+    {
+        // One addBatch from empty: the exact part, the switch to the graph (its first point alone,
+        // the rest on 2 threads) and the remainder, as a rebuild from the database does it.
+        const int dim = 32;
+        const qint64 n = 3000;
+        const auto data = randomUnitVectors(n, dim, 9);
+        std::vector<qint64> ids;
+        for (qint64 i = 0; i < n; ++i)
+            ids.push_back(1000 + i * 3);
+        auto index = VectorIndex::create(dim, VectorIndexOptions{1'000, 16, 100, 64});
+        index->addBatch(ids.data(), data.data(), n, 2);
+        QVERIFY(index->isApproximate());
+        QCOMPARE(index->size(), n);
+        QCOMPARE(index->maxChunkId(), ids.back());
+        int self = 0;
+        for (qint64 i = 0; i < n; ++i) {
+            const QList<VectorHit> hits = index->search(data.data() + i * dim, 1);
+            self += !hits.isEmpty() && hits.first().chunkId == ids[size_t(i)] ? 1 : 0;
+        }
+        QVERIFY2(self >= n * 99 / 100,
+                 qPrintable(QStringLiteral("%1 of %2 find themselves").arg(self).arg(n)));
+        // A second batch of the same ids replaces their vectors: the size stays.
+        index->addBatch(ids.data(), data.data(), n, 2);
+        QCOMPARE(index->size(), n);
+    }
+
     void saveLoadRoundTrip_data()
     {
         QTest::addColumn<qint64>("exactBelow");
