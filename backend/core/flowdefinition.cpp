@@ -21,6 +21,8 @@ QJsonObject FlowDefinition::toJson() const
         json.insert(QStringLiteral("temperature"), *temperature);
     if (maxTokens)
         json.insert(QStringLiteral("max_tokens"), *maxTokens);
+    if (cacheResponses)
+        json.insert(QStringLiteral("cache"), true);
     return json;
 }
 

@@ -24,6 +24,7 @@ struct FlowDefinition
     std::optional<int> maxTokens;      ///< per provider call
     int maxToolRounds = 4;             ///< provider calls that may end in tool calls, 0..16
     int historyWindow = 50;            ///< most recent messages sent with each call, 1..1000
+    bool cacheResponses = false;       ///< "cache": answer repeated requests from the response cache
     QString source;                    ///< where it was loaded from (for messages)
 
     /// The flow file's JSON shape (snake_case keys; unset optionals left out).

@@ -19,10 +19,10 @@ core::Error invalid(const QString &source, const QString &field, const QString &
 }
 
 const QStringList kKnownKeys = {
-    QStringLiteral("flow_type"),       QStringLiteral("title"),         QStringLiteral("description"),
-    QStringLiteral("system_prompt"),   QStringLiteral("tools"),         QStringLiteral("provider"),
-    QStringLiteral("model"),           QStringLiteral("temperature"),   QStringLiteral("max_tokens"),
-    QStringLiteral("max_tool_rounds"), QStringLiteral("history_window")};
+    QStringLiteral("flow_type"),       QStringLiteral("title"),          QStringLiteral("description"),
+    QStringLiteral("system_prompt"),   QStringLiteral("tools"),          QStringLiteral("provider"),
+    QStringLiteral("model"),           QStringLiteral("temperature"),    QStringLiteral("max_tokens"),
+    QStringLiteral("max_tool_rounds"), QStringLiteral("history_window"), QStringLiteral("cache")};
 
 } // namespace
 
@@ -87,6 +87,11 @@ core::Result<core::FlowDefinition> parseFlowDefinition(const QJsonObject &json, 
         if (!maxTokens)
             return maxTokens.error();
         flow.maxTokens = maxTokens.value();
+    }
+    if (json.contains(QStringLiteral("cache"))) {
+        if (!json.value(QStringLiteral("cache")).isBool())
+            return invalid(source, QStringLiteral("cache"), QStringLiteral("must be true or false"));
+        flow.cacheResponses = json.value(QStringLiteral("cache")).toBool();
     }
     return flow;
 }

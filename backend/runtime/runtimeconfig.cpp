@@ -161,6 +161,8 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.providers = providerConfig(settings);
     c.tools = toolsConfig(settings);
     c.rateLimits = rateLimitConfig(settings);
+    c.costs.pricesFile = settings.text(QStringLiteral("LLM_PRICES_FILE"));
+    c.costs.cacheTtlS = settings.intValue(QStringLiteral("LLM_CACHE_TTL_S"));
     c.runs = runWorkerOptions(settings);
     c.turns = turnOptions(settings);
     c.knowledge = knowledgeOptions(settings);
