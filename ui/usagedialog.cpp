@@ -53,6 +53,11 @@ QString windowText(const WindowStatus &w)
         .arg((w.resetMs + 999) / 1000);
 }
 
+QString moneyText(double usd)
+{
+    return QStringLiteral("$") + QLocale().toString(usd, 'f', 4);
+}
+
 } // namespace
 
 UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantId,
@@ -61,11 +66,11 @@ UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantI
       m_chart(new QChartView(this)), m_series(new QStackedBarSeries(this)),
       m_usage(makeTable({QStringLiteral("Day"), QStringLiteral("Provider"), QStringLiteral("Calls"),
                          QStringLiteral("Errors"), QStringLiteral("Prompt"), QStringLiteral("Completion"),
-                         QStringLiteral("Total")},
+                         QStringLiteral("Total"), QStringLiteral("Cost (USD)")},
                         this)),
       m_limits(makeTable(
           {QStringLiteral("Provider"), QStringLiteral("Per minute"), QStringLiteral("Per hour")}, this)),
-      m_status(new QLabel(this))
+      m_cost(new QLabel(this)), m_status(new QLabel(this))
 {
     setWindowTitle(QStringLiteral("Usage — %1").arg(tenantId));
     resize(1000, 680);
@@ -84,6 +89,8 @@ UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantI
     split->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split, 3);
+    m_cost->setObjectName(QStringLiteral("usageCost"));
+    layout->addWidget(m_cost);
     layout->addWidget(new QLabel(QStringLiteral("<b>Rate limits now</b>"), this));
     layout->addWidget(m_limits, 1);
     layout->addWidget(m_status);
@@ -121,6 +128,8 @@ void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
     std::map<QString, QList<qreal>> byProvider;
     m_usage->setRowCount(static_cast<int>(rows.size()));
     int row = 0;
+    double cost = 0;
+    qint64 unpriced = 0;
     for (const UsageSummaryRow &r : rows) {
         auto &values = byProvider[r.provider];
         if (values.isEmpty())
@@ -131,8 +140,18 @@ void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
         setRow(m_usage, row++,
                {QLocale().toString(r.day, QLocale::ShortFormat), r.provider, QLocale().toString(r.calls),
                 QLocale().toString(r.errors), QLocale().toString(r.promptTokens),
-                QLocale().toString(r.completionTokens), QLocale().toString(r.totalTokens)});
+                QLocale().toString(r.completionTokens), QLocale().toString(r.totalTokens),
+                moneyText(r.costUsd)});
+        cost += r.costUsd;
+        unpriced += r.unpricedCalls;
     }
+    m_cost->setText(
+        QStringLiteral("Cost, last %1 days: %2%3")
+            .arg(m_days)
+            .arg(moneyText(cost), unpriced > 0
+                                      ? QStringLiteral(" (%1 calls of models without a price not counted)")
+                                            .arg(QLocale().toString(unpriced))
+                                      : QString()));
     m_series->clear();
     qreal peak = 0;
     QList<qreal> stacked(m_days, 0);

@@ -15,8 +15,9 @@ QT_END_NAMESPACE
 namespace agency::ui {
 
 /// The tenant's usage: tokens per day stacked by provider (Qt Charts) over the last `days` days,
-/// the same numbers as a table, and the current rate-limit state per provider (limit, remaining,
-/// time to reset, per minute and per hour). Everything is read through AgencyService.
+/// the same numbers with their cost in dollars as a table, the period's total cost, and the current
+/// rate-limit state per provider (limit, remaining, time to reset, per minute and per hour). Everything is
+/// read through AgencyService.
 class UsageDialog : public QDialog
 {
     Q_OBJECT
@@ -28,6 +29,7 @@ public:
     QStackedBarSeries *series() const { return m_series; }
     QTableWidget *usageTable() const { return m_usage; }
     QTableWidget *limitTable() const { return m_limits; }
+    QLabel *costLabel() const { return m_cost; }
 
 Q_SIGNALS:
     void usageLoaded();
@@ -46,6 +48,7 @@ private:
     QStackedBarSeries *m_series;
     QTableWidget *m_usage;
     QTableWidget *m_limits;
+    QLabel *m_cost;
     QLabel *m_status;
 };
 
