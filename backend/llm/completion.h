@@ -102,7 +102,7 @@ struct CallOptions
 {
     std::function<void(const Delta &)> onDelta;
     core::CancelTokenPtr cancel;
-    CacheScope cache;
+    CacheScope cache{}; ///< initialised here, so "{onDelta, cancel}" stays a complete aggregate
 
     bool streaming() const { return static_cast<bool>(onDelta); }
 };
