@@ -1,6 +1,6 @@
-// aiagency tenants list|show|set: a tenant's settings (provider, model, rate-limit overrides)
-// without SQL. Everything goes through AgencyService, which validates exactly as it does for the
-// HTTP API and the console.
+// aiagency tenants list|show|set|usage: a tenant's settings (provider, model, rate-limit
+// overrides, budget) and its usage and cost, without SQL. Everything goes through AgencyService, which
+// validates exactly as it does for the HTTP API and the console.
 #include "asyncexit.h"
 #include "commands.h"
 #include "runtime/backend.h"
@@ -15,7 +15,7 @@ namespace agency::app {
 namespace {
 
 const char *const kSetKeys = "name, provider, model, rate_limits.<provider>.tpm, rate_limits.<provider>.tph "
-                             "(<provider> may be *)";
+                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month";
 
 QString settingText(const QJsonObject &settings, const QString &key, const QString &fallback)
 {
@@ -62,6 +62,23 @@ core::Status applyAssignment(const QString &assignment, std::optional<QString> &
         return {};
     }
     const QStringList path = key.split(u'.');
+    if (path.size() == 2 && path.at(0) == QLatin1String("budget") &&
+        (path.at(1) == QLatin1String("usd_per_day") || path.at(1) == QLatin1String("usd_per_month"))) {
+        QJsonObject budget = settings.value(path.at(0)).toObject();
+        bool isNumber = false;
+        const double dollars = value.toDouble(&isNumber);
+        if (value.isEmpty())
+            budget.remove(path.at(1));
+        else if (isNumber)
+            budget.insert(path.at(1), dollars);
+        else
+            budget.insert(path.at(1), value); // the service names what is wrong with it
+        if (budget.isEmpty())
+            settings.remove(path.at(0));
+        else
+            settings.insert(path.at(0), budget);
+        return {};
+    }
     if (path.size() == 3 && path.at(0) == QLatin1String("rate_limits") && !path.at(1).isEmpty() &&
         (path.at(2) == QLatin1String("tpm") || path.at(2) == QLatin1String("tph"))) {
         QJsonObject limits = settings.value(path.at(0)).toObject();
@@ -155,20 +172,75 @@ int setTenant(service::AgencyService &service, const QString &tenantId, const QS
     });
 }
 
+QString dollars(double usd)
+{
+    return QStringLiteral("$") + QString::number(usd, 'f', 4);
+}
+
+/// Usage by day and provider with its cost, and the totals.
+int showUsage(service::AgencyService &service, const QString &tenantId, int days)
+{
+    const QDateTime to = QDateTime::currentDateTimeUtc();
+    return exitWhenDone(service.usageSummary(tenantId, to.addDays(-days), to),
+                        [](const core::Result<QList<core::UsageSummaryRow>> &rows) {
+                            if (!rows)
+                                return reportError(rows.error());
+                            QString out = QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8\n")
+                                              .arg(QStringLiteral("DAY"), -10)
+                                              .arg(QStringLiteral("PROVIDER"), -10)
+                                              .arg(QStringLiteral("CALLS"), 7)
+                                              .arg(QStringLiteral("ERRORS"), 6)
+                                              .arg(QStringLiteral("PROMPT"), 10)
+                                              .arg(QStringLiteral("COMPLETION"), 10)
+                                              .arg(QStringLiteral("TOTAL"), 10)
+                                              .arg(QStringLiteral("COST (USD)"), 12);
+                            core::UsageSummaryRow sum;
+                            for (const core::UsageSummaryRow &r : rows.value()) {
+                                out += QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8\n")
+                                           .arg(r.day.toString(Qt::ISODate), -10)
+                                           .arg(r.provider, -10)
+                                           .arg(r.calls, 7)
+                                           .arg(r.errors, 6)
+                                           .arg(r.promptTokens, 10)
+                                           .arg(r.completionTokens, 10)
+                                           .arg(r.totalTokens, 10)
+                                           .arg(dollars(r.costUsd), 12);
+                                sum.calls += r.calls;
+                                sum.totalTokens += r.totalTokens;
+                                sum.costUsd += r.costUsd;
+                                sum.unpricedCalls += r.unpricedCalls;
+                            }
+                            out += QStringLiteral("total: %1 calls, %2 tokens, %3\n")
+                                       .arg(sum.calls)
+                                       .arg(sum.totalTokens)
+                                       .arg(dollars(sum.costUsd));
+                            if (sum.unpricedCalls > 0)
+                                out += QStringLiteral(
+                                           "%1 calls used models without a price (not counted in the cost; "
+                                           "see LLM_PRICES_FILE)\n")
+                                           .arg(sum.unpricedCalls);
+                            printOut(out);
+                            return int(ExitOk);
+                        });
+}
+
 } // namespace
 
 int runTenantsCommand(CliContext &ctx)
 {
     QCommandLineParser parser;
-    parser.addPositionalArgument(QStringLiteral("action"),
-                                 QStringLiteral("list | show TENANT | set TENANT KEY=VALUE..."));
+    parser.addPositionalArgument(
+        QStringLiteral("action"),
+        QStringLiteral("list | show TENANT | set TENANT KEY=VALUE... | usage TENANT"));
     const QCommandLineOption limit(QStringLiteral("limit"),
                                    QStringLiteral("list: tenants per page (1-1000)."), QStringLiteral("n"),
                                    QStringLiteral("100"));
     const QCommandLineOption after(QStringLiteral("after"),
                                    QStringLiteral("list: start after this tenant id (the next page)."),
                                    QStringLiteral("tenant"));
-    parser.addOptions({limit, after});
+    const QCommandLineOption days(QStringLiteral("days"), QStringLiteral("usage: the last n days (1-366)."),
+                                  QStringLiteral("n"), QStringLiteral("30"));
+    parser.addOptions({limit, after, days});
     int exitCode = ExitOk;
     const QString description = QStringLiteral(
         "See and change tenants and their settings.\n\n"
@@ -180,18 +252,29 @@ int runTenantsCommand(CliContext &ctx)
         "      provider                      the tenant's provider (demo, openai, mistral, vertex, gemini)\n"
         "      model                         the tenant's model\n"
         "      rate_limits.<provider>.tpm    tokens per minute for <provider> (* = every provider)\n"
-        "      rate_limits.<provider>.tph    tokens per hour (0 = unlimited)\n\n"
-        "Example: aiagency tenants set acme provider=openai model=gpt-4o-mini rate_limits.openai.tpm=20000");
+        "      rate_limits.<provider>.tph    tokens per hour (0 = unlimited)\n"
+        "      budget.usd_per_day            US dollars the tenant may spend per UTC day\n"
+        "      budget.usd_per_month          US dollars per UTC month\n"
+        "  usage TENANT [--days n]   tokens and cost by day and provider\n\n"
+        "Example: aiagency tenants set acme provider=openai model=gpt-4o-mini rate_limits.openai.tpm=20000 "
+        "budget.usd_per_day=5");
     if (!parseSubcommand(parser, ctx.args, description, &exitCode))
         return exitCode;
     const QStringList positional = parser.positionalArguments();
     const QString action = positional.value(0);
     const bool known = (action == QLatin1String("list") && positional.size() == 1) ||
                        (action == QLatin1String("show") && positional.size() == 2) ||
-                       (action == QLatin1String("set") && positional.size() >= 3);
+                       (action == QLatin1String("set") && positional.size() >= 3) ||
+                       (action == QLatin1String("usage") && positional.size() == 2);
     if (!known) {
-        printErr(QStringLiteral(
-            "aiagency tenants: expected `list`, `show TENANT` or `set TENANT KEY=VALUE...`\n"));
+        printErr(QStringLiteral("aiagency tenants: expected `list`, `show TENANT`, `set TENANT KEY=VALUE...` "
+                                "or `usage TENANT`\n"));
+        return ExitUsage;
+    }
+    bool daysOk = false;
+    const int dayCount = parser.value(days).toInt(&daysOk);
+    if (!daysOk || dayCount < 1 || dayCount > 366) {
+        printErr(QStringLiteral("aiagency tenants: --days expects a whole number from 1 to 366\n"));
         return ExitUsage;
     }
     bool limitOk = false;
@@ -219,6 +302,8 @@ int runTenantsCommand(CliContext &ctx)
         return listTenants(service, pageSize, parser.value(after));
     if (action == QLatin1String("show"))
         return showTenant(service, positional.at(1));
+    if (action == QLatin1String("usage"))
+        return showUsage(service, positional.at(1), dayCount);
     return setTenant(service, positional.at(1), positional.mid(2));
 }
 

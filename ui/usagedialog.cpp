@@ -57,6 +57,11 @@ QString windowText(const WindowStatus &w)
         .arg((w.resetMs + 999) / 1000);
 }
 
+QString moneyText(double usd)
+{
+    return QStringLiteral("$") + QLocale().toString(usd, 'f', 4);
+}
+
 } // namespace
 
 UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantId,
@@ -65,11 +70,11 @@ UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantI
       m_chart(new QChartView(this)), m_series(new QStackedBarSeries(this)),
       m_usage(makeTable({QStringLiteral("Day"), QStringLiteral("Provider"), QStringLiteral("Calls"),
                          QStringLiteral("Errors"), QStringLiteral("Prompt"), QStringLiteral("Completion"),
-                         QStringLiteral("Total")},
+                         QStringLiteral("Total"), QStringLiteral("Cost (USD)")},
                         this)),
       m_limits(makeTable(
           {QStringLiteral("Provider"), QStringLiteral("Per minute"), QStringLiteral("Per hour")}, this)),
-      m_status(new QLabel(this))
+      m_cost(new QLabel(this)), m_status(new QLabel(this))
 {
     setWindowTitle(QStringLiteral("Usage — %1").arg(tenantId));
     // Never larger than the screen (a 1024×700 one included), the window frame allowed for.
@@ -98,6 +103,8 @@ UsageDialog::UsageDialog(service::AgencyService &service, const QString &tenantI
     split->setSizes({height() * 3 / 5, height() * 2 / 5}); // the tables' size hints would take most
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split, 1);
+    m_cost->setObjectName(QStringLiteral("usageCost"));
+    layout->addWidget(m_cost);
     layout->addWidget(m_status);
     loadUsage();
     loadLimits();
@@ -177,6 +184,8 @@ void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
     std::map<QString, QList<qreal>> byProvider;
     m_usage->setRowCount(static_cast<int>(rows.size()));
     int row = 0;
+    double cost = 0;
+    qint64 unpriced = 0;
     for (const UsageSummaryRow &r : rows) {
         auto &values = byProvider[r.provider];
         if (values.isEmpty())
@@ -187,8 +196,18 @@ void UsageDialog::showUsage(const QList<UsageSummaryRow> &rows)
         setRow(m_usage, row++,
                {QLocale().toString(r.day, QLocale::ShortFormat), r.provider, QLocale().toString(r.calls),
                 QLocale().toString(r.errors), QLocale().toString(r.promptTokens),
-                QLocale().toString(r.completionTokens), QLocale().toString(r.totalTokens)});
+                QLocale().toString(r.completionTokens), QLocale().toString(r.totalTokens),
+                moneyText(r.costUsd)});
+        cost += r.costUsd;
+        unpriced += r.unpricedCalls;
     }
+    m_cost->setText(
+        QStringLiteral("Cost, last %1 days: %2%3")
+            .arg(m_days)
+            .arg(moneyText(cost), unpriced > 0
+                                      ? QStringLiteral(" (%1 calls of models without a price not counted)")
+                                            .arg(QLocale().toString(unpriced))
+                                      : QString()));
     m_series->clear();
     qreal peak = 0;
     QList<qreal> stacked(m_days, 0);

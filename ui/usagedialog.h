@@ -17,8 +17,9 @@ QT_END_NAMESPACE
 namespace agency::ui {
 
 /// The tenant's usage: tokens per day stacked by provider (Qt Charts) over the last `days` days,
-/// the same numbers as a table, and the current rate-limit state per provider (limit, remaining,
-/// time to reset, per minute and per hour). Everything is read through AgencyService.
+/// the same numbers with their cost in dollars as a table, the period's total cost, and the current
+/// rate-limit state per provider (limit, remaining, time to reset, per minute and per hour). Everything is
+/// read through AgencyService.
 class UsageDialog : public QDialog
 {
     Q_OBJECT
@@ -35,6 +36,7 @@ public:
     /// The y axis's top and step for a peak of `peak` tokens: round numbers (1, 2, 2.5 or 5 times
     /// a power of ten) with four or five steps up to at least the peak.
     static std::pair<qreal, qreal> niceScale(qreal peak);
+    QLabel *costLabel() const { return m_cost; }
 
 Q_SIGNALS:
     void usageLoaded();
@@ -58,6 +60,7 @@ private:
     QStackedBarSeries *m_series;
     QTableWidget *m_usage;
     QTableWidget *m_limits;
+    QLabel *m_cost;
     QLabel *m_status;
 };
 

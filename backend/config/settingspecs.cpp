@@ -265,7 +265,11 @@ QList<SettingSpec> buildSpecs()
         choice("RATE_LIMIT_BACKEND", "memory", {QStringLiteral("memory"), QStringLiteral("postgres")},
                "memory: per process; postgres: shared by all processes on one database"),
         integer("RATE_LIMIT_OVERRIDE_CACHE_S", 30, 0, 86'400,
-                "How long per-tenant rate-limit overrides are cached")};
+                "How long per-tenant rate-limit overrides are cached"),
+        text("LLM_PRICES_FILE", "",
+             "JSON price table laid over the built-in prices (USD per million tokens, docs/costs.md)"),
+        integer("LLM_CACHE_TTL_S", 86'400, 0, 31'536'000,
+                "How long a cached answer of a flow with \"cache\": true is served (0: no expiry)")};
     limits += rateLimit("OPENAI", "OpenAI", 90'000, 5'000'000);
     limits += rateLimit("MISTRAL", "Mistral", 2'000'000, 100'000'000);
     limits += rateLimit("VERTEX", "Vertex AI", 4'000'000, 200'000'000);

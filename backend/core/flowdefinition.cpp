@@ -25,6 +25,8 @@ QJsonObject FlowDefinition::toJson() const
         json.insert(QStringLiteral("route"), route);
     if (smallMaxTokens > 0)
         json.insert(QStringLiteral("small_max_tokens"), smallMaxTokens);
+    if (cacheResponses)
+        json.insert(QStringLiteral("cache"), true);
     return json;
 }
 

@@ -28,7 +28,8 @@ struct FlowDefinition
     /// A turn needing no tools whose prompt fits in this many tokens goes to the route's `small=`
     /// target first; 0: never.
     int smallMaxTokens = 0;
-    QString source; ///< where it was loaded from (for messages)
+    bool cacheResponses = false; ///< "cache": answer repeated requests from the response cache
+    QString source;              ///< where it was loaded from (for messages)
 
     /// The flow file's JSON shape (snake_case keys; unset optionals left out).
     QJsonObject toJson() const;

@@ -16,6 +16,8 @@ struct UsageSummaryRow
     qint64 completionTokens = 0;
     qint64 totalTokens = 0;
     qint64 averageLatencyMs = 0;
+    double costUsd = 0;       ///< the priced calls' cost in US dollars (docs/costs.md)
+    qint64 unpricedCalls = 0; ///< calls that used tokens of a model without a price (not in costUsd)
 
     bool operator==(const UsageSummaryRow &) const = default;
 };

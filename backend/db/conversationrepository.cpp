@@ -129,10 +129,11 @@ core::Result<Statement> appendMessages(const QString &tenantId, const QUuid &con
         const UsageRow &u = *write->usage;
         usage = QStringLiteral(
             ", u AS (INSERT INTO llm_usage (tenant_id, conversation_id, provider, model, prompt_tokens, "
-            "completion_tokens, total_tokens, latency_ms, outcome, created_at) SELECT c.tenant_id, "
-            "c.conversation_id, ?, ?, ?, ?, ?, ?, ?, to_timestamp(?::bigint / 1000.0) FROM c)");
+            "completion_tokens, total_tokens, latency_ms, outcome, created_at, cost_usd) SELECT c.tenant_id, "
+            "c.conversation_id, ?, ?, ?, ?, ?, ?, ?, to_timestamp(?::bigint / 1000.0), "
+            "NULLIF(?, '')::numeric FROM c)");
         st.binds << u.provider << u.model << u.promptTokens << u.completionTokens << u.totalTokens
-                 << u.latencyMs << u.outcome << u.createdAtMs;
+                 << u.latencyMs << u.outcome << u.createdAtMs << u.costUsd;
     }
     // One statement: lock and bump the conversation (tenant-scoped), then insert every message
     // with the conversation's new activity time. No conversation row → nothing inserted.

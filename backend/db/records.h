@@ -74,6 +74,8 @@ struct UsageRow
     qint64 latencyMs = 0;
     QString outcome = QStringLiteral("ok");
     qint64 createdAtMs = 0; ///< epoch milliseconds
+    /// US dollars, as the bound text of a numeric ("" = no price known: stored as NULL).
+    QString costUsd;
 };
 
 /// A write by the turn holding the lease (ConversationRepository::saveTurnMessages()).

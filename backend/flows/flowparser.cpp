@@ -25,7 +25,7 @@ const QStringList kKnownKeys = {
     QStringLiteral("system_prompt"),   QStringLiteral("tools"),          QStringLiteral("provider"),
     QStringLiteral("model"),           QStringLiteral("temperature"),    QStringLiteral("max_tokens"),
     QStringLiteral("max_tool_rounds"), QStringLiteral("history_window"), QStringLiteral("route"),
-    QStringLiteral("small_max_tokens")};
+    QStringLiteral("small_max_tokens"), QStringLiteral("cache")};
 
 } // namespace
 
@@ -105,6 +105,11 @@ core::Result<core::FlowDefinition> parseFlowDefinition(const QJsonObject &json, 
         if (!maxTokens)
             return maxTokens.error();
         flow.maxTokens = maxTokens.value();
+    }
+    if (json.contains(QStringLiteral("cache"))) {
+        if (!json.value(QStringLiteral("cache")).isBool())
+            return invalid(source, QStringLiteral("cache"), QStringLiteral("must be true or false"));
+        flow.cacheResponses = json.value(QStringLiteral("cache")).toBool();
     }
     return flow;
 }

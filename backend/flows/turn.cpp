@@ -37,6 +37,8 @@ core::Error explainReservation(core::Error error, qint64 estimate, qint64 answer
 {
     if (error.code != ErrorCode::RateLimited && error.code != ErrorCode::PayloadTooLarge)
         return error;
+    if (error.details.value(QStringLiteral("reason")).toString() == QLatin1String("budget"))
+        return error; // a money budget: the token arithmetic does not apply
     error.message += QStringLiteral(" (each call reserves its prompt, about %1 tokens, plus %2 tokens for "
                                     "the answer: %3; a tokens-per-minute limit must leave room for both)")
                          .arg(estimate - answerAllowance)
@@ -529,6 +531,8 @@ void Turn::callProvider(const ratelimit::Reservation &reservation)
     const int round = m_result.providerCalls;
     llm::CallOptions options;
     options.cancel = m_request.cancel;
+    if (m_flow.cacheResponses) // the response cache (a provider decorator) may answer instead
+        options.cache = {m_request.tenantId, m_flow.flowType};
     options.onDelta = [this, round](const llm::Delta &delta) {
         if (delta.text.isEmpty())
             return;
@@ -683,13 +687,16 @@ void Turn::runTools(const llm::Completion &completion)
 
 QJsonObject Turn::assistantMetadata(const llm::Completion &completion) const
 {
-    return {{QStringLiteral("provider"), completion.provider},
-            {QStringLiteral("model"), completion.model},
-            {QStringLiteral("finish_reason"), completion.finishReason},
-            {QStringLiteral("usage"), usageJson(completion.usage)},
-            {QStringLiteral("round"), m_result.providerCalls},
-            {QStringLiteral("route"), m_result.route},
-            {QStringLiteral("attempts"), core::attemptsToJson(m_roundAttempts)}};
+    QJsonObject metadata{{QStringLiteral("provider"), completion.provider},
+                         {QStringLiteral("model"), completion.model},
+                         {QStringLiteral("finish_reason"), completion.finishReason},
+                         {QStringLiteral("usage"), usageJson(completion.usage)},
+                         {QStringLiteral("round"), m_result.providerCalls},
+                         {QStringLiteral("route"), m_result.route},
+                         {QStringLiteral("attempts"), core::attemptsToJson(m_roundAttempts)}};
+    if (completion.cached)
+        metadata.insert(QStringLiteral("cached"), true);
+    return metadata;
 }
 
 void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results)

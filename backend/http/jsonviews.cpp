@@ -116,7 +116,9 @@ QJsonObject usageRow(const core::UsageSummaryRow &row)
             {QStringLiteral("prompt_tokens"), row.promptTokens},
             {QStringLiteral("completion_tokens"), row.completionTokens},
             {QStringLiteral("total_tokens"), row.totalTokens},
-            {QStringLiteral("average_latency_ms"), row.averageLatencyMs}};
+            {QStringLiteral("average_latency_ms"), row.averageLatencyMs},
+            {QStringLiteral("cost_usd"), row.costUsd},
+            {QStringLiteral("unpriced_calls"), row.unpricedCalls}};
 }
 
 QJsonObject limitStatus(const core::LimitStatus &status)

@@ -109,7 +109,13 @@ void addValueSchemas(httpserver::Router &router)
                              {QStringLiteral("prompt_tokens"), integer()},
                              {QStringLiteral("completion_tokens"), integer()},
                              {QStringLiteral("total_tokens"), integer()},
-                             {QStringLiteral("average_latency_ms"), integer()}},
+                             {QStringLiteral("average_latency_ms"), integer()},
+                             {QStringLiteral("cost_usd"),
+                              QJsonObject{{QStringLiteral("type"), QStringLiteral("number")},
+                                          {QStringLiteral("description"),
+                                           QStringLiteral("US dollars, from the price table when each call "
+                                                          "was recorded (unpriced calls count 0)")}}},
+                             {QStringLiteral("unpriced_calls"), integer()}},
                             {QStringLiteral("day"), QStringLiteral("provider"), QStringLiteral("calls")}));
     router.addSchema(QStringLiteral("LimitStatus"),
                      object({{QStringLiteral("provider"), string()},
@@ -195,6 +201,7 @@ QJsonObject usageRow()
     row.completionTokens = 300;
     row.totalTokens = 1500;
     row.averageLatencyMs = 850;
+    row.costUsd = 0.00036;
     return json::usageRow(row);
 }
 

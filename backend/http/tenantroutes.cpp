@@ -204,7 +204,8 @@ void registerTenantRoutes(Router &router, RouteContext &ctx)
          Access::TenantAdmin,
          [&ctx](const CallPtr &c) { updateTenant(ctx, c); },
          operation(
-             QStringLiteral("Rename a tenant or replace its settings (rate limits, default provider/model)"),
+             QStringLiteral(
+                 "Rename a tenant or replace its settings (rate limits, budget, default provider/model)"),
              tag, {{QStringLiteral("200"), tenantResponse}}, {},
              jsonBody(closed(object(
                           {{QStringLiteral("name"), string()}, {QStringLiteral("settings"), anyObject()}})),
@@ -215,7 +216,7 @@ void registerTenantRoutes(Router &router, RouteContext &ctx)
          QStringLiteral("/tenants/{id}/usage"),
          Access::Member,
          [&ctx](const CallPtr &c) { usage(ctx, c); },
-         operation(QStringLiteral("Token usage by day and provider"), tag,
+         operation(QStringLiteral("Token usage and cost by day and provider"), tag,
                    {{QStringLiteral("200"), listOf(QStringLiteral("UsageRow"), examples::usageRow())}},
                    {queryParam(QStringLiteral("from"),
                                QStringLiteral("ISO 8601 date or date-time; default 30 days ago"), string()),

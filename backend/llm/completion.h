@@ -68,6 +68,7 @@ struct Completion
     core::Usage usage;    ///< as reported by the provider (the demo provider estimates)
     QString provider;     ///< ProviderInfo::name of the adapter that answered
     QString model;        ///< the model that answered (as reported, else as requested)
+    bool cached = false;  ///< served by the response cache: no provider call, usage all zero
 };
 
 /// A streamed piece of a completion. Either text (`text` non-empty) or a tool-call fragment
@@ -84,6 +85,16 @@ struct Delta
     bool isToolCall() const { return toolCallIndex >= 0; }
 };
 
+/// Who may share an answer through the response cache (llm::CachingProvider): the turn of a flow
+/// that opts in names its tenant and flow; empty (the default) never touches the cache.
+struct CacheScope
+{
+    QString tenantId;
+    QString flowType;
+
+    bool enabled() const { return !tenantId.isEmpty() && !flowType.isEmpty(); }
+};
+
 /// How one call runs. Setting `onDelta` asks for streaming: it is invoked on the provider's thread
 /// for each piece as it arrives, before the future finishes. `cancel` aborts the call at any point
 /// (the future then holds ErrorCode::Cancelled).
@@ -91,6 +102,7 @@ struct CallOptions
 {
     std::function<void(const Delta &)> onDelta;
     core::CancelTokenPtr cancel;
+    CacheScope cache{}; ///< initialised here, so "{onDelta, cancel}" stays a complete aggregate
 
     bool streaming() const { return static_cast<bool>(onDelta); }
 };

@@ -23,8 +23,9 @@ constexpr qint64 kMaxSummaryDays = 366;
 
 } // namespace
 
-UsageRecorder::UsageRecorder(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock)
-    : m_executor(executor), m_clock(std::move(clock))
+UsageRecorder::UsageRecorder(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock,
+                             std::shared_ptr<const PriceTable> prices)
+    : m_executor(executor), m_clock(std::move(clock)), m_prices(std::move(prices))
 {
 }
 
@@ -62,6 +63,11 @@ core::Result<db::UsageRow> UsageRecorder::row(const UsageRecord &usage) const
     row.latencyMs = usage.latencyMs;
     row.outcome = usage.outcome;
     row.createdAtMs = (usage.createdAt.isValid() ? usage.createdAt : m_clock->now()).toMSecsSinceEpoch();
+    if (m_prices) {
+        if (auto cost =
+                m_prices->costUsd(usage.provider, usage.model, usage.promptTokens, usage.completionTokens))
+            row.costUsd = QString::number(*cost, 'f', 9); // as text: the numeric column keeps it exact
+    }
     return row;
 }
 
@@ -74,16 +80,18 @@ core::Async<void> UsageRecorder::record(const UsageRecord &usage)
     // QPSQL sends a null QString as '': NULLIF turns "no conversation" into NULL.
     const QString conversation =
         usage.conversationId.isNull() ? QString() : usage.conversationId.toString(QUuid::WithoutBraces);
-    const QVariantList binds{usage.tenantId,     conversation,  r.provider,  r.model,   r.promptTokens,
-                             r.completionTokens, r.totalTokens, r.latencyMs, r.outcome, r.createdAtMs};
+    const QVariantList binds{usage.tenantId, conversation,       r.provider,    r.model,
+                             r.promptTokens, r.completionTokens, r.totalTokens, r.latencyMs,
+                             r.outcome,      r.createdAtMs,      r.costUsd};
     // Grouped: under load, usage rows ride along in the commits of the turns' messages. An insert
     // takes no lock another turn waits for (only key-share locks for its foreign keys): key "".
     return m_executor.runGrouped<void>(QString(), [binds](sql::DbConnection &conn) -> core::Status {
         auto inserted = conn.exec(
             QStringLiteral(
                 "INSERT INTO llm_usage (tenant_id, conversation_id, provider, model, prompt_tokens, "
-                "completion_tokens, total_tokens, latency_ms, outcome, created_at) "
-                "VALUES (?, NULLIF(?, '')::uuid, ?, ?, ?, ?, ?, ?, ?, to_timestamp(?::bigint / 1000.0))"),
+                "completion_tokens, total_tokens, latency_ms, outcome, created_at, cost_usd) "
+                "VALUES (?, NULLIF(?, '')::uuid, ?, ?, ?, ?, ?, ?, ?, to_timestamp(?::bigint / 1000.0), "
+                "NULLIF(?, '')::numeric)"),
             binds, QStringLiteral("record usage"));
         if (!inserted)
             return inserted.error();
@@ -110,7 +118,8 @@ core::Async<QList<core::UsageSummaryRow>> UsageRecorder::summary(const QString &
                 QStringLiteral(
                     "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, provider, count(*), "
                     "count(*) FILTER (WHERE outcome <> 'ok'), sum(prompt_tokens), sum(completion_tokens), "
-                    "sum(total_tokens), round(avg(latency_ms)) "
+                    "sum(total_tokens), round(avg(latency_ms)), coalesce(sum(cost_usd), 0)::text, "
+                    "count(*) FILTER (WHERE cost_usd IS NULL AND total_tokens > 0) "
                     "FROM llm_usage WHERE tenant_id = ? "
                     "AND created_at >= to_timestamp(?::bigint / 1000.0) "
                     "AND created_at < to_timestamp(?::bigint / 1000.0) "
@@ -124,10 +133,38 @@ core::Async<QList<core::UsageSummaryRow>> UsageRecorder::summary(const QString &
                 rows.append(core::UsageSummaryRow{
                     QDate::fromString(q.value(0).toString(), Qt::ISODate), q.value(1).toString(),
                     q.value(2).toLongLong(), q.value(3).toLongLong(), q.value(4).toLongLong(),
-                    q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toLongLong()});
+                    q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toLongLong(),
+                    q.value(8).toString().toDouble(), q.value(9).toLongLong()});
             }
             return rows;
         });
+}
+
+core::Async<Spend> UsageRecorder::spend(const QString &tenantId)
+{
+    if (tenantId.isEmpty())
+        return core::failedAsync<Spend>(invalid(QStringLiteral("tenant_id"), QStringLiteral("is required")));
+    const QDateTime now = m_clock->now().toUTC();
+    const QDateTime day(now.date(), QTime(0, 0), Qt::UTC);
+    const QDateTime month(QDate(now.date().year(), now.date().month(), 1), QTime(0, 0), Qt::UTC);
+    const QVariantList binds{day.toMSecsSinceEpoch(), tenantId, month.toMSecsSinceEpoch()};
+    return m_executor.run<Spend>([binds](sql::DbConnection &conn) -> Result<Spend> {
+        auto query = conn.exec(
+            QStringLiteral(
+                "SELECT coalesce(sum(cost_usd) FILTER (WHERE created_at >= "
+                "to_timestamp(?::bigint / 1000.0)), 0)::text, coalesce(sum(cost_usd), 0)::text "
+                "FROM llm_usage WHERE tenant_id = ? AND created_at >= to_timestamp(?::bigint / 1000.0)"),
+            binds, QStringLiteral("read spending"));
+        if (!query)
+            return query.error();
+        QSqlQuery &q = *query.value();
+        Spend spend;
+        if (q.next()) {
+            spend.today = q.value(0).toString().toDouble();
+            spend.thisMonth = q.value(1).toString().toDouble();
+        }
+        return spend;
+    });
 }
 
 } // namespace agency::ratelimit

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/usagesummary.h"
 #include "db/records.h"
+#include "pricetable.h"
 
 #include <QDate>
 #include <QDateTime>
@@ -34,7 +35,15 @@ struct UsageRecord
     QDateTime createdAt;                    ///< invalid: the recorder's clock
 };
 
+/// A tenant's spending in US dollars since the start of the current UTC day and month.
+struct Spend
+{
+    double today = 0;
+    double thisMonth = 0;
+};
+
 /// Records every provider call in `llm_usage` and summarises a tenant's usage by day and provider.
+/// Each call's cost in dollars is priced when recorded, from `prices` (none: no cost is stored).
 ///
 /// Thread-safe (work runs on DbExecutor workers). Borrows the executor, shares the clock.
 /// Errors: InvalidArgument for a bad record or range (named field), NotFound when the tenant or
@@ -42,13 +51,17 @@ struct UsageRecord
 class UsageRecorder
 {
 public:
-    UsageRecorder(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock);
+    UsageRecorder(sql::DbExecutor &executor, std::shared_ptr<const core::Clock> clock,
+                  std::shared_ptr<const PriceTable> prices = {});
 
     core::Async<void> record(const UsageRecord &usage);
 
     /// Rows for [from, to), ordered by day then provider; days in UTC. At most 366 days.
     core::Async<QList<core::UsageSummaryRow>> summary(const QString &tenantId, const QDateTime &from,
                                                       const QDateTime &to);
+
+    /// What the tenant spent (recorded costs) today and this month, UTC, by the recorder's clock.
+    core::Async<Spend> spend(const QString &tenantId);
 
     static core::Status validate(const UsageRecord &usage);
     /// The row `usage` is stored as: validated, total_tokens filled in (prompt + completion when
@@ -59,6 +72,7 @@ public:
 private:
     sql::DbExecutor &m_executor;
     std::shared_ptr<const core::Clock> m_clock;
+    std::shared_ptr<const PriceTable> m_prices;
 };
 
 } // namespace agency::ratelimit

@@ -5,6 +5,7 @@
 #include "db/auditrepository.h"
 #include "db/conversationrepository.h"
 #include "db/documentrepository.h"
+#include "db/responsecacherepository.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
 #include "db/tenantrepository.h"
@@ -12,7 +13,9 @@
 #include "flows/runworker.h"
 #include "flows/turnengine.h"
 #include "knowledge/knowledgebase.h"
+#include "llm/cachingprovider.h"
 #include "llm/embedderfactory.h"
+#include "ratelimit/budget.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/ratelimiting.h"
 #include "ratelimit/usagerecorder.h"
@@ -87,8 +90,16 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     if (!limiting)
         return limiting.error();
     m_limitPolicy = limiting->policy;
-    m_limiter = std::move(limiting.value().limiter);
-    m_usage = std::make_unique<ratelimit::UsageRecorder>(executor, m_clock);
+    m_tokenLimiter = std::move(limiting.value().limiter);
+    auto prices = ratelimit::PriceTable::load(config.costs.pricesFile);
+    if (!prices)
+        return prices.error();
+    m_usage = std::make_unique<ratelimit::UsageRecorder>(
+        executor, m_clock, std::make_shared<const ratelimit::PriceTable>(std::move(prices).value()));
+    // The money budget is checked in front of the token buckets, before every provider call.
+    m_limiter =
+        std::make_unique<ratelimit::BudgetedRateLimiter>(*m_tokenLimiter, m_limitPolicy, *m_usage, m_clock);
+    m_responseCache = std::make_unique<db::ResponseCacheRepository>(executor, config.costs.cacheTtlS);
 
     flows::TurnDependencies deps;
     deps.conversations = m_conversations.get();
@@ -104,8 +115,25 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     };
     deps.offeredTools = m_serviceDocuments->offeredTools();
     deps.options = config.turns;
-    deps.providers = [providers = m_providers.get()](const QString &name, const QString &model) {
-        return providers->provider(name, model);
+    llm::ResponseCacheStore cache;
+    cache.find = [repository = m_responseCache.get()](const llm::CacheScope &scope, const QString &key) {
+        return repository->find({scope.tenantId, scope.flowType, key});
+    };
+    cache.store = [repository = m_responseCache.get()](const llm::CacheScope &scope, const QString &key,
+                                                       const llm::Completion &answer) {
+        return repository->store({scope.tenantId, scope.flowType, key}, answer.provider, answer.model,
+                                 llm::CachingProvider::completionToJson(answer));
+    };
+    // Every turn's provider goes through the response cache, which only flows with "cache": true
+    // use (the turn names its tenant and flow); the others pass straight through.
+    deps.providers = [providers = m_providers.get(),
+                      cache](const QString &name,
+                             const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
+        auto provider = providers->provider(name, model);
+        if (!provider)
+            return provider.error();
+        return std::shared_ptr<llm::Provider>(
+            std::make_shared<llm::CachingProvider>(provider.value(), cache));
     };
     deps.router = &m_providers->router();
     deps.defaultRoute = config.routing.defaultRoute;
@@ -209,8 +237,10 @@ Backend::~Backend()
     m_engine.reset();
     m_tools.reset();
     m_serviceDocuments.reset();
-    m_usage.reset();
     m_limiter.reset();
+    m_responseCache.reset();
+    m_usage.reset();
+    m_tokenLimiter.reset();
     m_limitPolicy.reset();
     m_flows.reset();
     m_tenants.reset();

@@ -28,6 +28,7 @@ class RunQueue;
 class ApiKeyRepository;
 class AuditRepository;
 class DocumentRepository;
+class ResponseCacheRepository;
 } // namespace agency::db
 namespace agency::llm {
 class EmbedderFactory;
@@ -158,8 +159,10 @@ private:
     std::unique_ptr<tools::ToolRegistry> m_tools;
     std::unique_ptr<flows::FlowRegistry> m_flows;
     std::shared_ptr<ratelimit::LimitPolicy> m_limitPolicy;
-    std::unique_ptr<ratelimit::RateLimiter> m_limiter;
+    std::unique_ptr<ratelimit::RateLimiter> m_tokenLimiter; ///< the token buckets
     std::unique_ptr<ratelimit::UsageRecorder> m_usage;
+    std::unique_ptr<ratelimit::RateLimiter> m_limiter; ///< the money budget in front of m_tokenLimiter
+    std::unique_ptr<db::ResponseCacheRepository> m_responseCache;
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<db::RunRepository> m_runs;
     std::unique_ptr<db::RunQueue> m_runQueue;

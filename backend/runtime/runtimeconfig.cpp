@@ -180,6 +180,8 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.routing = routingConfig(settings);
     c.tools = toolsConfig(settings);
     c.rateLimits = rateLimitConfig(settings);
+    c.costs.pricesFile = settings.text(QStringLiteral("LLM_PRICES_FILE"));
+    c.costs.cacheTtlS = settings.intValue(QStringLiteral("LLM_CACHE_TTL_S"));
     c.runs = runWorkerOptions(settings);
     c.turns = turnOptions(settings);
     c.knowledge = knowledgeOptions(settings);

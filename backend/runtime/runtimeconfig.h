@@ -42,6 +42,13 @@ struct ServeConfig
 
 /// The typed configuration of the whole backend: one small struct per component, each handed to
 /// that component alone. Built once from the validated settings, so it holds no invalid value.
+/// Prices and the response cache (docs/costs.md): LLM_PRICES_FILE, LLM_CACHE_TTL_S.
+struct CostConfig
+{
+    QString pricesFile;        ///< laid over the built-in price table; empty: none
+    qint64 cacheTtlS = 86'400; ///< a cached answer is served this long (0: no expiry)
+};
+
 struct RuntimeConfig
 {
     DatabaseConfig database;
@@ -52,6 +59,7 @@ struct RuntimeConfig
     llm::RoutingConfig routing; ///< LLM_ROUTE, LLM_CAPABILITIES, LLM_BREAKER_*
     tools::ToolsConfig tools;
     ratelimit::RateLimitConfig rateLimits;
+    CostConfig costs;
     flows::RunWorkerOptions runs;
     flows::TurnOptions turns;
     ServeConfig serve;

@@ -14,6 +14,7 @@
 #include "keycache.h"
 #include "llm/embedderfactory.h"
 #include "llm/providerfactory.h"
+#include "ratelimit/budget.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/ratelimiter.h"
 #include "ratelimit/usagerecorder.h"
@@ -58,14 +59,15 @@ core::Error invalidSetting(const QString &field, const QString &problem)
                      {{QStringLiteral("field"), field}});
 }
 
-/// Everything in a tenant's settings that the program reads: rate-limit overrides, and the
-/// tenant's provider and model (used when neither the request nor the flow names one).
+/// Everything in a tenant's settings that the program reads: rate-limit overrides, the money
+/// budget, and the tenant's provider and model (used when neither the request nor the flow names one).
 core::Status validateTenantSettings(const QJsonObject &settings)
 {
     // A key nothing reads would be stored and silently ignored: a typo ("rate_limit") must fail.
     static const QStringList kKeys{QStringLiteral("provider"),        QStringLiteral("model"),
                                    QStringLiteral("rate_limits"),     QStringLiteral("embedding_provider"),
-                                   QStringLiteral("embedding_model"), QStringLiteral("route")};
+                                   QStringLiteral("embedding_model"), QStringLiteral("route"),
+                                   QStringLiteral("budget")};
     for (auto it = settings.constBegin(); it != settings.constEnd(); ++it) {
         if (!kKeys.contains(it.key()))
             return invalidSetting(it.key(), QStringLiteral("is not a tenant setting (the settings are %1)")
@@ -88,6 +90,8 @@ core::Status validateTenantSettings(const QJsonObject &settings)
                         .arg(target.provider, llm::ProviderFactory::names().join(QStringLiteral(", "))));
         }
     }
+    if (auto ok = ratelimit::TenantBudget::validate(settings); !ok)
+        return ok;
     const QJsonValue provider = settings.value(QStringLiteral("provider"));
     if (!provider.isUndefined() &&
         (!provider.isString() || !llm::ProviderFactory::names().contains(provider.toString()))) {

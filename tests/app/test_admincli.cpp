@@ -34,6 +34,7 @@ private Q_SLOTS:
     void tenantsSetIsValidatedLikeTheService();
     void tenantsShowUnknownIsNotFound();
     void tenantProviderAnswersTheChat();
+    void tenantsUsageShowsCostAndBudgetRefusesTheChat();
     void runsCreateListShowCancel();
     void runsErrorsFollowTheExitCodeTable();
     void runsCreateChecksTheTenantsProvider();
@@ -215,6 +216,60 @@ void TestAdminCli::tenantProviderAnswersTheChat()
     const CliRun after = aiagency(chat, openaiDefault);
     QVERIFY2(after.exitCode == 0, qPrintable(after.all()));
     QVERIFY2(after.err.contains(QStringLiteral("(demo/tenant-model,")), qPrintable(after.all()));
+}
+
+void TestAdminCli::tenantsUsageShowsCostAndBudgetRefusesTheChat()
+{
+    const QString tenant = QStringLiteral("costly");
+    const CliRun set = aiagency({QStringLiteral("tenants"), QStringLiteral("set"), tenant,
+                                 QStringLiteral("provider=demo"), QStringLiteral("budget.usd_per_day=0.5")});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.all()));
+    QCOMPARE(storedSettings(tenant),
+             (QJsonObject{{QStringLiteral("provider"), QStringLiteral("demo")},
+                          {QStringLiteral("budget"), QJsonObject{{QStringLiteral("usd_per_day"), 0.5}}}}));
+    const CliRun bad = aiagency({QStringLiteral("tenants"), QStringLiteral("set"), tenant,
+                                 QStringLiteral("budget.usd_per_day=lots")});
+    QVERIFY2(bad.exitCode == 2 && bad.err.contains(QStringLiteral("budget.usd_per_day")),
+             qPrintable(bad.all()));
+
+    // Two priced calls today and one of a model without a price, as the program records them.
+    auto inserted = test::await(m_db.executor().run<void>([tenant](sql::DbConnection &conn) -> core::Status {
+        auto q = conn.exec(QStringLiteral("INSERT INTO llm_usage (tenant_id, provider, model, prompt_tokens, "
+                                          "completion_tokens, total_tokens, cost_usd) VALUES "
+                                          "(?, 'openai', 'gpt-4o', 1000, 500, 1500, 0.0075), "
+                                          "(?, 'openai', 'gpt-4o', 2000, 0, 2000, 0.005), "
+                                          "(?, 'openai', 'my-finetune', 10, 10, 20, NULL)"),
+                           {tenant, tenant, tenant}, QStringLiteral("usage rows"));
+        if (!q)
+            return q.error();
+        return {};
+    }));
+    AGENCY_VERIFY_OK(inserted);
+    const CliRun usage = aiagency({QStringLiteral("tenants"), QStringLiteral("usage"), tenant});
+    QVERIFY2(usage.exitCode == 0, qPrintable(usage.all()));
+    QVERIFY2(usage.out.contains(QStringLiteral("COST (USD)")), qPrintable(usage.out));
+    QVERIFY2(QRegularExpression(QStringLiteral("openai +3 +0 +3010 +510 +3520 +\\$0\\.0125\n"))
+                 .match(usage.out)
+                 .hasMatch(),
+             qPrintable(usage.out));
+    QVERIFY2(usage.out.contains(QStringLiteral("total: 3 calls, 3520 tokens, $0.0125")),
+             qPrintable(usage.out));
+    QVERIFY2(usage.out.contains(QStringLiteral("1 calls used models without a price")),
+             qPrintable(usage.out));
+    QCOMPARE(aiagency({QStringLiteral("tenants"), QStringLiteral("usage"), tenant, QStringLiteral("--days"),
+                       QStringLiteral("0")})
+                 .exitCode,
+             2);
+
+    // $0.0125 spent of a $0.01 daily budget: the chat is refused like the token budget (exit 5).
+    const CliRun lower = aiagency({QStringLiteral("tenants"), QStringLiteral("set"), tenant,
+                                   QStringLiteral("budget.usd_per_day=0.01")});
+    QVERIFY2(lower.exitCode == 0, qPrintable(lower.all()));
+    const CliRun chat =
+        aiagency({QStringLiteral("chat"), QStringLiteral("--tenant"), tenant, QStringLiteral("--flow"),
+                  QStringLiteral("consulting"), QStringLiteral("Hello")});
+    QVERIFY2(chat.exitCode == 5 && !chat.crashed, qPrintable(chat.all()));
+    QVERIFY2(chat.err.contains(QStringLiteral("daily budget of $0.0100")), qPrintable(chat.all()));
 }
 
 void TestAdminCli::runsCreateListShowCancel()

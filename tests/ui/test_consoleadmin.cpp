@@ -26,6 +26,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QScopeGuard>
@@ -320,6 +321,9 @@ void TestConsoleAdmin::usageChartGetsItsData()
                                      "ZONE 'UTC') AT TIME ZONE 'UTC') - interval '12 hours'), "
                                      "('other', 'openai', 1, 1, 9999, (date_trunc('day', now() AT TIME ZONE "
                                      "'UTC') AT TIME ZONE 'UTC') + interval '1 minute')")));
+    // Mistral's call was priced; the three openai calls were of a model without a price.
+    QVERIFY(m_fx.exec(QStringLiteral(
+        "UPDATE llm_usage SET cost_usd = 0.0125 WHERE tenant_id = 'default' AND provider = 'mistral'")));
     ui::MainWindow *w = m_fx.openWindow();
     QVERIFY(w);
     ui::UsageDialog *usage = w->openUsage();
@@ -342,6 +346,13 @@ void TestConsoleAdmin::usageChartGetsItsData()
     QCOMPARE(mistral.last(), 500.0);
     QCOMPARE(mistral.at(mistral.size() - 2), 0.0);
     QCOMPARE(usage->usageTable()->rowCount(), 3); // one row per day and provider
+    QStringList costs;
+    for (int row = 0; row < usage->usageTable()->rowCount(); ++row)
+        costs.append(usage->usageTable()->item(row, 7)->text());
+    QVERIFY2(costs.contains(QLocale().toString(0.0125, 'f', 4).prepend(u'$')), qPrintable(costs.join(u' ')));
+    const QString total = usage->costLabel()->text();
+    QVERIFY2(total.contains(QLocale().toString(0.0125, 'f', 4)) && total.contains(QStringLiteral("3 calls")),
+             qPrintable(total));
     usage->close();
 }
 
