@@ -17,6 +17,8 @@
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace agency::flows {
 
 using core::ErrorCode;
@@ -75,6 +77,14 @@ core::Error turnStillRunning(const QUuid &conversationId)
                          .arg(id),
                      {{QStringLiteral("reason"), QStringLiteral("turn_in_progress")},
                       {QStringLiteral("conversation_id"), id}});
+}
+
+/// The tool rounds among a turn's stored messages (assistant messages with tool calls).
+int toolRoundsOf(const QList<core::Message> &messages)
+{
+    return static_cast<int>(std::count_if(messages.cbegin(), messages.cend(), [](const core::Message &m) {
+        return m.role == core::Role::Assistant && !m.toolCalls.isEmpty();
+    }));
 }
 
 core::Usage usageFrom(const QJsonObject &json)
@@ -338,6 +348,14 @@ bool Turn::cancelled()
     return true;
 }
 
+void Turn::emitStarted(qint64 userMessageId)
+{
+    core::TurnEvent started;
+    started.kind = core::TurnEvent::Kind::Started;
+    started.messageId = userMessageId;
+    emitEvent(started);
+}
+
 void Turn::emitEvent(core::TurnEvent event)
 {
     event.conversationId = m_result.conversationId;
@@ -453,12 +471,8 @@ void Turn::returnStoredAnswer(const db::StoredTurn &stored)
     m_result.provider = answer.metadata.value(QStringLiteral("provider")).toString();
     m_result.model = answer.metadata.value(QStringLiteral("model")).toString();
     m_result.usage = usageFrom(answer.metadata.value(QStringLiteral("turn_usage")).toObject());
-    for (const core::Message &m : stored.messages)
-        m_result.toolRounds += m.role == core::Role::Assistant && !m.toolCalls.isEmpty() ? 1 : 0;
-    core::TurnEvent started;
-    started.kind = core::TurnEvent::Kind::Started;
-    started.messageId = stored.messages.constFirst().id;
-    emitEvent(started);
+    m_result.toolRounds = toolRoundsOf(stored.messages);
+    emitStarted(stored.messages.constFirst().id);
     // A streaming client sees the answer as it would have streamed.
     core::TurnEvent text;
     text.kind = core::TurnEvent::Kind::TextDelta;
@@ -494,17 +508,13 @@ void Turn::resumeTurn(const db::StoredTurn &stored)
             m_stored = result->storedByTurn;
             m_messageCount = result->messageCount;
             m_result.messages = stored.messages;
-            for (const core::Message &m : stored.messages)
-                m_result.toolRounds += m.role == core::Role::Assistant && !m.toolCalls.isEmpty() ? 1 : 0;
+            m_result.toolRounds = toolRoundsOf(stored.messages);
             startLeaseRenewal();
             for (const core::Message &m : result->history + stored.messages) {
                 for (const core::ToolCall &call : m.toolCalls)
                     m_toolCallIds.insert(call.id);
             }
-            core::TurnEvent started;
-            started.kind = core::TurnEvent::Kind::Started;
-            started.messageId = stored.messages.constFirst().id;
-            emitEvent(started);
+            emitStarted(stored.messages.constFirst().id);
             m_messages = buildPromptMessages(m_flow.systemPrompt, result->history);
             reserveTokens();
         });
@@ -572,10 +582,7 @@ void Turn::opened(const db::TurnOpening &opening)
         for (const core::ToolCall &call : m.toolCalls)
             m_toolCallIds.insert(call.id);
     }
-    core::TurnEvent started;
-    started.kind = core::TurnEvent::Kind::Started;
-    started.messageId = opening.history.constLast().id;
-    emitEvent(started);
+    emitStarted(opening.history.constLast().id);
     m_messages = buildPromptMessages(m_flow.systemPrompt, opening.history);
     reserveTokens();
 }

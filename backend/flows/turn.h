@@ -93,6 +93,7 @@ private:
     /// Checks cancellation; fails the turn and returns true when cancelled.
     bool cancelled();
     void emitEvent(core::TurnEvent event);
+    void emitStarted(qint64 userMessageId);
     void fail(const core::Error &error);
     void finish();
 
