@@ -227,10 +227,19 @@ Async<core::Page<core::Message>> AgencyService::listMessages(const QString &tena
         return m_deps.conversations->messages(query);
     // Opening a conversation marks a turn its crashed process left unanswered (an expired lease),
     // so the thread shows it failed. Marking is best effort: the messages are read either way.
-    auto *repo = m_deps.conversations;
-    return repo->markInterruptedTurn(tenantId, query.conversationId)
-        .then([repo, query](const Result<bool> &) { return repo->messages(query); })
-        .unwrap();
+    // Continued on this object's thread, never on a database worker: a worker that queued the
+    // read itself could be an executor shutting down.
+    auto promise = std::make_shared<QPromise<Result<core::Page<core::Message>>>>();
+    promise->start();
+    core::whenFinished(this, m_deps.conversations->markInterruptedTurn(tenantId, query.conversationId),
+                       [this, query, promise](const Result<bool> &) {
+                           core::whenFinished(this, m_deps.conversations->messages(query),
+                                              [promise](const Result<core::Page<core::Message>> &page) {
+                                                  promise->addResult(page);
+                                                  promise->finish();
+                                              });
+                       });
+    return promise->future();
 }
 
 Async<bool> AgencyService::deleteConversation(const QString &tenantId, const QString &conversationId)
