@@ -6,6 +6,7 @@
 
 #include "core/async/whenfinished.h"
 #include "core/limits.h"
+#include "core/turnid.h"
 
 #include "flows/turnengine.h"
 #include "service/agencyservice.h"
@@ -186,7 +187,13 @@ int runChatCommand(CliContext &ctx)
     const QCommandLineOption file(QStringLiteral("file"),
                                   QStringLiteral("Read the message from this file (UTF-8)."),
                                   QStringLiteral("path"));
-    parser.addOptions({tenant, flow, provider, model, conversation, interactive, file});
+    const QCommandLineOption turnId(
+        QStringLiteral("turn-id"),
+        QStringLiteral("This turn's id (a UUID, or any 1 to 255 printable ASCII characters). Running the "
+                       "command again with the same id never stores the message twice: it prints the "
+                       "stored answer, or waits for or continues that turn. Not with --interactive."),
+        QStringLiteral("id"));
+    parser.addOptions({tenant, flow, provider, model, conversation, interactive, file, turnId});
     parser.addPositionalArgument(QStringLiteral("message"),
                                  QStringLiteral("What to say; \"-\" reads it from stdin (optional with "
                                                 "--interactive or --file). At most 1,000,000 characters."));
@@ -213,6 +220,17 @@ int runChatCommand(CliContext &ctx)
             return ExitUsage;
         }
     }
+    auto chosenTurnId = core::turnIdFromKey(parser.value(turnId), QStringLiteral("--turn-id"));
+    if (!chosenTurnId || (parser.isSet(turnId) && chosenTurnId->isNull())) {
+        printErr(QStringLiteral("aiagency chat: --turn-id must be 1 to %1 printable ASCII characters\n")
+                     .arg(core::kMaxTurnKeyLength));
+        return ExitUsage;
+    }
+    if (parser.isSet(turnId) && repl) {
+        printErr(QStringLiteral(
+            "aiagency chat: --turn-id names one turn, so it does not go with --interactive\n"));
+        return ExitUsage;
+    }
     auto message =
         commandMessage(parser.positionalArguments(), parser.value(file), core::limits::kMaxContentChars);
     if (!message)
@@ -230,6 +248,7 @@ int runChatCommand(CliContext &ctx)
     base.provider = parser.value(provider);
     base.model = parser.value(model);
     base.conversationId = conversationId;
+    base.turnId = chosenTurnId.value();
     TerminalChat chat(backend.value()->service(), base, repl);
 
     // Ctrl-C cancels the reply in progress (the turn ends as cancelled, exit 130, or the REPL goes

@@ -27,6 +27,9 @@ void ChatSession::send(const TurnRequest &base)
     if (m_busy)
         return;
     TurnRequest request = base;
+    if (request.turnId.isNull())
+        request.turnId = turnIdFor(request);
+    m_turnId = request.turnId;
     m_cancel = core::CancelToken::create();
     request.cancel = m_cancel;
     m_conversationId = request.conversationId;
@@ -45,12 +48,14 @@ void ChatSession::send(const TurnRequest &base)
     };
     const QString tenantId = request.tenantId;
     const QString typed = request.message;
+    FailedSend sent{tenantId, request.flowType, typed, request.conversationId, {}, request.turnId};
     core::whenFinished(this, m_service.chat(request, handler),
-                       [this, turn, tenantId, typed](const core::Result<TurnResult> &result) {
+                       [this, turn, tenantId, typed, sent](const core::Result<TurnResult> &result) mutable {
                            if (turn != m_turn)
                                return;
                            flush();
                            if (result) {
+                               m_failed.reset();
                                setBusy(false);
                                m_conversationId = result->conversationId;
                                if (m_attached)
@@ -61,6 +66,9 @@ void ChatSession::send(const TurnRequest &base)
                            if (result.error().code == core::ErrorCode::Cancelled && m_stopRequested)
                                return keepStopped(tenantId);
                            setBusy(false);
+                           // Sent again, it is this turn again (its message may be stored).
+                           sent.created = m_conversationId;
+                           m_failed = sent;
                            const QString message = readableError(result.error());
                            if (m_attached)
                                showFailure(tenantId, message, fixedInSettings(result.error().code));
@@ -68,6 +76,16 @@ void ChatSession::send(const TurnRequest &base)
                                Q_EMIT turnFinished(tenantId, m_conversationId); // the user message is stored
                            Q_EMIT turnFailed(message, typed, result.error().code, tenantId, m_conversationId);
                        });
+}
+
+QUuid ChatSession::turnIdFor(const TurnRequest &request) const
+{
+    if (m_failed && m_failed->tenantId == request.tenantId && m_failed->flowType == request.flowType &&
+        m_failed->message == request.message &&
+        (request.conversationId == m_failed->requested ||
+         (!m_failed->created.isNull() && request.conversationId == m_failed->created)))
+        return m_failed->turnId;
+    return QUuid::createUuid();
 }
 
 void ChatSession::showFailure(const QString &tenantId, const QString &message, bool offerSettings)

@@ -6,6 +6,8 @@
 #include <QObject>
 #include <QTimer>
 
+#include <optional>
+
 namespace agency::ui {
 
 class ThreadModel;
@@ -23,8 +25,14 @@ public:
     static constexpr int kCoalesceMs = 50;
 
     bool isBusy() const { return m_busy; }
-    /// Starts a turn; `conversationId` null starts a new conversation of `flowType`.
+    /// Starts a turn; `conversationId` null starts a new conversation of `flowType`. Every send
+    /// carries a turn id made here (unless the request has one). Sending the text of a turn that
+    /// failed again, to the same tenant, flow and conversation, reuses that turn's id, so a
+    /// message the failed turn did store (its outcome may have been unknown) is not stored twice:
+    /// the service continues or returns that turn (docs/design.md#turn).
     void send(const TurnRequest &request);
+    /// The turn id of the last send (for tests and diagnostics).
+    QUuid lastTurnId() const { return m_turnId; }
     /// Cancels the running turn. What had streamed stays on screen and is stored as the answer,
     /// marked stopped (AgencyService::keepStoppedAnswer).
     void stop();
@@ -52,7 +60,23 @@ private:
     /// Keeps the stopped reply on screen and stores its text; ends the turn when done.
     void keepStopped(const QString &tenantId);
 
+    /// The turn id `request` should carry: the failed turn's when it is that turn sent again.
+    QUuid turnIdFor(const TurnRequest &request) const;
+
+    /// The last turn that failed, as sent: what a resend must match to reuse its turn id.
+    struct FailedSend
+    {
+        QString tenantId;
+        QString flowType;
+        QString message;
+        QUuid requested; ///< the conversation it was sent to (null: a new chat)
+        QUuid created;   ///< the conversation it was answered in, once known
+        QUuid turnId;
+    };
+
     service::AgencyService &m_service;
+    std::optional<FailedSend> m_failed;
+    QUuid m_turnId;
     ThreadModel &m_thread;
     QTimer m_flushTimer;
     QString m_pendingText;

@@ -153,6 +153,8 @@ QString MessageDelegate::headerText(const ThreadItem &item) const
         who += QStringLiteral(" · writing…");
     else if (item.metadata.value(QStringLiteral("stopped")).toBool())
         who += QStringLiteral(" · stopped"); // the accent of its role: a choice, not an error
+    else if (item.metadata.value(QStringLiteral("turn_status")).toString() == QLatin1String("interrupted"))
+        who += QStringLiteral(" · not answered: interrupted"); // its process died mid-turn
     return who;
 }
 

@@ -33,6 +33,11 @@ struct TurnRequest
     QString route;
     CancelTokenPtr cancel;
     ResponseFormat responseFormat; ///< the final answer's shape; Text: free text
+    /// The turn's id, made by the client so that sending the same turn again (after an error
+    /// whose outcome was unclear) is recognised: a turn id the tenant already stored returns that
+    /// turn's answer, or waits for or continues it, and never stores the message twice
+    /// (docs/design.md#turn). Null: the engine makes one, and a resend is a new turn.
+    QUuid turnId;
 };
 
 /// What front ends see while a turn runs (streamed to the console or as SSE).

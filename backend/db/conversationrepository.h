@@ -62,6 +62,19 @@ public:
                                       const QUuid &conversationId, const QString &title,
                                       const QString &userMessage, int historyLimit);
 
+    /// The turn `turnId` of the tenant (found = false when it stored nothing). Another tenant's
+    /// turn of the same id is not found: turn ids are chosen by clients.
+    core::Async<StoredTurn> findTurn(const QString &tenantId, const QUuid &turnId);
+    /// Continues a turn that stored its user message (and maybe tool rounds) but no answer, and no
+    /// longer runs (failed, or its process died and the lease expired): takes the lease for
+    /// `request.lease.turnId`, clears its "interrupted" mark and returns the history window with
+    /// storedByTurn set. Conflict (turn_in_progress) while a lease is held. Stores no message.
+    core::Async<TurnOpening> resumeTurn(const TurnOpenRequest &request);
+    /// A conversation whose turn was cut off (its lease expired without an answer: the process
+    /// died): frees the lease and marks the turn's user message `"turn_status": "interrupted"`.
+    /// True when a turn was marked. (Taking over an expired lease marks it the same way.)
+    core::Async<bool> markInterruptedTurn(const QString &tenantId, const QUuid &conversationId);
+
     /// Appends a turn's messages like saveMessages(), only while `write.lease` is held (else
     /// Conflict, details.reason "lease_lost"), stamped with the turn id; renews the lease, or
     /// releases it with `write.release`. Idempotent: a write already stored (its acknowledgement

@@ -74,6 +74,18 @@ const QString kUserMessageCte = QStringLiteral(
     "turn_id) SELECT c.conversation_id, c.tenant_id, c.flow_type, 'user', :content, c.updated_at, "
     ":turn_id::uuid FROM c RETURNING ");
 
+// A lease taken over after it expired belonged to a turn that never finished: its process died
+// (or the database was away longer than the lease). Its user message is marked, so readers see
+// the question was never answered. The CTE reads the holder from the statement's snapshot, before
+// `c` replaces it; the update (run whether or not it is read) changes rows only when `c` took
+// the lease.
+const QString kMarkInterruptedCte = QStringLiteral(
+    "dead AS (SELECT turn_holder FROM conversations WHERE conversation_id = :conversation_id::uuid "
+    "AND tenant_id = :tenant_id AND turn_holder IS NOT NULL AND turn_expires_at < clock_timestamp()), "
+    "marked AS (UPDATE messages m SET message_metadata = COALESCE(m.message_metadata, '{}'::jsonb) || "
+    "'{\"turn_status\": \"interrupted\"}'::jsonb FROM dead WHERE m.conversation_id = :conversation_id::uuid "
+    "AND m.turn_id = dead.turn_holder AND m.role = 'user' AND EXISTS (SELECT 1 FROM c) RETURNING 1), ");
+
 const QString &openNewSql()
 {
     static const QString sql =
@@ -81,6 +93,9 @@ const QString &openNewSql()
         QStringLiteral(
             ", t AS (INSERT INTO tenants (tenant_id, conversation_count) SELECT :tenant_id, 1 "
             "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = :conversation_id::uuid) "
+            "AND NOT EXISTS (SELECT 1 FROM messages WHERE tenant_id = :tenant_id AND turn_id = "
+            ":turn_id::uuid "
+            "AND role = 'user') "
             "ON CONFLICT (tenant_id) DO UPDATE SET conversation_count = tenants.conversation_count + 1 "
             "RETURNING tenant_id), "
             "c AS (INSERT INTO conversations (conversation_id, tenant_id, flow_type, title, message_count, "
@@ -111,8 +126,11 @@ const QString &openExistingSql()
             "WHERE conversation_id = :conversation_id::uuid AND tenant_id = :tenant_id AND flow_type = "
             ":flow_type "
             "AND (turn_holder IS NULL OR turn_expires_at < clock_timestamp()) "
+            "AND NOT EXISTS (SELECT 1 FROM messages WHERE tenant_id = :tenant_id AND turn_id = "
+            ":turn_id::uuid "
+            "AND role = 'user') "
             "RETURNING conversation_id, tenant_id, flow_type, updated_at, message_count), ") +
-        kUserMessageCte + rows::kMessageColumns +
+        kMarkInterruptedCte + kUserMessageCte + rows::kMessageColumns +
         QStringLiteral(") SELECT c.message_count, ins.* FROM ins, c, agency_defer_flush "
                        "UNION ALL (SELECT 0, ") +
         rows::kPromptMessageColumns +
@@ -192,8 +210,13 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
                 {holder, id, r.tenantId, r.flowType}, QStringLiteral("open turn"));
             if (!state)
                 return state.error();
-            if (!state.value()->next())
+            if (!state.value()->next()) {
+                // A new conversation's turn id already stored in another conversation of the
+                // tenant (a resend racing its first copy): the caller looks that turn up.
+                if (r.create && !r.lease.turnId.isNull())
+                    return turnInProgress(r.conversationId);
                 return notFound(r.conversationId);
+            }
             if (!state.value()->value(1).toBool())
                 return turnInProgress(r.conversationId);
             opened.messageCount = state.value()->value(2).toLongLong();
@@ -213,8 +236,8 @@ Async<TurnOpening> ConversationRepository::openTurn(const TurnOpenRequest &r)
         return opened;
     };
     const QString key = lockKey(r.tenantId, r.create ? QUuid() : r.conversationId);
-    return r.deferFlush ? m_executor.runGroupedDeferringFlush<TurnOpening>(key, std::move(job))
-                        : m_executor.runGrouped<TurnOpening>(key, std::move(job));
+    return r.deferFlush ? m_executor.runGroupedDeferringFlush<TurnOpening>(key, std::move(job), r.gate)
+                        : m_executor.runGrouped<TurnOpening>(key, std::move(job), r.gate);
 }
 
 Async<QList<core::Message>> ConversationRepository::saveTurnMessages(const QString &tenantId,
@@ -265,7 +288,120 @@ Async<QList<core::Message>> ConversationRepository::saveTurnMessages(const QStri
             if (!again)
                 return again.error();
             return readMessages(*again.value());
-        });
+        },
+        write.gate);
+}
+
+Async<StoredTurn> ConversationRepository::findTurn(const QString &tenantId, const QUuid &turnId)
+{
+    if (auto ok = core::validateTenantId(tenantId); !ok)
+        return core::failedAsync<StoredTurn>(ok.error());
+    if (turnId.isNull())
+        return core::failedAsync<StoredTurn>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("turn_id: ") + core::uuidRule()));
+    const QVariantList binds{tenantId, uuidText(turnId)};
+    return m_executor.run<StoredTurn>([binds](sql::DbConnection &conn) -> Result<StoredTurn> {
+        const QString what = QStringLiteral("find turn");
+        // The user message is found through the tenant's turn-id index; the turn's other
+        // messages are in the same conversation.
+        auto query = conn.exec(
+            QStringLiteral("SELECT c.flow_type, c.turn_holder = u.turn_id AND c.turn_expires_at >= "
+                           "clock_timestamp(), ") +
+                rows::kMessageColumns +
+                QStringLiteral(
+                    " FROM messages u JOIN conversations c ON c.conversation_id = u.conversation_id "
+                    "AND c.tenant_id = u.tenant_id JOIN messages m ON m.conversation_id = "
+                    "u.conversation_id AND m.turn_id = u.turn_id WHERE u.tenant_id = ? AND "
+                    "u.turn_id = ?::uuid AND u.role = 'user' ORDER BY m.created_at, m.id"),
+            binds, what);
+        if (!query)
+            return query.error();
+        StoredTurn turn;
+        while (query.value()->next()) {
+            turn.found = true;
+            turn.flowType = query.value()->value(0).toString();
+            turn.running = query.value()->value(1).toBool();
+            turn.messages.append(rows::readMessage(*query.value(), 2));
+        }
+        if (turn.found) {
+            turn.conversationId = turn.messages.constFirst().conversationId;
+            turn.userMessage = turn.messages.constFirst().content;
+        }
+        return turn;
+    });
+}
+
+Async<TurnOpening> ConversationRepository::resumeTurn(const TurnOpenRequest &r)
+{
+    if (auto ok = validateScope(r.tenantId, r.conversationId); !ok)
+        return core::failedAsync<TurnOpening>(ok.error());
+    if (r.lease.turnId.isNull())
+        return core::failedAsync<TurnOpening>(
+            makeError(ErrorCode::InvalidArgument, QStringLiteral("resuming a turn needs its turn id")));
+    const QString id = uuidText(r.conversationId);
+    const QVariantList take{uuidText(r.lease.turnId), r.lease.leaseMs, id, r.tenantId, r.flowType};
+    auto job = [=](sql::DbConnection &conn) -> Result<TurnOpening> {
+        const QString what = QStringLiteral("resume turn");
+        // Taken only when free or expired: a turn still running elsewhere keeps it. The mark of
+        // an interrupted turn goes, since it is being answered now.
+        auto taken = conn.exec(
+            QStringLiteral(
+                "WITH c AS (UPDATE conversations SET turn_holder = ?::uuid, turn_expires_at = "
+                "clock_timestamp() + ?::integer * interval '1 millisecond' WHERE conversation_id = "
+                "?::uuid AND tenant_id = ? AND flow_type = ? AND (turn_holder IS NULL OR "
+                "turn_expires_at < clock_timestamp()) RETURNING conversation_id, turn_holder, "
+                "message_count), "
+                "u AS (UPDATE messages m SET message_metadata = m.message_metadata - 'turn_status' "
+                "FROM c WHERE m.conversation_id = c.conversation_id AND m.turn_id = c.turn_holder "
+                "AND m.role = 'user' RETURNING 1) "
+                "SELECT c.message_count, (SELECT count(*) FROM messages m WHERE m.conversation_id = "
+                "c.conversation_id AND m.turn_id = c.turn_holder) FROM c"),
+            take, what);
+        if (!taken)
+            return taken.error();
+        if (!taken.value()->next())
+            return turnInProgress(r.conversationId);
+        TurnOpening opened;
+        opened.conversationId = r.conversationId;
+        opened.messageCount = taken.value()->value(0).toLongLong();
+        opened.storedByTurn = taken.value()->value(1).toInt();
+        auto history = conn.exec(QStringLiteral("SELECT ") + rows::kPromptMessageColumns +
+                                     QStringLiteral(" FROM messages m WHERE m.conversation_id = ?::uuid "
+                                                    "ORDER BY m.created_at DESC, m.id DESC LIMIT ?"),
+                                 {id, r.historyLimit}, what);
+        if (!history)
+            return history.error();
+        opened.history = readMessages(*history.value());
+        std::reverse(opened.history.begin(), opened.history.end());
+        return opened;
+    };
+    return m_executor.runGrouped<TurnOpening>(lockKey(r.tenantId, r.conversationId), std::move(job), r.gate);
+}
+
+Async<bool> ConversationRepository::markInterruptedTurn(const QString &tenantId, const QUuid &conversationId)
+{
+    if (auto ok = validateScope(tenantId, conversationId); !ok)
+        return core::failedAsync<bool>(ok.error());
+    const QVariantList binds{uuidText(conversationId), tenantId};
+    return m_executor.run<bool>([binds](sql::DbConnection &conn) -> Result<bool> {
+        // The lease is cleared with the mark, in one statement: only one reader marks it.
+        auto query = conn.exec(
+            QStringLiteral(
+                "WITH dead AS (SELECT turn_holder FROM conversations WHERE conversation_id = "
+                "?::uuid AND tenant_id = ? AND turn_holder IS NOT NULL AND turn_expires_at < "
+                "clock_timestamp() FOR UPDATE), "
+                "freed AS (UPDATE conversations c SET turn_holder = NULL, turn_expires_at = NULL "
+                "FROM dead WHERE c.conversation_id = ?::uuid AND c.turn_holder = dead.turn_holder "
+                "RETURNING dead.turn_holder) "
+                "UPDATE messages m SET message_metadata = COALESCE(m.message_metadata, '{}'::jsonb) "
+                "|| '{\"turn_status\": \"interrupted\"}'::jsonb FROM freed WHERE "
+                "m.conversation_id = ?::uuid AND m.turn_id = freed.turn_holder AND m.role = 'user' "
+                "RETURNING 1"),
+            binds + QVariantList{binds.at(0), binds.at(0)}, QStringLiteral("mark interrupted turn"));
+        if (!query)
+            return query.error();
+        return query.value()->next();
+    });
 }
 
 Async<bool> ConversationRepository::renewTurnLease(const QString &tenantId, const QUuid &conversationId,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/async/commitgate.h"
 #include "core/conversation.h"
 #include "core/message.h"
 #include "core/page.h"
@@ -50,6 +51,27 @@ struct TurnOpenRequest
     /// caller that reports nothing as stored until a later flushed write of its own has
     /// committed, which makes this one durable too (Turn::openTurn() has the argument).
     bool deferFlush = false;
+    /// Set: the opening commits only while the gate allows (DbExecutor::runGrouped()).
+    core::CommitGatePtr gate;
+};
+
+/// A turn found by its id within a tenant (ConversationRepository::findTurn()): what a client
+/// that sends a turn again (same turn id, e.g. an Idempotency-Key) gets instead of a second
+/// copy of its message.
+struct StoredTurn
+{
+    bool found = false;
+    QUuid conversationId;
+    QString flowType;
+    QString userMessage;
+    bool running = false;          ///< it holds its conversation's lease, unexpired
+    QList<core::Message> messages; ///< what it stored, oldest first: its user message first
+    /// Its last message is a final answer (an assistant message without tool calls).
+    bool answered() const
+    {
+        return !messages.isEmpty() && messages.constLast().role == core::Role::Assistant &&
+               messages.constLast().toolCalls.isEmpty();
+    }
 };
 
 /// What ConversationRepository::openTurn() stored and read.
@@ -61,6 +83,7 @@ struct TurnOpening
     /// only tool results carry their metadata (rows::kPromptMessageColumns).
     QList<core::Message> history;
     qint64 messageCount = 0; ///< the conversation's message count after the opening
+    int storedByTurn = 1;    ///< messages of this turn stored so far (resumeTurn(): maybe more)
 };
 
 /// A provider call's row in llm_usage, stored by a turn write together with its messages.
@@ -92,6 +115,8 @@ struct TurnWrite
     /// (one statement, job and commit fewer per turn): stored if and only if the messages are.
     /// Checked by the caller (ratelimit::UsageRecorder::validate()).
     std::optional<UsageRow> usage;
+    /// Set: the write commits only while the gate allows (DbExecutor::runGrouped()).
+    core::CommitGatePtr gate;
 };
 
 } // namespace agency::db

@@ -17,6 +17,8 @@
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace agency::flows {
 
 using core::ErrorCode;
@@ -49,15 +51,51 @@ core::Error explainReservation(core::Error error, qint64 estimate, qint64 answer
     return error;
 }
 
-/// A database outage outlasted the retries: say plainly what was not stored.
-core::Error notStored(const core::Error &error, const QString &what)
+/// A database outage outlasted the retries: say plainly what was not stored, or that it cannot be
+/// known (a COMMIT was sent and never answered; the write is found by its turn id if sent again).
+core::Error notStored(const core::Error &error, const QString &what, bool mayBeStored)
 {
     if (error.code != ErrorCode::DatabaseUnavailable)
         return error;
     core::Error plain = error;
+    if (mayBeStored) {
+        plain.message = QStringLiteral("%1 may have been stored (the database stopped answering while "
+                                       "it was being committed): %2")
+                            .arg(what, error.message);
+        plain.details.insert(QStringLiteral("may_be_stored"), true);
+        return plain;
+    }
     plain.message = QStringLiteral("%1 was not stored: %2").arg(what, error.message);
     plain.details.insert(QStringLiteral("stored"), false);
     return plain;
+}
+
+core::Error turnStillRunning(const QUuid &conversationId)
+{
+    const QString id = conversationId.toString(QUuid::WithoutBraces);
+    return makeError(ErrorCode::Conflict,
+                     QStringLiteral("this turn is still being answered in conversation %1; send it again "
+                                    "when it is finished to get its answer")
+                         .arg(id),
+                     {{QStringLiteral("reason"), QStringLiteral("turn_in_progress")},
+                      {QStringLiteral("conversation_id"), id}});
+}
+
+/// The tool rounds among a turn's stored messages (assistant messages with tool calls).
+int toolRoundsOf(const QList<core::Message> &messages)
+{
+    return static_cast<int>(std::count_if(messages.cbegin(), messages.cend(), [](const core::Message &m) {
+        return m.role == core::Role::Assistant && !m.toolCalls.isEmpty();
+    }));
+}
+
+core::Usage usageFrom(const QJsonObject &json)
+{
+    core::Usage usage;
+    usage.promptTokens = json.value(QStringLiteral("prompt_tokens")).toInteger();
+    usage.completionTokens = json.value(QStringLiteral("completion_tokens")).toInteger();
+    usage.totalTokens = json.value(QStringLiteral("total_tokens")).toInteger();
+    return usage;
 }
 
 bool isTurnInProgress(const core::Error &error)
@@ -123,7 +161,8 @@ Turn::Turn(const TurnDependencies &deps, core::TurnRequest request, core::TurnEv
 {
     if (!m_request.cancel)
         m_request.cancel = core::CancelToken::create();
-    m_lease.turnId = QUuid::createUuid();
+    m_clientTurnId = !m_request.turnId.isNull();
+    m_lease.turnId = m_clientTurnId ? m_request.turnId : QUuid::createUuid();
     m_lease.leaseMs = m_deps.options.leaseMs;
 }
 
@@ -135,6 +174,26 @@ void Turn::databaseStep(std::function<core::Async<T>()> attempt, std::function<v
     policy.retryMs = retryMs < 0 ? m_deps.options.dbRetryMs : retryMs;
     policy.attemptTimeoutMs = m_deps.options.dbStepTimeoutMs;
     core::retryDatabaseStep<T>(this, policy, std::move(attempt), std::move(step), m_request.cancel);
+}
+
+template <typename T>
+void Turn::writeStep(std::function<core::Async<T>(const core::CommitGatePtr &)> attempt,
+                     std::function<void(const Result<T> &, bool mayBeStored)> step)
+{
+    auto gates = std::make_shared<QList<core::CommitGatePtr>>();
+    databaseStep<T>(
+        [attempt, gates] {
+            auto gate = std::make_shared<core::CommitGate>();
+            gates->append(gate);
+            return attempt(gate);
+        },
+        [step, gates](const Result<T> &result) {
+            // The turn moves on: an attempt still queued or in flight must not commit later.
+            bool mayBeStored = false;
+            for (const core::CommitGatePtr &gate : *gates)
+                mayBeStored = gate->abandon() || mayBeStored;
+            step(result, mayBeStored);
+        });
 }
 
 db::TurnWrite Turn::nextWrite(bool release) const
@@ -355,6 +414,14 @@ bool Turn::cancelled()
     return true;
 }
 
+void Turn::emitStarted(qint64 userMessageId)
+{
+    core::TurnEvent started;
+    started.kind = core::TurnEvent::Kind::Started;
+    started.messageId = userMessageId;
+    emitEvent(started);
+}
+
 void Turn::emitEvent(core::TurnEvent event)
 {
     event.conversationId = m_result.conversationId;
@@ -399,6 +466,128 @@ void Turn::openTurn()
         return;
     if (!m_waitingSince.isValid())
         m_waitingSince.start();
+    // A turn id from the client may name a turn sent before (its answer lost to the client, or
+    // its outcome unclear): that turn is returned or continued, its message never stored twice.
+    if (m_clientTurnId)
+        return lookUpTurn();
+    openNewTurn();
+}
+
+bool Turn::waitForOtherTurn(void (Turn::*retry)())
+{
+    if (m_waitingSince.elapsed() >= m_deps.options.waitForTurnMs)
+        return false;
+    // Another turn is writing this conversation: poll for its end (it may be in another process,
+    // so there is nothing to wait on but the row).
+    const qint64 left = m_deps.options.waitForTurnMs - m_waitingSince.elapsed();
+    const int wait = static_cast<int>(std::min<qint64>(left, m_waitBackoffMs));
+    m_waitBackoffMs = std::min(m_waitBackoffMs * 2, 400);
+    QTimer::singleShot(wait, this, retry);
+    return true;
+}
+
+void Turn::lookUpTurn()
+{
+    if (cancelled())
+        return;
+    databaseStep<db::StoredTurn>(
+        [this] { return m_deps.conversations->findTurn(m_request.tenantId, m_lease.turnId); },
+        [this](const Result<db::StoredTurn> &found) {
+            if (!found)
+                return fail(notStored(found.error(), QStringLiteral("your message"), false));
+            if (cancelled())
+                return;
+            if (!found->found)
+                return openNewTurn();
+            foundTurn(found.value());
+        });
+}
+
+void Turn::foundTurn(const db::StoredTurn &stored)
+{
+    // The same id with another message, flow or conversation is a client's mistake, not a resend.
+    const bool sameConversation =
+        m_request.conversationId.isNull() || m_request.conversationId == stored.conversationId;
+    if (stored.flowType != m_flow.flowType || !sameConversation || stored.userMessage != m_request.message) {
+        fail(makeError(ErrorCode::Conflict,
+                       QStringLiteral("turn id %1 was already used for another message; use a new id for "
+                                      "a new message")
+                           .arg(m_lease.turnId.toString(QUuid::WithoutBraces)),
+                       {{QStringLiteral("reason"), QStringLiteral("turn_id_reused")},
+                        {QStringLiteral("turn_id"), m_lease.turnId.toString(QUuid::WithoutBraces)}}));
+        return;
+    }
+    m_result.conversationId = stored.conversationId;
+    if (stored.answered())
+        return returnStoredAnswer(stored);
+    if (stored.running) {
+        if (!waitForOtherTurn(&Turn::lookUpTurn))
+            fail(turnStillRunning(stored.conversationId));
+        return;
+    }
+    resumeTurn(stored);
+}
+
+void Turn::returnStoredAnswer(const db::StoredTurn &stored)
+{
+    const core::Message &answer = stored.messages.constLast();
+    m_result.messages = stored.messages;
+    m_result.content = answer.content;
+    m_result.finishReason = answer.metadata.value(QStringLiteral("finish_reason")).toString();
+    m_result.provider = answer.metadata.value(QStringLiteral("provider")).toString();
+    m_result.model = answer.metadata.value(QStringLiteral("model")).toString();
+    m_result.usage = usageFrom(answer.metadata.value(QStringLiteral("turn_usage")).toObject());
+    m_result.toolRounds = toolRoundsOf(stored.messages);
+    emitStarted(stored.messages.constFirst().id);
+    // A streaming client sees the answer as it would have streamed.
+    core::TurnEvent text;
+    text.kind = core::TurnEvent::Kind::TextDelta;
+    text.text = answer.content;
+    text.round = m_result.toolRounds + 1;
+    emitEvent(text);
+    finish();
+}
+
+void Turn::resumeTurn(const db::StoredTurn &stored)
+{
+    db::TurnOpenRequest open;
+    open.tenantId = m_request.tenantId;
+    open.flowType = m_flow.flowType;
+    open.conversationId = stored.conversationId;
+    open.historyLimit = m_flow.historyWindow;
+    open.lease = m_lease;
+    writeStep<db::TurnOpening>(
+        [this, open](const core::CommitGatePtr &gate) {
+            db::TurnOpenRequest gated = open;
+            gated.gate = gate;
+            return m_deps.conversations->resumeTurn(gated);
+        },
+        [this, stored](const Result<db::TurnOpening> &result, bool) {
+            if (!result) {
+                if (isTurnInProgress(result.error()) && waitForOtherTurn(&Turn::lookUpTurn))
+                    return;
+                return fail(result.error()); // the message is stored already: nothing to say about it
+            }
+            m_leaseHeld = true;
+            if (cancelled())
+                return;
+            m_stored = result->storedByTurn;
+            m_messageCount = result->messageCount;
+            m_result.messages = stored.messages;
+            m_result.toolRounds = toolRoundsOf(stored.messages);
+            startLeaseRenewal();
+            for (const core::Message &m : result->history + stored.messages) {
+                for (const core::ToolCall &call : m.toolCalls)
+                    m_toolCallIds.insert(call.id);
+            }
+            emitStarted(stored.messages.constFirst().id);
+            m_messages = buildPromptMessages(m_flow.systemPrompt, result->history);
+            reserveTokens();
+        });
+}
+
+void Turn::openNewTurn()
+{
     db::TurnOpenRequest open;
     open.tenantId = m_request.tenantId;
     open.flowType = m_flow.flowType;
@@ -430,21 +619,19 @@ void Turn::openTurn()
     open.deferFlush = !m_onEvent;
     // One round trip: a conversation of another tenant or flow is NotFound and nothing is stored;
     // otherwise the lease is taken and the user message committed before the provider is called.
-    databaseStep<db::TurnOpening>(
-        [this, open] { return m_deps.conversations->openTurn(open); },
-        [this](const Result<db::TurnOpening> &result) {
+    writeStep<db::TurnOpening>(
+        [this, open](const core::CommitGatePtr &gate) {
+            db::TurnOpenRequest gated = open;
+            gated.gate = gate;
+            return m_deps.conversations->openTurn(gated);
+        },
+        [this](const Result<db::TurnOpening> &result, bool mayBeStored) {
             if (result)
                 return opened(result.value());
-            if (isTurnInProgress(result.error()) && m_waitingSince.elapsed() < m_deps.options.waitForTurnMs) {
-                // Another turn is writing this conversation: poll for its end (it may be in
-                // another process, so there is nothing to wait on but the row).
-                const qint64 left = m_deps.options.waitForTurnMs - m_waitingSince.elapsed();
-                const int wait = static_cast<int>(std::min<qint64>(left, m_waitBackoffMs));
-                m_waitBackoffMs = std::min(m_waitBackoffMs * 2, 400);
-                QTimer::singleShot(wait, this, &Turn::openTurn);
+            // A client's turn id may have been stored by another copy meanwhile: look again.
+            if (isTurnInProgress(result.error()) && waitForOtherTurn(&Turn::openTurn))
                 return;
-            }
-            fail(notStored(result.error(), QStringLiteral("your message")));
+            fail(notStored(result.error(), QStringLiteral("your message"), mayBeStored));
         });
 }
 
@@ -461,10 +648,7 @@ void Turn::opened(const db::TurnOpening &opening)
         for (const core::ToolCall &call : m.toolCalls)
             m_toolCallIds.insert(call.id);
     }
-    core::TurnEvent started;
-    started.kind = core::TurnEvent::Kind::Started;
-    started.messageId = opening.history.constLast().id;
-    emitEvent(started);
+    emitStarted(opening.history.constLast().id);
     m_messages = buildPromptMessages(m_flow.systemPrompt, opening.history);
     reserveTokens();
 }
@@ -722,14 +906,16 @@ void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::
         round.append(tool);
     }
     const db::TurnWrite write = nextWrite(false);
-    databaseStep<QList<core::Message>>(
-        [this, round, write] {
+    writeStep<QList<core::Message>>(
+        [this, round, write](const core::CommitGatePtr &gate) {
+            db::TurnWrite gated = write;
+            gated.gate = gate;
             return m_deps.conversations->saveTurnMessages(m_request.tenantId, m_result.conversationId, round,
-                                                          write);
+                                                          gated);
         },
-        [this](const Result<QList<core::Message>> &saved) {
+        [this](const Result<QList<core::Message>> &saved, bool mayBeStored) {
             if (!saved)
-                return fail(notStored(saved.error(), QStringLiteral("the tool round")));
+                return fail(notStored(saved.error(), QStringLiteral("the tool round"), mayBeStored));
             m_stored += static_cast<int>(saved->size());
             m_messageCount += saved->size();
             m_result.messages += saved.value();
@@ -765,13 +951,15 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
         if (auto row = m_deps.usage->row(usage))
             write.usage = row.value();
     }
-    databaseStep<QList<core::Message>>(
-        [this, answer, write] {
+    writeStep<QList<core::Message>>(
+        [this, answer, write](const core::CommitGatePtr &gate) {
+            db::TurnWrite gated = write;
+            gated.gate = gate;
             return m_deps.conversations->saveTurnMessages(m_request.tenantId, m_result.conversationId,
-                                                          {answer}, write);
+                                                          {answer}, gated);
         },
         [this, content, finishReason, usage,
-         withUsage = write.usage.has_value()](const Result<QList<core::Message>> &saved) {
+         withUsage = write.usage.has_value()](const Result<QList<core::Message>> &saved, bool mayBeStored) {
             if (!saved) {
                 // Not stored, so neither is the usage row: record it on its own, as for any call
                 // that did not end in an answer. (After an outage that outlasted the retries the
@@ -779,7 +967,7 @@ void Turn::storeFinalAnswer(const llm::Completion &completion, const QString &co
                 // twice.)
                 if (withUsage && saved.error().code != ErrorCode::DatabaseUnavailable)
                     recordUsage(usage);
-                return fail(notStored(saved.error(), QStringLiteral("the answer")));
+                return fail(notStored(saved.error(), QStringLiteral("the answer"), mayBeStored));
             }
             m_leaseHeld = false;
             m_stored += static_cast<int>(saved->size());

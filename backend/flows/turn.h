@@ -54,7 +54,18 @@ private:
     core::CapabilityNeeds needs(qint64 tokens) const;
     void useTools(const QStringList &names);
     void openTurn();
+    /// A client-made turn id: is that turn stored already (sent before)?
+    void lookUpTurn();
+    void foundTurn(const db::StoredTurn &stored);
+    /// Stores the user message: the turn is new.
+    void openNewTurn();
     void opened(const db::TurnOpening &opening);
+    /// Continues a stored turn that has no answer and no longer runs.
+    void resumeTurn(const db::StoredTurn &stored);
+    /// Ends with an answer stored by an earlier copy of this turn.
+    void returnStoredAnswer(const db::StoredTurn &stored);
+    /// Polls again for a turn that holds the conversation; false when waiting is over.
+    bool waitForOtherTurn(void (Turn::*retry)());
     void reserveTokens();
     void callProvider(const ratelimit::Reservation &reservation);
     void afterProvider(const ratelimit::Reservation &reservation, const llm::RoutedCompletion &routed);
@@ -70,6 +81,12 @@ private:
                           const QString &finishReason, const ratelimit::UsageRecord &usage);
 
     /// Runs a database step under the turn's outage policy (see core/async/dbretry.h).
+    /// databaseStep() for a write: each attempt gets a commit gate, and once the step is over
+    /// every attempt still pending is abandoned, so none can commit later (a frozen database that
+    /// resumes). `step` learns whether an attempt's commit was sent without an answer.
+    template <typename T>
+    void writeStep(std::function<core::Async<T>(const core::CommitGatePtr &)> attempt,
+                   std::function<void(const core::Result<T> &, bool mayBeStored)> step);
     template <typename T>
     void databaseStep(std::function<core::Async<T>()> attempt,
                       std::function<void(const core::Result<T> &)> step, int retryMs = -1);
@@ -89,6 +106,7 @@ private:
     /// Checks cancellation; fails the turn and returns true when cancelled.
     bool cancelled();
     void emitEvent(core::TurnEvent event);
+    void emitStarted(qint64 userMessageId);
     void fail(const core::Error &error);
     void finish();
 
@@ -123,8 +141,9 @@ private:
     QSet<QString> m_toolCallIds;      ///< tool-call ids known to be in the conversation
     QList<QJsonObject> m_toolResults; ///< this turn's successful tool payloads, for citations
     std::shared_ptr<std::atomic_int> m_citations = std::make_shared<std::atomic_int>(0);
-    QUuid m_newConversationId;  ///< the id a new conversation is created with (kept across retries)
-    bool m_createdHere = false; ///< the conversation began with this turn
+    QUuid m_newConversationId;   ///< the id a new conversation is created with (kept across retries)
+    bool m_createdHere = false;  ///< the conversation began with this turn
+    bool m_clientTurnId = false; ///< the turn id came with the request: it may be stored already
 };
 
 } // namespace agency::flows

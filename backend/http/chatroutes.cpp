@@ -248,14 +248,14 @@ void registerChatRoutes(Router &router, RouteContext &ctx)
                 QStringLiteral("/weather/chat"),
                 Access::Member,
                 [&ctx](const CallPtr &call) { runChat(ctx, call, QStringLiteral("weather")); },
-                chatOperation(QStringLiteral("Chat with the weather agent"), false),
+                withIdempotencyKey(chatOperation(QStringLiteral("Chat with the weather agent"), false)),
                 {}});
     router.add(
         {"POST",
          QStringLiteral("/chat/{flow_type}"),
          Access::Member,
          [&ctx](const CallPtr &call) { runChat(ctx, call, call->pathParam(QStringLiteral("flow_type"))); },
-         chatOperation(QStringLiteral("Chat with any flow"), true),
+         withIdempotencyKey(chatOperation(QStringLiteral("Chat with any flow"), true)),
          {}});
 }
 

@@ -286,7 +286,8 @@ void registerOpenAiRoutes(Router &router, RouteContext &ctx)
                                                            {QStringLiteral("content"),
                                                             QStringLiteral("Weather in Rome?")}}}}}}}}}}});
     router.add({"POST", QStringLiteral("/v1/chat/completions"), Access::Member,
-                [&ctx](const CallPtr &call) { completions(ctx, call); }, completion, renderOpenAiError});
+                [&ctx](const CallPtr &call) { completions(ctx, call); }, withIdempotencyKey(completion),
+                renderOpenAiError});
     registerResponsesRoutes(router, ctx);
 }
 

@@ -344,7 +344,8 @@ void registerResponsesRoutes(Router &router, RouteContext &ctx)
                              QJsonObject{{QStringLiteral("model"), QStringLiteral("weather")},
                                          {QStringLiteral("input"), QStringLiteral("Weather in Rome?")}}));
     router.add({"POST", QStringLiteral("/v1/responses"), Access::Member,
-                [&ctx](const CallPtr &call) { create(ctx, call); }, post, renderOpenAiError});
+                [&ctx](const CallPtr &call) { create(ctx, call); }, withIdempotencyKey(post),
+                renderOpenAiError});
     router.add({"GET", QStringLiteral("/v1/responses/{id}"), Access::Member,
                 [&ctx](const CallPtr &call) { retrieve(ctx, call); },
                 openAiOperation(QStringLiteral("A stored response (one turn of a conversation)"),

@@ -1,14 +1,53 @@
 #include "turncall.h"
 
 #include "core/async/whenfinished.h"
+#include "core/turnid.h"
 #include "service/agencyservice.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 
 namespace agency::http {
 
+namespace {
+const QByteArray kIdempotencyHeader = QByteArrayLiteral("Idempotency-Key");
+} // namespace
+
+core::Result<QUuid> turnIdFromIdempotencyKey(const QByteArray &key)
+{
+    // Header values are bytes: anything beyond ASCII fails the check as it should.
+    return core::turnIdFromKey(QString::fromLatin1(key), QString::fromLatin1(kIdempotencyHeader));
+}
+
+QJsonObject withIdempotencyKey(QJsonObject operation)
+{
+    QJsonArray parameters = operation.value(QStringLiteral("parameters")).toArray();
+    parameters.append(QJsonObject{
+        {QStringLiteral("name"), QString::fromLatin1(kIdempotencyHeader)},
+        {QStringLiteral("in"), QStringLiteral("header")},
+        {QStringLiteral("required"), false},
+        {QStringLiteral("description"),
+         QStringLiteral("The turn's id, chosen by the client (1 to 255 printable ASCII characters; a UUID is "
+                        "used as it is). Sending the same request again with the same key never stores "
+                        "the message twice: a turn already answered returns its stored answer, one still "
+                        "running is waited for, one that failed or was cut off is continued, and a new "
+                        "conversation it created is the one answered again. Keys are scoped to the "
+                        "tenant. The same key with another message, flow or conversation is refused "
+                        "(409, reason turn_id_reused).")},
+        {QStringLiteral("schema"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                               {QStringLiteral("maxLength"), core::kMaxTurnKeyLength}}}});
+    operation.insert(QStringLiteral("parameters"), parameters);
+    return operation;
+}
+
 void runTurnCall(RouteContext &ctx, const CallPtr &call, TurnCall turn)
 {
+    auto turnId = turnIdFromIdempotencyKey(call->header(kIdempotencyHeader));
+    if (!turnId) {
+        turn.onDone(turnId.error());
+        return;
+    }
+    turn.request.turnId = turnId.value();
     auto ticket = ctx.turns().begin();
     turn.request.cancel = ticket->cancelToken();
     // A client that leaves takes its turn with it: what the turn completed stays stored.

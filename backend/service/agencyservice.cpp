@@ -1,6 +1,7 @@
 #include "agencyservice.h"
 
 #include "apikeysecret.h"
+#include "core/async/whenfinished.h"
 #include "core/limits.h"
 #include "core/validation.h"
 #include "db/apikeyrepository.h"
@@ -253,7 +254,23 @@ Async<core::Page<core::Message>> AgencyService::listMessages(const QString &tena
     query.conversationId = id.value();
     query.limit = limit;
     query.cursor = cursor;
-    return m_deps.conversations->messages(query);
+    if (!cursor.isEmpty())
+        return m_deps.conversations->messages(query);
+    // Opening a conversation marks a turn its crashed process left unanswered (an expired lease),
+    // so the thread shows it failed. Marking is best effort: the messages are read either way.
+    // Continued on this object's thread, never on a database worker: a worker that queued the
+    // read itself could be an executor shutting down.
+    auto promise = std::make_shared<QPromise<Result<core::Page<core::Message>>>>();
+    promise->start();
+    core::whenFinished(this, m_deps.conversations->markInterruptedTurn(tenantId, query.conversationId),
+                       [this, query, promise](const Result<bool> &) {
+                           core::whenFinished(this, m_deps.conversations->messages(query),
+                                              [promise](const Result<core::Page<core::Message>> &page) {
+                                                  promise->addResult(page);
+                                                  promise->finish();
+                                              });
+                       });
+    return promise->future();
 }
 
 Async<bool> AgencyService::deleteConversation(const QString &tenantId, const QString &conversationId)
@@ -333,6 +350,32 @@ Async<core::TurnResult> AgencyService::chatWithHistory(const core::TurnRequest &
 {
     if (history.isEmpty())
         return chat(request, std::move(onEvent));
+    if (!request.turnId.isNull() && request.conversationId.isNull()) {
+        // A turn sent again (same turn id): its conversation exists already, with its history;
+        // the turn engine returns or continues it rather than a second conversation being made.
+        if (auto ok = core::validateTenantId(request.tenantId); !ok)
+            return core::failedAsync<core::TurnResult>(ok.error());
+        auto promise = std::make_shared<QPromise<Result<core::TurnResult>>>();
+        promise->start();
+        core::whenFinished(this, m_deps.conversations->findTurn(request.tenantId, request.turnId),
+                           [this, request, history, onEvent, promise](const Result<db::StoredTurn> &found) {
+                               auto next = found && found->found
+                                               ? chat(request, onEvent)
+                                               : startWithHistory(request, history, onEvent);
+                               core::whenFinished(this, next, [promise](const Result<core::TurnResult> &r) {
+                                   promise->addResult(r);
+                                   promise->finish();
+                               });
+                           });
+        return promise->future();
+    }
+    return startWithHistory(request, history, std::move(onEvent));
+}
+
+Async<core::TurnResult> AgencyService::startWithHistory(const core::TurnRequest &request,
+                                                        const QList<core::ChatMessage> &history,
+                                                        core::TurnEventHandler onEvent)
+{
     auto fail = [](const QString &field, const QString &message) {
         return core::failedAsync<core::TurnResult>(
             makeError(ErrorCode::InvalidArgument, message, {{QStringLiteral("field"), field}}));

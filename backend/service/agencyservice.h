@@ -270,6 +270,10 @@ Q_SIGNALS:
     void documentsChanged(const QString &tenantId);
 
 private:
+    /// chatWithHistory() once it is known no earlier copy of the turn made the conversation.
+    core::Async<core::TurnResult> startWithHistory(const core::TurnRequest &request,
+                                                   const QList<core::ChatMessage> &history,
+                                                   core::TurnEventHandler onEvent);
     std::function<core::Status()> m_reload;
     ServiceDependencies m_deps;
     std::shared_ptr<KeyCache> m_keyCache; ///< shared with continuations that may outlive the service

@@ -14,6 +14,17 @@ core::Error shutDown()
 {
     return core::makeError(core::ErrorCode::Cancelled, QStringLiteral("database executor shut down"));
 }
+
+core::Error abandonedWrite()
+{
+    return core::makeError(core::ErrorCode::DatabaseUnavailable,
+                           QStringLiteral("the write was given up before it committed"));
+}
+
+bool isAbandoned(const detail::Task &task)
+{
+    return task.gate() && task.gate()->abandoned();
+}
 } // namespace
 
 bool detail::connectionWentStale(DbConnection &conn, const core::Error &error)
@@ -128,8 +139,47 @@ std::vector<DbExecutor::TaskPtr> DbExecutor::takeWork()
     return work;
 }
 
+void DbExecutor::runGatedAlone(DbConnection &conn, detail::Task &task)
+{
+    const core::Error abandoned = abandonedWrite();
+    if (task.gate()->abandoned())
+        return task.runAlone(nullptr, &abandoned);
+    const core::Status begun = task.flushed() ? conn.begin() : conn.beginUnflushed();
+    if (!begun) {
+        detail::connectionWentStale(conn, begun.error());
+        return task.runAlone(nullptr, &begun.error());
+    }
+    const bool ran = task.runInGroup(conn);
+    if (ran && task.gate()->beginCommit()) {
+        // A COMMIT that fails (a connection cut while it was in flight) leaves the outcome
+        // unknown: the job's result stands, the gate tells the caller it may be stored.
+        if (const core::Status committed = conn.commit(); !committed)
+            return task.runAlone(nullptr, &committed.error());
+        return task.deliver();
+    }
+    if (conn.isOpen())
+        conn.rollback();
+    if (ran) // rolled back because its caller gave up
+        return task.runAlone(nullptr, &abandoned);
+    task.deliver(); // the job's own error; nothing was committed
+}
+
 void DbExecutor::runGroup(DbConnection &conn, std::vector<TaskPtr> &group)
 {
+    // Jobs their callers gave up on before they started are not run at all.
+    const core::Error abandoned = abandonedWrite();
+    for (auto it = group.begin(); it != group.end();) {
+        if (isAbandoned(**it)) {
+            (*it)->runAlone(nullptr, &abandoned);
+            it = group.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (group.empty())
+        return;
+    if (group.size() == 1 && group.front()->gate())
+        return runGatedAlone(conn, *group.front());
     std::stable_sort(group.begin(), group.end(),
                      [](const TaskPtr &a, const TaskPtr &b) { return a->lockKey() < b->lockKey(); });
     // One job needing the flush makes the whole commit wait for it.
@@ -138,6 +188,9 @@ void DbExecutor::runGroup(DbConnection &conn, std::vector<TaskPtr> &group)
     bool ok = bool(flush ? conn.begin() : conn.beginUnflushed());
     for (auto it = group.begin(); ok && it != group.end(); ++it)
         ok = (*it)->runInGroup(conn);
+    // A gated job whose caller gave up meanwhile vetoes the commit; the others run again alone.
+    for (auto it = group.begin(); ok && it != group.end(); ++it)
+        ok = !(*it)->gate() || (*it)->gate()->beginCommit();
     if (ok) {
         ok = bool(conn.commit()); // commit() rolls back by itself when it fails
     } else if (conn.isOpen()) {
@@ -158,7 +211,10 @@ void DbExecutor::runGroup(DbConnection &conn, std::vector<TaskPtr> &group)
     // unflushed job then commits flushed: stronger than it asked for, and rare).
     for (TaskPtr &task : group) {
         const core::Status opened = conn.ensureOpen();
-        task->runAlone(&conn, opened ? nullptr : &opened.error());
+        if (opened && task->gate())
+            runGatedAlone(conn, *task);
+        else
+            task->runAlone(&conn, opened ? nullptr : &opened.error());
     }
 }
 
@@ -178,7 +234,8 @@ void DbExecutor::workerLoop(int index)
         // A job alone runs as it is (autocommit, or its own transaction); an unflushed one needs
         // a transaction to scope synchronous_commit to, which a group of one gives it, unless
         // its statement scopes it itself.
-        const bool alone = work.size() == 1 && (work.front()->flushed() || work.front()->defersItsOwnFlush());
+        const bool alone = work.size() == 1 && !work.front()->gate() &&
+                           (work.front()->flushed() || work.front()->defersItsOwnFlush());
         if (!opened || alone) {
             for (TaskPtr &task : work)
                 task->runAlone(&conn, opened ? nullptr : &opened.error());

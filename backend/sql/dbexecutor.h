@@ -1,6 +1,7 @@
 #pragma once
 
 #include "connectionparams.h"
+#include "core/async/commitgate.h"
 #include "core/async/future.h"
 #include "dbconnection.h"
 
@@ -50,8 +51,12 @@ public:
     /// Alone, it runs in autocommit and makes its own commit skip the flush (one round trip).
     bool defersItsOwnFlush() const { return m_flush == Flush::SkipItself; }
     const QString &lockKey() const { return m_lockKey; }
+    /// Set: the job runs in a transaction that commits only if the gate still allows it.
+    const core::CommitGatePtr &gate() const { return m_gate; }
+    void setGate(core::CommitGatePtr gate) { m_gate = std::move(gate); }
 
 private:
+    core::CommitGatePtr m_gate;
     bool m_grouped;
     Flush m_flush;
     QString m_lockKey;
@@ -146,9 +151,16 @@ public:
     /// comment). Inside a group, DbConnection::transaction() becomes a savepoint. A group runs
     /// its jobs ordered by `lockKey`, so groups take row locks in one order and cannot deadlock
     /// each other: pass a key naming the rows the job locks, e.g. "tenant/conversation".
-    template <typename T, typename Job> core::Async<T> runGrouped(QString lockKey, Job job)
+    ///
+    /// With a `gate`, the job always runs inside a transaction (a group's, or its own) that is
+    /// committed only while the gate allows it (core::CommitGate): a job its caller abandoned is
+    /// skipped if it has not started, and rolled back if it has, even when the server answers
+    /// long after (a frozen server resumed). Costs a job run alone two round trips (BEGIN, COMMIT).
+    template <typename T, typename Job>
+    core::Async<T> runGrouped(QString lockKey, Job job, core::CommitGatePtr gate = {})
     {
-        return submit<T>(true, detail::Task::Flush::Wait, std::move(lockKey), std::move(job));
+        return submit<T>(true, detail::Task::Flush::Wait, std::move(lockKey), std::move(job),
+                         std::move(gate));
     }
 
     /// Like runGrouped(), for a write whose commit need not wait for the disk flush: its
@@ -168,9 +180,11 @@ public:
     /// statement commits on its own, without the flush, in one round trip (a transaction of its
     /// own costs two more: BEGIN with SET LOCAL, and COMMIT). In a group it is any unflushed job.
     /// A job that runs more statements commits each one on its own when alone.
-    template <typename T, typename Job> core::Async<T> runGroupedDeferringFlush(QString lockKey, Job job)
+    template <typename T, typename Job>
+    core::Async<T> runGroupedDeferringFlush(QString lockKey, Job job, core::CommitGatePtr gate = {})
     {
-        return submit<T>(true, detail::Task::Flush::SkipItself, std::move(lockKey), std::move(job));
+        return submit<T>(true, detail::Task::Flush::SkipItself, std::move(lockKey), std::move(job),
+                         std::move(gate));
     }
 
     const ConnectionParams &params() const { return m_params; }
@@ -194,10 +208,12 @@ private:
     using TaskPtr = std::unique_ptr<detail::Task>;
 
     template <typename T, typename Job>
-    core::Async<T> submit(bool grouped, detail::Task::Flush flush, QString lockKey, Job job)
+    core::Async<T> submit(bool grouped, detail::Task::Flush flush, QString lockKey, Job job,
+                          core::CommitGatePtr gate = {})
     {
         auto task =
             std::make_unique<detail::JobTask<T, Job>>(grouped, flush, std::move(lockKey), std::move(job));
+        task->setGate(std::move(gate));
         core::Async<T> future = task->future();
         enqueue(std::move(task));
         return future;
@@ -208,6 +224,8 @@ private:
     /// The next task and, when it is grouped, the other grouped tasks waiting (up to the limit).
     std::vector<TaskPtr> takeWork();
     void runGroup(DbConnection &conn, std::vector<TaskPtr> &group);
+    /// A gated job on its own: in a transaction of its own, committed only if its gate allows.
+    void runGatedAlone(DbConnection &conn, detail::Task &task);
     /// Cuts connections whose statement is overdue; runs until the executor stops.
     void watchdogLoop();
 

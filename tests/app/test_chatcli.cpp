@@ -41,6 +41,7 @@ private Q_SLOTS:
 
     void weatherTurnWithDemoProvider();
     void continueConversation();
+    void sameTurnIdTwiceStoresOneTurn();
     void weatherServiceDown();
     void unknownFlow();
     void unknownProviderIsNotFoundToo();
@@ -157,6 +158,32 @@ void TestChatCli::continueConversation()
     QVERIFY2(second.out.contains(QStringLiteral("11")), qPrintable(second.all()));
     QCOMPARE(roles(stored(QStringLiteral("acme"), id)),
              QStringLiteral("user,assistant,tool,assistant,user,assistant,tool,assistant"));
+}
+
+void TestChatCli::sameTurnIdTwiceStoresOneTurn()
+{
+    const QStringList args{QStringLiteral("--tenant"),
+                           QStringLiteral("acme"),
+                           QStringLiteral("--flow"),
+                           QStringLiteral("weather"),
+                           QStringLiteral("--turn-id"),
+                           QStringLiteral("job-7/paris"),
+                           QStringLiteral("What's the weather in Paris today?")};
+    const Run first = chat(args);
+    QVERIFY2(first.exitCode == 0, qPrintable(first.all()));
+    // A script that could not tell whether the first run worked runs it again.
+    const Run again = chat(args);
+    QVERIFY2(again.exitCode == 0, qPrintable(again.all()));
+    QCOMPARE(again.conversation(), first.conversation());
+    const QList<core::Message> messages = stored(QStringLiteral("acme"), first.conversation());
+    QCOMPARE(roles(messages), QStringLiteral("user,assistant,tool,assistant"));
+    QVERIFY2(again.out.contains(messages.last().content.left(20)), qPrintable(again.all()));
+
+    const Run bad = chat({QStringLiteral("--tenant"), QStringLiteral("acme"), QStringLiteral("--flow"),
+                          QStringLiteral("weather"), QStringLiteral("--turn-id"), QString(300, u'x'),
+                          QStringLiteral("Hello")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains(QStringLiteral("--turn-id")), qPrintable(bad.all()));
 }
 
 void TestChatCli::weatherServiceDown()

@@ -9,6 +9,7 @@
 #include "fakeweatherserver.h"
 #include "futurewait.h"
 #include "sql/dbexecutor.h"
+#include "testdatabase.h"
 #include "testpostgres.h"
 
 #include <QRegularExpression>
@@ -50,6 +51,7 @@ private Q_SLOTS:
     void answerSurvivesARestartMidTurn();
     void outageLongerThanTheRetriesSaysTheAnswerWasNotStored();
     void hungDatabaseEndsTheTurnInTimeAndWorkersRecover();
+    void openingAbandonedOnAFrozenDatabaseNeverCommitsLater();
 
 private:
     /// An executor and engine on a fresh database; `statementTimeoutMs` also arms the executor's
@@ -201,6 +203,43 @@ void TestTurnOutage::hungDatabaseEndsTheTurnInTimeAndWorkersRecover()
     auto b = m_fx->run(request(QStringLiteral("after b")));
     AGENCY_VERIFY_OK(test::await(a, 60000));
     AGENCY_VERIFY_OK(test::await(b, 60000));
+}
+
+void TestTurnOutage::openingAbandonedOnAFrozenDatabaseNeverCommitsLater()
+{
+    makeEngine({{QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"), QStringLiteral("1000")},
+                {QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S"), QStringLiteral("2")},
+                {QStringLiteral("AGENCY_DB_RETRY_MS"), QStringLiteral("1000")}},
+               1000);
+    // Both workers hold open connections, as in a console that has been used.
+    auto warm = m_fx->runTurn(request(QStringLiteral("warm up")), 30000);
+    AGENCY_VERIFY_OK(warm);
+    QVERIFY(m_pg.signalServer(SIGSTOP) > 0);
+    // Watched like the console's turns (events), so the opening commits with its flush.
+    auto turn = m_fx->run(request(QStringLiteral("frozen question")), [](const TurnEvent &) {});
+    auto failed = test::await(turn, 60000);
+    QVERIFY(!failed.ok());
+    QCOMPARE(failed.error().code, ErrorCode::DatabaseUnavailable);
+    QVERIFY2(failed.error().message.startsWith(QLatin1String("your message was not stored")),
+             qPrintable(failed.error().message));
+
+    // The server resumes and reads what was sent to it while frozen; the abandoned opening (and
+    // any retry still queued) must not commit now that the turn said it was not stored.
+    QVERIFY(m_pg.signalServer(SIGCONT) > 0);
+    sql::DbExecutor check(m_params, 1);
+    AGENCY_VERIFY_OK(test::drainExecutor(*m_executor, 30000));
+    QTest::qWait(1000);
+    auto questions =
+        test::count(check, QStringLiteral("SELECT count(*) FROM messages WHERE content = 'frozen question'"));
+    AGENCY_VERIFY_OK(questions);
+    QCOMPARE(questions.value(), 0);
+    auto conversations = test::count(check, QStringLiteral("SELECT count(*) FROM conversations"));
+    AGENCY_VERIFY_OK(conversations);
+    QCOMPARE(conversations.value(), 1); // the warm-up's only: no empty conversation left behind
+    auto leases = test::count(
+        check, QStringLiteral("SELECT count(*) FROM conversations WHERE turn_holder IS NOT NULL"));
+    AGENCY_VERIFY_OK(leases);
+    QCOMPARE(leases.value(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTurnOutage)

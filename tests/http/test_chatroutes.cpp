@@ -56,6 +56,47 @@ private Q_SLOTS:
     void init() { QVERIFY2(m_fx.startServer(), qPrintable(m_fx.error())); }
     void cleanup() { m_fx.stopServer(); }
 
+    void idempotencyKeyStoresATurnOnce()
+    {
+        m_fx.llm().enqueue(openai::streamReply({QStringLiteral("Rome: sunny.")}));
+        const QList<QPair<QByteArray, QByteArray>> key{{"Idempotency-Key", "order-42/rome"}};
+        const RawResponse first =
+            m_fx.request("POST", "/chat/weather", chatBody(QStringLiteral("Rome?")), key);
+        QCOMPARE(first.status, 200);
+        const QString conversation = first.json().value(QStringLiteral("conversation_id")).toString();
+        // The client did not get (or did not trust) the answer and sends the same call again.
+        const RawResponse again =
+            m_fx.request("POST", "/chat/weather", chatBody(QStringLiteral("Rome?")), key);
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.json().value(QStringLiteral("conversation_id")).toString(), conversation);
+        QCOMPARE(again.json().value(QStringLiteral("response")).toString(), QStringLiteral("Rome: sunny."));
+        QCOMPARE(test::roles(m_fx.stored(QUuid::fromString(conversation))), QStringLiteral("user,assistant"));
+
+        // The OpenAI-compatible route reads the same header: a second call is not a second turn.
+        m_fx.llm().enqueue(openai::streamReply({QStringLiteral("Hi.")}));
+        const QByteArray body = R"({"model":"weather","messages":[{"role":"user","content":"Hi"}]})";
+        const QList<QPair<QByteArray, QByteArray>> other{
+            {"Idempotency-Key", "c0ffee00-0000-4000-8000-000000000001"}};
+        const RawResponse v1 = m_fx.request("POST", "/v1/chat/completions", body, other);
+        QCOMPARE(v1.status, 200);
+        const RawResponse v1again = m_fx.request("POST", "/v1/chat/completions", body, other);
+        QCOMPARE(v1again.status, 200);
+        QCOMPARE(v1again.header("x-conversation-id"), v1.header("x-conversation-id"));
+        QCOMPARE(
+            test::roles(m_fx.stored(QUuid::fromString(QString::fromLatin1(v1.header("x-conversation-id"))))),
+            QStringLiteral("user,assistant"));
+        QCOMPARE(m_fx.llm().chatRequests().size(), 2);
+    }
+
+    void badIdempotencyKeyIsRefused()
+    {
+        const RawResponse response = m_fx.request("POST", "/chat/weather", chatBody(QStringLiteral("Rome?")),
+                                                  {{"Idempotency-Key", QByteArray(300, 'k')}});
+        QCOMPARE(response.status, 422);
+        QVERIFY(response.body.contains("Idempotency-Key"));
+        QCOMPARE(m_fx.llm().chatRequests().size(), 0);
+    }
+
     void answersWithTheSeedsFields()
     {
         m_fx.llm().enqueue(openai::streamReply(

@@ -7,11 +7,13 @@ INSERT INTO conversations (conversation_id, tenant_id, flow_type)
 SELECT ('00000000-0000-4000-8000-00000000000' || i)::uuid, 'soak-selfcheck', 'weather'
 FROM generate_series(1, 6) AS i;
 -- Rows are inserted in the order listed (so ids follow it); `at` is the created_at second;
--- `turn` 0 means a message stored outside a turn.
+-- `turn` 0 means a message stored outside a turn; turn ids are distinct per conversation, as
+-- a tenant's turn ids are (one user message per turn id, migration 0009).
 INSERT INTO messages (conversation_id, tenant_id, flow_type, role, content, tool_calls, tool_call_id,
                       turn_id, created_at)
 SELECT ('00000000-0000-4000-8000-00000000000' || conv)::uuid, 'soak-selfcheck', 'weather', role, content,
-       calls::jsonb, call_id, CASE WHEN turn > 0 THEN ('00000000-0000-4000-9000-00000000000' || turn)::uuid END,
+       calls::jsonb, call_id,
+       CASE WHEN turn > 0 THEN ('00000000-0000-4000-9000-0000000000' || conv || turn)::uuid END,
        timestamptz '2000-01-01 00:00:00+00' + at * interval '1 second'
 FROM (VALUES
     -- ordered: the second row has the earlier timestamp
