@@ -1,6 +1,7 @@
 #include "changelistener.h"
 #include "dbconnection.h"
 
+#include <QElapsedTimer>
 #include <QSqlDriver>
 #include <QTimer>
 
@@ -22,7 +23,7 @@ public:
     void run()
     {
         m_check = new QTimer(this);
-        m_check->setInterval(ChangeListener::kCheckMs);
+        m_check->setInterval(ChangeListener::kPollMs);
         connect(m_check, &QTimer::timeout, this, [this] { check(); });
         m_check->start();
         subscribe(false);
@@ -60,12 +61,19 @@ private:
 
     void check()
     {
-        if (m_connection &&
-            m_connection->exec(QStringLiteral("SELECT 1"), {}, QStringLiteral("listen check")))
+        if (m_connection) {
+            if (m_connection->exec(QStringLiteral("SELECT 1"), {}, QStringLiteral("listen check")))
+                return;
+            m_connection.reset();
+            m_sinceAttempt.start();
+            Q_EMIT m_owner->lost();
+            subscribe(true);
             return;
-        m_connection.reset();
-        Q_EMIT m_owner->lost();
-        subscribe(true);
+        }
+        if (!m_sinceAttempt.isValid() || m_sinceAttempt.hasExpired(ChangeListener::kCheckMs)) {
+            m_sinceAttempt.start();
+            subscribe(true);
+        }
     }
 
     ChangeListener *m_owner;
@@ -73,6 +81,7 @@ private:
     QString m_channel;
     std::unique_ptr<DbConnection> m_connection;
     QTimer *m_check = nullptr;
+    QElapsedTimer m_sinceAttempt; ///< since the last attempt to connect after a loss
 };
 
 } // namespace
