@@ -134,7 +134,7 @@ public:
     /// progressing; by any process) and announces them through AgencyService::dataChanged() and
     /// documentsChanged(). The console calls it; idempotent.
     void startChangeListener();
-    /// Listens for changes to API keys (migration 0013) so the service may trust a recently
+    /// Listens for changes to API keys (migration 0012) so the service may trust a recently
     /// authenticated key without reading it again (HTTP_KEY_CACHE_MS); until it listens, and
     /// whenever its connection is lost, every key is read. The server calls it; idempotent.
     void startKeyListener();
