@@ -163,8 +163,9 @@ void StatusPanel::onHealth(const core::Result<service::Health> &health)
     QStringList tripped;
     for (const core::BreakerStatus &breaker : m_health.routing.breakers) {
         if (breaker.state != QLatin1String("closed"))
-            tripped.append(QStringLiteral("%1:%2 %3")
-                               .arg(breaker.provider, breaker.model, QString(breaker.state).replace(u'_', u'-')));
+            tripped.append(
+                QStringLiteral("%1:%2 %3")
+                    .arg(breaker.provider, breaker.model, QString(breaker.state).replace(u'_', u'-')));
     }
     if (!tripped.isEmpty())
         text += QStringLiteral(" · breaker ") + tripped.join(QStringLiteral(", "));

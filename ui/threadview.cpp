@@ -61,7 +61,6 @@ ThreadView::ThreadView(QWidget *parent)
     connect(m_loadingTick, &QTimer::timeout, this, &ThreadView::updateLoadingSign);
 }
 
-
 void ThreadView::onLoadingChanged(bool loading)
 {
     if (!loading) {
@@ -94,7 +93,6 @@ void ThreadView::updateLoadingSign()
     m_loadingSign->setGeometry(viewport()->rect().adjusted(24, 0, -24, 0));
     m_loadingSign->show();
 }
-
 
 void ThreadView::jumpToEnd()
 {

@@ -20,12 +20,20 @@ core::Error invalid(const QString &source, const QString &field, const QString &
                             {QStringLiteral("reason"), QStringLiteral("%1 %2").arg(field, message)}});
 }
 
-const QStringList kKnownKeys = {
-    QStringLiteral("flow_type"),       QStringLiteral("title"),          QStringLiteral("description"),
-    QStringLiteral("system_prompt"),   QStringLiteral("tools"),          QStringLiteral("provider"),
-    QStringLiteral("model"),           QStringLiteral("temperature"),    QStringLiteral("max_tokens"),
-    QStringLiteral("max_tool_rounds"), QStringLiteral("history_window"), QStringLiteral("route"),
-    QStringLiteral("small_max_tokens"), QStringLiteral("cache")};
+const QStringList kKnownKeys = {QStringLiteral("flow_type"),
+                                QStringLiteral("title"),
+                                QStringLiteral("description"),
+                                QStringLiteral("system_prompt"),
+                                QStringLiteral("tools"),
+                                QStringLiteral("provider"),
+                                QStringLiteral("model"),
+                                QStringLiteral("temperature"),
+                                QStringLiteral("max_tokens"),
+                                QStringLiteral("max_tool_rounds"),
+                                QStringLiteral("history_window"),
+                                QStringLiteral("route"),
+                                QStringLiteral("small_max_tokens"),
+                                QStringLiteral("cache")};
 
 } // namespace
 
