@@ -135,6 +135,11 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
         return std::shared_ptr<llm::Provider>(
             std::make_shared<llm::CachingProvider>(provider.value(), cache));
     };
+    // The router reaches providers through ProviderRuntime: the same wrapping applies there.
+    m_providers->decorateRoutedProviders([cache](std::shared_ptr<llm::Provider> provider) {
+        return std::shared_ptr<llm::Provider>(
+            std::make_shared<llm::CachingProvider>(std::move(provider), cache));
+    });
     deps.router = &m_providers->router();
     deps.defaultRoute = config.routing.defaultRoute;
     m_engine = std::make_unique<flows::TurnEngine>(deps);

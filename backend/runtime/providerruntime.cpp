@@ -20,8 +20,13 @@ ProviderRuntime::ProviderRuntime(const RuntimeConfig &config, QNetworkAccessMana
     m_defaultRoute = config.routing.defaultRoute.toString();
     m_breakers = std::make_unique<llm::CircuitBreakers>(config.routing.breakers, clock);
     m_router = std::make_unique<llm::Router>(
-        [this](const QString &name, const QString &model) { return provider(name, model); }, m_breakers.get(),
-        llm::CapabilityTable(config.routing.capabilities));
+        [this](const QString &name, const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
+            auto found = provider(name, model);
+            if (!found || !m_decorate)
+                return found;
+            return m_decorate(found.value());
+        },
+        m_breakers.get(), llm::CapabilityTable(config.routing.capabilities));
 }
 
 core::RoutingStatus ProviderRuntime::routingStatus() const

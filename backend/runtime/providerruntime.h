@@ -7,6 +7,7 @@
 
 #include <QHash>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -48,6 +49,9 @@ public:
     /// Providers as `config` describes them from now on (saved keys apply without a restart).
     /// The previous factory stays alive: references to it (the service's) remain valid.
     void reconfigure(const RuntimeConfig &config);
+    /// Wraps every provider the router sends a call to (the response cache); set before turns run.
+    using Decorator = std::function<std::shared_ptr<llm::Provider>(std::shared_ptr<llm::Provider>)>;
+    void decorateRoutedProviders(Decorator decorate) { m_decorate = std::move(decorate); }
 
 private:
     std::unique_ptr<QNetworkAccessManager> m_ownNam;
@@ -59,6 +63,7 @@ private:
     QString m_defaultRoute;
     std::unique_ptr<llm::CircuitBreakers> m_breakers;
     std::unique_ptr<llm::Router> m_router;
+    Decorator m_decorate;
 };
 
 } // namespace agency::runtime
