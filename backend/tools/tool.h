@@ -44,6 +44,9 @@ public:
     virtual QString description() const = 0;
     /// JSON Schema of the arguments; the top level is {"type": "object", ...}.
     virtual QJsonObject parameters() const = 0;
+    /// True for a tool that acts on another system (posts, creates, comments): a person approves
+    /// each call before it runs (docs/design.md#flows-and-tools).
+    virtual bool requiresApproval() const { return false; }
 
     /// Runs the tool. On success the object is the result payload (the registry adds
     /// "success": true).
