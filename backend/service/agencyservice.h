@@ -14,6 +14,7 @@
 #include "core/providerinfo.h"
 #include "core/run.h"
 #include "core/tenant.h"
+#include "core/tooldefinition.h"
 #include "core/turnvalues.h"
 #include "core/usagesummary.h"
 
@@ -40,6 +41,9 @@ class ProviderFactory;
 }
 namespace agency::knowledge {
 class KnowledgeBase;
+}
+namespace agency::tools {
+class ToolRegistry;
 }
 namespace agency::flows {
 class FlowRegistry;
@@ -94,7 +98,8 @@ struct ServiceDependencies
     db::ApiKeyRepository *keys = nullptr;  ///< optional: without it the key methods fail NotConfigured
     db::AuditRepository *audit = nullptr;  ///< optional: without it the audit methods fail NotConfigured
     knowledge::KnowledgeBase *knowledge =
-        nullptr; ///< optional: without it the document methods fail NotConfigured
+        nullptr;                          ///< optional: without it the document methods fail NotConfigured
+    tools::ToolRegistry *tools = nullptr; ///< optional: without it the tool methods fail NotConfigured
     /// How long an authenticated key may be trusted without reading it again (0: never), once
     /// setKeyCacheActive(true) says changes to keys are heard.
     int keyCacheMs = 0;
@@ -178,6 +183,17 @@ public:
     core::Async<core::TurnResult> chatWithHistory(const core::TurnRequest &request,
                                                   const QList<core::ChatMessage> &history,
                                                   core::TurnEventHandler onEvent = {});
+
+    // Tools, for admins checking what an agent would see
+    /// The tools flow `flowType` may call, in the flow's order; every registered tool when
+    /// `flowType` is empty. NotFound for an unknown flow.
+    core::Async<QList<core::ToolInfo>> flowTools(const QString &flowType = {});
+    /// Runs tool `name` once for `tenantId` with `argumentsJson` (a JSON object; empty means {}),
+    /// as a turn of that tenant would, and returns what the model would see. NotFound for an
+    /// unknown tenant or tool; InvalidArgument for arguments the tool's schema refuses (nothing
+    /// runs); Conflict for a tool that needs a person's approval first.
+    core::Async<core::ToolCallOutcome> callTool(const QString &tenantId, const QString &name,
+                                                const QString &argumentsJson);
 
     // Runs (non-interactive flow runs, executed by the run workers of any process on the database)
     /// Queues one turn of `flowType` with `input` as the user message. The flow must exist;
