@@ -59,6 +59,17 @@ std::optional<SchemaValidator> SchemaValidator::forVersion(const QString &versio
     return SchemaValidator(version, std::move(schema));
 }
 
+QStringList SchemaValidator::validateValue(const QJsonValue &value, const QJsonObject &schema)
+{
+    const auto checked = tools::JsonSchema::validate(value, schema);
+    if (checked.ok())
+        return {};
+    QStringList errors;
+    for (const QJsonValue &e : checked.error().details.value(QLatin1String("errors")).toArray())
+        errors.append(e.toString());
+    return errors;
+}
+
 bool SchemaValidator::defines(const QString &definition) const
 {
     return m_schema->defs.contains(definition);

@@ -28,6 +28,9 @@ public:
     QStringList validate(const Message &message, const QString &answeredMethod = {}) const;
     /// Problems of `value` against the definition `#/$defs/<definition>` (e.g. "Tool").
     QStringList validateAgainst(const QJsonValue &value, const QString &definition) const;
+    /// Problems of `value` against a standalone JSON Schema, e.g. tool arguments against a tool's
+    /// inputSchema ("arguments.message: is required"); empty when it is valid.
+    static QStringList validateValue(const QJsonValue &value, const QJsonObject &schema);
     /// Whether the revision defines `definition`.
     bool defines(const QString &definition) const;
 
