@@ -12,6 +12,7 @@
 
 #include <QCoreApplication>
 
+#include <csignal>
 #include <unistd.h>
 
 namespace agency::app {
@@ -41,11 +42,14 @@ int runMcpCommand(CliContext &ctx)
     service::AgencyService &service = backend.value()->service();
     const QString tenantId = parser.value(tenant);
 
-    // The tenant must exist before a client is told about its tools.
+    // A client that closed its end of stdout must not kill the program with SIGPIPE mid-write:
+    // the write fails and is logged instead.
+    std::signal(SIGPIPE, SIG_IGN);
     mcpserver::McpServer server(service, tenantId);
     mcpserver::StdioTransport transport(server, STDIN_FILENO, STDOUT_FILENO);
     QObject::connect(&transport, &mcpserver::StdioTransport::closed, &transport,
                      [] { QCoreApplication::exit(ExitOk); });
+    // The tenant must exist before a client is told about its tools.
     core::whenFinished(
         &transport, service.getTenant(tenantId),
         [&transport](const core::Result<core::Tenant> &found) {

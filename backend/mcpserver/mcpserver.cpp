@@ -252,6 +252,8 @@ void McpServer::cancel(const Incoming &in)
     pending->cancel->cancel();
     qCInfo(lcMcp).noquote() << "request" << pending->id.key() << "cancelled by the client";
     pending->send(QByteArray());
+    if (m_pending.isEmpty())
+        Q_EMIT idle();
 }
 
 void McpServer::answer(const std::shared_ptr<Pending> &pending, const QJsonObject &result)
@@ -268,6 +270,8 @@ void McpServer::answer(const std::shared_ptr<Pending> &pending, const QJsonObjec
     pending->done = true;
     m_pending.remove(pending->id.key());
     pending->send(message.toBytes());
+    if (m_pending.isEmpty())
+        Q_EMIT idle();
 }
 
 void McpServer::fail(const std::shared_ptr<Pending> &pending, int code, const QString &text)
@@ -277,6 +281,8 @@ void McpServer::fail(const std::shared_ptr<Pending> &pending, int code, const QS
     pending->done = true;
     m_pending.remove(pending->id.key());
     pending->send(Message::errorFor(pending->id, code, text).toBytes());
+    if (m_pending.isEmpty())
+        Q_EMIT idle();
 }
 
 } // namespace agency::mcpserver

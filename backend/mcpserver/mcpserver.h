@@ -61,6 +61,11 @@ public:
     /// gets the empty message.
     void cancelAll();
 
+Q_SIGNALS:
+    /// The last running request finished (answered, failed or cancelled).
+    void idle();
+
+public:
     /// The revisions this server speaks, oldest first.
     static QStringList supportedVersions();
     /// Whether `bytes` hold an initialize request (Streamable HTTP opens a session on it).

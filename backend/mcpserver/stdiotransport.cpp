@@ -44,9 +44,13 @@ void StdioTransport::readAvailable()
         if (!m_buffer.trimmed().isEmpty() && !m_discarding)
             handleLine(m_buffer); // a last message without its newline
         m_buffer.clear();
-        qCInfo(lcStdio) << "input closed; stopping" << m_server.pendingCount() << "running request(s)";
-        m_server.cancelAll();
-        Q_EMIT closed();
+        // A client that wrote its requests and closed its end still gets their answers.
+        if (m_server.pendingCount() == 0) {
+            Q_EMIT closed();
+            return;
+        }
+        qCInfo(lcStdio) << "input closed; finishing" << m_server.pendingCount() << "running request(s)";
+        connect(&m_server, &McpServer::idle, this, &StdioTransport::closed, Qt::QueuedConnection);
         return;
     }
     qsizetype start = 0;

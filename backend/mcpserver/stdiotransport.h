@@ -11,7 +11,8 @@ class McpServer;
 
 /// MCP's stdio transport for a server (docs/design.md#mcp): newline-delimited JSON-RPC messages
 /// read from one file descriptor (stdin) and written to another (stdout), nothing else ever on
-/// the output (logs go to stderr). End of input cancels what is still running and emits closed().
+/// the output (logs go to stderr). At the end of input, closed() is emitted once the requests
+/// still running are answered (a client that stops waiting stops the program with a signal).
 /// Thread affinity: the server's thread.
 class StdioTransport : public QObject
 {
@@ -24,7 +25,7 @@ public:
     void start();
 
 Q_SIGNALS:
-    /// The input ended (or failed): the client is gone.
+    /// The input ended (or failed) and nothing is running any more.
     void closed();
 
 private:
