@@ -98,7 +98,8 @@ private:
 
     RawResponse mcpPost(const QByteArray &body, QList<QPair<QByteArray, QByteArray>> headers = {})
     {
-        headers.append(qMakePair(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json, text/event-stream")));
+        headers.append(
+            qMakePair(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json, text/event-stream")));
         return m_fx.request("POST", "/mcp", body, headers);
     }
 
