@@ -17,6 +17,7 @@ int runRunsCommand(CliContext &ctx);
 int runKeysCommand(CliContext &ctx);
 int runDocsCommand(CliContext &ctx);
 int runToolsCommand(CliContext &ctx);
+int runMcpCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
 
 } // namespace agency::app

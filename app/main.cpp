@@ -31,6 +31,7 @@ const char *const kUsage =
     "  runs          queue flow runs and watch them (create, list, show, cancel)\n"
     "  docs          a tenant's documents (add, list, show, search, rm, reindex)\n"
     "  tools         list the tools agents may call (list), run one for a tenant (call)\n"
+    "  mcp           serve one tenant's agents and documents to an MCP client over stdio\n"
     "\n"
     "Global options (anywhere on the line):\n"
     "  --config FILE         settings file (default: $XDG_CONFIG_HOME/aiagency/aiagency.conf)\n"
@@ -180,6 +181,8 @@ int main(int argc, char **argv)
         return runRunsCommand(ctx);
     if (command == QLatin1String("docs"))
         return runDocsCommand(ctx);
+    if (command == QLatin1String("mcp"))
+        return runMcpCommand(ctx);
     if (command == QLatin1String("keys"))
         return runKeysCommand(ctx);
     if (command == QLatin1String("tools"))

@@ -15,6 +15,7 @@ QList<RouteRegistration> allRouteRegistrations()
         // Knowledge (docs/design.md#knowledge)
         registerDocumentRoutes,
         registerEmbeddingRoutes,
+        registerMcpRoutes,
     };
 }
 

@@ -19,6 +19,7 @@ void registerChatRoutes(Router &router, RouteContext &context);         ///< /we
 void registerOpenAiRoutes(Router &router, RouteContext &context);       ///< /v1/models, /v1/chat/completions
 void registerDocumentRoutes(Router &router, RouteContext &context);     ///< /documents…, /search
 void registerEmbeddingRoutes(Router &router, RouteContext &context);    ///< /v1/embeddings
+void registerMcpRoutes(Router &router, RouteContext &context);          ///< /mcp (MCP, Streamable HTTP)
 
 /// Every registration, in order.
 QList<RouteRegistration> allRouteRegistrations();

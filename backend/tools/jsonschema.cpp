@@ -14,6 +14,8 @@ using core::makeError;
 namespace {
 
 constexpr int kMaxReportedErrors = 10;
+// A schema whose $refs loop would recurse forever; real documents nest far less deeply.
+constexpr int kMaxDepth = 64;
 constexpr double kMaxSafeInteger = 9007199254740991.0; // 2^53 - 1
 
 const QStringList &knownTypes()
@@ -45,9 +47,9 @@ QString joinPath(const QString &path, const QString &key)
     return path.isEmpty() ? key : path + u'.' + key;
 }
 
-QString displayPath(const QString &path)
+QString displayPath(const QString &path, const QString &rootName = QStringLiteral("arguments"))
 {
-    return path.isEmpty() ? QStringLiteral("arguments") : path;
+    return path.isEmpty() ? rootName : path;
 }
 
 bool matchesType(const QJsonValue &value, const QString &type)
@@ -79,8 +81,27 @@ class Validator
 public:
     QStringList errors;
 
-    QJsonValue check(const QJsonValue &value, const QJsonObject &schema, const QString &path)
+    /// The document `$ref`s point into ("#/$defs/Name", any JSON pointer); empty: none allowed.
+    QJsonObject root;
+    QString rootName = QStringLiteral("arguments");
+
+    QJsonValue check(const QJsonValue &value, const QJsonObject &schema, const QString &path, int depth = 0)
     {
+        if (depth > kMaxDepth) {
+            fail(path, QStringLiteral("schema nests too deeply (a $ref loop?)"));
+            return value;
+        }
+        if (schema.contains(QLatin1String("$ref"))) {
+            const QString ref = schema.value(QLatin1String("$ref")).toString();
+            const QJsonValue target = resolve(ref);
+            if (!target.isObject()) {
+                fail(path, QStringLiteral("schema reference %1 does not resolve").arg(ref));
+                return value;
+            }
+            check(value, target.toObject(), path, depth + 1);
+        }
+        if (!checkCombinations(value, schema, path, depth))
+            return value;
         if (!checkType(value, schema, path))
             return value;
         checkEnumAndConst(value, schema, path);
@@ -89,9 +110,9 @@ public:
         else if (value.isDouble())
             checkNumber(value.toDouble(), schema, path);
         else if (value.isArray())
-            return checkArray(value.toArray(), schema, path);
+            return checkArray(value.toArray(), schema, path, depth);
         else if (value.isObject())
-            return checkObject(value.toObject(), schema, path);
+            return checkObject(value.toObject(), schema, path, depth);
         return value;
     }
 
@@ -99,7 +120,69 @@ private:
     void fail(const QString &path, const QString &message)
     {
         if (errors.size() < kMaxReportedErrors)
-            errors.append(displayPath(path) + QStringLiteral(": ") + message);
+            errors.append(displayPath(path, rootName) + QStringLiteral(": ") + message);
+    }
+
+    QJsonValue resolve(const QString &ref) const
+    {
+        if (!ref.startsWith(QLatin1String("#")))
+            return {};
+        QJsonValue node = root;
+        const QStringList parts = ref.mid(1).split(u'/', Qt::SkipEmptyParts);
+        for (QString part : parts) {
+            part.replace(QLatin1String("~1"), QLatin1String("/"))
+                .replace(QLatin1String("~0"), QLatin1String("~"));
+            if (node.isObject())
+                node = node.toObject().value(part);
+            else if (node.isArray())
+                node = node.toArray().at(part.toInt());
+            else
+                return {};
+        }
+        return node;
+    }
+
+    /// Errors `value` would get against `schema` alone (for anyOf / oneOf branches).
+    QStringList branchErrors(const QJsonValue &value, const QJsonObject &schema, const QString &path,
+                             int depth) const
+    {
+        Validator branch;
+        branch.root = root;
+        branch.rootName = rootName;
+        branch.check(value, schema, path, depth + 1);
+        return branch.errors;
+    }
+
+    /// allOf, anyOf and oneOf; false when the value failed them (no point checking further).
+    bool checkCombinations(const QJsonValue &value, const QJsonObject &schema, const QString &path, int depth)
+    {
+        const qsizetype before = errors.size();
+        for (const QJsonValue &part : schema.value(QLatin1String("allOf")).toArray())
+            check(value, part.toObject(), path, depth + 1);
+        for (const char *keyword : {"anyOf", "oneOf"}) {
+            const QJsonArray branches = schema.value(QLatin1String(keyword)).toArray();
+            if (branches.isEmpty())
+                continue;
+            int matched = 0;
+            QStringList closest;
+            for (const QJsonValue &branch : branches) {
+                const QStringList found = branchErrors(value, branch.toObject(), path, depth);
+                if (found.isEmpty())
+                    ++matched;
+                else if (closest.isEmpty() || found.size() < closest.size())
+                    closest = found;
+            }
+            const bool one = qstrcmp(keyword, "oneOf") == 0;
+            if (matched == 0) {
+                fail(path, QStringLiteral("matches none of the %1 allowed shapes; the closest fails with: %2")
+                               .arg(branches.size())
+                               .arg(closest.join(QStringLiteral("; "))));
+            } else if (one && matched > 1) {
+                fail(path,
+                     QStringLiteral("matches %1 of the oneOf shapes, must match exactly one").arg(matched));
+            }
+        }
+        return errors.size() == before;
     }
 
     bool checkType(const QJsonValue &value, const QJsonObject &schema, const QString &path)
@@ -197,7 +280,7 @@ private:
             fail(path, QStringLiteral("must be < ") + QString::number(limit, 'g', 15));
     }
 
-    QJsonValue checkArray(QJsonArray array, const QJsonObject &schema, const QString &path)
+    QJsonValue checkArray(QJsonArray array, const QJsonObject &schema, const QString &path, int depth)
     {
         if (schema.contains(QLatin1String("minItems"))) {
             const qint64 min = schema.value(QLatin1String("minItems")).toInteger();
@@ -212,14 +295,14 @@ private:
         const QJsonValue items = schema.value(QLatin1String("items"));
         if (items.isObject()) {
             for (qsizetype i = 0; i < array.size(); ++i) {
-                const QString itemPath = displayPath(path) + QStringLiteral("[%1]").arg(i);
-                array[i] = check(array.at(i), items.toObject(), itemPath);
+                const QString itemPath = displayPath(path, rootName) + QStringLiteral("[%1]").arg(i);
+                array[i] = check(array.at(i), items.toObject(), itemPath, depth + 1);
             }
         }
         return array;
     }
 
-    QJsonValue checkObject(QJsonObject object, const QJsonObject &schema, const QString &path)
+    QJsonValue checkObject(QJsonObject object, const QJsonObject &schema, const QString &path, int depth)
     {
         const QJsonObject properties = schema.value(QLatin1String("properties")).toObject();
         for (const QJsonValue &required : schema.value(QLatin1String("required")).toArray()) {
@@ -232,7 +315,8 @@ private:
         for (const QString &key : keys) {
             const QString keyPath = joinPath(path, key);
             if (properties.contains(key)) {
-                object.insert(key, check(object.value(key), properties.value(key).toObject(), keyPath));
+                object.insert(key,
+                              check(object.value(key), properties.value(key).toObject(), keyPath, depth + 1));
             } else if (additional.isBool() && !additional.toBool()) {
                 const QStringList allowed = properties.keys();
                 fail(keyPath, allowed.isEmpty()
@@ -240,7 +324,7 @@ private:
                                   : QStringLiteral("unknown property (allowed: %1)")
                                         .arg(allowed.join(QStringLiteral(", "))));
             } else if (additional.isObject()) {
-                object.insert(key, check(object.value(key), additional.toObject(), keyPath));
+                object.insert(key, check(object.value(key), additional.toObject(), keyPath, depth + 1));
             }
         }
         for (auto it = properties.constBegin(); it != properties.constEnd(); ++it) {
@@ -361,7 +445,15 @@ core::Status JsonSchema::checkSchema(const QJsonObject &schema)
 
 core::Result<QJsonValue> JsonSchema::validate(const QJsonValue &value, const QJsonObject &schema)
 {
+    return validate(value, schema, schema, QStringLiteral("arguments"));
+}
+
+core::Result<QJsonValue> JsonSchema::validate(const QJsonValue &value, const QJsonObject &schema,
+                                              const QJsonObject &root, const QString &rootName)
+{
     Validator validator;
+    validator.root = root;
+    validator.rootName = rootName;
     QJsonValue checked = validator.check(value, schema, QString());
     if (validator.errors.isEmpty())
         return checked;

@@ -13,8 +13,10 @@ namespace agency::tools {
 /// `type` (object, string, number, integer, boolean, array, null, or an array of them), `enum`,
 /// `const`, `properties`, `required`, `additionalProperties` (false or a schema), `default`
 /// (filled in for absent properties), `minimum`, `maximum`, `exclusiveMinimum`,
-/// `exclusiveMaximum`, `minLength`, `maxLength`, `pattern`, `items`, `minItems`, `maxItems`.
-/// Annotation keywords (description, title, examples, …) are ignored.
+/// `exclusiveMaximum`, `minLength`, `maxLength`, `pattern`, `items`, `minItems`, `maxItems`,
+/// `allOf`, `anyOf`, `oneOf` and local `$ref`s ("#/$defs/Name", any JSON pointer into the
+/// document), so whole published schema documents (MCP's) validate too. Annotation keywords (description,
+/// title, examples, …) are ignored.
 ///
 /// Messages name the offending path and say what is expected, e.g.
 /// "units: must be one of metric, imperial, standard" or "location: is required", so a model can
@@ -30,6 +32,10 @@ public:
     /// InvalidArgument whose message lists every problem found ("; "-separated, at most 10) and
     /// whose details hold {"errors": [...]}.
     static core::Result<QJsonValue> validate(const QJsonValue &value, const QJsonObject &schema);
+    /// The same with `schema` a node of the document `root` its `$ref`s point into; messages
+    /// call the value `rootName` ("message: …") rather than "arguments".
+    static core::Result<QJsonValue> validate(const QJsonValue &value, const QJsonObject &schema,
+                                             const QJsonObject &root, const QString &rootName);
 
     /// A short JSON type name of a value ("string", "integer", "number", "object", …).
     static QString typeName(const QJsonValue &value);

@@ -10,7 +10,7 @@
 #    off: Qt6::HttpServer names Qt::Network in its INTERFACE_LINK_LIBRARIES and its public headers
 #    include QtNetwork headers (QTcpServer, QHostAddress), so every QHttpServer user has QtNetwork
 #    on its path.
-#  - none: the include root of backend/sql, db, llm, tools, ratelimit, flows, config or runtime
+#  - none: the include root of backend/sql, db, llm, tools, ratelimit, flows, config, runtime or mcp
 #    (<build>/include-roots/<layer>, cmake/AgencyLayer.cmake), nor a directory inside those layers.
 #  - backend/httpserver/ (the server machinery, below the API): none of backend/service or
 #    backend/http either.
@@ -43,7 +43,7 @@ endfunction()
 set(violations "")
 set(checked 0)
 set(seen_areas "")
-set(layer_dirs "sql|db|llm|tools|ratelimit|flows|config|runtime")
+set(layer_dirs "sql|db|llm|tools|ratelimit|flows|config|runtime|mcp")
 
 math(EXPR last "${count} - 1")
 foreach(i RANGE ${last})
@@ -104,7 +104,7 @@ foreach(i RANGE ${last})
     elseif(area STREQUAL "ui" AND dir MATCHES "/QtNetwork(/|$)")
       set(why "QtNetwork")
     else()
-      foreach(layer IN ITEMS sql db llm tools ratelimit flows config runtime)
+      foreach(layer IN ITEMS sql db llm tools ratelimit flows config runtime mcp)
         starts_with("${dir}/" "${SOURCE_DIR}/backend/${layer}/" in_layer)
         starts_with("${dir}/" "${BINARY_DIR}/include-roots/${layer}/" in_root)
         if(in_layer OR in_root)
