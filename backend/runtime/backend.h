@@ -146,6 +146,7 @@ private:
                              const QList<core::FlowDefinition> &extraFlows);
     void buildKnowledge(const RuntimeConfig &config);
     void buildService(int keyCacheMs);
+    void storeAnswersAsDocuments();
 
     std::shared_ptr<const core::Clock> m_clock;
     std::unique_ptr<DatabaseRuntime> m_database;
