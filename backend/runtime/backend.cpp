@@ -32,6 +32,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
 {
     std::unique_ptr<Backend> b(new Backend);
     b->m_clock = injected.clock ? std::move(injected.clock) : std::make_shared<core::SystemClock>();
+    b->m_tenantSecrets = injected.tenantSecrets;
     if (auto opened = b->openDatabase(config.database, injected.executor); !opened)
         return opened.error();
     b->m_providers = std::make_unique<ProviderRuntime>(config, injected.nam, *b->m_clock);
@@ -72,7 +73,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     // Tools get their network and database from here: the weather tool builds neither.
     m_serviceDocuments = std::make_unique<ServiceDocuments>();
     auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
-                                                  m_serviceDocuments.get());
+                                                  m_serviceDocuments.get(), m_tenantSecrets);
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
