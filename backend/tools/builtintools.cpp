@@ -17,8 +17,12 @@ createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam,
         return added.error();
     if (auto added = registry->add(std::make_shared<SearchDocumentsTool>(documents)); !added)
         return added.error();
-    auto github = std::make_shared<GitHubClient>(config.github, nam, secrets, std::move(clock));
-    for (auto &tool : makeGitHubTools(github)) {
+    // A wait for GitHub's rate limit must end within the tool call's own time limit, with time
+    // left for the retried request; a longer one fails at once saying when to try again.
+    GitHubConfig github = config.github;
+    github.maxRateLimitWaitMs = std::min<qint64>(github.maxRateLimitWaitMs, config.timeoutMs / 2);
+    auto client = std::make_shared<GitHubClient>(github, nam, secrets, std::move(clock));
+    for (auto &tool : makeGitHubTools(client)) {
         if (auto added = registry->add(std::move(tool)); !added)
             return added.error();
     }

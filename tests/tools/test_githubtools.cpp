@@ -8,6 +8,7 @@
 #include "fakegoogleauth.h"
 #include "futurewait.h"
 #include "memorysecrets.h"
+#include "tools/builtintools.h"
 #include "tools/github/githubtools.h"
 #include "tools/toolregistry.h"
 
@@ -65,6 +66,7 @@ private Q_SLOTS:
     void rateLimitedAnswerRetriedAfterReset();
     void rateLimitBeyondTheCapFailsAtOnce();
     void retryAfterHonoured();
+    void rateLimitWaitStaysWithinTheToolTimeLimit();
     void tokenNeverInLogsNorResults();
 
 private:
@@ -474,6 +476,29 @@ void TestGitHubTools::retryAfterHonoured()
     QVERIFY2(result.success(), qPrintable(result.content()));
     QCOMPARE(m_github->apiRequests().size(), 2);
     QVERIFY(elapsed.elapsed() >= 900);
+}
+
+void TestGitHubTools::rateLimitWaitStaysWithinTheToolTimeLimit()
+{
+    // As the program builds them: a tool call may take 4 s, so no rate-limit wait over 2 s.
+    tools::ToolsConfig config;
+    config.timeoutMs = 4000;
+    config.github.apiBaseUrl = QUrl(m_github->apiBaseUrl());
+    auto registry =
+        tools::createBuiltinToolRegistry(config, *m_nam, nullptr, m_clock, nullptr, m_secrets.get());
+    AGENCY_VERIFY_OK(registry);
+    m_registry = std::move(registry).value();
+    m_github->rateLimitNext(1, m_clock->now().toSecsSinceEpoch() + 4);
+    const ToolResult result = call(QStringLiteral("github_list_commits"),
+                                   {{QStringLiteral("repository"), QStringLiteral("acme/shop")}});
+    QCOMPARE(result.errorCode, ErrorCode::ProviderRateLimited);
+    QCOMPARE(m_github->apiRequests().size(), 1);
+    // Within the cap it waits and succeeds, as the GitHub tools of the program.
+    m_github->rateLimitNext(1, m_clock->now().toSecsSinceEpoch() + 1);
+    QVERIFY(call(QStringLiteral("github_list_commits"),
+                 {{QStringLiteral("repository"), QStringLiteral("acme/shop")}})
+                .success());
+    QCOMPARE(m_github->apiRequests().size(), 3);
 }
 
 void TestGitHubTools::tokenNeverInLogsNorResults()
