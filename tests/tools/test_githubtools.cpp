@@ -464,6 +464,20 @@ void TestGitHubTools::rateLimitBeyondTheCapFailsAtOnce()
     QVERIFY2(result.json.value(QLatin1String("error")).toString().contains(QLatin1String("rate limit")),
              qPrintable(result.content()));
     QCOMPARE(m_github->apiRequests().size(), 1);
+
+    // A secondary limit with neither header: GitHub's advice is to wait a minute, over the cap.
+    m_github->route(
+        "GET", QStringLiteral("/repos/acme/shop/commits"),
+        test::FakeResponse::json(403, QJsonObject{{QStringLiteral("message"),
+                                                   QStringLiteral("You have exceeded a secondary rate "
+                                                                  "limit. Please wait a few minutes.")}}));
+    tools::GitHubConfig config;
+    config.maxRateLimitWaitMs = 5000;
+    makeTools(m_secrets.get(), config);
+    const ToolResult secondary = call(QStringLiteral("github_list_commits"),
+                                      {{QStringLiteral("repository"), QStringLiteral("acme/shop")}});
+    QCOMPARE(secondary.errorCode, ErrorCode::ProviderRateLimited);
+    QCOMPARE(m_github->apiRequests().size(), 2);
 }
 
 void TestGitHubTools::retryAfterHonoured()

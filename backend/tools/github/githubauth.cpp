@@ -2,6 +2,7 @@
 
 #include "githubhttp.h"
 #include "llm/jwt.h"
+#include "tools/httpexchange.h"
 
 #include "core/async/resultpromise.h"
 #include "core/json.h"
@@ -137,12 +138,8 @@ void GitHubAuth::exchange(const QString &tenantId, const QString &appId, const Q
         return done(makeError(
             ErrorCode::NotConfigured,
             QStringLiteral("the tenant's github_app_private_key cannot sign: %1").arg(jwt.error().message)));
-    QUrl url = m_config.apiBaseUrl;
-    QString basePath = url.path();
-    while (basePath.endsWith(u'/'))
-        basePath.chop(1);
-    url.setPath(basePath + QStringLiteral("/app/installations/%1/access_tokens").arg(installationId));
-    QNetworkRequest request(url);
+    QNetworkRequest request(gitHubUrl(
+        m_config.apiBaseUrl, QStringLiteral("/app/installations/%1/access_tokens").arg(installationId)));
     setGitHubHeaders(request);
     request.setRawHeader("Authorization", "Bearer " + jwt.value());
     sendHttp(m_nam, request, "POST", QByteArray(), cancel, m_config.httpTimeoutMs, BodyLimit{},

@@ -2,6 +2,7 @@
 
 #include "githubhttp.h"
 #include "llm/retrypolicy.h"
+#include "tools/httpexchange.h"
 
 #include "core/async/resultpromise.h"
 #include "core/json.h"
@@ -54,8 +55,10 @@ bool rateLimited(const HttpAnswer &answer)
 {
     if (answer.status != 403 && answer.status != 429)
         return false;
+    // A secondary limit may come as a 403 with neither header, saying so in its message.
     return answer.status == 429 || answer.header("x-ratelimit-remaining") == "0" ||
-           !answer.header("retry-after").isEmpty();
+           !answer.header("retry-after").isEmpty() ||
+           serverMessage(answer.body).contains(QLatin1String("rate limit"), Qt::CaseInsensitive);
 }
 
 /// How long GitHub asks us to wait: retry-after, else until x-ratelimit-reset, else a minute
@@ -148,14 +151,7 @@ core::Async<QJsonValue> GitHubClient::call(const QString &tenantId, const QByteA
     auto exchange = std::make_shared<Exchange>();
     exchange->tenantId = tenantId;
     exchange->method = method;
-    QUrl url = m_config.apiBaseUrl;
-    QString basePath = url.path();
-    while (basePath.endsWith(u'/'))
-        basePath.chop(1);
-    url.setPath(basePath + path, QUrl::DecodedMode);
-    if (!query.isEmpty())
-        url.setQuery(query);
-    exchange->url = url;
+    exchange->url = gitHubUrl(m_config.apiBaseUrl, path, query);
     if (!body.isEmpty())
         exchange->body = core::toCompactJson(body);
     exchange->cancel = cancel;
@@ -181,12 +177,7 @@ core::Async<QByteArray> GitHubClient::downloadTail(const QString &tenantId, cons
     auto exchange = std::make_shared<Exchange>();
     exchange->tenantId = tenantId;
     exchange->method = "GET";
-    QUrl url = m_config.apiBaseUrl;
-    QString basePath = url.path();
-    while (basePath.endsWith(u'/'))
-        basePath.chop(1);
-    url.setPath(basePath + path, QUrl::DecodedMode);
-    exchange->url = url;
+    exchange->url = gitHubUrl(m_config.apiBaseUrl, path);
     exchange->cancel = cancel;
     exchange->tailBytes = maxBytes;
     exchange->startedMs = m_clock->monotonicMs();
@@ -216,8 +207,10 @@ void GitHubClient::send(const std::shared_ptr<Exchange> &exchange, const QString
     QNetworkRequest request(exchange->url);
     setGitHubHeaders(request);
     request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    // A download may come straight from the API rather than through a redirect: keep its tail too.
+    const BodyLimit limit = exchange->tailBytes ? BodyLimit{*exchange->tailBytes, true} : BodyLimit{};
     sendHttp(m_nam, request, exchange->method, exchange->body, exchange->cancel, m_config.httpTimeoutMs,
-             BodyLimit{}, kService)
+             limit, kService)
         .then(this, [this, exchange](Result<HttpAnswer> reply) {
             if (!reply)
                 return finishAttempt(exchange, reply.error());
