@@ -534,12 +534,30 @@ void TestGitHubTools::tokenNeverInLogsNorResults()
                     QJsonObject{{QStringLiteral("repository"), QStringLiteral("acme/shop")},
                                 {QStringLiteral("path"), QStringLiteral("nope")}}}})
         results.append(call(name, args).content());
+    // The same with a GitHub App: neither its key nor the installation token it gets shows.
+    m_secrets->remove(kTenant, QStringLiteral("github_token"));
+    m_secrets->set(kTenant, QStringLiteral("github_app_id"), QStringLiteral("123456"));
+    m_secrets->set(kTenant, QStringLiteral("github_app_installation_id"), QStringLiteral("987"));
+    m_secrets->set(kTenant, QStringLiteral("github_app_private_key"),
+                   QString::fromLatin1(m_appKey.privatePem));
+    m_github->enableApp(m_appKey.publicPem, QStringLiteral("123456"), QStringLiteral("987"));
+    results.append(
+        call(QStringLiteral("github_get_file"), {{QStringLiteral("repository"), QStringLiteral("acme/shop")},
+                                                 {QStringLiteral("path"), QStringLiteral("nope")}})
+            .content());
     QLoggingCategory::setFilterRules(QString());
     qInstallMessageHandler(g_previousHandler);
     g_logs = nullptr;
-    QCOMPARE(results.size(), 4);
-    for (const QString &text : std::as_const(results) + logs)
+    QCOMPARE(results.size(), 5);
+    QCOMPARE(m_github->tokensIssued(), 1);
+    // The failed calls were logged (so the logs were looked at, not empty by accident).
+    QVERIFY2(logs.join(u'\n').contains(QLatin1String("github_get_file")), qPrintable(logs.join(u'\n')));
+    const QString pemBody = QString::fromLatin1(m_appKey.privatePem).section(u'\n', 1, 1);
+    for (const QString &text : std::as_const(results) + logs) {
         QVERIFY2(!text.contains(QString::fromLatin1(kToken)), qPrintable(text));
+        QVERIFY2(!text.contains(QString::fromLatin1(m_github->lastIssuedToken())), qPrintable(text));
+        QVERIFY2(!text.contains(pemBody), qPrintable(text));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestGitHubTools)
