@@ -72,6 +72,8 @@ private Q_SLOTS:
 private:
     void makeTools(core::TenantSecretSource *secrets, tools::GitHubConfig config = {});
     ToolResult call(const QString &name, const QJsonObject &arguments, const QString &tenant = kTenant);
+    /// The paths the fake received, in order (the API's only, or every request's).
+    QStringList paths(bool apiOnly = true) const;
 
     std::shared_ptr<core::ManualClock> m_clock;
     std::unique_ptr<FakeGitHub> m_github;
@@ -129,6 +131,14 @@ ToolResult TestGitHubTools::call(const QString &name, const QJsonObject &argumen
     return future.result();
 }
 
+QStringList TestGitHubTools::paths(bool apiOnly) const
+{
+    QStringList list;
+    for (const auto &request : apiOnly ? m_github->apiRequests() : m_github->requests())
+        list.append(request.path());
+    return list;
+}
+
 void TestGitHubTools::searchIssues()
 {
     const ToolResult result = call(QStringLiteral("github_search_issues"),
@@ -166,11 +176,8 @@ void TestGitHubTools::getIssueWithComments()
                                                   {QStringLiteral("number"), 7},
                                                   {QStringLiteral("max_comments"), 1}});
     QVERIFY2(result.success(), qPrintable(result.content()));
-    QStringList paths;
-    for (const auto &r : m_github->apiRequests())
-        paths.append(r.path());
-    QCOMPARE(paths, (QStringList{QStringLiteral("/repos/acme/shop/issues/7"),
-                                 QStringLiteral("/repos/acme/shop/issues/7/comments")}));
+    QCOMPARE(paths(), (QStringList{QStringLiteral("/repos/acme/shop/issues/7"),
+                                   QStringLiteral("/repos/acme/shop/issues/7/comments")}));
     QCOMPARE(result.json.value(QLatin1String("title")).toString(),
              QStringLiteral("Checkout fails with 4 items"));
     QCOMPARE(result.json.value(QLatin1String("kind")).toString(), QStringLiteral("issue"));
@@ -188,13 +195,10 @@ void TestGitHubTools::getPullRequestWithFiles()
         call(QStringLiteral("github_get_issue"),
              {{QStringLiteral("repository"), QStringLiteral("acme/shop")}, {QStringLiteral("number"), 8}});
     QVERIFY2(result.success(), qPrintable(result.content()));
-    QStringList paths;
-    for (const auto &r : m_github->apiRequests())
-        paths.append(r.path());
-    QCOMPARE(paths, (QStringList{QStringLiteral("/repos/acme/shop/issues/8"),
-                                 QStringLiteral("/repos/acme/shop/issues/8/comments"),
-                                 QStringLiteral("/repos/acme/shop/pulls/8"),
-                                 QStringLiteral("/repos/acme/shop/pulls/8/files")}));
+    QCOMPARE(paths(), (QStringList{QStringLiteral("/repos/acme/shop/issues/8"),
+                                   QStringLiteral("/repos/acme/shop/issues/8/comments"),
+                                   QStringLiteral("/repos/acme/shop/pulls/8"),
+                                   QStringLiteral("/repos/acme/shop/pulls/8/files")}));
     const QJsonObject pr = result.json.value(QLatin1String("pull_request")).toObject();
     QCOMPARE(pr.value(QLatin1String("head")).toString(), QStringLiteral("fix-basket"));
     QCOMPARE(pr.value(QLatin1String("base")).toString(), QStringLiteral("main"));
@@ -277,13 +281,10 @@ void TestGitHubTools::workflowRunsWithFailedLogExcerpt()
                                     {QStringLiteral("branch"), QStringLiteral("main")},
                                     {QStringLiteral("failed_log_lines"), 5}});
     QVERIFY2(result.success(), qPrintable(result.content()));
-    QStringList paths;
-    for (const auto &r : m_github->requests())
-        paths.append(r.path());
-    QCOMPARE(paths, (QStringList{QStringLiteral("/repos/acme/shop/actions/runs"),
-                                 QStringLiteral("/repos/acme/shop/actions/runs/555/jobs"),
-                                 QStringLiteral("/repos/acme/shop/actions/jobs/9001/logs"),
-                                 QStringLiteral("/_blob/logs/9001")}));
+    QCOMPARE(paths(false), (QStringList{QStringLiteral("/repos/acme/shop/actions/runs"),
+                                        QStringLiteral("/repos/acme/shop/actions/runs/555/jobs"),
+                                        QStringLiteral("/repos/acme/shop/actions/jobs/9001/logs"),
+                                        QStringLiteral("/_blob/logs/9001")}));
     QCOMPARE(m_github->requests().first().query().queryItemValue(QStringLiteral("branch")),
              QStringLiteral("main"));
     // The pre-signed log URL got no credentials (cleanup() checks the fake's problems too).

@@ -65,8 +65,7 @@ GitHubToolSpec listWorkflowRuns()
     spec.parameters = objectSchema(
         QJsonObject{
             {QStringLiteral("repository"), repositoryProperty()},
-            {QStringLiteral("branch"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
-                                                   {QStringLiteral("maxLength"), 256}}},
+            {QStringLiteral("branch"), stringProperty(QStringLiteral("Only runs of this branch"))},
             {QStringLiteral("status"),
              QJsonObject{
                  {QStringLiteral("type"), QStringLiteral("string")},
@@ -74,17 +73,10 @@ GitHubToolSpec listWorkflowRuns()
                   QJsonArray{QStringLiteral("completed"), QStringLiteral("in_progress"),
                              QStringLiteral("queued"), QStringLiteral("success"), QStringLiteral("failure")}},
                  {QStringLiteral("description"), QStringLiteral("Only runs in this state")}}},
-            {QStringLiteral("limit"), QJsonObject{{QStringLiteral("type"), QStringLiteral("integer")},
-                                                  {QStringLiteral("minimum"), 1},
-                                                  {QStringLiteral("maximum"), 30},
-                                                  {QStringLiteral("default"), 10}}},
+            {QStringLiteral("limit"), integerProperty(1, 30, 10, QStringLiteral("How many runs"))},
             {QStringLiteral("failed_log_lines"),
-             QJsonObject{{QStringLiteral("type"), QStringLiteral("integer")},
-                         {QStringLiteral("minimum"), 0},
-                         {QStringLiteral("maximum"), 200},
-                         {QStringLiteral("default"), 40},
-                         {QStringLiteral("description"),
-                          QStringLiteral("Log lines of the latest failed run's failed job (0: no log)")}}},
+             integerProperty(0, 200, 40,
+                             QStringLiteral("Log lines of the latest failed run's failed job (0: no log)"))},
         },
         {QStringLiteral("repository")});
     spec.run = [](GitHubClient &client, const QString &tenantId, const QJsonObject &args,

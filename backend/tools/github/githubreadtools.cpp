@@ -18,22 +18,6 @@ constexpr qsizetype kCommentChars = 1500;
 constexpr qsizetype kFileChars = 30000;
 constexpr int kMaxFiles = 100;
 
-QJsonObject integer(int minimum, int maximum, int fallback, const QString &description)
-{
-    return QJsonObject{{QStringLiteral("type"), QStringLiteral("integer")},
-                       {QStringLiteral("minimum"), minimum},
-                       {QStringLiteral("maximum"), maximum},
-                       {QStringLiteral("default"), fallback},
-                       {QStringLiteral("description"), description}};
-}
-
-QJsonObject string(const QString &description, int maxLength = 256)
-{
-    return QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
-                       {QStringLiteral("maxLength"), maxLength},
-                       {QStringLiteral("description"), description}};
-}
-
 QJsonArray labelNames(const QJsonValue &labels)
 {
     QJsonArray names;
@@ -84,7 +68,7 @@ GitHubToolSpec searchIssues()
         "activity first; optionally within one repository.");
     spec.parameters = objectSchema(
         QJsonObject{
-            {QStringLiteral("query"), string(QStringLiteral("Search terms and qualifiers"), 256)},
+            {QStringLiteral("query"), stringProperty(QStringLiteral("Search terms and qualifiers"), 256)},
             {QStringLiteral("repository"), repositoryProperty()},
             {QStringLiteral("type"),
              QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
@@ -96,7 +80,7 @@ GitHubToolSpec searchIssues()
                          {QStringLiteral("enum"), QJsonArray{QStringLiteral("any"), QStringLiteral("open"),
                                                              QStringLiteral("closed")}},
                          {QStringLiteral("default"), QStringLiteral("any")}}},
-            {QStringLiteral("limit"), integer(1, 30, 10, QStringLiteral("How many results"))},
+            {QStringLiteral("limit"), integerProperty(1, 30, 10, QStringLiteral("How many results"))},
         },
         {QStringLiteral("query")});
     spec.run = [](GitHubClient &client, const QString &tenantId, const QJsonObject &args,
@@ -146,7 +130,7 @@ GitHubToolSpec getIssue()
                                   QJsonObject{{QStringLiteral("type"), QStringLiteral("integer")},
                                               {QStringLiteral("minimum"), 1}}},
                                  {QStringLiteral("max_comments"),
-                                  integer(0, 50, 20, QStringLiteral("Latest comments to include"))}},
+                                  integerProperty(0, 50, 20, QStringLiteral("Latest comments to include"))}},
                      {QStringLiteral("repository"), QStringLiteral("number")});
     spec.run = [](GitHubClient &client, const QString &tenantId, const QJsonObject &args,
                   const core::CancelTokenPtr &cancel) {
@@ -249,13 +233,14 @@ GitHubToolSpec listCommits()
     spec.parameters = objectSchema(
         QJsonObject{
             {QStringLiteral("repository"), repositoryProperty()},
-            {QStringLiteral("since"), string(QStringLiteral("ISO 8601 date or time, e.g. 2026-01-05"), 40)},
-            {QStringLiteral("until"), string(QStringLiteral("ISO 8601 date or time"), 40)},
+            {QStringLiteral("since"),
+             stringProperty(QStringLiteral("ISO 8601 date or time, e.g. 2026-01-05"), 40)},
+            {QStringLiteral("until"), stringProperty(QStringLiteral("ISO 8601 date or time"), 40)},
             {QStringLiteral("branch"),
-             string(QStringLiteral("Branch, tag or commit (default branch when absent)"))},
+             stringProperty(QStringLiteral("Branch, tag or commit (default branch when absent)"))},
             {QStringLiteral("path"),
-             string(QStringLiteral("Only commits touching this file or directory"), 500)},
-            {QStringLiteral("limit"), integer(1, 100, 20, QStringLiteral("How many commits"))}},
+             stringProperty(QStringLiteral("Only commits touching this file or directory"), 500)},
+            {QStringLiteral("limit"), integerProperty(1, 100, 20, QStringLiteral("How many commits"))}},
         {QStringLiteral("repository")});
     spec.run = [](GitHubClient &client, const QString &tenantId, const QJsonObject &args,
                   const core::CancelTokenPtr &cancel) {
@@ -310,9 +295,9 @@ GitHubToolSpec getFile()
     spec.parameters = objectSchema(
         QJsonObject{{QStringLiteral("repository"), repositoryProperty()},
                     {QStringLiteral("path"),
-                     string(QStringLiteral("Path in the repository, e.g. \"README.md\""), 500)},
+                     stringProperty(QStringLiteral("Path in the repository, e.g. \"README.md\""), 500)},
                     {QStringLiteral("ref"),
-                     string(QStringLiteral("Branch, tag or commit (default branch when absent)"))}},
+                     stringProperty(QStringLiteral("Branch, tag or commit (default branch when absent)"))}},
         {QStringLiteral("repository"), QStringLiteral("path")});
     spec.run = [](GitHubClient &client, const QString &tenantId, const QJsonObject &args,
                   const core::CancelTokenPtr &cancel) {

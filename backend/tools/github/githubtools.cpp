@@ -46,6 +46,22 @@ QJsonObject objectSchema(const QJsonObject &properties, const QStringList &requi
                        {QStringLiteral("additionalProperties"), false}};
 }
 
+QJsonObject integerProperty(int minimum, int maximum, int fallback, const QString &description)
+{
+    return QJsonObject{{QStringLiteral("type"), QStringLiteral("integer")},
+                       {QStringLiteral("minimum"), minimum},
+                       {QStringLiteral("maximum"), maximum},
+                       {QStringLiteral("default"), fallback},
+                       {QStringLiteral("description"), description}};
+}
+
+QJsonObject stringProperty(const QString &description, int maxLength)
+{
+    return QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                       {QStringLiteral("maxLength"), maxLength},
+                       {QStringLiteral("description"), description}};
+}
+
 QString clip(const QString &text, qsizetype maxChars)
 {
     if (text.size() <= maxChars)

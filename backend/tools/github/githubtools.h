@@ -62,6 +62,8 @@ GitHubToolSpec comment();
 // Shared by the specs.
 QJsonObject repositoryProperty();
 QJsonObject objectSchema(const QJsonObject &properties, const QStringList &required);
+QJsonObject integerProperty(int minimum, int maximum, int fallback, const QString &description);
+QJsonObject stringProperty(const QString &description, int maxLength = 256);
 QString clip(const QString &text, qsizetype maxChars);
 QString login(const QJsonValue &user);
 /// Calls `next` on `context`'s thread with the finished `future`'s result.
