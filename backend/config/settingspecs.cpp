@@ -195,6 +195,8 @@ QList<SettingSpec> buildSpecs()
          integer("WEATHER_CACHE_TTL_S", 600, 0, 7 * 24 * 3600,
                  "Weather cache lifetime in seconds (0: no cache)"),
          integer("WEATHER_HTTP_TIMEOUT_MS", 8000, 100, 600'000, "Time limit of each weather service request"),
+         url("GITHUB_API_BASE_URL", "https://api.github.com",
+             "GitHub REST API (GitHub Enterprise Server: https://HOST/api/v3)"),
          integer("TOOL_TIMEOUT_MS", 20000, 100, 3'600'000,
                  "Time a tool call may take before the model gets a timeout result")});
     specs +=

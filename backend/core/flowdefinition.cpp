@@ -27,6 +27,8 @@ QJsonObject FlowDefinition::toJson() const
         json.insert(QStringLiteral("small_max_tokens"), smallMaxTokens);
     if (cacheResponses)
         json.insert(QStringLiteral("cache"), true);
+    if (!answerCollection.isEmpty())
+        json.insert(QStringLiteral("store_answer_as_document"), answerCollection);
     return json;
 }
 

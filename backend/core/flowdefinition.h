@@ -29,7 +29,10 @@ struct FlowDefinition
     /// target first; 0: never.
     int smallMaxTokens = 0;
     bool cacheResponses = false; ///< "cache": answer repeated requests from the response cache
-    QString source;              ///< where it was loaded from (for messages)
+    /// "store_answer_as_document": a completed run's answer is also stored as a document of the
+    /// tenant in this collection (docs/design.md#runs); empty: runs store only their conversation.
+    QString answerCollection;
+    QString source; ///< where it was loaded from (for messages)
 
     /// The flow file's JSON shape (snake_case keys; unset optionals left out).
     QJsonObject toJson() const;

@@ -33,7 +33,8 @@ const QStringList kKnownKeys = {QStringLiteral("flow_type"),
                                 QStringLiteral("history_window"),
                                 QStringLiteral("route"),
                                 QStringLiteral("small_max_tokens"),
-                                QStringLiteral("cache")};
+                                QStringLiteral("cache"),
+                                QStringLiteral("store_answer_as_document")};
 
 } // namespace
 
@@ -118,6 +119,16 @@ core::Result<core::FlowDefinition> parseFlowDefinition(const QJsonObject &json, 
         if (!json.value(QStringLiteral("cache")).isBool())
             return invalid(source, QStringLiteral("cache"), QStringLiteral("must be true or false"));
         flow.cacheResponses = json.value(QStringLiteral("cache")).toBool();
+    }
+    if (json.contains(QStringLiteral("store_answer_as_document"))) {
+        // The documents' own collection rule, checked here so a bad flow file fails at load.
+        static const QRegularExpression collection(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"));
+        const QJsonValue value = json.value(QStringLiteral("store_answer_as_document"));
+        if (!value.isString() || !collection.match(value.toString()).hasMatch())
+            return invalid(
+                source, QStringLiteral("store_answer_as_document"),
+                QStringLiteral("must be a collection name: 1-64 letters, digits, '_', '.' or '-'"));
+        flow.answerCollection = value.toString();
     }
     return flow;
 }

@@ -41,6 +41,7 @@ struct RunWorker::Active
     QUuid conversationId; ///< learnt from the turn's events, so a failed run still points at it
     Interruption interruption = Interruption::None;
     bool recording = false;                             ///< the turn ended; its outcome is being written
+    QString answer;                                     ///< the turn's answer, once it succeeded
     std::function<core::Async<QString>()> writeOutcome; ///< set when the turn ends; retried as a whole
 };
 
@@ -245,6 +246,7 @@ void RunWorker::onTurnFinished(const std::shared_ptr<Active> &active, const Resu
         return core::runStatusName(run->status);
     };
     if (result) {
+        active->answer = result->content;
         const db::RunOutput output{result->content, result->conversationId, result->provider, result->model,
                                    result->usage};
         active->writeOutcome = [runs, lease, output, statusOf] {
@@ -304,6 +306,8 @@ void RunWorker::finishActive(const std::shared_ptr<Active> &active, const QStrin
     m_active.remove(active->lease.id);
     qCInfo(lcRuns).noquote() << "run" << active->run.runId.toString(QUuid::WithoutBraces) << status;
     Q_EMIT runFinished(active->run.runId, status);
+    if (status == QLatin1String("completed"))
+        Q_EMIT runAnswered(active->run.runId, active->run.tenantId, active->run.flowType, active->answer);
     if (m_stopping)
         maybeFinishStop();
     else

@@ -85,6 +85,10 @@ Q_SIGNALS:
     /// A run's outcome was recorded: `status` is "completed", "failed", "cancelled", "queued"
     /// (released by stop()), or "lost" (another process took it over; nothing recorded).
     void runFinished(const QUuid &runId, const QString &status);
+    /// A run completed and its outcome is recorded; `answer` is its output (for what the
+    /// composition root does with answers, such as storing them as documents).
+    void runAnswered(const QUuid &runId, const QString &tenantId, const QString &flowType,
+                     const QString &answer);
     /// Stale runs were recovered (requeued, failed or cancelled).
     void runsRecovered(int count);
 

@@ -1,4 +1,5 @@
 #include "demoprovider.h"
+#include "demogithub.h"
 #include "schemaexample.h"
 
 #include "core/async/resultpromise.h"
@@ -186,7 +187,8 @@ QString introduction(const QString &userText)
         " To talk to a real model, open Settings (Ctrl+,), enter a provider's API key and choose it "
         "as the default provider; the next message goes to it (a server reads the same settings from "
         "its configuration). Ask me about the weather in a city to "
-        "see tool calling at work.");
+        "see tool calling at work, or, in the GitHub flow, about a repository (\"what is failing in "
+        "owner/name?\").");
     return text;
 }
 
@@ -258,6 +260,15 @@ Completion DemoProvider::answer(const CompletionRequest &request)
         }
     }
     if (last && last->role == core::Role::Tool) {
+        // The results of the last round of tool calls, in order (several when it asked several).
+        QList<core::ChatMessage> results;
+        for (qsizetype i = request.messages.size() - 1;
+             i >= 0 && request.messages.at(i).role == core::Role::Tool; --i)
+            results.prepend(request.messages.at(i));
+        if (const QString report = demo::gitHubSummary(results); !report.isEmpty()) {
+            c.content = formatAnswer(request.responseFormat, report);
+            return c;
+        }
         c.content =
             formatAnswer(request.responseFormat, answerFromToolResult(*last, lastUserText(request.messages)));
         return c;
@@ -270,6 +281,22 @@ Completion DemoProvider::answer(const CompletionRequest &request)
             const QString args =
                 QString::fromUtf8(core::toCompactJson(QJsonObject{{QStringLiteral("location"), place}}));
             c.toolCalls.append(core::ToolCall{callId(request, args), kWeatherTool, args});
+            c.finishReason = finish::ToolCalls;
+            return c;
+        }
+    }
+    if (asked) {
+        QStringList offeredNames;
+        for (const core::ToolDefinition &tool : request.tools) {
+            if (offered(request, tool.name))
+                offeredNames.append(tool.name);
+        }
+        const auto calls = demo::gitHubCalls(userText, offeredNames);
+        for (const auto &[tool, arguments] : calls) {
+            const QString args = QString::fromUtf8(core::toCompactJson(arguments));
+            c.toolCalls.append(core::ToolCall{callId(request, tool + args), tool, args});
+        }
+        if (!calls.isEmpty()) {
             c.finishReason = finish::ToolCalls;
             return c;
         }

@@ -10,6 +10,8 @@ namespace agency::llm {
 /// - When a `get_weather` tool is offered (and tool_choice is not none) and the last user message
 ///   asks about the weather somewhere ("weather in Paris", "What's the weather in New York?"), it
 ///   answers with a tool call get_weather {"location": "<place>"}.
+/// - When GitHub tools are offered and the last user message names a repository ("owner/name"),
+///   it calls the fitting GitHub read tool(s) (demo::gitHubCalls), then reports on their results.
 /// - When the last message is a tool result, it answers from it (temperature, conditions…).
 /// - Otherwise it explains that it is the offline demo provider and how to configure a real one.
 /// - A JSON response format wraps the answer: {"answer": text} for JSON mode, a value generated

@@ -1,4 +1,5 @@
 #include "backend.h"
+#include "core/async/whenfinished.h"
 #include "sql/changelistener.h"
 
 #include "db/apikeyrepository.h"
@@ -31,6 +32,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
 {
     std::unique_ptr<Backend> b(new Backend);
     b->m_clock = injected.clock ? std::move(injected.clock) : std::make_shared<core::SystemClock>();
+    b->m_tenantSecrets = injected.tenantSecrets;
     if (auto opened = b->openDatabase(config.database, injected.executor); !opened)
         return opened.error();
     b->m_providers = std::make_unique<ProviderRuntime>(config, injected.nam, *b->m_clock);
@@ -43,6 +45,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     b->m_audit = std::make_unique<db::AuditRepository>(*b->m_executor);
     b->buildKnowledge(config);
     b->buildService(config.keyCacheMs);
+    b->storeAnswersAsDocuments();
     return b;
 }
 
@@ -70,7 +73,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     // Tools get their network and database from here: the weather tool builds neither.
     m_serviceDocuments = std::make_unique<ServiceDocuments>();
     auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
-                                                  m_serviceDocuments.get());
+                                                  m_serviceDocuments.get(), m_tenantSecrets);
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
@@ -189,6 +192,37 @@ void Backend::buildService(int keyCacheMs)
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
     m_serviceDocuments->attach(m_service.get());
+}
+
+void Backend::storeAnswersAsDocuments()
+{
+    // A flow with "store_answer_as_document" (a weekly report) also keeps each completed run's
+    // answer as a document of the tenant, found by search_documents like any upload
+    // (docs/design.md#runs). The service is the context: no answer is stored once it is gone.
+    QObject::connect(
+        m_runWorker.get(), &flows::RunWorker::runAnswered, m_service.get(),
+        [flows = m_flows.get(), service = m_service.get(), clock = m_clock](
+            const QUuid &runId, const QString &tenantId, const QString &flowType, const QString &answer) {
+            const std::optional<core::FlowDefinition> flow = flows->find(flowType);
+            if (!flow || flow->answerCollection.isEmpty() || answer.trimmed().isEmpty())
+                return;
+            core::NewDocument document;
+            document.tenantId = tenantId;
+            document.collection = flow->answerCollection;
+            const QString id = runId.toString(QUuid::WithoutBraces);
+            document.fileName = QStringLiteral("%1 %2 (run %3).md")
+                                    .arg(flow->title.isEmpty() ? flowType : flow->title,
+                                         clock->now().toString(QStringLiteral("yyyy-MM-dd")), id.left(8));
+            document.mimeType = QStringLiteral("text/markdown");
+            document.bytes = answer.toUtf8();
+            core::whenFinished(service, service->addDocument(document),
+                               [id](const core::Result<core::AddedDocument> &added) {
+                                   if (!added)
+                                       qWarning().noquote()
+                                           << "the answer of run" << id
+                                           << "was not stored as a document:" << added.error().toString();
+                               });
+        });
 }
 
 void Backend::startRunWorkers()

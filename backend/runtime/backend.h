@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/flowdefinition.h"
 #include "core/result.h"
+#include "core/tenantsecrets.h"
 #include "runtime/databaseruntime.h"
 #include "runtime/providerruntime.h"
 #include "runtime/runtimeconfig.h"
@@ -74,6 +75,9 @@ struct Injected
     /// Flows added to the loaded ones (replacing a flow of the same type): a test's or a
     /// benchmark's own flows.
     QList<core::FlowDefinition> extraFlows;
+    /// The tenants' credentials for the tools (GitHub tokens...), borrowed. Default: none, and
+    /// the tools needing one fail NotConfigured saying how to connect.
+    core::TenantSecretSource *tenantSecrets = nullptr;
 };
 
 /// The composition root (docs/design.md#layers): the one place that builds every backend component from
@@ -146,8 +150,10 @@ private:
                              const QList<core::FlowDefinition> &extraFlows);
     void buildKnowledge(const RuntimeConfig &config);
     void buildService(int keyCacheMs);
+    void storeAnswersAsDocuments();
 
     std::shared_ptr<const core::Clock> m_clock;
+    core::TenantSecretSource *m_tenantSecrets = nullptr; ///< borrowed (Injected::tenantSecrets)
     std::unique_ptr<DatabaseRuntime> m_database;
     sql::DbExecutor *m_executor = nullptr;
     std::unique_ptr<ProviderRuntime> m_providers;

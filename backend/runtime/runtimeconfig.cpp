@@ -51,6 +51,7 @@ tools::ToolsConfig toolsConfig(const config::Settings &s)
     c.weather.openWeatherApiKey = s.text(QStringLiteral("OPENWEATHER_API_KEY"));
     c.weather.cacheTtlSeconds = s.intValue(QStringLiteral("WEATHER_CACHE_TTL_S"));
     c.weather.httpTimeoutMs = s.intValue(QStringLiteral("WEATHER_HTTP_TIMEOUT_MS"));
+    c.github.apiBaseUrl = s.url(QStringLiteral("GITHUB_API_BASE_URL"));
     return c;
 }
 

@@ -17,7 +17,15 @@ using agency::flows::parseFlowDefinition;
 
 namespace {
 
-const QStringList kTools{QStringLiteral("get_weather"), QStringLiteral("search_documents")};
+const QStringList kTools{QStringLiteral("get_weather"),
+                         QStringLiteral("search_documents"),
+                         QStringLiteral("github_search_issues"),
+                         QStringLiteral("github_get_issue"),
+                         QStringLiteral("github_list_commits"),
+                         QStringLiteral("github_get_file"),
+                         QStringLiteral("github_list_workflow_runs"),
+                         QStringLiteral("github_create_issue"),
+                         QStringLiteral("github_comment")};
 
 bool write(const QString &path, const QByteArray &content)
 {
@@ -72,7 +80,11 @@ void TestFlowRegistry::builtinsLoad()
     QStringList types;
     for (const FlowDefinition &f : registry.flows())
         types.append(f.flowType);
-    QCOMPARE(types, (QStringList{QStringLiteral("consulting"), QStringLiteral("weather")}));
+    QCOMPARE(types, (QStringList{QStringLiteral("consulting"), QStringLiteral("github"),
+                                 QStringLiteral("github_weekly"), QStringLiteral("weather")}));
+    // The weekly report keeps each run's answer as a document too.
+    QCOMPARE(registry.find(QStringLiteral("github_weekly"))->answerCollection, QStringLiteral("reports"));
+    QCOMPARE(registry.find(QStringLiteral("github"))->answerCollection, QString());
 
     const auto weather = registry.find(QStringLiteral("weather"));
     QVERIFY(weather);
@@ -136,8 +148,9 @@ void TestFlowRegistry::userDirectoryProblemsAreReportedAndSkipped()
     QStringList types;
     for (const FlowDefinition &f : registry.flows())
         types.append(f.flowType);
-    QCOMPARE(types,
-             (QStringList{QStringLiteral("consulting"), QStringLiteral("legal"), QStringLiteral("weather")}));
+    QCOMPARE(types, (QStringList{QStringLiteral("consulting"), QStringLiteral("github"),
+                                 QStringLiteral("github_weekly"), QStringLiteral("legal"),
+                                 QStringLiteral("weather")}));
     QCOMPARE(registry.find(QStringLiteral("legal"))->historyWindow, 20);
     QCOMPARE(registry.find(QStringLiteral("legal"))->source, dir.filePath(QStringLiteral("good.json")));
 }
@@ -161,7 +174,7 @@ void TestFlowRegistry::userFlowOverridesBuiltin()
     QCOMPARE(weather->systemPrompt, QStringLiteral("You are the user's weather flow."));
     QCOMPARE(weather->maxToolRounds, 2);
     QCOMPARE(weather->source, dir.filePath(QStringLiteral("my-weather.json")));
-    QCOMPARE(registry.flows().size(), 2);
+    QCOMPARE(registry.flows().size(), 4); // replaced, not added
 
     const auto consulting = registry.find(QStringLiteral("consulting"));
     QVERIFY(consulting);
@@ -187,7 +200,7 @@ void TestFlowRegistry::missingDirectoryIsNotAProblem()
 {
     const FlowRegistry registry = FlowRegistry::load({QStringLiteral("/nonexistent/aiagency/flows")}, kTools);
     QVERIFY(registry.problems().isEmpty());
-    QCOMPARE(registry.flows().size(), 2);
+    QCOMPARE(registry.flows().size(), 4);
 }
 
 void TestFlowRegistry::parseValidation_data()
@@ -224,6 +237,15 @@ void TestFlowRegistry::parseValidation_data()
                                  << QStringLiteral("history_window");
     QTest::newRow("max_tokens zero") << QByteArray(R"({"flow_type":"a","system_prompt":"p","max_tokens":0})")
                                      << QStringLiteral("max_tokens");
+    QTest::newRow("answer collection")
+        << QByteArray(R"({"flow_type":"a","system_prompt":"p","store_answer_as_document":"weekly.reports"})")
+        << QString();
+    QTest::newRow("answer collection not a name")
+        << QByteArray(R"({"flow_type":"a","system_prompt":"p","store_answer_as_document":"my reports"})")
+        << QStringLiteral("store_answer_as_document");
+    QTest::newRow("answer collection not text")
+        << QByteArray(R"({"flow_type":"a","system_prompt":"p","store_answer_as_document":true})")
+        << QStringLiteral("store_answer_as_document");
     QTest::newRow("unknown field") << QByteArray(
                                           R"({"flow_type":"a","system_prompt":"p","sytem_prompt":"typo"})")
                                    << QStringLiteral("sytem_prompt");
@@ -261,7 +283,8 @@ void TestFlowRegistry::defaultsAndRoundTrip()
     auto full = parseFlowDefinition(
         QJsonDocument::fromJson(
             R"({"flow_type":"y","system_prompt":"p","tools":["get_weather"],"temperature":0.7,
-                                    "max_tokens":99,"max_tool_rounds":3,"history_window":7,"provider":"mistral"})")
+                                    "max_tokens":99,"max_tool_rounds":3,"history_window":7,"provider":"mistral",
+                                    "store_answer_as_document":"reports"})")
             .object(),
         QStringLiteral("y.json"));
     QVERIFY(full.ok());
@@ -270,6 +293,7 @@ void TestFlowRegistry::defaultsAndRoundTrip()
     QCOMPARE(again->toJson(), full->toJson());
     QCOMPARE(again->maxTokens, std::optional<int>(99));
     QCOMPARE(again->provider, QStringLiteral("mistral"));
+    QCOMPARE(again->answerCollection, QStringLiteral("reports"));
 }
 
 QTEST_GUILESS_MAIN(TestFlowRegistry)

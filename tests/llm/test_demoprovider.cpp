@@ -1,6 +1,8 @@
 // The offline demo provider: weather tool-call round trip, helpful default answer, word-by-word
-// streaming, determinism, cancellation.
+// streaming, determinism, cancellation; the GitHub flows driven offline (which read tool a
+// message about a repository calls, and the report made from the results).
 #include "core/tokenestimate.h"
+#include "llm/demogithub.h"
 #include "llm/demoprovider.h"
 #include "llm/schemaexample.h"
 #include "llmtesthelpers.h"
@@ -11,6 +13,13 @@ using namespace agency::test;
 class TestDemoProvider : public QObject
 {
     Q_OBJECT
+
+    static QStringList gitHubTools()
+    {
+        return {QStringLiteral("github_search_issues"), QStringLiteral("github_get_issue"),
+                QStringLiteral("github_list_commits"), QStringLiteral("github_get_file"),
+                QStringLiteral("github_list_workflow_runs")};
+    }
 
 private Q_SLOTS:
     void answersAResponseFormat()
@@ -257,6 +266,123 @@ private Q_SLOTS:
             awaitFuture(provider.complete(userRequest(QStringLiteral("hello")), {after.callback(), {}})));
         QVERIFY(after.textDeltas() > 3);
         QCOMPARE(log.deltas.size(), 3);
+    }
+
+    void gitHubToolChoice_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("tool");
+        QTest::addColumn<QJsonObject>("arguments");
+        const QJsonObject shop{{QStringLiteral("repository"), QStringLiteral("acme/shop")}};
+        QTest::newRow("failing") << QStringLiteral("What is failing in acme/shop?")
+                                 << QStringLiteral("github_list_workflow_runs") << shop;
+        QTest::newRow("issue number")
+            << QStringLiteral("Summarise acme/shop#7 please") << QStringLiteral("github_get_issue")
+            << QJsonObject{{QStringLiteral("repository"), QStringLiteral("acme/shop")},
+                           {QStringLiteral("number"), 7}};
+        QTest::newRow("pull request")
+            << QStringLiteral("what does pull request 8 in acme/shop change")
+            << QStringLiteral("github_get_issue")
+            << QJsonObject{{QStringLiteral("repository"), QStringLiteral("acme/shop")},
+                           {QStringLiteral("number"), 8}};
+        QTest::newRow("file") << QStringLiteral("Show me docs/setup.md from acme/shop.")
+                              << QStringLiteral("github_get_file")
+                              << QJsonObject{{QStringLiteral("repository"), QStringLiteral("acme/shop")},
+                                             {QStringLiteral("path"), QStringLiteral("docs/setup.md")}};
+        QTest::newRow("issues") << QStringLiteral("Any open issues in acme/shop?")
+                                << QStringLiteral("github_search_issues")
+                                << QJsonObject{{QStringLiteral("repository"), QStringLiteral("acme/shop")},
+                                               {QStringLiteral("query"), QStringLiteral("is:open")}};
+        QTest::newRow("changes") << QStringLiteral("What changed in acme/shop this week?")
+                                 << QStringLiteral("github_list_commits") << shop;
+    }
+
+    void gitHubToolChoice()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, tool);
+        QFETCH(QJsonObject, arguments);
+        const auto calls = llm::demo::gitHubCalls(text, gitHubTools());
+        QCOMPARE(calls.size(), 1);
+        QCOMPARE(calls.first().first, tool);
+        QCOMPARE(calls.first().second, arguments);
+    }
+
+    void gitHubNeedsARepositoryAndTheTools()
+    {
+        QVERIFY(llm::demo::gitHubCalls(QStringLiteral("What is failing?"), gitHubTools()).isEmpty());
+        QVERIFY(
+            llm::demo::gitHubCalls(QStringLiteral("Rates rose 3/4 of a point, and/or more"), gitHubTools())
+                .isEmpty());
+        QVERIFY(llm::demo::gitHubCalls(QStringLiteral("What is failing in acme/shop?"),
+                                       {QStringLiteral("get_weather")})
+                    .isEmpty());
+    }
+
+    void gitHubWeeklyReportAsksEveryRepository()
+    {
+        const auto calls =
+            llm::demo::gitHubCalls(QStringLiteral("Weekly report for acme/shop and acme/api"), gitHubTools());
+        QStringList seen;
+        for (const auto &[tool, args] : calls)
+            seen.append(tool + u' ' + args.value(QLatin1String("repository")).toString());
+        QCOMPARE(seen, (QStringList{QStringLiteral("github_list_commits acme/shop"),
+                                    QStringLiteral("github_list_workflow_runs acme/shop"),
+                                    QStringLiteral("github_list_commits acme/api"),
+                                    QStringLiteral("github_list_workflow_runs acme/api")}));
+    }
+
+    void gitHubRoundTrip()
+    {
+        llm::DemoProvider provider(QStringLiteral("demo"), 0);
+        llm::CompletionRequest request;
+        request.messages = {message(core::Role::User, QStringLiteral("Weekly report for acme/shop"))};
+        for (const QString &name : gitHubTools())
+            request.tools.append(core::ToolDefinition{name, QStringLiteral("GitHub"), {}});
+        const auto first = awaitFuture(provider.complete(request));
+        LLM_VERIFY_OK(first);
+        QCOMPARE(first->finishReason, QStringLiteral("tool_calls"));
+        QCOMPARE(first->toolCalls.size(), 2);
+        QVERIFY(first->toolCalls.at(0).id != first->toolCalls.at(1).id);
+
+        core::ChatMessage assistant = message(core::Role::Assistant, QString());
+        assistant.toolCalls = first->toolCalls;
+        core::ChatMessage commits = message(
+            core::Role::Tool,
+            QStringLiteral(
+                R"({"success":true,"repository":"acme/shop","count":1,"commits":[{"sha":"a1b2c3d4e5f6","author":"bob","date":"2026-12-04T15:00:00Z","message":"Fix the basket limit"}]})"));
+        commits.toolCallId = first->toolCalls.at(0).id;
+        commits.name = first->toolCalls.at(0).name;
+        core::ChatMessage runs = message(
+            core::Role::Tool,
+            QStringLiteral(
+                R"({"success":true,"repository":"acme/shop","runs":[{"workflow":"CI","branch":"main","conclusion":"failure"}],"failed_job":{"run_id":555,"job":"test","failed_steps":["Run tests"],"log_excerpt":"line 300\nError: expected 3, got 4"}})"));
+        runs.toolCallId = first->toolCalls.at(1).id;
+        runs.name = first->toolCalls.at(1).name;
+        request.messages += {assistant, commits, runs};
+        const auto second = awaitFuture(provider.complete(request));
+        LLM_VERIFY_OK(second);
+        QCOMPARE(second->finishReason, QStringLiteral("stop"));
+        QVERIFY2(
+            second->content.contains(QStringLiteral("a1b2c3d \"Fix the basket limit\" (bob, 2026-12-04)")),
+            qPrintable(second->content));
+        QVERIFY2(second->content.contains(QStringLiteral("job \"test\" of run 555, step \"Run tests\"")),
+                 qPrintable(second->content));
+        QVERIFY2(second->content.contains(QStringLiteral("Error: expected 3, got 4")),
+                 qPrintable(second->content));
+    }
+
+    void gitHubNotConnectedIsRelayed()
+    {
+        core::ChatMessage failed = message(
+            core::Role::Tool,
+            QStringLiteral(
+                R"({"success":false,"error":"GitHub is not connected for this tenant: connect a GitHub token","error_code":"not_configured"})"));
+        failed.name = QStringLiteral("github_list_commits");
+        const QString answer = llm::demo::gitHubSummary({failed});
+        QVERIFY2(answer.contains(QStringLiteral("connect a GitHub token")), qPrintable(answer));
+        QVERIFY(llm::demo::gitHubSummary({message(core::Role::Tool, QStringLiteral(R"({"temperature":3})"))})
+                    .isEmpty());
     }
 
     void futureFinishesLater()

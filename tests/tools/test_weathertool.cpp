@@ -758,7 +758,11 @@ void TestWeatherTool::builtinRegistryFromSettings()
     auto registry = tools::createBuiltinToolRegistry(config->tools, *m_nam, m_db.get(), m_clock);
     AGENCY_VERIFY_OK(registry);
     QCOMPARE(registry.value()->names(),
-             (QStringList{QStringLiteral("get_weather"), QStringLiteral("search_documents")}));
+             (QStringList{QStringLiteral("get_weather"), QStringLiteral("github_comment"),
+                          QStringLiteral("github_create_issue"), QStringLiteral("github_get_file"),
+                          QStringLiteral("github_get_issue"), QStringLiteral("github_list_commits"),
+                          QStringLiteral("github_list_workflow_runs"), QStringLiteral("github_search_issues"),
+                          QStringLiteral("search_documents")}));
     QCOMPARE(registry.value()->defaultTimeoutMs(), 1234);
     const auto future =
         registry.value()->executeCall(core::ToolCall{QStringLiteral("c1"), QStringLiteral("get_weather"),
