@@ -7,6 +7,7 @@ QList<RouteRegistration> allRouteRegistrations()
     return {
         registerSystemRoutes,
         registerTenantRoutes,
+        registerSecretRoutes,
         registerConversationRoutes,
         registerRunRoutes,
         registerAuditRoutes,
@@ -15,6 +16,8 @@ QList<RouteRegistration> allRouteRegistrations()
         // Knowledge (docs/design.md#knowledge)
         registerDocumentRoutes,
         registerEmbeddingRoutes,
+        // Slack's Events API (docs/slack.md)
+        registerSlackRoutes,
     };
 }
 

@@ -1,5 +1,6 @@
 #include "backend.h"
 #include "sql/changelistener.h"
+#include "sql/embeddedpostgres.h"
 
 #include "db/apikeyrepository.h"
 #include "db/auditrepository.h"
@@ -8,9 +9,12 @@
 #include "db/responsecacherepository.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
+#include "db/slackeventrepository.h"
 #include "db/tenantrepository.h"
+#include "db/tenantsecretstore.h"
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
+#include "flows/slackresponder.h"
 #include "flows/turnengine.h"
 #include "knowledge/knowledgebase.h"
 #include "llm/cachingprovider.h"
@@ -23,9 +27,33 @@
 #include "servicedocuments.h"
 #include "sql/plannerstatistics.h"
 #include "tools/builtintools.h"
+#include "tools/slack/slackclient.h"
 #include "tools/toolregistry.h"
 
 namespace agency::runtime {
+
+namespace {
+
+/// SECRETS_KEY, else SECRETS_KEY_FILE, else secrets.key in the data dir (docs/secrets.md).
+db::SecretKeySource secretKeySource(const RuntimeConfig &config)
+{
+    db::SecretKeySource source;
+    source.keyText = config.secrets.key;
+    source.keyFile = config.secrets.keyFile;
+    if (source.keyFile.isEmpty()) {
+        const QString dataDir = config.database.dataDir.isEmpty() ? sql::EmbeddedPostgres::defaultDataDir()
+                                                                  : config.database.dataDir;
+        source.keyFile = dataDir + QStringLiteral("/secrets.key");
+    }
+    return source;
+}
+
+} // namespace
+
+core::TenantSecretSource &Backend::tenantSecrets()
+{
+    return *m_secrets;
+}
 
 core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &config, Injected injected)
 {
@@ -42,6 +70,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     b->m_keys = std::make_unique<db::ApiKeyRepository>(*b->m_executor);
     b->m_audit = std::make_unique<db::AuditRepository>(*b->m_executor);
     b->buildKnowledge(config);
+    b->buildSlack(config);
     b->buildService(config.keyCacheMs);
     return b;
 }
@@ -67,10 +96,11 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     sql::DbExecutor &executor = *m_executor;
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
+    m_secrets = std::make_unique<db::TenantSecretStore>(executor, secretKeySource(config));
     // Tools get their network and database from here: the weather tool builds neither.
     m_serviceDocuments = std::make_unique<ServiceDocuments>();
     auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
-                                                  m_serviceDocuments.get());
+                                                  m_serviceDocuments.get(), m_secrets.get());
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
@@ -172,12 +202,28 @@ void Backend::buildKnowledge(const RuntimeConfig &config)
     m_knowledge = std::make_unique<knowledge::KnowledgeBase>(deps);
 }
 
+void Backend::buildSlack(const RuntimeConfig &config)
+{
+    m_slackEvents = std::make_unique<db::SlackEventRepository>(*m_executor);
+    m_slackClient = std::make_unique<tools::slack::SlackClient>(config.tools.slack, m_providers->network(),
+                                                                m_secrets.get());
+    flows::SlackResponderDependencies deps;
+    deps.events = m_slackEvents.get();
+    deps.secrets = m_secrets.get();
+    deps.engine = m_engine.get();
+    deps.client = m_slackClient.get();
+    deps.clock = m_clock.get();
+    m_slack = std::make_unique<flows::SlackResponder>(deps);
+}
+
 void Backend::buildService(int keyCacheMs)
 {
     service::ServiceDependencies deps;
     deps.executor = m_executor;
     deps.conversations = m_conversations.get();
     deps.tenants = m_tenants.get();
+    deps.secrets = m_secrets.get();
+    deps.slack = m_slack.get();
     deps.flows = m_flows.get();
     deps.engine = m_engine.get();
     deps.providers = &m_providers->factory();
@@ -231,6 +277,9 @@ Backend::~Backend()
         m_serviceDocuments->attach(nullptr);
     m_service.reset();
     m_statistics.reset();
+    m_slack.reset();
+    m_slackClient.reset();
+    m_slackEvents.reset();
     m_runWorker.reset();
     m_knowledge.reset();
     m_embedders.reset();
@@ -248,6 +297,7 @@ Backend::~Backend()
     m_tokenLimiter.reset();
     m_limitPolicy.reset();
     m_flows.reset();
+    m_secrets.reset();
     m_tenants.reset();
     m_conversations.reset();
     m_providers.reset();
