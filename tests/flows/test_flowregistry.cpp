@@ -17,7 +17,9 @@ using agency::flows::parseFlowDefinition;
 
 namespace {
 
-const QStringList kTools{QStringLiteral("get_weather"), QStringLiteral("search_documents")};
+const QStringList kTools{QStringLiteral("get_weather"),           QStringLiteral("search_documents"),
+                         QStringLiteral("slack_channel_history"), QStringLiteral("slack_thread_replies"),
+                         QStringLiteral("slack_user_info"),       QStringLiteral("slack_post_message")};
 
 bool write(const QString &path, const QByteArray &content)
 {
@@ -72,7 +74,8 @@ void TestFlowRegistry::builtinsLoad()
     QStringList types;
     for (const FlowDefinition &f : registry.flows())
         types.append(f.flowType);
-    QCOMPARE(types, (QStringList{QStringLiteral("consulting"), QStringLiteral("weather")}));
+    QCOMPARE(types,
+             (QStringList{QStringLiteral("consulting"), QStringLiteral("slack"), QStringLiteral("weather")}));
 
     const auto weather = registry.find(QStringLiteral("weather"));
     QVERIFY(weather);
@@ -136,8 +139,8 @@ void TestFlowRegistry::userDirectoryProblemsAreReportedAndSkipped()
     QStringList types;
     for (const FlowDefinition &f : registry.flows())
         types.append(f.flowType);
-    QCOMPARE(types,
-             (QStringList{QStringLiteral("consulting"), QStringLiteral("legal"), QStringLiteral("weather")}));
+    QCOMPARE(types, (QStringList{QStringLiteral("consulting"), QStringLiteral("legal"),
+                                 QStringLiteral("slack"), QStringLiteral("weather")}));
     QCOMPARE(registry.find(QStringLiteral("legal"))->historyWindow, 20);
     QCOMPARE(registry.find(QStringLiteral("legal"))->source, dir.filePath(QStringLiteral("good.json")));
 }
