@@ -86,13 +86,13 @@ QList<SettingSpec> rateLimit(const char *prefix, const char *name, qint64 tpm, q
 /// Base64 of exactly 32 bytes (the AES-256 key of tenants' secrets), or empty.
 SettingSpec secretsKey()
 {
-    SettingSpec spec =
-        secret("SECRETS_KEY", "Key of tenants' stored secrets: base64 of 32 random bytes (over SECRETS_KEY_FILE)");
+    SettingSpec spec = secret(
+        "SECRETS_KEY", "Key of tenants' stored secrets: base64 of 32 random bytes (over SECRETS_KEY_FILE)");
     spec.check = [](const QString &value) {
         if (value.isEmpty())
             return true;
-        auto decoded =
-            QByteArray::fromBase64Encoding(value.trimmed().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        auto decoded = QByteArray::fromBase64Encoding(value.trimmed().toLatin1(),
+                                                      QByteArray::AbortOnBase64DecodingErrors);
         return decoded && decoded.decoded.size() == 32;
     };
     spec.format = QStringLiteral("base64 of 32 bytes (openssl rand -base64 32), or empty");

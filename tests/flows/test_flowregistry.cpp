@@ -164,7 +164,7 @@ void TestFlowRegistry::userFlowOverridesBuiltin()
     QCOMPARE(weather->systemPrompt, QStringLiteral("You are the user's weather flow."));
     QCOMPARE(weather->maxToolRounds, 2);
     QCOMPARE(weather->source, dir.filePath(QStringLiteral("my-weather.json")));
-    QCOMPARE(registry.flows().size(), 2);
+    QCOMPARE(registry.flows().size(), 3);
 
     const auto consulting = registry.find(QStringLiteral("consulting"));
     QVERIFY(consulting);
@@ -190,7 +190,7 @@ void TestFlowRegistry::missingDirectoryIsNotAProblem()
 {
     const FlowRegistry registry = FlowRegistry::load({QStringLiteral("/nonexistent/aiagency/flows")}, kTools);
     QVERIFY(registry.problems().isEmpty());
-    QCOMPARE(registry.flows().size(), 2);
+    QCOMPARE(registry.flows().size(), 3);
 }
 
 void TestFlowRegistry::parseValidation_data()

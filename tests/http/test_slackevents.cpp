@@ -55,8 +55,9 @@ private:
                                                          {"X-Slack-Request-Timestamp", timestamp},
                                                          {"X-Slack-Signature", signature}};
         if (retryNum > 0) {
-            headers.append({"X-Slack-Retry-Num", QByteArray::number(retryNum)});
-            headers.append({"X-Slack-Retry-Reason", "http_timeout"});
+            headers.append(
+                std::pair<QByteArray, QByteArray>("X-Slack-Retry-Num", QByteArray::number(retryNum)));
+            headers.append(std::pair<QByteArray, QByteArray>("X-Slack-Retry-Reason", "http_timeout"));
         }
         // No API key: Slack signs the request instead.
         return m_fx.http().request("POST", QStringLiteral("/slack/events"), {}, body, headers);
