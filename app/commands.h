@@ -13,6 +13,8 @@ int runCompleteCommand(CliContext &ctx);
 int runChatCommand(CliContext &ctx);
 int runServeCommand(CliContext &ctx);
 int runTenantsCommand(CliContext &ctx);
+/// `tenants secret ...`; `positional` starts at "secret".
+int runTenantSecretCommand(CliContext &ctx, const QStringList &positional);
 int runRunsCommand(CliContext &ctx);
 int runKeysCommand(CliContext &ctx);
 int runDocsCommand(CliContext &ctx);

@@ -15,7 +15,7 @@ namespace agency::app {
 namespace {
 
 const char *const kSetKeys = "name, provider, model, rate_limits.<provider>.tpm, rate_limits.<provider>.tph "
-                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month";
+                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month, slack_team_id";
 
 QString settingText(const QJsonObject &settings, const QString &key, const QString &fallback)
 {
@@ -54,7 +54,8 @@ core::Status applyAssignment(const QString &assignment, std::optional<QString> &
         name = value;
         return {};
     }
-    if (key == QLatin1String("provider") || key == QLatin1String("model")) {
+    if (key == QLatin1String("provider") || key == QLatin1String("model") ||
+        key == QLatin1String("slack_team_id")) {
         if (value.isEmpty())
             settings.remove(key);
         else
@@ -231,7 +232,8 @@ int runTenantsCommand(CliContext &ctx)
     QCommandLineParser parser;
     parser.addPositionalArgument(
         QStringLiteral("action"),
-        QStringLiteral("list | show TENANT | set TENANT KEY=VALUE... | usage TENANT"));
+        QStringLiteral(
+            "list | show TENANT | set TENANT KEY=VALUE... | usage TENANT | secret set|list|delete ..."));
     const QCommandLineOption limit(QStringLiteral("limit"),
                                    QStringLiteral("list: tenants per page (1-1000)."), QStringLiteral("n"),
                                    QStringLiteral("100"));
@@ -255,20 +257,28 @@ int runTenantsCommand(CliContext &ctx)
         "      rate_limits.<provider>.tph    tokens per hour (0 = unlimited)\n"
         "      budget.usd_per_day            US dollars the tenant may spend per UTC day\n"
         "      budget.usd_per_month          US dollars per UTC month\n"
-        "  usage TENANT [--days n]   tokens and cost by day and provider\n\n"
+        "      slack_team_id                 the Slack workspace (T...) whose events the tenant answers\n"
+        "  usage TENANT [--days n]   tokens and cost by day and provider\n"
+        "  secret set TENANT NAME    store a credential (slack_bot_token, slack_signing_secret,\n"
+        "                            github_token, ...); the value is read from standard input,\n"
+        "                            or typed at a prompt that does not show it\n"
+        "  secret list TENANT        the names of its secrets, with their dates (never values)\n"
+        "  secret delete TENANT NAME remove one\n\n"
         "Example: aiagency tenants set acme provider=openai model=gpt-4o-mini rate_limits.openai.tpm=20000 "
         "budget.usd_per_day=5");
     if (!parseSubcommand(parser, ctx.args, description, &exitCode))
         return exitCode;
     const QStringList positional = parser.positionalArguments();
     const QString action = positional.value(0);
+    if (action == QLatin1String("secret"))
+        return runTenantSecretCommand(ctx, positional);
     const bool known = (action == QLatin1String("list") && positional.size() == 1) ||
                        (action == QLatin1String("show") && positional.size() == 2) ||
                        (action == QLatin1String("set") && positional.size() >= 3) ||
                        (action == QLatin1String("usage") && positional.size() == 2);
     if (!known) {
         printErr(QStringLiteral("aiagency tenants: expected `list`, `show TENANT`, `set TENANT KEY=VALUE...` "
-                                "or `usage TENANT`\n"));
+                                "`usage TENANT` or `secret set|list|delete TENANT [NAME]`\n"));
         return ExitUsage;
     }
     bool daysOk = false;

@@ -83,6 +83,22 @@ QList<SettingSpec> rateLimit(const char *prefix, const char *name, qint64 tpm, q
     return specs;
 }
 
+/// Base64 of exactly 32 bytes (the AES-256 key of tenants' secrets), or empty.
+SettingSpec secretsKey()
+{
+    SettingSpec spec = secret(
+        "SECRETS_KEY", "Key of tenants' stored secrets: base64 of 32 random bytes (over SECRETS_KEY_FILE)");
+    spec.check = [](const QString &value) {
+        if (value.isEmpty())
+            return true;
+        auto decoded = QByteArray::fromBase64Encoding(value.trimmed().toLatin1(),
+                                                      QByteArray::AbortOnBase64DecodingErrors);
+        return decoded && decoded.decoded.size() == 32;
+    };
+    spec.format = QStringLiteral("base64 of 32 bytes (openssl rand -base64 32), or empty");
+    return spec;
+}
+
 QList<SettingSpec> buildSpecs()
 {
     SettingSpec databaseUrl =
@@ -99,6 +115,10 @@ QList<SettingSpec> buildSpecs()
         {databaseUrl,
          text("AGENCY_DATA_DIR", "",
               "Where the embedded cluster and local state live (default: XDG data dir)"),
+         secretsKey(),
+         text("SECRETS_KEY_FILE", "",
+              "File holding the secrets key in base64 (default: secrets.key in the data dir, created mode "
+              "0600 by the first `tenants secret set`)"),
          integer("AGENCY_DB_POOL_SIZE", 4, 1, 256, "Database worker threads, each owning one connection"),
          integer("AGENCY_DB_CONNECT_TIMEOUT_S", 5, 2, 600,
                  "Connecting to PostgreSQL gives up after this long"),
@@ -198,7 +218,9 @@ QList<SettingSpec> buildSpecs()
          url("GITHUB_API_BASE_URL", "https://api.github.com",
              "GitHub REST API (GitHub Enterprise Server: https://HOST/api/v3)"),
          integer("TOOL_TIMEOUT_MS", 20000, 100, 3'600'000,
-                 "Time a tool call may take before the model gets a timeout result")});
+                 "Time a tool call may take before the model gets a timeout result"),
+         url("SLACK_API_BASE_URL", "https://slack.com/api",
+             "Slack Web API (a tenant's slack_bot_token signs in)")});
     specs +=
         inSection("runs", {integer("RUN_WORKERS", 2, 0, 64,
                                    "Runs this process executes at once (0: none; the queue is shared)"),

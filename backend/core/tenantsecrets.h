@@ -2,9 +2,20 @@
 
 #include "core/async/future.h"
 
+#include <QDateTime>
 #include <QString>
 
 namespace agency::core {
+
+/// What may be shown of a stored secret: never its value.
+struct TenantSecretInfo
+{
+    QString tenantId;
+    QString name;
+    QString keyId; ///< fingerprint of the secrets key that encrypted it
+    QDateTime createdAt;
+    QDateTime updatedAt;
+};
 
 /// Read access to a tenant's credentials for outside systems (a GitHub token, a Slack bot
 /// token...), decrypted only when a tool or route needs one (docs/design.md#security).

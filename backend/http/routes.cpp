@@ -7,6 +7,7 @@ QList<RouteRegistration> allRouteRegistrations()
     return {
         registerSystemRoutes,
         registerTenantRoutes,
+        registerSecretRoutes,
         registerConversationRoutes,
         registerRunRoutes,
         registerAuditRoutes,
@@ -16,6 +17,8 @@ QList<RouteRegistration> allRouteRegistrations()
         registerDocumentRoutes,
         registerEmbeddingRoutes,
         registerMcpRoutes,
+        // Slack's Events API (docs/slack.md)
+        registerSlackRoutes,
     };
 }
 

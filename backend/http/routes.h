@@ -12,6 +12,7 @@ using RouteRegistration = void (*)(Router &router, RouteContext &context);
 
 void registerSystemRoutes(Router &router, RouteContext &context);       ///< health, flows, metrics, openapi
 void registerTenantRoutes(Router &router, RouteContext &context);       ///< /tenants…
+void registerSecretRoutes(Router &router, RouteContext &context);       ///< /tenants/{id}/secrets…
 void registerConversationRoutes(Router &router, RouteContext &context); ///< /conversations…
 void registerRunRoutes(Router &router, RouteContext &context);          ///< /runs…
 void registerAuditRoutes(Router &router, RouteContext &context);        ///< /audit
@@ -20,6 +21,7 @@ void registerOpenAiRoutes(Router &router, RouteContext &context);       ///< /v1
 void registerDocumentRoutes(Router &router, RouteContext &context);     ///< /documents…, /search
 void registerEmbeddingRoutes(Router &router, RouteContext &context);    ///< /v1/embeddings
 void registerMcpRoutes(Router &router, RouteContext &context);          ///< /mcp (MCP, Streamable HTTP)
+void registerSlackRoutes(Router &router, RouteContext &context);        ///< /slack/events
 
 /// Every registration, in order.
 QList<RouteRegistration> allRouteRegistrations();

@@ -1,5 +1,6 @@
 #include "demoprovider.h"
 #include "demogithub.h"
+#include "demoslack.h"
 #include "schemaexample.h"
 
 #include "core/async/resultpromise.h"
@@ -114,6 +115,10 @@ QString valueText(const QJsonValue &v)
 QString answerFromToolResult(const core::ChatMessage &tool, const QString &question)
 {
     const QJsonDocument doc = QJsonDocument::fromJson(tool.content.toUtf8());
+    if (doc.object().value(QLatin1String("success")).toBool(false)) {
+        if (auto slack = demo::slackResultAnswer(tool.name, doc.object()))
+            return *slack;
+    }
     if (doc.isObject() && isDocumentSearch(tool, doc.object()) &&
         doc.object().value(QLatin1String("success")).toBool(true))
         return answerFromDocuments(doc.object(), question);
@@ -275,6 +280,20 @@ Completion DemoProvider::answer(const CompletionRequest &request)
     }
     const QString userText = last ? last->content : QString();
     const bool asked = last && last->role == core::Role::User;
+    if (asked) {
+        if (auto mention = demo::mentionAnswer(userText)) {
+            c.content = formatAnswer(request.responseFormat, *mention);
+            return c;
+        }
+        auto slack =
+            demo::slackCall(userText, [&request](const QString &tool) { return offered(request, tool); });
+        if (slack) {
+            const QString args = QString::fromUtf8(core::toCompactJson(slack->second));
+            c.toolCalls.append(core::ToolCall{callId(request, args), slack->first, args});
+            c.finishReason = finish::ToolCalls;
+            return c;
+        }
+    }
     if (asked && offered(request, kWeatherTool)) {
         const QString place = weatherPlace(userText);
         if (!place.isEmpty()) {

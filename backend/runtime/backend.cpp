@@ -1,6 +1,7 @@
 #include "backend.h"
 #include "core/async/whenfinished.h"
 #include "sql/changelistener.h"
+#include "sql/embeddedpostgres.h"
 
 #include "db/apikeyrepository.h"
 #include "db/auditrepository.h"
@@ -9,9 +10,12 @@
 #include "db/responsecacherepository.h"
 #include "db/runqueue.h"
 #include "db/runrepository.h"
+#include "db/slackeventrepository.h"
 #include "db/tenantrepository.h"
+#include "db/tenantsecretstore.h"
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
+#include "flows/slackresponder.h"
 #include "flows/turnengine.h"
 #include "knowledge/knowledgebase.h"
 #include "llm/cachingprovider.h"
@@ -24,9 +28,33 @@
 #include "servicedocuments.h"
 #include "sql/plannerstatistics.h"
 #include "tools/builtintools.h"
+#include "tools/slack/slackclient.h"
 #include "tools/toolregistry.h"
 
 namespace agency::runtime {
+
+namespace {
+
+/// SECRETS_KEY, else SECRETS_KEY_FILE, else secrets.key in the data dir (docs/secrets.md).
+db::SecretKeySource secretKeySource(const RuntimeConfig &config)
+{
+    db::SecretKeySource source;
+    source.keyText = config.secrets.key;
+    source.keyFile = config.secrets.keyFile;
+    if (source.keyFile.isEmpty()) {
+        const QString dataDir = config.database.dataDir.isEmpty() ? sql::EmbeddedPostgres::defaultDataDir()
+                                                                  : config.database.dataDir;
+        source.keyFile = dataDir + QStringLiteral("/secrets.key");
+    }
+    return source;
+}
+
+} // namespace
+
+core::TenantSecretSource &Backend::tenantSecrets()
+{
+    return *m_secrets;
+}
 
 core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &config, Injected injected)
 {
@@ -44,6 +72,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     b->m_keys = std::make_unique<db::ApiKeyRepository>(*b->m_executor);
     b->m_audit = std::make_unique<db::AuditRepository>(*b->m_executor);
     b->buildKnowledge(config);
+    b->buildSlack(config);
     b->buildService(config.keyCacheMs);
     b->storeAnswersAsDocuments();
     return b;
@@ -70,6 +99,10 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     sql::DbExecutor &executor = *m_executor;
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
+    m_secrets = std::make_unique<db::TenantSecretStore>(executor, secretKeySource(config));
+    // A test may give the tools credentials of its own; the deployment's store otherwise.
+    if (!m_tenantSecrets)
+        m_tenantSecrets = m_secrets.get();
     // Tools get their network and database from here: the weather tool builds neither.
     m_serviceDocuments = std::make_unique<ServiceDocuments>();
     auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
@@ -169,12 +202,28 @@ void Backend::buildKnowledge(const RuntimeConfig &config)
     m_knowledge = std::make_unique<knowledge::KnowledgeBase>(deps);
 }
 
+void Backend::buildSlack(const RuntimeConfig &config)
+{
+    m_slackEvents = std::make_unique<db::SlackEventRepository>(*m_executor);
+    m_slackClient = std::make_unique<tools::slack::SlackClient>(config.tools.slack, m_providers->network(),
+                                                                m_tenantSecrets);
+    flows::SlackResponderDependencies deps;
+    deps.events = m_slackEvents.get();
+    deps.secrets = m_tenantSecrets;
+    deps.engine = m_engine.get();
+    deps.client = m_slackClient.get();
+    deps.clock = m_clock.get();
+    m_slack = std::make_unique<flows::SlackResponder>(deps);
+}
+
 void Backend::buildService(int keyCacheMs)
 {
     service::ServiceDependencies deps;
     deps.executor = m_executor;
     deps.conversations = m_conversations.get();
     deps.tenants = m_tenants.get();
+    deps.secrets = m_secrets.get();
+    deps.slack = m_slack.get();
     deps.flows = m_flows.get();
     deps.engine = m_engine.get();
     deps.providers = &m_providers->factory();
@@ -260,6 +309,9 @@ Backend::~Backend()
         m_serviceDocuments->attach(nullptr);
     m_service.reset();
     m_statistics.reset();
+    m_slack.reset();
+    m_slackClient.reset();
+    m_slackEvents.reset();
     m_runWorker.reset();
     m_knowledge.reset();
     m_embedders.reset();
@@ -277,6 +329,7 @@ Backend::~Backend()
     m_tokenLimiter.reset();
     m_limitPolicy.reset();
     m_flows.reset();
+    m_secrets.reset();
     m_tenants.reset();
     m_conversations.reset();
     m_providers.reset();

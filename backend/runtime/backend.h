@@ -30,6 +30,8 @@ class ApiKeyRepository;
 class AuditRepository;
 class DocumentRepository;
 class ResponseCacheRepository;
+class TenantSecretStore;
+class SlackEventRepository;
 } // namespace agency::db
 namespace agency::llm {
 class EmbedderFactory;
@@ -40,6 +42,9 @@ class KnowledgeBase;
 namespace agency::tools {
 class ToolRegistry;
 }
+namespace agency::tools::slack {
+class SlackClient;
+}
 namespace agency::ratelimit {
 class LimitPolicy;
 class RateLimiter;
@@ -49,6 +54,7 @@ namespace agency::flows {
 class FlowRegistry;
 class TurnEngine;
 class RunWorker;
+class SlackResponder;
 } // namespace agency::flows
 
 namespace agency::runtime {
@@ -127,6 +133,9 @@ public:
     /// before destroying the Backend for a clean stop; otherwise they are recovered after
     /// RUN_LEASE_S.
     QFuture<void> stopRunWorkers();
+    /// Tenants' stored secrets (tenant_secrets), decrypted with the deployment's key: what the
+    /// tools of outside systems (Slack, GitHub) read their credentials from.
+    core::TenantSecretSource &tenantSecrets();
     /// The knowledge base (documents); also the search behind the search_documents tool.
     knowledge::KnowledgeBase &knowledge() { return *m_knowledge; }
     /// Analyzes the tables a turn writes as soon as they hold rows, until each has planner
@@ -149,6 +158,7 @@ private:
     core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories,
                              const QList<core::FlowDefinition> &extraFlows);
     void buildKnowledge(const RuntimeConfig &config);
+    void buildSlack(const RuntimeConfig &config);
     void buildService(int keyCacheMs);
     void storeAnswersAsDocuments();
 
@@ -161,6 +171,7 @@ private:
     std::unique_ptr<sql::ChangeListener> m_keyChanges;
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
+    std::unique_ptr<db::TenantSecretStore> m_secrets;     ///< before m_tools: tools borrow it
     std::unique_ptr<ServiceDocuments> m_serviceDocuments; ///< before m_tools: the search tool borrows it
     std::unique_ptr<tools::ToolRegistry> m_tools;
     std::unique_ptr<flows::FlowRegistry> m_flows;
@@ -175,6 +186,9 @@ private:
     std::unique_ptr<db::ApiKeyRepository> m_keys;
     std::unique_ptr<db::AuditRepository> m_audit;
     std::unique_ptr<flows::RunWorker> m_runWorker;
+    std::unique_ptr<db::SlackEventRepository> m_slackEvents;
+    std::unique_ptr<tools::slack::SlackClient> m_slackClient;
+    std::unique_ptr<flows::SlackResponder> m_slack;
     std::unique_ptr<db::DocumentRepository> m_documents;
     std::unique_ptr<llm::EmbedderFactory> m_embedders;
     std::unique_ptr<knowledge::KnowledgeBase> m_knowledge;

@@ -52,6 +52,7 @@ tools::ToolsConfig toolsConfig(const config::Settings &s)
     c.weather.cacheTtlSeconds = s.intValue(QStringLiteral("WEATHER_CACHE_TTL_S"));
     c.weather.httpTimeoutMs = s.intValue(QStringLiteral("WEATHER_HTTP_TIMEOUT_MS"));
     c.github.apiBaseUrl = s.url(QStringLiteral("GITHUB_API_BASE_URL"));
+    c.slack.baseUrl = s.url(QStringLiteral("SLACK_API_BASE_URL"));
     return c;
 }
 
@@ -171,6 +172,8 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.database.url = settings.text(QStringLiteral("DATABASE_URL"));
     c.database.dataDir = settings.text(QStringLiteral("AGENCY_DATA_DIR"));
     c.database.pgBinDir = settings.text(QStringLiteral("AGENCY_PG_BINDIR"));
+    c.secrets.key = settings.text(QStringLiteral("SECRETS_KEY")).toUtf8();
+    c.secrets.keyFile = settings.text(QStringLiteral("SECRETS_KEY_FILE"));
     c.database.poolSize = settings.intValue(QStringLiteral("AGENCY_DB_POOL_SIZE"));
     c.database.connectTimeoutS = settings.intValue(QStringLiteral("AGENCY_DB_CONNECT_TIMEOUT_S"));
     c.database.statementTimeoutMs = settings.intValue(QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"));

@@ -49,9 +49,17 @@ struct CostConfig
     qint64 cacheTtlS = 86'400; ///< a cached answer is served this long (0: no expiry)
 };
 
+/// Where tenants' secrets are keyed from (SECRETS_KEY, SECRETS_KEY_FILE; docs/secrets.md).
+struct SecretsConfig
+{
+    QByteArray key;  ///< base64 of the key; empty: keyFile
+    QString keyFile; ///< empty: secrets.key in the data dir (created by the first secret set)
+};
+
 struct RuntimeConfig
 {
     DatabaseConfig database;
+    SecretsConfig secrets;
     QString logLevel;                ///< debug | info | warning | warn | error
     int httpConnectionsPerHost = 64; ///< provider network lanes (LLM_HTTP_CONNECTIONS_PER_HOST)
     int keyCacheMs = 0;              ///< HTTP_KEY_CACHE_MS: how long an authenticated key is trusted

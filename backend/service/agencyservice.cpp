@@ -1,5 +1,7 @@
 #include "agencyservice.h"
 
+#include <QRegularExpression>
+
 #include "apikeysecret.h"
 #include "core/async/whenfinished.h"
 #include "core/limits.h"
@@ -61,14 +63,15 @@ core::Error invalidSetting(const QString &field, const QString &problem)
 }
 
 /// Everything in a tenant's settings that the program reads: rate-limit overrides, the money
-/// budget, and the tenant's provider and model (used when neither the request nor the flow names one).
+/// budget, the Slack workspace, and the tenant's provider and model (used when neither the request nor the
+/// flow names one).
 core::Status validateTenantSettings(const QJsonObject &settings)
 {
     // A key nothing reads would be stored and silently ignored: a typo ("rate_limit") must fail.
     static const QStringList kKeys{QStringLiteral("provider"),        QStringLiteral("model"),
                                    QStringLiteral("rate_limits"),     QStringLiteral("embedding_provider"),
                                    QStringLiteral("embedding_model"), QStringLiteral("route"),
-                                   QStringLiteral("budget")};
+                                   QStringLiteral("budget"),          QStringLiteral("slack_team_id")};
     for (auto it = settings.constBegin(); it != settings.constEnd(); ++it) {
         if (!kKeys.contains(it.key()))
             return invalidSetting(it.key(), QStringLiteral("is not a tenant setting (the settings are %1)")
@@ -76,6 +79,13 @@ core::Status validateTenantSettings(const QJsonObject &settings)
     }
     if (auto ok = ratelimit::LimitPolicy::validateTenantSettings(settings); !ok)
         return ok;
+    // The Slack workspace whose events this tenant answers (docs/slack.md): a team id like T0123ABCD.
+    if (const QJsonValue team = settings.value(QStringLiteral("slack_team_id")); !team.isUndefined()) {
+        static const QRegularExpression kTeam(QStringLiteral("^T[A-Z0-9]{2,31}$"));
+        if (!team.isString() || !kTeam.match(team.toString()).hasMatch())
+            return invalidSetting(QStringLiteral("slack_team_id"),
+                                  QStringLiteral("must be a Slack team id such as T0123ABCD"));
+    }
     if (const QJsonValue route = settings.value(QStringLiteral("route")); !route.isUndefined()) {
         auto parsed = core::Route::parse(route.toString());
         if (!route.isString() || !parsed)

@@ -13,8 +13,10 @@
 #include "core/page.h"
 #include "core/providerinfo.h"
 #include "core/run.h"
+#include "core/slackevent.h"
 #include "core/tenant.h"
 #include "core/tooldefinition.h"
+#include "core/tenantsecrets.h"
 #include "core/turnvalues.h"
 #include "core/usagesummary.h"
 
@@ -35,6 +37,7 @@ class TenantRepository;
 class RunRepository;
 class ApiKeyRepository;
 class AuditRepository;
+class TenantSecretStore;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
@@ -49,6 +52,7 @@ namespace agency::flows {
 class FlowRegistry;
 class TurnEngine;
 class RunWorker;
+class SlackResponder;
 } // namespace agency::flows
 namespace agency::ratelimit {
 class RateLimiter;
@@ -87,6 +91,8 @@ struct ServiceDependencies
     sql::DbExecutor *executor = nullptr;
     db::ConversationRepository *conversations = nullptr;
     db::TenantRepository *tenants = nullptr;
+    db::TenantSecretStore *secrets = nullptr; ///< optional: without it the secret methods fail NotConfigured
+    flows::SlackResponder *slack = nullptr; ///< optional: without it receiveSlackEvent() fails NotConfigured
     const flows::FlowRegistry *flows = nullptr;
     flows::TurnEngine *engine = nullptr;
     const llm::ProviderFactory *providers = nullptr;
@@ -145,6 +151,22 @@ public:
     core::Async<core::Tenant> getTenant(const QString &tenantId);
     core::Async<core::Tenant> updateTenant(const QString &tenantId, const std::optional<QString> &name,
                                            const std::optional<QJsonObject> &settings);
+
+    // Tenant secrets (docs/secrets.md): credentials of outside systems, encrypted at rest. Values
+    // go in and never come out through the service; tools read them through TenantSecretSource.
+    /// Creates or replaces secret `name` (^[a-z][a-z0-9_]{0,63}$) of an existing tenant.
+    core::Async<core::TenantSecretInfo> setTenantSecret(const QString &tenantId, const QString &name,
+                                                        const QString &value);
+    /// Names and dates only, ordered by name.
+    core::Async<QList<core::TenantSecretInfo>> listTenantSecrets(const QString &tenantId);
+    /// NotFound when the tenant has no such secret.
+    core::Async<bool> deleteTenantSecret(const QString &tenantId, const QString &name);
+
+    // Slack (docs/slack.md)
+    /// One POST /slack/events: verified with the signing secret of the tenant whose slack_team_id
+    /// is the event's workspace, recorded once, answered at once; an app_mention is answered in
+    /// its thread afterwards. Unauthenticated for a bad or stale signature.
+    core::Async<core::SlackAck> receiveSlackEvent(const core::SlackDelivery &delivery);
 
     // Conversations (all tenant-scoped)
     core::Async<core::Page<core::Conversation>> listConversations(const core::ConversationQuery &query);

@@ -2,6 +2,7 @@
 
 #include "github/githubtools.h"
 #include "searchdocumentstool.h"
+#include "slack/slacktools.h"
 
 namespace agency::tools {
 
@@ -26,6 +27,10 @@ createBuiltinToolRegistry(const ToolsConfig &config, QNetworkAccessManager &nam,
         if (auto added = registry->add(std::move(tool)); !added)
             return added.error();
     }
+    if (auto added =
+            slack::addSlackTools(*registry, std::make_shared<slack::SlackClient>(config.slack, nam, secrets));
+        !added)
+        return added.error();
     return registry;
 }
 

@@ -6,6 +6,7 @@
 
 #include "clirunner.h"
 #include "db/tenantrepository.h"
+#include "sql/dbexecutor.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void tenantsSetIsValidatedLikeTheService_data();
     void tenantsSetIsValidatedLikeTheService();
     void tenantsShowUnknownIsNotFound();
+    void tenantsSecretSetListDelete();
     void tenantProviderAnswersTheChat();
     void tenantsUsageShowsCostAndBudgetRefusesTheChat();
     void runsCreateListShowCancel();
@@ -112,6 +114,72 @@ bool TestAdminCli::startServe(QProcess &process, const QStringList &extra, QStri
     }
     qWarning().noquote() << "serve did not start:" << err;
     return false;
+}
+
+void TestAdminCli::tenantsSecretSetListDelete()
+{
+    const QString keyFile = m_work + QStringLiteral("/keys/secrets.key");
+    const QStringList key{QStringLiteral("--set"), QStringLiteral("SECRETS_KEY_FILE=") + keyFile};
+    const QByteArray value = "xoxb-cli-secret-value-42";
+    QCOMPARE(aiagency({QStringLiteral("tenants"), QStringLiteral("set"), QStringLiteral("vault"),
+                       QStringLiteral("name=Vault")})
+                 .exitCode,
+             0);
+    const auto cli = [&](const QStringList &args, const QByteArray &input = {}) {
+        return test::CliRunner(QStringLiteral(AGENCY_CLI), m_work,
+                               QStringList{QStringLiteral("--database-url"), m_db.url()} + key)
+            .run(QStringList{QStringLiteral("tenants"), QStringLiteral("secret")} + args, input);
+    };
+    // The value comes from stdin; the first set creates the key file, owner-only.
+    const CliRun set = cli(
+        {QStringLiteral("set"), QStringLiteral("vault"), QStringLiteral("slack_bot_token")}, value + '\n');
+    QVERIFY2(set.exitCode == 0, qPrintable(set.all()));
+    QVERIFY(!set.all().contains(QString::fromLatin1(value)));
+    QVERIFY(QFile::exists(keyFile));
+    QCOMPARE(QFile::permissions(keyFile) & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+             QFileDevice::Permissions());
+    const CliRun list = cli({QStringLiteral("list"), QStringLiteral("vault")});
+    QVERIFY2(list.exitCode == 0, qPrintable(list.all()));
+    QVERIFY(list.out.contains(QStringLiteral("slack_bot_token")));
+    QVERIFY(!list.all().contains(QString::fromLatin1(value)));
+    // Stored encrypted: the value is nowhere in the row.
+    auto raw = test::await(m_db.executor().run<QString>([](sql::DbConnection &conn) -> core::Result<QString> {
+        auto q = conn.exec(QStringLiteral("SELECT string_agg(t::text || encode(ciphertext, 'escape'), '|') "
+                                          "FROM tenant_secrets t WHERE tenant_id = 'vault'"),
+                           {}, QStringLiteral("raw"));
+        if (!q)
+            return q.error();
+        return q.value()->next() ? q.value()->value(0).toString() : QString();
+    }));
+    AGENCY_VERIFY_OK(raw);
+    QVERIFY(raw->contains(QStringLiteral("slack_bot_token")));
+    QVERIFY(!raw->contains(QString::fromLatin1(value)));
+    // Mistakes: no value, a value on the command line, an unknown tenant, a bad name.
+    QCOMPARE(cli({QStringLiteral("set"), QStringLiteral("vault"), QStringLiteral("x")}).exitCode, 2);
+    QCOMPARE(
+        cli({QStringLiteral("set"), QStringLiteral("vault"), QStringLiteral("x"), QStringLiteral("oops")})
+            .exitCode,
+        2);
+    QCOMPARE(cli({QStringLiteral("set"), QStringLiteral("nobody"), QStringLiteral("x")}, "v").exitCode, 3);
+    QCOMPARE(cli({QStringLiteral("set"), QStringLiteral("vault"), QStringLiteral("Bad-Name")}, "v").exitCode,
+             2);
+    // config show never prints the secrets key.
+    const CliRun shown =
+        test::CliRunner(QStringLiteral(AGENCY_CLI), m_work,
+                        {QStringLiteral("--set"), QStringLiteral("SECRETS_KEY=") +
+                                                      QString::fromLatin1(QByteArray(32, 'z').toBase64())})
+            .run({QStringLiteral("config"), QStringLiteral("show")});
+    QVERIFY2(shown.exitCode == 0, qPrintable(shown.all()));
+    QVERIFY(!shown.out.contains(QString::fromLatin1(QByteArray(32, 'z').toBase64())));
+    QVERIFY(shown.out.contains(QStringLiteral("SECRETS_KEY")));
+    QCOMPARE(
+        cli({QStringLiteral("delete"), QStringLiteral("vault"), QStringLiteral("slack_bot_token")}).exitCode,
+        0);
+    QCOMPARE(
+        cli({QStringLiteral("delete"), QStringLiteral("vault"), QStringLiteral("slack_bot_token")}).exitCode,
+        3);
+    QVERIFY(!cli({QStringLiteral("list"), QStringLiteral("vault")})
+                 .out.contains(QStringLiteral("slack_bot_token")));
 }
 
 QJsonObject TestAdminCli::storedSettings(const QString &tenant)

@@ -25,7 +25,11 @@ const QStringList kTools{QStringLiteral("get_weather"),
                          QStringLiteral("github_get_file"),
                          QStringLiteral("github_list_workflow_runs"),
                          QStringLiteral("github_create_issue"),
-                         QStringLiteral("github_comment")};
+                         QStringLiteral("github_comment"),
+                         QStringLiteral("slack_channel_history"),
+                         QStringLiteral("slack_thread_replies"),
+                         QStringLiteral("slack_user_info"),
+                         QStringLiteral("slack_post_message")};
 
 bool write(const QString &path, const QByteArray &content)
 {
@@ -81,7 +85,8 @@ void TestFlowRegistry::builtinsLoad()
     for (const FlowDefinition &f : registry.flows())
         types.append(f.flowType);
     QCOMPARE(types, (QStringList{QStringLiteral("consulting"), QStringLiteral("github"),
-                                 QStringLiteral("github_weekly"), QStringLiteral("weather")}));
+                                 QStringLiteral("github_weekly"), QStringLiteral("slack"),
+                                 QStringLiteral("weather")}));
     // The weekly report keeps each run's answer as a document too.
     QCOMPARE(registry.find(QStringLiteral("github_weekly"))->answerCollection, QStringLiteral("reports"));
     QCOMPARE(registry.find(QStringLiteral("github"))->answerCollection, QString());
@@ -150,7 +155,7 @@ void TestFlowRegistry::userDirectoryProblemsAreReportedAndSkipped()
         types.append(f.flowType);
     QCOMPARE(types, (QStringList{QStringLiteral("consulting"), QStringLiteral("github"),
                                  QStringLiteral("github_weekly"), QStringLiteral("legal"),
-                                 QStringLiteral("weather")}));
+                                 QStringLiteral("slack"), QStringLiteral("weather")}));
     QCOMPARE(registry.find(QStringLiteral("legal"))->historyWindow, 20);
     QCOMPARE(registry.find(QStringLiteral("legal"))->source, dir.filePath(QStringLiteral("good.json")));
 }
@@ -174,7 +179,7 @@ void TestFlowRegistry::userFlowOverridesBuiltin()
     QCOMPARE(weather->systemPrompt, QStringLiteral("You are the user's weather flow."));
     QCOMPARE(weather->maxToolRounds, 2);
     QCOMPARE(weather->source, dir.filePath(QStringLiteral("my-weather.json")));
-    QCOMPARE(registry.flows().size(), 4); // replaced, not added
+    QCOMPARE(registry.flows().size(), 5); // replaced, not added
 
     const auto consulting = registry.find(QStringLiteral("consulting"));
     QVERIFY(consulting);
@@ -200,7 +205,7 @@ void TestFlowRegistry::missingDirectoryIsNotAProblem()
 {
     const FlowRegistry registry = FlowRegistry::load({QStringLiteral("/nonexistent/aiagency/flows")}, kTools);
     QVERIFY(registry.problems().isEmpty());
-    QCOMPARE(registry.flows().size(), 4);
+    QCOMPARE(registry.flows().size(), 5);
 }
 
 void TestFlowRegistry::parseValidation_data()

@@ -1,0 +1,79 @@
+#include "slackeventrepository.h"
+
+#include "sql/dbexecutor.h"
+
+namespace agency::db {
+
+using core::Async;
+using core::Result;
+
+Async<QStringList> SlackEventRepository::tenantsForTeam(const QString &teamId)
+{
+    return m_executor.run<QStringList>([teamId](sql::DbConnection &conn) -> Result<QStringList> {
+        auto q =
+            teamId.isEmpty()
+                ? conn.exec(QStringLiteral(
+                                "SELECT tenant_id FROM tenants WHERE settings ->> 'slack_team_id' IS NOT "
+                                "NULL ORDER BY tenant_id"),
+                            {}, QStringLiteral("slack tenants"))
+                : conn.exec(
+                      QStringLiteral("SELECT tenant_id FROM tenants WHERE settings ->> 'slack_team_id' = ? "
+                                     " ORDER BY tenant_id"),
+                      {teamId}, QStringLiteral("slack team tenant"));
+        if (!q)
+            return q.error();
+        QStringList out;
+        while (q.value()->next())
+            out.append(q.value()->value(0).toString());
+        return out;
+    });
+}
+
+Async<bool> SlackEventRepository::record(const NewEvent &event)
+{
+    return m_executor.run<bool>([event](sql::DbConnection &conn) -> Result<bool> {
+        // xmax = 0 only for a row this statement inserted; an update means a repeated delivery.
+        auto q = conn.exec(
+            QStringLiteral("INSERT INTO slack_events AS e (tenant_id, event_id, event_type, channel, "
+                           "thread_ts) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, event_id) DO "
+                           "UPDATE SET retries_seen = e.retries_seen + 1 RETURNING (xmax = 0)"),
+            {event.tenantId, event.eventId, event.eventType, event.channel, event.threadTs},
+            QStringLiteral("record slack event"));
+        if (!q)
+            return q.error();
+        return q.value()->next() && q.value()->value(0).toBool();
+    });
+}
+
+Async<bool> SlackEventRepository::finish(const QString &tenantId, const QString &eventId,
+                                         const QString &status, const QUuid &conversationId,
+                                         const QString &error)
+{
+    return m_executor.run<bool>([=](sql::DbConnection &conn) -> Result<bool> {
+        auto q = conn.exec(
+            QStringLiteral("UPDATE slack_events SET status = ?, conversation_id = ?::uuid, error = ?, "
+                           "finished_at = now() WHERE tenant_id = ? AND event_id = ?"),
+            {status,
+             conversationId.isNull() ? QVariant(QMetaType::fromType<QString>())
+                                     : QVariant(conversationId.toString(QUuid::WithoutBraces)),
+             error.left(2000), tenantId, eventId},
+            QStringLiteral("finish slack event"));
+        if (!q)
+            return q.error();
+        return q.value()->numRowsAffected() > 0;
+    });
+}
+
+Async<QString> SlackEventRepository::status(const QString &tenantId, const QString &eventId)
+{
+    return m_executor.run<QString>([=](sql::DbConnection &conn) -> Result<QString> {
+        auto q =
+            conn.exec(QStringLiteral("SELECT status FROM slack_events WHERE tenant_id = ? AND event_id = ?"),
+                      {tenantId, eventId}, QStringLiteral("slack event status"));
+        if (!q)
+            return q.error();
+        return q.value()->next() ? q.value()->value(0).toString() : QString();
+    });
+}
+
+} // namespace agency::db
