@@ -27,6 +27,8 @@ QJsonObject FlowDefinition::toJson() const
         json.insert(QStringLiteral("small_max_tokens"), smallMaxTokens);
     if (cacheResponses)
         json.insert(QStringLiteral("cache"), true);
+    if (!mcpServers.isEmpty())
+        json.insert(QStringLiteral("mcp_servers"), McpServerConfig::listToJson(mcpServers));
     return json;
 }
 

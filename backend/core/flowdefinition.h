@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/mcpserver.h"
+
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -29,7 +31,9 @@ struct FlowDefinition
     /// target first; 0: never.
     int smallMaxTokens = 0;
     bool cacheResponses = false; ///< "cache": answer repeated requests from the response cache
-    QString source;              ///< where it was loaded from (for messages)
+    /// MCP servers whose tools the model gets beside `tools` (docs/mcp.md#using-mcp-servers-in-flows).
+    QList<McpServerConfig> mcpServers;
+    QString source; ///< where it was loaded from (for messages)
 
     /// The flow file's JSON shape (snake_case keys; unset optionals left out).
     QJsonObject toJson() const;

@@ -33,7 +33,8 @@ const QStringList kKnownKeys = {QStringLiteral("flow_type"),
                                 QStringLiteral("history_window"),
                                 QStringLiteral("route"),
                                 QStringLiteral("small_max_tokens"),
-                                QStringLiteral("cache")};
+                                QStringLiteral("cache"),
+                                QStringLiteral("mcp_servers")};
 
 } // namespace
 
@@ -119,6 +120,13 @@ core::Result<core::FlowDefinition> parseFlowDefinition(const QJsonObject &json, 
             return invalid(source, QStringLiteral("cache"), QStringLiteral("must be true or false"));
         flow.cacheResponses = json.value(QStringLiteral("cache")).toBool();
     }
+    auto servers = core::McpServerConfig::listFromJson(json.value(QStringLiteral("mcp_servers")));
+    if (!servers) {
+        const QString field = servers.error().details.value(QStringLiteral("field")).toString();
+        // "mcp_servers[0].url: must be …": the field's own name is already in the message.
+        return invalid(source, field, servers.error().message.mid(field.size() + 2));
+    }
+    flow.mcpServers = servers.value();
     return flow;
 }
 
