@@ -69,7 +69,8 @@ void HttpTransport::send(const QJsonObject &message)
     const QByteArray body = QJsonDocument(message).toJson(QJsonDocument::Compact);
     QNetworkReply *reply =
         m_network.post(request(QByteArrayLiteral("application/json, text/event-stream")), body);
-    const bool isRequest = message.contains(QStringLiteral("method")) && message.contains(QStringLiteral("id"));
+    const bool isRequest =
+        message.contains(QStringLiteral("method")) && message.contains(QStringLiteral("id"));
     watch(reply, isRequest ? message.value(QStringLiteral("id")) : QJsonValue());
 }
 
@@ -117,7 +118,8 @@ void HttpTransport::watch(QNetworkReply *reply, const QJsonValue &requestId)
         } else {
             body = reply->readAll();
             // A refusal may carry a JSON-RPC error (e.g. 400 with an unsupported revision).
-            if (QJsonDocument::fromJson(body).object().contains(QStringLiteral("error")))
+            const QJsonObject refusal = QJsonDocument::fromJson(body).object();
+            if (refusal.contains(QStringLiteral("jsonrpc")) && refusal.contains(QStringLiteral("error")))
                 deliver(body, answered.get());
         }
         if (requestId.isUndefined() || requestId.isNull() || answered->contains(idKey(requestId)))

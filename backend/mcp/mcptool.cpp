@@ -12,7 +12,8 @@ using core::makeError;
 
 McpTool::McpTool(ServerConnection *server, QString serverName, const QJsonObject &tool)
     : m_server(server), m_serverName(std::move(serverName)),
-      m_toolName(tool.value(QStringLiteral("name")).toString()), m_name(exposedName(m_serverName, m_toolName)),
+      m_toolName(tool.value(QStringLiteral("name")).toString()),
+      m_name(exposedName(m_serverName, m_toolName)),
       m_parameters(tool.value(QStringLiteral("inputSchema")).toObject())
 {
     m_description = tool.value(QStringLiteral("description")).toString();
@@ -32,7 +33,8 @@ QString McpTool::exposedName(const QString &server, const QString &tool)
     return name.left(64);
 }
 
-core::Result<QJsonObject> McpTool::toPayload(const QString &server, const QString &tool, const QJsonObject &result)
+core::Result<QJsonObject> McpTool::toPayload(const QString &server, const QString &tool,
+                                             const QJsonObject &result)
 {
     QStringList texts;
     QJsonArray other;
@@ -58,7 +60,8 @@ core::Result<QJsonObject> McpTool::toPayload(const QString &server, const QStrin
     if (!text.isEmpty() || other.isEmpty())
         payload.insert(QStringLiteral("text"), text);
     if (result.value(QStringLiteral("structuredContent")).isObject())
-        payload.insert(QStringLiteral("structured_content"), result.value(QStringLiteral("structuredContent")));
+        payload.insert(QStringLiteral("structured_content"),
+                       result.value(QStringLiteral("structuredContent")));
     if (!other.isEmpty())
         payload.insert(QStringLiteral("content"), other);
     return payload;
@@ -69,15 +72,18 @@ core::Async<QJsonObject> McpTool::execute(const QJsonObject &arguments, const to
 {
     Q_UNUSED(context)
     if (!m_server) {
-        return core::failedAsync<QJsonObject>(makeError(
-            ErrorCode::ProviderUnavailable, QStringLiteral("MCP server \"%1\" is no longer configured").arg(m_serverName)));
+        return core::failedAsync<QJsonObject>(
+            makeError(ErrorCode::ProviderUnavailable,
+                      QStringLiteral("MCP server \"%1\" is no longer configured").arg(m_serverName)));
     }
     return m_server->call(m_toolName, arguments, cancel)
-        .then([server = m_serverName, tool = m_toolName](const core::Result<QJsonObject> &result) -> core::Result<QJsonObject> {
+        .then([server = m_serverName,
+               tool = m_toolName](const core::Result<QJsonObject> &result) -> core::Result<QJsonObject> {
             if (!result) {
                 core::Error error = result.error();
                 if (error.code != ErrorCode::Cancelled)
-                    error.message = QStringLiteral("MCP server \"%1\", tool %2: %3").arg(server, tool, error.message);
+                    error.message =
+                        QStringLiteral("MCP server \"%1\", tool %2: %3").arg(server, tool, error.message);
                 error.details.insert(QStringLiteral("mcp_server"), server);
                 return error;
             }

@@ -22,7 +22,8 @@ public:
     /// The model-facing name of `tool` of `server`; empty when nothing usable remains.
     static QString exposedName(const QString &server, const QString &tool);
     /// The payload a CallToolResult becomes (exposed for tests).
-    static core::Result<QJsonObject> toPayload(const QString &server, const QString &tool, const QJsonObject &result);
+    static core::Result<QJsonObject> toPayload(const QString &server, const QString &tool,
+                                               const QJsonObject &result);
 
     QString name() const override { return m_name; }
     QString description() const override { return m_description; }

@@ -31,9 +31,9 @@ const QRegularExpression &secretPattern()
 ServerConnection::ServerConnection(core::McpServerConfig config, QString scope, QString tenantId,
                                    QNetworkAccessManager &network, core::TenantSecretSource *secrets,
                                    Options options, QObject *parent)
-    : QObject(parent), m_config(std::move(config)), m_scope(std::move(scope)), m_tenantId(std::move(tenantId)),
-      m_network(network), m_secrets(secrets), m_options(std::move(options)), m_backoffMs(m_options.backoffMs),
-      m_restartTimer(new QTimer(this))
+    : QObject(parent), m_config(std::move(config)), m_scope(std::move(scope)),
+      m_tenantId(std::move(tenantId)), m_network(network), m_secrets(secrets), m_options(std::move(options)),
+      m_backoffMs(m_options.backoffMs), m_restartTimer(new QTimer(this))
 {
     m_restartTimer->setSingleShot(true);
     connect(m_restartTimer, &QTimer::timeout, this, &ServerConnection::launch);
@@ -159,8 +159,9 @@ void ServerConnection::failed(const QString &reason)
 {
     m_state = QStringLiteral("failed");
     m_reason = reason;
-    qCWarning(lcMcpServers).noquote() << "MCP server" << m_config.name << "(" << m_scope << ") failed:" << reason
-                                      << "- starting again in" << m_backoffMs << "ms";
+    qCWarning(lcMcpServers).noquote()
+        << "MCP server" << m_config.name << "(" << m_scope << ") failed:" << reason << "- starting again in"
+        << m_backoffMs << "ms";
     notifySettled();
     ++m_restarts;
     m_restartTimer->start(m_backoffMs);
@@ -185,10 +186,11 @@ core::Async<QJsonObject> ServerConnection::call(const QString &tool, const QJson
                                                 const core::CancelTokenPtr &cancel)
 {
     auto unavailable = [this] {
-        return makeError(ErrorCode::ProviderUnavailable,
-                         QStringLiteral("MCP server \"%1\" is unavailable: %2")
-                             .arg(m_config.name, m_reason.isEmpty() ? QStringLiteral("it is starting") : m_reason),
-                         {{QStringLiteral("mcp_server"), m_config.name}});
+        return makeError(
+            ErrorCode::ProviderUnavailable,
+            QStringLiteral("MCP server \"%1\" is unavailable: %2")
+                .arg(m_config.name, m_reason.isEmpty() ? QStringLiteral("it is starting") : m_reason),
+            {{QStringLiteral("mcp_server"), m_config.name}});
     };
     if (isReady() && m_session)
         return m_session->callTool(tool, arguments, m_config.timeoutMs, cancel);
@@ -196,13 +198,14 @@ core::Async<QJsonObject> ServerConnection::call(const QString &tool, const QJson
         return core::failedAsync<QJsonObject>(unavailable());
     QPointer<ServerConnection> self(this);
     return settled(m_options.startTimeoutMs)
-        .then(this, [self, tool, arguments, cancel, unavailable]() -> core::Async<QJsonObject> {
-            if (!self || !self->isReady() || !self->m_session)
-                return self ? core::failedAsync<QJsonObject>(unavailable())
-                            : core::failedAsync<QJsonObject>(
-                                  makeError(ErrorCode::Cancelled, QStringLiteral("shutting down")));
-            return self->m_session->callTool(tool, arguments, self->m_config.timeoutMs, cancel);
-        })
+        .then(this,
+              [self, tool, arguments, cancel, unavailable]() -> core::Async<QJsonObject> {
+                  if (!self || !self->isReady() || !self->m_session)
+                      return self ? core::failedAsync<QJsonObject>(unavailable())
+                                  : core::failedAsync<QJsonObject>(
+                                        makeError(ErrorCode::Cancelled, QStringLiteral("shutting down")));
+                  return self->m_session->callTool(tool, arguments, self->m_config.timeoutMs, cancel);
+              })
         .unwrap();
 }
 

@@ -42,8 +42,9 @@ public:
         QString clientVersion;
     };
 
-    ServerConnection(core::McpServerConfig config, QString scope, QString tenantId, QNetworkAccessManager &network,
-                     core::TenantSecretSource *secrets, Options options, QObject *parent = nullptr);
+    ServerConnection(core::McpServerConfig config, QString scope, QString tenantId,
+                     QNetworkAccessManager &network, core::TenantSecretSource *secrets, Options options,
+                     QObject *parent = nullptr);
     ~ServerConnection() override;
 
     const core::McpServerConfig &config() const { return m_config; }

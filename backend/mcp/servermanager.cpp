@@ -21,15 +21,16 @@ McpServerManager::~McpServerManager()
 }
 
 QList<McpServerManager::Use> McpServerManager::usesOf(const QString &flowType,
-                                                       const QList<core::McpServerConfig> &flowServers,
-                                                       const QString &tenantId,
-                                                       const QList<core::McpServerConfig> &tenantServers)
+                                                      const QList<core::McpServerConfig> &flowServers,
+                                                      const QString &tenantId,
+                                                      const QList<core::McpServerConfig> &tenantServers)
 {
     QList<Use> uses;
     QSet<QString> names;
     for (const core::McpServerConfig &config : flowServers) {
         names.insert(config.name);
-        uses.append({config, QStringLiteral("flow:") + flowType, config.usesSecrets() ? tenantId : QString()});
+        uses.append(
+            {config, QStringLiteral("flow:") + flowType, config.usesSecrets() ? tenantId : QString()});
     }
     for (const core::McpServerConfig &config : tenantServers) {
         if (!names.contains(config.name))
@@ -45,11 +46,12 @@ ServerConnection *McpServerManager::connection(const Use &use)
     if (existing && existing->config() == use.config)
         return existing;
     if (existing) {
-        qCInfo(lcMcpManager).noquote() << "MCP server" << use.config.name << "(" << use.scope
-                                       << ") changed: connecting again";
+        qCInfo(lcMcpManager).noquote()
+            << "MCP server" << use.config.name << "(" << use.scope << ") changed: connecting again";
         delete existing;
     }
-    auto *created = new ServerConnection(use.config, use.scope, use.tenantId, m_network, m_secrets, m_options, this);
+    auto *created =
+        new ServerConnection(use.config, use.scope, use.tenantId, m_network, m_secrets, m_options, this);
     m_connections.insert(key, created);
     return created;
 }

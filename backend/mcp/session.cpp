@@ -82,8 +82,9 @@ void McpSession::initialize()
             }
             const QString version = result->value(QStringLiteral("protocolVersion")).toString();
             if (version != kProtocol20251125) {
-                return close(QStringLiteral("the server speaks MCP revision \"%1\"; this program speaks %2 and %3")
-                                 .arg(version, kProtocol20251125, kProtocol20260728));
+                return close(
+                    QStringLiteral("the server speaks MCP revision \"%1\"; this program speaks %2 and %3")
+                        .arg(version, kProtocol20251125, kProtocol20260728));
             }
             m_version = version;
             m_transport->setProtocolVersion(version);
@@ -98,19 +99,20 @@ void McpSession::discover()
     m_tryingVersion = kProtocol20260728;
     m_validator = SchemaValidator::forVersion(m_tryingVersion);
     m_transport->setProtocolVersion(m_tryingVersion);
-    request(method::discover, {}, m_options.startTimeoutMs).then(this, [this](const core::Result<QJsonObject> &result) {
-        if (m_state != State::Starting)
-            return;
-        if (!result)
-            return close(QStringLiteral("the server refused initialize and server/discover: ") +
-                         result.error().message);
-        const QJsonArray supported = result->value(QStringLiteral("supportedVersions")).toArray();
-        if (!supported.contains(kProtocol20260728))
-            return close(QStringLiteral("the server offers none of the MCP revisions %1 and %2")
-                             .arg(kProtocol20251125, kProtocol20260728));
-        m_version = kProtocol20260728;
-        listTools(true);
-    });
+    request(method::discover, {}, m_options.startTimeoutMs)
+        .then(this, [this](const core::Result<QJsonObject> &result) {
+            if (m_state != State::Starting)
+                return;
+            if (!result)
+                return close(QStringLiteral("the server refused initialize and server/discover: ") +
+                             result.error().message);
+            const QJsonArray supported = result->value(QStringLiteral("supportedVersions")).toArray();
+            if (!supported.contains(kProtocol20260728))
+                return close(QStringLiteral("the server offers none of the MCP revisions %1 and %2")
+                                 .arg(kProtocol20251125, kProtocol20260728));
+            m_version = kProtocol20260728;
+            listTools(true);
+        });
 }
 
 void McpSession::listTools(bool first, QString cursor, QList<QJsonObject> collected, int page)
@@ -151,7 +153,7 @@ void McpSession::listTools(bool first, QString cursor, QList<QJsonObject> collec
 }
 
 core::Async<QJsonObject> McpSession::request(const QString &methodName, QJsonObject params, int timeoutMs,
-                                            const core::CancelTokenPtr &cancel)
+                                             const core::CancelTokenPtr &cancel)
 {
     if (m_state == State::Closed)
         return core::failedAsync<QJsonObject>(makeError(ErrorCode::ProviderUnavailable, m_failure));
@@ -168,9 +170,9 @@ core::Async<QJsonObject> McpSession::request(const QString &methodName, QJsonObj
     const RequestId id(m_nextId++);
     const QString key = id.key();
     if (const QStringList problems = send(Message::request(id, methodName, params)); !problems.isEmpty()) {
-        return core::failedAsync<QJsonObject>(
-            makeError(ErrorCode::InvalidArgument, QStringLiteral("the %1 request would break MCP %2: %3")
-                                                      .arg(methodName, m_tryingVersion, problemsText(problems))));
+        return core::failedAsync<QJsonObject>(makeError(
+            ErrorCode::InvalidArgument, QStringLiteral("the %1 request would break MCP %2: %3")
+                                            .arg(methodName, m_tryingVersion, problemsText(problems))));
     }
     Pending pending;
     pending.method = methodName;
@@ -184,7 +186,9 @@ core::Async<QJsonObject> McpSession::request(const QString &methodName, QJsonObj
             if (methodName != method::initialize) // the one request that must not be cancelled
                 sendCancelled(id, QStringLiteral("timed out"));
             settle(key, makeError(ErrorCode::ProviderTimeout,
-                                  QStringLiteral("the server did not answer %1 within %2 ms").arg(methodName).arg(timeoutMs),
+                                  QStringLiteral("the server did not answer %1 within %2 ms")
+                                      .arg(methodName)
+                                      .arg(timeoutMs),
                                   {{QStringLiteral("timeout_ms"), timeoutMs}}));
         });
         pending.timer->start(timeoutMs);
@@ -201,15 +205,16 @@ core::Async<QJsonObject> McpSession::request(const QString &methodName, QJsonObj
     return future;
 }
 
-core::Async<QJsonObject> McpSession::callTool(const QString &name, const QJsonObject &arguments, int timeoutMs,
-                                             const core::CancelTokenPtr &cancel)
+core::Async<QJsonObject> McpSession::callTool(const QString &name, const QJsonObject &arguments,
+                                              int timeoutMs, const core::CancelTokenPtr &cancel)
 {
     if (m_state != State::Ready)
-        return core::failedAsync<QJsonObject>(makeError(
-            ErrorCode::ProviderUnavailable,
-            m_state == State::Closed ? m_failure : QStringLiteral("the server is still starting")));
-    return request(method::toolsCall, {{QStringLiteral("name"), name}, {QStringLiteral("arguments"), arguments}},
-                   timeoutMs, cancel);
+        return core::failedAsync<QJsonObject>(
+            makeError(ErrorCode::ProviderUnavailable,
+                      m_state == State::Closed ? m_failure : QStringLiteral("the server is still starting")));
+    return request(method::toolsCall,
+                   {{QStringLiteral("name"), name}, {QStringLiteral("arguments"), arguments}}, timeoutMs,
+                   cancel);
 }
 
 QStringList McpSession::send(const Message &message)
@@ -227,7 +232,8 @@ void McpSession::sendCancelled(const RequestId &id, const QString &reason)
     if (m_state == State::Closed)
         return;
     QJsonObject params{{QStringLiteral("requestId"), id.toJson()}, {QStringLiteral("reason"), reason}};
-    if (const QStringList problems = send(Message::notification(method::cancelled, params)); !problems.isEmpty())
+    if (const QStringList problems = send(Message::notification(method::cancelled, params));
+        !problems.isEmpty())
         qCWarning(lcMcp).noquote() << "notifications/cancelled not sent:" << problemsText(problems);
 }
 
@@ -246,7 +252,8 @@ void McpSession::onMessage(const QJsonObject &json)
         return onResponse(message);
     if (const SchemaValidator *v = validator()) {
         if (const QStringList problems = v->validate(message); !problems.isEmpty()) {
-            qCWarning(lcMcp).noquote() << "ignored" << message.method << "from the server:" << problemsText(problems);
+            qCWarning(lcMcp).noquote()
+                << "ignored" << message.method << "from the server:" << problemsText(problems);
             if (message.isRequest())
                 send(Message::errorFor(message.id, errorcode::invalidRequest, problemsText(problems)));
             return;

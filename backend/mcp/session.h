@@ -99,7 +99,7 @@ private:
     Transport *m_transport;
     Options m_options;
     State m_state = State::Created;
-    QString m_version;      ///< negotiated; empty while initializing
+    QString m_version; ///< negotiated; empty while initializing
     QString m_tryingVersion = kProtocol20251125;
     QString m_failure;
     QList<QJsonObject> m_tools;

@@ -97,8 +97,9 @@ void StdioTransport::readStdout()
         const QJsonDocument document = QJsonDocument::fromJson(line, &error);
         if (error.error != QJsonParseError::NoError || !document.isObject()) {
             // Servers must write only MCP messages to stdout; a stray line is logged and skipped.
-            qCWarning(lcMcpStdio).noquote() << m_command << "wrote a line that is not a JSON-RPC message:"
-                                            << QString::fromUtf8(line.left(200));
+            qCWarning(lcMcpStdio).noquote()
+                << m_command
+                << "wrote a line that is not a JSON-RPC message:" << QString::fromUtf8(line.left(200));
             continue;
         }
         Q_EMIT received(document.object());
