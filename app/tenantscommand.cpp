@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "service/agencyservice.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace agency::app {
@@ -15,7 +16,7 @@ namespace agency::app {
 namespace {
 
 const char *const kSetKeys = "name, provider, model, rate_limits.<provider>.tpm, rate_limits.<provider>.tph "
-                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month";
+                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month, mcp_servers";
 
 QString settingText(const QJsonObject &settings, const QString &key, const QString &fallback)
 {
@@ -59,6 +60,21 @@ core::Status applyAssignment(const QString &assignment, std::optional<QString> &
             settings.remove(key);
         else
             settings.insert(key, value);
+        return {};
+    }
+    if (key == QLatin1String("mcp_servers")) {
+        // A JSON array (docs/mcp.md#using-mcp-servers-in-flows); the service validates it.
+        if (value.isEmpty()) {
+            settings.remove(key);
+            return {};
+        }
+        QJsonParseError error{};
+        const QJsonDocument servers = QJsonDocument::fromJson(value.toUtf8(), &error);
+        if (error.error != QJsonParseError::NoError || !servers.isArray())
+            return core::makeError(core::ErrorCode::InvalidArgument,
+                                   QStringLiteral("mcp_servers: expected a JSON array of servers"),
+                                   {{QStringLiteral("field"), key}});
+        settings.insert(key, servers.array());
         return {};
     }
     const QStringList path = key.split(u'.');
@@ -255,6 +271,7 @@ int runTenantsCommand(CliContext &ctx)
         "      rate_limits.<provider>.tph    tokens per hour (0 = unlimited)\n"
         "      budget.usd_per_day            US dollars the tenant may spend per UTC day\n"
         "      budget.usd_per_month          US dollars per UTC month\n"
+        "      mcp_servers                   a JSON array of MCP servers whose tools every turn gets\n"
         "  usage TENANT [--days n]   tokens and cost by day and provider\n\n"
         "Example: aiagency tenants set acme provider=openai model=gpt-4o-mini rate_limits.openai.tpm=20000 "
         "budget.usd_per_day=5");

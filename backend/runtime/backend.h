@@ -39,6 +39,12 @@ class KnowledgeBase;
 namespace agency::tools {
 class ToolRegistry;
 }
+namespace agency::mcp {
+class McpServerManager;
+}
+namespace agency::core {
+class TenantSecretSource;
+}
 namespace agency::ratelimit {
 class LimitPolicy;
 class RateLimiter;
@@ -74,6 +80,9 @@ struct Injected
     /// Flows added to the loaded ones (replacing a flow of the same type): a test's or a
     /// benchmark's own flows.
     QList<core::FlowDefinition> extraFlows;
+    /// Tenant secrets for MCP server headers (`${secret:NAME}`), borrowed. Default: none, and a
+    /// server whose headers name a secret fails to start, saying so.
+    core::TenantSecretSource *secrets = nullptr;
 };
 
 /// The composition root (docs/design.md#layers): the one place that builds every backend component from
@@ -138,6 +147,8 @@ public:
     /// authenticated key without reading it again (HTTP_KEY_CACHE_MS); until it listens, and
     /// whenever its connection is lost, every key is read. The server calls it; idempotent.
     void startKeyListener();
+    /// Every MCP server connection of this process (the flows' and the tenants' servers).
+    mcp::McpServerManager &mcpServers() { return *m_mcp; }
 
 private:
     Backend() = default;
@@ -146,6 +157,8 @@ private:
                              const QList<core::FlowDefinition> &extraFlows);
     void buildKnowledge(const RuntimeConfig &config);
     void buildService(int keyCacheMs);
+    /// The MCP servers' tools for the turn engine (TurnDependencies::extraTools).
+    void buildMcp(const RuntimeConfig &config, core::TenantSecretSource *secrets);
 
     std::shared_ptr<const core::Clock> m_clock;
     std::unique_ptr<DatabaseRuntime> m_database;
@@ -163,6 +176,7 @@ private:
     std::unique_ptr<ratelimit::UsageRecorder> m_usage;
     std::unique_ptr<ratelimit::RateLimiter> m_limiter; ///< the money budget in front of m_tokenLimiter
     std::unique_ptr<db::ResponseCacheRepository> m_responseCache;
+    std::unique_ptr<mcp::McpServerManager> m_mcp; ///< before m_engine: turns hold its tools
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<db::RunRepository> m_runs;
     std::unique_ptr<db::RunQueue> m_runQueue;
