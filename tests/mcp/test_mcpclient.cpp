@@ -4,8 +4,8 @@
 // that the fake OpenAI server drives; paging of tools/list, tools/list_changed, an isError
 // result, a server that crashes during a call (the turn gets a clear error; the server is started
 // again for the next turn), a call and a start that never answer (timeouts; the turn finishes),
-// a bearer token from the tenant's secrets, and the states `aiagency mcp servers` and /health
-// report.
+// a bearer token from the tenant's secrets, the stateless 2026-07-28 revision with a server that
+// offers it (plain node), and the states `aiagency mcp servers` and /health report.
 
 #include "core/json.h"
 #include "enginefixture.h"
@@ -103,6 +103,7 @@ private Q_SLOTS:
     void missingProgramIsReportedWithItsReason();
     void httpServerWithTenantSecretBearer();
     void httpServerRefusesAWrongToken();
+    void statelessRevisionWhereTheServerOffersIt();
 
 private:
     void makeFixture(const QList<core::McpServerConfig> &servers, const QHash<QString, QString> &extra = {});
@@ -428,6 +429,24 @@ void TestMcpClient::httpServerRefusesAWrongToken()
     auto result = m_fx->runTurn(request(QStringLiteral("who is Ada?")));
     AGENCY_VERIFY_OK(result);
     QCOMPARE(offeredTools(m_llm->chatRequests().at(0)), QStringList{QStringLiteral("get_weather")});
+}
+
+void TestMcpClient::statelessRevisionWhereTheServerOffersIt()
+{
+    core::McpServerConfig stateless;
+    stateless.name = QStringLiteral("next");
+    stateless.command = QStringLiteral("node");
+    stateless.args = {sdkDir() + QStringLiteral("/stateless-server.mjs")};
+    makeFixture({stateless});
+    m_llm->enqueueToolCalls(
+        {test::call(QStringLiteral("c1"), QStringLiteral("next__stamp"), QStringLiteral("{}"))});
+    m_llm->enqueueText(QStringLiteral("stamped"));
+    AGENCY_VERIFY_OK(m_fx->runTurn(request(QStringLiteral("stamp it"))));
+    const QList<QJsonObject> results = toolResults(m_fx->events());
+    QCOMPARE(results.size(), 1);
+    // The server refuses a request that does not name 2026-07-28 in its _meta.
+    QCOMPARE(results.at(0).value(QStringLiteral("text")).toString(), QStringLiteral("stamped 2026-07-28"));
+    QCOMPARE(status(QStringLiteral("next")).protocolVersion, QStringLiteral("2026-07-28"));
 }
 
 QTEST_GUILESS_MAIN(TestMcpClient)

@@ -15,6 +15,6 @@ if ! npm install --silent --no-audit --no-fund --prefix "$WORK" @modelcontextpro
   echo "SKIP: npm could not install @modelcontextprotocol/sdk" >&2
   exit 77
 fi
-cp "$HERE/stdio-server.mjs" "$HERE/http-server.mjs" "$WORK/"
+cp "$HERE/stdio-server.mjs" "$HERE/http-server.mjs" "$HERE/stateless-server.mjs" "$WORK/"
 echo "@modelcontextprotocol/sdk $(node -p "require('$WORK/node_modules/@modelcontextprotocol/sdk/package.json').version")"
 AGENCY_MCP_SDK_DIR="$WORK" "$BUILD/tests/mcp/test_mcpclient"
