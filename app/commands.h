@@ -20,6 +20,7 @@ int runKeysCommand(CliContext &ctx);
 int runDocsCommand(CliContext &ctx);
 int runToolsCommand(CliContext &ctx);
 int runMcpCommand(CliContext &ctx);
+int runMcpServersCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
 
 } // namespace agency::app

@@ -32,6 +32,7 @@ const char *const kUsage =
     "  docs          a tenant's documents (add, list, show, search, rm, reindex)\n"
     "  tools         list the tools agents may call (list), run one for a tenant (call)\n"
     "  mcp           serve one tenant's agents and documents to an MCP client over stdio\n"
+    "  mcp servers   start the flows' MCP servers and show their state\n"
     "\n"
     "Global options (anywhere on the line):\n"
     "  --config FILE         settings file (default: $XDG_CONFIG_HOME/aiagency/aiagency.conf)\n"
@@ -181,6 +182,8 @@ int main(int argc, char **argv)
         return runRunsCommand(ctx);
     if (command == QLatin1String("docs"))
         return runDocsCommand(ctx);
+    if (command == QLatin1String("mcp") && ctx.args.value(1) == QLatin1String("servers"))
+        return runMcpServersCommand(ctx);
     if (command == QLatin1String("mcp"))
         return runMcpCommand(ctx);
     if (command == QLatin1String("keys"))

@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "service/agencyservice.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace agency::app {
@@ -15,7 +16,8 @@ namespace agency::app {
 namespace {
 
 const char *const kSetKeys = "name, provider, model, rate_limits.<provider>.tpm, rate_limits.<provider>.tph "
-                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month, slack_team_id";
+                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month, slack_team_id, "
+                             "mcp_servers";
 
 QString settingText(const QJsonObject &settings, const QString &key, const QString &fallback)
 {
@@ -60,6 +62,21 @@ core::Status applyAssignment(const QString &assignment, std::optional<QString> &
             settings.remove(key);
         else
             settings.insert(key, value);
+        return {};
+    }
+    if (key == QLatin1String("mcp_servers")) {
+        // A JSON array (docs/mcp.md#using-mcp-servers-in-flows); the service validates it.
+        if (value.isEmpty()) {
+            settings.remove(key);
+            return {};
+        }
+        QJsonParseError error{};
+        const QJsonDocument servers = QJsonDocument::fromJson(value.toUtf8(), &error);
+        if (error.error != QJsonParseError::NoError || !servers.isArray())
+            return core::makeError(core::ErrorCode::InvalidArgument,
+                                   QStringLiteral("mcp_servers: expected a JSON array of servers"),
+                                   {{QStringLiteral("field"), key}});
+        settings.insert(key, servers.array());
         return {};
     }
     const QStringList path = key.split(u'.');
@@ -258,6 +275,7 @@ int runTenantsCommand(CliContext &ctx)
         "      budget.usd_per_day            US dollars the tenant may spend per UTC day\n"
         "      budget.usd_per_month          US dollars per UTC month\n"
         "      slack_team_id                 the Slack workspace (T...) whose events the tenant answers\n"
+        "      mcp_servers                   a JSON array of MCP servers whose tools every turn gets\n"
         "  usage TENANT [--days n]   tokens and cost by day and provider\n"
         "  secret set TENANT NAME    store a credential (slack_bot_token, slack_signing_secret,\n"
         "                            github_token, ...); the value is read from standard input,\n"

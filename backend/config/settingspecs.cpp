@@ -220,7 +220,11 @@ QList<SettingSpec> buildSpecs()
          integer("TOOL_TIMEOUT_MS", 20000, 100, 3'600'000,
                  "Time a tool call may take before the model gets a timeout result"),
          url("SLACK_API_BASE_URL", "https://slack.com/api",
-             "Slack Web API (a tenant's slack_bot_token signs in)")});
+             "Slack Web API (a tenant's slack_bot_token signs in)"),
+         integer("MCP_START_TIMEOUT_MS", 10000, 100, 600'000,
+                 "Time an MCP server has to start and list its tools before a turn goes on without them"),
+         integer("MCP_RESTART_BACKOFF_MS", 500, 10, 60'000,
+                 "First wait before a failed MCP server is started again (doubles up to a minute)")});
     specs +=
         inSection("runs", {integer("RUN_WORKERS", 2, 0, 64,
                                    "Runs this process executes at once (0: none; the queue is shared)"),

@@ -29,6 +29,8 @@ QJsonObject FlowDefinition::toJson() const
         json.insert(QStringLiteral("cache"), true);
     if (!answerCollection.isEmpty())
         json.insert(QStringLiteral("store_answer_as_document"), answerCollection);
+    if (!mcpServers.isEmpty())
+        json.insert(QStringLiteral("mcp_servers"), McpServerConfig::listToJson(mcpServers));
     return json;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/mcpserver.h"
+
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -32,6 +34,8 @@ struct FlowDefinition
     /// "store_answer_as_document": a completed run's answer is also stored as a document of the
     /// tenant in this collection (docs/design.md#runs); empty: runs store only their conversation.
     QString answerCollection;
+    /// MCP servers whose tools the model gets beside `tools` (docs/mcp.md#using-mcp-servers-in-flows).
+    QList<McpServerConfig> mcpServers;
     QString source; ///< where it was loaded from (for messages)
 
     /// The flow file's JSON shape (snake_case keys; unset optionals left out).

@@ -34,7 +34,8 @@ const QStringList kKnownKeys = {QStringLiteral("flow_type"),
                                 QStringLiteral("route"),
                                 QStringLiteral("small_max_tokens"),
                                 QStringLiteral("cache"),
-                                QStringLiteral("store_answer_as_document")};
+                                QStringLiteral("store_answer_as_document"),
+                                QStringLiteral("mcp_servers")};
 
 } // namespace
 
@@ -130,6 +131,13 @@ core::Result<core::FlowDefinition> parseFlowDefinition(const QJsonObject &json, 
                 QStringLiteral("must be a collection name: 1-64 letters, digits, '_', '.' or '-'"));
         flow.answerCollection = value.toString();
     }
+    auto servers = core::McpServerConfig::listFromJson(json.value(QStringLiteral("mcp_servers")));
+    if (!servers) {
+        const QString field = servers.error().details.value(QStringLiteral("field")).toString();
+        // "mcp_servers[0].url: must be …": the field's own name is already in the message.
+        return invalid(source, field, servers.error().message.mid(field.size() + 2));
+    }
+    flow.mcpServers = servers.value();
     return flow;
 }
 

@@ -15,9 +15,12 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLoggingCategory>
 #include <QTimer>
 
 #include <algorithm>
+
+Q_LOGGING_CATEGORY(lcTurn, "agency.turn")
 
 namespace agency::flows {
 
@@ -393,12 +396,43 @@ bool Turn::planRoute()
 
 void Turn::useTools(const QStringList &names)
 {
-    auto definitions = m_deps.tools->definitions(names);
-    if (!definitions) {
-        fail(definitions.error());
+    if (!m_deps.extraTools)
+        return offerTools(names, {});
+    then(m_deps.extraTools(m_request.tenantId, m_flow),
+         [this, names](const QList<std::shared_ptr<tools::Tool>> &extra) {
+             if (cancelled())
+                 return;
+             offerTools(names, extra);
+         });
+}
+
+void Turn::offerTools(const QStringList &names, const QList<std::shared_ptr<tools::Tool>> &extra)
+{
+    auto known = m_deps.tools->definitions(names);
+    if (!known) {
+        fail(known.error());
         return;
     }
-    m_toolDefinitions = definitions.value();
+    QList<core::ToolDefinition> definitions = known.value();
+    m_tools = m_deps.tools;
+    if (!extra.isEmpty()) {
+        // The flow's tools are shared with the engine's registry; the extra ones exist for turns
+        // like this one, so they go into a registry of the turn's own.
+        m_tools = new tools::ToolRegistry(m_deps.tools->defaultTimeoutMs(), this);
+        for (const QString &name : names) {
+            if (auto added = m_tools->add(m_deps.tools->find(name)); !added) // a name listed twice
+                qCDebug(lcTurn).noquote() << added.error().message;
+        }
+        for (const auto &tool : extra) {
+            if (auto added = m_tools->add(tool); !added) {
+                qCWarning(lcTurn).noquote() << "tool left out of the turn:" << added.error().message;
+                continue;
+            }
+            m_extraTools.insert(tool->name());
+            definitions.append(tool->definition());
+        }
+    }
+    m_toolDefinitions = definitions;
     if (!planRoute())
         return;
     // Cancellation reaches provider and tool calls through the token; database steps are short
@@ -841,8 +875,9 @@ void Turn::runTools(const llm::Completion &completion)
         event.round = m_result.providerCalls;
         emitEvent(event);
         // Unknown tools and invalid arguments come back as error results the model can react to.
-        calls.append(m_deps.tools->executeCall(call, m_request.cancel, 0,
-                                               tools::ToolContext{m_request.tenantId, m_citations}));
+        const int timeoutMs = m_extraTools.contains(call.name) ? TurnEngine::kExtraToolTimeoutMs : 0;
+        calls.append(m_tools->executeCall(call, m_request.cancel, timeoutMs,
+                                          tools::ToolContext{m_request.tenantId, m_citations}));
     }
     // Every call runs at once; the round is stored when the last one is back.
     auto pending = std::make_shared<QList<QFuture<tools::ToolResult>>>(calls);

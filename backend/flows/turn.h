@@ -53,6 +53,9 @@ private:
     bool planRoute();
     core::CapabilityNeeds needs(qint64 tokens) const;
     void useTools(const QStringList &names);
+    /// The turn's tools: the flow's `names` and, when there are any, `extra` (ExtraToolsSource)
+    /// in a registry of the turn's own.
+    void offerTools(const QStringList &names, const QList<std::shared_ptr<tools::Tool>> &extra);
     void openTurn();
     /// A client-made turn id: is that turn stored already (sent before)?
     void lookUpTurn();
@@ -126,7 +129,9 @@ private:
     QString m_providerName;                    ///< the provider reserved against, then the one that answered
     QString m_model;                           ///< empty: the provider's default
     QList<core::ToolDefinition> m_toolDefinitions;
-    QList<core::ChatMessage> m_messages; ///< what the next provider call sends
+    tools::ToolRegistry *m_tools = nullptr; ///< deps.tools, or the turn's own with its extra tools
+    QSet<QString> m_extraTools;             ///< names of the extra tools offered
+    QList<core::ChatMessage> m_messages;    ///< what the next provider call sends
     core::TurnResult m_result;
     State m_state = State::Created;
     QPromise<core::Result<core::TurnResult>> m_promise;

@@ -22,8 +22,9 @@ class Provider;
 class Router;
 } // namespace agency::llm
 namespace agency::tools {
+class Tool;
 class ToolRegistry;
-}
+} // namespace agency::tools
 namespace agency::ratelimit {
 class RateLimiter;
 class UsageRecorder;
@@ -55,6 +56,14 @@ using TenantSettingsSource = std::function<core::Async<QJsonObject>(const QStrin
 /// Unset: all of the flow's tools.
 using OfferedToolsSource =
     std::function<core::Async<QStringList>(const QString &tenantId, const QStringList &flowTools)>;
+/// The tools a turn offers beside its flow's own (`tools`): the tools of the MCP servers its flow
+/// and tenant attach (docs/mcp.md#using-mcp-servers-in-flows). Asked once per turn, before
+/// anything is stored; it never fails and finishes in bounded time (a server that is down
+/// contributes tools whose calls explain why, or none). Such tools keep their own call timeouts;
+/// the registry's only backs them up (kExtraToolTimeoutMs). A tool whose name clashes with one of
+/// the flow's, or whose schema the registry refuses, is left out (logged). Unset: none.
+using ExtraToolsSource = std::function<QFuture<QList<std::shared_ptr<tools::Tool>>>(
+    const QString &tenantId, const core::FlowDefinition &flow)>;
 /// Creates (or returns a cached) provider by name and model; empty name = the default provider.
 using ProviderSource =
     std::function<core::Result<std::shared_ptr<llm::Provider>>(const QString &name, const QString &model)>;
@@ -96,6 +105,7 @@ struct TurnDependencies
     /// passes a cached lookup, so a turn rarely waits for it.
     TenantSettingsSource tenantSettings;
     OfferedToolsSource offeredTools; ///< optional
+    ExtraToolsSource extraTools;     ///< optional
     TurnOptions options;
 };
 
@@ -136,6 +146,8 @@ public:
 
     static constexpr int kDefaultMaxTokens = 1000; ///< completion allowance when a flow sets none
     static constexpr int kTitleChars = 80;
+    /// The registry's limit for an extra tool's call, which enforces its own (at most 10 min).
+    static constexpr int kExtraToolTimeoutMs = 610'000;
 
 private:
     TurnDependencies m_deps;

@@ -108,6 +108,10 @@ QByteArray healthBody(const core::Result<service::Health> &health, bool stopping
                                      {QStringLiteral("configured"), p.configured},
                                      {QStringLiteral("default_model"), p.defaultModel}});
     }
+    // MCP servers are details: one that is down makes its tools fail, not the instance.
+    QJsonArray mcpServers;
+    for (const core::McpServerStatus &server : health ? health->mcpServers : QList<core::McpServerStatus>{})
+        mcpServers.append(server.toJson());
     const bool dbOk = health && health->databaseOk;
     QJsonArray failing;
     if (!dbOk)
@@ -122,7 +126,8 @@ QByteArray healthBody(const core::Result<service::Health> &health, bool stopping
                      {QStringLiteral("error"), health ? health->databaseError : health.error().message}}},
         {QStringLiteral("default_provider"), health ? health->defaultProvider : QString()},
         {QStringLiteral("providers"), providers},
-        {QStringLiteral("routing"), routingJson(health ? health->routing : core::RoutingStatus{})}};
+        {QStringLiteral("routing"), routingJson(health ? health->routing : core::RoutingStatus{})},
+        {QStringLiteral("mcp_servers"), mcpServers}};
     // Degraded is not healthy: load balancers must see it (the seed said 200).
     *status = failing.isEmpty() ? 200 : 503;
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
@@ -236,7 +241,12 @@ void registerSystemRoutes(Router &router, RouteContext &ctx)
           objectSchema(
               {{QStringLiteral("route"), type(QStringLiteral("string"))},
                {QStringLiteral("breakers"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}}},
-               {QStringLiteral("breakers_scope"), type(QStringLiteral("string"))}})}},
+               {QStringLiteral("breakers_scope"), type(QStringLiteral("string"))}})},
+         {QStringLiteral("mcp_servers"),
+          QJsonObject{{QStringLiteral("type"), QStringLiteral("array")},
+                      {QStringLiteral("description"),
+                       QStringLiteral("This process's MCP server connections: name, scope, transport, state "
+                                      "(starting, ready, failed, stopped), reason, tools, restarts")}}}},
         {QStringLiteral("status"), QStringLiteral("failing"), QStringLiteral("database")});
     router.addSchema(QStringLiteral("Health"), healthSchema);
     const QJsonObject healthy{{QStringLiteral("status"), QStringLiteral("ok")},

@@ -20,6 +20,7 @@
 #include "knowledge/knowledgebase.h"
 #include "llm/cachingprovider.h"
 #include "llm/embedderfactory.h"
+#include "mcp/servermanager.h"
 #include "ratelimit/budget.h"
 #include "ratelimit/limitpolicy.h"
 #include "ratelimit/ratelimiting.h"
@@ -64,6 +65,11 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     if (auto opened = b->openDatabase(config.database, injected.executor); !opened)
         return opened.error();
     b->m_providers = std::make_unique<ProviderRuntime>(config, injected.nam, *b->m_clock);
+    b->m_secrets = std::make_unique<db::TenantSecretStore>(*b->m_executor, secretKeySource(config));
+    // A test may give the tools credentials of its own; the deployment's store otherwise.
+    if (!b->m_tenantSecrets)
+        b->m_tenantSecrets = b->m_secrets.get();
+    b->buildMcp(config);
     if (auto built = b->buildEngine(config, injected.flowDirectories, injected.extraFlows); !built)
         return built.error();
     b->m_runs = std::make_unique<db::RunRepository>(*b->m_executor);
@@ -99,10 +105,6 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     sql::DbExecutor &executor = *m_executor;
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
-    m_secrets = std::make_unique<db::TenantSecretStore>(executor, secretKeySource(config));
-    // A test may give the tools credentials of its own; the deployment's store otherwise.
-    if (!m_tenantSecrets)
-        m_tenantSecrets = m_secrets.get();
     // Tools get their network and database from here: the weather tool builds neither.
     m_serviceDocuments = std::make_unique<ServiceDocuments>();
     auto tools = tools::createBuiltinToolRegistry(config.tools, m_providers->network(), &executor, m_clock,
@@ -150,6 +152,27 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
         return policy->tenantSettings(tenantId);
     };
     deps.offeredTools = m_serviceDocuments->offeredTools();
+    // The flow's and the tenant's MCP servers (the tenant's settings come from the same cache).
+    deps.extraTools = [manager = m_mcp.get(), policy = m_limitPolicy](const QString &tenantId,
+                                                                      const core::FlowDefinition &flow) {
+        using Tools = QList<std::shared_ptr<tools::Tool>>;
+        auto toolsOf = [manager, flow, tenantId](const QList<core::McpServerConfig> &tenantServers) {
+            return manager->toolsFor(
+                mcp::McpServerManager::usesOf(flow.flowType, flow.mcpServers, tenantId, tenantServers));
+        };
+        if (tenantId.isEmpty())
+            return toolsOf({});
+        return policy->tenantSettings(tenantId)
+            .then(manager,
+                  [toolsOf](const core::Result<QJsonObject> &settings) -> QFuture<Tools> {
+                      // Stored settings were validated; unreadable ones attach nothing.
+                      auto servers = settings ? core::McpServerConfig::listFromJson(
+                                                    settings->value(QStringLiteral("mcp_servers")))
+                                              : core::Result<QList<core::McpServerConfig>>(settings.error());
+                      return toolsOf(servers ? servers.value() : QList<core::McpServerConfig>{});
+                  })
+            .unwrap();
+    };
     deps.options = config.turns;
     llm::ResponseCacheStore cache;
     cache.find = [repository = m_responseCache.get()](const llm::CacheScope &scope, const QString &key) {
@@ -174,6 +197,11 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     deps.defaultRoute = config.routing.defaultRoute;
     m_engine = std::make_unique<flows::TurnEngine>(deps);
     return {};
+}
+
+void Backend::buildMcp(const RuntimeConfig &config)
+{
+    m_mcp = std::make_unique<mcp::McpServerManager>(m_providers->network(), m_tenantSecrets, config.mcp);
 }
 
 void Backend::buildKnowledge(const RuntimeConfig &config)
@@ -238,6 +266,34 @@ void Backend::buildService(int keyCacheMs)
     deps.tools = m_tools.get();
     deps.keyCacheMs = keyCacheMs;
     deps.routing = [providers = m_providers.get()] { return providers->routingStatus(); };
+    deps.mcpStatuses = [manager = m_mcp.get()] { return manager->statuses(); };
+    deps.mcpConnect = [manager = m_mcp.get(), flows = m_flows.get(), policy = m_limitPolicy](
+                          const QString &tenantId) -> core::Async<QList<core::McpServerStatus>> {
+        using Statuses = QList<core::McpServerStatus>;
+        QList<mcp::McpServerManager::Use> uses;
+        for (const core::FlowDefinition &flow : flows->flows())
+            uses += mcp::McpServerManager::usesOf(flow.flowType, flow.mcpServers, tenantId, {});
+        auto report = [manager](const QList<mcp::McpServerManager::Use> &all) {
+            return manager->connectAll(all).then(
+                [](const Statuses &statuses) { return core::Result<Statuses>(statuses); });
+        };
+        if (tenantId.isEmpty())
+            return report(uses);
+        return policy->tenantSettings(tenantId)
+            .then(manager,
+                  [uses, tenantId,
+                   report](const core::Result<QJsonObject> &settings) mutable -> core::Async<Statuses> {
+                      if (!settings)
+                          return core::failedAsync<Statuses>(settings.error());
+                      auto servers =
+                          core::McpServerConfig::listFromJson(settings->value(QStringLiteral("mcp_servers")));
+                      if (!servers)
+                          return core::failedAsync<Statuses>(servers.error());
+                      uses += mcp::McpServerManager::usesOf({}, {}, tenantId, servers.value());
+                      return report(uses);
+                  })
+            .unwrap();
+    };
     m_serviceDeps = deps;
     m_service = std::make_unique<service::AgencyService>(deps);
     m_serviceDocuments->attach(m_service.get());
@@ -321,6 +377,7 @@ Backend::~Backend()
     m_runQueue.reset();
     m_runs.reset();
     m_engine.reset();
+    m_mcp.reset();
     m_tools.reset();
     m_serviceDocuments.reset();
     m_limiter.reset();

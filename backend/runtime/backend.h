@@ -45,6 +45,12 @@ class ToolRegistry;
 namespace agency::tools::slack {
 class SlackClient;
 }
+namespace agency::mcp {
+class McpServerManager;
+}
+namespace agency::core {
+class TenantSecretSource;
+}
 namespace agency::ratelimit {
 class LimitPolicy;
 class RateLimiter;
@@ -81,8 +87,8 @@ struct Injected
     /// Flows added to the loaded ones (replacing a flow of the same type): a test's or a
     /// benchmark's own flows.
     QList<core::FlowDefinition> extraFlows;
-    /// The tenants' credentials for the tools (GitHub tokens...), borrowed. Default: none, and
-    /// the tools needing one fail NotConfigured saying how to connect.
+    /// The tenants' credentials for the tools (GitHub tokens...) and MCP server headers
+    /// (`${secret:NAME}`), borrowed. Default: the deployment's encrypted store.
     core::TenantSecretSource *tenantSecrets = nullptr;
 };
 
@@ -151,6 +157,8 @@ public:
     /// authenticated key without reading it again (HTTP_KEY_CACHE_MS); until it listens, and
     /// whenever its connection is lost, every key is read. The server calls it; idempotent.
     void startKeyListener();
+    /// Every MCP server connection of this process (the flows' and the tenants' servers).
+    mcp::McpServerManager &mcpServers() { return *m_mcp; }
 
 private:
     Backend() = default;
@@ -161,6 +169,8 @@ private:
     void buildSlack(const RuntimeConfig &config);
     void buildService(int keyCacheMs);
     void storeAnswersAsDocuments();
+    /// The MCP servers' tools for the turn engine (TurnDependencies::extraTools).
+    void buildMcp(const RuntimeConfig &config);
 
     std::shared_ptr<const core::Clock> m_clock;
     core::TenantSecretSource *m_tenantSecrets = nullptr; ///< borrowed (Injected::tenantSecrets)
@@ -180,6 +190,7 @@ private:
     std::unique_ptr<ratelimit::UsageRecorder> m_usage;
     std::unique_ptr<ratelimit::RateLimiter> m_limiter; ///< the money budget in front of m_tokenLimiter
     std::unique_ptr<db::ResponseCacheRepository> m_responseCache;
+    std::unique_ptr<mcp::McpServerManager> m_mcp; ///< before m_engine: turns hold its tools
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<db::RunRepository> m_runs;
     std::unique_ptr<db::RunQueue> m_runQueue;

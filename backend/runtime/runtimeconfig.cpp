@@ -183,6 +183,9 @@ RuntimeConfig RuntimeConfig::fromSettings(const config::Settings &settings)
     c.providers = providerConfig(settings);
     c.routing = routingConfig(settings);
     c.tools = toolsConfig(settings);
+    c.mcp.startTimeoutMs = settings.intValue(QStringLiteral("MCP_START_TIMEOUT_MS"));
+    c.mcp.backoffMs = settings.intValue(QStringLiteral("MCP_RESTART_BACKOFF_MS"));
+    c.mcp.clientVersion = QStringLiteral(AGENCY_VERSION);
     c.rateLimits = rateLimitConfig(settings);
     c.costs.pricesFile = settings.text(QStringLiteral("LLM_PRICES_FILE"));
     c.costs.cacheTtlS = settings.intValue(QStringLiteral("LLM_CACHE_TTL_S"));

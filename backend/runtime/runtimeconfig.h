@@ -6,6 +6,7 @@
 #include "knowledge/knowledgeoptions.h"
 #include "llm/providerconfig.h"
 #include "llm/router.h"
+#include "mcp/serverconnection.h"
 #include "ratelimit/ratelimiting.h"
 #include "tools/builtintools.h"
 
@@ -66,6 +67,8 @@ struct RuntimeConfig
     llm::ProviderConfig providers;
     llm::RoutingConfig routing; ///< LLM_ROUTE, LLM_CAPABILITIES, LLM_BREAKER_*
     tools::ToolsConfig tools;
+    /// MCP servers' start timeout and restart backoff (MCP_START_TIMEOUT_MS, MCP_RESTART_BACKOFF_MS).
+    mcp::ServerConnection::Options mcp;
     ratelimit::RateLimitConfig rateLimits;
     CostConfig costs;
     flows::RunWorkerOptions runs;

@@ -1,6 +1,7 @@
 #include "agencyservice.h"
 
 #include <QRegularExpression>
+#include "core/mcpserver.h"
 
 #include "apikeysecret.h"
 #include "core/async/whenfinished.h"
@@ -71,7 +72,8 @@ core::Status validateTenantSettings(const QJsonObject &settings)
     static const QStringList kKeys{QStringLiteral("provider"),        QStringLiteral("model"),
                                    QStringLiteral("rate_limits"),     QStringLiteral("embedding_provider"),
                                    QStringLiteral("embedding_model"), QStringLiteral("route"),
-                                   QStringLiteral("budget"),          QStringLiteral("slack_team_id")};
+                                   QStringLiteral("budget"),          QStringLiteral("slack_team_id"),
+                                   QStringLiteral("mcp_servers")};
     for (auto it = settings.constBegin(); it != settings.constEnd(); ++it) {
         if (!kKeys.contains(it.key()))
             return invalidSetting(it.key(), QStringLiteral("is not a tenant setting (the settings are %1)")
@@ -103,6 +105,10 @@ core::Status validateTenantSettings(const QJsonObject &settings)
     }
     if (auto ok = ratelimit::TenantBudget::validate(settings); !ok)
         return ok;
+    // MCP servers whose tools every turn of the tenant gets (docs/mcp.md#using-mcp-servers-in-flows).
+    if (auto servers = core::McpServerConfig::listFromJson(settings.value(QStringLiteral("mcp_servers")));
+        !servers)
+        return servers.error();
     const QJsonValue provider = settings.value(QStringLiteral("provider"));
     if (!provider.isUndefined() &&
         (!provider.isString() || !llm::ProviderFactory::names().contains(provider.toString()))) {
@@ -161,6 +167,8 @@ Async<Health> AgencyService::health()
     base.defaultProvider = m_deps.providers->defaultProvider();
     base.providers = m_deps.providers->providers();
     base.routing = routing();
+    if (m_deps.mcpStatuses)
+        base.mcpServers = m_deps.mcpStatuses();
     return m_deps.executor
         ->run<bool>([](sql::DbConnection &conn) -> Result<bool> {
             auto ping = conn.exec(QStringLiteral("SELECT 1"), {}, QStringLiteral("health check"));
@@ -175,6 +183,26 @@ Async<Health> AgencyService::health()
                 health.databaseError = ping.error().message;
             return health;
         });
+}
+
+Async<QList<core::McpServerStatus>> AgencyService::mcpServers(const QString &tenantId)
+{
+    using Statuses = QList<core::McpServerStatus>;
+    if (!m_deps.mcpConnect)
+        return core::failedAsync<Statuses>(makeError(
+            ErrorCode::NotConfigured, QStringLiteral("this program was built without MCP servers")));
+    if (tenantId.isEmpty())
+        return m_deps.mcpConnect({});
+    if (auto ok = core::validateTenantId(tenantId); !ok)
+        return core::failedAsync<Statuses>(ok.error());
+    return getTenant(tenantId)
+        .then(this,
+              [connect = m_deps.mcpConnect, tenantId](const Result<core::Tenant> &tenant) -> Async<Statuses> {
+                  if (!tenant)
+                      return core::failedAsync<Statuses>(tenant.error());
+                  return connect(tenantId);
+              })
+        .unwrap();
 }
 
 core::RoutingStatus AgencyService::routing() const

@@ -10,6 +10,7 @@
 #include "core/document.h"
 #include "core/flowdefinition.h"
 #include "core/limitstatus.h"
+#include "core/mcpserver.h"
 #include "core/page.h"
 #include "core/providerinfo.h"
 #include "core/run.h"
@@ -73,6 +74,8 @@ struct Health
     QString defaultProvider;
     QList<core::ProviderInfo> providers;
     core::RoutingStatus routing; ///< the default route and this process's breakers
+    /// This process's MCP server connections (docs/mcp.md#using-mcp-servers-in-flows).
+    QList<core::McpServerStatus> mcpServers;
 };
 
 /// The database connection pool right now, for /metrics and diagnostics.
@@ -111,6 +114,11 @@ struct ServiceDependencies
     int keyCacheMs = 0;
     /// Optional: the routing state (LLM_ROUTE, breakers, attempts) for /metrics, /health, the console.
     std::function<core::RoutingStatus()> routing;
+    /// Optional: this process's MCP server connections as they are (nothing is started).
+    std::function<QList<core::McpServerStatus>()> mcpStatuses;
+    /// Optional: starts the MCP servers of every flow, and of the tenant's settings when a tenant
+    /// is named, and reports every connection once none is still starting.
+    std::function<core::Async<QList<core::McpServerStatus>>(const QString &tenantId)> mcpConnect;
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
@@ -135,6 +143,10 @@ public:
     /// This process's routing state: LLM_ROUTE, the breakers, the attempts so far. Immediate.
     core::RoutingStatus routing() const;
     QList<core::FlowDefinition> flows() const;
+    /// The MCP servers of every flow, and of `tenantId`'s settings when given, started if need be
+    /// and reported once none is still starting (`aiagency mcp servers`). NotFound for an unknown
+    /// tenant; NotConfigured without MCP support.
+    core::Async<QList<core::McpServerStatus>> mcpServers(const QString &tenantId = {});
     QList<core::ProviderInfo> providers() const;
     /// "Test connection": one short call (a one-word prompt, at most 16 tokens, no tools, not
     /// stored, no rate-limit charge) to provider `name` as configured, with the non-empty fields

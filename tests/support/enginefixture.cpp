@@ -69,7 +69,8 @@ runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString 
 }
 
 EngineFixture::EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
-                             const QList<core::FlowDefinition> &extraFlows, Limiter limiter)
+                             const QList<core::FlowDefinition> &extraFlows, Limiter limiter,
+                             core::TenantSecretSource *secrets)
     : m_clock(std::make_shared<core::ManualClock>())
 {
     runtime::RuntimeConfig fixtureConfig = config;
@@ -82,6 +83,7 @@ EngineFixture::EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeCo
     // Built-ins only: no user directory, so a developer's own flows never leak into a test.
     injected.flowDirectories = QStringList{};
     injected.extraFlows = extraFlows;
+    injected.tenantSecrets = secrets;
     auto backend = runtime::Backend::create(fixtureConfig, injected);
     if (!backend)
         qFatal("backend: %s", qPrintable(backend.error().toString()));

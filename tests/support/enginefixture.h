@@ -7,6 +7,7 @@
 // on 127.0.0.1.
 
 #include "core/clock.h"
+#include "core/tenantsecrets.h"
 #include "db/records.h"
 #include "fakehttpserver.h"
 #include "fakeopenai.h"
@@ -62,8 +63,10 @@ public:
     /// Builds the backend on the calling thread, on `executor`'s database. `extraFlows` are added
     /// to the built-in ones (replacing a built-in of the same flow_type); `limiter` picks the rate
     /// limiter back-end. Stops the test run (qFatal) if the backend cannot be built.
+    /// `secrets`: the tenants' secrets the backend may read (Injected::tenantSecrets), borrowed.
     EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
-                  const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory);
+                  const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory,
+                  core::TenantSecretSource *secrets = nullptr);
     ~EngineFixture();
 
     core::ManualClock &clock() { return *m_clock; }
