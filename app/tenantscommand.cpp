@@ -15,9 +15,10 @@ namespace agency::app {
 
 namespace {
 
-const char *const kSetKeys = "name, provider, model, rate_limits.<provider>.tpm, rate_limits.<provider>.tph "
-                             "(<provider> may be *), budget.usd_per_day, budget.usd_per_month, slack_team_id, "
-                             "mcp_servers";
+const char *const kSetKeys =
+    "name, provider, model, rate_limits.<provider>.tpm, rate_limits.<provider>.tph "
+    "(<provider> may be *), budget.usd_per_day, budget.usd_per_month, slack_team_id, "
+    "mcp_servers";
 
 QString settingText(const QJsonObject &settings, const QString &key, const QString &fallback)
 {

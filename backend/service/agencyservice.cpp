@@ -1,7 +1,7 @@
 #include "agencyservice.h"
 
-#include <QRegularExpression>
 #include "core/mcpserver.h"
+#include <QRegularExpression>
 
 #include "apikeysecret.h"
 #include "core/async/whenfinished.h"

@@ -16,8 +16,8 @@
 #include "core/run.h"
 #include "core/slackevent.h"
 #include "core/tenant.h"
-#include "core/tooldefinition.h"
 #include "core/tenantsecrets.h"
+#include "core/tooldefinition.h"
 #include "core/turnvalues.h"
 #include "core/usagesummary.h"
 
