@@ -44,10 +44,10 @@ QString toolText(const core::ToolInfo &info)
     return text;
 }
 
-int listTools(service::AgencyService &service, const QString &flow, bool json)
+int listTools(service::AgencyService &service, const QString &flow, const QString &tenant, bool json)
 {
-    return runAsync([&service, flow, json] {
-        service.flowTools(flow).then(qApp, [json](const core::Result<QList<core::ToolInfo>> &tools) {
+    return runAsync([&service, flow, tenant, json] {
+        service.flowTools(flow, tenant).then(qApp, [json](const core::Result<QList<core::ToolInfo>> &tools) {
             if (!tools)
                 return QCoreApplication::exit(reportError(tools.error()));
             if (json) {
@@ -67,10 +67,10 @@ int listTools(service::AgencyService &service, const QString &flow, bool json)
 }
 
 int callTool(service::AgencyService &service, const QString &tenant, const QString &name,
-             const QString &arguments)
+             const QString &arguments, const QString &flow)
 {
-    return runAsync([&service, tenant, name, arguments] {
-        service.callTool(tenant, name, arguments)
+    return runAsync([&service, tenant, name, arguments, flow] {
+        service.callTool(tenant, name, arguments, flow)
             .then(qApp, [](const core::Result<core::ToolCallOutcome> &outcome) {
                 if (!outcome)
                     return QCoreApplication::exit(reportError(outcome.error()));
@@ -94,9 +94,13 @@ int runToolsCommand(CliContext &ctx)
                                  QStringLiteral("the tool's arguments as a JSON object (call; default {})"),
                                  QStringLiteral("['JSON']"));
     parser.addOptions({
-        {QStringLiteral("flow"), QStringLiteral("List only the tools this flow may call."),
+        {QStringLiteral("flow"),
+         QStringLiteral(
+             "List only the tools this flow may call, its MCP servers' included (call: look for an "
+             "MCP tool among this flow's servers only)."),
          QStringLiteral("flow")},
-        {QStringLiteral("tenant"), QStringLiteral("Tenant whose settings and credentials the call uses."),
+        {QStringLiteral("tenant"),
+         QStringLiteral("Tenant whose settings and credentials the call uses (list: its MCP servers too)."),
          QStringLiteral("tenant")},
         {QStringLiteral("json"), QStringLiteral("List as a JSON array.")},
     });
@@ -129,9 +133,10 @@ int runToolsCommand(CliContext &ctx)
         return reportError(backend.error());
     service::AgencyService &service = backend.value()->service();
     if (action == QLatin1String("list"))
-        return listTools(service, parser.value(QStringLiteral("flow")), parser.isSet(QStringLiteral("json")));
-    return callTool(service, parser.value(QStringLiteral("tenant")), positional.value(1),
-                    positional.value(2));
+        return listTools(service, parser.value(QStringLiteral("flow")),
+                         parser.value(QStringLiteral("tenant")), parser.isSet(QStringLiteral("json")));
+    return callTool(service, parser.value(QStringLiteral("tenant")), positional.value(1), positional.value(2),
+                    parser.value(QStringLiteral("flow")));
 }
 
 } // namespace agency::app

@@ -18,6 +18,7 @@ class McpTool : public tools::Tool
 {
 public:
     McpTool(ServerConnection *server, QString serverName, const QJsonObject &tool);
+    QString origin() const override { return QStringLiteral("mcp:") + m_serverName; }
 
     /// The model-facing name of `tool` of `server`; empty when nothing usable remains.
     static QString exposedName(const QString &server, const QString &tool);

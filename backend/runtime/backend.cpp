@@ -153,8 +153,8 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     };
     deps.offeredTools = m_serviceDocuments->offeredTools();
     // The flow's and the tenant's MCP servers (the tenant's settings come from the same cache).
-    deps.extraTools = [manager = m_mcp.get(), policy = m_limitPolicy](const QString &tenantId,
-                                                                      const core::FlowDefinition &flow) {
+    m_extraTools = [manager = m_mcp.get(), policy = m_limitPolicy](const QString &tenantId,
+                                                                   const core::FlowDefinition &flow) {
         using Tools = QList<std::shared_ptr<tools::Tool>>;
         auto toolsOf = [manager, flow, tenantId](const QList<core::McpServerConfig> &tenantServers) {
             return manager->toolsFor(
@@ -173,6 +173,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
                   })
             .unwrap();
     };
+    deps.extraTools = m_extraTools;
     deps.options = config.turns;
     llm::ResponseCacheStore cache;
     cache.find = [repository = m_responseCache.get()](const llm::CacheScope &scope, const QString &key) {
@@ -264,6 +265,7 @@ void Backend::buildService(int keyCacheMs)
     deps.audit = m_audit.get();
     deps.knowledge = m_knowledge.get();
     deps.tools = m_tools.get();
+    deps.extraTools = m_extraTools;
     deps.keyCacheMs = keyCacheMs;
     deps.routing = [providers = m_providers.get()] { return providers->routingStatus(); };
     deps.mcpStatuses = [manager = m_mcp.get()] { return manager->statuses(); };

@@ -12,6 +12,7 @@
 #include <QFuture>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -41,7 +42,8 @@ class KnowledgeBase;
 }
 namespace agency::tools {
 class ToolRegistry;
-}
+class Tool;
+} // namespace agency::tools
 namespace agency::tools::slack {
 class SlackClient;
 }
@@ -191,6 +193,9 @@ private:
     std::unique_ptr<ratelimit::RateLimiter> m_limiter; ///< the money budget in front of m_tokenLimiter
     std::unique_ptr<db::ResponseCacheRepository> m_responseCache;
     std::unique_ptr<mcp::McpServerManager> m_mcp; ///< before m_engine: turns hold its tools
+    /// The MCP servers' tools of a tenant and flow, for the turns and the service alike.
+    std::function<QFuture<QList<std::shared_ptr<tools::Tool>>>(const QString &, const core::FlowDefinition &)>
+        m_extraTools;
     std::unique_ptr<flows::TurnEngine> m_engine;
     std::unique_ptr<db::RunRepository> m_runs;
     std::unique_ptr<db::RunQueue> m_runQueue;

@@ -48,7 +48,8 @@ class KnowledgeBase;
 }
 namespace agency::tools {
 class ToolRegistry;
-}
+class Tool;
+} // namespace agency::tools
 namespace agency::flows {
 class FlowRegistry;
 class TurnEngine;
@@ -109,6 +110,11 @@ struct ServiceDependencies
     knowledge::KnowledgeBase *knowledge =
         nullptr;                          ///< optional: without it the document methods fail NotConfigured
     tools::ToolRegistry *tools = nullptr; ///< optional: without it the tool methods fail NotConfigured
+    /// Optional: the tools a turn of a tenant and flow gets beside the flow's own (its MCP servers'),
+    /// the very source the turn engine asks, so admins see what the model sees.
+    std::function<QFuture<QList<std::shared_ptr<tools::Tool>>>(const QString &tenantId,
+                                                               const core::FlowDefinition &flow)>
+        extraTools;
     /// How long an authenticated key may be trusted without reading it again (0: never), once
     /// setKeyCacheActive(true) says changes to keys are heard.
     int keyCacheMs = 0;
@@ -219,15 +225,18 @@ public:
                                                   core::TurnEventHandler onEvent = {});
 
     // Tools, for admins checking what an agent would see
-    /// The tools flow `flowType` may call, in the flow's order; every registered tool when
-    /// `flowType` is empty. NotFound for an unknown flow.
-    core::Async<QList<core::ToolInfo>> flowTools(const QString &flowType = {});
+    /// The tools flow `flowType` may call: its own, in the flow's order, then those of the MCP
+    /// servers the flow (and tenant `tenantId`, when given) attach, started if need be. Every
+    /// built-in tool when `flowType` is empty. NotFound for an unknown flow.
+    core::Async<QList<core::ToolInfo>> flowTools(const QString &flowType = {}, const QString &tenantId = {});
     /// Runs tool `name` once for `tenantId` with `argumentsJson` (a JSON object; empty means {}),
-    /// as a turn of that tenant would, and returns what the model would see. NotFound for an
-    /// unknown tenant or tool; InvalidArgument for arguments the tool's schema refuses (nothing
-    /// runs); Conflict for a tool that needs a person's approval first.
+    /// as a turn of that tenant would, and returns what the model would see. An MCP server's tool
+    /// is looked for among those of `flowType`, or of every flow when it is empty, and of the
+    /// tenant's own servers. NotFound for an unknown tenant, flow or tool; InvalidArgument for
+    /// arguments the tool's schema refuses (nothing runs); Conflict for a tool that needs a
+    /// person's approval first.
     core::Async<core::ToolCallOutcome> callTool(const QString &tenantId, const QString &name,
-                                                const QString &argumentsJson);
+                                                const QString &argumentsJson, const QString &flowType = {});
 
     // Runs (non-interactive flow runs, executed by the run workers of any process on the database)
     /// Queues one turn of `flowType` with `input` as the user message. The flow must exist;

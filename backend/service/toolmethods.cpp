@@ -9,8 +9,9 @@
 
 #include <QJsonDocument>
 
-// The admin's view of tools (docs/design.md#flows-and-tools): what a flow may call, and one call
-// run exactly as a turn of the tenant would run it, so credentials can be checked without a model.
+// The admin's view of tools (docs/design.md#flows-and-tools): what a flow may call, its MCP
+// servers' tools included, and one call run exactly as a turn of the tenant would run it, so
+// credentials can be checked without a model.
 
 namespace agency::service {
 
@@ -19,9 +20,17 @@ using core::makeError;
 
 namespace {
 
+using ToolList = QList<std::shared_ptr<tools::Tool>>;
+
 core::Error toolsMissing()
 {
     return makeError(ErrorCode::NotConfigured, QStringLiteral("tools are not available in this build"));
+}
+
+core::Error flowMissing(const QString &flowType)
+{
+    return makeError(ErrorCode::NotFound, QStringLiteral("flow \"%1\" does not exist").arg(flowType),
+                     {{QStringLiteral("flow_type"), flowType}});
 }
 
 core::ToolInfo infoOf(const tools::Tool &tool)
@@ -29,83 +38,161 @@ core::ToolInfo infoOf(const tools::Tool &tool)
     core::ToolInfo info;
     info.definition = tool.definition();
     info.requiresApproval = tool.requiresApproval();
+    info.origin = tool.origin();
     return info;
+}
+
+core::Error abandoned()
+{
+    return makeError(ErrorCode::Cancelled, QStringLiteral("the tool call was abandoned"));
+}
+
+/// Runs `tool` alone in a registry of its own (validation, time limit), as the turn runs the
+/// extra tools it is given.
+void runInOwnRegistry(QObject *context, const std::shared_ptr<tools::Tool> &tool,
+                      const QString &argumentsJson, const tools::ToolContext &toolContext, int timeoutMs,
+                      const core::ResultPromise<core::ToolCallOutcome> &promise)
+{
+    if (tool->requiresApproval()) {
+        return promise.finish(
+            makeError(ErrorCode::Conflict,
+                      QStringLiteral("tool \"%1\" acts on another system: a person must approve each call")
+                          .arg(tool->name()),
+                      {{QStringLiteral("reason"), QStringLiteral("approval_required")}}));
+    }
+    auto *registry = new tools::ToolRegistry(timeoutMs, context);
+    if (auto added = registry->add(tool); !added) {
+        registry->deleteLater();
+        return promise.finish(added.error());
+    }
+    auto arguments = registry->validateArguments(tool->name(), argumentsJson);
+    if (!arguments) {
+        registry->deleteLater();
+        return promise.finish(arguments.error());
+    }
+    core::whenFinished(
+        registry,
+        registry->execute(tool->name(), arguments.value(), core::CancelToken::create(), 0, toolContext),
+        [registry, promise](const tools::ToolResult &result) {
+            registry->deleteLater();
+            promise.finish(core::ToolCallOutcome{result.success(), result.json, result.elapsedMs});
+        },
+        [registry, promise] {
+            registry->deleteLater();
+            promise.finish(abandoned());
+        });
 }
 
 } // namespace
 
-core::Async<QList<core::ToolInfo>> AgencyService::flowTools(const QString &flowType)
+core::Async<QList<core::ToolInfo>> AgencyService::flowTools(const QString &flowType, const QString &tenantId)
 {
     if (!m_deps.tools)
         return core::failedAsync<QList<core::ToolInfo>>(toolsMissing());
-    QStringList names = m_deps.tools->names();
-    if (!flowType.isEmpty()) {
-        const auto flow = m_deps.flows->find(flowType);
-        if (!flow) {
-            return core::failedAsync<QList<core::ToolInfo>>(
-                makeError(ErrorCode::NotFound, QStringLiteral("flow \"%1\" does not exist").arg(flowType),
-                          {{QStringLiteral("flow_type"), flowType}}));
-        }
-        names = flow->tools;
+    if (flowType.isEmpty()) {
+        QList<core::ToolInfo> infos;
+        for (const QString &name : m_deps.tools->names())
+            infos.append(infoOf(*m_deps.tools->find(name)));
+        return core::readyAsync<QList<core::ToolInfo>>(infos);
     }
+    const auto flow = m_deps.flows->find(flowType);
+    if (!flow)
+        return core::failedAsync<QList<core::ToolInfo>>(flowMissing(flowType));
     QList<core::ToolInfo> infos;
-    for (const QString &name : names) {
+    for (const QString &name : flow->tools) {
         // A flow only loads when each of its tools is registered (FlowRegistry::load).
         if (const auto tool = m_deps.tools->find(name))
             infos.append(infoOf(*tool));
     }
-    return core::readyAsync<QList<core::ToolInfo>>(infos);
+    if (!m_deps.extraTools)
+        return core::readyAsync<QList<core::ToolInfo>>(infos);
+    core::ResultPromise<QList<core::ToolInfo>> promise;
+    core::whenFinished(
+        this, m_deps.extraTools(tenantId, *flow),
+        [promise, infos](const ToolList &extra) mutable {
+            for (const auto &tool : extra)
+                infos.append(infoOf(*tool));
+            promise.finish(infos);
+        },
+        [promise, infos] { promise.finish(infos); });
+    return promise.future();
 }
 
 core::Async<core::ToolCallOutcome> AgencyService::callTool(const QString &tenantId, const QString &name,
-                                                           const QString &argumentsJson)
+                                                           const QString &argumentsJson,
+                                                           const QString &flowType)
 {
     if (!m_deps.tools)
         return core::failedAsync<core::ToolCallOutcome>(toolsMissing());
     if (auto ok = core::validateTenantId(tenantId); !ok)
         return core::failedAsync<core::ToolCallOutcome>(ok.error());
-    const auto tool = m_deps.tools->find(name);
-    if (!tool) {
-        return core::failedAsync<core::ToolCallOutcome>(
-            makeError(ErrorCode::NotFound,
-                      QStringLiteral("no tool named \"%1\"; `aiagency tools list` shows them").arg(name),
-                      {{QStringLiteral("tool"), name}}));
+    QList<core::FlowDefinition> flows = m_deps.flows->flows();
+    if (!flowType.isEmpty()) {
+        const auto flow = m_deps.flows->find(flowType);
+        if (!flow)
+            return core::failedAsync<core::ToolCallOutcome>(flowMissing(flowType));
+        flows = {*flow};
     }
+    const auto builtin = m_deps.tools->find(name);
     // Checked before anything runs, so a typo never reaches another system.
-    auto arguments = m_deps.tools->validateArguments(name, argumentsJson);
-    if (!arguments)
-        return core::failedAsync<core::ToolCallOutcome>(arguments.error());
-    if (tool->requiresApproval()) {
-        return core::failedAsync<core::ToolCallOutcome>(makeError(
-            ErrorCode::Conflict,
-            QStringLiteral("tool \"%1\" acts on another system: a person must approve each call").arg(name),
-            {{QStringLiteral("reason"), QStringLiteral("approval_required")}}));
+    if (builtin) {
+        if (auto arguments = m_deps.tools->validateArguments(name, argumentsJson); !arguments)
+            return core::failedAsync<core::ToolCallOutcome>(arguments.error());
     }
     core::ResultPromise<core::ToolCallOutcome> promise;
-    tools::ToolRegistry *registry = m_deps.tools;
+    const int timeoutMs = m_deps.tools->defaultTimeoutMs();
+    auto extraTools = m_deps.extraTools;
     // The tenant must exist (its settings and credentials are what the tool uses); the tool then
-    // runs on this thread, where the registry lives.
+    // runs on this thread, where the tools live.
     core::whenFinished(
         this, m_deps.tenants->getTenant(tenantId),
-        [this, promise, registry, tenantId, name,
-         validated = arguments.value()](const core::Result<core::Tenant> &t) {
+        [this, promise, builtin, extraTools, flows, tenantId, name, argumentsJson,
+         timeoutMs](const core::Result<core::Tenant> &t) {
             if (!t)
                 return promise.finish(t.error());
-            core::whenFinished(
-                this,
-                registry->execute(name, validated, core::CancelToken::create(), 0,
-                                  tools::ToolContext{tenantId, {}}),
-                [promise](const tools::ToolResult &result) {
-                    promise.finish(core::ToolCallOutcome{result.success(), result.json, result.elapsedMs});
-                },
-                [promise] {
-                    promise.finish(
-                        makeError(ErrorCode::Cancelled, QStringLiteral("the tool call was abandoned")));
-                });
+            const tools::ToolContext context{tenantId, {}};
+            if (builtin)
+                return runInOwnRegistry(this, builtin, argumentsJson, context, timeoutMs, promise);
+            const auto notFound = [name] {
+                return makeError(
+                    ErrorCode::NotFound,
+                    QStringLiteral("no tool named \"%1\"; `aiagency tools list` shows them (an MCP "
+                                   "server's tools with --flow)")
+                        .arg(name),
+                    {{QStringLiteral("tool"), name}});
+            };
+            if (!extraTools)
+                return promise.finish(notFound());
+            // An MCP server's tool: the servers of the flows (and of the tenant) are asked in turn.
+            auto search = std::make_shared<std::function<void(int)>>();
+            *search = [this, search, promise, extraTools, flows, tenantId, name, argumentsJson, context,
+                       timeoutMs, notFound](int index) {
+                if (index >= flows.size()) {
+                    *search = nullptr; // breaks the cycle through the capture
+                    return promise.finish(notFound());
+                }
+                core::whenFinished(
+                    this, extraTools(tenantId, flows.at(index)),
+                    [this, search, promise, name, argumentsJson, context, timeoutMs,
+                     index](const ToolList &extra) {
+                        for (const auto &tool : extra) {
+                            if (tool->name() == name) {
+                                *search = nullptr; // breaks the cycle through the capture
+                                return runInOwnRegistry(this, tool, argumentsJson, context, timeoutMs,
+                                                        promise);
+                            }
+                        }
+                        if (*search)
+                            (*search)(index + 1);
+                    },
+                    [search, promise] {
+                        *search = nullptr;
+                        promise.finish(abandoned());
+                    });
+            };
+            (*search)(0);
         },
-        [promise] {
-            promise.finish(makeError(ErrorCode::Cancelled, QStringLiteral("the tool call was abandoned")));
-        });
+        [promise] { promise.finish(abandoned()); });
     return promise.future();
 }
 

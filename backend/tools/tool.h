@@ -47,6 +47,8 @@ public:
     /// True for a tool that acts on another system (posts, creates, comments): a person approves
     /// each call before it runs (docs/design.md#flows-and-tools).
     virtual bool requiresApproval() const { return false; }
+    /// Where the tool comes from, for admins: "builtin", or "mcp:<server>".
+    virtual QString origin() const { return QStringLiteral("builtin"); }
 
     /// Runs the tool. On success the object is the result payload (the registry adds
     /// "success": true).

@@ -8,6 +8,7 @@
 // offers it (plain node), and the states `aiagency mcp servers` and /health report.
 
 #include "core/json.h"
+#include "db/tenantrepository.h"
 #include "enginefixture.h"
 #include "fakeopenai.h"
 #include "fakeweatherserver.h"
@@ -104,6 +105,7 @@ private Q_SLOTS:
     void httpServerWithTenantSecretBearer();
     void httpServerRefusesAWrongToken();
     void statelessRevisionWhereTheServerOffersIt();
+    void adminListsAndCallsAFlowsMcpTools();
 
 private:
     void makeFixture(const QList<core::McpServerConfig> &servers, const QHash<QString, QString> &extra = {});
@@ -429,6 +431,43 @@ void TestMcpClient::httpServerRefusesAWrongToken()
     auto result = m_fx->runTurn(request(QStringLiteral("who is Ada?")));
     AGENCY_VERIFY_OK(result);
     QCOMPARE(offeredTools(m_llm->chatRequests().at(0)), QStringList{QStringLiteral("get_weather")});
+}
+
+void TestMcpClient::adminListsAndCallsAFlowsMcpTools()
+{
+    // `aiagency tools list --flow` and `tools call` ask the service, which asks the very source the
+    // turns ask: the admin sees the tools the model sees, and runs one as a turn would.
+    makeFixture({stdioServer(QStringLiteral("files"),
+                             {{QStringLiteral("MCP_TEST_GREETING"), QStringLiteral("hello from env")}})});
+    auto tools = test::await(m_fx->service().flowTools(kFlow, kTenant));
+    AGENCY_VERIFY_OK(tools);
+    QStringList names;
+    for (const core::ToolInfo &info : tools.value()) {
+        names.append(info.definition.name);
+        if (info.definition.name == QLatin1String("files__echo")) {
+            QCOMPARE(info.origin, QStringLiteral("mcp:files"));
+            QCOMPARE(info.definition.parameters.value(QStringLiteral("required")).toArray(),
+                     QJsonArray{QStringLiteral("text")});
+        }
+    }
+    QCOMPARE(names.value(0), QStringLiteral("get_weather")); // the flow's own first
+    QVERIFY2(names.contains(QStringLiteral("files__echo")), qPrintable(names.join(u',')));
+    QVERIFY(names.contains(QStringLiteral("files__measure")));
+
+    test::await(m_fx->tenants().ensureTenant(kTenant));
+    auto echoed =
+        test::await(m_fx->service().callTool(kTenant, QStringLiteral("files__echo"), QStringLiteral(R"({"text":"hi"})")));
+    AGENCY_VERIFY_OK(echoed);
+    QVERIFY(echoed->success);
+    QCOMPARE(echoed->result.value(QStringLiteral("text")).toString(), QStringLiteral("hi (hello from env)"));
+
+    auto failed = test::await(m_fx->service().callTool(kTenant, QStringLiteral("files__fail"), {}, kFlow));
+    AGENCY_VERIFY_OK(failed);
+    QVERIFY(!failed->success);
+
+    auto unknown = test::await(m_fx->service().callTool(kTenant, QStringLiteral("files__nope"), {}, kFlow));
+    QVERIFY(!unknown.ok());
+    QCOMPARE(unknown.error().code, core::ErrorCode::NotFound);
 }
 
 void TestMcpClient::statelessRevisionWhereTheServerOffersIt()
