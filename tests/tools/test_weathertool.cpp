@@ -758,7 +758,9 @@ void TestWeatherTool::builtinRegistryFromSettings()
     auto registry = tools::createBuiltinToolRegistry(config->tools, *m_nam, m_db.get(), m_clock);
     AGENCY_VERIFY_OK(registry);
     QCOMPARE(registry.value()->names(),
-             (QStringList{QStringLiteral("get_weather"), QStringLiteral("search_documents")}));
+             (QStringList{QStringLiteral("get_weather"), QStringLiteral("search_documents"),
+                          QStringLiteral("slack_channel_history"), QStringLiteral("slack_post_message"),
+                          QStringLiteral("slack_thread_replies"), QStringLiteral("slack_user_info")}));
     QCOMPARE(registry.value()->defaultTimeoutMs(), 1234);
     const auto future =
         registry.value()->executeCall(core::ToolCall{QStringLiteral("c1"), QStringLiteral("get_weather"),
