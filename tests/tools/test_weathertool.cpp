@@ -762,7 +762,9 @@ void TestWeatherTool::builtinRegistryFromSettings()
                           QStringLiteral("github_create_issue"), QStringLiteral("github_get_file"),
                           QStringLiteral("github_get_issue"), QStringLiteral("github_list_commits"),
                           QStringLiteral("github_list_workflow_runs"), QStringLiteral("github_search_issues"),
-                          QStringLiteral("search_documents")}));
+                          QStringLiteral("search_documents"), QStringLiteral("slack_channel_history"),
+                          QStringLiteral("slack_post_message"), QStringLiteral("slack_thread_replies"),
+                          QStringLiteral("slack_user_info")}));
     QCOMPARE(registry.value()->defaultTimeoutMs(), 1234);
     const auto future =
         registry.value()->executeCall(core::ToolCall{QStringLiteral("c1"), QStringLiteral("get_weather"),
