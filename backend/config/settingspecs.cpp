@@ -196,7 +196,9 @@ QList<SettingSpec> buildSpecs()
                  "Weather cache lifetime in seconds (0: no cache)"),
          integer("WEATHER_HTTP_TIMEOUT_MS", 8000, 100, 600'000, "Time limit of each weather service request"),
          integer("TOOL_TIMEOUT_MS", 20000, 100, 3'600'000,
-                 "Time a tool call may take before the model gets a timeout result")});
+                 "Time a tool call may take before the model gets a timeout result"),
+         integer("APPROVAL_TTL_S", 86'400, 60, 2'592'000,
+                 "A tool call waiting for approval expires (counts as rejected) after this many seconds")});
     specs +=
         inSection("runs", {integer("RUN_WORKERS", 2, 0, 64,
                                    "Runs this process executes at once (0: none; the queue is shared)"),

@@ -2,6 +2,7 @@
 #include "sql/changelistener.h"
 
 #include "db/apikeyrepository.h"
+#include "db/approvalrepository.h"
 #include "db/auditrepository.h"
 #include "db/conversationrepository.h"
 #include "db/documentrepository.h"
@@ -11,6 +12,7 @@
 #include "db/tenantrepository.h"
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
+#include "flows/toolapprovals.h"
 #include "flows/turnengine.h"
 #include "knowledge/knowledgebase.h"
 #include "llm/cachingprovider.h"
@@ -34,7 +36,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     if (auto opened = b->openDatabase(config.database, injected.executor); !opened)
         return opened.error();
     b->m_providers = std::make_unique<ProviderRuntime>(config, injected.nam, *b->m_clock);
-    if (auto built = b->buildEngine(config, injected.flowDirectories, injected.extraFlows); !built)
+    if (auto built = b->buildEngine(config, injected); !built)
         return built.error();
     b->m_runs = std::make_unique<db::RunRepository>(*b->m_executor);
     b->m_runQueue = std::make_unique<db::RunQueue>(*b->m_executor);
@@ -60,10 +62,10 @@ core::Status Backend::openDatabase(const DatabaseConfig &config, sql::DbExecutor
     return {};
 }
 
-core::Status Backend::buildEngine(const RuntimeConfig &config,
-                                  const std::optional<QStringList> &flowDirectories,
-                                  const QList<core::FlowDefinition> &extraFlows)
+core::Status Backend::buildEngine(const RuntimeConfig &config, const Injected &injected)
 {
+    const std::optional<QStringList> &flowDirectories = injected.flowDirectories;
+    const QList<core::FlowDefinition> &extraFlows = injected.extraFlows;
     sql::DbExecutor &executor = *m_executor;
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
@@ -74,6 +76,10 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
+    for (const std::shared_ptr<tools::Tool> &tool : injected.extraTools) {
+        if (auto added = m_tools->add(tool); !added)
+            return added.error();
+    }
 
     m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load(
         flowDirectories.value_or(QStringList{flows::FlowRegistry::defaultUserDirectory()}),
@@ -115,6 +121,8 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     };
     deps.offeredTools = m_serviceDocuments->offeredTools();
     deps.options = config.turns;
+    m_approvals = std::make_unique<db::ApprovalRepository>(executor);
+    deps.approvals = m_approvals.get();
     llm::ResponseCacheStore cache;
     cache.find = [repository = m_responseCache.get()](const llm::CacheScope &scope, const QString &key) {
         return repository->find({scope.tenantId, scope.flowType, key});
@@ -143,6 +151,8 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     deps.router = &m_providers->router();
     deps.defaultRoute = config.routing.defaultRoute;
     m_engine = std::make_unique<flows::TurnEngine>(deps);
+    m_toolApprovals =
+        std::make_unique<flows::ToolApprovals>(*m_approvals, *m_tools, *m_engine, config.turns.approvalTtlS);
     return {};
 }
 
@@ -188,6 +198,8 @@ void Backend::buildService(int keyCacheMs)
     deps.runWorker = m_runWorker.get();
     deps.keys = m_keys.get();
     deps.audit = m_audit.get();
+    deps.approvals = m_approvals.get();
+    deps.toolApprovals = m_toolApprovals.get();
     deps.knowledge = m_knowledge.get();
     deps.keyCacheMs = keyCacheMs;
     deps.routing = [providers = m_providers.get()] { return providers->routingStatus(); };
@@ -239,7 +251,9 @@ Backend::~Backend()
     m_keys.reset();
     m_runQueue.reset();
     m_runs.reset();
+    m_toolApprovals.reset();
     m_engine.reset();
+    m_approvals.reset();
     m_tools.reset();
     m_serviceDocuments.reset();
     m_limiter.reset();

@@ -27,6 +27,7 @@ class RunRepository;
 class RunQueue;
 class ApiKeyRepository;
 class AuditRepository;
+class ApprovalRepository;
 class DocumentRepository;
 class ResponseCacheRepository;
 } // namespace agency::db
@@ -38,7 +39,8 @@ class KnowledgeBase;
 }
 namespace agency::tools {
 class ToolRegistry;
-}
+class Tool;
+} // namespace agency::tools
 namespace agency::ratelimit {
 class LimitPolicy;
 class RateLimiter;
@@ -48,6 +50,7 @@ namespace agency::flows {
 class FlowRegistry;
 class TurnEngine;
 class RunWorker;
+class ToolApprovals;
 } // namespace agency::flows
 
 namespace agency::runtime {
@@ -74,6 +77,9 @@ struct Injected
     /// Flows added to the loaded ones (replacing a flow of the same type): a test's or a
     /// benchmark's own flows.
     QList<core::FlowDefinition> extraFlows;
+    /// Tools added to the built-in ones (before the flows are loaded, so flows may name them): a
+    /// test's own tools, e.g. a write tool that needs approval.
+    QList<std::shared_ptr<tools::Tool>> extraTools;
 };
 
 /// The composition root (docs/design.md#layers): the one place that builds every backend component from
@@ -142,8 +148,7 @@ public:
 private:
     Backend() = default;
     core::Status openDatabase(const DatabaseConfig &config, sql::DbExecutor *injected);
-    core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories,
-                             const QList<core::FlowDefinition> &extraFlows);
+    core::Status buildEngine(const RuntimeConfig &config, const Injected &injected);
     void buildKnowledge(const RuntimeConfig &config);
     void buildService(int keyCacheMs);
 
@@ -164,6 +169,8 @@ private:
     std::unique_ptr<ratelimit::RateLimiter> m_limiter; ///< the money budget in front of m_tokenLimiter
     std::unique_ptr<db::ResponseCacheRepository> m_responseCache;
     std::unique_ptr<flows::TurnEngine> m_engine;
+    std::unique_ptr<db::ApprovalRepository> m_approvals;
+    std::unique_ptr<flows::ToolApprovals> m_toolApprovals;
     std::unique_ptr<db::RunRepository> m_runs;
     std::unique_ptr<db::RunQueue> m_runQueue;
     std::unique_ptr<db::ApiKeyRepository> m_keys;

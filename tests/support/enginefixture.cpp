@@ -69,7 +69,8 @@ runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString 
 }
 
 EngineFixture::EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
-                             const QList<core::FlowDefinition> &extraFlows, Limiter limiter)
+                             const QList<core::FlowDefinition> &extraFlows, Limiter limiter,
+                             const QList<std::shared_ptr<tools::Tool>> &extraTools)
     : m_clock(std::make_shared<core::ManualClock>())
 {
     runtime::RuntimeConfig fixtureConfig = config;
@@ -82,6 +83,7 @@ EngineFixture::EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeCo
     // Built-ins only: no user directory, so a developer's own flows never leak into a test.
     injected.flowDirectories = QStringList{};
     injected.extraFlows = extraFlows;
+    injected.extraTools = extraTools;
     auto backend = runtime::Backend::create(fixtureConfig, injected);
     if (!backend)
         qFatal("backend: %s", qPrintable(backend.error().toString()));
@@ -319,6 +321,9 @@ QString eventKinds(const QList<core::TurnEvent> &events)
             break;
         case Kind::ToolResult:
             name = QStringLiteral("result");
+            break;
+        case Kind::ApprovalRequired:
+            name = QStringLiteral("approval");
             break;
         case Kind::Done:
             name = QStringLiteral("done");

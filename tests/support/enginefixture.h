@@ -32,6 +32,9 @@ class TenantRepository;
 namespace agency::ratelimit {
 class RateLimiter;
 }
+namespace agency::tools {
+class Tool;
+}
 namespace agency::runtime {
 class Backend;
 }
@@ -63,7 +66,8 @@ public:
     /// to the built-in ones (replacing a built-in of the same flow_type); `limiter` picks the rate
     /// limiter back-end. Stops the test run (qFatal) if the backend cannot be built.
     EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
-                  const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory);
+                  const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory,
+                  const QList<std::shared_ptr<tools::Tool>> &extraTools = {});
     ~EngineFixture();
 
     core::ManualClock &clock() { return *m_clock; }
