@@ -9,6 +9,7 @@ QList<RouteRegistration> allRouteRegistrations()
         registerTenantRoutes,
         registerConversationRoutes,
         registerRunRoutes,
+        registerApprovalRoutes,
         registerAuditRoutes,
         registerChatRoutes,
         registerOpenAiRoutes,
