@@ -14,6 +14,7 @@ int runChatCommand(CliContext &ctx);
 int runServeCommand(CliContext &ctx);
 int runTenantsCommand(CliContext &ctx);
 int runRunsCommand(CliContext &ctx);
+int runApprovalsCommand(CliContext &ctx);
 int runKeysCommand(CliContext &ctx);
 int runDocsCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
