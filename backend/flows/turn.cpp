@@ -475,8 +475,8 @@ void Turn::openTurn()
     // A turn id from the client may name a turn sent before (its answer lost to the client, or
     // its outcome unclear): that turn is returned or continued, its message never stored twice.
     if (m_clientTurnId)
-        return refuseWhileAwaitingApproval(&Turn::lookUpTurn);
-    refuseWhileAwaitingApproval(&Turn::openNewTurn);
+        return refuseWhileAwaitingApproval(m_request.conversationId, [this] { lookUpTurn(); });
+    refuseWhileAwaitingApproval(m_request.conversationId, [this] { openNewTurn(); });
 }
 
 bool Turn::waitForOtherTurn(void (Turn::*retry)())
@@ -534,7 +534,8 @@ void Turn::foundTurn(const db::StoredTurn &stored)
             fail(turnStillRunning(stored.conversationId));
         return;
     }
-    resumeTurn(stored);
+    // A paused turn sent again (the same turn id) waits for its decisions like a new message.
+    refuseWhileAwaitingApproval(stored.conversationId, [this, stored] { resumeTurn(stored); });
 }
 
 void Turn::returnStoredAnswer(const db::StoredTurn &stored)

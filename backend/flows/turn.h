@@ -86,7 +86,7 @@ private:
     bool needsApproval(const core::ToolCall &call) const;
     /// A new message to a conversation whose calls wait for approval is refused (Conflict,
     /// reason "awaiting_approval"); otherwise `next` goes on with the opening.
-    void refuseWhileAwaitingApproval(void (Turn::*next)());
+    void refuseWhileAwaitingApproval(const QUuid &conversationId, std::function<void()> next);
     /// Stores the round with the results of the calls that ran and releases the conversation,
     /// then stores one pending approval per waiting call (`waiting`: their validated arguments by
     /// call index) and ends the turn paused.

@@ -47,7 +47,7 @@ bool Turn::needsApproval(const core::ToolCall &call) const
     return tool && tool->requiresApproval();
 }
 
-void Turn::refuseWhileAwaitingApproval(void (Turn::*next)())
+void Turn::refuseWhileAwaitingApproval(const QUuid &conversationId, std::function<void()> next)
 {
     // Only a flow with a tool that needs approval can have left calls waiting (a conversation keeps
     // its flow): the other flows' turns skip the look-up.
@@ -56,23 +56,23 @@ void Turn::refuseWhileAwaitingApproval(void (Turn::*next)())
             const std::shared_ptr<tools::Tool> tool = m_deps.tools->find(name);
             return tool && tool->requiresApproval();
         });
-    if (m_request.resume || m_request.conversationId.isNull() || !m_deps.approvals || !flowMayPause)
-        return (this->*next)();
+    if (m_request.resume || conversationId.isNull() || !m_deps.approvals || !flowMayPause)
+        return next();
     databaseStep<QList<core::ToolApproval>>(
-        [this] { return m_deps.approvals->pendingIn(m_request.tenantId, m_request.conversationId); },
-        [this, next](const Result<QList<core::ToolApproval>> &pending) {
+        [this, conversationId] { return m_deps.approvals->pendingIn(m_request.tenantId, conversationId); },
+        [this, conversationId, next](const Result<QList<core::ToolApproval>> &pending) {
             if (!pending)
                 return fail(pending.error());
             if (cancelled())
                 return;
             if (pending->isEmpty())
-                return (this->*next)();
+                return next();
             // The model's pending calls would be answered out of order by a new message: decide
             // them first (rejecting is one command away).
             QStringList ids;
             for (const core::ToolApproval &a : pending.value())
                 ids.append(a.approvalId.toString(QUuid::WithoutBraces));
-            const QString conversation = m_request.conversationId.toString(QUuid::WithoutBraces);
+            const QString conversation = conversationId.toString(QUuid::WithoutBraces);
             fail(makeError(
                 ErrorCode::Conflict,
                 QStringLiteral("conversation %1 is waiting for approval of %2 (%3); approve or reject "

@@ -155,6 +155,15 @@ void TestTurnApproval::pausedUntilApprovedThenContinues()
     QCOMPARE(refused.error().details.value(QStringLiteral("reason")).toString(),
              QStringLiteral("awaiting_approval"));
     QCOMPARE(m_llm->chatRequests().size(), 1);
+    // The paused turn sent again (its turn id, e.g. an Idempotency-Key retry) waits the same way.
+    core::TurnRequest resent = test::turnRequest(kTenant, kFlow, QStringLiteral("Post it"));
+    resent.turnId = approval.turnId;
+    QVERIFY(!resent.turnId.isNull());
+    auto resentResult = test::await(m_fx->service().chat(resent));
+    QVERIFY(!resentResult);
+    QCOMPARE(resentResult.error().details.value(QStringLiteral("reason")).toString(),
+             QStringLiteral("awaiting_approval"));
+    QCOMPARE(m_llm->chatRequests().size(), 1);
 
     // Approved: the tool runs with the stored arguments, the turn goes on and its answer is stored.
     m_llm->enqueue(openai::streamReply({QStringLiteral("Posted as note 1.")}));
