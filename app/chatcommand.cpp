@@ -1,4 +1,5 @@
 // aiagency chat: one turn (or a REPL) with an agent, streamed to the terminal.
+#include "approvalprint.h"
 #include "commands.h"
 #include "messageinput.h"
 #include "runtime/backend.h"
@@ -12,6 +13,7 @@
 #include "service/agencyservice.h"
 
 #include <QCoreApplication>
+#include <QJsonDocument>
 #include <QTimer>
 
 #include <csignal>
@@ -71,6 +73,8 @@ public:
                      .arg(m_base.flowType, m_base.tenantId));
         ReplInput::Handlers handlers;
         handlers.message = [this](const QString &message) {
+            if (!m_awaiting.isEmpty())
+                return decide(isYes(message));
             printOut(QStringLiteral("agent> "));
             send(message);
         };
@@ -78,14 +82,60 @@ public:
             m_exitCode = reportError(error);
             prompt();
         };
-        handlers.end = [this] { QCoreApplication::exit(m_exitCode); };
+        handlers.end = [this] {
+            if (!m_awaiting.isEmpty())
+                return decide(false); // [y/N]: no answer is a no
+            QCoreApplication::exit(m_exitCode);
+        };
         m_input = new ReplInput(STDIN_FILENO, core::limits::kMaxContentChars, std::move(handlers), this);
+        if (!m_awaiting.isEmpty())
+            return askApproval();
         prompt();
     }
 
     int exitCode() const { return m_exitCode; }
 
 private:
+    static bool isYes(const QString &answer)
+    {
+        const QString a = answer.trimmed().toLower();
+        return a == QLatin1String("y") || a == QLatin1String("yes");
+    }
+
+    /// The first call that waits: exactly what would be sent, and the question.
+    void askApproval()
+    {
+        printOut(QStringLiteral("\nThis call needs your approval:\n") +
+                 describeApproval(m_awaiting.constFirst()) + QStringLiteral("approve? [y/N] "));
+        m_input->resume();
+    }
+
+    void decide(bool approve)
+    {
+        const core::ToolApproval approval = m_awaiting.takeFirst();
+        const QString id = approval.approvalId.toString(QUuid::WithoutBraces);
+        core::AuditEntry actor;
+        actor.actorName = QStringLiteral("cli chat");
+        auto events = [this](const core::TurnEvent &e) { onEvent(e); };
+        auto decided = approve
+                           ? m_service.approveToolCall(m_base.tenantId, id, actor, events)
+                           : m_service.rejectToolCall(m_base.tenantId, id,
+                                                      QStringLiteral("declined in the chat"), actor, events);
+        printErr(approve ? QStringLiteral("approved\n") : QStringLiteral("rejected: nothing was sent\n"));
+        printOut(QStringLiteral("agent> "));
+        core::whenFinished(this, decided, [this](const core::Result<core::ApprovalOutcome> &outcome) {
+            if (!outcome)
+                return onFinished(core::Result<core::TurnResult>(outcome.error()));
+            if (outcome->turn)
+                return onFinished(outcome->turn.value());
+            if (outcome->turnError)
+                return onFinished(core::Result<core::TurnResult>(*outcome->turnError));
+            if (!m_awaiting.isEmpty())
+                return askApproval();
+            prompt(); // other calls of the answer wait elsewhere (decided by someone else)
+        });
+    }
+
     void prompt()
     {
         printOut(QStringLiteral("\nyou> "));
@@ -112,6 +162,13 @@ private:
                               .arg(e.toolCall.name, e.toolResult.value(QStringLiteral("error")).toString()));
             break;
         }
+        case core::TurnEvent::Kind::ApprovalRequired:
+            printErr(QStringLiteral("\n  [approval needed] %1 %2 (approval %3)\n")
+                         .arg(e.approval.toolName,
+                              QString::fromUtf8(
+                                  QJsonDocument(e.approval.arguments).toJson(QJsonDocument::Compact)),
+                              e.approval.approvalId.toString(QUuid::WithoutBraces)));
+            break;
         case core::TurnEvent::Kind::Started:
         case core::TurnEvent::Kind::Done:
         case core::TurnEvent::Kind::Error:
@@ -124,6 +181,9 @@ private:
         m_current.reset();
         if (result) {
             m_conversation = result->conversationId;
+            m_awaiting = result->approvals;
+            if (!result->approvals.isEmpty() && !m_interactive)
+                printOut(QStringLiteral("\n") + result->content);
             printOut(QStringLiteral("\n"));
             printErr(QStringLiteral("conversation: %1 (%2, %3 tokens)\n")
                          .arg(result->conversationId.toString(QUuid::WithoutBraces),
@@ -141,6 +201,8 @@ private:
             QCoreApplication::exit(ExitInterrupted);
         } else if (m_interactive && !m_input) {
             startRepl();
+        } else if (m_interactive && !m_awaiting.isEmpty()) {
+            askApproval();
         } else if (m_interactive) {
             prompt();
         } else {
@@ -158,6 +220,7 @@ private:
     QUuid m_conversation;
     core::CancelTokenPtr m_current;
     ReplInput *m_input = nullptr;
+    QList<core::ToolApproval> m_awaiting; ///< calls of the last answer that wait for approval (REPL)
     int m_exitCode = ExitOk;
     bool m_terminating = false;
 };

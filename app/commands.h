@@ -16,6 +16,7 @@ int runTenantsCommand(CliContext &ctx);
 /// `tenants secret ...`; `positional` starts at "secret".
 int runTenantSecretCommand(CliContext &ctx, const QStringList &positional);
 int runRunsCommand(CliContext &ctx);
+int runApprovalsCommand(CliContext &ctx);
 int runKeysCommand(CliContext &ctx);
 int runDocsCommand(CliContext &ctx);
 int runToolsCommand(CliContext &ctx);

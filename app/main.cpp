@@ -29,6 +29,7 @@ const char *const kUsage =
     "  chat          talk to an agent (flow); the conversation is stored\n"
     "  tenants       list tenants, show or set their settings (provider, model, rate limits)\n"
     "  runs          queue flow runs and watch them (create, list, show, cancel)\n"
+    "  approvals     tool calls waiting for approval (list, show, approve, reject)\n"
     "  docs          a tenant's documents (add, list, show, search, rm, reindex)\n"
     "  tools         list the tools agents may call (list), run one for a tenant (call)\n"
     "  mcp           serve one tenant's agents and documents to an MCP client over stdio\n"
@@ -180,6 +181,8 @@ int main(int argc, char **argv)
         return runTenantsCommand(ctx);
     if (command == QLatin1String("runs"))
         return runRunsCommand(ctx);
+    if (command == QLatin1String("approvals"))
+        return runApprovalsCommand(ctx);
     if (command == QLatin1String("docs"))
         return runDocsCommand(ctx);
     if (command == QLatin1String("mcp") && ctx.args.value(1) == QLatin1String("servers"))

@@ -170,6 +170,9 @@ void ChatSession::onEvent(const TurnEvent &event)
         if (m_attached)
             m_thread.toolFinished(event.toolCall, event.toolResult);
         break;
+    case TurnEvent::Kind::ApprovalRequired:
+        flush(); // the outcome (TurnResult::approvals) shows the calls that wait
+        break;
     case TurnEvent::Kind::Done:
     case TurnEvent::Kind::Error:
         break; // the future carries the outcome

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 #include "core/async/whenfinished.h"
 
+#include "approvalpanel.h"
 #include "chatbox.h"
 #include "chatsession.h"
 #include "conversationmodel.h"
@@ -295,6 +296,18 @@ QWidget *MainWindow::buildThreadPane()
     m_notice->hide();
     layout->addWidget(m_notice);
 
+    m_approvalPanel = new ApprovalPanel(m_service, pane);
+    connect(m_approvalPanel, &ApprovalPanel::decided, this,
+            [this](const QString &tenantId, const QUuid &conversationId, const QString &error) {
+                // The turn went on in the service: show what it stored.
+                if (tenantId == m_tenantId && conversationId == m_conversationId)
+                    m_thread->load(tenantId, conversationId);
+                if (!error.isEmpty())
+                    m_status->showMessage(error, 15000);
+                onTurnFinished(tenantId, conversationId);
+            });
+    layout->addWidget(m_approvalPanel);
+
     auto *vertical = new QSplitter(Qt::Vertical, pane);
     vertical->setObjectName(QStringLiteral("threadSplitter"));
     m_threadView = new ThreadView(vertical);
@@ -477,6 +490,7 @@ void MainWindow::newChat()
     m_conversationView->setCurrentIndex({});
     m_syncingSelection = false;
     m_thread->load(m_tenantId, {});
+    m_approvalPanel->showFor(m_tenantId, {});
     switchDraft();
     m_chatBox->setContinuing(false);
     m_chatBox->setBusy(m_session->isBusy());
@@ -515,6 +529,7 @@ void MainWindow::openConversation(const QUuid &conversationId, qint64 highlightM
             Q_EMIT conversationShown(conversationId);
         });
     m_thread->load(m_tenantId, conversationId);
+    m_approvalPanel->showFor(m_tenantId, conversationId);
     if (row < 0) {
         core::whenFinished(
             this, // Not in the loaded pages (a search hit far down the list): ask for its flow and title.
@@ -552,6 +567,12 @@ void MainWindow::onTurnFinished(const QString &tenantId, const QUuid &conversati
                        [this, tenantId, conversationId](const core::Result<Conversation> &c) {
                            if (!c || tenantId != m_tenantId)
                                return;
+                           if (m_conversationId == conversationId && !m_approvalPanel->isDeciding()) {
+                               if (c->awaitingApproval)
+                                   m_approvalPanel->showFor(tenantId, conversationId);
+                               else
+                                   m_approvalPanel->showApprovals(tenantId, conversationId, {});
+                           }
                            m_syncingSelection = true;
                            m_conversations->upsertAtTop(c.value());
                            if (m_conversationId == conversationId) {

@@ -20,6 +20,7 @@ class QTimer;
 
 namespace agency::ui {
 
+class ApprovalPanel;
 class ChatBox;
 class DocumentsWindow;
 class SearchPanel;
@@ -101,6 +102,8 @@ public:
     ConversationModel *conversationModel() const { return m_conversations; }
     ThreadModel *threadModel() const { return m_thread; }
     ThreadView *threadView() const { return m_threadView; }
+    /// The calls of the shown conversation that wait for approval, with Approve / Reject.
+    ApprovalPanel *approvalPanel() const { return m_approvalPanel; }
     QTableView *conversationView() const { return m_conversationView; }
     ChatBox *chatBox() const { return m_chatBox; }
     ChatSession *chatSession() const { return m_session; }
@@ -159,6 +162,7 @@ private:
     QTableView *m_conversationView = nullptr;
     QComboBox *m_flowFilter = nullptr;
     ThreadView *m_threadView = nullptr;
+    ApprovalPanel *m_approvalPanel = nullptr;
     ChatBox *m_chatBox = nullptr;
     QFrame *m_notice = nullptr;
     QSplitter *m_splitter = nullptr;

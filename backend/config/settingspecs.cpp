@@ -224,7 +224,9 @@ QList<SettingSpec> buildSpecs()
          integer("MCP_START_TIMEOUT_MS", 10000, 100, 600'000,
                  "Time an MCP server has to start and list its tools before a turn goes on without them"),
          integer("MCP_RESTART_BACKOFF_MS", 500, 10, 60'000,
-                 "First wait before a failed MCP server is started again (doubles up to a minute)")});
+                 "First wait before a failed MCP server is started again (doubles up to a minute)"),
+         integer("APPROVAL_TTL_S", 86'400, 60, 2'592'000,
+                 "A tool call waiting for approval expires (counts as rejected) after this many seconds")});
     specs +=
         inSection("runs", {integer("RUN_WORKERS", 2, 0, 64,
                                    "Runs this process executes at once (0: none; the queue is shared)"),

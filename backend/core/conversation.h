@@ -23,6 +23,9 @@ struct Conversation
     qint64 messageCount = 0;
     QDateTime createdAt;
     QDateTime updatedAt;
+    /// Tool calls of its last answer wait for a person's approval (docs/flows-and-tools.md#approvals):
+    /// no new message is taken meanwhile. Filled by AgencyService::getConversation().
+    bool awaitingApproval = false;
 };
 
 /// A stored message.

@@ -9,6 +9,7 @@
 #include "message.h"
 #include "responseformat.h"
 #include "route.h"
+#include "toolapproval.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -16,8 +17,18 @@
 #include <QUuid>
 
 #include <functional>
+#include <optional>
 
 namespace agency::core {
+
+/// A call that waited for approval, decided: its result as the model will see it (the tool's
+/// result, or why it was not run).
+struct DecidedToolCall
+{
+    QString toolCallId;
+    QString toolName;
+    QJsonObject result; ///< {"success": bool, ...}
+};
 
 /// One user message to an agent.
 struct TurnRequest
@@ -38,12 +49,17 @@ struct TurnRequest
     /// turn's answer, or waits for or continues it, and never stores the message twice
     /// (docs/design.md#turn). Null: the engine makes one, and a resend is a new turn.
     QUuid turnId;
+    /// A turn continued after its tool calls were decided (docs/flows-and-tools.md#approvals):
+    /// `turnId` names the paused turn, `message` is unused (no new user message is stored), and
+    /// these results of the calls that waited are stored first, then the model is called again.
+    bool resume = false;
+    QList<DecidedToolCall> decidedCalls;
 };
 
 /// What front ends see while a turn runs (streamed to the console or as SSE).
 struct TurnEvent
 {
-    enum class Kind { Started, TextDelta, ToolCallStarted, ToolResult, Done, Error };
+    enum class Kind { Started, TextDelta, ToolCallStarted, ToolResult, ApprovalRequired, Done, Error };
     Kind kind = Kind::Started;
     QUuid conversationId;
     int round = 0;          ///< provider call number within the turn, from 1
@@ -52,6 +68,7 @@ struct TurnEvent
     QJsonObject toolResult; ///< ToolResult: {"success": bool, ...}
     Error error;            ///< Error
     qint64 messageId = 0;   ///< Started: the id of the user message the turn stored
+    ToolApproval approval;  ///< ApprovalRequired: the call that waits (before Done)
 };
 
 /// The outcome of a completed turn.
@@ -68,6 +85,21 @@ struct TurnResult
     QString route;                ///< the effective route (text form)
     QList<RouteAttempt> attempts; ///< every attempt of every provider call, in order
     QList<Message> messages;      ///< everything this turn stored, in order
+    /// Not empty: the turn paused (finishReason "awaiting_approval") until a person decides these
+    /// calls; `content` says so in words. The conversation accepts no new message meanwhile.
+    QList<ToolApproval> approvals;
+};
+
+/// A decision on an approval and what followed it.
+struct ApprovalOutcome
+{
+    ToolApproval approval;
+    /// Every call of the paused answer is decided and the conversation's turn went on: its
+    /// outcome (a final answer, or another pause). Empty while other calls of that answer still
+    /// wait, and for a direct call (no conversation).
+    std::optional<TurnResult> turn;
+    /// The continued turn failed (the decision stands; the conversation can be written to again).
+    std::optional<Error> turnError;
 };
 
 using TurnEventHandler = std::function<void(const TurnEvent &)>;

@@ -253,14 +253,20 @@ core::Async<core::TurnResult> Turn::start()
 
 void Turn::begin()
 {
-    if (m_request.message.trimmed().isEmpty()) {
+    if (m_request.resume && m_request.turnId.isNull()) {
+        fail(makeError(ErrorCode::InvalidArgument, QStringLiteral("a continued turn names the paused turn")));
+        return;
+    }
+    if (m_request.resume) {
+        // No new message: the paused turn's own goes on.
+    } else if (m_request.message.trimmed().isEmpty()) {
         fail(makeError(ErrorCode::InvalidArgument, QStringLiteral("message: must not be empty"),
                        {{QStringLiteral("field"), QStringLiteral("message")}}));
         return;
     }
     // Checked here as the repository would, so a message that cannot be stored never leaves an
     // empty conversation behind.
-    if (auto ok = core::validateContent(m_request.message); !ok) {
+    if (auto ok = m_request.resume ? core::Status{} : core::validateContent(m_request.message); !ok) {
         core::Error error = ok.error();
         error.message.replace(QStringLiteral("content:"), QStringLiteral("message:"));
         error.details.insert(QStringLiteral("field"), QStringLiteral("message"));
@@ -503,8 +509,8 @@ void Turn::openTurn()
     // A turn id from the client may name a turn sent before (its answer lost to the client, or
     // its outcome unclear): that turn is returned or continued, its message never stored twice.
     if (m_clientTurnId)
-        return lookUpTurn();
-    openNewTurn();
+        return refuseWhileAwaitingApproval(m_request.conversationId, [this] { lookUpTurn(); });
+    refuseWhileAwaitingApproval(m_request.conversationId, [this] { openNewTurn(); });
 }
 
 bool Turn::waitForOtherTurn(void (Turn::*retry)())
@@ -531,6 +537,8 @@ void Turn::lookUpTurn()
                 return fail(notStored(found.error(), QStringLiteral("your message"), false));
             if (cancelled())
                 return;
+            if (!found->found && m_request.resume)
+                return fail(makeError(ErrorCode::NotFound, QStringLiteral("the paused turn was not found")));
             if (!found->found)
                 return openNewTurn();
             foundTurn(found.value());
@@ -542,7 +550,8 @@ void Turn::foundTurn(const db::StoredTurn &stored)
     // The same id with another message, flow or conversation is a client's mistake, not a resend.
     const bool sameConversation =
         m_request.conversationId.isNull() || m_request.conversationId == stored.conversationId;
-    if (stored.flowType != m_flow.flowType || !sameConversation || stored.userMessage != m_request.message) {
+    const bool sameMessage = m_request.resume || stored.userMessage == m_request.message;
+    if (stored.flowType != m_flow.flowType || !sameConversation || !sameMessage) {
         fail(makeError(ErrorCode::Conflict,
                        QStringLiteral("turn id %1 was already used for another message; use a new id for "
                                       "a new message")
@@ -559,7 +568,8 @@ void Turn::foundTurn(const db::StoredTurn &stored)
             fail(turnStillRunning(stored.conversationId));
         return;
     }
-    resumeTurn(stored);
+    // A paused turn sent again (the same turn id) waits for its decisions like a new message.
+    refuseWhileAwaitingApproval(stored.conversationId, [this, stored] { resumeTurn(stored); });
 }
 
 void Turn::returnStoredAnswer(const db::StoredTurn &stored)
@@ -615,6 +625,8 @@ void Turn::resumeTurn(const db::StoredTurn &stored)
                     m_toolCallIds.insert(call.id);
             }
             emitStarted(stored.messages.constFirst().id);
+            if (m_request.resume)
+                return storeDecidedCalls(result->history, stored);
             m_messages = buildPromptMessages(m_flow.systemPrompt, result->history);
             reserveTokens();
         });
@@ -868,7 +880,17 @@ void Turn::runTools(const llm::Completion &completion)
 {
     m_state = State::Tools;
     QList<QFuture<tools::ToolResult>> calls;
+    auto waiting = std::make_shared<QHash<int, QJsonObject>>(); // calls that wait for approval
     for (const core::ToolCall &call : completion.toolCalls) {
+        // A call that needs approval is not run here; one with invalid arguments runs into the
+        // registry's check below and never reaches its tool.
+        if (needsApproval(call)) {
+            if (auto arguments = m_deps.tools->validateArguments(call.name, call.arguments)) {
+                waiting->insert(static_cast<int>(calls.size()), arguments.value());
+                calls.append(QtFuture::makeReadyFuture(tools::ToolResult{}));
+                continue;
+            }
+        }
         core::TurnEvent event;
         event.kind = core::TurnEvent::Kind::ToolCallStarted;
         event.toolCall = call;
@@ -883,12 +905,16 @@ void Turn::runTools(const llm::Completion &completion)
     auto pending = std::make_shared<QList<QFuture<tools::ToolResult>>>(calls);
     auto remaining = std::make_shared<qsizetype>(calls.size());
     for (const QFuture<tools::ToolResult> &call : calls) {
-        then(call, [this, completion, pending, remaining](const tools::ToolResult &) {
+        then(call, [this, completion, pending, remaining, waiting](const tools::ToolResult &) {
             if (--*remaining > 0)
                 return;
             QList<tools::ToolResult> results;
             for (qsizetype i = 0; i < pending->size(); ++i) {
                 const tools::ToolResult result = pending->at(i).result();
+                if (waiting->contains(static_cast<int>(i))) {
+                    results.append(result);
+                    continue;
+                }
                 core::TurnEvent event;
                 event.kind = core::TurnEvent::Kind::ToolResult;
                 event.toolCall = completion.toolCalls.at(i);
@@ -899,6 +925,8 @@ void Turn::runTools(const llm::Completion &completion)
                     m_toolResults.append(result.json);
                 results.append(result);
             }
+            if (!waiting->isEmpty())
+                return storePausedRound(completion, results, *waiting);
             storeToolRound(completion, results);
         });
     }
@@ -918,11 +946,10 @@ QJsonObject Turn::assistantMetadata(const llm::Completion &completion) const
     return metadata;
 }
 
-void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results)
+QList<db::NewMessage> Turn::roundMessages(const llm::Completion &completion,
+                                          const QList<tools::ToolResult> &results,
+                                          const QSet<int> &skipped) const
 {
-    m_state = State::Persist;
-    if (cancelled())
-        return; // a cancelled round is not stored: no call without its result
     QList<db::NewMessage> round;
     db::NewMessage assistant;
     assistant.role = core::Role::Assistant;
@@ -931,6 +958,8 @@ void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::
     assistant.metadata = assistantMetadata(completion);
     round.append(assistant);
     for (qsizetype i = 0; i < results.size(); ++i) {
+        if (skipped.contains(static_cast<int>(i)))
+            continue;
         db::NewMessage tool;
         tool.role = core::Role::Tool;
         tool.toolCallId = completion.toolCalls.at(i).id;
@@ -940,6 +969,15 @@ void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::
                          {QStringLiteral("elapsed_ms"), results.at(i).elapsedMs}};
         round.append(tool);
     }
+    return round;
+}
+
+void Turn::storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results)
+{
+    m_state = State::Persist;
+    if (cancelled())
+        return; // a cancelled round is not stored: no call without its result
+    const QList<db::NewMessage> round = roundMessages(completion, results);
     const db::TurnWrite write = nextWrite(false);
     writeStep<QList<core::Message>>(
         [this, round, write](const core::CommitGatePtr &gate) {
@@ -1098,4 +1136,15 @@ ratelimit::UsageRecord Turn::attemptRecord(const core::RouteAttempt &attempt) co
     return record;
 }
 
+} // namespace agency::flows
+
+namespace agency::flows {
+// The database steps that turnapproval.cpp runs.
+template void Turn::writeStep<QList<core::Message>>(
+    std::function<core::Async<QList<core::Message>>(const core::CommitGatePtr &)>,
+    std::function<void(const Result<QList<core::Message>> &, bool)>);
+template void
+Turn::databaseStep<QList<core::ToolApproval>>(std::function<core::Async<QList<core::ToolApproval>>()>,
+                                              std::function<void(const Result<QList<core::ToolApproval>> &)>,
+                                              int);
 } // namespace agency::flows

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "db/approvalrepository.h"
 #include "llm/completion.h"
 #include "llm/router.h"
 #include "ratelimit/ratelimiter.h"
@@ -78,7 +79,26 @@ private:
     /// Replaces tool-call ids already used in the conversation (or twice in one response).
     void makeToolCallIdsUnique(llm::Completion completion);
     void runTools(const llm::Completion &completion);
+    /// The assistant message with its calls, then the results (those at `skipped` indices left out).
+    QList<db::NewMessage> roundMessages(const llm::Completion &completion,
+                                        const QList<tools::ToolResult> &results,
+                                        const QSet<int> &skipped = {}) const;
     void storeToolRound(const llm::Completion &completion, const QList<tools::ToolResult> &results);
+    // Approval before writes (turnapproval.cpp, docs/flows-and-tools.md#approvals).
+    /// A call of a tool that needs a person's approval: it does not run in the turn.
+    bool needsApproval(const core::ToolCall &call) const;
+    /// A new message to a conversation whose calls wait for approval is refused (Conflict,
+    /// reason "awaiting_approval"); otherwise `next` goes on with the opening.
+    void refuseWhileAwaitingApproval(const QUuid &conversationId, std::function<void()> next);
+    /// Stores the round with the results of the calls that ran and releases the conversation,
+    /// then stores one pending approval per waiting call (`waiting`: their validated arguments by
+    /// call index) and ends the turn paused.
+    void storePausedRound(const llm::Completion &completion, const QList<tools::ToolResult> &results,
+                          const QHash<int, QJsonObject> &waiting);
+    void pauseForApprovals(const QList<db::NewApproval> &approvals);
+    /// A continued turn: stores the decided calls' results (those not stored yet), then calls the model.
+    void storeDecidedCalls(const QList<core::Message> &history, const db::StoredTurn &stored);
+
     /// Stores the answer with `usage`, its provider call's usage row, in the same statement.
     void storeFinalAnswer(const llm::Completion &completion, const QString &content,
                           const QString &finishReason, const ratelimit::UsageRecord &usage);

@@ -15,8 +15,9 @@
 #include <memory>
 
 namespace agency::db {
+class ApprovalRepository;
 class ConversationRepository;
-}
+} // namespace agency::db
 namespace agency::llm {
 class Provider;
 class Router;
@@ -83,6 +84,8 @@ struct TurnOptions
     int dbRetryMs = 10'000;
     /// One database step of a turn is given up (and retried) after this long without an answer.
     int dbStepTimeoutMs = 20'000;
+    /// APPROVAL_TTL_S: a call waiting for approval expires (counts as rejected) after this long.
+    int approvalTtlS = 86'400;
 };
 
 /// Everything a turn needs; all must outlive the engine.
@@ -106,6 +109,9 @@ struct TurnDependencies
     TenantSettingsSource tenantSettings;
     OfferedToolsSource offeredTools; ///< optional
     ExtraToolsSource extraTools;     ///< optional
+    /// Where calls of tools that need approval wait (docs/flows-and-tools.md#approvals). Null: such
+    /// calls are never run; the model is told approval is not available.
+    db::ApprovalRepository *approvals = nullptr;
     TurnOptions options;
 };
 

@@ -172,6 +172,9 @@ QJsonObject chatResponseSchema()
                                                           {QStringLiteral("items"), toolResult}}},
              // The passages the answer cites as [n] (search_documents), also in the message's metadata.
              {QStringLiteral("citations"), oa::array(oa::ref(QStringLiteral("Citation")))},
+             // Present when the turn paused: these calls wait for a tenant admin's decision
+             // (POST /approvals/{id}/approve | reject); `response` says so in words.
+             {QStringLiteral("approvals"), oa::array(oa::ref(QStringLiteral("Approval")))},
              {QStringLiteral("usage"), oa::ref(QStringLiteral("Usage"))},
              {QStringLiteral("provider"), string},
              {QStringLiteral("model"), string}}}};
@@ -204,8 +207,10 @@ QJsonObject chatOperation(const QString &summary, bool flowParameter)
         {QStringLiteral("200"),
          QJsonObject{
              {QStringLiteral("description"),
-              QStringLiteral("the answer; with \"stream\": true a text/event-stream of delta, tool_call, "
-                             "tool_result and done (carrying this object) or error events")},
+              QStringLiteral(
+                  "the answer; with \"stream\": true a text/event-stream of delta, tool_call, "
+                  "tool_result, approval_required (an Approval: the call waits for a tenant admin) "
+                  "and done (carrying this object) or error events")},
              {QStringLiteral("content"),
               QJsonObject{
                   {QStringLiteral("application/json"),

@@ -1,4 +1,5 @@
 #include "chatwire.h"
+#include "jsonviews.h"
 #include "requestparsing.h"
 
 #include <QHash>
@@ -107,14 +108,23 @@ QJsonObject responseObject(const core::TurnResult &result)
     QJsonArray citations;
     if (!result.messages.isEmpty() && result.messages.last().role == core::Role::Assistant)
         citations = result.messages.last().metadata.value(QStringLiteral("citations")).toArray();
-    return {{QStringLiteral("response"), result.content},
-            {QStringLiteral("conversation_id"), result.conversationId.toString(QUuid::WithoutBraces)},
-            {QStringLiteral("tool_used"), !toolResults.isEmpty()},
-            {QStringLiteral("tool_results"), toolResults},
-            {QStringLiteral("citations"), citations},
-            {QStringLiteral("usage"), usageObject(result.usage)},
-            {QStringLiteral("provider"), result.provider},
-            {QStringLiteral("model"), result.model}};
+    QJsonObject response{
+        {QStringLiteral("response"), result.content},
+        {QStringLiteral("conversation_id"), result.conversationId.toString(QUuid::WithoutBraces)},
+        {QStringLiteral("tool_used"), !toolResults.isEmpty()},
+        {QStringLiteral("tool_results"), toolResults},
+        {QStringLiteral("citations"), citations},
+        {QStringLiteral("usage"), usageObject(result.usage)},
+        {QStringLiteral("provider"), result.provider},
+        {QStringLiteral("model"), result.model}};
+    // A paused turn: the calls that wait for a person (docs/flows-and-tools.md#approvals).
+    if (!result.approvals.isEmpty()) {
+        QJsonArray approvals;
+        for (const core::ToolApproval &approval : result.approvals)
+            approvals.append(json::approval(approval));
+        response.insert(QStringLiteral("approvals"), approvals);
+    }
+    return response;
 }
 
 QByteArray eventName(const core::TurnEvent &event)
@@ -127,6 +137,8 @@ QByteArray eventName(const core::TurnEvent &event)
         return QByteArrayLiteral("tool_call");
     case Kind::ToolResult:
         return QByteArrayLiteral("tool_result");
+    case Kind::ApprovalRequired:
+        return QByteArrayLiteral("approval_required");
     case Kind::Error:
         return QByteArrayLiteral("error");
     case Kind::Started:
@@ -160,6 +172,9 @@ QJsonObject eventObject(const core::TurnEvent &event)
         object.insert(QStringLiteral("id"), event.toolCall.id);
         object.insert(QStringLiteral("name"), event.toolCall.name);
         object.insert(QStringLiteral("result"), event.toolResult);
+        break;
+    case Kind::ApprovalRequired:
+        object = json::approval(event.approval);
         break;
     case Kind::Error:
         object = errorObject(event.error);

@@ -83,7 +83,10 @@ void get(RouteContext &ctx, const CallPtr &call)
     ctx.then(call, ctx.service().getConversation(tenantId, *id),
              [&ctx, call, tenantId](const core::Conversation &c) {
                  ctx.audit(call, QStringLiteral("conversation.read"), tenantId, resource(call));
-                 call->sendJson(200, json::conversation(c));
+                 QJsonObject view = json::conversation(c);
+                 view.insert(QStringLiteral("state"), c.awaitingApproval ? QStringLiteral("awaiting_approval")
+                                                                         : QStringLiteral("idle"));
+                 call->sendJson(200, view);
              });
 }
 

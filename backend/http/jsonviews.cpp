@@ -48,6 +48,28 @@ QJsonObject conversation(const core::Conversation &c)
             {QStringLiteral("updated_at"), timestamp(c.updatedAt)}};
 }
 
+QJsonObject approval(const core::ToolApproval &a)
+{
+    const auto nullableId = [](const QUuid &id) {
+        return id.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(id.toString(QUuid::WithoutBraces));
+    };
+    return {{QStringLiteral("approval_id"), a.approvalId.toString(QUuid::WithoutBraces)},
+            {QStringLiteral("tenant_id"), a.tenantId},
+            {QStringLiteral("conversation_id"), nullableId(a.conversationId)},
+            {QStringLiteral("flow_type"), a.flowType},
+            {QStringLiteral("tool"), a.toolName},
+            {QStringLiteral("arguments"), a.arguments},
+            {QStringLiteral("tool_call_id"), a.toolCallId},
+            {QStringLiteral("status"), core::approvalStatusName(a.status)},
+            {QStringLiteral("reason"), a.reason},
+            {QStringLiteral("decided_by"), a.decidedBy},
+            {QStringLiteral("created_at"), timestamp(a.createdAt)},
+            {QStringLiteral("expires_at"), timestamp(a.expiresAt)},
+            {QStringLiteral("decided_at"),
+             a.decidedAt.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(timestamp(a.decidedAt))},
+            {QStringLiteral("result"), a.result ? QJsonValue(*a.result) : QJsonValue(QJsonValue::Null)}};
+}
+
 QJsonObject message(const core::Message &m)
 {
     QJsonArray calls;

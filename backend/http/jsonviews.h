@@ -6,6 +6,7 @@
 #include "core/page.h"
 #include "core/run.h"
 #include "core/tenant.h"
+#include "core/toolapproval.h"
 #include "core/usagesummary.h"
 
 #include <QJsonArray>
@@ -22,6 +23,8 @@ QJsonObject conversation(const core::Conversation &c);
 QJsonObject message(const core::Message &m);
 QJsonObject run(const core::Run &r);
 QJsonObject auditEntry(const core::AuditEntry &e);
+/// A tool call that waits for (or had) a person's approval, with exactly the arguments it runs with.
+QJsonObject approval(const core::ToolApproval &a);
 QJsonObject usageRow(const core::UsageSummaryRow &row);
 /// {"provider", "minute": {"limit","remaining","reset_ms"}, "hour": {…}}; limit 0 = unlimited.
 QJsonObject limitStatus(const core::LimitStatus &status);

@@ -72,6 +72,9 @@ public:
         if (!m_textSent) // a provider that did not stream: the answer in one piece
             m_writer->data(
                 compact(openai::chunkObject(m_identity, result->content, false, {}, m_includeUsage)));
+        else if (!result->approvals.isEmpty()) // paused: what waits for approval, after what streamed
+            m_writer->data(compact(openai::chunkObject(m_identity, QStringLiteral("\n\n") + result->content,
+                                                       false, {}, m_includeUsage)));
         m_writer->data(compact(openai::chunkObject(
             m_identity, {}, false,
             result->finishReason.isEmpty() ? QStringLiteral("stop") : result->finishReason, m_includeUsage)));

@@ -10,6 +10,7 @@ QList<RouteRegistration> allRouteRegistrations()
         registerSecretRoutes,
         registerConversationRoutes,
         registerRunRoutes,
+        registerApprovalRoutes,
         registerAuditRoutes,
         registerChatRoutes,
         registerOpenAiRoutes,

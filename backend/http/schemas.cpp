@@ -25,6 +25,32 @@ QJsonObject windowSchema()
 
 } // namespace
 
+QJsonObject approvalSchema()
+{
+    const QJsonObject nullableObject{
+        {QStringLiteral("type"), QJsonArray{QStringLiteral("object"), QStringLiteral("null")}}};
+    return object({{QStringLiteral("approval_id"), string()},
+                   {QStringLiteral("tenant_id"), string()},
+                   {QStringLiteral("conversation_id"), nullableString()},
+                   {QStringLiteral("flow_type"), string()},
+                   {QStringLiteral("tool"), string()},
+                   {QStringLiteral("arguments"), anyObject()},
+                   {QStringLiteral("tool_call_id"), string()},
+                   {QStringLiteral("status"),
+                    QJsonObject{{QStringLiteral("enum"),
+                                 QJsonArray{QStringLiteral("pending"), QStringLiteral("approved"),
+                                            QStringLiteral("rejected"), QStringLiteral("expired")}}}},
+                   {QStringLiteral("reason"), string()},
+                   {QStringLiteral("decided_by"), string()},
+                   {QStringLiteral("created_at"), string()},
+                   {QStringLiteral("expires_at"), string()},
+                   {QStringLiteral("decided_at"), nullableString()},
+                   {QStringLiteral("result"), nullableObject}},
+                  {QStringLiteral("approval_id"), QStringLiteral("tenant_id"), QStringLiteral("tool"),
+                   QStringLiteral("arguments"), QStringLiteral("status"), QStringLiteral("created_at"),
+                   QStringLiteral("expires_at")});
+}
+
 void addValueSchemas(httpserver::Router &router)
 {
     router.addSchema(QStringLiteral("Tenant"),
@@ -45,7 +71,12 @@ void addValueSchemas(httpserver::Router &router)
                 {QStringLiteral("metadata"), anyObject()},
                 {QStringLiteral("message_count"), integer()},
                 {QStringLiteral("created_at"), string()},
-                {QStringLiteral("updated_at"), string()}},
+                {QStringLiteral("updated_at"), string()},
+                // GET /conversations/{id} only: awaiting_approval while calls of its last answer
+                // wait for a decision (no new message is taken meanwhile).
+                {QStringLiteral("state"),
+                 QJsonObject{{QStringLiteral("enum"),
+                              QJsonArray{QStringLiteral("idle"), QStringLiteral("awaiting_approval")}}}}},
                {QStringLiteral("conversation_id"), QStringLiteral("tenant_id"), QStringLiteral("flow_type"),
                 QStringLiteral("title"), QStringLiteral("created_at"), QStringLiteral("updated_at")}));
     router.addSchema(QStringLiteral("Message"),
@@ -125,6 +156,22 @@ void addValueSchemas(httpserver::Router &router)
 }
 
 namespace examples {
+
+QJsonObject approval()
+{
+    core::ToolApproval a;
+    a.approvalId = QUuid::fromString(QStringLiteral("0b6d7c1e-2f3a-4b5c-9d8e-7f6a5b4c3d2e"));
+    a.tenantId = kTenant;
+    a.conversationId = kConversation;
+    a.flowType = QStringLiteral("github");
+    a.toolName = QStringLiteral("create_issue");
+    a.arguments = QJsonObject{{QStringLiteral("repository"), QStringLiteral("acme/site")},
+                              {QStringLiteral("title"), QStringLiteral("Broken link on the home page")}};
+    a.toolCallId = QStringLiteral("call_1");
+    a.createdAt = kTime;
+    a.expiresAt = kTime.addDays(1);
+    return json::approval(a);
+}
 
 QJsonObject tenant()
 {

@@ -4,6 +4,7 @@
 #include "sql/embeddedpostgres.h"
 
 #include "db/apikeyrepository.h"
+#include "db/approvalrepository.h"
 #include "db/auditrepository.h"
 #include "db/conversationrepository.h"
 #include "db/documentrepository.h"
@@ -16,6 +17,7 @@
 #include "flows/flowregistry.h"
 #include "flows/runworker.h"
 #include "flows/slackresponder.h"
+#include "flows/toolapprovals.h"
 #include "flows/turnengine.h"
 #include "knowledge/knowledgebase.h"
 #include "llm/cachingprovider.h"
@@ -70,7 +72,7 @@ core::Result<std::unique_ptr<Backend>> Backend::create(const RuntimeConfig &conf
     if (!b->m_tenantSecrets)
         b->m_tenantSecrets = b->m_secrets.get();
     b->buildMcp(config);
-    if (auto built = b->buildEngine(config, injected.flowDirectories, injected.extraFlows); !built)
+    if (auto built = b->buildEngine(config, injected); !built)
         return built.error();
     b->m_runs = std::make_unique<db::RunRepository>(*b->m_executor);
     b->m_runQueue = std::make_unique<db::RunQueue>(*b->m_executor);
@@ -98,10 +100,10 @@ core::Status Backend::openDatabase(const DatabaseConfig &config, sql::DbExecutor
     return {};
 }
 
-core::Status Backend::buildEngine(const RuntimeConfig &config,
-                                  const std::optional<QStringList> &flowDirectories,
-                                  const QList<core::FlowDefinition> &extraFlows)
+core::Status Backend::buildEngine(const RuntimeConfig &config, const Injected &injected)
 {
+    const std::optional<QStringList> &flowDirectories = injected.flowDirectories;
+    const QList<core::FlowDefinition> &extraFlows = injected.extraFlows;
     sql::DbExecutor &executor = *m_executor;
     m_conversations = std::make_unique<db::ConversationRepository>(executor);
     m_tenants = std::make_unique<db::TenantRepository>(executor);
@@ -112,6 +114,10 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     if (!tools)
         return tools.error();
     m_tools = std::move(tools).value();
+    for (const std::shared_ptr<tools::Tool> &tool : injected.extraTools) {
+        if (auto added = m_tools->add(tool); !added)
+            return added.error();
+    }
 
     m_flows = std::make_unique<flows::FlowRegistry>(flows::FlowRegistry::load(
         flowDirectories.value_or(QStringList{flows::FlowRegistry::defaultUserDirectory()}),
@@ -175,6 +181,8 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     };
     deps.extraTools = m_extraTools;
     deps.options = config.turns;
+    m_approvals = std::make_unique<db::ApprovalRepository>(executor);
+    deps.approvals = m_approvals.get();
     llm::ResponseCacheStore cache;
     cache.find = [repository = m_responseCache.get()](const llm::CacheScope &scope, const QString &key) {
         return repository->find({scope.tenantId, scope.flowType, key});
@@ -197,6 +205,8 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
     deps.router = &m_providers->router();
     deps.defaultRoute = config.routing.defaultRoute;
     m_engine = std::make_unique<flows::TurnEngine>(deps);
+    m_toolApprovals =
+        std::make_unique<flows::ToolApprovals>(*m_approvals, *m_tools, *m_engine, config.turns.approvalTtlS);
     return {};
 }
 
@@ -263,6 +273,8 @@ void Backend::buildService(int keyCacheMs)
     deps.runWorker = m_runWorker.get();
     deps.keys = m_keys.get();
     deps.audit = m_audit.get();
+    deps.approvals = m_approvals.get();
+    deps.toolApprovals = m_toolApprovals.get();
     deps.knowledge = m_knowledge.get();
     deps.tools = m_tools.get();
     deps.extraTools = m_extraTools;
@@ -378,8 +390,10 @@ Backend::~Backend()
     m_keys.reset();
     m_runQueue.reset();
     m_runs.reset();
+    m_toolApprovals.reset();
     m_engine.reset();
     m_mcp.reset();
+    m_approvals.reset();
     m_tools.reset();
     m_serviceDocuments.reset();
     m_limiter.reset();

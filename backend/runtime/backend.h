@@ -29,6 +29,7 @@ class RunRepository;
 class RunQueue;
 class ApiKeyRepository;
 class AuditRepository;
+class ApprovalRepository;
 class DocumentRepository;
 class ResponseCacheRepository;
 class TenantSecretStore;
@@ -63,6 +64,7 @@ class FlowRegistry;
 class TurnEngine;
 class RunWorker;
 class SlackResponder;
+class ToolApprovals;
 } // namespace agency::flows
 
 namespace agency::runtime {
@@ -92,6 +94,9 @@ struct Injected
     /// The tenants' credentials for the tools (GitHub tokens...) and MCP server headers
     /// (`${secret:NAME}`), borrowed. Default: the deployment's encrypted store.
     core::TenantSecretSource *tenantSecrets = nullptr;
+    /// Tools added to the built-in ones (before the flows are loaded, so flows may name them): a
+    /// test's own tools, e.g. a write tool that needs approval.
+    QList<std::shared_ptr<tools::Tool>> extraTools;
 };
 
 /// The composition root (docs/design.md#layers): the one place that builds every backend component from
@@ -165,8 +170,7 @@ public:
 private:
     Backend() = default;
     core::Status openDatabase(const DatabaseConfig &config, sql::DbExecutor *injected);
-    core::Status buildEngine(const RuntimeConfig &config, const std::optional<QStringList> &flowDirectories,
-                             const QList<core::FlowDefinition> &extraFlows);
+    core::Status buildEngine(const RuntimeConfig &config, const Injected &injected);
     void buildKnowledge(const RuntimeConfig &config);
     void buildSlack(const RuntimeConfig &config);
     void buildService(int keyCacheMs);
@@ -197,6 +201,8 @@ private:
     std::function<QFuture<QList<std::shared_ptr<tools::Tool>>>(const QString &, const core::FlowDefinition &)>
         m_extraTools;
     std::unique_ptr<flows::TurnEngine> m_engine;
+    std::unique_ptr<db::ApprovalRepository> m_approvals;
+    std::unique_ptr<flows::ToolApprovals> m_toolApprovals;
     std::unique_ptr<db::RunRepository> m_runs;
     std::unique_ptr<db::RunQueue> m_runQueue;
     std::unique_ptr<db::ApiKeyRepository> m_keys;

@@ -133,6 +133,7 @@ flows::TurnOptions turnOptions(const config::Settings &s)
     c.leaseMs = s.intValue(QStringLiteral("AGENCY_TURN_LEASE_S")) * 1000;
     c.waitForTurnMs = s.intValue(QStringLiteral("AGENCY_TURN_WAIT_MS"));
     c.dbRetryMs = s.intValue(QStringLiteral("AGENCY_DB_RETRY_MS"));
+    c.approvalTtlS = s.intValue(QStringLiteral("APPROVAL_TTL_S"));
     // A step may wait for a connection (connect timeout) and then a statement (statement
     // timeout, enforced by the executor even when the server hangs); a little on top for both.
     const int statementMs = s.intValue(QStringLiteral("AGENCY_DB_STATEMENT_TIMEOUT_MS"));

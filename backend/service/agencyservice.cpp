@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "core/validation.h"
 #include "db/apikeyrepository.h"
+#include "db/approvalrepository.h"
 #include "db/auditrepository.h"
 #include "db/conversationrepository.h"
 #include "db/runrepository.h"
@@ -277,7 +278,28 @@ Async<core::Conversation> AgencyService::getConversation(const QString &tenantId
     auto id = core::parseConversationId(conversationId);
     if (!id)
         return core::failedAsync<core::Conversation>(id.error());
-    return m_deps.conversations->getConversation(tenantId, id.value());
+    if (!m_deps.approvals)
+        return m_deps.conversations->getConversation(tenantId, id.value());
+    // Its state (docs/flows-and-tools.md#approvals): are calls of its last answer waiting?
+    auto promise = std::make_shared<QPromise<Result<core::Conversation>>>();
+    promise->start();
+    core::whenFinished(this, m_deps.conversations->getConversation(tenantId, id.value()),
+                       [this, promise](const Result<core::Conversation> &found) {
+                           if (!found) {
+                               promise->addResult(found);
+                               promise->finish();
+                               return;
+                           }
+                           core::whenFinished(
+                               this, m_deps.approvals->pendingIn(found->tenantId, found->conversationId),
+                               [promise, found](const Result<QList<core::ToolApproval>> &pending) {
+                                   core::Conversation conversation = found.value();
+                                   conversation.awaitingApproval = pending && !pending->isEmpty();
+                                   promise->addResult(conversation);
+                                   promise->finish();
+                               });
+                       });
+    return promise->future();
 }
 
 Async<core::Page<core::Message>> AgencyService::listMessages(const QString &tenantId,

@@ -18,6 +18,7 @@
 #include "core/tenant.h"
 #include "core/tenantsecrets.h"
 #include "core/tooldefinition.h"
+#include "core/toolapproval.h"
 #include "core/turnvalues.h"
 #include "core/usagesummary.h"
 
@@ -39,6 +40,7 @@ class RunRepository;
 class ApiKeyRepository;
 class AuditRepository;
 class TenantSecretStore;
+class ApprovalRepository;
 } // namespace agency::db
 namespace agency::llm {
 class ProviderFactory;
@@ -55,6 +57,7 @@ class FlowRegistry;
 class TurnEngine;
 class RunWorker;
 class SlackResponder;
+class ToolApprovals;
 } // namespace agency::flows
 namespace agency::ratelimit {
 class RateLimiter;
@@ -107,6 +110,9 @@ struct ServiceDependencies
     flows::RunWorker *runWorker = nullptr; ///< optional: this process's pool, told about new runs and cancels
     db::ApiKeyRepository *keys = nullptr;  ///< optional: without it the key methods fail NotConfigured
     db::AuditRepository *audit = nullptr;  ///< optional: without it the audit methods fail NotConfigured
+    /// Optional: without them the approval methods fail NotConfigured.
+    db::ApprovalRepository *approvals = nullptr;
+    flows::ToolApprovals *toolApprovals = nullptr;
     knowledge::KnowledgeBase *knowledge =
         nullptr;                          ///< optional: without it the document methods fail NotConfigured
     tools::ToolRegistry *tools = nullptr; ///< optional: without it the tool methods fail NotConfigured
@@ -254,6 +260,31 @@ public:
     core::Async<core::Page<core::Run>> listRuns(const QString &tenantId, const QString &status = {},
                                                 int limit = 50, const QString &cursor = {});
 
+    // Approval before writes (docs/flows-and-tools.md#approvals). All tenant-scoped: another
+    // tenant's approval is NotFound. Deciding is for the tenant's admins; the front ends check.
+    /// Newest first; `status` empty or pending, approved, rejected, expired; `conversationId`
+    /// empty: all. Pending ones past their expiry are marked expired first.
+    core::Async<QList<core::ToolApproval>> listApprovals(const QString &tenantId, const QString &status = {},
+                                                         const QString &conversationId = {}, int limit = 100);
+    core::Async<core::ToolApproval> getApproval(const QString &tenantId, const QString &approvalId);
+    /// Runs the call with its stored arguments and, once every waiting call of its answer is
+    /// decided, continues the conversation's turn (ApprovalOutcome::turn; its events reach
+    /// `onEvent`). Conflict when it is no longer pending (decided, expired). Audited
+    /// ("approval.approve", `actor` says who).
+    core::Async<core::ApprovalOutcome> approveToolCall(const QString &tenantId, const QString &approvalId,
+                                                       const core::AuditEntry &actor = {},
+                                                       core::TurnEventHandler onEvent = {});
+    /// Runs nothing; the model is told the call was rejected (with `reason`, optional) and the
+    /// turn continues as for approveToolCall(). Audited ("approval.reject").
+    core::Async<core::ApprovalOutcome> rejectToolCall(const QString &tenantId, const QString &approvalId,
+                                                      const QString &reason,
+                                                      const core::AuditEntry &actor = {},
+                                                      core::TurnEventHandler onEvent = {});
+    /// A direct call of a tool that needs approval (`aiagency tools call`): stores it pending, with
+    /// no conversation; approving it runs the tool and keeps the result in the approval.
+    core::Async<core::ToolApproval> requestToolApproval(const QString &tenantId, const QString &toolName,
+                                                        const QJsonObject &arguments);
+
     // Usage and limits
     core::Async<QList<core::UsageSummaryRow>> usageSummary(const QString &tenantId, const QDateTime &from,
                                                            const QDateTime &to);
@@ -329,6 +360,10 @@ Q_SIGNALS:
     void documentsChanged(const QString &tenantId);
 
 private:
+    core::Async<core::ApprovalOutcome> decideToolCall(const QString &tenantId, const QString &approvalId,
+                                                      core::ApprovalStatus decision, const QString &reason,
+                                                      const core::AuditEntry &actor,
+                                                      core::TurnEventHandler onEvent);
     /// chatWithHistory() once it is known no earlier copy of the turn made the conversation.
     core::Async<core::TurnResult> startWithHistory(const core::TurnRequest &request,
                                                    const QList<core::ChatMessage> &history,

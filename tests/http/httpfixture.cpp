@@ -10,11 +10,13 @@ namespace agency::test {
 
 HttpFixture::HttpFixture(sql::DbExecutor &executor, const QString &openAiBaseUrl,
                          const QString &weatherOrigin, httpserver::ServerConfig config,
-                         const QHash<QString, QString> &settings)
+                         const QHash<QString, QString> &settings,
+                         const QList<core::FlowDefinition> &extraFlows,
+                         const QList<std::shared_ptr<tools::Tool>> &extraTools)
     : m_config(std::move(config))
 {
-    m_engine =
-        std::make_unique<EngineFixture>(executor, engineConfig(openAiBaseUrl, weatherOrigin, settings));
+    m_engine = std::make_unique<EngineFixture>(executor, engineConfig(openAiBaseUrl, weatherOrigin, settings),
+                                               extraFlows, EngineFixture::Limiter::Memory, extraTools);
     m_config.accessLog = [this](const QByteArray &line) {
         m_accessLog.append(QJsonDocument::fromJson(line).object());
     };

@@ -46,8 +46,11 @@ class HttpFixture
 public:
     /// `config` tweaks the server (limits, auth); the access log is captured into accessLog().
     /// `settings` are added to the engine's test settings (engineConfig()).
+    /// `extraFlows` and `extraTools` join the built-in ones (EngineFixture).
     HttpFixture(sql::DbExecutor &executor, const QString &openAiBaseUrl, const QString &weatherOrigin,
-                httpserver::ServerConfig config = {}, const QHash<QString, QString> &settings = {});
+                httpserver::ServerConfig config = {}, const QHash<QString, QString> &settings = {},
+                const QList<core::FlowDefinition> &extraFlows = {},
+                const QList<std::shared_ptr<tools::Tool>> &extraTools = {});
     ~HttpFixture();
 
     /// Binds 127.0.0.1:0; false (with why in error()) when it cannot.

@@ -162,7 +162,7 @@ void TestMcpClient::makeFixture(const QList<core::McpServerConfig> &servers,
     settings.insert(extra);
     m_fx = std::make_unique<EngineFixture>(
         *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), settings),
-        QList<core::FlowDefinition>{flow}, EngineFixture::Limiter::Memory, &m_secrets);
+        QList<core::FlowDefinition>{flow}, EngineFixture::Limiter::Memory, {}, &m_secrets);
 }
 
 core::McpServerStatus TestMcpClient::status(const QString &name)

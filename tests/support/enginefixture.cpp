@@ -70,6 +70,7 @@ runtime::RuntimeConfig engineConfig(const QString &openAiBaseUrl, const QString 
 
 EngineFixture::EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
                              const QList<core::FlowDefinition> &extraFlows, Limiter limiter,
+                             const QList<std::shared_ptr<tools::Tool>> &extraTools,
                              core::TenantSecretSource *secrets)
     : m_clock(std::make_shared<core::ManualClock>())
 {
@@ -84,6 +85,7 @@ EngineFixture::EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeCo
     injected.flowDirectories = QStringList{};
     injected.extraFlows = extraFlows;
     injected.tenantSecrets = secrets;
+    injected.extraTools = extraTools;
     auto backend = runtime::Backend::create(fixtureConfig, injected);
     if (!backend)
         qFatal("backend: %s", qPrintable(backend.error().toString()));
@@ -321,6 +323,9 @@ QString eventKinds(const QList<core::TurnEvent> &events)
             break;
         case Kind::ToolResult:
             name = QStringLiteral("result");
+            break;
+        case Kind::ApprovalRequired:
+            name = QStringLiteral("approval");
             break;
         case Kind::Done:
             name = QStringLiteral("done");

@@ -33,6 +33,9 @@ class TenantRepository;
 namespace agency::ratelimit {
 class RateLimiter;
 }
+namespace agency::tools {
+class Tool;
+}
 namespace agency::runtime {
 class Backend;
 }
@@ -63,9 +66,11 @@ public:
     /// Builds the backend on the calling thread, on `executor`'s database. `extraFlows` are added
     /// to the built-in ones (replacing a built-in of the same flow_type); `limiter` picks the rate
     /// limiter back-end. Stops the test run (qFatal) if the backend cannot be built.
+    /// `extraTools`: a test's own tools beside the built-in ones (Injected::extraTools).
     /// `secrets`: the tenants' secrets the backend may read (Injected::tenantSecrets), borrowed.
     EngineFixture(sql::DbExecutor &executor, const runtime::RuntimeConfig &config,
                   const QList<core::FlowDefinition> &extraFlows = {}, Limiter limiter = Limiter::Memory,
+                  const QList<std::shared_ptr<tools::Tool>> &extraTools = {},
                   core::TenantSecretSource *secrets = nullptr);
     ~EngineFixture();
 

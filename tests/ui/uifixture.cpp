@@ -24,13 +24,16 @@ bool UiFixture::startOnce()
     return startPostgresAndWeather(m_pg, m_weather, &m_error);
 }
 
-bool UiFixture::reset(const QHash<QString, QString> &extraSettings)
+bool UiFixture::reset(const QHash<QString, QString> &extraSettings,
+                      const QList<core::FlowDefinition> &extraFlows,
+                      const QList<std::shared_ptr<tools::Tool>> &extraTools)
 {
     tearDown();
     if (!freshDatabaseAndProvider(m_pg, m_db, m_llm, &m_error))
         return false;
     m_backend = std::make_unique<EngineFixture>(
-        *m_db, engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings));
+        *m_db, engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), extraSettings), extraFlows,
+        EngineFixture::Limiter::Memory, extraTools);
     m_settings = std::make_unique<QSettings>(settingsPath(), QSettings::IniFormat);
     QFile::remove(configFilePath());
     useSettingsStore(nullptr);

@@ -32,7 +32,10 @@ public:
     bool startOnce();
     QString error() const { return m_error; }
     /// A fresh database, a fresh provider fake and backend (call from init()).
-    bool reset(const QHash<QString, QString> &extraSettings = {});
+    /// `extraFlows` and `extraTools` join (or replace) the built-in ones (EngineFixture).
+    bool reset(const QHash<QString, QString> &extraSettings = {},
+               const QList<core::FlowDefinition> &extraFlows = {},
+               const QList<std::shared_ptr<tools::Tool>> &extraTools = {});
     void tearDown();
 
     /// The settings store the next window gets: the config file configFilePath(), secrets in

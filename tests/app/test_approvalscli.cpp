@@ -1,0 +1,145 @@
+// `aiagency approvals list|show|approve|reject` as users run it, against a fresh database: direct
+// calls waiting for approval (as `tools call` stores them), decided from the command line, a second
+// decision refused (exit 4), another tenant's approval not found (exit 3), decisions audited.
+
+#include "clirunner.h"
+#include "db/approvalrepository.h"
+#include "db/auditrepository.h"
+#include "fakeweatherserver.h"
+#include "futurewait.h"
+
+#include <QDir>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace agency;
+using test::CliRun;
+
+class TestApprovalsCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void listRejectApproveAndConflicts();
+    void usageErrors();
+
+private:
+    CliRun aiagency(const QStringList &args) const;
+    QString pending(const QString &tenant, const QString &location);
+
+    test::CliDatabase m_db;
+    test::FakeWeatherServer m_weather;
+    QTemporaryDir m_home;
+};
+
+void TestApprovalsCli::initTestCase()
+{
+    QVERIFY(QFileInfo(QStringLiteral(AGENCY_CLI)).isExecutable());
+    QVERIFY2(m_db.start(), qPrintable(m_db.error()));
+    QVERIFY(m_weather.listen());
+    m_weather.addDefaultPlaces();
+    QVERIFY(m_home.isValid());
+}
+
+void TestApprovalsCli::cleanupTestCase()
+{
+    m_db.stop();
+}
+
+CliRun TestApprovalsCli::aiagency(const QStringList &args) const
+{
+    const QString origin = m_weather.baseUrl().toString();
+    return test::CliRunner(QStringLiteral(AGENCY_CLI), m_home.path(),
+                           {QStringLiteral("--database-url"), m_db.url(), QStringLiteral("--set"),
+                            QStringLiteral("OPEN_METEO_BASE_URL=") + origin + QStringLiteral("/meteo/v1"),
+                            QStringLiteral("--set"),
+                            QStringLiteral("OPEN_METEO_GEOCODING_URL=") + origin + QStringLiteral("/geo/v1")})
+        .run(QStringList{QStringLiteral("approvals")} + args);
+}
+
+QString TestApprovalsCli::pending(const QString &tenant, const QString &location)
+{
+    db::ApprovalRepository approvals(m_db.executor());
+    db::NewApproval approval;
+    approval.tenantId = tenant;
+    approval.toolName = QStringLiteral("get_weather");
+    approval.arguments = {{QStringLiteral("location"), location},
+                          {QStringLiteral("units"), QStringLiteral("metric")}};
+    auto created = test::await(approvals.create({approval}));
+    if (!created) {
+        QTest::qFail(qPrintable(created.error().toString()), __FILE__, __LINE__);
+        return {};
+    }
+    return created->first().approvalId.toString(QUuid::WithoutBraces);
+}
+
+void TestApprovalsCli::listRejectApproveAndConflicts()
+{
+    const QString first = pending(QStringLiteral("acme"), QStringLiteral("Paris"));
+    const QString second = pending(QStringLiteral("acme"), QStringLiteral("Berlin"));
+    QVERIFY(!first.isEmpty() && !second.isEmpty());
+
+    CliRun list = aiagency({QStringLiteral("list"), QStringLiteral("--tenant"), QStringLiteral("acme"),
+                            QStringLiteral("--status"), QStringLiteral("pending")});
+    QCOMPARE(list.exitCode, 0);
+    QVERIFY2(list.out.contains(first) && list.out.contains(second), qPrintable(list.all()));
+    QVERIFY(list.out.contains(QStringLiteral("\"location\":\"Paris\"")));
+
+    CliRun rejected = aiagency({QStringLiteral("reject"), QStringLiteral("--tenant"), QStringLiteral("acme"),
+                                first, QStringLiteral("--reason"), QStringLiteral("not now")});
+    QVERIFY2(rejected.exitCode == 0, qPrintable(rejected.all()));
+    QVERIFY(rejected.out.contains(QRegularExpression(QStringLiteral("status: +rejected"))));
+    QVERIFY(rejected.out.contains(QRegularExpression(QStringLiteral("reason: +not now"))));
+    QVERIFY(!rejected.out.contains(QStringLiteral("result:")));
+
+    CliRun again =
+        aiagency({QStringLiteral("approve"), QStringLiteral("--tenant"), QStringLiteral("acme"), first});
+    QCOMPARE(again.exitCode, 4);
+    QVERIFY2(again.err.contains(QStringLiteral("already rejected")), qPrintable(again.all()));
+
+    CliRun other =
+        aiagency({QStringLiteral("show"), QStringLiteral("--tenant"), QStringLiteral("globex"), second});
+    QCOMPARE(other.exitCode, 3);
+
+    const qsizetype weatherCallsBefore = m_weather.requests().size();
+    CliRun approved =
+        aiagency({QStringLiteral("approve"), QStringLiteral("--tenant"), QStringLiteral("acme"), second});
+    QVERIFY2(approved.exitCode == 0, qPrintable(approved.all()));
+    QVERIFY(approved.out.contains(QRegularExpression(QStringLiteral("status: +approved"))));
+    QVERIFY2(approved.out.contains(QStringLiteral("result:")) &&
+                 approved.out.contains(QStringLiteral("Berlin")),
+             qPrintable(approved.all()));
+    QVERIFY(m_weather.requests().size() > weatherCallsBefore);
+
+    db::AuditRepository audit(m_db.executor());
+    auto entries = test::await(audit.list({QStringLiteral("acme"), 50, {}}));
+    AGENCY_VERIFY_OK(entries);
+    QStringList actions;
+    for (const core::AuditEntry &e : entries->items) {
+        if (e.actorName == QLatin1String("cli"))
+            actions.append(e.action);
+    }
+    QCOMPARE(actions, (QStringList{QStringLiteral("approval.approve"), QStringLiteral("approval.reject")}));
+}
+
+void TestApprovalsCli::usageErrors()
+{
+    QCOMPARE(aiagency({QStringLiteral("list")}).exitCode, 2); // no --tenant
+    QCOMPARE(
+        aiagency({QStringLiteral("approve"), QStringLiteral("--tenant"), QStringLiteral("acme")}).exitCode,
+        2);
+    QCOMPARE(aiagency({QStringLiteral("approve"), QStringLiteral("--tenant"), QStringLiteral("acme"),
+                       QStringLiteral("--reason"), QStringLiteral("x"), QUuid::createUuid().toString()})
+                 .exitCode,
+             2);
+    CliRun bad = aiagency({QStringLiteral("show"), QStringLiteral("--tenant"), QStringLiteral("acme"),
+                           QStringLiteral("not-an-id")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY(bad.err.contains(QStringLiteral("approval_id")));
+}
+
+QTEST_GUILESS_MAIN(TestApprovalsCli)
+#include "test_approvalscli.moc"
