@@ -16,6 +16,7 @@ int runTenantsCommand(CliContext &ctx);
 int runRunsCommand(CliContext &ctx);
 int runKeysCommand(CliContext &ctx);
 int runDocsCommand(CliContext &ctx);
+int runToolsCommand(CliContext &ctx);
 int runMcpServersCommand(CliContext &ctx);
 int runConsole(CliContext &ctx, int &argc, char **argv);
 

@@ -30,6 +30,7 @@ const char *const kUsage =
     "  tenants       list tenants, show or set their settings (provider, model, rate limits)\n"
     "  runs          queue flow runs and watch them (create, list, show, cancel)\n"
     "  docs          a tenant's documents (add, list, show, search, rm, reindex)\n"
+    "  tools         list the tools agents may call (list), run one for a tenant (call)\n"
     "  mcp servers   start the flows' MCP servers and show their state\n"
     "\n"
     "Global options (anywhere on the line):\n"
@@ -182,6 +183,8 @@ int main(int argc, char **argv)
         return runDocsCommand(ctx);
     if (command == QLatin1String("keys"))
         return runKeysCommand(ctx);
+    if (command == QLatin1String("tools"))
+        return runToolsCommand(ctx);
     if (command == QLatin1String("mcp") && ctx.args.value(1) == QLatin1String("servers"))
         return runMcpServersCommand(ctx);
     printErr(QStringLiteral("aiagency: unknown command \"%1\"\n\n%2").arg(command, QLatin1String(kUsage)));

@@ -19,4 +19,22 @@ struct ToolDefinition
     bool operator==(const ToolDefinition &) const = default;
 };
 
+/// A tool as an admin sees it (`aiagency tools list`): its definition, whether a person approves
+/// each call before it runs, and where it comes from ("builtin", or the MCP server's name).
+struct ToolInfo
+{
+    ToolDefinition definition;
+    bool requiresApproval = false;
+    QString origin = QStringLiteral("builtin");
+};
+
+/// The outcome of one tool run directly by an admin (`aiagency tools call`): exactly the result
+/// a model would see, `{"success": ...}` included.
+struct ToolCallOutcome
+{
+    bool success = false;
+    QJsonObject result;
+    qint64 elapsedMs = 0;
+};
+
 } // namespace agency::core

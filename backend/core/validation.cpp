@@ -88,20 +88,40 @@ Result<Role> parseRole(const QString &text)
     return invalid(QStringLiteral("role"), QStringLiteral("must be one of system, user, assistant, tool"));
 }
 
+bool isCanonicalUuid(const QString &text)
+{
+    if (text.size() != 36)
+        return false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        const bool dashHere = i == 8 || i == 13 || i == 18 || i == 23;
+        const bool hexDigit =
+            (c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f') || (c >= u'A' && c <= u'F');
+        if (dashHere ? c != u'-' : !hexDigit)
+            return false;
+    }
+    return true;
+}
+
+Result<QUuid> parseUuid(const QString &text, const QString &field)
+{
+    QString id = text.trimmed();
+    if (id.size() == 38 && id.startsWith(u'{') && id.endsWith(u'}'))
+        id = id.mid(1, 36);
+    const QUuid uuid = isCanonicalUuid(id) ? QUuid::fromString(id) : QUuid();
+    if (uuid.isNull())
+        return invalid(field, uuidRule() + QStringLiteral(", e.g. 123e4567-e89b-12d3-a456-426614174000"));
+    return uuid;
+}
+
 Result<QUuid> parseConversationId(const QString &text)
 {
-    const QUuid id = QUuid::fromString(text.trimmed());
-    if (id.isNull())
-        return invalid(QStringLiteral("conversation_id"), uuidRule());
-    return id;
+    return parseUuid(text, QStringLiteral("conversation_id"));
 }
 
 Result<QUuid> parseRunId(const QString &text)
 {
-    const QUuid id = QUuid::fromString(text.trimmed());
-    if (id.isNull())
-        return invalid(QStringLiteral("run_id"), uuidRule());
-    return id;
+    return parseUuid(text, QStringLiteral("run_id"));
 }
 
 } // namespace agency::core

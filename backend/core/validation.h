@@ -20,10 +20,16 @@ Status validateMetadata(const QJsonObject &metadata, const QString &field);
 Status validateLimit(int limit, int max, const QString &field);
 /// Parses a role name ("system", "user", "assistant", "tool").
 Result<Role> parseRole(const QString &text);
-/// Parses a conversation id; accepts the canonical form with or without braces.
+/// True for a UUID in its 36-character form (hex digits, dashes at 8, 13, 18 and 23), nothing
+/// around it.
+bool isCanonicalUuid(const QString &text);
+/// Parses an id a person typed or pasted: the 36-character form, optionally in braces, spaces
+/// around it ignored. Anything else — a character after it included, which QUuid::fromString
+/// alone ignores — is InvalidArgument naming `field`.
+Result<QUuid> parseUuid(const QString &text, const QString &field);
+/// parseUuid naming the field "conversation_id".
 Result<QUuid> parseConversationId(const QString &text);
-/// Parses a run id given as text (canonical UUID, with or without braces); InvalidArgument naming
-/// the field "run_id" otherwise.
+/// parseUuid naming the field "run_id".
 Result<QUuid> parseRunId(const QString &text);
 
 } // namespace agency::core

@@ -1,6 +1,7 @@
 #include "requestparsing.h"
 
 #include "core/text.h"
+#include "core/validation.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -183,18 +184,9 @@ core::Result<QUuid> parseId(const QString &text, const QString &field)
 {
     if (text.isEmpty())
         return QUuid();
-    // QUuid::fromString alone is lenient: it reads braces and ignores what follows 38
-    // characters, so "<uuid>xyz" would name the same record as "<uuid>".
-    static constexpr qsizetype kDashes[] = {8, 13, 18, 23};
-    bool canonical = text.size() == 36;
-    for (qsizetype i = 0; canonical && i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        const bool dashHere = std::find(std::begin(kDashes), std::end(kDashes), i) != std::end(kDashes);
-        const bool hexDigit =
-            (c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f') || (c >= u'A' && c <= u'F');
-        canonical = dashHere ? c == u'-' : hexDigit;
-    }
-    const QUuid id = canonical ? QUuid::fromString(text) : QUuid();
+    // Stricter than the console and CLI (no braces, no spaces): an API client sends ids it read
+    // from an answer, so anything else is a bug worth reporting.
+    const QUuid id = core::isCanonicalUuid(text) ? QUuid::fromString(text) : QUuid();
     if (id.isNull()) {
         return invalid(field, core::uuidRule() +
                                   QStringLiteral(", written in its 36-character form "

@@ -138,6 +138,7 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
             .unwrap();
     };
     deps.options = config.turns;
+    m_extraTools = deps.extraTools;
     llm::ResponseCacheStore cache;
     cache.find = [repository = m_responseCache.get()](const llm::CacheScope &scope, const QString &key) {
         return repository->find({scope.tenantId, scope.flowType, key});
@@ -147,22 +148,16 @@ core::Status Backend::buildEngine(const RuntimeConfig &config,
         return repository->store({scope.tenantId, scope.flowType, key}, answer.provider, answer.model,
                                  llm::CachingProvider::completionToJson(answer));
     };
-    // Every turn's provider goes through the response cache, which only flows with "cache": true
-    // use (the turn names its tenant and flow); the others pass straight through.
-    deps.providers = [providers = m_providers.get(),
-                      cache](const QString &name,
-                             const QString &model) -> core::Result<std::shared_ptr<llm::Provider>> {
-        auto provider = providers->provider(name, model);
-        if (!provider)
-            return provider.error();
-        return std::shared_ptr<llm::Provider>(
-            std::make_shared<llm::CachingProvider>(provider.value(), cache));
-    };
-    // The router reaches providers through ProviderRuntime: the same wrapping applies there.
+    // Every turn reaches its providers through the router, so the response cache wraps them there:
+    // only flows with "cache": true use it (the turn names its tenant and flow); the others pass
+    // straight through.
     m_providers->decorateRoutedProviders([cache](std::shared_ptr<llm::Provider> provider) {
         return std::shared_ptr<llm::Provider>(
             std::make_shared<llm::CachingProvider>(std::move(provider), cache));
     });
+    deps.providers = [providers = m_providers.get()](const QString &name, const QString &model) {
+        return providers->provider(name, model);
+    };
     deps.router = &m_providers->router();
     deps.defaultRoute = config.routing.defaultRoute;
     m_engine = std::make_unique<flows::TurnEngine>(deps);
@@ -217,8 +212,10 @@ void Backend::buildService(int keyCacheMs)
     deps.keys = m_keys.get();
     deps.audit = m_audit.get();
     deps.knowledge = m_knowledge.get();
+    deps.tools = m_tools.get();
     deps.keyCacheMs = keyCacheMs;
     deps.routing = [providers = m_providers.get()] { return providers->routingStatus(); };
+    deps.extraTools = m_extraTools; // what a turn gets: `tools list` shows the same
     deps.mcpStatuses = [manager = m_mcp.get()] { return manager->statuses(); };
     deps.mcpConnect = [manager = m_mcp.get(), flows = m_flows.get(), policy = m_limitPolicy](
                           const QString &tenantId) -> core::Async<QList<core::McpServerStatus>> {

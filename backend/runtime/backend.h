@@ -188,6 +188,8 @@ private:
     std::unique_ptr<knowledge::KnowledgeBase> m_knowledge;
     std::unique_ptr<sql::PlannerStatistics> m_statistics;
     service::ServiceDependencies m_serviceDeps;
+    /// The turn engine's extra tools (MCP), shared with the service for `aiagency tools`.
+    decltype(service::ServiceDependencies::extraTools) m_extraTools;
     std::unique_ptr<service::AgencyService> m_service;
     QStringList m_flowProblems;
 };

@@ -15,6 +15,7 @@
 #include "core/providerinfo.h"
 #include "core/run.h"
 #include "core/tenant.h"
+#include "core/tooldefinition.h"
 #include "core/turnvalues.h"
 #include "core/usagesummary.h"
 
@@ -42,6 +43,10 @@ class ProviderFactory;
 namespace agency::knowledge {
 class KnowledgeBase;
 }
+namespace agency::tools {
+class Tool;
+class ToolRegistry;
+} // namespace agency::tools
 namespace agency::flows {
 class FlowRegistry;
 class TurnEngine;
@@ -97,7 +102,8 @@ struct ServiceDependencies
     db::ApiKeyRepository *keys = nullptr;  ///< optional: without it the key methods fail NotConfigured
     db::AuditRepository *audit = nullptr;  ///< optional: without it the audit methods fail NotConfigured
     knowledge::KnowledgeBase *knowledge =
-        nullptr; ///< optional: without it the document methods fail NotConfigured
+        nullptr;                          ///< optional: without it the document methods fail NotConfigured
+    tools::ToolRegistry *tools = nullptr; ///< optional: without it the tool methods fail NotConfigured
     /// How long an authenticated key may be trusted without reading it again (0: never), once
     /// setKeyCacheActive(true) says changes to keys are heard.
     int keyCacheMs = 0;
@@ -108,6 +114,11 @@ struct ServiceDependencies
     /// Optional: starts the MCP servers of every flow, and of the tenant's settings when a tenant
     /// is named, and reports every connection once none is still starting.
     std::function<core::Async<QList<core::McpServerStatus>>(const QString &tenantId)> mcpConnect;
+    /// Optional: the extra tools a turn of a tenant in a flow gets (the MCP servers' tools: the turn
+    /// engine's ExtraToolsSource), so flowTools() and callTool() see what a turn sees.
+    std::function<QFuture<QList<std::shared_ptr<tools::Tool>>>(const QString &tenantId,
+                                                               const core::FlowDefinition &flow)>
+        extraTools;
 };
 
 /// The single API of the product: the desktop console and the HTTP server both call only this
@@ -190,6 +201,17 @@ public:
     core::Async<core::TurnResult> chatWithHistory(const core::TurnRequest &request,
                                                   const QList<core::ChatMessage> &history,
                                                   core::TurnEventHandler onEvent = {});
+
+    // Tools, for admins checking what an agent would see
+    /// The tools flow `flowType` may call, in the flow's order; every registered tool when
+    /// `flowType` is empty. NotFound for an unknown flow.
+    core::Async<QList<core::ToolInfo>> flowTools(const QString &flowType = {});
+    /// Runs tool `name` once for `tenantId` with `argumentsJson` (a JSON object; empty means {}),
+    /// as a turn of that tenant would, and returns what the model would see. NotFound for an
+    /// unknown tenant or tool; InvalidArgument for arguments the tool's schema refuses (nothing
+    /// runs); Conflict for a tool that needs a person's approval first.
+    core::Async<core::ToolCallOutcome> callTool(const QString &tenantId, const QString &name,
+                                                const QString &argumentsJson);
 
     // Runs (non-interactive flow runs, executed by the run workers of any process on the database)
     /// Queues one turn of `flowType` with `input` as the user message. The flow must exist;
@@ -282,6 +304,10 @@ Q_SIGNALS:
     void documentsChanged(const QString &tenantId);
 
 private:
+    /// callTool() with the registry holding the tool.
+    core::Async<core::ToolCallOutcome> runTool(const std::shared_ptr<tools::ToolRegistry> &registry,
+                                               const QString &tenantId, const QString &name,
+                                               const QString &argumentsJson);
     /// chatWithHistory() once it is known no earlier copy of the turn made the conversation.
     core::Async<core::TurnResult> startWithHistory(const core::TurnRequest &request,
                                                    const QList<core::ChatMessage> &history,

@@ -1,5 +1,6 @@
 #include "agencyservice.h"
 
+#include "core/validation.h"
 #include "knowledge/knowledgebase.h"
 
 // The knowledge methods (docs/design.md#knowledge): ids parsed here, the rest validated by the
@@ -16,16 +17,10 @@ template <typename T> core::Async<T> notConfigured()
                                                 QStringLiteral("documents are not available in this build")));
 }
 
-/// A document id as text: a canonical UUID, with or without braces; InvalidArgument otherwise.
+/// A document id as text; InvalidArgument naming "document_id" otherwise.
 core::Result<QUuid> parseDocumentId(const QString &text)
 {
-    const QUuid id = QUuid::fromString(text.trimmed());
-    if (id.isNull())
-        return core::makeError(core::ErrorCode::InvalidArgument,
-                               QStringLiteral("document_id: must be a UUID such as "
-                                              "123e4567-e89b-12d3-a456-426614174000"),
-                               {{QStringLiteral("field"), QStringLiteral("document_id")}});
-    return id;
+    return core::parseUuid(text, QStringLiteral("document_id"));
 }
 
 } // namespace

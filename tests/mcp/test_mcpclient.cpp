@@ -104,6 +104,7 @@ private Q_SLOTS:
     void httpServerWithTenantSecretBearer();
     void httpServerRefusesAWrongToken();
     void statelessRevisionWhereTheServerOffersIt();
+    void toolsListAndCallSeeTheServersTools();
 
 private:
     void makeFixture(const QList<core::McpServerConfig> &servers, const QHash<QString, QString> &extra = {});
@@ -447,6 +448,39 @@ void TestMcpClient::statelessRevisionWhereTheServerOffersIt()
     // The server refuses a request that does not name 2026-07-28 in its _meta.
     QCOMPARE(results.at(0).value(QStringLiteral("text")).toString(), QStringLiteral("stamped 2026-07-28"));
     QCOMPARE(status(QStringLiteral("next")).protocolVersion, QStringLiteral("2026-07-28"));
+}
+
+void TestMcpClient::toolsListAndCallSeeTheServersTools()
+{
+    makeFixture({stdioServer(QStringLiteral("files"),
+                             {{QStringLiteral("MCP_TEST_GREETING"), QStringLiteral("direct")}})});
+    // `aiagency tools list --flow F`: the flow's own tools, then its servers' (what a turn offers).
+    auto listed = test::await(m_fx->service().flowTools(kFlow));
+    AGENCY_VERIFY_OK(listed);
+    QStringList names;
+    for (const core::ToolInfo &info : listed.value())
+        names.append(info.definition.name + u'@' + info.origin);
+    QVERIFY2(names.contains(QStringLiteral("get_weather@builtin")), qPrintable(names.join(u',')));
+    QVERIFY2(names.contains(QStringLiteral("files__echo@mcp:files")), qPrintable(names.join(u',')));
+    QCOMPARE(names.size(), 1 + 6);
+
+    // `aiagency tools call files__echo --tenant T '{…}'`: run as a turn of the tenant would.
+    const QString tenant = QStringLiteral("tools-direct"); // its own tenant: no turn made it
+    AGENCY_VERIFY_OK(test::await(m_fx->service().createTenant(tenant, tenant, {})));
+    auto called = test::await(
+        m_fx->service().callTool(tenant, QStringLiteral("files__echo"), QStringLiteral(R"({"text":"hi"})")));
+    AGENCY_VERIFY_OK(called);
+    QVERIFY2(called->success, qPrintable(core::toCompactJsonString(called->result)));
+    QCOMPARE(called->result.value(QStringLiteral("text")).toString(), QStringLiteral("hi (direct)"));
+    // Arguments the server's schema refuses never reach it.
+    auto refused =
+        test::await(m_fx->service().callTool(tenant, QStringLiteral("files__echo"), QStringLiteral("{}")));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, core::ErrorCode::InvalidArgument);
+    auto unknown =
+        test::await(m_fx->service().callTool(tenant, QStringLiteral("files__nothing"), QStringLiteral("{}")));
+    QVERIFY(!unknown);
+    QCOMPARE(unknown.error().code, core::ErrorCode::NotFound);
 }
 
 QTEST_GUILESS_MAIN(TestMcpClient)
