@@ -102,13 +102,10 @@ void HttpTransport::watch(QNetworkReply *reply, const QJsonValue &requestId)
     });
     connect(reply, &QNetworkReply::readyRead, this, [readEvents] { readEvents(false); });
     connect(reply, &QNetworkReply::finished, this, [this, reply, requestId, readEvents, answered, isStream] {
-        m_replies.remove(reply);
-        reply->deleteLater();
-        if (m_closed)
+        const std::optional<int> finished = settle(reply);
+        if (!finished)
             return;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 404 && !m_sessionId.isEmpty())
-            return fail(QStringLiteral("the server ended the session (HTTP 404)"));
+        const int status = *finished;
         QByteArray body;
         if (status >= 200 && status < 300) {
             if (*isStream)
@@ -135,6 +132,20 @@ void HttpTransport::watch(QNetworkReply *reply, const QJsonValue &requestId)
             reason = QStringLiteral("the server closed its answer without a response");
         Q_EMIT requestFailed(requestId, reason);
     });
+}
+
+std::optional<int> HttpTransport::settle(QNetworkReply *reply)
+{
+    m_replies.remove(reply);
+    reply->deleteLater();
+    if (m_closed)
+        return std::nullopt;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 404 && !m_sessionId.isEmpty()) {
+        fail(QStringLiteral("the server ended the session (HTTP 404)"));
+        return std::nullopt;
+    }
+    return status;
 }
 
 void HttpTransport::deliver(const QByteArray &json, QSet<QString> *answered)
@@ -187,15 +198,12 @@ void HttpTransport::openStream()
         }
     });
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
-        m_replies.remove(reply);
-        reply->deleteLater();
-        if (m_closed)
+        const std::optional<int> status = settle(reply);
+        if (!status)
             return;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 404 && !m_sessionId.isEmpty())
-            return fail(QStringLiteral("the server ended the session (HTTP 404)"));
-        // 405: the server offers no stream of its own. Otherwise it ended: listen again shortly.
-        if (status == 405 || (status >= 400 && status < 500))
+        // 405 (or any refusal): the server offers no stream of its own. Otherwise it ended:
+        // listen again shortly.
+        if (*status >= 400 && *status < 500)
             return;
         QTimer::singleShot(kStreamRetryMs, this, &HttpTransport::openStream);
     });

@@ -7,6 +7,8 @@
 #include <QSet>
 #include <QUrl>
 
+#include <optional>
+
 class QNetworkAccessManager;
 class QNetworkReply;
 class QNetworkRequest;
@@ -43,6 +45,9 @@ private:
     QNetworkRequest request(const QByteArray &accept) const;
     /// Reads an answer: JSON at once, an event stream as it arrives.
     void watch(QNetworkReply *reply, const QJsonValue &requestId);
+    /// Forgets a finished reply: its HTTP status, or nullopt when the transport is closed (or
+    /// closes now: a 404 for a request of the session means the server ended it).
+    std::optional<int> settle(QNetworkReply *reply);
     void deliver(const QByteArray &json, QSet<QString> *answered);
     void openStream();
     void fail(const QString &reason);
