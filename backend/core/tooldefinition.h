@@ -35,6 +35,8 @@ struct ToolCallOutcome
     bool success = false;
     QJsonObject result;
     qint64 elapsedMs = 0;
+    /// Set when the tool needs a person's approval: nothing ran, the call waits as this approval.
+    QString approvalId;
 };
 
 } // namespace agency::core

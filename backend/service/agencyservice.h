@@ -239,8 +239,8 @@ public:
     /// as a turn of that tenant would, and returns what the model would see. An MCP server's tool
     /// is looked for among those of `flowType`, or of every flow when it is empty, and of the
     /// tenant's own servers. NotFound for an unknown tenant, flow or tool; InvalidArgument for
-    /// arguments the tool's schema refuses (nothing runs); Conflict for a tool that needs a
-    /// person's approval first.
+    /// arguments the tool's schema refuses (nothing runs). A tool that needs a person's approval
+    /// does not run: the call waits as a pending approval (ToolCallOutcome::approvalId).
     core::Async<core::ToolCallOutcome> callTool(const QString &tenantId, const QString &name,
                                                 const QString &argumentsJson, const QString &flowType = {});
 

@@ -47,19 +47,18 @@ core::Error abandoned()
     return makeError(ErrorCode::Cancelled, QStringLiteral("the tool call was abandoned"));
 }
 
+/// Asked, instead of running it, for a tool that needs a person's approval: stores the validated
+/// call as a pending approval.
+using ApprovalRequest =
+    std::function<core::Async<core::ToolApproval>(const QString &tool, const QJsonObject &arguments)>;
+
 /// Runs `tool` alone in a registry of its own (validation, time limit), as the turn runs the
-/// extra tools it is given.
+/// extra tools it is given; a tool that needs approval is handed to `requestApproval` instead.
 void runInOwnRegistry(QObject *context, const std::shared_ptr<tools::Tool> &tool,
                       const QString &argumentsJson, const tools::ToolContext &toolContext, int timeoutMs,
+                      const ApprovalRequest &requestApproval,
                       const core::ResultPromise<core::ToolCallOutcome> &promise)
 {
-    if (tool->requiresApproval()) {
-        return promise.finish(
-            makeError(ErrorCode::Conflict,
-                      QStringLiteral("tool \"%1\" acts on another system: a person must approve each call")
-                          .arg(tool->name()),
-                      {{QStringLiteral("reason"), QStringLiteral("approval_required")}}));
-    }
     auto *registry = new tools::ToolRegistry(timeoutMs, context);
     if (auto added = registry->add(tool); !added) {
         registry->deleteLater();
@@ -69,6 +68,22 @@ void runInOwnRegistry(QObject *context, const std::shared_ptr<tools::Tool> &tool
     if (!arguments) {
         registry->deleteLater();
         return promise.finish(arguments.error());
+    }
+    if (tool->requiresApproval()) {
+        registry->deleteLater();
+        core::whenFinished(
+            context, requestApproval(tool->name(), arguments.value()),
+            [promise](const core::Result<core::ToolApproval> &approval) {
+                if (!approval)
+                    return promise.finish(approval.error());
+                core::ToolCallOutcome outcome;
+                outcome.approvalId = approval->approvalId.toString(QUuid::WithoutBraces);
+                outcome.result = {{QStringLiteral("success"), false},
+                                  {QStringLiteral("awaiting_approval"), outcome.approvalId}};
+                promise.finish(outcome);
+            },
+            [promise] { promise.finish(abandoned()); });
+        return;
     }
     core::whenFinished(
         registry,
@@ -142,17 +157,20 @@ core::Async<core::ToolCallOutcome> AgencyService::callTool(const QString &tenant
     core::ResultPromise<core::ToolCallOutcome> promise;
     const int timeoutMs = m_deps.tools->defaultTimeoutMs();
     auto extraTools = m_deps.extraTools;
+    const ApprovalRequest requestApproval = [this, tenantId](const QString &tool, const QJsonObject &arguments) {
+        return requestToolApproval(tenantId, tool, arguments);
+    };
     // The tenant must exist (its settings and credentials are what the tool uses); the tool then
     // runs on this thread, where the tools live.
     core::whenFinished(
         this, m_deps.tenants->getTenant(tenantId),
-        [this, promise, builtin, extraTools, flows, tenantId, name, argumentsJson,
-         timeoutMs](const core::Result<core::Tenant> &t) {
+        [this, promise, builtin, extraTools, flows, tenantId, name, argumentsJson, timeoutMs,
+         requestApproval](const core::Result<core::Tenant> &t) {
             if (!t)
                 return promise.finish(t.error());
             const tools::ToolContext context{tenantId, {}};
             if (builtin)
-                return runInOwnRegistry(this, builtin, argumentsJson, context, timeoutMs, promise);
+                return runInOwnRegistry(this, builtin, argumentsJson, context, timeoutMs, requestApproval, promise);
             const auto notFound = [name] {
                 return makeError(
                     ErrorCode::NotFound,
@@ -166,20 +184,20 @@ core::Async<core::ToolCallOutcome> AgencyService::callTool(const QString &tenant
             // An MCP server's tool: the servers of the flows (and of the tenant) are asked in turn.
             auto search = std::make_shared<std::function<void(int)>>();
             *search = [this, search, promise, extraTools, flows, tenantId, name, argumentsJson, context,
-                       timeoutMs, notFound](int index) {
+                       timeoutMs, requestApproval, notFound](int index) {
                 if (index >= flows.size()) {
                     *search = nullptr; // breaks the cycle through the capture
                     return promise.finish(notFound());
                 }
                 core::whenFinished(
                     this, extraTools(tenantId, flows.at(index)),
-                    [this, search, promise, name, argumentsJson, context, timeoutMs,
+                    [this, search, promise, name, argumentsJson, context, timeoutMs, requestApproval,
                      index](const ToolList &extra) {
                         for (const auto &tool : extra) {
                             if (tool->name() == name) {
                                 *search = nullptr; // breaks the cycle through the capture
                                 return runInOwnRegistry(this, tool, argumentsJson, context, timeoutMs,
-                                                        promise);
+                                                        requestApproval, promise);
                             }
                         }
                         if (*search)
