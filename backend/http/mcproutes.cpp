@@ -124,7 +124,22 @@ void deliver(mcpserver::McpServer *server, const CallPtr &call, Answer kind,
     }
 }
 
-void post(mcpserver::McpSessions &sessions, const CallPtr &call)
+/// A global admin acting in a tenant through MCP is recorded like its other reads: the session it
+/// opens and each tool it calls (never the arguments).
+void audit(RouteContext &ctx, const CallPtr &call, const QString &tenantId)
+{
+    const QJsonObject message = QJsonDocument::fromJson(call->body()).object();
+    const QString method = message.value(QLatin1String("method")).toString();
+    if (method == QLatin1String("initialize"))
+        ctx.audit(call, QStringLiteral("mcp.session"), tenantId, QStringLiteral("mcp"));
+    else if (method == QLatin1String("tools/call"))
+        ctx.audit(
+            call, QStringLiteral("mcp.tool_call"), tenantId,
+            QStringLiteral("mcp/") +
+                message.value(QLatin1String("params")).toObject().value(QLatin1String("name")).toString());
+}
+
+void post(RouteContext &ctx, mcpserver::McpSessions &sessions, const CallPtr &call)
 {
     if (!originAllowed(*call))
         return refuse(call, 403, QStringLiteral("Origin not allowed"));
@@ -134,6 +149,7 @@ void post(mcpserver::McpSessions &sessions, const CallPtr &call)
     const Answer kind = answerKind(*call);
     if (kind == Answer::Unacceptable)
         return refuse(call, 406, QStringLiteral("Accept must allow application/json or text/event-stream"));
+    audit(ctx, call, tenant.value());
     const QString keyId = call->principal().keyId;
     const QString sessionId = QString::fromLatin1(call->header(kSessionHeader));
     if (mcpserver::McpServer::isInitializeRequest(call->body())) {
@@ -235,7 +251,7 @@ void registerMcpRoutes(Router &router, RouteContext &ctx)
     router.add({"POST",
                 QStringLiteral("/mcp"),
                 Access::Member,
-                [sessions](const CallPtr &c) { post(*sessions, c); },
+                [&ctx, sessions](const CallPtr &c) { post(ctx, *sessions, c); },
                 operation(QStringLiteral("MCP (Streamable HTTP): one JSON-RPC message of the Model Context "
                                          "Protocol; tools ask_<flow>, search_conversations, search_documents "
                                          "of the key's tenant"),
