@@ -124,7 +124,35 @@ void deliver(mcpserver::McpServer *server, const CallPtr &call, Answer kind,
     }
 }
 
-void post(mcpserver::McpSessions &sessions, const CallPtr &call)
+/// The first top-level member JSON-RPC does not define; empty when there is none. Such a body is
+/// refused (422) as every JSON body of the API refuses unknown fields.
+QString unknownMember(const QByteArray &body)
+{
+    const QJsonObject message = QJsonDocument::fromJson(body).object();
+    for (const QString &key : message.keys()) {
+        if (key != QLatin1String("jsonrpc") && key != QLatin1String("id") && key != QLatin1String("method") &&
+            key != QLatin1String("params") && key != QLatin1String("result") && key != QLatin1String("error"))
+            return key;
+    }
+    return {};
+}
+
+/// A global admin acting in a tenant through MCP is recorded like its other reads: the session it
+/// opens and each tool it calls (never the arguments).
+void audit(RouteContext &ctx, const CallPtr &call, const QString &tenantId)
+{
+    const QJsonObject message = QJsonDocument::fromJson(call->body()).object();
+    const QString method = message.value(QLatin1String("method")).toString();
+    if (method == QLatin1String("initialize"))
+        ctx.audit(call, QStringLiteral("mcp.session"), tenantId, QStringLiteral("mcp"));
+    else if (method == QLatin1String("tools/call"))
+        ctx.audit(
+            call, QStringLiteral("mcp.tool_call"), tenantId,
+            QStringLiteral("mcp/") +
+                message.value(QLatin1String("params")).toObject().value(QLatin1String("name")).toString());
+}
+
+void post(RouteContext &ctx, mcpserver::McpSessions &sessions, const CallPtr &call)
 {
     if (!originAllowed(*call))
         return refuse(call, 403, QStringLiteral("Origin not allowed"));
@@ -134,6 +162,9 @@ void post(mcpserver::McpSessions &sessions, const CallPtr &call)
     const Answer kind = answerKind(*call);
     if (kind == Answer::Unacceptable)
         return refuse(call, 406, QStringLiteral("Accept must allow application/json or text/event-stream"));
+    if (const QString member = unknownMember(call->body()); !member.isEmpty())
+        return refuse(call, 422, QStringLiteral("Invalid Request: unknown member ") + member);
+    audit(ctx, call, tenant.value());
     const QString keyId = call->principal().keyId;
     const QString sessionId = QString::fromLatin1(call->header(kSessionHeader));
     if (mcpserver::McpServer::isInitializeRequest(call->body())) {
@@ -210,11 +241,23 @@ void registerMcpRoutes(Router &router, RouteContext &ctx)
     // The sessions live as long as the routes (the server); the handlers share them.
     auto sessions = std::make_shared<mcpserver::McpSessions>(ctx.service());
     const QString tag = QStringLiteral("mcp");
-    const QJsonObject message = object({{QStringLiteral("jsonrpc"), string()},
-                                        {QStringLiteral("id"), anyObject()},
-                                        {QStringLiteral("method"), string()},
-                                        {QStringLiteral("params"), anyObject()}},
-                                       {QStringLiteral("jsonrpc")});
+    const QJsonObject message = closed(object({{QStringLiteral("jsonrpc"), string()},
+                                               {QStringLiteral("id"), QJsonObject{}},
+                                               {QStringLiteral("method"), string()},
+                                               {QStringLiteral("params"), anyObject()},
+                                               {QStringLiteral("result"), anyObject()},
+                                               {QStringLiteral("error"), anyObject()}},
+                                              {QStringLiteral("jsonrpc")}));
+    const QJsonObject example{
+        {QStringLiteral("jsonrpc"), QStringLiteral("2.0")},
+        {QStringLiteral("id"), 1},
+        {QStringLiteral("method"), QStringLiteral("initialize")},
+        {QStringLiteral("params"),
+         QJsonObject{{QStringLiteral("protocolVersion"), QStringLiteral("2025-11-25")},
+                     {QStringLiteral("capabilities"), QJsonObject{}},
+                     {QStringLiteral("clientInfo"),
+                      QJsonObject{{QStringLiteral("name"), QStringLiteral("client")},
+                                  {QStringLiteral("version"), QStringLiteral("1.0")}}}}}};
     QJsonObject answers{
         {QStringLiteral("200"),
          QJsonObject{
@@ -235,11 +278,11 @@ void registerMcpRoutes(Router &router, RouteContext &ctx)
     router.add({"POST",
                 QStringLiteral("/mcp"),
                 Access::Member,
-                [sessions](const CallPtr &c) { post(*sessions, c); },
+                [&ctx, sessions](const CallPtr &c) { post(ctx, *sessions, c); },
                 operation(QStringLiteral("MCP (Streamable HTTP): one JSON-RPC message of the Model Context "
                                          "Protocol; tools ask_<flow>, search_conversations, search_documents "
                                          "of the key's tenant"),
-                          tag, answers, mcpParameters(), jsonBody(message)),
+                          tag, answers, mcpParameters(), jsonBody(message, example)),
                 {}});
     router.add({"DELETE",
                 QStringLiteral("/mcp"),

@@ -379,6 +379,47 @@ private Q_SLOTS:
         QCOMPARE(mcpPost(kInitialize, {{"Mcp-Session-Id", openHttpSession()}}).status, 400);
     }
 
+    void globalAdminNamesTheTenantAndIsAudited()
+    {
+        core::NewApiKey spec;
+        spec.name = QStringLiteral("root");
+        spec.globalAdmin = true;
+        auto admin = test::await(m_fx.engine().service().createApiKey(spec));
+        AGENCY_VERIFY_OK(admin);
+        const QPair<QByteArray, QByteArray> auth{"Authorization", "Bearer " + admin->secret.toUtf8()};
+        QCOMPARE(mcpPost(kInitialize, {auth}).status, 422); // which tenant?
+        const RawResponse init =
+            m_fx.request("POST", "/mcp?tenant_id=acme", kInitialize, {auth, {"Accept", "application/json"}});
+        QCOMPARE(init.status, 200);
+        const QPair<QByteArray, QByteArray> id{"Mcp-Session-Id", init.header("Mcp-Session-Id")};
+        const RawResponse searched = m_fx.request("POST", "/mcp?tenant_id=acme",
+                                                  callTool(2, QStringLiteral("search_conversations"),
+                                                           {{QStringLiteral("query"), QStringLiteral("x")}}),
+                                                  {auth, id, {"Accept", "application/json"}});
+        QCOMPARE(searched.status, 200);
+        // The same key naming another tenant does not reach acme's session.
+        QCOMPARE(m_fx.request("POST", "/mcp?tenant_id=globex", request(3, QStringLiteral("ping")),
+                              {auth, id, {"Accept", "application/json"}})
+                     .status,
+                 404);
+        // Audit rows are written beside the answer, not before it.
+        QStringList actions;
+        (void)QTest::qWaitFor(
+            [&] {
+                core::AuditQuery query;
+                query.tenantId = QStringLiteral("acme");
+                const auto audit = test::await(m_fx.engine().service().listAudit(query));
+                actions.clear();
+                for (const core::AuditEntry &entry : audit.valueOr({}).items)
+                    actions.append(entry.action + u' ' + entry.resource);
+                return actions.size() >= 2;
+            },
+            5000);
+        QVERIFY2(actions.contains(QStringLiteral("mcp.session mcp")), qPrintable(actions.join(u',')));
+        QVERIFY2(actions.contains(QStringLiteral("mcp.tool_call mcp/search_conversations")),
+                 qPrintable(actions.join(u',')));
+    }
+
     void openApiDocumentsMcp()
     {
         const QJsonObject paths =
