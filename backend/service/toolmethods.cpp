@@ -90,7 +90,7 @@ void runInOwnRegistry(QObject *context, const std::shared_ptr<tools::Tool> &tool
         registry->execute(tool->name(), arguments.value(), core::CancelToken::create(), 0, toolContext),
         [registry, promise](const tools::ToolResult &result) {
             registry->deleteLater();
-            promise.finish(core::ToolCallOutcome{result.success(), result.json, result.elapsedMs});
+            promise.finish(core::ToolCallOutcome{result.success(), result.json, result.elapsedMs, {}});
         },
         [registry, promise] {
             registry->deleteLater();

@@ -162,7 +162,7 @@ void TestMcpClient::makeFixture(const QList<core::McpServerConfig> &servers,
     settings.insert(extra);
     m_fx = std::make_unique<EngineFixture>(
         *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), settings),
-        QList<core::FlowDefinition>{flow}, EngineFixture::Limiter::Memory, {}, &m_secrets);
+        QList<core::FlowDefinition>{flow}, EngineFixture::Limiter::Memory, QList<std::shared_ptr<tools::Tool>>{}, &m_secrets);
 }
 
 core::McpServerStatus TestMcpClient::status(const QString &name)
@@ -454,7 +454,7 @@ void TestMcpClient::adminListsAndCallsAFlowsMcpTools()
     QVERIFY2(names.contains(QStringLiteral("files__echo")), qPrintable(names.join(u',')));
     QVERIFY(names.contains(QStringLiteral("files__measure")));
 
-    test::await(m_fx->tenants().ensureTenant(kTenant));
+    QVERIFY(test::await(m_fx->tenants().ensureTenant(kTenant)).ok());
     auto echoed =
         test::await(m_fx->service().callTool(kTenant, QStringLiteral("files__echo"), QStringLiteral(R"({"text":"hi"})")));
     AGENCY_VERIFY_OK(echoed);
