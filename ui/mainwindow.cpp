@@ -275,8 +275,8 @@ QWidget *MainWindow::buildThreadPane()
     noticeLayout->setContentsMargins(12, 8, 8, 8);
     auto *noticeText = new QLabel(
         QStringLiteral(
-            "<b>Demo provider.</b> Answers come from the built-in offline model: it calls the weather "
-            "tool and replies without any API key. Add a provider key to chat with a real model."),
+            "<b>Demo provider.</b> Answers come from the built-in offline model: it calls the flows' "
+            "tools and replies without any API key. Add a provider key to chat with a real model."),
         m_notice);
     noticeText->setWordWrap(true);
     noticeLayout->addWidget(noticeText, 1);

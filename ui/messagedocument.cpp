@@ -195,7 +195,9 @@ void appendTools(QTextDocument &doc, const ThreadItem &item, const QPalette &pal
         QTextCharFormat status;
         status.setFontWeight(QFont::DemiBold);
         status.setForeground(!tool.done ? muted : tool.success ? ok : bad);
-        cursor.insertText(!tool.done     ? QStringLiteral("   running…")
+        // A stored call without a result did not run: it waits for approval, or its turn stopped.
+        const QString pending = item.streaming ? QStringLiteral("   running…") : QStringLiteral("   not run yet");
+        cursor.insertText(!tool.done     ? pending
                           : tool.success ? QStringLiteral("   ✓ ok")
                                          : QStringLiteral("   ✗ error"),
                           status);
