@@ -20,7 +20,9 @@
 
 #include <QJsonDocument>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace agency;
 using test::EngineFixture;
@@ -100,6 +102,7 @@ private Q_SLOTS:
     void listChangedAddsATool();
     void crashMidCallFailsTheCallAndRestarts();
     void callThatNeverAnswersTimesOut();
+    void cancelledTurnCancelsItsCallOnTheServer();
     void serverThatNeverStartsLeavesTheTurnWithoutItsTools();
     void missingProgramIsReportedWithItsReason();
     void httpServerWithTenantSecretBearer();
@@ -341,6 +344,40 @@ void TestMcpClient::callThatNeverAnswersTimesOut()
     QVERIFY2(results.at(0).value(QStringLiteral("error")).toString().contains(QStringLiteral("1000 ms")),
              qPrintable(core::toCompactJsonString(results.at(0))));
     // The server stays usable: the call was cancelled, not the session.
+    QCOMPARE(status(QStringLiteral("files")).state, QStringLiteral("ready"));
+}
+
+void TestMcpClient::cancelledTurnCancelsItsCallOnTheServer()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString cancelLog = dir.filePath(QStringLiteral("cancelled.log"));
+    makeFixture({stdioServer(QStringLiteral("files"), {{QStringLiteral("CANCEL_LOG"), cancelLog}}, 30000)});
+    m_llm->enqueueToolCalls(
+        {test::call(QStringLiteral("c1"), QStringLiteral("files__hang"), QStringLiteral("{}"))});
+    core::TurnRequest turn = request(QStringLiteral("wait, then stop"));
+    turn.cancel = core::CancelToken::create();
+    // The person presses Stop once the call is under way.
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &poll, [this, &turn] {
+        for (const core::TurnEvent &event : m_fx->events()) {
+            if (event.kind == core::TurnEvent::Kind::ToolCallStarted)
+                turn.cancel->cancel();
+        }
+    });
+    poll.start(50);
+    QElapsedTimer elapsed;
+    elapsed.start();
+    auto result = m_fx->runTurn(turn);
+    poll.stop();
+    QVERIFY(!result.ok());
+    QCOMPARE(result.error().code, core::ErrorCode::Cancelled);
+    QVERIFY2(elapsed.elapsed() < 15000, "the cancelled turn waited for the call's own time limit");
+    // The server was told (notifications/cancelled) and aborted the call.
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(cancelLog), 10000);
+    QFile log(cancelLog);
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QCOMPARE(log.readAll(), QByteArray("cancelled\n"));
     QCOMPARE(status(QStringLiteral("files")).state, QStringLiteral("ready"));
 }
 

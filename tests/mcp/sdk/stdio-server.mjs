@@ -2,11 +2,13 @@
 // that tools/list can page (PAGE_SIZE tools a page). Tools: echo (text, with MCP_TEST_GREETING
 // from the environment the client merged in), measure (structured content), fail (an isError
 // result), crash (the process exits during the call, after a line on stderr), hang (never
-// answers), add_tool (adds late_tool and sends notifications/tools/list_changed) and FILLER
+// answers; with CANCEL_LOG set, appends "cancelled" to that file when the client cancels the
+// call), add_tool (adds late_tool and sends notifications/tools/list_changed) and FILLER
 // tools filler_00… so the list spans several pages. NEVER_INIT=1: never answers initialize.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { appendFileSync } from 'node:fs';
 
 const pageSize = Number(process.env.PAGE_SIZE || 3);
 const fillers = Number(process.env.FILLER || 0);
@@ -34,7 +36,7 @@ server.setRequestHandler(ListToolsRequestSchema, async (request) => {
   return next ? { tools: page, nextCursor: next } : { tools: page };
 });
 
-server.setRequestHandler(CallToolRequestSchema, async (request) => {
+server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
   const args = request.params.arguments ?? {};
   switch (request.params.name) {
   case 'echo':
@@ -48,6 +50,9 @@ server.setRequestHandler(CallToolRequestSchema, async (request) => {
     setTimeout(() => process.exit(3), 50);
     return new Promise(() => {});
   case 'hang':
+    // The SDK aborts the call's signal when notifications/cancelled names it.
+    if (process.env.CANCEL_LOG)
+      extra.signal.addEventListener('abort', () => appendFileSync(process.env.CANCEL_LOG, 'cancelled\n'));
     return new Promise(() => {});
   case 'add_tool':
     if (!tools.some((t) => t.name === 'late_tool')) {
