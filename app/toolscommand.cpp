@@ -75,13 +75,14 @@ int callTool(service::AgencyService &service, const QString &tenant, const QStri
                 if (!outcome)
                     return QCoreApplication::exit(reportError(outcome.error()));
                 printOut(QString::fromUtf8(QJsonDocument(outcome->result).toJson(QJsonDocument::Indented)));
-            if (!outcome->approvalId.isEmpty()) {
-                // Nothing was sent: the call waits for a person, who sees exactly these arguments.
-                printErr(QStringLiteral("this tool acts on another system: the call waits for approval %1\n"
-                                        "approve it with: aiagency approvals approve %1 --tenant %2\n")
-                             .arg(outcome->approvalId, tenant));
-                return QCoreApplication::exit(ExitOk);
-            }
+                if (!outcome->approvalId.isEmpty()) {
+                    // Nothing was sent: the call waits for a person, who sees exactly these arguments.
+                    printErr(
+                        QStringLiteral("this tool acts on another system: the call waits for approval %1\n"
+                                       "approve it with: aiagency approvals approve %1 --tenant %2\n")
+                            .arg(outcome->approvalId, tenant));
+                    return QCoreApplication::exit(ExitOk);
+                }
                 // The tool ran, but failed (bad credentials, the other system refused): say so in the
                 // exit code too, so a script checking credentials needs no JSON parsing.
                 QCoreApplication::exit(outcome->success ? ExitOk : ExitFailure);

@@ -196,7 +196,8 @@ void appendTools(QTextDocument &doc, const ThreadItem &item, const QPalette &pal
         status.setFontWeight(QFont::DemiBold);
         status.setForeground(!tool.done ? muted : tool.success ? ok : bad);
         // A stored call without a result did not run: it waits for approval, or its turn stopped.
-        const QString pending = item.streaming ? QStringLiteral("   running…") : QStringLiteral("   not run yet");
+        const QString pending =
+            item.streaming ? QStringLiteral("   running…") : QStringLiteral("   not run yet");
         cursor.insertText(!tool.done     ? pending
                           : tool.success ? QStringLiteral("   ✓ ok")
                                          : QStringLiteral("   ✗ error"),

@@ -17,8 +17,8 @@
 #include "core/slackevent.h"
 #include "core/tenant.h"
 #include "core/tenantsecrets.h"
-#include "core/tooldefinition.h"
 #include "core/toolapproval.h"
+#include "core/tooldefinition.h"
 #include "core/turnvalues.h"
 #include "core/usagesummary.h"
 

@@ -157,7 +157,8 @@ core::Async<core::ToolCallOutcome> AgencyService::callTool(const QString &tenant
     core::ResultPromise<core::ToolCallOutcome> promise;
     const int timeoutMs = m_deps.tools->defaultTimeoutMs();
     auto extraTools = m_deps.extraTools;
-    const ApprovalRequest requestApproval = [this, tenantId](const QString &tool, const QJsonObject &arguments) {
+    const ApprovalRequest requestApproval = [this, tenantId](const QString &tool,
+                                                             const QJsonObject &arguments) {
         return requestToolApproval(tenantId, tool, arguments);
     };
     // The tenant must exist (its settings and credentials are what the tool uses); the tool then
@@ -170,7 +171,8 @@ core::Async<core::ToolCallOutcome> AgencyService::callTool(const QString &tenant
                 return promise.finish(t.error());
             const tools::ToolContext context{tenantId, {}};
             if (builtin)
-                return runInOwnRegistry(this, builtin, argumentsJson, context, timeoutMs, requestApproval, promise);
+                return runInOwnRegistry(this, builtin, argumentsJson, context, timeoutMs, requestApproval,
+                                        promise);
             const auto notFound = [name] {
                 return makeError(
                     ErrorCode::NotFound,

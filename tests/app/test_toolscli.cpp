@@ -158,8 +158,8 @@ void TestToolsCli::callWithArgumentsTheSchemaRefusesSendsNothing()
 void TestToolsCli::callOfAWriteToolWaitsForApproval()
 {
     // No GitHub is listening at this address: a call that reached it would fail, not wait.
-    const CliRun r = aiagency({QStringLiteral("call"), QStringLiteral("github_create_issue"), QStringLiteral("--tenant"),
-                               QStringLiteral("acme"),
+    const CliRun r = aiagency({QStringLiteral("call"), QStringLiteral("github_create_issue"),
+                               QStringLiteral("--tenant"), QStringLiteral("acme"),
                                QStringLiteral(R"({"repository": "acme/shop", "title": "Broken build"})")});
     QVERIFY2(r.exitCode == 0, qPrintable(r.all()));
     const QJsonObject result = QJsonDocument::fromJson(r.out.toUtf8()).object();
@@ -167,17 +167,18 @@ void TestToolsCli::callOfAWriteToolWaitsForApproval()
     QVERIFY2(!approvalId.isEmpty(), qPrintable(r.all()));
     QVERIFY2(r.err.contains(QStringLiteral("aiagency approvals approve ") + approvalId), qPrintable(r.err));
 
-    const test::CliRunner runner(QStringLiteral(AGENCY_CLI), m_work, {QStringLiteral("--database-url"), m_db.url()});
-    const CliRun listed = runner.run({QStringLiteral("approvals"), QStringLiteral("list"), QStringLiteral("--tenant"),
-                                      QStringLiteral("acme")});
+    const test::CliRunner runner(QStringLiteral(AGENCY_CLI), m_work,
+                                 {QStringLiteral("--database-url"), m_db.url()});
+    const CliRun listed = runner.run({QStringLiteral("approvals"), QStringLiteral("list"),
+                                      QStringLiteral("--tenant"), QStringLiteral("acme")});
     QVERIFY2(listed.exitCode == 0, qPrintable(listed.all()));
     QVERIFY2(listed.out.contains(approvalId), qPrintable(listed.all()));
     QVERIFY2(listed.out.contains(QStringLiteral("github_create_issue")), qPrintable(listed.all()));
 
     // Arguments the schema refuses never become an approval.
-    const CliRun refused = aiagency({QStringLiteral("call"), QStringLiteral("github_create_issue"),
-                                     QStringLiteral("--tenant"), QStringLiteral("acme"),
-                                     QStringLiteral(R"({"repository": "acme/shop"})")});
+    const CliRun refused =
+        aiagency({QStringLiteral("call"), QStringLiteral("github_create_issue"), QStringLiteral("--tenant"),
+                  QStringLiteral("acme"), QStringLiteral(R"({"repository": "acme/shop"})")});
     QCOMPARE(refused.exitCode, 2);
     QVERIFY2(refused.err.contains(QStringLiteral("title")), qPrintable(refused.all()));
 }

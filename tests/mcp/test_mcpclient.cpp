@@ -165,7 +165,8 @@ void TestMcpClient::makeFixture(const QList<core::McpServerConfig> &servers,
     settings.insert(extra);
     m_fx = std::make_unique<EngineFixture>(
         *m_db, test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString(), settings),
-        QList<core::FlowDefinition>{flow}, EngineFixture::Limiter::Memory, QList<std::shared_ptr<tools::Tool>>{}, &m_secrets);
+        QList<core::FlowDefinition>{flow}, EngineFixture::Limiter::Memory,
+        QList<std::shared_ptr<tools::Tool>>{}, &m_secrets);
 }
 
 core::McpServerStatus TestMcpClient::status(const QString &name)
@@ -492,8 +493,8 @@ void TestMcpClient::adminListsAndCallsAFlowsMcpTools()
     QVERIFY(names.contains(QStringLiteral("files__measure")));
 
     QVERIFY(test::await(m_fx->tenants().ensureTenant(kTenant)).ok());
-    auto echoed =
-        test::await(m_fx->service().callTool(kTenant, QStringLiteral("files__echo"), QStringLiteral(R"({"text":"hi"})")));
+    auto echoed = test::await(
+        m_fx->service().callTool(kTenant, QStringLiteral("files__echo"), QStringLiteral(R"({"text":"hi"})")));
     AGENCY_VERIFY_OK(echoed);
     QVERIFY(echoed->success);
     QCOMPARE(echoed->result.value(QStringLiteral("text")).toString(), QStringLiteral("hi (hello from env)"));
