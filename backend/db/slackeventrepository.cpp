@@ -35,13 +35,42 @@ Async<bool> SlackEventRepository::record(const NewEvent &event)
         // xmax = 0 only for a row this statement inserted; an update means a repeated delivery.
         auto q = conn.exec(
             QStringLiteral("INSERT INTO slack_events AS e (tenant_id, event_id, event_type, channel, "
-                           "thread_ts) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, event_id) DO "
-                           "UPDATE SET retries_seen = e.retries_seen + 1 RETURNING (xmax = 0)"),
-            {event.tenantId, event.eventId, event.eventType, event.channel, event.threadTs},
+                           "thread_ts, mention_user, mention_text, status, claimed_until) VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?)) ON CONFLICT "
+                           "(tenant_id, event_id) DO UPDATE SET retries_seen = e.retries_seen + 1 "
+                           "RETURNING (xmax = 0)"),
+            {event.tenantId, event.eventId, event.eventType, event.channel, event.threadTs, event.user,
+             event.text.left(40000), event.answerable ? QStringLiteral("queued") : QStringLiteral("ignored"),
+             kClaimSeconds},
             QStringLiteral("record slack event"));
         if (!q)
             return q.error();
         return q.value()->next() && q.value()->value(0).toBool();
+    });
+}
+
+Async<QList<SlackEventRepository::NewEvent>> SlackEventRepository::claimUnanswered(int limit)
+{
+    return m_executor.run<QList<NewEvent>>([limit](sql::DbConnection &conn) -> Result<QList<NewEvent>> {
+        // SKIP LOCKED: processes resuming at the same moment split the rows instead of waiting.
+        auto q = conn.exec(
+            QStringLiteral("UPDATE slack_events e SET claimed_until = now() + make_interval(secs => ?) "
+                           "FROM (SELECT tenant_id, event_id FROM slack_events WHERE status = 'queued' "
+                           "AND claimed_until < now() ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) "
+                           "AS stale WHERE e.tenant_id = stale.tenant_id AND e.event_id = stale.event_id "
+                           "RETURNING e.tenant_id, e.event_id, e.event_type, e.channel, e.thread_ts, "
+                           "e.mention_user, e.mention_text"),
+            {kClaimSeconds, limit}, QStringLiteral("claim unanswered slack events"));
+        if (!q)
+            return q.error();
+        QList<NewEvent> events;
+        while (q.value()->next()) {
+            events.append({q.value()->value(0).toString(), q.value()->value(1).toString(),
+                           q.value()->value(2).toString(), q.value()->value(3).toString(),
+                           q.value()->value(4).toString(), q.value()->value(5).toString(),
+                           q.value()->value(6).toString(), true});
+        }
+        return events;
     });
 }
 

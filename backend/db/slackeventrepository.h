@@ -29,10 +29,20 @@ public:
         QString eventType;
         QString channel;
         QString threadTs;
+        QString user;           ///< who mentioned the app
+        QString text;           ///< what they wrote
+        bool answerable = true; ///< false: recorded as ignored, nothing to answer
     };
+    /// How long a process may take to answer a mention before another one takes it over.
+    static constexpr int kClaimSeconds = 300;
     /// Records a delivery: true the first time, false for a delivery of an event already recorded
-    /// (its retries_seen is counted).
+    /// (its retries_seen is counted). An answerable event is recorded queued and claimed by the
+    /// caller for kClaimSeconds.
     core::Async<bool> record(const NewEvent &event);
+    /// Mentions acknowledged but never answered whose claim ran out (their process stopped), oldest
+    /// first, at most `limit`: each is claimed again for kClaimSeconds by this call, so two
+    /// processes never take the same one.
+    core::Async<QList<NewEvent>> claimUnanswered(int limit = 20);
     /// How the work of an event ended: answered, failed (with `error`) or ignored.
     core::Async<bool> finish(const QString &tenantId, const QString &eventId, const QString &status,
                              const QUuid &conversationId = {}, const QString &error = {});

@@ -6,6 +6,7 @@
 #include "tools/slack/slacksignature.h"
 #include "turnengine.h"
 
+#include <QDebug>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
@@ -153,7 +154,8 @@ core::Async<core::SlackAck> SlackResponder::accept(const QString &tenantId, cons
     const bool answerable = eventType == QLatin1String("app_mention") &&
                             !event.contains(QStringLiteral("bot_id")) && !mention.channel.isEmpty() &&
                             !mention.threadTs.isEmpty();
-    db::SlackEventRepository::NewEvent row{tenantId, eventId, eventType, mention.channel, mention.threadTs};
+    db::SlackEventRepository::NewEvent row{tenantId,         eventId,      eventType,    mention.channel,
+                                           mention.threadTs, mention.user, mention.text, answerable};
     core::ResultPromise<core::SlackAck> done;
     core::whenFinished(this, m_deps.events->record(row),
                        [this, mention, answerable, done](const Result<bool> &fresh) {
@@ -180,6 +182,25 @@ core::Async<core::SlackAck> SlackResponder::accept(const QString &tenantId, cons
                            done.finish(ack);
                        });
     return done.future();
+}
+
+void SlackResponder::resumeUnanswered()
+{
+    core::whenFinished(this, m_deps.events->claimUnanswered(),
+                       [this](const Result<QList<db::SlackEventRepository::NewEvent>> &events) {
+                           if (!events) {
+                               qWarning().noquote() << "unanswered Slack mentions could not be read:"
+                                                    << events.error().toString();
+                               return;
+                           }
+                           for (const auto &event : events.value()) {
+                               ++m_pending;
+                               // The turn id comes from the event id: a turn the stopped process
+                               // completed is found, not run again.
+                               answer(Mention{event.tenantId, event.eventId, event.channel, event.threadTs,
+                                              event.user, event.text});
+                           }
+                       });
 }
 
 void SlackResponder::answer(const Mention &mention)

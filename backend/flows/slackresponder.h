@@ -39,8 +39,10 @@ struct SlackResponderDependencies
 /// thread. The answer is the agent's reply to the person who asked, not a tool's write, so it
 /// needs no approval.
 ///
-/// The queue is this process's: an event acknowledged by a process that stops before answering it
-/// stays `queued` in slack_events and is not answered (Slack does not resend an acknowledged event).
+/// Nothing acknowledged is lost: the row keeps the mention and this process's claim on it
+/// (SlackEventRepository::kClaimSeconds). A mention whose process stopped before answering is
+/// taken over by resumeUnanswered() in any process once the claim has run out; its turn id comes
+/// from the event id, so a turn already completed is found rather than run twice.
 ///
 /// Thread affinity: create and call on the event-loop thread that runs turns.
 class SlackResponder : public QObject
@@ -56,6 +58,9 @@ public:
 
     /// Mentions queued or being answered now.
     int pending() const { return m_pending; }
+    /// Answers the mentions acknowledged but left unanswered by a process that stopped (their
+    /// claim ran out). The server calls it at start and every minute.
+    void resumeUnanswered();
 
 Q_SIGNALS:
     /// The work of an event ended: status answered, failed or ignored.

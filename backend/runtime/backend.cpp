@@ -34,6 +34,8 @@
 #include "tools/slack/slackclient.h"
 #include "tools/toolregistry.h"
 
+#include <QTimer>
+
 namespace agency::runtime {
 
 namespace {
@@ -348,6 +350,13 @@ void Backend::startRunWorkers()
 {
     m_runWorker->start();
     m_knowledge->startIngestion();
+    // Slack mentions acknowledged by a process that stopped before answering them: now, then
+    // every minute (their claim must have run out first).
+    m_slack->resumeUnanswered();
+    auto *slackRecovery = new QTimer(m_slack.get());
+    QObject::connect(slackRecovery, &QTimer::timeout, m_slack.get(),
+                     &flows::SlackResponder::resumeUnanswered);
+    slackRecovery->start(60'000);
 }
 
 void Backend::startPlannerStatistics()

@@ -139,7 +139,8 @@ public:
 
     /// Starts this process's run worker pool (RUN_WORKERS slots; none when 0). Server and console
     /// call it; one-shot commands such as `chat` do not, so they never claim queued runs.
-    /// Also starts indexing queued documents (KNOWLEDGE_WORKERS at once).
+    /// Also starts indexing queued documents (KNOWLEDGE_WORKERS at once) and answering the Slack
+    /// mentions a stopped process left unanswered (now, then every minute).
     void startRunWorkers();
     /// Stops claiming, cancels the runs executing here and puts them back in the queue; the same
     /// for the documents being indexed. Await the future (with a context, on the event loop)

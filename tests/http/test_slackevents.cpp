@@ -4,9 +4,13 @@
 // in its thread; a bad or stale signature gets 401 and runs nothing; a redelivered event is not
 // run again; secret values are never in an answer or the access log.
 #include "fakeslack.h"
+#include "runtime/backend.h"
 #include "serverfixture.h"
+#include "sql/dbconnection.h"
+#include "sql/dbexecutor.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace agency;
@@ -61,6 +65,20 @@ private:
         }
         // No API key: Slack signs the request instead.
         return m_fx.http().request("POST", QStringLiteral("/slack/events"), {}, body, headers);
+    }
+
+    static QString statusOf(sql::DbExecutor &db, const QString &eventId)
+    {
+        const auto status =
+            test::await(db.run<QString>([eventId](sql::DbConnection &conn) -> core::Result<QString> {
+                auto q = conn.exec(
+                    QStringLiteral("SELECT status FROM slack_events WHERE tenant_id = ? AND event_id = ?"),
+                    {kTenant, eventId}, QStringLiteral("slack event status"));
+                if (!q)
+                    return q.error();
+                return q.value()->next() ? q.value()->value(0).toString() : QString();
+            }));
+        return status ? status.value() : status.error().message;
     }
 
     test::HttpReply deliverSigned(const QByteArray &body, int retryNum = 0)
@@ -157,6 +175,39 @@ private Q_SLOTS:
             QVERIFY(!text.contains(kSigningSecret));
         }
         QVERIFY(!post.value(QStringLiteral("text")).toString().contains(QString::fromLatin1(kBotToken)));
+    }
+
+    void mentionLeftByAStoppedProcessIsAnsweredByAnother()
+    {
+        // A process acknowledged these mentions and stopped before answering them: their rows are
+        // all that is left. One's claim ran out; the other is still claimed by a live process.
+        sql::DbExecutor &db = *m_fx.engine().backend().serviceDependencies().executor;
+        const auto inserted = test::await(db.run<bool>([](sql::DbConnection &conn) -> core::Result<bool> {
+            auto q = conn.exec(
+                QStringLiteral(
+                    "INSERT INTO slack_events (tenant_id, event_id, event_type, channel, thread_ts, "
+                    "mention_user, mention_text, status, claimed_until) VALUES "
+                    "(?, 'EvStale', 'app_mention', ?, ?, 'U0ASKER01', 'what is left?', 'queued', "
+                    "now() - interval '1 second'), "
+                    "(?, 'EvClaimed', 'app_mention', ?, ?, 'U0ASKER01', 'what is left?', 'queued', "
+                    "now() + interval '5 minutes')"),
+                {kTenant, kChannel, kThread, kTenant, kChannel, kThread}, QStringLiteral("stale events"));
+            if (!q)
+                return q.error();
+            return true;
+        }));
+        AGENCY_VERIFY_OK(inserted);
+
+        m_fx.engine().backend().startRunWorkers();
+        QTRY_COMPARE_WITH_TIMEOUT(m_slack->posts().size(), 1, 20000);
+        const QJsonObject post = m_slack->posts().first();
+        QCOMPARE(post.value(QStringLiteral("channel")).toString(), kChannel);
+        QCOMPARE(post.value(QStringLiteral("thread_ts")).toString(), kThread);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(db, QStringLiteral("EvStale")), QStringLiteral("answered"), 10000);
+        // The live process's claim is respected: no second answer.
+        test::drainEvents();
+        QCOMPARE(statusOf(db, QStringLiteral("EvClaimed")), QStringLiteral("queued"));
+        QCOMPARE(m_slack->posts().size(), 1);
     }
 
     void badOrStaleSignaturesAreRefused()
