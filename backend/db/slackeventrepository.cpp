@@ -93,6 +93,25 @@ Async<bool> SlackEventRepository::finish(const QString &tenantId, const QString 
     });
 }
 
+Async<std::optional<SlackEventRepository::Thread>> SlackEventRepository::threadOf(const QString &tenantId,
+                                                                                  const QUuid &conversationId)
+{
+    using Found = std::optional<Thread>;
+    return m_executor.run<Found>([=](sql::DbConnection &conn) -> Result<Found> {
+        auto q =
+            conn.exec(QStringLiteral("SELECT channel, thread_ts FROM slack_events WHERE tenant_id = ? AND "
+                                     "conversation_id = ?::uuid AND channel <> '' AND thread_ts <> '' "
+                                     "ORDER BY received_at DESC LIMIT 1"),
+                      {tenantId, conversationId.toString(QUuid::WithoutBraces)},
+                      QStringLiteral("slack thread of conversation"));
+        if (!q)
+            return q.error();
+        if (!q.value()->next())
+            return Found();
+        return Found(Thread{q.value()->value(0).toString(), q.value()->value(1).toString()});
+    });
+}
+
 Async<QString> SlackEventRepository::status(const QString &tenantId, const QString &eventId)
 {
     return m_executor.run<QString>([=](sql::DbConnection &conn) -> Result<QString> {

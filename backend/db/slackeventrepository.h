@@ -5,6 +5,8 @@
 #include <QStringList>
 #include <QUuid>
 
+#include <optional>
+
 namespace agency::sql {
 class DbExecutor;
 }
@@ -46,6 +48,15 @@ public:
     /// How the work of an event ended: answered, failed (with `error`) or ignored.
     core::Async<bool> finish(const QString &tenantId, const QString &eventId, const QString &status,
                              const QUuid &conversationId = {}, const QString &error = {});
+    /// Where a mention was made: its channel and thread.
+    struct Thread
+    {
+        QString channel;
+        QString threadTs;
+    };
+    /// The thread of the mention that started `conversationId` (the latest, should several have
+    /// continued it); none when no Slack mention did.
+    core::Async<std::optional<Thread>> threadOf(const QString &tenantId, const QUuid &conversationId);
     /// The status of an event ("" when unknown), for tests and diagnostics.
     core::Async<QString> status(const QString &tenantId, const QString &eventId);
 

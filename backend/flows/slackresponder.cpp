@@ -52,6 +52,13 @@ QString transcriptOf(const QJsonArray &messages)
     return out;
 }
 
+/// What is posted for a turn: its answer (which says so when it waits for approval), or why
+/// there is none.
+QString answerText(const Result<core::TurnResult> &turn)
+{
+    return turn ? turn->content : QStringLiteral("Sorry, I could not answer: %1").arg(turn.error().message);
+}
+
 } // namespace
 
 SlackResponder::SlackResponder(SlackResponderDependencies deps, QObject *parent)
@@ -234,16 +241,10 @@ void SlackResponder::runTurn(const Mention &mention, const QString &transcript)
             .arg(mention.channel, mention.threadTs, mention.user, transcript);
     core::whenFinished(
         this, m_deps.engine->run(request), [this, mention](const Result<core::TurnResult> &turn) {
-            const QString text =
-                turn ? turn->content
-                     : QStringLiteral("Sorry, I could not answer: %1").arg(turn.error().message);
             const QUuid conversationId = turn ? turn->conversationId : QUuid();
             const QString turnError = turn ? QString() : turn.error().toString();
-            const QJsonObject message{{QStringLiteral("channel"), mention.channel},
-                                      {QStringLiteral("thread_ts"), mention.threadTs},
-                                      {QStringLiteral("text"), text}};
             core::whenFinished(
-                this, m_deps.client->post(mention.tenantId, QStringLiteral("chat.postMessage"), message),
+                this, postInThread(mention.tenantId, mention.channel, mention.threadTs, answerText(turn)),
                 [this, mention, conversationId, turnError](const Result<QJsonObject> &posted) {
                     if (!posted)
                         finish(mention, QStringLiteral("failed"), conversationId,
@@ -254,6 +255,41 @@ void SlackResponder::runTurn(const Mention &mention, const QString &transcript)
                         finish(mention, QStringLiteral("answered"), conversationId, {});
                 });
         });
+}
+
+void SlackResponder::deliverContinued(const QString &tenantId, const QUuid &conversationId,
+                                      const Result<core::TurnResult> &turn)
+{
+    if (conversationId.isNull())
+        return;
+    const QString text = answerText(turn);
+    core::whenFinished(
+        this, m_deps.events->threadOf(tenantId, conversationId),
+        [this, tenantId, text](const Result<std::optional<db::SlackEventRepository::Thread>> &thread) {
+            if (!thread) {
+                qWarning().noquote() << "the Slack thread of a continued answer could not be read:"
+                                     << thread.error().toString();
+                return;
+            }
+            if (!thread.value())
+                return; // not a conversation a mention started
+            core::whenFinished(this, postInThread(tenantId, (*thread)->channel, (*thread)->threadTs, text),
+                               [](const Result<QJsonObject> &posted) {
+                                   if (!posted)
+                                       qWarning().noquote() << "a continued answer could not be posted "
+                                                               "in its Slack thread:"
+                                                            << posted.error().toString();
+                               });
+        });
+}
+
+core::Async<QJsonObject> SlackResponder::postInThread(const QString &tenantId, const QString &channel,
+                                                      const QString &threadTs, const QString &text)
+{
+    const QJsonObject message{{QStringLiteral("channel"), channel},
+                              {QStringLiteral("thread_ts"), threadTs},
+                              {QStringLiteral("text"), text}};
+    return m_deps.client->post(tenantId, QStringLiteral("chat.postMessage"), message);
 }
 
 void SlackResponder::finish(const Mention &mention, const QString &status, const QUuid &conversationId,

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/slackevent.h"
 #include "core/tenantsecrets.h"
+#include "core/turnvalues.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -37,7 +38,8 @@ struct SlackResponderDependencies
 /// (slack_events: a retried delivery runs nothing), answers at once, and then, on this thread's
 /// event loop, runs the Slack flow on the thread of each app_mention and posts the answer in that
 /// thread. The answer is the agent's reply to the person who asked, not a tool's write, so it
-/// needs no approval.
+/// needs no approval. An answer that pauses for approval of a write says so in the thread; once
+/// a person has decided, the answer that follows is posted there too (deliverContinued()).
 ///
 /// Nothing acknowledged is lost: the row keeps the mention and this process's claim on it
 /// (SlackEventRepository::kClaimSeconds). A mention whose process stopped before answering is
@@ -55,6 +57,12 @@ public:
     /// Unauthenticated for a stale timestamp or a signature no tenant's signing secret makes;
     /// BadRequest for a body that is not an event.
     core::Async<core::SlackAck> receive(const core::SlackDelivery &delivery);
+
+    /// Posts in its thread the answer of a mention's conversation that went on after a person
+    /// decided on the calls it paused for (ToolApprovals::turnContinued); a conversation no
+    /// mention started is left alone.
+    void deliverContinued(const QString &tenantId, const QUuid &conversationId,
+                          const core::Result<core::TurnResult> &turn);
 
     /// Mentions queued or being answered now.
     int pending() const { return m_pending; }
@@ -82,6 +90,8 @@ private:
     core::Async<core::SlackAck> accept(const QString &tenantId, const QJsonObject &payload);
     void answer(const Mention &mention);
     void runTurn(const Mention &mention, const QString &transcript);
+    core::Async<QJsonObject> postInThread(const QString &tenantId, const QString &channel,
+                                          const QString &threadTs, const QString &text);
     void finish(const Mention &mention, const QString &status, const QUuid &conversationId,
                 const QString &error);
 

@@ -139,12 +139,14 @@ void ToolApprovals::continueTurn(const ToolApproval &approval, core::TurnEventHa
                     current.status == ApprovalStatus::Approved ? *current.result : notRunResult(current)});
             }
             core::whenFinished(this, m_engine.run(request, onEvent),
-                               [outcome, promise](const Result<core::TurnResult> &turn) mutable {
+                               [this, outcome, promise](const Result<core::TurnResult> &turn) mutable {
                                    if (turn)
                                        outcome.turn = turn.value();
                                    else
                                        outcome.turnError = turn.error();
                                    promise.finish(outcome);
+                                   Q_EMIT turnContinued(outcome.approval.tenantId,
+                                                        outcome.approval.conversationId, turn);
                                });
         });
 }

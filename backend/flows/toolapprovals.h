@@ -2,6 +2,7 @@
 
 #include "core/async/future.h"
 #include "core/async/resultpromise.h"
+#include "core/result.h"
 #include "core/turnvalues.h"
 
 #include <QObject>
@@ -49,6 +50,13 @@ public:
 
     /// The result the model reads for a call that was not run.
     static QJsonObject notRunResult(const core::ToolApproval &approval);
+
+Q_SIGNALS:
+    /// A paused answer went on after its calls were decided, and that turn ended: with a final
+    /// answer, another pause or an error. Whoever started the conversation elsewhere (a Slack
+    /// thread) delivers it there.
+    void turnContinued(const QString &tenantId, const QUuid &conversationId,
+                       const core::Result<core::TurnResult> &turn);
 
 private:
     void afterDecision(const core::ToolApproval &approval, core::TurnEventHandler onEvent,

@@ -281,16 +281,16 @@ Completion DemoProvider::answer(const CompletionRequest &request)
     const QString userText = last ? last->content : QString();
     const bool asked = last && last->role == core::Role::User;
     if (asked) {
-        if (auto mention = demo::mentionAnswer(userText)) {
-            c.content = formatAnswer(request.responseFormat, *mention);
-            return c;
-        }
         auto slack =
             demo::slackCall(userText, [&request](const QString &tool) { return offered(request, tool); });
         if (slack) {
             const QString args = QString::fromUtf8(core::toCompactJson(slack->second));
             c.toolCalls.append(core::ToolCall{callId(request, args), slack->first, args});
             c.finishReason = finish::ToolCalls;
+            return c;
+        }
+        if (auto mention = demo::mentionAnswer(userText)) {
+            c.content = formatAnswer(request.responseFormat, *mention);
             return c;
         }
     }

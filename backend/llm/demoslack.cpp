@@ -21,21 +21,64 @@ QString clip(const QString &text, int graphemes = 200)
     return core::truncateGraphemes(text.simplified(), graphemes);
 }
 
+const QLatin1String kMentionStart("You were mentioned in Slack channel ");
+
+const QString kQuoted = QStringLiteral("[\"“]([^\"”]{1,2000})[\"”]");
+
+bool asksToPost(const QString &text)
+{
+    return QRegularExpression(QStringLiteral("\\b(post|send|say|reply|write)\\b"),
+                              QRegularExpression::CaseInsensitiveOption)
+        .match(text)
+        .hasMatch();
+}
+
+/// The people's lines of the thread in the responder's message ("<@U>: text"), oldest first.
+QStringList threadLines(const QString &mentionMessage)
+{
+    QStringList lines;
+    for (const QString &line : mentionMessage.split(u'\n')) {
+        if (line.startsWith(QLatin1String("<@")) || line.startsWith(QLatin1String("(you)")))
+            lines.append(line);
+    }
+    return lines;
+}
+
+/// A mention whose latest line asks to post "..." becomes a reply in its own thread (a write,
+/// so it waits for approval like any other).
+std::optional<std::pair<QString, QJsonObject>> mentionPost(const QString &mentionMessage,
+                                                           const Offered &offered)
+{
+    QString latest; // what the latest person wrote (not our own answers)
+    for (const QString &line : threadLines(mentionMessage)) {
+        if (line.startsWith(QLatin1String("<@")))
+            latest = line.section(QStringLiteral(": "), 1);
+    }
+    if (latest.isEmpty() || !offered(QStringLiteral("slack_post_message")))
+        return std::nullopt;
+    const QString quoted = firstMatch(kQuoted, latest);
+    const QString channel =
+        firstMatch(QStringLiteral("^You were mentioned in Slack channel (\\S+) "), mentionMessage);
+    const QString thread = firstMatch(QStringLiteral("\\(thread ([^)]+)\\)"), mentionMessage);
+    if (!asksToPost(latest) || quoted.isEmpty() || channel.isEmpty())
+        return std::nullopt;
+    QJsonObject args{{QStringLiteral("channel"), channel}, {QStringLiteral("text"), quoted}};
+    if (!thread.isEmpty())
+        args.insert(QStringLiteral("thread_ts"), thread);
+    return std::pair{QStringLiteral("slack_post_message"), args};
+}
+
 } // namespace
 
 std::optional<std::pair<QString, QJsonObject>> slackCall(const QString &userText, const Offered &offered)
 {
-    if (mentionAnswer(userText))
-        return std::nullopt;
+    if (userText.startsWith(kMentionStart))
+        return mentionPost(userText, offered);
     const QString channel = firstMatch(QStringLiteral("\\b([CGD][A-Z0-9]{8,})\\b"), userText);
     const QString thread = firstMatch(QStringLiteral("\\b(\\d{9,11}\\.\\d{6})\\b"), userText);
     const QString user = firstMatch(QStringLiteral("\\b([UW][A-Z0-9]{8,})\\b"), userText);
-    const QString quoted = firstMatch(QStringLiteral("[\"“]([^\"”]{1,2000})[\"”]"), userText);
-    const bool wantsPost = QRegularExpression(QStringLiteral("\\b(post|send|say|reply|write)\\b"),
-                                              QRegularExpression::CaseInsensitiveOption)
-                               .match(userText)
-                               .hasMatch();
-    if (wantsPost && !channel.isEmpty() && !quoted.isEmpty() &&
+    const QString quoted = firstMatch(kQuoted, userText);
+    if (asksToPost(userText) && !channel.isEmpty() && !quoted.isEmpty() &&
         offered(QStringLiteral("slack_post_message"))) {
         QJsonObject args{{QStringLiteral("channel"), channel}, {QStringLiteral("text"), quoted}};
         if (!thread.isEmpty())
@@ -58,13 +101,9 @@ std::optional<QString> mentionAnswer(const QString &userText)
 {
     // The responder's message: "You were mentioned in Slack channel C (thread T) by <@U>. The
     // thread so far:\n\n<@U>: text\n...\nAnswer the mention; ..."
-    if (!userText.startsWith(QLatin1String("You were mentioned in Slack channel ")))
+    if (!userText.startsWith(kMentionStart))
         return std::nullopt;
-    QStringList lines;
-    for (const QString &line : userText.split(u'\n')) {
-        if (line.startsWith(QLatin1String("<@")) || line.startsWith(QLatin1String("(you)")))
-            lines.append(line);
-    }
+    const QStringList lines = threadLines(userText);
     const QString who = firstMatch(QStringLiteral("by (<@[^>]+>)"), userText);
     if (lines.isEmpty())
         return QStringLiteral("Hello %1! I am the offline demo agent and could not read this thread.")

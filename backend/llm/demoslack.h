@@ -18,7 +18,9 @@ namespace agency::llm::demo {
 using Offered = std::function<bool(const QString &tool)>;
 
 /// A Slack tool call for `userText` (name and JSON arguments): post "..." to C…, the thread
-/// C… 1733600000.000100, the channel C…, the user U…; nothing when it names none of these.
+/// C… 1733600000.000100, the channel C…, the user U…; nothing when it names none of these. For
+/// the responder's message of a mention: a reply in that thread when the latest person asked to
+/// post "...", else nothing (mentionAnswer() answers it).
 std::optional<std::pair<QString, QJsonObject>> slackCall(const QString &userText, const Offered &offered);
 
 /// The answer to the message the Slack responder sends for a mention (it carries the thread),

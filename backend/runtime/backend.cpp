@@ -255,6 +255,10 @@ void Backend::buildSlack(const RuntimeConfig &config)
     deps.client = m_slackClient.get();
     deps.clock = m_clock.get();
     m_slack = std::make_unique<flows::SlackResponder>(deps);
+    // A mention's answer that waited for approval goes on wherever the decision is made (this
+    // process too: the console, the CLI, the server); it is posted in the mention's thread.
+    QObject::connect(m_toolApprovals.get(), &flows::ToolApprovals::turnContinued, m_slack.get(),
+                     &flows::SlackResponder::deliverContinued);
 }
 
 void Backend::buildService(int keyCacheMs)

@@ -2,7 +2,8 @@
 // PostgreSQL, the demo provider answering the Slack flow offline, and a fake Slack Web API that
 // records every request. A signed app_mention is acknowledged before its work runs, answered once
 // in its thread; a bad or stale signature gets 401 and runs nothing; a redelivered event is not
-// run again; secret values are never in an answer or the access log.
+// run again; a mention that asks for a write is answered once approved, in its thread; secret
+// values are never in an answer or the access log.
 #include "fakeslack.h"
 #include "runtime/backend.h"
 #include "serverfixture.h"
@@ -25,11 +26,13 @@ const QString kTeam = QStringLiteral("T0123ABCD");
 const QString kChannel = QStringLiteral("C0123ABCD");
 const QString kThread = QStringLiteral("1733600000.000100");
 
-QByteArray mentionBody(const QString &eventId, const QString &team = kTeam)
+const QString kQuestion = QStringLiteral("<@U0BOT0001> what is left?");
+
+QByteArray mentionBody(const QString &eventId, const QString &team = kTeam, const QString &text = kQuestion)
 {
     const QJsonObject event{{QStringLiteral("type"), QStringLiteral("app_mention")},
                             {QStringLiteral("user"), QStringLiteral("U0ASKER01")},
-                            {QStringLiteral("text"), QStringLiteral("<@U0BOT0001> what is left?")},
+                            {QStringLiteral("text"), text},
                             {QStringLiteral("channel"), kChannel},
                             {QStringLiteral("ts"), QStringLiteral("1733600050.000200")},
                             {QStringLiteral("thread_ts"), kThread}};
@@ -208,6 +211,72 @@ private Q_SLOTS:
         test::drainEvents();
         QCOMPARE(statusOf(db, QStringLiteral("EvClaimed")), QStringLiteral("queued"));
         QCOMPARE(m_slack->posts().size(), 1);
+    }
+
+    void mentionAskingForAWriteWaitsForApprovalThenAnswersInItsThread()
+    {
+        // The person asks the agent to post: a write, so the answer pauses; once an admin approves
+        // (over HTTP, long after the mention's own turn ended) the post is made and the continued
+        // answer reaches the same thread.
+        const QString ask = QStringLiteral("<@U0BOT0001> please post \"Deploy is done\" here");
+        m_slack->addReply(kChannel, kThread,
+                          {{QStringLiteral("ts"), QStringLiteral("1733600090.000300")},
+                           {QStringLiteral("user"), QStringLiteral("U0ASKER01")},
+                           {QStringLiteral("text"), ask}});
+        AGENCY_COMPARE_STATUS(deliverSigned(mentionBody(QStringLiteral("EvWrite"), kTeam, ask)), 200);
+        QTRY_COMPARE_WITH_TIMEOUT(m_slack->posts().size(), 1, 20000);
+        const QString pauseText = m_slack->posts().at(0).value(QStringLiteral("text")).toString();
+        QVERIFY2(pauseText.contains(QStringLiteral("approval")), qPrintable(pauseText));
+        QCOMPARE(m_slack->posts().at(0).value(QStringLiteral("thread_ts")).toString(), kThread);
+
+        const QString admin = m_fx.http().createKey(kTenant, core::KeyRole::Admin);
+        const test::HttpReply list = m_fx.http().get(QStringLiteral("/approvals?status=pending"), admin);
+        AGENCY_COMPARE_STATUS(list, 200);
+        const QJsonArray pending = list.json().value(QStringLiteral("items")).toArray();
+        QCOMPARE(pending.size(), 1);
+        const QJsonObject approval = pending.at(0).toObject();
+        QCOMPARE(approval.value(QStringLiteral("tool")).toString(), QStringLiteral("slack_post_message"));
+        test::drainEvents();
+        QCOMPARE(m_slack->posts().size(), 1); // nothing written before the decision
+
+        AGENCY_COMPARE_STATUS(
+            m_fx.http().postJson(QStringLiteral("/approvals/%1/approve")
+                                     .arg(approval.value(QStringLiteral("approval_id")).toString()),
+                                 admin, {}),
+            200);
+        // The approved write itself, then the agent's continued answer, both in the thread.
+        QTRY_COMPARE_WITH_TIMEOUT(m_slack->posts().size(), 3, 20000);
+        const QJsonObject written = m_slack->posts().at(1);
+        QCOMPARE(written.value(QStringLiteral("text")).toString(), QStringLiteral("Deploy is done"));
+        QCOMPARE(written.value(QStringLiteral("thread_ts")).toString(), kThread);
+        const QJsonObject answer = m_slack->posts().at(2);
+        QCOMPARE(answer.value(QStringLiteral("channel")).toString(), kChannel);
+        QCOMPARE(answer.value(QStringLiteral("thread_ts")).toString(), kThread);
+        QVERIFY2(answer.value(QStringLiteral("text")).toString().startsWith(QStringLiteral("Posted to ")),
+                 qPrintable(answer.value(QStringLiteral("text")).toString()));
+    }
+
+    void approvalOutsideSlackPostsNothingThere()
+    {
+        // A conversation no mention started: its continued answer stays out of Slack.
+        service::AgencyService &service = m_fx.engine().service();
+        core::TurnRequest request;
+        request.tenantId = kTenant;
+        request.flowType = QStringLiteral("slack");
+        request.message = QStringLiteral("post \"Lunch is here\" to %1").arg(kChannel);
+        auto paused = test::await(service.chat(request, {}));
+        AGENCY_VERIFY_OK(paused);
+        QCOMPARE(paused->approvals.size(), 1);
+        core::AuditEntry actor;
+        actor.actorName = QStringLiteral("test");
+        auto decided = test::await(service.approveToolCall(
+            kTenant, paused->approvals.at(0).approvalId.toString(QUuid::WithoutBraces), actor, {}));
+        AGENCY_VERIFY_OK(decided);
+        QVERIFY(decided->turn.has_value());
+        test::drainEvents();
+        QCOMPARE(m_slack->posts().size(), 1); // the approved post only
+        QCOMPARE(m_slack->posts().at(0).value(QStringLiteral("text")).toString(),
+                 QStringLiteral("Lunch is here"));
     }
 
     void badOrStaleSignaturesAreRefused()
