@@ -40,8 +40,8 @@ struct RunWorker::Active
     core::CancelTokenPtr cancel = core::CancelToken::create();
     QUuid conversationId; ///< learnt from the turn's events, so a failed run still points at it
     Interruption interruption = Interruption::None;
-    bool recording = false;                             ///< the turn ended; its outcome is being written
-    QString answer;                                     ///< the turn's answer, once it succeeded
+    bool recording = false; ///< the turn ended; its outcome is being written
+    QString answer;         ///< the turn's answer, once it succeeded (empty while it waits for approval)
     std::function<core::Async<QString>()> writeOutcome; ///< set when the turn ends; retried as a whole
 };
 
@@ -246,7 +246,10 @@ void RunWorker::onTurnFinished(const std::shared_ptr<Active> &active, const Resu
         return core::runStatusName(run->status);
     };
     if (result) {
-        active->answer = result->content;
+        // A turn that paused for approval has no answer yet, only the words saying it waits: the
+        // run completes with them, but nothing takes them for the answer.
+        if (result->approvals.isEmpty())
+            active->answer = result->content;
         const db::RunOutput output{result->content, result->conversationId, result->provider, result->model,
                                    result->usage};
         active->writeOutcome = [runs, lease, output, statusOf] {

@@ -86,7 +86,8 @@ Q_SIGNALS:
     /// (released by stop()), or "lost" (another process took it over; nothing recorded).
     void runFinished(const QUuid &runId, const QString &status);
     /// A run completed and its outcome is recorded; `answer` is its output (for what the
-    /// composition root does with answers, such as storing them as documents).
+    /// composition root does with answers, such as storing them as documents), empty when the
+    /// turn paused for a person's approval.
     void runAnswered(const QUuid &runId, const QString &tenantId, const QString &flowType,
                      const QString &answer);
     /// Stale runs were recovered (requeued, failed or cancelled).

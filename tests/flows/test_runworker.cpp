@@ -15,6 +15,7 @@
 #include "service/agencyservice.h"
 #include "sql/dbexecutor.h"
 #include "testdatabase.h"
+#include "writetool.h"
 
 #include <QJsonArray>
 #include <QSignalSpy>
@@ -32,6 +33,7 @@ namespace {
 
 const QString kTenant = QStringLiteral("acme");
 const QString kFlow = QStringLiteral("summarize");
+const QString kNotesFlow = QStringLiteral("notes"); ///< its tool post_note waits for approval
 
 /// The last user message of a chat request.
 QString userInput(const test::RecordedRequest &request)
@@ -78,10 +80,17 @@ struct Stack
         flow.flowType = kFlow;
         flow.title = QStringLiteral("Summarize");
         flow.systemPrompt = QStringLiteral("Summarise what the user sends.");
+        core::FlowDefinition notes;
+        notes.flowType = kNotesFlow;
+        notes.title = QStringLiteral("Notes");
+        notes.systemPrompt = QStringLiteral("Post what the user asks for.");
+        notes.tools = {QStringLiteral("post_note")};
+        notes.answerCollection = QStringLiteral("reports");
         runtime::Injected injected;
         injected.executor = executor.get();
         injected.flowDirectories = QStringList{};
-        injected.extraFlows = {flow};
+        injected.extraFlows = {flow, notes};
+        injected.extraTools = {noteTool};
         auto built = runtime::Backend::create(config.value(), injected);
         if (!built)
             qFatal("backend: %s", qPrintable(built.error().toString()));
@@ -127,6 +136,7 @@ struct Stack
     }
 
     std::unique_ptr<sql::DbExecutor> executor;
+    std::shared_ptr<test::RecordingWriteTool> noteTool = std::make_shared<test::RecordingWriteTool>();
     std::unique_ptr<runtime::Backend> backend;
     std::unique_ptr<db::ConversationRepository> ownConversations;
     std::unique_ptr<db::RunRepository> ownRuns;
@@ -175,6 +185,7 @@ private Q_SLOTS:
     void stopRequeuesRunningRuns();
     void noSlotsNeverClaims();
     void runsOfSeveralTenantsAtOnce();
+    void runPausedForApprovalIsNoAnswer();
 
 private:
     core::Status exec(const QString &sql);
@@ -768,6 +779,35 @@ void TestRunWorker::runsOfSeveralTenantsAtOnce()
                      ErrorCode::NotFound);
         }
     }
+}
+
+void TestRunWorker::runPausedForApprovalIsNoAnswer()
+{
+    RunWorker *worker = m_stack->addWorker(fastOptions(QStringLiteral("w1")));
+    auto &service = m_stack->makeService(worker);
+    QSignalSpy finished(worker, &RunWorker::runFinished);
+    QSignalSpy answered(worker, &RunWorker::runAnswered);
+    worker->start();
+    m_server->enqueueToolCalls({core::ToolCall{QStringLiteral("call_note"), QStringLiteral("post_note"),
+                                               QStringLiteral("{\"text\":\"Ship it\"}")}});
+
+    auto created = await(service.createRun(kTenant, kNotesFlow, QStringLiteral("Post the weekly note")));
+    AGENCY_VERIFY_OK(created);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 20000);
+    QCOMPARE(finished.first().at(1).toString(), QStringLiteral("completed"));
+    auto run = await(service.getRun(kTenant, created->runId.toString(QUuid::WithoutBraces)));
+    AGENCY_VERIFY_OK(run);
+    QCOMPARE(run->status, RunStatus::Completed);
+    QVERIFY2(run->output.startsWith(QStringLiteral("This needs your approval")), qPrintable(run->output));
+    // The call waits in the run's conversation, unsent; the words saying so are nobody's answer
+    // (a flow that stores answers as documents does not store them).
+    auto pending = await(service.listApprovals(kTenant, QStringLiteral("pending")));
+    AGENCY_VERIFY_OK(pending);
+    QCOMPARE(pending->size(), 1);
+    QCOMPARE(pending->first().conversationId, run->conversationId);
+    QVERIFY(m_stack->noteTool->calls().isEmpty());
+    QCOMPARE(answered.size(), 1);
+    QCOMPARE(answered.first().at(3).toString(), QString());
 }
 
 QTEST_GUILESS_MAIN(TestRunWorker)
