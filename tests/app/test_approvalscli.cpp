@@ -1,10 +1,13 @@
 // `aiagency approvals list|show|approve|reject` as users run it, against a fresh database: direct
 // calls waiting for approval (as `tools call` stores them), decided from the command line, a second
-// decision refused (exit 4), another tenant's approval not found (exit 3), decisions audited.
+// decision refused (exit 4), another tenant's approval not found (exit 3), decisions audited; and
+// the question `chat --interactive` asks before a write (the demo provider drives the Slack flow
+// against a fake Slack): "n" sends nothing, "y" sends it, and the agent's answer goes on.
 
 #include "clirunner.h"
 #include "db/approvalrepository.h"
 #include "db/auditrepository.h"
+#include "fakeslack.h"
 #include "fakeweatherserver.h"
 #include "futurewait.h"
 
@@ -25,6 +28,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void listRejectApproveAndConflicts();
     void usageErrors();
+    void chatInteractiveAsksBeforeAWrite();
 
 private:
     CliRun aiagency(const QStringList &args) const;
@@ -139,6 +143,108 @@ void TestApprovalsCli::usageErrors()
                            QStringLiteral("not-an-id")});
     QCOMPARE(bad.exitCode, 2);
     QVERIFY(bad.err.contains(QStringLiteral("approval_id")));
+}
+
+namespace {
+
+/// Reads what the process printed so far (stdout into `out`, stderr into `err`); true once `out`
+/// contains `text` from position `from` on.
+bool printed(QProcess &process, QString &out, QString &err, const QString &text, qsizetype from)
+{
+    out += QString::fromUtf8(process.readAllStandardOutput());
+    err += QString::fromUtf8(process.readAllStandardError());
+    return out.indexOf(text, from) >= 0;
+}
+
+} // namespace
+
+void TestApprovalsCli::chatInteractiveAsksBeforeAWrite()
+{
+    const QByteArray token = "xoxb-chat-approval-7d1c";
+    test::FakeSlack slack(token);
+    QVERIFY(slack.listen());
+    const QStringList global{QStringLiteral("--database-url"),
+                             m_db.url(),
+                             QStringLiteral("--set"),
+                             QStringLiteral("SECRETS_KEY_FILE=") +
+                                 m_home.filePath(QStringLiteral("secrets.key")),
+                             QStringLiteral("--set"),
+                             QStringLiteral("SLACK_API_BASE_URL=") + slack.baseUrl()};
+    const test::CliRunner cli(QStringLiteral(AGENCY_CLI), m_home.path(), global);
+    QCOMPARE(cli.run({QStringLiteral("tenants"), QStringLiteral("set"), QStringLiteral("slackco"),
+                      QStringLiteral("name=Slack Co")})
+                 .exitCode,
+             0);
+    const CliRun secret = cli.run({QStringLiteral("tenants"), QStringLiteral("secret"), QStringLiteral("set"),
+                                   QStringLiteral("slackco"), QStringLiteral("slack_bot_token")},
+                                  token + '\n');
+    QVERIFY2(secret.exitCode == 0, qPrintable(secret.all()));
+
+    QProcess process;
+    QVERIFY(cli.start(process,
+                      {QStringLiteral("chat"), QStringLiteral("--tenant"), QStringLiteral("slackco"),
+                       QStringLiteral("--flow"), QStringLiteral("slack"), QStringLiteral("--interactive")}));
+    QString out;
+    QString err;
+    qsizetype mark = 0; // where the output after the latest line typed starts
+    const auto waitFor = [&](const QString &text) {
+        return QTest::qWaitFor([&] { return printed(process, out, err, text, mark); }, 30000);
+    };
+    const auto type = [&](const QByteArray &line) {
+        mark = out.size();
+        process.write(line);
+    };
+    // Each line is typed once the prompt asks for it: lines arriving together are one message.
+    QVERIFY2(waitFor(QStringLiteral("you> ")), qPrintable(out + err));
+    // Declined: exactly what would be sent is shown first, and nothing reaches Slack.
+    type("post \"Lunch is here\" to C0123ABCD\n");
+    QVERIFY2(waitFor(QStringLiteral("approve? [y/N] ")), qPrintable(out + err));
+    QVERIFY2(out.mid(mark).contains(QStringLiteral("slack_post_message")) &&
+                 out.mid(mark).contains(QStringLiteral("Lunch is here")),
+             qPrintable(out));
+    type("n\n");
+    QVERIFY2(waitFor(QStringLiteral("\nyou> ")), qPrintable(out + err));
+    QVERIFY(slack.posts().isEmpty());
+
+    // Approved: sent once, and the agent answers from the result.
+    type("post \"Deploy is done\" to C0123ABCD\n");
+    QVERIFY2(waitFor(QStringLiteral("approve? [y/N] ")), qPrintable(out + err));
+    type("y\n");
+    QVERIFY2(waitFor(QStringLiteral("Posted to C0123ABCD")), qPrintable(out + err));
+    QVERIFY2(waitFor(QStringLiteral("\nyou> ")), qPrintable(out + err));
+    process.closeWriteChannel();
+    CliRun r = test::CliRunner::finish(process);
+    r.out.prepend(out);
+    r.err.prepend(err);
+    QVERIFY2(r.exitCode == 0 && !r.crashed, qPrintable(r.all()));
+    QVERIFY2(r.err.contains(QStringLiteral("rejected: nothing was sent")) &&
+                 r.err.contains(QStringLiteral("approved")),
+             qPrintable(r.all()));
+    QCOMPARE(slack.posts().size(), 1);
+    QCOMPARE(slack.posts().at(0).value(QStringLiteral("text")).toString(), QStringLiteral("Deploy is done"));
+    QCOMPARE(slack.posts().at(0).value(QStringLiteral("channel")).toString(), QStringLiteral("C0123ABCD"));
+
+    // Both decisions are stored and audited as made in the chat.
+    db::ApprovalRepository approvals(m_db.executor());
+    core::ApprovalQuery query;
+    query.tenantId = QStringLiteral("slackco");
+    auto decided = test::await(approvals.list(query));
+    AGENCY_VERIFY_OK(decided);
+    QStringList statuses;
+    for (const core::ToolApproval &a : decided.value())
+        statuses.append(core::approvalStatusName(a.status));
+    statuses.sort();
+    QCOMPARE(statuses, (QStringList{QStringLiteral("approved"), QStringLiteral("rejected")}));
+    db::AuditRepository audit(m_db.executor());
+    auto entries = test::await(audit.list({QStringLiteral("slackco"), 50, {}}));
+    AGENCY_VERIFY_OK(entries);
+    QStringList actions;
+    for (const core::AuditEntry &e : entries->items) {
+        if (e.actorName == QLatin1String("cli chat"))
+            actions.append(e.action);
+    }
+    actions.sort();
+    QCOMPARE(actions, (QStringList{QStringLiteral("approval.approve"), QStringLiteral("approval.reject")}));
 }
 
 QTEST_GUILESS_MAIN(TestApprovalsCli)
