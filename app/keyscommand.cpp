@@ -1,12 +1,10 @@
 // aiagency keys create|list|revoke: API keys for the HTTP server. A key's secret is printed once,
 // alone on the last line; only its hash is stored.
+#include "asyncexit.h"
 #include "commands.h"
 #include "runtime/backend.h"
 
 #include "service/agencyservice.h"
-
-#include <QCoreApplication>
-#include <QTimer>
 
 namespace agency::app {
 
@@ -15,14 +13,6 @@ namespace {
 QString dateOrDash(const QDateTime &t)
 {
     return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QStringLiteral("-");
-}
-
-/// Runs `start` on the event loop; it must end by calling QCoreApplication::exit(code).
-int runAsync(const std::function<void()> &start)
-{
-    // Queued: a future that is already finished would otherwise exit() before exec() started.
-    QTimer::singleShot(0, start);
-    return QCoreApplication::exec();
 }
 
 int createKey(service::AgencyService &service, const QCommandLineParser &parser)
@@ -57,67 +47,54 @@ int createKey(service::AgencyService &service, const QCommandLineParser &parser)
             return ExitUsage;
         }
     }
-    return runAsync([&service, spec] {
-        service.createApiKey(spec).then(qApp, [](const core::Result<core::CreatedApiKey> &created) {
-            if (!created) {
-                QCoreApplication::exit(reportError(created.error()));
-                return;
-            }
-            const core::ApiKey &k = created->key;
-            if (created->tenantCreated)
-                printErr(QStringLiteral("created tenant %1\n").arg(k.tenantId));
-            printErr(QStringLiteral("created %1 key %2%3%4%5\n")
-                         .arg(k.globalAdmin ? QStringLiteral("global admin") : core::keyRoleName(k.role),
-                              k.keyId, k.name.isEmpty() ? QString() : QStringLiteral(" \"%1\"").arg(k.name),
-                              k.globalAdmin ? QString() : QStringLiteral(" for tenant %1").arg(k.tenantId),
-                              k.expiresAt.isValid()
-                                  ? QStringLiteral(", expires %1").arg(dateOrDash(k.expiresAt))
-                                  : QString()));
-            printErr(QStringLiteral("this is the only time the key is shown; store it now:\n"));
-            printOut(created->secret + QLatin1Char('\n'));
-            QCoreApplication::exit(ExitOk);
-        });
+    return exitWhenDone(service.createApiKey(spec), [](const core::Result<core::CreatedApiKey> &created) {
+        if (!created)
+            return reportError(created.error());
+        const core::ApiKey &k = created->key;
+        if (created->tenantCreated)
+            printErr(QStringLiteral("created tenant %1\n").arg(k.tenantId));
+        printErr(QStringLiteral("created %1 key %2%3%4%5\n")
+                     .arg(k.globalAdmin ? QStringLiteral("global admin") : core::keyRoleName(k.role), k.keyId,
+                          k.name.isEmpty() ? QString() : QStringLiteral(" \"%1\"").arg(k.name),
+                          k.globalAdmin ? QString() : QStringLiteral(" for tenant %1").arg(k.tenantId),
+                          k.expiresAt.isValid() ? QStringLiteral(", expires %1").arg(dateOrDash(k.expiresAt))
+                                                : QString()));
+        printErr(QStringLiteral("this is the only time the key is shown; store it now:\n"));
+        printOut(created->secret + QLatin1Char('\n'));
+        return int(ExitOk);
     });
 }
 
 int listKeys(service::AgencyService &service, const QString &tenant)
 {
-    return runAsync([&service, tenant] {
-        service.listApiKeys(tenant).then(qApp, [](const core::Result<QList<core::ApiKey>> &keys) {
-            if (!keys) {
-                QCoreApplication::exit(reportError(keys.error()));
-                return;
-            }
-            for (const core::ApiKey &k : keys.value()) {
-                const QString state = k.revokedAt.isValid()
-                                          ? QStringLiteral(" revoked %1").arg(dateOrDash(k.revokedAt))
-                                          : QString();
-                printOut(QStringLiteral("%1\t%2\t%3\t%4\tcreated %5\tlast used %6\texpires %7%8\n")
-                             .arg(k.keyId, k.name.isEmpty() ? QStringLiteral("-") : k.name,
-                                  k.globalAdmin ? QStringLiteral("(global)") : k.tenantId,
-                                  k.globalAdmin ? QStringLiteral("global-admin") : core::keyRoleName(k.role),
-                                  dateOrDash(k.createdAt), dateOrDash(k.lastUsedAt), dateOrDash(k.expiresAt),
-                                  state));
-            }
-            QCoreApplication::exit(ExitOk);
-        });
+    return exitWhenDone(service.listApiKeys(tenant), [](const core::Result<QList<core::ApiKey>> &keys) {
+        if (!keys)
+            return reportError(keys.error());
+        for (const core::ApiKey &k : keys.value()) {
+            const QString state = k.revokedAt.isValid()
+                                      ? QStringLiteral(" revoked %1").arg(dateOrDash(k.revokedAt))
+                                      : QString();
+            printOut(QStringLiteral("%1\t%2\t%3\t%4\tcreated %5\tlast used %6\texpires %7%8\n")
+                         .arg(k.keyId, k.name.isEmpty() ? QStringLiteral("-") : k.name,
+                              k.globalAdmin ? QStringLiteral("(global)") : k.tenantId,
+                              k.globalAdmin ? QStringLiteral("global-admin") : core::keyRoleName(k.role),
+                              dateOrDash(k.createdAt), dateOrDash(k.lastUsedAt), dateOrDash(k.expiresAt),
+                              state));
+        }
+        return int(ExitOk);
     });
 }
 
 int revokeKey(service::AgencyService &service, const QString &keyId)
 {
-    return runAsync([&service, keyId] {
-        service.revokeApiKey(keyId).then(qApp, [](const core::Result<core::ApiKey> &key) {
-            if (!key) {
-                QCoreApplication::exit(reportError(key.error()));
-                return;
-            }
-            // Revoking is idempotent: a second revoke keeps the first time, so say "since", which is
-            // true whether this call or an earlier one revoked it.
-            printOut(
-                QStringLiteral("key %1 is revoked (since %2)\n").arg(key->keyId, dateOrDash(key->revokedAt)));
-            QCoreApplication::exit(ExitOk);
-        });
+    return exitWhenDone(service.revokeApiKey(keyId), [](const core::Result<core::ApiKey> &key) {
+        if (!key)
+            return reportError(key.error());
+        // Revoking is idempotent: a second revoke keeps the first time, so say "since", which is
+        // true whether this call or an earlier one revoked it.
+        printOut(
+            QStringLiteral("key %1 is revoked (since %2)\n").arg(key->keyId, dateOrDash(key->revokedAt)));
+        return int(ExitOk);
     });
 }
 

@@ -1,25 +1,17 @@
 // aiagency tools list|call: the tools a flow may call, with their JSON Schemas, and one tool run
 // directly for a tenant, so an admin can check credentials and see what an agent would see.
+#include "asyncexit.h"
 #include "commands.h"
 #include "runtime/backend.h"
 
 #include "service/agencyservice.h"
 
-#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QTimer>
 
 namespace agency::app {
 
 namespace {
-
-int runAsync(const std::function<void()> &start)
-{
-    // Queued: a future that is already finished would otherwise exit() before exec() started.
-    QTimer::singleShot(0, start);
-    return QCoreApplication::exec();
-}
 
 QJsonObject toolJson(const core::ToolInfo &info)
 {
@@ -46,10 +38,10 @@ QString toolText(const core::ToolInfo &info)
 
 int listTools(service::AgencyService &service, const QString &flow, const QString &tenant, bool json)
 {
-    return runAsync([&service, flow, tenant, json] {
-        service.flowTools(flow, tenant).then(qApp, [json](const core::Result<QList<core::ToolInfo>> &tools) {
+    return exitWhenDone(
+        service.flowTools(flow, tenant), [json](const core::Result<QList<core::ToolInfo>> &tools) {
             if (!tools)
-                return QCoreApplication::exit(reportError(tools.error()));
+                return reportError(tools.error());
             if (json) {
                 QJsonArray array;
                 for (const core::ToolInfo &info : tools.value())
@@ -61,33 +53,30 @@ int listTools(service::AgencyService &service, const QString &flow, const QStrin
                 for (const core::ToolInfo &info : tools.value())
                     printOut(toolText(info));
             }
-            QCoreApplication::exit(ExitOk);
+            return int(ExitOk);
         });
-    });
 }
 
 int callTool(service::AgencyService &service, const QString &tenant, const QString &name,
              const QString &arguments, const QString &flow)
 {
-    return runAsync([&service, tenant, name, arguments, flow] {
-        service.callTool(tenant, name, arguments, flow)
-            .then(qApp, [tenant](const core::Result<core::ToolCallOutcome> &outcome) {
-                if (!outcome)
-                    return QCoreApplication::exit(reportError(outcome.error()));
-                printOut(QString::fromUtf8(QJsonDocument(outcome->result).toJson(QJsonDocument::Indented)));
-                if (!outcome->approvalId.isEmpty()) {
-                    // Nothing was sent: the call waits for a person, who sees exactly these arguments.
-                    printErr(
-                        QStringLiteral("this tool acts on another system: the call waits for approval %1\n"
-                                       "approve it with: aiagency approvals approve %1 --tenant %2\n")
-                            .arg(outcome->approvalId, tenant));
-                    return QCoreApplication::exit(ExitOk);
-                }
-                // The tool ran, but failed (bad credentials, the other system refused): say so in the
-                // exit code too, so a script checking credentials needs no JSON parsing.
-                QCoreApplication::exit(outcome->success ? ExitOk : ExitFailure);
-            });
-    });
+    return exitWhenDone(
+        service.callTool(tenant, name, arguments, flow),
+        [tenant](const core::Result<core::ToolCallOutcome> &outcome) {
+            if (!outcome)
+                return reportError(outcome.error());
+            printOut(QString::fromUtf8(QJsonDocument(outcome->result).toJson(QJsonDocument::Indented)));
+            if (!outcome->approvalId.isEmpty()) {
+                // Nothing was sent: the call waits for a person, who sees exactly these arguments.
+                printErr(QStringLiteral("this tool acts on another system: the call waits for approval %1\n"
+                                        "approve it with: aiagency approvals approve %1 --tenant %2\n")
+                             .arg(outcome->approvalId, tenant));
+                return int(ExitOk);
+            }
+            // The tool ran, but failed (bad credentials, the other system refused): say so in the
+            // exit code too, so a script checking credentials needs no JSON parsing.
+            return int(outcome->success ? ExitOk : ExitFailure);
+        });
 }
 
 } // namespace
