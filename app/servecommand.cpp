@@ -113,6 +113,7 @@ int runServeCommand(CliContext &ctx)
     runtime::Backend *b = backend.value().get();
     if (limits.authRequired)
         b->startKeyListener();
+    b->startDocumentListener();
     const bool authOff = !limits.authRequired;
     // Say first whether any key exists; listen() may then ask the database too (off loopback):
     // continue on the event loop.

@@ -388,6 +388,7 @@ Backend::~Backend()
     // Reverse order of construction; turns and tools go before the repositories they use.
     m_changes.reset();
     m_keyChanges.reset();
+    m_documentChanges.reset();
     if (m_serviceDocuments)
         m_serviceDocuments->attach(nullptr);
     m_service.reset();
@@ -469,6 +470,28 @@ void Backend::startKeyListener()
     QObject::connect(m_keyChanges.get(), &sql::ChangeListener::notified, service,
                      [service] { service->forgetCachedKeys(); });
     m_keyChanges->start();
+}
+
+bool Backend::documentPresenceCacheActive() const
+{
+    return m_serviceDocuments->presenceCacheActive();
+}
+
+void Backend::startDocumentListener()
+{
+    if (m_documentChanges)
+        return;
+    m_documentChanges =
+        std::make_unique<sql::ChangeListener>(m_executor->params(), QStringLiteral("agency_documents"));
+    ServiceDocuments *documents = m_serviceDocuments.get();
+    QObject::connect(m_documentChanges.get(), &sql::ChangeListener::listening, m_service.get(),
+                     [documents] { documents->setPresenceCacheActive(true); });
+    QObject::connect(m_documentChanges.get(), &sql::ChangeListener::lost, m_service.get(),
+                     [documents] { documents->setPresenceCacheActive(false); });
+    // The payload is a tenant id, or empty after a reconnection (anything may have changed).
+    QObject::connect(m_documentChanges.get(), &sql::ChangeListener::notified, m_service.get(),
+                     [documents](const QString &tenantId) { documents->forgetPresence(tenantId); });
+    m_documentChanges->start();
 }
 
 } // namespace agency::runtime

@@ -165,6 +165,13 @@ public:
     /// authenticated key without reading it again (HTTP_KEY_CACHE_MS); until it listens, and
     /// whenever its connection is lost, every key is read. The server calls it; idempotent.
     void startKeyListener();
+    /// Listens for changes to documents (migration 0018) so a turn may use a remembered answer
+    /// to whether its tenant has documents (whether search_documents is offered) instead of
+    /// reading it every time; until it listens, and whenever its connection is lost, it is read.
+    /// The server calls it; idempotent.
+    void startDocumentListener();
+    /// Whether turns use remembered answers to "does this tenant have documents?" now.
+    bool documentPresenceCacheActive() const;
     /// Every MCP server connection of this process (the flows' and the tenants' servers).
     mcp::McpServerManager &mcpServers() { return *m_mcp; }
 
@@ -186,6 +193,7 @@ private:
     std::unique_ptr<ProviderRuntime> m_providers;
     std::unique_ptr<sql::ChangeListener> m_changes;
     std::unique_ptr<sql::ChangeListener> m_keyChanges;
+    std::unique_ptr<sql::ChangeListener> m_documentChanges;
     std::unique_ptr<db::ConversationRepository> m_conversations;
     std::unique_ptr<db::TenantRepository> m_tenants;
     std::unique_ptr<db::TenantSecretStore> m_secrets;     ///< before m_tools: tools borrow it

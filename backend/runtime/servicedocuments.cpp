@@ -24,16 +24,69 @@ flows::OfferedToolsSource ServiceDocuments::offeredTools()
         without.removeAll(search);
         if (!m_service)
             return core::readyAsync<QStringList>(without);
+        if (const std::optional<bool> known = m_presence->remembered(tenantId))
+            return core::readyAsync<QStringList>(*known ? flowTools : without);
+        const quint64 readAt = m_presence->generation();
         core::DocumentQuery query;
         query.tenantId = tenantId;
         query.limit = 1;
         return m_service->listDocuments(query).then(
-            [flowTools,
+            [presence = m_presence, tenantId, readAt, flowTools,
              without](const core::Result<core::Page<core::Document>> &page) -> core::Result<QStringList> {
                 // No knowledge layer, or a failed look-up: the turn goes on as without documents.
-                return page && !page->items.isEmpty() ? flowTools : without;
+                if (!page)
+                    return without;
+                presence->remember(tenantId, !page->items.isEmpty(), readAt);
+                return page->items.isEmpty() ? without : flowTools;
             });
     };
+}
+
+void ServiceDocuments::setPresenceCacheActive(bool active)
+{
+    QMutexLocker lock(&m_presence->mutex);
+    m_presence->active = active;
+    ++m_presence->changes;
+    m_presence->hasDocuments.clear();
+}
+
+void ServiceDocuments::forgetPresence(const QString &tenantId)
+{
+    QMutexLocker lock(&m_presence->mutex);
+    ++m_presence->changes;
+    if (tenantId.isEmpty())
+        m_presence->hasDocuments.clear();
+    else
+        m_presence->hasDocuments.remove(tenantId);
+}
+
+bool ServiceDocuments::presenceCacheActive() const
+{
+    QMutexLocker lock(&m_presence->mutex);
+    return m_presence->active;
+}
+
+std::optional<bool> ServiceDocuments::Presence::remembered(const QString &tenantId) const
+{
+    QMutexLocker lock(&mutex);
+    if (!active)
+        return std::nullopt;
+    const auto it = hasDocuments.constFind(tenantId);
+    return it == hasDocuments.cend() ? std::nullopt : std::optional<bool>(it.value());
+}
+
+quint64 ServiceDocuments::Presence::generation() const
+{
+    QMutexLocker lock(&mutex);
+    return changes;
+}
+
+void ServiceDocuments::Presence::remember(const QString &tenantId, bool has, quint64 readAt)
+{
+    QMutexLocker lock(&mutex);
+    // A change heard while the answer was read may have made it wrong: read it again next time.
+    if (active && readAt == changes)
+        hasDocuments.insert(tenantId, has);
 }
 
 } // namespace agency::runtime

@@ -3,6 +3,12 @@
 #include "flows/turnengine.h"
 #include "tools/documentsearch.h"
 
+#include <QHash>
+#include <QMutex>
+
+#include <memory>
+#include <optional>
+
 namespace agency::service {
 class AgencyService;
 }
@@ -13,6 +19,11 @@ namespace agency::runtime {
 /// the service (docs/design.md#knowledge). The tool registry is built before the service, so the
 /// service is attached afterwards; until then (and without a knowledge layer) searches fail
 /// NotConfigured and the tool is not offered.
+///
+/// Whether a tenant has documents is read once and remembered while the presence cache is
+/// active: while a listener hears every change of documents (by any process) and reports it
+/// with forgetPresence(). Inactive, every turn of a flow with search_documents reads it.
+/// Thread-safe (continuations of the look-up finish on database threads).
 class ServiceDocuments final : public tools::DocumentSearch
 {
 public:
@@ -21,8 +32,29 @@ public:
     /// The flow's tools without search_documents while the tenant has no documents.
     flows::OfferedToolsSource offeredTools();
 
+    /// Trust remembered answers (a listener hears changes) or stop (its connection was lost).
+    void setPresenceCacheActive(bool active);
+    /// The documents of `tenantId` changed (empty: possibly any tenant's).
+    void forgetPresence(const QString &tenantId);
+    bool presenceCacheActive() const;
+
 private:
+    /// Shared with look-ups in flight, which may finish after this object is gone.
+    struct Presence
+    {
+        std::optional<bool> remembered(const QString &tenantId) const;
+        quint64 generation() const;
+        /// Keeps an answer read at `readAt`, unless something changed since it was read.
+        void remember(const QString &tenantId, bool hasDocuments, quint64 readAt);
+
+        mutable QMutex mutex;
+        bool active = false;
+        quint64 changes = 0; ///< moves on with every change heard
+        QHash<QString, bool> hasDocuments;
+    };
+
     service::AgencyService *m_service = nullptr;
+    std::shared_ptr<Presence> m_presence = std::make_shared<Presence>();
 };
 
 } // namespace agency::runtime

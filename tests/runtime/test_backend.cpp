@@ -11,6 +11,7 @@
 #include "runtime/backend.h"
 #include "testdatabase.h"
 
+#include <QJsonArray>
 #include <QTest>
 
 using namespace agency;
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void providersAreKeptPerNameAndModel();
     void serviceQueuesRuns();
     void serverTrustsAKeyUntilAnyProcessChangesIt();
+    void serverRemembersWhetherATenantHasDocuments();
 
 private:
     std::unique_ptr<runtime::Backend> build(const runtime::RuntimeConfig &config, runtime::Injected injected);
@@ -231,6 +233,62 @@ void TestBackend::serverTrustsAKeyUntilAnyProcessChangesIt()
     QVERIFY(bool(test::await(service.authenticate(second.secret))));
     AGENCY_VERIFY_OK(m_db.exec(QStringLiteral("DELETE FROM tenants")));
     QTRY_VERIFY_WITH_TIMEOUT(!test::await(service.authenticate(second.secret)), 2000);
+}
+
+void TestBackend::serverRemembersWhetherATenantHasDocuments()
+{
+    runtime::Injected injected;
+    injected.executor = &m_db.executor();
+    auto backend = build(test::engineConfig(m_llm->baseUrl(), m_weather.baseUrl().toString()), injected);
+    QVERIFY(backend);
+    service::AgencyService &service = backend->service();
+    // Whether a consulting turn offered the model search_documents (only with documents).
+    const auto offersSearch = [&]() -> std::optional<bool> {
+        const qsizetype before = m_llm->chatRequests().size();
+        m_llm->enqueueText(QStringLiteral("The brief is about the launch."));
+        auto turn = test::await(service.chat(test::turnRequest(kTenant, QStringLiteral("consulting"),
+                                                               QStringLiteral("What does the brief say?"))));
+        if (!turn || m_llm->chatRequests().size() != before + 1) {
+            qWarning().noquote()
+                << "the turn did not call the provider once:"
+                << (turn ? QStringLiteral("%1 calls").arg(m_llm->chatRequests().size() - before)
+                         : turn.error().toString());
+            return std::nullopt;
+        }
+        const QJsonArray tools = m_llm->chatRequests().last().json().value(QStringLiteral("tools")).toArray();
+        return std::any_of(tools.cbegin(), tools.cend(), [](const QJsonValue &tool) {
+            return tool[QStringLiteral("function")][QStringLiteral("name")].toString() ==
+                   QLatin1String("search_documents");
+        });
+    };
+    const QString addDocument = QStringLiteral(
+        "INSERT INTO collections (tenant_id, name) VALUES ('acme', 'briefs') ON CONFLICT DO NOTHING; "
+        "INSERT INTO documents (document_id, tenant_id, collection, size_bytes, content_sha256) VALUES "
+        "(gen_random_uuid(), 'acme', 'briefs', 10, repeat('a', 64))");
+    const QString noTriggers = QStringLiteral("ALTER TABLE documents DISABLE TRIGGER USER");
+    const QString triggers = QStringLiteral("ALTER TABLE documents ENABLE TRIGGER USER");
+
+    // Not listening: read on every turn, so a document added by any process counts at once.
+    QCOMPARE(offersSearch(), std::optional<bool>(false));
+    AGENCY_VERIFY_OK(m_db.exec(addDocument));
+    QCOMPARE(offersSearch(), std::optional<bool>(true));
+    AGENCY_VERIFY_OK(m_db.exec(QStringLiteral("DELETE FROM documents")));
+
+    backend->startDocumentListener();
+    QTRY_VERIFY_WITH_TIMEOUT(backend->documentPresenceCacheActive(), 10000);
+    QCOMPARE(offersSearch(), std::optional<bool>(false)); // read, then remembered
+    // Without its notification a change is not seen: the answer comes from memory...
+    AGENCY_VERIFY_OK(m_db.exec(noTriggers));
+    AGENCY_VERIFY_OK(m_db.exec(addDocument));
+    QCOMPARE(offersSearch(), std::optional<bool>(false));
+    AGENCY_VERIFY_OK(m_db.exec(QStringLiteral("DELETE FROM documents")));
+    AGENCY_VERIFY_OK(m_db.exec(triggers));
+    // ...with it, a document any process adds is offered as soon as it is heard, and no longer
+    // once the tenant's last document is gone.
+    AGENCY_VERIFY_OK(m_db.exec(addDocument));
+    QTRY_COMPARE_WITH_TIMEOUT(offersSearch(), std::optional<bool>(true), 2000);
+    AGENCY_VERIFY_OK(m_db.exec(QStringLiteral("DELETE FROM documents")));
+    QTRY_COMPARE_WITH_TIMEOUT(offersSearch(), std::optional<bool>(false), 2000);
 }
 
 QTEST_GUILESS_MAIN(TestBackend)
