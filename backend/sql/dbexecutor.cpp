@@ -42,6 +42,7 @@ bool detail::connectionWentStale(DbConnection &conn, const core::Error &error)
 DbExecutor::DbExecutor(ConnectionParams params, int workerCount) : m_params(std::move(params))
 {
     const int count = std::max(1, workerCount);
+    m_groupWorkers = groupWorkersFor(count);
     for (int i = 0; i < count; ++i)
         m_guards.push_back(std::make_unique<ConnectionGuard>());
     for (int i = 0; i < count; ++i) {
@@ -111,22 +112,37 @@ void DbExecutor::enqueue(TaskPtr task)
         task->runAlone(nullptr, &cancelled);
         return;
     }
+    // A grouped job that no idle worker may take now waits for a group worker, which takes it
+    // when its group is done: waking an idle one would only put it back to sleep.
+    const bool takeable = !task->grouped() || m_groupsRunning < m_groupWorkers;
     m_queue.push_back(std::move(task));
-    m_wake.wakeOne();
+    if (takeable)
+        m_wake.wakeOne();
 }
 
 std::vector<DbExecutor::TaskPtr> DbExecutor::takeWork()
 {
     std::vector<TaskPtr> work;
     QMutexLocker lock(&m_mutex);
-    while (m_queue.empty() && !m_stopping)
+    // The oldest job this worker may take: any, or a plain one while grouped jobs have their
+    // workers (stopping drains the queue regardless).
+    const auto takeable = [this] {
+        const bool groupsFree = m_groupsRunning < m_groupWorkers || m_stopping;
+        return std::find_if(m_queue.begin(), m_queue.end(),
+                            [groupsFree](const TaskPtr &task) { return groupsFree || !task->grouped(); });
+    };
+    auto first = takeable();
+    while (first == m_queue.end() && !m_stopping) {
         m_wake.wait(&m_mutex);
-    if (m_queue.empty())
+        first = takeable();
+    }
+    if (first == m_queue.end())
         return work;
-    work.push_back(std::move(m_queue.front()));
-    m_queue.pop_front();
+    work.push_back(std::move(*first));
+    m_queue.erase(first);
     if (!work.front()->grouped())
         return work;
+    ++m_groupsRunning;
     // Every grouped job waiting joins; plain jobs keep their place in the queue.
     for (auto it = m_queue.begin(); it != m_queue.end() && work.size() < kMaxGroupSize;) {
         if ((*it)->grouped()) {
@@ -236,11 +252,17 @@ void DbExecutor::workerLoop(int index)
         // its statement scopes it itself.
         const bool alone = work.size() == 1 && !work.front()->gate() &&
                            (work.front()->flushed() || work.front()->defersItsOwnFlush());
+        const bool grouped = work.front()->grouped();
         if (!opened || alone) {
             for (TaskPtr &task : work)
                 task->runAlone(&conn, opened ? nullptr : &opened.error());
         } else {
             runGroup(conn, work);
+        }
+        if (grouped) {
+            // This worker goes back for the grouped jobs that queued meanwhile itself.
+            QMutexLocker lock(&m_mutex);
+            --m_groupsRunning;
         }
         m_busy.fetchAndAddRelaxed(-1);
     }

@@ -140,6 +140,7 @@ private Q_SLOTS:
     void nestedTransactionIsASavepoint();
     void groupRunsInLockKeyOrder();
     void plainJobsKeepTheirOwnTransactions();
+    void groupsTakeAtMostAQuarterOfTheWorkers();
     // Unflushed commits.
     void unflushedJobAloneCommitsWithoutTheFlush();
     void unflushedJobsTogetherShareAnUnflushedCommit();
@@ -350,6 +351,55 @@ void TestCommitGroups::groupRunsInLockKeyOrder()
         AGENCY_VERIFY_OK(await(job));
     QCOMPARE(order, (QStringList{QStringLiteral("tenant-a/1"), QStringLiteral("tenant-a/9"),
                                  QStringLiteral("tenant-b/1"), QStringLiteral("tenant-c/2")}));
+}
+
+void TestCommitGroups::groupsTakeAtMostAQuarterOfTheWorkers()
+{
+    DbExecutor executor(m_params, 8);
+    QCOMPARE(DbExecutor::groupWorkersFor(8), 2);
+    QCOMPARE(DbExecutor::groupWorkersFor(4), 1);
+    // Two grouped jobs that hold their workers until released: the group workers are busy.
+    QSemaphore started;
+    QSemaphore release;
+    QList<Async<int>> holders;
+    for (int i = 0; i < 2; ++i) {
+        holders.append(executor.runGrouped<int>(QStringLiteral("hold-%1").arg(i), [&](DbConnection &) {
+            started.release();
+            release.acquire();
+            return Result<int>(0);
+        }));
+        QVERIFY(started.tryAcquire(1, 10000)); // one at a time: each is a group of its own
+    }
+    QList<Async<Seen>> jobs;
+    for (int i = 0; i < 10; ++i) {
+        const QString label = QStringLiteral("capped-%1").arg(i);
+        jobs.append(executor.runGrouped<Seen>(
+            label, [label](DbConnection &conn) { return insertLabel(conn, label); }));
+    }
+    // A plain job still gets one of the other workers at once...
+    auto plain = await(executor.run<int>([](DbConnection &conn) -> Result<int> {
+        auto q = conn.exec(QStringLiteral("SELECT 7"), {}, QStringLiteral("plain"));
+        if (!q || !q.value()->next())
+            return makeError(ErrorCode::Internal, QStringLiteral("no row"));
+        return q.value()->value(0).toInt();
+    }));
+    AGENCY_VERIFY_OK(plain);
+    QCOMPARE(plain.value(), 7);
+    // ...while the grouped ones wait for a group worker, not for the idle ones.
+    QCOMPARE(countEntries(QStringLiteral("capped-%")), 0);
+    release.release(2);
+    QSet<qint64> transactions;
+    for (auto &job : jobs) {
+        auto seen = await(job);
+        AGENCY_VERIFY_OK(seen);
+        transactions.insert(seen->txid);
+    }
+    for (auto &holder : holders)
+        AGENCY_VERIFY_OK(await(holder));
+    // They waited together, so they committed together (one group, or two when both group
+    // workers came free at the same moment).
+    QVERIFY2(transactions.size() <= 2, qPrintable(QString::number(transactions.size())));
+    QCOMPARE(countEntries(QStringLiteral("capped-%")), 10);
 }
 
 void TestCommitGroups::plainJobsKeepTheirOwnTransactions()
