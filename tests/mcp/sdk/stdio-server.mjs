@@ -2,8 +2,9 @@
 // that tools/list can page (PAGE_SIZE tools a page). Tools: echo (text, with MCP_TEST_GREETING
 // from the environment the client merged in), measure (structured content), fail (an isError
 // result), crash (the process exits during the call, after a line on stderr), hang (never
-// answers; with CANCEL_LOG set, appends "cancelled" to that file when the client cancels the
-// call), add_tool (adds late_tool and sends notifications/tools/list_changed) and FILLER
+// answers; with CANCEL_LOG set, appends "started" to that file when the call arrives and
+// "cancelled" when the client cancels it), add_tool (adds late_tool and sends
+// notifications/tools/list_changed) and FILLER
 // tools filler_00… so the list spans several pages. NEVER_INIT=1: never answers initialize.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -51,8 +52,10 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     return new Promise(() => {});
   case 'hang':
     // The SDK aborts the call's signal when notifications/cancelled names it.
-    if (process.env.CANCEL_LOG)
+    if (process.env.CANCEL_LOG) {
       extra.signal.addEventListener('abort', () => appendFileSync(process.env.CANCEL_LOG, 'cancelled\n'));
+      appendFileSync(process.env.CANCEL_LOG, 'started\n');
+    }
     return new Promise(() => {});
   case 'add_tool':
     if (!tools.some((t) => t.name === 'late_tool')) {
