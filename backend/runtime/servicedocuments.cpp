@@ -44,26 +44,41 @@ flows::OfferedToolsSource ServiceDocuments::offeredTools()
 
 void ServiceDocuments::setPresenceCacheActive(bool active)
 {
-    QMutexLocker lock(&m_presence->mutex);
-    m_presence->active = active;
-    ++m_presence->changes;
-    m_presence->hasDocuments.clear();
+    m_presence->setActive(active);
 }
 
 void ServiceDocuments::forgetPresence(const QString &tenantId)
 {
-    QMutexLocker lock(&m_presence->mutex);
-    ++m_presence->changes;
-    if (tenantId.isEmpty())
-        m_presence->hasDocuments.clear();
-    else
-        m_presence->hasDocuments.remove(tenantId);
+    m_presence->forget(tenantId);
 }
 
 bool ServiceDocuments::presenceCacheActive() const
 {
-    QMutexLocker lock(&m_presence->mutex);
-    return m_presence->active;
+    return m_presence->isActive();
+}
+
+void ServiceDocuments::Presence::setActive(bool on)
+{
+    QMutexLocker lock(&mutex);
+    active = on;
+    ++changes;
+    hasDocuments.clear();
+}
+
+void ServiceDocuments::Presence::forget(const QString &tenantId)
+{
+    QMutexLocker lock(&mutex);
+    ++changes;
+    if (tenantId.isEmpty())
+        hasDocuments.clear();
+    else
+        hasDocuments.remove(tenantId);
+}
+
+bool ServiceDocuments::Presence::isActive() const
+{
+    QMutexLocker lock(&mutex);
+    return active;
 }
 
 std::optional<bool> ServiceDocuments::Presence::remembered(const QString &tenantId) const

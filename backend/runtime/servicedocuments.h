@@ -46,6 +46,9 @@ private:
         quint64 generation() const;
         /// Keeps an answer read at `readAt`, unless something changed since it was read.
         void remember(const QString &tenantId, bool hasDocuments, quint64 readAt);
+        void setActive(bool on);
+        void forget(const QString &tenantId);
+        bool isActive() const;
 
         mutable QMutex mutex;
         bool active = false;

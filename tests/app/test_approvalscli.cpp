@@ -33,6 +33,8 @@ private Q_SLOTS:
 private:
     CliRun aiagency(const QStringList &args) const;
     QString pending(const QString &tenant, const QString &location);
+    /// The audited actions of `actor` in `tenant`, newest first.
+    QStringList auditActions(const QString &tenant, const QString &actor);
 
     test::CliDatabase m_db;
     test::FakeWeatherServer m_weather;
@@ -80,6 +82,22 @@ QString TestApprovalsCli::pending(const QString &tenant, const QString &location
     return created->first().approvalId.toString(QUuid::WithoutBraces);
 }
 
+QStringList TestApprovalsCli::auditActions(const QString &tenant, const QString &actor)
+{
+    db::AuditRepository audit(m_db.executor());
+    auto entries = test::await(audit.list({tenant, 50, {}}));
+    if (!entries) {
+        QTest::qFail(qPrintable(entries.error().toString()), __FILE__, __LINE__);
+        return {};
+    }
+    QStringList actions;
+    for (const core::AuditEntry &e : entries->items) {
+        if (e.actorName == actor)
+            actions.append(e.action);
+    }
+    return actions;
+}
+
 void TestApprovalsCli::listRejectApproveAndConflicts()
 {
     const QString first = pending(QStringLiteral("acme"), QStringLiteral("Paris"));
@@ -118,15 +136,8 @@ void TestApprovalsCli::listRejectApproveAndConflicts()
              qPrintable(approved.all()));
     QVERIFY(m_weather.requests().size() > weatherCallsBefore);
 
-    db::AuditRepository audit(m_db.executor());
-    auto entries = test::await(audit.list({QStringLiteral("acme"), 50, {}}));
-    AGENCY_VERIFY_OK(entries);
-    QStringList actions;
-    for (const core::AuditEntry &e : entries->items) {
-        if (e.actorName == QLatin1String("cli"))
-            actions.append(e.action);
-    }
-    QCOMPARE(actions, (QStringList{QStringLiteral("approval.approve"), QStringLiteral("approval.reject")}));
+    QCOMPARE(auditActions(QStringLiteral("acme"), QStringLiteral("cli")),
+             (QStringList{QStringLiteral("approval.approve"), QStringLiteral("approval.reject")}));
 }
 
 void TestApprovalsCli::usageErrors()
@@ -235,16 +246,9 @@ void TestApprovalsCli::chatInteractiveAsksBeforeAWrite()
         statuses.append(core::approvalStatusName(a.status));
     statuses.sort();
     QCOMPARE(statuses, (QStringList{QStringLiteral("approved"), QStringLiteral("rejected")}));
-    db::AuditRepository audit(m_db.executor());
-    auto entries = test::await(audit.list({QStringLiteral("slackco"), 50, {}}));
-    AGENCY_VERIFY_OK(entries);
-    QStringList actions;
-    for (const core::AuditEntry &e : entries->items) {
-        if (e.actorName == QLatin1String("cli chat"))
-            actions.append(e.action);
-    }
-    actions.sort();
-    QCOMPARE(actions, (QStringList{QStringLiteral("approval.approve"), QStringLiteral("approval.reject")}));
+    // Newest first: the approval came after the rejection.
+    QCOMPARE(auditActions(QStringLiteral("slackco"), QStringLiteral("cli chat")),
+             (QStringList{QStringLiteral("approval.approve"), QStringLiteral("approval.reject")}));
 }
 
 QTEST_GUILESS_MAIN(TestApprovalsCli)
