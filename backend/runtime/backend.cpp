@@ -36,6 +36,8 @@
 
 #include <QTimer>
 
+#include <functional>
+
 namespace agency::runtime {
 
 namespace {
@@ -52,6 +54,22 @@ db::SecretKeySource secretKeySource(const RuntimeConfig &config)
         source.keyFile = dataDir + QStringLiteral("/secrets.key");
     }
     return source;
+}
+
+/// A listener on `channel` for a cache trusted only while it listens: `setActive(true)` once it
+/// listens, `setActive(false)` when its connection is lost, `changed` with each payload.
+std::unique_ptr<sql::ChangeListener> cacheListener(const sql::ConnectionParams &params,
+                                                   const QString &channel, QObject *context,
+                                                   const std::function<void(bool)> &setActive,
+                                                   const std::function<void(const QString &)> &changed)
+{
+    auto listener = std::make_unique<sql::ChangeListener>(params, channel);
+    QObject::connect(listener.get(), &sql::ChangeListener::listening, context,
+                     [setActive] { setActive(true); });
+    QObject::connect(listener.get(), &sql::ChangeListener::lost, context, [setActive] { setActive(false); });
+    QObject::connect(listener.get(), &sql::ChangeListener::notified, context, changed);
+    listener->start();
+    return listener;
 }
 
 } // namespace
@@ -461,15 +479,11 @@ void Backend::startKeyListener()
 {
     if (m_keyChanges)
         return;
-    m_keyChanges = std::make_unique<sql::ChangeListener>(m_executor->params(), QStringLiteral("agency_keys"));
     service::AgencyService *service = m_service.get();
-    QObject::connect(m_keyChanges.get(), &sql::ChangeListener::listening, service,
-                     [service] { service->setKeyCacheActive(true); });
-    QObject::connect(m_keyChanges.get(), &sql::ChangeListener::lost, service,
-                     [service] { service->setKeyCacheActive(false); });
-    QObject::connect(m_keyChanges.get(), &sql::ChangeListener::notified, service,
-                     [service] { service->forgetCachedKeys(); });
-    m_keyChanges->start();
+    m_keyChanges = cacheListener(
+        m_executor->params(), QStringLiteral("agency_keys"), service,
+        [service](bool active) { service->setKeyCacheActive(active); },
+        [service](const QString &) { service->forgetCachedKeys(); });
 }
 
 bool Backend::documentPresenceCacheActive() const
@@ -481,17 +495,12 @@ void Backend::startDocumentListener()
 {
     if (m_documentChanges)
         return;
-    m_documentChanges =
-        std::make_unique<sql::ChangeListener>(m_executor->params(), QStringLiteral("agency_documents"));
     ServiceDocuments *documents = m_serviceDocuments.get();
-    QObject::connect(m_documentChanges.get(), &sql::ChangeListener::listening, m_service.get(),
-                     [documents] { documents->setPresenceCacheActive(true); });
-    QObject::connect(m_documentChanges.get(), &sql::ChangeListener::lost, m_service.get(),
-                     [documents] { documents->setPresenceCacheActive(false); });
     // The payload is a tenant id, or empty after a reconnection (anything may have changed).
-    QObject::connect(m_documentChanges.get(), &sql::ChangeListener::notified, m_service.get(),
-                     [documents](const QString &tenantId) { documents->forgetPresence(tenantId); });
-    m_documentChanges->start();
+    m_documentChanges = cacheListener(
+        m_executor->params(), QStringLiteral("agency_documents"), m_service.get(),
+        [documents](bool active) { documents->setPresenceCacheActive(active); },
+        [documents](const QString &tenantId) { documents->forgetPresence(tenantId); });
 }
 
 } // namespace agency::runtime

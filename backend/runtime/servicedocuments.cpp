@@ -24,7 +24,7 @@ flows::OfferedToolsSource ServiceDocuments::offeredTools()
         without.removeAll(search);
         if (!m_service)
             return core::readyAsync<QStringList>(without);
-        if (const std::optional<bool> known = m_presence->remembered(tenantId))
+        if (const std::optional<bool> known = m_presence->find(tenantId))
             return core::readyAsync<QStringList>(*known ? flowTools : without);
         const quint64 readAt = m_presence->generation();
         core::DocumentQuery query;
@@ -49,59 +49,15 @@ void ServiceDocuments::setPresenceCacheActive(bool active)
 
 void ServiceDocuments::forgetPresence(const QString &tenantId)
 {
-    m_presence->forget(tenantId);
+    if (tenantId.isEmpty())
+        m_presence->forgetAll();
+    else
+        m_presence->forget(tenantId);
 }
 
 bool ServiceDocuments::presenceCacheActive() const
 {
     return m_presence->isActive();
-}
-
-void ServiceDocuments::Presence::setActive(bool on)
-{
-    QMutexLocker lock(&mutex);
-    active = on;
-    ++changes;
-    hasDocuments.clear();
-}
-
-void ServiceDocuments::Presence::forget(const QString &tenantId)
-{
-    QMutexLocker lock(&mutex);
-    ++changes;
-    if (tenantId.isEmpty())
-        hasDocuments.clear();
-    else
-        hasDocuments.remove(tenantId);
-}
-
-bool ServiceDocuments::Presence::isActive() const
-{
-    QMutexLocker lock(&mutex);
-    return active;
-}
-
-std::optional<bool> ServiceDocuments::Presence::remembered(const QString &tenantId) const
-{
-    QMutexLocker lock(&mutex);
-    if (!active)
-        return std::nullopt;
-    const auto it = hasDocuments.constFind(tenantId);
-    return it == hasDocuments.cend() ? std::nullopt : std::optional<bool>(it.value());
-}
-
-quint64 ServiceDocuments::Presence::generation() const
-{
-    QMutexLocker lock(&mutex);
-    return changes;
-}
-
-void ServiceDocuments::Presence::remember(const QString &tenantId, bool has, quint64 readAt)
-{
-    QMutexLocker lock(&mutex);
-    // A change heard while the answer was read may have made it wrong: read it again next time.
-    if (active && readAt == changes)
-        hasDocuments.insert(tenantId, has);
 }
 
 } // namespace agency::runtime

@@ -3,11 +3,9 @@
 #include "flows/turnengine.h"
 #include "tools/documentsearch.h"
 
-#include <QHash>
-#include <QMutex>
+#include "core/listenedcache.h"
 
 #include <memory>
-#include <optional>
 
 namespace agency::service {
 class AgencyService;
@@ -39,25 +37,13 @@ public:
     bool presenceCacheActive() const;
 
 private:
-    /// Shared with look-ups in flight, which may finish after this object is gone.
-    struct Presence
-    {
-        std::optional<bool> remembered(const QString &tenantId) const;
-        quint64 generation() const;
-        /// Keeps an answer read at `readAt`, unless something changed since it was read.
-        void remember(const QString &tenantId, bool hasDocuments, quint64 readAt);
-        void setActive(bool on);
-        void forget(const QString &tenantId);
-        bool isActive() const;
-
-        mutable QMutex mutex;
-        bool active = false;
-        quint64 changes = 0; ///< moves on with every change heard
-        QHash<QString, bool> hasDocuments;
-    };
+    /// One entry per tenant: whether it has documents.
+    static constexpr qsizetype kMaxRememberedTenants = 100'000;
 
     service::AgencyService *m_service = nullptr;
-    std::shared_ptr<Presence> m_presence = std::make_shared<Presence>();
+    /// Shared with look-ups in flight, which may finish after this object is gone.
+    std::shared_ptr<core::ListenedCache<QString, bool>> m_presence =
+        std::make_shared<core::ListenedCache<QString, bool>>(kMaxRememberedTenants);
 };
 
 } // namespace agency::runtime

@@ -1,10 +1,9 @@
 #pragma once
 
 #include "core/access.h"
+#include "core/listenedcache.h"
 
 #include <QDateTime>
-#include <QHash>
-#include <QMutex>
 #include <QString>
 
 #include <optional>
@@ -19,7 +18,7 @@ namespace agency::service {
 class KeyCache
 {
 public:
-    explicit KeyCache(int maxAgeMs) : m_maxAgeMs(maxAgeMs) {}
+    explicit KeyCache(int maxAgeMs) : m_maxAgeMs(maxAgeMs), m_entries(kMaxEntries) {}
 
     /// Most entries kept; when full, all are dropped (each key costs one read to come back).
     static constexpr int kMaxEntries = 10'000;
@@ -44,10 +43,7 @@ private:
     };
 
     const int m_maxAgeMs;
-    mutable QMutex m_mutex;
-    bool m_active = false;
-    quint64 m_generation = 0;
-    QHash<QString, Entry> m_entries;
+    core::ListenedCache<QString, Entry> m_entries;
 };
 
 } // namespace agency::service
