@@ -104,7 +104,10 @@ Async<core::ApprovalOutcome> AgencyService::decideToolCall(const QString &tenant
     const QString decidedBy = !actor.actorName.isEmpty()    ? actor.actorName
                               : !actor.actorKeyId.isEmpty() ? QStringLiteral("key ") + actor.actorKeyId
                                                             : QStringLiteral("unknown");
-    auto audit = [this, actor, decision](const ToolApproval &approval) {
+    // The audit entry is written before the outcome is handed back, so a caller that stops once
+    // it has its answer (the CLI exits) never leaves the entry queued behind it, unwritten.
+    auto recording = std::make_shared<std::optional<Async<core::AuditEntry>>>();
+    auto audit = [this, actor, decision, recording](const ToolApproval &approval) {
         if (!m_deps.audit)
             return;
         // Who let which call out (or stopped it); the arguments stay in the approval row.
@@ -114,13 +117,25 @@ Async<core::ApprovalOutcome> AgencyService::decideToolCall(const QString &tenant
         entry.tenantId = approval.tenantId;
         entry.resource = QStringLiteral("approval/%1 tool %2")
                              .arg(approval.approvalId.toString(QUuid::WithoutBraces), approval.toolName);
-        core::whenFinished(this, m_deps.audit->record(entry), [](const Result<core::AuditEntry> &recorded) {
+        *recording = m_deps.audit->record(entry);
+        core::whenFinished(this, recording->value(), [](const Result<core::AuditEntry> &recorded) {
             if (!recorded)
                 qWarning("approval decided but not audited: %s", qPrintable(recorded.error().toString()));
         });
     };
-    return m_deps.toolApprovals->decide(tenantId, id.value(), decision, reason.trimmed(), decidedBy, audit,
-                                        std::move(onEvent));
+    core::ResultPromise<core::ApprovalOutcome> audited;
+    core::whenFinished(this,
+                       m_deps.toolApprovals->decide(tenantId, id.value(), decision, reason.trimmed(),
+                                                    decidedBy, audit, std::move(onEvent)),
+                       [this, recording, audited](const Result<core::ApprovalOutcome> &outcome) {
+                           if (!recording->has_value())
+                               return audited.finish(outcome);
+                           const auto handBack = [audited, outcome] { audited.finish(outcome); };
+                           core::whenFinished(
+                               this, recording->value(),
+                               [handBack](const Result<core::AuditEntry> &) { handBack(); }, handBack);
+                       });
+    return audited.future();
 }
 
 Async<ToolApproval> AgencyService::requestToolApproval(const QString &tenantId, const QString &toolName,

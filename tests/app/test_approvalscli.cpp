@@ -10,6 +10,7 @@
 #include "fakeslack.h"
 #include "fakeweatherserver.h"
 #include "futurewait.h"
+#include "sql/dbconnection.h"
 
 #include <QDir>
 #include <QRegularExpression>
@@ -27,10 +28,12 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void listRejectApproveAndConflicts();
+    void decisionReturnsOnlyOnceAudited();
     void usageErrors();
     void chatInteractiveAsksBeforeAWrite();
 
 private:
+    test::CliRunner runner() const;
     CliRun aiagency(const QStringList &args) const;
     QString pending(const QString &tenant, const QString &location);
     /// The audited actions of `actor` in `tenant`, newest first.
@@ -55,15 +58,20 @@ void TestApprovalsCli::cleanupTestCase()
     m_db.stop();
 }
 
-CliRun TestApprovalsCli::aiagency(const QStringList &args) const
+test::CliRunner TestApprovalsCli::runner() const
 {
     const QString origin = m_weather.baseUrl().toString();
-    return test::CliRunner(QStringLiteral(AGENCY_CLI), m_home.path(),
-                           {QStringLiteral("--database-url"), m_db.url(), QStringLiteral("--set"),
-                            QStringLiteral("OPEN_METEO_BASE_URL=") + origin + QStringLiteral("/meteo/v1"),
-                            QStringLiteral("--set"),
-                            QStringLiteral("OPEN_METEO_GEOCODING_URL=") + origin + QStringLiteral("/geo/v1")})
-        .run(QStringList{QStringLiteral("approvals")} + args);
+    return test::CliRunner(
+        QStringLiteral(AGENCY_CLI), m_home.path(),
+        {QStringLiteral("--database-url"), m_db.url(), QStringLiteral("--set"),
+         QStringLiteral("OPEN_METEO_BASE_URL=") + origin + QStringLiteral("/meteo/v1"),
+         QStringLiteral("--set"),
+         QStringLiteral("OPEN_METEO_GEOCODING_URL=") + origin + QStringLiteral("/geo/v1")});
+}
+
+CliRun TestApprovalsCli::aiagency(const QStringList &args) const
+{
+    return runner().run(QStringList{QStringLiteral("approvals")} + args);
 }
 
 QString TestApprovalsCli::pending(const QString &tenant, const QString &location)
@@ -138,6 +146,45 @@ void TestApprovalsCli::listRejectApproveAndConflicts()
 
     QCOMPARE(auditActions(QStringLiteral("acme"), QStringLiteral("cli")),
              (QStringList{QStringLiteral("approval.approve"), QStringLiteral("approval.reject")}));
+}
+
+void TestApprovalsCli::decisionReturnsOnlyOnceAudited()
+{
+    const QString id = pending(QStringLiteral("audited"), QStringLiteral("Rome"));
+    QVERIFY(!id.isEmpty());
+    // The program analyses a table without planner statistics when it starts, which the lock
+    // below would hold up: give the audit log its statistics first.
+    db::AuditRepository audit(m_db.executor());
+    core::AuditEntry earlier;
+    earlier.actorName = QStringLiteral("test");
+    earlier.action = QStringLiteral("test.setup");
+    earlier.tenantId = QStringLiteral("elsewhere");
+    QVERIFY(test::await(audit.record(earlier)));
+    QVERIFY(test::await(m_db.executor().run<void>([](sql::DbConnection &conn) {
+        return conn.execScript(QStringLiteral("ANALYZE audit_log"), QStringLiteral("analyse"));
+    })));
+    // Hold the audit log so the entry cannot be written yet: the command must wait for it rather
+    // than exit with the entry still queued (then lost when the program stops).
+    sql::DbConnection holder(m_db.executor().params(), QStringLiteral("audit-holder"));
+    QVERIFY(holder.ensureOpen());
+    QVERIFY(holder.begin());
+    QVERIFY(holder.execScript(QStringLiteral("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"),
+                              QStringLiteral("hold the audit log")));
+    QProcess process;
+    QVERIFY(runner().start(process, {QStringLiteral("approvals"), QStringLiteral("reject"),
+                                     QStringLiteral("--tenant"), QStringLiteral("audited"), id,
+                                     QStringLiteral("--reason"), QStringLiteral("later")}));
+    // Nothing is answered while the entry waits (the answer used to come at once, with the
+    // entry still to be written and lost if the program stopped before its turn).
+    QTest::qWait(2000);
+    QCOMPARE(process.state(), QProcess::Running);
+    process.setReadChannel(QProcess::StandardOutput);
+    QCOMPARE(process.bytesAvailable(), qint64(0));
+    QVERIFY(holder.commit());
+    const test::CliRun rejected = test::CliRunner::finish(process);
+    QVERIFY2(rejected.exitCode == 0, qPrintable(rejected.all()));
+    QCOMPARE(auditActions(QStringLiteral("audited"), QStringLiteral("cli")),
+             QStringList{QStringLiteral("approval.reject")});
 }
 
 void TestApprovalsCli::usageErrors()
